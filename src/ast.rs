@@ -1,0 +1,285 @@
+//! The syntax tree of a rule file, as written: names are unresolved strings; every node has a span.
+
+use crate::span::Span;
+
+/// A name as written, with where it was written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One parsed rule file.
+#[derive(Clone, Debug, Default)]
+pub struct File {
+    pub source: usize,
+    pub formats: Vec<FormatDecl>,
+    pub statuses: Vec<StatusesDecl>,
+    pub cases: Vec<CaseDecl>,
+    pub participants: Vec<ParticipantsDecl>,
+    pub events: Vec<EventDecl>,
+    pub deadlines: Vec<DeadlineDecl>,
+    pub handlers: Vec<Handler>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FormatDecl {
+    pub name: Ident,
+    pub pattern: PatternSrc,
+    pub transforms: Vec<Ident>,
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum PatternSrc {
+    Regex(String, Span),
+    Limit(Vec<Ident>),
+}
+
+#[derive(Clone, Debug)]
+pub struct StatusesDecl {
+    pub span: Span,
+    pub items: Vec<StatusItem>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StatusItem {
+    pub name: Ident,
+    pub tags: Vec<Ident>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CaseDecl {
+    pub name: Ident,
+    pub key: Ident,
+    pub key_type: TypeExpr,
+    pub fields: Vec<FieldDecl>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ParticipantsDecl {
+    pub name: Ident,
+    pub case: Ident,
+    pub fields: Vec<FieldDecl>,
+}
+
+#[derive(Clone, Debug)]
+pub enum FieldDecl {
+    Stored {
+        name: Ident,
+        ty: TypeExpr,
+        sensitive: bool,
+        default: Option<Expr>,
+    },
+    Derived {
+        name: Ident,
+        expr: Expr,
+    },
+}
+
+impl FieldDecl {
+    pub fn name(&self) -> &Ident {
+        match self {
+            FieldDecl::Stored { name, .. } | FieldDecl::Derived { name, .. } => name,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EventDecl {
+    pub name: Ident,
+    pub fields: Vec<RecordField>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RecordField {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub sensitive: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct DeadlineDecl {
+    pub name: Ident,
+    pub expr: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeExpr {
+    pub kind: TypeKind,
+    pub optional: bool,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeKind {
+    Named(Vec<Ident>),
+    Set(Box<TypeExpr>),
+    List(Box<TypeExpr>),
+    Record(Vec<RecordField>),
+}
+
+#[derive(Clone, Debug)]
+pub struct Handler {
+    pub span: Span,
+    pub trigger: Trigger,
+    pub route: Option<Route>,
+    pub lets: Vec<Let>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Trigger {
+    Event(Ident),
+    Deadline(Ident),
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    pub create: bool,
+    pub case: Ident,
+    pub key: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct Let {
+    pub name: Ident,
+    pub expr: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub name: Ident,
+    pub for_each: Option<(Ident, Expr)>,
+    pub when: Option<Expr>,
+    pub then: Vec<Action>,
+    pub otherwise: Option<Vec<Action>>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    Set {
+        target: Vec<Ident>,
+        value: Expr,
+        span: Span,
+    },
+    Emit(Ident),
+    Reject {
+        field: Option<Ident>,
+        message: Template,
+        span: Span,
+    },
+    Show {
+        name: Ident,
+        value: Expr,
+    },
+    Add {
+        collection: Ident,
+        keys: Vec<(Ident, Expr)>,
+        bind: Option<(Ident, Vec<Action>)>,
+        span: Span,
+    },
+}
+
+/// A string literal: text pieces and `{expr}` interpolations.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TemplatePart {
+    Text(String),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    Matches,
+    Coalesce,
+    Add,
+    Sub,
+    Mul,
+}
+
+impl BinOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Or => "or",
+            BinOp::And => "and",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Lt => "<",
+            BinOp::Le => "<=",
+            BinOp::Gt => ">",
+            BinOp::Ge => ">=",
+            BinOp::In => "in",
+            BinOp::Matches => "matches",
+            BinOp::Coalesce => "??",
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    All,
+    Any,
+}
+
+#[derive(Clone, Debug)]
+pub enum IsTest {
+    Set,
+    Unset,
+    Tag(Ident),
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Int(i64),
+    Duration(jiff::SignedDuration),
+    Instant(jiff::Timestamp),
+    Str(Template),
+    Bool(bool),
+    Unset,
+    Now,
+    Regex(String),
+    /// `a.b.c`; the head may be `event`, a local, the case, a table, a status…
+    Path(Vec<Ident>),
+    Lookup(Ident, Vec<Expr>),
+    List(Vec<Expr>),
+    Comprehension {
+        var: Ident,
+        source: Box<Expr>,
+        cond: Box<Expr>,
+    },
+    Quantifier {
+        kind: Quant,
+        var: Ident,
+        source: Box<Expr>,
+        cond: Box<Expr>,
+    },
+    Count(Box<Expr>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Is(Box<Expr>, IsTest),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+}

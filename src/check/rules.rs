@@ -1,0 +1,647 @@
+//! Checking fields, deadlines, handlers, rules and actions.
+
+use super::expr::{assignable, describe, guard_narrowing, Scope};
+use super::{unknown, CheckError, Env};
+use crate::ast::{self, Action, Expr, ExprKind, FieldDecl, Ident, Trigger};
+use crate::program::*;
+use crate::span::Span;
+use crate::value::{Ty, Value};
+use std::collections::HashSet;
+
+/// Case and participant fields (stored types first, then derived expressions), then deadlines.
+pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
+    let case = files
+        .iter()
+        .find_map(|f| f.cases.first().map(|c| (f.source, c)));
+    let parts = files
+        .iter()
+        .find_map(|f| f.participants.first().map(|p| (f.source, p)));
+    // Stored fields of both first, so derived fields can read either.
+    if let Some((src, c)) = case {
+        env.case.fields = stored_fields(env, src, &c.fields, &[c.key.name.as_str(), "status"]);
+    }
+    if let Some((src, p)) = parts {
+        let case_name = env.case.name.clone();
+        env.parts.fields = stored_fields(env, src, &p.fields, &[case_name.as_str()]);
+    }
+    if let Some((src, c)) = case {
+        derived_fields(env, src, &c.fields, false);
+    }
+    if let Some((src, p)) = parts {
+        derived_fields(env, src, &p.fields, true);
+    }
+    for f in files {
+        for d in &f.deadlines {
+            if env.deadline_index.contains_key(&d.name.name) {
+                env.err(
+                    f.source,
+                    CheckError::Duplicate {
+                        message: format!("deadline `{}` is declared twice", d.name.name),
+                        span: d.name.span,
+                        first: None,
+                    },
+                );
+                continue;
+            }
+            let mut scope = Scope {
+                source: f.source,
+                case_bound: true,
+                ..Scope::default()
+            };
+            scope.bind("", Ty::Case, false);
+            let t = env.expect(&mut scope, &d.expr, &Ty::Instant.opt());
+            env.deadline_index
+                .insert(d.name.name.clone(), env.deadlines.len() as u16);
+            env.deadlines.push(DeadlineDef {
+                name: d.name.name.clone(),
+                unit: Unit {
+                    expr: t.ir,
+                    locals: scope.max_slot as usize,
+                },
+            });
+        }
+    }
+}
+
+fn stored_fields(env: &mut Env, source: usize, decls: &[FieldDecl], reserved: &[&str]) -> Vec<FieldDef> {
+    let mut out: Vec<FieldDef> = Vec::new();
+    for d in decls {
+        let name = d.name();
+        if out.iter().any(|f| f.name == name.name) || reserved.contains(&name.name.as_str()) {
+            env.err(
+                source,
+                CheckError::Duplicate {
+                    message: format!("field `{}` is declared twice (or is built in)", name.name),
+                    span: name.span,
+                    first: None,
+                },
+            );
+            continue;
+        }
+        match d {
+            FieldDecl::Stored {
+                name,
+                ty,
+                sensitive,
+                default,
+            } => {
+                let ty = env.resolve_type(source, ty);
+                let default = default
+                    .as_ref()
+                    .and_then(|e| constant(env, source, e, &ty));
+                let default = match (&default, &ty) {
+                    (None, Ty::Opt(_)) => Some(Value::Unset),
+                    _ => default,
+                };
+                out.push(FieldDef {
+                    name: name.name.clone(),
+                    ty,
+                    sensitive: *sensitive,
+                    kind: FieldKind::Stored { default },
+                });
+            }
+            FieldDecl::Derived { name, .. } => out.push(FieldDef {
+                name: name.name.clone(),
+                ty: Ty::Unknown,
+                sensitive: false,
+                kind: FieldKind::Derived(Unit {
+                    expr: IExpr::Lit(Value::Unset),
+                    locals: 1,
+                }),
+            }),
+        }
+    }
+    out
+}
+
+/// A default value: a literal (or a list of literals).
+fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
+    let mut scope = Scope {
+        source,
+        ..Scope::default()
+    };
+    let t = env.expect(&mut scope, e, ty);
+    fn lit(ir: &IExpr) -> Option<Value> {
+        match ir {
+            IExpr::Lit(v) => Some(v.clone()),
+            IExpr::List(items) => items.iter().map(lit).collect::<Option<Vec<_>>>().map(Value::List),
+            _ => None,
+        }
+    }
+    match lit(&t.ir) {
+        Some(Value::List(items)) if matches!(ty.strip_opt(), Ty::Set(_)) => Some(Value::set_of(items)),
+        Some(v) => Some(v),
+        None => {
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: "a default must be a literal value".into(),
+                    span: e.span,
+                    help: Some("write the value itself, e.g. `= 0`, `= false`, `= []`".into()),
+                },
+            );
+            None
+        }
+    }
+}
+
+fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bool) {
+    for d in decls {
+        let FieldDecl::Derived { name, expr } = d else {
+            continue;
+        };
+        let mut scope = Scope {
+            source,
+            case_bound: true,
+            self_part: Some(is_part),
+            ..Scope::default()
+        };
+        scope.bind("", if is_part { Ty::Part } else { Ty::Case }, false);
+        // Only fields declared before this one are visible: hide later derived fields.
+        let fields = if is_part { &env.parts.fields } else { &env.case.fields };
+        let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
+            continue;
+        };
+        let hidden: Vec<FieldDef> = fields[idx..].to_vec();
+        let keep = idx;
+        truncate_fields(env, is_part, keep);
+        let t = env.expr(&mut scope, expr, None);
+        restore_fields(env, is_part, hidden);
+        let fields = if is_part { &mut env.parts.fields } else { &mut env.case.fields };
+        fields[idx].ty = t.ty;
+        fields[idx].sensitive = t.sensitive;
+        fields[idx].kind = FieldKind::Derived(Unit {
+            expr: t.ir,
+            locals: scope.max_slot as usize,
+        });
+    }
+}
+
+fn truncate_fields(env: &mut Env, is_part: bool, keep: usize) {
+    // Stored fields after `keep` stay visible; derived ones later in the list do not.
+    let fields = if is_part { &mut env.parts.fields } else { &mut env.case.fields };
+    for f in fields.iter_mut().skip(keep) {
+        if matches!(f.kind, FieldKind::Derived(_)) {
+            f.name = format!("\u{0}{}", f.name);
+        }
+    }
+}
+
+fn restore_fields(env: &mut Env, is_part: bool, _hidden: Vec<FieldDef>) {
+    let fields = if is_part { &mut env.parts.fields } else { &mut env.case.fields };
+    for f in fields.iter_mut() {
+        if let Some(n) = f.name.strip_prefix('\u{0}') {
+            f.name = n.to_string();
+        }
+    }
+}
+
+type Handlers = (Vec<Option<HandlerDef>>, Vec<Option<HandlerDef>>);
+
+pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
+    let mut by_event: Vec<Option<HandlerDef>> = vec![None; env.events.len()];
+    let mut by_deadline: Vec<Option<HandlerDef>> = vec![None; env.deadlines.len()];
+    let mut seen: Vec<(String, Span)> = Vec::new();
+    for f in files {
+        for h in &f.handlers {
+            let (key, id) = match &h.trigger {
+                Trigger::Event(id) => (format!("on {}", id.name), id),
+                Trigger::Deadline(id) => (format!("on deadline {}", id.name), id),
+            };
+            if seen.iter().any(|(k, _)| *k == key) {
+                env.err(
+                    f.source,
+                    CheckError::Duplicate {
+                        message: format!("a second `{key}` handler"),
+                        span: id.span,
+                        first: None,
+                    },
+                );
+                continue;
+            }
+            seen.push((key, id.span));
+            match &h.trigger {
+                Trigger::Event(id) => match env.event_index.get(&id.name).copied() {
+                    Some(ev) => by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev))),
+                    None => {
+                        let names: Vec<String> = env.events.iter().map(|e| e.name.clone()).collect();
+                        let mut e = unknown("event", id, names.iter().map(String::as_str));
+                        if let CheckError::Unknown { hint, suggestion: None, .. } = &mut e {
+                            *hint = Some(format!(
+                                "declare it first: `event {} {{ … }}`{}",
+                                id.name,
+                                hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default()
+                            ));
+                        }
+                        env.err(f.source, e);
+                    }
+                },
+                Trigger::Deadline(id) => match env.deadline_index.get(&id.name).copied() {
+                    Some(d) => {
+                        if h.route.is_some() {
+                            env.err(
+                                f.source,
+                                CheckError::Invalid {
+                                    message: "a deadline handler is routed already: to the case whose deadline it is".into(),
+                                    span: id.span,
+                                    help: Some("remove the `for …(…)` clause".into()),
+                                },
+                            );
+                        }
+                        by_deadline[d as usize] = Some(handler(env, f.source, h, None));
+                    }
+                    None => {
+                        let names: Vec<String> = env.deadlines.iter().map(|d| d.name.clone()).collect();
+                        let e = unknown("deadline", id, names.iter().map(String::as_str));
+                        env.err(f.source, e);
+                    }
+                },
+            }
+        }
+    }
+    (by_event, by_deadline)
+}
+
+fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -> HandlerDef {
+    let is_deadline = event.is_none();
+    let mut scope = Scope {
+        source,
+        event,
+        ..Scope::default()
+    };
+    // slot 0 always holds the case (unset when the handler has none)
+    scope.bind("", Ty::Case, false);
+    let mut route = None;
+    if let Some(r) = &h.route {
+        if r.case.name != env.case.name {
+            let e = unknown("case", &r.case, [env.case.name.as_str()]);
+            env.err(source, e);
+        }
+        let want = match env.case.key_format {
+            Some(f) => Ty::Format(f),
+            None => Ty::Text,
+        };
+        let t = env.expect(&mut scope, &r.key, &want);
+        let key_field = match (&t.ir, event) {
+            (IExpr::EventField(i), Some(ev)) => {
+                let rec = env.events[ev as usize].record;
+                Some(env.records[rec as usize].fields[*i as usize].name.clone())
+            }
+            _ => None,
+        };
+        route = Some(RouteDef {
+            create: r.create,
+            key: t.ir,
+            key_field,
+        });
+    }
+    scope.case_bound = route.is_some() || is_deadline;
+    let mut lets = Vec::new();
+    for l in &h.lets {
+        let t = env.expr(&mut scope, &l.expr, None);
+        let slot = scope.bind(&l.name.name, t.ty, t.sensitive);
+        lets.push((slot, t.ir));
+    }
+    let mut rules = Vec::new();
+    let mut assigned: HashSet<u16> = HashSet::new();
+    let mut names: Vec<&str> = Vec::new();
+    for r in &h.rules {
+        if names.contains(&r.name.name.as_str()) {
+            env.err(
+                source,
+                CheckError::Duplicate {
+                    message: format!("two rules named `{}` in one handler", r.name.name),
+                    span: r.name.span,
+                    first: None,
+                },
+            );
+        }
+        names.push(&r.name.name);
+        rules.push(rule(env, &mut scope, r, &mut assigned));
+    }
+    if route.as_ref().is_some_and(|r| r.create) {
+        for (i, f) in env.case.fields.iter().enumerate() {
+            if matches!(f.kind, FieldKind::Stored { default: None }) && !assigned.contains(&(i as u16)) {
+                let message = format!(
+                    "field `{}` of a new `{}` has no default, and this handler never sets it",
+                    f.name, env.case.name
+                );
+                let span = match &h.trigger {
+                    Trigger::Event(id) | Trigger::Deadline(id) => id.span,
+                };
+                env.errors.push((
+                    source,
+                    CheckError::Invalid {
+                        message,
+                        span,
+                        help: Some(format!(
+                            "add `set {}.{} = …` to a rule, or give the field a default",
+                            env.case.name, f.name
+                        )),
+                    },
+                ));
+            }
+        }
+    }
+    HandlerDef {
+        route,
+        locals: scope.max_slot as usize,
+        lets,
+        rules,
+    }
+}
+
+fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<u16>) -> RuleDef {
+    let mut bound = 0;
+    let mut context = if scope.case_bound {
+        RuleContext::Handler
+    } else {
+        RuleContext::Nobody
+    };
+    let for_each = r.for_each.as_ref().map(|(var, src)| {
+        let t = env.expr(scope, src, None);
+        let elem = match &t.ty {
+            Ty::List(e) | Ty::Set(e) => (**e).clone(),
+            Ty::Unknown => Ty::Unknown,
+            other => {
+                let msg = format!("`for` runs over a list or a set, not {}", describe(env, other));
+                env.err(
+                    scope.source,
+                    CheckError::Type {
+                        message: msg,
+                        span: src.span,
+                        help: None,
+                    },
+                );
+                Ty::Unknown
+            }
+        };
+        if matches!(elem, Ty::Part | Ty::Case) {
+            context = RuleContext::ForVar;
+        }
+        bound += 1;
+        (scope.bind(&var.name, elem, t.sensitive), t.ir)
+    });
+    let when = r.when.as_ref().map(|w| env.bool_expr(scope, w).ir);
+    let before = scope.narrowed.len();
+    if let Some(w) = &r.when {
+        scope.narrowed.extend(guard_narrowing(w));
+    }
+    let then = actions(env, scope, &r.then, context, assigned);
+    scope.narrowed.truncate(before);
+    let otherwise = r
+        .otherwise
+        .as_ref()
+        .map(|a| actions(env, scope, a, context, assigned))
+        .unwrap_or_default();
+    for _ in 0..bound {
+        scope.unbind();
+    }
+    RuleDef {
+        name: r.name.name.clone(),
+        span: r.name.span,
+        source: scope.source,
+        for_each,
+        when,
+        then,
+        otherwise,
+        context,
+    }
+}
+
+fn actions(
+    env: &mut Env,
+    scope: &mut Scope,
+    list: &[Action],
+    context: RuleContext,
+    assigned: &mut HashSet<u16>,
+) -> Vec<IAction> {
+    list.iter()
+        .filter_map(|a| action(env, scope, a, context, assigned))
+        .collect()
+}
+
+fn action(
+    env: &mut Env,
+    scope: &mut Scope,
+    a: &Action,
+    context: RuleContext,
+    assigned: &mut HashSet<u16>,
+) -> Option<IAction> {
+    let src = scope.source;
+    match a {
+        Action::Emit(id) => match env.message_index.get(&id.name).copied() {
+            Some(m) => {
+                env.emitted[m as usize] = true;
+                Some(IAction::Emit(m))
+            }
+            None => {
+                let names: Vec<String> = env.messages.iter().map(|m| m.id.clone()).collect();
+                let e = unknown("message id", id, names.iter().map(String::as_str));
+                env.err(src, e);
+                None
+            }
+        },
+        Action::Show { name, value } => {
+            let t = env.expr(scope, value, None);
+            if t.sensitive {
+                env.err(
+                    src,
+                    CheckError::Sensitive {
+                        message: format!("`show {}` would put a sensitive value in the output", name.name),
+                        span: value.span,
+                    },
+                );
+            }
+            if matches!(t.ty.strip_opt(), Ty::Part | Ty::Case | Ty::Record(_)) {
+                let msg = format!("{} cannot be shown", describe(env, &t.ty));
+                env.err(
+                    src,
+                    CheckError::Type {
+                        message: msg,
+                        span: value.span,
+                        help: Some("show one of its fields instead".into()),
+                    },
+                );
+            }
+            if context == RuleContext::Nobody {
+                env.err(
+                    src,
+                    CheckError::Invalid {
+                        message: "`show` adds a value to a case's outcome, and this rule has no case".into(),
+                        span: name.span,
+                        help: None,
+                    },
+                );
+            }
+            Some(IAction::Show(name.name.clone(), t.ir))
+        }
+        Action::Reject { field, message, .. } => {
+            if let (Some(f), Some(ev)) = (field, scope.event) {
+                let rec = env.events[ev as usize].record;
+                let names: Vec<String> = env.records[rec as usize]
+                    .fields
+                    .iter()
+                    .map(|x| x.name.clone())
+                    .chain(["at".to_string()])
+                    .collect();
+                if !names.contains(&f.name) {
+                    let e = unknown("event field", f, names.iter().map(String::as_str));
+                    env.err(src, e);
+                }
+            }
+            let parts = env.template(scope, message);
+            Some(IAction::Reject {
+                field: field.as_ref().map(|f| f.name.clone()),
+                message: parts,
+            })
+        }
+        Action::Set { target, value, span } => {
+            let (place, ty) = place(env, scope, target, *span)?;
+            let t = env.expect(scope, value, &ty);
+            if let Place::CaseField(IExpr::Local(0), f) = &place {
+                assigned.insert(*f);
+            }
+            let mut ir = t.ir;
+            if matches!(ty.strip_opt(), Ty::Set(_)) && matches!(t.ty, Ty::List(_)) {
+                ir = IExpr::SetOp(crate::program::Arith::Add, Box::new(IExpr::Lit(Value::Set(vec![]))), Box::new(ir));
+            }
+            Some(IAction::Set(place, ir))
+        }
+        Action::Add {
+            collection,
+            keys,
+            bind,
+            span,
+        } => {
+            if collection.name != env.parts.name {
+                let e = unknown("participants", collection, [env.parts.name.as_str()]);
+                env.err(src, e);
+                return None;
+            }
+            if !scope.case_bound {
+                env.err(
+                    src,
+                    CheckError::Invalid {
+                        message: format!("`add` puts participants into the routed `{}`, and this handler has none", env.case.name),
+                        span: *span,
+                        help: Some(format!("route the handler with `for {}(…)`", env.case.name)),
+                    },
+                );
+                return None;
+            }
+            let mut irs = Vec::new();
+            for (name, value) in keys {
+                match env.parts.fields.iter().position(|f| f.name == name.name) {
+                    Some(i) if matches!(env.parts.fields[i].kind, FieldKind::Stored { .. }) => {
+                        let ty = env.parts.fields[i].ty.clone();
+                        let t = env.expect(scope, value, &ty);
+                        irs.push((i as u16, t.ir));
+                    }
+                    Some(_) => env.err(
+                        src,
+                        CheckError::ReadOnly {
+                            message: format!("`{}` is derived and cannot be given", name.name),
+                            span: name.span,
+                        },
+                    ),
+                    None => {
+                        let names: Vec<String> = env.parts.fields.iter().map(|f| f.name.clone()).collect();
+                        let e = unknown("field", name, names.iter().map(String::as_str));
+                        env.err(src, e);
+                    }
+                }
+            }
+            for f in &env.parts.fields {
+                if matches!(f.kind, FieldKind::Stored { default: None }) && !keys.iter().any(|(n, _)| n.name == f.name) {
+                    env.errors.push((
+                        src,
+                        CheckError::Invalid {
+                            message: format!("`add {}` must give `{}`: it has no default", env.parts.name, f.name),
+                            span: collection.span,
+                            help: Some(format!("add `{}: …` between the parentheses, or give the field a default", f.name)),
+                        },
+                    ));
+                }
+            }
+            let slot = scope.bind(bind.as_ref().map(|(n, _)| n.name.as_str()).unwrap_or(""), Ty::Part, false);
+            let block = match bind {
+                Some((_, block)) => actions(env, scope, block, context, assigned),
+                None => Vec::new(),
+            };
+            scope.unbind();
+            Some(IAction::Add { keys: irs, bind: slot, block })
+        }
+    }
+}
+
+/// Resolves the target of `set`.
+fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Option<(Place, Ty)> {
+    let src = scope.source;
+    let (last, owner_path) = target.split_last()?;
+    let read_only = |env: &mut Env, message: String| {
+        env.err(src, CheckError::ReadOnly { message, span });
+        None
+    };
+    if owner_path.is_empty() {
+        return read_only(
+            env,
+            format!("`{}` is not a field: write `set <case or participant>.{} = …`", last.name, last.name),
+        );
+    }
+    if owner_path[0].name == "event" {
+        return read_only(env, "events are read-only: rules cannot change what happened".into());
+    }
+    if env.limits.contains_key(&owner_path[0].name) {
+        return read_only(env, format!("`{}` is a limit: limits change in their table, not in rules", owner_path[0].name));
+    }
+    let owner_expr = Expr {
+        kind: ExprKind::Path(owner_path.to_vec()),
+        span,
+    };
+    let owner = env.expr(scope, &owner_expr, None);
+    match owner.ty {
+        Ty::Case => {
+            if last.name == "status" {
+                return Some((Place::CaseStatus(owner.ir), Ty::Enum(env.status_enum())));
+            }
+            if last.name == env.case.key_name {
+                return read_only(env, format!("`{}` is the key of `{}` and never changes", last.name, env.case.name));
+            }
+            match env.case.fields.iter().position(|f| f.name == last.name) {
+                Some(i) => match &env.case.fields[i].kind {
+                    FieldKind::Stored { .. } => Some((Place::CaseField(owner.ir, i as u16), env.case.fields[i].ty.clone())),
+                    FieldKind::Derived(_) => read_only(env, format!("`{}` is derived (computed from other fields) and cannot be set", last.name)),
+                },
+                None => {
+                    let names: Vec<String> = env.case.fields.iter().map(|f| f.name.clone()).chain(["status".to_string()]).collect();
+                    let e = unknown("field", last, names.iter().map(String::as_str));
+                    env.err(src, e);
+                    None
+                }
+            }
+        }
+        Ty::Part => match env.parts.fields.iter().position(|f| f.name == last.name) {
+            Some(i) => match &env.parts.fields[i].kind {
+                FieldKind::Stored { .. } => Some((Place::PartField(owner.ir, i as u16), env.parts.fields[i].ty.clone())),
+                FieldKind::Derived(_) => read_only(env, format!("`{}` is derived (computed from other fields) and cannot be set", last.name)),
+            },
+            None => {
+                let names: Vec<String> = env.parts.fields.iter().map(|f| f.name.clone()).collect();
+                let e = unknown("field", last, names.iter().map(String::as_str));
+                env.err(src, e);
+                None
+            }
+        },
+        Ty::Unknown => None,
+        other => {
+            let msg = format!("{} has no fields to set", describe(env, &other));
+            read_only(env, msg)
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_assignable() -> bool {
+    assignable(&Ty::Count, &Ty::Count)
+}

@@ -1,0 +1,567 @@
+//! Lowers pest pairs into the AST. Every accessor returns `Result`: no `unwrap` on `into_inner`.
+
+use super::{ParseError, Rule};
+use crate::ast::*;
+use crate::span::Span;
+use pest::iterators::{Pair, Pairs};
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use std::sync::OnceLock;
+
+type R<T> = Result<T, ParseError>;
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::or_op, Assoc::Left))
+            .op(Op::infix(Rule::and_op, Assoc::Left))
+            .op(Op::prefix(Rule::not_op))
+            .op(Op::infix(Rule::eq_op, Assoc::Left)
+                | Op::infix(Rule::ne_op, Assoc::Left)
+                | Op::infix(Rule::lt_op, Assoc::Left)
+                | Op::infix(Rule::le_op, Assoc::Left)
+                | Op::infix(Rule::gt_op, Assoc::Left)
+                | Op::infix(Rule::ge_op, Assoc::Left)
+                | Op::infix(Rule::in_op, Assoc::Left)
+                | Op::infix(Rule::matches_op, Assoc::Left))
+            .op(Op::infix(Rule::coalesce_op, Assoc::Left))
+            .op(Op::infix(Rule::add_op, Assoc::Left) | Op::infix(Rule::sub_op, Assoc::Left))
+            .op(Op::infix(Rule::mul_op, Assoc::Left))
+            .op(Op::prefix(Rule::neg_op))
+            .op(Op::postfix(Rule::is_test))
+    })
+}
+
+fn span(p: &Pair<Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn internal(p: &Pair<Rule>, what: &str) -> ParseError {
+    ParseError::Syntax {
+        message: format!("could not read {what} here"),
+        span: span(p),
+    }
+}
+
+/// The next inner pair, or an error pointing at the parent.
+fn next<'a>(it: &mut Pairs<'a, Rule>, parent: &Pair<'a, Rule>, what: &str) -> R<Pair<'a, Rule>> {
+    it.next().ok_or_else(|| internal(parent, what))
+}
+
+fn ident(p: Pair<Rule>) -> Ident {
+    Ident {
+        name: p.as_str().to_string(),
+        span: span(&p),
+    }
+}
+
+pub(super) fn lower_file(source: usize, mut pairs: Pairs<Rule>) -> Result<File, Vec<ParseError>> {
+    let mut file = File {
+        source,
+        ..File::default()
+    };
+    let Some(top) = pairs.next() else {
+        return Ok(file);
+    };
+    let mut errors = Vec::new();
+    for decl in top.into_inner() {
+        let r = match decl.as_rule() {
+            Rule::format_decl => format_decl(decl).map(|d| file.formats.push(d)),
+            Rule::statuses_decl => statuses_decl(decl).map(|d| file.statuses.push(d)),
+            Rule::case_decl => case_decl(decl).map(|d| file.cases.push(d)),
+            Rule::participants_decl => participants_decl(decl).map(|d| file.participants.push(d)),
+            Rule::event_decl => event_decl(decl).map(|d| file.events.push(d)),
+            Rule::deadline_decl => deadline_decl(decl).map(|d| file.deadlines.push(d)),
+            Rule::handler => handler(decl).map(|d| file.handlers.push(d)),
+            _ => Ok(()),
+        };
+        if let Err(e) = r {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(file)
+    } else {
+        Err(errors)
+    }
+}
+
+fn format_decl(p: Pair<Rule>) -> R<FormatDecl> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a format name")?);
+    let pat = next(&mut it, &p, "a pattern")?;
+    let pattern = match pat.as_rule() {
+        Rule::regex => {
+            let s = pat.as_str();
+            PatternSrc::Regex(s[1..s.len() - 1].replace("\\/", "/"), span(&pat))
+        }
+        _ => PatternSrc::Limit(pat.into_inner().map(ident).collect()),
+    };
+    let mut transforms = Vec::new();
+    let mut description = None;
+    for q in it {
+        match q.as_rule() {
+            Rule::transform => transforms.push(ident(q)),
+            Rule::string => description = Some(plain_string(q)?),
+            _ => {}
+        }
+    }
+    Ok(FormatDecl {
+        name,
+        pattern,
+        transforms,
+        description,
+    })
+}
+
+fn statuses_decl(p: Pair<Rule>) -> R<StatusesDecl> {
+    let sp = span(&p);
+    let mut items = Vec::new();
+    for item in p.into_inner() {
+        let mut names = item.into_inner().map(ident);
+        if let Some(name) = names.next() {
+            items.push(StatusItem {
+                name,
+                tags: names.collect(),
+            });
+        }
+    }
+    Ok(StatusesDecl { span: sp, items })
+}
+
+fn case_decl(p: Pair<Rule>) -> R<CaseDecl> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a case name")?);
+    let key = ident(next(&mut it, &p, "a key name")?);
+    let key_type = type_expr(next(&mut it, &p, "a key type")?)?;
+    let fields = it.map(field_decl).collect::<R<_>>()?;
+    Ok(CaseDecl {
+        name,
+        key,
+        key_type,
+        fields,
+    })
+}
+
+fn participants_decl(p: Pair<Rule>) -> R<ParticipantsDecl> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a name")?);
+    let case = ident(next(&mut it, &p, "a case name")?);
+    let fields = it.map(field_decl).collect::<R<_>>()?;
+    Ok(ParticipantsDecl { name, case, fields })
+}
+
+fn field_decl(p: Pair<Rule>) -> R<FieldDecl> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a field name")?);
+    let body = next(&mut it, &p, "a field")?;
+    match body.as_rule() {
+        Rule::stored_field => {
+            let mut it = body.clone().into_inner();
+            let ty = type_expr(next(&mut it, &body, "a type")?)?;
+            let mut sensitive = false;
+            let mut default = None;
+            for q in it {
+                match q.as_rule() {
+                    Rule::sensitive => sensitive = true,
+                    Rule::expr => default = Some(expr(q)?),
+                    _ => {}
+                }
+            }
+            Ok(FieldDecl::Stored {
+                name,
+                ty,
+                sensitive,
+                default,
+            })
+        }
+        _ => {
+            let mut it = body.clone().into_inner();
+            let e = expr(next(&mut it, &body, "an expression")?)?;
+            Ok(FieldDecl::Derived { name, expr: e })
+        }
+    }
+}
+
+fn event_decl(p: Pair<Rule>) -> R<EventDecl> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "an event name")?);
+    let fields = it.map(record_field).collect::<R<_>>()?;
+    Ok(EventDecl { name, fields })
+}
+
+fn record_field(p: Pair<Rule>) -> R<RecordField> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a field name")?);
+    let ty = type_expr(next(&mut it, &p, "a type")?)?;
+    let sensitive = it.next().is_some();
+    Ok(RecordField {
+        name,
+        ty,
+        sensitive,
+    })
+}
+
+fn deadline_decl(p: Pair<Rule>) -> R<DeadlineDecl> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a deadline name")?);
+    let e = expr(next(&mut it, &p, "an expression")?)?;
+    Ok(DeadlineDecl { name, expr: e })
+}
+
+fn type_expr(p: Pair<Rule>) -> R<TypeExpr> {
+    let sp = span(&p);
+    let mut it = p.clone().into_inner();
+    let base = next(&mut it, &p, "a type")?;
+    let optional = it.next().is_some();
+    let kind = match base.as_rule() {
+        Rule::set_type | Rule::list_type => {
+            let kind = base.as_rule();
+            let mut inner = base.clone().into_inner();
+            let elem = Box::new(type_expr(next(&mut inner, &base, "an element type")?)?);
+            if kind == Rule::set_type {
+                TypeKind::Set(elem)
+            } else {
+                TypeKind::List(elem)
+            }
+        }
+        Rule::record_type => {
+            TypeKind::Record(base.into_inner().map(record_field).collect::<R<_>>()?)
+        }
+        _ => TypeKind::Named(base.into_inner().map(ident).collect()),
+    };
+    Ok(TypeExpr {
+        kind,
+        optional,
+        span: sp,
+    })
+}
+
+fn handler(p: Pair<Rule>) -> R<Handler> {
+    let sp = span(&p);
+    let mut it = p.clone().into_inner();
+    let trig = next(&mut it, &p, "a trigger")?;
+    let trigger = match trig.as_rule() {
+        Rule::deadline_trigger => {
+            let mut inner = trig.clone().into_inner();
+            Trigger::Deadline(ident(next(&mut inner, &trig, "a deadline name")?))
+        }
+        _ => Trigger::Event(ident(trig)),
+    };
+    let mut route = None;
+    let mut lets = Vec::new();
+    let mut rules = Vec::new();
+    for q in it {
+        match q.as_rule() {
+            Rule::route => {
+                let mut inner = q.clone().into_inner();
+                let mut first = next(&mut inner, &q, "a case name")?;
+                let create = first.as_rule() == Rule::new_case;
+                if create {
+                    first = next(&mut inner, &q, "a case name")?;
+                }
+                let key = expr(next(&mut inner, &q, "a key expression")?)?;
+                route = Some(Route {
+                    create,
+                    case: ident(first),
+                    key,
+                });
+            }
+            Rule::let_binding => {
+                let mut inner = q.clone().into_inner();
+                let name = ident(next(&mut inner, &q, "a name")?);
+                let e = expr(next(&mut inner, &q, "an expression")?)?;
+                lets.push(Let { name, expr: e });
+            }
+            Rule::rule_decl => rules.push(rule(q)?),
+            _ => {}
+        }
+    }
+    Ok(Handler {
+        span: sp,
+        trigger,
+        route,
+        lets,
+        rules,
+    })
+}
+
+fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
+    let mut it = p.clone().into_inner();
+    let name = ident(next(&mut it, &p, "a rule name")?);
+    let mut for_each = None;
+    let mut when = None;
+    let mut then = Vec::new();
+    let mut otherwise = None;
+    for q in it {
+        match q.as_rule() {
+            Rule::for_clause => {
+                let mut inner = q.clone().into_inner();
+                let var = ident(next(&mut inner, &q, "a name")?);
+                let src = expr(next(&mut inner, &q, "an expression")?)?;
+                for_each = Some((var, src));
+            }
+            Rule::when_clause => {
+                let mut inner = q.clone().into_inner();
+                when = Some(expr(next(&mut inner, &q, "a condition")?)?);
+            }
+            Rule::block => then = block(q)?,
+            Rule::else_block => {
+                let mut inner = q.clone().into_inner();
+                otherwise = Some(block(next(&mut inner, &q, "a block")?)?);
+            }
+            _ => {}
+        }
+    }
+    Ok(crate::ast::Rule {
+        name,
+        for_each,
+        when,
+        then,
+        otherwise,
+    })
+}
+
+fn block(p: Pair<Rule>) -> R<Vec<Action>> {
+    p.into_inner().map(action).collect()
+}
+
+fn action(p: Pair<Rule>) -> R<Action> {
+    let sp = span(&p);
+    let kind = p.as_rule();
+    let mut it = p.clone().into_inner();
+    Ok(match kind {
+        Rule::set_action => {
+            let target = next(&mut it, &p, "a field")?.into_inner().map(ident).collect();
+            let value = expr(next(&mut it, &p, "a value")?)?;
+            Action::Set {
+                target,
+                value,
+                span: sp,
+            }
+        }
+        Rule::emit_action => Action::Emit(ident(next(&mut it, &p, "a message id")?)),
+        Rule::reject_action => {
+            let first = next(&mut it, &p, "a message")?;
+            let (field, msg) = if first.as_rule() == Rule::name {
+                (Some(ident(first)), next(&mut it, &p, "a message")?)
+            } else {
+                (None, first)
+            };
+            Action::Reject {
+                field,
+                message: template(msg)?,
+                span: sp,
+            }
+        }
+        Rule::show_action => {
+            let name = ident(next(&mut it, &p, "a name")?);
+            let value = expr(next(&mut it, &p, "a value")?)?;
+            Action::Show { name, value }
+        }
+        Rule::add_action => {
+            let collection = ident(next(&mut it, &p, "a participant collection")?);
+            let mut keys = Vec::new();
+            let mut bind_name = None;
+            let mut bind_block = Vec::new();
+            for q in it {
+                match q.as_rule() {
+                    Rule::field_init => {
+                        let mut inner = q.clone().into_inner();
+                        let n = ident(next(&mut inner, &q, "a field")?);
+                        let v = expr(next(&mut inner, &q, "a value")?)?;
+                        keys.push((n, v));
+                    }
+                    Rule::name => bind_name = Some(ident(q)),
+                    Rule::block => bind_block = block(q)?,
+                    _ => {}
+                }
+            }
+            Action::Add {
+                collection,
+                keys,
+                bind: bind_name.map(|n| (n, bind_block)),
+                span: sp,
+            }
+        }
+        _ => return Err(internal(&p, "an action")),
+    })
+}
+
+fn plain_string(p: Pair<Rule>) -> R<String> {
+    let t = template(p)?;
+    let mut out = String::new();
+    for part in t.parts {
+        match part {
+            TemplatePart::Text(s) => out.push_str(&s),
+            TemplatePart::Expr(e) => {
+                return Err(ParseError::Syntax {
+                    message: "this string cannot hold `{…}` interpolations".into(),
+                    span: e.span,
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn template(p: Pair<Rule>) -> R<Template> {
+    let sp = span(&p);
+    let mut parts: Vec<TemplatePart> = Vec::new();
+    let mut push_text = |parts: &mut Vec<TemplatePart>, s: &str| {
+        if let Some(TemplatePart::Text(t)) = parts.last_mut() {
+            t.push_str(s);
+        } else {
+            parts.push(TemplatePart::Text(s.to_string()));
+        }
+    };
+    for q in p.into_inner() {
+        match q.as_rule() {
+            Rule::str_text => push_text(&mut parts, q.as_str()),
+            Rule::str_escape => {
+                let c = match &q.as_str()[1..] {
+                    "n" => "\n",
+                    other => other,
+                };
+                push_text(&mut parts, c);
+            }
+            Rule::interpolation => {
+                let mut inner = q.clone().into_inner();
+                parts.push(TemplatePart::Expr(expr(next(
+                    &mut inner,
+                    &q,
+                    "an expression",
+                )?)?));
+            }
+            _ => {}
+        }
+    }
+    Ok(Template { parts, span: sp })
+}
+
+fn expr(p: Pair<Rule>) -> R<Expr> {
+    pratt()
+        .map_primary(primary)
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let sp = Span::new(span(&op).start, rhs.span.end);
+            let kind = match op.as_rule() {
+                Rule::not_op => ExprKind::Not(Box::new(rhs)),
+                _ => ExprKind::Neg(Box::new(rhs)),
+            };
+            Ok(Expr { kind, span: sp })
+        })
+        .map_postfix(|lhs, op| {
+            let lhs = lhs?;
+            let sp = Span::new(lhs.span.start, span(&op).end);
+            let mut inner = op.clone().into_inner();
+            let test = next(&mut inner, &op, "`set`, `unset` or a status tag")?;
+            let test = match test.as_rule() {
+                Rule::is_set => IsTest::Set,
+                Rule::is_unset => IsTest::Unset,
+                _ => IsTest::Tag(ident(test)),
+            };
+            Ok(Expr {
+                kind: ExprKind::Is(Box::new(lhs), test),
+                span: sp,
+            })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let bin = match op.as_rule() {
+                Rule::or_op => BinOp::Or,
+                Rule::and_op => BinOp::And,
+                Rule::eq_op => BinOp::Eq,
+                Rule::ne_op => BinOp::Ne,
+                Rule::lt_op => BinOp::Lt,
+                Rule::le_op => BinOp::Le,
+                Rule::gt_op => BinOp::Gt,
+                Rule::ge_op => BinOp::Ge,
+                Rule::in_op => BinOp::In,
+                Rule::matches_op => BinOp::Matches,
+                Rule::coalesce_op => BinOp::Coalesce,
+                Rule::add_op => BinOp::Add,
+                Rule::sub_op => BinOp::Sub,
+                _ => BinOp::Mul,
+            };
+            let sp = Span::new(lhs.span.start, rhs.span.end);
+            Ok(Expr {
+                kind: ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)),
+                span: sp,
+            })
+        })
+        .parse(p.into_inner())
+}
+
+fn primary(p: Pair<Rule>) -> R<Expr> {
+    let sp = span(&p);
+    let bad = |message: String| ParseError::BadLiteral { message, span: sp };
+    let kind = match p.as_rule() {
+        Rule::integer => ExprKind::Int(p.as_str().parse::<i64>().map_err(|_| {
+            bad(format!(
+                "the number `{}` is too large (at most {})",
+                p.as_str(),
+                i64::MAX
+            ))
+        })?),
+        Rule::duration => ExprKind::Duration(
+            crate::duration::parse_duration(p.as_str())
+                .map_err(|e| bad(format!("bad duration `{}`: {e}", p.as_str())))?,
+        ),
+        Rule::instant => {
+            let text = &p.as_str()[1..];
+            ExprKind::Instant(text.parse::<jiff::Timestamp>().map_err(|_| {
+                bad(format!(
+                    "bad instant `{text}`: write an RFC 3339 timestamp with an offset, like `@2026-11-28T10:00:00+08:00`"
+                ))
+            })?)
+        }
+        Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
+        Rule::unset_lit => ExprKind::Unset,
+        Rule::now => ExprKind::Now,
+        Rule::regex => {
+            let s = p.as_str();
+            ExprKind::Regex(s[1..s.len() - 1].replace("\\/", "/"))
+        }
+        Rule::string => ExprKind::Str(template(p)?),
+        Rule::quantifier => {
+            let mut it = p.clone().into_inner();
+            let kind = if next(&mut it, &p, "`all` or `any`")?.as_str() == "all" {
+                Quant::All
+            } else {
+                Quant::Any
+            };
+            let var = ident(next(&mut it, &p, "a name")?);
+            let source = Box::new(expr(next(&mut it, &p, "a collection")?)?);
+            let cond = Box::new(expr(next(&mut it, &p, "a condition")?)?);
+            ExprKind::Quantifier {
+                kind,
+                var,
+                source,
+                cond,
+            }
+        }
+        Rule::count_call => {
+            let mut it = p.clone().into_inner();
+            ExprKind::Count(Box::new(expr(next(&mut it, &p, "a collection")?)?))
+        }
+        Rule::comprehension => {
+            let mut it = p.clone().into_inner();
+            let var = ident(next(&mut it, &p, "a name")?);
+            let source = Box::new(expr(next(&mut it, &p, "a collection")?)?);
+            let cond = Box::new(expr(next(&mut it, &p, "a condition")?)?);
+            ExprKind::Comprehension { var, source, cond }
+        }
+        Rule::list_lit => ExprKind::List(p.into_inner().map(expr).collect::<R<_>>()?),
+        Rule::lookup => {
+            let mut it = p.clone().into_inner();
+            let table = ident(next(&mut it, &p, "a table name")?);
+            ExprKind::Lookup(table, it.map(expr).collect::<R<_>>()?)
+        }
+        Rule::path => ExprKind::Path(p.into_inner().map(ident).collect()),
+        Rule::expr => return expr(p),
+        _ => return Err(internal(&p, "an expression")),
+    };
+    Ok(Expr { kind, span: sp })
+}

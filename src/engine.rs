@@ -1,0 +1,206 @@
+//! The engine: loads and checks a policy, then evaluates events against worlds.
+
+use crate::check::{self, Parsed};
+use crate::diag::{self, Diagnostic};
+use crate::eval::{self, EvalError, Step};
+use crate::event::{self, Event, EventError, Header};
+use crate::outcome::{Outcome, Record, RecordBody};
+use crate::program::Program;
+use crate::span::Source;
+use crate::tables;
+use crate::world::World;
+use std::path::Path;
+
+/// The shipped ICP policy, embedded at build time from `rules/icp/`.
+const BUILTIN_ICP: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_icp.rs"));
+
+/// A checked policy, ready to evaluate events. Immutable; `Send + Sync`.
+#[derive(Debug)]
+pub struct Engine {
+    program: Program,
+    warnings: Vec<Diagnostic>,
+}
+
+/// Why a policy could not be loaded: every problem found, in every file.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct LoadError {
+    /// The problems, in file and position order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The files they point into.
+    pub sources: Vec<Source>,
+}
+
+impl LoadError {
+    /// The problems rendered for a terminal: file:line:col, the source line underlined, help.
+    pub fn render(&self) -> String {
+        diag::render_all(&self.diagnostics, &self.sources)
+    }
+
+    fn io(path: &Path, e: std::io::Error) -> LoadError {
+        LoadError {
+            diagnostics: vec![Diagnostic::error(
+                0,
+                crate::span::Span::default(),
+                format!("cannot read `{}`: {e}", path.display()),
+            )],
+            sources: vec![Source::new(path.display().to_string(), "")],
+        }
+    }
+}
+
+/// Why a saved world could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WorldError(pub(crate) String);
+
+impl Engine {
+    /// Loads every `*.yaml` table and `*.docket` rule file of a directory (in name order).
+    pub fn load(dir: impl AsRef<Path>) -> Result<Engine, LoadError> {
+        let dir = dir.as_ref();
+        let entries = std::fs::read_dir(dir).map_err(|e| LoadError::io(dir, e))?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "docket")
+            })
+            .collect();
+        paths.sort();
+        let mut sources = Vec::new();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).map_err(|e| LoadError::io(&p, e))?;
+            sources.push(Source::new(p.display().to_string(), text));
+        }
+        Engine::from_sources(sources)
+    }
+
+    /// Loads a policy from in-memory files; a name ending in `.yaml`/`.yml` is a table,
+    /// anything else a rule file.
+    pub fn from_sources(sources: Vec<Source>) -> Result<Engine, LoadError> {
+        let mut diagnostics = Vec::new();
+        let mut files = Vec::new();
+        let mut tables = Vec::new();
+        for (i, src) in sources.iter().enumerate() {
+            if src.name.ends_with(".yaml") || src.name.ends_with(".yml") {
+                match tables::load_table(i, src) {
+                    Ok(t) => tables.push((i, t)),
+                    Err(ds) => diagnostics.extend(ds),
+                }
+            } else {
+                match crate::dsl::parse_file(i, src) {
+                    Ok(f) => files.push(f),
+                    Err(ds) => diagnostics.extend(ds),
+                }
+            }
+        }
+        if files.is_empty() && diagnostics.is_empty() {
+            diagnostics.push(Diagnostic::error(
+                0,
+                crate::span::Span::default(),
+                "the policy has no rule file",
+            ).with_help("add a `.docket` file declaring the case, its events and rules"));
+        }
+        if !diagnostics.is_empty() {
+            return Err(LoadError {
+                diagnostics,
+                sources,
+            });
+        }
+        match check::check(Parsed {
+            sources: sources.clone(),
+            files,
+            tables,
+        }) {
+            Ok((program, warnings)) => Ok(Engine { program, warnings }),
+            Err(diagnostics) => Err(LoadError {
+                diagnostics,
+                sources,
+            }),
+        }
+    }
+
+    /// The shipped ICP SMS-validation policy, as built into this library.
+    pub fn builtin_icp() -> Result<Engine, LoadError> {
+        Engine::from_sources(
+            BUILTIN_ICP
+                .iter()
+                .map(|(name, text)| Source::new(*name, *text))
+                .collect(),
+        )
+    }
+
+    /// The shipped ICP policy.
+    ///
+    /// # Panics
+    /// Never in a released build: the test suite loads the shipped policy and fails if it has
+    /// any problem. Use [`Engine::builtin_icp`] to handle the error yourself.
+    pub fn icp() -> Engine {
+        match Engine::builtin_icp() {
+            Ok(e) => e,
+            Err(e) => panic!("the built-in ICP policy does not load:\n{}", e.render()),
+        }
+    }
+
+    /// Warnings found while checking (e.g. a message that no rule emits).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// The warnings rendered like errors.
+    pub fn render_warnings(&self) -> String {
+        diag::render_all(&self.warnings, &self.program.sources)
+    }
+
+    /// Parses and validates one JSON event against the policy's declarations.
+    pub fn parse_event(&self, json: &str) -> Result<Event, EventError> {
+        event::parse_event(&self.program, json)
+            .map(|(_, e)| e)
+            .map_err(|(_, e)| e)
+    }
+
+    /// Evaluates an event without changing the world: a pure function of (policy, world, event).
+    pub fn evaluate(&self, world: &World, event: &Event) -> Result<Step, EvalError> {
+        eval::evaluate(&self.program, world, event)
+    }
+
+    /// Applies an event: all of its effects, or none of them on error.
+    pub fn apply(&self, world: &mut World, event: &Event) -> Result<Vec<Outcome>, EvalError> {
+        let step = self.evaluate(world, event)?;
+        Ok(self.commit(world, step))
+    }
+
+    /// Commits a step computed by [`Engine::evaluate`] on this same world.
+    pub fn commit(&self, world: &mut World, step: Step) -> Vec<Outcome> {
+        world.commit(&self.program, step.changed, step.at);
+        step.outcomes
+    }
+
+    /// Runs one JSON-lines input line: parses, applies, and returns its output record.
+    pub fn run_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
+        let (header, result) = match event::parse_event(&self.program, line) {
+            Ok((h, e)) => (h, self.apply(world, &e).map_err(|e| e.to_string())),
+            Err((h, e)) => (h, Err(e.to_string())),
+        };
+        let Header { type_name, at } = header;
+        Record {
+            seq,
+            event_type: type_name,
+            at,
+            body: match result {
+                Ok(outcomes) => RecordBody::Outcomes(outcomes),
+                Err(e) => RecordBody::Error(format!("line {seq}: {e}")),
+            },
+        }
+    }
+
+    /// Saves a world as JSON text.
+    pub fn save_world(&self, world: &World) -> String {
+        crate::persist::save(&self.program, world)
+    }
+
+    /// Loads a world saved by [`Engine::save_world`], checking it against this policy.
+    pub fn load_world(&self, text: &str) -> Result<World, WorldError> {
+        crate::persist::load(&self.program, text)
+    }
+}

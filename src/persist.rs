@@ -1,0 +1,174 @@
+//! Saving and loading a world as JSON, checked against the policy on the way in.
+
+use crate::engine::WorldError;
+use crate::program::{FieldDef, Program};
+use crate::value::{Ty, Value};
+use crate::world::{CaseData, DeadlineState, World};
+use serde_json::{json, Map, Value as J};
+
+/// The format version written in every saved world.
+const VERSION: u64 = 1;
+
+pub(crate) fn save(prog: &Program, world: &World) -> String {
+    let cases: Vec<J> = world
+        .cases
+        .iter()
+        .map(|c| {
+            let deadlines: Map<String, J> = prog
+                .deadlines
+                .iter()
+                .zip(&c.deadlines)
+                .map(|(d, st)| {
+                    (
+                        d.name.clone(),
+                        json!({ "at": st.at.map(|t| t.to_string()), "fired": st.fired.map(|t| t.to_string()) }),
+                    )
+                })
+                .collect();
+            json!({
+                "key": c.key,
+                "status": prog.enums[prog.case.status_enum as usize].values.get(c.status as usize),
+                "fields": fields_json(prog, &prog.case.fields, &c.fields),
+                "participants": c.parts.iter().map(|p| fields_json(prog, &prog.parts.fields, p)).collect::<Vec<_>>(),
+                "deadlines": deadlines,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "docket_world": VERSION,
+        "clock": world.clock.map(|t| t.to_string()),
+        "cases": cases,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+fn fields_json(prog: &Program, defs: &[FieldDef], values: &[Value]) -> J {
+    let mut m = Map::new();
+    for (d, v) in defs.iter().zip(values) {
+        if matches!(d.kind, crate::program::FieldKind::Stored { .. }) {
+            m.insert(d.name.clone(), to_json(prog, v));
+        }
+    }
+    J::Object(m)
+}
+
+fn to_json(prog: &Program, v: &Value) -> J {
+    match v {
+        Value::Unset => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Count(n) => J::from(*n),
+        Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
+        Value::Instant(t) => J::String(t.to_string()),
+        Value::Text(s) => J::String(s.clone()),
+        Value::Enum(e, i) => J::String(
+            prog.enums
+                .get(*e as usize)
+                .and_then(|en| en.values.get(*i as usize))
+                .cloned()
+                .unwrap_or_default(),
+        ),
+        Value::List(items) | Value::Set(items) | Value::Record(items) => {
+            J::Array(items.iter().map(|x| to_json(prog, x)).collect())
+        }
+        Value::Case(_) | Value::Part(_) => J::Null,
+    }
+}
+
+fn bad(msg: impl Into<String>) -> WorldError {
+    WorldError(msg.into())
+}
+
+pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
+    let doc: J = serde_json::from_str(text).map_err(|e| bad(format!("the state file is not valid JSON: {e}")))?;
+    if doc.get("docket_world").and_then(J::as_u64) != Some(VERSION) {
+        return Err(bad(format!("the state file is not a docket world of version {VERSION}")));
+    }
+    let mut world = World::new();
+    world.clock = match doc.get("clock") {
+        Some(J::String(s)) => Some(s.parse().map_err(|e| bad(format!("`clock`: {e}")))?),
+        _ => None,
+    };
+    let cases = doc.get("cases").and_then(J::as_array).ok_or_else(|| bad("`cases` is missing"))?;
+    let statuses = &prog.enums[prog.case.status_enum as usize].values;
+    for (i, c) in cases.iter().enumerate() {
+        let at = |what: &str| format!("case {}: {what}", i + 1);
+        let key = c.get("key").and_then(J::as_str).ok_or_else(|| bad(at("`key` is missing")))?.to_string();
+        let status_name = c.get("status").and_then(J::as_str).unwrap_or_default();
+        let status = statuses
+            .iter()
+            .position(|s| s == status_name)
+            .ok_or_else(|| bad(at(&format!("unknown status `{status_name}`"))))? as u16;
+        let fields = read_fields(prog, &prog.case.fields, c.get("fields"), &at("fields"))?;
+        let mut parts = Vec::new();
+        for (pi, p) in c.get("participants").and_then(J::as_array).map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+            parts.push(read_fields(prog, &prog.parts.fields, Some(p), &at(&format!("participant {}", pi + 1)))?);
+        }
+        let mut deadlines = vec![DeadlineState::default(); prog.deadlines.len()];
+        for (d, def) in prog.deadlines.iter().enumerate() {
+            if let Some(st) = c.get("deadlines").and_then(|x| x.get(&def.name)) {
+                let ts = |k: &str| -> Result<Option<jiff::Timestamp>, WorldError> {
+                    match st.get(k) {
+                        Some(J::String(s)) => s.parse().map(Some).map_err(|e| bad(at(&format!("deadline `{}`: {e}", def.name)))),
+                        _ => Ok(None),
+                    }
+                };
+                deadlines[d] = DeadlineState { at: ts("at")?, fired: ts("fired")? };
+            }
+        }
+        if world.by_key.contains_key(&key) {
+            return Err(bad(at(&format!("case `{key}` appears twice"))));
+        }
+        let data = CaseData { key, status, fields, parts, deadlines };
+        let mut changed = std::collections::BTreeMap::new();
+        changed.insert(world.cases.len() as u32, data);
+        let clock = world.clock;
+        world.commit(prog, changed, clock.unwrap_or(jiff::Timestamp::UNIX_EPOCH));
+        world.clock = clock;
+    }
+    world.ensure_indexes(prog);
+    Ok(world)
+}
+
+fn read_fields(prog: &Program, defs: &[FieldDef], obj: Option<&J>, at: &str) -> Result<Vec<Value>, WorldError> {
+    let obj = obj.and_then(J::as_object).ok_or_else(|| bad(format!("{at}: expected an object")))?;
+    defs.iter()
+        .map(|d| match d.kind {
+            crate::program::FieldKind::Stored { .. } => {
+                from_json(prog, &d.ty, obj.get(&d.name).unwrap_or(&J::Null)).map_err(|m| bad(format!("{at}: field `{}`: {m}", d.name)))
+            }
+            crate::program::FieldKind::Derived(_) => Ok(Value::Unset),
+        })
+        .collect()
+}
+
+fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
+    Ok(match (ty, j) {
+        (Ty::Opt(_), J::Null) => Value::Unset,
+        (Ty::Opt(t), j) => from_json(prog, t, j)?,
+        (Ty::Bool, J::Bool(b)) => Value::Bool(*b),
+        (Ty::Count, J::Number(n)) => Value::Count(n.as_i64().filter(|n| *n >= 0).ok_or("expected a count")?),
+        (Ty::Duration, J::String(s)) => Value::Duration(crate::duration::parse_duration(s)?),
+        (Ty::Instant, J::String(s)) => Value::Instant(s.parse().map_err(|e| format!("{e}"))?),
+        (Ty::Text, J::String(s)) => Value::Text(s.clone()),
+        (Ty::Format(f), J::String(s)) => {
+            if !prog.formats[*f as usize].pattern.is_match(s) {
+                return Err(format!("does not match the format `{}`", prog.formats[*f as usize].name));
+            }
+            Value::Text(s.clone())
+        }
+        (Ty::Enum(e), J::String(s)) => {
+            let i = prog.enums[*e as usize].values.iter().position(|v| v == s).ok_or_else(|| format!("unknown value `{s}`"))?;
+            Value::Enum(*e, i as u16)
+        }
+        (Ty::List(t), J::Array(items)) => Value::List(items.iter().map(|x| from_json(prog, t, x)).collect::<Result<_, _>>()?),
+        (Ty::Set(t), J::Array(items)) => Value::set_of(items.iter().map(|x| from_json(prog, t, x)).collect::<Result<_, _>>()?),
+        (Ty::Record(r), J::Array(items)) => {
+            let defs = &prog.records[*r as usize].fields;
+            if defs.len() != items.len() {
+                return Err("a record has the wrong number of fields".into());
+            }
+            Value::Record(defs.iter().zip(items).map(|(d, x)| from_json(prog, &d.ty, x)).collect::<Result<_, _>>()?)
+        }
+        _ => return Err(format!("unexpected value `{j}`")),
+    })
+}

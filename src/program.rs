@@ -1,0 +1,260 @@
+//! The checked policy: every name resolved to an index, every expression typed.
+//!
+//! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
+
+use crate::span::{Source, Span};
+use crate::tables::{Message, Pattern, RequirementTable};
+use crate::value::{Ty, Value};
+use std::collections::HashMap;
+
+/// A checked policy, ready to evaluate events.
+#[derive(Debug)]
+pub struct Program {
+    pub sources: Vec<Source>,
+    pub enums: Vec<EnumDef>,
+    pub formats: Vec<FormatDef>,
+    pub records: Vec<RecordDef>,
+    pub events: Vec<EventDef>,
+    pub event_index: HashMap<String, u16>,
+    pub messages: Vec<Message>,
+    pub requirements: Vec<RequirementTable>,
+    pub patterns: Vec<Pattern>,
+    pub case: CaseDef,
+    pub parts: PartsDef,
+    pub deadlines: Vec<DeadlineDef>,
+    /// The handler of each event type, by event index.
+    pub event_handlers: Vec<Option<HandlerDef>>,
+    /// The handler of each deadline, by deadline index.
+    pub deadline_handlers: Vec<Option<HandlerDef>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FormatDef {
+    pub name: String,
+    pub pattern: Pattern,
+    pub uppercase: bool,
+    pub lowercase: bool,
+    pub trim: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordDef {
+    pub fields: Vec<RecordFieldDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordFieldDef {
+    pub name: String,
+    pub ty: Ty,
+    pub sensitive: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct EventDef {
+    pub name: String,
+    pub record: u16,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: Ty,
+    pub sensitive: bool,
+    pub kind: FieldKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    /// Stored; `default` is its value at creation (`None`: must be given).
+    Stored { default: Option<Value> },
+    /// Computed on read from the other fields; read-only.
+    Derived(Unit),
+}
+
+/// The case type (e.g. a filing): keyed by text, with a status and fields.
+#[derive(Debug, Clone)]
+pub struct CaseDef {
+    pub name: String,
+    pub key_name: String,
+    pub key_format: Option<u16>,
+    pub status_enum: u16,
+    /// `tags[t]` = (tag name, which statuses carry it).
+    pub tags: Vec<(String, Vec<bool>)>,
+    pub fields: Vec<FieldDef>,
+}
+
+/// The participants of a case (e.g. the required people of a filing).
+#[derive(Debug, Clone)]
+pub struct PartsDef {
+    pub name: String,
+    pub fields: Vec<FieldDef>,
+    /// Stored fields that a world-wide lookup uses: the world keeps an index on each.
+    pub indexed: Vec<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeadlineDef {
+    pub name: String,
+    pub unit: Unit,
+}
+
+/// A compiled expression with the number of local slots it needs (slot 0 is `self`/the case).
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub expr: IExpr,
+    pub locals: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct HandlerDef {
+    pub route: Option<RouteDef>,
+    /// Local slots: the lets first, then rule variables.
+    pub locals: usize,
+    pub lets: Vec<(u16, IExpr)>,
+    pub rules: Vec<RuleDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteDef {
+    pub create: bool,
+    pub key: IExpr,
+    /// The event field the key comes from, named in errors.
+    pub key_field: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleDef {
+    pub name: String,
+    pub span: Span,
+    pub source: usize,
+    pub for_each: Option<(u16, IExpr)>,
+    pub when: Option<IExpr>,
+    pub then: Vec<IAction>,
+    pub otherwise: Vec<IAction>,
+    /// Where this rule's messages and changes are reported.
+    pub context: RuleContext,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleContext {
+    /// The case of the `for` variable (a participant or a case).
+    ForVar,
+    /// The handler's routed case (or the deadline's case).
+    Handler,
+    /// No case: answers about a person (`filing: null`).
+    Nobody,
+}
+
+/// A place that `set` can write.
+#[derive(Debug, Clone)]
+pub enum Place {
+    CaseStatus(IExpr),
+    CaseField(IExpr, u16),
+    PartField(IExpr, u16),
+}
+
+#[derive(Debug, Clone)]
+pub enum IAction {
+    Set(Place, IExpr),
+    Emit(u16),
+    Reject {
+        field: Option<String>,
+        message: Vec<TPart>,
+    },
+    Show(String, IExpr),
+    /// Find-or-create a participant of the context case with these field values, bind it, run the block.
+    Add {
+        keys: Vec<(u16, IExpr)>,
+        bind: u16,
+        block: Vec<IAction>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum TPart {
+    Text(String),
+    Expr(IExpr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+}
+
+/// A typed, resolved expression.
+#[derive(Debug, Clone)]
+pub enum IExpr {
+    Lit(Value),
+    EventField(u16),
+    EventAt,
+    Now,
+    Local(u16),
+    CaseKey(Box<IExpr>),
+    CaseStatus(Box<IExpr>),
+    CaseField(Box<IExpr>, u16),
+    CaseDerived(Box<IExpr>, u16),
+    CaseParts(Box<IExpr>),
+    PartField(Box<IExpr>, u16),
+    PartDerived(Box<IExpr>, u16),
+    PartCase(Box<IExpr>),
+    RecField(Box<IExpr>, u16),
+    /// A requirement-table lookup; `blame` names the event field to blame when no row matches.
+    Lookup {
+        table: u16,
+        keys: Vec<IExpr>,
+        blame: Option<String>,
+    },
+    /// `[p in people where p.<field> == key and cond]`: served from the world's index on `field`.
+    IndexLookup {
+        field: u16,
+        key: Box<IExpr>,
+        var: u16,
+        cond: Box<IExpr>,
+    },
+    List(Vec<IExpr>),
+    Filter {
+        var: u16,
+        source: Box<IExpr>,
+        cond: Box<IExpr>,
+    },
+    Quant {
+        all: bool,
+        var: u16,
+        source: Box<IExpr>,
+        cond: Box<IExpr>,
+    },
+    Count(Box<IExpr>),
+    Not(Box<IExpr>),
+    Neg(Box<IExpr>),
+    And(Box<IExpr>, Box<IExpr>),
+    Or(Box<IExpr>, Box<IExpr>),
+    Cmp(Cmp, Box<IExpr>, Box<IExpr>),
+    Arith(Arith, Box<IExpr>, Box<IExpr>),
+    /// Set or list union/difference (`+`/`-` on collections); the result is a set.
+    SetOp(Arith, Box<IExpr>, Box<IExpr>),
+    In(Box<IExpr>, Box<IExpr>),
+    Matches(Box<IExpr>, u16),
+    Coalesce(Box<IExpr>, Box<IExpr>),
+    IsSet(Box<IExpr>),
+    HasTag(Box<IExpr>, u16),
+    Template(Vec<TPart>),
+}

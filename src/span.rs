@@ -1,0 +1,87 @@
+//! Byte-range spans into source files, and the files they point into.
+
+/// A byte range `start..end` into a [`Source`]'s text.
+///
+/// Spans are cheap to copy and carry no line numbers: lines and columns are
+/// computed only when a diagnostic is rendered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// The first byte of the range.
+    pub start: usize,
+    /// One past the last byte of the range (equal to `start` for an empty span).
+    pub end: usize,
+}
+
+impl Span {
+    /// The span `start..end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Span { start, end }
+    }
+}
+
+/// A source file as read: its name as shown to the user and its text.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// The path as shown to the user, e.g. `rules/icp/roles.yaml`.
+    pub name: String,
+    /// The whole text of the file.
+    pub text: String,
+}
+
+impl Source {
+    /// A source named `name` holding `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The 1-based line and 1-based column (counted in chars) of byte offset `byte`.
+    ///
+    /// Lines end at `\n`. An offset past the end is clamped to the end of the text, and
+    /// an offset inside a multi-byte char counts as that char.
+    pub fn line_col(&self, byte: usize) -> (usize, usize) {
+        let byte = floor_char_boundary(&self.text, byte);
+        let before = &self.text[..byte];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let col = before[line_start..].chars().count() + 1;
+        (line, col)
+    }
+}
+
+/// The largest char boundary of `text` at or before `byte` (clamped to `text.len()`).
+pub(crate) fn floor_char_boundary(text: &str, byte: usize) -> usize {
+    let mut byte = byte.min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    byte
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_lines_and_chars() {
+        let src = Source::new("t", "ab\ncdé\nf");
+        assert_eq!(src.line_col(0), (1, 1));
+        assert_eq!(src.line_col(2), (1, 3));
+        assert_eq!(src.line_col(3), (2, 1));
+        // `é` is two bytes: the `\n` after it is the 4th char of line 2.
+        assert_eq!(src.line_col(7), (2, 4));
+        assert_eq!(src.line_col(8), (3, 1));
+        assert_eq!(src.line_col(9), (3, 2));
+    }
+
+    #[test]
+    fn line_col_clamps_and_respects_char_boundaries() {
+        let src = Source::new("t", "aé");
+        // Byte 2 is inside `é`: it counts as `é`.
+        assert_eq!(src.line_col(2), (1, 2));
+        assert_eq!(src.line_col(1000), (1, 3));
+        assert_eq!(Source::new("t", "").line_col(5), (1, 1));
+    }
+}

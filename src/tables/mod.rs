@@ -1,0 +1,311 @@
+//! YAML tables: the policy's vocabulary (who must act, limits, message texts), loaded and
+//! checked into typed tables.
+//!
+//! A table file's kind is its top-level `kind:` key (`requirements`, `limits` or
+//! `messages`) and its name is the file stem (`rules/icp/roles.yaml` is table `roles`).
+//! Loading collects every problem in the file, each at its line, before giving up.
+
+mod decode;
+mod error;
+mod limits;
+mod messages;
+mod requirements;
+mod yaml;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::span::{Source, Span};
+
+pub use error::TableError;
+
+use decode::Cx;
+use yaml::Value;
+
+/// The kinds of table, as written after `kind:`.
+const KINDS: [&str; 3] = ["requirements", "limits", "messages"];
+
+/// A loaded table of any kind.
+#[derive(Clone, Debug)]
+pub enum Table {
+    /// `kind: requirements`
+    Requirements(RequirementTable),
+    /// `kind: limits`
+    Limits(LimitsTable),
+    /// `kind: messages`
+    Messages(MessagesTable),
+}
+
+impl Table {
+    /// The table's name: its file's stem.
+    pub fn name(&self) -> &str {
+        match self {
+            Table::Requirements(t) => &t.name,
+            Table::Limits(t) => &t.name,
+            Table::Messages(t) => &t.name,
+        }
+    }
+
+    /// The index of the table's file in the caller's source list.
+    pub fn source(&self) -> usize {
+        match self {
+            Table::Requirements(t) => t.source,
+            Table::Limits(t) => t.source,
+            Table::Messages(t) => t.source,
+        }
+    }
+}
+
+/// `kind: requirements`: for each combination of key columns, the set of values (of the
+/// type named by `of`) that it requires.
+#[derive(Clone, Debug)]
+pub struct RequirementTable {
+    /// The table's name: its file's stem.
+    pub name: String,
+    /// The index of the table's file in the caller's source list.
+    pub source: usize,
+    /// The key columns, in order (`[scenario, variant]`).
+    pub keys: Vec<String>,
+    /// The name of the type of the required values (`role`).
+    pub of: String,
+    /// The vocabulary of that type, in the order written.
+    pub values: Vec<String>,
+    /// The rows, in the order written.
+    pub rows: Vec<ReqRow>,
+    /// The rows by their joined keys (see [`joined`]).
+    index: HashMap<String, usize>,
+}
+
+/// One row of a [`RequirementTable`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReqRow {
+    /// The cell of each key column, in the order of [`RequirementTable::keys`].
+    pub keys: Vec<String>,
+    /// The required values, as indices into [`RequirementTable::values`], sorted, no repeats.
+    pub required: Vec<usize>,
+    /// The row in its file.
+    pub span: Span,
+}
+
+impl RequirementTable {
+    /// The distinct cells of key column number `key`, in order of first appearance
+    /// (empty if there is no such column).
+    pub fn column_values(&self, key: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for row in &self.rows {
+            if let Some(cell) = row.keys.get(key) {
+                if !out.contains(cell) {
+                    out.push(cell.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The row with these key cells, in the order of [`RequirementTable::keys`].
+    pub fn lookup(&self, keys: &[&str]) -> Option<&ReqRow> {
+        if keys.len() != self.keys.len() {
+            return None;
+        }
+        self.index.get(&joined(keys)).map(|&i| &self.rows[i])
+    }
+
+    /// The names of the values a row requires, in the order of [`RequirementTable::values`].
+    pub fn required_names<'t>(&'t self, row: &ReqRow) -> Vec<&'t str> {
+        row.required
+            .iter()
+            .filter_map(|&i| self.values.get(i).map(String::as_str))
+            .collect()
+    }
+}
+
+/// Key cells joined into one map key. Cells are names (`[a-z_][a-z0-9_]*`), so the
+/// separator cannot occur in them.
+fn joined<S: AsRef<str>>(keys: &[S]) -> String {
+    let mut out = String::new();
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push('\u{1f}');
+        }
+        out.push_str(k.as_ref());
+    }
+    out
+}
+
+/// `kind: limits`: named, typed values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitsTable {
+    /// The table's name: its file's stem.
+    pub name: String,
+    /// The index of the table's file in the caller's source list.
+    pub source: usize,
+    /// The limits, in the order written.
+    pub limits: Vec<Limit>,
+}
+
+impl LimitsTable {
+    /// The limit called `name`.
+    pub fn get(&self, name: &str) -> Option<&Limit> {
+        self.limits.iter().find(|l| l.name == name)
+    }
+}
+
+/// One named limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limit {
+    /// The limit's name.
+    pub name: String,
+    /// Its value.
+    pub value: LimitValue,
+    /// The author's note, if any (free text, e.g. the seed phrase it comes from).
+    pub note: Option<String>,
+    /// The limit's name in its file.
+    pub span: Span,
+}
+
+/// The value of a limit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LimitValue {
+    /// `count: 5`, never negative.
+    Count(i64),
+    /// `duration: 24h`, never negative.
+    Duration(jiff::SignedDuration),
+    /// `pattern: '^[0-9]{6}$'`
+    Pattern(Pattern),
+    /// `text: "…"`
+    Text(String),
+}
+
+/// A compiled regular expression, with its source as written.
+#[derive(Clone)]
+pub struct Pattern {
+    /// The expression as written.
+    pub source: String,
+    /// The compiled expression.
+    pub regex: regex_lite::Regex,
+}
+
+impl Pattern {
+    /// Whether the expression matches `s`, exactly as written: it is anchored only if
+    /// the author wrote `^…$`.
+    pub fn is_match(&self, s: &str) -> bool {
+        self.regex.is_match(s)
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// `kind: messages`: the texts of the messages the policy can emit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessagesTable {
+    /// The table's name: its file's stem.
+    pub name: String,
+    /// The index of the table's file in the caller's source list.
+    pub source: usize,
+    /// The messages, in the order written.
+    pub messages: Vec<Message>,
+}
+
+impl MessagesTable {
+    /// The message with this id.
+    pub fn get(&self, id: &str) -> Option<&Message> {
+        self.messages.iter().find(|m| m.id == id)
+    }
+}
+
+/// One message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The message id.
+    pub id: String,
+    /// The text shown to the user.
+    pub text: String,
+    /// What happened, in the user's terms.
+    pub result: String,
+    /// What the user should do next.
+    pub next_step: String,
+    /// The id in its file.
+    pub span: Span,
+}
+
+/// Loads one table file. `source` is the index of `src` in the caller's source list (the
+/// diagnostics point into it); the table's name is the stem of `src.name`. On failure,
+/// every problem found in the file, in file order.
+pub fn load_table(source: usize, src: &Source) -> Result<Table, Vec<Diagnostic>> {
+    load(source, src).map_err(|errors| errors.iter().map(|e| e.to_diagnostic(source)).collect())
+}
+
+/// [`load_table`], with the problems as [`TableError`]s.
+pub fn load(source: usize, src: &Source) -> Result<Table, Vec<TableError>> {
+    let root = yaml::parse(&src.text).map_err(|e| {
+        vec![TableError::Syntax {
+            message: e.message,
+            help: e.help,
+            span: e.span,
+        }]
+    })?;
+    let entries = match &root.value {
+        Value::Map(entries) => entries,
+        Value::Null => return Err(vec![TableError::Empty { span: Span::default() }]),
+        other => {
+            return Err(vec![TableError::NotAMapping {
+                found: other.describe(),
+                span: root.span,
+            }])
+        }
+    };
+    let Some((_, kind_node)) = entries
+        .iter()
+        .find(|(k, _)| k.value == Value::Str("kind".to_string()))
+    else {
+        return Err(vec![TableError::MissingKind { span: Span::default() }]);
+    };
+    let mut cx = Cx::new(src);
+    let Some(kind) = cx.string(kind_node, || "`kind`".to_string()) else {
+        return Err(cx.errors);
+    };
+    let name = table_name(&src.name);
+    let table = match kind {
+        "requirements" => requirements::decode(entries, name, source, &mut cx).map(Table::Requirements),
+        "limits" => limits::decode(entries, name, source, &mut cx).map(Table::Limits),
+        "messages" => messages::decode(entries, name, source, &mut cx).map(Table::Messages),
+        _ => {
+            return Err(vec![TableError::UnknownKind {
+                kind: kind.to_string(),
+                suggestion: did_you_mean(kind, KINDS).map(str::to_string),
+                span: kind_node.span,
+            }])
+        }
+    };
+    let mut errors = cx.errors;
+    match table {
+        Some(table) if errors.is_empty() => Ok(table),
+        _ => {
+            errors.sort_by_key(|e| e.span().start);
+            Err(errors)
+        }
+    }
+}
+
+/// The stem of a file name: `rules/icp/roles.yaml` → `roles`.
+fn table_name(path: &str) -> String {
+    let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    match file.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => file.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

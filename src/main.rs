@@ -1,1 +1,351 @@
-fn main(){}
+//! The `docket` command line: argument parsing, I/O and rendering around the library's `Engine`.
+#![forbid(unsafe_code)]
+
+use clap::{Args, Parser, Subcommand};
+use docket::{Engine, LoadError, Record, RecordBody, World};
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Every line was accepted (`run`), or the policy has no error (`check`).
+const EXIT_OK: u8 = 0;
+/// Some input line was an error (`run`), or the policy has an error (`check`).
+const EXIT_REFUSED: u8 = 1;
+/// The rules, the state file, the input file or the arguments are unusable.
+/// (Clap also exits with 2 on a usage error.)
+const EXIT_UNUSABLE: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "docket",
+    version,
+    about = "A rules-as-data policy engine: runs JSON-lines event streams through a policy",
+    long_about = "A rules-as-data policy engine. A policy is a directory of YAML tables and \
+                  `.docket` rule files; `docket run` evaluates a stream of JSON events against \
+                  it on the virtual clock the events carry. Without `--rules`, the shipped ICP \
+                  SMS-validation policy (built into this binary) is used.",
+    after_help = "\
+Example:
+  docket run examples/stream.jsonl           # the built-in ICP policy
+  docket check rules/icp                     # load a policy directory and report its problems"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Run(RunArgs),
+    Check(CheckArgs),
+}
+
+/// Evaluate a stream of JSON events (one per line) and print one JSON record per event.
+///
+/// Each non-blank input line gives one output line, in order and flushed at once:
+/// `{"seq":N,"type":…,"at":…,"outcomes":[…]}`, or `{"seq":N,…,"error":"line N: …"}` when the
+/// line is refused (an erroneous line changes nothing; the following lines are still
+/// evaluated). `seq` is the 1-based line number of the input; a blank line (empty or only
+/// whitespace) counts as a line but prints nothing. `\r\n` line endings are accepted; a line
+/// that is not UTF-8 is an error record.
+///
+/// Exit status: 0 when every line was accepted, 1 when some line was an error, 2 when the
+/// rules, the state file, the input file or the arguments are unusable (a message on stderr).
+/// If standard output is closed early (`| head`), docket stops quietly and does not save the
+/// state.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket run examples/stream.jsonl
+  docket run --rules rules/icp --state world.json - < today.jsonl
+  printf '%s\\n' '{\"type\":\"tick\",\"at\":\"2026-11-29T10:00:00+08:00\"}' | docket run")]
+struct RunArgs {
+    /// The policy directory (`*.yaml` tables and `*.docket` rule files); default: the
+    /// built-in ICP policy
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+
+    /// Load the world (every case seen so far) from FILE if it exists, and save it back after
+    /// the run, atomically (FILE.tmp, fsync, rename), so a stream can be fed in several runs.
+    /// The file holds verification codes: it is created readable by its owner only
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+
+    /// The events, one JSON object per line; `-` or absent: standard input
+    #[arg(value_name = "FILE")]
+    input: Option<PathBuf>,
+}
+
+/// Load a policy, report every problem (errors and warnings, on stderr), and print a summary.
+///
+/// Exit status: 0 when the policy has no error (warnings allowed), 1 when it has one,
+/// 2 when the arguments are unusable.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket check rules/icp      # prints `rules/icp: ok (0 warnings)`, or the problems
+  docket check                # checks the built-in ICP policy")]
+struct CheckArgs {
+    /// The policy directory; default: the built-in ICP policy
+    #[arg(value_name = "DIR")]
+    dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Run(args) => run(&args),
+        Command::Check(args) => check(&args),
+    };
+    ExitCode::from(code)
+}
+
+/// Writes to stderr, ignoring a closed stderr (`eprintln!` would panic).
+fn report(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = err.write_all(b"\n");
+    }
+}
+
+fn load_engine(rules: Option<&Path>) -> Result<Engine, LoadError> {
+    match rules {
+        Some(dir) => Engine::load(dir),
+        None => Engine::builtin_icp(),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+// ── docket check ────────────────────────────────────────────────────────────
+
+fn check(args: &CheckArgs) -> u8 {
+    let name = args.dir.as_ref().map_or_else(
+        || "built-in ICP policy".to_string(),
+        |d| d.display().to_string(),
+    );
+    match load_engine(args.dir.as_deref()) {
+        Err(e) => {
+            report(&e.render());
+            let errors = e
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == docket::Severity::Error)
+                .count();
+            report(&format!("{name}: {}", plural(errors.max(1), "error")));
+            EXIT_REFUSED
+        }
+        Ok(engine) => {
+            let warnings = engine.warnings().len();
+            if warnings > 0 {
+                report(&engine.render_warnings());
+            }
+            let mut out = io::stdout().lock();
+            let _ = writeln!(out, "{name}: ok ({})", plural(warnings, "warning"));
+            let _ = out.flush();
+            EXIT_OK
+        }
+    }
+}
+
+// ── docket run ──────────────────────────────────────────────────────────────
+
+/// Why a run stopped before the end of its input.
+enum Stop {
+    /// Standard output was closed: stop quietly, with whether some line was an error so far.
+    BrokenPipe { any_error: bool },
+    /// Something unusable, with the message for stderr.
+    Unusable(String),
+}
+
+fn run(args: &RunArgs) -> u8 {
+    let engine = match load_engine(args.rules.as_deref()) {
+        Ok(e) => e,
+        Err(e) => {
+            report(&e.render());
+            return EXIT_UNUSABLE;
+        }
+    };
+    if !engine.warnings().is_empty() {
+        report(&engine.render_warnings());
+    }
+
+    let mut world = match &args.state {
+        Some(path) => match load_state(&engine, path) {
+            Ok(w) => w,
+            Err(msg) => {
+                report(&msg);
+                return EXIT_UNUSABLE;
+            }
+        },
+        None => World::new(),
+    };
+
+    let input: Box<dyn Read> = match args.input.as_deref() {
+        None => Box::new(io::stdin().lock()),
+        Some(p) if p == Path::new("-") => Box::new(io::stdin().lock()),
+        Some(p) => match File::open(p) {
+            Ok(f) => Box::new(f),
+            Err(e) => {
+                report(&format!("error: cannot read the input `{}`: {e}", p.display()));
+                return EXIT_UNUSABLE;
+            }
+        },
+    };
+
+    let stdout = io::stdout().lock();
+    let mut out = BufWriter::new(stdout);
+    let any_error = match run_stream(&engine, &mut world, BufReader::new(input), &mut out) {
+        Ok(any_error) => any_error,
+        Err(Stop::BrokenPipe { any_error }) => {
+            return if any_error { EXIT_REFUSED } else { EXIT_OK }
+        }
+        Err(Stop::Unusable(msg)) => {
+            report(&msg);
+            return EXIT_UNUSABLE;
+        }
+    };
+
+    if let Some(path) = &args.state {
+        if let Err(e) = save_atomically(path, &engine.save_world(&world)) {
+            report(&format!(
+                "error: cannot save the state to `{}`: {e}",
+                path.display()
+            ));
+            return EXIT_UNUSABLE;
+        }
+    }
+    if any_error {
+        EXIT_REFUSED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Runs every line of `input`, printing one record per non-blank line; returns whether some
+/// line was an error.
+fn run_stream(
+    engine: &Engine,
+    world: &mut World,
+    mut input: impl BufRead,
+    out: &mut impl Write,
+) -> Result<bool, Stop> {
+    let mut any_error = false;
+    let mut buf = Vec::new();
+    let mut seq = 0usize;
+    loop {
+        buf.clear();
+        match input.read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(Stop::Unusable(format!(
+                    "error: cannot read the input after line {seq}: {e} (the state was not saved)"
+                )))
+            }
+        }
+        seq += 1;
+        let mut bytes = buf.as_slice();
+        bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        if seq == 1 {
+            // A byte-order mark some editors write; JSON does not allow it.
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let record = match std::str::from_utf8(bytes) {
+            Ok(line) => engine.run_line(world, seq, line),
+            Err(e) => Record {
+                seq,
+                event_type: None,
+                at: None,
+                body: RecordBody::Error(format!(
+                    "line {seq}: not valid UTF-8 (byte {} of the line)",
+                    e.valid_up_to() + 1
+                )),
+            },
+        };
+        any_error |= record.is_error();
+        let mut json = record.to_json();
+        json.push('\n');
+        out.write_all(json.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::BrokenPipe {
+                    Stop::BrokenPipe { any_error }
+                } else {
+                    Stop::Unusable(format!(
+                        "error: cannot write the output: {e} (the state was not saved)"
+                    ))
+                }
+            })?;
+    }
+    Ok(any_error)
+}
+
+/// The world saved in `path`, or a new one when the file does not exist.
+fn load_state(engine: &Engine, path: &Path) -> Result<World, String> {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(World::new()),
+        Err(e) => return Err(format!("error: cannot read the state file `{}`: {e}", path.display())),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "error: the state file `{}` is not a saved world: not valid UTF-8",
+            path.display()
+        )
+    })?;
+    engine.load_world(&text).map_err(|e| {
+        format!(
+            "error: the state file `{}` is not a saved world: {e}\n  = help: move it away to start from an empty world",
+            path.display()
+        )
+    })
+}
+
+/// Replaces `path` with `text` so that a crash leaves either the old or the new file whole:
+/// write `path.tmp` beside it, fsync, rename over `path`, fsync the directory.
+fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(".tmp");
+    let tmp = path.with_file_name(tmp_name);
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The world holds verification codes and certificate digits.
+        opts.mode(0o600);
+    }
+    let result = (|| {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result?;
+    // Make the rename itself durable; not every platform can open a directory, so best effort.
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

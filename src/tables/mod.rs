@@ -27,7 +27,7 @@ use yaml::Value;
 const KINDS: [&str; 3] = ["requirements", "limits", "messages"];
 
 /// A loaded table of any kind.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Table {
     /// `kind: requirements`
     Requirements(RequirementTable),
@@ -46,25 +46,14 @@ impl Table {
             Table::Messages(t) => &t.name,
         }
     }
-
-    /// The index of the table's file in the caller's source list.
-    pub fn source(&self) -> usize {
-        match self {
-            Table::Requirements(t) => t.source,
-            Table::Limits(t) => t.source,
-            Table::Messages(t) => t.source,
-        }
-    }
 }
 
 /// `kind: requirements`: for each combination of key columns, the set of values (of the
 /// type named by `of`) that it requires.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RequirementTable {
     /// The table's name: its file's stem.
     pub name: String,
-    /// The index of the table's file in the caller's source list.
-    pub source: usize,
     /// The key columns, in order (`[scenario, variant]`).
     pub keys: Vec<String>,
     /// The name of the type of the required values (`role`).
@@ -110,14 +99,6 @@ impl RequirementTable {
         }
         self.index.get(&joined(keys)).map(|&i| &self.rows[i])
     }
-
-    /// The names of the values a row requires, in the order of [`RequirementTable::values`].
-    pub fn required_names<'t>(&'t self, row: &ReqRow) -> Vec<&'t str> {
-        row.required
-            .iter()
-            .filter_map(|&i| self.values.get(i).map(String::as_str))
-            .collect()
-    }
 }
 
 /// Key cells joined into one map key. Cells are names (`[a-z_][a-z0-9_]*`), so the
@@ -138,17 +119,8 @@ fn joined<S: AsRef<str>>(keys: &[S]) -> String {
 pub struct LimitsTable {
     /// The table's name: its file's stem.
     pub name: String,
-    /// The index of the table's file in the caller's source list.
-    pub source: usize,
     /// The limits, in the order written.
     pub limits: Vec<Limit>,
-}
-
-impl LimitsTable {
-    /// The limit called `name`.
-    pub fn get(&self, name: &str) -> Option<&Limit> {
-        self.limits.iter().find(|l| l.name == name)
-    }
 }
 
 /// One named limit.
@@ -158,8 +130,6 @@ pub struct Limit {
     pub name: String,
     /// Its value.
     pub value: LimitValue,
-    /// The author's note, if any (free text, e.g. the seed phrase it comes from).
-    pub note: Option<String>,
     /// The limit's name in its file.
     pub span: Span,
 }
@@ -187,6 +157,16 @@ pub struct Pattern {
 }
 
 impl Pattern {
+    /// Compiles a pattern; the error says what is wrong with it.
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        regex_lite::Regex::new(source)
+            .map(|regex| Pattern {
+                source: source.to_string(),
+                regex,
+            })
+            .map_err(|e| e.to_string())
+    }
+
     /// Whether the expression matches `s`, exactly as written: it is anchored only if
     /// the author wrote `^…$`.
     pub fn is_match(&self, s: &str) -> bool {
@@ -211,17 +191,8 @@ impl PartialEq for Pattern {
 pub struct MessagesTable {
     /// The table's name: its file's stem.
     pub name: String,
-    /// The index of the table's file in the caller's source list.
-    pub source: usize,
     /// The messages, in the order written.
     pub messages: Vec<Message>,
-}
-
-impl MessagesTable {
-    /// The message with this id.
-    pub fn get(&self, id: &str) -> Option<&Message> {
-        self.messages.iter().find(|m| m.id == id)
-    }
 }
 
 /// One message.
@@ -247,7 +218,7 @@ pub fn load_table(source: usize, src: &Source) -> Result<Table, Vec<Diagnostic>>
 }
 
 /// [`load_table`], with the problems as [`TableError`]s.
-pub fn load(source: usize, src: &Source) -> Result<Table, Vec<TableError>> {
+fn load(source: usize, src: &Source) -> Result<Table, Vec<TableError>> {
     let root = yaml::parse(&src.text).map_err(|e| {
         vec![TableError::Syntax {
             message: e.message,
@@ -277,9 +248,9 @@ pub fn load(source: usize, src: &Source) -> Result<Table, Vec<TableError>> {
     };
     let name = table_name(&src.name);
     let table = match kind {
-        "requirements" => requirements::decode(entries, name, source, &mut cx).map(Table::Requirements),
-        "limits" => limits::decode(entries, name, source, &mut cx).map(Table::Limits),
-        "messages" => messages::decode(entries, name, source, &mut cx).map(Table::Messages),
+        "requirements" => requirements::decode(entries, name, &mut cx).map(Table::Requirements),
+        "limits" => limits::decode(entries, name, &mut cx).map(Table::Limits),
+        "messages" => messages::decode(entries, name, &mut cx).map(Table::Messages),
         _ => {
             return Err(vec![TableError::UnknownKind {
                 kind: kind.to_string(),

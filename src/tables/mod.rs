@@ -214,11 +214,11 @@ pub struct Message {
 /// diagnostics point into it); the table's name is the stem of `src.name`. On failure,
 /// every problem found in the file, in file order.
 pub fn load_table(source: usize, src: &Source) -> Result<Table, Vec<Diagnostic>> {
-    load(source, src).map_err(|errors| errors.iter().map(|e| e.to_diagnostic(source)).collect())
+    load(src).map_err(|errors| errors.iter().map(|e| e.to_diagnostic(source)).collect())
 }
 
 /// [`load_table`], with the problems as [`TableError`]s.
-fn load(source: usize, src: &Source) -> Result<Table, Vec<TableError>> {
+fn load(src: &Source) -> Result<Table, Vec<TableError>> {
     let root = yaml::parse(&src.text).map_err(|e| {
         vec![TableError::Syntax {
             message: e.message,

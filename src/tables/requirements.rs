@@ -130,8 +130,7 @@ fn decode_row(
     values: Option<&[String]>,
     cx: &mut Cx,
 ) -> Option<ReqRow> {
-    let expected_row = "a row like `{ scenario: first_filing, variant: website, required: [entity_leader] }`";
-    let entries = cx.mapping(node, || format!("row {number}"), expected_row)?;
+    let entries = cx.mapping(node, || format!("row {number}"), "a mapping of its columns")?;
     let Some(keys) = keys else {
         // The key columns are unknown: check what can be checked without them.
         if let Some((_, required)) = entries.iter().find(|(k, _)| k.value == Value::Str("required".to_string())) {
@@ -145,14 +144,13 @@ fn decode_row(
     let found = cx.fields(entries, &columns, &columns, Owner::Row(number), &expected, node.span);
     let mut cells = Vec::with_capacity(keys.len());
     for (column, slot) in keys.iter().zip(&found) {
-        let (_, cell) = (*slot)?;
-        let cell = cx.name(cell, &format!("{column} name"), || format!("`{column}` in row {number}"))?;
-        cells.push(cell.to_string());
+        let cell = slot.and_then(|(_, n)| cx.name(n, &format!("{column} name"), || format!("`{column}` in row {number}")));
+        cells.push(cell.map(str::to_string));
     }
-    // The row is kept even if `required` is wrong, so that a repeated row is still found.
     let required = found.last().copied().flatten().and_then(|(_, n)| required_values(n, number, of, values, cx));
+    // The row is kept even if `required` is wrong, so that a repeated row is still found.
     Some(ReqRow {
-        keys: cells,
+        keys: cells.into_iter().collect::<Option<_>>()?,
         required: required.unwrap_or_default(),
         span: node.span,
     })

@@ -1,0 +1,482 @@
+//! Golden runs of the built `docket` binary: the CLI contract (contract section 3).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// What one run of the binary did.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `docket ARGS` from the crate root, feeding `stdin` (or nothing) on standard input.
+fn docket(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the docket binary starts");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.unwrap_or_default().to_vec();
+    // A thread, so that a large input cannot deadlock against a full stdout pipe; the child
+    // may exit without reading everything, so a write error is not a failure here.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("the docket binary runs");
+    writer.join().expect("the stdin writer does not panic");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+fn read(path: &str) -> String {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// A directory under the system temp dir, unique to this process and name, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "docket-cli-{name}-{}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("the temp dir is created");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn str(&self) -> &str {
+        self.0.to_str().expect("the temp dir path is UTF-8")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A copy of `rules/icp` in which one message id is misspelt in the rule file.
+fn broken_rules() -> TempDir {
+    let dir = TempDir::new("broken-rules");
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/icp");
+    let mut broke = false;
+    for entry in std::fs::read_dir(&rules).expect("rules/icp is readable") {
+        let path = entry.expect("a directory entry").path();
+        if !path.is_file() {
+            continue;
+        }
+        let mut text = std::fs::read_to_string(&path).expect("a rules file is UTF-8");
+        if !broke && text.contains("emit validation_failed") {
+            text = text.replacen("emit validation_failed", "emit validaton_failed", 1);
+            broke = true;
+        }
+        std::fs::write(dir.path().join(path.file_name().expect("a file name")), text)
+            .expect("the copy is written");
+    }
+    assert!(broke, "no rule file of rules/icp emits `validation_failed`");
+    dir
+}
+
+/// Whether `text` holds `file:LINE:COL` for some numbers.
+fn has_file_line_col(text: &str, file: &str) -> bool {
+    text.match_indices(file).any(|(i, _)| {
+        let rest = &text[i + file.len()..];
+        let mut parts = rest.splitn(3, ':');
+        parts.next() == Some("")
+            && parts
+                .next()
+                .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+            && parts.next().is_some_and(|c| {
+                c.bytes()
+                    .take_while(u8::is_ascii_digit)
+                    .count()
+                    .gt(&0)
+            })
+    })
+}
+
+/// Every `code` and `cert_last6` value anywhere in a JSON value.
+fn secrets(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, v) in m {
+                match (k.as_str(), v) {
+                    ("code" | "cert_last6", serde_json::Value::String(s)) => out.push(s.clone()),
+                    _ => secrets(v, out),
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|v| secrets(v, out)),
+        _ => {}
+    }
+}
+
+/// The message ids of every outcome of one record.
+fn message_ids(record: &serde_json::Value) -> Vec<String> {
+    record["outcomes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|o| o["messages"].as_array().into_iter().flatten())
+        .map(|m| m["id"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+// ── run ─────────────────────────────────────────────────────────────────────
+
+#[test]
+fn run_example_stream() {
+    let run = docket(&["run", "examples/stream.jsonl"], None);
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(run.stderr, "");
+
+    let input = read("examples/stream.jsonl");
+    let records = json_lines(&run.stdout);
+    assert_eq!(records.len(), input.lines().count(), "one record per line");
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r["seq"], i + 1);
+        assert!(r["outcomes"].is_array(), "line {} was refused: {r}", i + 1);
+    }
+
+    // The story of the stream, line by line.
+    assert_eq!(message_ids(&records[5]), ["unrecognized_sender"]);
+    assert_eq!(message_ids(&records[6]), ["validation_failed"]);
+    assert_eq!(message_ids(&records[7]), ["resend_success"]);
+    assert_eq!(message_ids(&records[9]), ["validation_complete_waiting"]);
+    assert_eq!(records[9]["outcomes"][0]["status"], "partially_validated");
+    assert_eq!(records[11]["outcomes"], serde_json::json!([]), "a quiet tick");
+
+    // The two-person filing ends under review, its last status in the stream.
+    let last_of_first = records
+        .iter()
+        .flat_map(|r| r["outcomes"].as_array().into_iter().flatten())
+        .filter(|o| o["filing"] == "ICP-0001")
+        .last()
+        .expect("ICP-0001 has outcomes");
+    assert_eq!(last_of_first["status"], "under_review");
+    assert_eq!(last_of_first["messages"][0]["id"], "validation_complete");
+
+    // The second filing expires on the last tick, 24 h after its first SMS.
+    let last = records.last().expect("some record");
+    assert_eq!(last["type"], "tick");
+    assert_eq!(last["outcomes"][0]["filing"], "ICP-0002");
+    assert_eq!(last["outcomes"][0]["status"], "canceled");
+    assert_eq!(message_ids(last), ["validation_window_expired"]);
+
+    // No verification code and no certificate digits of the input leak into the output.
+    let mut leaked = Vec::new();
+    for line in input.lines() {
+        secrets(&serde_json::from_str(line).expect("the input is JSON"), &mut leaked);
+    }
+    assert!(leaked.len() >= 10, "the input has codes and certificates");
+    for s in &leaked {
+        assert!(!run.stdout.contains(s.as_str()), "`{s}` appears in the output");
+        assert!(!run.stdout.contains(&s.to_uppercase()), "`{s}` appears in the output");
+    }
+
+    insta::assert_snapshot!("run_example_stream", run.stdout);
+}
+
+#[test]
+fn run_reads_stdin_with_dash_or_without_file() {
+    let input = read("examples/stream.jsonl");
+    let from_file = docket(&["run", "examples/stream.jsonl"], None);
+    let dash = docket(&["run", "-"], Some(input.as_bytes()));
+    let absent = docket(&["run"], Some(input.as_bytes()));
+    assert_eq!(dash.code, Some(0), "stderr: {}", dash.stderr);
+    assert_eq!(absent.code, Some(0), "stderr: {}", absent.stderr);
+    assert_eq!(dash.stdout, from_file.stdout);
+    assert_eq!(absent.stdout, from_file.stdout);
+}
+
+#[test]
+fn run_rules_dir_gives_the_same_output_as_the_builtin_policy() {
+    let builtin = docket(&["run", "examples/stream.jsonl"], None);
+    let on_disk = docket(&["run", "--rules", "rules/icp", "examples/stream.jsonl"], None);
+    assert_eq!(on_disk.code, Some(0), "stderr: {}", on_disk.stderr);
+    assert_eq!(on_disk.stdout, builtin.stdout);
+}
+
+#[test]
+fn run_bad_line_in_the_middle() {
+    let run = docket(&["run", "tests/cli/bad_line.jsonl"], None);
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let records = json_lines(&run.stdout);
+    assert_eq!(records.len(), 4);
+
+    let bad = &records[1];
+    assert_eq!(bad["seq"], 2);
+    assert!(bad.get("outcomes").is_none());
+    let error = bad["error"].as_str().expect("an error message");
+    assert!(error.starts_with("line 2: "), "{error}");
+    assert!(error.contains("`code`"), "names the field: {error}");
+
+    // The other lines are evaluated: the good SMS and the validation after the bad line.
+    for i in [0, 2, 3] {
+        assert!(records[i]["outcomes"].is_array(), "{}", records[i]);
+    }
+    assert_eq!(records[3]["outcomes"][0]["status"], "under_review");
+    insta::assert_snapshot!("run_bad_line", run.stdout);
+}
+
+#[test]
+fn run_crlf_blank_and_non_utf8_lines() {
+    let mut input = Vec::new();
+    input.extend_from_slice(br#"{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"F1","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800138000","cert_last6":"52817X"}]}"#);
+    input.extend_from_slice(b"\r\n\r\n   \t\n"); // lines 1-3: the event, then two blank lines
+    input.extend_from_slice(b"{\"type\":\"tick\xff\xfe\"}\n"); // line 4: not UTF-8
+    input.extend_from_slice(br#"{"type":"sms_sent","at":"2026-11-28T10:30:00+08:00","filing":"F1","phone":"13800138000","code":"482913"}"#);
+    input.extend_from_slice(b"\r\n"); // line 5
+    // line 6, without a final newline
+    input.extend_from_slice(br#"{"type":"validation_attempt","at":"2026-11-28T10:40:00+08:00","phone":"13800138000","code":"482913","cert_last6":"52817X"}"#);
+
+    let run = docket(&["run", "-"], Some(&input));
+    assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
+    let records = json_lines(&run.stdout);
+    let seqs: Vec<_> = records.iter().map(|r| r["seq"].as_u64()).collect();
+    assert_eq!(seqs, [Some(1), Some(4), Some(5), Some(6)], "blank lines count, print nothing");
+    let error = records[1]["error"].as_str().expect("line 4 is an error");
+    assert!(error.starts_with("line 4: ") && error.contains("UTF-8"), "{error}");
+    assert_eq!(records[3]["outcomes"][0]["status"], "under_review");
+}
+
+#[test]
+fn run_broken_rules_exits_2_with_rendered_diagnostics() {
+    let rules = broken_rules();
+    let run = docket(
+        &["run", "--rules", rules.str(), "examples/stream.jsonl"],
+        None,
+    );
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stdout, "", "nothing is evaluated");
+    assert!(run.stderr.contains("validaton_failed"), "{}", run.stderr);
+    let file = rules.path().join("icp.docket");
+    assert!(
+        has_file_line_col(&run.stderr, &file.display().to_string()),
+        "no file:line:col in {}",
+        run.stderr
+    );
+    insta::assert_snapshot!(
+        "run_broken_rules_stderr",
+        run.stderr.replace(rules.str(), "[RULES]")
+    );
+}
+
+#[test]
+fn run_unusable_arguments_exit_2() {
+    let missing_input = docket(&["run", "tests/cli/no-such-file.jsonl"], None);
+    assert_eq!(missing_input.code, Some(2));
+    assert!(missing_input.stderr.contains("no-such-file.jsonl"), "{}", missing_input.stderr);
+
+    let missing_rules = docket(&["run", "--rules", "no/such/dir", "-"], Some(b""));
+    assert_eq!(missing_rules.code, Some(2));
+    assert!(missing_rules.stderr.contains("no/such/dir"), "{}", missing_rules.stderr);
+
+    let unknown_flag = docket(&["run", "--frobnicate"], Some(b""));
+    assert_eq!(unknown_flag.code, Some(2));
+    let no_command = docket(&[], None);
+    assert_eq!(no_command.code, Some(2));
+}
+
+#[test]
+fn run_empty_input_prints_nothing() {
+    let run = docket(&["run"], Some(b""));
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn run_stops_quietly_when_stdout_closes() {
+    let mut input = String::new();
+    for i in 0..20_000 {
+        let (h, m, s) = (i / 3600, i / 60 % 60, i % 60);
+        input.push_str(&format!(
+            "{{\"type\":\"tick\",\"at\":\"2026-11-28T{h:02}:{m:02}:{s:02}+08:00\"}}\n"
+        ));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .arg("run")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the docket binary starts");
+    // Close the reading end before docket writes anything.
+    drop(child.stdout.take());
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("the docket binary runs");
+    writer.join().expect("the stdin writer does not panic");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    assert_eq!(stderr, "", "quietly");
+}
+
+// ── run --state ─────────────────────────────────────────────────────────────
+
+/// `stdout` with every `seq` moved on by `offset` (records start with `{"seq":N,`).
+fn shift_seq(stdout: &str, offset: usize) -> String {
+    stdout
+        .lines()
+        .map(|l| {
+            let rest = l.strip_prefix(r#"{"seq":"#).expect("a record starts with seq");
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let seq: usize = rest[..digits].parse().expect("seq is a number");
+            format!("{{\"seq\":{}{}\n", seq + offset, &rest[digits..])
+        })
+        .collect()
+}
+
+#[test]
+fn state_two_runs_equal_one_run_at_every_split() {
+    let input = read("examples/stream.jsonl");
+    let lines: Vec<&str> = input.lines().collect();
+    let whole = docket(&["run", "examples/stream.jsonl"], None);
+    assert_eq!(whole.code, Some(0));
+
+    for k in 1..lines.len() {
+        let dir = TempDir::new(&format!("state-{k}"));
+        let state = dir.path().join("world.json");
+        let state_arg = state.to_str().expect("a UTF-8 path");
+        let first_input = lines[..k].join("\n") + "\n";
+        let second_input = lines[k..].join("\n") + "\n";
+
+        let first = docket(&["run", "--state", state_arg, "-"], Some(first_input.as_bytes()));
+        assert_eq!(first.code, Some(0), "split {k}: {}", first.stderr);
+        let saved = std::fs::read_to_string(&state).expect("the state file is written");
+        let doc: serde_json::Value = serde_json::from_str(&saved).expect("the state is JSON");
+        assert!(doc.is_object(), "split {k}: {saved}");
+        assert!(!dir.path().join("world.json.tmp").exists(), "no temp file is left");
+
+        let second = docket(&["run", "--state", state_arg, "-"], Some(second_input.as_bytes()));
+        assert_eq!(second.code, Some(0), "split {k}: {}", second.stderr);
+
+        // The second run numbers its lines from 1: renumber, then compare byte for byte.
+        let joined = first.stdout + &shift_seq(&second.stdout, k);
+        assert_eq!(joined, whole.stdout, "split after line {k}");
+    }
+}
+
+#[test]
+fn state_file_is_saved_even_when_some_line_is_an_error() {
+    let dir = TempDir::new("state-error");
+    let state = dir.path().join("world.json");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let run = docket(&["run", "--state", state_arg, "tests/cli/bad_line.jsonl"], None);
+    assert_eq!(run.code, Some(1));
+    let saved = std::fs::read_to_string(&state).expect("the state file is written");
+    assert!(saved.contains("F1"), "the accepted lines are kept: {saved}");
+
+    // F1 is under review: a duplicate order for it is refused in the next run.
+    let again = docket(
+        &["run", "--state", state_arg, "-"],
+        Some(read("tests/cli/bad_line.jsonl").lines().next().expect("a line").as_bytes()),
+    );
+    assert_eq!(again.code, Some(1));
+    assert!(again.stdout.contains(r#""error":"line 1: "#), "{}", again.stdout);
+}
+
+#[test]
+fn state_garbage_file_exits_2_and_is_left_alone() {
+    let dir = TempDir::new("state-garbage");
+    let state = dir.path().join("world.json");
+    std::fs::write(&state, "this is not a saved world\n").expect("the file is written");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let run = docket(&["run", "--state", state_arg, "examples/stream.jsonl"], None);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stdout, "", "nothing is evaluated");
+    assert!(run.stderr.contains(state_arg), "names the file: {}", run.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&state).expect("the file is still there"),
+        "this is not a saved world\n"
+    );
+}
+
+// ── check ───────────────────────────────────────────────────────────────────
+
+#[test]
+fn check_shipped_policy_is_clean() {
+    let on_disk = docket(&["check", "rules/icp"], None);
+    assert_eq!(on_disk.code, Some(0), "stderr: {}", on_disk.stderr);
+    assert_eq!(on_disk.stdout, "rules/icp: ok (0 warnings)\n");
+    assert_eq!(on_disk.stderr, "");
+
+    let builtin = docket(&["check"], None);
+    assert_eq!(builtin.code, Some(0), "stderr: {}", builtin.stderr);
+    assert_eq!(builtin.stdout, "built-in ICP policy: ok (0 warnings)\n");
+}
+
+#[test]
+fn check_broken_policy_exits_1_with_rendered_diagnostics() {
+    let rules = broken_rules();
+    let run = docket(&["check", rules.str()], None);
+    assert_eq!(run.code, Some(1));
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    let file = rules.path().join("icp.docket");
+    assert!(
+        has_file_line_col(&run.stderr, &file.display().to_string()),
+        "no file:line:col in {}",
+        run.stderr
+    );
+    insta::assert_snapshot!(
+        "check_broken_rules_stderr",
+        run.stderr.replace(rules.str(), "[RULES]")
+    );
+}
+
+#[test]
+fn check_missing_dir_exits_1() {
+    let run = docket(&["check", "no/such/dir"], None);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
+}
+
+// ── help and version ────────────────────────────────────────────────────────
+
+#[test]
+fn help_of_every_command_has_an_example() {
+    for args in [&["--help"][..], &["run", "--help"], &["check", "--help"], &["help", "run"]] {
+        let run = docket(args, None);
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+        assert!(run.stdout.contains("Example:"), "{args:?}:\n{}", run.stdout);
+        assert!(run.stdout.contains("Usage: docket"), "{args:?}:\n{}", run.stdout);
+    }
+    let run_help = docket(&["run", "--help"], None).stdout;
+    assert!(run_help.contains("--state"), "{run_help}");
+    assert!(run_help.contains("blank line"), "{run_help}");
+}
+
+#[test]
+fn version() {
+    let run = docket(&["--version"], None);
+    assert_eq!(run.code, Some(0));
+    assert_eq!(run.stdout, format!("docket {}\n", env!("CARGO_PKG_VERSION")));
+}

@@ -39,9 +39,18 @@ fn main() {
         let stem = n.trim_end_matches(".yaml");
         let ident: String = stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
-        let _ = writeln!(tests, "#[test]\nfn scenario_{ident}() {{ run_scenario(\"{stem}\"); }}");
+        let _ = writeln!(
+            tests,
+            "#[test]\nfn scenario_{ident}() {{ run_scenario(\"{stem}\"); }}"
+        );
     }
     let _ = std::fs::write(Path::new(&out).join("scenario_tests.rs"), tests);
 }

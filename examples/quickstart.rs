@@ -49,7 +49,10 @@ fn main() {
             std::process::exit(1);
         }
     };
-    println!("-- saved {} bytes; continuing from the reloaded world", saved.len());
+    println!(
+        "-- saved {} bytes; continuing from the reloaded world",
+        saved.len()
+    );
 
     // The right code, on the reloaded world: validation is complete.
     let last = r#"{"type":"validation_attempt","at":"2026-11-28T10:45:00+08:00","phone":"13800138000","code":"482913","cert_last6":"52817X"}"#;

@@ -286,8 +286,8 @@ mod tests {
         let text = "a: 1\nb: [2\n";
         let d = Diagnostic::error(0, Span::new(text.len(), text.len()), "unexpected end");
         let out = render(&d, &src(text));
-        assert!(out.contains(":2:7\n"), "{out}");
-        assert!(out.contains("2 | b: [2\n  |       ^\n"), "{out}");
+        assert!(out.contains(":2:6\n"), "{out}");
+        assert!(out.contains("2 | b: [2\n  |      ^\n"), "{out}");
         // Without a final newline, too.
         let d = Diagnostic::error(0, Span::new(3, 3), "unexpected end");
         assert!(render(&d, &src("abc")).contains("1 | abc\n  |    ^\n"));
@@ -335,7 +335,10 @@ mod tests {
             did_you_mean("validaton_failed", names),
             Some("validation_failed")
         );
-        assert_eq!(did_you_mean("reslt", ["text", "result", "next_step"]), Some("result"));
+        assert_eq!(
+            did_you_mean("reslt", ["text", "result", "next_step"]),
+            Some("result")
+        );
         // A swap of two neighbours is one edit.
         assert_eq!(did_you_mean("rsult", ["result"]), Some("result"));
         assert_eq!(did_you_mean("tetx", ["text"]), Some("text"));

@@ -20,7 +20,9 @@ pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
     let mut next_unit = 0;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits_len = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits_len = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let (digits, after) = rest.split_at(digits_len);
         let Some(unit) = after.chars().next() else {
             return Err(format!("missing unit after `{digits}`; {USE_UNITS}"));
@@ -105,7 +107,10 @@ mod tests {
     fn rejects_bad_syntax_with_a_reason() {
         let err = |s: &str| parse_duration(s).unwrap_err();
         assert_eq!(err(""), "empty duration; write e.g. `24h` or `1h30m`");
-        assert_eq!(err("24"), "missing unit after `24`; use `d`, `h`, `m` or `s`");
+        assert_eq!(
+            err("24"),
+            "missing unit after `24`; use `d`, `h`, `m` or `s`"
+        );
         assert_eq!(err("h"), "missing number before `h`");
         assert_eq!(err("24x"), "unknown unit `x`; use `d`, `h`, `m` or `s`");
         assert_eq!(err("24H"), "unknown unit `H`; use `d`, `h`, `m` or `s`");
@@ -151,6 +156,9 @@ mod tests {
         }
         assert_eq!(format_duration(SignedDuration::from_secs(-90)), "-1m30s");
         assert_eq!(format_duration(SignedDuration::new(1, 500_000_000)), "1s");
-        assert_eq!(format_duration(SignedDuration::MIN), "-2562047788015215h30m8s");
+        assert_eq!(
+            format_duration(SignedDuration::MIN),
+            "-2562047788015215h30m8s"
+        );
     }
 }

@@ -95,11 +95,14 @@ impl Engine {
             }
         }
         if files.is_empty() && diagnostics.is_empty() {
-            diagnostics.push(Diagnostic::error(
-                0,
-                crate::span::Span::default(),
-                "the policy has no rule file",
-            ).with_help("add a `.docket` file declaring the case, its events and rules"));
+            diagnostics.push(
+                Diagnostic::error(
+                    0,
+                    crate::span::Span::default(),
+                    "the policy has no rule file",
+                )
+                .with_help("add a `.docket` file declaring the case, its events and rules"),
+            );
         }
         if !diagnostics.is_empty() {
             return Err(LoadError {

@@ -125,8 +125,16 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
         .collect();
     let mut outcomes = Vec::new();
     for (t, key, d) in due {
-        let Some(case) = ev.tx.find(&key) else { continue };
-        let st = ev.tx.case(case)?.deadlines.get(d as usize).copied().unwrap_or_default();
+        let Some(case) = ev.tx.find(&key) else {
+            continue;
+        };
+        let st = ev
+            .tx
+            .case(case)?
+            .deadlines
+            .get(d as usize)
+            .copied()
+            .unwrap_or_default();
         if st.pending() != Some(t) {
             continue;
         }
@@ -267,7 +275,12 @@ impl<'p, 'w> Eval<'p, 'w> {
         Ok(())
     }
 
-    fn context(&self, c: RuleContext, case: Option<CaseId>, item: Option<&Value>) -> R<Option<CaseId>> {
+    fn context(
+        &self,
+        c: RuleContext,
+        case: Option<CaseId>,
+        item: Option<&Value>,
+    ) -> R<Option<CaseId>> {
         Ok(match (c, item) {
             (RuleContext::ForVar, Some(Value::Part(p))) => Some(p.case),
             (RuleContext::ForVar, Some(Value::Case(id))) => Some(*id),
@@ -285,7 +298,12 @@ impl<'p, 'w> Eval<'p, 'w> {
         self.actions(actions, ctx, locals)
     }
 
-    fn actions(&mut self, actions: &[IAction], ctx: Option<CaseId>, locals: &mut Vec<Value>) -> R<()> {
+    fn actions(
+        &mut self,
+        actions: &[IAction],
+        ctx: Option<CaseId>,
+        locals: &mut Vec<Value>,
+    ) -> R<()> {
         for a in actions {
             match a {
                 IAction::Emit(m) => self.touch(ctx).messages.push(*m),
@@ -319,10 +337,10 @@ impl<'p, 'w> Eval<'p, 'w> {
                         vals.push((*f, self.expr(e, locals)?));
                     }
                     let data = self.tx.case(case)?;
-                    let found = data.parts.iter().position(|p| {
-                        vals.iter()
-                            .all(|(f, v)| p.get(*f as usize) == Some(v))
-                    });
+                    let found = data
+                        .parts
+                        .iter()
+                        .position(|p| vals.iter().all(|(f, v)| p.get(*f as usize) == Some(v)));
                     let idx = match found {
                         Some(i) => i,
                         None => {
@@ -589,7 +607,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                 let (id, data) = self.case_data(&v)?;
                 Value::List(
                     (0..data.parts.len())
-                        .map(|i| Value::Part(PartRef { case: id, idx: i as u32 }))
+                        .map(|i| {
+                            Value::Part(PartRef {
+                                case: id,
+                                idx: i as u32,
+                            })
+                        })
                         .collect(),
                 )
             }
@@ -628,7 +651,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                             .iter()
                             .position(|e| e.name == t.of)
                             .unwrap_or(0) as u16;
-                        Value::set_of(row.required.iter().map(|i| Value::Enum(of, *i as u16)).collect())
+                        Value::set_of(
+                            row.required
+                                .iter()
+                                .map(|i| Value::Enum(of, *i as u16))
+                                .collect(),
+                        )
                     }
                     None => {
                         let cells = t
@@ -645,7 +673,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                     }
                 }
             }
-            IExpr::IndexLookup { field, key, var, cond } => {
+            IExpr::IndexLookup {
+                field,
+                key,
+                var,
+                cond,
+            } => {
                 let k = self.expr(key, locals)?;
                 let slot = self
                     .prog
@@ -662,7 +695,10 @@ impl<'p, 'w> Eval<'p, 'w> {
                 // cases changed in this event may hold new or changed participants
                 for (id, c) in &self.tx.cases {
                     for (i, _) in c.parts.iter().enumerate() {
-                        found.push(PartRef { case: *id, idx: i as u32 });
+                        found.push(PartRef {
+                            case: *id,
+                            idx: i as u32,
+                        });
                     }
                 }
                 found.sort();
@@ -670,7 +706,9 @@ impl<'p, 'w> Eval<'p, 'w> {
                 let mut hits: Vec<(String, PartRef)> = Vec::new();
                 for p in found {
                     let c = self.tx.case(p.case)?;
-                    let Some(fields) = c.parts.get(p.idx as usize) else { continue };
+                    let Some(fields) = c.parts.get(p.idx as usize) else {
+                        continue;
+                    };
                     if fields[*field as usize] != k {
                         continue;
                     }
@@ -707,7 +745,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                     Value::List(out)
                 }
             }
-            IExpr::Quant { all, var, source, cond } => {
+            IExpr::Quant {
+                all,
+                var,
+                source,
+                cond,
+            } => {
                 let items = self
                     .expr(source, locals)?
                     .elements()

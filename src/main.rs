@@ -134,13 +134,8 @@ fn check(args: &CheckArgs) -> u8 {
     );
     match load_engine(args.dir.as_deref()) {
         Err(e) => {
+            // The rendering ends with its own summary line (`error: N problems in the policy`).
             report(&e.render());
-            let errors = e
-                .diagnostics
-                .iter()
-                .filter(|d| d.severity == docket::Severity::Error)
-                .count();
-            report(&format!("{name}: {}", plural(errors.max(1), "error")));
             EXIT_REFUSED
         }
         Ok(engine) => {
@@ -179,7 +174,7 @@ fn run(args: &RunArgs) -> u8 {
     }
 
     let mut world = match &args.state {
-        Some(path) => match load_state(&engine, path) {
+        Some(path) => match check_state_dir(path).and_then(|()| load_state(&engine, path)) {
             Ok(w) => w,
             Err(msg) => {
                 report(&msg);
@@ -195,7 +190,10 @@ fn run(args: &RunArgs) -> u8 {
         Some(p) => match File::open(p) {
             Ok(f) => Box::new(f),
             Err(e) => {
-                report(&format!("error: cannot read the input `{}`: {e}", p.display()));
+                report(&format!(
+                    "error: cannot read the input `{}`: {e}",
+                    p.display()
+                ));
                 return EXIT_UNUSABLE;
             }
         },
@@ -299,20 +297,43 @@ fn load_state(engine: &Engine, path: &Path) -> Result<World, String> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(World::new()),
-        Err(e) => return Err(format!("error: cannot read the state file `{}`: {e}", path.display())),
+        Err(e) => {
+            return Err(format!(
+                "error: cannot read the state file `{}`: {e}",
+                path.display()
+            ))
+        }
     };
+    const HELP: &str =
+        "  = help: `--state` takes a world saved by an earlier `docket run --state`; \
+                        move the file away to start from an empty world";
     let text = String::from_utf8(bytes).map_err(|_| {
         format!(
-            "error: the state file `{}` is not a saved world: not valid UTF-8",
+            "error: cannot load `{}`: the state file is not valid UTF-8\n{HELP}",
             path.display()
         )
     })?;
-    engine.load_world(&text).map_err(|e| {
-        format!(
-            "error: the state file `{}` is not a saved world: {e}\n  = help: move it away to start from an empty world",
-            path.display()
-        )
-    })
+    engine
+        .load_world(&text)
+        .map_err(|e| format!("error: cannot load `{}`: {e}\n{HELP}", path.display()))
+}
+
+/// Refuses, before any line is evaluated, a state file that could not be saved: one whose
+/// directory does not exist.
+fn check_state_dir(path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if dir.is_dir() {
+        Ok(())
+    } else {
+        Err(format!(
+            "error: cannot save the state to `{}`: the directory `{}` does not exist",
+            path.display(),
+            dir.display()
+        ))
+    }
 }
 
 /// Replaces `path` with `text` so that a crash leaves either the old or the new file whole:

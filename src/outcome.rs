@@ -70,7 +70,10 @@ impl Record {
     /// One line of JSON, without a newline.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|e| {
-            format!(r#"{{"seq":{},"error":"internal: cannot write the record: {e}"}}"#, self.seq)
+            format!(
+                r#"{{"seq":{},"error":"internal: cannot write the record: {e}"}}"#,
+                self.seq
+            )
         })
     }
 }

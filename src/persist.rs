@@ -79,46 +79,81 @@ fn bad(msg: impl Into<String>) -> WorldError {
 }
 
 pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
-    let doc: J = serde_json::from_str(text).map_err(|e| bad(format!("the state file is not valid JSON: {e}")))?;
+    let doc: J = serde_json::from_str(text)
+        .map_err(|e| bad(format!("the state file is not valid JSON: {e}")))?;
     if doc.get("docket_world").and_then(J::as_u64) != Some(VERSION) {
-        return Err(bad(format!("the state file is not a docket world of version {VERSION}")));
+        return Err(bad(format!(
+            "the state file is not a docket world of version {VERSION}"
+        )));
     }
     let mut world = World::new();
     world.clock = match doc.get("clock") {
         Some(J::String(s)) => Some(s.parse().map_err(|e| bad(format!("`clock`: {e}")))?),
         _ => None,
     };
-    let cases = doc.get("cases").and_then(J::as_array).ok_or_else(|| bad("`cases` is missing"))?;
+    let cases = doc
+        .get("cases")
+        .and_then(J::as_array)
+        .ok_or_else(|| bad("`cases` is missing"))?;
     let statuses = &prog.enums[prog.case.status_enum as usize].values;
     for (i, c) in cases.iter().enumerate() {
         let at = |what: &str| format!("case {}: {what}", i + 1);
-        let key = c.get("key").and_then(J::as_str).ok_or_else(|| bad(at("`key` is missing")))?.to_string();
+        let key = c
+            .get("key")
+            .and_then(J::as_str)
+            .ok_or_else(|| bad(at("`key` is missing")))?
+            .to_string();
         let status_name = c.get("status").and_then(J::as_str).unwrap_or_default();
         let status = statuses
             .iter()
             .position(|s| s == status_name)
-            .ok_or_else(|| bad(at(&format!("unknown status `{status_name}`"))))? as u16;
+            .ok_or_else(|| bad(at(&format!("unknown status `{status_name}`"))))?
+            as u16;
         let fields = read_fields(prog, &prog.case.fields, c.get("fields"), &at("fields"))?;
         let mut parts = Vec::new();
-        for (pi, p) in c.get("participants").and_then(J::as_array).map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
-            parts.push(read_fields(prog, &prog.parts.fields, Some(p), &at(&format!("participant {}", pi + 1)))?);
+        for (pi, p) in c
+            .get("participants")
+            .and_then(J::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            parts.push(read_fields(
+                prog,
+                &prog.parts.fields,
+                Some(p),
+                &at(&format!("participant {}", pi + 1)),
+            )?);
         }
         let mut deadlines = vec![DeadlineState::default(); prog.deadlines.len()];
         for (d, def) in prog.deadlines.iter().enumerate() {
             if let Some(st) = c.get("deadlines").and_then(|x| x.get(&def.name)) {
                 let ts = |k: &str| -> Result<Option<jiff::Timestamp>, WorldError> {
                     match st.get(k) {
-                        Some(J::String(s)) => s.parse().map(Some).map_err(|e| bad(at(&format!("deadline `{}`: {e}", def.name)))),
+                        Some(J::String(s)) => s
+                            .parse()
+                            .map(Some)
+                            .map_err(|e| bad(at(&format!("deadline `{}`: {e}", def.name)))),
                         _ => Ok(None),
                     }
                 };
-                deadlines[d] = DeadlineState { at: ts("at")?, fired: ts("fired")? };
+                deadlines[d] = DeadlineState {
+                    at: ts("at")?,
+                    fired: ts("fired")?,
+                };
             }
         }
         if world.by_key.contains_key(&key) {
             return Err(bad(at(&format!("case `{key}` appears twice"))));
         }
-        let data = CaseData { key, status, fields, parts, deadlines };
+        let data = CaseData {
+            key,
+            status,
+            fields,
+            parts,
+            deadlines,
+        };
         let mut changed = std::collections::BTreeMap::new();
         changed.insert(world.cases.len() as u32, data);
         let clock = world.clock;
@@ -129,12 +164,20 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
     Ok(world)
 }
 
-fn read_fields(prog: &Program, defs: &[FieldDef], obj: Option<&J>, at: &str) -> Result<Vec<Value>, WorldError> {
-    let obj = obj.and_then(J::as_object).ok_or_else(|| bad(format!("{at}: expected an object")))?;
+fn read_fields(
+    prog: &Program,
+    defs: &[FieldDef],
+    obj: Option<&J>,
+    at: &str,
+) -> Result<Vec<Value>, WorldError> {
+    let obj = obj
+        .and_then(J::as_object)
+        .ok_or_else(|| bad(format!("{at}: expected an object")))?;
     defs.iter()
         .map(|d| match d.kind {
             crate::program::FieldKind::Stored { .. } => {
-                from_json(prog, &d.ty, obj.get(&d.name).unwrap_or(&J::Null)).map_err(|m| bad(format!("{at}: field `{}`: {m}", d.name)))
+                from_json(prog, &d.ty, obj.get(&d.name).unwrap_or(&J::Null))
+                    .map_err(|m| bad(format!("{at}: field `{}`: {m}", d.name)))
             }
             crate::program::FieldKind::Derived(_) => Ok(Value::Unset),
         })
@@ -146,28 +189,52 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
         (Ty::Opt(_), J::Null) => Value::Unset,
         (Ty::Opt(t), j) => from_json(prog, t, j)?,
         (Ty::Bool, J::Bool(b)) => Value::Bool(*b),
-        (Ty::Count, J::Number(n)) => Value::Count(n.as_i64().filter(|n| *n >= 0).ok_or("expected a count")?),
+        (Ty::Count, J::Number(n)) => {
+            Value::Count(n.as_i64().filter(|n| *n >= 0).ok_or("expected a count")?)
+        }
         (Ty::Duration, J::String(s)) => Value::Duration(crate::duration::parse_duration(s)?),
         (Ty::Instant, J::String(s)) => Value::Instant(s.parse().map_err(|e| format!("{e}"))?),
         (Ty::Text, J::String(s)) => Value::Text(s.clone()),
         (Ty::Format(f), J::String(s)) => {
             if !prog.formats[*f as usize].pattern.is_match(s) {
-                return Err(format!("does not match the format `{}`", prog.formats[*f as usize].name));
+                return Err(format!(
+                    "does not match the format `{}`",
+                    prog.formats[*f as usize].name
+                ));
             }
             Value::Text(s.clone())
         }
         (Ty::Enum(e), J::String(s)) => {
-            let i = prog.enums[*e as usize].values.iter().position(|v| v == s).ok_or_else(|| format!("unknown value `{s}`"))?;
+            let i = prog.enums[*e as usize]
+                .values
+                .iter()
+                .position(|v| v == s)
+                .ok_or_else(|| format!("unknown value `{s}`"))?;
             Value::Enum(*e, i as u16)
         }
-        (Ty::List(t), J::Array(items)) => Value::List(items.iter().map(|x| from_json(prog, t, x)).collect::<Result<_, _>>()?),
-        (Ty::Set(t), J::Array(items)) => Value::set_of(items.iter().map(|x| from_json(prog, t, x)).collect::<Result<_, _>>()?),
+        (Ty::List(t), J::Array(items)) => Value::List(
+            items
+                .iter()
+                .map(|x| from_json(prog, t, x))
+                .collect::<Result<_, _>>()?,
+        ),
+        (Ty::Set(t), J::Array(items)) => Value::set_of(
+            items
+                .iter()
+                .map(|x| from_json(prog, t, x))
+                .collect::<Result<_, _>>()?,
+        ),
         (Ty::Record(r), J::Array(items)) => {
             let defs = &prog.records[*r as usize].fields;
             if defs.len() != items.len() {
                 return Err("a record has the wrong number of fields".into());
             }
-            Value::Record(defs.iter().zip(items).map(|(d, x)| from_json(prog, &d.ty, x)).collect::<Result<_, _>>()?)
+            Value::Record(
+                defs.iter()
+                    .zip(items)
+                    .map(|(d, x)| from_json(prog, &d.ty, x))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         _ => return Err(format!("unexpected value `{j}`")),
     })

@@ -68,10 +68,13 @@ impl World {
                 for (pi, p) in c.parts.iter().enumerate() {
                     for (slot, field) in program.parts.indexed.iter().enumerate() {
                         if let Some(v) = p.get(*field as usize) {
-                            self.index[slot].entry(v.clone()).or_default().insert(PartRef {
-                                case: ci as CaseId,
-                                idx: pi as u32,
-                            });
+                            self.index[slot]
+                                .entry(v.clone())
+                                .or_default()
+                                .insert(PartRef {
+                                    case: ci as CaseId,
+                                    idx: pi as u32,
+                                });
                         }
                     }
                 }
@@ -80,7 +83,12 @@ impl World {
     }
 
     /// Replaces or adds cases, keeping indexes and the deadline queue in step.
-    pub(crate) fn commit(&mut self, program: &Program, changed: BTreeMap<CaseId, CaseData>, clock: Timestamp) {
+    pub(crate) fn commit(
+        &mut self,
+        program: &Program,
+        changed: BTreeMap<CaseId, CaseData>,
+        clock: Timestamp,
+    ) {
         self.ensure_indexes(program);
         for (id, new) in changed {
             let old = self.cases.get(id as usize).cloned();
@@ -102,7 +110,8 @@ impl World {
                 self.cases[id as usize] = new;
             } else {
                 // INVARIANT: new cases are numbered from the world's end, in order.
-                self.by_key.insert(new.key.clone(), self.cases.len() as CaseId);
+                self.by_key
+                    .insert(new.key.clone(), self.cases.len() as CaseId);
                 self.cases.push(new);
             }
         }
@@ -114,7 +123,10 @@ impl World {
             for (slot, field) in program.parts.indexed.iter().enumerate() {
                 if let Some(v) = p.get(*field as usize) {
                     if let Some(set) = self.index[slot].get_mut(v) {
-                        set.remove(&PartRef { case: id, idx: pi as u32 });
+                        set.remove(&PartRef {
+                            case: id,
+                            idx: pi as u32,
+                        });
                         if set.is_empty() {
                             self.index[slot].remove(v);
                         }
@@ -131,7 +143,10 @@ impl World {
                     self.index[slot]
                         .entry(v.clone())
                         .or_default()
-                        .insert(PartRef { case: id, idx: pi as u32 });
+                        .insert(PartRef {
+                            case: id,
+                            idx: pi as u32,
+                        });
                 }
             }
         }

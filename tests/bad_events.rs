@@ -13,20 +13,53 @@ const SETUP: &[&str] = &[
 const BAD: &[(&str, &str)] = &[
     (r#"{"type":"tick","at":"#, "JSON"),
     (r#"[1,2]"#, "object"),
-    (r#"{"type":"tock","at":"2026-11-28T11:00:00+08:00"}"#, "tock"),
+    (
+        r#"{"type":"tock","at":"2026-11-28T11:00:00+08:00"}"#,
+        "tock",
+    ),
     (r#"{"type":"tick"}"#, "`at`"),
     (r#"{"type":"tick","at":"2026-11-28T11:00:00"}"#, "offset"),
-    (r#"{"type":"tick","at":"2026-11-28T09:59:00+08:00"}"#, "backwards"),
-    (r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F9","phone":"13800000001","code":"123456"}"#, "`filing`"),
-    (r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F1","phone":"13800000001","code":"123456"}"#, "already validated"),
-    (r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F1","phone":"13700000009","code":"123456"}"#, "no required person"),
-    (r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F1","phone":"13900000002","code":"12a456"}"#, "`code`"),
-    (r#"{"type":"validation_attempt","at":"2026-11-28T11:00:00+08:00","phone":13900000002,"code":"123456","cert_last6":"222222"}"#, "`phone`"),
-    (r#"{"type":"order_submitted","at":"2026-11-28T11:00:00+08:00","filing":"F1","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"11111X"}]}"#, "exists"),
-    (r#"{"type":"phone_change","at":"2026-11-28T11:00:00+08:00","filing":"F1","role":"website_admn","new_phone":"13700000009"}"#, "website_admin"),
-    (r#"{"type":"order_canceled","at":"2026-11-28T11:00:00+08:00","filing":"F1","extra":1}"#, "`extra`"),
+    (
+        r#"{"type":"tick","at":"2026-11-28T09:59:00+08:00"}"#,
+        "backwards",
+    ),
+    (
+        r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F9","phone":"13800000001","code":"123456"}"#,
+        "`filing`",
+    ),
+    (
+        r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F1","phone":"13800000001","code":"123456"}"#,
+        "already validated",
+    ),
+    (
+        r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F1","phone":"13700000009","code":"123456"}"#,
+        "no required person",
+    ),
+    (
+        r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F1","phone":"13900000002","code":"12a456"}"#,
+        "`code`",
+    ),
+    (
+        r#"{"type":"validation_attempt","at":"2026-11-28T11:00:00+08:00","phone":13900000002,"code":"123456","cert_last6":"222222"}"#,
+        "`phone`",
+    ),
+    (
+        r#"{"type":"order_submitted","at":"2026-11-28T11:00:00+08:00","filing":"F1","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"11111X"}]}"#,
+        "exists",
+    ),
+    (
+        r#"{"type":"phone_change","at":"2026-11-28T11:00:00+08:00","filing":"F1","role":"website_admn","new_phone":"13700000009"}"#,
+        "website_admin",
+    ),
+    (
+        r#"{"type":"order_canceled","at":"2026-11-28T11:00:00+08:00","filing":"F1","extra":1}"#,
+        "`extra`",
+    ),
     // an error at the window's end: the expiry it would trigger is not applied either
-    (r#"{"type":"sms_sent","at":"2026-11-29T10:00:00+08:00","filing":"F1","phone":"13700000009","code":"123456"}"#, "`filing`"),
+    (
+        r#"{"type":"sms_sent","at":"2026-11-29T10:00:00+08:00","filing":"F1","phone":"13700000009","code":"123456"}"#,
+        "`filing`",
+    ),
 ];
 
 #[test]
@@ -42,11 +75,20 @@ fn every_bad_line_is_an_error_and_changes_nothing() {
         let seq = SETUP.len() + i + 1;
         let json = engine.run_line(&mut world, seq, line).to_json();
         let out: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-        let err = out["error"].as_str().unwrap_or_else(|| panic!("line {seq} should be an error: {json}"));
+        let err = out["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("line {seq} should be an error: {json}"));
         assert!(err.starts_with(&format!("line {seq}: ")), "{err}");
-        assert!(err.contains(word), "line {seq}: {err:?} should mention {word:?}");
+        assert!(
+            err.contains(word),
+            "line {seq}: {err:?} should mention {word:?}"
+        );
         assert!(out.get("outcomes").is_none());
-        assert_eq!(engine.save_world(&world), before, "line {seq} changed the world");
+        assert_eq!(
+            engine.save_world(&world),
+            before,
+            "line {seq} changed the world"
+        );
     }
     // the stream goes on: the second person validates
     let good = r#"{"type":"sms_sent","at":"2026-11-28T12:00:00+08:00","filing":"F1","phone":"13900000002","code":"654321"}"#;

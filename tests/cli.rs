@@ -57,10 +57,8 @@ impl TempDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "docket-cli-{name}-{}-{nanos}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("docket-cli-{name}-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("the temp dir is created");
         TempDir(dir)
     }
@@ -80,26 +78,52 @@ impl Drop for TempDir {
     }
 }
 
-/// A copy of `rules/icp` in which one message id is misspelt in the rule file.
-fn broken_rules() -> TempDir {
-    let dir = TempDir::new("broken-rules");
+/// A copy of `rules/icp` under the temp dir, each file passed through `edit(name, text)`.
+fn rules_copy(name: &str, edit: impl Fn(&str, String) -> String) -> TempDir {
+    let dir = TempDir::new(name);
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/icp");
-    let mut broke = false;
     for entry in std::fs::read_dir(&rules).expect("rules/icp is readable") {
         let path = entry.expect("a directory entry").path();
         if !path.is_file() {
             continue;
         }
-        let mut text = std::fs::read_to_string(&path).expect("a rules file is UTF-8");
-        if !broke && text.contains("emit validation_failed") {
-            text = text.replacen("emit validation_failed", "emit validaton_failed", 1);
-            broke = true;
-        }
-        std::fs::write(dir.path().join(path.file_name().expect("a file name")), text)
-            .expect("the copy is written");
+        let file_name = path.file_name().expect("a file name");
+        let text = std::fs::read_to_string(&path).expect("a rules file is UTF-8");
+        let text = edit(file_name.to_str().expect("a UTF-8 name"), text);
+        std::fs::write(dir.path().join(file_name), text).expect("the copy is written");
     }
-    assert!(broke, "no rule file of rules/icp emits `validation_failed`");
     dir
+}
+
+/// A copy of `rules/icp` in which one message id is misspelt in the rule file.
+fn broken_rules() -> TempDir {
+    rules_copy("broken-rules", |name, text| {
+        if name == "icp.docket" {
+            assert!(
+                text.contains("emit validation_failed"),
+                "icp.docket changed"
+            );
+            text.replacen("emit validation_failed", "emit validaton_failed", 1)
+        } else {
+            text
+        }
+    })
+}
+
+/// A copy of `rules/icp` with a message that no rule emits: a warning, not an error.
+fn rules_with_a_warning() -> TempDir {
+    rules_copy("warning-rules", |name, text| {
+        if name == "messages.yaml" {
+            assert!(text.contains("\nmessages:\n"), "messages.yaml changed");
+            text.replacen(
+                "\nmessages:\n",
+                "\nmessages:\n  never_sent:\n    text: \"t\"\n    result: \"r\"\n    next_step: \"n\"\n",
+                1,
+            )
+        } else {
+            text
+        }
+    })
 }
 
 /// Whether `text` holds `file:LINE:COL` for some numbers.
@@ -111,12 +135,9 @@ fn has_file_line_col(text: &str, file: &str) -> bool {
             && parts
                 .next()
                 .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
-            && parts.next().is_some_and(|c| {
-                c.bytes()
-                    .take_while(u8::is_ascii_digit)
-                    .count()
-                    .gt(&0)
-            })
+            && parts
+                .next()
+                .is_some_and(|c| c.bytes().take_while(u8::is_ascii_digit).count().gt(&0))
     })
 }
 
@@ -169,7 +190,11 @@ fn run_example_stream() {
     assert_eq!(message_ids(&records[7]), ["resend_success"]);
     assert_eq!(message_ids(&records[9]), ["validation_complete_waiting"]);
     assert_eq!(records[9]["outcomes"][0]["status"], "partially_validated");
-    assert_eq!(records[11]["outcomes"], serde_json::json!([]), "a quiet tick");
+    assert_eq!(
+        records[11]["outcomes"],
+        serde_json::json!([]),
+        "a quiet tick"
+    );
 
     // The two-person filing ends under review, its last status in the stream.
     let last_of_first = records
@@ -191,12 +216,21 @@ fn run_example_stream() {
     // No verification code and no certificate digits of the input leak into the output.
     let mut leaked = Vec::new();
     for line in input.lines() {
-        secrets(&serde_json::from_str(line).expect("the input is JSON"), &mut leaked);
+        secrets(
+            &serde_json::from_str(line).expect("the input is JSON"),
+            &mut leaked,
+        );
     }
     assert!(leaked.len() >= 10, "the input has codes and certificates");
     for s in &leaked {
-        assert!(!run.stdout.contains(s.as_str()), "`{s}` appears in the output");
-        assert!(!run.stdout.contains(&s.to_uppercase()), "`{s}` appears in the output");
+        assert!(
+            !run.stdout.contains(s.as_str()),
+            "`{s}` appears in the output"
+        );
+        assert!(
+            !run.stdout.contains(&s.to_uppercase()),
+            "`{s}` appears in the output"
+        );
     }
 
     insta::assert_snapshot!("run_example_stream", run.stdout);
@@ -217,7 +251,10 @@ fn run_reads_stdin_with_dash_or_without_file() {
 #[test]
 fn run_rules_dir_gives_the_same_output_as_the_builtin_policy() {
     let builtin = docket(&["run", "examples/stream.jsonl"], None);
-    let on_disk = docket(&["run", "--rules", "rules/icp", "examples/stream.jsonl"], None);
+    let on_disk = docket(
+        &["run", "--rules", "rules/icp", "examples/stream.jsonl"],
+        None,
+    );
     assert_eq!(on_disk.code, Some(0), "stderr: {}", on_disk.stderr);
     assert_eq!(on_disk.stdout, builtin.stdout);
 }
@@ -252,16 +289,23 @@ fn run_crlf_blank_and_non_utf8_lines() {
     input.extend_from_slice(b"{\"type\":\"tick\xff\xfe\"}\n"); // line 4: not UTF-8
     input.extend_from_slice(br#"{"type":"sms_sent","at":"2026-11-28T10:30:00+08:00","filing":"F1","phone":"13800138000","code":"482913"}"#);
     input.extend_from_slice(b"\r\n"); // line 5
-    // line 6, without a final newline
+                                      // line 6, without a final newline
     input.extend_from_slice(br#"{"type":"validation_attempt","at":"2026-11-28T10:40:00+08:00","phone":"13800138000","code":"482913","cert_last6":"52817X"}"#);
 
     let run = docket(&["run", "-"], Some(&input));
     assert_eq!(run.code, Some(1), "stderr: {}", run.stderr);
     let records = json_lines(&run.stdout);
     let seqs: Vec<_> = records.iter().map(|r| r["seq"].as_u64()).collect();
-    assert_eq!(seqs, [Some(1), Some(4), Some(5), Some(6)], "blank lines count, print nothing");
+    assert_eq!(
+        seqs,
+        [Some(1), Some(4), Some(5), Some(6)],
+        "blank lines count, print nothing"
+    );
     let error = records[1]["error"].as_str().expect("line 4 is an error");
-    assert!(error.starts_with("line 4: ") && error.contains("UTF-8"), "{error}");
+    assert!(
+        error.starts_with("line 4: ") && error.contains("UTF-8"),
+        "{error}"
+    );
     assert_eq!(records[3]["outcomes"][0]["status"], "under_review");
 }
 
@@ -291,11 +335,19 @@ fn run_broken_rules_exits_2_with_rendered_diagnostics() {
 fn run_unusable_arguments_exit_2() {
     let missing_input = docket(&["run", "tests/cli/no-such-file.jsonl"], None);
     assert_eq!(missing_input.code, Some(2));
-    assert!(missing_input.stderr.contains("no-such-file.jsonl"), "{}", missing_input.stderr);
+    assert!(
+        missing_input.stderr.contains("no-such-file.jsonl"),
+        "{}",
+        missing_input.stderr
+    );
 
     let missing_rules = docket(&["run", "--rules", "no/such/dir", "-"], Some(b""));
     assert_eq!(missing_rules.code, Some(2));
-    assert!(missing_rules.stderr.contains("no/such/dir"), "{}", missing_rules.stderr);
+    assert!(
+        missing_rules.stderr.contains("no/such/dir"),
+        "{}",
+        missing_rules.stderr
+    );
 
     let unknown_flag = docket(&["run", "--frobnicate"], Some(b""));
     assert_eq!(unknown_flag.code, Some(2));
@@ -346,7 +398,9 @@ fn shift_seq(stdout: &str, offset: usize) -> String {
     stdout
         .lines()
         .map(|l| {
-            let rest = l.strip_prefix(r#"{"seq":"#).expect("a record starts with seq");
+            let rest = l
+                .strip_prefix(r#"{"seq":"#)
+                .expect("a record starts with seq");
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
             let seq: usize = rest[..digits].parse().expect("seq is a number");
             format!("{{\"seq\":{}{}\n", seq + offset, &rest[digits..])
@@ -368,14 +422,23 @@ fn state_two_runs_equal_one_run_at_every_split() {
         let first_input = lines[..k].join("\n") + "\n";
         let second_input = lines[k..].join("\n") + "\n";
 
-        let first = docket(&["run", "--state", state_arg, "-"], Some(first_input.as_bytes()));
+        let first = docket(
+            &["run", "--state", state_arg, "-"],
+            Some(first_input.as_bytes()),
+        );
         assert_eq!(first.code, Some(0), "split {k}: {}", first.stderr);
         let saved = std::fs::read_to_string(&state).expect("the state file is written");
         let doc: serde_json::Value = serde_json::from_str(&saved).expect("the state is JSON");
         assert!(doc.is_object(), "split {k}: {saved}");
-        assert!(!dir.path().join("world.json.tmp").exists(), "no temp file is left");
+        assert!(
+            !dir.path().join("world.json.tmp").exists(),
+            "no temp file is left"
+        );
 
-        let second = docket(&["run", "--state", state_arg, "-"], Some(second_input.as_bytes()));
+        let second = docket(
+            &["run", "--state", state_arg, "-"],
+            Some(second_input.as_bytes()),
+        );
         assert_eq!(second.code, Some(0), "split {k}: {}", second.stderr);
 
         // The second run numbers its lines from 1: renumber, then compare byte for byte.
@@ -389,7 +452,10 @@ fn state_file_is_saved_even_when_some_line_is_an_error() {
     let dir = TempDir::new("state-error");
     let state = dir.path().join("world.json");
     let state_arg = state.to_str().expect("a UTF-8 path");
-    let run = docket(&["run", "--state", state_arg, "tests/cli/bad_line.jsonl"], None);
+    let run = docket(
+        &["run", "--state", state_arg, "tests/cli/bad_line.jsonl"],
+        None,
+    );
     assert_eq!(run.code, Some(1));
     let saved = std::fs::read_to_string(&state).expect("the state file is written");
     assert!(saved.contains("F1"), "the accepted lines are kept: {saved}");
@@ -397,10 +463,38 @@ fn state_file_is_saved_even_when_some_line_is_an_error() {
     // F1 is under review: a duplicate order for it is refused in the next run.
     let again = docket(
         &["run", "--state", state_arg, "-"],
-        Some(read("tests/cli/bad_line.jsonl").lines().next().expect("a line").as_bytes()),
+        Some(
+            read("tests/cli/bad_line.jsonl")
+                .lines()
+                .next()
+                .expect("a line")
+                .as_bytes(),
+        ),
     );
     assert_eq!(again.code, Some(1));
-    assert!(again.stdout.contains(r#""error":"line 1: "#), "{}", again.stdout);
+    assert!(
+        again.stdout.contains(r#""error":"line 1: "#),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn state_in_a_missing_directory_exits_2_before_running() {
+    let dir = TempDir::new("state-missing-dir");
+    let state = dir.path().join("no-such-dir").join("world.json");
+    let state_arg = state.to_str().expect("a UTF-8 path");
+    let run = docket(
+        &["run", "--state", state_arg, "examples/stream.jsonl"],
+        None,
+    );
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stdout, "", "nothing is evaluated");
+    assert!(
+        run.stderr.contains(state_arg),
+        "names the file: {}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -409,10 +503,17 @@ fn state_garbage_file_exits_2_and_is_left_alone() {
     let state = dir.path().join("world.json");
     std::fs::write(&state, "this is not a saved world\n").expect("the file is written");
     let state_arg = state.to_str().expect("a UTF-8 path");
-    let run = docket(&["run", "--state", state_arg, "examples/stream.jsonl"], None);
+    let run = docket(
+        &["run", "--state", state_arg, "examples/stream.jsonl"],
+        None,
+    );
     assert_eq!(run.code, Some(2));
     assert_eq!(run.stdout, "", "nothing is evaluated");
-    assert!(run.stderr.contains(state_arg), "names the file: {}", run.stderr);
+    assert!(
+        run.stderr.contains(state_arg),
+        "names the file: {}",
+        run.stderr
+    );
     assert_eq!(
         std::fs::read_to_string(&state).expect("the file is still there"),
         "this is not a saved world\n"
@@ -453,6 +554,32 @@ fn check_broken_policy_exits_1_with_rendered_diagnostics() {
 }
 
 #[test]
+fn check_and_run_report_warnings_but_accept_the_policy() {
+    let rules = rules_with_a_warning();
+    let check = docket(&["check", rules.str()], None);
+    assert_eq!(check.code, Some(0), "stderr: {}", check.stderr);
+    assert_eq!(check.stdout, format!("{}: ok (1 warning)\n", rules.str()));
+    assert!(
+        check
+            .stderr
+            .starts_with("warning: no rule emits message `never_sent`"),
+        "{}",
+        check.stderr
+    );
+
+    let run = docket(
+        &["run", "--rules", rules.str(), "examples/stream.jsonl"],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "stderr: {}", run.stderr);
+    assert_eq!(run.stderr, check.stderr, "the same warnings");
+    assert_eq!(
+        run.stdout,
+        docket(&["run", "examples/stream.jsonl"], None).stdout
+    );
+}
+
+#[test]
 fn check_missing_dir_exits_1() {
     let run = docket(&["check", "no/such/dir"], None);
     assert_eq!(run.code, Some(1));
@@ -463,11 +590,20 @@ fn check_missing_dir_exits_1() {
 
 #[test]
 fn help_of_every_command_has_an_example() {
-    for args in [&["--help"][..], &["run", "--help"], &["check", "--help"], &["help", "run"]] {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["check", "--help"],
+        &["help", "run"],
+    ] {
         let run = docket(args, None);
         assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
         assert!(run.stdout.contains("Example:"), "{args:?}:\n{}", run.stdout);
-        assert!(run.stdout.contains("Usage: docket"), "{args:?}:\n{}", run.stdout);
+        assert!(
+            run.stdout.contains("Usage: docket"),
+            "{args:?}:\n{}",
+            run.stdout
+        );
     }
     let run_help = docket(&["run", "--help"], None).stdout;
     assert!(run_help.contains("--state"), "{run_help}");
@@ -478,5 +614,8 @@ fn help_of_every_command_has_an_example() {
 fn version() {
     let run = docket(&["--version"], None);
     assert_eq!(run.code, Some(0));
-    assert_eq!(run.stdout, format!("docket {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout,
+        format!("docket {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

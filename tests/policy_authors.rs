@@ -24,7 +24,11 @@ fn policy_copy(name: &str) -> PathBuf {
 fn edit(dir: &Path, file: &str, from: &str, to: &str) {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).expect("read");
-    assert_eq!(text.matches(from).count(), 1, "{file} should contain {from:?} once");
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "{file} should contain {from:?} once"
+    );
     std::fs::write(&path, text.replace(from, to)).expect("write");
 }
 
@@ -39,8 +43,9 @@ fn run(engine: &Engine, events: &[Value]) -> Vec<Value> {
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let out: Value = serde_json::from_str(&engine.run_line(&mut world, i + 1, &e.to_string()).to_json())
-                .expect("output is JSON");
+            let out: Value =
+                serde_json::from_str(&engine.run_line(&mut world, i + 1, &e.to_string()).to_json())
+                    .expect("output is JSON");
             out
         })
         .collect()
@@ -94,7 +99,10 @@ fn failure_limit_set_to_three_in_the_limits_table() {
     let dir = policy_copy("limit3");
     edit(&dir, "limits.yaml", "count: 5", "count: 3");
     let edited = run(&load(&dir), &three_failures());
-    assert_eq!(ids(&edited[4]), ["validation_failed", "application_rejected"]);
+    assert_eq!(
+        ids(&edited[4]),
+        ["validation_failed", "application_rejected"]
+    );
     assert_eq!(edited[4]["outcomes"][0]["status"], "rejected");
 }
 
@@ -102,7 +110,13 @@ fn failure_limit_set_to_three_in_the_limits_table() {
 fn a_new_scenario_variant_row_in_the_roles_table() {
     let events = [order("F1", "add_service", "mini_program", &[LEADER, ADMIN])];
     let shipped = run(&Engine::icp(), &events);
-    assert!(shipped[0]["error"].as_str().is_some_and(|e| e.contains("variant")), "{}", shipped[0]);
+    assert!(
+        shipped[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("variant")),
+        "{}",
+        shipped[0]
+    );
 
     let dir = policy_copy("newrow");
     edit(
@@ -113,7 +127,10 @@ fn a_new_scenario_variant_row_in_the_roles_table() {
     );
     let edited = run(&load(&dir), &events);
     assert_eq!(ids(&edited[0]), ["order_submitted"]);
-    assert_eq!(edited[0]["outcomes"][0]["required_roles"], json!(["website_admin"]));
+    assert_eq!(
+        edited[0]["outcomes"][0]["required_roles"],
+        json!(["website_admin"])
+    );
 }
 
 #[test]
@@ -121,7 +138,10 @@ fn a_changed_message_text_in_the_messages_table() {
     let events = three_failures();
     let shipped = run(&Engine::icp(), &events[..3]);
     let text = &shipped[2]["outcomes"][0]["messages"][0]["text"];
-    assert_eq!(text, "Dear ICP user: Your text message validation failed. Please try again.");
+    assert_eq!(
+        text,
+        "Dear ICP user: Your text message validation failed. Please try again."
+    );
 
     let dir = policy_copy("text");
     edit(
@@ -147,13 +167,23 @@ fn failures_counted_per_filing_by_a_rule_file_edit() {
         sms("F1", ADMIN.1, "654321", "2026-11-28T10:00:00+08:00"),
     ];
     for (i, who) in [LEADER, ADMIN, LEADER, ADMIN, LEADER].iter().enumerate() {
-        events.push(attempt(who.1, "000000", who.2, &format!("2026-11-28T10:0{}:00+08:00", i + 1)));
+        events.push(attempt(
+            who.1,
+            "000000",
+            who.2,
+            &format!("2026-11-28T10:0{}:00+08:00", i + 1),
+        ));
     }
     let shipped = run(&Engine::icp(), &events);
     assert_eq!(ids(&shipped[7]), ["validation_failed"]);
 
     let dir = policy_copy("perfiling");
-    edit(&dir, "icp.docket", "  first_sms_at: instant?\n", "  first_sms_at: instant?\n  failures: count = 0\n");
+    edit(
+        &dir,
+        "icp.docket",
+        "  first_sms_at: instant?\n",
+        "  first_sms_at: instant?\n  failures: count = 0\n",
+    );
     edit(
         &dir,
         "icp.docket",
@@ -168,6 +198,9 @@ fn failures_counted_per_filing_by_a_rule_file_edit() {
     );
     let edited = run(&load(&dir), &events);
     assert_eq!(ids(&edited[6]), ["validation_failed"]);
-    assert_eq!(ids(&edited[7]), ["validation_failed", "application_rejected"]);
+    assert_eq!(
+        ids(&edited[7]),
+        ["validation_failed", "application_rejected"]
+    );
     assert_eq!(edited[7]["outcomes"][0]["status"], "rejected");
 }

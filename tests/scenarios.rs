@@ -37,10 +37,12 @@ struct Step {
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| match Engine::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp")) {
-        Ok(e) => e,
-        Err(e) => panic!("rules/icp does not load:\n{}", e.render()),
-    })
+    ENGINE.get_or_init(
+        || match Engine::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp")) {
+            Ok(e) => e,
+            Err(e) => panic!("rules/icp does not load:\n{}", e.render()),
+        },
+    )
 }
 
 fn run_scenario(name: &str) {
@@ -62,13 +64,23 @@ fn run_scenario(name: &str) {
         output.push_str(&json);
         output.push('\n');
         let out: serde_json::Value = serde_json::from_str(&json).expect("output is JSON");
-        let ctx = format!("{name} (\"{}\"), step {seq}:\n  in:  {line}\n  out: {json}", scenario.title);
+        let ctx = format!(
+            "{name} (\"{}\"), step {seq}:\n  in:  {line}\n  out: {json}",
+            scenario.title
+        );
         if let Some(want) = &step.error {
-            let got = out["error"].as_str().unwrap_or_else(|| panic!("{ctx}\n  expected an error"));
-            assert!(got.contains(want.as_str()), "{ctx}\n  the error should mention {want:?}");
+            let got = out["error"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{ctx}\n  expected an error"));
+            assert!(
+                got.contains(want.as_str()),
+                "{ctx}\n  the error should mention {want:?}"
+            );
             continue;
         }
-        let outcomes = out["outcomes"].as_array().unwrap_or_else(|| panic!("{ctx}\n  expected outcomes, not an error"));
+        let outcomes = out["outcomes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{ctx}\n  expected outcomes, not an error"));
         let ids: Vec<&str> = outcomes
             .iter()
             .flat_map(|o| o["messages"].as_array().into_iter().flatten())

@@ -440,7 +440,13 @@ impl Env {
         }
     }
 
-    fn comprehension(&mut self, scope: &mut Scope, var: &Ident, source: &Expr, cond: &Expr) -> Typed {
+    fn comprehension(
+        &mut self,
+        scope: &mut Scope,
+        var: &Ident,
+        source: &Expr,
+        cond: &Expr,
+    ) -> Typed {
         let is_world = matches!(&source.kind, ExprKind::Path(p)
             if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none());
         if !is_world {
@@ -535,7 +541,12 @@ impl Env {
 
     /// `p.field == expr` (either side) where `field` is a stored participant field and `expr`
     /// does not mention `p`.
-    fn index_conjunct<'e>(&self, _scope: &Scope, var: &str, c: &'e Expr) -> Option<(u16, &'e Expr)> {
+    fn index_conjunct<'e>(
+        &self,
+        _scope: &Scope,
+        var: &str,
+        c: &'e Expr,
+    ) -> Option<(u16, &'e Expr)> {
         let ExprKind::Binary(BinOp::Eq, a, b) = &c.kind else {
             return None;
         };
@@ -609,7 +620,11 @@ impl Env {
                     let msg = format!(
                         "{} is never unset, so `is {}` is always {}",
                         describe(self, &t.ty),
-                        if matches!(test, IsTest::Set) { "set" } else { "unset" },
+                        if matches!(test, IsTest::Set) {
+                            "set"
+                        } else {
+                            "unset"
+                        },
                         matches!(test, IsTest::Set)
                     );
                     self.err(
@@ -651,9 +666,15 @@ impl Env {
                 match self.case.tags.iter().position(|(n, _)| *n == tag.name) {
                     Some(i) => Typed::new(IExpr::HasTag(Box::new(t.ir), i as u16), Ty::Bool),
                     None => {
-                        let names: Vec<String> = self.case.tags.iter().map(|(n, _)| n.clone()).collect();
+                        let names: Vec<String> =
+                            self.case.tags.iter().map(|(n, _)| n.clone()).collect();
                         let mut e = unknown("status tag", tag, names.iter().map(String::as_str));
-                        if let CheckError::Unknown { hint, suggestion: None, .. } = &mut e {
+                        if let CheckError::Unknown {
+                            hint,
+                            suggestion: None,
+                            ..
+                        } = &mut e
+                        {
                             *hint = Some(format!(
                                 "tags are declared in `statuses`, e.g. `{}: {}`; `is set` and `is unset` test optional values",
                                 self.enums[status as usize].values.first().cloned().unwrap_or_default(),
@@ -725,7 +746,14 @@ impl Env {
                             describe(self, &l.ty),
                             describe(self, &r.ty)
                         );
-                        self.err(src, CheckError::Type { message: msg, span, help: None });
+                        self.err(
+                            src,
+                            CheckError::Type {
+                                message: msg,
+                                span,
+                                help: None,
+                            },
+                        );
                     }
                     return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool);
                 }
@@ -735,7 +763,14 @@ impl Env {
                         describe(self, &l.ty),
                         describe(self, &r.ty)
                     );
-                    self.err(src, CheckError::Type { message: msg, span, help: None });
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span,
+                            help: None,
+                        },
+                    );
                 }
                 let cmp = if op == BinOp::Eq { Cmp::Eq } else { Cmp::Ne };
                 Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
@@ -743,13 +778,16 @@ impl Env {
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let l = self.expr(scope, a, None);
                 let r = self.expr(scope, b, None);
-                let ordered = |t: &Ty| matches!(t, Ty::Count | Ty::Duration | Ty::Instant | Ty::Unknown);
+                let ordered =
+                    |t: &Ty| matches!(t, Ty::Count | Ty::Duration | Ty::Instant | Ty::Unknown);
                 let ok = ordered(&l.ty)
                     && ordered(&r.ty)
                     && (l.ty == r.ty || l.ty == Ty::Unknown || r.ty == Ty::Unknown);
                 if !ok {
                     let help = if l.ty.is_opt() || r.ty.is_opt() {
-                        Some("an unset value has no order: check `is set` first, or use `??`".into())
+                        Some(
+                            "an unset value has no order: check `is set` first, or use `??`".into(),
+                        )
                     } else {
                         None
                     };
@@ -758,7 +796,14 @@ impl Env {
                         describe(self, &l.ty),
                         describe(self, &r.ty)
                     );
-                    self.err(src, CheckError::Type { message: msg, span, help });
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span,
+                            help,
+                        },
+                    );
                 }
                 let cmp = match op {
                     BinOp::Lt => Cmp::Lt,
@@ -777,8 +822,18 @@ impl Env {
                     } else {
                         None
                     };
-                    let msg = format!("only text can match a pattern, not {}", describe(self, &l.ty));
-                    self.err(src, CheckError::Type { message: msg, span: a.span, help });
+                    let msg = format!(
+                        "only text can match a pattern, not {}",
+                        describe(self, &l.ty)
+                    );
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span: a.span,
+                            help,
+                        },
+                    );
                 }
                 let pat = match &b.kind {
                     ExprKind::Regex(r) => match crate::tables::Pattern::new(r) {
@@ -825,8 +880,18 @@ impl Env {
             BinOp::Coalesce => {
                 let l = self.expr(scope, a, None);
                 if !l.ty.is_opt() && l.ty != Ty::Unknown {
-                    let msg = format!("{} is never unset, so `??` has nothing to do", describe(self, &l.ty));
-                    self.err(src, CheckError::Type { message: msg, span: a.span, help: None });
+                    let msg = format!(
+                        "{} is never unset, so `??` has nothing to do",
+                        describe(self, &l.ty)
+                    );
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span: a.span,
+                            help: None,
+                        },
+                    );
                 }
                 let inner = l.ty.strip_opt().clone();
                 let r = self.expect(scope, b, &inner);
@@ -851,7 +916,11 @@ impl Env {
                 // collections: union and difference
                 if let (Some(le), Some(re)) = (lt.element(), rt.element()) {
                     if arith != Arith::Mul && comparable(le, re) && !optional {
-                        let elem = if *le == Ty::Unknown { re.clone() } else { le.clone() };
+                        let elem = if *le == Ty::Unknown {
+                            re.clone()
+                        } else {
+                            le.clone()
+                        };
                         return Typed {
                             ir: IExpr::SetOp(arith, Box::new(l.ir), Box::new(r.ir)),
                             ty: Ty::Set(Box::new(elem)),
@@ -866,9 +935,8 @@ impl Env {
                     (Arith::Add | Arith::Sub, Ty::Instant, Ty::Duration) => Some(Ty::Instant),
                     (Arith::Add, Ty::Duration, Ty::Instant) => Some(Ty::Instant),
                     (Arith::Sub, Ty::Instant, Ty::Instant) => Some(Ty::Duration),
-                    (Arith::Mul, Ty::Duration, Ty::Count) | (Arith::Mul, Ty::Count, Ty::Duration) => {
-                        Some(Ty::Duration)
-                    }
+                    (Arith::Mul, Ty::Duration, Ty::Count)
+                    | (Arith::Mul, Ty::Count, Ty::Duration) => Some(Ty::Duration),
                     _ => None,
                 };
                 match result {
@@ -884,7 +952,14 @@ impl Env {
                             describe(self, &l.ty),
                             describe(self, &r.ty)
                         );
-                        self.err(src, CheckError::Type { message: msg, span, help: None });
+                        self.err(
+                            src,
+                            CheckError::Type {
+                                message: msg,
+                                span,
+                                help: None,
+                            },
+                        );
                         Typed::error()
                     }
                 }
@@ -1009,12 +1084,17 @@ impl Env {
             (Typed::new(ir, Ty::Case), &path[1..])
         } else if self.limits.contains_key(&head.name) {
             match resolve_limit(self, &path[..path.len().min(2)]) {
-                Ok(LimitRef::Value(v, ty)) => (Typed::new(IExpr::Lit(v), ty), &path[path.len().min(2)..]),
+                Ok(LimitRef::Value(v, ty)) => {
+                    (Typed::new(IExpr::Lit(v), ty), &path[path.len().min(2)..])
+                }
                 Ok(LimitRef::Pattern(_)) => {
                     self.err(
                         src,
                         CheckError::Type {
-                            message: format!("`{}` is a pattern: use it after `matches`", path_text(path)),
+                            message: format!(
+                                "`{}` is a pattern: use it after `matches`",
+                                path_text(path)
+                            ),
                             span: span_of(path),
                             help: None,
                         },
@@ -1026,7 +1106,10 @@ impl Env {
                     return Typed::error();
                 }
             }
-        } else if let Some(is_part) = scope.self_part.filter(|_| self.self_field_exists(scope, &head.name)) {
+        } else if let Some(is_part) = scope
+            .self_part
+            .filter(|_| self.self_field_exists(scope, &head.name))
+        {
             let owner = if is_part { Ty::Part } else { Ty::Case };
             (Typed::new(IExpr::Local(0), owner), path)
         } else if path.len() == 1 {
@@ -1064,7 +1147,11 @@ impl Env {
     fn bare_value(&mut self, scope: &mut Scope, id: &Ident, hint: Option<&Ty>) -> Typed {
         if let Some(Ty::Enum(en)) = hint.map(Ty::strip_opt) {
             let en = *en;
-            if let Some(i) = self.enums[en as usize].values.iter().position(|v| *v == id.name) {
+            if let Some(i) = self.enums[en as usize]
+                .values
+                .iter()
+                .position(|v| *v == id.name)
+            {
                 return Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en));
             }
             let values = self.enums[en as usize].values.clone();
@@ -1104,7 +1191,10 @@ impl Env {
                     CheckError::Type {
                         message: format!("`{}` is a value of {}", id.name, kinds.join(" and ")),
                         span: id.span,
-                        help: Some("compare it with a field of the type you mean, e.g. `x.status == …`".into()),
+                        help: Some(
+                            "compare it with a field of the type you mean, e.g. `x.status == …`"
+                                .into(),
+                        ),
                     },
                 );
                 Typed::error()
@@ -1128,16 +1218,24 @@ impl Env {
                     return Typed::new(IExpr::CaseKey(Box::new(cur.ir)), ty);
                 }
                 if field.name == "status" {
-                    return Typed::new(IExpr::CaseStatus(Box::new(cur.ir)), Ty::Enum(self.status_enum()));
+                    return Typed::new(
+                        IExpr::CaseStatus(Box::new(cur.ir)),
+                        Ty::Enum(self.status_enum()),
+                    );
                 }
                 if field.name == self.parts.name && !self.parts.name.is_empty() {
-                    return Typed::new(IExpr::CaseParts(Box::new(cur.ir)), Ty::List(Box::new(Ty::Part)));
+                    return Typed::new(
+                        IExpr::CaseParts(Box::new(cur.ir)),
+                        Ty::List(Box::new(Ty::Part)),
+                    );
                 }
                 match self.case.fields.iter().position(|f| f.name == field.name) {
                     Some(i) => {
                         let f = &self.case.fields[i];
                         let ir = match f.kind {
-                            FieldKind::Stored { .. } => IExpr::CaseField(Box::new(cur.ir), i as u16),
+                            FieldKind::Stored { .. } => {
+                                IExpr::CaseField(Box::new(cur.ir), i as u16)
+                            }
                             FieldKind::Derived(_) => IExpr::CaseDerived(Box::new(cur.ir), i as u16),
                         };
                         Typed {
@@ -1147,8 +1245,13 @@ impl Env {
                         }
                     }
                     None => {
-                        let mut names: Vec<&str> = self.case.fields.iter().map(|f| f.name.as_str()).collect();
-                        names.extend([self.case.key_name.as_str(), "status", self.parts.name.as_str()]);
+                        let mut names: Vec<&str> =
+                            self.case.fields.iter().map(|f| f.name.as_str()).collect();
+                        names.extend([
+                            self.case.key_name.as_str(),
+                            "status",
+                            self.parts.name.as_str(),
+                        ]);
                         let cname = self.case.name.clone();
                         let mut e = unknown("field", field, names);
                         if let CheckError::Unknown { name, .. } = &mut e {
@@ -1167,7 +1270,9 @@ impl Env {
                     Some(i) => {
                         let f = &self.parts.fields[i];
                         let ir = match f.kind {
-                            FieldKind::Stored { .. } => IExpr::PartField(Box::new(cur.ir), i as u16),
+                            FieldKind::Stored { .. } => {
+                                IExpr::PartField(Box::new(cur.ir), i as u16)
+                            }
                             FieldKind::Derived(_) => IExpr::PartDerived(Box::new(cur.ir), i as u16),
                         };
                         Typed {
@@ -1177,7 +1282,8 @@ impl Env {
                         }
                     }
                     None => {
-                        let mut names: Vec<&str> = self.parts.fields.iter().map(|f| f.name.as_str()).collect();
+                        let mut names: Vec<&str> =
+                            self.parts.fields.iter().map(|f| f.name.as_str()).collect();
                         names.push(self.case.name.as_str());
                         let pname = self.parts.name.clone();
                         let mut e = unknown("field", field, names);
@@ -1226,7 +1332,14 @@ impl Env {
             }
             other => {
                 let msg = format!("{} has no field `{}`", describe(self, other), field.name);
-                self.err(src, CheckError::Type { message: msg, span: field.span, help: None });
+                self.err(
+                    src,
+                    CheckError::Type {
+                        message: msg,
+                        span: field.span,
+                        help: None,
+                    },
+                );
                 Typed::error()
             }
         }
@@ -1273,10 +1386,11 @@ fn mentions(e: &Expr, var: &str) -> bool {
     match &e.kind {
         ExprKind::Path(p) => p.first().is_some_and(|h| h.name == var),
         ExprKind::Lookup(_, ks) | ExprKind::List(ks) => ks.iter().any(|k| mentions(k, var)),
-        ExprKind::Comprehension { source, cond, .. } | ExprKind::Quantifier { source, cond, .. } => {
-            mentions(source, var) || mentions(cond, var)
+        ExprKind::Comprehension { source, cond, .. }
+        | ExprKind::Quantifier { source, cond, .. } => mentions(source, var) || mentions(cond, var),
+        ExprKind::Count(x) | ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Is(x, _) => {
+            mentions(x, var)
         }
-        ExprKind::Count(x) | ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Is(x, _) => mentions(x, var),
         ExprKind::Binary(_, a, b) => mentions(a, var) || mentions(b, var),
         ExprKind::Str(t) => t.parts.iter().any(|p| match p {
             TemplatePart::Expr(x) => mentions(x, var),

@@ -87,7 +87,9 @@ impl CheckError {
                 }
             }
             CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
-                .with_help("sensitive values may be compared, never shown: remove it from the output"),
+                .with_help(
+                    "sensitive values may be compared, never shown: remove it from the output",
+                ),
         }
     }
 }
@@ -373,7 +375,9 @@ fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>) {
                 for l in &t.limits {
                     let r = match &l.value {
                         LimitValue::Count(n) => LimitRef::Value(Value::Count(*n), Ty::Count),
-                        LimitValue::Duration(d) => LimitRef::Value(Value::Duration(*d), Ty::Duration),
+                        LimitValue::Duration(d) => {
+                            LimitRef::Value(Value::Duration(*d), Ty::Duration)
+                        }
                         LimitValue::Text(s) => LimitRef::Value(Value::Text(s.clone()), Ty::Text),
                         LimitValue::Pattern(p) => {
                             env.patterns.push(p.clone());
@@ -476,7 +480,9 @@ fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_source: usize) {
             CheckError::Invalid {
                 message: "the `statuses` block is empty".into(),
                 span: decl.span,
-                help: Some("list the statuses a case can have; the first is the initial one".into()),
+                help: Some(
+                    "list the statuses a case can have; the first is the initial one".into(),
+                ),
             },
         );
         names.push("initial".into());
@@ -570,7 +576,10 @@ fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: usize) {
             CheckError::Invalid {
                 message: "the policy declares no case".into(),
                 span: Span::default(),
-                help: Some("declare what events are about, e.g. `case filing key id: filing_id { … }`".into()),
+                help: Some(
+                    "declare what events are about, e.g. `case filing key id: filing_id { … }`"
+                        .into(),
+                ),
             },
         ),
     }
@@ -578,7 +587,10 @@ fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: usize) {
         env.err(
             s,
             CheckError::Duplicate {
-                message: format!("a second case `{}`: a policy has one case type", extra.name.name),
+                message: format!(
+                    "a second case `{}`: a policy has one case type",
+                    extra.name.name
+                ),
                 span: extra.name.span,
                 first: None,
             },

@@ -63,7 +63,12 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     }
 }
 
-fn stored_fields(env: &mut Env, source: usize, decls: &[FieldDecl], reserved: &[&str]) -> Vec<FieldDef> {
+fn stored_fields(
+    env: &mut Env,
+    source: usize,
+    decls: &[FieldDecl],
+    reserved: &[&str],
+) -> Vec<FieldDef> {
     let mut out: Vec<FieldDef> = Vec::new();
     for d in decls {
         let name = d.name();
@@ -86,9 +91,7 @@ fn stored_fields(env: &mut Env, source: usize, decls: &[FieldDecl], reserved: &[
                 default,
             } => {
                 let ty = env.resolve_type(source, ty);
-                let default = default
-                    .as_ref()
-                    .and_then(|e| constant(env, source, e, &ty));
+                let default = default.as_ref().and_then(|e| constant(env, source, e, &ty));
                 let default = match (&default, &ty) {
                     (None, Ty::Opt(_)) => Some(Value::Unset),
                     _ => default,
@@ -124,12 +127,18 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
     fn lit(ir: &IExpr) -> Option<Value> {
         match ir {
             IExpr::Lit(v) => Some(v.clone()),
-            IExpr::List(items) => items.iter().map(lit).collect::<Option<Vec<_>>>().map(Value::List),
+            IExpr::List(items) => items
+                .iter()
+                .map(lit)
+                .collect::<Option<Vec<_>>>()
+                .map(Value::List),
             _ => None,
         }
     }
     match lit(&t.ir) {
-        Some(Value::List(items)) if matches!(ty.strip_opt(), Ty::Set(_)) => Some(Value::set_of(items)),
+        Some(Value::List(items)) if matches!(ty.strip_opt(), Ty::Set(_)) => {
+            Some(Value::set_of(items))
+        }
         Some(v) => Some(v),
         None => {
             env.err(
@@ -158,7 +167,11 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
         };
         scope.bind("", if is_part { Ty::Part } else { Ty::Case }, false);
         // Only fields declared before this one are visible: hide later derived fields.
-        let fields = if is_part { &env.parts.fields } else { &env.case.fields };
+        let fields = if is_part {
+            &env.parts.fields
+        } else {
+            &env.case.fields
+        };
         let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
             continue;
         };
@@ -167,7 +180,11 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
         truncate_fields(env, is_part, keep);
         let t = env.expr(&mut scope, expr, None);
         restore_fields(env, is_part, hidden);
-        let fields = if is_part { &mut env.parts.fields } else { &mut env.case.fields };
+        let fields = if is_part {
+            &mut env.parts.fields
+        } else {
+            &mut env.case.fields
+        };
         fields[idx].ty = t.ty;
         fields[idx].sensitive = t.sensitive;
         fields[idx].kind = FieldKind::Derived(Unit {
@@ -179,7 +196,11 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
 
 fn truncate_fields(env: &mut Env, is_part: bool, keep: usize) {
     // Stored fields after `keep` stay visible; derived ones later in the list do not.
-    let fields = if is_part { &mut env.parts.fields } else { &mut env.case.fields };
+    let fields = if is_part {
+        &mut env.parts.fields
+    } else {
+        &mut env.case.fields
+    };
     for f in fields.iter_mut().skip(keep) {
         if matches!(f.kind, FieldKind::Derived(_)) {
             f.name = format!("\u{0}{}", f.name);
@@ -188,7 +209,11 @@ fn truncate_fields(env: &mut Env, is_part: bool, keep: usize) {
 }
 
 fn restore_fields(env: &mut Env, is_part: bool, _hidden: Vec<FieldDef>) {
-    let fields = if is_part { &mut env.parts.fields } else { &mut env.case.fields };
+    let fields = if is_part {
+        &mut env.parts.fields
+    } else {
+        &mut env.case.fields
+    };
     for f in fields.iter_mut() {
         if let Some(n) = f.name.strip_prefix('\u{0}') {
             f.name = n.to_string();
@@ -224,13 +249,21 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                 Trigger::Event(id) => match env.event_index.get(&id.name).copied() {
                     Some(ev) => by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev))),
                     None => {
-                        let names: Vec<String> = env.events.iter().map(|e| e.name.clone()).collect();
+                        let names: Vec<String> =
+                            env.events.iter().map(|e| e.name.clone()).collect();
                         let mut e = unknown("event", id, names.iter().map(String::as_str));
-                        if let CheckError::Unknown { hint, suggestion: None, .. } = &mut e {
+                        if let CheckError::Unknown {
+                            hint,
+                            suggestion: None,
+                            ..
+                        } = &mut e
+                        {
                             *hint = Some(format!(
                                 "declare it first: `event {} {{ … }}`{}",
                                 id.name,
-                                hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default()
+                                hint.as_deref()
+                                    .map(|h| format!("; {h}"))
+                                    .unwrap_or_default()
                             ));
                         }
                         env.err(f.source, e);
@@ -251,7 +284,8 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                         by_deadline[d as usize] = Some(handler(env, f.source, h, None));
                     }
                     None => {
-                        let names: Vec<String> = env.deadlines.iter().map(|d| d.name.clone()).collect();
+                        let names: Vec<String> =
+                            env.deadlines.iter().map(|d| d.name.clone()).collect();
                         let e = unknown("deadline", id, names.iter().map(String::as_str));
                         env.err(f.source, e);
                     }
@@ -321,7 +355,9 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
     }
     if route.as_ref().is_some_and(|r| r.create) {
         for (i, f) in env.case.fields.iter().enumerate() {
-            if matches!(f.kind, FieldKind::Stored { default: None }) && !assigned.contains(&(i as u16)) {
+            if matches!(f.kind, FieldKind::Stored { default: None })
+                && !assigned.contains(&(i as u16))
+            {
                 let message = format!(
                     "field `{}` of a new `{}` has no default, and this handler never sets it",
                     f.name, env.case.name
@@ -364,7 +400,10 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
             Ty::List(e) | Ty::Set(e) => (**e).clone(),
             Ty::Unknown => Ty::Unknown,
             other => {
-                let msg = format!("`for` runs over a list or a set, not {}", describe(env, other));
+                let msg = format!(
+                    "`for` runs over a list or a set, not {}",
+                    describe(env, other)
+                );
                 env.err(
                     scope.source,
                     CheckError::Type {
@@ -448,7 +487,10 @@ fn action(
                 env.err(
                     src,
                     CheckError::Sensitive {
-                        message: format!("`show {}` would put a sensitive value in the output", name.name),
+                        message: format!(
+                            "`show {}` would put a sensitive value in the output",
+                            name.name
+                        ),
                         span: value.span,
                     },
                 );
@@ -468,7 +510,9 @@ fn action(
                 env.err(
                     src,
                     CheckError::Invalid {
-                        message: "`show` adds a value to a case's outcome, and this rule has no case".into(),
+                        message:
+                            "`show` adds a value to a case's outcome, and this rule has no case"
+                                .into(),
                         span: name.span,
                         help: None,
                     },
@@ -496,7 +540,11 @@ fn action(
                 message: parts,
             })
         }
-        Action::Set { target, value, span } => {
+        Action::Set {
+            target,
+            value,
+            span,
+        } => {
             let (place, ty) = place(env, scope, target, *span)?;
             let t = env.expect(scope, value, &ty);
             if let Place::CaseField(IExpr::Local(0), f) = &place {
@@ -504,7 +552,11 @@ fn action(
             }
             let mut ir = t.ir;
             if matches!(ty.strip_opt(), Ty::Set(_)) && matches!(t.ty, Ty::List(_)) {
-                ir = IExpr::SetOp(crate::program::Arith::Add, Box::new(IExpr::Lit(Value::Set(vec![]))), Box::new(ir));
+                ir = IExpr::SetOp(
+                    crate::program::Arith::Add,
+                    Box::new(IExpr::Lit(Value::Set(vec![]))),
+                    Box::new(ir),
+                );
             }
             Some(IAction::Set(place, ir))
         }
@@ -546,31 +598,48 @@ fn action(
                         },
                     ),
                     None => {
-                        let names: Vec<String> = env.parts.fields.iter().map(|f| f.name.clone()).collect();
+                        let names: Vec<String> =
+                            env.parts.fields.iter().map(|f| f.name.clone()).collect();
                         let e = unknown("field", name, names.iter().map(String::as_str));
                         env.err(src, e);
                     }
                 }
             }
             for f in &env.parts.fields {
-                if matches!(f.kind, FieldKind::Stored { default: None }) && !keys.iter().any(|(n, _)| n.name == f.name) {
+                if matches!(f.kind, FieldKind::Stored { default: None })
+                    && !keys.iter().any(|(n, _)| n.name == f.name)
+                {
                     env.errors.push((
                         src,
                         CheckError::Invalid {
-                            message: format!("`add {}` must give `{}`: it has no default", env.parts.name, f.name),
+                            message: format!(
+                                "`add {}` must give `{}`: it has no default",
+                                env.parts.name, f.name
+                            ),
                             span: collection.span,
-                            help: Some(format!("add `{}: …` between the parentheses, or give the field a default", f.name)),
+                            help: Some(format!(
+                                "add `{}: …` between the parentheses, or give the field a default",
+                                f.name
+                            )),
                         },
                     ));
                 }
             }
-            let slot = scope.bind(bind.as_ref().map(|(n, _)| n.name.as_str()).unwrap_or(""), Ty::Part, false);
+            let slot = scope.bind(
+                bind.as_ref().map(|(n, _)| n.name.as_str()).unwrap_or(""),
+                Ty::Part,
+                false,
+            );
             let block = match bind {
                 Some((_, block)) => actions(env, scope, block, context, assigned),
                 None => Vec::new(),
             };
             scope.unbind();
-            Some(IAction::Add { keys: irs, bind: slot, block })
+            Some(IAction::Add {
+                keys: irs,
+                bind: slot,
+                block,
+            })
         }
     }
 }
@@ -586,14 +655,26 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
     if owner_path.is_empty() {
         return read_only(
             env,
-            format!("`{}` is not a field: write `set <case or participant>.{} = …`", last.name, last.name),
+            format!(
+                "`{}` is not a field: write `set <case or participant>.{} = …`",
+                last.name, last.name
+            ),
         );
     }
     if owner_path[0].name == "event" {
-        return read_only(env, "events are read-only: rules cannot change what happened".into());
+        return read_only(
+            env,
+            "events are read-only: rules cannot change what happened".into(),
+        );
     }
     if env.limits.contains_key(&owner_path[0].name) {
-        return read_only(env, format!("`{}` is a limit: limits change in their table, not in rules", owner_path[0].name));
+        return read_only(
+            env,
+            format!(
+                "`{}` is a limit: limits change in their table, not in rules",
+                owner_path[0].name
+            ),
+        );
     }
     let owner_expr = Expr {
         kind: ExprKind::Path(owner_path.to_vec()),
@@ -606,15 +687,36 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
                 return Some((Place::CaseStatus(owner.ir), Ty::Enum(env.status_enum())));
             }
             if last.name == env.case.key_name {
-                return read_only(env, format!("`{}` is the key of `{}` and never changes", last.name, env.case.name));
+                return read_only(
+                    env,
+                    format!(
+                        "`{}` is the key of `{}` and never changes",
+                        last.name, env.case.name
+                    ),
+                );
             }
             match env.case.fields.iter().position(|f| f.name == last.name) {
                 Some(i) => match &env.case.fields[i].kind {
-                    FieldKind::Stored { .. } => Some((Place::CaseField(owner.ir, i as u16), env.case.fields[i].ty.clone())),
-                    FieldKind::Derived(_) => read_only(env, format!("`{}` is derived (computed from other fields) and cannot be set", last.name)),
+                    FieldKind::Stored { .. } => Some((
+                        Place::CaseField(owner.ir, i as u16),
+                        env.case.fields[i].ty.clone(),
+                    )),
+                    FieldKind::Derived(_) => read_only(
+                        env,
+                        format!(
+                            "`{}` is derived (computed from other fields) and cannot be set",
+                            last.name
+                        ),
+                    ),
                 },
                 None => {
-                    let names: Vec<String> = env.case.fields.iter().map(|f| f.name.clone()).chain(["status".to_string()]).collect();
+                    let names: Vec<String> = env
+                        .case
+                        .fields
+                        .iter()
+                        .map(|f| f.name.clone())
+                        .chain(["status".to_string()])
+                        .collect();
                     let e = unknown("field", last, names.iter().map(String::as_str));
                     env.err(src, e);
                     None
@@ -623,8 +725,17 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
         }
         Ty::Part => match env.parts.fields.iter().position(|f| f.name == last.name) {
             Some(i) => match &env.parts.fields[i].kind {
-                FieldKind::Stored { .. } => Some((Place::PartField(owner.ir, i as u16), env.parts.fields[i].ty.clone())),
-                FieldKind::Derived(_) => read_only(env, format!("`{}` is derived (computed from other fields) and cannot be set", last.name)),
+                FieldKind::Stored { .. } => Some((
+                    Place::PartField(owner.ir, i as u16),
+                    env.parts.fields[i].ty.clone(),
+                )),
+                FieldKind::Derived(_) => read_only(
+                    env,
+                    format!(
+                        "`{}` is derived (computed from other fields) and cannot be set",
+                        last.name
+                    ),
+                ),
             },
             None => {
                 let names: Vec<String> = env.parts.fields.iter().map(|f| f.name.clone()).collect();

@@ -333,7 +333,10 @@ fn action(p: Pair<Rule>) -> R<Action> {
     let mut it = p.clone().into_inner();
     Ok(match kind {
         Rule::set_action => {
-            let target = next(&mut it, &p, "a field")?.into_inner().map(ident).collect();
+            let target = next(&mut it, &p, "a field")?
+                .into_inner()
+                .map(ident)
+                .collect();
             let value = expr(next(&mut it, &p, "a value")?)?;
             Action::Set {
                 target,

@@ -43,9 +43,9 @@ impl ParseError {
     pub fn to_diagnostic(&self, source: usize) -> Diagnostic {
         let d = Diagnostic::error(source, self.span(), self.to_string());
         match self {
-            ParseError::TooDeep { .. } => d.with_help(
-                "split the expression with `let` bindings or derived fields",
-            ),
+            ParseError::TooDeep { .. } => {
+                d.with_help("split the expression with `let` bindings or derived fields")
+            }
             ParseError::Syntax { .. } => d,
             ParseError::BadLiteral { .. } => d,
         }

@@ -49,7 +49,11 @@ impl<'s> Cx<'s> {
     }
 
     /// The string in `node`, or an error saying `what` must be one.
-    pub(crate) fn string<'n>(&mut self, node: &'n Node, what: impl FnOnce() -> String) -> Option<&'n str> {
+    pub(crate) fn string<'n>(
+        &mut self,
+        node: &'n Node,
+        what: impl FnOnce() -> String,
+    ) -> Option<&'n str> {
         match &node.value {
             Value::Str(s) => Some(s),
             _ => {
@@ -61,7 +65,12 @@ impl<'s> Cx<'s> {
 
     /// The name in `node`: a string of the form `[a-z_][a-z0-9_]*`. `kind` says what kind
     /// of name it is ("role name"), `what` where it is.
-    pub(crate) fn name<'n>(&mut self, node: &'n Node, kind: &str, what: impl FnOnce() -> String) -> Option<&'n str> {
+    pub(crate) fn name<'n>(
+        &mut self,
+        node: &'n Node,
+        kind: &str,
+        what: impl FnOnce() -> String,
+    ) -> Option<&'n str> {
         let s = self.string(node, what)?;
         if is_name(s) {
             Some(s)
@@ -76,7 +85,11 @@ impl<'s> Cx<'s> {
     }
 
     /// The items of the list in `node`, or an error saying `what` must be one.
-    pub(crate) fn list<'n>(&mut self, node: &'n Node, what: impl FnOnce() -> String) -> Option<&'n [Node]> {
+    pub(crate) fn list<'n>(
+        &mut self,
+        node: &'n Node,
+        what: impl FnOnce() -> String,
+    ) -> Option<&'n [Node]> {
         match &node.value {
             Value::Seq(items) => Some(items),
             _ => {
@@ -181,33 +194,39 @@ impl<'s> Cx<'s> {
         found
     }
 
-    /// The entries of a mapping from names to records (`limits:`, `messages:`), each
-    /// name valid and given once; `kind` says what the names name ("limit"), `name_kind`
-    /// what kind of name they are ("limit name").
+    /// The entries of a mapping from names to records (`limits:`, `messages:`) whose
+    /// names are valid, each with whether it is the first with its name (a repeat is
+    /// reported here, and still worth checking inside). `kind` says what the names name
+    /// ("limit"), `name_kind` what kind of name they are ("limit name").
     pub(crate) fn named_entries<'n>(
         &mut self,
         entries: &'n [(Node, Node)],
         kind: &'static str,
         name_kind: &str,
-    ) -> Vec<(&'n str, &'n Node, &'n Node)> {
+    ) -> Vec<(&'n str, &'n Node, &'n Node, bool)> {
         let mut out = Vec::new();
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for (key, value) in entries {
             let Some(name) = self.name(key, name_kind, || format!("a {name_kind}")) else {
                 continue;
             };
-            if let Some(&first) = seen.get(name) {
-                let first_line = self.line(first);
-                self.push(TableError::DuplicateName {
-                    what: kind,
-                    name: name.to_string(),
-                    first_line,
-                    span: key.span,
-                });
-                continue;
-            }
-            seen.insert(name, key.span);
-            out.push((name, key, value));
+            let first = match seen.get(name) {
+                Some(&first) => {
+                    let first_line = self.line(first);
+                    self.push(TableError::DuplicateName {
+                        what: kind,
+                        name: name.to_string(),
+                        first_line,
+                        span: key.span,
+                    });
+                    false
+                }
+                None => {
+                    seen.insert(name, key.span);
+                    true
+                }
+            };
+            out.push((name, key, value, first));
         }
         out
     }

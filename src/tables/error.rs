@@ -349,12 +349,10 @@ impl TableError {
                 }
             }
             RepeatedValue { .. } => "remove one of them".to_string(),
-            DuplicateRow { first_line, .. } => {
-                format!("the row on line {first_line} has the same keys; merge the two rows or remove one")
+            DuplicateRow { .. } => "merge the two rows or remove one".to_string(),
+            DuplicateName { .. } => {
+                "rename or remove one of them (YAML alone would silently keep only the last)".to_string()
             }
-            DuplicateName { first_line, .. } => format!(
-                "the first is on line {first_line}; rename or remove one (YAML would silently keep only the last)"
-            ),
             NoLimitValue { .. } | SeveralLimitValues { .. } => LIMIT_VALUES.to_string(),
             BadDuration { .. } => "write a duration like `24h`, `30m`, `90s`, `2d` or `1h30m`".to_string(),
             BadCount { .. } => "write a whole number such as `5` (at most 9223372036854775807)".to_string(),

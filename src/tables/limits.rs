@@ -22,12 +22,15 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
         Default::default(),
     );
     let (_, node) = top[1]?;
-    let entries = cx.mapping(node, || "`limits`".to_string(), "a mapping from limit names to limits")?;
+    let entries = cx.mapping(
+        node,
+        || "`limits`".to_string(),
+        "a mapping from limit names to limits",
+    )?;
     let mut limits = Vec::new();
-    for (name, key, value) in cx.named_entries(entries, "limit", "limit name") {
-        if let Some(limit) = decode_limit(name, key, value, cx) {
-            limits.push(limit);
-        }
+    for (name, key, value, first) in cx.named_entries(entries, "limit", "limit name") {
+        let limit = decode_limit(name, key, value, cx);
+        limits.extend(limit.filter(|_| first));
     }
     Some(LimitsTable { name, limits })
 }
@@ -51,7 +54,14 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
     if let Some((_, note)) = found[4] {
         cx.string(note, || format!("`note` of limit `{name}`"));
     }
-    let mut given = FIELDS[..4].iter().zip(&found[..4]).filter_map(|(f, slot)| slot.map(|s| (*f, s)));
+    // The value fields given, in file order.
+    let mut given: Vec<(&'static str, &(Node, Node))> = FIELDS[..4]
+        .iter()
+        .zip(&found[..4])
+        .filter_map(|(f, slot)| slot.map(|s| (*f, s)))
+        .collect();
+    given.sort_by_key(|(_, (key, _))| key.span.start);
+    let mut given = given.into_iter();
     let Some((field, (_, value))) = given.next() else {
         cx.push(TableError::NoLimitValue {
             name: name.to_string(),
@@ -136,7 +146,11 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
 }
 
 fn bad_count(name: &str, value: &Node, cx: &mut Cx) -> Option<Limit> {
-    let written = cx.src.text.get(value.span.start..value.span.end).unwrap_or_default();
+    let written = cx
+        .src
+        .text
+        .get(value.span.start..value.span.end)
+        .unwrap_or_default();
     cx.push(TableError::BadCount {
         name: name.to_string(),
         value: written.to_string(),

@@ -18,12 +18,15 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
         Default::default(),
     );
     let (_, node) = top[1]?;
-    let entries = cx.mapping(node, || "`messages`".to_string(), "a mapping from message ids to messages")?;
+    let entries = cx.mapping(
+        node,
+        || "`messages`".to_string(),
+        "a mapping from message ids to messages",
+    )?;
     let mut messages = Vec::new();
-    for (id, key, value) in cx.named_entries(entries, "message id", "message id") {
-        if let Some(message) = decode_message(id, key, value, cx) {
-            messages.push(message);
-        }
+    for (id, key, value, first) in cx.named_entries(entries, "message id", "message id") {
+        let message = decode_message(id, key, value, cx);
+        messages.extend(message.filter(|_| first));
     }
     Some(MessagesTable { name, messages })
 }
@@ -48,7 +51,9 @@ fn decode_message(id: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Mess
         let text = slot.and_then(|(_, n)| cx.string(n, || format!("`{field}` of {owner}")));
         texts.push(text.map(str::to_string));
     }
-    let [Some(text), Some(result), Some(next_step)] = <[Option<String>; 3]>::try_from(texts).ok()? else {
+    let [Some(text), Some(result), Some(next_step)] =
+        <[Option<String>; 3]>::try_from(texts).ok()?
+    else {
         return None;
     };
     Some(Message {

@@ -228,7 +228,11 @@ fn load(src: &Source) -> Result<Table, Vec<TableError>> {
     })?;
     let entries = match &root.value {
         Value::Map(entries) => entries,
-        Value::Null => return Err(vec![TableError::Empty { span: Span::default() }]),
+        Value::Null => {
+            return Err(vec![TableError::Empty {
+                span: Span::default(),
+            }])
+        }
         other => {
             return Err(vec![TableError::NotAMapping {
                 found: other.describe(),
@@ -240,7 +244,9 @@ fn load(src: &Source) -> Result<Table, Vec<TableError>> {
         .iter()
         .find(|(k, _)| k.value == Value::Str("kind".to_string()))
     else {
-        return Err(vec![TableError::MissingKind { span: Span::default() }]);
+        return Err(vec![TableError::MissingKind {
+            span: Span::default(),
+        }]);
     };
     let mut cx = Cx::new(src);
     let Some(kind) = cx.string(kind_node, || "`kind`".to_string()) else {

@@ -12,7 +12,11 @@ use super::{joined, ReqRow, RequirementTable};
 const FIELDS: [&str; 5] = ["kind", "keys", "of", "values", "rows"];
 
 /// Decodes the top-level `entries` of a requirements file; problems go to `cx`.
-pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Option<RequirementTable> {
+pub(super) fn decode(
+    entries: &[(Node, Node)],
+    name: String,
+    cx: &mut Cx,
+) -> Option<RequirementTable> {
     let top = cx.fields(
         entries,
         &FIELDS,
@@ -38,7 +42,14 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
         index: HashMap::new(),
     };
     for (i, node) in rows.unwrap_or_default().iter().enumerate() {
-        let Some(row) = decode_row(node, i + 1, keys.as_deref(), &table.of, values.as_deref(), cx) else {
+        let Some(row) = decode_row(
+            node,
+            i + 1,
+            keys.as_deref(),
+            &table.of,
+            values.as_deref(),
+            cx,
+        ) else {
             continue;
         };
         let key = joined(&row.keys);
@@ -101,7 +112,9 @@ fn vocabulary(node: &Node, of: &str, cx: &mut Cx) -> Option<Vec<String>> {
     let mut ok = true;
     let mut values: Vec<String> = Vec::new();
     for item in items {
-        let Some(value) = cx.name(item, &format!("{of} name"), || "an entry of `values`".to_string()) else {
+        let Some(value) = cx.name(item, &format!("{of} name"), || {
+            "an entry of `values`".to_string()
+        }) else {
             ok = false;
             continue;
         };
@@ -133,7 +146,10 @@ fn decode_row(
     let entries = cx.mapping(node, || format!("row {number}"), "a mapping of its columns")?;
     let Some(keys) = keys else {
         // The key columns are unknown: check what can be checked without them.
-        if let Some((_, required)) = entries.iter().find(|(k, _)| k.value == Value::Str("required".to_string())) {
+        if let Some((_, required)) = entries
+            .iter()
+            .find(|(k, _)| k.value == Value::Str("required".to_string()))
+        {
             required_values(required, number, of, values, cx);
         }
         return None;
@@ -141,13 +157,28 @@ fn decode_row(
     let mut columns: Vec<&str> = keys.iter().map(String::as_str).collect();
     columns.push("required");
     let expected = format!("a row has the columns {}", list_and(&columns));
-    let found = cx.fields(entries, &columns, &columns, Owner::Row(number), &expected, node.span);
+    let found = cx.fields(
+        entries,
+        &columns,
+        &columns,
+        Owner::Row(number),
+        &expected,
+        node.span,
+    );
     let mut cells = Vec::with_capacity(keys.len());
     for (column, slot) in keys.iter().zip(&found) {
-        let cell = slot.and_then(|(_, n)| cx.name(n, &format!("{column} name"), || format!("`{column}` in row {number}")));
+        let cell = slot.and_then(|(_, n)| {
+            cx.name(n, &format!("{column} name"), || {
+                format!("`{column}` in row {number}")
+            })
+        });
         cells.push(cell.map(str::to_string));
     }
-    let required = found.last().copied().flatten().and_then(|(_, n)| required_values(n, number, of, values, cx));
+    let required = found
+        .last()
+        .copied()
+        .flatten()
+        .and_then(|(_, n)| required_values(n, number, of, values, cx));
     // The row is kept even if `required` is wrong, so that a repeated row is still found.
     Some(ReqRow {
         keys: cells.into_iter().collect::<Option<_>>()?,
@@ -157,12 +188,19 @@ fn decode_row(
 }
 
 /// A row's `required`: a list of distinct members of `values`, as sorted indices.
-fn required_values(node: &Node, number: usize, of: &str, values: Option<&[String]>, cx: &mut Cx) -> Option<Vec<usize>> {
+fn required_values(
+    node: &Node,
+    number: usize,
+    of: &str,
+    values: Option<&[String]>,
+    cx: &mut Cx,
+) -> Option<Vec<usize>> {
     let items = cx.list(node, || format!("`required` in row {number}"))?;
     let mut indices = Vec::with_capacity(items.len());
     let mut seen: Vec<&str> = Vec::new();
     for item in items {
-        let Some(value) = cx.string(item, || format!("an entry of `required` in row {number}")) else {
+        let Some(value) = cx.string(item, || format!("an entry of `required` in row {number}"))
+        else {
             continue;
         };
         if seen.contains(&value) {
@@ -181,7 +219,8 @@ fn required_values(node: &Node, number: usize, of: &str, values: Option<&[String
             None => cx.push(TableError::UnknownValue {
                 of: of.to_string(),
                 value: value.to_string(),
-                suggestion: did_you_mean(value, values.iter().map(String::as_str)).map(str::to_string),
+                suggestion: did_you_mean(value, values.iter().map(String::as_str))
+                    .map(str::to_string),
                 known: values.to_vec(),
                 span: item.span,
             }),

@@ -59,7 +59,14 @@ fn icp_roles_load() {
     assert_eq!(t.rows.len(), 14);
     assert_eq!(
         t.column_values(0),
-        ["first_filing", "add_service", "add_provider", "modify", "cancel", "remove_provider"]
+        [
+            "first_filing",
+            "add_service",
+            "add_provider",
+            "modify",
+            "cancel",
+            "remove_provider"
+        ]
     );
     assert_eq!(t.column_values(7), Vec::<String>::new());
     let required = |s: &str, v: &str| t.lookup(&[s, v]).map(|r| r.required.clone());
@@ -115,7 +122,13 @@ fn icp_limits_load() {
     assert_eq!(sender.source, "^(12381|106[0-9]{10}12381)$");
     assert!(sender.is_match("12381"));
     assert!(sender.is_match("106123456789012381"));
-    for bad in ["1238", "123810", "10612345678912381", "1061234567890123812", "95555"] {
+    for bad in [
+        "1238",
+        "123810",
+        "10612345678912381",
+        "1061234567890123812",
+        "95555",
+    ] {
         assert!(!sender.is_match(bad), "{bad}");
     }
     // The span of a limit is its name.
@@ -153,9 +166,15 @@ fn icp_messages_load() {
         ]
     );
     let failed = &t.messages[3];
-    assert_eq!(failed.text, "Dear ICP user: Your text message validation failed. Please try again.");
+    assert_eq!(
+        failed.text,
+        "Dear ICP user: Your text message validation failed. Please try again."
+    );
     assert_eq!(failed.result, "Your text message validation failed.");
-    assert_eq!(&MESSAGES[failed.span.start..failed.span.end], "validation_failed");
+    assert_eq!(
+        &MESSAGES[failed.span.start..failed.span.end],
+        "validation_failed"
+    );
     for m in &t.messages {
         assert!(m.text.starts_with("Dear ICP user: "), "{}", m.id);
         assert!(!m.result.is_empty() && !m.next_step.is_empty(), "{}", m.id);
@@ -166,41 +185,63 @@ fn icp_messages_load() {
 
 #[test]
 fn syntax_errors_keep_serde_yamls_position() {
-    let text = "kind: limits\nlimits:\n  x: { text: seed: within 24 hours }\n";
+    let text = "kind: limits\nlimits:\n  x:\n    text: seed: within 24 hours\n";
     let e = problem(text);
     assert!(matches!(e, TableError::Syntax { .. }));
     assert_eq!(e.to_string(), "invalid YAML: unexpected `:`");
-    assert_eq!(line(text, &e), 3);
+    assert_eq!(line(text, &e), 4);
     assert!(e.help().unwrap().contains("must be quoted"));
 
-    let text = "kind: messages\nmessages:\n  a: [\n";
+    let text = "kind: limits\nlimits:\n  x: { text: seed: within 24 hours }\n";
     let e = problem(text);
-    assert!(matches!(e, TableError::Syntax { .. }), "{e:?}");
+    assert_eq!(e.to_string(), "invalid YAML: expected `,` or `}`");
+    assert_eq!(line(text, &e), 3);
+    assert!(e
+        .help()
+        .unwrap()
+        .contains("quote values that contain `,` or `: `"));
+
+    let text = "kind: messages\nmessages:\n  a: { text: \"open\n";
+    let e = problem(text);
+    assert_eq!(e.to_string(), "invalid YAML: unexpected end of file");
 }
 
 #[test]
 fn empty_files_and_non_mappings() {
     assert_eq!(problems(""), [(1, "the table file is empty".to_string())]);
-    assert_eq!(problems("# just a comment\n"), [(1, "the table file is empty".to_string())]);
+    assert_eq!(
+        problems("# just a comment\n"),
+        [(1, "the table file is empty".to_string())]
+    );
     assert_eq!(
         problems("- kind: limits\n"),
-        [(1, "a table file must be a mapping with a `kind` key, not a list".to_string())]
+        [(
+            1,
+            "a table file must be a mapping with a `kind` key, not a list".to_string()
+        )]
     );
     assert_eq!(
         problems("hello\n"),
-        [(1, "a table file must be a mapping with a `kind` key, not a string".to_string())]
+        [(
+            1,
+            "a table file must be a mapping with a `kind` key, not a string".to_string()
+        )]
     );
 }
 
 #[test]
 fn missing_and_unknown_kind() {
-    assert_eq!(problems("limits: {}\n"), [(1, "missing `kind`".to_string())]);
+    assert_eq!(
+        problems("limits: {}\n"),
+        [(1, "missing `kind`".to_string())]
+    );
     let text = "# header\nkind: nonsense\n";
     assert_eq!(
         problems(text),
         [(
             2,
-            "unknown table kind `nonsense`; expected `requirements`, `limits` or `messages`".to_string()
+            "unknown table kind `nonsense`; expected `requirements`, `limits` or `messages`"
+                .to_string()
         )]
     );
     let e = problem("kind: limit\n");
@@ -247,10 +288,10 @@ fn unknown_role_in_flow_and_block_rows() {
     assert_eq!(
         render(&errors[0].to_diagnostic(0), &[src]),
         "error: unknown role `website_admn`\n \
-         --> rules/icp/roles.yaml:7:46\n  \
+         --> rules/icp/roles.yaml:7:43\n  \
          |\n\
          7 |   - { scenario: a, variant: c, required: [website_admn] }\n  \
-         |                                              ^^^^^^^^^^^^ not in `values`\n  \
+         |                                           ^^^^^^^^^^^^ not in `values`\n  \
          |\n  \
          = help: did you mean `website_admin`? `values` lists `entity_leader` and `website_admin`\n"
     );
@@ -264,10 +305,8 @@ fn duplicate_rows_name_the_first() {
     let e = problem(&text);
     assert_eq!(e.to_string(), "duplicate row for `scenario: a, variant: b`");
     assert_eq!(line(&text, &e), 7);
-    assert_eq!(
-        e.help().as_deref(),
-        Some("the row on line 6 has the same keys; merge the two rows or remove one")
-    );
+    assert_eq!(e.label().as_deref(), Some("same keys as the row on line 6"));
+    assert_eq!(e.help().as_deref(), Some("merge the two rows or remove one"));
 }
 
 #[test]
@@ -308,7 +347,10 @@ fn repeated_values_and_bad_names() {
         problems(&text),
         [
             (6, "`First` is not a valid scenario name".to_string()),
-            (6, "role `entity_leader` is listed twice in `required`".to_string()),
+            (
+                6,
+                "role `entity_leader` is listed twice in `required`".to_string()
+            ),
         ]
     );
 }
@@ -316,20 +358,36 @@ fn repeated_values_and_bad_names() {
 #[test]
 fn keys_must_be_non_empty_and_not_required() {
     let text = "kind: requirements\nkeys: []\nof: role\nvalues: []\nrows: []\n";
-    assert_eq!(problems(text), [(2, "`keys` must list at least one column".to_string())]);
+    assert_eq!(
+        problems(text),
+        [(2, "`keys` must list at least one column".to_string())]
+    );
     let text = "kind: requirements\nkeys: [required]\nof: role\nvalues: []\nrows: []\n";
-    assert_eq!(problems(text), [(2, "`required` cannot be a key column".to_string())]);
+    assert_eq!(
+        problems(text),
+        [(2, "`required` cannot be a key column".to_string())]
+    );
 }
 
 #[test]
 fn wrong_types_in_requirements() {
-    let text = format!("{REQ_HEAD}  - {{ scenario: a, variant: 5, required: entity_leader }}\n  - [a]\n");
+    let text =
+        format!("{REQ_HEAD}  - {{ scenario: a, variant: 5, required: entity_leader }}\n  - [a]\n");
     assert_eq!(
         problems(&text),
         [
-            (6, "`variant` in row 1 must be a string, not a number".to_string()),
-            (6, "`required` in row 1 must be a list, not a string".to_string()),
-            (7, "row 2 must be a mapping of its columns, not a list".to_string()),
+            (
+                6,
+                "`variant` in row 1 must be a string, not a number".to_string()
+            ),
+            (
+                6,
+                "`required` in row 1 must be a list, not a string".to_string()
+            ),
+            (
+                7,
+                "row 2 must be a mapping of its columns, not a list".to_string()
+            ),
         ]
     );
 }
@@ -349,7 +407,7 @@ fn duplicate_limits_are_caught_at_the_second() {
 fn limit_values_checked() {
     let text = "kind: limits\nlimits:\n  \
         none: { note: \"n\" }\n  \
-        two: { count: 5, text: \"five\" }\n  \
+        two: { text: \"five\", count: 5 }\n  \
         window: { duration: 24x }\n  \
         neg: { count: -1 }\n  \
         frac: { count: 1.5 }\n  \
@@ -363,7 +421,7 @@ fn limit_values_checked() {
     let errors = problems(text);
     let expect = [
         (3, "limit `none` has no value"),
-        (4, "limit `two` has both `count` and `text`"),
+        (4, "limit `two` has both `text` and `count`"),
         (5, "invalid duration `24x` for limit `window`: unknown unit `x`; use `d`, `h`, `m` or `s`"),
         (6, "`count` of limit `neg` must be a non-negative whole number, not `-1`"),
         (7, "`count` of limit `frac` must be a non-negative whole number, not `1.5`"),
@@ -374,13 +432,20 @@ fn limit_values_checked() {
         (13, "`Bad-Name` is not a valid limit name"),
         (14, "limit `plain` must be a mapping like `{ count: 5, note: \"…\" }`, not a string"),
     ];
-    let without_pattern: Vec<(usize, String)> = errors.iter().filter(|(l, _)| *l != 9).cloned().collect();
+    let without_pattern: Vec<(usize, String)> =
+        errors.iter().filter(|(l, _)| *l != 9).cloned().collect();
     let expect: Vec<(usize, String)> = expect.iter().map(|(l, m)| (*l, m.to_string())).collect();
     assert_eq!(without_pattern, expect);
     let (l, pattern) = errors.iter().find(|(l, _)| *l == 9).unwrap();
     assert_eq!(*l, 9);
-    assert!(pattern.starts_with("invalid pattern for limit `re`: "), "{pattern}");
-    assert!(!pattern.contains('\n') && !pattern.ends_with('.'), "{pattern}");
+    assert!(
+        pattern.starts_with("invalid pattern for limit `re`: "),
+        "{pattern}"
+    );
+    assert!(
+        !pattern.contains('\n') && !pattern.ends_with('.'),
+        "{pattern}"
+    );
 }
 
 // --- Messages --------------------------------------------------------------------------
@@ -392,8 +457,14 @@ fn misspelt_message_field() {
     assert_eq!(
         errors,
         [
-            (3, "missing field `result` in message `validation_failed`".to_string()),
-            (5, "unknown field `reslt` in message `validation_failed`".to_string()),
+            (
+                3,
+                "missing field `result` in message `validation_failed`".to_string()
+            ),
+            (
+                5,
+                "unknown field `reslt` in message `validation_failed`".to_string()
+            ),
         ]
     );
     let src = Source::new("t", text);
@@ -416,25 +487,56 @@ fn message_types_duplicates_and_ids() {
     assert_eq!(
         problems(text),
         [
-            (3, "`text` of message `a` must be a string, not a list".to_string()),
+            (
+                3,
+                "`text` of message `a` must be a string, not a list".to_string()
+            ),
             (4, "field `text` appears twice in message `b`".to_string()),
             (5, "duplicate message id `a`".to_string()),
             (6, "`C` is not a valid message id".to_string()),
-            (7, "`text` of message `d` must be a string, not a number".to_string()),
-            (7, "`result` of message `d` must be a string, not empty".to_string()),
-            (8, "message `e` must be a mapping with `text`, `result` and `next_step`, not empty".to_string()),
+            (
+                7,
+                "`text` of message `d` must be a string, not a number".to_string()
+            ),
+            (
+                7,
+                "`result` of message `d` must be a string, not empty".to_string()
+            ),
+            (
+                8,
+                "message `e` must be a mapping with `text`, `result` and `next_step`, not empty"
+                    .to_string()
+            ),
         ]
     );
     let e = problem("kind: messages\nmessages:\n  a: { text: 5, result: r, next_step: n }\n");
-    assert_eq!(e.help().as_deref(), Some("put it in quotes to make it a string"));
+    assert_eq!(
+        e.help().as_deref(),
+        Some("put it in quotes to make it a string")
+    );
 }
 
 #[test]
 fn duplicate_message_in_block_style_points_at_the_second() {
     let text = "kind: messages\nmessages:\n  a:\n    text: t\n    result: r\n    next_step: n\n  a:\n    text: t\n    result: r\n    next_step: n\n";
     let e = problem(text);
-    assert_eq!((line(text, &e), e.to_string()), (7, "duplicate message id `a`".to_string()));
-    assert_eq!(e.help().as_deref(), Some("the first is on line 3; rename or remove one (YAML would silently keep only the last)"));
+    assert_eq!(
+        (line(text, &e), e.to_string()),
+        (7, "duplicate message id `a`".to_string())
+    );
+    assert_eq!(e.label().as_deref(), Some("first defined on line 3"));
+    // The repeat's own problems are reported too.
+    let text = text.replacen("text: t", "text: t", 1).replace("    result: r\n    next_step: n\n\n", "");
+    let text = format!("{text}  a:\n    text: [t]\n    result: r\n    next_step: n\n");
+    assert_eq!(
+        problems(&text),
+        [
+            (7, "duplicate message id `a`".to_string()),
+            (11, "duplicate message id `a`".to_string()),
+            (12, "`text` of message `a` must be a string, not a list".to_string()),
+        ]
+    );
+
 }
 
 // --- Robustness ------------------------------------------------------------------------

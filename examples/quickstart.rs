@@ -72,7 +72,7 @@ fn print_record(record: &Record) {
     match &record.body {
         RecordBody::Error(error) => println!("{error}"),
         RecordBody::Outcomes(outcomes) if outcomes.is_empty() => {
-            println!("line {}: no change", record.seq)
+            println!("line {}: no change", record.seq);
         }
         RecordBody::Outcomes(outcomes) => {
             for o in outcomes {

@@ -121,7 +121,6 @@ pub enum TypeKind {
 
 #[derive(Clone, Debug)]
 pub struct Handler {
-    pub span: Span,
     pub trigger: Trigger,
     pub route: Option<Route>,
     pub lets: Vec<Let>,
@@ -167,7 +166,6 @@ pub enum Action {
     Reject {
         field: Option<Ident>,
         message: Template,
-        span: Span,
     },
     Show {
         name: Ident,

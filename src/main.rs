@@ -292,6 +292,11 @@ fn run_stream(
     Ok(any_error)
 }
 
+/// The help line under every "cannot load the state file" error.
+const STATE_HELP: &str =
+    "  = help: `--state` takes a world saved by an earlier `docket run --state`; \
+                          move the file away to start from an empty world";
+
 /// The world saved in `path`, or a new one when the file does not exist.
 fn load_state(engine: &Engine, path: &Path) -> Result<World, String> {
     let bytes = match fs::read(path) {
@@ -304,18 +309,15 @@ fn load_state(engine: &Engine, path: &Path) -> Result<World, String> {
             ))
         }
     };
-    const HELP: &str =
-        "  = help: `--state` takes a world saved by an earlier `docket run --state`; \
-                        move the file away to start from an empty world";
     let text = String::from_utf8(bytes).map_err(|_| {
         format!(
-            "error: cannot load `{}`: the state file is not valid UTF-8\n{HELP}",
+            "error: cannot load `{}`: the state file is not valid UTF-8\n{STATE_HELP}",
             path.display()
         )
     })?;
     engine
         .load_world(&text)
-        .map_err(|e| format!("error: cannot load `{}`: {e}\n{HELP}", path.display()))
+        .map_err(|e| format!("error: cannot load `{}`: {e}\n{STATE_HELP}", path.display()))
 }
 
 /// Refuses, before any line is evaluated, a state file that could not be saved: one whose

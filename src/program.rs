@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-use crate::span::{Source, Span};
+use crate::span::Source;
 use crate::tables::{Message, Pattern, RequirementTable};
 use crate::value::{Ty, Value};
 use std::collections::HashMap;
@@ -132,8 +132,6 @@ pub struct RouteDef {
 #[derive(Debug, Clone)]
 pub struct RuleDef {
     pub name: String,
-    pub span: Span,
-    pub source: usize,
     pub for_each: Option<(u16, IExpr)>,
     pub when: Option<IExpr>,
     pub then: Vec<IAction>,

@@ -1,5 +1,6 @@
 //! Golden runs of the built `docket` binary: the CLI contract (contract section 3).
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -200,8 +201,7 @@ fn run_example_stream() {
     let last_of_first = records
         .iter()
         .flat_map(|r| r["outcomes"].as_array().into_iter().flatten())
-        .filter(|o| o["filing"] == "ICP-0001")
-        .last()
+        .rfind(|o| o["filing"] == "ICP-0001")
         .expect("ICP-0001 has outcomes");
     assert_eq!(last_of_first["status"], "under_review");
     assert_eq!(last_of_first["messages"][0]["id"], "validation_complete");
@@ -367,9 +367,10 @@ fn run_stops_quietly_when_stdout_closes() {
     let mut input = String::new();
     for i in 0..20_000 {
         let (h, m, s) = (i / 3600, i / 60 % 60, i % 60);
-        input.push_str(&format!(
-            "{{\"type\":\"tick\",\"at\":\"2026-11-28T{h:02}:{m:02}:{s:02}+08:00\"}}\n"
-        ));
+        let _ = writeln!(
+            input,
+            "{{\"type\":\"tick\",\"at\":\"2026-11-28T{h:02}:{m:02}:{s:02}+08:00\"}}"
+        );
     }
     let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
         .arg("run")
@@ -395,17 +396,16 @@ fn run_stops_quietly_when_stdout_closes() {
 
 /// `stdout` with every `seq` moved on by `offset` (records start with `{"seq":N,`).
 fn shift_seq(stdout: &str, offset: usize) -> String {
-    stdout
-        .lines()
-        .map(|l| {
-            let rest = l
-                .strip_prefix(r#"{"seq":"#)
-                .expect("a record starts with seq");
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            let seq: usize = rest[..digits].parse().expect("seq is a number");
-            format!("{{\"seq\":{}{}\n", seq + offset, &rest[digits..])
-        })
-        .collect()
+    let mut out = String::new();
+    for l in stdout.lines() {
+        let rest = l
+            .strip_prefix(r#"{"seq":"#)
+            .expect("a record starts with seq");
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let seq: usize = rest[..digits].parse().expect("seq is a number");
+        let _ = writeln!(out, "{{\"seq\":{}{}", seq + offset, &rest[digits..]);
+    }
+    out
 }
 
 #[test]

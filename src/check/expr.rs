@@ -30,6 +30,9 @@ pub(crate) struct Scope {
     pub self_part: Option<bool>,
     /// Paths known to be set here (`x is set and …`).
     pub narrowed: Vec<String>,
+    /// In a derived field: (of a participant?, its index). Derived fields from there on are
+    /// not readable yet, so derived fields cannot form a cycle.
+    pub derived_cutoff: Option<(bool, usize)>,
 }
 
 impl Scope {
@@ -1202,6 +1205,27 @@ impl Env {
         }
     }
 
+    /// Whether field `i` is a derived field that the derived field being checked may not read.
+    fn too_early(&self, scope: &Scope, of_part: bool, i: usize) -> bool {
+        let fields = if of_part { &self.parts.fields } else { &self.case.fields };
+        scope
+            .derived_cutoff
+            .is_some_and(|(p, cut)| p == of_part && i >= cut)
+            && matches!(fields[i].kind, FieldKind::Derived(_))
+    }
+
+    fn derived_too_early(&mut self, scope: &Scope, field: &Ident) -> Typed {
+        self.err(
+            scope.source,
+            CheckError::Invalid {
+                message: format!("`{}` is a derived field declared after this one (or this one)", field.name),
+                span: field.span,
+                help: Some("a derived field reads only the derived fields declared before it: move it up".into()),
+            },
+        );
+        Typed::error()
+    }
+
     /// `x.field` on a typed value.
     fn member(&mut self, scope: &mut Scope, cur: Typed, field: &Ident) -> Typed {
         let src = scope.source;
@@ -1230,6 +1254,7 @@ impl Env {
                     );
                 }
                 match self.case.fields.iter().position(|f| f.name == field.name) {
+                    Some(i) if self.too_early(scope, false, i) => self.derived_too_early(scope, field),
                     Some(i) => {
                         let f = &self.case.fields[i];
                         let ir = match f.kind {
@@ -1267,6 +1292,7 @@ impl Env {
                     return Typed::new(IExpr::PartCase(Box::new(cur.ir)), Ty::Case);
                 }
                 match self.parts.fields.iter().position(|f| f.name == field.name) {
+                    Some(i) if self.too_early(scope, true, i) => self.derived_too_early(scope, field),
                     Some(i) => {
                         let f = &self.parts.fields[i];
                         let ir = match f.kind {

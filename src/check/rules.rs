@@ -1,6 +1,6 @@
 //! Checking fields, deadlines, handlers, rules and actions.
 
-use super::expr::{assignable, describe, guard_narrowing, Scope};
+use super::expr::{describe, guard_narrowing, Scope};
 use super::{unknown, CheckError, Env};
 use crate::ast::{self, Action, Expr, ExprKind, FieldDecl, Ident, Trigger};
 use crate::program::*;
@@ -166,7 +166,6 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
             ..Scope::default()
         };
         scope.bind("", if is_part { Ty::Part } else { Ty::Case }, false);
-        // Only fields declared before this one are visible: hide later derived fields.
         let fields = if is_part {
             &env.parts.fields
         } else {
@@ -175,11 +174,9 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
         let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
             continue;
         };
-        let hidden: Vec<FieldDef> = fields[idx..].to_vec();
-        let keep = idx;
-        truncate_fields(env, is_part, keep);
+        // A derived field reads only the derived fields declared before it: no cycles.
+        scope.derived_cutoff = Some((is_part, idx));
         let t = env.expr(&mut scope, expr, None);
-        restore_fields(env, is_part, hidden);
         let fields = if is_part {
             &mut env.parts.fields
         } else {
@@ -191,33 +188,6 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
             expr: t.ir,
             locals: scope.max_slot as usize,
         });
-    }
-}
-
-fn truncate_fields(env: &mut Env, is_part: bool, keep: usize) {
-    // Stored fields after `keep` stay visible; derived ones later in the list do not.
-    let fields = if is_part {
-        &mut env.parts.fields
-    } else {
-        &mut env.case.fields
-    };
-    for f in fields.iter_mut().skip(keep) {
-        if matches!(f.kind, FieldKind::Derived(_)) {
-            f.name = format!("\u{0}{}", f.name);
-        }
-    }
-}
-
-fn restore_fields(env: &mut Env, is_part: bool, _hidden: Vec<FieldDef>) {
-    let fields = if is_part {
-        &mut env.parts.fields
-    } else {
-        &mut env.case.fields
-    };
-    for f in fields.iter_mut() {
-        if let Some(n) = f.name.strip_prefix('\u{0}') {
-            f.name = n.to_string();
-        }
     }
 }
 
@@ -438,8 +408,6 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
     }
     RuleDef {
         name: r.name.name.clone(),
-        span: r.name.span,
-        source: scope.source,
         for_each,
         when,
         then,
@@ -520,7 +488,7 @@ fn action(
             }
             Some(IAction::Show(name.name.clone(), t.ir))
         }
-        Action::Reject { field, message, .. } => {
+        Action::Reject { field, message } => {
             if let (Some(f), Some(ev)) = (field, scope.event) {
                 let rec = env.events[ev as usize].record;
                 let names: Vec<String> = env.records[rec as usize]
@@ -750,9 +718,4 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
             read_only(env, msg)
         }
     }
-}
-
-#[allow(dead_code)]
-fn _assert_assignable() -> bool {
-    assignable(&Ty::Count, &Ty::Count)
 }

@@ -239,7 +239,6 @@ fn type_expr(p: Pair<Rule>) -> R<TypeExpr> {
 }
 
 fn handler(p: Pair<Rule>) -> R<Handler> {
-    let sp = span(&p);
     let mut it = p.clone().into_inner();
     let trig = next(&mut it, &p, "a trigger")?;
     let trigger = match trig.as_rule() {
@@ -279,7 +278,6 @@ fn handler(p: Pair<Rule>) -> R<Handler> {
         }
     }
     Ok(Handler {
-        span: sp,
         trigger,
         route,
         lets,
@@ -355,7 +353,6 @@ fn action(p: Pair<Rule>) -> R<Action> {
             Action::Reject {
                 field,
                 message: template(msg)?,
-                span: sp,
             }
         }
         Rule::show_action => {
@@ -412,7 +409,7 @@ fn plain_string(p: Pair<Rule>) -> R<String> {
 fn template(p: Pair<Rule>) -> R<Template> {
     let sp = span(&p);
     let mut parts: Vec<TemplatePart> = Vec::new();
-    let mut push_text = |parts: &mut Vec<TemplatePart>, s: &str| {
+    let push_text = |parts: &mut Vec<TemplatePart>, s: &str| {
         if let Some(TemplatePart::Text(t)) = parts.last_mut() {
             t.push_str(s);
         } else {

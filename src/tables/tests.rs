@@ -526,7 +526,6 @@ fn duplicate_message_in_block_style_points_at_the_second() {
     );
     assert_eq!(e.label().as_deref(), Some("first defined on line 3"));
     // The repeat's own problems are reported too.
-    let text = text.replacen("text: t", "text: t", 1).replace("    result: r\n    next_step: n\n\n", "");
     let text = format!("{text}  a:\n    text: [t]\n    result: r\n    next_step: n\n");
     assert_eq!(
         problems(&text),
@@ -536,7 +535,6 @@ fn duplicate_message_in_block_style_points_at_the_second() {
             (12, "`text` of message `a` must be a string, not a list".to_string()),
         ]
     );
-
 }
 
 // --- Robustness ------------------------------------------------------------------------

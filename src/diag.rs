@@ -27,7 +27,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The headline: lowercase, no final period, user input in backticks.
     pub message: String,
-    /// The index of the file in the `&[Source]` given to [`render`].
+    /// The index of the file in the `&[Source]` given to `render`.
     pub source: usize,
     /// The bytes to underline.
     pub span: Span,

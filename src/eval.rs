@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 pub struct EvalError {
     /// The event field to blame, if any.
     pub field: Option<String>,
+    /// What is wrong, for the user.
     pub message: String,
 }
 

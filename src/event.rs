@@ -27,12 +27,12 @@ const HEADER_KEYS: &[&str] = &["type", "at"];
 /// One validated input event.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// The event type: an index into [`Program::events`].
+    /// The event type: an index into the policy's declared events.
     pub ty: u16,
     /// When it happened (`at`).
     pub at: Timestamp,
     /// The values of the event's record fields, in declaration order; an absent or `null`
-    /// optional field is [`Value::Unset`].
+    /// optional field is unset.
     pub fields: Vec<Value>,
 }
 
@@ -1423,5 +1423,49 @@ mod tests {
         assert_eq!(rfc3339_shape("2026-11-28T10:00"), Shape::Bad);
         assert_eq!(rfc3339_shape("2026-11-28T10:00:00+08"), Shape::Bad);
         assert_eq!(rfc3339_shape("２026-11-28T10:00:00Z"), Shape::Bad);
+    }
+}
+
+#[cfg(test)]
+mod icp_tests {
+    use crate::engine::Engine;
+
+    /// Against the shipped policy: the declarations the contract (§2) describes.
+    #[test]
+    fn the_icp_events_read_as_the_contract_says() {
+        let engine = Engine::icp();
+        let at = r#""at": "2026-11-28T10:00:00+08:00""#;
+        let err = |rest: &str| {
+            let line = format!("{{{at}, {rest}}}");
+            match engine.parse_event(&line) {
+                Ok(e) => panic!("{line}: accepted as {e:?}"),
+                Err(e) => e.to_string(),
+            }
+        };
+        for rest in [
+            r#""type": "validation_attempt", "phone": "13800138000", "code": "98765", "cert_last6": "12345X""#,
+            r#""type": "validation_attempt", "phone": "13800138000", "code": "123456", "cert_last6": "98765Y""#,
+            r#""type": "validation_attempt", "phone": "13800138000", "code": 987650, "cert_last6": "12345X""#,
+            r#""type": "sms_sent", "filing": "F", "phone": "13800138000", "code": "9876543""#,
+            r#""type": "order_submitted", "filing": "F", "scenario": "first_filing", "variant": "app",
+               "personnel": [{"role": "entity_leader", "phone": "13800000001", "cert_last6": "98765"}]"#,
+        ] {
+            let message = err(&rest.replace('\n', ""));
+            assert!(!message.contains("9876"), "{rest}\n  leaks: {message}");
+            assert!(
+                message.contains("the value is not shown") || message.contains("not a number"),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            err(r#""type": "resend_request", "phone": "1380013800", "cert_last6": "12345X""#),
+            "field `phone`: expected a mainland mobile number: 11 digits, the first 1, got \"1380013800\""
+        );
+        let ok = engine
+            .parse_event(&format!(r#"{{{at}, "type": "resend_request", "phone": "13800138000", "cert_last6": "12345x"}}"#))
+            .unwrap();
+        assert!(ok
+            .fields
+            .contains(&crate::value::Value::Text("12345X".into())));
     }
 }

@@ -17,6 +17,7 @@
 //! assert!(record.to_json().contains(r#""status":"awaiting_sync""#));
 //! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 mod ast;
 mod check;

@@ -6,9 +6,13 @@ use serde::Serialize;
 /// A message from the policy's messages table, as shown to the user.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageOut {
+    /// The message id (a key of the messages table).
     pub id: String,
+    /// The text shown to the user.
     pub text: String,
+    /// What happened, in the user's terms.
     pub result: String,
+    /// What the user should do next.
     pub next_step: String,
 }
 
@@ -21,6 +25,7 @@ pub struct Outcome {
     pub case: Option<String>,
     /// The case's status after the event.
     pub status: Option<String>,
+    /// The messages the rules emitted for this case, in order.
     pub messages: Vec<MessageOut>,
     /// Values the rules chose to show (`show name = …`), in order.
     pub shows: Vec<(String, serde_json::Value)>,
@@ -44,10 +49,13 @@ impl Serialize for Outcome {
 pub struct Record {
     /// The 1-based line number.
     pub seq: usize,
+    /// The event's `type`, when the line had one.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub event_type: Option<String>,
+    /// The event's `at`, exactly as given, when the line had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
+    /// The outcomes, or the error.
     #[serde(flatten)]
     pub body: RecordBody,
 }
@@ -55,8 +63,10 @@ pub struct Record {
 /// Either the outcomes of an accepted event or the error of a refused one.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum RecordBody {
+    /// The event was applied: what it did, case by case.
     #[serde(rename = "outcomes")]
     Outcomes(Vec<Outcome>),
+    /// The line was refused (`line N: …`); the world is unchanged.
     #[serde(rename = "error")]
     Error(String),
 }

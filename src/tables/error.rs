@@ -306,7 +306,9 @@ impl TableError {
             Syntax { help, .. } => return help.clone(),
             Empty { .. } | NotAMapping { .. } => format!("start the file with {KINDS}"),
             MissingKind { .. } => format!("add {KINDS} at the top of the file"),
-            UnknownKind { suggestion, .. } => return suggestion.as_ref().map(|s| format!("did you mean `{s}`?")),
+            UnknownKind { suggestion, .. } => {
+                return suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
+            }
             UnknownField {
                 suggestion,
                 expected,
@@ -317,20 +319,25 @@ impl TableError {
                 expected,
                 ..
             } => format!("{}{expected}", did_you_mean(suggestion)),
-            MissingField { field, expected, .. } | MissingColumn { column: field, expected, .. } => {
+            MissingField {
+                field, expected, ..
+            }
+            | MissingColumn {
+                column: field,
+                expected,
+                ..
+            } => {
                 format!("add `{field}: …`; {expected}")
             }
             DuplicateField { .. } => "keep one of them".to_string(),
             WrongType {
-                expected: "a string",
-                found: "a number" | "true or false",
-                ..
-            } => "put it in quotes to make it a string".to_string(),
-            WrongType { .. } => return None,
+                expected, found, ..
+            } => return wrong_type_help(expected, found),
             InvalidName { .. } => NAMES.to_string(),
             NoKeys { .. } => "list the key columns, e.g. `keys: [scenario, variant]`".to_string(),
             ReservedColumn { .. } => {
-                "`required` holds each row's required values; give the key column another name".to_string()
+                "`required` holds each row's required values; give the key column another name"
+                    .to_string()
             }
             UnknownValue {
                 value,
@@ -351,13 +358,19 @@ impl TableError {
             RepeatedValue { .. } => "remove one of them".to_string(),
             DuplicateRow { .. } => "merge the two rows or remove one".to_string(),
             DuplicateName { .. } => {
-                "rename or remove one of them (YAML alone would silently keep only the last)".to_string()
+                "rename or remove one of them (YAML alone would silently keep only the last)"
+                    .to_string()
             }
             NoLimitValue { .. } | SeveralLimitValues { .. } => LIMIT_VALUES.to_string(),
-            BadDuration { .. } => "write a duration like `24h`, `30m`, `90s`, `2d` or `1h30m`".to_string(),
-            BadCount { .. } => "write a whole number such as `5` (at most 9223372036854775807)".to_string(),
+            BadDuration { .. } => {
+                "write a duration like `24h`, `30m`, `90s`, `2d` or `1h30m`".to_string()
+            }
+            BadCount { .. } => {
+                "write a whole number such as `5` (at most 9223372036854775807)".to_string()
+            }
             BadPattern { .. } => {
-                "write a regular expression, in single quotes, e.g. `pattern: '^[0-9]{6}$'`".to_string()
+                "write a regular expression, in single quotes, e.g. `pattern: '^[0-9]{6}$'`"
+                    .to_string()
             }
         })
     }
@@ -369,6 +382,27 @@ impl TableError {
         d.help = self.help();
         d
     }
+}
+
+/// How to fix a value of the wrong type, where a hint helps beyond the message.
+fn wrong_type_help(expected: &str, found: &str) -> Option<String> {
+    Some(
+        match (expected, found) {
+            ("a string", "a number" | "true or false") => "put it in quotes to make it a string",
+            ("a string", "empty") => "write the text after the `:`, in quotes",
+            ("a string", _) => "write a single string in quotes, e.g. `\"…\"`",
+            ("a list", _) => "write a list in brackets, e.g. `[a, b]`, or `[]` for none",
+            ("a whole number", _) => "write a whole number such as `5`",
+            ("a name", _) => {
+                "a name is lowercase letters, digits and `_`, starting with a letter or `_`"
+            }
+            (e, _) if e.starts_with("a duration") => {
+                "write a duration like `24h`, `30m`, `90s`, `2d` or `1h30m`"
+            }
+            _ => return None,
+        }
+        .to_string(),
+    )
 }
 
 /// "`a`", "`a` and `b`", "`a`, `b` and `c`".

@@ -306,7 +306,10 @@ fn duplicate_rows_name_the_first() {
     assert_eq!(e.to_string(), "duplicate row for `scenario: a, variant: b`");
     assert_eq!(line(&text, &e), 7);
     assert_eq!(e.label().as_deref(), Some("same keys as the row on line 6"));
-    assert_eq!(e.help().as_deref(), Some("merge the two rows or remove one"));
+    assert_eq!(
+        e.help().as_deref(),
+        Some("merge the two rows or remove one")
+    );
 }
 
 #[test]
@@ -514,6 +517,30 @@ fn message_types_duplicates_and_ids() {
         e.help().as_deref(),
         Some("put it in quotes to make it a string")
     );
+    let e =
+        problem("kind: messages\nmessages:\n  a:\n    text: t\n    result:\n    next_step: n\n");
+    assert_eq!(
+        (
+            line(
+                "kind: messages\nmessages:\n  a:\n    text: t\n    result:\n",
+                &e
+            ),
+            e.to_string()
+        ),
+        (
+            5,
+            "`result` of message `a` must be a string, not empty".to_string()
+        )
+    );
+    assert_eq!(
+        e.help().as_deref(),
+        Some("write the text after the `:`, in quotes")
+    );
+    let e = problem("kind: limits\nlimits:\n  a: { count: many }\n");
+    assert_eq!(
+        e.help().as_deref(),
+        Some("write a whole number such as `5`")
+    );
 }
 
 #[test]
@@ -532,7 +559,10 @@ fn duplicate_message_in_block_style_points_at_the_second() {
         [
             (7, "duplicate message id `a`".to_string()),
             (11, "duplicate message id `a`".to_string()),
-            (12, "`text` of message `a` must be a string, not a list".to_string()),
+            (
+                12,
+                "`text` of message `a` must be a string, not a list".to_string()
+            ),
         ]
     );
 }

@@ -67,8 +67,10 @@ fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, serde_yaml::Error> {
 /// Reads `text` as one YAML document.
 pub(crate) fn parse(text: &str) -> Result<Node, YamlError> {
     let lines = LineIndex::new(text);
-    let tree: Tree = from_str(text).map_err(|e| translate(&e, &lines))?;
-    let marks = match from_str::<Marks>(text) {
+    // serde_yaml takes a byte order mark for the start of a second document.
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let tree: Tree = from_str(body).map_err(|e| translate(&e, &lines))?;
+    let marks = match from_str::<Marks>(body) {
         Ok(marks) => Some(marks),
         // A document that is a single scalar fails at the top, with nobody to catch it.
         Err(e) => probe_position(&e.to_string()).map(Marks::Scalar),
@@ -81,13 +83,13 @@ pub(crate) fn parse(text: &str) -> Result<Node, YamlError> {
 fn build(tree: Tree, marks: Option<Marks>, text: &str, lines: &LineIndex, fallback: Span) -> Node {
     match tree {
         Tree::Seq(items) => {
-            let mut marks = match marks {
+            let marks: Vec<Option<Marks>> = match marks {
                 Some(Marks::Seq(m)) if m.len() == items.len() => m.into_iter().map(Some).collect(),
                 _ => vec![None; items.len()],
             };
             let items: Vec<Node> = items
                 .into_iter()
-                .zip(marks.drain(..))
+                .zip(marks)
                 .map(|(item, m)| build(item, m, text, lines, fallback))
                 .collect();
             let span = enclosing(
@@ -101,7 +103,7 @@ fn build(tree: Tree, marks: Option<Marks>, text: &str, lines: &LineIndex, fallba
             }
         }
         Tree::Map(entries) => {
-            let mut marks = match marks {
+            let marks: Vec<(Option<Marks>, Option<Marks>)> = match marks {
                 Some(Marks::Map(m)) if m.len() == entries.len() => {
                     m.into_iter().map(|(k, v)| (Some(k), Some(v))).collect()
                 }
@@ -109,7 +111,7 @@ fn build(tree: Tree, marks: Option<Marks>, text: &str, lines: &LineIndex, fallba
             };
             let entries: Vec<(Node, Node)> = entries
                 .into_iter()
-                .zip(marks.drain(..))
+                .zip(marks)
                 .map(|((k, v), (km, vm))| {
                     let key = build(k, km, text, lines, fallback);
                     let value = build(v, vm, text, lines, key.span);
@@ -207,7 +209,8 @@ struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     fn new(text: &'a str) -> Self {
-        let mut starts = vec![0];
+        // Positions are counted after a byte order mark, which is not given to serde_yaml.
+        let mut starts = vec![if text.starts_with('\u{feff}') { 3 } else { 0 }];
         let mut chars = text.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             match c {
@@ -659,6 +662,17 @@ mod tests {
         assert_eq!(entries[0].1.value, Value::Null);
         assert_eq!(entries[0].1.span, entries[0].0.span);
         assert_eq!(at(text, &entries[1].1), "~");
+    }
+
+    #[test]
+    fn byte_order_mark_is_skipped() {
+        let text = "\u{feff}kind: limits\nlimits: { a: 1 }\n";
+        let root = parse(text).unwrap();
+        let entries = map(&root);
+        assert_eq!(at(text, &entries[0].0), "kind");
+        assert_eq!(at(text, &map(&entries[1].1)[0].1), "1");
+        let err = parse("\u{feff}a: [1, 2\n").unwrap_err();
+        assert_eq!(err.message, "expected `,` or `]`");
     }
 
     #[test]

@@ -32,25 +32,21 @@ fn main() {
     code.push(']');
     let _ = std::fs::write(Path::new(&out).join("builtin_icp.rs"), code);
 
-    let scenarios = Path::new(&root).join("tests/scenarios");
-    println!("cargo:rerun-if-changed=tests/scenarios");
-    let mut tests = String::new();
-    for n in listing(&scenarios, &[".yaml"]) {
-        let stem = n.trim_end_matches(".yaml");
-        let ident: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let _ = writeln!(
-            tests,
-            "#[test]\nfn scenario_{ident}() {{ run_scenario(\"{stem}\"); }}"
-        );
+    // One test per data file: `tests/scenarios/*.yaml` → run_scenario, `tests/errors/*.yaml` → run_case.
+    for (dir, out_file, prefix, runner) in [
+        ("tests/scenarios", "scenario_tests.rs", "scenario", "run_scenario"),
+        ("tests/errors", "error_tests.rs", "error", "run_case"),
+    ] {
+        println!("cargo:rerun-if-changed={dir}");
+        let mut tests = String::new();
+        for n in listing(&Path::new(&root).join(dir), &[".yaml"]) {
+            let stem = n.trim_end_matches(".yaml");
+            let ident: String = stem
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .collect();
+            let _ = writeln!(tests, "#[test]\nfn {prefix}_{ident}() {{ {runner}(\"{stem}\"); }}");
+        }
+        let _ = std::fs::write(Path::new(&out).join(out_file), tests);
     }
-    let _ = std::fs::write(Path::new(&out).join("scenario_tests.rs"), tests);
 }

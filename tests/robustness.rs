@@ -29,14 +29,54 @@ fn shipped() -> Vec<Source> {
     names.sort();
     names
         .into_iter()
-        .map(|p| Source::new(p.display().to_string(), std::fs::read_to_string(&p).expect("read")))
+        .map(|p| {
+            Source::new(
+                p.display().to_string(),
+                std::fs::read_to_string(&p).expect("read"),
+            )
+        })
         .collect()
 }
 
 const PIECES: &[&str] = &[
-    "{", "}", "(", ")", "[", "]", "\"", ":", ",", "-", "\n", " ", "?", "@", "/", "\\", "é", "\t",
-    "rule", "when", "set", "emit", "is", "not", "unset", "0", "99999999999999999999", "24h",
-    "limits.", "event.", "filing.", "people", "count(", "all(", "- ", "kind: ", "{{", "\u{0}",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "\"",
+    ":",
+    ",",
+    "-",
+    "\n",
+    " ",
+    "?",
+    "@",
+    "/",
+    "\\",
+    "é",
+    "\t",
+    "rule",
+    "when",
+    "set",
+    "emit",
+    "is",
+    "not",
+    "unset",
+    "0",
+    "99999999999999999999",
+    "24h",
+    "limits.",
+    "event.",
+    "filing.",
+    "people",
+    "count(",
+    "all(",
+    "- ",
+    "kind: ",
+    "{{",
+    "\u{0}",
 ];
 
 fn mutate(rng: &mut Rng, text: &str) -> String {
@@ -83,15 +123,23 @@ fn mutated_policies_load_or_report_never_panic() {
             }
         }
     }
-    assert!(refused > 300, "most mutations should break the policy ({ok} loaded)");
+    assert!(
+        refused > 300,
+        "most mutations should break the policy ({ok} loaded)"
+    );
 }
 
 #[test]
 fn deeply_nested_input_is_refused_not_a_stack_overflow() {
     let mut sources = shipped();
-    let docket = sources.iter_mut().find(|s| s.name.ends_with(".docket")).expect("a rule file");
+    let docket = sources
+        .iter_mut()
+        .find(|s| s.name.ends_with(".docket"))
+        .expect("a rule file");
     let deep = format!("{}true{}", "(".repeat(5000), ")".repeat(5000));
-    docket.text = docket.text.replace("when not from_miit", &format!("when {deep}"));
+    docket.text = docket
+        .text
+        .replace("when not from_miit", &format!("when {deep}"));
     let err = Engine::from_sources(sources).expect_err("too deep");
     assert!(err.render().contains("nest"), "{}", err.render());
 
@@ -112,9 +160,18 @@ fn junk_event_lines_are_error_records() {
         let line = mutate(&mut rng, good);
         let record = engine.run_line(&mut world, seq, &line);
         let json = record.to_json();
-        assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+            "{json}"
+        );
     }
-    for junk in ["", "null", "1e999", "\"x\"", "{\"type\":\"tick\",\"at\":\"9999-12-31T23:59:59+14:00\"}"] {
+    for junk in [
+        "",
+        "null",
+        "1e999",
+        "\"x\"",
+        "{\"type\":\"tick\",\"at\":\"9999-12-31T23:59:59+14:00\"}",
+    ] {
         let _ = engine.run_line(&mut world, 1, junk).to_json();
     }
 }

@@ -99,7 +99,7 @@ fn run_scenario(name: &str) {
                 .iter()
                 .filter(|o| o["filing"].as_str() == Some(filing.as_str()))
                 .map(|o| o["status"].as_str().unwrap_or(""))
-                .last();
+                .next_back();
             assert_eq!(got, Some(status.as_str()), "{ctx}\n  status of {filing}");
         }
         for (filing, roles) in step.required_roles.iter().flatten() {

@@ -1,0 +1,405 @@
+//! Expression evaluation: a typed expression and local slots in, a value out.
+
+use super::{fail, Eval, EvalError, R};
+use crate::program::*;
+use crate::value::{CaseId, PartRef, Value};
+use crate::world::CaseData;
+
+impl Eval<'_, '_> {
+    /// A value as JSON, for `show`.
+    pub(super) fn to_json(&self, v: &Value) -> serde_json::Value {
+        use serde_json::Value as J;
+        match v {
+            Value::Unset => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Count(n) => J::from(*n),
+            Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
+            Value::Instant(t) => J::String(t.to_string()),
+            Value::Text(s) => J::String(s.clone()),
+            Value::Enum(..) => J::String(self.display(v)),
+            Value::List(items) | Value::Set(items) | Value::Record(items) => {
+                J::Array(items.iter().map(|x| self.to_json(x)).collect())
+            }
+            Value::Case(_) | Value::Part(_) => J::String(self.display(v)),
+        }
+    }
+
+    /// A value as text, for templates.
+    pub(super) fn display(&self, v: &Value) -> String {
+        match v {
+            Value::Unset => "unset".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Count(n) => n.to_string(),
+            Value::Duration(d) => crate::duration::format_duration(*d),
+            Value::Instant(t) => t.to_string(),
+            Value::Text(s) => s.clone(),
+            Value::Enum(e, i) => self
+                .prog
+                .enums
+                .get(*e as usize)
+                .and_then(|en| en.values.get(*i as usize))
+                .cloned()
+                .unwrap_or_default(),
+            Value::List(items) | Value::Set(items) | Value::Record(items) => items
+                .iter()
+                .map(|x| self.display(x))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Value::Case(id) => self.tx.case(*id).map(|c| c.key.clone()).unwrap_or_default(),
+            Value::Part(_) => "a participant".into(),
+        }
+    }
+
+    pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                TPart::Text(s) => out.push_str(s),
+                TPart::Expr(e) => {
+                    let v = self.expr(e, locals)?;
+                    out.push_str(&self.display(&v));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn truth(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<bool> {
+        match self.expr(e, locals)? {
+            Value::Bool(b) => Ok(b),
+            Value::Unset => fail("a condition read an unset value"),
+            _ => fail("internal: a condition is not a bool"),
+        }
+    }
+
+    fn part<'a>(&'a self, v: &Value) -> R<(PartRef, &'a Vec<Value>)> {
+        let Value::Part(p) = v else {
+            return fail("read a field of an unset participant");
+        };
+        let c = self.tx.case(p.case)?;
+        match c.parts.get(p.idx as usize) {
+            Some(fields) => Ok((*p, fields)),
+            None => fail("internal: a participant vanished"),
+        }
+    }
+
+    fn case_data(&self, v: &Value) -> R<(CaseId, &CaseData)> {
+        let Value::Case(id) = v else {
+            return fail("read a field of an unset case");
+        };
+        Ok((*id, self.tx.case(*id)?))
+    }
+
+    fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
+        let mut locals = vec![Value::Unset; unit.locals.max(1)];
+        locals[0] = owner;
+        self.expr(&unit.expr, &mut locals)
+    }
+
+    pub(super) fn expr(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<Value> {
+        Ok(match e {
+            IExpr::Lit(v) => v.clone(),
+            IExpr::EventField(i) => match self.event.and_then(|ev| ev.fields.get(*i as usize)) {
+                Some(v) => v.clone(),
+                None => return fail("internal: no event here"),
+            },
+            IExpr::EventAt => match self.event {
+                Some(ev) => Value::Instant(ev.at),
+                None => return fail("internal: no event here"),
+            },
+            IExpr::Now => Value::Instant(self.now),
+            IExpr::Local(i) => locals.get(*i as usize).cloned().unwrap_or(Value::Unset),
+            IExpr::CaseKey(c) => {
+                let v = self.expr(c, locals)?;
+                Value::Text(self.case_data(&v)?.1.key.clone())
+            }
+            IExpr::CaseStatus(c) => {
+                let v = self.expr(c, locals)?;
+                Value::Enum(self.prog.case.status_enum, self.case_data(&v)?.1.status)
+            }
+            IExpr::CaseField(c, f) => {
+                let v = self.expr(c, locals)?;
+                self.case_data(&v)?.1.fields[*f as usize].clone()
+            }
+            IExpr::CaseDerived(c, f) => {
+                let v = self.expr(c, locals)?;
+                match &self.prog.case.fields[*f as usize].kind {
+                    FieldKind::Derived(unit) => self.derived(unit, v)?,
+                    FieldKind::Stored { .. } => return fail("internal: not derived"),
+                }
+            }
+            IExpr::CaseParts(c) => {
+                let v = self.expr(c, locals)?;
+                let (id, data) = self.case_data(&v)?;
+                Value::List(
+                    (0..data.parts.len())
+                        .map(|i| {
+                            Value::Part(PartRef {
+                                case: id,
+                                idx: i as u32,
+                            })
+                        })
+                        .collect(),
+                )
+            }
+            IExpr::PartField(p, f) => {
+                let v = self.expr(p, locals)?;
+                self.part(&v)?.1[*f as usize].clone()
+            }
+            IExpr::PartDerived(p, f) => {
+                let v = self.expr(p, locals)?;
+                match &self.prog.parts.fields[*f as usize].kind {
+                    FieldKind::Derived(unit) => self.derived(unit, v)?,
+                    FieldKind::Stored { .. } => return fail("internal: not derived"),
+                }
+            }
+            IExpr::PartCase(p) => {
+                let v = self.expr(p, locals)?;
+                Value::Case(self.part(&v)?.0.case)
+            }
+            IExpr::RecField(r, f) => match self.expr(r, locals)? {
+                Value::Record(fields) => fields.get(*f as usize).cloned().unwrap_or(Value::Unset),
+                _ => return fail("read a field of an unset record"),
+            },
+            IExpr::Lookup { table, keys, blame } => {
+                let mut names = Vec::new();
+                for k in keys {
+                    let v = self.expr(k, locals)?;
+                    names.push(self.display(&v));
+                }
+                let t = &self.prog.requirements[*table as usize];
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                match t.lookup(&refs) {
+                    Some(row) => {
+                        let of = self
+                            .prog
+                            .enums
+                            .iter()
+                            .position(|e| e.name == t.of)
+                            .unwrap_or(0) as u16;
+                        Value::set_of(
+                            row.required
+                                .iter()
+                                .map(|i| Value::Enum(of, *i as u16))
+                                .collect(),
+                        )
+                    }
+                    None => {
+                        let cells = t
+                            .keys
+                            .iter()
+                            .zip(&names)
+                            .map(|(k, v)| format!("{k} `{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and ");
+                        return Err(EvalError {
+                            field: blame.clone(),
+                            message: format!("table `{}` has no row for {cells}", t.name),
+                        });
+                    }
+                }
+            }
+            IExpr::IndexLookup {
+                field,
+                key,
+                var,
+                cond,
+            } => {
+                let k = self.expr(key, locals)?;
+                let slot = self
+                    .prog
+                    .parts
+                    .indexed
+                    .iter()
+                    .position(|f| f == field)
+                    .unwrap_or(0);
+                let mut found: Vec<PartRef> = if self.tx.world.has_indexes(self.prog) {
+                    self.tx.world.indexed(slot, &k).collect()
+                } else {
+                    Vec::new()
+                };
+                // cases changed in this event may hold new or changed participants
+                for (id, c) in &self.tx.cases {
+                    for (i, _) in c.parts.iter().enumerate() {
+                        found.push(PartRef {
+                            case: *id,
+                            idx: i as u32,
+                        });
+                    }
+                }
+                found.sort();
+                found.dedup();
+                let mut hits: Vec<(String, PartRef)> = Vec::new();
+                for p in found {
+                    let c = self.tx.case(p.case)?;
+                    let Some(fields) = c.parts.get(p.idx as usize) else {
+                        continue;
+                    };
+                    if fields[*field as usize] != k {
+                        continue;
+                    }
+                    let key = c.key.clone();
+                    locals[*var as usize] = Value::Part(p);
+                    if self.truth(cond, locals)? {
+                        hits.push((key, p));
+                    }
+                }
+                hits.sort();
+                Value::List(hits.into_iter().map(|(_, p)| Value::Part(p)).collect())
+            }
+            IExpr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.expr(i, locals)?);
+                }
+                Value::List(out)
+            }
+            IExpr::Filter { var, source, cond } => {
+                let src = self.expr(source, locals)?;
+                let is_set = matches!(src, Value::Set(_));
+                let items = src.elements().map(<[Value]>::to_vec).unwrap_or_default();
+                let mut out = Vec::new();
+                for item in items {
+                    locals[*var as usize] = item.clone();
+                    if self.truth(cond, locals)? {
+                        out.push(item);
+                    }
+                }
+                if is_set {
+                    Value::Set(out)
+                } else {
+                    Value::List(out)
+                }
+            }
+            IExpr::Quant {
+                all,
+                var,
+                source,
+                cond,
+            } => {
+                let items = self
+                    .expr(source, locals)?
+                    .elements()
+                    .map(<[Value]>::to_vec)
+                    .unwrap_or_default();
+                let mut result = *all;
+                for item in items {
+                    locals[*var as usize] = item;
+                    let t = self.truth(cond, locals)?;
+                    if t != *all {
+                        result = !*all;
+                        break;
+                    }
+                }
+                Value::Bool(result)
+            }
+            IExpr::Count(x) => match self.expr(x, locals)? {
+                Value::List(v) | Value::Set(v) => Value::Count(v.len() as i64),
+                _ => return fail("counted something that is not a list"),
+            },
+            IExpr::Not(x) => Value::Bool(!self.truth(x, locals)?),
+            IExpr::Neg(x) => match self.expr(x, locals)? {
+                Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(overflow)?),
+                Value::Unset => Value::Unset,
+                _ => return fail("internal: bad negation"),
+            },
+            IExpr::And(a, b) => Value::Bool(self.truth(a, locals)? && self.truth(b, locals)?),
+            IExpr::Or(a, b) => Value::Bool(self.truth(a, locals)? || self.truth(b, locals)?),
+            IExpr::Cmp(op, a, b) => {
+                let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
+                Value::Bool(match op {
+                    Cmp::Eq => x == y,
+                    Cmp::Ne => x != y,
+                    _ => {
+                        if x == Value::Unset || y == Value::Unset {
+                            return fail("compared an unset value");
+                        }
+                        match op {
+                            Cmp::Lt => x < y,
+                            Cmp::Le => x <= y,
+                            Cmp::Gt => x > y,
+                            _ => x >= y,
+                        }
+                    }
+                })
+            }
+            IExpr::Arith(op, a, b) => {
+                let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
+                arith(*op, x, y)?
+            }
+            IExpr::SetOp(op, a, b) => {
+                let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
+                let xs = x.elements().map(<[Value]>::to_vec).unwrap_or_default();
+                let ys = y.elements().map(<[Value]>::to_vec).unwrap_or_default();
+                match op {
+                    Arith::Add => Value::set_of(xs.into_iter().chain(ys).collect()),
+                    _ => Value::set_of(xs.into_iter().filter(|v| !ys.contains(v)).collect()),
+                }
+            }
+            IExpr::In(a, b) => {
+                let x = self.expr(a, locals)?;
+                let y = self.expr(b, locals)?;
+                Value::Bool(y.elements().is_some_and(|items| items.contains(&x)))
+            }
+            IExpr::Matches(a, p) => match self.expr(a, locals)? {
+                Value::Text(s) => Value::Bool(self.prog.patterns[*p as usize].is_match(&s)),
+                Value::Unset => return fail("matched an unset value against a pattern"),
+                _ => return fail("internal: matched a non-text value"),
+            },
+            IExpr::Coalesce(a, b) => match self.expr(a, locals)? {
+                Value::Unset => self.expr(b, locals)?,
+                v => v,
+            },
+            IExpr::IsSet(x) => Value::Bool(self.expr(x, locals)? != Value::Unset),
+            IExpr::HasTag(x, tag) => match self.expr(x, locals)? {
+                Value::Enum(_, s) => Value::Bool(
+                    self.prog.case.tags[*tag as usize]
+                        .1
+                        .get(s as usize)
+                        .copied()
+                        .unwrap_or(false),
+                ),
+                _ => return fail("internal: a tag test on a non-status"),
+            },
+            IExpr::Template(parts) => Value::Text(self.template(parts, locals)?),
+        })
+    }
+}
+
+fn overflow() -> EvalError {
+    EvalError {
+        field: None,
+        message: "a number or time went out of range".into(),
+    }
+}
+
+fn arith(op: Arith, x: Value, y: Value) -> R<Value> {
+    use Value::*;
+    if x == Unset || y == Unset {
+        return Ok(Unset);
+    }
+    let of = overflow;
+    Ok(match (op, x, y) {
+        (Arith::Add, Count(a), Count(b)) => Count(a.checked_add(b).ok_or_else(of)?),
+        (Arith::Sub, Count(a), Count(b)) => {
+            let n = a.checked_sub(b).ok_or_else(of)?;
+            if n < 0 {
+                return fail(format!("a count would go below zero ({a} - {b})"));
+            }
+            Count(n)
+        }
+        (Arith::Mul, Count(a), Count(b)) => Count(a.checked_mul(b).ok_or_else(of)?),
+        (Arith::Add, Duration(a), Duration(b)) => Duration(a.checked_add(b).ok_or_else(of)?),
+        (Arith::Sub, Duration(a), Duration(b)) => Duration(a.checked_sub(b).ok_or_else(of)?),
+        (Arith::Add, Instant(t), Duration(d)) | (Arith::Add, Duration(d), Instant(t)) => {
+            Instant(t.checked_add(d).map_err(|_| of())?)
+        }
+        (Arith::Sub, Instant(t), Duration(d)) => Instant(t.checked_sub(d).map_err(|_| of())?),
+        (Arith::Sub, Instant(a), Instant(b)) => Duration(a.duration_since(b)),
+        (Arith::Mul, Duration(d), Count(n)) | (Arith::Mul, Count(n), Duration(d)) => {
+            let n = i32::try_from(n).map_err(|_| of())?;
+            Duration(d.checked_mul(n).ok_or_else(of)?)
+        }
+        _ => return fail("internal: bad arithmetic"),
+    })
+}

@@ -1,0 +1,485 @@
+//! The interpreter: applies one event to a world, atomically, on the virtual clock.
+//!
+//! Evaluation reads the world through a transaction ([`Tx`]) that copies a case before its
+//! first write; nothing touches the world until the whole event succeeded.
+
+use crate::event::Event;
+use crate::outcome::{MessageOut, Outcome};
+use crate::program::*;
+use crate::value::{CaseId, PartRef, Value};
+use crate::world::{CaseData, DeadlineState, World};
+use jiff::Timestamp;
+use std::collections::{BTreeMap, HashMap};
+
+mod expr;
+
+/// Why an event was refused. The world is unchanged.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}{message}", field.as_ref().map(|f| format!("field `{f}`: ")).unwrap_or_default())]
+pub struct EvalError {
+    /// The event field to blame, if any.
+    pub field: Option<String>,
+    /// What is wrong, for the user.
+    pub message: String,
+}
+
+pub(super) fn fail<T>(message: impl Into<String>) -> Result<T, EvalError> {
+    Err(EvalError {
+        field: None,
+        message: message.into(),
+    })
+}
+
+pub(super) type R<T> = Result<T, EvalError>;
+
+/// The result of evaluating one event: outcomes, and the changes to commit.
+#[derive(Debug)]
+pub struct Step {
+    pub(crate) outcomes: Vec<Outcome>,
+    pub(crate) changed: BTreeMap<CaseId, CaseData>,
+    pub(crate) at: Timestamp,
+}
+
+/// Copy-on-write view of the world for one event.
+pub(super) struct Tx<'w> {
+    pub(super) world: &'w World,
+    pub(super) cases: BTreeMap<CaseId, CaseData>,
+    new_keys: HashMap<String, CaseId>,
+}
+
+impl<'w> Tx<'w> {
+    pub(super) fn case(&self, id: CaseId) -> R<&CaseData> {
+        match self.cases.get(&id) {
+            Some(c) => Ok(c),
+            None => match self.world.cases.get(id as usize) {
+                Some(c) => Ok(c),
+                None => fail("internal: a case vanished"),
+            },
+        }
+    }
+
+    fn case_mut(&mut self, id: CaseId) -> R<&mut CaseData> {
+        if !self.cases.contains_key(&id) {
+            let c = match self.world.cases.get(id as usize) {
+                Some(c) => c.clone(),
+                None => return fail("internal: a case vanished"),
+            };
+            self.cases.insert(id, c);
+        }
+        match self.cases.get_mut(&id) {
+            Some(c) => Ok(c),
+            None => fail("internal: a case vanished"),
+        }
+    }
+
+    fn find(&self, key: &str) -> Option<CaseId> {
+        self.new_keys
+            .get(key)
+            .or_else(|| self.world.by_key.get(key))
+            .copied()
+    }
+}
+
+/// What the rules of one event said about one case (or about nobody).
+#[derive(Default, Debug)]
+struct Acc {
+    messages: Vec<u16>,
+    shows: Vec<(String, Value)>,
+}
+
+pub(super) struct Eval<'p, 'w> {
+    pub(super) prog: &'p Program,
+    pub(super) tx: Tx<'w>,
+    pub(super) event: Option<&'p Event>,
+    pub(super) now: Timestamp,
+    /// Outcomes of the current phase, by case (`None`: about nobody).
+    acc: BTreeMap<Option<CaseId>, Acc>,
+}
+
+/// Evaluates `event` against `world` without changing it.
+pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> {
+    if let Some(clock) = world.clock {
+        if event.at < clock {
+            return Err(EvalError {
+                field: Some("at".into()),
+                message: format!(
+                    "the clock went backwards: `{}` is before the previous event's `{}`",
+                    event.at, clock
+                ),
+            });
+        }
+    }
+    let mut ev = Eval {
+        prog,
+        tx: Tx {
+            world,
+            cases: BTreeMap::new(),
+            new_keys: HashMap::new(),
+        },
+        event: None,
+        now: event.at,
+        acc: BTreeMap::new(),
+    };
+    // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
+    let due: Vec<(Timestamp, String, u16)> = world
+        .queue
+        .range(..=(event.at, max_key(), u16::MAX))
+        .cloned()
+        .collect();
+    let mut outcomes = Vec::new();
+    for (t, key, d) in due {
+        let Some(case) = ev.tx.find(&key) else {
+            continue;
+        };
+        let st = ev
+            .tx
+            .case(case)?
+            .deadlines
+            .get(d as usize)
+            .copied()
+            .unwrap_or_default();
+        if st.pending() != Some(t) {
+            continue;
+        }
+        ev.tx.case_mut(case)?.deadlines[d as usize].fired = Some(t);
+        ev.now = t;
+        if let Some(h) = &prog.deadline_handlers[d as usize] {
+            ev.run_handler(h, Some(case))?;
+        }
+        let acc = std::mem::take(&mut ev.acc);
+        for (c, a) in acc {
+            outcomes.push((c, a));
+        }
+    }
+    // 2. The event's own handler.
+    ev.now = event.at;
+    ev.event = Some(event);
+    if let Some(h) = &prog.event_handlers[event.ty as usize] {
+        let case = match &h.route {
+            Some(r) => Some(ev.route(r)?),
+            None => None,
+        };
+        ev.run_handler(h, case)?;
+    }
+    let own = std::mem::take(&mut ev.acc);
+    let mut own: Vec<(Option<CaseId>, Acc)> = own.into_iter().collect();
+    // in order of case key; answers about nobody last
+    let mut keyed = Vec::new();
+    for (c, a) in own.drain(..) {
+        let key = match c {
+            Some(id) => Some(ev.tx.case(id)?.key.clone()),
+            None => None,
+        };
+        keyed.push((key, c, a));
+    }
+    keyed.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    outcomes.extend(keyed.into_iter().map(|(_, c, a)| (c, a)));
+    // 3. Deadlines and completeness of every changed case.
+    let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
+    for id in changed {
+        ev.refresh(id)?;
+    }
+    let outcomes = outcomes
+        .into_iter()
+        .map(|(c, a)| ev.outcome(c, a))
+        .collect::<R<Vec<_>>>()?;
+    Ok(Step {
+        outcomes,
+        changed: ev.tx.cases,
+        at: event.at,
+    })
+}
+
+/// A key that sorts after every case key (for the queue's upper bound).
+fn max_key() -> String {
+    String::from(char::MAX)
+}
+
+impl<'p, 'w> Eval<'p, 'w> {
+    fn route(&mut self, r: &RouteDef) -> R<CaseId> {
+        let key = match self.expr(&r.key, &mut Vec::new())? {
+            Value::Text(s) => s,
+            _ => return fail("internal: a case key is not text"),
+        };
+        let blame = |message: String| EvalError {
+            field: r.key_field.clone(),
+            message,
+        };
+        let existing = self.tx.find(&key);
+        let case_name = &self.prog.case.name;
+        if r.create {
+            if existing.is_some() {
+                return Err(blame(format!("{case_name} `{key}` exists already")));
+            }
+            let id = (self.tx.world.cases.len() + self.tx.new_keys.len()) as CaseId;
+            let fields = self
+                .prog
+                .case
+                .fields
+                .iter()
+                .map(|f| match &f.kind {
+                    FieldKind::Stored { default: Some(v) } => v.clone(),
+                    _ => Value::Unset,
+                })
+                .collect();
+            self.tx.cases.insert(
+                id,
+                CaseData {
+                    key: key.clone(),
+                    status: 0,
+                    fields,
+                    parts: Vec::new(),
+                    deadlines: vec![DeadlineState::default(); self.prog.deadlines.len()],
+                },
+            );
+            self.tx.new_keys.insert(key, id);
+            self.touch(Some(id));
+            Ok(id)
+        } else {
+            existing.ok_or_else(|| blame(format!("no {case_name} `{key}`")))
+        }
+    }
+
+    fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
+        self.acc.entry(case).or_default()
+    }
+
+    fn run_handler(&mut self, h: &HandlerDef, case: Option<CaseId>) -> R<()> {
+        let mut locals = vec![Value::Unset; h.locals.max(1)];
+        locals[0] = case.map(Value::Case).unwrap_or(Value::Unset);
+        for (slot, e) in &h.lets {
+            let v = self.expr(e, &mut locals)?;
+            locals[*slot as usize] = v;
+        }
+        for rule in &h.rules {
+            match &rule.for_each {
+                None => {
+                    let ctx = self.context(rule.context, case, None)?;
+                    self.run_rule(rule, ctx, &mut locals)?;
+                }
+                Some((slot, src)) => {
+                    let items = match self.expr(src, &mut locals)? {
+                        Value::List(v) | Value::Set(v) => v,
+                        _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
+                    };
+                    for item in items {
+                        let ctx = self.context(rule.context, case, Some(&item))?;
+                        locals[*slot as usize] = item;
+                        self.run_rule(rule, ctx, &mut locals)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn context(
+        &self,
+        c: RuleContext,
+        case: Option<CaseId>,
+        item: Option<&Value>,
+    ) -> R<Option<CaseId>> {
+        Ok(match (c, item) {
+            (RuleContext::ForVar, Some(Value::Part(p))) => Some(p.case),
+            (RuleContext::ForVar, Some(Value::Case(id))) => Some(*id),
+            (RuleContext::Nobody, _) => None,
+            _ => case,
+        })
+    }
+
+    fn run_rule(&mut self, rule: &RuleDef, ctx: Option<CaseId>, locals: &mut Vec<Value>) -> R<()> {
+        let fire = match &rule.when {
+            None => true,
+            Some(w) => self.truth(w, locals)?,
+        };
+        let actions = if fire { &rule.then } else { &rule.otherwise };
+        self.actions(actions, ctx, locals)
+    }
+
+    fn actions(
+        &mut self,
+        actions: &[IAction],
+        ctx: Option<CaseId>,
+        locals: &mut Vec<Value>,
+    ) -> R<()> {
+        for a in actions {
+            match a {
+                IAction::Emit(m) => self.touch(ctx).messages.push(*m),
+                IAction::Show(name, e) => {
+                    let v = self.expr(e, locals)?;
+                    let acc = self.touch(ctx);
+                    acc.shows.retain(|(n, _)| n != name);
+                    acc.shows.push((name.clone(), v));
+                }
+                IAction::Reject { field, message } => {
+                    let text = self.template(message, locals)?;
+                    return Err(EvalError {
+                        field: field.clone(),
+                        message: text,
+                    });
+                }
+                IAction::Set(place, e) => {
+                    let v = self.expr(e, locals)?;
+                    self.set(place, v, locals)?;
+                    self.touch(ctx);
+                }
+                IAction::Add { keys, bind, block } => {
+                    let Some(case) = ctx.or(match locals.first() {
+                        Some(Value::Case(c)) => Some(*c),
+                        _ => None,
+                    }) else {
+                        return fail("internal: `add` without a case");
+                    };
+                    let mut vals = Vec::new();
+                    for (f, e) in keys {
+                        vals.push((*f, self.expr(e, locals)?));
+                    }
+                    let data = self.tx.case(case)?;
+                    let found = data
+                        .parts
+                        .iter()
+                        .position(|p| vals.iter().all(|(f, v)| p.get(*f as usize) == Some(v)));
+                    let idx = match found {
+                        Some(i) => i,
+                        None => {
+                            let mut fields: Vec<Value> = self
+                                .prog
+                                .parts
+                                .fields
+                                .iter()
+                                .map(|f| match &f.kind {
+                                    FieldKind::Stored { default: Some(v) } => v.clone(),
+                                    _ => Value::Unset,
+                                })
+                                .collect();
+                            for (f, v) in &vals {
+                                fields[*f as usize] = v.clone();
+                            }
+                            let c = self.tx.case_mut(case)?;
+                            c.parts.push(fields);
+                            c.parts.len() - 1
+                        }
+                    };
+                    self.touch(Some(case));
+                    locals[*bind as usize] = Value::Part(PartRef {
+                        case,
+                        idx: idx as u32,
+                    });
+                    self.actions(block, ctx, locals)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, place: &Place, v: Value, locals: &mut Vec<Value>) -> R<()> {
+        match place {
+            Place::CaseStatus(owner) => {
+                let Value::Enum(_, s) = v else {
+                    return fail("internal: a status is not a status");
+                };
+                let id = self.case_of(owner, locals)?;
+                self.tx.case_mut(id)?.status = s;
+                self.touch(Some(id));
+            }
+            Place::CaseField(owner, f) => {
+                let id = self.case_of(owner, locals)?;
+                self.tx.case_mut(id)?.fields[*f as usize] = v;
+                self.touch(Some(id));
+            }
+            Place::PartField(owner, f) => {
+                let p = match self.expr(owner, locals)? {
+                    Value::Part(p) => p,
+                    _ => return fail("internal: not a participant"),
+                };
+                let c = self.tx.case_mut(p.case)?;
+                match c.parts.get_mut(p.idx as usize) {
+                    Some(part) => part[*f as usize] = v,
+                    None => return fail("internal: a participant vanished"),
+                }
+                self.touch(Some(p.case));
+            }
+        }
+        Ok(())
+    }
+
+    fn case_of(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<CaseId> {
+        match self.expr(e, locals)? {
+            Value::Case(c) => Ok(c),
+            _ => fail("internal: not a case"),
+        }
+    }
+
+    /// Recomputes a changed case's deadlines, and checks a new case is complete.
+    fn refresh(&mut self, id: CaseId) -> R<()> {
+        let is_new = id as usize >= self.tx.world.cases.len();
+        if is_new {
+            let c = self.tx.case(id)?;
+            for (i, f) in self.prog.case.fields.iter().enumerate() {
+                if matches!(f.kind, FieldKind::Stored { .. })
+                    && !matches!(f.ty, crate::value::Ty::Opt(_))
+                    && c.fields[i] == Value::Unset
+                {
+                    return fail(format!(
+                        "the rules left field `{}` of the new {} `{}` unset",
+                        f.name, self.prog.case.name, c.key
+                    ));
+                }
+            }
+        }
+        for (d, def) in self.prog.deadlines.iter().enumerate() {
+            let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
+            locals[0] = Value::Case(id);
+            let at = match self.expr(&def.unit.expr, &mut locals)? {
+                Value::Instant(t) => Some(t),
+                _ => None,
+            };
+            self.tx.case_mut(id)?.deadlines[d].at = at;
+        }
+        Ok(())
+    }
+
+    fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
+        let messages = acc
+            .messages
+            .iter()
+            .map(|m| {
+                let msg = &self.prog.messages[*m as usize];
+                MessageOut {
+                    id: msg.id.clone(),
+                    text: msg.text.clone(),
+                    result: msg.result.clone(),
+                    next_step: msg.next_step.clone(),
+                }
+            })
+            .collect();
+        let (key, status) = match case {
+            Some(id) => {
+                let c = self.tx.case(id)?;
+                let status = self.prog.enums[self.prog.case.status_enum as usize]
+                    .values
+                    .get(c.status as usize)
+                    .cloned();
+                (Some(c.key.clone()), status)
+            }
+            None => (None, None),
+        };
+        let shows = acc
+            .shows
+            .into_iter()
+            .map(|(n, v)| (n, self.to_json(&v)))
+            .collect();
+        Ok(Outcome {
+            case_name: self.prog.case.name.clone(),
+            case: key,
+            status,
+            messages,
+            shows,
+        })
+    }
+}

@@ -96,8 +96,18 @@ fn build_world(engine: &Engine, n: usize) -> World {
     }
     for i in 0..n {
         let at = if i == 0 { FIRST_SMS_EARLY } else { FIRST_SMS };
-        feed(engine, &mut world, &mut seq, &sms_line(at, i, &leader_phone(i), CODE));
-        feed(engine, &mut world, &mut seq, &sms_line(at, i, &admin_phone(i), CODE));
+        feed(
+            engine,
+            &mut world,
+            &mut seq,
+            &sms_line(at, i, &leader_phone(i), CODE),
+        );
+        feed(
+            engine,
+            &mut world,
+            &mut seq,
+            &sms_line(at, i, &admin_phone(i), CODE),
+        );
     }
     assert_eq!(world.len(), n);
     world
@@ -165,7 +175,10 @@ fn bench_parse(c: &mut Criterion) {
     let engine = Engine::icp();
     let mut group = c.benchmark_group("parse_event");
     let lines = [
-        ("validation_attempt", attempt_line(&leader_phone(7), CODE, LEADER_CERT)),
+        (
+            "validation_attempt",
+            attempt_line(&leader_phone(7), CODE, LEADER_CERT),
+        ),
         ("sms_sent", sms_line(NOW, 7, &leader_phone(7), CODE)),
         ("order_submitted", order_line(7)),
     ];
@@ -243,7 +256,12 @@ fn bench_worlds(c: &mut Criterion) {
                 "validation_window_expired",
                 0,
             ),
-            ("e_tick_quiet", tick_line(QUIET), "validation_window_expired", 0),
+            (
+                "e_tick_quiet",
+                tick_line(QUIET),
+                "validation_window_expired",
+                0,
+            ),
             (
                 "f_tick_one_expiry",
                 tick_line(WINDOW_ONE_ENDED),

@@ -181,7 +181,15 @@ impl Engine {
 
     /// Runs one JSON-lines input line: parses, applies, and returns its output record.
     pub fn run_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
-        let (header, result) = match event::parse_event(&self.program, line) {
+        let parsed = if line.trim().is_empty() {
+            Err((
+                Header::default(),
+                EventError::Json("the line is empty: write one JSON object per line".into()),
+            ))
+        } else {
+            event::parse_event(&self.program, line)
+        };
+        let (header, result) = match parsed {
             Ok((h, e)) => (h, self.apply(world, &e).map_err(|e| e.to_string())),
             Err((h, e)) => (h, Err(e.to_string())),
         };

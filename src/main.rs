@@ -43,11 +43,11 @@ enum Command {
 
 /// Evaluate a stream of JSON events (one per line) and print one JSON record per event.
 ///
-/// Each non-blank input line gives one output line, in order and flushed at once:
+/// Each input line gives one output line, in order and flushed at once:
 /// `{"seq":N,"type":…,"at":…,"outcomes":[…]}`, or `{"seq":N,…,"error":"line N: …"}` when the
 /// line is refused (an erroneous line changes nothing; the following lines are still
-/// evaluated). `seq` is the 1-based line number of the input; a blank line (empty or only
-/// whitespace) counts as a line but prints nothing. `\r\n` line endings are accepted; a line
+/// evaluated). `seq` is the 1-based line number of the input; a blank line is an error
+/// record too (one JSON object per line, always). `\r\n` line endings are accepted; a line
 /// that is not UTF-8 is an error record.
 ///
 /// Exit status: 0 when every line was accepted, 1 when some line was an error, 2 when the
@@ -228,7 +228,7 @@ fn run(args: &RunArgs) -> u8 {
     }
 }
 
-/// Runs every line of `input`, printing one record per non-blank line; returns whether some
+/// Runs every line of `input`, printing one record per line; returns whether some
 /// line was an error.
 fn run_stream(
     engine: &Engine,
@@ -258,9 +258,6 @@ fn run_stream(
         if seq == 1 {
             // A byte-order mark some editors write; JSON does not allow it.
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
         }
         let record = match std::str::from_utf8(bytes) {
             Ok(line) => engine.run_line(world, seq, line),

@@ -295,15 +295,19 @@ fn run_crlf_blank_and_non_utf8_lines() {
     let seqs: Vec<_> = records.iter().map(|r| r["seq"].as_u64()).collect();
     assert_eq!(
         seqs,
-        [Some(1), Some(4), Some(5), Some(6)],
-        "blank lines count, print nothing"
+        [Some(1), Some(2), Some(3), Some(4), Some(5), Some(6)],
+        "one record per input line, blank lines included"
     );
-    let error = records[1]["error"].as_str().expect("line 4 is an error");
+    for blank in [&records[1], &records[2]] {
+        let error = blank["error"].as_str().expect("a blank line is an error");
+        assert!(error.contains("empty"), "{error}");
+    }
+    let error = records[3]["error"].as_str().expect("line 4 is an error");
     assert!(
         error.starts_with("line 4: ") && error.contains("UTF-8"),
         "{error}"
     );
-    assert_eq!(records[3]["outcomes"][0]["status"], "under_review");
+    assert_eq!(records[5]["outcomes"][0]["status"], "under_review");
 }
 
 #[test]

@@ -33,6 +33,9 @@ pub(crate) struct Scope {
     /// In a derived field: (of a participant?, its index). Derived fields from there on are
     /// not readable yet, so derived fields cannot form a cycle.
     pub derived_cutoff: Option<(bool, usize)>,
+    /// The `let`s of the handler not bound yet (the one being checked, and those below it),
+    /// so that reading one says so instead of "unknown name".
+    pub later_lets: Vec<String>,
 }
 
 impl Scope {
@@ -140,6 +143,17 @@ fn span_of(path: &[Ident]) -> Span {
     }
 }
 
+/// A `/regex/` that does not compile.
+pub(crate) fn bad_pattern(error: &str, span: Span) -> CheckError {
+    // the regex compiler's explanation may span lines; the first says what is wrong
+    let first = error.lines().next().unwrap_or(error).trim_end_matches('.');
+    CheckError::Invalid {
+        message: format!("invalid pattern: {first}"),
+        span,
+        help: Some("write a regular expression between slashes, e.g. `/^[0-9]{6}$/`".into()),
+    }
+}
+
 /// `limits.code_format` as a pattern.
 pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<u16, CheckError> {
     match resolve_limit(env, path)? {
@@ -236,7 +250,7 @@ impl Env {
             }
             ExprKind::Str(t) => self.string(scope, t, hint),
             ExprKind::Path(path) => self.path(scope, path, hint),
-            ExprKind::Lookup(table, keys) => self.lookup(scope, table, keys),
+            ExprKind::Lookup(table, keys) => self.lookup(scope, table, keys, e.span),
             ExprKind::List(items) => {
                 let elem_hint = hint.and_then(|h| h.strip_opt().element()).cloned();
                 let mut ty = elem_hint.clone().unwrap_or(Ty::Unknown);
@@ -378,11 +392,16 @@ impl Env {
                 TemplatePart::Expr(e) => {
                     let v = self.expr(scope, e, None);
                     if v.sensitive {
+                        let what = match self.snippet(scope.source, e.span) {
+                            Some(text) => format!("`{text}`"),
+                            None => "this value".into(),
+                        };
                         self.err(
                             scope.source,
                             CheckError::Sensitive {
-                                message: "this value is sensitive and cannot be shown in a message"
-                                    .into(),
+                                message: format!(
+                                    "{what} is sensitive and cannot be written into a message"
+                                ),
                                 span: e.span,
                             },
                         );
@@ -568,7 +587,7 @@ impl Env {
         None
     }
 
-    fn lookup(&mut self, scope: &mut Scope, table: &Ident, keys: &[Expr]) -> Typed {
+    fn lookup(&mut self, scope: &mut Scope, table: &Ident, keys: &[Expr], whole: Span) -> Typed {
         let Some((idx, of, key_enums)) = self.req_index.get(&table.name).cloned() else {
             let names: Vec<String> = self.req_index.keys().cloned().collect();
             let e = unknown("table", table, names.iter().map(String::as_str));
@@ -576,19 +595,25 @@ impl Env {
             return Typed::error();
         };
         if keys.len() != key_enums.len() {
-            let cols = self.requirements[idx as usize].keys.join(", ");
+            let cols = &self.requirements[idx as usize].keys;
+            let placeholders: Vec<String> = cols.iter().map(|c| format!("<{c}>")).collect();
+            let help = format!(
+                "give one key per column, in order: `{}[{}]`",
+                table.name,
+                placeholders.join(", ")
+            );
             self.err(
                 scope.source,
                 CheckError::Type {
                     message: format!(
-                        "table `{}` is looked up by {} key{} ({cols}), not {}",
+                        "table `{}` is looked up by {} key{}, not {}",
                         table.name,
                         key_enums.len(),
                         if key_enums.len() == 1 { "" } else { "s" },
                         keys.len()
                     ),
-                    span: table.span,
-                    help: None,
+                    span: whole,
+                    help: Some(help),
                 },
             );
             return Typed::error();
@@ -678,9 +703,24 @@ impl Env {
                             ..
                         } = &mut e
                         {
+                            let known = match names.as_slice() {
+                                [] => "no status has a tag yet".to_string(),
+                                [one] => format!("the only tag is `{one}`"),
+                                [rest @ .., last] => format!(
+                                    "the tags are {} and `{last}`",
+                                    rest.iter()
+                                        .map(|n| format!("`{n}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            };
                             *hint = Some(format!(
-                                "tags are declared in `statuses`, e.g. `{}: {}`; `is set` and `is unset` test optional values",
-                                self.enums[status as usize].values.first().cloned().unwrap_or_default(),
+                                "{known}; a tag follows a status in `statuses`, e.g. `{}: {}`",
+                                self.enums[status as usize]
+                                    .values
+                                    .first()
+                                    .cloned()
+                                    .unwrap_or_default(),
                                 tag.name
                             ));
                         }
@@ -787,12 +827,29 @@ impl Env {
                     && ordered(&r.ty)
                     && (l.ty == r.ty || l.ty == Ty::Unknown || r.ty == Ty::Unknown);
                 if !ok {
-                    let help = if l.ty.is_opt() || r.ty.is_opt() {
+                    let stripped_ok = ordered(l.ty.strip_opt())
+                        && ordered(r.ty.strip_opt())
+                        && l.ty.strip_opt() == r.ty.strip_opt();
+                    let help = if (l.ty.is_opt() || r.ty.is_opt()) && stripped_ok {
+                        let optional = if l.ty.is_opt() { a } else { b };
+                        match (self.snippet(src, optional.span), self.snippet(src, span)) {
+                            (Some(x), Some(whole)) if matches!(optional.kind, ExprKind::Path(_)) => {
+                                Some(format!(
+                                    "an unset value has no order: check it first, as in `{x} is set and {whole}`, or give a fallback with `??`"
+                                ))
+                            }
+                            _ => Some(
+                                "an unset value has no order: check `is set` first, or give a fallback with `??`"
+                                    .into(),
+                            ),
+                        }
+                    } else if ordered(l.ty.strip_opt()) && ordered(r.ty.strip_opt()) {
                         Some(
-                            "an unset value has no order: check `is set` first, or use `??`".into(),
+                            "compare counts with counts, durations with durations and instants with instants"
+                                .into(),
                         )
                     } else {
-                        None
+                        Some("only counts, durations and instants have an order".into())
                     };
                     let msg = format!(
                         "cannot order {} against {}",
@@ -845,14 +902,7 @@ impl Env {
                             Some((self.patterns.len() - 1) as u16)
                         }
                         Err(e) => {
-                            self.err(
-                                src,
-                                CheckError::Invalid {
-                                    message: format!("bad pattern: {e}"),
-                                    span: b.span,
-                                    help: None,
-                                },
-                            );
+                            self.err(src, bad_pattern(&e, b.span));
                             None
                         }
                     },
@@ -1134,6 +1184,27 @@ impl Env {
     }
 
     fn unknown_name(&self, scope: &Scope, id: &Ident) -> CheckError {
+        if let Some(i) = scope.later_lets.iter().position(|l| *l == id.name) {
+            let (message, help) = if i == 0 {
+                (
+                    format!("`let {}` reads itself", id.name),
+                    "a `let` reads only the event, the world and the `let`s above it".to_string(),
+                )
+            } else {
+                (
+                    format!("`{}` is used before its `let`", id.name),
+                    format!(
+                        "move `let {} = …` above the line that uses it: a `let` sees only the `let`s above it",
+                        id.name
+                    ),
+                )
+            };
+            return CheckError::Invalid {
+                message,
+                span: id.span,
+                help: Some(help),
+            };
+        }
         let mut names: Vec<String> = scope.locals.iter().map(|l| l.name.clone()).collect();
         names.push("event".into());
         if scope.case_bound {
@@ -1207,7 +1278,11 @@ impl Env {
 
     /// Whether field `i` is a derived field that the derived field being checked may not read.
     fn too_early(&self, scope: &Scope, of_part: bool, i: usize) -> bool {
-        let fields = if of_part { &self.parts.fields } else { &self.case.fields };
+        let fields = if of_part {
+            &self.parts.fields
+        } else {
+            &self.case.fields
+        };
         scope
             .derived_cutoff
             .is_some_and(|(p, cut)| p == of_part && i >= cut)
@@ -1218,9 +1293,15 @@ impl Env {
         self.err(
             scope.source,
             CheckError::Invalid {
-                message: format!("`{}` is a derived field declared after this one (or this one)", field.name),
+                message: format!(
+                    "`{}` is a derived field declared after this one (or this one)",
+                    field.name
+                ),
                 span: field.span,
-                help: Some("a derived field reads only the derived fields declared before it: move it up".into()),
+                help: Some(
+                    "a derived field reads only the derived fields declared before it: move it up"
+                        .into(),
+                ),
             },
         );
         Typed::error()
@@ -1254,7 +1335,9 @@ impl Env {
                     );
                 }
                 match self.case.fields.iter().position(|f| f.name == field.name) {
-                    Some(i) if self.too_early(scope, false, i) => self.derived_too_early(scope, field),
+                    Some(i) if self.too_early(scope, false, i) => {
+                        self.derived_too_early(scope, field)
+                    }
                     Some(i) => {
                         let f = &self.case.fields[i];
                         let ir = match f.kind {
@@ -1292,7 +1375,9 @@ impl Env {
                     return Typed::new(IExpr::PartCase(Box::new(cur.ir)), Ty::Case);
                 }
                 match self.parts.fields.iter().position(|f| f.name == field.name) {
-                    Some(i) if self.too_early(scope, true, i) => self.derived_too_early(scope, field),
+                    Some(i) if self.too_early(scope, true, i) => {
+                        self.derived_too_early(scope, field)
+                    }
                     Some(i) => {
                         let f = &self.parts.fields[i];
                         let ir = match f.kind {

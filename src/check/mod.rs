@@ -10,7 +10,7 @@ use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{LimitValue, Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A problem found while checking a policy. Rendered through [`Diagnostic`].
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +39,9 @@ pub enum CheckError {
     Duplicate {
         message: String,
         span: Span,
+        /// Where the first one is: `line 12`, or `rules/x.docket:12` in another file.
         first: Option<String>,
+        help: Option<String>,
     },
     /// `show code = event.code` where `code` is sensitive
     #[error("{message}")]
@@ -79,12 +81,13 @@ impl CheckError {
             }
             CheckError::ReadOnly { span, .. } => Diagnostic::error(source, span, message)
                 .with_help("only stored fields of the case and its participants can be set"),
-            CheckError::Duplicate { span, first, .. } => {
-                let d = Diagnostic::error(source, span, message);
-                match first {
-                    Some(f) => d.with_label(format!("first declared at {f}")),
-                    None => d,
-                }
+            CheckError::Duplicate {
+                span, first, help, ..
+            } => {
+                let mut d = Diagnostic::error(source, span, message);
+                d.label = first.map(|f| format!("the first is at {f}"));
+                d.help = help;
+                d
             }
             CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
                 .with_help(
@@ -100,7 +103,8 @@ pub(crate) fn unknown<'a>(
     id: &Ident,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> CheckError {
-    let cands: Vec<&str> = candidates.into_iter().collect();
+    // hidden names (the empty name of an implicit binding) are never suggested
+    let cands: Vec<&str> = candidates.into_iter().filter(|c| !c.is_empty()).collect();
     let suggestion = did_you_mean(&id.name, cands.iter().copied()).map(str::to_string);
     let hint = if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 {
         Some(format!(
@@ -156,11 +160,34 @@ pub(crate) struct Env {
     pub emitted: Vec<bool>,
     pub errors: Vec<(usize, CheckError)>,
     pub warnings: Vec<Diagnostic>,
+    /// The policy's files, to say where something was first declared.
+    pub sources: Vec<Source>,
+    /// Types declared with an error already reported (a format whose pattern does not
+    /// compile): their uses are typed as unknown, without a follow-on error.
+    pub broken_types: HashSet<String>,
 }
 
 impl Env {
     pub fn err(&mut self, source: usize, e: CheckError) {
         self.errors.push((source, e));
+    }
+
+    /// The text of `span` in file `source`, if it is one line (to quote it in a help).
+    pub fn snippet(&self, source: usize, span: Span) -> Option<&str> {
+        let text = self.sources.get(source)?.text.get(span.start..span.end)?;
+        (!text.contains('\n')).then_some(text)
+    }
+
+    /// Where `span` of file `source` is, as seen from file `from`: `line 12` in the same
+    /// file, `rules/x.docket:12` in another. For "first declared at …".
+    pub fn place(&self, from: usize, source: usize, span: Span) -> Option<String> {
+        let src = self.sources.get(source)?;
+        let (line, _) = src.line_col(span.start);
+        Some(if from == source {
+            format!("line {line}")
+        } else {
+            format!("{}:{line}", src.name)
+        })
     }
 
     /// The `status` enum.
@@ -210,6 +237,9 @@ impl Env {
         if let Some(e) = self.type_names.get(&text) {
             return Ty::Enum(*e);
         }
+        if self.broken_types.contains(&text) {
+            return Ty::Unknown;
+        }
         let mut names: Vec<String> = ["bool", "count", "duration", "instant", "text"]
             .iter()
             .map(|s| s.to_string())
@@ -227,12 +257,17 @@ impl Env {
         let mut defs: Vec<RecordFieldDef> = Vec::new();
         for f in fields {
             if defs.iter().any(|d| d.name == f.name.name) {
+                let first = fields
+                    .iter()
+                    .find(|x| x.name.name == f.name.name)
+                    .and_then(|x| self.place(source, source, x.name.span));
                 self.err(
                     source,
                     CheckError::Duplicate {
                         message: format!("field `{}` is declared twice", f.name.name),
                         span: f.name.span,
-                        first: None,
+                        first,
+                        help: None,
                     },
                 );
                 continue;
@@ -306,6 +341,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         emitted: Vec::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
+        sources,
+        broken_types: HashSet::new(),
     };
     let first_rule_source = files.first().map(|f| f.source).unwrap_or(0);
     gather_tables(&mut env, tables);
@@ -336,10 +373,12 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .map(|(s, e)| e.into_diagnostic(s))
             .collect();
         out.sort_by_key(|d| (d.source, d.span.start));
+        // one mistake checked from two places (a field read by two rules) is reported once
+        out.dedup();
         return Err(out);
     }
     let program = Program {
-        sources,
+        sources: env.sources,
         enums: env.enums,
         formats: env.formats,
         records: env.records,
@@ -390,13 +429,19 @@ fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>) {
             }
             Table::Messages(t) => {
                 for m in t.messages {
-                    if env.message_index.contains_key(&m.id) {
+                    if let Some(&i) = env.message_index.get(&m.id) {
+                        let first = env.place(
+                            source,
+                            env.message_sources[i as usize],
+                            env.messages[i as usize].span,
+                        );
                         env.err(
                             source,
                             CheckError::Duplicate {
                                 message: format!("message `{}` is defined in two tables", m.id),
                                 span: m.span,
-                                first: None,
+                                first,
+                                help: None,
                             },
                         );
                         continue;
@@ -432,12 +477,17 @@ fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_source: usize) {
         return;
     };
     for (s, extra) in decls {
+        let first = env.place(s, source, decl.span);
         env.err(
             s,
             CheckError::Duplicate {
                 message: "a second `statuses` block".into(),
                 span: extra.span,
-                first: None,
+                first,
+                help: Some(
+                    "list every status in one block: the first status listed is the initial one"
+                        .into(),
+                ),
             },
         );
     }
@@ -445,12 +495,18 @@ fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_source: usize) {
     let mut tags: Vec<(String, Vec<bool>)> = Vec::new();
     for item in &decl.items {
         if names.contains(&item.name.name) {
+            let first = decl
+                .items
+                .iter()
+                .find(|i| i.name.name == item.name.name)
+                .and_then(|i| env.place(source, source, i.name.span));
             env.err(
                 source,
                 CheckError::Duplicate {
                     message: format!("status `{}` is declared twice", item.name.name),
                     span: item.name.span,
-                    first: None,
+                    first,
+                    help: None,
                 },
             );
             continue;
@@ -495,12 +551,19 @@ fn gather_formats(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for d in &f.formats {
             if env.format_index.contains_key(&d.name.name) {
+                let first = first_declared(
+                    files,
+                    |f| f.formats.iter().map(|x| &x.name).collect(),
+                    &d.name.name,
+                )
+                .and_then(|(s, span)| env.place(f.source, s, span));
                 env.err(
                     f.source,
                     CheckError::Duplicate {
                         message: format!("format `{}` is declared twice", d.name.name),
                         span: d.name.span,
-                        first: None,
+                        first,
+                        help: None,
                     },
                 );
                 continue;
@@ -509,14 +572,8 @@ fn gather_formats(env: &mut Env, files: &[ast::File]) {
                 ast::PatternSrc::Regex(src, span) => match Pattern::new(src) {
                     Ok(p) => p,
                     Err(e) => {
-                        env.err(
-                            f.source,
-                            CheckError::Invalid {
-                                message: format!("bad pattern: {e}"),
-                                span: *span,
-                                help: None,
-                            },
-                        );
+                        env.err(f.source, expr::bad_pattern(&e, *span));
+                        env.broken_types.insert(d.name.name.clone());
                         continue;
                     }
                 },
@@ -524,6 +581,7 @@ fn gather_formats(env: &mut Env, files: &[ast::File]) {
                     Ok(idx) => env.patterns[idx as usize].clone(),
                     Err(e) => {
                         env.err(f.source, e);
+                        env.broken_types.insert(d.name.name.clone());
                         continue;
                     }
                 },
@@ -593,6 +651,7 @@ fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: usize) {
                 ),
                 span: extra.name.span,
                 first: None,
+                help: None,
             },
         );
     }
@@ -616,6 +675,7 @@ fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: usize) {
                 ),
                 span: extra.name.span,
                 first: None,
+                help: None,
             },
         );
     }
@@ -625,12 +685,19 @@ fn gather_events(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for e in &f.events {
             if env.event_index.contains_key(&e.name.name) {
+                let first = first_declared(
+                    files,
+                    |f| f.events.iter().map(|x| &x.name).collect(),
+                    &e.name.name,
+                )
+                .and_then(|(s, span)| env.place(f.source, s, span));
                 env.err(
                     f.source,
                     CheckError::Duplicate {
                         message: format!("event `{}` is declared twice", e.name.name),
                         span: e.name.span,
-                        first: None,
+                        first,
+                        help: None,
                     },
                 );
                 continue;
@@ -662,4 +729,18 @@ fn gather_events(env: &mut Env, files: &[ast::File]) {
             });
         }
     }
+}
+
+/// The file and span of the first declaration named `name`, among the names `pick` lists.
+pub(crate) fn first_declared(
+    files: &[ast::File],
+    pick: impl Fn(&ast::File) -> Vec<&Ident>,
+    name: &str,
+) -> Option<(usize, Span)> {
+    files.iter().find_map(|f| {
+        pick(f)
+            .into_iter()
+            .find(|i| i.name == name)
+            .map(|i| (f.source, i.span))
+    })
 }

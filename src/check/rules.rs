@@ -33,12 +33,19 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
+                let first = super::first_declared(
+                    files,
+                    |f| f.deadlines.iter().map(|x| &x.name).collect(),
+                    &d.name.name,
+                )
+                .and_then(|(s, span)| env.place(f.source, s, span));
                 env.err(
                     f.source,
                     CheckError::Duplicate {
                         message: format!("deadline `{}` is declared twice", d.name.name),
                         span: d.name.span,
-                        first: None,
+                        first,
+                        help: None,
                     },
                 );
                 continue;
@@ -72,13 +79,29 @@ fn stored_fields(
     let mut out: Vec<FieldDef> = Vec::new();
     for d in decls {
         let name = d.name();
-        if out.iter().any(|f| f.name == name.name) || reserved.contains(&name.name.as_str()) {
+        if reserved.contains(&name.name.as_str()) {
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: format!("`{}` is a built-in field already", name.name),
+                    span: name.span,
+                    help: Some("rename the field, or remove it and use the built-in one".into()),
+                },
+            );
+            continue;
+        }
+        if out.iter().any(|f| f.name == name.name) {
+            let first = decls
+                .iter()
+                .find(|d| d.name().name == name.name)
+                .and_then(|d| env.place(source, source, d.name().span));
             env.err(
                 source,
                 CheckError::Duplicate {
-                    message: format!("field `{}` is declared twice (or is built in)", name.name),
+                    message: format!("field `{}` is declared twice", name.name),
                     span: name.span,
-                    first: None,
+                    first,
+                    help: None,
                 },
             );
             continue;
@@ -196,25 +219,29 @@ type Handlers = (Vec<Option<HandlerDef>>, Vec<Option<HandlerDef>>);
 pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
     let mut by_event: Vec<Option<HandlerDef>> = vec![None; env.events.len()];
     let mut by_deadline: Vec<Option<HandlerDef>> = vec![None; env.deadlines.len()];
-    let mut seen: Vec<(String, Span)> = Vec::new();
+    let mut seen: Vec<(String, usize, Span)> = Vec::new();
     for f in files {
         for h in &f.handlers {
             let (key, id) = match &h.trigger {
                 Trigger::Event(id) => (format!("on {}", id.name), id),
                 Trigger::Deadline(id) => (format!("on deadline {}", id.name), id),
             };
-            if seen.iter().any(|(k, _)| *k == key) {
+            if let Some((_, s, span)) = seen.iter().find(|(k, _, _)| *k == key) {
+                let first = env.place(f.source, *s, *span);
                 env.err(
                     f.source,
                     CheckError::Duplicate {
                         message: format!("a second `{key}` handler"),
                         span: id.span,
-                        first: None,
+                        help: Some(format!(
+                            "move its rules into the first `{key}` handler: one handler per trigger keeps the order of rules plain"
+                        )),
+                        first,
                     },
                 );
                 continue;
             }
-            seen.push((key, id.span));
+            seen.push((key, f.source, id.span));
             match &h.trigger {
                 Trigger::Event(id) => match env.event_index.get(&id.name).copied() {
                     Some(ev) => by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev))),
@@ -301,26 +328,45 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
     }
     scope.case_bound = route.is_some() || is_deadline;
     let mut lets = Vec::new();
-    for l in &h.lets {
+    for (i, l) in h.lets.iter().enumerate() {
+        let twice = h.lets[..i].iter().find(|x| x.name.name == l.name.name);
+        if let Some(first) = twice {
+            let first = env.place(source, source, first.name.span);
+            env.err(
+                source,
+                CheckError::Duplicate {
+                    message: format!("`let {}` twice in one handler", l.name.name),
+                    span: l.name.span,
+                    first,
+                    help: Some("give the second one another name".into()),
+                },
+            );
+        }
+        scope.later_lets = h.lets[i..].iter().map(|x| x.name.name.clone()).collect();
         let t = env.expr(&mut scope, &l.expr, None);
-        let slot = scope.bind(&l.name.name, t.ty, t.sensitive);
+        // a repeated name is typed as unknown, so that its uses raise no follow-on errors
+        let ty = if twice.is_some() { Ty::Unknown } else { t.ty };
+        let slot = scope.bind(&l.name.name, ty, t.sensitive);
         lets.push((slot, t.ir));
     }
+    scope.later_lets.clear();
     let mut rules = Vec::new();
     let mut assigned: HashSet<u16> = HashSet::new();
-    let mut names: Vec<&str> = Vec::new();
+    let mut names: Vec<&ast::Ident> = Vec::new();
     for r in &h.rules {
-        if names.contains(&r.name.name.as_str()) {
+        if let Some(first) = names.iter().find(|n| n.name == r.name.name) {
+            let first = env.place(source, source, first.span);
             env.err(
                 source,
                 CheckError::Duplicate {
                     message: format!("two rules named `{}` in one handler", r.name.name),
                     span: r.name.span,
-                    first: None,
+                    first,
+                    help: None,
                 },
             );
         }
-        names.push(&r.name.name);
+        names.push(&r.name);
         rules.push(rule(env, &mut scope, r, &mut assigned));
     }
     if route.as_ref().is_some_and(|r| r.create) {
@@ -513,10 +559,32 @@ fn action(
             value,
             span,
         } => {
-            let (place, ty) = place(env, scope, target, *span)?;
+            let target_span = match (target.first(), target.last()) {
+                (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
+                _ => *span,
+            };
+            let Some((place, ty)) = place(env, scope, target, target_span) else {
+                // Still check the value for mistakes of its own, unless it is a bare name or a
+                // string: those are values of the target's type, which is unknown now.
+                let bare = matches!(&value.kind, ExprKind::Path(p) if p.len() == 1)
+                    || matches!(value.kind, ExprKind::Str(_));
+                if !bare {
+                    env.expr(scope, value, None);
+                }
+                return None;
+            };
             let t = env.expect(scope, value, &ty);
             if let Place::CaseField(IExpr::Local(0), f) = &place {
                 assigned.insert(*f);
+            }
+            let field = match &place {
+                Place::CaseField(_, f) => env.case.fields.get(*f as usize),
+                Place::PartField(_, f) => env.parts.fields.get(*f as usize),
+                Place::CaseStatus(_) => None,
+            };
+            if let Some(field) = field.filter(|f| t.sensitive && !f.sensitive) {
+                let e = sensitive_into_plain(&field.name, value.span);
+                env.err(src, e);
             }
             let mut ir = t.ir;
             if matches!(ty.strip_opt(), Ty::Set(_)) && matches!(t.ty, Ty::List(_)) {
@@ -556,6 +624,10 @@ fn action(
                     Some(i) if matches!(env.parts.fields[i].kind, FieldKind::Stored { .. }) => {
                         let ty = env.parts.fields[i].ty.clone();
                         let t = env.expect(scope, value, &ty);
+                        if t.sensitive && !env.parts.fields[i].sensitive {
+                            let e = sensitive_into_plain(&name.name, value.span);
+                            env.err(src, e);
+                        }
                         irs.push((i as u16, t.ir));
                     }
                     Some(_) => env.err(
@@ -717,5 +789,16 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
             let msg = format!("{} has no fields to set", describe(env, &other));
             read_only(env, msg)
         }
+    }
+}
+
+/// A sensitive value stored in a field not declared `sensitive`: from there it could be shown.
+fn sensitive_into_plain(field: &str, span: Span) -> CheckError {
+    CheckError::Invalid {
+        message: format!("a sensitive value cannot be stored in `{field}`, which is not sensitive"),
+        span,
+        help: Some(format!(
+            "declare the field sensitive (`{field}: <type> sensitive`), so that it is never shown either"
+        )),
     }
 }

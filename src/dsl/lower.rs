@@ -32,15 +32,20 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
+/// The span of a pair, without the whitespace pest skips after its last token (a rule
+/// ending in `x*` keeps the whitespace it skipped before finding no more `x`).
 fn span(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
-    Span::new(s.start(), s.end())
+    let text = s.as_str();
+    Span::new(s.start(), s.start() + text.trim_end().len())
 }
 
 fn internal(p: &Pair<Rule>, what: &str) -> ParseError {
     ParseError::Syntax {
         message: format!("could not read {what} here"),
         span: span(p),
+        label: None,
+        help: None,
     }
 }
 
@@ -399,6 +404,8 @@ fn plain_string(p: Pair<Rule>) -> R<String> {
                 return Err(ParseError::Syntax {
                     message: "this string cannot hold `{…}` interpolations".into(),
                     span: e.span,
+                    label: None,
+                    help: Some("write `\\{` for a literal brace".into()),
                 })
             }
         }
@@ -496,25 +503,33 @@ fn expr(p: Pair<Rule>) -> R<Expr> {
 
 fn primary(p: Pair<Rule>) -> R<Expr> {
     let sp = span(&p);
-    let bad = |message: String| ParseError::BadLiteral { message, span: sp };
+    let bad = |message: String, help: &str| ParseError::BadLiteral {
+        message,
+        span: sp,
+        help: Some(help.to_string()),
+    };
     let kind = match p.as_rule() {
         Rule::integer => ExprKind::Int(p.as_str().parse::<i64>().map_err(|_| {
-            bad(format!(
-                "the number `{}` is too large (at most {})",
-                p.as_str(),
-                i64::MAX
-            ))
+            bad(
+                format!("the number `{}` is too large", p.as_str()),
+                &format!("a count is at most {}", i64::MAX),
+            )
         })?),
-        Rule::duration => ExprKind::Duration(
-            crate::duration::parse_duration(p.as_str())
-                .map_err(|e| bad(format!("bad duration `{}`: {e}", p.as_str())))?,
-        ),
+        Rule::duration => {
+            ExprKind::Duration(crate::duration::parse_duration(p.as_str()).map_err(|e| {
+                bad(
+                    format!("invalid duration `{}`: {e}", p.as_str()),
+                    "write a duration like `24h`, `30m`, `90s`, `2d` or `1h30m`",
+                )
+            })?)
+        }
         Rule::instant => {
             let text = &p.as_str()[1..];
             ExprKind::Instant(text.parse::<jiff::Timestamp>().map_err(|_| {
-                bad(format!(
-                    "bad instant `{text}`: write an RFC 3339 timestamp with an offset, like `@2026-11-28T10:00:00+08:00`"
-                ))
+                bad(
+                    format!("invalid instant `@{text}`"),
+                    "write an RFC 3339 date and time with its offset, like `@2026-11-28T10:00:00+08:00`",
+                )
             })?)
         }
         Rule::boolean => ExprKind::Bool(p.as_str() == "true"),
@@ -559,7 +574,18 @@ fn primary(p: Pair<Rule>) -> R<Expr> {
             let table = ident(next(&mut it, &p, "a table name")?);
             ExprKind::Lookup(table, it.map(expr).collect::<R<_>>()?)
         }
-        Rule::path => ExprKind::Path(p.into_inner().map(ident).collect()),
+        Rule::path => {
+            let path: Vec<Ident> = p.into_inner().map(ident).collect();
+            // from the first name to the last: a comment after a lone name is no part of it
+            let sp = match (path.first(), path.last()) {
+                (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
+                _ => sp,
+            };
+            return Ok(Expr {
+                kind: ExprKind::Path(path),
+                span: sp,
+            });
+        }
         Rule::expr => return expr(p),
         _ => return Err(internal(&p, "an expression")),
     };

@@ -25,10 +25,20 @@ pub enum ParseError {
     TooDeep { max: usize, span: Span },
     /// `rule r when { }` (an expression was expected)
     #[error("{message}")]
-    Syntax { message: String, span: Span },
+    Syntax {
+        message: String,
+        span: Span,
+        /// What was found instead, shown under the caret: "found `{`".
+        label: Option<String>,
+        help: Option<String>,
+    },
     /// `x == 99999999999999999999` or `@2026-13-45T00:00:00Z`
     #[error("{message}")]
-    BadLiteral { message: String, span: Span },
+    BadLiteral {
+        message: String,
+        span: Span,
+        help: Option<String>,
+    },
 }
 
 impl ParseError {
@@ -41,24 +51,33 @@ impl ParseError {
     }
 
     pub fn to_diagnostic(&self, source: usize) -> Diagnostic {
-        let d = Diagnostic::error(source, self.span(), self.to_string());
+        let mut d = Diagnostic::error(source, self.span(), self.to_string());
         match self {
-            ParseError::TooDeep { .. } => {
-                d.with_help("split the expression with `let` bindings or derived fields")
+            ParseError::TooDeep { max, .. } => {
+                d.label = Some(format!("bracket number {} inside one another", max + 1));
+                d.help =
+                    Some("split the expression with `let` bindings or derived fields".to_string());
             }
-            ParseError::Syntax { .. } => d,
-            ParseError::BadLiteral { .. } => d,
+            ParseError::Syntax { label, help, .. } => {
+                d.label = label.clone();
+                d.help = help.clone();
+            }
+            ParseError::BadLiteral { help, .. } => d.help = help.clone(),
         }
+        d
     }
 }
 
 /// Parses one rule file. `source` is the file's index in the policy's source list.
 pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> {
-    if let Some(err) = check_nesting(&src.text) {
+    if let Err(err) = open_brackets(&src.text, src.text.len()) {
         return Err(vec![err.to_diagnostic(source)]);
     }
+    // Track the literal tokens pest tried at the failure point too (`}`, `,`, `)`…), so
+    // "expected …" can name them; rule names alone miss every bracket.
+    pest::set_error_detail(true);
     let pairs = DocketParser::parse(Rule::file, &src.text)
-        .map_err(|e| vec![syntax_error(e).to_diagnostic(source)])?;
+        .map_err(|e| vec![syntax_error(e, src).to_diagnostic(source)])?;
     lower::lower_file(source, pairs).map_err(|errs| {
         errs.into_iter()
             .map(|e| e.to_diagnostic(source))
@@ -66,78 +85,245 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
     })
 }
 
-/// Refuses input nesting brackets deeper than [`MAX_NESTING`] (strings and comments skipped).
-fn check_nesting(text: &str) -> Option<ParseError> {
+/// The brackets and strings still open at byte `upto`, innermost last, as (`(`, `[`, `{` or
+/// `"`, offset). Comments, `/regex/` literals and the text of strings are skipped; the `{…}`
+/// interpolations of a string are brackets like any other. Refuses input that nests deeper
+/// than [`MAX_NESTING`], before pest ever sees it, so that no input can exhaust the stack.
+fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseError> {
+    // `"` entries mark strings: inside one, only `\`, `"`, `{` and a newline mean anything.
+    let mut stack: Vec<(char, usize)> = Vec::new();
     let mut depth = 0usize;
-    let mut in_string = false;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if in_string {
+        if i >= upto {
+            break;
+        }
+        if matches!(stack.last(), Some(('"', _))) {
             match c {
                 '\\' => {
                     chars.next();
                 }
-                '"' => in_string = false,
-                // interpolations nest expressions inside strings
-                '{' => depth += 1,
-                '}' => depth = depth.saturating_sub(1),
+                // an unterminated string ends with its line
+                '"' | '\n' => {
+                    stack.pop();
+                }
+                '{' => {
+                    stack.push(('{', i));
+                    depth += 1;
+                }
                 _ => {}
             }
         } else {
             match c {
-                '"' => in_string = true,
-                '/' if matches!(chars.peek(), Some((_, '/'))) => {
-                    while let Some((_, c)) = chars.peek() {
-                        if *c == '\n' {
+                '"' => stack.push(('"', i)),
+                '/' => {
+                    // `//` runs to the end of the line; `/…/` is a pattern (no division exists)
+                    let comment = matches!(chars.peek(), Some((_, '/')));
+                    while let Some(&(_, c)) = chars.peek() {
+                        if c == '\n' {
                             break;
                         }
                         chars.next();
+                        if !comment && c == '\\' {
+                            chars.next();
+                        } else if !comment && c == '/' {
+                            break;
+                        }
                     }
                 }
-                '(' | '[' | '{' => depth += 1,
-                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                '(' | '[' | '{' => {
+                    stack.push((c, i));
+                    depth += 1;
+                }
+                ')' | ']' | '}' => {
+                    if stack.pop().is_some() {
+                        depth = depth.saturating_sub(1);
+                    }
+                }
                 _ => {}
             }
         }
         if depth > MAX_NESTING {
-            return Some(ParseError::TooDeep {
+            return Err(ParseError::TooDeep {
                 max: MAX_NESTING,
                 span: Span::new(i, i + c.len_utf8()),
             });
         }
     }
-    None
+    Ok(stack)
 }
 
-fn syntax_error(e: pest::error::Error<Rule>) -> ParseError {
+/// The words that start a declaration: a syntax error on one of them usually means the
+/// declaration before it is not finished.
+const DECLARATION_WORDS: [&str; 7] = [
+    "format",
+    "statuses",
+    "case",
+    "participants",
+    "event",
+    "deadline",
+    "on",
+];
+
+/// Punctuation worth naming in "expected …": what closes or separates.
+const PUNCTUATION: [&str; 9] = ["}", ")", "]", ",", ":", "=", "{", "(", "?"];
+
+fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
     use pest::error::{ErrorVariant, InputLocation};
-    let span = match e.location {
-        InputLocation::Pos(p) => Span::new(p, p),
-        InputLocation::Span((a, b)) => Span::new(a, b),
+    let text = src.text.as_str();
+    // pest places the error where a grammar rule last failed, and names the rules tried
+    // there; the literal tokens it tried (`=`, `(`, `}`…) may have got further.
+    let rule_at = match e.location {
+        InputLocation::Pos(p) | InputLocation::Span((p, _)) => p,
     };
-    let message = match &e.variant {
+    let mut names: Vec<&str> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<&str> = positives.iter().filter_map(|r| rule_name(*r)).collect();
-            names.sort_unstable();
-            names.dedup();
-            match names.len() {
-                0 => "unexpected input".to_string(),
-                1 => format!("expected {}", names[0]),
-                _ => {
-                    let last = names.pop().unwrap_or_default();
-                    format!("expected {} or {}", names.join(", "), last)
-                }
-            }
+            positives.iter().filter_map(|r| rule_name(*r)).collect()
         }
-        ErrorVariant::CustomError { message } => message.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    ParseError::Syntax { message, span }
+    if names.iter().any(|n| n.starts_with("a declaration")) {
+        names.retain(|n| *n != "the end of the file");
+    }
+    names.sort_unstable();
+    names.dedup();
+    let (token_at, tokens) = e
+        .parse_attempts()
+        .map(|a| {
+            let tokens: Vec<String> = a
+                .expected_tokens()
+                .into_iter()
+                .map(|t| t.to_string())
+                .filter(|t| PUNCTUATION.contains(&t.as_str()))
+                .collect();
+            (a.max_position, tokens)
+        })
+        .unwrap_or((0, Vec::new()));
+    let at = if token_at > rule_at && !tokens.is_empty() {
+        names.clear();
+        token_at
+    } else {
+        rule_at
+    };
+    let at = crate::span::floor_char_boundary(text, at);
+    let mut tokens: Vec<String> = if token_at == at {
+        tokens.into_iter().map(|t| format!("`{t}`")).collect()
+    } else {
+        Vec::new()
+    };
+    tokens.retain(|t| !names.contains(&t.as_str()));
+    // `(` opens an expression too: naming it beside "an expression" adds nothing
+    tokens.retain(|t| !(t == "`(`" && names.contains(&"an expression")));
+    tokens.sort_by_key(|t| PUNCTUATION.iter().position(|p| format!("`{p}`") == *t));
+    let mut all: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    all.extend(tokens);
+    let message = match (&e.variant, all.split_last()) {
+        (ErrorVariant::CustomError { message }, _) => message.clone(),
+        (_, None) => "unexpected input".to_string(),
+        (_, Some((last, []))) => format!("expected {last}"),
+        (_, Some((last, rest))) => format!("expected {} or {last}", rest.join(", ")),
+    };
+    let expects = |what: &str| message.contains(what);
+
+    // What was found: a word, or one character, or the end of the file.
+    let rest = &text[at..];
+    let word_len = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(rest.len(), |(i, _)| i);
+    let found_len = match word_len {
+        0 => rest.chars().next().map_or(0, char::len_utf8),
+        n => n,
+    };
+    let found = &rest[..found_len];
+    let label = if found.is_empty() {
+        "found the end of the file".to_string()
+    } else if found == "\n" || found == "\r" {
+        "found the end of the line".to_string()
+    } else {
+        format!("found `{found}`")
+    };
+
+    let open = open_brackets(text, at).unwrap_or_default();
+    let end_of_line = found.is_empty() || found == "\n" || found == "\r";
+    match open.last() {
+        // A string still open at the end of its line: point at where it starts.
+        Some(&('"', quote)) if end_of_line => {
+            return ParseError::Syntax {
+                message: "unterminated string".into(),
+                span: Span::new(quote, quote + 1),
+                label: Some("this string is not closed on its line".into()),
+                help: Some(
+                    "end it with `\"`; a string stays on one line (write `\\n` for a line break)"
+                        .into(),
+                ),
+            };
+        }
+        Some(&('"', _)) if found == "\\" => {
+            let escape: String = rest.chars().take(2).collect();
+            return ParseError::Syntax {
+                message: format!("unknown escape `{escape}` in a string"),
+                span: Span::new(at, at + escape.len()),
+                label: None,
+                help: Some("the escapes are `\\\"`, `\\\\`, `\\{`, `\\}` and `\\n`".into()),
+            };
+        }
+        _ => {}
+    }
+    let unclosed = open.iter().rev().find(|(c, _)| *c != '"').copied();
+    let closer = |open: char| match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    };
+    let help = match unclosed {
+        // A declaration word (or the end) where a closing bracket was possible: the block
+        // before it was never closed.
+        Some((open, offset))
+            if expects(&format!("`{}`", closer(open)))
+                && (found.is_empty() || DECLARATION_WORDS.contains(&found)) =>
+        {
+            let (line, _) = src.line_col(offset);
+            Some(format!(
+                "the `{open}` on line {line} is never closed: is a `{}` missing before this?",
+                closer(open)
+            ))
+        }
+        _ if expects("an expression") && text[..at].trim_end().ends_with("when") => Some(
+            "write the condition after `when`, or leave `when` out for a rule that always applies"
+                .into(),
+        ),
+        _ if found == "=" && expects("an operator") => Some(
+            "write `==` to compare: a single `=` gives a value in `set`, `let` and `show`".into(),
+        ),
+        _ if expects("a name") && is_keyword(found) => Some(format!(
+            "`{found}` is a keyword of the language and cannot be used as a name"
+        )),
+        _ => None,
+    };
+    let underline = if found == "\n" || found == "\r" {
+        0
+    } else {
+        found.len()
+    };
+    ParseError::Syntax {
+        message,
+        span: Span::new(at, at + underline),
+        label: Some(label),
+        help,
+    }
+}
+
+/// Whether `word` is one of the language's keywords.
+fn is_keyword(word: &str) -> bool {
+    !word.is_empty()
+        && DocketParser::parse(Rule::keyword, word).is_ok_and(|p| p.as_str().len() == word.len())
 }
 
 /// What a grammar rule is called in "expected …" messages; `None` hides helper rules.
 fn rule_name(r: Rule) -> Option<&'static str> {
     Some(match r {
-        Rule::EOI => "end of file",
+        Rule::EOI => "the end of the file",
         Rule::name | Rule::event_trigger => "a name",
         Rule::declaration | Rule::format_decl | Rule::statuses_decl | Rule::case_decl => {
             "a declaration (`format`, `statuses`, `case`, `participants`, `event`, `deadline` or `on`)"

@@ -121,15 +121,12 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
         },
         "pattern" => {
             let source = cx.string(value, what)?;
-            match regex_lite::Regex::new(source) {
-                Ok(regex) => LimitValue::Pattern(Pattern {
-                    source: source.to_string(),
-                    regex,
-                }),
+            match Pattern::new(source) {
+                Ok(pattern) => LimitValue::Pattern(pattern),
                 Err(e) => {
                     cx.push(TableError::BadPattern {
                         name: name.to_string(),
-                        error: one_line(&e.to_string()),
+                        error: one_line(&e),
                         span: value.span,
                     });
                     return None;

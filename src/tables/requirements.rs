@@ -30,7 +30,9 @@ pub(super) fn decode(
     };
     let keys = keys.and_then(|(_, n)| key_columns(n, cx));
     let of = of.and_then(|(_, n)| cx.name(n, "type name", || "`of`".to_string()));
-    let values = values.and_then(|(_, n)| vocabulary(n, of.unwrap_or("value"), cx));
+    // The type's name in messages, even if `of` itself is wrong.
+    let of_name = of.unwrap_or("value");
+    let values = values.and_then(|(_, n)| vocabulary(n, of_name, cx));
     let rows = rows.and_then(|(_, n)| cx.list(n, || "`rows`".to_string()));
 
     let mut table = RequirementTable {
@@ -42,14 +44,8 @@ pub(super) fn decode(
         index: HashMap::new(),
     };
     for (i, node) in rows.unwrap_or_default().iter().enumerate() {
-        let Some(row) = decode_row(
-            node,
-            i + 1,
-            keys.as_deref(),
-            &table.of,
-            values.as_deref(),
-            cx,
-        ) else {
+        let Some(row) = decode_row(node, i + 1, keys.as_deref(), of_name, values.as_deref(), cx)
+        else {
             continue;
         };
         let key = joined(&row.keys);

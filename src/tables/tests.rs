@@ -629,3 +629,15 @@ fn table_names_are_file_stems() {
     assert_eq!(table_name(".hidden"), ".hidden");
     assert_eq!(table_name("a.b.yaml"), "a.b");
 }
+
+#[test]
+fn a_bad_of_still_names_values_sensibly() {
+    let text = "kind: requirements\nkeys: [k]\nof: Role\nvalues: [a]\nrows:\n  - { k: x, required: [b] }\n";
+    assert_eq!(
+        problems(text),
+        [
+            (3, "`Role` is not a valid type name".to_string()),
+            (6, "unknown value `b`".to_string()),
+        ]
+    );
+}

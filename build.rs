@@ -34,7 +34,12 @@ fn main() {
 
     // One test per data file: `tests/scenarios/*.yaml` → run_scenario, `tests/errors/*.yaml` → run_case.
     for (dir, out_file, prefix, runner) in [
-        ("tests/scenarios", "scenario_tests.rs", "scenario", "run_scenario"),
+        (
+            "tests/scenarios",
+            "scenario_tests.rs",
+            "scenario",
+            "run_scenario",
+        ),
         ("tests/errors", "error_tests.rs", "error", "run_case"),
     ] {
         println!("cargo:rerun-if-changed={dir}");
@@ -43,9 +48,18 @@ fn main() {
             let stem = n.trim_end_matches(".yaml");
             let ident: String = stem
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
-            let _ = writeln!(tests, "#[test]\nfn {prefix}_{ident}() {{ {runner}(\"{stem}\"); }}");
+            let _ = writeln!(
+                tests,
+                "#[test]\nfn {prefix}_{ident}() {{ {runner}(\"{stem}\"); }}"
+            );
         }
         let _ = std::fs::write(Path::new(&out).join(out_file), tests);
     }

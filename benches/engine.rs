@@ -8,8 +8,10 @@
 //! events against each world with [`Engine::evaluate`], which is pure: the world does not
 //! change, so every iteration sees the same world.
 //!
-//! Filing 0 got its first SMS an hour before every other filing, so exactly one window ends
-//! at `WINDOW_ONE_ENDED` (case `f`).
+//! Cases, per N: (a) a validation attempt with a wrong code for a pending phone, (b) one for
+//! an unknown phone, (c) a resend request, (d) an SMS to one filing, (e) a tick that fires no
+//! deadline, (f) a tick that fires exactly one (filing 0 got its first SMS an hour before every
+//! other filing), (i) a new order. Also `parse_event` alone, and `run_line` end to end.
 //!
 //! Run with `cargo bench --bench engine`. `DOCKET_BENCH_SIZES=1000,100000` picks other sizes.
 //! Building each world is measured once and printed (with the process's memory) on stderr.
@@ -50,9 +52,9 @@ fn admin_phone(i: usize) -> String {
     format!("15{i:09}")
 }
 
-fn order_line(i: usize) -> String {
+fn order_line(at: &str, i: usize) -> String {
     format!(
-        r#"{{"type":"order_submitted","at":"{ORDERED_AT}","filing":"{}","scenario":"first_filing","variant":"website","personnel":[{{"role":"entity_leader","phone":"{}","cert_last6":"{LEADER_CERT}"}},{{"role":"website_admin","phone":"{}","cert_last6":"{ADMIN_CERT}"}}]}}"#,
+        r#"{{"type":"order_submitted","at":"{at}","filing":"{}","scenario":"first_filing","variant":"website","personnel":[{{"role":"entity_leader","phone":"{}","cert_last6":"{LEADER_CERT}"}},{{"role":"website_admin","phone":"{}","cert_last6":"{ADMIN_CERT}"}}]}}"#,
         filing(i),
         leader_phone(i),
         admin_phone(i)
@@ -92,7 +94,7 @@ fn build_world(engine: &Engine, n: usize) -> World {
     let mut world = World::new();
     let mut seq = 0;
     for i in 0..n {
-        feed(engine, &mut world, &mut seq, &order_line(i));
+        feed(engine, &mut world, &mut seq, &order_line(ORDERED_AT, i));
     }
     for i in 0..n {
         let at = if i == 0 { FIRST_SMS_EARLY } else { FIRST_SMS };
@@ -180,7 +182,7 @@ fn bench_parse(c: &mut Criterion) {
             attempt_line(&leader_phone(7), CODE, LEADER_CERT),
         ),
         ("sms_sent", sms_line(NOW, 7, &leader_phone(7), CODE)),
-        ("order_submitted", order_line(7)),
+        ("order_submitted", order_line(ORDERED_AT, 7)),
     ];
     for (name, line) in &lines {
         parse(&engine, line);
@@ -231,7 +233,7 @@ fn bench_worlds(c: &mut Criterion) {
         );
 
         let mid = n / 2;
-        let cases: [(&str, String, &str, usize); 6] = [
+        let cases: [(&str, String, &str, usize); 7] = [
             (
                 "a_attempt_wrong_code",
                 attempt_line(&leader_phone(mid), WRONG_CODE, LEADER_CERT),
@@ -266,6 +268,12 @@ fn bench_worlds(c: &mut Criterion) {
                 "f_tick_one_expiry",
                 tick_line(WINDOW_ONE_ENDED),
                 "validation_window_expired",
+                1,
+            ),
+            (
+                "i_order_submitted_new",
+                order_line(NOW, n),
+                "order_submitted",
                 1,
             ),
         ];

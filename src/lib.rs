@@ -6,15 +6,56 @@
 //! on the virtual clock the events carry.
 //!
 //! ```
-//! use docket::{Engine, World};
-//! let engine = Engine::icp();
+//! use docket::{Engine, Source, World};
+//!
+//! // A tiny policy: requests that must be approved within 2 days.
+//! let engine = Engine::from_sources(vec![
+//!     Source::new("limits.yaml", "kind: limits\nlimits:\n  window: { duration: 2d }\n"),
+//!     Source::new("messages.yaml", "kind: messages\nmessages:\n  \
+//!         approved: { text: \"Your request is approved.\", result: \"approved\", next_step: \"none\" }\n  \
+//!         expired: { text: \"Your request expired.\", result: \"expired\", next_step: \"submit it again\" }\n"),
+//!     Source::new("approvals.docket", r#"
+//!         statuses { pending: open  approved: final  expired: final }
+//!         case request key id: text { submitted_at: instant? }
+//!         event submit { request: text }
+//!         event approve { request: text }
+//!         deadline due = request.submitted_at + limits.window
+//!         on submit for new request(event.request) {
+//!           rule start { set request.submitted_at = event.at }
+//!         }
+//!         on approve for request(event.request) {
+//!           rule approve when request.status is open {
+//!             set request.status = approved
+//!             emit approved
+//!           }
+//!         }
+//!         on deadline due {
+//!           rule expire when request.status is open {
+//!             set request.status = expired
+//!             emit expired
+//!           }
+//!         }
+//!     "#),
+//! ])
+//! .map_err(|e| e.render())?;
+//!
 //! let mut world = World::new();
-//! let line = r#"{"type":"order_submitted","at":"2026-11-28T10:00:00+08:00","filing":"F1",
-//!   "scenario":"first_filing","variant":"app",
-//!   "personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"12345X"}]}"#;
-//! let record = engine.run_line(&mut world, 1, &line.replace('\n', ""));
-//! assert!(!record.is_error());
-//! assert!(record.to_json().contains(r#""status":"awaiting_sync""#));
+//! let lines = [
+//!     r#"{"type":"submit","at":"2026-11-28T10:00:00+08:00","request":"R1"}"#,
+//!     r#"{"type":"submit","at":"2026-11-28T11:00:00+08:00","request":"R2"}"#,
+//!     r#"{"type":"approve","at":"2026-11-29T09:00:00+08:00","request":"R1"}"#,
+//!     r#"{"type":"approve","at":"2026-12-01T09:00:00+08:00","request":"R2"}"#,
+//! ];
+//! let out: Vec<String> = lines
+//!     .iter()
+//!     .enumerate()
+//!     .map(|(i, line)| engine.run_line(&mut world, i + 1, line).to_json())
+//!     .collect();
+//! assert!(out[2].contains(r#""request":"R1","status":"approved""#));
+//! // R2's window ended before the last event: it expired first, and the approval changed nothing.
+//! assert!(out[3].contains(r#""request":"R2","status":"expired""#));
+//! assert!(out[3].contains(r#""id":"expired""#));
+//! # Ok::<(), String>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -128,3 +128,38 @@ fn the_same_stream_gives_byte_identical_output() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn the_icp_events_read_as_the_contract_says() {
+    let engine = Engine::icp();
+    let at = r#""at": "2026-11-28T10:00:00+08:00""#;
+    let err = |rest: &str| {
+        let line = format!("{{{at}, {rest}}}");
+        match engine.parse_event(&line) {
+            Ok(e) => panic!("{line}: accepted as {e:?}"),
+            Err(e) => e.to_string(),
+        }
+    };
+    for rest in [
+        r#""type": "validation_attempt", "phone": "13800138000", "code": "98765", "cert_last6": "12345X""#,
+        r#""type": "validation_attempt", "phone": "13800138000", "code": "123456", "cert_last6": "98765Y""#,
+        r#""type": "validation_attempt", "phone": "13800138000", "code": 987650, "cert_last6": "12345X""#,
+        r#""type": "sms_sent", "filing": "F", "phone": "13800138000", "code": "9876543""#,
+        r#""type": "order_submitted", "filing": "F", "scenario": "first_filing", "variant": "app", "personnel": [{"role": "entity_leader", "phone": "13800000001", "cert_last6": "98765"}]"#,
+    ] {
+        let message = err(rest);
+        assert!(!message.contains("9876"), "{rest}\n  leaks: {message}");
+        assert!(
+            message.contains("the value is not shown") || message.contains("not a number"),
+            "{message}"
+        );
+    }
+    assert_eq!(
+        err(r#""type": "resend_request", "phone": "1380013800", "cert_last6": "12345X""#),
+        "field `phone`: expected a mainland mobile number: 11 digits, the first 1, got \"1380013800\""
+    );
+    let lower = format!(
+        r#"{{{at}, "type": "resend_request", "phone": "13800138000", "cert_last6": "12345x"}}"#
+    );
+    assert!(engine.parse_event(&lower).is_ok());
+}

@@ -94,14 +94,43 @@ pub(crate) fn describe(env: &Env, ty: &Ty) -> String {
         Ty::Text => "text".into(),
         Ty::Format(f) => format!("a `{}`", env.formats[*f as usize].name),
         Ty::Enum(e) => format!("a `{}`", env.enums[*e as usize].name),
-        Ty::Set(t) => format!("a set of {}", describe(env, t)),
-        Ty::List(t) => format!("a list of {}", describe(env, t)),
+        Ty::Set(t) => format!("a set of {}", plural(env, t)),
+        Ty::List(t) => format!("a list of {}", plural(env, t)),
         Ty::Record(_) => "a record".into(),
         Ty::Opt(t) => format!("{} that may be unset", describe(env, t)),
         Ty::Case => format!("a `{}`", env.case.name),
         Ty::Part => format!("one of `{}`", env.parts.name),
         Ty::Unknown => "a value".into(),
     }
+}
+
+/// The type in the plural, after "a list of": "counts", "`role` values", "records".
+fn plural(env: &Env, ty: &Ty) -> String {
+    match ty {
+        Ty::Bool => "bools".into(),
+        Ty::Count => "counts".into(),
+        Ty::Duration => "durations".into(),
+        Ty::Instant => "instants".into(),
+        Ty::Text => "texts".into(),
+        Ty::Format(f) => format!("`{}` values", env.formats[*f as usize].name),
+        Ty::Enum(e) => format!("`{}` values", env.enums[*e as usize].name),
+        Ty::Set(t) => format!("sets of {}", plural(env, t)),
+        Ty::List(t) => format!("lists of {}", plural(env, t)),
+        Ty::Record(_) => "records".into(),
+        Ty::Opt(t) => format!("{} that may be unset", plural(env, t)),
+        Ty::Case => format!("`{}` cases", env.case.name),
+        Ty::Part => format!("`{}`", env.parts.name),
+        Ty::Unknown => "values".into(),
+    }
+}
+
+/// Whether `ty` is, or holds (in a list, a set or as an optional), a value of a type `is`.
+pub(crate) fn holds(ty: &Ty, is: &dyn Fn(&Ty) -> bool) -> bool {
+    is(ty)
+        || match ty {
+            Ty::Opt(inner) | Ty::List(inner) | Ty::Set(inner) => holds(inner, is),
+            _ => false,
+        }
 }
 
 /// Whether a value of type `from` may be stored where `to` is expected.
@@ -406,7 +435,8 @@ impl Env {
                             },
                         );
                     }
-                    if matches!(v.ty.strip_opt(), Ty::Part | Ty::Record(_)) {
+                    // a record shows every field, sensitive ones too; a participant has no text
+                    if holds(&v.ty, &|t| matches!(t, Ty::Part | Ty::Record(_))) {
                         let msg = format!("{} cannot be written into text", describe(self, &v.ty));
                         self.err(
                             scope.source,

@@ -1,6 +1,6 @@
 //! Checking fields, deadlines, handlers, rules and actions.
 
-use super::expr::{describe, guard_narrowing, Scope};
+use super::expr::{describe, guard_narrowing, holds, Scope};
 use super::{unknown, CheckError, Env};
 use crate::ast::{self, Action, Expr, ExprKind, FieldDecl, Ident, Trigger};
 use crate::program::*;
@@ -509,14 +509,20 @@ fn action(
                     },
                 );
             }
-            if matches!(t.ty.strip_opt(), Ty::Part | Ty::Case | Ty::Record(_)) {
+            // a record shows every field, sensitive ones too; cases and participants are no values
+            if holds(&t.ty, &|t| matches!(t, Ty::Part | Ty::Case | Ty::Record(_))) {
                 let msg = format!("{} cannot be shown", describe(env, &t.ty));
+                let help = if matches!(t.ty.strip_opt(), Ty::List(_) | Ty::Set(_)) {
+                    "show how many there are with `count(…)`, or a field of one of them"
+                } else {
+                    "show one of its fields instead"
+                };
                 env.err(
                     src,
                     CheckError::Type {
                         message: msg,
                         span: value.span,
-                        help: Some("show one of its fields instead".into()),
+                        help: Some(help.into()),
                     },
                 );
             }
@@ -535,6 +541,19 @@ fn action(
             Some(IAction::Show(name.name.clone(), t.ir))
         }
         Action::Reject { field, message } => {
+            if scope.event.is_none() {
+                env.err(
+                    src,
+                    CheckError::Invalid {
+                        message: "`reject` refuses an event, and a deadline fires without one".into(),
+                        span: message.span,
+                        help: Some(
+                            "a refused deadline would fire again with every later event: guard its rules with `when` instead"
+                                .into(),
+                        ),
+                    },
+                );
+            }
             if let (Some(f), Some(ev)) = (field, scope.event) {
                 let rec = env.events[ev as usize].record;
                 let names: Vec<String> = env.records[rec as usize]

@@ -17,12 +17,20 @@ struct DocketParser;
 /// no input can exhaust the stack.
 pub const MAX_NESTING: usize = 48;
 
+/// How deep an expression's tree may be: operators (`not not not …`, `a + a + …`) nest without
+/// brackets. The checker and the evaluator recurse over this tree; the bound keeps them well
+/// inside a 2 MiB thread stack even in a debug build.
+pub const MAX_EXPR_DEPTH: usize = 64;
+
 /// A problem that stops a rule file from parsing.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
     /// `rule r when (((((… 50 levels …))))) {}`
     #[error("brackets nest more than {max} deep")]
     TooDeep { max: usize, span: Span },
+    /// `rule r when not not not … (70 times) x {}`
+    #[error("this expression is more than {max} operations deep")]
+    ExprTooDeep { max: usize, span: Span },
     /// `rule r when { }` (an expression was expected)
     #[error("{message}")]
     Syntax {
@@ -45,6 +53,7 @@ impl ParseError {
     pub fn span(&self) -> Span {
         match self {
             ParseError::TooDeep { span, .. }
+            | ParseError::ExprTooDeep { span, .. }
             | ParseError::Syntax { span, .. }
             | ParseError::BadLiteral { span, .. } => *span,
         }
@@ -54,7 +63,11 @@ impl ParseError {
         let mut d = Diagnostic::error(source, self.span(), self.to_string());
         match self {
             ParseError::TooDeep { max, .. } => {
-                d.label = Some(format!("bracket number {} inside one another", max + 1));
+                d.label = Some(format!("{} deep here", max + 1));
+                d.help =
+                    Some("split the expression with `let` bindings or derived fields".to_string());
+            }
+            ParseError::ExprTooDeep { .. } => {
                 d.help =
                     Some("split the expression with `let` bindings or derived fields".to_string());
             }
@@ -78,6 +91,17 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
     pest::set_error_detail(true);
     let pairs = DocketParser::parse(Rule::file, &src.text)
         .map_err(|e| vec![syntax_error(e, src).to_diagnostic(source)])?;
+    let mut too_deep = None;
+    for p in pairs.clone() {
+        expr_depth(p, &mut too_deep);
+    }
+    if let Some(span) = too_deep {
+        let err = ParseError::ExprTooDeep {
+            max: MAX_EXPR_DEPTH,
+            span,
+        };
+        return Err(vec![err.to_diagnostic(source)]);
+    }
     lower::lower_file(source, pairs).map_err(|errs| {
         errs.into_iter()
             .map(|e| e.to_diagnostic(source))
@@ -136,9 +160,8 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
                     depth += 1;
                 }
                 ')' | ']' | '}' => {
-                    if stack.pop().is_some() {
-                        depth = depth.saturating_sub(1);
-                    }
+                    stack.pop();
+                    depth = depth.saturating_sub(1);
                 }
                 _ => {}
             }
@@ -151,6 +174,94 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
         }
     }
     Ok(stack)
+}
+
+/// The depth of the expression tree that `p` lowers to (0 for a pair holding no expression).
+/// The first (innermost) expression deeper than [`MAX_EXPR_DEPTH`] is put in `too_deep`.
+/// Recursion here follows the pairs, whose depth the bracket limit bounds; the operators of
+/// one `expr` are folded with a stack, by the precedences of [`lower`]'s Pratt parser.
+fn expr_depth(p: pest::iterators::Pair<Rule>, too_deep: &mut Option<Span>) -> usize {
+    let rule = p.as_rule();
+    let span = p.as_span();
+    if rule != Rule::expr {
+        let deepest = p
+            .into_inner()
+            .map(|c| expr_depth(c, too_deep))
+            .max()
+            .unwrap_or(0);
+        return match rule {
+            Rule::count_call
+            | Rule::quantifier
+            | Rule::comprehension
+            | Rule::list_lit
+            | Rule::lookup
+            | Rule::string => deepest + 1,
+            _ => deepest,
+        };
+    }
+    // operators waiting for their operands: (precedence, is it a prefix)
+    let mut ops: Vec<(u8, bool)> = Vec::new();
+    let mut values: Vec<usize> = Vec::new();
+    let reduce = |ops: &mut Vec<(u8, bool)>, values: &mut Vec<usize>| {
+        let Some((_, prefix)) = ops.pop() else {
+            return;
+        };
+        let operand = values.pop().unwrap_or(0);
+        let depth = if prefix {
+            operand
+        } else {
+            operand.max(values.pop().unwrap_or(0))
+        };
+        values.push(depth.saturating_add(1));
+    };
+    for child in p.into_inner() {
+        let infix = match child.as_rule() {
+            Rule::or_op => Some(1),
+            Rule::and_op => Some(2),
+            Rule::eq_op
+            | Rule::ne_op
+            | Rule::lt_op
+            | Rule::le_op
+            | Rule::gt_op
+            | Rule::ge_op
+            | Rule::in_op
+            | Rule::matches_op => Some(4),
+            Rule::coalesce_op => Some(5),
+            Rule::add_op | Rule::sub_op => Some(6),
+            Rule::mul_op => Some(7),
+            _ => None,
+        };
+        match (child.as_rule(), infix) {
+            (_, Some(prec)) => {
+                // all infix operators associate to the left
+                while ops.last().is_some_and(|&(p, _)| p >= prec) {
+                    reduce(&mut ops, &mut values);
+                }
+                ops.push((prec, false));
+            }
+            (Rule::not_op, _) => ops.push((3, true)),
+            (Rule::neg_op, _) => ops.push((8, true)),
+            // `is` binds tightest: it applies to the operand just read
+            (Rule::is_test, _) => {
+                if let Some(v) = values.last_mut() {
+                    *v = v.saturating_add(1);
+                }
+            }
+            _ => values.push(expr_depth(child, too_deep).max(1)),
+        }
+    }
+    while !ops.is_empty() {
+        reduce(&mut ops, &mut values);
+    }
+    let depth = values.into_iter().max().unwrap_or(1);
+    if depth > MAX_EXPR_DEPTH && too_deep.is_none() {
+        let text = span.as_str();
+        *too_deep = Some(Span::new(
+            span.start(),
+            span.start() + text.trim_end().len(),
+        ));
+    }
+    depth
 }
 
 /// The words that start a declaration: a syntax error on one of them usually means the
@@ -187,23 +298,32 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
     }
     names.sort_unstable();
     names.dedup();
-    let (token_at, tokens) = e
+    let (token_at, all_tokens) = e
         .parse_attempts()
         .map(|a| {
             let tokens: Vec<String> = a
                 .expected_tokens()
                 .into_iter()
                 .map(|t| t.to_string())
-                .filter(|t| PUNCTUATION.contains(&t.as_str()))
                 .collect();
             (a.max_position, tokens)
         })
         .unwrap_or((0, Vec::new()));
-    let at = if token_at > rule_at && !tokens.is_empty() {
+    let punctuation = |t: &String| PUNCTUATION.contains(&t.as_str());
+    // Past the last rule, the tokens are all there is to go by: keywords (`in`) count too.
+    let further: Vec<String> = all_tokens
+        .iter()
+        .filter(|t| punctuation(t) || (t.len() > 1 && t.chars().all(|c| c.is_ascii_lowercase())))
+        .cloned()
+        .collect();
+    let (at, tokens) = if token_at > rule_at && !further.is_empty() {
         names.clear();
-        token_at
+        (token_at, further)
     } else {
-        rule_at
+        (
+            rule_at,
+            all_tokens.into_iter().filter(punctuation).collect(),
+        )
     };
     let at = crate::span::floor_char_boundary(text, at);
     let mut tokens: Vec<String> = if token_at == at {
@@ -212,9 +332,16 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
         Vec::new()
     };
     tokens.retain(|t| !names.contains(&t.as_str()));
-    // `(` opens an expression too: naming it beside "an expression" adds nothing
+    // `(` opens an expression and `{` a record type: naming them beside "an expression" or
+    // "a type" adds nothing
     tokens.retain(|t| !(t == "`(`" && names.contains(&"an expression")));
-    tokens.sort_by_key(|t| PUNCTUATION.iter().position(|p| format!("`{p}`") == *t));
+    tokens.retain(|t| !(t == "`{`" && names.contains(&"a type")));
+    tokens.sort_by_key(|t| {
+        PUNCTUATION
+            .iter()
+            .position(|p| format!("`{p}`") == *t)
+            .unwrap_or(PUNCTUATION.len())
+    });
     let mut all: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     all.extend(tokens);
     let message = match (&e.variant, all.split_last()) {
@@ -259,11 +386,14 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
                 ),
             };
         }
-        Some(&('"', _)) if found == "\\" => {
-            let escape: String = rest.chars().take(2).collect();
+        // A backslash in a string followed by a character that is no escape (pest fails on
+        // the backslash, or just after it).
+        Some(&('"', _)) if found == "\\" || text[..at].ends_with('\\') => {
+            let start = if found == "\\" { at } else { at - 1 };
+            let escape: String = text[start..].chars().take(2).collect();
             return ParseError::Syntax {
                 message: format!("unknown escape `{escape}` in a string"),
-                span: Span::new(at, at + escape.len()),
+                span: Span::new(start, start + escape.len()),
                 label: None,
                 help: Some("the escapes are `\\\"`, `\\\\`, `\\{`, `\\}` and `\\n`".into()),
             };
@@ -325,7 +455,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
     Some(match r {
         Rule::EOI => "the end of the file",
         Rule::name | Rule::event_trigger => "a name",
-        Rule::declaration | Rule::format_decl | Rule::statuses_decl | Rule::case_decl => {
+        Rule::file | Rule::declaration | Rule::format_decl | Rule::statuses_decl | Rule::case_decl => {
             "a declaration (`format`, `statuses`, `case`, `participants`, `event`, `deadline` or `on`)"
         }
         Rule::participants_decl | Rule::event_decl | Rule::deadline_decl | Rule::handler => {
@@ -349,7 +479,6 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::transform => "`uppercase`, `lowercase` or `trim`",
         Rule::status_item => "a status name",
         Rule::field_decl => "a field (`name: type` or `name = expression`)",
-        Rule::stored_field | Rule::derived_field => "`:` or `=`",
         Rule::record_field => "a field (`name: type`)",
         Rule::route => "`for`",
         Rule::new_case => "`new`",

@@ -158,7 +158,7 @@ pub enum TableError {
         /// The value.
         span: Span,
     },
-    /// `required: [entity_leader, entity_leader]`
+    /// `required: [owner, owner]`
     #[error("{what} `{value}` is listed twice in `{list}`")]
     RepeatedValue {
         /// What the entry is: "role", "column".
@@ -295,7 +295,7 @@ impl TableError {
         use TableError::*;
         const KINDS: &str = "`kind: requirements`, `kind: limits` or `kind: messages`";
         const NAMES: &str =
-            "a name is lowercase letters, digits and `_`, starting with a letter or `_`, e.g. `entity_leader`";
+            "a name is lowercase letters, digits and `_`, starting with a letter or `_`, e.g. `owner`";
         const LIMIT_VALUES: &str =
             "a limit has exactly one of `duration: 24h`, `count: 5`, `pattern: '^…$'` or `text: \"…\"`, and may have a `note`";
         let did_you_mean = |s: &Option<String>| match s {

@@ -2,6 +2,8 @@
 //! types every expression, and builds a [`Program`]. All problems are collected, not the first.
 
 mod expr;
+mod names;
+mod ops;
 mod rules;
 
 use crate::ast::{self, Ident, TypeExpr, TypeKind};

@@ -1,0 +1,420 @@
+//! Resolving names and paths: locals, the event, the case, limits, enumeration values and
+//! fields of cases, participants and records.
+
+use super::expr::{describe, path_text, resolve_limit, span_of, Scope, Typed};
+use super::{unknown, CheckError, Env, LimitRef};
+use crate::ast::Ident;
+use crate::program::{FieldKind, IExpr};
+use crate::value::{Ty, Value};
+
+impl Env {
+    /// Resolves `a.b.c`.
+    pub(super) fn path(&mut self, scope: &mut Scope, path: &[Ident], hint: Option<&Ty>) -> Typed {
+        let src = scope.source;
+        let Some(head) = path.first() else {
+            return Typed::error();
+        };
+        let narrowed = scope.narrowed.contains(&path_text(path));
+        let (mut cur, rest) = if let Some(l) = scope.local(&head.name) {
+            (
+                Typed {
+                    ir: IExpr::Local(l.slot),
+                    ty: l.ty.clone(),
+                    sensitive: l.sensitive,
+                },
+                &path[1..],
+            )
+        } else if head.name == "event" {
+            let Some(ev) = scope.event else {
+                self.err(
+                    src,
+                    CheckError::Invalid {
+                        message: "there is no event here".into(),
+                        span: head.span,
+                        help: Some("deadlines and declarations run without an event; use `now` for the time".into()),
+                    },
+                );
+                return Typed::error();
+            };
+            let Some(field) = path.get(1) else {
+                self.err(
+                    src,
+                    CheckError::Invalid {
+                        message: "name a field of the event, like `event.at`".into(),
+                        span: head.span,
+                        help: None,
+                    },
+                );
+                return Typed::error();
+            };
+            if field.name == "at" {
+                (Typed::new(IExpr::EventAt, Ty::Instant), &path[2..])
+            } else {
+                let rec = self.events[ev as usize].record;
+                let fields = &self.records[rec as usize].fields;
+                match fields.iter().position(|f| f.name == field.name) {
+                    Some(i) => {
+                        let f = &fields[i];
+                        (
+                            Typed {
+                                ir: IExpr::EventField(i as u16),
+                                ty: f.ty.clone(),
+                                sensitive: f.sensitive,
+                            },
+                            &path[2..],
+                        )
+                    }
+                    None => {
+                        let mut names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+                        names.push("at");
+                        let ev_name = self.events[ev as usize].name.clone();
+                        let mut e = unknown("field", field, names);
+                        if let CheckError::Unknown { name, .. } = &mut e {
+                            *name = format!("{}` of event `{ev_name}", field.name);
+                        }
+                        self.err(src, e);
+                        return Typed::error();
+                    }
+                }
+            }
+        } else if head.name == self.case.name && !self.case.name.is_empty() {
+            if !scope.case_bound {
+                self.err(
+                    src,
+                    CheckError::Invalid {
+                        message: format!("no `{}` is routed here", self.case.name),
+                        span: head.span,
+                        help: Some(format!(
+                            "route the handler to a case with `for {}(event.<key field>)`, or reach it through a participant (`p.{}`)",
+                            self.case.name, self.case.name
+                        )),
+                    },
+                );
+                return Typed::error();
+            }
+            let ir = match scope.self_part {
+                Some(true) => IExpr::PartCase(Box::new(IExpr::Local(0))),
+                _ => IExpr::Local(0),
+            };
+            (Typed::new(ir, Ty::Case), &path[1..])
+        } else if self.limits.contains_key(&head.name) {
+            match resolve_limit(self, &path[..path.len().min(2)]) {
+                Ok(LimitRef::Value(v, ty)) => {
+                    (Typed::new(IExpr::Lit(v), ty), &path[path.len().min(2)..])
+                }
+                Ok(LimitRef::Pattern(_)) => {
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: format!(
+                                "`{}` is a pattern: use it after `matches`",
+                                path_text(path)
+                            ),
+                            span: span_of(path),
+                            help: None,
+                        },
+                    );
+                    return Typed::error();
+                }
+                Err(e) => {
+                    self.err(src, e);
+                    return Typed::error();
+                }
+            }
+        } else if let Some(is_part) = scope
+            .self_part
+            .filter(|_| self.self_field_exists(scope, &head.name))
+        {
+            let owner = if is_part { Ty::Part } else { Ty::Case };
+            (Typed::new(IExpr::Local(0), owner), path)
+        } else if path.len() == 1 {
+            return self.bare_value(scope, head, hint);
+        } else {
+            let e = self.unknown_name(scope, head);
+            self.err(src, e);
+            return Typed::error();
+        };
+        for field in rest {
+            cur = self.member(scope, cur, field);
+        }
+        if narrowed {
+            if let Ty::Opt(inner) = cur.ty {
+                cur.ty = *inner;
+            }
+        }
+        cur
+    }
+
+    fn unknown_name(&self, scope: &Scope, id: &Ident) -> CheckError {
+        if let Some(i) = scope.later_lets.iter().position(|l| *l == id.name) {
+            let (message, help) = if i == 0 {
+                (
+                    format!("`let {}` reads itself", id.name),
+                    "a `let` reads only the event, the world and the `let`s above it".to_string(),
+                )
+            } else {
+                (
+                    format!("`{}` is used before its `let`", id.name),
+                    format!(
+                        "move `let {} = …` above the line that uses it: a `let` sees only the `let`s above it",
+                        id.name
+                    ),
+                )
+            };
+            return CheckError::Invalid {
+                message,
+                span: id.span,
+                help: Some(help),
+            };
+        }
+        let mut names: Vec<String> = scope.locals.iter().map(|l| l.name.clone()).collect();
+        names.push("event".into());
+        if scope.case_bound {
+            names.push(self.case.name.clone());
+        }
+        names.extend(self.limits.keys().cloned());
+        for e in &self.enums {
+            names.extend(e.values.iter().cloned());
+        }
+        unknown("name", id, names.iter().map(String::as_str))
+    }
+
+    /// A bare name: an enum value (by the hint's enum, or unique over all enums).
+    fn bare_value(&mut self, scope: &mut Scope, id: &Ident, hint: Option<&Ty>) -> Typed {
+        if let Some(Ty::Enum(en)) = hint.map(Ty::strip_opt) {
+            let en = *en;
+            if let Some(i) = self.enums[en as usize]
+                .values
+                .iter()
+                .position(|v| *v == id.name)
+            {
+                return Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en));
+            }
+            let values = self.enums[en as usize].values.clone();
+            let kind_name = self.enums[en as usize].name.clone();
+            let mut e = unknown("value", id, values.iter().map(String::as_str));
+            if let CheckError::Unknown { name, .. } = &mut e {
+                *name = format!("{}` for `{kind_name}", id.name);
+            }
+            self.err(scope.source, e);
+            return Typed::error();
+        }
+        let found: Vec<(u16, u16)> = self
+            .enums
+            .iter()
+            .enumerate()
+            .filter_map(|(ei, e)| {
+                e.values
+                    .iter()
+                    .position(|v| *v == id.name)
+                    .map(|vi| (ei as u16, vi as u16))
+            })
+            .collect();
+        match found.as_slice() {
+            [(en, vi)] => Typed::new(IExpr::Lit(Value::Enum(*en, *vi)), Ty::Enum(*en)),
+            [] => {
+                let e = self.unknown_name(scope, id);
+                self.err(scope.source, e);
+                Typed::error()
+            }
+            many => {
+                let kinds: Vec<String> = many
+                    .iter()
+                    .map(|(en, _)| format!("`{}`", self.enums[*en as usize].name))
+                    .collect();
+                self.err(
+                    scope.source,
+                    CheckError::Type {
+                        message: format!("`{}` is a value of {}", id.name, kinds.join(" and ")),
+                        span: id.span,
+                        help: Some(
+                            "compare it with a field of the type you mean, e.g. `x.status == …`"
+                                .into(),
+                        ),
+                    },
+                );
+                Typed::error()
+            }
+        }
+    }
+
+    /// Whether field `i` is a derived field that the derived field being checked may not read.
+    fn too_early(&self, scope: &Scope, of_part: bool, i: usize) -> bool {
+        let fields = if of_part {
+            &self.parts.fields
+        } else {
+            &self.case.fields
+        };
+        scope
+            .derived_cutoff
+            .is_some_and(|(p, cut)| p == of_part && i >= cut)
+            && matches!(fields[i].kind, FieldKind::Derived(_))
+    }
+
+    fn derived_too_early(&mut self, scope: &Scope, field: &Ident) -> Typed {
+        self.err(
+            scope.source,
+            CheckError::Invalid {
+                message: format!(
+                    "`{}` is a derived field declared after this one (or this one)",
+                    field.name
+                ),
+                span: field.span,
+                help: Some(
+                    "a derived field reads only the derived fields declared before it: move it up"
+                        .into(),
+                ),
+            },
+        );
+        Typed::error()
+    }
+
+    /// `x.field` on a typed value.
+    fn member(&mut self, scope: &mut Scope, cur: Typed, field: &Ident) -> Typed {
+        let src = scope.source;
+        if cur.ty == Ty::Unknown {
+            return cur;
+        }
+        match &cur.ty {
+            Ty::Case => {
+                if field.name == self.case.key_name {
+                    let ty = match self.case.key_format {
+                        Some(f) => Ty::Format(f),
+                        None => Ty::Text,
+                    };
+                    return Typed::new(IExpr::CaseKey(Box::new(cur.ir)), ty);
+                }
+                if field.name == "status" {
+                    return Typed::new(
+                        IExpr::CaseStatus(Box::new(cur.ir)),
+                        Ty::Enum(self.status_enum()),
+                    );
+                }
+                if field.name == self.parts.name && !self.parts.name.is_empty() {
+                    return Typed::new(
+                        IExpr::CaseParts(Box::new(cur.ir)),
+                        Ty::List(Box::new(Ty::Part)),
+                    );
+                }
+                match self.case.fields.iter().position(|f| f.name == field.name) {
+                    Some(i) if self.too_early(scope, false, i) => {
+                        self.derived_too_early(scope, field)
+                    }
+                    Some(i) => {
+                        let f = &self.case.fields[i];
+                        let ir = match f.kind {
+                            FieldKind::Stored { .. } => {
+                                IExpr::CaseField(Box::new(cur.ir), i as u16)
+                            }
+                            FieldKind::Derived(_) => IExpr::CaseDerived(Box::new(cur.ir), i as u16),
+                        };
+                        Typed {
+                            ir,
+                            ty: f.ty.clone(),
+                            sensitive: f.sensitive,
+                        }
+                    }
+                    None => {
+                        let mut names: Vec<&str> =
+                            self.case.fields.iter().map(|f| f.name.as_str()).collect();
+                        names.extend([
+                            self.case.key_name.as_str(),
+                            "status",
+                            self.parts.name.as_str(),
+                        ]);
+                        let cname = self.case.name.clone();
+                        let mut e = unknown("field", field, names);
+                        if let CheckError::Unknown { name, .. } = &mut e {
+                            *name = format!("{}` of `{cname}", field.name);
+                        }
+                        self.err(src, e);
+                        Typed::error()
+                    }
+                }
+            }
+            Ty::Part => {
+                if field.name == self.case.name {
+                    return Typed::new(IExpr::PartCase(Box::new(cur.ir)), Ty::Case);
+                }
+                match self.parts.fields.iter().position(|f| f.name == field.name) {
+                    Some(i) if self.too_early(scope, true, i) => {
+                        self.derived_too_early(scope, field)
+                    }
+                    Some(i) => {
+                        let f = &self.parts.fields[i];
+                        let ir = match f.kind {
+                            FieldKind::Stored { .. } => {
+                                IExpr::PartField(Box::new(cur.ir), i as u16)
+                            }
+                            FieldKind::Derived(_) => IExpr::PartDerived(Box::new(cur.ir), i as u16),
+                        };
+                        Typed {
+                            ir,
+                            ty: f.ty.clone(),
+                            sensitive: f.sensitive,
+                        }
+                    }
+                    None => {
+                        let mut names: Vec<&str> =
+                            self.parts.fields.iter().map(|f| f.name.as_str()).collect();
+                        names.push(self.case.name.as_str());
+                        let pname = self.parts.name.clone();
+                        let mut e = unknown("field", field, names);
+                        if let CheckError::Unknown { name, .. } = &mut e {
+                            *name = format!("{}` of `{pname}", field.name);
+                        }
+                        self.err(src, e);
+                        Typed::error()
+                    }
+                }
+            }
+            Ty::Record(r) => {
+                let fields = &self.records[*r as usize].fields;
+                match fields.iter().position(|f| f.name == field.name) {
+                    Some(i) => {
+                        let f = &fields[i];
+                        Typed {
+                            ir: IExpr::RecField(Box::new(cur.ir), i as u16),
+                            ty: f.ty.clone(),
+                            sensitive: f.sensitive,
+                        }
+                    }
+                    None => {
+                        let names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+                        let e = unknown("field", field, names.iter().map(String::as_str));
+                        self.err(src, e);
+                        Typed::error()
+                    }
+                }
+            }
+            Ty::Opt(_) => {
+                let msg = format!(
+                    "{} may be unset: `.{}` cannot be read from it",
+                    describe(self, &cur.ty),
+                    field.name
+                );
+                self.err(
+                    src,
+                    CheckError::Type {
+                        message: msg,
+                        span: field.span,
+                        help: Some("check it first with `is set`".into()),
+                    },
+                );
+                Typed::error()
+            }
+            other => {
+                let msg = format!("{} has no field `{}`", describe(self, other), field.name);
+                self.err(
+                    src,
+                    CheckError::Type {
+                        message: msg,
+                        span: field.span,
+                        help: None,
+                    },
+                );
+                Typed::error()
+            }
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Typing operators: boolean, comparison, membership, patterns, fallbacks and arithmetic.
+
+use super::expr::{bad_pattern, comparable, describe, limit_pattern, narrowing, Scope, Typed};
+use super::{CheckError, Env};
+use crate::ast::{BinOp, Expr, ExprKind};
+use crate::program::{Arith, Cmp, IExpr};
+use crate::span::Span;
+use crate::value::Ty;
+
+impl Env {
+    pub(super) fn binary(
+        &mut self,
+        scope: &mut Scope,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        span: Span,
+    ) -> Typed {
+        let src = scope.source;
+        match op {
+            BinOp::And | BinOp::Or => {
+                let l = self.bool_expr(scope, a);
+                // `x is set and …x…`, `x is unset or …x…`: x is known set on the right
+                let narrowed = narrowing(a, op == BinOp::And);
+                let before = scope.narrowed.len();
+                scope.narrowed.extend(narrowed);
+                let r = self.bool_expr(scope, b);
+                scope.narrowed.truncate(before);
+                let ir = if op == BinOp::And {
+                    IExpr::And(Box::new(l.ir), Box::new(r.ir))
+                } else {
+                    IExpr::Or(Box::new(l.ir), Box::new(r.ir))
+                };
+                Typed::new(ir, Ty::Bool)
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::In => {
+                // resolve a bare enum value on either side from the other side's type
+                let (l, r) = if self.is_bare_unbound(scope, a) && !self.is_bare_unbound(scope, b) {
+                    let r = self.expr(scope, b, None);
+                    let hint = if op == BinOp::In {
+                        r.ty.element().cloned()
+                    } else {
+                        Some(r.ty.clone())
+                    };
+                    (self.expr(scope, a, hint.as_ref()), r)
+                } else {
+                    let l = self.expr(scope, a, None);
+                    let hint = if op == BinOp::In {
+                        Some(Ty::List(Box::new(l.ty.clone())))
+                    } else {
+                        Some(l.ty.clone())
+                    };
+                    let r = self.expr(scope, b, hint.as_ref());
+                    (l, r)
+                };
+                if op == BinOp::In {
+                    let ok = match r.ty.strip_opt() {
+                        Ty::Set(e) | Ty::List(e) => comparable(&l.ty, e),
+                        Ty::Unknown => true,
+                        _ => false,
+                    } && !r.ty.is_opt();
+                    if !ok {
+                        let msg = format!(
+                            "cannot look for {} in {}",
+                            describe(self, &l.ty),
+                            describe(self, &r.ty)
+                        );
+                        self.err(
+                            src,
+                            CheckError::Type {
+                                message: msg,
+                                span,
+                                help: None,
+                            },
+                        );
+                    }
+                    return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool);
+                }
+                if !comparable(&l.ty, &r.ty) {
+                    let msg = format!(
+                        "cannot compare {} with {}",
+                        describe(self, &l.ty),
+                        describe(self, &r.ty)
+                    );
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span,
+                            help: None,
+                        },
+                    );
+                }
+                let cmp = if op == BinOp::Eq { Cmp::Eq } else { Cmp::Ne };
+                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+            }
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let l = self.expr(scope, a, None);
+                let r = self.expr(scope, b, None);
+                let ordered =
+                    |t: &Ty| matches!(t, Ty::Count | Ty::Duration | Ty::Instant | Ty::Unknown);
+                let ok = ordered(&l.ty)
+                    && ordered(&r.ty)
+                    && (l.ty == r.ty || l.ty == Ty::Unknown || r.ty == Ty::Unknown);
+                if !ok {
+                    let stripped_ok = ordered(l.ty.strip_opt())
+                        && ordered(r.ty.strip_opt())
+                        && l.ty.strip_opt() == r.ty.strip_opt();
+                    let help = if (l.ty.is_opt() || r.ty.is_opt()) && stripped_ok {
+                        let optional = if l.ty.is_opt() { a } else { b };
+                        match (self.snippet(src, optional.span), self.snippet(src, span)) {
+                            (Some(x), Some(whole)) if matches!(optional.kind, ExprKind::Path(_)) => {
+                                Some(format!(
+                                    "an unset value has no order: check it first, as in `{x} is set and {whole}`, or give a fallback with `??`"
+                                ))
+                            }
+                            _ => Some(
+                                "an unset value has no order: check `is set` first, or give a fallback with `??`"
+                                    .into(),
+                            ),
+                        }
+                    } else if ordered(l.ty.strip_opt()) && ordered(r.ty.strip_opt()) {
+                        Some(
+                            "compare counts with counts, durations with durations and instants with instants"
+                                .into(),
+                        )
+                    } else {
+                        Some("only counts, durations and instants have an order".into())
+                    };
+                    let msg = format!(
+                        "cannot order {} against {}",
+                        describe(self, &l.ty),
+                        describe(self, &r.ty)
+                    );
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span,
+                            help,
+                        },
+                    );
+                }
+                let cmp = match op {
+                    BinOp::Lt => Cmp::Lt,
+                    BinOp::Le => Cmp::Le,
+                    BinOp::Gt => Cmp::Gt,
+                    _ => Cmp::Ge,
+                };
+                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+            }
+            BinOp::Matches => {
+                let l = self.expr(scope, a, None);
+                let textual = l.ty.is_textual() || l.ty == Ty::Unknown;
+                if !textual {
+                    let help = if l.ty.strip_opt().is_textual() {
+                        Some("check it first with `is set`".into())
+                    } else {
+                        None
+                    };
+                    let msg = format!(
+                        "only text can match a pattern, not {}",
+                        describe(self, &l.ty)
+                    );
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span: a.span,
+                            help,
+                        },
+                    );
+                }
+                let pat = match &b.kind {
+                    ExprKind::Regex(r) => match crate::tables::Pattern::new(r) {
+                        Ok(p) => {
+                            self.patterns.push(p);
+                            Some((self.patterns.len() - 1) as u16)
+                        }
+                        Err(e) => {
+                            self.err(src, bad_pattern(&e, b.span));
+                            None
+                        }
+                    },
+                    ExprKind::Path(p) => match limit_pattern(self, p) {
+                        Ok(i) => Some(i),
+                        Err(e) => {
+                            self.err(src, e);
+                            None
+                        }
+                    },
+                    _ => {
+                        self.err(
+                            src,
+                            CheckError::Type {
+                                message: "`matches` takes a `/pattern/` or a pattern limit".into(),
+                                span: b.span,
+                                help: None,
+                            },
+                        );
+                        None
+                    }
+                };
+                match pat {
+                    Some(p) => Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool),
+                    None => Typed::error(),
+                }
+            }
+            BinOp::Coalesce => {
+                let l = self.expr(scope, a, None);
+                if !l.ty.is_opt() && l.ty != Ty::Unknown {
+                    let msg = format!(
+                        "{} is never unset, so `??` has nothing to do",
+                        describe(self, &l.ty)
+                    );
+                    self.err(
+                        src,
+                        CheckError::Type {
+                            message: msg,
+                            span: a.span,
+                            help: None,
+                        },
+                    );
+                }
+                let inner = l.ty.strip_opt().clone();
+                let r = self.expect(scope, b, &inner);
+                let ty = if r.ty.is_opt() { inner.opt() } else { inner };
+                Typed {
+                    ir: IExpr::Coalesce(Box::new(l.ir), Box::new(r.ir)),
+                    ty,
+                    sensitive: l.sensitive || r.sensitive,
+                }
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul => {
+                let l = self.expr(scope, a, None);
+                let r = self.expr(scope, b, None);
+                let arith = match op {
+                    BinOp::Add => Arith::Add,
+                    BinOp::Sub => Arith::Sub,
+                    _ => Arith::Mul,
+                };
+                let optional = l.ty.is_opt() || r.ty.is_opt();
+                let (lt, rt) = (l.ty.strip_opt().clone(), r.ty.strip_opt().clone());
+                let sensitive = l.sensitive || r.sensitive;
+                // collections: union and difference
+                if let (Some(le), Some(re)) = (lt.element(), rt.element()) {
+                    if arith != Arith::Mul && comparable(le, re) && !optional {
+                        let elem = if *le == Ty::Unknown {
+                            re.clone()
+                        } else {
+                            le.clone()
+                        };
+                        return Typed {
+                            ir: IExpr::SetOp(arith, Box::new(l.ir), Box::new(r.ir)),
+                            ty: Ty::Set(Box::new(elem)),
+                            sensitive,
+                        };
+                    }
+                }
+                let result = match (arith, &lt, &rt) {
+                    (_, Ty::Unknown, _) | (_, _, Ty::Unknown) => Some(Ty::Unknown),
+                    (_, Ty::Count, Ty::Count) => Some(Ty::Count),
+                    (Arith::Add | Arith::Sub, Ty::Duration, Ty::Duration) => Some(Ty::Duration),
+                    (Arith::Add | Arith::Sub, Ty::Instant, Ty::Duration) => Some(Ty::Instant),
+                    (Arith::Add, Ty::Duration, Ty::Instant) => Some(Ty::Instant),
+                    (Arith::Sub, Ty::Instant, Ty::Instant) => Some(Ty::Duration),
+                    (Arith::Mul, Ty::Duration, Ty::Count)
+                    | (Arith::Mul, Ty::Count, Ty::Duration) => Some(Ty::Duration),
+                    _ => None,
+                };
+                match result {
+                    Some(ty) => Typed {
+                        ir: IExpr::Arith(arith, Box::new(l.ir), Box::new(r.ir)),
+                        ty: if optional { ty.opt() } else { ty },
+                        sensitive,
+                    },
+                    None => {
+                        let msg = format!(
+                            "cannot apply `{}` to {} and {}",
+                            op.symbol(),
+                            describe(self, &l.ty),
+                            describe(self, &r.ty)
+                        );
+                        self.err(
+                            src,
+                            CheckError::Type {
+                                message: msg,
+                                span,
+                                help: None,
+                            },
+                        );
+                        Typed::error()
+                    }
+                }
+            }
+        }
+    }
+
+    /// A single bare name that is no local, event, case, table…: probably an enum value.
+    pub(super) fn is_bare_unbound(&self, scope: &Scope, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Path(p) if p.len() == 1 => {
+                let n = &p[0].name;
+                scope.local(n).is_none()
+                    && n != "event"
+                    && *n != self.case.name
+                    && *n != self.parts.name
+                    && !self.limits.contains_key(n)
+                    && !(scope.self_part.is_some() && self.self_field_exists(scope, n))
+            }
+            ExprKind::Str(_) => true,
+            _ => false,
+        }
+    }
+
+    pub(super) fn self_field_exists(&self, scope: &Scope, n: &str) -> bool {
+        let fields = match scope.self_part {
+            Some(true) => &self.parts.fields,
+            Some(false) => &self.case.fields,
+            None => return false,
+        };
+        fields.iter().any(|f| f.name == n) || (scope.self_part == Some(false) && n == "status")
+    }
+}

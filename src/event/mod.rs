@@ -1,0 +1,477 @@
+//! Input events: one JSON object per line, checked against the event types the policy declares.
+//!
+//! The line is read into a small JSON tree of our own ([`Json`]) rather than
+//! `serde_json::Value`, so that members keep the order they were written in (whatever features
+//! other crates turn on in serde_json) and a key given twice is an error instead of being
+//! silently overwritten: bad input fails closed.
+
+use crate::diag::did_you_mean;
+use crate::duration::parse_duration;
+use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef};
+use crate::value::{Ty, Value};
+use jiff::Timestamp;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+mod error;
+mod json;
+
+pub use error::EventError;
+use json::Json;
+
+/// How many characters of a value or a name an error message echoes.
+const SHOWN_CHARS: usize = 40;
+/// Names longer than this get no "did you mean": no declared name is that long, and the edit
+/// distance costs the product of the two lengths.
+const SUGGEST_MAX_CHARS: usize = 64;
+/// Enumerations with at most this many values have them listed in an error.
+const LISTED_VALUES: usize = 8;
+/// The members every event has besides its declared fields.
+const HEADER_KEYS: &[&str] = &["type", "at"];
+
+/// One validated input event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// The event type: an index into the policy's declared events.
+    pub ty: u16,
+    /// When it happened (`at`).
+    pub at: Timestamp,
+    /// The values of the event's record fields, in declaration order; an absent or `null`
+    /// optional field is unset.
+    pub fields: Vec<Value>,
+}
+
+/// What could be read of a line even when it is bad, for echoing in the error record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Header {
+    /// `type`, whenever it is a string (declared or not).
+    pub type_name: Option<String>,
+    /// `at` exactly as given, whenever it is a string (valid or not).
+    pub at: Option<String>,
+}
+
+/// Reads one input line as an event of `program`.
+///
+/// The first problem found is returned, in this order: the JSON itself, `type`, `at`, the
+/// declared fields in declaration order (depth first), then undeclared members in the order
+/// they were written. A missing field whose name an undeclared member misspells is reported
+/// as that member ("did you mean"), which is the likelier mistake. Either way the [`Header`]
+/// carries whatever `type` and `at` strings the line has.
+pub fn parse_event(program: &Program, line: &str) -> Result<(Header, Event), (Header, EventError)> {
+    Schema {
+        events: &program.events,
+        event_index: &program.event_index,
+        records: &program.records,
+        formats: &program.formats,
+        enums: &program.enums,
+    }
+    .parse(line)
+}
+
+/// The parts of a program that events are read against.
+#[derive(Clone, Copy)]
+struct Schema<'p> {
+    events: &'p [EventDef],
+    event_index: &'p HashMap<String, u16>,
+    records: &'p [RecordDef],
+    formats: &'p [FormatDef],
+    enums: &'p [EnumDef],
+}
+
+impl Schema<'_> {
+    fn parse(self, line: &str) -> Result<(Header, Event), (Header, EventError)> {
+        let json: Json = match serde_json::from_str(line) {
+            Ok(json) => json,
+            Err(e) => return Err((Header::default(), EventError::Json(json_message(&e)))),
+        };
+        let Json::Object(members) = json else {
+            return Err((
+                Header::default(),
+                EventError::NotObject { found: json.kind() },
+            ));
+        };
+        let header = Header {
+            type_name: first_string(&members, "type"),
+            at: first_string(&members, "at"),
+        };
+        match self.event(&members) {
+            Ok(event) => Ok((header, event)),
+            Err(e) => Err((header, e)),
+        }
+    }
+
+    fn event(self, members: &[(String, Json)]) -> Result<Event, EventError> {
+        let type_json = member(members, "type", "type")?.ok_or_else(|| missing("type"))?;
+        let Json::Str(type_name) = type_json else {
+            return Err(wrong_kind("type", "a string", type_json));
+        };
+        let Some(&ty) = self.event_index.get(type_name.as_str()) else {
+            return Err(EventError::UnknownType {
+                name: name_text(type_name),
+                suggestion: suggestion(type_name, self.events.iter().map(|e| e.name.as_str())),
+            });
+        };
+        let at_json = member(members, "at", "at")?.ok_or_else(|| missing("at"))?;
+        let at = instant(at_json, "at", false)?;
+        // INVARIANT: the checker builds `event_index` from `events`, and every record index
+        // it stores is in range.
+        let def = &self.events[usize::from(ty)];
+        let fields = self.record(def.record, members, "", &def.name, HEADER_KEYS, false)?;
+        Ok(Event { ty, at, fields })
+    }
+
+    /// Reads the fields of record `record` from an object's `members`. `prefix` is the path
+    /// of the object (empty at the top), `of` its name in messages, `reserved` the members
+    /// that are allowed without being fields.
+    fn record(
+        self,
+        record: u16,
+        members: &[(String, Json)],
+        prefix: &str,
+        of: &str,
+        reserved: &[&str],
+        sensitive: bool,
+    ) -> Result<Vec<Value>, EventError> {
+        let fields = &self.records[usize::from(record)].fields;
+        let undeclared =
+            |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
+        let unknown = |key: &str| EventError::UnknownField {
+            field: join(prefix, &name_text(key)),
+            of: of.to_string(),
+            suggestion: suggestion(key, fields.iter().map(|f| f.name.as_str())),
+        };
+        let mut values = Vec::with_capacity(fields.len());
+        for field in fields {
+            let path = join(prefix, &field.name);
+            let value = match member(members, &field.name, &path)? {
+                Some(json) => self.value(&field.ty, json, &path, sensitive || field.sensitive)?,
+                None if field.ty.is_opt() => Value::Unset,
+                None => {
+                    let misspelt = members
+                        .iter()
+                        .find(|(key, _)| undeclared(key) && misspells(key, field, fields));
+                    return Err(match misspelt {
+                        Some((key, _)) => unknown(key),
+                        None => missing(&path),
+                    });
+                }
+            };
+            values.push(value);
+        }
+        match members.iter().find(|(key, _)| undeclared(key)) {
+            Some((key, _)) => Err(unknown(key)),
+            None => Ok(values),
+        }
+    }
+
+    /// Converts `json` to a value of type `ty`; `path` names it in errors.
+    fn value(self, ty: &Ty, json: &Json, path: &str, sensitive: bool) -> Result<Value, EventError> {
+        let shown_number = |text: String| (!sensitive).then(|| text.into());
+        match (ty, json) {
+            (Ty::Opt(_), Json::Null) => Ok(Value::Unset),
+            (Ty::Opt(inner), _) => self.value(inner, json, path, sensitive),
+            (Ty::Text, Json::Str(s)) => Ok(Value::Text(s.clone())),
+            (Ty::Format(f), Json::Str(s)) => self.format(*f, s, path, sensitive).map(Value::Text),
+            (Ty::Enum(e), Json::Str(s)) => self.enum_value(*e, s, path, sensitive),
+            (Ty::Count, Json::Int(n)) if *n >= 0 => Ok(Value::Count(*n)),
+            (Ty::Count, Json::Int(n)) => Err(EventError::NegativeCount {
+                field: path.to_string(),
+                got: shown_number(n.to_string()),
+            }),
+            (Ty::Count, Json::BigInt(n)) => Err(EventError::TooLarge {
+                field: path.to_string(),
+                got: shown_number(n.to_string()),
+            }),
+            (Ty::Count, Json::Float(x)) => Err(EventError::NotWholeNumber {
+                field: path.to_string(),
+                got: shown_number(x.to_string()),
+            }),
+            (Ty::Bool, Json::Bool(b)) => Ok(Value::Bool(*b)),
+            (Ty::Duration, Json::Str(s)) => match parse_duration(s) {
+                Ok(d) => Ok(Value::Duration(d)),
+                // The reason may quote part of the value.
+                Err(reason) => Err(EventError::BadDuration {
+                    field: path.to_string(),
+                    got: shown(s, sensitive),
+                    reason: (!sensitive).then(|| reason.into()),
+                }),
+            },
+            (Ty::Instant, _) => instant(json, path, sensitive).map(Value::Instant),
+            (Ty::List(t), Json::Array(items)) => {
+                self.items(t, items, path, sensitive).map(Value::List)
+            }
+            (Ty::Set(t), Json::Array(items)) => {
+                self.items(t, items, path, sensitive).map(Value::set_of)
+            }
+            (Ty::Record(r), Json::Object(members)) => self
+                .record(*r, members, path, path, &[], sensitive)
+                .map(Value::Record),
+            (Ty::Case | Ty::Part | Ty::Unknown, _) => Err(EventError::NotAnInput {
+                field: path.to_string(),
+            }),
+            (Ty::Text | Ty::Format(_) | Ty::Enum(_) | Ty::Duration, _) => {
+                Err(wrong_kind(path, "a string", json))
+            }
+            (Ty::Count, _) => Err(wrong_kind(path, "a whole number", json)),
+            (Ty::Bool, _) => Err(wrong_kind(path, "true or false", json)),
+            (Ty::List(_) | Ty::Set(_), _) => Err(wrong_kind(path, "an array", json)),
+            (Ty::Record(_), _) => Err(wrong_kind(path, "an object", json)),
+        }
+    }
+
+    fn items(
+        self,
+        ty: &Ty,
+        items: &[Json],
+        path: &str,
+        sensitive: bool,
+    ) -> Result<Vec<Value>, EventError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| self.value(ty, item, &format!("{path}[{i}]"), sensitive))
+            .collect()
+    }
+
+    /// Applies format `f`'s transforms to `raw` and checks the result against its pattern.
+    fn format(self, f: u16, raw: &str, path: &str, sensitive: bool) -> Result<String, EventError> {
+        let def = &self.formats[usize::from(f)];
+        let mut text = if def.trim { raw.trim() } else { raw }.to_string();
+        if def.uppercase {
+            text = text.to_uppercase();
+        } else if def.lowercase {
+            text = text.to_lowercase();
+        }
+        if def.pattern.is_match(&text) {
+            return Ok(text);
+        }
+        Err(EventError::BadFormat {
+            field: path.to_string(),
+            expected: if def.description.is_empty() {
+                format!("the format `{}`", def.name).into()
+            } else {
+                def.description.as_str().into()
+            },
+            got: shown(raw, sensitive),
+        })
+    }
+
+    fn enum_value(self, e: u16, s: &str, path: &str, sensitive: bool) -> Result<Value, EventError> {
+        let def = &self.enums[usize::from(e)];
+        // Zipping with `0u16..` keeps the index in range without a cast.
+        if let Some((_, i)) = def.values.iter().zip(0u16..).find(|(v, _)| *v == s) {
+            return Ok(Value::Enum(e, i));
+        }
+        let expected = match def.values.as_slice() {
+            [only] => format!("`{only}`"),
+            values if !values.is_empty() && values.len() <= LISTED_VALUES => {
+                let listed: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+                format!("one of {}", listed.join(", "))
+            }
+            _ => format!("a value of `{}`", def.name),
+        };
+        Err(EventError::BadEnum {
+            field: path.to_string(),
+            expected: expected.into(),
+            got: shown(s, sensitive),
+            // A suggestion would tell how close the secret value was.
+            suggestion: if sensitive {
+                None
+            } else {
+                suggestion(s, def.values.iter().map(String::as_str))
+            },
+        })
+    }
+}
+
+/// Reads an RFC 3339 time with an offset.
+fn instant(json: &Json, path: &str, sensitive: bool) -> Result<Timestamp, EventError> {
+    let Json::Str(s) = json else {
+        return Err(wrong_kind(path, "a string", json));
+    };
+    let bad = |reason: Option<Box<str>>| EventError::BadTime {
+        field: path.to_string(),
+        got: shown(s, sensitive),
+        reason: reason.filter(|_| !sensitive),
+    };
+    match rfc3339_shape(s) {
+        Shape::Bad => Err(bad(None)),
+        Shape::NoOffset => Err(EventError::MissingOffset {
+            field: path.to_string(),
+            got: shown(s, sensitive),
+        }),
+        Shape::Ok => s
+            .parse::<Timestamp>()
+            .map_err(|e| bad(Some(time_reason(&e.to_string())))),
+    }
+}
+
+/// The shape of a time string, checked before jiff sees it: jiff also accepts ISO 8601 forms
+/// that RFC 3339 does not (`20261128T100000Z`, `2026-11-28T10Z`, `+0800`, `[Asia/Shanghai]`).
+#[derive(Debug, PartialEq, Eq)]
+enum Shape {
+    Ok,
+    NoOffset,
+    Bad,
+}
+
+fn rfc3339_shape(s: &str) -> Shape {
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T' | b't' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1, rest @ ..] =
+        s.as_bytes()
+    else {
+        return Shape::Bad;
+    };
+    let digits = [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1];
+    if !digits.iter().all(|d| d.is_ascii_digit()) {
+        return Shape::Bad;
+    }
+    let rest = match rest {
+        [b'.', fraction @ ..] => {
+            let n = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
+            if n == 0 {
+                return Shape::Bad;
+            }
+            &fraction[n..]
+        }
+        _ => rest,
+    };
+    match rest {
+        [] => Shape::NoOffset,
+        [b'Z' | b'z'] => Shape::Ok,
+        [b'+' | b'-', h0, h1, b':', m0, m1]
+            if [h0, h1, m0, m1].iter().all(|d| d.is_ascii_digit()) =>
+        {
+            Shape::Ok
+        }
+        _ => Shape::Bad,
+    }
+}
+
+/// The useful part of a jiff error about a well-shaped time, e.g. "parameter 'month' is not in
+/// the required range of 1..=12": jiff's chain of contexts may quote the input, which the
+/// message already shows.
+fn time_reason(message: &str) -> Box<str> {
+    message.rsplit(": ").next().unwrap_or(message).into()
+}
+
+/// serde_json's message with "at line 1 column 5" shortened to "at column 5": an event is
+/// one line.
+fn json_message(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let tail = format!(" at line {} column {}", e.line(), e.column());
+    match full.strip_suffix(&tail) {
+        Some(message) if e.line() == 1 => format!("{message} at column {}", e.column()),
+        _ => full,
+    }
+}
+
+/// The one value of member `name`; a name given twice is an error (`path` names it).
+fn member<'j>(
+    members: &'j [(String, Json)],
+    name: &str,
+    path: &str,
+) -> Result<Option<&'j Json>, EventError> {
+    let mut found = members
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, json)| json);
+    let first = found.next();
+    if found.next().is_some() {
+        return Err(EventError::DuplicateField {
+            field: path.to_string(),
+        });
+    }
+    Ok(first)
+}
+
+/// The first member `name`, if it is a string.
+fn first_string(members: &[(String, Json)], name: &str) -> Option<String> {
+    match members.iter().find(|(key, _)| key == name) {
+        Some((_, Json::Str(s))) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Whether `key` is a misspelling of `field`: the declared field closest to it.
+fn misspells(key: &str, field: &RecordFieldDef, fields: &[RecordFieldDef]) -> bool {
+    suggestion(key, fields.iter().map(|f| f.name.as_str())).as_deref() == Some(field.name.as_str())
+}
+
+fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<Box<str>> {
+    if name.chars().nth(SUGGEST_MAX_CHARS).is_some() {
+        return None;
+    }
+    did_you_mean(name, candidates).map(Box::from)
+}
+
+fn missing(path: &str) -> EventError {
+    EventError::MissingField {
+        field: path.to_string(),
+    }
+}
+
+fn wrong_kind(path: &str, expected: &'static str, json: &Json) -> EventError {
+    EventError::WrongKind {
+        field: path.to_string(),
+        expected,
+        found: json.kind(),
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// A value for an error message: `None` (not shown) when sensitive, else a JSON string of at
+/// most [`SHOWN_CHARS`] characters, `…` marking a cut.
+fn shown(s: &str, sensitive: bool) -> Option<Box<str>> {
+    if sensitive {
+        return None;
+    }
+    let mut out = String::from("\"");
+    for (i, c) in s.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    Some(out.into())
+}
+
+/// A name from the input for an error message: at most [`SHOWN_CHARS`] characters, control
+/// characters escaped.
+fn name_text(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == SHOWN_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -2,6 +2,7 @@
 //! types every expression, and builds a [`Program`]. All problems are collected, not the first.
 
 mod expr;
+mod fields;
 mod names;
 mod ops;
 mod rules;
@@ -352,7 +353,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     gather_formats(&mut env, &files);
     gather_case(&mut env, &files, first_rule_source);
     gather_events(&mut env, &files);
-    rules::check_fields_and_deadlines(&mut env, &files);
+    fields::check_fields_and_deadlines(&mut env, &files);
     let (event_handlers, deadline_handlers) = rules::check_handlers(&mut env, &files);
 
     for (i, used) in env.emitted.iter().enumerate() {

@@ -123,7 +123,8 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
     let due: Vec<(Timestamp, String, u16)> = world
         .queue
-        .range(..=(event.at, max_key(), u16::MAX))
+        .iter()
+        .take_while(|(t, _, _)| *t <= event.at)
         .cloned()
         .collect();
     let mut outcomes = Vec::new();
@@ -193,11 +194,6 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
         changed: ev.tx.cases,
         at: event.at,
     })
-}
-
-/// A key that sorts after every case key (for the queue's upper bound).
-fn max_key() -> String {
-    String::from(char::MAX)
 }
 
 impl<'p, 'w> Eval<'p, 'w> {

@@ -37,19 +37,6 @@ pub enum Table {
     Messages(MessagesTable),
 }
 
-impl Table {
-    /// The table's name: its file's stem.
-    // The engine reads the `name` fields directly; this stays as the documented API.
-    #[allow(dead_code)]
-    pub fn name(&self) -> &str {
-        match self {
-            Table::Requirements(t) => &t.name,
-            Table::Limits(t) => &t.name,
-            Table::Messages(t) => &t.name,
-        }
-    }
-}
-
 /// `kind: requirements`: for each combination of key columns, the set of values (of the
 /// type named by `of`) that it requires.
 #[derive(Clone, Debug, PartialEq)]

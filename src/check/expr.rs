@@ -239,14 +239,7 @@ impl Env {
                 describe(self, want),
                 describe(self, &t.ty)
             );
-            self.err(
-                scope.source,
-                CheckError::Type {
-                    message: msg,
-                    span: e.span,
-                    help,
-                },
-            );
+            self.type_error(scope.source, e.span, msg, help);
             return Typed::error();
         }
         t
@@ -267,13 +260,11 @@ impl Env {
             ExprKind::Unset => Typed::new(IExpr::Lit(Value::Unset), Ty::Opt(Box::new(Ty::Unknown))),
             ExprKind::Now => Typed::new(IExpr::Now, Ty::Instant),
             ExprKind::Regex(_) => {
-                self.err(
+                self.type_error(
                     src,
-                    CheckError::Type {
-                        message: "a pattern can only follow `matches`".into(),
-                        span: e.span,
-                        help: None,
-                    },
+                    e.span,
+                    "a pattern can only follow `matches`".into(),
+                    None,
                 );
                 Typed::error()
             }
@@ -296,14 +287,7 @@ impl Env {
                             describe(self, &ty),
                             describe(self, &t.ty)
                         );
-                        self.err(
-                            src,
-                            CheckError::Type {
-                                message: msg,
-                                span: item.span,
-                                help: None,
-                            },
-                        );
+                        self.type_error(src, item.span, msg, None);
                     }
                     irs.push(t.ir);
                 }
@@ -354,14 +338,7 @@ impl Env {
                     },
                     _ => {
                         let msg = format!("cannot negate {}", describe(self, &t.ty));
-                        self.err(
-                            src,
-                            CheckError::Type {
-                                message: msg,
-                                span: e.span,
-                                help: Some("counts are never negative".into()),
-                            },
-                        );
+                        self.type_error(src, e.span, msg, Some("counts are never negative".into()));
                         Typed::error()
                     }
                 }
@@ -438,13 +415,11 @@ impl Env {
                     // a record shows every field, sensitive ones too; a participant has no text
                     if holds(&v.ty, &|t| matches!(t, Ty::Part | Ty::Record(_))) {
                         let msg = format!("{} cannot be written into text", describe(self, &v.ty));
-                        self.err(
+                        self.type_error(
                             scope.source,
-                            CheckError::Type {
-                                message: msg,
-                                span: e.span,
-                                help: Some("name one of its fields instead".into()),
-                            },
+                            e.span,
+                            msg,
+                            Some("name one of its fields instead".into()),
                         );
                     }
                     out.push(TPart::Expr(v.ir));
@@ -479,14 +454,7 @@ impl Env {
             Ty::List(_) | Ty::Set(_) | Ty::Unknown => t,
             other => {
                 let msg = format!("expected a list or a set, found {}", describe(self, other));
-                self.err(
-                    scope.source,
-                    CheckError::Type {
-                        message: msg,
-                        span: e.span,
-                        help: None,
-                    },
-                );
+                self.type_error(scope.source, e.span, msg, None);
                 Typed::error()
             }
         }
@@ -540,14 +508,7 @@ impl Env {
                             describe(self, &fty),
                             describe(self, &k.ty)
                         );
-                        self.err(
-                            scope.source,
-                            CheckError::Type {
-                                message: msg,
-                                span: c.span,
-                                help: None,
-                            },
-                        );
+                        self.type_error(scope.source, c.span, msg, None);
                     }
                     key = Some((field, k));
                     continue;
@@ -685,13 +646,11 @@ impl Env {
                         },
                         matches!(test, IsTest::Set)
                     );
-                    self.err(
+                    self.type_error(
                         scope.source,
-                        CheckError::Type {
-                            message: msg,
-                            span,
-                            help: Some("declare the field with `?` if it can be missing".into()),
-                        },
+                        span,
+                        msg,
+                        Some("declare the field with `?` if it can be missing".into()),
                     );
                 }
                 let ir = IExpr::IsSet(Box::new(t.ir));
@@ -711,13 +670,11 @@ impl Env {
                         tag.name,
                         describe(self, &t.ty)
                     );
-                    self.err(
+                    self.type_error(
                         scope.source,
-                        CheckError::Type {
-                            message: msg,
-                            span,
-                            help: Some("use `==` to compare values".into()),
-                        },
+                        span,
+                        msg,
+                        Some("use `==` to compare values".into()),
                     );
                     return Typed::error();
                 }

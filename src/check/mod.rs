@@ -171,6 +171,18 @@ pub(crate) struct Env {
 }
 
 impl Env {
+    /// Records a type error.
+    pub fn type_error(&mut self, source: usize, span: Span, message: String, help: Option<String>) {
+        self.err(
+            source,
+            CheckError::Type {
+                message,
+                span,
+                help,
+            },
+        );
+    }
+
     pub fn err(&mut self, source: usize, e: CheckError) {
         self.errors.push((source, e));
     }

@@ -269,6 +269,53 @@ impl Env {
         Typed::error()
     }
 
+    /// A declared field of a case (`of_part` false) or a participant; `extra` are the other
+    /// names that may follow the dot, offered in "did you mean".
+    fn field_of(
+        &mut self,
+        scope: &Scope,
+        cur: Typed,
+        field: &Ident,
+        of_part: bool,
+        extra: &[String],
+    ) -> Typed {
+        let (fields, owner) = if of_part {
+            (&self.parts.fields, &self.parts.name)
+        } else {
+            (&self.case.fields, &self.case.name)
+        };
+        let Some(i) = fields.iter().position(|f| f.name == field.name) else {
+            let owner = owner.clone();
+            let names: Vec<&str> = fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .chain(extra.iter().map(String::as_str))
+                .collect();
+            let mut e = unknown("field", field, names);
+            if let CheckError::Unknown { name, .. } = &mut e {
+                *name = format!("{}` of `{owner}", field.name);
+            }
+            self.err(scope.source, e);
+            return Typed::error();
+        };
+        if self.too_early(scope, of_part, i) {
+            return self.derived_too_early(scope, field);
+        }
+        let f = &fields[i];
+        let (target, i) = (Box::new(cur.ir), i as u16);
+        let ir = match (&f.kind, of_part) {
+            (FieldKind::Stored { .. }, false) => IExpr::CaseField(target, i),
+            (FieldKind::Derived(_), false) => IExpr::CaseDerived(target, i),
+            (FieldKind::Stored { .. }, true) => IExpr::PartField(target, i),
+            (FieldKind::Derived(_), true) => IExpr::PartDerived(target, i),
+        };
+        Typed {
+            ir,
+            ty: f.ty.clone(),
+            sensitive: f.sensitive,
+        }
+    }
+
     /// `x.field` on a typed value.
     fn member(&mut self, scope: &mut Scope, cur: Typed, field: &Ident) -> Typed {
         let src = scope.source;
@@ -296,77 +343,19 @@ impl Env {
                         Ty::List(Box::new(Ty::Part)),
                     );
                 }
-                match self.case.fields.iter().position(|f| f.name == field.name) {
-                    Some(i) if self.too_early(scope, false, i) => {
-                        self.derived_too_early(scope, field)
-                    }
-                    Some(i) => {
-                        let f = &self.case.fields[i];
-                        let ir = match f.kind {
-                            FieldKind::Stored { .. } => {
-                                IExpr::CaseField(Box::new(cur.ir), i as u16)
-                            }
-                            FieldKind::Derived(_) => IExpr::CaseDerived(Box::new(cur.ir), i as u16),
-                        };
-                        Typed {
-                            ir,
-                            ty: f.ty.clone(),
-                            sensitive: f.sensitive,
-                        }
-                    }
-                    None => {
-                        let mut names: Vec<&str> =
-                            self.case.fields.iter().map(|f| f.name.as_str()).collect();
-                        names.extend([
-                            self.case.key_name.as_str(),
-                            "status",
-                            self.parts.name.as_str(),
-                        ]);
-                        let cname = self.case.name.clone();
-                        let mut e = unknown("field", field, names);
-                        if let CheckError::Unknown { name, .. } = &mut e {
-                            *name = format!("{}` of `{cname}", field.name);
-                        }
-                        self.err(src, e);
-                        Typed::error()
-                    }
-                }
+                let extra = [
+                    self.case.key_name.clone(),
+                    "status".into(),
+                    self.parts.name.clone(),
+                ];
+                self.field_of(scope, cur, field, false, &extra)
             }
             Ty::Part => {
                 if field.name == self.case.name {
                     return Typed::new(IExpr::PartCase(Box::new(cur.ir)), Ty::Case);
                 }
-                match self.parts.fields.iter().position(|f| f.name == field.name) {
-                    Some(i) if self.too_early(scope, true, i) => {
-                        self.derived_too_early(scope, field)
-                    }
-                    Some(i) => {
-                        let f = &self.parts.fields[i];
-                        let ir = match f.kind {
-                            FieldKind::Stored { .. } => {
-                                IExpr::PartField(Box::new(cur.ir), i as u16)
-                            }
-                            FieldKind::Derived(_) => IExpr::PartDerived(Box::new(cur.ir), i as u16),
-                        };
-                        Typed {
-                            ir,
-                            ty: f.ty.clone(),
-                            sensitive: f.sensitive,
-                        }
-                    }
-                    None => {
-                        let mut names: Vec<&str> =
-                            self.parts.fields.iter().map(|f| f.name.as_str()).collect();
-                        names.push(self.case.name.as_str());
-                        let pname = self.parts.name.clone();
-                        let mut e = unknown("field", field, names);
-                        if let CheckError::Unknown { name, .. } = &mut e {
-                            *name = format!("{}` of `{pname}", field.name);
-                        }
-                        self.err(src, e);
-                        Typed::error()
-                    }
-                }
+                let extra = [self.case.name.clone()];
+                self.field_of(scope, cur, field, true, &extra)
             }
             Ty::Record(r) => {
                 let fields = &self.records[*r as usize].fields;
@@ -393,26 +382,17 @@ impl Env {
                     describe(self, &cur.ty),
                     field.name
                 );
-                self.err(
+                self.type_error(
                     src,
-                    CheckError::Type {
-                        message: msg,
-                        span: field.span,
-                        help: Some("check it first with `is set`".into()),
-                    },
+                    field.span,
+                    msg,
+                    Some("check it first with `is set`".into()),
                 );
                 Typed::error()
             }
             other => {
                 let msg = format!("{} has no field `{}`", describe(self, other), field.name);
-                self.err(
-                    src,
-                    CheckError::Type {
-                        message: msg,
-                        span: field.span,
-                        help: None,
-                    },
-                );
+                self.type_error(src, field.span, msg, None);
                 Typed::error()
             }
         }

@@ -1,7 +1,7 @@
 //! Typing operators: boolean, comparison, membership, patterns, fallbacks and arithmetic.
 
 use super::expr::{bad_pattern, comparable, describe, limit_pattern, narrowing, Scope, Typed};
-use super::{CheckError, Env};
+use super::Env;
 use crate::ast::{BinOp, Expr, ExprKind};
 use crate::program::{Arith, Cmp, IExpr};
 use crate::span::Span;
@@ -65,14 +65,7 @@ impl Env {
                             describe(self, &l.ty),
                             describe(self, &r.ty)
                         );
-                        self.err(
-                            src,
-                            CheckError::Type {
-                                message: msg,
-                                span,
-                                help: None,
-                            },
-                        );
+                        self.type_error(src, span, msg, None);
                     }
                     return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool);
                 }
@@ -82,14 +75,7 @@ impl Env {
                         describe(self, &l.ty),
                         describe(self, &r.ty)
                     );
-                    self.err(
-                        src,
-                        CheckError::Type {
-                            message: msg,
-                            span,
-                            help: None,
-                        },
-                    );
+                    self.type_error(src, span, msg, None);
                 }
                 let cmp = if op == BinOp::Eq { Cmp::Eq } else { Cmp::Ne };
                 Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
@@ -132,14 +118,7 @@ impl Env {
                         describe(self, &l.ty),
                         describe(self, &r.ty)
                     );
-                    self.err(
-                        src,
-                        CheckError::Type {
-                            message: msg,
-                            span,
-                            help,
-                        },
-                    );
+                    self.type_error(src, span, msg, help);
                 }
                 let cmp = match op {
                     BinOp::Lt => Cmp::Lt,
@@ -162,14 +141,7 @@ impl Env {
                         "only text can match a pattern, not {}",
                         describe(self, &l.ty)
                     );
-                    self.err(
-                        src,
-                        CheckError::Type {
-                            message: msg,
-                            span: a.span,
-                            help,
-                        },
-                    );
+                    self.type_error(src, a.span, msg, help);
                 }
                 let pat = match &b.kind {
                     ExprKind::Regex(r) => match crate::tables::Pattern::new(r) {
@@ -190,13 +162,11 @@ impl Env {
                         }
                     },
                     _ => {
-                        self.err(
+                        self.type_error(
                             src,
-                            CheckError::Type {
-                                message: "`matches` takes a `/pattern/` or a pattern limit".into(),
-                                span: b.span,
-                                help: None,
-                            },
+                            b.span,
+                            "`matches` takes a `/pattern/` or a pattern limit".into(),
+                            None,
                         );
                         None
                     }
@@ -213,14 +183,7 @@ impl Env {
                         "{} is never unset, so `??` has nothing to do",
                         describe(self, &l.ty)
                     );
-                    self.err(
-                        src,
-                        CheckError::Type {
-                            message: msg,
-                            span: a.span,
-                            help: None,
-                        },
-                    );
+                    self.type_error(src, a.span, msg, None);
                 }
                 let inner = l.ty.strip_opt().clone();
                 let r = self.expect(scope, b, &inner);
@@ -281,14 +244,7 @@ impl Env {
                             describe(self, &l.ty),
                             describe(self, &r.ty)
                         );
-                        self.err(
-                            src,
-                            CheckError::Type {
-                                message: msg,
-                                span,
-                                help: None,
-                            },
-                        );
+                        self.type_error(src, span, msg, None);
                         Typed::error()
                     }
                 }

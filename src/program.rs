@@ -78,6 +78,17 @@ pub enum FieldKind {
     Derived(Unit),
 }
 
+/// The values of fields at creation: defaults, and unset where none is given.
+pub fn initial_values(fields: &[FieldDef]) -> Vec<Value> {
+    fields
+        .iter()
+        .map(|f| match &f.kind {
+            FieldKind::Stored { default: Some(v) } => v.clone(),
+            _ => Value::Unset,
+        })
+        .collect()
+}
+
 /// The case type (e.g. a filing): keyed by text, with a status and fields.
 #[derive(Debug, Clone)]
 pub struct CaseDef {

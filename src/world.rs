@@ -61,24 +61,15 @@ impl World {
         self.clock
     }
 
+    /// Builds the indexes if the policy's set of indexed fields is not what they were built for.
     pub(crate) fn ensure_indexes(&mut self, program: &Program) {
         if self.index.len() != program.parts.indexed.len() {
             self.index = vec![HashMap::new(); program.parts.indexed.len()];
-            for (ci, c) in self.cases.iter().enumerate() {
-                for (pi, p) in c.parts.iter().enumerate() {
-                    for (slot, field) in program.parts.indexed.iter().enumerate() {
-                        if let Some(v) = p.get(*field as usize) {
-                            self.index[slot]
-                                .entry(v.clone())
-                                .or_default()
-                                .insert(PartRef {
-                                    case: ci as CaseId,
-                                    idx: pi as u32,
-                                });
-                        }
-                    }
-                }
+            let cases = std::mem::take(&mut self.cases);
+            for (id, c) in cases.iter().enumerate() {
+                self.reindex(program, id as CaseId, c);
             }
+            self.cases = cases;
         }
     }
 

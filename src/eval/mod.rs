@@ -213,16 +213,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 return Err(blame(format!("{case_name} `{key}` exists already")));
             }
             let id = (self.tx.world.cases.len() + self.tx.new_keys.len()) as CaseId;
-            let fields = self
-                .prog
-                .case
-                .fields
-                .iter()
-                .map(|f| match &f.kind {
-                    FieldKind::Stored { default: Some(v) } => v.clone(),
-                    _ => Value::Unset,
-                })
-                .collect();
+            let fields = initial_values(&self.prog.case.fields);
             self.tx.cases.insert(
                 id,
                 CaseData {
@@ -343,16 +334,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let idx = match found {
                         Some(i) => i,
                         None => {
-                            let mut fields: Vec<Value> = self
-                                .prog
-                                .parts
-                                .fields
-                                .iter()
-                                .map(|f| match &f.kind {
-                                    FieldKind::Stored { default: Some(v) } => v.clone(),
-                                    _ => Value::Unset,
-                                })
-                                .collect();
+                            let mut fields = initial_values(&self.prog.parts.fields);
                             for (f, v) in &vals {
                                 fields[*f as usize] = v.clone();
                             }

@@ -19,6 +19,8 @@ const BUILTIN_ICP: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin
 pub struct Engine {
     program: Program,
     warnings: Vec<Diagnostic>,
+    /// Identifies the policy (a hash of its files), so a world is only used with its own.
+    fingerprint: u64,
 }
 
 /// Why a policy could not be loaded: every problem found, in every file.
@@ -115,7 +117,11 @@ impl Engine {
             files,
             tables,
         }) {
-            Ok((program, warnings)) => Ok(Engine { program, warnings }),
+            Ok((program, warnings)) => Ok(Engine {
+                fingerprint: fingerprint(&sources),
+                program,
+                warnings,
+            }),
             Err(diagnostics) => Err(LoadError {
                 diagnostics,
                 sources,
@@ -163,20 +169,39 @@ impl Engine {
     }
 
     /// Evaluates an event without changing the world: a pure function of (policy, world, event).
+    /// [`Step::outcomes`] tells what it would do; [`Engine::commit`] makes it so.
     pub fn evaluate(&self, world: &World, event: &Event) -> Result<Step, EvalError> {
+        if world.policy.is_some_and(|p| p != self.fingerprint) {
+            return Err(EvalError {
+                field: None,
+                message: "this world was built by another policy: load it with this engine's `load_world`".into(),
+            });
+        }
         eval::evaluate(&self.program, world, event)
     }
 
     /// Applies an event: all of its effects, or none of them on error.
     pub fn apply(&self, world: &mut World, event: &Event) -> Result<Vec<Outcome>, EvalError> {
         let step = self.evaluate(world, event)?;
-        Ok(self.commit(world, step))
+        self.commit(world, step)
     }
 
-    /// Commits a step computed by [`Engine::evaluate`] on this same world.
-    pub fn commit(&self, world: &mut World, step: Step) -> Vec<Outcome> {
+    /// Commits a step computed by [`Engine::evaluate`]. The world must not have changed since:
+    /// a step computed on an older state of it is refused, and the world is left as it is.
+    pub fn commit(&self, world: &mut World, step: Step) -> Result<Vec<Outcome>, EvalError> {
+        if step.generation != world.generation
+            || world.policy.is_some_and(|p| p != self.fingerprint)
+        {
+            return Err(EvalError {
+                field: None,
+                message:
+                    "this step was computed on another state of the world: evaluate the event again"
+                        .into(),
+            });
+        }
         world.commit(&self.program, step.changed, step.at);
-        step.outcomes
+        world.policy = Some(self.fingerprint);
+        Ok(step.outcomes)
     }
 
     /// Runs one JSON-lines input line: parses, applies, and returns its output record.
@@ -212,6 +237,19 @@ impl Engine {
 
     /// Loads a world saved by [`Engine::save_world`], checking it against this policy.
     pub fn load_world(&self, text: &str) -> Result<World, WorldError> {
-        crate::persist::load(&self.program, text)
+        let mut world = crate::persist::load(&self.program, text)?;
+        world.policy = Some(self.fingerprint);
+        Ok(world)
     }
+}
+
+/// A hash of a policy's file texts, in order (stable within one build of docket): the same
+/// policy loaded from another path has the same fingerprint.
+fn fingerprint(sources: &[Source]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for s in sources {
+        s.text.hash(&mut h);
+    }
+    h.finish()
 }

@@ -126,41 +126,42 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
                 &at(&format!("participant {}", pi + 1)),
             )?);
         }
+        // Only whether a deadline fired is kept: when it is due is recomputed from the fields,
+        // so a hand-edited file or a changed limit cannot leave a stale deadline behind.
         let mut deadlines = vec![DeadlineState::default(); prog.deadlines.len()];
         for (d, def) in prog.deadlines.iter().enumerate() {
-            if let Some(st) = c.get("deadlines").and_then(|x| x.get(&def.name)) {
-                let ts = |k: &str| -> Result<Option<jiff::Timestamp>, WorldError> {
-                    match st.get(k) {
-                        Some(J::String(s)) => s
-                            .parse()
-                            .map(Some)
-                            .map_err(|e| bad(at(&format!("deadline `{}`: {e}", def.name)))),
-                        _ => Ok(None),
-                    }
-                };
-                deadlines[d] = DeadlineState {
-                    at: ts("at")?,
-                    fired: ts("fired")?,
-                };
+            if let Some(J::String(fired)) = c
+                .get("deadlines")
+                .and_then(|x| x.get(&def.name))
+                .and_then(|st| st.get("fired"))
+            {
+                let fired = fired
+                    .parse()
+                    .map_err(|e| bad(at(&format!("deadline `{}`: {e}", def.name))))?;
+                deadlines[d].fired = Some(fired);
             }
         }
         if world.by_key.contains_key(&key) {
             return Err(bad(at(&format!("case `{key}` appears twice"))));
         }
-        let data = CaseData {
+        world.by_key.insert(key.clone(), world.cases.len() as u32);
+        world.cases.push(CaseData {
             key,
             status,
             fields,
             parts,
             deadlines,
-        };
-        let mut changed = std::collections::BTreeMap::new();
-        changed.insert(world.cases.len() as u32, data);
-        let clock = world.clock;
-        world.commit(prog, changed, clock.unwrap_or(jiff::Timestamp::UNIX_EPOCH));
-        world.clock = clock;
+        });
     }
     world.ensure_indexes(prog);
+    for id in 0..world.cases.len() {
+        let times = crate::eval::deadline_times(prog, &world, id as u32)
+            .map_err(|e| bad(format!("case {}: {e}", id + 1)))?;
+        for (state, at) in world.cases[id].deadlines.iter_mut().zip(times) {
+            state.at = at;
+        }
+    }
+    world.rebuild_queue();
     Ok(world)
 }
 

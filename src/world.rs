@@ -15,6 +15,10 @@ pub struct World {
     pub(crate) index: Vec<HashMap<Value, BTreeSet<PartRef>>>,
     /// Scheduled deadlines: (instant, case key, deadline).
     pub(crate) queue: BTreeSet<(Timestamp, String, u16)>,
+    /// How many steps were committed: a step computed on an older generation is refused.
+    pub(crate) generation: u64,
+    /// The fingerprint of the policy whose events built this world.
+    pub(crate) policy: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +77,20 @@ impl World {
         }
     }
 
+    /// Schedules every pending deadline of every case afresh.
+    pub(crate) fn rebuild_queue(&mut self) {
+        self.queue = self
+            .cases
+            .iter()
+            .flat_map(|c| {
+                c.deadlines
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(d, st)| st.pending().map(|t| (t, c.key.clone(), d as u16)))
+            })
+            .collect();
+    }
+
     /// Replaces or adds cases, keeping indexes and the deadline queue in step.
     pub(crate) fn commit(
         &mut self,
@@ -107,6 +125,7 @@ impl World {
             }
         }
         self.clock = Some(clock);
+        self.generation += 1;
     }
 
     fn unindex(&mut self, program: &Program, id: CaseId, c: &CaseData) {

@@ -38,6 +38,15 @@ pub struct Step {
     pub(crate) outcomes: Vec<Outcome>,
     pub(crate) changed: BTreeMap<CaseId, CaseData>,
     pub(crate) at: Timestamp,
+    /// The world's generation this step was computed on.
+    pub(crate) generation: u64,
+}
+
+impl Step {
+    /// What the event would do, case by case (as [`crate::Engine::apply`] would return).
+    pub fn outcomes(&self) -> &[Outcome] {
+        &self.outcomes
+    }
 }
 
 /// Copy-on-write view of the world for one event.
@@ -109,77 +118,25 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
             });
         }
     }
-    let mut ev = Eval {
-        prog,
-        tx: Tx {
-            world,
-            cases: BTreeMap::new(),
-            new_keys: HashMap::new(),
-        },
-        event: None,
-        now: event.at,
-        acc: BTreeMap::new(),
-    };
+    let mut ev = Eval::new(prog, world, event.at);
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
-    let due: Vec<(Timestamp, String, u16)> = world
-        .queue
-        .iter()
-        .take_while(|(t, _, _)| *t <= event.at)
-        .cloned()
-        .collect();
-    let mut outcomes = Vec::new();
-    for (t, key, d) in due {
-        let Some(case) = ev.tx.find(&key) else {
-            continue;
-        };
-        let st = ev
-            .tx
-            .case(case)?
-            .deadlines
-            .get(d as usize)
-            .copied()
-            .unwrap_or_default();
-        if st.pending() != Some(t) {
-            continue;
-        }
-        ev.tx.case_mut(case)?.deadlines[d as usize].fired = Some(t);
-        ev.now = t;
-        if let Some(h) = &prog.deadline_handlers[d as usize] {
-            ev.run_handler(h, Some(case))?;
-        }
-        let acc = std::mem::take(&mut ev.acc);
-        for (c, a) in acc {
-            outcomes.push((c, a));
-        }
-    }
-    // 2. The event's own handler.
+    let mut outcomes = ev.fire_deadlines(event.at)?;
+    // 2. The event's own handler: its outcomes in order of case key, answers about nobody last.
     ev.now = event.at;
     ev.event = Some(event);
     if let Some(h) = &prog.event_handlers[event.ty as usize] {
-        let case = match &h.route {
-            Some(r) => Some(ev.route(r)?),
-            None => None,
-        };
-        ev.run_handler(h, case)?;
+        ev.run_handler(h, None)?;
     }
-    let own = std::mem::take(&mut ev.acc);
-    let mut own: Vec<(Option<CaseId>, Acc)> = own.into_iter().collect();
-    // in order of case key; answers about nobody last
-    let mut keyed = Vec::new();
-    for (c, a) in own.drain(..) {
+    let mut own = Vec::new();
+    for (c, a) in std::mem::take(&mut ev.acc) {
         let key = match c {
             Some(id) => Some(ev.tx.case(id)?.key.clone()),
             None => None,
         };
-        keyed.push((key, c, a));
+        own.push((key.is_none(), key, c, a));
     }
-    keyed.sort_by(|a, b| match (&a.0, &b.0) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => std::cmp::Ordering::Equal,
-    });
-    outcomes.extend(keyed.into_iter().map(|(_, c, a)| (c, a)));
+    own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    outcomes.extend(own.into_iter().map(|(_, _, c, a)| (c, a)));
     // 3. Deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
     for id in changed {
@@ -193,12 +150,71 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
         outcomes,
         changed: ev.tx.cases,
         at: event.at,
+        generation: world.generation,
     })
 }
 
+/// The instant each deadline of a case is due, computed from its fields.
+pub(crate) fn deadline_times(
+    prog: &Program,
+    world: &World,
+    case: CaseId,
+) -> R<Vec<Option<Timestamp>>> {
+    let ev = Eval::new(prog, world, world.clock.unwrap_or(Timestamp::UNIX_EPOCH));
+    let mut ev = ev;
+    ev.deadline_times(case)
+}
+
 impl<'p, 'w> Eval<'p, 'w> {
-    fn route(&mut self, r: &RouteDef) -> R<CaseId> {
-        let key = match self.expr(&r.key, &mut Vec::new())? {
+    fn new(prog: &'p Program, world: &'w World, now: Timestamp) -> Self {
+        Eval {
+            prog,
+            tx: Tx {
+                world,
+                cases: BTreeMap::new(),
+                new_keys: HashMap::new(),
+            },
+            event: None,
+            now,
+            acc: BTreeMap::new(),
+        }
+    }
+
+    /// Fires every deadline due at or before `at`, in (instant, case key) order; each fires
+    /// once per due instant. Returns their outcomes in firing order.
+    fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<(Option<CaseId>, Acc)>> {
+        let world = self.tx.world;
+        let due = world.queue.iter().take_while(|(t, _, _)| *t <= at);
+        let mut outcomes = Vec::new();
+        for (t, key, d) in due {
+            let Some(case) = self.tx.find(key) else {
+                continue;
+            };
+            let d = *d as usize;
+            let st = self
+                .tx
+                .case(case)?
+                .deadlines
+                .get(d)
+                .copied()
+                .unwrap_or_default();
+            if st.pending() != Some(*t) {
+                continue;
+            }
+            if let Some(state) = self.tx.case_mut(case)?.deadlines.get_mut(d) {
+                state.fired = Some(*t);
+            }
+            self.now = *t;
+            if let Some(Some(h)) = self.prog.deadline_handlers.get(d) {
+                self.run_handler(h, Some(case))?;
+            }
+            outcomes.extend(std::mem::take(&mut self.acc));
+        }
+        Ok(outcomes)
+    }
+
+    fn route(&mut self, r: &RouteDef, locals: &mut Vec<Value>) -> R<CaseId> {
+        let key = match self.expr(&r.key, locals)? {
             Value::Text(s) => s,
             _ => return fail("internal: a case key is not text"),
         };
@@ -236,8 +252,14 @@ impl<'p, 'w> Eval<'p, 'w> {
         self.acc.entry(case).or_default()
     }
 
+    /// Runs a handler: for an event handler, `case` is `None` and the handler routes itself;
+    /// for a deadline's, `case` is the case whose deadline fired.
     fn run_handler(&mut self, h: &HandlerDef, case: Option<CaseId>) -> R<()> {
         let mut locals = vec![Value::Unset; h.locals.max(1)];
+        let case = match &h.route {
+            Some(r) => Some(self.route(r, &mut locals)?),
+            None => case,
+        };
         locals[0] = case.map(Value::Case).unwrap_or(Value::Unset);
         for (slot, e) in &h.lets {
             let v = self.expr(e, &mut locals)?;
@@ -394,32 +416,46 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     /// Recomputes a changed case's deadlines, and checks a new case is complete.
+    /// After the rules: checks a changed case holds a value in every field that is not
+    /// optional (a rule may have cleared one), and recomputes its deadlines.
     fn refresh(&mut self, id: CaseId) -> R<()> {
-        let is_new = id as usize >= self.tx.world.cases.len();
-        if is_new {
-            let c = self.tx.case(id)?;
-            for (i, f) in self.prog.case.fields.iter().enumerate() {
-                if matches!(f.kind, FieldKind::Stored { .. })
-                    && !matches!(f.ty, crate::value::Ty::Opt(_))
-                    && c.fields[i] == Value::Unset
-                {
-                    return fail(format!(
-                        "the rules left field `{}` of the new {} `{}` unset",
-                        f.name, self.prog.case.name, c.key
-                    ));
-                }
-            }
+        let c = self.tx.case(id)?;
+        let missing = |defs: &[FieldDef], values: &[Value]| {
+            defs.iter().zip(values).find_map(|(f, v)| {
+                let required = matches!(f.kind, FieldKind::Stored { .. }) && !f.ty.is_opt();
+                (required && *v == Value::Unset).then(|| f.name.clone())
+            })
+        };
+        let unset = missing(&self.prog.case.fields, &c.fields).or_else(|| {
+            c.parts
+                .iter()
+                .find_map(|p| missing(&self.prog.parts.fields, p))
+        });
+        if let Some(field) = unset {
+            return fail(format!(
+                "the rules left field `{field}` of {} `{}` unset, and it is not optional",
+                self.prog.case.name, c.key
+            ));
         }
-        for (d, def) in self.prog.deadlines.iter().enumerate() {
-            let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
-            locals[0] = Value::Case(id);
-            let at = match self.expr(&def.unit.expr, &mut locals)? {
-                Value::Instant(t) => Some(t),
-                _ => None,
-            };
-            self.tx.case_mut(id)?.deadlines[d].at = at;
+        let times = self.deadline_times(id)?;
+        for (state, at) in self.tx.case_mut(id)?.deadlines.iter_mut().zip(times) {
+            state.at = at;
         }
         Ok(())
+    }
+
+    /// When each deadline of a case is due, from its current fields.
+    fn deadline_times(&mut self, id: CaseId) -> R<Vec<Option<Timestamp>>> {
+        let mut times = Vec::with_capacity(self.prog.deadlines.len());
+        for def in &self.prog.deadlines {
+            let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
+            locals[0] = Value::Case(id);
+            times.push(match self.expr(&def.unit.expr, &mut locals)? {
+                Value::Instant(t) => Some(t),
+                _ => None,
+            });
+        }
+        Ok(times)
     }
 
     fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {

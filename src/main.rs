@@ -132,6 +132,13 @@ fn check(args: &CheckArgs) -> u8 {
         || "built-in ICP policy".to_string(),
         |d| d.display().to_string(),
     );
+    if let Some(dir) = args.dir.as_deref().filter(|d| !d.is_dir()) {
+        report(&format!(
+            "error: `{}` is not a directory: give the folder of a policy's `*.yaml` and `*.docket` files\n",
+            dir.display()
+        ));
+        return EXIT_UNUSABLE;
+    }
     match load_engine(args.dir.as_deref()) {
         Err(e) => {
             // The rendering ends with its own summary line (`error: N problems in the policy`).
@@ -341,8 +348,10 @@ fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(".tmp");
     let tmp = path.with_file_name(tmp_name);
+    // A stale temporary file would keep its own (perhaps wider) permissions: start afresh.
+    let _ = fs::remove_file(&tmp);
     let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

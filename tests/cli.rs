@@ -581,10 +581,14 @@ fn check_and_run_report_warnings_but_accept_the_policy() {
 }
 
 #[test]
-fn check_missing_dir_exits_1() {
+fn check_missing_dir_is_an_unusable_argument() {
     let run = docket(&["check", "no/such/dir"], None);
-    assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("no/such/dir"), "{}", run.stderr);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("`no/such/dir` is not a directory"),
+        "{}",
+        run.stderr
+    );
 }
 
 // ── help and version ────────────────────────────────────────────────────────

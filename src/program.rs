@@ -226,9 +226,11 @@ pub enum IExpr {
     PartDerived(Box<IExpr>, u16),
     PartCase(Box<IExpr>),
     RecField(Box<IExpr>, u16),
-    /// A requirement-table lookup; `blame` names the event field to blame when no row matches.
+    /// A requirement-table lookup; `of` is the enum of its values; `blame` names the event
+    /// field to blame when no row matches.
     Lookup {
         table: u16,
+        of: u16,
         keys: Vec<IExpr>,
         blame: Option<String>,
     },

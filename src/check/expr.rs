@@ -2,7 +2,7 @@
 
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{FieldKind, IExpr, TPart};
+use crate::program::{Arith, FieldKind, IExpr, TPart};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -40,6 +40,8 @@ pub(crate) struct Scope {
 
 impl Scope {
     pub fn bind(&mut self, name: &str, ty: Ty, sensitive: bool) -> u16 {
+        // what was known of an outer variable of this name is not known of the new one
+        self.narrowed.retain(|n| n.split('.').next() != Some(name));
         let slot = self.next_slot;
         self.next_slot += 1;
         self.max_slot = self.max_slot.max(self.next_slot);
@@ -56,6 +58,15 @@ impl Scope {
         if self.locals.pop().is_some() {
             self.next_slot -= 1;
         }
+    }
+
+    /// After `set <…>.field = …`: forgets every narrowed path through a field of that name.
+    /// This covers the target and the paths under it, and also its aliases (`p.filing.x`
+    /// and `filing.x`, or two variables over one participant), which cannot be told apart
+    /// here.
+    pub fn forget_field(&mut self, field: &str) {
+        self.narrowed
+            .retain(|n| !n.split('.').skip(1).any(|segment| segment == field));
     }
 
     pub(super) fn local(&self, name: &str) -> Option<&Local> {
@@ -147,15 +158,40 @@ pub(crate) fn assignable(from: &Ty, to: &Ty) -> bool {
     }
 }
 
-/// Whether two types can be compared with `==`.
+/// Whether two types can be compared with `==`: whether a value of one can equal a value
+/// of the other.
 pub(super) fn comparable(a: &Ty, b: &Ty) -> bool {
     let (a, b) = (a.strip_opt(), b.strip_opt());
     match (a, b) {
         (Ty::Unknown, _) | (_, Ty::Unknown) => true,
+        // a value of one format is never one of another; text may be either
+        (Ty::Format(x), Ty::Format(y)) => x == y,
         (x, y) if x.is_textual() && y.is_textual() => true,
-        (Ty::Set(x) | Ty::List(x), Ty::Set(y) | Ty::List(y)) => comparable(x, y),
+        // a set never equals a list (but see `Env::equate` for a list written out)
+        (Ty::Set(x), Ty::Set(y)) | (Ty::List(x), Ty::List(y)) => comparable(x, y),
         (x, y) => x == y,
     }
+}
+
+/// A list as a set (duplicates dropped): a list of literals becomes a set literal.
+pub(super) fn to_set(ir: IExpr) -> IExpr {
+    if let IExpr::List(items) = &ir {
+        let values: Option<Vec<Value>> = items
+            .iter()
+            .map(|i| match i {
+                IExpr::Lit(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect();
+        if let Some(values) = values {
+            return IExpr::Lit(Value::set_of(values));
+        }
+    }
+    IExpr::SetOp(
+        Arith::Add,
+        Box::new(IExpr::Lit(Value::Set(Vec::new()))),
+        Box::new(ir),
+    )
 }
 
 pub(super) fn path_text(path: &[Ident]) -> String {
@@ -204,11 +240,9 @@ pub(super) fn resolve_limit(env: &Env, path: &[Ident]) -> Result<LimitRef, Check
         });
     };
     let Some(limits) = env.limits.get(&table.name) else {
-        return Err(unknown(
-            "limits table",
-            table,
-            env.limits.keys().map(String::as_str),
-        ));
+        let mut names: Vec<&str> = env.limits.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        return Err(unknown("limits table", table, names));
     };
     match path {
         [_, name] => limits.get(&name.name).cloned().ok_or_else(|| {
@@ -225,6 +259,90 @@ pub(super) fn resolve_limit(env: &Env, path: &[Ident]) -> Result<LimitRef, Check
 }
 
 impl Env {
+    /// A checked value stored where `to` is expected (a field, by `set`, `add` or a
+    /// default): where `to` is a set, a list becomes one. The one place that does so.
+    pub fn stored_as(&mut self, source: usize, span: Span, t: Typed, to: &Ty) -> IExpr {
+        if !matches!(to.strip_opt(), Ty::Set(_)) {
+            return t.ir;
+        }
+        match &t.ty {
+            Ty::List(_) => to_set(t.ir),
+            Ty::Opt(inner) if matches!(**inner, Ty::List(_)) => {
+                let msg = format!(
+                    "{} cannot be stored in {}",
+                    describe(self, &t.ty),
+                    describe(self, to)
+                );
+                self.type_error(
+                    source,
+                    span,
+                    msg,
+                    Some("check it first with `is set`: it then becomes a set when stored".into()),
+                );
+                t.ir
+            }
+            _ => t.ir,
+        }
+    }
+
+    /// The two sides of `==` or `!=` (or of an index lookup's key and its field), as they
+    /// are compared: a list written out (`[…]`) compared with a set becomes a set; any
+    /// other pair of types that can never be equal is an error.
+    pub(super) fn equate(
+        &mut self,
+        source: usize,
+        span: Span,
+        (l, l_written): (Typed, bool),
+        (r, r_written): (Typed, bool),
+    ) -> (IExpr, IExpr) {
+        let is_set = |t: &Ty| matches!(t.strip_opt(), Ty::Set(_));
+        let is_list = |t: &Ty| matches!(t.strip_opt(), Ty::List(_));
+        let elements = |t: &Ty| t.strip_opt().element().cloned().unwrap_or(Ty::Unknown);
+        let (mut li, mut ri) = (l.ir, r.ir);
+        let ok = if is_set(&l.ty) && is_list(&r.ty) && r_written {
+            ri = to_set(ri);
+            comparable(&elements(&l.ty), &elements(&r.ty))
+        } else if is_list(&l.ty) && is_set(&r.ty) && l_written {
+            li = to_set(li);
+            comparable(&elements(&l.ty), &elements(&r.ty))
+        } else {
+            comparable(&l.ty, &r.ty)
+        };
+        if !ok {
+            let (lt, rt) = (l.ty.strip_opt(), r.ty.strip_opt());
+            let (msg, help) = match (lt, rt) {
+                (Ty::Format(_), Ty::Format(_)) => (
+                    format!("{} is never {}", describe(self, lt), describe(self, rt)),
+                    Some(
+                        "values of two different formats are never equal: compare values of one format"
+                            .to_string(),
+                    ),
+                ),
+                (Ty::Set(_), Ty::List(_)) | (Ty::List(_), Ty::Set(_)) => (
+                    format!(
+                        "cannot compare {} with {}",
+                        describe(self, &l.ty),
+                        describe(self, &r.ty)
+                    ),
+                    Some(
+                        "a set never equals a list: make the list a set first, with `[] + <list>`"
+                            .to_string(),
+                    ),
+                ),
+                _ => (
+                    format!(
+                        "cannot compare {} with {}",
+                        describe(self, &l.ty),
+                        describe(self, &r.ty)
+                    ),
+                    None,
+                ),
+            };
+            self.type_error(source, span, msg, help);
+        }
+        (li, ri)
+    }
+
     /// Checks an expression that must have type `want`.
     pub fn expect(&mut self, scope: &mut Scope, e: &Expr, want: &Ty) -> Typed {
         let t = self.expr(scope, e, Some(want));
@@ -308,9 +426,11 @@ impl Env {
             } => {
                 let s = self.collection(scope, source);
                 let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
+                let outer = scope.narrowed.clone();
                 let slot = scope.bind(&var.name, elem, s.sensitive);
                 let c = self.bool_expr(scope, cond);
                 scope.unbind();
+                scope.narrowed = outer;
                 Typed::new(
                     IExpr::Quant {
                         all: *kind == Quant::All,
@@ -472,9 +592,11 @@ impl Env {
         if !is_world {
             let s = self.collection(scope, source);
             let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
+            let outer = scope.narrowed.clone();
             let slot = scope.bind(&var.name, elem, s.sensitive);
             let c = self.bool_expr(scope, cond);
             scope.unbind();
+            scope.narrowed = outer;
             let ty = match s.ty {
                 Ty::Set(t) => Ty::Set(t),
                 Ty::List(t) => Ty::List(t),
@@ -493,8 +615,9 @@ impl Env {
         // A world-wide lookup: one conjunct must fix a stored field, served by an index.
         let mut conjuncts = Vec::new();
         flatten_and(cond, &mut conjuncts);
+        let outer = scope.narrowed.clone();
         let slot = scope.bind(&var.name, Ty::Part, false);
-        let mut key: Option<(u16, Typed)> = None;
+        let mut key: Option<(u16, IExpr)> = None;
         let mut rest: Vec<IExpr> = Vec::new();
         for c in conjuncts {
             if key.is_none() {
@@ -502,21 +625,21 @@ impl Env {
                     let fty = self.parts.fields[field as usize].ty.clone();
                     // the key may not mention the variable: check it with the variable hidden
                     let k = self.expr(scope, other, Some(&fty));
-                    if !comparable(&k.ty, &fty) {
-                        let msg = format!(
-                            "cannot compare {} with {}",
-                            describe(self, &fty),
-                            describe(self, &k.ty)
-                        );
-                        self.type_error(scope.source, c.span, msg, None);
-                    }
-                    key = Some((field, k));
+                    let written = matches!(other.kind, ExprKind::List(_));
+                    let (_, ir) = self.equate(
+                        scope.source,
+                        c.span,
+                        (Typed::new(IExpr::Local(slot), fty), false),
+                        (k, written),
+                    );
+                    key = Some((field, ir));
                     continue;
                 }
             }
             rest.push(self.bool_expr(scope, c).ir);
         }
         scope.unbind();
+        scope.narrowed = outer;
         let Some((field, k)) = key else {
             self.err(
                 scope.source,
@@ -544,7 +667,7 @@ impl Env {
         Typed::new(
             IExpr::IndexLookup {
                 field,
-                key: Box::new(k.ir),
+                key: Box::new(k),
                 var: slot,
                 cond: Box::new(cond),
             },
@@ -580,7 +703,8 @@ impl Env {
 
     fn lookup(&mut self, scope: &mut Scope, table: &Ident, keys: &[Expr], whole: Span) -> Typed {
         let Some((idx, of, key_enums)) = self.req_index.get(&table.name).cloned() else {
-            let names: Vec<String> = self.req_index.keys().cloned().collect();
+            let mut names: Vec<String> = self.req_index.keys().cloned().collect();
+            names.sort_unstable();
             let e = unknown("table", table, names.iter().map(String::as_str));
             self.err(scope.source, e);
             return Typed::error();
@@ -613,6 +737,24 @@ impl Env {
         let mut blame = None;
         for (k, en) in keys.iter().zip(key_enums) {
             let t = self.expect(scope, k, &Ty::Enum(en));
+            if t.sensitive {
+                // a key without a row is named in the event's error
+                let what = match self.snippet(scope.source, k.span) {
+                    Some(text) => format!("`{text}`"),
+                    None => "this key".into(),
+                };
+                self.err(
+                    scope.source,
+                    CheckError::Invalid {
+                        message: format!(
+                            "{what} is sensitive and cannot look up `{}`: a key without a row is shown in the error",
+                            table.name
+                        ),
+                        span: k.span,
+                        help: Some("look the table up by values that are not sensitive".into()),
+                    },
+                );
+            }
             if let IExpr::EventField(f) = &t.ir {
                 if let Some(ev) = scope.event {
                     let rec = self.events[ev as usize].record;
@@ -624,6 +766,7 @@ impl Env {
         Typed::new(
             IExpr::Lookup {
                 table: idx,
+                of,
                 keys: irs,
                 blame,
             },
@@ -736,30 +879,29 @@ fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     }
 }
 
-/// Paths known set on the right of `a and …` (`x is set`) or `a or …` (`x is unset`).
-pub(super) fn narrowing(a: &Expr, and: bool) -> Vec<String> {
-    let mut out = Vec::new();
-    if and {
-        let mut cs = Vec::new();
-        flatten_and(a, &mut cs);
-        for c in cs {
-            if let ExprKind::Is(inner, IsTest::Set) = &c.kind {
-                if let ExprKind::Path(p) = &inner.kind {
-                    out.push(path_text(p));
-                }
+/// The paths known to be set where the condition `e` has turned out `value`: `x is set`
+/// true, `x is unset` false, through `not`, and through `and` and `or` by De Morgan (`a and
+/// b` true and `a or b` false: what either side proves; otherwise what both sides prove).
+/// The right of `a and …` knows `known_set(a, true)`, the right of `a or …`
+/// `known_set(a, false)`; a rule's `then` block knows its guard true, its `else` block false.
+pub(crate) fn known_set(e: &Expr, value: bool) -> Vec<String> {
+    match &e.kind {
+        ExprKind::Is(inner, test @ (IsTest::Set | IsTest::Unset)) => match &inner.kind {
+            ExprKind::Path(p) if value == matches!(test, IsTest::Set) => vec![path_text(p)],
+            _ => Vec::new(),
+        },
+        ExprKind::Not(inner) => known_set(inner, !value),
+        ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+            let (mut x, y) = (known_set(a, value), known_set(b, value));
+            if (*op == BinOp::And) == value {
+                x.extend(y.into_iter().filter(|p| !x.contains(p)).collect::<Vec<_>>());
+            } else {
+                x.retain(|p| y.contains(p));
             }
+            x
         }
-    } else if let ExprKind::Is(inner, IsTest::Unset) = &a.kind {
-        if let ExprKind::Path(p) = &inner.kind {
-            out.push(path_text(p));
-        }
+        _ => Vec::new(),
     }
-    out
-}
-
-/// The paths a guard proves set, for the rule's `then` block.
-pub(crate) fn guard_narrowing(e: &Expr) -> Vec<String> {
-    narrowing(e, true)
 }
 
 /// Whether `e` mentions the local `var`.

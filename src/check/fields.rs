@@ -4,6 +4,7 @@ use super::expr::Scope;
 use super::{CheckError, Env};
 use crate::ast::{self, Expr, FieldDecl};
 use crate::program::*;
+use crate::span::Span;
 use crate::value::{Ty, Value};
 
 /// Case and participant fields (stored types first, then derived expressions), then deadlines.
@@ -28,6 +29,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     if let Some((src, p)) = parts {
         derived_fields(env, src, &p.fields, true);
     }
+    bound_derived(env, case, parts);
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
@@ -145,6 +147,7 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
         ..Scope::default()
     };
     let t = env.expect(&mut scope, e, ty);
+    let ir = env.stored_as(source, e.span, t, ty);
     fn lit(ir: &IExpr) -> Option<Value> {
         match ir {
             IExpr::Lit(v) => Some(v.clone()),
@@ -156,10 +159,7 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
             _ => None,
         }
     }
-    match lit(&t.ir) {
-        Some(Value::List(items)) if matches!(ty.strip_opt(), Ty::Set(_)) => {
-            Some(Value::set_of(items))
-        }
+    match lit(&ir) {
         Some(v) => Some(v),
         None => {
             env.err(
@@ -209,5 +209,172 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
             expr: t.ir,
             locals: scope.max_slot as usize,
         });
+    }
+}
+
+/// How deep a chain of derived fields reading derived fields may be.
+pub(crate) const MAX_DERIVED_DEPTH: usize = 16;
+/// How many steps a derived field may take when evaluated, the derived fields it reads
+/// evaluated anew at each read.
+pub(crate) const MAX_DERIVED_STEPS: usize = 10_000;
+
+/// Bounds what evaluating a derived field costs. A derived field is evaluated anew at each
+/// read, the derived fields it reads too: a chain of them costs the stack of the evaluator
+/// (`d1 = d0`, `d2 = d1`, …) and reading one twice doubles the cost (`d2 = d1 and d1`). So
+/// each derived field's chain depth (1 + the deepest of the derived fields it reads) and
+/// inlined size (its nodes, plus the inlined size of each derived field it reads, at each
+/// read) are bounded. Each problem is reported at the first field that has it, not again at
+/// the fields that read that one.
+fn bound_derived(
+    env: &mut Env,
+    case: Option<(usize, &ast::CaseDecl)>,
+    parts: Option<(usize, &ast::ParticipantsDecl)>,
+) {
+    // the fields of the case, then those of the participants, as one list of nodes
+    let n_case = env.case.fields.len();
+    let all: Vec<(bool, usize)> = (0..n_case)
+        .map(|i| (false, i))
+        .chain((0..env.parts.fields.len()).map(|i| (true, i)))
+        .collect();
+    let node = |(is_part, i): (bool, u16)| {
+        if is_part {
+            n_case + i as usize
+        } else {
+            i as usize
+        }
+    };
+    let mut own = vec![0usize; all.len()];
+    let mut reads: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
+    let mut derived = vec![false; all.len()];
+    for (n, &(is_part, i)) in all.iter().enumerate() {
+        let fields = if is_part {
+            &env.parts.fields
+        } else {
+            &env.case.fields
+        };
+        if let FieldKind::Derived(unit) = &fields[i].kind {
+            let (size, r) = super::ir::size_and_derived_reads(&unit.expr);
+            own[n] = size;
+            reads[n] = r.into_iter().map(node).collect();
+            derived[n] = true;
+        }
+    }
+    let place = |env: &Env, n: usize| -> Option<(usize, Span, String)> {
+        let (is_part, i) = all[n];
+        let name = if is_part {
+            &env.parts.fields[i].name
+        } else {
+            &env.case.fields[i].name
+        };
+        let (source, decls) = if is_part {
+            parts.map(|(s, p)| (s, &p.fields))?
+        } else {
+            case.map(|(s, c)| (s, &c.fields))?
+        };
+        let span = decls.iter().find_map(|d| match d {
+            FieldDecl::Derived { name: id, .. } if id.name == *name => Some(id.span),
+            _ => None,
+        })?;
+        Some((source, span, name.clone()))
+    };
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Open,
+        Done,
+    }
+    let mut state = vec![State::New; all.len()];
+    let mut depth = vec![0usize; all.len()];
+    let mut inlined = vec![0usize; all.len()];
+    // refused, or reads a refused field: no further report
+    let mut refused = vec![false; all.len()];
+    let mut problems: Vec<(usize, CheckError)> = Vec::new();
+    for start in (0..all.len()).filter(|&n| derived[n]) {
+        // depth first, without recursion (a chain may be long): (node, its reads are done)
+        let mut stack = vec![(start, false)];
+        while let Some((n, reads_done)) = stack.pop() {
+            if reads_done {
+                depth[n] = 1 + reads[n].iter().map(|&r| depth[r]).max().unwrap_or(0);
+                inlined[n] = reads[n]
+                    .iter()
+                    .fold(own[n], |acc, &r| acc.saturating_add(inlined[r]));
+                state[n] = State::Done;
+                if refused[n] || reads[n].iter().any(|&r| refused[r]) {
+                    refused[n] = true;
+                    continue;
+                }
+                let Some((source, span, name)) = place(env, n) else {
+                    continue;
+                };
+                let problem = if inlined[n] > MAX_DERIVED_STEPS {
+                    Some((
+                        format!(
+                            "`{name}` expands to more than {MAX_DERIVED_STEPS} steps when evaluated"
+                        ),
+                        "derived fields that read other derived fields are evaluated anew at each read: store it in a field set by a rule, or simplify it",
+                    ))
+                } else if depth[n] > MAX_DERIVED_DEPTH {
+                    Some((
+                        format!(
+                            "`{name}` is derived through a chain of {} derived fields, more than {MAX_DERIVED_DEPTH}",
+                            depth[n]
+                        ),
+                        "each read evaluates the whole chain anew: store one of them in a field set by a rule, or read stored fields directly",
+                    ))
+                } else {
+                    None
+                };
+                if let Some((message, help)) = problem {
+                    refused[n] = true;
+                    problems.push((
+                        source,
+                        CheckError::Invalid {
+                            message,
+                            span,
+                            help: Some(help.into()),
+                        },
+                    ));
+                }
+                continue;
+            }
+            match state[n] {
+                State::Done => continue,
+                State::Open => {
+                    // `n` is being expanded below on the stack: it reads itself, through
+                    // fields of the case and of its participants
+                    if !refused[n] {
+                        refused[n] = true;
+                        if let Some((source, span, name)) = place(env, n) {
+                            problems.push((
+                                source,
+                                CheckError::Invalid {
+                                    message: format!(
+                                        "`{name}` reads itself, through other derived fields"
+                                    ),
+                                    span,
+                                    help: Some(
+                                        "a derived field may not depend on itself: store one of the fields in the loop in a field set by a rule"
+                                            .into(),
+                                    ),
+                                },
+                            ));
+                        }
+                    }
+                    continue;
+                }
+                State::New => {}
+            }
+            state[n] = State::Open;
+            stack.push((n, true));
+            for &r in &reads[n] {
+                if state[r] != State::Done {
+                    stack.push((r, false));
+                }
+            }
+        }
+    }
+    for (source, e) in problems {
+        env.err(source, e);
     }
 }

@@ -3,9 +3,12 @@
 
 mod expr;
 mod fields;
+mod ir;
 mod names;
 mod ops;
 mod rules;
+#[cfg(test)]
+mod tests;
 
 use crate::ast::{self, Ident, TypeExpr, TypeKind};
 use crate::diag::{did_you_mean, Diagnostic};
@@ -108,7 +111,11 @@ pub(crate) fn unknown<'a>(
 ) -> CheckError {
     // hidden names (the empty name of an implicit binding) are never suggested
     let cands: Vec<&str> = candidates.into_iter().filter(|c| !c.is_empty()).collect();
-    let suggestion = did_you_mean(&id.name, cands.iter().copied()).map(str::to_string);
+    // the best by (distance, name), whatever the order of the candidates (some come from
+    // maps): `did_you_mean` keeps the first of equally close names, so offer them sorted
+    let mut sorted = cands.clone();
+    sorted.sort_unstable();
+    let suggestion = did_you_mean(&id.name, sorted).map(str::to_string);
     let hint = if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 {
         Some(format!(
             "expected one of {}",
@@ -360,7 +367,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         broken_types: HashSet::new(),
     };
     let first_rule_source = files.first().map(|f| f.source).unwrap_or(0);
-    gather_tables(&mut env, tables);
+    gather_tables(&mut env, tables, &files);
     gather_statuses(&mut env, &files, first_rule_source);
     gather_formats(&mut env, &files);
     gather_case(&mut env, &files, first_rule_source);
@@ -411,15 +418,105 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     Ok((program, env.warnings))
 }
 
-fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>) {
+/// The names of the built-in types.
+const BUILTIN_TYPES: [&str; 5] = ["bool", "count", "duration", "instant", "text"];
+
+/// Where `key:` is written at the top level of a YAML file (its line), to point at it: a
+/// table keeps no place for its keys.
+fn top_level_key_span(text: &str, key: &str) -> Span {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if line.strip_prefix(key).is_some_and(|r| r.starts_with(':')) {
+            return Span::new(start, start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    Span::default()
+}
+
+/// The type names a requirements table declares (its `of`, and `<table>.<column>` for each
+/// key column) must be new: a type name means one enumeration. A clash is reported, and
+/// the clashing enumeration is still made (so that rules raise no follow-on errors) but not
+/// named.
+fn declare_type(
+    env: &mut Env,
+    declared: &mut HashMap<String, (String, usize, Span)>,
+    statuses: Option<(usize, Span)>,
+    (source, table, span): (usize, &str, Span),
+    name: String,
+    values: Vec<String>,
+) -> u16 {
+    let clash = if name == "status" {
+        Some(CheckError::Duplicate {
+            message: format!(
+                "table `{table}` declares the type `status`, which is the type of the statuses"
+            ),
+            span,
+            first: statuses.and_then(|(s, sp)| env.place(source, s, sp)),
+            help: Some("give the type of its values another name in `of`".into()),
+        })
+    } else if BUILTIN_TYPES.contains(&name.as_str()) {
+        Some(CheckError::Invalid {
+            message: format!("table `{table}` declares the type `{name}`, which is built in"),
+            span,
+            help: Some("give the type of its values another name in `of`".into()),
+        })
+    } else if let Some((first_table, s, sp)) = declared.get(&name) {
+        Some(CheckError::Duplicate {
+            message: format!("tables `{first_table}` and `{table}` both declare the type `{name}`"),
+            span,
+            first: env.place(source, *s, *sp),
+            help: Some(
+                "a type name means one set of values: give one of them another name in `of`, or merge the tables"
+                    .into(),
+            ),
+        })
+    } else {
+        None
+    };
+    match clash {
+        Some(e) => {
+            env.err(source, e);
+            env.enums.push(EnumDef { name, values });
+            (env.enums.len() - 1) as u16
+        }
+        None => {
+            declared.insert(name.clone(), (table.to_string(), source, span));
+            env.add_enum(name, values)
+        }
+    }
+}
+
+fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &[ast::File]) {
+    let statuses = files
+        .iter()
+        .find_map(|f| f.statuses.first().map(|d| (f.source, d.span)));
+    let mut declared: HashMap<String, (String, usize, Span)> = HashMap::new();
     for (source, table) in tables {
         match table {
             Table::Requirements(t) => {
                 let idx = env.requirements.len() as u16;
-                let of = env.add_enum(t.of.clone(), t.values.clone());
+                let text = env.sources.get(source).map(|s| s.text.as_str());
+                let of_span = text.map_or(Span::default(), |t| top_level_key_span(t, "of"));
+                let keys_span = text.map_or(Span::default(), |t| top_level_key_span(t, "keys"));
+                let of = declare_type(
+                    env,
+                    &mut declared,
+                    statuses,
+                    (source, &t.name, of_span),
+                    t.of.clone(),
+                    t.values.clone(),
+                );
                 let mut key_enums = Vec::new();
                 for (k, key) in t.keys.iter().enumerate() {
-                    key_enums.push(env.add_enum(format!("{}.{}", t.name, key), t.column_values(k)));
+                    key_enums.push(declare_type(
+                        env,
+                        &mut declared,
+                        statuses,
+                        (source, &t.name, keys_span),
+                        format!("{}.{}", t.name, key),
+                        t.column_values(k),
+                    ));
                 }
                 env.req_index.insert(t.name.clone(), (idx, of, key_enums));
                 env.requirements.push(t);
@@ -579,6 +676,24 @@ fn gather_formats(env: &mut Env, files: &[ast::File]) {
                         span: d.name.span,
                         first,
                         help: None,
+                    },
+                );
+                continue;
+            }
+            // a type name means one type: a format may not take the name of another
+            let name = d.name.name.as_str();
+            if env.type_names.contains_key(name) || BUILTIN_TYPES.contains(&name) {
+                let by = match env.requirements.iter().find(|t| t.of == name) {
+                    Some(t) => format!("table `{}`", t.name),
+                    None if name == "status" => "the `statuses` block".into(),
+                    None => "the language".into(),
+                };
+                env.err(
+                    f.source,
+                    CheckError::Invalid {
+                        message: format!("the type `{name}` is declared by {by} already"),
+                        span: d.name.span,
+                        help: Some("give the format another name".into()),
                     },
                 );
                 continue;

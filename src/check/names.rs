@@ -135,7 +135,11 @@ impl Env {
             return Typed::error();
         };
         for field in rest {
+            // a part of a sensitive value is sensitive: its fields (see `field_of`), and its
+            // key, status and participants too
+            let sensitive = cur.sensitive;
             cur = self.member(scope, cur, field);
+            cur.sensitive |= sensitive;
         }
         if narrowed {
             if let Ty::Opt(inner) = cur.ty {
@@ -172,7 +176,9 @@ impl Env {
         if scope.case_bound {
             names.push(self.case.name.clone());
         }
-        names.extend(self.limits.keys().cloned());
+        let mut tables: Vec<String> = self.limits.keys().cloned().collect();
+        tables.sort_unstable();
+        names.extend(tables);
         for e in &self.enums {
             names.extend(e.values.iter().cloned());
         }
@@ -245,9 +251,11 @@ impl Env {
         } else {
             &self.case.fields
         };
+        // Participants' derived fields are checked after the case's, so a derived field of
+        // the case cannot read them; within one kind, only those declared before.
         scope
             .derived_cutoff
-            .is_some_and(|(p, cut)| p == of_part && i >= cut)
+            .is_some_and(|(p, cut)| (p == of_part && i >= cut) || (!p && of_part))
             && matches!(fields[i].kind, FieldKind::Derived(_))
     }
 
@@ -256,12 +264,12 @@ impl Env {
             scope.source,
             CheckError::Invalid {
                 message: format!(
-                    "`{}` is a derived field declared after this one (or this one)",
+                    "`{}` is a derived field this one cannot read yet",
                     field.name
                 ),
                 span: field.span,
                 help: Some(
-                    "a derived field reads only the derived fields declared before it: move it up"
+                    "a derived field reads the derived fields declared before it, and those of its case; move it up, or store the value in a field set by a rule"
                         .into(),
                 ),
             },
@@ -302,6 +310,8 @@ impl Env {
             return self.derived_too_early(scope, field);
         }
         let f = &fields[i];
+        // a field of a sensitive value (a participant of a sensitive list) is sensitive too
+        let sensitive = cur.sensitive || f.sensitive;
         let (target, i) = (Box::new(cur.ir), i as u16);
         let ir = match (&f.kind, of_part) {
             (FieldKind::Stored { .. }, false) => IExpr::CaseField(target, i),
@@ -312,7 +322,7 @@ impl Env {
         Typed {
             ir,
             ty: f.ty.clone(),
-            sensitive: f.sensitive,
+            sensitive,
         }
     }
 
@@ -365,7 +375,7 @@ impl Env {
                         Typed {
                             ir: IExpr::RecField(Box::new(cur.ir), i as u16),
                             ty: f.ty.clone(),
-                            sensitive: f.sensitive,
+                            sensitive: cur.sensitive || f.sensitive,
                         }
                     }
                     None => {

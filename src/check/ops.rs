@@ -1,6 +1,6 @@
 //! Typing operators: boolean, comparison, membership, patterns, fallbacks and arithmetic.
 
-use super::expr::{bad_pattern, comparable, describe, limit_pattern, narrowing, Scope, Typed};
+use super::expr::{bad_pattern, comparable, describe, known_set, limit_pattern, Scope, Typed};
 use super::Env;
 use crate::ast::{BinOp, Expr, ExprKind};
 use crate::program::{Arith, Cmp, IExpr};
@@ -21,7 +21,7 @@ impl Env {
             BinOp::And | BinOp::Or => {
                 let l = self.bool_expr(scope, a);
                 // `x is set and …x…`, `x is unset or …x…`: x is known set on the right
-                let narrowed = narrowing(a, op == BinOp::And);
+                let narrowed = known_set(a, op == BinOp::And);
                 let before = scope.narrowed.len();
                 scope.narrowed.extend(narrowed);
                 let r = self.bool_expr(scope, b);
@@ -69,16 +69,10 @@ impl Env {
                     }
                     return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool);
                 }
-                if !comparable(&l.ty, &r.ty) {
-                    let msg = format!(
-                        "cannot compare {} with {}",
-                        describe(self, &l.ty),
-                        describe(self, &r.ty)
-                    );
-                    self.type_error(src, span, msg, None);
-                }
+                let written = |e: &Expr| matches!(e.kind, ExprKind::List(_));
+                let (li, ri) = self.equate(src, span, (l, written(a)), (r, written(b)));
                 let cmp = if op == BinOp::Eq { Cmp::Eq } else { Cmp::Ne };
-                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+                Typed::new(IExpr::Cmp(cmp, Box::new(li), Box::new(ri)), Ty::Bool)
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let l = self.expr(scope, a, None);

@@ -1,11 +1,11 @@
 //! Checking handlers, rules and actions.
 
-use super::expr::{describe, guard_narrowing, holds, Scope};
+use super::expr::{describe, holds, known_set, Scope};
 use super::{unknown, CheckError, Env};
 use crate::ast::{self, Action, Expr, ExprKind, Ident, Trigger};
 use crate::program::*;
 use crate::span::Span;
-use crate::value::{Ty, Value};
+use crate::value::Ty;
 use std::collections::HashSet;
 
 type Handlers = (Vec<Option<HandlerDef>>, Vec<Option<HandlerDef>>);
@@ -107,6 +107,23 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
             None => Ty::Text,
         };
         let t = env.expect(&mut scope, &r.key, &want);
+        if t.sensitive {
+            let what = match env.snippet(source, r.key.span) {
+                Some(text) => format!("`{text}`"),
+                None => "this key".into(),
+            };
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: format!(
+                        "{what} is sensitive and cannot be the key of a `{}`: the key is shown in every outcome",
+                        env.case.name
+                    ),
+                    span: r.key.span,
+                    help: Some("route the event by a field that is not sensitive".into()),
+                },
+            );
+        }
         let key_field = match (&t.ir, event) {
             (IExpr::EventField(i), Some(ev)) => {
                 let rec = env.events[ev as usize].record;
@@ -232,17 +249,24 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
         (scope.bind(&var.name, elem, t.sensitive), t.ir)
     });
     let when = r.when.as_ref().map(|w| env.bool_expr(scope, w).ir);
-    let before = scope.narrowed.len();
+    // `then` runs where the guard is true, `else` where it is false; a `set` in either block
+    // forgets what the guard proved of the field it sets
+    let outer = scope.narrowed.clone();
     if let Some(w) = &r.when {
-        scope.narrowed.extend(guard_narrowing(w));
+        scope.narrowed.extend(known_set(w, true));
     }
     let then = actions(env, scope, &r.then, context, assigned);
-    scope.narrowed.truncate(before);
-    let otherwise = r
-        .otherwise
-        .as_ref()
-        .map(|a| actions(env, scope, a, context, assigned))
-        .unwrap_or_default();
+    scope.narrowed.clone_from(&outer);
+    let otherwise = match &r.otherwise {
+        Some(a) => {
+            if let Some(w) = &r.when {
+                scope.narrowed.extend(known_set(w, false));
+            }
+            actions(env, scope, a, context, assigned)
+        }
+        None => Vec::new(),
+    };
+    scope.narrowed = outer;
     for _ in 0..bound {
         scope.unbind();
     }
@@ -290,6 +314,23 @@ fn action(
             }
         },
         Action::Show { name, value } => {
+            // an outcome is a JSON object with these keys already
+            if ["status", "messages", env.case.name.as_str()].contains(&name.name.as_str()) {
+                env.err(
+                    src,
+                    CheckError::Invalid {
+                        message: format!(
+                            "`show {}` would repeat a key every outcome has already",
+                            name.name
+                        ),
+                        span: name.span,
+                        help: Some(format!(
+                            "an outcome has `{}`, `status` and `messages`: give the value another name",
+                            env.case.name
+                        )),
+                    },
+                );
+            }
             let t = env.expr(scope, value, None);
             if t.sensitive {
                 env.err(
@@ -387,6 +428,9 @@ fn action(
                 return None;
             };
             let t = env.expect(scope, value, &ty);
+            if let Some(last) = target.last() {
+                scope.forget_field(&last.name);
+            }
             if let Place::CaseField(IExpr::Local(0), f) = &place {
                 assigned.insert(*f);
             }
@@ -399,14 +443,7 @@ fn action(
                 let e = sensitive_into_plain(&field.name, value.span);
                 env.err(src, e);
             }
-            let mut ir = t.ir;
-            if matches!(ty.strip_opt(), Ty::Set(_)) && matches!(t.ty, Ty::List(_)) {
-                ir = IExpr::SetOp(
-                    crate::program::Arith::Add,
-                    Box::new(IExpr::Lit(Value::Set(vec![]))),
-                    Box::new(ir),
-                );
-            }
+            let ir = env.stored_as(src, value.span, t, &ty);
             Some(IAction::Set(place, ir))
         }
         Action::Add {
@@ -441,7 +478,7 @@ fn action(
                             let e = sensitive_into_plain(&name.name, value.span);
                             env.err(src, e);
                         }
-                        irs.push((i as u16, t.ir));
+                        irs.push((i as u16, env.stored_as(src, value.span, t, &ty)));
                     }
                     Some(_) => env.err(
                         src,

@@ -161,7 +161,12 @@ impl Eval<'_, '_> {
                 Value::Record(fields) => fields.get(*f as usize).cloned().unwrap_or(Value::Unset),
                 _ => return fail("read a field of an unset record"),
             },
-            IExpr::Lookup { table, keys, blame } => {
+            IExpr::Lookup {
+                table,
+                of,
+                keys,
+                blame,
+            } => {
                 let mut names = Vec::new();
                 for k in keys {
                     let v = self.expr(k, locals)?;
@@ -170,20 +175,12 @@ impl Eval<'_, '_> {
                 let t = &self.prog.requirements[*table as usize];
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
                 match t.lookup(&refs) {
-                    Some(row) => {
-                        let of = self
-                            .prog
-                            .enums
+                    Some(row) => Value::set_of(
+                        row.required
                             .iter()
-                            .position(|e| e.name == t.of)
-                            .unwrap_or(0) as u16;
-                        Value::set_of(
-                            row.required
-                                .iter()
-                                .map(|i| Value::Enum(of, *i as u16))
-                                .collect(),
-                        )
-                    }
+                            .map(|i| Value::Enum(*of, *i as u16))
+                            .collect(),
+                    ),
                     None => {
                         let cells = t
                             .keys

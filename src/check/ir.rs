@@ -1,0 +1,70 @@
+//! Walking checked expressions: the one place that knows the children of each kind of
+//! [`IExpr`].
+
+use crate::program::{IExpr, TPart};
+
+/// Calls `f` on each direct child of `e`, in order.
+pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
+    match e {
+        IExpr::Lit(_) | IExpr::EventField(_) | IExpr::EventAt | IExpr::Now | IExpr::Local(_) => {}
+        IExpr::CaseKey(x)
+        | IExpr::CaseStatus(x)
+        | IExpr::CaseField(x, _)
+        | IExpr::CaseDerived(x, _)
+        | IExpr::CaseParts(x)
+        | IExpr::PartField(x, _)
+        | IExpr::PartDerived(x, _)
+        | IExpr::PartCase(x)
+        | IExpr::RecField(x, _)
+        | IExpr::Count(x)
+        | IExpr::Not(x)
+        | IExpr::Neg(x)
+        | IExpr::Matches(x, _)
+        | IExpr::IsSet(x)
+        | IExpr::HasTag(x, _) => f(x),
+        IExpr::Lookup { keys: xs, .. } | IExpr::List(xs) => xs.iter().for_each(f),
+        IExpr::IndexLookup {
+            key: a, cond: b, ..
+        }
+        | IExpr::Filter {
+            source: a, cond: b, ..
+        }
+        | IExpr::Quant {
+            source: a, cond: b, ..
+        }
+        | IExpr::And(a, b)
+        | IExpr::Or(a, b)
+        | IExpr::Cmp(_, a, b)
+        | IExpr::Arith(_, a, b)
+        | IExpr::SetOp(_, a, b)
+        | IExpr::In(a, b)
+        | IExpr::Coalesce(a, b) => {
+            f(a);
+            f(b);
+        }
+        IExpr::Template(parts) => {
+            for p in parts {
+                if let TPart::Expr(x) = p {
+                    f(x);
+                }
+            }
+        }
+    }
+}
+
+/// The number of nodes of `e` (saturating), and each derived field it reads, once per
+/// read: `(of a participant?, field index)`.
+pub(crate) fn size_and_derived_reads(e: &IExpr) -> (usize, Vec<(bool, u16)>) {
+    fn walk(e: &IExpr, size: &mut usize, reads: &mut Vec<(bool, u16)>) {
+        *size = size.saturating_add(1);
+        match e {
+            IExpr::CaseDerived(_, i) => reads.push((false, *i)),
+            IExpr::PartDerived(_, i) => reads.push((true, *i)),
+            _ => {}
+        }
+        children(e, &mut |c| walk(c, size, reads));
+    }
+    let (mut size, mut reads) = (0, Vec::new());
+    walk(e, &mut size, &mut reads);
+    (size, reads)
+}

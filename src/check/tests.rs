@@ -1,0 +1,558 @@
+//! The checker on small policies: what it refuses (and says), what it accepts, and what the
+//! accepted policies then do.
+
+use super::fields::{MAX_DERIVED_DEPTH, MAX_DERIVED_STEPS};
+use super::unknown;
+use crate::ast::Ident;
+use crate::span::{Source, Span};
+use crate::{Engine, Severity, World};
+
+const MESSAGES: &str = "kind: messages
+messages:
+  done: { text: \"Done.\", result: \"done\", next_step: \"none\" }
+  yes: { text: \"Yes.\", result: \"yes\", next_step: \"none\" }
+  no: { text: \"No.\", result: \"no\", next_step: \"none\" }
+";
+
+/// A small policy; `/*CASE*/`, `/*PARTS*/`, `/*EVENT*/`, `/*DECL*/` and `/*RULES*/` are
+/// where a test adds case fields, participant fields, fields of event `e`, declarations
+/// and rules of the handler of `e` (which creates a `thing` keyed `event.k`).
+const BASE: &str = "
+statuses { open: open  done: final }
+case thing key id: text {
+  a: text?
+  b: text = \"\"
+  tags: set<text> = []
+  /*CASE*/
+}
+participants people in thing {
+  phone: text
+  code: text?
+  /*PARTS*/
+}
+event e { k: text, l: list<text> /*EVENT*/ }
+/*DECL*/
+on e for new thing(event.k) {
+  /*RULES*/
+  rule finish { emit done }
+}
+";
+
+#[derive(Default)]
+struct Edit<'a> {
+    case: &'a str,
+    parts: &'a str,
+    event: &'a str,
+    decl: &'a str,
+    rules: &'a str,
+    tables: &'a [(&'a str, &'a str)],
+}
+
+fn sources(edit: &Edit) -> Vec<Source> {
+    let text = BASE
+        .replace("/*CASE*/", edit.case)
+        .replace("/*PARTS*/", edit.parts)
+        .replace("/*EVENT*/", edit.event)
+        .replace("/*DECL*/", edit.decl)
+        .replace("/*RULES*/", edit.rules);
+    let mut out = vec![
+        Source::new("messages.yaml", MESSAGES),
+        Source::new("t.docket", text),
+    ];
+    out.extend(edit.tables.iter().map(|(n, t)| Source::new(*n, *t)));
+    out
+}
+
+fn load(edit: &Edit) -> Result<Engine, crate::LoadError> {
+    Engine::from_sources(sources(edit))
+}
+
+/// The errors of a policy that must not load: each headline, then its help.
+fn errors(edit: &Edit) -> Vec<String> {
+    match load(edit) {
+        Ok(_) => panic!("the policy should not load"),
+        Err(e) => e
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{} | {}", d.message, d.help.clone().unwrap_or_default()))
+            .collect(),
+    }
+}
+
+/// The one error of a policy that must not load.
+fn error(edit: &Edit) -> String {
+    let mut es = errors(edit);
+    assert_eq!(es.len(), 1, "{es:#?}");
+    es.remove(0)
+}
+
+fn loads(edit: &Edit) -> Engine {
+    match load(edit) {
+        Ok(e) => e,
+        Err(e) => panic!("the policy should load:\n{}", e.render()),
+    }
+}
+
+/// The output records of `lines` (JSON events), run in order on a new world.
+fn run(edit: &Edit, lines: &[&str]) -> Vec<String> {
+    let engine = loads(edit);
+    let mut world = World::new();
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| engine.run_line(&mut world, i + 1, l).to_json())
+        .collect()
+}
+
+const E1: &str = r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":["x"]}"#;
+
+fn derived_chain(n: usize, body: impl Fn(usize) -> String) -> String {
+    let mut out = String::from("d0 = true\n");
+    for i in 1..n {
+        out.push_str(&format!("d{i} = {}\n", body(i)));
+    }
+    out
+}
+
+// ── 1. derived fields are bounded ──────────────────────────────────────────
+
+#[test]
+fn a_derived_field_read_twice_at_each_level_is_refused_where_it_grows_too_big() {
+    // d{i} = d{i-1} and d{i-1}: 5 nodes and two reads, so d_k expands to 6·2^k − 5 nodes
+    let case = derived_chain(40, |i| format!("d{} and d{}", i - 1, i - 1));
+    let e = error(&Edit {
+        case: &case,
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with(&format!(
+            "`d11` expands to more than {MAX_DERIVED_STEPS} steps when evaluated | "
+        )),
+        "{e}"
+    );
+    assert!(e.contains("store it in a field set by a rule"), "{e}");
+    // one level less is fine, and so are its readers that read it once
+    let case = derived_chain(11, |i| format!("d{} and d{}", i - 1, i - 1));
+    loads(&Edit {
+        case: &case,
+        ..Edit::default()
+    });
+}
+
+#[test]
+fn a_long_chain_of_derived_fields_is_refused_once_at_its_limit() {
+    let parts = derived_chain(20_000, |i| format!("d{}", i - 1));
+    let e = error(&Edit {
+        parts: &parts,
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with(&format!(
+            "`d{MAX_DERIVED_DEPTH}` is derived through a chain of {} derived fields, more than {MAX_DERIVED_DEPTH}",
+            MAX_DERIVED_DEPTH + 1
+        )),
+        "{e}"
+    );
+    let parts = derived_chain(MAX_DERIVED_DEPTH, |i| format!("d{}", i - 1));
+    loads(&Edit {
+        parts: &parts,
+        ..Edit::default()
+    });
+}
+
+#[test]
+fn derived_fields_of_the_case_cannot_read_those_of_its_participants() {
+    // which also rules out a loop between the two
+    for parts in ["d = thing.c", "d = 5"] {
+        let e = error(&Edit {
+            case: "c = any(p in thing.people: p.d)",
+            parts,
+            ..Edit::default()
+        });
+        assert!(
+            e.starts_with("`d` is a derived field this one cannot read yet"),
+            "{e}"
+        );
+    }
+    loads(&Edit {
+        case: "c = 5",
+        parts: "d = thing.c",
+        ..Edit::default()
+    });
+}
+
+// ── 2. sensitivity goes through field access ───────────────────────────────
+
+#[test]
+fn a_field_of_a_sensitive_record_is_sensitive() {
+    let e = error(&Edit {
+        event: ", s: {a: text} sensitive",
+        rules: "rule r { show x = event.s.a }",
+        ..Edit::default()
+    });
+    assert!(
+        e.contains("would put a sensitive value in the output"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_item_of_a_sensitive_list_has_sensitive_fields() {
+    let e = error(&Edit {
+        event: ", items: list<{v: text}> sensitive",
+        rules: "rule r for x in event.items { reject k \"{x.v}\" }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("`x.v` is sensitive and cannot be written into a message"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_sensitive_value_cannot_route_an_event() {
+    let e = error(&Edit {
+        decl: "event f { k: text sensitive }\non f for thing(event.k) { rule r { emit yes } }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("`event.k` is sensitive and cannot be the key of a `thing`"),
+        "{e}"
+    );
+}
+
+const LEVELS: &str = "kind: requirements
+keys: [kind]
+of: level
+values: [low, high]
+rows:
+  - { kind: a, required: [low] }
+  - { kind: b, required: [low, high] }
+";
+
+#[test]
+fn a_sensitive_value_cannot_look_a_table_up() {
+    let e = error(&Edit {
+        event: ", kind: levels.kind sensitive",
+        rules: "rule r when count(levels[event.kind]) > 1 { emit yes }",
+        tables: &[("levels.yaml", LEVELS)],
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("`event.kind` is sensitive and cannot look up `levels`"),
+        "{e}"
+    );
+}
+
+// ── 3 and 4. what a guard proves, and for how long ────────────────────────
+
+#[test]
+fn setting_a_field_forgets_that_the_guard_proved_it_set() {
+    let e = error(&Edit {
+        rules: "rule r when thing.a is set { set thing.a = unset  set thing.b = thing.a }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("expected text, found text that may be unset"),
+        "{e}"
+    );
+    // through another path to the same field too
+    let e = error(&Edit {
+        rules: "rule r for p in thing.people when thing.a is set {
+                  set p.thing.a = unset
+                  set thing.b = thing.a
+                }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("expected text, found text that may be unset"),
+        "{e}"
+    );
+    // reading it before the `set` is fine
+    loads(&Edit {
+        rules: "rule r when thing.a is set { set thing.b = thing.a  set thing.a = unset }",
+        ..Edit::default()
+    });
+}
+
+#[test]
+fn a_new_variable_of_the_same_name_is_not_narrowed() {
+    let e = error(&Edit {
+        rules: "rule r for p in thing.people when p.code is set {
+                  add people(phone: \"1\") as p { set thing.b = p.code }
+                }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("expected text, found text that may be unset"),
+        "{e}"
+    );
+    let e = error(&Edit {
+        rules: "rule r for p in thing.people
+                  when p.code is set and any(p in thing.people: p.code matches /^x/) {
+                  emit yes
+                }",
+        ..Edit::default()
+    });
+    assert!(e.starts_with("only text can match a pattern"), "{e}");
+}
+
+#[test]
+fn else_blocks_and_not_narrow() {
+    for rules in [
+        "rule r when thing.a is unset { emit no } else { set thing.b = thing.a }",
+        "rule r when not (thing.a is unset) { set thing.b = thing.a }",
+        "rule r when not not (thing.a is set) { set thing.b = thing.a }",
+        "rule r when not (thing.a is set) { emit no } else { set thing.b = thing.a }",
+        // De Morgan: the else of `x or a is unset` knows `not x and a is set`
+        "rule r when thing.b == \"\" or thing.a is unset { emit no } else { set thing.b = thing.a }",
+        "rule r when thing.a is set and thing.b == \"\" { set thing.b = thing.a }",
+        "rule r when thing.a is unset or thing.a == \"\" { emit no } else { set thing.b = thing.a }",
+        "rule r when not (thing.a is unset or thing.b == \"\") { set thing.b = thing.a }",
+        "rule r when thing.a is unset or thing.a matches /^x/ { emit no }",
+        "rule r when not (thing.a is unset) and thing.a matches /^x/ { emit no }",
+        "rule r when (thing.a is set and true) or (false and thing.a is set) { set thing.b = thing.a }",
+    ] {
+        if let Err(e) = load(&Edit {
+            rules,
+            ..Edit::default()
+        }) {
+            panic!("{rules}\n{}", e.render());
+        }
+    }
+    for rules in [
+        // what a guard proves holds in one block only
+        "rule r when thing.a is set { emit yes } else { set thing.b = thing.a }",
+        "rule r when thing.a is unset { set thing.b = thing.a }",
+        "rule r when not (thing.a is set) { set thing.b = thing.a }",
+        // either side may have made it true
+        "rule r when thing.b == \"\" or thing.a is set { set thing.b = thing.a }",
+        "rule r when thing.a is set and thing.b == \"\" { emit no } else { set thing.b = thing.a }",
+        "rule r when (thing.a is set and true) or true { set thing.b = thing.a }",
+    ] {
+        let es = errors(&Edit {
+            rules,
+            ..Edit::default()
+        });
+        assert!(
+            es.len() == 1 && es[0].contains("may be unset"),
+            "{rules}: {es:#?}"
+        );
+    }
+}
+
+// ── 5. a type name means one enumeration ───────────────────────────────────
+
+#[test]
+fn two_tables_may_not_declare_one_type() {
+    let grades = LEVELS
+        .replace("keys: [kind]", "keys: [grade]")
+        .replace("{ kind:", "{ grade:");
+    let es = errors(&Edit {
+        tables: &[("levels.yaml", LEVELS), ("more_levels.yaml", &grades)],
+        ..Edit::default()
+    });
+    assert_eq!(es.len(), 1, "{es:#?}");
+    assert!(
+        es[0].starts_with("tables `levels` and `more_levels` both declare the type `level`"),
+        "{es:#?}"
+    );
+    let e = load(&Edit {
+        tables: &[("levels.yaml", LEVELS), ("more_levels.yaml", &grades)],
+        ..Edit::default()
+    })
+    .expect_err("two tables of one type");
+    let d = &e.diagnostics[0];
+    assert_eq!(e.sources[d.source].name, "more_levels.yaml");
+    assert_eq!(d.label.as_deref(), Some("the first is at levels.yaml:3"));
+}
+
+#[test]
+fn a_table_may_not_declare_the_type_of_statuses_or_a_built_in_type() {
+    for (of, want) in [
+        (
+            "status",
+            "table `levels` declares the type `status`, which is the type of the statuses",
+        ),
+        (
+            "text",
+            "table `levels` declares the type `text`, which is built in",
+        ),
+    ] {
+        let table = LEVELS.replace("of: level", &format!("of: {of}"));
+        let es = errors(&Edit {
+            tables: &[("levels.yaml", &table)],
+            ..Edit::default()
+        });
+        assert!(es.len() == 1 && es[0].starts_with(want), "{es:#?}");
+    }
+    let e = error(&Edit {
+        decl: "format level = /^x$/ \"x\"",
+        tables: &[("levels.yaml", LEVELS)],
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("the type `level` is declared by table `levels` already"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_lookup_gives_values_of_its_own_table() {
+    let grades = "kind: requirements
+keys: [kind]
+of: grade
+values: [high, low]
+rows:
+  - { kind: a, required: [high] }
+";
+    let out = run(
+        &Edit {
+            event: ", kind: levels.kind",
+            rules:
+                "rule r when levels[event.kind] == [low] and grades[\"a\"] == [high] { emit yes }",
+            tables: &[("grades.yaml", grades), ("levels.yaml", LEVELS)],
+            ..Edit::default()
+        },
+        &[r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":[],"kind":"a"}"#],
+    );
+    assert!(out[0].contains(r#""id":"yes""#), "{out:?}");
+}
+
+// ── 6. sets and lists ──────────────────────────────────────────────────────
+
+#[test]
+fn a_set_compares_with_a_list_written_out_but_not_with_a_list_value() {
+    let e = error(&Edit {
+        rules: "rule r when thing.tags == event.l { emit yes }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with(
+            "cannot compare a set of texts with a list of texts | a set never equals a list"
+        ),
+        "{e}"
+    );
+    let out = run(
+        &Edit {
+            rules: "rule fill { set thing.tags = event.l }
+                    rule r when thing.tags == [\"x\", \"x\"] and [\"x\"] == thing.tags
+                      and thing.tags != [\"y\"] and thing.tags == [] + event.l { emit yes }",
+            ..Edit::default()
+        },
+        &[E1],
+    );
+    assert!(out[0].contains(r#""id":"yes""#), "{out:?}");
+}
+
+#[test]
+fn a_list_stored_in_a_set_field_becomes_a_set_everywhere() {
+    let out = run(
+        &Edit {
+            case: "more: set<text> = [\"b\", \"a\", \"b\"]  maybe: set<text>?",
+            parts: "roles: set<text> = []",
+            event: ", ol: list<text>?",
+            rules: "rule fill when event.ol is set {
+                      set thing.maybe = event.ol
+                      add people(phone: \"1\", roles: [\"b\", \"a\", \"b\"]) as p {
+                        set p.roles = p.roles
+                      }
+                    }
+                    rule r for p in thing.people
+                      when thing.more == [\"a\", \"b\"] and count(thing.more) == 2
+                       and thing.maybe == [\"x\"] and p.roles == [\"a\", \"b\"]
+                       and count(p.roles) == 2 {
+                      emit yes
+                    }",
+            ..Edit::default()
+        },
+        &[r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":[],"ol":["x","x"]}"#],
+    );
+    assert!(out[0].contains(r#""id":"yes""#), "{out:?}");
+    // a list that may be unset would become an empty set: it must be checked first
+    let e = error(&Edit {
+        case: "maybe: set<text>?",
+        event: ", ol: list<text>?",
+        rules: "rule fill { set thing.maybe = event.ol }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("a list of texts that may be unset cannot be stored in a set of texts"),
+        "{e}"
+    );
+}
+
+// ── 7. `show` names ────────────────────────────────────────────────────────
+
+#[test]
+fn show_names_may_not_repeat_the_keys_of_an_outcome() {
+    let es = errors(&Edit {
+        rules: "rule r { show status = 1  show messages = 2  show thing = 3  show other = 4 }",
+        ..Edit::default()
+    });
+    assert_eq!(es.len(), 3, "{es:#?}");
+    for (e, name) in es.iter().zip(["status", "messages", "thing"]) {
+        assert!(
+            e.starts_with(&format!(
+                "`show {name}` would repeat a key every outcome has already"
+            )),
+            "{e}"
+        );
+    }
+}
+
+// ── 8. "did you mean" ──────────────────────────────────────────────────────
+
+#[test]
+fn the_suggestion_does_not_depend_on_the_order_of_candidates() {
+    let id = Ident {
+        name: "lvel".into(),
+        span: Span::default(),
+    };
+    let orders = [
+        ["levels", "lvls", "level", "label"],
+        ["label", "level", "lvls", "levels"],
+        ["lvls", "label", "levels", "level"],
+    ];
+    for cands in orders {
+        match unknown("table", &id, cands) {
+            super::CheckError::Unknown { suggestion, .. } => {
+                assert_eq!(suggestion.as_deref(), Some("level"), "{cands:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // the listing, when there is no suggestion, keeps the order given
+    let far = Ident {
+        name: "zzzzzz".into(),
+        span: Span::default(),
+    };
+    match unknown("value", &far, ["open", "closed", "done"]) {
+        super::CheckError::Unknown { hint, .. } => assert_eq!(
+            hint.as_deref(),
+            Some("expected one of `open`, `closed`, `done`")
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+// ── 9. formats ─────────────────────────────────────────────────────────────
+
+#[test]
+fn values_of_two_formats_are_never_compared() {
+    let e = error(&Edit {
+        decl: "format f1 = /^[0-9]+$/ \"digits\"\nformat f2 = /^[a-z]+$/ \"letters\"",
+        event: ", x: f1, y: f2",
+        rules: "rule r when event.x == event.y { emit yes }",
+        ..Edit::default()
+    });
+    assert!(e.starts_with("a `f1` is never a `f2`"), "{e}");
+    // text with a format, and a format with itself, are fine
+    loads(&Edit {
+        decl: "format f1 = /^[0-9]+$/ \"digits\"",
+        event: ", x: f1, y: f1",
+        rules: "rule r when event.x == event.y and event.x != event.k and event.k == event.x { emit yes }",
+        ..Edit::default()
+    });
+}

@@ -46,32 +46,10 @@ fn fields_json(prog: &Program, defs: &[FieldDef], values: &[Value]) -> J {
     let mut m = Map::new();
     for (d, v) in defs.iter().zip(values) {
         if matches!(d.kind, crate::program::FieldKind::Stored { .. }) {
-            m.insert(d.name.clone(), to_json(prog, v));
+            m.insert(d.name.clone(), prog.value_json(v, &|_| None));
         }
     }
     J::Object(m)
-}
-
-fn to_json(prog: &Program, v: &Value) -> J {
-    match v {
-        Value::Unset => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Count(n) => J::from(*n),
-        Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
-        Value::Instant(t) => J::String(t.to_string()),
-        Value::Text(s) => J::String(s.clone()),
-        Value::Enum(e, i) => J::String(
-            prog.enums
-                .get(*e as usize)
-                .and_then(|en| en.values.get(*i as usize))
-                .cloned()
-                .unwrap_or_default(),
-        ),
-        Value::List(items) | Value::Set(items) | Value::Record(items) => {
-            J::Array(items.iter().map(|x| to_json(prog, x)).collect())
-        }
-        Value::Case(_) | Value::Part(_) => J::Null,
-    }
 }
 
 fn bad(msg: impl Into<String>) -> WorldError {

@@ -78,6 +78,38 @@ pub enum FieldKind {
     Derived(Unit),
 }
 
+impl Program {
+    /// The name of an enumeration value.
+    pub fn enum_name(&self, e: u16, i: u16) -> &str {
+        self.enums
+            .get(e as usize)
+            .and_then(|en| en.values.get(i as usize))
+            .map_or("", String::as_str)
+    }
+
+    /// A value as JSON (output and saved worlds); `case_key` names a case value.
+    pub fn value_json(
+        &self,
+        v: &Value,
+        case_key: &dyn Fn(u32) -> Option<String>,
+    ) -> serde_json::Value {
+        use serde_json::Value as J;
+        match v {
+            Value::Unset | Value::Part(_) => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Count(n) => J::from(*n),
+            Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
+            Value::Instant(t) => J::String(t.to_string()),
+            Value::Text(s) => J::String(s.clone()),
+            Value::Enum(e, i) => J::String(self.enum_name(*e, *i).to_string()),
+            Value::List(items) | Value::Set(items) | Value::Record(items) => {
+                J::Array(items.iter().map(|x| self.value_json(x, case_key)).collect())
+            }
+            Value::Case(id) => case_key(*id).map_or(J::Null, J::String),
+        }
+    }
+}
+
 /// The values of fields at creation: defaults, and unset where none is given.
 pub fn initial_values(fields: &[FieldDef]) -> Vec<Value> {
     fields

@@ -8,20 +8,8 @@ use crate::world::CaseData;
 impl Eval<'_, '_> {
     /// A value as JSON, for `show`.
     pub(super) fn to_json(&self, v: &Value) -> serde_json::Value {
-        use serde_json::Value as J;
-        match v {
-            Value::Unset => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Count(n) => J::from(*n),
-            Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
-            Value::Instant(t) => J::String(t.to_string()),
-            Value::Text(s) => J::String(s.clone()),
-            Value::Enum(..) => J::String(self.display(v)),
-            Value::List(items) | Value::Set(items) | Value::Record(items) => {
-                J::Array(items.iter().map(|x| self.to_json(x)).collect())
-            }
-            Value::Case(_) | Value::Part(_) => J::String(self.display(v)),
-        }
+        self.prog
+            .value_json(v, &|id| self.tx.case(id).ok().map(|c| c.key.clone()))
     }
 
     /// A value as text, for templates.
@@ -33,13 +21,7 @@ impl Eval<'_, '_> {
             Value::Duration(d) => crate::duration::format_duration(*d),
             Value::Instant(t) => t.to_string(),
             Value::Text(s) => s.clone(),
-            Value::Enum(e, i) => self
-                .prog
-                .enums
-                .get(*e as usize)
-                .and_then(|en| en.values.get(*i as usize))
-                .cloned()
-                .unwrap_or_default(),
+            Value::Enum(e, i) => self.prog.enum_name(*e, *i).to_string(),
             Value::List(items) | Value::Set(items) | Value::Record(items) => items
                 .iter()
                 .map(|x| self.display(x))

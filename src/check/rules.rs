@@ -534,6 +534,46 @@ fn action(
     }
 }
 
+/// A stored field of a case (`of_part` false) or a participant, as the target of `set`.
+fn settable_field(
+    env: &mut Env,
+    src: usize,
+    span: Span,
+    last: &Ident,
+    of_part: bool,
+    owner: IExpr,
+) -> Option<(Place, Ty)> {
+    let fields = if of_part {
+        &env.parts.fields
+    } else {
+        &env.case.fields
+    };
+    let Some(i) = fields.iter().position(|f| f.name == last.name) else {
+        let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+        if !of_part {
+            names.push("status".into());
+        }
+        let e = unknown("field", last, names.iter().map(String::as_str));
+        env.err(src, e);
+        return None;
+    };
+    if matches!(fields[i].kind, FieldKind::Derived(_)) {
+        let message = format!(
+            "`{}` is derived (computed from other fields) and cannot be set",
+            last.name
+        );
+        env.err(src, CheckError::ReadOnly { message, span });
+        return None;
+    }
+    let ty = fields[i].ty.clone();
+    let place = if of_part {
+        Place::PartField(owner, i as u16)
+    } else {
+        Place::CaseField(owner, i as u16)
+    };
+    Some((place, ty))
+}
+
 /// Resolves the target of `set`.
 fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Option<(Place, Ty)> {
     let src = scope.source;
@@ -585,55 +625,9 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
                     ),
                 );
             }
-            match env.case.fields.iter().position(|f| f.name == last.name) {
-                Some(i) => match &env.case.fields[i].kind {
-                    FieldKind::Stored { .. } => Some((
-                        Place::CaseField(owner.ir, i as u16),
-                        env.case.fields[i].ty.clone(),
-                    )),
-                    FieldKind::Derived(_) => read_only(
-                        env,
-                        format!(
-                            "`{}` is derived (computed from other fields) and cannot be set",
-                            last.name
-                        ),
-                    ),
-                },
-                None => {
-                    let names: Vec<String> = env
-                        .case
-                        .fields
-                        .iter()
-                        .map(|f| f.name.clone())
-                        .chain(["status".to_string()])
-                        .collect();
-                    let e = unknown("field", last, names.iter().map(String::as_str));
-                    env.err(src, e);
-                    None
-                }
-            }
+            settable_field(env, src, span, last, false, owner.ir)
         }
-        Ty::Part => match env.parts.fields.iter().position(|f| f.name == last.name) {
-            Some(i) => match &env.parts.fields[i].kind {
-                FieldKind::Stored { .. } => Some((
-                    Place::PartField(owner.ir, i as u16),
-                    env.parts.fields[i].ty.clone(),
-                )),
-                FieldKind::Derived(_) => read_only(
-                    env,
-                    format!(
-                        "`{}` is derived (computed from other fields) and cannot be set",
-                        last.name
-                    ),
-                ),
-            },
-            None => {
-                let names: Vec<String> = env.parts.fields.iter().map(|f| f.name.clone()).collect();
-                let e = unknown("field", last, names.iter().map(String::as_str));
-                env.err(src, e);
-                None
-            }
-        },
+        Ty::Part => settable_field(env, src, span, last, true, owner.ir),
         Ty::Unknown => None,
         other => {
             let msg = format!("{} has no fields to set", describe(env, &other));

@@ -151,6 +151,11 @@ impl Engine {
         }
     }
 
+    /// The policy's name for its case type (`filing`): the key naming the case in outcomes.
+    pub fn case_name(&self) -> &str {
+        &self.program.case.name
+    }
+
     /// Warnings found while checking (e.g. a message that no rule emits).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

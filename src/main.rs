@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::{Args, Parser, Subcommand};
-use docket::{Engine, LoadError, Record, RecordBody, World};
+use docket::{Engine, LoadError, Record, RecordBody, Scenario, World};
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,7 +28,8 @@ const EXIT_UNUSABLE: u8 = 2;
     after_help = "\
 Example:
   docket run examples/stream.jsonl           # the built-in ICP policy
-  docket check rules/icp                     # load a policy directory and report its problems"
+  docket check rules/icp                     # load a policy directory and report its problems
+  docket test tests/scenarios                # check scenario files against the policy"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -39,6 +40,7 @@ struct Cli {
 enum Command {
     Run(RunArgs),
     Check(CheckArgs),
+    Test(TestArgs),
 }
 
 /// Evaluate a stream of JSON events (one per line) and print one JSON record per event.
@@ -92,11 +94,37 @@ struct CheckArgs {
     dir: Option<PathBuf>,
 }
 
+/// Run scenario files (event streams with the expected outcomes) against a policy.
+///
+/// A scenario file is YAML: a `title` and `steps`, each an `event` (or a `raw` input line) with
+/// what must happen: `messages: [ids…]` (every message id of the step's outcomes, in order)
+/// or `error: "text"` (the step is refused, its error contains the text); optionally
+/// `status: {CASE: status}`, `outcomes: N`, and `NAME: {CASE: value}` for a value the rules
+/// `show`. Every unmet expectation is reported with its file, step and line.
+///
+/// Exit status: 0 when every scenario passed, 1 when some expectation failed, 2 when the
+/// rules or a scenario file are unusable.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket test tests/scenarios                          # every *.yaml file of the folder
+  docket test --rules my-policy tests/scenarios/r5_wrong_cert_counts.yaml")]
+struct TestArgs {
+    /// The policy directory; default: the built-in ICP policy
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+
+    /// Scenario files, or folders of them (`*.yaml`)
+    #[arg(value_name = "PATH", required = true)]
+    paths: Vec<PathBuf>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args),
+        Command::Test(args) => test(&args),
     };
     ExitCode::from(code)
 }
@@ -122,6 +150,78 @@ fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+// ── docket test ─────────────────────────────────────────────────────────────
+
+fn test(args: &TestArgs) -> u8 {
+    let engine = match load_engine(args.rules.as_deref()) {
+        Ok(e) => e,
+        Err(e) => {
+            report(&e.render());
+            return EXIT_UNUSABLE;
+        }
+    };
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = match fs::read_dir(path) {
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                    .collect(),
+                Err(e) => {
+                    report(&format!("error: cannot read `{}`: {e}", path.display()));
+                    return EXIT_UNUSABLE;
+                }
+            };
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut out = io::stdout().lock();
+    let (mut passed, mut failed) = (0, 0);
+    for file in &files {
+        let name = file.display().to_string();
+        let text = match fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                report(&format!("error: cannot read `{name}`: {e}"));
+                return EXIT_UNUSABLE;
+            }
+        };
+        let scenario = match Scenario::parse(&name, &text) {
+            Ok(s) => s,
+            Err(e) => {
+                report(&e.render());
+                return EXIT_UNUSABLE;
+            }
+        };
+        let result = scenario.run(&engine);
+        if result.failures.is_empty() {
+            passed += 1;
+            let _ = writeln!(out, "ok      {name}");
+        } else {
+            failed += 1;
+            let _ = writeln!(out, "FAILED  {name}  ({})", scenario.title);
+            for f in &result.failures {
+                let _ = writeln!(
+                    out,
+                    "        {name}:{}: step {}: {}",
+                    f.line, f.step, f.message
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    let _ = out.flush();
+    if failed > 0 {
+        EXIT_REFUSED
+    } else {
+        EXIT_OK
     }
 }
 

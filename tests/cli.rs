@@ -624,3 +624,64 @@ fn version() {
         format!("docket {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+// ── docket test ─────────────────────────────────────────────────────────────
+
+#[test]
+fn test_runs_the_scenario_folder() {
+    let run = docket(&["test", "tests/scenarios"], None);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let files = std::fs::read_dir("tests/scenarios")
+        .expect("dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "yaml"))
+        })
+        .count();
+    assert!(
+        run.stdout.ends_with(&format!("{files} passed, 0 failed\n")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn test_reports_a_failing_expectation_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("docket-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("wrong.yaml");
+    std::fs::write(
+        &file,
+        "title: a wrong expectation\nsteps:\n  - event: { type: tick, at: \"2026-11-28T09:00:00+08:00\" }\n    messages: [order_canceled]\n",
+    )
+    .expect("write");
+    let path = file.display().to_string();
+    let run = docket(&["test", &path], None);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(&format!("FAILED  {path}")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!(
+            "{path}:3: step 1: messages: expected [\"order_canceled\"], got []"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("0 passed, 1 failed\n"),
+        "{}",
+        run.stdout
+    );
+    std::fs::write(&file, "title: x\nsteps: 5\n").expect("write");
+    let run = docket(&["test", &path], None);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("`steps` must be a list"),
+        "{}",
+        run.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

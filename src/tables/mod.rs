@@ -10,7 +10,7 @@ mod error;
 mod limits;
 mod messages;
 mod requirements;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::HashMap;
 use std::fmt;

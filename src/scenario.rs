@@ -2,12 +2,12 @@
 //! step. The same files drive `docket test` and the crate's own tests.
 //!
 //! ```yaml
-//! title: "a wrong code counts as a failure"
+//! title: "a request is approved"
 //! steps:
-//!   - event: { type: validation_attempt, at: "2026-11-28T10:35:00+08:00", phone: "13800000001", … }
-//!     messages: [validation_failed]          # every message id of the step's outcomes, in order
-//!     status: { F1: awaiting_validation }    # the status of cases in the step's outcomes
-//!     required_roles: { F1: [entity_leader] } # any other key: a value the rules `show`, by case
+//!   - event: { type: approve, at: "2026-11-28T10:35:00+08:00", request: R1 }
+//!     messages: [approved]                   # every message id of the step's outcomes, in order
+//!     status: { R1: approved }               # the status of cases in the step's outcomes
+//!     approvers: { R1: [owner] }             # any other key: a value the rules `show`, by case
 //!     outcomes: 1                            # how many outcomes
 //!   - raw: '{"type": "tick", '               # a raw input line
 //!     error: "line 2"                        # the step must be refused, with this in its error

@@ -21,7 +21,9 @@ fn src_holds_no_icp_fact() {
     assert!(all.len() > 10, "src/ was read");
     let mut hits = Vec::new();
     for path in all {
-        let text = std::fs::read_to_string(&path).unwrap_or_default().to_lowercase();
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .to_lowercase();
         for (n, line) in text.lines().enumerate() {
             for word in ["entity_leader", "website_admin", "12381", "dear icp"] {
                 if line.contains(word) {
@@ -30,5 +32,9 @@ fn src_holds_no_icp_fact() {
             }
         }
     }
-    assert!(hits.is_empty(), "ICP facts belong in rules/, not src/:\n{}", hits.join("\n"));
+    assert!(
+        hits.is_empty(),
+        "ICP facts belong in rules/, not src/:\n{}",
+        hits.join("\n")
+    );
 }

@@ -33,7 +33,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
-                let first = super::first_declared(
+                let first = super::decls::first_declared(
                     files,
                     |f| f.deadlines.iter().map(|x| &x.name).collect(),
                     &d.name.name,

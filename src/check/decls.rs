@@ -1,0 +1,467 @@
+//! Gathering declarations before rules are checked: tables, statuses, formats, the case and
+//! its participants, events.
+
+use super::{expr, unknown, CheckError, Env, LimitRef};
+use crate::ast::{self, Ident};
+use crate::program::*;
+use crate::span::Span;
+use crate::tables::{LimitValue, Pattern, Table};
+use crate::value::{Ty, Value};
+use std::collections::HashMap;
+
+/// The names of the built-in types.
+const BUILTIN_TYPES: [&str; 5] = ["bool", "count", "duration", "instant", "text"];
+
+/// Where `key:` is written at the top level of a YAML file (its line), to point at it: a
+/// table keeps no place for its keys.
+fn top_level_key_span(text: &str, key: &str) -> Span {
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        if line.strip_prefix(key).is_some_and(|r| r.starts_with(':')) {
+            return Span::new(start, start + line.trim_end().len());
+        }
+        start += line.len();
+    }
+    Span::default()
+}
+
+/// The type names a requirements table declares (its `of`, and `<table>.<column>` for each
+/// key column) must be new: a type name means one enumeration. A clash is reported, and
+/// the clashing enumeration is still made (so that rules raise no follow-on errors) but not
+/// named.
+fn declare_type(
+    env: &mut Env,
+    declared: &mut HashMap<String, (String, usize, Span)>,
+    statuses: Option<(usize, Span)>,
+    (source, table, span): (usize, &str, Span),
+    name: String,
+    values: Vec<String>,
+) -> u16 {
+    let clash = if name == "status" {
+        Some(CheckError::Duplicate {
+            message: format!(
+                "table `{table}` declares the type `status`, which is the type of the statuses"
+            ),
+            span,
+            first: statuses.and_then(|(s, sp)| env.place(source, s, sp)),
+            help: Some("give the type of its values another name in `of`".into()),
+        })
+    } else if BUILTIN_TYPES.contains(&name.as_str()) {
+        Some(CheckError::Invalid {
+            message: format!("table `{table}` declares the type `{name}`, which is built in"),
+            span,
+            help: Some("give the type of its values another name in `of`".into()),
+        })
+    } else if let Some((first_table, s, sp)) = declared.get(&name) {
+        Some(CheckError::Duplicate {
+            message: format!("tables `{first_table}` and `{table}` both declare the type `{name}`"),
+            span,
+            first: env.place(source, *s, *sp),
+            help: Some(
+                "a type name means one set of values: give one of them another name in `of`, or merge the tables"
+                    .into(),
+            ),
+        })
+    } else {
+        None
+    };
+    match clash {
+        Some(e) => {
+            env.err(source, e);
+            env.enums.push(EnumDef { name, values });
+            (env.enums.len() - 1) as u16
+        }
+        None => {
+            declared.insert(name.clone(), (table.to_string(), source, span));
+            env.add_enum(name, values)
+        }
+    }
+}
+
+pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &[ast::File]) {
+    let statuses = files
+        .iter()
+        .find_map(|f| f.statuses.first().map(|d| (f.source, d.span)));
+    let mut declared: HashMap<String, (String, usize, Span)> = HashMap::new();
+    for (source, table) in tables {
+        match table {
+            Table::Requirements(t) => {
+                let idx = env.requirements.len() as u16;
+                let text = env.sources.get(source).map(|s| s.text.as_str());
+                let of_span = text.map_or(Span::default(), |t| top_level_key_span(t, "of"));
+                let keys_span = text.map_or(Span::default(), |t| top_level_key_span(t, "keys"));
+                let of = declare_type(
+                    env,
+                    &mut declared,
+                    statuses,
+                    (source, &t.name, of_span),
+                    t.of.clone(),
+                    t.values.clone(),
+                );
+                let mut key_enums = Vec::new();
+                for (k, key) in t.keys.iter().enumerate() {
+                    key_enums.push(declare_type(
+                        env,
+                        &mut declared,
+                        statuses,
+                        (source, &t.name, keys_span),
+                        format!("{}.{}", t.name, key),
+                        t.column_values(k),
+                    ));
+                }
+                env.req_index.insert(t.name.clone(), (idx, of, key_enums));
+                env.requirements.push(t);
+            }
+            Table::Limits(t) => {
+                let mut map = HashMap::new();
+                for l in &t.limits {
+                    let r = match &l.value {
+                        LimitValue::Count(n) => LimitRef::Value(Value::Count(*n), Ty::Count),
+                        LimitValue::Duration(d) => {
+                            LimitRef::Value(Value::Duration(*d), Ty::Duration)
+                        }
+                        LimitValue::Text(s) => LimitRef::Value(Value::Text(s.clone()), Ty::Text),
+                        LimitValue::Pattern(p) => {
+                            env.patterns.push(p.clone());
+                            LimitRef::Pattern((env.patterns.len() - 1) as u16)
+                        }
+                    };
+                    map.insert(l.name.clone(), r);
+                }
+                env.limits.insert(t.name.clone(), map);
+            }
+            Table::Messages(t) => {
+                for m in t.messages {
+                    if let Some(&i) = env.message_index.get(&m.id) {
+                        let first = env.place(
+                            source,
+                            env.message_sources[i as usize],
+                            env.messages[i as usize].span,
+                        );
+                        env.err(
+                            source,
+                            CheckError::Duplicate {
+                                message: format!("message `{}` is defined in two tables", m.id),
+                                span: m.span,
+                                first,
+                                help: None,
+                            },
+                        );
+                        continue;
+                    }
+                    env.message_sources.push(source);
+                    env.message_index
+                        .insert(m.id.clone(), env.messages.len() as u16);
+                    env.messages.push(m);
+                }
+            }
+        }
+    }
+    env.emitted = vec![false; env.messages.len()];
+}
+
+pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_source: usize) {
+    let mut decls = files
+        .iter()
+        .flat_map(|f| f.statuses.iter().map(move |d| (f.source, d)));
+    let Some((source, decl)) = decls.next() else {
+        env.err(
+            fallback_source,
+            CheckError::Invalid {
+                message: "the policy declares no statuses".into(),
+                span: Span::default(),
+                help: Some(
+                    "add a block like `statuses { open  closed: final }`; the first status is the initial one"
+                        .into(),
+                ),
+            },
+        );
+        env.case.status_enum = env.add_enum("status".into(), vec!["initial".into()]);
+        return;
+    };
+    for (s, extra) in decls {
+        let first = env.place(s, source, decl.span);
+        env.err(
+            s,
+            CheckError::Duplicate {
+                message: "a second `statuses` block".into(),
+                span: extra.span,
+                first,
+                help: Some(
+                    "list every status in one block: the first status listed is the initial one"
+                        .into(),
+                ),
+            },
+        );
+    }
+    let mut names: Vec<String> = Vec::new();
+    let mut tags: Vec<(String, Vec<bool>)> = Vec::new();
+    for item in &decl.items {
+        if names.contains(&item.name.name) {
+            let first = decl
+                .items
+                .iter()
+                .find(|i| i.name.name == item.name.name)
+                .and_then(|i| env.place(source, source, i.name.span));
+            env.err(
+                source,
+                CheckError::Duplicate {
+                    message: format!("status `{}` is declared twice", item.name.name),
+                    span: item.name.span,
+                    first,
+                    help: None,
+                },
+            );
+            continue;
+        }
+        let idx = names.len();
+        names.push(item.name.name.clone());
+        for t in &item.tags {
+            match tags.iter_mut().find(|(n, _)| *n == t.name) {
+                Some((_, v)) => {
+                    v.resize(idx + 1, false);
+                    v[idx] = true;
+                }
+                None => {
+                    let mut v = vec![false; idx + 1];
+                    v[idx] = true;
+                    tags.push((t.name.clone(), v));
+                }
+            }
+        }
+    }
+    for (_, v) in &mut tags {
+        v.resize(names.len(), false);
+    }
+    if names.is_empty() {
+        env.err(
+            source,
+            CheckError::Invalid {
+                message: "the `statuses` block is empty".into(),
+                span: decl.span,
+                help: Some(
+                    "list the statuses a case can have; the first is the initial one".into(),
+                ),
+            },
+        );
+        names.push("initial".into());
+    }
+    env.case.status_enum = env.add_enum("status".into(), names);
+    env.case.tags = tags;
+}
+
+pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
+    for f in files {
+        for d in &f.formats {
+            if env.format_index.contains_key(&d.name.name) {
+                let first = first_declared(
+                    files,
+                    |f| f.formats.iter().map(|x| &x.name).collect(),
+                    &d.name.name,
+                )
+                .and_then(|(s, span)| env.place(f.source, s, span));
+                env.err(
+                    f.source,
+                    CheckError::Duplicate {
+                        message: format!("format `{}` is declared twice", d.name.name),
+                        span: d.name.span,
+                        first,
+                        help: None,
+                    },
+                );
+                continue;
+            }
+            // a type name means one type: a format may not take the name of another
+            let name = d.name.name.as_str();
+            if env.type_names.contains_key(name) || BUILTIN_TYPES.contains(&name) {
+                let by = match env.requirements.iter().find(|t| t.of == name) {
+                    Some(t) => format!("table `{}`", t.name),
+                    None if name == "status" => "the `statuses` block".into(),
+                    None => "the language".into(),
+                };
+                env.err(
+                    f.source,
+                    CheckError::Invalid {
+                        message: format!("the type `{name}` is declared by {by} already"),
+                        span: d.name.span,
+                        help: Some("give the format another name".into()),
+                    },
+                );
+                continue;
+            }
+            let pattern = match &d.pattern {
+                ast::PatternSrc::Regex(src, span) => match Pattern::new(src) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        env.err(f.source, expr::bad_pattern(&e, *span));
+                        env.broken_types.insert(d.name.name.clone());
+                        continue;
+                    }
+                },
+                ast::PatternSrc::Limit(path) => match expr::limit_pattern(env, path) {
+                    Ok(idx) => env.patterns[idx as usize].clone(),
+                    Err(e) => {
+                        env.err(f.source, e);
+                        env.broken_types.insert(d.name.name.clone());
+                        continue;
+                    }
+                },
+            };
+            let mut def = FormatDef {
+                name: d.name.name.clone(),
+                pattern,
+                uppercase: false,
+                lowercase: false,
+                trim: false,
+                description: d.description.clone().unwrap_or_default(),
+            };
+            for t in &d.transforms {
+                match t.name.as_str() {
+                    "uppercase" => def.uppercase = true,
+                    "lowercase" => def.lowercase = true,
+                    _ => def.trim = true,
+                }
+            }
+            env.format_index
+                .insert(def.name.clone(), env.formats.len() as u16);
+            env.formats.push(def);
+        }
+    }
+}
+
+pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: usize) {
+    let mut cases = files
+        .iter()
+        .flat_map(|f| f.cases.iter().map(move |d| (f.source, d)));
+    match cases.next() {
+        Some((source, c)) => {
+            env.case.name = c.name.name.clone();
+            env.case.key_name = c.key.name.clone();
+            match env.resolve_type(source, &c.key_type) {
+                Ty::Format(f) => env.case.key_format = Some(f),
+                Ty::Text | Ty::Unknown => {}
+                _ => env.err(
+                    source,
+                    CheckError::Type {
+                        message: "a case key must be text or a format".into(),
+                        span: c.key_type.span,
+                        help: None,
+                    },
+                ),
+            }
+        }
+        None => env.err(
+            fallback_source,
+            CheckError::Invalid {
+                message: "the policy declares no case".into(),
+                span: Span::default(),
+                help: Some(
+                    "declare what events are about, e.g. `case filing key id: filing_id { … }`"
+                        .into(),
+                ),
+            },
+        ),
+    }
+    for (s, extra) in cases {
+        env.err(
+            s,
+            CheckError::Duplicate {
+                message: format!(
+                    "a second case `{}`: a policy has one case type",
+                    extra.name.name
+                ),
+                span: extra.name.span,
+                first: None,
+                help: None,
+            },
+        );
+    }
+    let mut parts = files
+        .iter()
+        .flat_map(|f| f.participants.iter().map(move |d| (f.source, d)));
+    if let Some((source, p)) = parts.next() {
+        env.parts.name = p.name.name.clone();
+        if p.case.name != env.case.name {
+            let e = unknown("case", &p.case, [env.case.name.as_str()]);
+            env.err(source, e);
+        }
+    }
+    for (s, extra) in parts {
+        env.err(
+            s,
+            CheckError::Duplicate {
+                message: format!(
+                    "a second participants block `{}`: a case has one kind of participant",
+                    extra.name.name
+                ),
+                span: extra.name.span,
+                first: None,
+                help: None,
+            },
+        );
+    }
+}
+
+pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
+    for f in files {
+        for e in &f.events {
+            if env.event_index.contains_key(&e.name.name) {
+                let first = first_declared(
+                    files,
+                    |f| f.events.iter().map(|x| &x.name).collect(),
+                    &e.name.name,
+                )
+                .and_then(|(s, span)| env.place(f.source, s, span));
+                env.err(
+                    f.source,
+                    CheckError::Duplicate {
+                        message: format!("event `{}` is declared twice", e.name.name),
+                        span: e.name.span,
+                        first,
+                        help: None,
+                    },
+                );
+                continue;
+            }
+            for reserved in ["type", "at"] {
+                if let Some(field) = e.fields.iter().find(|x| x.name.name == reserved) {
+                    env.err(
+                        f.source,
+                        CheckError::Invalid {
+                            message: format!("`{reserved}` is a field of every event already"),
+                            span: field.name.span,
+                            help: Some("remove it: every event carries `type` and `at`".into()),
+                        },
+                    );
+                }
+            }
+            let fields: Vec<ast::RecordField> = e
+                .fields
+                .iter()
+                .filter(|x| x.name.name != "type" && x.name.name != "at")
+                .cloned()
+                .collect();
+            let record = env.record(f.source, &fields);
+            env.event_index
+                .insert(e.name.name.clone(), env.events.len() as u16);
+            env.events.push(EventDef {
+                name: e.name.name.clone(),
+                record,
+            });
+        }
+    }
+}
+
+/// The file and span of the first declaration named `name`, among the names `pick` lists.
+pub(crate) fn first_declared(
+    files: &[ast::File],
+    pick: impl Fn(&ast::File) -> Vec<&Ident>,
+    name: &str,
+) -> Option<(usize, Span)> {
+    files.iter().find_map(|f| {
+        pick(f)
+            .into_iter()
+            .find(|i| i.name == name)
+            .map(|i| (f.source, i.span))
+    })
+}

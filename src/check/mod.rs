@@ -1,6 +1,7 @@
 //! The checker: resolves every name of the rule files against the declarations and tables,
 //! types every expression, and builds a [`Program`]. All problems are collected, not the first.
 
+mod collections;
 mod decls;
 mod expr;
 mod fields;

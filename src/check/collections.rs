@@ -1,0 +1,270 @@
+//! Typing collections: `for`/quantifier sources, filters, world-wide lookups served by an
+//! index, and requirement-table lookups.
+
+use super::expr::*;
+use super::{unknown, CheckError, Env};
+use crate::ast::{BinOp, Expr, ExprKind, Ident, TemplatePart};
+use crate::program::{FieldKind, IExpr};
+use crate::span::Span;
+use crate::value::{Ty, Value};
+
+impl Env {
+    pub(super) fn collection(&mut self, scope: &mut Scope, e: &Expr) -> Typed {
+        if let ExprKind::Path(p) = &e.kind {
+            if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none() {
+                self.err(
+                    scope.source,
+                    CheckError::Invalid {
+                        message: format!(
+                            "`{}` alone is every participant of every case",
+                            self.parts.name
+                        ),
+                        span: e.span,
+                        help: Some(format!(
+                            "look participants up by a field, e.g. `[p in {} where p.phone == event.phone]`, or use `{}.{}` for one case's",
+                            self.parts.name, self.case.name, self.parts.name
+                        )),
+                    },
+                );
+                return Typed::error();
+            }
+        }
+        let t = self.expr(scope, e, None);
+        match &t.ty {
+            Ty::List(_) | Ty::Set(_) | Ty::Unknown => t,
+            other => {
+                let msg = format!("expected a list or a set, found {}", describe(self, other));
+                self.type_error(scope.source, e.span, msg, None);
+                Typed::error()
+            }
+        }
+    }
+
+    pub(super) fn comprehension(
+        &mut self,
+        scope: &mut Scope,
+        var: &Ident,
+        source: &Expr,
+        cond: &Expr,
+    ) -> Typed {
+        let is_world = matches!(&source.kind, ExprKind::Path(p)
+            if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none());
+        if !is_world {
+            let s = self.collection(scope, source);
+            let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
+            let outer = scope.narrowed.clone();
+            let slot = scope.bind(&var.name, elem, s.sensitive);
+            let c = self.bool_expr(scope, cond);
+            scope.unbind();
+            scope.narrowed = outer;
+            let ty = match s.ty {
+                Ty::Set(t) => Ty::Set(t),
+                Ty::List(t) => Ty::List(t),
+                _ => Ty::List(Box::new(Ty::Unknown)),
+            };
+            return Typed {
+                ir: IExpr::Filter {
+                    var: slot,
+                    source: Box::new(s.ir),
+                    cond: Box::new(c.ir),
+                },
+                ty,
+                sensitive: s.sensitive,
+            };
+        }
+        // A world-wide lookup: one conjunct must fix a stored field, served by an index.
+        let mut conjuncts = Vec::new();
+        flatten_and(cond, &mut conjuncts);
+        let outer = scope.narrowed.clone();
+        let slot = scope.bind(&var.name, Ty::Part, false);
+        let mut key: Option<(u16, IExpr)> = None;
+        let mut rest: Vec<IExpr> = Vec::new();
+        for c in conjuncts {
+            if key.is_none() {
+                if let Some((field, other)) = self.index_conjunct(scope, &var.name, c) {
+                    let fty = self.parts.fields[field as usize].ty.clone();
+                    // the key may not mention the variable: check it with the variable hidden
+                    let k = self.expr(scope, other, Some(&fty));
+                    let written = matches!(other.kind, ExprKind::List(_));
+                    let (_, ir) = self.equate(
+                        scope.source,
+                        c.span,
+                        (Typed::new(IExpr::Local(slot), fty), false),
+                        (k, written),
+                    );
+                    key = Some((field, ir));
+                    continue;
+                }
+            }
+            rest.push(self.bool_expr(scope, c).ir);
+        }
+        scope.unbind();
+        scope.narrowed = outer;
+        let Some((field, k)) = key else {
+            self.err(
+                scope.source,
+                CheckError::Invalid {
+                    message: format!(
+                        "a lookup over all `{}` must fix a stored field",
+                        self.parts.name
+                    ),
+                    span: cond.span,
+                    help: Some(format!(
+                        "start the condition with `{}.<field> == …` so the lookup is served by an index",
+                        var.name
+                    )),
+                },
+            );
+            return Typed::error();
+        };
+        if !self.parts.indexed.contains(&field) {
+            self.parts.indexed.push(field);
+        }
+        let cond = rest
+            .into_iter()
+            .reduce(|a, b| IExpr::And(Box::new(a), Box::new(b)))
+            .unwrap_or(IExpr::Lit(Value::Bool(true)));
+        Typed::new(
+            IExpr::IndexLookup {
+                field,
+                key: Box::new(k),
+                var: slot,
+                cond: Box::new(cond),
+            },
+            Ty::List(Box::new(Ty::Part)),
+        )
+    }
+
+    /// `p.field == expr` (either side) where `field` is a stored participant field and `expr`
+    /// does not mention `p`.
+    fn index_conjunct<'e>(
+        &self,
+        _scope: &Scope,
+        var: &str,
+        c: &'e Expr,
+    ) -> Option<(u16, &'e Expr)> {
+        let ExprKind::Binary(BinOp::Eq, a, b) = &c.kind else {
+            return None;
+        };
+        for (x, y) in [(a, b), (b, a)] {
+            if let ExprKind::Path(p) = &x.kind {
+                if let [head, field] = p.as_slice() {
+                    if head.name == var && !mentions(y, var) {
+                        let idx = self.parts.fields.iter().position(|f| {
+                            f.name == field.name && matches!(f.kind, FieldKind::Stored { .. })
+                        })?;
+                        return Some((idx as u16, y));
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    pub(super) fn lookup(
+        &mut self,
+        scope: &mut Scope,
+        table: &Ident,
+        keys: &[Expr],
+        whole: Span,
+    ) -> Typed {
+        let Some((idx, of, key_enums)) = self.req_index.get(&table.name).cloned() else {
+            let mut names: Vec<String> = self.req_index.keys().cloned().collect();
+            names.sort_unstable();
+            let e = unknown("table", table, names.iter().map(String::as_str));
+            self.err(scope.source, e);
+            return Typed::error();
+        };
+        if keys.len() != key_enums.len() {
+            let cols = &self.requirements[idx as usize].keys;
+            let placeholders: Vec<String> = cols.iter().map(|c| format!("<{c}>")).collect();
+            let help = format!(
+                "give one key per column, in order: `{}[{}]`",
+                table.name,
+                placeholders.join(", ")
+            );
+            self.err(
+                scope.source,
+                CheckError::Type {
+                    message: format!(
+                        "table `{}` is looked up by {} key{}, not {}",
+                        table.name,
+                        key_enums.len(),
+                        if key_enums.len() == 1 { "" } else { "s" },
+                        keys.len()
+                    ),
+                    span: whole,
+                    help: Some(help),
+                },
+            );
+            return Typed::error();
+        }
+        let mut irs = Vec::new();
+        let mut blame = None;
+        for (k, en) in keys.iter().zip(key_enums) {
+            let t = self.expect(scope, k, &Ty::Enum(en));
+            if t.sensitive {
+                // a key without a row is named in the event's error
+                let what = match self.snippet(scope.source, k.span) {
+                    Some(text) => format!("`{text}`"),
+                    None => "this key".into(),
+                };
+                self.err(
+                    scope.source,
+                    CheckError::Invalid {
+                        message: format!(
+                            "{what} is sensitive and cannot look up `{}`: a key without a row is shown in the error",
+                            table.name
+                        ),
+                        span: k.span,
+                        help: Some("look the table up by values that are not sensitive".into()),
+                    },
+                );
+            }
+            if let IExpr::EventField(f) = &t.ir {
+                if let Some(ev) = scope.event {
+                    let rec = self.events[ev as usize].record;
+                    blame = Some(self.records[rec as usize].fields[*f as usize].name.clone());
+                }
+            }
+            irs.push(t.ir);
+        }
+        Typed::new(
+            IExpr::Lookup {
+                table: idx,
+                of,
+                keys: irs,
+                blame,
+            },
+            Ty::Set(Box::new(Ty::Enum(of))),
+        )
+    }
+}
+
+fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+    if let ExprKind::Binary(BinOp::And, a, b) = &e.kind {
+        flatten_and(a, out);
+        flatten_and(b, out);
+    } else {
+        out.push(e);
+    }
+}
+
+/// Whether `e` mentions the local `var`.
+fn mentions(e: &Expr, var: &str) -> bool {
+    match &e.kind {
+        ExprKind::Path(p) => p.first().is_some_and(|h| h.name == var),
+        ExprKind::Lookup(_, ks) | ExprKind::List(ks) => ks.iter().any(|k| mentions(k, var)),
+        ExprKind::Comprehension { source, cond, .. }
+        | ExprKind::Quantifier { source, cond, .. } => mentions(source, var) || mentions(cond, var),
+        ExprKind::Count(x) | ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Is(x, _) => {
+            mentions(x, var)
+        }
+        ExprKind::Binary(_, a, b) => mentions(a, var) || mentions(b, var),
+        ExprKind::Str(t) => t.parts.iter().any(|p| match p {
+            TemplatePart::Expr(x) => mentions(x, var),
+            TemplatePart::Text(_) => false,
+        }),
+        _ => false,
+    }
+}

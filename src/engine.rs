@@ -83,20 +83,28 @@ impl Engine {
         let mut diagnostics = Vec::new();
         let mut files = Vec::new();
         let mut tables = Vec::new();
+        let mut broken_tables = Vec::new();
+        let mut unparsed = false;
         for (i, src) in sources.iter().enumerate() {
             if src.name.ends_with(".yaml") || src.name.ends_with(".yml") {
                 match tables::load_table(i, src) {
                     Ok(t) => tables.push((i, t)),
-                    Err(ds) => diagnostics.extend(ds),
+                    Err(ds) => {
+                        diagnostics.extend(ds);
+                        broken_tables.push((table_stem(&src.name), table_kind(&src.text)));
+                    }
                 }
             } else {
                 match crate::dsl::parse_file(i, src) {
                     Ok(f) => files.push(f),
-                    Err(ds) => diagnostics.extend(ds),
+                    Err(ds) => {
+                        diagnostics.extend(ds);
+                        unparsed = true;
+                    }
                 }
             }
         }
-        if files.is_empty() && diagnostics.is_empty() {
+        if files.is_empty() && !unparsed {
             diagnostics.push(
                 Diagnostic::error(
                     0,
@@ -106,7 +114,9 @@ impl Engine {
                 .with_help("add a `.docket` file declaring the case, its events and rules"),
             );
         }
-        if !diagnostics.is_empty() {
+        // Rules are checked even when a table is broken (names it would declare are not
+        // reported), but not when a rule file does not parse: its declarations are missing.
+        if unparsed || files.is_empty() {
             return Err(LoadError {
                 diagnostics,
                 sources,
@@ -116,16 +126,21 @@ impl Engine {
             sources: sources.clone(),
             files,
             tables,
+            broken_tables,
         }) {
             Ok((program, warnings)) => Ok(Engine {
                 fingerprint: fingerprint(&sources),
                 program,
                 warnings,
             }),
-            Err(diagnostics) => Err(LoadError {
-                diagnostics,
-                sources,
-            }),
+            Err(more) => {
+                diagnostics.extend(more);
+                diagnostics.sort_by_key(|d| (d.source, d.span.start));
+                Err(LoadError {
+                    diagnostics,
+                    sources,
+                })
+            }
         }
     }
 
@@ -257,4 +272,19 @@ fn fingerprint(sources: &[Source]) -> u64 {
         s.text.hash(&mut h);
     }
     h.finish()
+}
+
+/// A table's name: its file's stem (`rules/icp/limits.yaml` → `limits`).
+fn table_stem(name: &str) -> String {
+    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    file.split('.').next().unwrap_or(file).to_string()
+}
+
+/// The `kind:` a table file declares, read from its text (for a file that failed to load).
+fn table_kind(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let kind = l.strip_prefix("kind:")?.trim();
+        let kind = kind.split('#').next().unwrap_or(kind).trim();
+        (!kind.is_empty()).then(|| kind.trim_matches(['"', '\'']).to_string())
+    })
 }

@@ -323,6 +323,24 @@ pub(crate) struct Parsed {
     pub sources: Vec<Source>,
     pub files: Vec<ast::File>,
     pub tables: Vec<(usize, Table)>,
+    /// Tables that failed to load: their names (file stems) and kinds, when the `kind:` line
+    /// could be read. Rules are still checked, but names a broken table would have declared
+    /// are not reported as unknown.
+    pub broken_tables: Vec<(String, Option<String>)>,
+}
+
+/// Whether an error may only be a consequence of a table that failed to load.
+fn follows_from_broken_table(e: &CheckError, broken: &[(String, Option<String>)]) -> bool {
+    let CheckError::Unknown { kind, name, .. } = e else {
+        return false;
+    };
+    broken.iter().any(|(table, table_kind)| {
+        let is = |k: &str| table_kind.as_deref().map_or(true, |t| t == k);
+        (*kind == "name" && name == table)
+            || (is("messages") && *kind == "message id")
+            || (is("limits") && matches!(*kind, "limit" | "limits table"))
+            || (is("requirements") && matches!(*kind, "table" | "type" | "value"))
+    })
 }
 
 /// Checks a parsed policy. On success, returns the program and any warnings.
@@ -331,6 +349,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         sources,
         files,
         tables,
+        broken_tables,
     } = parsed;
     let mut env = Env {
         enums: Vec::new(),
@@ -390,16 +409,14 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         }
     }
 
+    if !broken_tables.is_empty() {
+        env.errors
+            .retain(|(_, e)| !follows_from_broken_table(e, &broken_tables));
+        // the policy is not usable anyway: its tables are broken
+        return Err(finish_errors(env.errors));
+    }
     if !env.errors.is_empty() {
-        let mut out: Vec<Diagnostic> = env
-            .errors
-            .into_iter()
-            .map(|(s, e)| e.into_diagnostic(s))
-            .collect();
-        out.sort_by_key(|d| (d.source, d.span.start));
-        // one mistake checked from two places (a field read by two rules) is reported once
-        out.dedup();
-        return Err(out);
+        return Err(finish_errors(env.errors));
     }
     let program = Program {
         sources: env.sources,
@@ -418,4 +435,16 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         deadline_handlers,
     };
     Ok((program, env.warnings))
+}
+
+/// The errors as diagnostics, in file and position order, each reported once.
+fn finish_errors(errors: Vec<(usize, CheckError)>) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = errors
+        .into_iter()
+        .map(|(s, e)| e.into_diagnostic(s))
+        .collect();
+    out.sort_by_key(|d| (d.source, d.span.start));
+    // one mistake checked from two places (a field read by two rules) is reported once
+    out.dedup();
+    out
 }

@@ -21,7 +21,7 @@ const BAD: &[(&str, &str)] = &[
     (r#"{"type":"tick","at":"2026-11-28T11:00:00"}"#, "offset"),
     (
         r#"{"type":"tick","at":"2026-11-28T09:59:00+08:00"}"#,
-        "backwards",
+        "earlier than the previous event",
     ),
     (
         r#"{"type":"sms_sent","at":"2026-11-28T11:00:00+08:00","filing":"F9","phone":"13800000001","code":"123456"}"#,

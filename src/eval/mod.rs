@@ -112,8 +112,9 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
             return Err(EvalError {
                 field: Some("at".into()),
                 message: format!(
-                    "the clock went backwards: `{}` is before the previous event's `{}`",
-                    event.at, clock
+                    "`{}` is earlier than the previous event (`{}`): events come in time order",
+                    event.at.display_with_offset(event.offset),
+                    clock.display_with_offset(event.offset)
                 ),
             });
         }

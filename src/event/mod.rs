@@ -36,6 +36,8 @@ pub struct Event {
     pub ty: u16,
     /// When it happened (`at`).
     pub at: Timestamp,
+    /// The UTC offset `at` was written with, to speak of times as the sender wrote them.
+    pub offset: jiff::tz::Offset,
     /// The values of the event's record fields, in declaration order; an absent or `null`
     /// optional field is unset.
     pub fields: Vec<Value>,
@@ -113,11 +115,20 @@ impl Schema<'_> {
         };
         let at_json = member(members, "at", "at")?.ok_or_else(|| missing("at"))?;
         let at = instant(at_json, "at", false)?;
+        let offset = match at_json {
+            Json::Str(s) => written_offset(s),
+            _ => jiff::tz::Offset::UTC,
+        };
         // INVARIANT: the checker builds `event_index` from `events`, and every record index
         // it stores is in range.
         let def = &self.events[usize::from(ty)];
         let fields = self.record(def.record, members, "", &def.name, HEADER_KEYS, false)?;
-        Ok(Event { ty, at, fields })
+        Ok(Event {
+            ty,
+            at,
+            offset,
+            fields,
+        })
     }
 
     /// Reads the fields of record `record` from an object's `members`. `prefix` is the path
@@ -304,6 +315,20 @@ fn instant(json: &Json, path: &str, sensitive: bool) -> Result<Timestamp, EventE
             .parse::<Timestamp>()
             .map_err(|e| bad(Some(time_reason(&e.to_string())))),
     }
+}
+
+/// The offset at the end of an RFC 3339 time (`Z`, `+08:00`, `-05:30`); UTC if unreadable.
+fn written_offset(s: &str) -> jiff::tz::Offset {
+    let tail = s.get(s.len().saturating_sub(6)..).unwrap_or("");
+    let sign = match tail.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return jiff::tz::Offset::UTC,
+    };
+    let hours: i32 = tail.get(1..3).and_then(|h| h.parse().ok()).unwrap_or(0);
+    let minutes: i32 = tail.get(4..6).and_then(|m| m.parse().ok()).unwrap_or(0);
+    jiff::tz::Offset::from_seconds(sign * (hours * 3600 + minutes * 60))
+        .unwrap_or(jiff::tz::Offset::UTC)
 }
 
 /// The shape of a time string, checked before jiff sees it: jiff also accepts ISO 8601 forms

@@ -205,10 +205,7 @@ impl Env {
             let t = self.expect(scope, k, &Ty::Enum(en));
             if t.sensitive {
                 // a key without a row is named in the event's error
-                let what = match self.snippet(scope.source, k.span) {
-                    Some(text) => format!("`{text}`"),
-                    None => "this key".into(),
-                };
+                let what = self.quote(scope.source, k.span, "this key");
                 self.err(
                     scope.source,
                     CheckError::Invalid {

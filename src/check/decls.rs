@@ -254,21 +254,9 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for d in &f.formats {
             if env.format_index.contains_key(&d.name.name) {
-                let first = first_declared(
-                    files,
-                    |f| f.formats.iter().map(|x| &x.name).collect(),
-                    &d.name.name,
-                )
-                .and_then(|(s, span)| env.place(f.source, s, span));
-                env.err(
-                    f.source,
-                    CheckError::Duplicate {
-                        message: format!("format `{}` is declared twice", d.name.name),
-                        span: d.name.span,
-                        first,
-                        help: None,
-                    },
-                );
+                declared_twice(env, files, f.source, "format", &d.name, |f| {
+                    f.formats.iter().map(|x| &x.name).collect()
+                });
                 continue;
             }
             // a type name means one type: a format may not take the name of another
@@ -406,21 +394,9 @@ pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for e in &f.events {
             if env.event_index.contains_key(&e.name.name) {
-                let first = first_declared(
-                    files,
-                    |f| f.events.iter().map(|x| &x.name).collect(),
-                    &e.name.name,
-                )
-                .and_then(|(s, span)| env.place(f.source, s, span));
-                env.err(
-                    f.source,
-                    CheckError::Duplicate {
-                        message: format!("event `{}` is declared twice", e.name.name),
-                        span: e.name.span,
-                        first,
-                        help: None,
-                    },
-                );
+                declared_twice(env, files, f.source, "event", &e.name, |f| {
+                    f.events.iter().map(|x| &x.name).collect()
+                });
                 continue;
             }
             for reserved in ["type", "at"] {
@@ -452,8 +428,31 @@ pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
     }
 }
 
+/// Reports a second declaration of `id` (a `kind` of thing), pointing at the first one, which
+/// `pick` finds among each file's declarations.
+pub(crate) fn declared_twice(
+    env: &mut Env,
+    files: &[ast::File],
+    source: usize,
+    kind: &str,
+    id: &Ident,
+    pick: impl Fn(&ast::File) -> Vec<&Ident>,
+) {
+    let first =
+        first_declared(files, pick, &id.name).and_then(|(s, span)| env.place(source, s, span));
+    env.err(
+        source,
+        CheckError::Duplicate {
+            message: format!("{kind} `{}` is declared twice", id.name),
+            span: id.span,
+            first,
+            help: None,
+        },
+    );
+}
+
 /// The file and span of the first declaration named `name`, among the names `pick` lists.
-pub(crate) fn first_declared(
+fn first_declared(
     files: &[ast::File],
     pick: impl Fn(&ast::File) -> Vec<&Ident>,
     name: &str,

@@ -518,10 +518,7 @@ impl Env {
                 TemplatePart::Expr(e) => {
                     let v = self.expr(scope, e, None);
                     if v.sensitive {
-                        let what = match self.snippet(scope.source, e.span) {
-                            Some(text) => format!("`{text}`"),
-                            None => "this value".into(),
-                        };
+                        let what = self.quote(scope.source, e.span, "this value");
                         self.err(
                             scope.source,
                             CheckError::Sensitive {

@@ -33,21 +33,9 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
-                let first = super::decls::first_declared(
-                    files,
-                    |f| f.deadlines.iter().map(|x| &x.name).collect(),
-                    &d.name.name,
-                )
-                .and_then(|(s, span)| env.place(f.source, s, span));
-                env.err(
-                    f.source,
-                    CheckError::Duplicate {
-                        message: format!("deadline `{}` is declared twice", d.name.name),
-                        span: d.name.span,
-                        first,
-                        help: None,
-                    },
-                );
+                super::decls::declared_twice(env, files, f.source, "deadline", &d.name, |f| {
+                    f.deadlines.iter().map(|x| &x.name).collect()
+                });
                 continue;
             }
             let mut scope = Scope {

@@ -202,6 +202,15 @@ impl Env {
         (!text.contains('\n')).then_some(text)
     }
 
+    /// How an error names the expression at `span`: its one-line text in backticks, or
+    /// `otherwise`.
+    pub fn quote(&self, source: usize, span: Span, otherwise: &str) -> String {
+        match self.snippet(source, span) {
+            Some(text) => format!("`{text}`"),
+            None => otherwise.into(),
+        }
+    }
+
     /// Where `span` of file `source` is, as seen from file `from`: `line 12` in the same
     /// file, `rules/x.docket:12` in another. For "first declared at …".
     pub fn place(&self, from: usize, source: usize, span: Span) -> Option<String> {

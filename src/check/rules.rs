@@ -108,10 +108,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
         };
         let t = env.expect(&mut scope, &r.key, &want);
         if t.sensitive {
-            let what = match env.snippet(source, r.key.span) {
-                Some(text) => format!("`{text}`"),
-                None => "this key".into(),
-            };
+            let what = env.quote(source, r.key.span, "this key");
             env.err(
                 source,
                 CheckError::Invalid {

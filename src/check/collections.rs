@@ -9,6 +9,25 @@ use crate::span::Span;
 use crate::value::{Ty, Value};
 
 impl Env {
+    /// `var in source: cond` (a filter or a quantifier): checks the collection, then the
+    /// condition with `var` bound to an element. Returns (collection, slot of `var`, condition).
+    pub(super) fn over(
+        &mut self,
+        scope: &mut Scope,
+        var: &Ident,
+        source: &Expr,
+        cond: &Expr,
+    ) -> (Typed, u16, Typed) {
+        let s = self.collection(scope, source);
+        let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
+        let outer = scope.narrowed.clone();
+        let slot = scope.bind(&var.name, elem, s.sensitive);
+        let c = self.bool_expr(scope, cond);
+        scope.unbind();
+        scope.narrowed = outer;
+        (s, slot, c)
+    }
+
     pub(super) fn collection(&mut self, scope: &mut Scope, e: &Expr) -> Typed {
         if let ExprKind::Path(p) = &e.kind {
             if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none() {
@@ -50,13 +69,7 @@ impl Env {
         let is_world = matches!(&source.kind, ExprKind::Path(p)
             if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none());
         if !is_world {
-            let s = self.collection(scope, source);
-            let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
-            let outer = scope.narrowed.clone();
-            let slot = scope.bind(&var.name, elem, s.sensitive);
-            let c = self.bool_expr(scope, cond);
-            scope.unbind();
-            scope.narrowed = outer;
+            let (s, slot, c) = self.over(scope, var, source, cond);
             let ty = match s.ty {
                 Ty::Set(t) => Ty::Set(t),
                 Ty::List(t) => Ty::List(t),

@@ -198,19 +198,12 @@ pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_sourc
     let mut tags: Vec<(String, Vec<bool>)> = Vec::new();
     for item in &decl.items {
         if names.contains(&item.name.name) {
-            let first = decl
-                .items
-                .iter()
-                .find(|i| i.name.name == item.name.name)
-                .and_then(|i| env.place(source, source, i.name.span));
-            env.err(
+            let first = decl.items.iter().find(|i| i.name.name == item.name.name);
+            env.declared_twice(
                 source,
-                CheckError::Duplicate {
-                    message: format!("status `{}` is declared twice", item.name.name),
-                    span: item.name.span,
-                    first,
-                    help: None,
-                },
+                "status",
+                &item.name,
+                first.map(|i| (source, i.name.span)),
             );
             continue;
         }
@@ -428,8 +421,8 @@ pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
     }
 }
 
-/// Reports a second declaration of `id` (a `kind` of thing), pointing at the first one, which
-/// `pick` finds among each file's declarations.
+/// Reports a second declaration of `id`, pointing at the first, which `pick` finds among each
+/// file's declarations.
 pub(crate) fn declared_twice(
     env: &mut Env,
     files: &[ast::File],
@@ -438,17 +431,8 @@ pub(crate) fn declared_twice(
     id: &Ident,
     pick: impl Fn(&ast::File) -> Vec<&Ident>,
 ) {
-    let first =
-        first_declared(files, pick, &id.name).and_then(|(s, span)| env.place(source, s, span));
-    env.err(
-        source,
-        CheckError::Duplicate {
-            message: format!("{kind} `{}` is declared twice", id.name),
-            span: id.span,
-            first,
-            help: None,
-        },
-    );
+    let first = first_declared(files, pick, &id.name);
+    env.declared_twice(source, kind, id, first);
 }
 
 /// The file and span of the first declaration named `name`, among the names `pick` lists.

@@ -424,13 +424,7 @@ impl Env {
                 source,
                 cond,
             } => {
-                let s = self.collection(scope, source);
-                let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
-                let outer = scope.narrowed.clone();
-                let slot = scope.bind(&var.name, elem, s.sensitive);
-                let c = self.bool_expr(scope, cond);
-                scope.unbind();
-                scope.narrowed = outer;
+                let (s, slot, c) = self.over(scope, var, source, cond);
                 Typed::new(
                     IExpr::Quant {
                         all: *kind == Quant::All,

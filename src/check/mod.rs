@@ -180,6 +180,26 @@ pub(crate) struct Env {
 }
 
 impl Env {
+    /// Reports a second declaration of `id` (a `kind` of thing), pointing at the first one.
+    pub fn declared_twice(
+        &mut self,
+        source: usize,
+        kind: &str,
+        id: &Ident,
+        first: Option<(usize, Span)>,
+    ) {
+        let first = first.and_then(|(s, span)| self.place(source, s, span));
+        self.err(
+            source,
+            CheckError::Duplicate {
+                message: format!("{kind} `{}` is declared twice", id.name),
+                span: id.span,
+                first,
+                help: None,
+            },
+        );
+    }
+
     /// Records a type error.
     pub fn type_error(&mut self, source: usize, span: Span, message: String, help: Option<String>) {
         self.err(
@@ -290,18 +310,12 @@ impl Env {
         let mut defs: Vec<RecordFieldDef> = Vec::new();
         for f in fields {
             if defs.iter().any(|d| d.name == f.name.name) {
-                let first = fields
-                    .iter()
-                    .find(|x| x.name.name == f.name.name)
-                    .and_then(|x| self.place(source, source, x.name.span));
-                self.err(
+                let first = fields.iter().find(|x| x.name.name == f.name.name);
+                self.declared_twice(
                     source,
-                    CheckError::Duplicate {
-                        message: format!("field `{}` is declared twice", f.name.name),
-                        span: f.name.span,
-                        first,
-                        help: None,
-                    },
+                    "field",
+                    &f.name,
+                    first.map(|x| (source, x.name.span)),
                 );
                 continue;
             }

@@ -647,9 +647,8 @@ fn test_runs_the_scenario_folder() {
 
 #[test]
 fn test_reports_a_failing_expectation_with_its_line() {
-    let dir = std::env::temp_dir().join(format!("docket-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("wrong.yaml");
+    let dir = TempDir::new("test-failing");
+    let file = dir.path().join("wrong.yaml");
     std::fs::write(
         &file,
         "title: a wrong expectation\nsteps:\n  - event: { type: tick, at: \"2026-11-28T09:00:00+08:00\" }\n    messages: [order_canceled]\n",
@@ -683,5 +682,4 @@ fn test_reports_a_failing_expectation_with_its_line() {
         "{}",
         run.stderr
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

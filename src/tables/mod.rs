@@ -9,16 +9,17 @@ mod decode;
 mod error;
 mod limits;
 mod messages;
+mod pattern;
 mod requirements;
 pub(crate) mod yaml;
 
 use std::collections::HashMap;
-use std::fmt;
 
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::span::{Source, Span};
 
 pub use error::TableError;
+pub use pattern::Pattern;
 
 use decode::Cx;
 use yaml::Value;
@@ -134,45 +135,6 @@ pub enum LimitValue {
     Pattern(Pattern),
     /// `text: "…"`
     Text(String),
-}
-
-/// A compiled regular expression, with its source as written.
-#[derive(Clone)]
-pub struct Pattern {
-    /// The expression as written.
-    pub source: String,
-    /// The compiled expression.
-    pub regex: regex_lite::Regex,
-}
-
-impl Pattern {
-    /// Compiles a pattern; the error says what is wrong with it.
-    pub fn new(source: &str) -> Result<Pattern, String> {
-        regex_lite::Regex::new(source)
-            .map(|regex| Pattern {
-                source: source.to_string(),
-                regex,
-            })
-            .map_err(|e| e.to_string())
-    }
-
-    /// Whether the expression matches `s`, exactly as written: it is anchored only if
-    /// the author wrote `^…$`.
-    pub fn is_match(&self, s: &str) -> bool {
-        self.regex.is_match(s)
-    }
-}
-
-impl fmt::Debug for Pattern {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Pattern").field(&self.source).finish()
-    }
-}
-
-impl PartialEq for Pattern {
-    fn eq(&self, other: &Self) -> bool {
-        self.source == other.source
-    }
 }
 
 /// `kind: messages`: the texts of the messages the policy can emit.

@@ -1,0 +1,461 @@
+//! Policy-declared patterns (`format phone = /^1[0-9]{10}$/`): compiled once, matched on
+//! every event field that carries a format.
+//!
+//! Formats are almost always a fully anchored sequence of character classes with counts,
+//! sometimes a few alternatives (`^(ACME|X[0-9]{4}ACME)$`). Those are matched here by a
+//! small position-set automaton, several times faster than a general regex engine; anything
+//! else (unanchored patterns, groups inside a sequence, flags, long inputs) goes to
+//! `regex_lite`, which also defines the syntax and is the reference the fast path is tested
+//! against.
+
+use std::fmt;
+
+/// A compiled regular expression, with its source as written.
+#[derive(Clone)]
+pub struct Pattern {
+    /// The expression as written.
+    pub source: String,
+    /// The compiled expression: the reference for every match.
+    regex: regex_lite::Regex,
+    /// The same language as a position-set automaton, when the expression is simple enough.
+    fast: Option<Alternatives>,
+}
+
+impl Pattern {
+    /// Compiles a pattern; the error says what is wrong with it.
+    pub fn new(source: &str) -> Result<Pattern, String> {
+        let regex = regex_lite::Regex::new(source).map_err(|e| e.to_string())?;
+        Ok(Pattern {
+            source: source.to_string(),
+            regex,
+            fast: Alternatives::parse(source),
+        })
+    }
+
+    /// Whether the expression matches `s`, exactly as written: it is anchored only if
+    /// the author wrote `^…$`.
+    pub fn is_match(&self, s: &str) -> bool {
+        match &self.fast {
+            Some(fast) if s.len() < MAX_FAST_LEN => fast.is_match(s),
+            _ => self.regex.is_match(s),
+        }
+    }
+
+    /// Whether [`Pattern::is_match`] takes the fast path for short inputs.
+    #[cfg(test)]
+    pub(crate) fn is_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+}
+
+impl fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pattern").field(&self.source).finish()
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+/// Inputs at least this long (in bytes) go to the general engine: positions are bits of a
+/// `u128`.
+const MAX_FAST_LEN: usize = 128;
+
+/// `^(a|b|…)$` or `^a|b$`-free `^a$`: whole-input alternatives, each a sequence of items.
+#[derive(Clone, Debug)]
+struct Alternatives(Vec<Vec<Item>>);
+
+/// One character class repeated `min..=max` times.
+#[derive(Clone, Debug)]
+struct Item {
+    class: Class,
+    min: u32,
+    /// `u32::MAX` for no upper bound.
+    max: u32,
+}
+
+/// A set of characters: ASCII ranges, possibly negated. Non-ASCII characters are only in a
+/// negated class.
+#[derive(Clone, Debug)]
+struct Class {
+    /// Bit `b` set: byte `b` (< 128) is in the class before negation.
+    ascii: u128,
+    negated: bool,
+}
+
+impl Class {
+    fn single(c: u8) -> Class {
+        Class {
+            ascii: 1 << c,
+            negated: false,
+        }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        let listed = (c as u32) < 128 && self.ascii & (1 << c as u32) != 0;
+        listed != self.negated
+    }
+}
+
+impl Alternatives {
+    /// The automaton for `source`, or `None` when it is outside the subset handled here.
+    fn parse(source: &str) -> Option<Alternatives> {
+        let body = source.strip_prefix('^')?;
+        let body = body.strip_suffix('$').filter(|b| !ends_escaped(b))?;
+        // One optional group around the whole body: `(…)` or `(?:…)`. Only inside it may
+        // alternatives be written: `^a|b$` is `(^a)|(b$)`, which is not whole-input.
+        let (body, grouped) = match body.strip_prefix('(') {
+            Some(inner) => {
+                let inner = inner.strip_prefix("?:").unwrap_or(inner);
+                let inner = inner.strip_suffix(')').filter(|b| !ends_escaped(b))?;
+                if inner.starts_with('?') {
+                    return None; // flags or another group kind
+                }
+                (inner, true)
+            }
+            None => (body, false),
+        };
+        let mut alternatives = Vec::new();
+        let mut items = Vec::new();
+        let mut chars = body.chars().peekable();
+        while let Some(c) = chars.next() {
+            let class = match c {
+                '|' if grouped => {
+                    alternatives.push(std::mem::take(&mut items));
+                    continue;
+                }
+                '[' => parse_class(&mut chars)?,
+                '\\' => escape_class(chars.next()?)?,
+                '.' => Class {
+                    ascii: 1 << b'\n',
+                    negated: true,
+                },
+                '(' | ')' | '{' | '}' | '*' | '+' | '?' | '^' | '$' | ']' | '|' => return None,
+                c if c.is_ascii() => Class::single(c as u8),
+                _ => return None,
+            };
+            let (min, max) = match chars.peek() {
+                Some('?') => (0, 1),
+                Some('*') => (0, u32::MAX),
+                Some('+') => (1, u32::MAX),
+                Some('{') => {
+                    chars.next();
+                    let mut spec = String::new();
+                    loop {
+                        match chars.next()? {
+                            '}' => break,
+                            c => spec.push(c),
+                        }
+                    }
+                    let bounds = parse_counts(&spec)?;
+                    items.push(Item {
+                        class,
+                        min: bounds.0,
+                        max: bounds.1,
+                    });
+                    if matches!(chars.peek(), Some('?' | '+' | '*' | '{')) {
+                        return None; // lazy or stacked repetition
+                    }
+                    continue;
+                }
+                _ => (1, 1),
+            };
+            if (min, max) != (1, 1) {
+                chars.next();
+                if matches!(chars.peek(), Some('?' | '+' | '*' | '{')) {
+                    return None;
+                }
+            }
+            items.push(Item { class, min, max });
+        }
+        alternatives.push(items);
+        Some(Alternatives(alternatives))
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        self.0.iter().any(|items| matches_sequence(items, s))
+    }
+}
+
+/// Whether `s` ends with an odd number of backslashes (its last character is escaped).
+fn ends_escaped(s: &str) -> bool {
+    s.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1
+}
+
+/// `{n}`, `{n,}` or `{n,m}` (with `n <= m`, as the general engine already checked).
+fn parse_counts(spec: &str) -> Option<(u32, u32)> {
+    let num = |s: &str| -> Option<u32> {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    match spec.split_once(',') {
+        None => num(spec).map(|n| (n, n)),
+        Some((lo, hi)) if hi.trim().is_empty() => num(lo).map(|n| (n, u32::MAX)),
+        Some((lo, hi)) => Some((num(lo)?, num(hi)?)),
+    }
+}
+
+/// The class of an escape outside brackets: `\d`, or an escaped punctuation character.
+fn escape_class(c: char) -> Option<Class> {
+    match c {
+        'd' => Some(Class {
+            ascii: digits(),
+            negated: false,
+        }),
+        c if c.is_ascii_punctuation() => Some(Class::single(c as u8)),
+        _ => None,
+    }
+}
+
+fn digits() -> u128 {
+    (b'0'..=b'9').fold(0, |m, b| m | 1 << b)
+}
+
+/// A bracket class after its `[`: ASCII members and ranges, `^` negation, escaped
+/// punctuation, `\d`.
+fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<Class> {
+    let negated = chars.next_if_eq(&'^').is_some();
+    let mut ascii = 0u128;
+    let mut first = true;
+    loop {
+        let c = chars.next()?;
+        let lo = match c {
+            ']' if !first => break,
+            '[' => return None, // nested classes and `[:alpha:]`
+            // set operations (`[a-z&&[^x]]`, `--`, `~~`)
+            '&' | '-' | '~' if chars.peek() == Some(&c) => return None,
+            '\\' => match chars.next()? {
+                'd' => {
+                    ascii |= digits();
+                    first = false;
+                    continue;
+                }
+                e if e.is_ascii_punctuation() => e,
+                _ => return None,
+            },
+            c => c,
+        };
+        first = false;
+        if !lo.is_ascii() {
+            return None;
+        }
+        // A range `lo-hi`, unless the `-` is the last member.
+        let hi = if chars.peek() == Some(&'-') {
+            let mut ahead = chars.clone();
+            ahead.next();
+            match ahead.peek() {
+                Some(']') | None => lo,
+                Some(_) => {
+                    chars.next();
+                    match chars.next()? {
+                        '\\' | '[' => return None,
+                        h if h.is_ascii() && h >= lo => h,
+                        _ => return None,
+                    }
+                }
+            }
+        } else {
+            lo
+        };
+        for b in lo as u8..=hi as u8 {
+            ascii |= 1 << b;
+        }
+    }
+    Some(Class { ascii, negated })
+}
+
+/// Whether the whole of `s` (shorter than [`MAX_FAST_LEN`] bytes) is the sequence `items`:
+/// the set of byte positions reachable after each item, as bits.
+fn matches_sequence(items: &[Item], s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut reach: u128 = 1;
+    for item in items {
+        let mut next: u128 = 0;
+        let mut from = reach;
+        while from != 0 {
+            let start = from.trailing_zeros() as usize;
+            from &= from - 1;
+            if item.min == 0 {
+                next |= 1 << start;
+            }
+            let mut at = start;
+            let mut count = 0u32;
+            while count < item.max {
+                let Some(c) = s[at..].chars().next() else {
+                    break;
+                };
+                if !item.class.contains(c) {
+                    break;
+                }
+                at += c.len_utf8();
+                count += 1;
+                if count >= item.min {
+                    next |= 1 << at;
+                }
+            }
+        }
+        if next == 0 {
+            return false;
+        }
+        reach = next;
+    }
+    reach & (1 << bytes.len()) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SHAPES: [&str; 14] = [
+        "^7[0-9]{4}$",
+        "^[A-Za-z0-9_-]{1,64}$",
+        "^[0-9]{5}[0-9X]$",
+        "^[0-9]{6}$",
+        "^(555|99[0-9]{4}555)$",
+        "^(?:ab|a|)$",
+        r"^\d{2,}\.[a-c]*x+$",
+        "^[^0-9]{0,3}$",
+        "^.{2}$",
+        "^[-a]{1,2}[a-]$",
+        r"^[\]\\]+$",
+        "^(a|b)$",
+        "^$",
+        "^é$",
+    ];
+
+    #[test]
+    fn the_usual_formats_take_the_fast_path() {
+        for shape in &SHAPES[..12] {
+            assert!(Pattern::new(shape).unwrap().is_fast(), "{shape}");
+        }
+    }
+
+    #[test]
+    fn other_shapes_fall_back_to_the_general_engine() {
+        for source in [
+            "[0-9]{6}",
+            "^(a|b)+$",
+            "^(?i)abc$",
+            "^a{2}?$",
+            "^a**$",
+            r"^\w+$",
+            "^[[:alpha:]]$",
+            "^(a)(b)$",
+            "^abc",
+            "^a|b$",
+            "^(ab|a)c?$",
+            r"^a\b$",
+        ] {
+            let p = Pattern::new(source).unwrap();
+            assert!(!p.is_fast(), "{source}");
+        }
+    }
+
+    #[test]
+    fn fast_and_general_agree_on_examples() {
+        let inputs = [
+            "",
+            "7",
+            "71234",
+            "7123",
+            "712345",
+            "81234",
+            "555",
+            "991234555",
+            "99123455",
+            "9912345555",
+            "12345X",
+            "12345x",
+            "004213",
+            "ab",
+            "abc",
+            "ac",
+            "a",
+            "12.abx",
+            "1.x",
+            "abc",
+            "a\n",
+            "ab",
+            "-",
+            "--a",
+            "a-",
+            "]\\",
+            "é",
+            "ée",
+            "a",
+            "b",
+            "ab",
+            "\u{0}",
+        ];
+        for shape in SHAPES {
+            let p = Pattern::new(shape).unwrap();
+            for s in inputs {
+                assert_eq!(p.is_match(s), p.regex.is_match(s), "{shape} on {s:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_inputs_use_the_general_engine() {
+        let p = Pattern::new("^[a-z]*$").unwrap();
+        assert!(p.is_match(&"a".repeat(500)));
+        assert!(!p.is_match(&format!("{}1", "a".repeat(500))));
+        assert!(p.is_match(&"a".repeat(MAX_FAST_LEN - 1)));
+    }
+
+    /// A random pattern of the fast subset, from a few classes and counts.
+    fn fast_pattern() -> impl Strategy<Value = String> {
+        let atom = prop_oneof![
+            Just("a".to_string()),
+            Just("[0-9]".to_string()),
+            Just("[a-c1]".to_string()),
+            Just("[^b]".to_string()),
+            Just(r"\.".to_string()),
+            Just(".".to_string()),
+            Just(r"\d".to_string()),
+        ];
+        let count = prop_oneof![
+            Just(String::new()),
+            Just("?".to_string()),
+            Just("*".to_string()),
+            Just("+".to_string()),
+            (0u32..3).prop_map(|n| format!("{{{n}}}")),
+            (0u32..3, 0u32..3).prop_map(|(a, b)| format!("{{{a},{}}}", a + b)),
+            (0u32..3).prop_map(|n| format!("{{{n},}}")),
+        ];
+        let seq = prop::collection::vec((atom, count).prop_map(|(a, c)| a + &c), 0..5)
+            .prop_map(|v| v.concat());
+        prop::collection::vec(seq, 1..3).prop_map(|alts| {
+            if alts.len() == 1 {
+                format!("^{}$", alts[0])
+            } else {
+                format!("^({})$", alts.join("|"))
+            }
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 2000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn fast_path_agrees_with_the_general_engine(
+            source in fast_pattern(),
+            inputs in prop::collection::vec("[a-c0-9.\n é]{0,7}", 8),
+        ) {
+            let p = Pattern::new(&source).unwrap();
+            prop_assert!(p.is_fast(), "{} is in the fast subset", source);
+            for s in &inputs {
+                prop_assert_eq!(p.is_match(s), p.regex.is_match(s), "{} on {:?}", source, s);
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 
 use crate::engine::WorldError;
 use crate::program::{FieldDef, Program};
-use crate::value::{Ty, Value};
+use crate::value::{Text, Ty, Value};
 use crate::world::{CaseData, DeadlineState, World};
 use serde_json::{json, Map, Value as J};
 
@@ -26,7 +26,7 @@ pub(crate) fn save(prog: &Program, world: &World) -> String {
                 })
                 .collect();
             json!({
-                "key": c.key,
+                "key": c.key.as_str(),
                 "status": prog.enums[prog.case.status_enum as usize].values.get(c.status as usize),
                 "fields": fields_json(prog, &prog.case.fields, &c.fields),
                 "participants": c.parts.iter().map(|p| fields_json(prog, &prog.parts.fields, p)).collect::<Vec<_>>(),
@@ -119,6 +119,7 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
                 deadlines[d].fired = Some(fired);
             }
         }
+        let key = Text::from(key);
         if world.by_key.contains_key(&key) {
             return Err(bad(at(&format!("case `{key}` appears twice"))));
         }
@@ -173,7 +174,7 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
         }
         (Ty::Duration, J::String(s)) => Value::Duration(crate::duration::parse_duration(s)?),
         (Ty::Instant, J::String(s)) => Value::Instant(s.parse().map_err(|e| format!("{e}"))?),
-        (Ty::Text, J::String(s)) => Value::Text(s.clone()),
+        (Ty::Text, J::String(s)) => Value::text(s),
         (Ty::Format(f), J::String(s)) => {
             if !prog.formats[*f as usize].pattern.is_match(s) {
                 return Err(format!(
@@ -181,7 +182,7 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
                     prog.formats[*f as usize].name
                 ));
             }
-            Value::Text(s.clone())
+            Value::text(s)
         }
         (Ty::Enum(e), J::String(s)) => {
             let i = prog.enums[*e as usize]

@@ -100,7 +100,7 @@ impl Program {
             Value::Count(n) => J::from(*n),
             Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
             Value::Instant(t) => J::String(t.to_string()),
-            Value::Text(s) => J::String(s.clone()),
+            Value::Text(s) => J::String(s.to_string()),
             Value::Enum(e, i) => J::String(self.enum_name(*e, *i).to_string()),
             Value::List(items) | Value::Set(items) | Value::Record(items) => {
                 J::Array(items.iter().map(|x| self.value_json(x, case_key)).collect())

@@ -21,15 +21,15 @@ pub enum Value {
     Count(i64),
     Duration(SignedDuration),
     Instant(Timestamp),
-    Text(String),
+    Text(Text),
     /// A member of an enumeration (a status, a role, a table key value): `(enum, index)`.
     Enum(u16, u16),
     /// A list, in order.
-    List(Vec<Value>),
+    List(Box<[Value]>),
     /// A set: sorted, no duplicates.
-    Set(Vec<Value>),
+    Set(Box<[Value]>),
     /// A record's fields, in declaration order.
-    Record(Vec<Value>),
+    Record(Box<[Value]>),
     Case(CaseId),
     Part(PartRef),
 }
@@ -39,7 +39,22 @@ impl Value {
     pub fn set_of(mut items: Vec<Value>) -> Value {
         items.sort();
         items.dedup();
-        Value::Set(items)
+        Value::Set(items.into_boxed_slice())
+    }
+
+    /// A list of `items`, in order.
+    pub fn list(items: Vec<Value>) -> Value {
+        Value::List(items.into_boxed_slice())
+    }
+
+    /// A record of `fields`, in declaration order.
+    pub fn record(fields: Vec<Value>) -> Value {
+        Value::Record(fields.into_boxed_slice())
+    }
+
+    /// A text value.
+    pub fn text(s: impl Into<Text>) -> Value {
+        Value::Text(s.into())
     }
 
     /// The elements of a list or set.
@@ -48,6 +63,117 @@ impl Value {
             Value::List(v) | Value::Set(v) => Some(v),
             _ => None,
         }
+    }
+}
+
+/// An immutable string that keeps up to [`Text::INLINE`] bytes inline, without an
+/// allocation: the keys, phone numbers and codes that fill a world are short, and a world
+/// holds millions of them.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    // INVARIANT: `len <= INLINE` and `buf[..len]` is UTF-8.
+    Inline { len: u8, buf: [u8; Text::INLINE] },
+    Heap(Box<str>),
+}
+
+impl Text {
+    /// The longest string kept inline. With it, a `Text` is 24 bytes, and so is a [`Value`].
+    pub const INLINE: usize = 22;
+
+    /// The string.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Inline { len, buf } => {
+                // INVARIANT above: always valid; the fallback is never taken.
+                std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default()
+            }
+            Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        if s.len() <= Text::INLINE {
+            let mut buf = [0; Text::INLINE];
+            buf[..s.len()].copy_from_slice(s.as_bytes());
+            Text(Repr::Inline {
+                len: s.len() as u8,
+                buf,
+            })
+        } else {
+            Text(Repr::Heap(s.into()))
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        if s.len() <= Text::INLINE {
+            Text::from(s.as_str())
+        } else {
+            Text(Repr::Heap(s.into_boxed_str()))
+        }
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text::from(s.as_str())
+    }
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Text) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Text) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Text {
+    fn cmp(&self, other: &Text) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Text {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -102,5 +228,38 @@ impl Ty {
             Ty::Set(t) | Ty::List(t) => Some(t),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_three_words() {
+        assert_eq!(std::mem::size_of::<Text>(), 24);
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+    }
+
+    #[test]
+    fn text_keeps_short_strings_inline_and_compares_as_str() {
+        for s in [
+            "",
+            "a",
+            "é!",
+            &"x".repeat(Text::INLINE),
+            &"y".repeat(Text::INLINE + 1),
+        ] {
+            let t = Text::from(s);
+            assert_eq!(t.as_str(), s);
+            assert_eq!(Text::from(s.to_string()), t);
+            assert_eq!(format!("{t}"), s);
+            assert_eq!(format!("{t:?}"), format!("{s:?}"));
+        }
+        assert!(matches!(Text::from("short").0, Repr::Inline { .. }));
+        assert!(matches!(Text::from("z".repeat(23)).0, Repr::Heap(_)));
+        let mut v = vec![Text::from("b"), Text::from("a".repeat(30)), Text::from("a")];
+        v.sort();
+        assert_eq!(v.iter().map(|t| t.len()).collect::<Vec<_>>(), [1, 30, 1]);
     }
 }

@@ -120,7 +120,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                         LimitValue::Duration(d) => {
                             LimitRef::Value(Value::Duration(*d), Ty::Duration)
                         }
-                        LimitValue::Text(s) => LimitRef::Value(Value::Text(s.clone()), Ty::Text),
+                        LimitValue::Text(s) => LimitRef::Value(Value::text(s), Ty::Text),
                         LimitValue::Pattern(p) => {
                             env.patterns.push(p.clone());
                             LimitRef::Pattern((env.patterns.len() - 1) as u16)

@@ -189,7 +189,7 @@ pub(super) fn to_set(ir: IExpr) -> IExpr {
     }
     IExpr::SetOp(
         Arith::Add,
-        Box::new(IExpr::Lit(Value::Set(Vec::new()))),
+        Box::new(IExpr::Lit(Value::Set(Box::default()))),
         Box::new(ir),
     )
 }
@@ -476,8 +476,8 @@ impl Env {
         }
         let parts = self.template(scope, t);
         match parts.as_slice() {
-            [] => Typed::new(IExpr::Lit(Value::Text(String::new())), Ty::Text),
-            [TPart::Text(s)] => Typed::new(IExpr::Lit(Value::Text(s.clone())), Ty::Text),
+            [] => Typed::new(IExpr::Lit(Value::text("")), Ty::Text),
+            [TPart::Text(s)] => Typed::new(IExpr::Lit(Value::text(s)), Ty::Text),
             _ => Typed::new(IExpr::Template(parts), Ty::Text),
         }
     }

@@ -143,7 +143,7 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
                 .iter()
                 .map(lit)
                 .collect::<Option<Vec<_>>>()
-                .map(Value::List),
+                .map(Value::list),
             _ => None,
         }
     }

@@ -2,14 +2,14 @@
 
 use super::{fail, Eval, EvalError, R};
 use crate::program::*;
-use crate::value::{CaseId, PartRef, Value};
+use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::CaseData;
 
 impl Eval<'_, '_> {
     /// A value as JSON, for `show`.
     pub(super) fn to_json(&self, v: &Value) -> serde_json::Value {
         self.prog
-            .value_json(v, &|id| self.tx.case(id).ok().map(|c| c.key.clone()))
+            .value_json(v, &|id| self.tx.case(id).ok().map(|c| c.key.to_string()))
     }
 
     /// A value as text, for templates.
@@ -20,14 +20,18 @@ impl Eval<'_, '_> {
             Value::Count(n) => n.to_string(),
             Value::Duration(d) => crate::duration::format_duration(*d),
             Value::Instant(t) => t.to_string(),
-            Value::Text(s) => s.clone(),
+            Value::Text(s) => s.to_string(),
             Value::Enum(e, i) => self.prog.enum_name(*e, *i).to_string(),
             Value::List(items) | Value::Set(items) | Value::Record(items) => items
                 .iter()
                 .map(|x| self.display(x))
                 .collect::<Vec<_>>()
                 .join(", "),
-            Value::Case(id) => self.tx.case(*id).map(|c| c.key.clone()).unwrap_or_default(),
+            Value::Case(id) => self
+                .tx
+                .case(*id)
+                .map(|c| c.key.to_string())
+                .unwrap_or_default(),
             Value::Part(_) => "a participant".into(),
         }
     }
@@ -208,7 +212,7 @@ impl Eval<'_, '_> {
                 }
                 found.sort();
                 found.dedup();
-                let mut hits: Vec<(String, PartRef)> = Vec::new();
+                let mut hits: Vec<(Text, PartRef)> = Vec::new();
                 for p in found {
                     let c = self.tx.case(p.case)?;
                     let Some(fields) = c.parts.get(p.idx as usize) else {
@@ -231,7 +235,7 @@ impl Eval<'_, '_> {
                 for i in items {
                     out.push(self.expr(i, locals)?);
                 }
-                Value::List(out)
+                Value::list(out)
             }
             IExpr::Filter { var, source, cond } => {
                 let src = self.expr(source, locals)?;
@@ -245,9 +249,9 @@ impl Eval<'_, '_> {
                     }
                 }
                 if is_set {
-                    Value::Set(out)
+                    Value::Set(out.into_boxed_slice())
                 } else {
-                    Value::List(out)
+                    Value::list(out)
                 }
             }
             IExpr::Quant {
@@ -340,7 +344,7 @@ impl Eval<'_, '_> {
                 ),
                 _ => return fail("internal: a tag test on a non-status"),
             },
-            IExpr::Template(parts) => Value::Text(self.template(parts, locals)?),
+            IExpr::Template(parts) => Value::text(self.template(parts, locals)?),
         })
     }
 }

@@ -6,7 +6,7 @@
 use crate::event::Event;
 use crate::outcome::{MessageOut, Outcome};
 use crate::program::*;
-use crate::value::{CaseId, PartRef, Value};
+use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, World};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
@@ -53,7 +53,7 @@ impl Step {
 pub(super) struct Tx<'w> {
     pub(super) world: &'w World,
     pub(super) cases: BTreeMap<CaseId, CaseData>,
-    new_keys: HashMap<String, CaseId>,
+    new_keys: HashMap<Text, CaseId>,
 }
 
 impl<'w> Tx<'w> {
@@ -185,13 +185,17 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// once per due instant. Returns their outcomes in firing order.
     fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<(Option<CaseId>, Acc)>> {
         let world = self.tx.world;
-        let due = world.queue.iter().take_while(|(t, _, _)| *t <= at);
+        let mut due: Vec<(Timestamp, &str, CaseId, u16)> = Vec::new();
+        for &(t, case, d) in world.queue.iter().take_while(|(t, _, _)| *t <= at) {
+            if let Some(c) = world.cases.get(case as usize) {
+                due.push((t, c.key.as_str(), case, d));
+            }
+        }
+        due.sort_unstable();
         let mut outcomes = Vec::new();
-        for (t, key, d) in due {
-            let Some(case) = self.tx.find(key) else {
-                continue;
-            };
-            let d = *d as usize;
+        for (t, _, case, d) in due {
+            let t = &t;
+            let d = d as usize;
             let st = self
                 .tx
                 .case(case)?
@@ -480,7 +484,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     .values
                     .get(c.status as usize)
                     .cloned();
-                (Some(c.key.clone()), status)
+                (Some(c.key.to_string()), status)
             }
             None => (None, None),
         };

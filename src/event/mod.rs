@@ -181,8 +181,8 @@ impl Schema<'_> {
         match (ty, json) {
             (Ty::Opt(_), Json::Null) => Ok(Value::Unset),
             (Ty::Opt(inner), _) => self.value(inner, json, path, sensitive),
-            (Ty::Text, Json::Str(s)) => Ok(Value::Text(s.clone())),
-            (Ty::Format(f), Json::Str(s)) => self.format(*f, s, path, sensitive).map(Value::Text),
+            (Ty::Text, Json::Str(s)) => Ok(Value::text(s)),
+            (Ty::Format(f), Json::Str(s)) => self.format(*f, s, path, sensitive).map(Value::text),
             (Ty::Enum(e), Json::Str(s)) => self.enum_value(*e, s, path, sensitive),
             (Ty::Count, Json::Int(n)) if *n >= 0 => Ok(Value::Count(*n)),
             (Ty::Count, Json::Int(n)) => Err(EventError::NegativeCount {
@@ -209,14 +209,14 @@ impl Schema<'_> {
             },
             (Ty::Instant, _) => instant(json, path, sensitive).map(Value::Instant),
             (Ty::List(t), Json::Array(items)) => {
-                self.items(t, items, path, sensitive).map(Value::List)
+                self.items(t, items, path, sensitive).map(Value::list)
             }
             (Ty::Set(t), Json::Array(items)) => {
                 self.items(t, items, path, sensitive).map(Value::set_of)
             }
             (Ty::Record(r), Json::Object(members)) => self
                 .record(*r, members, path, path, &[], sensitive)
-                .map(Value::Record),
+                .map(Value::record),
             (Ty::Case | Ty::Part | Ty::Unknown, _) => Err(EventError::NotAnInput {
                 field: path.to_string(),
             }),

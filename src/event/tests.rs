@@ -23,10 +23,7 @@ const REGION: u16 = 1;
 fn format(name: &str, regex: &str, description: &str) -> FormatDef {
     FormatDef {
         name: name.to_string(),
-        pattern: Pattern {
-            source: regex.to_string(),
-            regex: regex_lite::Regex::new(regex).unwrap(),
-        },
+        pattern: Pattern::new(regex).unwrap(),
         uppercase: false,
         lowercase: false,
         trim: false,
@@ -199,7 +196,7 @@ fn at() -> Timestamp {
 }
 
 fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
+    Value::text(s)
 }
 
 #[test]
@@ -224,14 +221,14 @@ fn reads_a_valid_event_with_nested_records_and_transforms() {
         event.fields,
         vec![
             text("F-1"),
-            Value::List(vec![
+            Value::list(vec![
                 // `x` read as `X` (uppercase), the phone trimmed.
-                Value::Record(vec![
+                Value::record(vec![
                     Value::Enum(ROLE, 0),
                     text("13800138000"),
                     text("12345X")
                 ]),
-                Value::Record(vec![
+                Value::record(vec![
                     Value::Enum(ROLE, 2),
                     text("13900139000"),
                     text("654321")
@@ -270,7 +267,7 @@ fn reads_every_kind_of_value() {
             Value::Bool(true),
             Value::Duration(SignedDuration::from_secs(5400)),
             Value::Instant(at()),
-            Value::Set(vec![text("a"), text("b")]),
+            Value::set_of(vec![text("a"), text("b")]),
             Value::Enum(REGION, 9),
         ]
     );

@@ -2,10 +2,14 @@
 
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A message from the policy's messages table, as shown to the user.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MessageOut {
+    /// The message as JSON, written once when the policy is loaded.
+    #[serde(skip)]
+    json: Box<str>,
     /// The message id (a key of the messages table).
     pub id: String,
     /// The text shown to the user.
@@ -20,21 +24,45 @@ pub struct MessageOut {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// The policy's name for its case type, used as the JSON key (e.g. `filing`).
-    pub case_name: String,
+    pub case_name: Arc<str>,
     /// The case's key, or `None` for an answer about a person rather than a case.
     pub case: Option<String>,
     /// The case's status after the event.
-    pub status: Option<String>,
-    /// The messages the rules emitted for this case, in order.
-    pub messages: Vec<MessageOut>,
+    pub status: Option<Arc<str>>,
+    /// The messages the rules emitted for this case, in order (shared with the policy:
+    /// an outcome does not copy their texts).
+    pub messages: Vec<Arc<MessageOut>>,
     /// Values the rules chose to show (`show name = …`), in order.
     pub shows: Vec<(String, serde_json::Value)>,
+}
+
+impl MessageOut {
+    /// A message with its texts.
+    pub fn new(id: String, text: String, result: String, next_step: String) -> MessageOut {
+        let mut json = String::new();
+        json.push_str("{\"id\":");
+        push_json_str(&mut json, &id);
+        json.push_str(",\"text\":");
+        push_json_str(&mut json, &text);
+        json.push_str(",\"result\":");
+        push_json_str(&mut json, &result);
+        json.push_str(",\"next_step\":");
+        push_json_str(&mut json, &next_step);
+        json.push('}');
+        MessageOut {
+            json: json.into(),
+            id,
+            text,
+            result,
+            next_step,
+        }
+    }
 }
 
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3 + self.shows.len()))?;
-        m.serialize_entry(&self.case_name, &self.case)?;
+        m.serialize_entry(&*self.case_name, &self.case)?;
         m.serialize_entry("status", &self.status)?;
         m.serialize_entry("messages", &self.messages)?;
         for (k, v) in &self.shows {
@@ -42,6 +70,71 @@ impl Serialize for Outcome {
         }
         m.end()
     }
+}
+
+impl Outcome {
+    fn write_json(&self, out: &mut String) {
+        out.push('{');
+        push_json_str(out, &self.case_name);
+        out.push(':');
+        push_opt_json_str(out, self.case.as_deref());
+        out.push_str(",\"status\":");
+        push_opt_json_str(out, self.status.as_deref());
+        out.push_str(",\"messages\":[");
+        for (i, m) in self.messages.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&m.json);
+        }
+        out.push(']');
+        for (k, v) in &self.shows {
+            out.push(',');
+            push_json_str(out, k);
+            out.push(':');
+            // a JSON value always serializes
+            out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
+        }
+        out.push('}');
+    }
+}
+
+fn push_opt_json_str(out: &mut String, s: Option<&str>) {
+    match s {
+        Some(s) => push_json_str(out, s),
+        None => out.push_str("null"),
+    }
+}
+
+/// Appends `s` as a JSON string, escaped exactly as serde_json escapes it: `"`, `\\` and
+/// control characters only (`\n`-style where JSON has a short form, `\u00XX` otherwise).
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if short.is_empty() {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{b:04x}");
+        } else {
+            out.push_str(short);
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// The output record of one input line: its outcomes, or the error that refused it.
@@ -78,12 +171,130 @@ impl Record {
     }
 
     /// One line of JSON, without a newline.
+    ///
+    /// The same text as serializing the record with serde_json, written directly: message
+    /// texts were written as JSON once, when the policy was loaded.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| {
-            format!(
-                r#"{{"seq":{},"error":"internal: cannot write the record: {e}"}}"#,
-                self.seq
-            )
-        })
+        // Sized up front: growing the buffer through every power of two costs more than
+        // the writing when the messages are long.
+        let mut out = String::with_capacity(self.estimated_len());
+        self.write_json(&mut out);
+        out
+    }
+
+    /// Appends [`Record::to_json`] to `out`, for a caller that reuses one buffer.
+    pub fn write_json(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{{\"seq\":{}", self.seq);
+        if let Some(t) = &self.event_type {
+            out.push_str(",\"type\":");
+            push_json_str(out, t);
+        }
+        if let Some(at) = &self.at {
+            out.push_str(",\"at\":");
+            push_json_str(out, at);
+        }
+        match &self.body {
+            RecordBody::Error(e) => {
+                out.push_str(",\"error\":");
+                push_json_str(out, e);
+            }
+            RecordBody::Outcomes(outcomes) => {
+                out.push_str(",\"outcomes\":[");
+                for (i, o) in outcomes.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    o.write_json(out);
+                }
+                out.push(']');
+            }
+        }
+        out.push('}');
+    }
+
+    /// About how long [`Record::to_json`] is, erring long.
+    fn estimated_len(&self) -> usize {
+        let head = 64 + self.at.as_ref().map_or(0, String::len);
+        match &self.body {
+            RecordBody::Error(e) => head + e.len() + e.len() / 8,
+            RecordBody::Outcomes(outcomes) => {
+                head + outcomes
+                    .iter()
+                    .map(|o| {
+                        96 + o.case.as_ref().map_or(0, String::len)
+                            + o.shows.len() * 64
+                            + o.messages
+                                .iter()
+                                .map(|m| {
+                                    64 + m.id.len()
+                                        + m.text.len()
+                                        + m.result.len()
+                                        + m.next_step.len()
+                                })
+                                .sum::<usize>()
+                    })
+                    .sum::<usize>()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(body: RecordBody) -> Record {
+        Record {
+            seq: 7,
+            event_type: Some("ty\"pe".into()),
+            at: Some("2026-11-28T10:00:00+08:00".into()),
+            body,
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let all: String = (0u8..0x80).map(char::from).chain("é€😀".chars()).collect();
+        for s in ["", "plain", "a\"b\\c", "\u{1f}\u{7f}\u{0}", &all] {
+            let mut out = String::new();
+            push_json_str(&mut out, s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn to_json_writes_what_serde_json_writes() {
+        let m = Arc::new(MessageOut::new(
+            "id".into(),
+            "Text \"quoted\"\n".into(),
+            "r".into(),
+            String::new(),
+        ));
+        let outcome = |case: Option<&str>, shows| Outcome {
+            case_name: "case".into(),
+            case: case.map(String::from),
+            status: case.map(|_| "open".into()),
+            messages: vec![m.clone(), m.clone()],
+            shows,
+        };
+        let records = [
+            record(RecordBody::Error("line 7: bad \"x\"".into())),
+            record(RecordBody::Outcomes(Vec::new())),
+            record(RecordBody::Outcomes(vec![
+                outcome(Some("K1"), Vec::new()),
+                outcome(None, vec![("n".into(), serde_json::json!({"a": [1, "b"]}))]),
+            ])),
+            Record {
+                seq: 1,
+                event_type: None,
+                at: None,
+                body: RecordBody::Error("no JSON".into()),
+            },
+        ];
+        for r in &records {
+            assert_eq!(r.to_json(), serde_json::to_string(r).unwrap());
+            assert!(r.to_json().len() <= r.estimated_len(), "{}", r.to_json());
+        }
     }
 }

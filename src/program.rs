@@ -2,10 +2,12 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
+use crate::outcome::MessageOut;
 use crate::span::Source;
-use crate::tables::{Message, Pattern, RequirementTable};
+use crate::tables::{Pattern, RequirementTable};
 use crate::value::{Ty, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// A checked policy, ready to evaluate events.
 #[derive(Debug)]
@@ -16,7 +18,6 @@ pub struct Program {
     pub records: Vec<RecordDef>,
     pub events: Vec<EventDef>,
     pub event_index: HashMap<String, u16>,
-    pub messages: Vec<Message>,
     pub requirements: Vec<RequirementTable>,
     pub patterns: Vec<Pattern>,
     pub case: CaseDef,
@@ -26,6 +27,17 @@ pub struct Program {
     pub event_handlers: Vec<Option<HandlerDef>>,
     /// The handler of each deadline, by deadline index.
     pub deadline_handlers: Vec<Option<HandlerDef>>,
+    /// What outcomes share, built once: each message as output (by message index), each
+    /// status name (by status index), and the case type's name.
+    pub shared: SharedOut,
+}
+
+/// The strings every outcome repeats, shared rather than copied into each one.
+#[derive(Debug)]
+pub struct SharedOut {
+    pub messages: Vec<Arc<MessageOut>>,
+    pub statuses: Vec<Arc<str>>,
+    pub case_name: Arc<str>,
 }
 
 #[derive(Debug, Clone)]

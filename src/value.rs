@@ -120,6 +120,15 @@ impl From<String> for Text {
     }
 }
 
+impl From<std::borrow::Cow<'_, str>> for Text {
+    fn from(s: std::borrow::Cow<'_, str>) -> Text {
+        match s {
+            std::borrow::Cow::Borrowed(s) => Text::from(s),
+            std::borrow::Cow::Owned(s) => Text::from(s),
+        }
+    }
+}
+
 impl From<&String> for Text {
     fn from(s: &String) -> Text {
         Text::from(s.as_str())

@@ -441,14 +441,34 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     if !env.errors.is_empty() {
         return Err(finish_errors(env.errors));
     }
+    let shared = crate::program::SharedOut {
+        messages: env
+            .messages
+            .iter()
+            .map(|m| {
+                std::sync::Arc::new(crate::outcome::MessageOut::new(
+                    m.id.clone(),
+                    m.text.clone(),
+                    m.result.clone(),
+                    m.next_step.clone(),
+                ))
+            })
+            .collect(),
+        statuses: env.enums[env.case.status_enum as usize]
+            .values
+            .iter()
+            .map(|s| s.as_str().into())
+            .collect(),
+        case_name: env.case.name.as_str().into(),
+    };
     let program = Program {
+        shared,
         sources: env.sources,
         enums: env.enums,
         formats: env.formats,
         records: env.records,
         events: env.events,
         event_index: env.event_index,
-        messages: env.messages,
         requirements: env.requirements,
         patterns: env.patterns,
         case: env.case,

@@ -4,7 +4,7 @@
 //! first write; nothing touches the world until the whole event succeeded.
 
 use crate::event::Event;
-use crate::outcome::{MessageOut, Outcome};
+use crate::outcome::Outcome;
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, World};
@@ -464,26 +464,16 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
+        let shared = &self.prog.shared;
         let messages = acc
             .messages
             .iter()
-            .map(|m| {
-                let msg = &self.prog.messages[*m as usize];
-                MessageOut {
-                    id: msg.id.clone(),
-                    text: msg.text.clone(),
-                    result: msg.result.clone(),
-                    next_step: msg.next_step.clone(),
-                }
-            })
+            .filter_map(|m| shared.messages.get(*m as usize).cloned())
             .collect();
         let (key, status) = match case {
             Some(id) => {
                 let c = self.tx.case(id)?;
-                let status = self.prog.enums[self.prog.case.status_enum as usize]
-                    .values
-                    .get(c.status as usize)
-                    .cloned();
+                let status = shared.statuses.get(c.status as usize).cloned();
                 (Some(c.key.to_string()), status)
             }
             None => (None, None),
@@ -494,7 +484,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             .map(|(n, v)| (n, self.to_json(&v)))
             .collect();
         Ok(Outcome {
-            case_name: self.prog.case.name.clone(),
+            case_name: shared.case_name.clone(),
             case: key,
             status,
             messages,

@@ -10,6 +10,7 @@ use crate::duration::parse_duration;
 use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef};
 use crate::value::{Ty, Value};
 use jiff::Timestamp;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -102,12 +103,12 @@ impl Schema<'_> {
         }
     }
 
-    fn event(self, members: &[(String, Json)]) -> Result<Event, EventError> {
+    fn event(self, members: &[(Cow<str>, Json)]) -> Result<Event, EventError> {
         let type_json = member(members, "type", "type")?.ok_or_else(|| missing("type"))?;
         let Json::Str(type_name) = type_json else {
             return Err(wrong_kind("type", "a string", type_json));
         };
-        let Some(&ty) = self.event_index.get(type_name.as_str()) else {
+        let Some(&ty) = self.event_index.get(&**type_name) else {
             return Err(EventError::UnknownType {
                 name: name_text(type_name),
                 suggestion: suggestion(type_name, self.events.iter().map(|e| e.name.as_str())),
@@ -137,7 +138,7 @@ impl Schema<'_> {
     fn record(
         self,
         record: u16,
-        members: &[(String, Json)],
+        members: &[(Cow<str>, Json)],
         prefix: &str,
         of: &str,
         reserved: &[&str],
@@ -147,7 +148,7 @@ impl Schema<'_> {
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
         let unknown = |key: &str| EventError::UnknownField {
-            field: join(prefix, &name_text(key)),
+            field: join(prefix, &name_text(key)).into_owned(),
             of: of.to_string(),
             suggestion: suggestion(key, fields.iter().map(|f| f.name.as_str())),
         };
@@ -181,7 +182,7 @@ impl Schema<'_> {
         match (ty, json) {
             (Ty::Opt(_), Json::Null) => Ok(Value::Unset),
             (Ty::Opt(inner), _) => self.value(inner, json, path, sensitive),
-            (Ty::Text, Json::Str(s)) => Ok(Value::text(s)),
+            (Ty::Text, Json::Str(s)) => Ok(Value::text(&**s)),
             (Ty::Format(f), Json::Str(s)) => self.format(*f, s, path, sensitive).map(Value::text),
             (Ty::Enum(e), Json::Str(s)) => self.enum_value(*e, s, path, sensitive),
             (Ty::Count, Json::Int(n)) if *n >= 0 => Ok(Value::Count(*n)),
@@ -245,14 +246,24 @@ impl Schema<'_> {
     }
 
     /// Applies format `f`'s transforms to `raw` and checks the result against its pattern.
-    fn format(self, f: u16, raw: &str, path: &str, sensitive: bool) -> Result<String, EventError> {
+    fn format<'r>(
+        self,
+        f: u16,
+        raw: &'r str,
+        path: &str,
+        sensitive: bool,
+    ) -> Result<Cow<'r, str>, EventError> {
         let def = &self.formats[usize::from(f)];
-        let mut text = if def.trim { raw.trim() } else { raw }.to_string();
-        if def.uppercase {
-            text = text.to_uppercase();
-        } else if def.lowercase {
-            text = text.to_lowercase();
-        }
+        let trimmed = if def.trim { raw.trim() } else { raw };
+        // Copied only when a case change changes something.
+        let changes = |case: fn(char) -> bool| trimmed.chars().any(case);
+        let text: Cow<str> = if def.uppercase && changes(|c| !c.to_uppercase().eq([c])) {
+            trimmed.to_uppercase().into()
+        } else if def.lowercase && !def.uppercase && changes(|c| !c.to_lowercase().eq([c])) {
+            trimmed.to_lowercase().into()
+        } else {
+            trimmed.into()
+        };
         if def.pattern.is_match(&text) {
             return Ok(text);
         }
@@ -391,11 +402,11 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 /// The one value of member `name`; a name given twice is an error (`path` names it).
-fn member<'j>(
-    members: &'j [(String, Json)],
+fn member<'j, 'a>(
+    members: &'j [(Cow<'a, str>, Json<'a>)],
     name: &str,
     path: &str,
-) -> Result<Option<&'j Json>, EventError> {
+) -> Result<Option<&'j Json<'a>>, EventError> {
     let mut found = members
         .iter()
         .filter(|(key, _)| key == name)
@@ -410,9 +421,9 @@ fn member<'j>(
 }
 
 /// The first member `name`, if it is a string.
-fn first_string(members: &[(String, Json)], name: &str) -> Option<String> {
+fn first_string(members: &[(Cow<str>, Json)], name: &str) -> Option<String> {
     match members.iter().find(|(key, _)| key == name) {
-        Some((_, Json::Str(s))) => Some(s.clone()),
+        Some((_, Json::Str(s))) => Some(s.to_string()),
         _ => None,
     }
 }
@@ -443,11 +454,11 @@ fn wrong_kind(path: &str, expected: &'static str, json: &Json) -> EventError {
     }
 }
 
-fn join(prefix: &str, name: &str) -> String {
+fn join<'n>(prefix: &str, name: &'n str) -> Cow<'n, str> {
     if prefix.is_empty() {
-        name.to_string()
+        Cow::Borrowed(name)
     } else {
-        format!("{prefix}.{name}")
+        Cow::Owned(format!("{prefix}.{name}"))
     }
 }
 

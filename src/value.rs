@@ -1,6 +1,7 @@
 //! Runtime values and the types the checker gives them.
 
 use jiff::{SignedDuration, Timestamp};
+use std::sync::Arc;
 
 /// Index of a case in a world (or in a transaction's new cases, past the world's end).
 pub type CaseId = u32;
@@ -24,12 +25,13 @@ pub enum Value {
     Text(Text),
     /// A member of an enumeration (a status, a role, a table key value): `(enum, index)`.
     Enum(u16, u16),
-    /// A list, in order.
-    List(Box<[Value]>),
+    /// A list, in order. Shared: rules read lists far more often than they build them,
+    /// and a read is a copy of the handle, not of the items.
+    List(Arc<[Value]>),
     /// A set: sorted, no duplicates.
-    Set(Box<[Value]>),
+    Set(Arc<[Value]>),
     /// A record's fields, in declaration order.
-    Record(Box<[Value]>),
+    Record(Arc<[Value]>),
     Case(CaseId),
     Part(PartRef),
 }
@@ -39,17 +41,17 @@ impl Value {
     pub fn set_of(mut items: Vec<Value>) -> Value {
         items.sort();
         items.dedup();
-        Value::Set(items.into_boxed_slice())
+        Value::Set(items.into())
     }
 
     /// A list of `items`, in order.
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(items.into_boxed_slice())
+        Value::List(items.into())
     }
 
     /// A record of `fields`, in declaration order.
     pub fn record(fields: Vec<Value>) -> Value {
-        Value::Record(fields.into_boxed_slice())
+        Value::Record(fields.into())
     }
 
     /// A text value.
@@ -91,6 +93,16 @@ impl Text {
                 std::str::from_utf8(&buf[..*len as usize]).unwrap_or_default()
             }
             Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl Text {
+    /// The string's bytes: compared, ordered and hashed without checking UTF-8 again.
+    fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, buf } => &buf[..*len as usize],
+            Repr::Heap(s) => s.as_bytes(),
         }
     }
 }
@@ -150,7 +162,7 @@ impl std::borrow::Borrow<str> for Text {
 
 impl PartialEq for Text {
     fn eq(&self, other: &Text) -> bool {
-        self.as_str() == other.as_str()
+        self.bytes() == other.bytes()
     }
 }
 
@@ -164,13 +176,16 @@ impl PartialOrd for Text {
 
 impl Ord for Text {
     fn cmp(&self, other: &Text) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        // byte order is `str` order
+        self.bytes().cmp(other.bytes())
     }
 }
 
 impl std::hash::Hash for Text {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        self.as_str().hash(h)
+        // exactly what `str` hashes, so that a map keyed by `Text` finds a `&str` (Borrow)
+        h.write(self.bytes());
+        h.write_u8(0xff);
     }
 }
 
@@ -243,6 +258,7 @@ impl Ty {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::hash::Hash;
 
     #[test]
     fn a_value_is_three_words() {
@@ -267,6 +283,15 @@ mod tests {
         }
         assert!(matches!(Text::from("short").0, Repr::Inline { .. }));
         assert!(matches!(Text::from("z".repeat(23)).0, Repr::Heap(_)));
+        let hash = |h: &dyn Fn(&mut std::collections::hash_map::DefaultHasher)| {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            h(&mut hasher);
+            std::hash::Hasher::finish(&hasher)
+        };
+        for s in ["", "key", &"k".repeat(40)] {
+            let t = Text::from(s);
+            assert_eq!(hash(&|h| t.hash(h)), hash(&|h| s.hash(h)), "{s:?}");
+        }
         let mut v = vec![Text::from("b"), Text::from("a".repeat(30)), Text::from("a")];
         v.sort();
         assert_eq!(v.iter().map(|t| t.len()).collect::<Vec<_>>(), [1, 30, 1]);

@@ -189,7 +189,7 @@ pub(super) fn to_set(ir: IExpr) -> IExpr {
     }
     IExpr::SetOp(
         Arith::Add,
-        Box::new(IExpr::Lit(Value::Set(Box::default()))),
+        Box::new(IExpr::Lit(Value::Set(Vec::new().into()))),
         Box::new(ir),
     )
 }

@@ -249,7 +249,7 @@ impl Eval<'_, '_> {
                     }
                 }
                 if is_set {
-                    Value::Set(out.into_boxed_slice())
+                    Value::Set(out.into())
                 } else {
                     Value::list(out)
                 }

@@ -281,9 +281,9 @@ impl<'p, 'w> Eval<'p, 'w> {
                         Value::List(v) | Value::Set(v) => v,
                         _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
                     };
-                    for item in items {
-                        let ctx = self.context(rule.context, case, Some(&item))?;
-                        locals[*slot as usize] = item;
+                    for item in items.iter() {
+                        let ctx = self.context(rule.context, case, Some(item))?;
+                        locals[*slot as usize] = item.clone();
                         self.run_rule(rule, ctx, &mut locals)?;
                     }
                 }

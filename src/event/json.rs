@@ -85,7 +85,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(2).min(16));
         while let Some(item) = seq.next_element()? {
             items.push(item);
         }
@@ -93,7 +93,9 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::new();
+        // serde_json gives no length: start where an event's members fit, rather than
+        // growing through 1, 2, 4 and 8.
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(8).min(16));
         while let Some((Key(key), value)) = map.next_entry::<Key<'de>, Json<'de>>()? {
             members.push((key, value));
         }

@@ -273,6 +273,7 @@ fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<C
 /// the set of byte positions reachable after each item, as bits.
 fn matches_sequence(items: &[Item], s: &str) -> bool {
     let bytes = s.as_bytes();
+    let ascii = s.is_ascii();
     let mut reach: u128 = 1;
     for item in items {
         let mut next: u128 = 0;
@@ -286,8 +287,17 @@ fn matches_sequence(items: &[Item], s: &str) -> bool {
             let mut at = start;
             let mut count = 0u32;
             while count < item.max {
-                let Some(c) = s[at..].chars().next() else {
-                    break;
+                // ASCII input (the usual case) needs no decoding: one byte, one character.
+                let c = if ascii {
+                    match bytes.get(at) {
+                        Some(b) => char::from(*b),
+                        None => break,
+                    }
+                } else {
+                    match s[at..].chars().next() {
+                        Some(c) => c,
+                        None => break,
+                    }
                 };
                 if !item.class.contains(c) {
                     break;

@@ -72,7 +72,7 @@ impl World {
             self.index = vec![HashMap::new(); program.parts.indexed.len()];
             let cases = std::mem::take(&mut self.cases);
             for (id, c) in cases.iter().enumerate() {
-                self.reindex(program, id as CaseId, c);
+                update_index(&mut self.index, program, id as CaseId, None, c);
             }
             self.cases = cases;
         }
@@ -101,24 +101,29 @@ impl World {
     ) {
         self.ensure_indexes(program);
         for (id, new) in changed {
-            let old = self.cases.get(id as usize).cloned();
-            if let Some(old) = &old {
-                self.unindex(program, id, old);
-                for (d, st) in old.deadlines.iter().enumerate() {
-                    if let Some(t) = st.pending() {
-                        self.queue.remove(&(t, id, d as u16));
+            let idx = id as usize;
+            if idx < self.cases.len() {
+                // Only what changed moves in the indexes and the queue.
+                let old = std::mem::replace(&mut self.cases[idx], new);
+                let new = &self.cases[idx];
+                update_index(&mut self.index, program, id, Some(&old), new);
+                for (d, (was, is)) in old.deadlines.iter().zip(&new.deadlines).enumerate() {
+                    if was.pending() != is.pending() {
+                        if let Some(t) = was.pending() {
+                            self.queue.remove(&(t, id, d as u16));
+                        }
+                        if let Some(t) = is.pending() {
+                            self.queue.insert((t, id, d as u16));
+                        }
                     }
                 }
-            }
-            self.reindex(program, id, &new);
-            for (d, st) in new.deadlines.iter().enumerate() {
-                if let Some(t) = st.pending() {
-                    self.queue.insert((t, id, d as u16));
-                }
-            }
-            if old.is_some() {
-                self.cases[id as usize] = new;
             } else {
+                update_index(&mut self.index, program, id, None, &new);
+                for (d, st) in new.deadlines.iter().enumerate() {
+                    if let Some(t) = st.pending() {
+                        self.queue.insert((t, id, d as u16));
+                    }
+                }
                 // INVARIANT: new cases are numbered from the world's end, in order.
                 self.by_key
                     .insert(new.key.clone(), self.cases.len() as CaseId);
@@ -127,43 +132,6 @@ impl World {
         }
         self.clock = Some(clock);
         self.generation += 1;
-    }
-
-    fn unindex(&mut self, program: &Program, id: CaseId, c: &CaseData) {
-        for (pi, p) in c.parts.iter().enumerate() {
-            for (slot, field) in program.parts.indexed.iter().enumerate() {
-                if let Some(v) = p.get(*field as usize) {
-                    if let Some(refs) = self.index[slot].get_mut(v) {
-                        let r = PartRef {
-                            case: id,
-                            idx: pi as u32,
-                        };
-                        if refs.remove(r) {
-                            self.index[slot].remove(v);
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    fn reindex(&mut self, program: &Program, id: CaseId, c: &CaseData) {
-        for (pi, p) in c.parts.iter().enumerate() {
-            for (slot, field) in program.parts.indexed.iter().enumerate() {
-                if let Some(v) = p.get(*field as usize) {
-                    let r = PartRef {
-                        case: id,
-                        idx: pi as u32,
-                    };
-                    match self.index[slot].get_mut(v) {
-                        Some(refs) => refs.insert(r),
-                        None => {
-                            self.index[slot].insert(v.clone(), Refs::One(r));
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// Participants whose indexed field (`slot` in `program.parts.indexed`) holds `v`.
@@ -178,6 +146,44 @@ impl World {
     /// Whether the indexes were built (they are built on the first commit).
     pub(crate) fn has_indexes(&self, program: &Program) -> bool {
         self.index.len() == program.parts.indexed.len()
+    }
+}
+
+/// Moves case `id`'s participants in the indexes from what `old` held to what `new` holds,
+/// touching only the values that changed.
+fn update_index(
+    index: &mut [HashMap<Value, Refs>],
+    program: &Program,
+    id: CaseId,
+    old: Option<&CaseData>,
+    new: &CaseData,
+) {
+    let old_parts = old.map_or(&[][..], |c| &c.parts[..]);
+    for pi in 0..old_parts.len().max(new.parts.len()) {
+        let r = PartRef {
+            case: id,
+            idx: pi as u32,
+        };
+        for (map, field) in index.iter_mut().zip(&program.parts.indexed) {
+            let was = old_parts.get(pi).and_then(|p| p.get(*field as usize));
+            let is = new.parts.get(pi).and_then(|p| p.get(*field as usize));
+            if was == is {
+                continue;
+            }
+            if let Some(v) = was {
+                if map.get_mut(v).is_some_and(|refs| refs.remove(r)) {
+                    map.remove(v);
+                }
+            }
+            if let Some(v) = is {
+                match map.get_mut(v) {
+                    Some(refs) => refs.insert(r),
+                    None => {
+                        map.insert(v.clone(), Refs::One(r));
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -292,7 +292,7 @@ mod tests {
             let t = Text::from(s);
             assert_eq!(hash(&|h| t.hash(h)), hash(&|h| s.hash(h)), "{s:?}");
         }
-        let mut v = vec![Text::from("b"), Text::from("a".repeat(30)), Text::from("a")];
+        let mut v = [Text::from("b"), Text::from("a".repeat(30)), Text::from("a")];
         v.sort();
         assert_eq!(v.iter().map(|t| t.len()).collect::<Vec<_>>(), [1, 30, 1]);
     }

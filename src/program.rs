@@ -38,6 +38,11 @@ pub struct SharedOut {
     pub messages: Vec<Arc<MessageOut>>,
     pub statuses: Vec<Arc<str>>,
     pub case_name: Arc<str>,
+    /// Each requirements table's rows as the set values a lookup returns (`[table][row]`),
+    /// so that every case holding one shares it.
+    pub requirement_sets: Vec<Vec<Value>>,
+    /// The set of each single enumeration member (`[enum][member]`).
+    pub singletons: Vec<Vec<Value>>,
 }
 
 #[derive(Debug, Clone)]

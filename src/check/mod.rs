@@ -460,6 +460,35 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .map(|s| s.as_str().into())
             .collect(),
         case_name: env.case.name.as_str().into(),
+        singletons: (0u16..)
+            .zip(&env.enums)
+            .map(|(e, def)| {
+                (0u16..)
+                    .zip(&def.values)
+                    .map(|(i, _)| Value::Set(vec![Value::Enum(e, i)].into()))
+                    .collect()
+            })
+            .collect(),
+        requirement_sets: env
+            .requirements
+            .iter()
+            .map(|t| {
+                let Some(of) = env.enums.iter().position(|e| e.name == t.of) else {
+                    return Vec::new();
+                };
+                t.rows
+                    .iter()
+                    .map(|row| {
+                        Value::set_of(
+                            row.required
+                                .iter()
+                                .map(|i| Value::Enum(of as u16, *i as u16))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect(),
     };
     let program = Program {
         shared,

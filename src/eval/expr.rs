@@ -6,6 +6,31 @@ use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::CaseData;
 
 impl Eval<'_, '_> {
+    /// A set of `items` (any order, duplicates allowed). A set equal to `like` is `like`
+    /// itself, and a set of one enumeration member is the program's: sets are shared
+    /// rather than allocated again, as most role or tag sets in a world are alike.
+    fn shared_set(&self, mut items: Vec<Value>, like: Option<&Value>) -> Value {
+        items.sort();
+        items.dedup();
+        if let Some(Value::Set(same)) = like {
+            if **same == items[..] {
+                return Value::Set(same.clone());
+            }
+        }
+        if let [Value::Enum(e, i)] = items[..] {
+            if let Some(one) = self
+                .prog
+                .shared
+                .singletons
+                .get(e as usize)
+                .and_then(|sets| sets.get(i as usize))
+            {
+                return one.clone();
+            }
+        }
+        Value::Set(items.into())
+    }
+
     /// A value as JSON, for `show`.
     pub(super) fn to_json(&self, v: &Value) -> serde_json::Value {
         self.prog
@@ -160,13 +185,28 @@ impl Eval<'_, '_> {
                 }
                 let t = &self.prog.requirements[*table as usize];
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                match t.lookup(&refs) {
-                    Some(row) => Value::set_of(
-                        row.required
-                            .iter()
-                            .map(|i| Value::Enum(*of, *i as u16))
-                            .collect(),
-                    ),
+                match t.lookup_index(&refs) {
+                    Some(row) => match self
+                        .prog
+                        .shared
+                        .requirement_sets
+                        .get(*table as usize)
+                        .and_then(|rows| rows.get(row))
+                        .filter(|set| match set {
+                            Value::Set(items) => items
+                                .first()
+                                .map_or(true, |i| matches!(i, Value::Enum(e, _) if e == of)),
+                            _ => false,
+                        }) {
+                        Some(set) => set.clone(),
+                        None => Value::set_of(
+                            t.rows[row]
+                                .required
+                                .iter()
+                                .map(|i| Value::Enum(*of, *i as u16))
+                                .collect(),
+                        ),
+                    },
                     None => {
                         let cells = t
                             .keys
@@ -249,7 +289,7 @@ impl Eval<'_, '_> {
                     }
                 }
                 if is_set {
-                    Value::Set(out.into())
+                    self.shared_set(out, Some(&src))
                 } else {
                     Value::list(out)
                 }
@@ -314,10 +354,11 @@ impl Eval<'_, '_> {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
                 let xs = x.elements().map(<[Value]>::to_vec).unwrap_or_default();
                 let ys = y.elements().map(<[Value]>::to_vec).unwrap_or_default();
-                match op {
-                    Arith::Add => Value::set_of(xs.into_iter().chain(ys).collect()),
-                    _ => Value::set_of(xs.into_iter().filter(|v| !ys.contains(v)).collect()),
-                }
+                let items: Vec<Value> = match op {
+                    Arith::Add => xs.iter().cloned().chain(ys).collect(),
+                    _ => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
+                };
+                self.shared_set(items, Some(&x))
             }
             IExpr::In(a, b) => {
                 let x = self.expr(a, locals)?;

@@ -83,11 +83,12 @@ impl RequirementTable {
     }
 
     /// The row with these key cells, in the order of [`RequirementTable::keys`].
-    pub fn lookup(&self, keys: &[&str]) -> Option<&ReqRow> {
+    /// The position in `rows` of the row for `keys`.
+    pub fn lookup_index(&self, keys: &[&str]) -> Option<usize> {
         if keys.len() != self.keys.len() {
             return None;
         }
-        self.index.get(&joined(keys)).map(|&i| &self.rows[i])
+        self.index.get(&joined(keys)).copied()
     }
 }
 

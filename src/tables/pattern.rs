@@ -64,9 +64,50 @@ impl PartialEq for Pattern {
 /// `u128`.
 const MAX_FAST_LEN: usize = 128;
 
-/// `^(a|b|…)$` or `^a|b$`-free `^a$`: whole-input alternatives, each a sequence of items.
+/// `^(a|b|…)$` or `^a$`: whole-input alternatives, each a sequence of items.
 #[derive(Clone, Debug)]
-struct Alternatives(Vec<Vec<Item>>);
+struct Alternatives(Vec<Sequence>);
+
+/// One alternative. When every item has a fixed count and lists ASCII characters only
+/// (`^1[0-9]{10}$`), it is also kept as one class per byte: a match is then a length check
+/// and one bit test per byte.
+#[derive(Clone, Debug)]
+struct Sequence {
+    items: Vec<Item>,
+    per_byte: Option<Vec<u128>>,
+}
+
+impl Sequence {
+    fn new(items: Vec<Item>) -> Sequence {
+        let fixed = items.iter().all(|i| i.min == i.max && !i.class.negated);
+        let per_byte = fixed
+            .then(|| {
+                let len: u32 = items.iter().map(|i| i.min).sum();
+                (len as usize) < MAX_FAST_LEN
+            })
+            .filter(|short| *short)
+            .map(|_| {
+                items
+                    .iter()
+                    .flat_map(|i| std::iter::repeat(i.class.ascii).take(i.min as usize))
+                    .collect()
+            });
+        Sequence { items, per_byte }
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        match &self.per_byte {
+            // Bytes of non-ASCII characters are >= 128: in no listed class.
+            Some(classes) => {
+                s.len() == classes.len()
+                    && s.bytes()
+                        .zip(classes)
+                        .all(|(b, class)| b < 128 && class & (1 << b) != 0)
+            }
+            None => matches_sequence(&self.items, s),
+        }
+    }
+}
 
 /// One character class repeated `min..=max` times.
 #[derive(Clone, Debug)]
@@ -124,7 +165,7 @@ impl Alternatives {
         while let Some(c) = chars.next() {
             let class = match c {
                 '|' if grouped => {
-                    alternatives.push(std::mem::take(&mut items));
+                    alternatives.push(Sequence::new(std::mem::take(&mut items)));
                     continue;
                 }
                 '[' => parse_class(&mut chars)?,
@@ -171,12 +212,12 @@ impl Alternatives {
             }
             items.push(Item { class, min, max });
         }
-        alternatives.push(items);
+        alternatives.push(Sequence::new(items));
         Some(Alternatives(alternatives))
     }
 
     fn is_match(&self, s: &str) -> bool {
-        self.0.iter().any(|items| matches_sequence(items, s))
+        self.0.iter().any(|seq| seq.is_match(s))
     }
 }
 

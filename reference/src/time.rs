@@ -8,7 +8,7 @@ use jiff::Timestamp;
 /// The instant of an RFC 3339 time with an offset, or `None`.
 // reading: RFC 3339's `date-time` with `T` or `t`, or a space (RFC 3339 §5.6 lets
 // applications choose one), between date and time; seconds required; an optional fraction of
-// 1 to 9 digits; an offset `Z`/`z` or `±hh:mm` (hours up to 25, as jiff reads offsets).
+// 1 to 9 digits; an offset `Z`/`z` or `±hh:mm` (hours 00-23, minutes 00-59, as RFC 3339 has them).
 // Second 60 (a leap second) is read as 59. ISO 8601 forms outside RFC 3339 (`20261128T100000Z`,
 // `+0800`, no offset) are refused.
 pub(crate) fn parse_at(s: &str) -> Option<Timestamp> {
@@ -43,7 +43,7 @@ pub(crate) fn parse_at(s: &str) -> Option<Timestamp> {
         [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
             let h = num(&[*h0, *h1])?;
             let m = num(&[*m0, *m1])?;
-            if h > 25 || m > 59 {
+            if h > 23 || m > 59 {
                 return None;
             }
             let secs = h * 3600 + m * 60;

@@ -374,8 +374,9 @@ fn rfc3339_shape(s: &str) -> Shape {
     match rest {
         [] => Shape::NoOffset,
         [b'Z' | b'z'] => Shape::Ok,
-        [b'+' | b'-', h0, h1, b':', m0, m1]
-            if [h0, h1, m0, m1].iter().all(|d| d.is_ascii_digit()) =>
+        // RFC 3339: offset hours 00-23, minutes 00-59 (jiff alone reads up to 25:59)
+        [b'+' | b'-', h0 @ b'0'..=b'2', h1 @ b'0'..=b'9', b':', b'0'..=b'5', b'0'..=b'9']
+            if (*h0, *h1) <= (b'2', b'3') =>
         {
             Shape::Ok
         }

@@ -358,6 +358,10 @@ fn at_errors() {
         "2026-11-28T10Z",
         "2026-11-28T10:00:00+0800",
         "2026-11-28T10:00:00+08:00[Asia/Shanghai]",
+        // offsets beyond RFC 3339's 23:59
+        "2026-11-28T10:00:00+24:00",
+        "2026-11-28T10:00:00-25:59",
+        "2026-11-28T10:00:00+08:60",
     ] {
         let e = p.err(&format!(r#"{{"type": "tick", "at": "{at}"}}"#));
         assert!(matches!(e, EventError::BadTime { .. }), "{at}: {e}");

@@ -388,6 +388,17 @@ fn rfc3339_shape(s: &str) -> Shape {
 /// the required range of 1..=12": jiff's chain of contexts may quote the input, which the
 /// message already shows.
 fn time_reason(message: &str) -> Box<str> {
+    // Two of jiff's limits, said in the user's terms.
+    if message.contains("Unix timestamp seconds") {
+        return format!(
+            "it lies beyond the last instant docket represents ({})",
+            Timestamp::MAX.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        .into();
+    }
+    if message.contains("unparsed input") {
+        return "a fraction of a second has at most nine digits".into();
+    }
     message.rsplit(": ").next().unwrap_or(message).into()
 }
 

@@ -352,6 +352,17 @@ fn at_errors() {
         "field `at`: expected an RFC 3339 time such as `2026-11-28T10:00:00+08:00`, \
          got \"2026-13-01T00:00:00Z\": parameter 'month' is not in the required range of 1..=12"
     );
+    assert_eq!(
+        p.message(r#"{"type": "tick", "at": "9999-12-31T23:59:59Z"}"#),
+        "field `at`: expected an RFC 3339 time such as `2026-11-28T10:00:00+08:00`, got \
+         \"9999-12-31T23:59:59Z\": it lies beyond the last instant docket represents \
+         (9999-12-30T22:00:00Z)"
+    );
+    assert_eq!(
+        p.message(r#"{"type": "tick", "at": "2026-11-28T10:00:00.1234567891Z"}"#),
+        "field `at`: expected an RFC 3339 time such as `2026-11-28T10:00:00+08:00`, got \
+         \"2026-11-28T10:00:00.1234567891Z\": a fraction of a second has at most nine digits"
+    );
     // ISO 8601 forms that jiff accepts but RFC 3339 does not.
     for at in [
         "20261128T100000Z",

@@ -1,37 +1,129 @@
-//! Does the cost of one event grow with the number of live filings?
+//! Does the cost of one event grow with the number of live filings, and how much memory does a
+//! live filing take? The engine beside the hand-written reference model (`icp-reference`).
 //!
 //! The engine keeps deadlines in a time-ordered queue and finds people through indexes, so
 //! evaluating one event should cost about the same in a world of a thousand live filings as in
 //! a world of a million. This benchmark builds worlds of N live filings (N = 1 000, 100 000 and
 //! 1 000 000 by default), each a two-person `first_filing`/`website` order whose two people
-//! have been sent a code (so both are pending, inside an open 24 h window), then times single
-//! events against each world with [`Engine::evaluate`], which is pure: the world does not
-//! change, so every iteration sees the same world.
+//! have been sent a code (so both are pending, inside an open 24 h window). Filing `k` got its
+//! first SMS at 10:00 + k ms, so windows end one millisecond apart, filing 0's first.
 //!
-//! Cases, per N: (a) a validation attempt with a wrong code for a pending phone, (b) one for
-//! an unknown phone, (c) a resend request, (d) an SMS to one filing, (e) a tick that fires no
-//! deadline, (f) a tick that fires exactly one (filing 0 got its first SMS an hour before every
-//! other filing), (i) a new order. Also `parse_event` alone, and `run_line` end to end.
+//! Per N, three series (case letters as in the first):
 //!
-//! Run with `cargo bench --bench engine`. `DOCKET_BENCH_SIZES=1000,100000` picks other sizes.
-//! Building each world is measured once and printed (with the process's memory) on stderr.
+//! - `evaluate_n{N}`: the engine's [`Engine::evaluate`], which is pure: every iteration sees the
+//!   same world, and one filing (`N/2`) is the target. Cases: (a) a validation attempt with a
+//!   wrong code for a pending phone, (b) one for an unknown phone, (c) a resend request, (d) an
+//!   SMS with a new code, (e) a tick that fires no deadline, (f) a tick that fires exactly one
+//!   (at filing 0's window end), (i) a new order. **The per-event cost must stay flat**: the
+//!   summary gives each case's cost at the largest N over its cost at the smallest.
+//! - `apply_n{N}`: the same cases applied for real — `Engine::apply` (evaluate + commit) and
+//!   `Model::apply`, events decoded beforehand — to a working copy of the world, targets
+//!   spread over all filings (filing `j·p mod N` for a prime `p`, so a big world is not
+//!   walked in memory order): (a) and (c) go round the pool of (up to 65 536) targets four and
+//!   two times (never a fifth failure or a third resend), (d) resends the code each person
+//!   already has, (f) expires filing 0, 1, 2, … in turn, (i) adds up to N/10 new filings. When a
+//!   pass is used up the working copy is made again from the world, untimed. Before timing,
+//!   the first 2 000 steps are replayed and must take the case's path. The summary gives the
+//!   engine/reference ratio at each N and each one's largest-N/smallest-N ratio.
+//! - `run_line_n{N}`: `Engine::run_line` end to end on the big world, for lines that leave it
+//!   as it was.
+//!
+//! **Memory per live filing**: the bench binary counts live heap bytes (a counting
+//! `#[global_allocator]` over the system allocator: bytes requested, not the allocator's own
+//! overhead, so the live allocation count is given too — each costs the system allocator about
+//! 8–16 bytes more). Building a world changes the live bytes by the world's size: that,
+//! divided by N, is printed on stderr for the engine's `World` and for the `Model`, with the
+//! process's RSS. (The counting costs both systems two relaxed atomic additions per allocation.)
+//!
+//! Run with `cargo bench --bench engine` (about 5 minutes; peak RSS about 2.6 GB at 1 M: two
+//! copies of the engine's world). `DOCKET_BENCH_SIZES=1000,100000` picks other sizes (the
+//! default is 1000,2000 when criterion does not measure: `cargo test --benches`, `-- --test`,
+//! `-- --list`). `parse_event` alone is timed too; `run_line` on a small world, engine against
+//! reference, is in `benches/compare.rs`.
+//!
+//! Reading the summary (stderr, at the end): times are the medians of criterion's samples. In
+//! `evaluate` the last column (largest N over smallest) is the flatness figure (target: at
+//! most 1.5×). In `apply` both systems also pay for cache misses as the world outgrows the
+//! caches (the targets are spread over it), so their growth is compared with each other there.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+mod support;
+
+use criterion::Criterion;
 use docket::{Engine, Event, World};
+use icp_reference::Model;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
+use support::{
+    check_steps, ids, show_ns, show_ratio, stamp, summarize_engine, summarize_model, time_steps,
+    Pass, Recorder, Summary, DAY,
+};
+
+// ── Counting live heap bytes ────────────────────────────────────────────────
+
+/// The system allocator, counting the bytes and allocations live at any moment.
+struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+static LIVE_ALLOCS: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is passed on to `System` unchanged; the counters only observe.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract for `alloc` is `System::alloc`'s.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
+            LIVE_ALLOCS.fetch_add(1, Relaxed);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(layout.size() as isize, Relaxed);
+            LIVE_ALLOCS.fetch_add(1, Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with `layout` (through this allocator).
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE_BYTES.fetch_sub(layout.size() as isize, Relaxed);
+        LIVE_ALLOCS.fetch_sub(1, Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `dealloc`; the caller guarantees `new_size` is valid for `layout`.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            LIVE_BYTES.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Live heap (bytes, allocations) now.
+fn live() -> (isize, isize) {
+    (LIVE_BYTES.load(Relaxed), LIVE_ALLOCS.load(Relaxed))
+}
+
+// ── The worlds ──────────────────────────────────────────────────────────────
 
 const ORDERED_AT: &str = "2026-11-28T09:00:00+08:00";
-/// The first SMS of filing 0 (its window ends 24 h later).
-const FIRST_SMS_EARLY: &str = "2026-11-28T10:00:00+08:00";
-/// The first SMS of every other filing.
-const FIRST_SMS: &str = "2026-11-28T11:00:00+08:00";
+/// The first SMS of filing 0; filing k's comes k milliseconds later.
+const FIRST_SMS: &str = "2026-11-28T10:00:00+08:00";
 /// When the timed events happen: every window is open.
 const NOW: &str = "2026-11-28T12:00:00+08:00";
 /// A tick before any window ends.
 const QUIET: &str = "2026-11-29T09:00:00+08:00";
-/// A tick after filing 0's window ended, before any other did.
-const WINDOW_ONE_ENDED: &str = "2026-11-29T10:30:00+08:00";
 
 const LEADER_CERT: &str = "52817X";
 const ADMIN_CERT: &str = "603942";
@@ -39,6 +131,8 @@ const CODE: &str = "482913";
 const WRONG_CODE: &str = "000000";
 /// No person in any world has this phone (worlds use 13… and 15… numbers).
 const UNKNOWN_PHONE: &str = "17000000000";
+/// The most distinct targets a pool of the `apply` series holds.
+const POOL: usize = 65_536;
 
 fn filing(i: usize) -> String {
     format!("F{i:07}")
@@ -53,96 +147,116 @@ fn admin_phone(i: usize) -> String {
 }
 
 fn order_line(at: &str, i: usize) -> String {
-    format!(
-        r#"{{"type":"order_submitted","at":"{at}","filing":"{}","scenario":"first_filing","variant":"website","personnel":[{{"role":"entity_leader","phone":"{}","cert_last6":"{LEADER_CERT}"}},{{"role":"website_admin","phone":"{}","cert_last6":"{ADMIN_CERT}"}}]}}"#,
-        filing(i),
-        leader_phone(i),
-        admin_phone(i)
+    support::order(
+        at,
+        &filing(i),
+        "first_filing",
+        "website",
+        &[
+            ("entity_leader", &leader_phone(i), LEADER_CERT),
+            ("website_admin", &admin_phone(i), ADMIN_CERT),
+        ],
     )
 }
 
 fn sms_line(at: &str, i: usize, phone: &str, code: &str) -> String {
-    format!(
-        r#"{{"type":"sms_sent","at":"{at}","filing":"{}","phone":"{phone}","code":"{code}","sender":"12381"}}"#,
-        filing(i)
-    )
+    support::sms(at, &filing(i), phone, code, Some("12381"))
 }
 
-fn attempt_line(phone: &str, code: &str, cert: &str) -> String {
-    format!(
-        r#"{{"type":"validation_attempt","at":"{NOW}","phone":"{phone}","code":"{code}","cert_last6":"{cert}"}}"#
-    )
+/// When filing `k` got its first SMS.
+fn first_sms_ms(k: usize) -> i64 {
+    support::ms(FIRST_SMS) + k as i64
 }
 
-fn resend_line(phone: &str, cert: &str) -> String {
-    format!(r#"{{"type":"resend_request","at":"{NOW}","phone":"{phone}","cert_last6":"{cert}"}}"#)
+/// Every line that builds a world of `n` live filings, in order: the orders, then two SMSs
+/// per filing, filing k's at 10:00 + k ms.
+fn world_lines(n: usize) -> impl Iterator<Item = String> {
+    let orders = (0..n).map(|i| order_line(ORDERED_AT, i));
+    let sms = (0..n).flat_map(|i| {
+        let at = stamp(first_sms_ms(i));
+        [
+            sms_line(&at, i, &leader_phone(i), CODE),
+            sms_line(&at, i, &admin_phone(i), CODE),
+        ]
+    });
+    orders.chain(sms)
 }
 
-fn tick_line(at: &str) -> String {
-    format!(r#"{{"type":"tick","at":"{at}"}}"#)
+/// What building a world did: its size, in time and memory.
+struct Built {
+    took: Duration,
+    bytes: isize,
+    allocs: isize,
 }
 
-/// Runs one line against the world; a refused line is a bug in this benchmark.
-fn feed(engine: &Engine, world: &mut World, seq: &mut usize, line: &str) {
-    *seq += 1;
-    let record = engine.run_line(world, *seq, line);
-    assert!(!record.is_error(), "{}", record.to_json());
+impl Built {
+    fn report(&self, who: &str, n: usize) {
+        eprintln!(
+            "{who}: world of {n} filings ({} lines) built in {:.2?} ({:.2} µs/line); live heap {:.1} MiB = {:.0} bytes and {:.1} allocations per filing; {}",
+            3 * n,
+            self.took,
+            self.took.as_secs_f64() * 1e6 / (3 * n) as f64,
+            self.bytes as f64 / (1 << 20) as f64,
+            self.bytes as f64 / n as f64,
+            self.allocs as f64 / n as f64,
+            support::rss()
+        );
+    }
 }
 
-/// A world of `n` live filings, every person pending; filing 0's window opened first.
-fn build_world(engine: &Engine, n: usize) -> World {
+/// A world of `n` live filings, every person pending.
+fn build_engine_world(engine: &Engine, n: usize) -> (World, Built) {
+    let before = live();
+    let started = Instant::now();
     let mut world = World::new();
-    let mut seq = 0;
-    for i in 0..n {
-        feed(engine, &mut world, &mut seq, &order_line(ORDERED_AT, i));
+    for (seq, line) in world_lines(n).enumerate() {
+        let record = engine.run_line(&mut world, seq + 1, &line);
+        assert!(!record.is_error(), "{}", record.to_json());
     }
-    for i in 0..n {
-        let at = if i == 0 { FIRST_SMS_EARLY } else { FIRST_SMS };
-        feed(
-            engine,
-            &mut world,
-            &mut seq,
-            &sms_line(at, i, &leader_phone(i), CODE),
-        );
-        feed(
-            engine,
-            &mut world,
-            &mut seq,
-            &sms_line(at, i, &admin_phone(i), CODE),
-        );
-    }
+    let took = started.elapsed();
+    let after = live();
     assert_eq!(world.len(), n);
-    world
+    let built = Built {
+        took,
+        bytes: after.0 - before.0,
+        allocs: after.1 - before.1,
+    };
+    (world, built)
 }
 
-/// A line `/proc/self/status` gives in kB (e.g. `VmRSS`, `VmHWM`), as MiB; `None` off Linux.
-fn proc_status_mib(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-fn memory() -> String {
-    match (proc_status_mib("VmRSS:"), proc_status_mib("VmHWM:")) {
-        (Some(rss), Some(hwm)) => format!("RSS {rss:.0} MiB, peak RSS (VmHWM) {hwm:.0} MiB"),
-        _ => "memory unknown (no /proc/self/status)".into(),
+/// The same world in the reference model.
+fn build_model(n: usize) -> (Model, Built) {
+    let mut out = String::with_capacity(4096);
+    let before = live();
+    let started = Instant::now();
+    let mut model = support::model();
+    for (seq, line) in world_lines(n).enumerate() {
+        out.clear();
+        assert!(model.run_line(seq + 1, &line, &mut out), "{out}");
     }
+    let took = started.elapsed();
+    let after = live();
+    assert_eq!(model.len(), n);
+    let built = Built {
+        took,
+        bytes: after.0 - before.0,
+        allocs: after.1 - before.1,
+    };
+    (model, built)
 }
 
 fn sizes() -> Vec<usize> {
-    match std::env::var("DOCKET_BENCH_SIZES") {
-        Ok(s) => s
-            .split(',')
-            .map(|x| {
-                x.trim()
-                    .replace('_', "")
-                    .parse()
-                    .expect("DOCKET_BENCH_SIZES: comma-separated numbers")
-            })
-            .collect(),
-        Err(_) => vec![1_000, 100_000, 1_000_000],
-    }
+    let default: &[usize] = if support::measuring() {
+        &[1_000, 100_000, 1_000_000]
+    } else {
+        &[1_000, 2_000]
+    };
+    let sizes = support::env_sizes("DOCKET_BENCH_SIZES", default);
+    assert!(
+        sizes.iter().all(|&n| n >= 2),
+        "a world needs at least two filings"
+    );
+    sizes
 }
 
 fn parse(engine: &Engine, line: &str) -> Event {
@@ -152,23 +266,16 @@ fn parse(engine: &Engine, line: &str) -> Event {
     }
 }
 
-/// Evaluates once and checks the step names exactly `times` messages `id`, so that each case
-/// measures the path its name says.
-fn expect(engine: &Engine, world: &World, event: &Event, id: &str, times: usize) {
-    let step = match engine.evaluate(world, event) {
-        Ok(s) => s,
-        Err(e) => panic!("benchmark event refused: {e}"),
-    };
-    let debug = format!("{step:?}");
-    let found = debug.matches(&format!("id: \"{id}\"")).count();
-    assert_eq!(found, times, "expected {times} × `{id}` in {debug}");
-}
+// ── Criterion ───────────────────────────────────────────────────────────────
+
+const SAMPLES: usize = 20;
+const APPLY_SAMPLES: usize = 10;
 
 fn config() -> Criterion {
     Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+        .sample_size(SAMPLES)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
         .configure_from_args()
 }
 
@@ -179,7 +286,7 @@ fn bench_parse(c: &mut Criterion) {
     let lines = [
         (
             "validation_attempt",
-            attempt_line(&leader_phone(7), CODE, LEADER_CERT),
+            support::attempt(NOW, &leader_phone(7), CODE, LEADER_CERT),
         ),
         ("sms_sent", sms_line(NOW, 7, &leader_phone(7), CODE)),
         ("order_submitted", order_line(ORDERED_AT, 7)),
@@ -193,128 +300,432 @@ fn bench_parse(c: &mut Criterion) {
     group.finish();
 }
 
-/// `run_line` end to end (parse, evaluate, commit) on a small world, each iteration on a
-/// fresh copy so that failures do not accumulate.
-fn bench_run_line_small(c: &mut Criterion) {
-    let engine = Engine::icp();
-    let n = 100;
-    let world = build_world(&engine, n);
-    let wrong = attempt_line(&leader_phone(n / 2), WRONG_CODE, LEADER_CERT);
-    let right = attempt_line(&leader_phone(n / 2), CODE, LEADER_CERT);
-    let mut group = c.benchmark_group("run_line_world_100");
-    for (name, line) in [("wrong_code", &wrong), ("right_code", &right)] {
-        group.bench_function(name, |b| {
-            b.iter_batched(
-                || world.clone(),
-                |mut w| {
-                    let record = engine.run_line(&mut w, 1, black_box(line.as_str()));
-                    (w, record)
-                },
-                BatchSize::SmallInput,
-            )
+/// One case of the `evaluate` series: a line, and the message id it must emit `times` times.
+struct Probe {
+    name: &'static str,
+    line: String,
+    id: &'static str,
+    times: usize,
+}
+
+fn probes(n: usize) -> Vec<Probe> {
+    let mid = n / 2;
+    let probe = |name, line, id, times| Probe {
+        name,
+        line,
+        id,
+        times,
+    };
+    vec![
+        probe(
+            "a_attempt_wrong_code",
+            support::attempt(NOW, &leader_phone(mid), WRONG_CODE, LEADER_CERT),
+            "validation_failed",
+            1,
+        ),
+        probe(
+            "b_attempt_unknown_phone",
+            support::attempt(NOW, UNKNOWN_PHONE, CODE, LEADER_CERT),
+            "record_not_found_or_complete",
+            1,
+        ),
+        probe(
+            "c_resend_request",
+            support::resend(NOW, &admin_phone(mid), ADMIN_CERT),
+            "resend_success",
+            1,
+        ),
+        probe(
+            "d_sms_sent",
+            sms_line(NOW, mid, &leader_phone(mid), "123456"),
+            "validation_window_expired",
+            0,
+        ),
+        probe(
+            "e_tick_quiet",
+            support::tick(QUIET),
+            "validation_window_expired",
+            0,
+        ),
+        probe(
+            "f_tick_one_expiry",
+            support::tick(&stamp(first_sms_ms(0) + DAY)),
+            "validation_window_expired",
+            1,
+        ),
+        probe(
+            "i_order_submitted_new",
+            order_line(NOW, n),
+            "order_submitted",
+            1,
+        ),
+    ]
+}
+
+/// Evaluates once and checks the step names exactly `times` messages `id`, so that each case
+/// measures the path its name says.
+fn expect(engine: &Engine, world: &World, event: &Event, probe: &Probe) {
+    let step = match engine.evaluate(world, event) {
+        Ok(s) => s,
+        Err(e) => panic!("benchmark event refused: {e}"),
+    };
+    let found = step
+        .outcomes()
+        .iter()
+        .flat_map(|o| &o.messages)
+        .filter(|m| m.id == probe.id)
+        .count();
+    assert_eq!(
+        found,
+        probe.times,
+        "`{}`: expected {} × `{}` in {:?}",
+        probe.name,
+        probe.times,
+        probe.id,
+        step.outcomes()
+    );
+}
+
+fn bench_evaluate(c: &mut Criterion, rec: &Recorder, engine: &Engine, world: &World, n: usize) {
+    let mut group = c.benchmark_group(format!("evaluate_n{n}"));
+    for probe in &probes(n) {
+        let event = parse(engine, &probe.line);
+        expect(engine, world, &event, probe);
+        let id = format!("evaluate_n{n}/{}", probe.name);
+        group.bench_function(probe.name, |b| {
+            b.iter_custom(|iters| {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    black_box(engine.evaluate(black_box(world), black_box(&event)).is_ok());
+                }
+                rec.record(&id, iters, started.elapsed())
+            })
         });
     }
     group.finish();
 }
 
-fn bench_worlds(c: &mut Criterion) {
-    let engine = Engine::icp();
-    for n in sizes() {
-        assert!(n >= 2, "a world needs at least two filings");
-        let started = Instant::now();
-        let mut world = build_world(&engine, n);
-        let took = started.elapsed();
-        eprintln!(
-            "world of {n} filings ({} lines): built in {:.2?} ({:.2} µs/line); {}",
-            3 * n,
-            took,
-            took.as_secs_f64() * 1e6 / (3 * n) as f64,
-            memory()
+/// End to end on the big world, with lines that leave it as it was (but for the clock, which
+/// they set to `NOW`, the instant of every event above).
+fn bench_run_line(c: &mut Criterion, rec: &Recorder, engine: &Engine, world: &mut World, n: usize) {
+    let mut group = c.benchmark_group(format!("run_line_n{n}"));
+    let lines = [
+        (
+            "b_attempt_unknown_phone",
+            support::attempt(NOW, UNKNOWN_PHONE, CODE, LEADER_CERT),
+        ),
+        ("e_tick_quiet", support::tick(NOW)),
+    ];
+    for (name, line) in &lines {
+        let id = format!("run_line_n{n}/{name}");
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    black_box(engine.run_line(world, 1, black_box(line.as_str())));
+                }
+                rec.record(&id, iters, started.elapsed())
+            })
+        });
+    }
+    group.finish();
+}
+
+// ── The `apply` series ──────────────────────────────────────────────────────
+
+/// One case of the `apply` series: a pool of lines, gone round `rounds` times per pass.
+struct Series {
+    name: &'static str,
+    lines: Vec<String>,
+    rounds: u64,
+    ids: &'static [&'static str],
+    outcomes: usize,
+}
+
+/// A pass of an endless series: copies are never made again in practice.
+const ENDLESS: u64 = 1 << 40;
+
+/// Filing `j·p mod n`, for a prime-ish `p` coprime with `n`: distinct for `j < n`, spread.
+fn spread(n: usize) -> impl Fn(usize) -> usize {
+    fn gcd(a: usize, b: usize) -> usize {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let mut p = 7_919 % n;
+    while p == 0 || gcd(p, n) != 1 {
+        p += 1;
+    }
+    move |j| (j * p) % n
+}
+
+fn series(n: usize) -> Vec<Series> {
+    let target = spread(n);
+    let pool = n.min(POOL);
+    let new_orders = (n / 10).clamp(1, POOL);
+    vec![
+        Series {
+            name: "a_attempt_wrong_code",
+            lines: (0..pool)
+                .map(|j| support::attempt(NOW, &leader_phone(target(j)), WRONG_CODE, LEADER_CERT))
+                .collect(),
+            rounds: 4,
+            ids: &["validation_failed"],
+            outcomes: 1,
+        },
+        Series {
+            name: "b_attempt_unknown_phone",
+            lines: vec![support::attempt(NOW, UNKNOWN_PHONE, CODE, LEADER_CERT)],
+            rounds: ENDLESS,
+            ids: &["record_not_found_or_complete"],
+            outcomes: 1,
+        },
+        Series {
+            name: "c_resend_request",
+            lines: (0..pool)
+                .map(|j| support::resend(NOW, &admin_phone(target(j)), ADMIN_CERT))
+                .collect(),
+            rounds: 2,
+            ids: &["resend_success"],
+            outcomes: 1,
+        },
+        Series {
+            name: "d_sms_sent",
+            lines: (0..pool)
+                .map(|j| sms_line(NOW, target(j), &leader_phone(target(j)), CODE))
+                .collect(),
+            rounds: ENDLESS / pool as u64,
+            ids: &[],
+            outcomes: 1,
+        },
+        Series {
+            name: "e_tick_quiet",
+            lines: vec![support::tick(NOW)],
+            rounds: ENDLESS,
+            ids: &[],
+            outcomes: 0,
+        },
+        Series {
+            name: "f_tick_one_expiry",
+            lines: (0..n)
+                .map(|k| support::tick(&stamp(first_sms_ms(k) + DAY)))
+                .collect(),
+            rounds: 1,
+            ids: &["validation_window_expired"],
+            outcomes: 1,
+        },
+        Series {
+            name: "i_order_submitted_new",
+            lines: (0..new_orders).map(|j| order_line(NOW, n + j)).collect(),
+            rounds: 1,
+            ids: &["order_submitted"],
+            outcomes: 1,
+        },
+    ]
+}
+
+/// Checks one step: the case's path.
+fn check_path(s: &Series, who: &str, j: u64, said: &Summary) {
+    let what = format!("{who} `{}`, step {j}", s.name);
+    let outcomes = match said {
+        Ok(os) => os.len(),
+        Err(e) => panic!("{what}: refused: {e}"),
+    };
+    assert_eq!(outcomes, s.outcomes, "{what}: outcomes {said:?}");
+    assert_eq!(
+        ids(said),
+        s.ids,
+        "{what}: not the path the case is named after"
+    );
+}
+
+/// How many steps of each pass are replayed and checked before timing.
+const CHECKED: u64 = 2_000;
+
+fn bench_apply_engine(c: &mut Criterion, rec: &Recorder, engine: &Engine, world: &World, n: usize) {
+    let mut group = c.benchmark_group(format!("apply_n{n}"));
+    group.sample_size(APPLY_SAMPLES);
+    for s in &series(n) {
+        let events: Vec<Event> = s.lines.iter().map(|l| parse(engine, l)).collect();
+        let budget = s.lines.len() as u64 * s.rounds;
+        let fresh = || world.clone();
+        let mut pass = check_steps(
+            budget,
+            CHECKED,
+            fresh,
+            &events,
+            |w, e| summarize_engine(engine.apply(w, e)),
+            |j, said| check_path(s, "engine", j, &said),
         );
+        let id = format!("apply_n{n}/{}/engine", s.name);
+        group.bench_function(format!("{}/engine", s.name), |b| {
+            b.iter_custom(|iters| {
+                let took = time_steps(iters, &mut pass, budget, fresh, &events, |w, e| {
+                    engine.apply(w, e)
+                });
+                rec.record(&id, iters, took)
+            })
+        });
+    }
+    group.finish();
+}
 
-        let mid = n / 2;
-        let cases: [(&str, String, &str, usize); 7] = [
-            (
-                "a_attempt_wrong_code",
-                attempt_line(&leader_phone(mid), WRONG_CODE, LEADER_CERT),
-                "validation_failed",
-                1,
-            ),
-            (
-                "b_attempt_unknown_phone",
-                attempt_line(UNKNOWN_PHONE, CODE, LEADER_CERT),
-                "record_not_found_or_complete",
-                1,
-            ),
-            (
-                "c_resend_request",
-                resend_line(&admin_phone(mid), ADMIN_CERT),
-                "resend_success",
-                1,
-            ),
-            (
-                "d_sms_sent",
-                sms_line(NOW, mid, &leader_phone(mid), "123456"),
-                "validation_window_expired",
-                0,
-            ),
-            (
-                "e_tick_quiet",
-                tick_line(QUIET),
-                "validation_window_expired",
-                0,
-            ),
-            (
-                "f_tick_one_expiry",
-                tick_line(WINDOW_ONE_ENDED),
-                "validation_window_expired",
-                1,
-            ),
-            (
-                "i_order_submitted_new",
-                order_line(NOW, n),
-                "order_submitted",
-                1,
-            ),
-        ];
+fn bench_apply_model(c: &mut Criterion, rec: &Recorder, model: &Model, n: usize) {
+    let mut group = c.benchmark_group(format!("apply_n{n}"));
+    group.sample_size(APPLY_SAMPLES);
+    for s in &series(n) {
+        let events: Vec<_> = s
+            .lines
+            .iter()
+            .map(|l| model.decode(l).unwrap_or_else(|e| panic!("{e:?}: {l}")))
+            .collect();
+        let budget = s.lines.len() as u64 * s.rounds;
+        let fresh = || model.clone();
+        let mut pass: Pass<Model> = check_steps(
+            budget,
+            CHECKED,
+            fresh,
+            &events,
+            |m, e| summarize_model(m.apply(e)),
+            |j, said| check_path(s, "reference", j, &said),
+        );
+        let id = format!("apply_n{n}/{}/reference", s.name);
+        group.bench_function(format!("{}/reference", s.name), |b| {
+            b.iter_custom(|iters| {
+                let took = time_steps(iters, &mut pass, budget, fresh, &events, |m, e| m.apply(e));
+                rec.record(&id, iters, took)
+            })
+        });
+    }
+    group.finish();
+}
 
-        let mut group = c.benchmark_group(format!("evaluate_n{n}"));
-        for (name, line, id, times) in &cases {
-            let event = parse(&engine, line);
-            expect(&engine, &world, &event, id, *times);
-            group.bench_function(*name, |b| {
-                b.iter(|| engine.evaluate(black_box(&world), black_box(&event)))
+// ── Summary ─────────────────────────────────────────────────────────────────
+
+fn summary(rec: &Recorder, sizes: &[usize], memory: &[(usize, Built, Built)]) {
+    let (first, last) = (sizes[0], sizes[sizes.len() - 1]);
+    let head = |title: &str| {
+        let mut h = format!("{title:<24}");
+        for n in sizes {
+            h += &format!(" | {:>10}", format!("N={n}"));
+        }
+        if sizes.len() > 1 {
+            h += &format!(" | {:>9}", format!("{}/{}", short(last), short(first)));
+        }
+        eprintln!("{h}");
+        eprintln!("{}", "-".repeat(h.chars().count()));
+    };
+    let row = |name: &str, ns: &dyn Fn(usize) -> Option<f64>| {
+        let mut r = format!("{name:<24}");
+        for &n in sizes {
+            r += &format!(" | {:>10}", show_ns(ns(n)));
+        }
+        if sizes.len() > 1 {
+            r += &format!(" | {:>9}", show_ratio(ns(last), ns(first)));
+        }
+        eprintln!("{r}");
+    };
+    let some_n = sizes[0];
+    eprintln!();
+    rec.warn_if_unmeasured();
+    eprintln!(
+        "time per event, median of criterion's samples; last column: largest N over smallest N"
+    );
+    eprintln!();
+    head("evaluate (engine, pure)");
+    for p in probes(some_n) {
+        row(p.name, &|n| {
+            rec.ns(&format!("evaluate_n{n}/{}", p.name), SAMPLES)
+        });
+    }
+    eprintln!();
+    head("run_line (engine)");
+    for name in ["b_attempt_unknown_phone", "e_tick_quiet"] {
+        row(name, &|n| rec.ns(&format!("run_line_n{n}/{name}"), SAMPLES));
+    }
+    for who in ["engine", "reference"] {
+        eprintln!();
+        head(&format!("apply ({who})"));
+        for s in series(some_n) {
+            row(s.name, &|n| {
+                rec.ns(&format!("apply_n{n}/{}/{who}", s.name), APPLY_SAMPLES)
             });
         }
-        group.finish();
+    }
+    eprintln!();
+    eprintln!("apply, engine / reference");
+    let mut h = format!("{:<24}", "case");
+    for n in sizes {
+        h += &format!(" | {:>10}", format!("N={n}"));
+    }
+    eprintln!("{h}");
+    eprintln!("{}", "-".repeat(h.chars().count()));
+    for s in series(some_n) {
+        let mut r = format!("{:<24}", s.name);
+        for n in sizes {
+            let ns = |who| rec.ns(&format!("apply_n{n}/{}/{who}", s.name), APPLY_SAMPLES);
+            r += &format!(" | {:>10}", show_ratio(ns("engine"), ns("reference")));
+        }
+        eprintln!("{r}");
+    }
+    eprintln!();
+    eprintln!("live heap per filing (two people each), bytes requested [allocations]");
+    for (n, e, m) in memory {
+        let per = |b: &Built| {
+            format!(
+                "{:>6.0} B [{:.1}]",
+                b.bytes as f64 / *n as f64,
+                b.allocs as f64 / *n as f64
+            )
+        };
+        eprintln!(
+            "  N={n:<9} engine {}   reference {}   engine/reference {}",
+            per(e),
+            per(m),
+            show_ratio(Some(e.bytes as f64), Some(m.bytes as f64))
+        );
+    }
+}
 
-        // End to end on the big world, with lines that leave it as it was (but for the
-        // clock, which they set to `NOW`, the instant of every event above).
-        let mut group = c.benchmark_group(format!("run_line_n{n}"));
-        let unknown = attempt_line(UNKNOWN_PHONE, CODE, LEADER_CERT);
-        group.bench_function("b_attempt_unknown_phone", |b| {
-            b.iter(|| engine.run_line(&mut world, 1, black_box(unknown.as_str())))
-        });
-        let tick = tick_line(NOW);
-        group.bench_function("tick_quiet", |b| {
-            b.iter(|| engine.run_line(&mut world, 1, black_box(tick.as_str())))
-        });
-        group.finish();
+/// `1k`, `100k`, `1M`.
+fn short(n: usize) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
 
+fn main() {
+    let mut c = config();
+    let rec = Recorder::default();
+    let engine = Engine::icp();
+    bench_parse(&mut c);
+    let sizes = sizes();
+    let mut memory = Vec::new();
+    for &n in &sizes {
+        let (mut world, built_engine) = build_engine_world(&engine, n);
+        built_engine.report("engine", n);
+        bench_evaluate(&mut c, &rec, &engine, &world, n);
+        bench_apply_engine(&mut c, &rec, &engine, &world, n);
+        bench_run_line(&mut c, &rec, &engine, &mut world, n);
         let started = Instant::now();
         drop(world);
         eprintln!(
-            "world of {n} filings: dropped in {:.2?}; {}",
+            "engine: world of {n} filings dropped in {:.2?}; {}",
             started.elapsed(),
-            memory()
+            support::rss()
         );
-    }
-    eprintln!("end of run: {}", memory());
-}
 
-criterion_group! {
-    name = benches;
-    config = config();
-    targets = bench_parse, bench_run_line_small, bench_worlds
+        let (model, built_model) = build_model(n);
+        built_model.report("reference", n);
+        bench_apply_model(&mut c, &rec, &model, n);
+        drop(model);
+        memory.push((n, built_engine, built_model));
+    }
+    eprintln!("end of run: {}", support::rss());
+    c.final_summary();
+    summary(&rec, &sizes, &memory);
 }
-criterion_main!(benches);

@@ -70,14 +70,6 @@ const STREAM_SAMPLES: usize = 10;
 const FILINGS: usize = 100;
 const NOW: &str = "2026-11-28T12:00:00+08:00";
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(SAMPLES)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_millis(1500))
-        .configure_from_args()
-}
-
 // ── The warm world ──────────────────────────────────────────────────────────
 
 #[derive(Clone)]
@@ -782,7 +774,7 @@ fn table(rec: &Recorder, cases: &[Case], stream_events: usize) {
 }
 
 fn main() {
-    let mut c = config();
+    let mut c = support::config(SAMPLES, Duration::from_millis(1500));
     let rec = Recorder::default();
     let engine = Engine::icp();
     let (prefix, filings) = prefix();

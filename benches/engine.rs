@@ -271,14 +271,6 @@ fn parse(engine: &Engine, line: &str) -> Event {
 const SAMPLES: usize = 20;
 const APPLY_SAMPLES: usize = 10;
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(SAMPLES)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .configure_from_args()
-}
-
 /// The cost of a line on its own, whatever the world.
 fn bench_parse(c: &mut Criterion) {
     let engine = Engine::icp();
@@ -699,7 +691,7 @@ fn short(n: usize) -> String {
 }
 
 fn main() {
-    let mut c = config();
+    let mut c = support::config(SAMPLES, Duration::from_secs(2));
     let rec = Recorder::default();
     let engine = Engine::icp();
     bench_parse(&mut c);

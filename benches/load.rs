@@ -30,14 +30,6 @@ use support::{show_ns, show_ratio, Recorder};
 const COPIES: usize = 100;
 const SAMPLES: usize = 20;
 
-fn config() -> Criterion {
-    Criterion::default()
-        .sample_size(SAMPLES)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .configure_from_args()
-}
-
 /// A policy's `*.yaml` and `*.docket` files, as (file name, text), in name order.
 fn read_policy(dir: &Path) -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
@@ -243,7 +235,7 @@ fn must_load(what: &str, r: Result<Engine, docket::LoadError>) -> Engine {
 }
 
 fn main() {
-    let mut c = config();
+    let mut c = support::config(SAMPLES, Duration::from_secs(2));
     let rec = Recorder::default();
 
     let icp_dir = support::icp_dir();

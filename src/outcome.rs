@@ -111,8 +111,19 @@ fn push_opt_json_str(out: &mut String, s: Option<&str>) {
 pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    // Most strings need no escape: skip them eight bytes at a time.
+    let clean = s
+        .as_bytes()
+        .chunks_exact(8)
+        .take_while(|chunk| {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            !needs_escape(u64::from_le_bytes(word))
+        })
+        .count()
+        * 8;
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, b) in s.bytes().enumerate().skip(clean) {
         let short = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -135,6 +146,16 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
+}
+
+/// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (a bit trick:
+/// a byte below `n` has its top bit set after subtracting `n` from it, if it was not set).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = |v: u64, n: u64| v.wrapping_sub(ONES * n) & !v & HIGH;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
 }
 
 /// The output record of one input line: its outcomes, or the error that refused it.
@@ -256,10 +277,37 @@ mod tests {
     #[test]
     fn strings_are_escaped_as_serde_json_escapes_them() {
         let all: String = (0u8..0x80).map(char::from).chain("é€😀".chars()).collect();
-        for s in ["", "plain", "a\"b\\c", "\u{1f}\u{7f}\u{0}", &all] {
+        let long = format!("{all}{all} plain text of some length \" then more");
+        for s in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "\u{1f}\u{7f}\u{0}",
+            &all,
+            &long,
+            "12345678\n",
+            "1234567\u{80}",
+        ] {
             let mut out = String::new();
             push_json_str(&mut out, s);
             assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn every_byte_is_escaped_where_serde_json_escapes_it_at_every_position() {
+        for b in 0u8..0x80 {
+            for at in 0..17 {
+                let mut s = "x".repeat(17);
+                s.replace_range(at..at + 1, &char::from(b).to_string());
+                let mut out = String::new();
+                push_json_str(&mut out, &s);
+                assert_eq!(
+                    out,
+                    serde_json::to_string(&s).unwrap(),
+                    "byte {b:#x} at {at}"
+                );
+            }
         }
     }
 

@@ -5,6 +5,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+#[path = "support/tempdir.rs"]
+mod tempdir;
+use tempdir::{rules_copy, TempDir};
+
 /// What one run of the binary did.
 struct Run {
     code: Option<i32>,
@@ -48,52 +52,6 @@ fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect()
-}
-
-/// A directory under the system temp dir, unique to this process and name, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir =
-            std::env::temp_dir().join(format!("docket-cli-{name}-{}-{nanos}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("the temp dir is created");
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    fn str(&self) -> &str {
-        self.0.to_str().expect("the temp dir path is UTF-8")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A copy of `rules/icp` under the temp dir, each file passed through `edit(name, text)`.
-fn rules_copy(name: &str, edit: impl Fn(&str, String) -> String) -> TempDir {
-    let dir = TempDir::new(name);
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/icp");
-    for entry in std::fs::read_dir(&rules).expect("rules/icp is readable") {
-        let path = entry.expect("a directory entry").path();
-        if !path.is_file() {
-            continue;
-        }
-        let file_name = path.file_name().expect("a file name");
-        let text = std::fs::read_to_string(&path).expect("a rules file is UTF-8");
-        let text = edit(file_name.to_str().expect("a UTF-8 name"), text);
-        std::fs::write(dir.path().join(file_name), text).expect("the copy is written");
-    }
-    dir
 }
 
 /// A copy of `rules/icp` whose rule file misspells a message id. The typo goes in a handler

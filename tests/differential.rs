@@ -23,6 +23,7 @@ use support::oracle::{self, Out};
 use support::render::{self, RenderOpts};
 use support::runner::{self, fail};
 use support::script::{self, Script};
+use support::tempdir::{rules_copy, TempDir};
 
 /// Streams in the differential property (the largest of the suite), in two tests that run
 /// side by side: long streams, and short ones (where every line meets a young world).
@@ -161,56 +162,19 @@ fn no_secret_hides_in_a_plain_value() {
     }
 }
 
-/// A directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let dir = std::env::temp_dir().join(format!(
-            "docket-differential-{name}-{}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir)
-            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A copy of `rules/icp` in which `file` has `from` replaced by `to` (which must be there).
 fn edited_policy(file: &str, from: &str, to: &str) -> (TempDir, Engine) {
-    let dir = TempDir::new(&format!("edited-{file}"));
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/icp");
-    let entries = std::fs::read_dir(&rules)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e}", rules.display()));
-    let mut edited = false;
-    for entry in entries {
-        let path = entry
-            .unwrap_or_else(|e| panic!("cannot list {}: {e}", rules.display()))
-            .path();
-        let Some(name) = path.file_name().filter(|_| path.is_file()) else {
-            continue;
-        };
-        let mut text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        if name == file {
-            assert!(text.contains(from), "{file} no longer has `{from}`");
-            text = text.replace(from, to);
-            edited = true;
+    let edited = std::cell::Cell::new(false);
+    let dir = rules_copy(&format!("edited-{file}"), |name, text| {
+        if name != file {
+            return text;
         }
-        std::fs::write(dir.0.join(name), text)
-            .unwrap_or_else(|e| panic!("cannot write the copy of {}: {e}", path.display()));
-    }
-    assert!(edited, "rules/icp has no {file}");
-    let engine = Engine::load(&dir.0).unwrap_or_else(|e| panic!("the edited policy: {e}"));
+        assert!(text.contains(from), "{file} no longer has `{from}`");
+        edited.set(true);
+        text.replace(from, to)
+    });
+    assert!(edited.get(), "rules/icp has no {file}");
+    let engine = Engine::load(dir.path()).unwrap_or_else(|e| panic!("the edited policy: {e}"));
     (dir, engine)
 }
 
@@ -366,25 +330,7 @@ fn the_generator_reaches_every_message_and_status() {
     if std::env::var_os("DOCKET_REACH").is_some() {
         eprintln!("{reach:#?}");
     }
-    for id in [
-        "order_submitted",
-        "validation_complete",
-        "validation_complete_waiting",
-        "validation_failed",
-        "record_not_found_or_complete",
-        "application_rejected",
-        "validation_window_expired",
-        "application_canceled",
-        "resend_success",
-        "resend_no_pending",
-        "resend_record_not_found",
-        "resend_limit_reached",
-        "unrecognized_sender",
-        "phone_updated",
-        "phone_change_requires_resubmission",
-        "order_canceled",
-        "no_validation_required",
-    ] {
+    for id in icp_reference::MESSAGE_IDS {
         assert!(
             reach.messages.get(id).is_some_and(|n| *n >= 3),
             "the generator rarely reaches `{id}`: {:?}",

@@ -17,6 +17,16 @@ use std::time::{Duration, Instant};
 // ── Paths and the reference model ───────────────────────────────────────────
 
 /// The top of the docket package (where `rules/` and `target/` are).
+/// Criterion as the benches use it: `samples` samples of about `measure` each, after half a
+/// second of warm-up; the command line may override.
+pub fn config(samples: usize, measure: Duration) -> criterion::Criterion {
+    criterion::Criterion::default()
+        .sample_size(samples)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(measure)
+        .configure_from_args()
+}
+
 pub fn package_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

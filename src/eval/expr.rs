@@ -280,12 +280,12 @@ impl Eval<'_, '_> {
             IExpr::Filter { var, source, cond } => {
                 let src = self.expr(source, locals)?;
                 let is_set = matches!(src, Value::Set(_));
-                let items = src.elements().map(<[Value]>::to_vec).unwrap_or_default();
+                let items = src.elements().unwrap_or_default();
                 let mut out = Vec::new();
                 for item in items {
                     locals[*var as usize] = item.clone();
                     if self.truth(cond, locals)? {
-                        out.push(item);
+                        out.push(item.clone());
                     }
                 }
                 if is_set {
@@ -300,14 +300,10 @@ impl Eval<'_, '_> {
                 source,
                 cond,
             } => {
-                let items = self
-                    .expr(source, locals)?
-                    .elements()
-                    .map(<[Value]>::to_vec)
-                    .unwrap_or_default();
+                let source = self.expr(source, locals)?;
                 let mut result = *all;
-                for item in items {
-                    locals[*var as usize] = item;
+                for item in source.elements().unwrap_or_default() {
+                    locals[*var as usize] = item.clone();
                     let t = self.truth(cond, locals)?;
                     if t != *all {
                         result = !*all;
@@ -352,10 +348,10 @@ impl Eval<'_, '_> {
             }
             IExpr::SetOp(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
-                let xs = x.elements().map(<[Value]>::to_vec).unwrap_or_default();
-                let ys = y.elements().map(<[Value]>::to_vec).unwrap_or_default();
+                let xs = x.elements().unwrap_or_default();
+                let ys = y.elements().unwrap_or_default();
                 let items: Vec<Value> = match op {
-                    Arith::Add => xs.iter().cloned().chain(ys).collect(),
+                    Arith::Add => xs.iter().chain(ys).cloned().collect(),
                     _ => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
                 };
                 self.shared_set(items, Some(&x))

@@ -7,3 +7,4 @@ pub mod pools;
 pub mod render;
 pub mod runner;
 pub mod script;
+pub mod tempdir;

@@ -318,6 +318,7 @@ fn instant(json: &Json, path: &str, sensitive: bool) -> Result<Timestamp, EventE
     };
     match rfc3339_shape(s) {
         Shape::Bad => Err(bad(None)),
+        Shape::OffsetRange => Err(bad(Some("an offset is at most ±23:59".into()))),
         Shape::NoOffset => Err(EventError::MissingOffset {
             field: path.to_string(),
             got: shown(s, sensitive),
@@ -348,6 +349,8 @@ fn written_offset(s: &str) -> jiff::tz::Offset {
 enum Shape {
     Ok,
     NoOffset,
+    /// `±hh:mm` with hours past 23 or minutes past 59.
+    OffsetRange,
     Bad,
 }
 
@@ -375,10 +378,14 @@ fn rfc3339_shape(s: &str) -> Shape {
         [] => Shape::NoOffset,
         [b'Z' | b'z'] => Shape::Ok,
         // RFC 3339: offset hours 00-23, minutes 00-59 (jiff alone reads up to 25:59)
-        [b'+' | b'-', h0 @ b'0'..=b'2', h1 @ b'0'..=b'9', b':', b'0'..=b'5', b'0'..=b'9']
-            if (*h0, *h1) <= (b'2', b'3') =>
+        [b'+' | b'-', h0, h1, b':', m0, m1]
+            if [h0, h1, m0, m1].iter().all(|d| d.is_ascii_digit()) =>
         {
-            Shape::Ok
+            if (*h0, *h1) <= (b'2', b'3') && *m0 <= b'5' {
+                Shape::Ok
+            } else {
+                Shape::OffsetRange
+            }
         }
         _ => Shape::Bad,
     }

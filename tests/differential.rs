@@ -18,7 +18,6 @@ use icp_reference::Model;
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{TestCaseResult, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use support::oracle::{self, Out};
 use support::render::{self, RenderOpts};
 use support::runner::{self, fail};

@@ -20,7 +20,6 @@
 
 mod support;
 
-use criterion::Criterion;
 use docket::{Engine, Source};
 use regex_lite::{Captures, Regex};
 use std::path::{Path, PathBuf};

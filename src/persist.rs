@@ -3,7 +3,7 @@
 use crate::engine::WorldError;
 use crate::program::{FieldDef, Program};
 use crate::value::{Text, Ty, Value};
-use crate::world::{CaseData, DeadlineState, World};
+use crate::world::{CaseData, DeadlineState, Parts, World};
 use serde_json::{json, Map, Value as J};
 
 /// The format version written in every saved world.
@@ -88,7 +88,7 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             .ok_or_else(|| bad(at(&format!("unknown status `{status_name}`"))))?
             as u16;
         let fields = read_fields(prog, &prog.case.fields, c.get("fields"), &at("fields"))?;
-        let mut parts = Vec::new();
+        let mut parts = Parts::new(prog.parts.fields.len());
         for (pi, p) in c
             .get("participants")
             .and_then(J::as_array)
@@ -127,9 +127,9 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
         world.cases.push(CaseData {
             key,
             status,
-            fields,
+            fields: fields.into(),
             parts,
-            deadlines,
+            deadlines: deadlines.into(),
         });
     }
     world.ensure_indexes(prog);

@@ -26,9 +26,55 @@ pub struct World {
 pub(crate) struct CaseData {
     pub key: Text,
     pub status: u16,
-    pub fields: Vec<Value>,
-    pub parts: Vec<Vec<Value>>,
-    pub deadlines: Vec<DeadlineState>,
+    pub fields: Box<[Value]>,
+    pub parts: Parts,
+    pub deadlines: Box<[DeadlineState]>,
+}
+
+/// The participants of one case: their fields side by side in one allocation (a case has
+/// a few participants, and a world millions of cases).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Parts {
+    /// Fields per participant.
+    stride: usize,
+    // INVARIANT: `values.len() == stride * count`.
+    count: usize,
+    values: Vec<Value>,
+}
+
+impl Parts {
+    /// No participants, each of `stride` fields.
+    pub fn new(stride: usize) -> Parts {
+        Parts {
+            stride,
+            count: 0,
+            values: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// The fields of participant `i`.
+    pub fn get(&self, i: usize) -> Option<&[Value]> {
+        (i < self.count).then(|| &self.values[i * self.stride..(i + 1) * self.stride])
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> Option<&mut [Value]> {
+        (i < self.count).then(|| &mut self.values[i * self.stride..(i + 1) * self.stride])
+    }
+
+    /// Adds a participant; its fields are cut or padded (with unset) to the stride.
+    pub fn push(&mut self, mut fields: Vec<Value>) {
+        fields.resize(self.stride, Value::Unset);
+        self.values.extend(fields);
+        self.count += 1;
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[Value]> + '_ {
+        (0..self.count).filter_map(|i| self.get(i))
+    }
 }
 
 /// A deadline of one case: when it is due, and the instant it last fired at.
@@ -158,14 +204,16 @@ fn update_index(
     old: Option<&CaseData>,
     new: &CaseData,
 ) {
-    let old_parts = old.map_or(&[][..], |c| &c.parts[..]);
-    for pi in 0..old_parts.len().max(new.parts.len()) {
+    let old_len = old.map_or(0, |c| c.parts.len());
+    for pi in 0..old_len.max(new.parts.len()) {
         let r = PartRef {
             case: id,
             idx: pi as u32,
         };
         for (map, field) in index.iter_mut().zip(&program.parts.indexed) {
-            let was = old_parts.get(pi).and_then(|p| p.get(*field as usize));
+            let was = old
+                .and_then(|c| c.parts.get(pi))
+                .and_then(|p| p.get(*field as usize));
             let is = new.parts.get(pi).and_then(|p| p.get(*field as usize));
             if was == is {
                 continue;

@@ -83,7 +83,7 @@ impl Eval<'_, '_> {
         }
     }
 
-    fn part<'a>(&'a self, v: &Value) -> R<(PartRef, &'a Vec<Value>)> {
+    fn part<'a>(&'a self, v: &Value) -> R<(PartRef, &'a [Value])> {
         let Value::Part(p) = v else {
             return fail("read a field of an unset participant");
         };

@@ -7,7 +7,7 @@ use crate::event::Event;
 use crate::outcome::Outcome;
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
-use crate::world::{CaseData, DeadlineState, World};
+use crate::world::{CaseData, DeadlineState, Parts, World};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 
@@ -240,9 +240,9 @@ impl<'p, 'w> Eval<'p, 'w> {
                 CaseData {
                     key: key.clone(),
                     status: 0,
-                    fields,
-                    parts: Vec::new(),
-                    deadlines: vec![DeadlineState::default(); self.prog.deadlines.len()],
+                    fields: fields.into(),
+                    parts: Parts::new(self.prog.parts.fields.len()),
+                    deadlines: vec![DeadlineState::default(); self.prog.deadlines.len()].into(),
                 },
             );
             self.tx.new_keys.insert(key, id);

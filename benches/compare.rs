@@ -56,9 +56,9 @@ use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use support::{
-    attempt, cancel, check_steps, ids, order, phone_change, resend, show_ns, show_ratio, sms,
-    stamp, summarize_engine, summarize_json, summarize_model, tick, time_steps, Pass, Recorder,
-    Summary, DAY,
+    attempt, bench_pool, cancel, check_steps, ids, order, phone_change, resend, show_ns,
+    show_ratio, sms, stamp, summarize_engine, summarize_json, summarize_model, tick, time_steps,
+    Pass, Recorder, Summary, DAY,
 };
 
 /// Samples per benchmark (per-event groups).
@@ -508,39 +508,31 @@ fn bench_json(c: &mut Criterion, rec: &Recorder, engine: &Engine, w: &Warm, case
             );
         }
 
-        let id = format!("json_line/{}/engine", case.name);
-        let mut pass = Pass::default();
-        group.bench_function(format!("{}/engine", case.name), |b| {
-            b.iter_custom(|iters| {
-                let took = time_steps(
-                    iters,
-                    &mut pass,
-                    budget,
-                    fresh_engine,
-                    &case.lines,
-                    |w, l| engine.run_line(w, seq, l).to_json(),
-                );
-                rec.record(&id, iters, took)
-            })
-        });
-        let id = format!("json_line/{}/reference", case.name);
-        let mut pass = Pass::default();
-        group.bench_function(format!("{}/reference", case.name), |b| {
-            b.iter_custom(|iters| {
-                let took = time_steps(
-                    iters,
-                    &mut pass,
-                    budget,
-                    fresh_model,
-                    &case.lines,
-                    |(m, buf), l| {
-                        buf.clear();
-                        m.run_line(seq, l, buf)
-                    },
-                );
-                rec.record(&id, iters, took)
-            })
-        });
+        bench_pool(
+            &mut group,
+            rec,
+            "json_line",
+            &format!("{}/engine", case.name),
+            Pass::default(),
+            budget,
+            fresh_engine,
+            &case.lines,
+            |w, l| engine.run_line(w, seq, l).to_json(),
+        );
+        bench_pool(
+            &mut group,
+            rec,
+            "json_line",
+            &format!("{}/reference", case.name),
+            Pass::default(),
+            budget,
+            fresh_model,
+            &case.lines,
+            |(m, buf): &mut (Model, String), l| {
+                buf.clear();
+                m.run_line(seq, l, buf)
+            },
+        );
     }
     group.finish();
 }
@@ -579,36 +571,28 @@ fn bench_decoded(c: &mut Criterion, rec: &Recorder, engine: &Engine, w: &Warm, c
             |j, model| check_step(case, "decoded", j, &said[j as usize], &model),
         );
 
-        let id = format!("decoded/{}/engine", case.name);
-        let mut pass = Pass::default();
-        group.bench_function(format!("{}/engine", case.name), |b| {
-            b.iter_custom(|iters| {
-                let took = time_steps(
-                    iters,
-                    &mut pass,
-                    budget,
-                    fresh_engine,
-                    &engine_events,
-                    |w, e| engine.apply(w, e),
-                );
-                rec.record(&id, iters, took)
-            })
-        });
-        let id = format!("decoded/{}/reference", case.name);
-        let mut pass = Pass::default();
-        group.bench_function(format!("{}/reference", case.name), |b| {
-            b.iter_custom(|iters| {
-                let took = time_steps(
-                    iters,
-                    &mut pass,
-                    budget,
-                    fresh_model,
-                    &model_events,
-                    |m, e| m.apply(e),
-                );
-                rec.record(&id, iters, took)
-            })
-        });
+        bench_pool(
+            &mut group,
+            rec,
+            "decoded",
+            &format!("{}/engine", case.name),
+            Pass::default(),
+            budget,
+            fresh_engine,
+            &engine_events,
+            |w, e| engine.apply(w, e),
+        );
+        bench_pool(
+            &mut group,
+            rec,
+            "decoded",
+            &format!("{}/reference", case.name),
+            Pass::default(),
+            budget,
+            fresh_model,
+            &model_events,
+            |m: &mut Model, e| m.apply(e),
+        );
     }
     group.finish();
 }

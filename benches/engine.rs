@@ -56,7 +56,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 use support::{
-    check_steps, ids, show_ns, show_ratio, stamp, summarize_engine, summarize_model, time_steps,
+    bench_pool, check_steps, ids, show_ns, show_ratio, stamp, summarize_engine, summarize_model,
     Pass, Recorder, Summary, DAY,
 };
 
@@ -543,7 +543,7 @@ fn bench_apply_engine(c: &mut Criterion, rec: &Recorder, engine: &Engine, world:
         let events: Vec<Event> = s.lines.iter().map(|l| parse(engine, l)).collect();
         let budget = s.lines.len() as u64 * s.rounds;
         let fresh = || world.clone();
-        let mut pass = check_steps(
+        let pass = check_steps(
             budget,
             CHECKED,
             fresh,
@@ -551,15 +551,17 @@ fn bench_apply_engine(c: &mut Criterion, rec: &Recorder, engine: &Engine, world:
             |w, e| summarize_engine(engine.apply(w, e)),
             |j, said| check_path(s, "engine", j, &said),
         );
-        let id = format!("apply_n{n}/{}/engine", s.name);
-        group.bench_function(format!("{}/engine", s.name), |b| {
-            b.iter_custom(|iters| {
-                let took = time_steps(iters, &mut pass, budget, fresh, &events, |w, e| {
-                    engine.apply(w, e)
-                });
-                rec.record(&id, iters, took)
-            })
-        });
+        bench_pool(
+            &mut group,
+            rec,
+            &format!("apply_n{n}"),
+            &format!("{}/engine", s.name),
+            pass,
+            budget,
+            fresh,
+            &events,
+            |w, e| engine.apply(w, e),
+        );
     }
     group.finish();
 }
@@ -575,7 +577,7 @@ fn bench_apply_model(c: &mut Criterion, rec: &Recorder, model: &Model, n: usize)
             .collect();
         let budget = s.lines.len() as u64 * s.rounds;
         let fresh = || model.clone();
-        let mut pass: Pass<Model> = check_steps(
+        let pass: Pass<Model> = check_steps(
             budget,
             CHECKED,
             fresh,
@@ -583,13 +585,17 @@ fn bench_apply_model(c: &mut Criterion, rec: &Recorder, model: &Model, n: usize)
             |m, e| summarize_model(m.apply(e)),
             |j, said| check_path(s, "reference", j, &said),
         );
-        let id = format!("apply_n{n}/{}/reference", s.name);
-        group.bench_function(format!("{}/reference", s.name), |b| {
-            b.iter_custom(|iters| {
-                let took = time_steps(iters, &mut pass, budget, fresh, &events, |m, e| m.apply(e));
-                rec.record(&id, iters, took)
-            })
-        });
+        bench_pool(
+            &mut group,
+            rec,
+            &format!("apply_n{n}"),
+            &format!("{}/reference", s.name),
+            pass,
+            budget,
+            fresh,
+            &events,
+            |m, e| m.apply(e),
+        );
     }
     group.finish();
 }

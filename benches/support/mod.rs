@@ -285,6 +285,33 @@ impl<W> Default for Pass<W> {
 /// copy; a pass lasts `budget` steps (the pool is built so that every one of them takes the
 /// path the benchmark is named after), then `fresh` makes a new copy. Making and dropping
 /// copies is not timed; each step's output is dropped inside the timing.
+/// Registers benchmark `name` in `group`: each sample applies `pool` in order with `step`
+/// to working copies from `fresh` (see [`time_steps`]), continuing `pass`; the times go to
+/// `rec` under `"{group}/{name}"`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site shape, six callers"
+)]
+pub fn bench_pool<W, E, O>(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    rec: &Recorder,
+    group_name: &str,
+    name: &str,
+    mut pass: Pass<W>,
+    budget: u64,
+    fresh: impl Fn() -> W,
+    pool: &[E],
+    mut step: impl FnMut(&mut W, &E) -> O,
+) {
+    let id = format!("{group_name}/{name}");
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let took = time_steps(iters, &mut pass, budget, &fresh, pool, &mut step);
+            rec.record(&id, iters, took)
+        })
+    });
+}
+
 pub fn time_steps<W, E, O>(
     iters: u64,
     pass: &mut Pass<W>,

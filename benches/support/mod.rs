@@ -185,15 +185,6 @@ pub fn summarize_json(record: &str) -> Summary {
         .unwrap_or_else(|| panic!("a record without outcomes: {record}"));
     let text =
         |o: &serde_json::Value, k: &str| o.get(k).and_then(|x| x.as_str()).map(str::to_string);
-    let texts = |v: &serde_json::Value| -> Vec<String> {
-        v.as_array()
-            .map(|xs| {
-                xs.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     Ok(outcomes
         .iter()
         .map(|o| Said {
@@ -204,9 +195,20 @@ pub fn summarize_json(record: &str) -> Summary {
                 .and_then(|m| m.as_array())
                 .map(|ms| ms.iter().filter_map(|m| text(m, "id")).collect())
                 .unwrap_or_default(),
-            required_roles: o.get("required_roles").map(texts),
+            required_roles: o.get("required_roles").map(strings),
         })
         .collect())
+}
+
+/// The strings of a JSON array (nothing for anything else).
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array()
+        .map(|xs| {
+            xs.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The summary of the engine's outcomes (written against what the fields deref to, so that it
@@ -218,17 +220,11 @@ pub fn summarize_engine<E: std::fmt::Display>(r: Result<Vec<docket::Outcome>, E>
                 filing: o.case.as_deref().map(str::to_string),
                 status: o.status.as_deref().map(str::to_string),
                 ids: o.messages.iter().map(|m| m.id.to_string()).collect(),
-                required_roles: o.shows.iter().find(|(k, _)| &**k == "required_roles").map(
-                    |(_, v)| {
-                        v.as_array()
-                            .map(|xs| {
-                                xs.iter()
-                                    .filter_map(|x| x.as_str().map(str::to_string))
-                                    .collect()
-                            })
-                            .unwrap_or_default()
-                    },
-                ),
+                required_roles: o
+                    .shows
+                    .iter()
+                    .find(|(k, _)| &**k == "required_roles")
+                    .map(|(_, v)| strings(v)),
             })
             .collect()
     })

@@ -204,44 +204,47 @@ impl Built {
     }
 }
 
-/// A world of `n` live filings, every person pending.
-fn build_engine_world(engine: &Engine, n: usize) -> (World, Built) {
+/// Builds something with `build`, measuring its time and the live heap it leaves behind.
+fn measured<T>(build: impl FnOnce() -> T) -> (T, Built) {
     let before = live();
     let started = Instant::now();
-    let mut world = World::new();
-    for (seq, line) in world_lines(n).enumerate() {
-        let record = engine.run_line(&mut world, seq + 1, &line);
-        assert!(!record.is_error(), "{}", record.to_json());
-    }
+    let built = build();
     let took = started.elapsed();
     let after = live();
-    assert_eq!(world.len(), n);
-    let built = Built {
+    let cost = Built {
         took,
         bytes: after.0 - before.0,
         allocs: after.1 - before.1,
     };
+    (built, cost)
+}
+
+/// A world of `n` live filings, every person pending.
+fn build_engine_world(engine: &Engine, n: usize) -> (World, Built) {
+    let (world, built) = measured(|| {
+        let mut world = World::new();
+        for (seq, line) in world_lines(n).enumerate() {
+            let record = engine.run_line(&mut world, seq + 1, &line);
+            assert!(!record.is_error(), "{}", record.to_json());
+        }
+        world
+    });
+    assert_eq!(world.len(), n);
     (world, built)
 }
 
 /// The same world in the reference model.
 fn build_model(n: usize) -> (Model, Built) {
     let mut out = String::with_capacity(4096);
-    let before = live();
-    let started = Instant::now();
-    let mut model = support::model();
-    for (seq, line) in world_lines(n).enumerate() {
-        out.clear();
-        assert!(model.run_line(seq + 1, &line, &mut out), "{out}");
-    }
-    let took = started.elapsed();
-    let after = live();
+    let (model, built) = measured(|| {
+        let mut model = support::model();
+        for (seq, line) in world_lines(n).enumerate() {
+            out.clear();
+            assert!(model.run_line(seq + 1, &line, &mut out), "{out}");
+        }
+        model
+    });
     assert_eq!(model.len(), n);
-    let built = Built {
-        took,
-        bytes: after.0 - before.0,
-        allocs: after.1 - before.1,
-    };
     (model, built)
 }
 

@@ -438,10 +438,9 @@ fn state_file_is_saved_even_when_some_line_is_an_error() {
     );
 }
 
-#[test]
-fn state_in_a_missing_directory_exits_2_before_running() {
-    let dir = TempDir::new("state-missing-dir");
-    let state = dir.path().join("no-such-dir").join("world.json");
+/// `docket run --state STATE` refuses the state file before evaluating anything: exit 2,
+/// no output, and the file named on stderr.
+fn refused_state(state: &Path) {
     let state_arg = state.to_str().expect("a UTF-8 path");
     let run = docket(
         &["run", "--state", state_arg, "examples/stream.jsonl"],
@@ -457,22 +456,18 @@ fn state_in_a_missing_directory_exits_2_before_running() {
 }
 
 #[test]
+fn state_in_a_missing_directory_exits_2_before_running() {
+    let dir = TempDir::new("state-missing-dir");
+    let state = dir.path().join("no-such-dir").join("world.json");
+    refused_state(&state);
+}
+
+#[test]
 fn state_garbage_file_exits_2_and_is_left_alone() {
     let dir = TempDir::new("state-garbage");
     let state = dir.path().join("world.json");
     std::fs::write(&state, "this is not a saved world\n").expect("the file is written");
-    let state_arg = state.to_str().expect("a UTF-8 path");
-    let run = docket(
-        &["run", "--state", state_arg, "examples/stream.jsonl"],
-        None,
-    );
-    assert_eq!(run.code, Some(2));
-    assert_eq!(run.stdout, "", "nothing is evaluated");
-    assert!(
-        run.stderr.contains(state_arg),
-        "names the file: {}",
-        run.stderr
-    );
+    refused_state(&state);
     assert_eq!(
         std::fs::read_to_string(&state).expect("the file is still there"),
         "this is not a saved world\n"

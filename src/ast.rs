@@ -152,6 +152,8 @@ pub struct Rule {
     pub for_each: Option<(Ident, Expr)>,
     pub when: Option<Expr>,
     pub then: Vec<Action>,
+    /// `else when cond { … }` branches, in order.
+    pub else_when: Vec<(Expr, Vec<Action>)>,
     pub otherwise: Option<Vec<Action>>,
 }
 
@@ -255,6 +257,10 @@ pub enum ExprKind {
     Int(i64),
     Duration(jiff::SignedDuration),
     Instant(jiff::Timestamp),
+    Date(jiff::civil::Date),
+    Period(crate::calendar::Period),
+    /// `name(args)`: a built-in function.
+    Call(Ident, Vec<Expr>),
     Str(Template),
     Bool(bool),
     Unset,

@@ -61,6 +61,7 @@
 #![warn(missing_docs)]
 
 mod ast;
+mod calendar;
 mod check;
 mod diag;
 mod dsl;

@@ -174,6 +174,8 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
         }
         (Ty::Duration, J::String(s)) => Value::Duration(crate::duration::parse_duration(s)?),
         (Ty::Instant, J::String(s)) => Value::Instant(s.parse().map_err(|e| format!("{e}"))?),
+        (Ty::Date, J::String(s)) => Value::Date(s.parse().map_err(|e| format!("{e}"))?),
+        (Ty::Period, J::String(s)) => Value::Period(crate::calendar::Period::parse(s)?),
         (Ty::Text, J::String(s)) => Value::text(s),
         (Ty::Format(f), J::String(s)) => {
             if !prog.formats[*f as usize].pattern.is_match(s) {

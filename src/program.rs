@@ -19,6 +19,9 @@ pub struct Program {
     pub events: Vec<EventDef>,
     pub event_index: HashMap<String, u16>,
     pub requirements: Vec<RequirementTable>,
+    pub calendars: Vec<crate::calendar::Calendar>,
+    /// The policy's time zone (its `zone` limit): where dates are counted.
+    pub zone: Option<jiff::tz::TimeZone>,
     pub patterns: Vec<Pattern>,
     pub case: CaseDef,
     pub parts: PartsDef,
@@ -96,6 +99,18 @@ pub enum FieldKind {
 }
 
 impl Program {
+    /// An instant as RFC 3339: with the offset of the policy's time zone when it declares
+    /// one, else in UTC.
+    pub fn instant_text(&self, t: jiff::Timestamp) -> String {
+        match &self.zone {
+            Some(z) => t
+                .to_zoned(z.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+            None => t.to_string(),
+        }
+    }
+
     /// The name of an enumeration value.
     pub fn enum_name(&self, e: u16, i: u16) -> &str {
         self.enums
@@ -116,7 +131,9 @@ impl Program {
             Value::Bool(b) => J::Bool(*b),
             Value::Count(n) => J::from(*n),
             Value::Duration(d) => J::String(crate::duration::format_duration(*d)),
-            Value::Instant(t) => J::String(t.to_string()),
+            Value::Instant(t) => J::String(self.instant_text(*t)),
+            Value::Date(d) => J::String(d.to_string()),
+            Value::Period(p) => J::String(p.format()),
             Value::Text(s) => J::String(s.to_string()),
             Value::Enum(e, i) => J::String(self.enum_name(*e, *i).to_string()),
             Value::List(items) | Value::Set(items) | Value::Record(items) => {
@@ -195,6 +212,8 @@ pub struct RuleDef {
     pub for_each: Option<(u16, IExpr)>,
     pub when: Option<IExpr>,
     pub then: Vec<IAction>,
+    /// `else when` branches, tried in order when `when` does not hold.
+    pub else_when: Vec<(IExpr, Vec<IAction>)>,
     pub otherwise: Vec<IAction>,
     /// Where this rule's messages and changes are reported.
     pub context: RuleContext,
@@ -249,6 +268,21 @@ pub enum Cmp {
     Le,
     Gt,
     Ge,
+}
+
+/// The built-in functions; a calendar argument is resolved to its table at load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `date_of(instant)`: its local date in the policy's zone.
+    DateOf,
+    /// `start_of(date)`: the first instant of that day in the policy's zone.
+    StartOf,
+    /// `roll_forward(date, calendar)`: the date if a working day, else the next one.
+    RollForward(u16),
+    /// `is_working_day(date, calendar)`
+    IsWorkingDay(u16),
+    /// `add_working_days(date, count, calendar)`
+    AddWorkingDays(u16),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,6 +345,11 @@ pub enum IExpr {
     Arith(Arith, Box<IExpr>, Box<IExpr>),
     /// Set or list union/difference (`+`/`-` on collections); the result is a set.
     SetOp(Arith, Box<IExpr>, Box<IExpr>),
+    /// `+`/`-` on a list: appends the right side's items, or removes them; order and
+    /// repeats are kept.
+    ListOp(Arith, Box<IExpr>, Box<IExpr>),
+    /// A built-in function.
+    Call(Func, Vec<IExpr>),
     In(Box<IExpr>, Box<IExpr>),
     Matches(Box<IExpr>, u16),
     Coalesce(Box<IExpr>, Box<IExpr>),

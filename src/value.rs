@@ -22,6 +22,10 @@ pub enum Value {
     Count(i64),
     Duration(SignedDuration),
     Instant(Timestamp),
+    /// A calendar date (in the policy's time zone).
+    Date(jiff::civil::Date),
+    /// A calendar period (`1 month`, `7 days`).
+    Period(crate::calendar::Period),
     Text(Text),
     /// A member of an enumeration (a status, a role, a table key value): `(enum, index)`.
     Enum(u16, u16),
@@ -208,6 +212,8 @@ pub enum Ty {
     Count,
     Duration,
     Instant,
+    Date,
+    Period,
     Text,
     /// Text that matched a declared format.
     Format(u16),

@@ -10,7 +10,9 @@ use crate::value::{Ty, Value};
 use std::collections::HashMap;
 
 /// The names of the built-in types.
-const BUILTIN_TYPES: [&str; 5] = ["bool", "count", "duration", "instant", "text"];
+const BUILTIN_TYPES: [&str; 7] = [
+    "bool", "count", "duration", "instant", "date", "period", "text",
+];
 
 /// Where `key:` is written at the top level of a YAML file (its line), to point at it: a
 /// table keeps no place for its keys.
@@ -121,6 +123,29 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                             LimitRef::Value(Value::Duration(*d), Ty::Duration)
                         }
                         LimitValue::Text(s) => LimitRef::Value(Value::text(s), Ty::Text),
+                        LimitValue::Period(p) => LimitRef::Value(Value::Period(*p), Ty::Period),
+                        LimitValue::Zone(name, zone) => {
+                            match &env.zone {
+                                Some((_, s, span)) => {
+                                    let first = env.place(source, *s, *span);
+                                    env.err(
+                                        source,
+                                        CheckError::Duplicate {
+                                            message: format!(
+                                                "limit `{}` is a second time zone: a policy counts its dates in one",
+                                                l.name
+                                            ),
+                                            span: l.span,
+                                            first,
+                                            help: Some("keep one `zone` limit".into()),
+                                        },
+                                    );
+                                }
+                                None => env.zone = Some((zone.clone(), source, l.span)),
+                            }
+                            // read as text: the zone's name
+                            LimitRef::Value(Value::text(name), Ty::Text)
+                        }
                         LimitValue::Pattern(p) => {
                             env.patterns.push(p.clone());
                             LimitRef::Pattern((env.patterns.len() - 1) as u16)
@@ -129,6 +154,9 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                     map.insert(l.name.clone(), r);
                 }
                 env.limits.insert(t.name.clone(), map);
+            }
+            Table::Calendar(c) => {
+                env.calendars.push(c);
             }
             Table::Messages(t) => {
                 for m in t.messages {

@@ -2,7 +2,7 @@
 
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{Arith, IExpr, TPart};
+use crate::program::{Arith, Func, IExpr, TPart};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -102,6 +102,8 @@ pub(crate) fn describe(env: &Env, ty: &Ty) -> String {
         Ty::Count => "a count".into(),
         Ty::Duration => "a duration".into(),
         Ty::Instant => "an instant".into(),
+        Ty::Date => "a date".into(),
+        Ty::Period => "a period".into(),
         Ty::Text => "text".into(),
         Ty::Format(f) => format!("a `{}`", env.formats[*f as usize].name),
         Ty::Enum(e) => format!("a `{}`", env.enums[*e as usize].name),
@@ -122,6 +124,8 @@ pub(super) fn plural(env: &Env, ty: &Ty) -> String {
         Ty::Count => "counts".into(),
         Ty::Duration => "durations".into(),
         Ty::Instant => "instants".into(),
+        Ty::Date => "dates".into(),
+        Ty::Period => "periods".into(),
         Ty::Text => "texts".into(),
         Ty::Format(f) => format!("`{}` values", env.formats[*f as usize].name),
         Ty::Enum(e) => format!("`{}` values", env.enums[*e as usize].name),
@@ -374,6 +378,9 @@ impl Env {
             ExprKind::Int(n) => Typed::new(IExpr::Lit(Value::Count(*n)), Ty::Count),
             ExprKind::Duration(d) => Typed::new(IExpr::Lit(Value::Duration(*d)), Ty::Duration),
             ExprKind::Instant(t) => Typed::new(IExpr::Lit(Value::Instant(*t)), Ty::Instant),
+            ExprKind::Date(d) => Typed::new(IExpr::Lit(Value::Date(*d)), Ty::Date),
+            ExprKind::Period(p) => Typed::new(IExpr::Lit(Value::Period(*p)), Ty::Period),
+            ExprKind::Call(name, args) => self.call(scope, name, args, e.span),
             ExprKind::Bool(b) => Typed::new(IExpr::Lit(Value::Bool(*b)), Ty::Bool),
             ExprKind::Unset => Typed::new(IExpr::Lit(Value::Unset), Ty::Opt(Box::new(Ty::Unknown))),
             ExprKind::Now => Typed::new(IExpr::Now, Ty::Instant),
@@ -658,5 +665,111 @@ pub(crate) fn known_set(e: &Expr, value: bool) -> Vec<String> {
             x
         }
         _ => Vec::new(),
+    }
+}
+
+/// The built-in functions: name, what its arguments are (for errors), and whether its last
+/// argument names a calendar table.
+const FUNCTIONS: [(&str, &str); 5] = [
+    ("date_of", "`date_of(instant)`"),
+    ("start_of", "`start_of(date)`"),
+    ("roll_forward", "`roll_forward(date, calendar)`"),
+    ("is_working_day", "`is_working_day(date, calendar)`"),
+    (
+        "add_working_days",
+        "`add_working_days(date, count, calendar)`",
+    ),
+];
+
+impl Env {
+    /// `name(args)`: a built-in function. Unset arguments make an unset result.
+    fn call(&mut self, scope: &mut Scope, name: &Ident, args: &[Expr], span: Span) -> Typed {
+        let src = scope.source;
+        let Some((_, usage)) = FUNCTIONS.iter().find(|(n, _)| *n == name.name) else {
+            let e = unknown("function", name, FUNCTIONS.iter().map(|(n, _)| *n));
+            self.err(src, e);
+            return Typed::error();
+        };
+        let (params, calendar): (&[Ty], bool) = match name.name.as_str() {
+            "date_of" => (&[Ty::Instant], false),
+            "start_of" => (&[Ty::Date], false),
+            "roll_forward" | "is_working_day" => (&[Ty::Date], true),
+            _ => (&[Ty::Date, Ty::Count], true),
+        };
+        let want = params.len() + usize::from(calendar);
+        if args.len() != want {
+            self.err(
+                src,
+                CheckError::Invalid {
+                    message: format!(
+                        "`{}` takes {want} argument{}, not {}",
+                        name.name,
+                        if want == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                    span,
+                    help: Some(format!("write it as {usage}")),
+                },
+            );
+            return Typed::error();
+        }
+        let mut irs = Vec::new();
+        let mut optional = false;
+        let mut sensitive = false;
+        for (a, ty) in args.iter().zip(params) {
+            let t = self.expect(scope, a, &ty.clone().opt());
+            optional |= t.ty.is_opt();
+            sensitive |= t.sensitive;
+            irs.push(t.ir);
+        }
+        let cal = if calendar {
+            match args.last().map(|a| &a.kind) {
+                Some(ExprKind::Path(p)) if p.len() == 1 => {
+                    match self.calendars.iter().position(|c| c.name == p[0].name) {
+                        Some(i) => i as u16,
+                        None => {
+                            let e = unknown(
+                                "calendar table",
+                                &p[0],
+                                self.calendars.iter().map(|c| c.name.as_str()),
+                            );
+                            self.err(src, e);
+                            return Typed::error();
+                        }
+                    }
+                }
+                _ => {
+                    let at = args.last().map_or(span, |a| a.span);
+                    self.err(
+                        src,
+                        CheckError::Invalid {
+                            message: "expected the name of a calendar table".into(),
+                            span: at,
+                            help: Some(format!(
+                                "write it as {usage}, naming a `kind: calendar` table by its file's stem"
+                            )),
+                        },
+                    );
+                    return Typed::error();
+                }
+            }
+        } else {
+            0
+        };
+        let (func, ty) = match name.name.as_str() {
+            "date_of" => (Func::DateOf, Ty::Date),
+            "start_of" => (Func::StartOf, Ty::Instant),
+            "roll_forward" => (Func::RollForward(cal), Ty::Date),
+            "is_working_day" => (Func::IsWorkingDay(cal), Ty::Bool),
+            _ => (Func::AddWorkingDays(cal), Ty::Date),
+        };
+        if matches!(func, Func::DateOf | Func::StartOf) {
+            self.require_zone(src, span, &format!("`{}`", name.name));
+        }
+        Typed {
+            ir: IExpr::Call(func, irs),
+            ty: if optional { ty.opt() } else { ty },
+            sensitive,
+        }
     }
 }

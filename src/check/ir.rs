@@ -22,7 +22,9 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
         | IExpr::Matches(x, _)
         | IExpr::IsSet(x)
         | IExpr::HasTag(x, _) => f(x),
-        IExpr::Lookup { keys: xs, .. } | IExpr::List(xs) => xs.iter().for_each(f),
+        IExpr::Lookup { keys: xs, .. } | IExpr::List(xs) | IExpr::Call(_, xs) => {
+            xs.iter().for_each(f)
+        }
         IExpr::IndexLookup {
             key: a, cond: b, ..
         }
@@ -37,6 +39,7 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
         | IExpr::Cmp(_, a, b)
         | IExpr::Arith(_, a, b)
         | IExpr::SetOp(_, a, b)
+        | IExpr::ListOp(_, a, b)
         | IExpr::In(a, b)
         | IExpr::Coalesce(a, b) => {
             f(a);

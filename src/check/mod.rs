@@ -159,6 +159,9 @@ pub(crate) struct Env {
     pub message_index: HashMap<String, u16>,
     pub message_sources: Vec<usize>,
     pub requirements: Vec<RequirementTable>,
+    pub calendars: Vec<crate::calendar::Calendar>,
+    /// The policy's time zone, and where its limit is (file, span).
+    pub zone: Option<(jiff::tz::TimeZone, usize, Span)>,
     /// requirement table name → (table index, enum of `of`, enum of each key column)
     pub req_index: HashMap<String, (u16, u16, Vec<u16>)>,
     /// limits table name → limit name → value
@@ -243,6 +246,23 @@ impl Env {
         })
     }
 
+    /// Reports that `what` needs the policy's time zone, when it declares none.
+    pub fn require_zone(&mut self, source: usize, span: Span, what: &str) {
+        if self.zone.is_none() {
+            self.err(
+                source,
+                CheckError::Invalid {
+                    message: format!("{what} needs the policy's time zone, and it declares none"),
+                    span,
+                    help: Some(
+                        "declare it in a limits table, e.g. `zone: { zone: Europe/Paris }`: dates are counted there"
+                            .into(),
+                    ),
+                },
+            );
+        }
+    }
+
     /// The `status` enum.
     pub fn status_enum(&self) -> u16 {
         self.case.status_enum
@@ -281,6 +301,8 @@ impl Env {
             "count" => return Ty::Count,
             "duration" => return Ty::Duration,
             "instant" => return Ty::Instant,
+            "date" => return Ty::Date,
+            "period" => return Ty::Period,
             "text" => return Ty::Text,
             _ => {}
         }
@@ -293,10 +315,12 @@ impl Env {
         if self.broken_types.contains(&text) {
             return Ty::Unknown;
         }
-        let mut names: Vec<String> = ["bool", "count", "duration", "instant", "text"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut names: Vec<String> = [
+            "bool", "count", "duration", "instant", "date", "period", "text",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         names.extend(self.format_index.keys().cloned());
         names.extend(self.type_names.keys().cloned());
         names.sort();
@@ -386,6 +410,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         message_index: HashMap::new(),
         message_sources: Vec::new(),
         requirements: Vec::new(),
+        calendars: Vec::new(),
+        zone: None,
         req_index: HashMap::new(),
         limits: HashMap::new(),
         type_names: HashMap::new(),
@@ -499,6 +525,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         events: env.events,
         event_index: env.event_index,
         requirements: env.requirements,
+        calendars: env.calendars,
+        zone: env.zone.map(|(z, _, _)| z),
         patterns: env.patterns,
         case: env.case,
         parts: env.parts,

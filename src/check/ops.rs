@@ -77,8 +77,12 @@ impl Env {
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let l = self.expr(scope, a, None);
                 let r = self.expr(scope, b, None);
-                let ordered =
-                    |t: &Ty| matches!(t, Ty::Count | Ty::Duration | Ty::Instant | Ty::Unknown);
+                let ordered = |t: &Ty| {
+                    matches!(
+                        t,
+                        Ty::Count | Ty::Duration | Ty::Instant | Ty::Date | Ty::Unknown
+                    )
+                };
                 let ok = ordered(&l.ty)
                     && ordered(&r.ty)
                     && (l.ty == r.ty || l.ty == Ty::Unknown || r.ty == Ty::Unknown);
@@ -101,11 +105,11 @@ impl Env {
                         }
                     } else if ordered(l.ty.strip_opt()) && ordered(r.ty.strip_opt()) {
                         Some(
-                            "compare counts with counts, durations with durations and instants with instants"
+                            "compare counts with counts, durations with durations, instants with instants and dates with dates"
                                 .into(),
                         )
                     } else {
-                        Some("only counts, durations and instants have an order".into())
+                        Some("only counts, durations, instants and dates have an order".into())
                     };
                     let msg = format!(
                         "cannot order {} against {}",
@@ -207,6 +211,14 @@ impl Env {
                         } else {
                             le.clone()
                         };
+                        // a list keeps its order and its repeats: `+` appends, `-` removes
+                        if matches!(lt, Ty::List(_)) {
+                            return Typed {
+                                ir: IExpr::ListOp(arith, Box::new(l.ir), Box::new(r.ir)),
+                                ty: Ty::List(Box::new(elem)),
+                                sensitive,
+                            };
+                        }
                         return Typed {
                             ir: IExpr::SetOp(arith, Box::new(l.ir), Box::new(r.ir)),
                             ty: Ty::Set(Box::new(elem)),
@@ -223,6 +235,14 @@ impl Env {
                     (Arith::Sub, Ty::Instant, Ty::Instant) => Some(Ty::Duration),
                     (Arith::Mul, Ty::Duration, Ty::Count)
                     | (Arith::Mul, Ty::Count, Ty::Duration) => Some(Ty::Duration),
+                    (Arith::Add | Arith::Sub, Ty::Date, Ty::Period) => Some(Ty::Date),
+                    (Arith::Add, Ty::Period, Ty::Date) => Some(Ty::Date),
+                    (Arith::Add | Arith::Sub, Ty::Period, Ty::Period) => Some(Ty::Period),
+                    (Arith::Add | Arith::Sub, Ty::Instant, Ty::Period)
+                    | (Arith::Add, Ty::Period, Ty::Instant) => {
+                        self.require_zone(src, span, "adding a period to an instant");
+                        Some(Ty::Instant)
+                    }
                     _ => None,
                 };
                 match result {

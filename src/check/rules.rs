@@ -254,13 +254,34 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
     }
     let then = actions(env, scope, &r.then, context, assigned);
     scope.narrowed.clone_from(&outer);
-    let otherwise = match &r.otherwise {
-        Some(a) => {
-            if let Some(w) = &r.when {
-                scope.narrowed.extend(known_set(w, false));
-            }
-            actions(env, scope, a, context, assigned)
+    // each `else when` is reached where every guard above it is false
+    if let Some(w) = &r.when {
+        scope.narrowed.extend(known_set(w, false));
+    }
+    if r.when.is_none() {
+        if let Some((cond, _)) = r.else_when.first() {
+            env.err(
+                scope.source,
+                CheckError::Invalid {
+                    message: "`else when` follows a rule without `when`".into(),
+                    span: cond.span,
+                    help: Some("give the rule a `when` condition first".into()),
+                },
+            );
         }
+    }
+    let mut else_when = Vec::new();
+    for (cond, block) in &r.else_when {
+        let c = env.bool_expr(scope, cond).ir;
+        let before = scope.narrowed.clone();
+        scope.narrowed.extend(known_set(cond, true));
+        let a = actions(env, scope, block, context, assigned);
+        scope.narrowed = before;
+        scope.narrowed.extend(known_set(cond, false));
+        else_when.push((c, a));
+    }
+    let otherwise = match &r.otherwise {
+        Some(a) => actions(env, scope, a, context, assigned),
         None => Vec::new(),
     };
     scope.narrowed = outer;
@@ -272,6 +293,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
         for_each,
         when,
         then,
+        else_when,
         otherwise,
         context,
     }

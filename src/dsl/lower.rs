@@ -297,6 +297,7 @@ fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
     let mut when = None;
     let mut then = Vec::new();
     let mut otherwise = None;
+    let mut else_when = Vec::new();
     for q in it {
         match q.as_rule() {
             Rule::for_clause => {
@@ -310,6 +311,11 @@ fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
                 when = Some(expr(next(&mut inner, &q, "a condition")?)?);
             }
             Rule::block => then = block(q)?,
+            Rule::else_when => {
+                let mut inner = q.clone().into_inner();
+                let cond = expr(next(&mut inner, &q, "a condition")?)?;
+                else_when.push((cond, block(next(&mut inner, &q, "a block")?)?));
+            }
             Rule::else_block => {
                 let mut inner = q.clone().into_inner();
                 otherwise = Some(block(next(&mut inner, &q, "a block")?)?);
@@ -322,6 +328,7 @@ fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
         for_each,
         when,
         then,
+        else_when,
         otherwise,
     })
 }
@@ -523,6 +530,28 @@ fn primary(p: Pair<Rule>) -> R<Expr> {
                 )
             })?)
         }
+        Rule::instant if is_date(&p.as_str()[1..]) => {
+            let text = &p.as_str()[1..];
+            ExprKind::Date(text.parse::<jiff::civil::Date>().map_err(|_| {
+                bad(
+                    format!("invalid date `@{text}`"),
+                    "write a date as `@YYYY-MM-DD`, like `@2027-01-02`",
+                )
+            })?)
+        }
+        Rule::period => {
+            ExprKind::Period(crate::calendar::Period::parse(p.as_str()).map_err(|e| {
+                bad(
+                    format!("invalid period `{}`: {e}", p.as_str()),
+                    "write a period like `1 month`, `7 days`, `2 weeks` or `1 year`",
+                )
+            })?)
+        }
+        Rule::call => {
+            let mut it = p.clone().into_inner();
+            let name = ident(next(&mut it, &p, "a function name")?);
+            ExprKind::Call(name, it.map(expr).collect::<R<_>>()?)
+        }
         Rule::instant => {
             let text = &p.as_str()[1..];
             ExprKind::Instant(text.parse::<jiff::Timestamp>().map_err(|_| {
@@ -590,4 +619,9 @@ fn primary(p: Pair<Rule>) -> R<Expr> {
         _ => return Err(internal(&p, "an expression")),
     };
     Ok(Expr { kind, span: sp })
+}
+
+/// Whether the text after `@` is a date (`2027-01-02`) rather than an instant.
+fn is_date(text: &str) -> bool {
+    text.len() == 10 && !text.contains('T') && !text.contains('t')
 }

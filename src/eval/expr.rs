@@ -44,7 +44,9 @@ impl Eval<'_, '_> {
             Value::Bool(b) => b.to_string(),
             Value::Count(n) => n.to_string(),
             Value::Duration(d) => crate::duration::format_duration(*d),
-            Value::Instant(t) => t.to_string(),
+            Value::Instant(t) => self.prog.instant_text(*t),
+            Value::Date(d) => crate::calendar::format_date(*d),
+            Value::Period(p) => p.format(),
             Value::Text(s) => s.to_string(),
             Value::Enum(e, i) => self.prog.enum_name(*e, *i).to_string(),
             Value::List(items) | Value::Set(items) | Value::Record(items) => items
@@ -344,7 +346,23 @@ impl Eval<'_, '_> {
             }
             IExpr::Arith(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
-                arith(*op, x, y)?
+                arith(*op, x, y, self.prog.zone.as_ref())?
+            }
+            IExpr::ListOp(op, a, b) => {
+                let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
+                let xs = x.elements().unwrap_or_default();
+                let ys = y.elements().unwrap_or_default();
+                match op {
+                    Arith::Add => Value::List(xs.iter().chain(ys).cloned().collect()),
+                    _ => Value::List(xs.iter().filter(|v| !ys.contains(v)).cloned().collect()),
+                }
+            }
+            IExpr::Call(f, args) => {
+                let mut vals = Vec::with_capacity(args.len());
+                for a in args {
+                    vals.push(self.expr(a, locals)?);
+                }
+                self.call(*f, &vals)?
             }
             IExpr::SetOp(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
@@ -386,6 +404,49 @@ impl Eval<'_, '_> {
     }
 }
 
+impl Eval<'_, '_> {
+    fn call(&self, f: Func, args: &[Value]) -> R<Value> {
+        use crate::calendar;
+        if args.iter().any(|v| *v == Value::Unset) {
+            return Ok(Value::Unset);
+        }
+        let zone = || match &self.prog.zone {
+            Some(z) => Ok(z),
+            None => fail("internal: no time zone"),
+        };
+        let cal = |c: u16| match self.prog.calendars.get(c as usize) {
+            Some(c) => Ok(c),
+            None => fail("internal: no such calendar"),
+        };
+        let no_working_day = |c: &calendar::Calendar| EvalError {
+            field: None,
+            message: format!(
+                "calendar `{}` has no working day within ten years of the date",
+                c.name
+            ),
+        };
+        Ok(match (f, args) {
+            (Func::DateOf, [Value::Instant(t)]) => Value::Date(calendar::date_of(*t, zone()?)),
+            (Func::StartOf, [Value::Date(d)]) => {
+                Value::Instant(calendar::start_of(*d, zone()?).ok_or_else(overflow)?)
+            }
+            (Func::RollForward(c), [Value::Date(d)]) => {
+                let c = cal(c)?;
+                Value::Date(c.roll_forward(*d).ok_or_else(|| no_working_day(c))?)
+            }
+            (Func::IsWorkingDay(c), [Value::Date(d)]) => Value::Bool(cal(c)?.is_working_day(*d)),
+            (Func::AddWorkingDays(c), [Value::Date(d), Value::Count(n)]) => {
+                let c = cal(c)?;
+                Value::Date(
+                    c.add_working_days(*d, *n)
+                        .ok_or_else(|| no_working_day(c))?,
+                )
+            }
+            _ => return fail("internal: a function was given the wrong arguments"),
+        })
+    }
+}
+
 fn overflow() -> EvalError {
     EvalError {
         field: None,
@@ -393,7 +454,8 @@ fn overflow() -> EvalError {
     }
 }
 
-fn arith(op: Arith, x: Value, y: Value) -> R<Value> {
+fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<Value> {
+    use crate::calendar::{add_to_date, add_to_instant};
     use Value::*;
     if x == Unset || y == Unset {
         return Ok(Unset);
@@ -416,6 +478,30 @@ fn arith(op: Arith, x: Value, y: Value) -> R<Value> {
         }
         (Arith::Sub, Instant(t), Duration(d)) => Instant(t.checked_sub(d).map_err(|_| of())?),
         (Arith::Sub, Instant(a), Instant(b)) => Duration(a.duration_since(b)),
+        (Arith::Add, Date(d), Period(p)) | (Arith::Add, Period(p), Date(d)) => {
+            Date(add_to_date(d, p).ok_or_else(of)?)
+        }
+        (Arith::Sub, Date(d), Period(p)) => Date(add_to_date(d, p.negated()).ok_or_else(of)?),
+        (Arith::Add, Period(a), Period(b)) => Period(crate::calendar::Period {
+            months: a.months.checked_add(b.months).ok_or_else(of)?,
+            days: a.days.checked_add(b.days).ok_or_else(of)?,
+        }),
+        (Arith::Sub, Period(a), Period(b)) => Period(crate::calendar::Period {
+            months: a.months.checked_sub(b.months).ok_or_else(of)?,
+            days: a.days.checked_sub(b.days).ok_or_else(of)?,
+        }),
+        (Arith::Add, Instant(t), Period(p)) | (Arith::Add, Period(p), Instant(t)) => {
+            let Some(z) = zone else {
+                return fail("internal: no time zone");
+            };
+            Instant(add_to_instant(t, p, z).ok_or_else(of)?)
+        }
+        (Arith::Sub, Instant(t), Period(p)) => {
+            let Some(z) = zone else {
+                return fail("internal: no time zone");
+            };
+            Instant(add_to_instant(t, p.negated(), z).ok_or_else(of)?)
+        }
         (Arith::Mul, Duration(d), Count(n)) | (Arith::Mul, Count(n), Duration(d)) => {
             let n = i32::try_from(n).map_err(|_| of())?;
             Duration(d.checked_mul(n).ok_or_else(of)?)

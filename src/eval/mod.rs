@@ -9,7 +9,12 @@ use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use jiff::Timestamp;
-use std::collections::{BTreeMap, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+
+/// How many deadline firings one event may cause: past it, a deadline that keeps re-arming
+/// itself before the event's time is an error for the event, not a hang.
+pub const MAX_FIRINGS: usize = 100_000;
 
 mod expr;
 
@@ -54,6 +59,8 @@ pub(super) struct Tx<'w> {
     pub(super) world: &'w World,
     pub(super) cases: BTreeMap<CaseId, CaseData>,
     new_keys: HashMap<Text, CaseId>,
+    /// Cases written since the last deadline firing (their deadlines may have moved).
+    dirty: BTreeSet<CaseId>,
 }
 
 impl<'w> Tx<'w> {
@@ -68,6 +75,7 @@ impl<'w> Tx<'w> {
     }
 
     fn case_mut(&mut self, id: CaseId) -> R<&mut CaseData> {
+        self.dirty.insert(id);
         if !self.cases.contains_key(&id) {
             let c = match self.world.cases.get(id as usize) {
                 Some(c) => c.clone(),
@@ -137,16 +145,14 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
         own.push((key.is_none(), key, c, a));
     }
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
-    outcomes.extend(own.into_iter().map(|(_, _, c, a)| (c, a)));
     // 3. Deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
     for id in changed {
         ev.refresh(id)?;
     }
-    let outcomes = outcomes
-        .into_iter()
-        .map(|(c, a)| ev.outcome(c, a))
-        .collect::<R<Vec<_>>>()?;
+    for (_, _, c, a) in own {
+        outcomes.push(ev.outcome(c, a)?);
+    }
     Ok(Step {
         outcomes,
         changed: ev.tx.cases,
@@ -174,6 +180,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 world,
                 cases: BTreeMap::new(),
                 new_keys: HashMap::new(),
+                dirty: BTreeSet::new(),
             },
             event: None,
             now,
@@ -182,38 +189,70 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     /// Fires every deadline due at or before `at`, in (instant, case key) order; each fires
-    /// once per due instant. Returns their outcomes in firing order.
-    fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<(Option<CaseId>, Acc)>> {
+    /// once per due instant. A deadline that its own handler (or another) moves to an instant
+    /// still at or before `at` fires again, in its turn. Returns the outcomes in firing order,
+    /// each showing its case as that firing left it.
+    fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
         let world = self.tx.world;
-        let mut due: Vec<(Timestamp, &str, CaseId, u16)> = Vec::new();
+        // (instant, case key, case, deadline): a min-heap of the firings still to consider
+        let mut due: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         for &(t, case, d) in world.queue.iter().take_while(|(t, _, _)| *t <= at) {
             if let Some(c) = world.cases.get(case as usize) {
-                due.push((t, c.key.as_str(), case, d));
+                due.push(Reverse((t, c.key.clone(), case, d)));
             }
         }
-        due.sort_unstable();
         let mut outcomes = Vec::new();
-        for (t, _, case, d) in due {
-            let t = &t;
-            let d = d as usize;
+        let mut fired = 0usize;
+        let mut clock: Option<Timestamp> = None;
+        while let Some(Reverse((t, _, case, d))) = due.pop() {
+            let di = d as usize;
             let st = self
                 .tx
                 .case(case)?
                 .deadlines
-                .get(d)
+                .get(di)
                 .copied()
                 .unwrap_or_default();
-            if st.pending() != Some(*t) {
+            // moved or fired since it was queued: its current instant is queued too
+            if st.pending() != Some(t) {
                 continue;
             }
-            if let Some(state) = self.tx.case_mut(case)?.deadlines.get_mut(d) {
-                state.fired = Some(*t);
+            fired += 1;
+            if fired > MAX_FIRINGS {
+                return fail(format!(
+                    "more than {MAX_FIRINGS} deadline firings before this event: deadline `{}` keeps re-arming itself at or before the event's time",
+                    self.prog.deadlines.get(di).map_or("", |def| def.name.as_str())
+                ));
             }
-            self.now = *t;
-            if let Some(Some(h)) = self.prog.deadline_handlers.get(d) {
+            if let Some(state) = self.tx.case_mut(case)?.deadlines.get_mut(di) {
+                state.fired = Some(t);
+            }
+            // the clock never runs backwards: a deadline re-armed into the past fires now
+            let t = clock.map_or(t, |c| c.max(t));
+            clock = Some(t);
+            self.now = t;
+            self.tx.dirty.clear();
+            if let Some(Some(h)) = self.prog.deadline_handlers.get(di) {
                 self.run_handler(h, Some(case))?;
             }
-            outcomes.extend(std::mem::take(&mut self.acc));
+            // the cases this firing changed may be due again (or newly due) before `at`
+            let dirty: Vec<CaseId> = std::mem::take(&mut self.tx.dirty).into_iter().collect();
+            for id in dirty {
+                let times = self.deadline_times(id)?;
+                let c = self.tx.case_mut(id)?;
+                for (state, when) in c.deadlines.iter_mut().zip(times) {
+                    state.at = when;
+                }
+                let key = c.key.clone();
+                for (dj, state) in c.deadlines.iter().enumerate() {
+                    if let Some(when) = state.pending().filter(|w| *w <= at) {
+                        due.push(Reverse((when, key.clone(), id, dj as u16)));
+                    }
+                }
+            }
+            for (c, a) in std::mem::take(&mut self.acc) {
+                outcomes.push(self.outcome(c, a)?);
+            }
         }
         Ok(outcomes)
     }
@@ -311,8 +350,15 @@ impl<'p, 'w> Eval<'p, 'w> {
             None => true,
             Some(w) => self.truth(w, locals)?,
         };
-        let actions = if fire { &rule.then } else { &rule.otherwise };
-        self.actions(actions, ctx, locals)
+        if fire {
+            return self.actions(&rule.then, ctx, locals);
+        }
+        for (cond, branch) in &rule.else_when {
+            if self.truth(cond, locals)? {
+                return self.actions(branch, ctx, locals);
+            }
+        }
+        self.actions(&rule.otherwise, ctx, locals)
     }
 
     fn actions(

@@ -209,6 +209,22 @@ impl Schema<'_> {
                 }),
             },
             (Ty::Instant, _) => instant(json, path, sensitive).map(Value::Instant),
+            (Ty::Date, Json::Str(s)) => match s.parse::<jiff::civil::Date>() {
+                Ok(d) if s.len() == 10 => Ok(Value::Date(d)),
+                _ => Err(EventError::BadFormat {
+                    field: path.to_string(),
+                    expected: "a date, `YYYY-MM-DD`".into(),
+                    got: shown(s, sensitive),
+                }),
+            },
+            (Ty::Period, Json::Str(s)) => match crate::calendar::Period::parse(s) {
+                Ok(p) => Ok(Value::Period(p)),
+                Err(_) => Err(EventError::BadFormat {
+                    field: path.to_string(),
+                    expected: "a period, like `1 month` or `7 days`".into(),
+                    got: shown(s, sensitive),
+                }),
+            },
             (Ty::List(t), Json::Array(items)) => {
                 self.items(t, items, path, sensitive).map(Value::list)
             }
@@ -221,7 +237,7 @@ impl Schema<'_> {
             (Ty::Case | Ty::Part | Ty::Unknown, _) => Err(EventError::NotAnInput {
                 field: path.to_string(),
             }),
-            (Ty::Text | Ty::Format(_) | Ty::Enum(_) | Ty::Duration, _) => {
+            (Ty::Text | Ty::Format(_) | Ty::Enum(_) | Ty::Duration | Ty::Date | Ty::Period, _) => {
                 Err(wrong_kind(path, "a string", json))
             }
             (Ty::Count, _) => Err(wrong_kind(path, "a whole number", json)),

@@ -234,6 +234,21 @@ pub enum TableError {
         /// The count.
         span: Span,
     },
+    /// `answer_period: { period: 1 moth }`, `zone: { zone: Europe/Pariss }`,
+    /// `- { date: 2026-13-01 }`, `working_days: [funday]`
+    #[error("invalid {what} `{value}`: {reason}")]
+    BadValue {
+        /// What the value is: "period of limit `x`", "date", "weekday"…
+        what: String,
+        /// The value as written.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+        /// How to write it.
+        help: &'static str,
+        /// The value.
+        span: Span,
+    },
     /// `code_format: { pattern: '^[0-9{6}$' }`
     #[error("invalid pattern for limit `{name}`: {error}")]
     BadPattern {
@@ -272,6 +287,7 @@ impl TableError {
             | NoLimitValue { span, .. }
             | SeveralLimitValues { span, .. }
             | BadDuration { span, .. }
+            | BadValue { span, .. }
             | BadCount { span, .. }
             | BadPattern { span, .. } => *span,
         }
@@ -293,11 +309,12 @@ impl TableError {
     /// How to fix the problem.
     pub fn help(&self) -> Option<String> {
         use TableError::*;
-        const KINDS: &str = "`kind: requirements`, `kind: limits` or `kind: messages`";
+        const KINDS: &str =
+            "`kind: requirements`, `kind: limits`, `kind: messages` or `kind: calendar`";
         const NAMES: &str =
             "a name is lowercase letters, digits and `_`, starting with a letter or `_`, e.g. `owner`";
         const LIMIT_VALUES: &str =
-            "a limit has exactly one of `duration: 24h`, `count: 5`, `pattern: '^…$'` or `text: \"…\"`, and may have a `note`";
+            "a limit has exactly one of `duration: 24h`, `period: 1 month`, `count: 5`, `pattern: '^…$'`, `text: \"…\"` or `zone: Europe/Paris`, and may have a `note`";
         let did_you_mean = |s: &Option<String>| match s {
             Some(s) => format!("did you mean `{s}`? "),
             None => String::new(),
@@ -362,6 +379,7 @@ impl TableError {
                     .to_string()
             }
             NoLimitValue { .. } | SeveralLimitValues { .. } => LIMIT_VALUES.to_string(),
+            BadValue { help, .. } => help.to_string(),
             BadDuration { .. } => {
                 "write a duration like `24h`, `30m`, `90s`, `2d` or `1h30m`".to_string()
             }

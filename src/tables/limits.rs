@@ -9,7 +9,11 @@ use super::{Limit, LimitValue, LimitsTable, Pattern};
 
 const TOP: [&str; 2] = ["kind", "limits"];
 /// The fields of a limit: the four kinds of value, then the note.
-const FIELDS: [&str; 5] = ["duration", "count", "pattern", "text", "note"];
+const FIELDS: [&str; 7] = [
+    "duration", "count", "pattern", "text", "period", "zone", "note",
+];
+/// Where the note is among [`FIELDS`]; the value fields come before it.
+const NOTE: usize = FIELDS.len() - 1;
 
 /// Decodes the top-level `entries` of a limits file; problems go to `cx`.
 pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Option<LimitsTable> {
@@ -47,17 +51,17 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
         &FIELDS,
         &[],
         Owner::Record(&owner),
-        "a limit has one of `duration`, `count`, `pattern` or `text`, and may have a `note`",
+        "a limit has one of `duration`, `period`, `count`, `pattern`, `text` or `zone`, and may have a `note`",
         key.span,
     );
     // The note is for authors only: checked, not kept.
-    if let Some((_, note)) = found[4] {
+    if let Some((_, note)) = found[NOTE] {
         cx.string(note, || format!("`note` of limit `{name}`"));
     }
     // The value fields given, in file order.
-    let mut given: Vec<(&'static str, &(Node, Node))> = FIELDS[..4]
+    let mut given: Vec<(&'static str, &(Node, Node))> = FIELDS[..NOTE]
         .iter()
-        .zip(&found[..4])
+        .zip(&found[..NOTE])
         .filter_map(|(f, slot)| slot.map(|s| (*f, s)))
         .collect();
     given.sort_by_key(|(_, (key, _))| key.span.start);
@@ -127,6 +131,38 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
                     cx.push(TableError::BadPattern {
                         name: name.to_string(),
                         error: one_line(&e),
+                        span: value.span,
+                    });
+                    return None;
+                }
+            }
+        }
+        "period" => {
+            let text = cx.string(value, what)?;
+            match crate::calendar::Period::parse(text) {
+                Ok(p) => LimitValue::Period(p),
+                Err(reason) => {
+                    cx.push(TableError::BadValue {
+                        what: format!("period of limit `{name}`"),
+                        value: text.to_string(),
+                        reason,
+                        help: "write a period like `1 month`, `2 months`, `7 days`, `2 weeks` or `1 year`",
+                        span: value.span,
+                    });
+                    return None;
+                }
+            }
+        }
+        "zone" => {
+            let text = cx.string(value, what)?;
+            match jiff::tz::TimeZone::get(text) {
+                Ok(z) => LimitValue::Zone(text.to_string(), z),
+                Err(_) => {
+                    cx.push(TableError::BadValue {
+                        what: format!("time zone of limit `{name}`"),
+                        value: text.to_string(),
+                        reason: "no such zone in the time-zone database".into(),
+                        help: "write a zone name of the IANA database, like `Europe/Paris` or `Asia/Shanghai`",
                         span: value.span,
                     });
                     return None;

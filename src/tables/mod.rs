@@ -5,6 +5,7 @@
 //! `messages`) and its name is the file stem (`rules/icp/roles.yaml` is table `roles`).
 //! Loading collects every problem in the file, each at its line, before giving up.
 
+mod calendar;
 mod decode;
 mod error;
 mod limits;
@@ -25,7 +26,7 @@ use decode::Cx;
 use yaml::Value;
 
 /// The kinds of table, as written after `kind:`.
-const KINDS: [&str; 3] = ["requirements", "limits", "messages"];
+const KINDS: [&str; 4] = ["requirements", "limits", "messages", "calendar"];
 
 /// A loaded table of any kind.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +37,8 @@ pub enum Table {
     Limits(LimitsTable),
     /// `kind: messages`
     Messages(MessagesTable),
+    /// `kind: calendar`
+    Calendar(crate::calendar::Calendar),
 }
 
 /// `kind: requirements`: for each combination of key columns, the set of values (of the
@@ -136,6 +139,10 @@ pub enum LimitValue {
     Pattern(Pattern),
     /// `text: "…"`
     Text(String),
+    /// `period: 1 month`: a calendar period.
+    Period(crate::calendar::Period),
+    /// `zone: Europe/Paris`: the policy's time zone (from the time-zone database).
+    Zone(String, jiff::tz::TimeZone),
 }
 
 /// `kind: messages`: the texts of the messages the policy can emit.
@@ -209,6 +216,7 @@ fn load(src: &Source) -> Result<Table, Vec<TableError>> {
         "requirements" => requirements::decode(entries, name, &mut cx).map(Table::Requirements),
         "limits" => limits::decode(entries, name, &mut cx).map(Table::Limits),
         "messages" => messages::decode(entries, name, &mut cx).map(Table::Messages),
+        "calendar" => calendar::decode(entries, name, &mut cx).map(Table::Calendar),
         _ => {
             return Err(vec![TableError::UnknownKind {
                 kind: kind.to_string(),

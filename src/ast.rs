@@ -14,12 +14,20 @@ pub struct Ident {
 pub struct File {
     pub source: usize,
     pub formats: Vec<FormatDecl>,
+    pub enums: Vec<EnumDecl>,
     pub statuses: Vec<StatusesDecl>,
     pub cases: Vec<CaseDecl>,
     pub participants: Vec<ParticipantsDecl>,
     pub events: Vec<EventDecl>,
     pub deadlines: Vec<DeadlineDecl>,
     pub handlers: Vec<Handler>,
+}
+
+/// `enum ground { manifestly_unfounded  excessive }`
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub values: Vec<Ident>,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +61,8 @@ pub struct CaseDecl {
     pub name: Ident,
     pub key: Ident,
     pub key_type: TypeExpr,
+    /// `in requests`: the name of every case of this type, for world-wide lookups.
+    pub all: Option<Ident>,
     pub fields: Vec<FieldDecl>,
 }
 

@@ -49,9 +49,11 @@ impl Period {
                 "week" | "weeks" => (false, 7),
                 "month" | "months" => (true, 1),
                 "year" | "years" => (true, 12),
-                other => return Err(format!(
+                other => {
+                    return Err(format!(
                     "unknown unit `{other}`: a period counts `days`, `weeks`, `months` or `years`"
-                )),
+                ))
+                }
             };
             let add = n.checked_mul(factor).ok_or("the period is too long")?;
             if into_months {

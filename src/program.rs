@@ -165,6 +165,10 @@ pub struct CaseDef {
     /// `tags[t]` = (tag name, which statuses carry it).
     pub tags: Vec<(String, Vec<bool>)>,
     pub fields: Vec<FieldDef>,
+    /// The name of every case of the world (`case request … in requests`), if declared.
+    pub all_name: Option<String>,
+    /// Stored fields that a world-wide lookup of cases uses: the world indexes each.
+    pub indexed: Vec<u16>,
 }
 
 /// The participants of a case (e.g. the required people of a filing).
@@ -273,6 +277,8 @@ pub enum Cmp {
 /// The built-in functions; a calendar argument is resolved to its table at load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Func {
+    /// `length(text)`: how many characters.
+    Length,
     /// `date_of(instant)`: its local date in the policy's zone.
     DateOf,
     /// `start_of(date)`: the first instant of that day in the policy's zone.
@@ -316,6 +322,14 @@ pub enum IExpr {
         of: u16,
         keys: Vec<IExpr>,
         blame: Option<String>,
+    },
+    /// `[r in requests where r.<field> == key and cond]` over every case: served from the
+    /// world's index on the case field `field`.
+    CaseIndexLookup {
+        field: u16,
+        key: Box<IExpr>,
+        var: u16,
+        cond: Box<IExpr>,
     },
     /// `[p in people where p.<field> == key and cond]`: served from the world's index on `field`.
     IndexLookup {

@@ -13,6 +13,9 @@ pub struct World {
     pub(crate) by_key: HashMap<Text, CaseId>,
     /// One index per entry of `program.parts.indexed`: field value → participants holding it.
     pub(crate) index: Vec<HashMap<Value, Refs>>,
+    /// One index per entry of `program.case.indexed`: case field value → cases holding it,
+    /// sorted.
+    pub(crate) case_index: Vec<HashMap<Value, Vec<CaseId>>>,
     /// Scheduled deadlines: (instant, case, deadline). Deadlines due at the same instant
     /// fire in order of case key, which the evaluator sorts out.
     pub(crate) queue: BTreeSet<(Timestamp, CaseId, u16)>,
@@ -114,6 +117,12 @@ impl World {
 
     /// Builds the indexes if the policy's set of indexed fields is not what they were built for.
     pub(crate) fn ensure_indexes(&mut self, program: &Program) {
+        if self.case_index.len() != program.case.indexed.len() {
+            self.case_index = vec![HashMap::new(); program.case.indexed.len()];
+            for (id, c) in self.cases.iter().enumerate() {
+                update_case_index(&mut self.case_index, program, id as CaseId, None, c);
+            }
+        }
         if self.index.len() != program.parts.indexed.len() {
             self.index = vec![HashMap::new(); program.parts.indexed.len()];
             let cases = std::mem::take(&mut self.cases);
@@ -153,6 +162,7 @@ impl World {
                 let old = std::mem::replace(&mut self.cases[idx], new);
                 let new = &self.cases[idx];
                 update_index(&mut self.index, program, id, Some(&old), new);
+                update_case_index(&mut self.case_index, program, id, Some(&old), new);
                 for (d, (was, is)) in old.deadlines.iter().zip(&new.deadlines).enumerate() {
                     if was.pending() != is.pending() {
                         if let Some(t) = was.pending() {
@@ -165,6 +175,7 @@ impl World {
                 }
             } else {
                 update_index(&mut self.index, program, id, None, &new);
+                update_case_index(&mut self.case_index, program, id, None, &new);
                 for (d, st) in new.deadlines.iter().enumerate() {
                     if let Some(t) = st.pending() {
                         self.queue.insert((t, id, d as u16));
@@ -189,9 +200,51 @@ impl World {
             .flat_map(|refs| refs.as_slice().iter().copied())
     }
 
+    /// Cases whose indexed field (`slot` in `program.case.indexed`) holds `v`, in order.
+    pub(crate) fn cases_indexed(&self, slot: usize, v: &Value) -> &[CaseId] {
+        self.case_index
+            .get(slot)
+            .and_then(|m| m.get(v))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// Whether the indexes were built (they are built on the first commit).
     pub(crate) fn has_indexes(&self, program: &Program) -> bool {
         self.index.len() == program.parts.indexed.len()
+            && self.case_index.len() == program.case.indexed.len()
+    }
+}
+
+/// Moves case `id` in the case-field indexes from what `old` held to what `new` holds.
+fn update_case_index(
+    index: &mut [HashMap<Value, Vec<CaseId>>],
+    program: &Program,
+    id: CaseId,
+    old: Option<&CaseData>,
+    new: &CaseData,
+) {
+    for (map, field) in index.iter_mut().zip(&program.case.indexed) {
+        let was = old.and_then(|c| c.fields.get(*field as usize));
+        let is = new.fields.get(*field as usize);
+        if was == is {
+            continue;
+        }
+        if let Some(v) = was {
+            if let Some(ids) = map.get_mut(v) {
+                if let Ok(at) = ids.binary_search(&id) {
+                    ids.remove(at);
+                }
+                if ids.is_empty() {
+                    map.remove(v);
+                }
+            }
+        }
+        if let Some(v) = is {
+            let ids = map.entry(v.clone()).or_default();
+            if let Err(at) = ids.binary_search(&id) {
+                ids.insert(at, id);
+            }
+        }
     }
 }
 

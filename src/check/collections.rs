@@ -30,19 +30,36 @@ impl Env {
 
     pub(super) fn collection(&mut self, scope: &mut Scope, e: &Expr) -> Typed {
         if let ExprKind::Path(p) = &e.kind {
-            if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none() {
-                self.err(
-                    scope.source,
-                    CheckError::Invalid {
-                        message: format!(
+            let world = (p.len() == 1 && scope.local(&p[0].name).is_none())
+                .then(|| self.world_collection(&p[0].name))
+                .flatten();
+            if let Some(of_cases) = world {
+                let (message, help) = if of_cases {
+                    (
+                        format!("`{}` alone is every `{}` of the world", p[0].name, self.case.name),
+                        format!(
+                            "look cases up by a field, e.g. `[c in {} where c.<field> == event.<field>]`",
+                            p[0].name
+                        ),
+                    )
+                } else {
+                    (
+                        format!(
                             "`{}` alone is every participant of every case",
                             self.parts.name
                         ),
-                        span: e.span,
-                        help: Some(format!(
+                        format!(
                             "look participants up by a field, e.g. `[p in {} where p.phone == event.phone]`, or use `{}.{}` for one case's",
                             self.parts.name, self.case.name, self.parts.name
-                        )),
+                        ),
+                    )
+                };
+                self.err(
+                    scope.source,
+                    CheckError::Invalid {
+                        message,
+                        span: e.span,
+                        help: Some(help),
                     },
                 );
                 return Typed::error();
@@ -66,9 +83,13 @@ impl Env {
         source: &Expr,
         cond: &Expr,
     ) -> Typed {
-        let is_world = matches!(&source.kind, ExprKind::Path(p)
-            if p.len() == 1 && p[0].name == self.parts.name && scope.local(&p[0].name).is_none());
-        if !is_world {
+        let world = match &source.kind {
+            ExprKind::Path(p) if p.len() == 1 && scope.local(&p[0].name).is_none() => {
+                self.world_collection(&p[0].name)
+            }
+            _ => None,
+        };
+        let Some(of_cases) = world else {
             let (s, slot, c) = self.over(scope, var, source, cond);
             let ty = match s.ty {
                 Ty::Set(t) => Ty::Set(t),
@@ -84,18 +105,24 @@ impl Env {
                 ty,
                 sensitive: s.sensitive,
             };
-        }
+        };
         // A world-wide lookup: one conjunct must fix a stored field, served by an index.
         let mut conjuncts = Vec::new();
         flatten_and(cond, &mut conjuncts);
         let outer = scope.narrowed.clone();
-        let slot = scope.bind(&var.name, Ty::Part, false);
+        let elem = if of_cases { Ty::Case } else { Ty::Part };
+        let slot = scope.bind(&var.name, elem.clone(), false);
         let mut key: Option<(u16, IExpr)> = None;
         let mut rest: Vec<IExpr> = Vec::new();
         for c in conjuncts {
             if key.is_none() {
-                if let Some((field, other)) = self.index_conjunct(scope, &var.name, c) {
-                    let fty = self.parts.fields[field as usize].ty.clone();
+                if let Some((field, other)) = self.index_conjunct(of_cases, &var.name, c) {
+                    let fields = if of_cases {
+                        &self.case.fields
+                    } else {
+                        &self.parts.fields
+                    };
+                    let fty = fields[field as usize].ty.clone();
                     // the key may not mention the variable: check it with the variable hidden
                     let k = self.expr(scope, other, Some(&fty));
                     let written = matches!(other.kind, ExprKind::List(_));
@@ -114,13 +141,14 @@ impl Env {
         scope.unbind();
         scope.narrowed = outer;
         let Some((field, k)) = key else {
+            let all = match &source.kind {
+                ExprKind::Path(p) => p[0].name.clone(),
+                _ => String::new(),
+            };
             self.err(
                 scope.source,
                 CheckError::Invalid {
-                    message: format!(
-                        "a lookup over all `{}` must fix a stored field",
-                        self.parts.name
-                    ),
+                    message: format!("a lookup over all `{all}` must fix a stored field"),
                     span: cond.span,
                     help: Some(format!(
                         "start the condition with `{}.<field> == …` so the lookup is served by an index",
@@ -130,32 +158,62 @@ impl Env {
             );
             return Typed::error();
         };
-        if !self.parts.indexed.contains(&field) {
-            self.parts.indexed.push(field);
+        let indexed = if of_cases {
+            &mut self.case.indexed
+        } else {
+            &mut self.parts.indexed
+        };
+        if !indexed.contains(&field) {
+            indexed.push(field);
         }
         let cond = rest
             .into_iter()
             .reduce(|a, b| IExpr::And(Box::new(a), Box::new(b)))
             .unwrap_or(IExpr::Lit(Value::Bool(true)));
-        Typed::new(
+        let (key, cond) = (Box::new(k), Box::new(cond));
+        let ir = if of_cases {
+            IExpr::CaseIndexLookup {
+                field,
+                key,
+                var: slot,
+                cond,
+            }
+        } else {
             IExpr::IndexLookup {
                 field,
-                key: Box::new(k),
+                key,
                 var: slot,
-                cond: Box::new(cond),
-            },
-            Ty::List(Box::new(Ty::Part)),
-        )
+                cond,
+            }
+        };
+        Typed::new(ir, Ty::List(Box::new(elem)))
     }
 
-    /// `p.field == expr` (either side) where `field` is a stored participant field and `expr`
-    /// does not mention `p`.
+    /// Whether `name` is a world-wide collection: `Some(true)` for every case (the name a
+    /// case declares with `in`), `Some(false)` for every participant.
+    pub(super) fn world_collection(&self, name: &str) -> Option<bool> {
+        if !self.parts.name.is_empty() && name == self.parts.name {
+            Some(false)
+        } else if self.case.all_name.as_deref() == Some(name) {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    /// `p.field == expr` (either side) where `field` is a stored field of a participant (or
+    /// of a case, with `of_cases`) and `expr` does not mention `p`.
     fn index_conjunct<'e>(
         &self,
-        _scope: &Scope,
+        of_cases: bool,
         var: &str,
         c: &'e Expr,
     ) -> Option<(u16, &'e Expr)> {
+        let fields = if of_cases {
+            &self.case.fields
+        } else {
+            &self.parts.fields
+        };
         let ExprKind::Binary(BinOp::Eq, a, b) = &c.kind else {
             return None;
         };
@@ -163,7 +221,7 @@ impl Env {
             if let ExprKind::Path(p) = &x.kind {
                 if let [head, field] = p.as_slice() {
                     if head.name == var && !mentions(y, var) {
-                        let idx = self.parts.fields.iter().position(|f| {
+                        let idx = fields.iter().position(|f| {
                             f.name == field.name && matches!(f.kind, FieldKind::Stored { .. })
                         })?;
                         return Some((idx as u16, y));
@@ -264,7 +322,9 @@ fn flatten_and<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 fn mentions(e: &Expr, var: &str) -> bool {
     match &e.kind {
         ExprKind::Path(p) => p.first().is_some_and(|h| h.name == var),
-        ExprKind::Lookup(_, ks) | ExprKind::List(ks) => ks.iter().any(|k| mentions(k, var)),
+        ExprKind::Lookup(_, ks) | ExprKind::List(ks) | ExprKind::Call(_, ks) => {
+            ks.iter().any(|k| mentions(k, var))
+        }
         ExprKind::Comprehension { source, cond, .. }
         | ExprKind::Quantifier { source, cond, .. } => mentions(source, var) || mentions(cond, var),
         ExprKind::Count(x) | ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Is(x, _) => {

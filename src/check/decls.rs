@@ -271,6 +271,47 @@ pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_sourc
     env.case.tags = tags;
 }
 
+/// `enum ground { … }`: a type of named values, declared in the rules.
+pub(super) fn gather_enums(env: &mut Env, files: &[ast::File]) {
+    for f in files {
+        for d in &f.enums {
+            let name = d.name.name.as_str();
+            if env.type_names.contains_key(name) || BUILTIN_TYPES.contains(&name) {
+                env.err(
+                    f.source,
+                    CheckError::Invalid {
+                        message: format!("the type `{name}` is declared already"),
+                        span: d.name.span,
+                        help: Some("give the enumeration another name".into()),
+                    },
+                );
+                continue;
+            }
+            let mut values: Vec<String> = Vec::new();
+            for v in &d.values {
+                if values.contains(&v.name) {
+                    let first = d.values.iter().find(|x| x.name == v.name);
+                    env.declared_twice(f.source, "value", v, first.map(|x| (f.source, x.span)));
+                    continue;
+                }
+                values.push(v.name.clone());
+            }
+            if values.is_empty() {
+                env.err(
+                    f.source,
+                    CheckError::Invalid {
+                        message: format!("the enumeration `{name}` has no values"),
+                        span: d.name.span,
+                        help: Some(format!("list its values: `enum {name} {{ a  b }}`")),
+                    },
+                );
+                continue;
+            }
+            env.add_enum(name.to_string(), values);
+        }
+    }
+}
+
 pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for d in &f.formats {
@@ -346,6 +387,7 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
         Some((source, c)) => {
             env.case.name = c.name.name.clone();
             env.case.key_name = c.key.name.clone();
+            env.case.all_name = c.all.as_ref().map(|a| a.name.clone());
             match env.resolve_type(source, &c.key_type) {
                 Ty::Format(f) => env.case.key_format = Some(f),
                 Ty::Text | Ty::Unknown => {}

@@ -670,7 +670,8 @@ pub(crate) fn known_set(e: &Expr, value: bool) -> Vec<String> {
 
 /// The built-in functions: name, what its arguments are (for errors), and whether its last
 /// argument names a calendar table.
-const FUNCTIONS: [(&str, &str); 5] = [
+const FUNCTIONS: [(&str, &str); 6] = [
+    ("length", "`length(text)`"),
     ("date_of", "`date_of(instant)`"),
     ("start_of", "`start_of(date)`"),
     ("roll_forward", "`roll_forward(date, calendar)`"),
@@ -691,6 +692,7 @@ impl Env {
             return Typed::error();
         };
         let (params, calendar): (&[Ty], bool) = match name.name.as_str() {
+            "length" => (&[Ty::Text], false),
             "date_of" => (&[Ty::Instant], false),
             "start_of" => (&[Ty::Date], false),
             "roll_forward" | "is_working_day" => (&[Ty::Date], true),
@@ -757,6 +759,7 @@ impl Env {
             0
         };
         let (func, ty) = match name.name.as_str() {
+            "length" => (Func::Length, Ty::Count),
             "date_of" => (Func::DateOf, Ty::Date),
             "start_of" => (Func::StartOf, Ty::Instant),
             "roll_forward" => (Func::RollForward(cal), Ty::Date),

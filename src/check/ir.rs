@@ -28,6 +28,9 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
         IExpr::IndexLookup {
             key: a, cond: b, ..
         }
+        | IExpr::CaseIndexLookup {
+            key: a, cond: b, ..
+        }
         | IExpr::Filter {
             source: a, cond: b, ..
         }

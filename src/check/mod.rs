@@ -422,6 +422,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             status_enum: 0,
             tags: Vec::new(),
             fields: Vec::new(),
+            all_name: None,
+            indexed: Vec::new(),
         },
         parts: PartsDef {
             name: String::new(),
@@ -439,6 +441,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     let first_rule_source = files.first().map(|f| f.source).unwrap_or(0);
     decls::gather_tables(&mut env, tables, &files);
     decls::gather_statuses(&mut env, &files, first_rule_source);
+    decls::gather_enums(&mut env, &files);
     decls::gather_formats(&mut env, &files);
     decls::gather_case(&mut env, &files, first_rule_source);
     decls::gather_events(&mut env, &files);

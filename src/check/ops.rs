@@ -212,7 +212,8 @@ impl Env {
                             le.clone()
                         };
                         // a list keeps its order and its repeats: `+` appends, `-` removes
-                        if matches!(lt, Ty::List(_)) {
+                        // (a list written out on the left, as in `[] + xs`, makes a set)
+                        if matches!(lt, Ty::List(_)) && !matches!(a.kind, ExprKind::List(_)) {
                             return Typed {
                                 ir: IExpr::ListOp(arith, Box::new(l.ir), Box::new(r.ir)),
                                 ty: Ty::List(Box::new(elem)),

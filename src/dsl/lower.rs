@@ -75,6 +75,15 @@ pub(super) fn lower_file(source: usize, mut pairs: Pairs<Rule>) -> Result<File, 
             Rule::format_decl => format_decl(decl).map(|d| file.formats.push(d)),
             Rule::statuses_decl => statuses_decl(decl).map(|d| file.statuses.push(d)),
             Rule::case_decl => case_decl(decl).map(|d| file.cases.push(d)),
+            Rule::enum_decl => {
+                let mut it = decl.clone().into_inner();
+                next(&mut it, &decl, "a type name").map(|n| {
+                    file.enums.push(crate::ast::EnumDecl {
+                        name: ident(n),
+                        values: it.map(ident).collect(),
+                    })
+                })
+            }
             Rule::participants_decl => participants_decl(decl).map(|d| file.participants.push(d)),
             Rule::event_decl => event_decl(decl).map(|d| file.events.push(d)),
             Rule::deadline_decl => deadline_decl(decl).map(|d| file.deadlines.push(d)),
@@ -140,11 +149,21 @@ fn case_decl(p: Pair<Rule>) -> R<CaseDecl> {
     let name = ident(next(&mut it, &p, "a case name")?);
     let key = ident(next(&mut it, &p, "a key name")?);
     let key_type = type_expr(next(&mut it, &p, "a key type")?)?;
-    let fields = it.map(field_decl).collect::<R<_>>()?;
+    let mut all = None;
+    let mut fields = Vec::new();
+    for q in it {
+        if q.as_rule() == Rule::case_all {
+            let mut inner = q.clone().into_inner();
+            all = Some(ident(next(&mut inner, &q, "a name")?));
+        } else {
+            fields.push(field_decl(q)?);
+        }
+    }
     Ok(CaseDecl {
         name,
         key,
         key_type,
+        all,
         fields,
     })
 }

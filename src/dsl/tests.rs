@@ -81,6 +81,9 @@ fn sexpr(e: &Expr) -> String {
         ExprKind::Int(n) => n.to_string(),
         ExprKind::Duration(d) => format!("{}s", d.as_secs()),
         ExprKind::Instant(t) => format!("@{t}"),
+        ExprKind::Date(d) => format!("@{d}"),
+        ExprKind::Period(p) => format!("<{}>", p.format()),
+        ExprKind::Call(f, args) => format!("{}({})", f.name, list(args)),
         ExprKind::Str(t) => template(t),
         ExprKind::Bool(b) => b.to_string(),
         ExprKind::Unset => "unset".into(),
@@ -740,7 +743,7 @@ fn literal_tokens_are_named_where_pest_tried_them() {
 #[test]
 fn a_single_equals_in_a_condition_suggests_double() {
     let d = syntax_error("on x { rule r when a = b { } }");
-    assert_eq!(d.message, "expected `{` or an operator");
+    assert_eq!(d.message, "expected `{`, an operator or `(`");
     assert!(d
         .help
         .is_some_and(|h| h.starts_with("write `==` to compare")));
@@ -896,4 +899,37 @@ fn long_operator_chains_are_bounded_too() {
         assert_eq!(d.message, format!("this expression is more than {MAX_EXPR_DEPTH} operations deep"));
         assert!(d.help.is_some_and(|h| h.contains("`let`")));
     }
+}
+
+#[test]
+fn periods_dates_and_calls() {
+    assert_lex_rule!(
+        Rule::period,
+        "1 month",
+        "2 months",
+        "7 days",
+        "1 week",
+        "1 year",
+        "1 month 2 days"
+    );
+    assert_not_lex_rule!(Rule::period, "1 monthly", "month", "1m", "1  fortnight");
+    assert_eq!(shape("@2027-01-02 + 1 month"), "(+ @2027-01-02 <1 month>)");
+    assert_eq!(shape("2 * 7 days"), "(* 2 <7 days>)");
+    assert_eq!(
+        shape("start_of(roll_forward(date_of(now) + limits.p, holidays) + 1 day)"),
+        "start_of((+ roll_forward((+ date_of(now) limits.p) holidays) <1 day>))"
+    );
+    assert_eq!(shape("f()"), "f()");
+    // a count followed by a name that is no unit stays a count
+    assert_eq!(shape("1 + months"), "(+ 1 months)");
+}
+
+#[test]
+fn rules_chain_else_when() {
+    let file = parse_ok(
+        "on e { rule r when a { emit x } else when b { emit y } else when c { emit z } else { emit w } }",
+    );
+    let rule = &file.handlers[0].rules[0];
+    assert_eq!(rule.else_when.len(), 2);
+    assert!(rule.otherwise.is_some());
 }

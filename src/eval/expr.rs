@@ -272,6 +272,44 @@ impl Eval<'_, '_> {
                 hits.sort();
                 Value::List(hits.into_iter().map(|(_, p)| Value::Part(p)).collect())
             }
+            IExpr::CaseIndexLookup {
+                field,
+                key,
+                var,
+                cond,
+            } => {
+                let k = self.expr(key, locals)?;
+                let slot = self
+                    .prog
+                    .case
+                    .indexed
+                    .iter()
+                    .position(|f| f == field)
+                    .unwrap_or(0);
+                let mut found: Vec<CaseId> = if self.tx.world.has_indexes(self.prog) {
+                    self.tx.world.cases_indexed(slot, &k).to_vec()
+                } else {
+                    Vec::new()
+                };
+                // cases changed in this event may hold the value now
+                found.extend(self.tx.cases.keys().copied());
+                found.sort_unstable();
+                found.dedup();
+                let mut hits: Vec<(Text, CaseId)> = Vec::new();
+                for id in found {
+                    let c = self.tx.case(id)?;
+                    if c.fields.get(*field as usize) != Some(&k) {
+                        continue;
+                    }
+                    let key = c.key.clone();
+                    locals[*var as usize] = Value::Case(id);
+                    if self.truth(cond, locals)? {
+                        hits.push((key, id));
+                    }
+                }
+                hits.sort();
+                Value::List(hits.into_iter().map(|(_, c)| Value::Case(c)).collect())
+            }
             IExpr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
@@ -426,6 +464,7 @@ impl Eval<'_, '_> {
             ),
         };
         Ok(match (f, args) {
+            (Func::Length, [Value::Text(s)]) => Value::Count(s.chars().count() as i64),
             (Func::DateOf, [Value::Instant(t)]) => Value::Date(calendar::date_of(*t, zone()?)),
             (Func::StartOf, [Value::Date(d)]) => {
                 Value::Instant(calendar::start_of(*d, zone()?).ok_or_else(overflow)?)

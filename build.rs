@@ -44,7 +44,25 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={dir}");
         let mut tests = String::new();
-        for n in listing(&Path::new(&root).join(dir), &[".yaml"]) {
+        // the files of the folder, then those of each policy's subfolder (`gdpr-dsar/…`)
+        let mut files: Vec<String> = listing(&Path::new(&root).join(dir), &[".yaml"]);
+        let mut subdirs: Vec<String> = std::fs::read_dir(Path::new(&root).join(dir))
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n != "snapshots")
+                    .collect()
+            })
+            .unwrap_or_default();
+        subdirs.sort();
+        for sub in subdirs {
+            println!("cargo:rerun-if-changed={dir}/{sub}");
+            for n in listing(&Path::new(&root).join(dir).join(&sub), &[".yaml"]) {
+                files.push(format!("{sub}/{n}"));
+            }
+        }
+        for n in files {
             let stem = n.trim_end_matches(".yaml");
             let ident: String = stem
                 .chars()

@@ -146,6 +146,8 @@ pub enum Trigger {
 #[derive(Clone, Debug)]
 pub struct Route {
     pub create: bool,
+    /// `for account(…) or new`: find the case, or create it.
+    pub or_new: bool,
     pub case: Ident,
     pub key: Expr,
 }

@@ -205,6 +205,8 @@ pub struct HandlerDef {
 #[derive(Debug, Clone)]
 pub struct RouteDef {
     pub create: bool,
+    /// Find the case, or create it when there is none.
+    pub or_new: bool,
     pub key: IExpr,
     /// The event field the key comes from, named in errors.
     pub key_field: Option<String>,

@@ -7,12 +7,40 @@ use std::sync::OnceLock;
 
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(
-        || match Engine::load(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp")) {
-            Ok(e) => e,
-            Err(e) => panic!("rules/icp does not load:\n{}", e.render()),
-        },
-    )
+    ENGINE.get_or_init(|| load("rules/icp"))
+}
+
+fn load(dir: &str) -> Engine {
+    match Engine::load(format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"))) {
+        Ok(e) => e,
+        Err(e) => panic!("{dir} does not load:\n{}", e.render()),
+    }
+}
+
+/// The policy of a scenario: ICP for `tests/scenarios/*.yaml`; for a subfolder, the shipped
+/// policy of that name (`rules/gdpr-dsar`) or a test policy (`tests/policies/otp-lockout`).
+fn policy_of(name: &str) -> &'static Engine {
+    static ENGINES: OnceLock<std::sync::Mutex<Vec<(String, &'static Engine)>>> = OnceLock::new();
+    let Some((folder, _)) = name.split_once('/') else {
+        return engine();
+    };
+    let engines = ENGINES.get_or_init(Default::default);
+    let mut engines = engines.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, e)) = engines.iter().find(|(f, _)| f == folder) {
+        return e;
+    }
+    let shipped = format!("rules/{folder}");
+    let dir = if std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(&shipped)
+        .is_dir()
+    {
+        shipped
+    } else {
+        format!("tests/policies/{folder}")
+    };
+    let e: &'static Engine = Box::leak(Box::new(load(&dir)));
+    engines.push((folder.to_string(), e));
+    e
 }
 
 fn run_scenario(name: &str) {
@@ -20,7 +48,18 @@ fn run_scenario(name: &str) {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let scenario = Scenario::parse(&format!("tests/scenarios/{name}.yaml"), &text)
         .unwrap_or_else(|e| panic!("{}", e.render()));
-    let report = scenario.run(engine());
+    let report = scenario.run(policy_of(name));
+    // no value of a sensitive event field (the DSAR subject) may reach the output
+    for subject in subjects(&text) {
+        assert!(
+            !report
+                .output
+                .to_lowercase()
+                .contains(&subject.to_lowercase()),
+            "{name}: the subject `{subject}` appears in the output:\n{}",
+            report.output
+        );
+    }
     let failures: Vec<String> = report
         .failures
         .iter()
@@ -33,12 +72,16 @@ fn run_scenario(name: &str) {
         failures.join("\n"),
         report.output
     );
+    let (folder, stem) = match name.rsplit_once('/') {
+        Some((folder, stem)) => (format!("/{folder}"), stem),
+        None => (String::new(), name),
+    };
     insta::with_settings!({
-        snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/snapshots"),
+        snapshot_path => format!("{}/tests/scenarios{folder}/snapshots", env!("CARGO_MANIFEST_DIR")),
         prepend_module_to_snapshot => false,
         description => scenario.title.clone(),
     }, {
-        insta::assert_snapshot!(name, report.output);
+        insta::assert_snapshot!(stem, report.output);
     });
 }
 
@@ -95,6 +138,23 @@ fn malformed_scenario_files_are_reported_with_their_line() {
     let err = Scenario::parse("bad.yaml", "title: x\nsteps:\n  - event: {type: tick}\n")
         .expect_err("no expectation");
     assert!(err.render().contains("bad.yaml:3:"), "{}", err.render());
+}
+
+/// The e-mail addresses written as `subject` in a scenario file's events.
+fn subjects(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in text.split("subject").skip(1) {
+        let value = part
+            .trim_start_matches(['"', ':', ' '])
+            .split(['"', ',', '}', '\n'])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        if value.contains('@') && value.len() >= 3 {
+            out.push(value.to_string());
+        }
+    }
+    out
 }
 
 include!(concat!(env!("OUT_DIR"), "/scenario_tests.rs"));

@@ -98,6 +98,19 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
     scope.bind("", Ty::Case, false);
     let mut route = None;
     if let Some(r) = &h.route {
+        if r.create && r.or_new {
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: "`for new … or new` says twice that the case may be created".into(),
+                    span: r.case.span,
+                    help: Some(format!(
+                        "write `for new {0}(…)` to refuse an existing one, or `for {0}(…) or new` to find or create it",
+                        r.case.name
+                    )),
+                },
+            );
+        }
         if r.case.name != env.case.name {
             let e = unknown("case", &r.case, [env.case.name.as_str()]);
             env.err(source, e);
@@ -130,6 +143,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
         };
         route = Some(RouteDef {
             create: r.create,
+            or_new: r.or_new,
             key: t.ir,
             key_field,
         });
@@ -177,7 +191,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
         names.push(&r.name);
         rules.push(rule(env, &mut scope, r, &mut assigned));
     }
-    if route.as_ref().is_some_and(|r| r.create) {
+    if route.as_ref().is_some_and(|r| r.create || r.or_new) {
         for (i, f) in env.case.fields.iter().enumerate() {
             if matches!(f.kind, FieldKind::Stored { default: None })
                 && !assigned.contains(&(i as u16))

@@ -285,8 +285,10 @@ fn handler(p: Pair<Rule>) -> R<Handler> {
                     first = next(&mut inner, &q, "a case name")?;
                 }
                 let key = expr(next(&mut inner, &q, "a key expression")?)?;
+                let or_new = inner.next().is_some_and(|x| x.as_rule() == Rule::or_new);
                 route = Some(Route {
                     create,
+                    or_new,
                     case: ident(first),
                     key,
                 });

@@ -268,7 +268,10 @@ impl<'p, 'w> Eval<'p, 'w> {
         };
         let existing = self.tx.find(&key);
         let case_name = &self.prog.case.name;
-        if r.create {
+        if let (true, Some(id)) = (r.or_new, existing) {
+            return Ok(id);
+        }
+        if r.create || r.or_new {
             if existing.is_some() {
                 return Err(blame(format!("{case_name} `{key}` exists already")));
             }

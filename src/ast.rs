@@ -47,6 +47,8 @@ pub enum PatternSrc {
 #[derive(Clone, Debug)]
 pub struct StatusesDecl {
     pub span: Span,
+    /// The case type it is for; `None`: every case type without a block of its own.
+    pub case: Option<Ident>,
     pub items: Vec<StatusItem>,
 }
 

@@ -166,9 +166,15 @@ impl Engine {
         }
     }
 
-    /// The policy's name for its case type (`filing`): the key naming the case in outcomes.
+    /// The policy's name for its (first) case type (`filing`): the key naming the case in
+    /// outcomes.
     pub fn case_name(&self) -> &str {
-        &self.program.case.name
+        self.program.cases.first().map_or("", |c| c.name.as_str())
+    }
+
+    /// The names of the policy's case types, in declaration order.
+    pub fn case_names(&self) -> Vec<&str> {
+        self.program.cases.iter().map(|c| c.name.as_str()).collect()
     }
 
     /// Warnings found while checking (e.g. a message that no rule emits).

@@ -13,10 +13,12 @@ pub(crate) fn save(prog: &Program, world: &World) -> String {
     let cases: Vec<J> = world
         .cases
         .iter()
-        .map(|c| {
-            let deadlines: Map<String, J> = prog
+        .filter_map(|c| {
+            let def = prog.case_def(c.ty)?;
+            let deadlines: Map<String, J> = def
                 .deadlines
                 .iter()
+                .filter_map(|d| prog.deadlines.get(*d as usize))
                 .zip(&c.deadlines)
                 .map(|(d, st)| {
                     (
@@ -25,13 +27,14 @@ pub(crate) fn save(prog: &Program, world: &World) -> String {
                     )
                 })
                 .collect();
-            json!({
+            Some(json!({
+                "type": def.name,
                 "key": c.key.as_str(),
-                "status": prog.enums[prog.case.status_enum as usize].values.get(c.status as usize),
-                "fields": fields_json(prog, &prog.case.fields, &c.fields),
-                "participants": c.parts.iter().map(|p| fields_json(prog, &prog.parts.fields, p)).collect::<Vec<_>>(),
+                "status": prog.enums[def.status_enum as usize].values.get(c.status as usize),
+                "fields": fields_json(prog, &def.fields, &c.fields),
+                "participants": c.parts.iter().map(|p| fields_json(prog, &def.parts.fields, p)).collect::<Vec<_>>(),
                 "deadlines": deadlines,
-            })
+            }))
         })
         .collect();
     let doc = json!({
@@ -73,9 +76,24 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
         .get("cases")
         .and_then(J::as_array)
         .ok_or_else(|| bad("`cases` is missing"))?;
-    let statuses = &prog.enums[prog.case.status_enum as usize].values;
     for (i, c) in cases.iter().enumerate() {
         let at = |what: &str| format!("case {}: {what}", i + 1);
+        // (a world saved before case types had names holds cases of the first type)
+        let ty = match c.get("type") {
+            None => 0,
+            Some(t) => {
+                let name = t.as_str().unwrap_or_default();
+                prog.cases
+                    .iter()
+                    .position(|d| d.name == name)
+                    .ok_or_else(|| bad(at(&format!("unknown case type `{name}`"))))?
+                    as u16
+            }
+        };
+        let Some(def) = prog.case_def(ty) else {
+            return Err(bad(at("the policy declares no case type")));
+        };
+        let statuses = &prog.enums[def.status_enum as usize].values;
         let key = c
             .get("key")
             .and_then(J::as_str)
@@ -87,8 +105,8 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             .position(|s| s == status_name)
             .ok_or_else(|| bad(at(&format!("unknown status `{status_name}`"))))?
             as u16;
-        let fields = read_fields(prog, &prog.case.fields, c.get("fields"), &at("fields"))?;
-        let mut parts = Parts::new(prog.parts.fields.len());
+        let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"))?;
+        let mut parts = Parts::new(def.parts.fields.len());
         for (pi, p) in c
             .get("participants")
             .and_then(J::as_array)
@@ -99,15 +117,19 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
         {
             parts.push(read_fields(
                 prog,
-                &prog.parts.fields,
+                &def.parts.fields,
                 Some(p),
                 &at(&format!("participant {}", pi + 1)),
             )?);
         }
         // Only whether a deadline fired is kept: when it is due is recomputed from the fields,
         // so a hand-edited file or a changed limit cannot leave a stale deadline behind.
-        let mut deadlines = vec![DeadlineState::default(); prog.deadlines.len()];
-        for (d, def) in prog.deadlines.iter().enumerate() {
+        let mut deadlines = vec![DeadlineState::default(); def.deadlines.len()];
+        let own = def
+            .deadlines
+            .iter()
+            .filter_map(|g| prog.deadlines.get(*g as usize));
+        for (d, def) in own.enumerate() {
             if let Some(J::String(fired)) = c
                 .get("deadlines")
                 .and_then(|x| x.get(&def.name))
@@ -120,11 +142,15 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             }
         }
         let key = Text::from(key);
-        if world.by_key.contains_key(&key) {
+        if world.find(ty, &key).is_some() {
             return Err(bad(at(&format!("case `{key}` appears twice"))));
         }
-        world.by_key.insert(key.clone(), world.cases.len() as u32);
+        if world.by_key.len() <= ty as usize {
+            world.by_key.resize_with(ty as usize + 1, Default::default);
+        }
+        world.by_key[ty as usize].insert(key.clone(), world.cases.len() as u32);
         world.cases.push(CaseData {
+            ty,
             key,
             status,
             fields: fields.into(),

@@ -23,8 +23,9 @@ pub struct Program {
     /// The policy's time zone (its `zone` limit): where dates are counted.
     pub zone: Option<jiff::tz::TimeZone>,
     pub patterns: Vec<Pattern>,
-    pub case: CaseDef,
-    pub parts: PartsDef,
+    /// The case types, in declaration order (a case's `ty` indexes it).
+    pub cases: Vec<CaseDef>,
+    /// Every deadline of every case type; a case type lists its own in `CaseDef::deadlines`.
     pub deadlines: Vec<DeadlineDef>,
     /// The handler of each event type, by event index.
     pub event_handlers: Vec<Option<HandlerDef>>,
@@ -39,8 +40,10 @@ pub struct Program {
 #[derive(Debug)]
 pub struct SharedOut {
     pub messages: Vec<Arc<MessageOut>>,
-    pub statuses: Vec<Arc<str>>,
-    pub case_name: Arc<str>,
+    /// Each case type's status names (`[case type][status]`).
+    pub statuses: Vec<Vec<Arc<str>>>,
+    /// Each case type's name.
+    pub case_names: Vec<Arc<str>>,
     /// Each requirements table's rows as the set values a lookup returns (`[table][row]`),
     /// so that every case holding one shares it.
     pub requirement_sets: Vec<Vec<Value>>,
@@ -155,7 +158,8 @@ pub fn initial_values(fields: &[FieldDef]) -> Vec<Value> {
         .collect()
 }
 
-/// The case type (e.g. a filing): keyed by text, with a status and fields.
+/// A case type (e.g. a filing): keyed by text, with a status, fields, participants and
+/// deadlines.
 #[derive(Debug, Clone)]
 pub struct CaseDef {
     pub name: String,
@@ -169,6 +173,40 @@ pub struct CaseDef {
     pub all_name: Option<String>,
     /// Stored fields that a world-wide lookup of cases uses: the world indexes each.
     pub indexed: Vec<u16>,
+    /// Its participants (a case type without any has an empty block).
+    pub parts: PartsDef,
+    /// Its deadlines, as indices into `Program::deadlines`; a case keeps one state each,
+    /// in this order.
+    pub deadlines: Vec<u16>,
+}
+
+impl CaseDef {
+    /// A case type with no name, fields or statuses (what a broken declaration leaves).
+    pub fn empty() -> CaseDef {
+        CaseDef {
+            name: String::new(),
+            key_name: String::new(),
+            key_format: None,
+            status_enum: 0,
+            tags: Vec::new(),
+            fields: Vec::new(),
+            all_name: None,
+            indexed: Vec::new(),
+            parts: PartsDef {
+                name: String::new(),
+                fields: Vec::new(),
+                indexed: Vec::new(),
+            },
+            deadlines: Vec::new(),
+        }
+    }
+}
+
+impl Program {
+    /// The case type `ty`.
+    pub fn case_def(&self, ty: u16) -> Option<&CaseDef> {
+        self.cases.get(ty as usize)
+    }
 }
 
 /// The participants of a case (e.g. the required people of a filing).
@@ -183,6 +221,8 @@ pub struct PartsDef {
 #[derive(Debug, Clone)]
 pub struct DeadlineDef {
     pub name: String,
+    /// The case type it belongs to.
+    pub case_ty: u16,
     pub unit: Unit,
 }
 
@@ -207,6 +247,8 @@ pub struct RouteDef {
     pub create: bool,
     /// Find the case, or create it when there is none.
     pub or_new: bool,
+    /// The case type it routes to.
+    pub case_ty: u16,
     pub key: IExpr,
     /// The event field the key comes from, named in errors.
     pub key_field: Option<String>,
@@ -311,10 +353,12 @@ pub enum IExpr {
     CaseKey(Box<IExpr>),
     CaseStatus(Box<IExpr>),
     CaseField(Box<IExpr>, u16),
-    CaseDerived(Box<IExpr>, u16),
+    /// A derived field: (the case, its case type, the field).
+    CaseDerived(Box<IExpr>, u16, u16),
     CaseParts(Box<IExpr>),
     PartField(Box<IExpr>, u16),
-    PartDerived(Box<IExpr>, u16),
+    /// A derived field of a participant: (it, its case type, the field).
+    PartDerived(Box<IExpr>, u16, u16),
     PartCase(Box<IExpr>),
     RecField(Box<IExpr>, u16),
     /// A requirement-table lookup; `of` is the enum of its values; `blame` names the event
@@ -328,6 +372,7 @@ pub enum IExpr {
     /// `[r in requests where r.<field> == key and cond]` over every case: served from the
     /// world's index on the case field `field`.
     CaseIndexLookup {
+        ty: u16,
         field: u16,
         key: Box<IExpr>,
         var: u16,
@@ -335,6 +380,7 @@ pub enum IExpr {
     },
     /// `[p in people where p.<field> == key and cond]`: served from the world's index on `field`.
     IndexLookup {
+        ty: u16,
         field: u16,
         key: Box<IExpr>,
         var: u16,
@@ -370,6 +416,7 @@ pub enum IExpr {
     Matches(Box<IExpr>, u16),
     Coalesce(Box<IExpr>, Box<IExpr>),
     IsSet(Box<IExpr>),
-    HasTag(Box<IExpr>, u16),
+    /// `x is <tag>` on a status of case type `.1`.
+    HasTag(Box<IExpr>, u16, u16),
     Template(Vec<TPart>),
 }

@@ -222,8 +222,10 @@ pub enum Ty {
     List(Box<Ty>),
     Record(u16),
     Opt(Box<Ty>),
-    Case,
-    Part,
+    /// A case of the case type with this index.
+    Case(u16),
+    /// A participant of a case of the case type with this index.
+    Part(u16),
     /// The type of `unset` and of `[]` elements before context is known.
     Unknown,
 }

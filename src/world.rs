@@ -10,12 +10,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 pub struct World {
     pub(crate) clock: Option<Timestamp>,
     pub(crate) cases: Vec<CaseData>,
-    pub(crate) by_key: HashMap<Text, CaseId>,
-    /// One index per entry of `program.parts.indexed`: field value → participants holding it.
-    pub(crate) index: Vec<HashMap<Value, Refs>>,
-    /// One index per entry of `program.case.indexed`: case field value → cases holding it,
-    /// sorted.
-    pub(crate) case_index: Vec<HashMap<Value, Vec<CaseId>>>,
+    /// Each case type's cases by key (`[case type]`).
+    pub(crate) by_key: Vec<HashMap<Text, CaseId>>,
+    /// Per case type, one index per entry of its `parts.indexed`: field value →
+    /// participants holding it.
+    pub(crate) index: Vec<Vec<HashMap<Value, Refs>>>,
+    /// Per case type, one index per entry of its `indexed`: case field value → cases
+    /// holding it, sorted.
+    pub(crate) case_index: Vec<Vec<HashMap<Value, Vec<CaseId>>>>,
     /// Scheduled deadlines: (instant, case, deadline). Deadlines due at the same instant
     /// fire in order of case key, which the evaluator sorts out.
     pub(crate) queue: BTreeSet<(Timestamp, CaseId, u16)>,
@@ -27,6 +29,8 @@ pub struct World {
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct CaseData {
+    /// Its case type.
+    pub ty: u16,
     pub key: Text,
     pub status: u16,
     pub fields: Box<[Value]>,
@@ -117,20 +121,36 @@ impl World {
 
     /// Builds the indexes if the policy's set of indexed fields is not what they were built for.
     pub(crate) fn ensure_indexes(&mut self, program: &Program) {
-        if self.case_index.len() != program.case.indexed.len() {
-            self.case_index = vec![HashMap::new(); program.case.indexed.len()];
-            for (id, c) in self.cases.iter().enumerate() {
-                update_case_index(&mut self.case_index, program, id as CaseId, None, c);
-            }
+        if self.has_indexes(program) {
+            return;
         }
-        if self.index.len() != program.parts.indexed.len() {
-            self.index = vec![HashMap::new(); program.parts.indexed.len()];
-            let cases = std::mem::take(&mut self.cases);
-            for (id, c) in cases.iter().enumerate() {
-                update_index(&mut self.index, program, id as CaseId, None, c);
-            }
-            self.cases = cases;
+        self.index = program
+            .cases
+            .iter()
+            .map(|c| vec![HashMap::new(); c.parts.indexed.len()])
+            .collect();
+        self.case_index = program
+            .cases
+            .iter()
+            .map(|c| vec![HashMap::new(); c.indexed.len()])
+            .collect();
+        for (id, c) in self.cases.iter().enumerate() {
+            update_indexes(
+                (&mut self.index, &mut self.case_index),
+                program,
+                id as CaseId,
+                None,
+                c,
+            );
         }
+    }
+
+    /// The case of type `ty` keyed `key`.
+    pub(crate) fn find(&self, ty: u16, key: &str) -> Option<CaseId> {
+        self.by_key
+            .get(ty as usize)
+            .and_then(|m| m.get(key))
+            .copied()
     }
 
     /// Schedules every pending deadline of every case afresh.
@@ -161,8 +181,13 @@ impl World {
                 // Only what changed moves in the indexes and the queue.
                 let old = std::mem::replace(&mut self.cases[idx], new);
                 let new = &self.cases[idx];
-                update_index(&mut self.index, program, id, Some(&old), new);
-                update_case_index(&mut self.case_index, program, id, Some(&old), new);
+                update_indexes(
+                    (&mut self.index, &mut self.case_index),
+                    program,
+                    id,
+                    Some(&old),
+                    new,
+                );
                 for (d, (was, is)) in old.deadlines.iter().zip(&new.deadlines).enumerate() {
                     if was.pending() != is.pending() {
                         if let Some(t) = was.pending() {
@@ -174,16 +199,24 @@ impl World {
                     }
                 }
             } else {
-                update_index(&mut self.index, program, id, None, &new);
-                update_case_index(&mut self.case_index, program, id, None, &new);
+                update_indexes(
+                    (&mut self.index, &mut self.case_index),
+                    program,
+                    id,
+                    None,
+                    &new,
+                );
                 for (d, st) in new.deadlines.iter().enumerate() {
                     if let Some(t) = st.pending() {
                         self.queue.insert((t, id, d as u16));
                     }
                 }
                 // INVARIANT: new cases are numbered from the world's end, in order.
-                self.by_key
-                    .insert(new.key.clone(), self.cases.len() as CaseId);
+                let ty = new.ty as usize;
+                if self.by_key.len() <= ty {
+                    self.by_key.resize_with(ty + 1, HashMap::new);
+                }
+                self.by_key[ty].insert(new.key.clone(), self.cases.len() as CaseId);
                 self.cases.push(new);
             }
         }
@@ -191,39 +224,81 @@ impl World {
         self.generation += 1;
     }
 
-    /// Participants whose indexed field (`slot` in `program.parts.indexed`) holds `v`.
-    pub(crate) fn indexed(&self, slot: usize, v: &Value) -> impl Iterator<Item = PartRef> + '_ {
+    /// Participants of case type `ty` whose indexed field (`slot` in its `parts.indexed`)
+    /// holds `v`.
+    pub(crate) fn indexed(
+        &self,
+        ty: u16,
+        slot: usize,
+        v: &Value,
+    ) -> impl Iterator<Item = PartRef> + '_ {
         self.index
-            .get(slot)
+            .get(ty as usize)
+            .and_then(|i| i.get(slot))
             .and_then(|m| m.get(v))
             .into_iter()
             .flat_map(|refs| refs.as_slice().iter().copied())
     }
 
-    /// Cases whose indexed field (`slot` in `program.case.indexed`) holds `v`, in order.
-    pub(crate) fn cases_indexed(&self, slot: usize, v: &Value) -> &[CaseId] {
+    /// Cases of type `ty` whose indexed field (`slot` in its `indexed`) holds `v`, in order.
+    pub(crate) fn cases_indexed(&self, ty: u16, slot: usize, v: &Value) -> &[CaseId] {
         self.case_index
-            .get(slot)
+            .get(ty as usize)
+            .and_then(|i| i.get(slot))
             .and_then(|m| m.get(v))
             .map_or(&[], Vec::as_slice)
     }
 
     /// Whether the indexes were built (they are built on the first commit).
     pub(crate) fn has_indexes(&self, program: &Program) -> bool {
-        self.index.len() == program.parts.indexed.len()
-            && self.case_index.len() == program.case.indexed.len()
+        self.index.len() == program.cases.len()
+            && self.case_index.len() == program.cases.len()
+            && program
+                .cases
+                .iter()
+                .zip(&self.index)
+                .all(|(c, i)| c.parts.indexed.len() == i.len())
+            && program
+                .cases
+                .iter()
+                .zip(&self.case_index)
+                .all(|(c, i)| c.indexed.len() == i.len())
+    }
+}
+
+type Indexes<'a> = (
+    &'a mut Vec<Vec<HashMap<Value, Refs>>>,
+    &'a mut Vec<Vec<HashMap<Value, Vec<CaseId>>>>,
+);
+
+/// Moves case `id` in the indexes of its type from what `old` held to what `new` holds.
+fn update_indexes(
+    (index, case_index): Indexes,
+    program: &Program,
+    id: CaseId,
+    old: Option<&CaseData>,
+    new: &CaseData,
+) {
+    let Some(def) = program.case_def(new.ty) else {
+        return;
+    };
+    if let Some(index) = index.get_mut(new.ty as usize) {
+        update_index(index, &def.parts.indexed, id, old, new);
+    }
+    if let Some(index) = case_index.get_mut(new.ty as usize) {
+        update_case_index(index, &def.indexed, id, old, new);
     }
 }
 
 /// Moves case `id` in the case-field indexes from what `old` held to what `new` holds.
 fn update_case_index(
     index: &mut [HashMap<Value, Vec<CaseId>>],
-    program: &Program,
+    indexed: &[u16],
     id: CaseId,
     old: Option<&CaseData>,
     new: &CaseData,
 ) {
-    for (map, field) in index.iter_mut().zip(&program.case.indexed) {
+    for (map, field) in index.iter_mut().zip(indexed) {
         let was = old.and_then(|c| c.fields.get(*field as usize));
         let is = new.fields.get(*field as usize);
         if was == is {
@@ -252,7 +327,7 @@ fn update_case_index(
 /// touching only the values that changed.
 fn update_index(
     index: &mut [HashMap<Value, Refs>],
-    program: &Program,
+    indexed: &[u16],
     id: CaseId,
     old: Option<&CaseData>,
     new: &CaseData,
@@ -263,7 +338,7 @@ fn update_index(
             case: id,
             idx: pi as u32,
         };
-        for (map, field) in index.iter_mut().zip(&program.parts.indexed) {
+        for (map, field) in index.iter_mut().zip(indexed) {
             let was = old
                 .and_then(|c| c.parts.get(pi))
                 .and_then(|p| p.get(*field as usize));

@@ -33,10 +33,11 @@ impl Env {
             let world = (p.len() == 1 && scope.local(&p[0].name).is_none())
                 .then(|| self.world_collection(&p[0].name))
                 .flatten();
-            if let Some(of_cases) = world {
+            if let Some((ty, of_cases)) = world {
+                let def = self.case_def(ty);
                 let (message, help) = if of_cases {
                     (
-                        format!("`{}` alone is every `{}` of the world", p[0].name, self.case.name),
+                        format!("`{}` alone is every `{}` of the world", p[0].name, def.name),
                         format!(
                             "look cases up by a field, e.g. `[c in {} where c.<field> == event.<field>]`",
                             p[0].name
@@ -46,11 +47,11 @@ impl Env {
                     (
                         format!(
                             "`{}` alone is every participant of every case",
-                            self.parts.name
+                            def.parts.name
                         ),
                         format!(
                             "look participants up by a field, e.g. `[p in {} where p.phone == event.phone]`, or use `{}.{}` for one case's",
-                            self.parts.name, self.case.name, self.parts.name
+                            def.parts.name, def.name, def.parts.name
                         ),
                     )
                 };
@@ -89,7 +90,7 @@ impl Env {
             }
             _ => None,
         };
-        let Some(of_cases) = world else {
+        let Some((ty, of_cases)) = world else {
             let (s, slot, c) = self.over(scope, var, source, cond);
             let ty = match s.ty {
                 Ty::Set(t) => Ty::Set(t),
@@ -110,17 +111,18 @@ impl Env {
         let mut conjuncts = Vec::new();
         flatten_and(cond, &mut conjuncts);
         let outer = scope.narrowed.clone();
-        let elem = if of_cases { Ty::Case } else { Ty::Part };
+        let elem = if of_cases { Ty::Case(ty) } else { Ty::Part(ty) };
         let slot = scope.bind(&var.name, elem.clone(), false);
         let mut key: Option<(u16, IExpr)> = None;
         let mut rest: Vec<IExpr> = Vec::new();
         for c in conjuncts {
             if key.is_none() {
-                if let Some((field, other)) = self.index_conjunct(of_cases, &var.name, c) {
+                if let Some((field, other)) = self.index_conjunct(ty, of_cases, &var.name, c) {
+                    let def = self.case_def(ty);
                     let fields = if of_cases {
-                        &self.case.fields
+                        &def.fields
                     } else {
-                        &self.parts.fields
+                        &def.parts.fields
                     };
                     let fty = fields[field as usize].ty.clone();
                     // the key may not mention the variable: check it with the variable hidden
@@ -158,13 +160,15 @@ impl Env {
             );
             return Typed::error();
         };
-        let indexed = if of_cases {
-            &mut self.case.indexed
-        } else {
-            &mut self.parts.indexed
-        };
-        if !indexed.contains(&field) {
-            indexed.push(field);
+        if let Some(def) = self.cases.get_mut(ty as usize) {
+            let indexed = if of_cases {
+                &mut def.indexed
+            } else {
+                &mut def.parts.indexed
+            };
+            if !indexed.contains(&field) {
+                indexed.push(field);
+            }
         }
         let cond = rest
             .into_iter()
@@ -173,6 +177,7 @@ impl Env {
         let (key, cond) = (Box::new(k), Box::new(cond));
         let ir = if of_cases {
             IExpr::CaseIndexLookup {
+                ty,
                 field,
                 key,
                 var: slot,
@@ -180,6 +185,7 @@ impl Env {
             }
         } else {
             IExpr::IndexLookup {
+                ty,
                 field,
                 key,
                 var: slot,
@@ -189,30 +195,32 @@ impl Env {
         Typed::new(ir, Ty::List(Box::new(elem)))
     }
 
-    /// Whether `name` is a world-wide collection: `Some(true)` for every case (the name a
-    /// case declares with `in`), `Some(false)` for every participant.
-    pub(super) fn world_collection(&self, name: &str) -> Option<bool> {
-        if !self.parts.name.is_empty() && name == self.parts.name {
-            Some(false)
-        } else if self.case.all_name.as_deref() == Some(name) {
-            Some(true)
-        } else {
-            None
+    /// Whether `name` is a world-wide collection: `(case type, true)` for every case of
+    /// a type (the name it declares with `in`), `(case type, false)` for every participant.
+    pub(super) fn world_collection(&self, name: &str) -> Option<(u16, bool)> {
+        if let Some(ty) = self.parts_ty(name) {
+            return Some((ty, false));
         }
+        self.cases
+            .iter()
+            .position(|c| c.all_name.as_deref() == Some(name))
+            .map(|ty| (ty as u16, true))
     }
 
     /// `p.field == expr` (either side) where `field` is a stored field of a participant (or
     /// of a case, with `of_cases`) and `expr` does not mention `p`.
     fn index_conjunct<'e>(
         &self,
+        ty: u16,
         of_cases: bool,
         var: &str,
         c: &'e Expr,
     ) -> Option<(u16, &'e Expr)> {
+        let def = self.case_def(ty);
         let fields = if of_cases {
-            &self.case.fields
+            &def.fields
         } else {
-            &self.parts.fields
+            &def.parts.fields
         };
         let ExprKind::Binary(BinOp::Eq, a, b) = &c.kind else {
             return None;

@@ -188,40 +188,51 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
     env.emitted = vec![false; env.messages.len()];
 }
 
-pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_source: usize) {
-    let mut decls = files
-        .iter()
-        .flat_map(|f| f.statuses.iter().map(move |d| (f.source, d)));
-    let Some((source, decl)) = decls.next() else {
-        env.err(
-            fallback_source,
-            CheckError::Invalid {
-                message: "the policy declares no statuses".into(),
-                span: Span::default(),
-                help: Some(
-                    "add a block like `statuses { open  closed: final }`; the first status is the initial one"
-                        .into(),
-                ),
-            },
-        );
-        env.case.status_enum = env.add_enum("status".into(), vec!["initial".into()]);
-        return;
-    };
-    for (s, extra) in decls {
-        let first = env.place(s, source, decl.span);
-        env.err(
-            s,
-            CheckError::Duplicate {
-                message: "a second `statuses` block".into(),
-                span: extra.span,
-                first,
-                help: Some(
-                    "list every status in one block: the first status listed is the initial one"
-                        .into(),
-                ),
-            },
-        );
+/// The `statuses` blocks: each becomes an enumeration (`status` for the unnamed block,
+/// `<case>.status` for a case type's own), assigned to case types by [`gather_case`].
+pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File]) {
+    let mut seen: Vec<(Option<String>, usize, Span)> = Vec::new();
+    for f in files {
+        for decl in &f.statuses {
+            let for_case = decl.case.as_ref().map(|c| c.name.clone());
+            if let Some((_, s, span)) = seen.iter().find(|(c, _, _)| *c == for_case) {
+                let first = env.place(f.source, *s, *span);
+                let message = match &for_case {
+                    Some(c) => format!("a second `statuses {c}` block"),
+                    None => "a second `statuses` block".into(),
+                };
+                env.err(
+                    f.source,
+                    CheckError::Duplicate {
+                        message,
+                        span: decl.span,
+                        first,
+                        help: Some(
+                            "list every status in one block: the first status listed is the initial one"
+                                .into(),
+                        ),
+                    },
+                );
+                continue;
+            }
+            seen.push((for_case.clone(), f.source, decl.span));
+            let (names, tags) = status_items(env, f.source, decl);
+            let enum_name = match &for_case {
+                Some(c) => format!("{c}.status"),
+                None => "status".into(),
+            };
+            let e = env.add_enum(enum_name, names);
+            env.status_blocks.push((for_case, e, tags));
+        }
     }
+}
+
+/// The statuses of one block, and which statuses carry each tag.
+fn status_items(
+    env: &mut Env,
+    source: usize,
+    decl: &ast::StatusesDecl,
+) -> (Vec<String>, Vec<(String, Vec<bool>)>) {
     let mut names: Vec<String> = Vec::new();
     let mut tags: Vec<(String, Vec<bool>)> = Vec::new();
     for item in &decl.items {
@@ -267,8 +278,7 @@ pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File], fallback_sourc
         );
         names.push("initial".into());
     }
-    env.case.status_enum = env.add_enum("status".into(), names);
-    env.case.tags = tags;
+    (names, tags)
 }
 
 /// `enum ground { … }`: a type of named values, declared in the rules.
@@ -379,20 +389,25 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
     }
 }
 
+/// The case types, their statuses and their participants.
 pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: usize) {
-    let mut cases = files
-        .iter()
-        .flat_map(|f| f.cases.iter().map(move |d| (f.source, d)));
-    match cases.next() {
-        Some((source, c)) => {
-            env.case.name = c.name.name.clone();
-            env.case.key_name = c.key.name.clone();
-            env.case.all_name = c.all.as_ref().map(|a| a.name.clone());
-            match env.resolve_type(source, &c.key_type) {
-                Ty::Format(f) => env.case.key_format = Some(f),
+    for f in files {
+        for c in &f.cases {
+            if env.case_ty(&c.name.name).is_some() {
+                declared_twice(env, files, f.source, "case", &c.name, |f| {
+                    f.cases.iter().map(|x| &x.name).collect()
+                });
+                continue;
+            }
+            let mut def = CaseDef::empty();
+            def.name = c.name.name.clone();
+            def.key_name = c.key.name.clone();
+            def.all_name = c.all.as_ref().map(|a| a.name.clone());
+            match env.resolve_type(f.source, &c.key_type) {
+                Ty::Format(fmt) => def.key_format = Some(fmt),
                 Ty::Text | Ty::Unknown => {}
                 _ => env.err(
-                    source,
+                    f.source,
                     CheckError::Type {
                         message: "a case key must be text or a format".into(),
                         span: c.key_type.span,
@@ -400,8 +415,41 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                     },
                 ),
             }
+            let own = env
+                .status_blocks
+                .iter()
+                .find(|(for_case, _, _)| for_case.as_deref() == Some(def.name.as_str()))
+                .or_else(|| {
+                    env.status_blocks
+                        .iter()
+                        .find(|(for_case, _, _)| for_case.is_none())
+                });
+            match own {
+                Some((_, e, tags)) => {
+                    def.status_enum = *e;
+                    def.tags = tags.clone();
+                }
+                None => {
+                    env.err(
+                        f.source,
+                        CheckError::Invalid {
+                            message: format!("case `{}` has no statuses", def.name),
+                            span: c.name.span,
+                            help: Some(
+                                "add a block like `statuses { open  closed: final }`; the first status is the initial one"
+                                    .into(),
+                            ),
+                        },
+                    );
+                    def.status_enum =
+                        env.add_enum(format!("{}.status", def.name), vec!["initial".into()]);
+                }
+            }
+            env.cases.push(def);
         }
-        None => env.err(
+    }
+    if env.cases.is_empty() {
+        env.err(
             fallback_source,
             CheckError::Invalid {
                 message: "the policy declares no case".into(),
@@ -411,45 +459,71 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                         .into(),
                 ),
             },
-        ),
-    }
-    for (s, extra) in cases {
-        env.err(
-            s,
-            CheckError::Duplicate {
-                message: format!(
-                    "a second case `{}`: a policy has one case type",
-                    extra.name.name
-                ),
-                span: extra.name.span,
-                first: None,
-                help: None,
-            },
         );
+        // rules are still checked against an unnamed case
+        let mut def = CaseDef::empty();
+        if let Some((_, e, tags)) = env.status_blocks.first() {
+            def.status_enum = *e;
+            def.tags = tags.clone();
+        }
+        env.cases.push(def);
     }
-    let mut parts = files
-        .iter()
-        .flat_map(|f| f.participants.iter().map(move |d| (f.source, d)));
-    if let Some((source, p)) = parts.next() {
-        env.parts.name = p.name.name.clone();
-        if p.case.name != env.case.name {
-            let e = unknown("case", &p.case, [env.case.name.as_str()]);
-            env.err(source, e);
+    // a statuses block for a case type that does not exist
+    for f in files {
+        for decl in &f.statuses {
+            if let Some(c) = &decl.case {
+                if env.case_ty(&c.name).is_none() {
+                    let e = unknown("case", c, env.case_names());
+                    env.err(f.source, e);
+                }
+            }
         }
     }
-    for (s, extra) in parts {
-        env.err(
-            s,
-            CheckError::Duplicate {
-                message: format!(
-                    "a second participants block `{}`: a case has one kind of participant",
-                    extra.name.name
-                ),
-                span: extra.name.span,
-                first: None,
-                help: None,
-            },
-        );
+    // status names are types only once: the unnamed block is `status`
+    let all_names: Vec<String> = env.cases.iter().map(|c| c.name.clone()).collect();
+    for f in files {
+        for p in &f.participants {
+            let Some(ty) = env.case_ty(&p.case.name) else {
+                let e = unknown("case", &p.case, all_names.iter().map(String::as_str));
+                env.err(f.source, e);
+                continue;
+            };
+            let taken = env.parts_ty(&p.name.name).is_some()
+                || env.case_ty(&p.name.name).is_some()
+                || env
+                    .cases
+                    .iter()
+                    .any(|c| c.all_name.as_deref() == Some(p.name.name.as_str()));
+            let def = &mut env.cases[ty as usize];
+            if !def.parts.name.is_empty() {
+                let message = format!(
+                    "a second participants block `{}` for `{}`: a case type has one kind of participant",
+                    p.name.name, def.name
+                );
+                env.err(
+                    f.source,
+                    CheckError::Duplicate {
+                        message,
+                        span: p.name.span,
+                        first: None,
+                        help: None,
+                    },
+                );
+                continue;
+            }
+            if taken {
+                env.err(
+                    f.source,
+                    CheckError::Invalid {
+                        message: format!("the name `{}` is taken already", p.name.name),
+                        span: p.name.span,
+                        help: Some("give the participants another name".into()),
+                    },
+                );
+                continue;
+            }
+            def.parts.name = p.name.name.clone();
+        }
     }
 }
 

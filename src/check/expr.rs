@@ -24,15 +24,16 @@ pub(crate) struct Scope {
     pub max_slot: u16,
     /// The event of the handler, if any.
     pub event: Option<u16>,
-    /// Whether the case name denotes a case here (slot 0 holds it).
-    pub case_bound: bool,
+    /// The case type whose name denotes a case here (slot 0 holds it).
+    pub case_bound: Option<u16>,
     /// In a derived field: bare field names are fields of slot 0 (`Some(true)` participant).
     pub self_part: Option<bool>,
     /// Paths known to be set here (`x is set and …`).
     pub narrowed: Vec<String>,
-    /// In a derived field: (of a participant?, its index). Derived fields from there on are
-    /// not readable yet, so derived fields cannot form a cycle.
-    pub derived_cutoff: Option<(bool, usize)>,
+    /// In a derived field: (its case type, of a participant?, its index). Derived fields
+    /// from there on (and those of later case types) are not readable yet, so derived
+    /// fields cannot form a cycle.
+    pub derived_cutoff: Option<(u16, bool, usize)>,
     /// The `let`s of the handler not bound yet (the one being checked, and those below it),
     /// so that reading one says so instead of "unknown name".
     pub later_lets: Vec<String>,
@@ -111,8 +112,8 @@ pub(crate) fn describe(env: &Env, ty: &Ty) -> String {
         Ty::List(t) => format!("a list of {}", plural(env, t)),
         Ty::Record(_) => "a record".into(),
         Ty::Opt(t) => format!("{} that may be unset", describe(env, t)),
-        Ty::Case => format!("a `{}`", env.case.name),
-        Ty::Part => format!("one of `{}`", env.parts.name),
+        Ty::Case(c) => format!("a `{}`", env.case_def(*c).name),
+        Ty::Part(c) => format!("one of `{}`", env.case_def(*c).parts.name),
         Ty::Unknown => "a value".into(),
     }
 }
@@ -133,8 +134,8 @@ pub(super) fn plural(env: &Env, ty: &Ty) -> String {
         Ty::List(t) => format!("lists of {}", plural(env, t)),
         Ty::Record(_) => "records".into(),
         Ty::Opt(t) => format!("{} that may be unset", plural(env, t)),
-        Ty::Case => format!("`{}` cases", env.case.name),
-        Ty::Part => format!("`{}`", env.parts.name),
+        Ty::Case(c) => format!("`{}` cases", env.case_def(*c).name),
+        Ty::Part(c) => format!("`{}`", env.case_def(*c).parts.name),
         Ty::Unknown => "values".into(),
     }
 }
@@ -531,7 +532,7 @@ impl Env {
                         );
                     }
                     // a record shows every field, sensitive ones too; a participant has no text
-                    if holds(&v.ty, &|t| matches!(t, Ty::Part | Ty::Record(_))) {
+                    if holds(&v.ty, &|t| matches!(t, Ty::Part(_) | Ty::Record(_))) {
                         let msg = format!("{} cannot be written into text", describe(self, &v.ty));
                         self.type_error(
                             scope.source,
@@ -579,8 +580,16 @@ impl Env {
             }
             IsTest::Tag(tag) => {
                 let t = self.expr(scope, inner, None);
-                let status = self.status_enum();
-                if !matches!(t.ty, Ty::Enum(e) if e == status) && t.ty != Ty::Unknown {
+                // the case type whose statuses these are
+                let owner = match &t.ty {
+                    Ty::Enum(e) => self
+                        .cases
+                        .iter()
+                        .position(|c| c.status_enum == *e)
+                        .map(|c| c as u16),
+                    _ => None,
+                };
+                if owner.is_none() && t.ty != Ty::Unknown {
                     let msg = format!(
                         "`is {}` tests a status tag, but this is {}",
                         tag.name,
@@ -594,11 +603,12 @@ impl Env {
                     );
                     return Typed::error();
                 }
-                match self.case.tags.iter().position(|(n, _)| *n == tag.name) {
-                    Some(i) => Typed::new(IExpr::HasTag(Box::new(t.ir), i as u16), Ty::Bool),
+                let owner = owner.unwrap_or(0);
+                let tags = &self.case_def(owner).tags;
+                match tags.iter().position(|(n, _)| *n == tag.name) {
+                    Some(i) => Typed::new(IExpr::HasTag(Box::new(t.ir), owner, i as u16), Ty::Bool),
                     None => {
-                        let names: Vec<String> =
-                            self.case.tags.iter().map(|(n, _)| n.clone()).collect();
+                        let names: Vec<String> = tags.iter().map(|(n, _)| n.clone()).collect();
                         let mut e = unknown("status tag", tag, names.iter().map(String::as_str));
                         if let CheckError::Unknown {
                             hint,
@@ -619,7 +629,7 @@ impl Env {
                             };
                             *hint = Some(format!(
                                 "{known}; a tag follows a status in `statuses`, e.g. `{}: {}`",
-                                self.enums[status as usize]
+                                self.enums[self.case_def(owner).status_enum as usize]
                                     .values
                                     .first()
                                     .cloned()

@@ -7,29 +7,70 @@ use crate::program::*;
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
-/// Case and participant fields (stored types first, then derived expressions), then deadlines.
+/// The declarations of each case type: its `case` and its `participants` block, with their files.
+type Decls<'f> = Vec<(
+    Option<(usize, &'f ast::CaseDecl)>,
+    Option<(usize, &'f ast::ParticipantsDecl)>,
+)>;
+
+/// Case and participant fields of every case type (stored types first, then derived
+/// expressions), then deadlines.
 pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
-    let case = files
-        .iter()
-        .find_map(|f| f.cases.first().map(|c| (f.source, c)));
-    let parts = files
-        .iter()
-        .find_map(|f| f.participants.first().map(|p| (f.source, p)));
-    // Stored fields of both first, so derived fields can read either.
-    if let Some((src, c)) = case {
-        env.case.fields = stored_fields(env, src, &c.fields, &[c.key.name.as_str(), "status"]);
+    let mut decls: Decls = vec![(None, None); env.cases.len()];
+    for f in files {
+        for c in &f.cases {
+            if let Some(ty) = env.case_ty(&c.name.name) {
+                let slot = &mut decls[ty as usize].0;
+                if slot.is_none() {
+                    *slot = Some((f.source, c));
+                }
+            }
+        }
+        for p in &f.participants {
+            if let Some(ty) = env.parts_ty(&p.name.name) {
+                if env.case_ty(&p.case.name) == Some(ty) {
+                    let slot = &mut decls[ty as usize].1;
+                    if slot.is_none() {
+                        *slot = Some((f.source, p));
+                    }
+                }
+            }
+        }
     }
-    if let Some((src, p)) = parts {
-        let case_name = env.case.name.clone();
-        env.parts.fields = stored_fields(env, src, &p.fields, &[case_name.as_str()]);
+    // Stored fields of every type first, so derived fields can read any.
+    for (ty, (case, parts)) in decls.iter().enumerate() {
+        if let Some((src, c)) = case {
+            let reserved = [c.key.name.as_str(), "status"];
+            let mut fields = stored_fields(env, *src, &c.fields, &reserved);
+            let parts_name = env.cases[ty].parts.name.clone();
+            if let Some(clash) = c.fields.iter().find(|f| f.name().name == parts_name) {
+                env.err(
+                    *src,
+                    CheckError::Invalid {
+                        message: format!("`{parts_name}` names the participants already"),
+                        span: clash.name().span,
+                        help: Some("rename the field".into()),
+                    },
+                );
+                fields.retain(|f| f.name != parts_name);
+            }
+            env.cases[ty].fields = fields;
+        }
+        if let Some((src, p)) = parts {
+            let case_name = env.cases[ty].name.clone();
+            env.cases[ty].parts.fields = stored_fields(env, *src, &p.fields, &[case_name.as_str()]);
+        }
     }
-    if let Some((src, c)) = case {
-        derived_fields(env, src, &c.fields, false);
+    for (ty, (case, parts)) in decls.iter().enumerate() {
+        let ty = ty as u16;
+        if let Some((src, c)) = case {
+            derived_fields(env, *src, &c.fields, ty, false);
+        }
+        if let Some((src, p)) = parts {
+            derived_fields(env, *src, &p.fields, ty, true);
+        }
     }
-    if let Some((src, p)) = parts {
-        derived_fields(env, src, &p.fields, true);
-    }
-    bound_derived(env, case, parts);
+    bound_derived(env, &decls);
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
@@ -38,23 +79,95 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
                 });
                 continue;
             }
+            let Some(case_ty) = deadline_case(env, f.source, d) else {
+                continue;
+            };
             let mut scope = Scope {
                 source: f.source,
-                case_bound: true,
+                case_bound: Some(case_ty),
                 ..Scope::default()
             };
-            scope.bind("", Ty::Case, false);
+            scope.bind("", Ty::Case(case_ty), false);
             let t = env.expect(&mut scope, &d.expr, &Ty::Instant.opt());
-            env.deadline_index
-                .insert(d.name.name.clone(), env.deadlines.len() as u16);
+            let global = env.deadlines.len() as u16;
+            env.cases[case_ty as usize].deadlines.push(global);
+            env.deadline_index.insert(d.name.name.clone(), global);
             env.deadlines.push(DeadlineDef {
                 name: d.name.name.clone(),
+                case_ty,
                 unit: Unit {
                     expr: t.ir,
                     locals: scope.max_slot as usize,
                 },
             });
         }
+    }
+}
+
+/// The case type a deadline belongs to: the one its expression names (`filing.first_sms_at
+/// + …`), or the only one.
+fn deadline_case(env: &mut Env, source: usize, d: &ast::DeadlineDecl) -> Option<u16> {
+    if env.cases.len() == 1 {
+        return Some(0);
+    }
+    let mut named: Vec<u16> = Vec::new();
+    heads(&d.expr, &mut |name| {
+        if let Some(ty) = env.case_ty(name) {
+            if !named.contains(&ty) {
+                named.push(ty);
+            }
+        }
+    });
+    match named.as_slice() {
+        [ty] => Some(*ty),
+        _ => {
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: format!(
+                        "deadline `{}` must read the fields of one case type",
+                        d.name.name
+                    ),
+                    span: d.expr.span,
+                    help: Some(format!(
+                        "compute it from one case, e.g. `deadline {} = {}.<field> + …`",
+                        d.name.name,
+                        env.cases.first().map_or("", |c| c.name.as_str())
+                    )),
+                },
+            );
+            None
+        }
+    }
+}
+
+/// Calls `f` on the first name of every path in `e`.
+fn heads(e: &Expr, f: &mut dyn FnMut(&str)) {
+    use ast::ExprKind as K;
+    match &e.kind {
+        K::Path(p) => {
+            if let Some(h) = p.first() {
+                f(&h.name);
+            }
+        }
+        K::Lookup(_, xs) | K::List(xs) | K::Call(_, xs) => xs.iter().for_each(|x| heads(x, f)),
+        K::Comprehension { source, cond, .. } | K::Quantifier { source, cond, .. } => {
+            heads(source, f);
+            heads(cond, f);
+        }
+        K::Count(x) | K::Not(x) | K::Neg(x) | K::Is(x, _) => heads(x, f),
+        K::Binary(_, a, b) => {
+            heads(a, f);
+            heads(b, f);
+        }
+        K::Str(t) => {
+            for p in &t.parts {
+                if let ast::TemplatePart::Expr(x) = p {
+                    heads(x, f);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -163,33 +276,35 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
     }
 }
 
-fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bool) {
+fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], ty: u16, is_part: bool) {
     for d in decls {
         let FieldDecl::Derived { name, expr } = d else {
             continue;
         };
         let mut scope = Scope {
             source,
-            case_bound: true,
+            case_bound: Some(ty),
             self_part: Some(is_part),
             ..Scope::default()
         };
-        scope.bind("", if is_part { Ty::Part } else { Ty::Case }, false);
+        scope.bind("", if is_part { Ty::Part(ty) } else { Ty::Case(ty) }, false);
+        let def = &env.cases[ty as usize];
         let fields = if is_part {
-            &env.parts.fields
+            &def.parts.fields
         } else {
-            &env.case.fields
+            &def.fields
         };
         let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
             continue;
         };
         // A derived field reads only the derived fields declared before it: no cycles.
-        scope.derived_cutoff = Some((is_part, idx));
+        scope.derived_cutoff = Some((ty, is_part, idx));
         let t = env.expr(&mut scope, expr, None);
+        let def = &mut env.cases[ty as usize];
         let fields = if is_part {
-            &mut env.parts.fields
+            &mut def.parts.fields
         } else {
-            &mut env.case.fields
+            &mut def.fields
         };
         fields[idx].ty = t.ty;
         fields[idx].sensitive = t.sensitive;
@@ -213,34 +328,43 @@ pub(crate) const MAX_DERIVED_STEPS: usize = 10_000;
 /// inlined size (its nodes, plus the inlined size of each derived field it reads, at each
 /// read) are bounded. Each problem is reported at the first field that has it, not again at
 /// the fields that read that one.
-fn bound_derived(
-    env: &mut Env,
-    case: Option<(usize, &ast::CaseDecl)>,
-    parts: Option<(usize, &ast::ParticipantsDecl)>,
-) {
-    // the fields of the case, then those of the participants, as one list of nodes
-    let n_case = env.case.fields.len();
-    let all: Vec<(bool, usize)> = (0..n_case)
-        .map(|i| (false, i))
-        .chain((0..env.parts.fields.len()).map(|i| (true, i)))
-        .collect();
-    let node = |(is_part, i): (bool, u16)| {
+fn bound_derived(env: &mut Env, decls: &Decls) {
+    // the fields of each case type, then those of its participants, as one list of nodes
+    let mut all: Vec<(u16, bool, usize)> = Vec::new();
+    let mut offsets: Vec<(usize, usize)> = Vec::new();
+    for (ty, c) in env.cases.iter().enumerate() {
+        let case_at = all.len();
+        all.extend((0..c.fields.len()).map(|i| (ty as u16, false, i)));
+        let parts_at = all.len();
+        all.extend((0..c.parts.fields.len()).map(|i| (ty as u16, true, i)));
+        offsets.push((case_at, parts_at));
+    }
+    let node = |(ty, is_part, i): (u16, bool, u16)| {
+        let (case_at, parts_at) = offsets.get(ty as usize).copied().unwrap_or_default();
         if is_part {
-            n_case + i as usize
+            parts_at + i as usize
         } else {
-            i as usize
+            case_at + i as usize
         }
+    };
+    let field = |env: &Env, (ty, is_part, i): (u16, bool, usize)| -> Option<FieldDef> {
+        let def = env.cases.get(ty as usize)?;
+        let fields = if is_part {
+            &def.parts.fields
+        } else {
+            &def.fields
+        };
+        fields.get(i).cloned()
     };
     let mut own = vec![0usize; all.len()];
     let mut reads: Vec<Vec<usize>> = vec![Vec::new(); all.len()];
     let mut derived = vec![false; all.len()];
-    for (n, &(is_part, i)) in all.iter().enumerate() {
-        let fields = if is_part {
-            &env.parts.fields
-        } else {
-            &env.case.fields
-        };
-        if let FieldKind::Derived(unit) = &fields[i].kind {
+    for (n, &at) in all.iter().enumerate() {
+        if let Some(FieldDef {
+            kind: FieldKind::Derived(unit),
+            ..
+        }) = field(env, at)
+        {
             let (size, r) = super::ir::size_and_derived_reads(&unit.expr);
             own[n] = size;
             reads[n] = r.into_iter().map(node).collect();
@@ -248,12 +372,9 @@ fn bound_derived(
         }
     }
     let place = |env: &Env, n: usize| -> Option<(usize, Span, String)> {
-        let (is_part, i) = all[n];
-        let name = if is_part {
-            &env.parts.fields[i].name
-        } else {
-            &env.case.fields[i].name
-        };
+        let (ty, is_part, _) = all[n];
+        let name = &field(env, all[n])?.name;
+        let (case, parts) = decls.get(ty as usize)?;
         let (source, decls) = if is_part {
             parts.map(|(s, p)| (s, &p.fields))?
         } else {

@@ -10,10 +10,10 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
         IExpr::CaseKey(x)
         | IExpr::CaseStatus(x)
         | IExpr::CaseField(x, _)
-        | IExpr::CaseDerived(x, _)
+        | IExpr::CaseDerived(x, _, _)
         | IExpr::CaseParts(x)
         | IExpr::PartField(x, _)
-        | IExpr::PartDerived(x, _)
+        | IExpr::PartDerived(x, _, _)
         | IExpr::PartCase(x)
         | IExpr::RecField(x, _)
         | IExpr::Count(x)
@@ -21,7 +21,7 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
         | IExpr::Neg(x)
         | IExpr::Matches(x, _)
         | IExpr::IsSet(x)
-        | IExpr::HasTag(x, _) => f(x),
+        | IExpr::HasTag(x, _, _) => f(x),
         IExpr::Lookup { keys: xs, .. } | IExpr::List(xs) | IExpr::Call(_, xs) => {
             xs.iter().for_each(f)
         }
@@ -59,13 +59,13 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
 }
 
 /// The number of nodes of `e` (saturating), and each derived field it reads, once per
-/// read: `(of a participant?, field index)`.
-pub(crate) fn size_and_derived_reads(e: &IExpr) -> (usize, Vec<(bool, u16)>) {
-    fn walk(e: &IExpr, size: &mut usize, reads: &mut Vec<(bool, u16)>) {
+/// read: `(case type, of a participant?, field index)`.
+pub(crate) fn size_and_derived_reads(e: &IExpr) -> (usize, Vec<(u16, bool, u16)>) {
+    fn walk(e: &IExpr, size: &mut usize, reads: &mut Vec<(u16, bool, u16)>) {
         *size = size.saturating_add(1);
         match e {
-            IExpr::CaseDerived(_, i) => reads.push((false, *i)),
-            IExpr::PartDerived(_, i) => reads.push((true, *i)),
+            IExpr::CaseDerived(_, ty, i) => reads.push((*ty, false, *i)),
+            IExpr::PartDerived(_, ty, i) => reads.push((*ty, true, *i)),
             _ => {}
         }
         children(e, &mut |c| walk(c, size, reads));

@@ -168,8 +168,10 @@ pub(crate) struct Env {
     pub limits: HashMap<String, HashMap<String, LimitRef>>,
     /// enum type name (`role`, `status`, `roles.scenario`) → enum
     pub type_names: HashMap<String, u16>,
-    pub case: CaseDef,
-    pub parts: PartsDef,
+    /// The case types, in declaration order.
+    pub cases: Vec<CaseDef>,
+    /// The statuses blocks: (the case type it names, if any; its enum; its tags).
+    pub status_blocks: Vec<(Option<String>, u16, Vec<(String, Vec<bool>)>)>,
     pub deadlines: Vec<DeadlineDef>,
     pub deadline_index: HashMap<String, u16>,
     pub emitted: Vec<bool>,
@@ -263,9 +265,33 @@ impl Env {
         }
     }
 
-    /// The `status` enum.
-    pub fn status_enum(&self) -> u16 {
-        self.case.status_enum
+    /// The case type named `name`.
+    pub fn case_ty(&self, name: &str) -> Option<u16> {
+        self.cases
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| i as u16)
+    }
+
+    /// The case type whose participants are called `name` (`people` → `filing`).
+    pub fn parts_ty(&self, name: &str) -> Option<u16> {
+        self.cases
+            .iter()
+            .position(|c| !c.parts.name.is_empty() && c.parts.name == name)
+            .map(|i| i as u16)
+    }
+
+    /// The case type `ty` (an empty one if there is no such type, after an error).
+    pub fn case_def(&self, ty: u16) -> &CaseDef {
+        static NONE: std::sync::OnceLock<CaseDef> = std::sync::OnceLock::new();
+        self.cases
+            .get(ty as usize)
+            .unwrap_or_else(|| NONE.get_or_init(CaseDef::empty))
+    }
+
+    /// The names of the case types, for "did you mean".
+    pub fn case_names(&self) -> Vec<&str> {
+        self.cases.iter().map(|c| c.name.as_str()).collect()
     }
 
     /// Resolves a type as written.
@@ -415,21 +441,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         req_index: HashMap::new(),
         limits: HashMap::new(),
         type_names: HashMap::new(),
-        case: CaseDef {
-            name: String::new(),
-            key_name: String::new(),
-            key_format: None,
-            status_enum: 0,
-            tags: Vec::new(),
-            fields: Vec::new(),
-            all_name: None,
-            indexed: Vec::new(),
-        },
-        parts: PartsDef {
-            name: String::new(),
-            fields: Vec::new(),
-            indexed: Vec::new(),
-        },
+        cases: Vec::new(),
+        status_blocks: Vec::new(),
         deadlines: Vec::new(),
         deadline_index: HashMap::new(),
         emitted: Vec::new(),
@@ -440,7 +453,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     };
     let first_rule_source = files.first().map(|f| f.source).unwrap_or(0);
     decls::gather_tables(&mut env, tables, &files);
-    decls::gather_statuses(&mut env, &files, first_rule_source);
+    decls::gather_statuses(&mut env, &files);
     decls::gather_enums(&mut env, &files);
     decls::gather_formats(&mut env, &files);
     decls::gather_case(&mut env, &files, first_rule_source);
@@ -483,12 +496,18 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
                 ))
             })
             .collect(),
-        statuses: env.enums[env.case.status_enum as usize]
-            .values
+        statuses: env
+            .cases
             .iter()
-            .map(|s| s.as_str().into())
+            .map(|c| {
+                env.enums[c.status_enum as usize]
+                    .values
+                    .iter()
+                    .map(|s| s.as_str().into())
+                    .collect()
+            })
             .collect(),
-        case_name: env.case.name.as_str().into(),
+        case_names: env.cases.iter().map(|c| c.name.as_str().into()).collect(),
         singletons: (0u16..)
             .zip(&env.enums)
             .map(|(e, def)| {
@@ -531,8 +550,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         calendars: env.calendars,
         zone: env.zone.map(|(z, _, _)| z),
         patterns: env.patterns,
-        case: env.case,
-        parts: env.parts,
+        cases: env.cases,
         deadlines: env.deadlines,
         event_handlers,
         deadline_handlers,

@@ -77,17 +77,24 @@ impl Env {
                     }
                 }
             }
-        } else if head.name == self.case.name && !self.case.name.is_empty() {
-            if !scope.case_bound {
+        } else if let Some(ty) = self.case_ty(&head.name).filter(|_| !head.name.is_empty()) {
+            if scope.case_bound != Some(ty) {
+                let name = &head.name;
+                let help = match scope.case_bound {
+                    Some(other) => format!(
+                        "this handler is routed to a `{}`; reach a `{name}` through a lookup or a field",
+                        self.case_def(other).name
+                    ),
+                    None => format!(
+                        "route the handler to a case with `for {name}(event.<key field>)`, or reach it through a participant (`p.{name}`)"
+                    ),
+                };
                 self.err(
                     src,
                     CheckError::Invalid {
-                        message: format!("no `{}` is routed here", self.case.name),
+                        message: format!("no `{name}` is routed here"),
                         span: head.span,
-                        help: Some(format!(
-                            "route the handler to a case with `for {}(event.<key field>)`, or reach it through a participant (`p.{}`)",
-                            self.case.name, self.case.name
-                        )),
+                        help: Some(help),
                     },
                 );
                 return Typed::error();
@@ -96,7 +103,7 @@ impl Env {
                 Some(true) => IExpr::PartCase(Box::new(IExpr::Local(0))),
                 _ => IExpr::Local(0),
             };
-            (Typed::new(ir, Ty::Case), &path[1..])
+            (Typed::new(ir, Ty::Case(ty)), &path[1..])
         } else if self.limits.contains_key(&head.name) {
             match resolve_limit(self, &path[..path.len().min(2)]) {
                 Ok(LimitRef::Value(v, ty)) => {
@@ -125,7 +132,8 @@ impl Env {
             .self_part
             .filter(|_| self.self_field_exists(scope, &head.name))
         {
-            let owner = if is_part { Ty::Part } else { Ty::Case };
+            let ty = scope.case_bound.unwrap_or(0);
+            let owner = if is_part { Ty::Part(ty) } else { Ty::Case(ty) };
             (Typed::new(IExpr::Local(0), owner), path)
         } else if path.len() == 1 {
             return self.bare_value(scope, head, hint);
@@ -173,8 +181,8 @@ impl Env {
         }
         let mut names: Vec<String> = scope.locals.iter().map(|l| l.name.clone()).collect();
         names.push("event".into());
-        if scope.case_bound {
-            names.push(self.case.name.clone());
+        if let Some(ty) = scope.case_bound {
+            names.push(self.case_def(ty).name.clone());
         }
         let mut tables: Vec<String> = self.limits.keys().cloned().collect();
         tables.sort_unstable();
@@ -245,18 +253,21 @@ impl Env {
     }
 
     /// Whether field `i` is a derived field that the derived field being checked may not read.
-    fn too_early(&self, scope: &Scope, of_part: bool, i: usize) -> bool {
+    fn too_early(&self, scope: &Scope, ty: u16, of_part: bool, i: usize) -> bool {
+        let def = self.case_def(ty);
         let fields = if of_part {
-            &self.parts.fields
+            &def.parts.fields
         } else {
-            &self.case.fields
+            &def.fields
         };
-        // Participants' derived fields are checked after the case's, so a derived field of
-        // the case cannot read them; within one kind, only those declared before.
-        scope
-            .derived_cutoff
-            .is_some_and(|(p, cut)| (p == of_part && i >= cut) || (!p && of_part))
-            && matches!(fields[i].kind, FieldKind::Derived(_))
+        // Case types are checked in order, each case's derived fields before its
+        // participants': a derived field reads those of earlier case types, those of its
+        // case, and those declared before it.
+        scope.derived_cutoff.is_some_and(|(t, p, cut)| {
+            ty > t || (ty == t && ((p == of_part && i >= cut) || (!p && of_part)))
+        }) && fields
+            .get(i)
+            .is_some_and(|f| matches!(f.kind, FieldKind::Derived(_)))
     }
 
     fn derived_too_early(&mut self, scope: &Scope, field: &Ident) -> Typed {
@@ -284,13 +295,14 @@ impl Env {
         scope: &Scope,
         cur: Typed,
         field: &Ident,
-        of_part: bool,
+        (ty, of_part): (u16, bool),
         extra: &[String],
     ) -> Typed {
+        let def = self.case_def(ty);
         let (fields, owner) = if of_part {
-            (&self.parts.fields, &self.parts.name)
+            (&def.parts.fields, &def.parts.name)
         } else {
-            (&self.case.fields, &self.case.name)
+            (&def.fields, &def.name)
         };
         let Some(i) = fields.iter().position(|f| f.name == field.name) else {
             let owner = owner.clone();
@@ -306,7 +318,7 @@ impl Env {
             self.err(scope.source, e);
             return Typed::error();
         };
-        if self.too_early(scope, of_part, i) {
+        if self.too_early(scope, ty, of_part, i) {
             return self.derived_too_early(scope, field);
         }
         let f = &fields[i];
@@ -315,9 +327,9 @@ impl Env {
         let (target, i) = (Box::new(cur.ir), i as u16);
         let ir = match (&f.kind, of_part) {
             (FieldKind::Stored { .. }, false) => IExpr::CaseField(target, i),
-            (FieldKind::Derived(_), false) => IExpr::CaseDerived(target, i),
+            (FieldKind::Derived(_), false) => IExpr::CaseDerived(target, ty, i),
             (FieldKind::Stored { .. }, true) => IExpr::PartField(target, i),
-            (FieldKind::Derived(_), true) => IExpr::PartDerived(target, i),
+            (FieldKind::Derived(_), true) => IExpr::PartDerived(target, ty, i),
         };
         Typed {
             ir,
@@ -333,39 +345,42 @@ impl Env {
             return cur;
         }
         match &cur.ty {
-            Ty::Case => {
-                if field.name == self.case.key_name {
-                    let ty = match self.case.key_format {
+            Ty::Case(ty) => {
+                let ty = *ty;
+                let def = self.case_def(ty);
+                if field.name == def.key_name {
+                    let key_ty = match def.key_format {
                         Some(f) => Ty::Format(f),
                         None => Ty::Text,
                     };
-                    return Typed::new(IExpr::CaseKey(Box::new(cur.ir)), ty);
+                    return Typed::new(IExpr::CaseKey(Box::new(cur.ir)), key_ty);
                 }
                 if field.name == "status" {
                     return Typed::new(
                         IExpr::CaseStatus(Box::new(cur.ir)),
-                        Ty::Enum(self.status_enum()),
+                        Ty::Enum(def.status_enum),
                     );
                 }
-                if field.name == self.parts.name && !self.parts.name.is_empty() {
+                if field.name == def.parts.name && !def.parts.name.is_empty() {
                     return Typed::new(
                         IExpr::CaseParts(Box::new(cur.ir)),
-                        Ty::List(Box::new(Ty::Part)),
+                        Ty::List(Box::new(Ty::Part(ty))),
                     );
                 }
                 let extra = [
-                    self.case.key_name.clone(),
+                    def.key_name.clone(),
                     "status".into(),
-                    self.parts.name.clone(),
+                    def.parts.name.clone(),
                 ];
-                self.field_of(scope, cur, field, false, &extra)
+                self.field_of(scope, cur, field, (ty, false), &extra)
             }
-            Ty::Part => {
-                if field.name == self.case.name {
-                    return Typed::new(IExpr::PartCase(Box::new(cur.ir)), Ty::Case);
+            Ty::Part(ty) => {
+                let ty = *ty;
+                let name = self.case_def(ty).name.clone();
+                if field.name == name {
+                    return Typed::new(IExpr::PartCase(Box::new(cur.ir)), Ty::Case(ty));
                 }
-                let extra = [self.case.name.clone()];
-                self.field_of(scope, cur, field, true, &extra)
+                self.field_of(scope, cur, field, (ty, true), &[name])
             }
             Ty::Record(r) => {
                 let fields = &self.records[*r as usize].fields;

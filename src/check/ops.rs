@@ -274,8 +274,8 @@ impl Env {
                 let n = &p[0].name;
                 scope.local(n).is_none()
                     && n != "event"
-                    && *n != self.case.name
-                    && *n != self.parts.name
+                    && self.case_ty(n).is_none()
+                    && self.world_collection(n).is_none()
                     && !self.limits.contains_key(n)
                     && !(scope.self_part.is_some() && self.self_field_exists(scope, n))
             }
@@ -285,9 +285,10 @@ impl Env {
     }
 
     pub(super) fn self_field_exists(&self, scope: &Scope, n: &str) -> bool {
+        let def = self.case_def(scope.case_bound.unwrap_or(0));
         let fields = match scope.self_part {
-            Some(true) => &self.parts.fields,
-            Some(false) => &self.case.fields,
+            Some(true) => &def.parts.fields,
+            Some(false) => &def.fields,
             None => return false,
         };
         fields.iter().any(|f| f.name == n) || (scope.self_part == Some(false) && n == "status")

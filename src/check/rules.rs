@@ -38,7 +38,9 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
             seen.push((key, f.source, id.span));
             match &h.trigger {
                 Trigger::Event(id) => match env.event_index.get(&id.name).copied() {
-                    Some(ev) => by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev))),
+                    Some(ev) => {
+                        by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev), None))
+                    }
                     None => {
                         let names: Vec<String> =
                             env.events.iter().map(|e| e.name.clone()).collect();
@@ -72,7 +74,8 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                                 },
                             );
                         }
-                        by_deadline[d as usize] = Some(handler(env, f.source, h, None));
+                        let ty = env.deadlines[d as usize].case_ty;
+                        by_deadline[d as usize] = Some(handler(env, f.source, h, None, Some(ty)));
                     }
                     None => {
                         let names: Vec<String> =
@@ -87,15 +90,33 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
     (by_event, by_deadline)
 }
 
-fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -> HandlerDef {
-    let is_deadline = event.is_none();
+/// Checks a handler: of event `event`, or of a deadline of case type `deadline_ty`.
+fn handler(
+    env: &mut Env,
+    source: usize,
+    h: &ast::Handler,
+    event: Option<u16>,
+    deadline_ty: Option<u16>,
+) -> HandlerDef {
     let mut scope = Scope {
         source,
         event,
         ..Scope::default()
     };
+    // the case type the handler is routed to (the deadline's, for a deadline handler)
+    let routed = match &h.route {
+        Some(r) => match env.case_ty(&r.case.name) {
+            Some(ty) => Some(ty),
+            None => {
+                let e = unknown("case", &r.case, env.case_names());
+                env.err(source, e);
+                None
+            }
+        },
+        None => deadline_ty,
+    };
     // slot 0 always holds the case (unset when the handler has none)
-    scope.bind("", Ty::Case, false);
+    scope.bind("", Ty::Case(routed.unwrap_or(0)), false);
     let mut route = None;
     if let Some(r) = &h.route {
         if r.create && r.or_new {
@@ -111,11 +132,10 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
                 },
             );
         }
-        if r.case.name != env.case.name {
-            let e = unknown("case", &r.case, [env.case.name.as_str()]);
-            env.err(source, e);
-        }
-        let want = match env.case.key_format {
+        let case_ty = routed.unwrap_or(0);
+        let def = env.case_def(case_ty);
+        let (case_name, key_format) = (def.name.clone(), def.key_format);
+        let want = match key_format {
             Some(f) => Ty::Format(f),
             None => Ty::Text,
         };
@@ -126,8 +146,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
                 source,
                 CheckError::Invalid {
                     message: format!(
-                        "{what} is sensitive and cannot be the key of a `{}`: the key is shown in every outcome",
-                        env.case.name
+                        "{what} is sensitive and cannot be the key of a `{case_name}`: the key is shown in every outcome"
                     ),
                     span: r.key.span,
                     help: Some("route the event by a field that is not sensitive".into()),
@@ -144,11 +163,12 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
         route = Some(RouteDef {
             create: r.create,
             or_new: r.or_new,
+            case_ty,
             key: t.ir,
             key_field,
         });
     }
-    scope.case_bound = route.is_some() || is_deadline;
+    scope.case_bound = routed;
     let mut lets = Vec::new();
     for (i, l) in h.lets.iter().enumerate() {
         let twice = h.lets[..i].iter().find(|x| x.name.name == l.name.name);
@@ -191,14 +211,15 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
         names.push(&r.name);
         rules.push(rule(env, &mut scope, r, &mut assigned));
     }
-    if route.as_ref().is_some_and(|r| r.create || r.or_new) {
-        for (i, f) in env.case.fields.iter().enumerate() {
+    if let Some(r) = route.as_ref().filter(|r| r.create || r.or_new) {
+        let def = env.case_def(r.case_ty).clone();
+        for (i, f) in def.fields.iter().enumerate() {
             if matches!(f.kind, FieldKind::Stored { default: None })
                 && !assigned.contains(&(i as u16))
             {
                 let message = format!(
                     "field `{}` of a new `{}` has no default, and this handler never sets it",
-                    f.name, env.case.name
+                    f.name, def.name
                 );
                 let span = match &h.trigger {
                     Trigger::Event(id) | Trigger::Deadline(id) => id.span,
@@ -210,7 +231,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
                         span,
                         help: Some(format!(
                             "add `set {}.{} = …` to a rule, or give the field a default",
-                            env.case.name, f.name
+                            def.name, f.name
                         )),
                     },
                 ));
@@ -227,7 +248,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
 
 fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<u16>) -> RuleDef {
     let mut bound = 0;
-    let mut context = if scope.case_bound {
+    let mut context = if scope.case_bound.is_some() {
         RuleContext::Handler
     } else {
         RuleContext::Nobody
@@ -253,7 +274,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
                 Ty::Unknown
             }
         };
-        if matches!(elem, Ty::Part | Ty::Case) {
+        if matches!(elem, Ty::Part(_) | Ty::Case(_)) {
             context = RuleContext::ForVar;
         }
         bound += 1;
@@ -348,7 +369,9 @@ fn action(
         },
         Action::Show { name, value } => {
             // an outcome is a JSON object with these keys already
-            if ["status", "messages", env.case.name.as_str()].contains(&name.name.as_str()) {
+            if ["status", "messages"].contains(&name.name.as_str())
+                || env.case_ty(&name.name).is_some()
+            {
                 env.err(
                     src,
                     CheckError::Invalid {
@@ -359,7 +382,7 @@ fn action(
                         span: name.span,
                         help: Some(format!(
                             "an outcome has `{}`, `status` and `messages`: give the value another name",
-                            env.case.name
+                            env.case_def(scope.case_bound.unwrap_or(0)).name
                         )),
                     },
                 );
@@ -378,7 +401,9 @@ fn action(
                 );
             }
             // a record shows every field, sensitive ones too; cases and participants are no values
-            if holds(&t.ty, &|t| matches!(t, Ty::Part | Ty::Case | Ty::Record(_))) {
+            if holds(&t.ty, &|t| {
+                matches!(t, Ty::Part(_) | Ty::Case(_) | Ty::Record(_))
+            }) {
                 let msg = format!("{} cannot be shown", describe(env, &t.ty));
                 let help = if matches!(t.ty.strip_opt(), Ty::List(_) | Ty::Set(_)) {
                     "show how many there are with `count(…)`, or a field of one of them"
@@ -450,7 +475,7 @@ fn action(
                 (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
                 _ => *span,
             };
-            let Some((place, ty)) = place(env, scope, target, target_span) else {
+            let Some((place, ty, sensitive_field)) = place(env, scope, target, target_span) else {
                 // Still check the value for mistakes of its own, unless it is a bare name or a
                 // string: those are values of the target's type, which is unknown now.
                 let bare = matches!(&value.kind, ExprKind::Path(p) if p.len() == 1)
@@ -467,13 +492,9 @@ fn action(
             if let Place::CaseField(IExpr::Local(0), f) = &place {
                 assigned.insert(*f);
             }
-            let field = match &place {
-                Place::CaseField(_, f) => env.case.fields.get(*f as usize),
-                Place::PartField(_, f) => env.parts.fields.get(*f as usize),
-                Place::CaseStatus(_) => None,
-            };
-            if let Some(field) = field.filter(|f| t.sensitive && !f.sensitive) {
-                let e = sensitive_into_plain(&field.name, value.span);
+            if t.sensitive && !sensitive_field && !matches!(place, Place::CaseStatus(_)) {
+                let name = target.last().map_or("", |l| l.name.as_str());
+                let e = sensitive_into_plain(name, value.span);
                 env.err(src, e);
             }
             let ir = env.stored_as(src, value.span, t, &ty);
@@ -485,29 +506,32 @@ fn action(
             bind,
             span,
         } => {
-            if collection.name != env.parts.name {
-                let e = unknown("participants", collection, [env.parts.name.as_str()]);
+            let Some(pty) = env.parts_ty(&collection.name) else {
+                let names: Vec<String> = env.cases.iter().map(|c| c.parts.name.clone()).collect();
+                let e = unknown("participants", collection, names.iter().map(String::as_str));
                 env.err(src, e);
                 return None;
-            }
-            if !scope.case_bound {
+            };
+            let case_name = env.case_def(pty).name.clone();
+            if scope.case_bound != Some(pty) {
                 env.err(
                     src,
                     CheckError::Invalid {
-                        message: format!("`add` puts participants into the routed `{}`, and this handler has none", env.case.name),
+                        message: format!("`add` puts participants into the routed `{case_name}`, and this handler has none"),
                         span: *span,
-                        help: Some(format!("route the handler with `for {}(…)`", env.case.name)),
+                        help: Some(format!("route the handler with `for {case_name}(…)`")),
                     },
                 );
                 return None;
             }
+            let parts = env.case_def(pty).parts.clone();
             let mut irs = Vec::new();
             for (name, value) in keys {
-                match env.parts.fields.iter().position(|f| f.name == name.name) {
-                    Some(i) if matches!(env.parts.fields[i].kind, FieldKind::Stored { .. }) => {
-                        let ty = env.parts.fields[i].ty.clone();
+                match parts.fields.iter().position(|f| f.name == name.name) {
+                    Some(i) if matches!(parts.fields[i].kind, FieldKind::Stored { .. }) => {
+                        let ty = parts.fields[i].ty.clone();
                         let t = env.expect(scope, value, &ty);
-                        if t.sensitive && !env.parts.fields[i].sensitive {
+                        if t.sensitive && !parts.fields[i].sensitive {
                             let e = sensitive_into_plain(&name.name, value.span);
                             env.err(src, e);
                         }
@@ -522,13 +546,13 @@ fn action(
                     ),
                     None => {
                         let names: Vec<String> =
-                            env.parts.fields.iter().map(|f| f.name.clone()).collect();
+                            parts.fields.iter().map(|f| f.name.clone()).collect();
                         let e = unknown("field", name, names.iter().map(String::as_str));
                         env.err(src, e);
                     }
                 }
             }
-            for f in &env.parts.fields {
+            for f in &parts.fields {
                 if matches!(f.kind, FieldKind::Stored { default: None })
                     && !keys.iter().any(|(n, _)| n.name == f.name)
                 {
@@ -537,7 +561,7 @@ fn action(
                         CheckError::Invalid {
                             message: format!(
                                 "`add {}` must give `{}`: it has no default",
-                                env.parts.name, f.name
+                                parts.name, f.name
                             ),
                             span: collection.span,
                             help: Some(format!(
@@ -550,7 +574,7 @@ fn action(
             }
             let slot = scope.bind(
                 bind.as_ref().map(|(n, _)| n.name.as_str()).unwrap_or(""),
-                Ty::Part,
+                Ty::Part(pty),
                 false,
             );
             let block = match bind {
@@ -573,13 +597,14 @@ fn settable_field(
     src: usize,
     span: Span,
     last: &Ident,
-    of_part: bool,
+    (ty, of_part): (u16, bool),
     owner: IExpr,
-) -> Option<(Place, Ty)> {
+) -> Option<(Place, Ty, bool)> {
+    let def = env.case_def(ty);
     let fields = if of_part {
-        &env.parts.fields
+        &def.parts.fields
     } else {
-        &env.case.fields
+        &def.fields
     };
     let Some(i) = fields.iter().position(|f| f.name == last.name) else {
         let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
@@ -598,17 +623,22 @@ fn settable_field(
         env.err(src, CheckError::ReadOnly { message, span });
         return None;
     }
-    let ty = fields[i].ty.clone();
+    let (ty, sensitive) = (fields[i].ty.clone(), fields[i].sensitive);
     let place = if of_part {
         Place::PartField(owner, i as u16)
     } else {
         Place::CaseField(owner, i as u16)
     };
-    Some((place, ty))
+    Some((place, ty, sensitive))
 }
 
-/// Resolves the target of `set`.
-fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Option<(Place, Ty)> {
+/// Resolves the target of `set`: the place, its type, and whether it is a sensitive field.
+fn place(
+    env: &mut Env,
+    scope: &mut Scope,
+    target: &[Ident],
+    span: Span,
+) -> Option<(Place, Ty, bool)> {
     let src = scope.source;
     let (last, owner_path) = target.split_last()?;
     let read_only = |env: &mut Env, message: String| {
@@ -645,22 +675,25 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
     };
     let owner = env.expr(scope, &owner_expr, None);
     match owner.ty {
-        Ty::Case => {
+        Ty::Case(ty) => {
+            let def = env.case_def(ty);
             if last.name == "status" {
-                return Some((Place::CaseStatus(owner.ir), Ty::Enum(env.status_enum())));
+                return Some((
+                    Place::CaseStatus(owner.ir),
+                    Ty::Enum(def.status_enum),
+                    false,
+                ));
             }
-            if last.name == env.case.key_name {
-                return read_only(
-                    env,
-                    format!(
-                        "`{}` is the key of `{}` and never changes",
-                        last.name, env.case.name
-                    ),
+            if last.name == def.key_name {
+                let message = format!(
+                    "`{}` is the key of `{}` and never changes",
+                    last.name, def.name
                 );
+                return read_only(env, message);
             }
-            settable_field(env, src, span, last, false, owner.ir)
+            settable_field(env, src, span, last, (ty, false), owner.ir)
         }
-        Ty::Part => settable_field(env, src, span, last, true, owner.ir),
+        Ty::Part(ty) => settable_field(env, src, span, last, (ty, true), owner.ir),
         Ty::Unknown => None,
         other => {
             let msg = format!("{} has no fields to set", describe(env, &other));

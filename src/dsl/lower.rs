@@ -132,7 +132,12 @@ fn format_decl(p: Pair<Rule>) -> R<FormatDecl> {
 fn statuses_decl(p: Pair<Rule>) -> R<StatusesDecl> {
     let sp = span(&p);
     let mut items = Vec::new();
+    let mut case = None;
     for item in p.into_inner() {
+        if item.as_rule() == Rule::name {
+            case = Some(ident(item));
+            continue;
+        }
         let mut names = item.into_inner().map(ident);
         if let Some(name) = names.next() {
             items.push(StatusItem {
@@ -141,7 +146,11 @@ fn statuses_decl(p: Pair<Rule>) -> R<StatusesDecl> {
             });
         }
     }
-    Ok(StatusesDecl { span: sp, items })
+    Ok(StatusesDecl {
+        span: sp,
+        case,
+        items,
+    })
 }
 
 fn case_decl(p: Pair<Rule>) -> R<CaseDecl> {

@@ -128,17 +128,23 @@ impl Eval<'_, '_> {
             }
             IExpr::CaseStatus(c) => {
                 let v = self.expr(c, locals)?;
-                Value::Enum(self.prog.case.status_enum, self.case_data(&v)?.1.status)
+                let data = self.case_data(&v)?.1;
+                match self.prog.case_def(data.ty) {
+                    Some(def) => Value::Enum(def.status_enum, data.status),
+                    None => return fail("internal: no such case type"),
+                }
             }
             IExpr::CaseField(c, f) => {
                 let v = self.expr(c, locals)?;
                 self.case_data(&v)?.1.fields[*f as usize].clone()
             }
-            IExpr::CaseDerived(c, f) => {
+            IExpr::CaseDerived(c, ty, f) => {
                 let v = self.expr(c, locals)?;
-                match &self.prog.case.fields[*f as usize].kind {
-                    FieldKind::Derived(unit) => self.derived(unit, v)?,
-                    FieldKind::Stored { .. } => return fail("internal: not derived"),
+                let prog = self.prog;
+                let def = prog.case_def(*ty).and_then(|d| d.fields.get(*f as usize));
+                match def.map(|d| &d.kind) {
+                    Some(FieldKind::Derived(unit)) => self.derived(unit, v)?,
+                    _ => return fail("internal: not derived"),
                 }
             }
             IExpr::CaseParts(c) => {
@@ -159,11 +165,15 @@ impl Eval<'_, '_> {
                 let v = self.expr(p, locals)?;
                 self.part(&v)?.1[*f as usize].clone()
             }
-            IExpr::PartDerived(p, f) => {
+            IExpr::PartDerived(p, ty, f) => {
                 let v = self.expr(p, locals)?;
-                match &self.prog.parts.fields[*f as usize].kind {
-                    FieldKind::Derived(unit) => self.derived(unit, v)?,
-                    FieldKind::Stored { .. } => return fail("internal: not derived"),
+                let prog = self.prog;
+                let def = prog
+                    .case_def(*ty)
+                    .and_then(|d| d.parts.fields.get(*f as usize));
+                match def.map(|d| &d.kind) {
+                    Some(FieldKind::Derived(unit)) => self.derived(unit, v)?,
+                    _ => return fail("internal: not derived"),
                 }
             }
             IExpr::PartCase(p) => {
@@ -225,6 +235,7 @@ impl Eval<'_, '_> {
                 }
             }
             IExpr::IndexLookup {
+                ty,
                 field,
                 key,
                 var,
@@ -233,18 +244,16 @@ impl Eval<'_, '_> {
                 let k = self.expr(key, locals)?;
                 let slot = self
                     .prog
-                    .parts
-                    .indexed
-                    .iter()
-                    .position(|f| f == field)
+                    .case_def(*ty)
+                    .and_then(|d| d.parts.indexed.iter().position(|f| f == field))
                     .unwrap_or(0);
                 let mut found: Vec<PartRef> = if self.tx.world.has_indexes(self.prog) {
-                    self.tx.world.indexed(slot, &k).collect()
+                    self.tx.world.indexed(*ty, slot, &k).collect()
                 } else {
                     Vec::new()
                 };
                 // cases changed in this event may hold new or changed participants
-                for (id, c) in &self.tx.cases {
+                for (id, c) in self.tx.cases.iter().filter(|(_, c)| c.ty == *ty) {
                     for (i, _) in c.parts.iter().enumerate() {
                         found.push(PartRef {
                             case: *id,
@@ -273,6 +282,7 @@ impl Eval<'_, '_> {
                 Value::List(hits.into_iter().map(|(_, p)| Value::Part(p)).collect())
             }
             IExpr::CaseIndexLookup {
+                ty,
                 field,
                 key,
                 var,
@@ -281,18 +291,22 @@ impl Eval<'_, '_> {
                 let k = self.expr(key, locals)?;
                 let slot = self
                     .prog
-                    .case
-                    .indexed
-                    .iter()
-                    .position(|f| f == field)
+                    .case_def(*ty)
+                    .and_then(|d| d.indexed.iter().position(|f| f == field))
                     .unwrap_or(0);
                 let mut found: Vec<CaseId> = if self.tx.world.has_indexes(self.prog) {
-                    self.tx.world.cases_indexed(slot, &k).to_vec()
+                    self.tx.world.cases_indexed(*ty, slot, &k).to_vec()
                 } else {
                     Vec::new()
                 };
                 // cases changed in this event may hold the value now
-                found.extend(self.tx.cases.keys().copied());
+                found.extend(
+                    self.tx
+                        .cases
+                        .iter()
+                        .filter(|(_, c)| c.ty == *ty)
+                        .map(|(id, _)| *id),
+                );
                 found.sort_unstable();
                 found.dedup();
                 let mut hits: Vec<(Text, CaseId)> = Vec::new();
@@ -427,11 +441,12 @@ impl Eval<'_, '_> {
                 v => v,
             },
             IExpr::IsSet(x) => Value::Bool(self.expr(x, locals)? != Value::Unset),
-            IExpr::HasTag(x, tag) => match self.expr(x, locals)? {
+            IExpr::HasTag(x, ty, tag) => match self.expr(x, locals)? {
                 Value::Enum(_, s) => Value::Bool(
-                    self.prog.case.tags[*tag as usize]
-                        .1
-                        .get(s as usize)
+                    self.prog
+                        .case_def(*ty)
+                        .and_then(|d| d.tags.get(*tag as usize))
+                        .and_then(|(_, on)| on.get(s as usize))
                         .copied()
                         .unwrap_or(false),
                 ),

@@ -58,7 +58,8 @@ impl Step {
 pub(super) struct Tx<'w> {
     pub(super) world: &'w World,
     pub(super) cases: BTreeMap<CaseId, CaseData>,
-    new_keys: HashMap<Text, CaseId>,
+    /// Cases created by this event, by (case type, key).
+    new_keys: HashMap<(u16, Text), CaseId>,
     /// Cases written since the last deadline firing (their deadlines may have moved).
     dirty: BTreeSet<CaseId>,
 }
@@ -89,11 +90,11 @@ impl<'w> Tx<'w> {
         }
     }
 
-    fn find(&self, key: &str) -> Option<CaseId> {
+    fn find(&self, ty: u16, key: &Text) -> Option<CaseId> {
         self.new_keys
-            .get(key)
-            .or_else(|| self.world.by_key.get(key))
+            .get(&(ty, key.clone()))
             .copied()
+            .or_else(|| self.world.find(ty, key))
     }
 }
 
@@ -221,7 +222,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             if fired > MAX_FIRINGS {
                 return fail(format!(
                     "more than {MAX_FIRINGS} deadline firings before this event: deadline `{}` keeps re-arming itself at or before the event's time",
-                    self.prog.deadlines.get(di).map_or("", |def| def.name.as_str())
+                    self.deadline_name(case, di)
                 ));
             }
             if let Some(state) = self.tx.case_mut(case)?.deadlines.get_mut(di) {
@@ -232,7 +233,14 @@ impl<'p, 'w> Eval<'p, 'w> {
             clock = Some(t);
             self.now = t;
             self.tx.dirty.clear();
-            if let Some(Some(h)) = self.prog.deadline_handlers.get(di) {
+            let global = self
+                .tx
+                .case(case)
+                .ok()
+                .and_then(|c| self.prog.case_def(c.ty))
+                .and_then(|def| def.deadlines.get(di).copied());
+            if let Some(Some(h)) = global.and_then(|g| self.prog.deadline_handlers.get(g as usize))
+            {
                 self.run_handler(h, Some(case))?;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
@@ -257,6 +265,18 @@ impl<'p, 'w> Eval<'p, 'w> {
         Ok(outcomes)
     }
 
+    /// The name of deadline `slot` of `case`'s type, for errors.
+    fn deadline_name(&self, case: CaseId, slot: usize) -> &'p str {
+        let prog = self.prog;
+        self.tx
+            .case(case)
+            .ok()
+            .and_then(|c| prog.case_def(c.ty))
+            .and_then(|def| def.deadlines.get(slot))
+            .and_then(|g| prog.deadlines.get(*g as usize))
+            .map_or("", |d| d.name.as_str())
+    }
+
     fn route(&mut self, r: &RouteDef, locals: &mut Vec<Value>) -> R<CaseId> {
         let key = match self.expr(&r.key, locals)? {
             Value::Text(s) => s,
@@ -266,8 +286,11 @@ impl<'p, 'w> Eval<'p, 'w> {
             field: r.key_field.clone(),
             message,
         };
-        let existing = self.tx.find(&key);
-        let case_name = &self.prog.case.name;
+        let existing = self.tx.find(r.case_ty, &key);
+        let Some(def) = self.prog.case_def(r.case_ty) else {
+            return fail("internal: no such case type");
+        };
+        let case_name = &def.name;
         if let (true, Some(id)) = (r.or_new, existing) {
             return Ok(id);
         }
@@ -276,18 +299,19 @@ impl<'p, 'w> Eval<'p, 'w> {
                 return Err(blame(format!("{case_name} `{key}` exists already")));
             }
             let id = (self.tx.world.cases.len() + self.tx.new_keys.len()) as CaseId;
-            let fields = initial_values(&self.prog.case.fields);
+            let fields = initial_values(&def.fields);
             self.tx.cases.insert(
                 id,
                 CaseData {
+                    ty: r.case_ty,
                     key: key.clone(),
                     status: 0,
                     fields: fields.into(),
-                    parts: Parts::new(self.prog.parts.fields.len()),
-                    deadlines: vec![DeadlineState::default(); self.prog.deadlines.len()].into(),
+                    parts: Parts::new(def.parts.fields.len()),
+                    deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
                 },
             );
-            self.tx.new_keys.insert(key, id);
+            self.tx.new_keys.insert((r.case_ty, key), id);
             self.touch(Some(id));
             Ok(id)
         } else {
@@ -410,7 +434,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let idx = match found {
                         Some(i) => i,
                         None => {
-                            let mut fields = initial_values(&self.prog.parts.fields);
+                            let ty = self.tx.case(case)?.ty;
+                            let Some(def) = self.prog.case_def(ty) else {
+                                return fail("internal: no such case type");
+                            };
+                            let mut fields = initial_values(&def.parts.fields);
                             for (f, v) in &vals {
                                 fields[*f as usize] = v.clone();
                             }
@@ -480,15 +508,15 @@ impl<'p, 'w> Eval<'p, 'w> {
                 (required && *v == Value::Unset).then(|| f.name.clone())
             })
         };
-        let unset = missing(&self.prog.case.fields, &c.fields).or_else(|| {
-            c.parts
-                .iter()
-                .find_map(|p| missing(&self.prog.parts.fields, p))
-        });
+        let Some(def) = self.prog.case_def(c.ty) else {
+            return fail("internal: no such case type");
+        };
+        let unset = missing(&def.fields, &c.fields)
+            .or_else(|| c.parts.iter().find_map(|p| missing(&def.parts.fields, p)));
         if let Some(field) = unset {
             return fail(format!(
                 "the rules left field `{field}` of {} `{}` unset, and it is not optional",
-                self.prog.case.name, c.key
+                def.name, c.key
             ));
         }
         let times = self.deadline_times(id)?;
@@ -500,8 +528,16 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     /// When each deadline of a case is due, from its current fields.
     fn deadline_times(&mut self, id: CaseId) -> R<Vec<Option<Timestamp>>> {
-        let mut times = Vec::with_capacity(self.prog.deadlines.len());
-        for def in &self.prog.deadlines {
+        let ty = self.tx.case(id)?.ty;
+        let Some(case_def) = self.prog.case_def(ty) else {
+            return fail("internal: no such case type");
+        };
+        let mut times = Vec::with_capacity(case_def.deadlines.len());
+        for def in case_def
+            .deadlines
+            .iter()
+            .filter_map(|d| self.prog.deadlines.get(*d as usize))
+        {
             let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
             locals[0] = Value::Case(id);
             times.push(match self.expr(&def.unit.expr, &mut locals)? {
@@ -519,13 +555,18 @@ impl<'p, 'w> Eval<'p, 'w> {
             .iter()
             .filter_map(|m| shared.messages.get(*m as usize).cloned())
             .collect();
-        let (key, status) = match case {
+        // an answer about nobody is named after the first case type (`"filing": null`)
+        let (ty, key, status) = match case {
             Some(id) => {
                 let c = self.tx.case(id)?;
-                let status = shared.statuses.get(c.status as usize).cloned();
-                (Some(c.key.to_string()), status)
+                let status = shared
+                    .statuses
+                    .get(c.ty as usize)
+                    .and_then(|s| s.get(c.status as usize))
+                    .cloned();
+                (c.ty, Some(c.key.to_string()), status)
             }
-            None => (None, None),
+            None => (0, None, None),
         };
         let shows = acc
             .shows
@@ -533,7 +574,11 @@ impl<'p, 'w> Eval<'p, 'w> {
             .map(|(n, v)| (n, self.to_json(&v)))
             .collect();
         Ok(Outcome {
-            case_name: shared.case_name.clone(),
+            case_name: shared
+                .case_names
+                .get(ty as usize)
+                .cloned()
+                .unwrap_or_else(|| "case".into()),
             case: key,
             status,
             messages,

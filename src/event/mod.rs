@@ -234,7 +234,7 @@ impl Schema<'_> {
             (Ty::Record(r), Json::Object(members)) => self
                 .record(*r, members, path, path, &[], sensitive)
                 .map(Value::record),
-            (Ty::Case | Ty::Part | Ty::Unknown, _) => Err(EventError::NotAnInput {
+            (Ty::Case(_) | Ty::Part(_) | Ty::Unknown, _) => Err(EventError::NotAnInput {
                 field: path.to_string(),
             }),
             (Ty::Text | Ty::Format(_) | Ty::Enum(_) | Ty::Duration | Ty::Date | Ty::Period, _) => {

@@ -146,6 +146,10 @@ pub(crate) enum LimitRef {
     Pattern(u16),
 }
 
+/// A `statuses` block: the case type it names (if any), its enumeration, and its tags
+/// (each with the statuses that carry it).
+pub(crate) type StatusBlock = (Option<String>, u16, Vec<(String, Vec<bool>)>);
+
 /// Everything declared, gathered before rules are checked.
 pub(crate) struct Env {
     pub enums: Vec<EnumDef>,
@@ -171,7 +175,7 @@ pub(crate) struct Env {
     /// The case types, in declaration order.
     pub cases: Vec<CaseDef>,
     /// The statuses blocks: (the case type it names, if any; its enum; its tags).
-    pub status_blocks: Vec<(Option<String>, u16, Vec<(String, Vec<bool>)>)>,
+    pub status_blocks: Vec<StatusBlock>,
     pub deadlines: Vec<DeadlineDef>,
     pub deadline_index: HashMap<String, u16>,
     pub emitted: Vec<bool>,

@@ -460,7 +460,7 @@ impl Eval<'_, '_> {
 impl Eval<'_, '_> {
     fn call(&self, f: Func, args: &[Value]) -> R<Value> {
         use crate::calendar;
-        if args.iter().any(|v| *v == Value::Unset) {
+        if args.contains(&Value::Unset) {
             return Ok(Value::Unset);
         }
         let zone = || match &self.prog.zone {

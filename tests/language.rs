@@ -120,3 +120,212 @@ fn each_outcome_shows_the_case_as_it_was_then() {
     assert_eq!(outcomes[0]["messages"][0]["id"], "reminder");
     assert_eq!(outcomes[1]["status"], "done", "{record}");
 }
+
+/// A library: members and loans are two case types, each with its own statuses, fields and
+/// deadlines; a loan finds its member's other loans by a world-wide lookup, and a member
+/// is found or created by the first loan.
+const LIBRARY: &str = r#"
+format id = /^[A-Z][0-9]{1,4}$/ "a letter and up to four digits"
+statuses member { active  suspended }
+statuses loan { out: open  returned: final  lost: final }
+
+case member key id: id in members { loans_out: count = 0  suspended_until: instant? }
+case loan key id: id in loans { member: id  due: instant  reminded: bool = false }
+
+deadline loan_due = loan.due
+deadline suspension_over = member.suspended_until
+
+event borrow { loan: id, member: id }
+event give_back { loan: id }
+event tick {}
+
+on borrow for new loan(event.loan) {
+  let open_loans = [l in loans where l.member == event.member and l.status is open]
+  rule too_many when count(open_loans) >= limits.max_loans {
+    reject member "member {event.member} has {count(open_loans)} books out already"
+  }
+  rule lend {
+    set loan.member = event.member
+    set loan.due = event.at + limits.loan_time
+    show due = loan.due
+    emit lent
+  }
+}
+
+on give_back for loan(event.loan) {
+  rule back when loan.status is open {
+    set loan.status = returned
+    emit returned
+  } else {
+    reject loan "loan {loan.id} is {loan.status}"
+  }
+}
+
+on deadline loan_due {
+  rule overdue when loan.status is open {
+    set loan.status = lost
+    emit lost
+  }
+}
+
+on deadline suspension_over {
+  rule lift when member.status == suspended {
+    set member.status = active
+    set member.suspended_until = unset
+    emit reinstated
+  }
+}
+"#;
+
+const LIBRARY_MEMBERS: &str = r#"
+event join { member: id }
+event suspend { member: id }
+
+on join for member(event.member) or new {
+  rule welcome { emit welcome }
+}
+on suspend for member(event.member) {
+  let theirs = [l in loans where l.member == member.id]
+  rule suspend when count([l in theirs where l.status == lost]) > 0 {
+    set member.status = suspended
+    set member.suspended_until = event.at + limits.suspension
+    emit suspended
+  } else {
+    reject member "member {member.id} has lost no book"
+  }
+}
+"#;
+
+const LIBRARY_TABLES: &[(&str, &str)] = &[
+    (
+        "limits.yaml",
+        "kind: limits\nlimits:\n  max_loans: { count: 2 }\n  loan_time: { duration: 14d }\n  suspension: { duration: 30d }\n",
+    ),
+    (
+        "messages.yaml",
+        "kind: messages\nmessages:\n  lent: { text: lent, result: '-', next_step: '-' }\n  returned: { text: returned, result: '-', next_step: '-' }\n  lost: { text: lost, result: '-', next_step: '-' }\n  welcome: { text: welcome, result: '-', next_step: '-' }\n  suspended: { text: suspended, result: '-', next_step: '-' }\n  reinstated: { text: reinstated, result: '-', next_step: '-' }\n",
+    ),
+];
+
+fn library() -> Engine {
+    let mut sources: Vec<Source> = LIBRARY_TABLES
+        .iter()
+        .map(|(n, t)| Source::new(*n, *t))
+        .collect();
+    sources.push(Source::new("loans.docket", LIBRARY));
+    sources.push(Source::new("members.docket", LIBRARY_MEMBERS));
+    match Engine::from_sources(sources) {
+        Ok(e) => e,
+        Err(e) => panic!("the library policy does not load:\n{}", e.render()),
+    }
+}
+
+#[test]
+fn several_case_types_route_look_each_other_up_and_keep_their_own_deadlines() {
+    let engine = library();
+    assert_eq!(engine.case_names(), ["member", "loan"]);
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"join","at":"2026-03-01T10:00:00Z","member":"M1"}"#,
+            r#"{"type":"join","at":"2026-03-01T10:00:00Z","member":"M1"}"#,
+            r#"{"type":"borrow","at":"2026-03-01T10:00:00Z","loan":"L1","member":"M1"}"#,
+            r#"{"type":"borrow","at":"2026-03-02T10:00:00Z","loan":"L2","member":"M1"}"#,
+            r#"{"type":"borrow","at":"2026-03-03T10:00:00Z","loan":"L3","member":"M1"}"#,
+            r#"{"type":"give_back","at":"2026-03-04T10:00:00Z","loan":"L1"}"#,
+            r#"{"type":"borrow","at":"2026-03-05T10:00:00Z","loan":"L3","member":"M1"}"#,
+            r#"{"type":"suspend","at":"2026-03-06T10:00:00Z","member":"M1"}"#,
+            r#"{"type":"suspend","at":"2026-03-20T10:00:00Z","member":"M1"}"#,
+            r#"{"type":"tick","at":"2026-04-19T10:00:00Z"}"#,
+        ],
+    );
+    // found or created: the second join finds the member
+    assert!(
+        out[0].contains(r#""member":"M1","status":"active""#),
+        "{}",
+        out[0]
+    );
+    assert!(out[1].contains("welcome"), "{}", out[1]);
+    // the third open loan is refused, naming the count found by the lookup
+    assert!(out[4].contains("has 2 books out already"), "{}", out[4]);
+    assert!(
+        out[6].contains(r#""loan":"L3","status":"out""#),
+        "{}",
+        out[6]
+    );
+    // nothing lost yet
+    assert!(out[7].contains("has lost no book"), "{}", out[7]);
+    // L2 (due 16 March) and L3 (due 19 March) are lost before the suspension, in order of
+    // due time; each outcome names its own case type
+    let record: serde_json::Value = serde_json::from_str(&out[8]).expect("json");
+    let outcomes = record["outcomes"].as_array().expect("outcomes");
+    assert_eq!(outcomes.len(), 3, "{record}");
+    assert_eq!(
+        (&outcomes[0]["loan"], &outcomes[0]["status"]),
+        (&"L2".into(), &"lost".into())
+    );
+    assert_eq!(
+        (&outcomes[1]["loan"], &outcomes[1]["status"]),
+        (&"L3".into(), &"lost".into())
+    );
+    assert_eq!(outcomes[2]["member"], "M1", "{record}");
+    assert_eq!(outcomes[2]["status"], "suspended");
+    // the member's own deadline: reinstated thirty days later
+    assert!(
+        out[9].contains(r#""member":"M1","status":"active""#),
+        "{}",
+        out[9]
+    );
+    assert!(out[9].contains("reinstated"), "{}", out[9]);
+    // a world of two case types saves and loads
+    let mut world = World::new();
+    for (i, l) in [
+        r#"{"type":"join","at":"2026-03-01T10:00:00Z","member":"M1"}"#,
+        r#"{"type":"borrow","at":"2026-03-01T10:00:00Z","loan":"L1","member":"M1"}"#,
+    ]
+    .iter()
+    .enumerate()
+    {
+        engine.run_line(&mut world, i + 1, l);
+    }
+    let saved = engine.save_world(&world);
+    let loaded = engine.load_world(&saved).expect("loads");
+    assert_eq!(engine.save_world(&loaded), saved);
+    assert!(saved.contains(r#""type": "loan""#), "{saved}");
+}
+
+#[test]
+fn case_types_are_checked_apart() {
+    let bad = |edit: &str, expect: &str| {
+        let mut sources: Vec<Source> = LIBRARY_TABLES
+            .iter()
+            .map(|(n, t)| Source::new(*n, *t))
+            .collect();
+        sources.push(Source::new("loans.docket", LIBRARY));
+        sources.push(Source::new(
+            "members.docket",
+            format!("{LIBRARY_MEMBERS}\n{edit}"),
+        ));
+        let err = match Engine::from_sources(sources) {
+            Ok(_) => panic!("`{edit}` should not load"),
+            Err(e) => e.render(),
+        };
+        assert!(err.contains(expect), "`{edit}`:\n{err}");
+    };
+    // a loan's status is not a member's
+    bad(
+        "on tick { rule r for l in [x in loans where x.member == \"M1\"] { set l.status = suspended } }",
+        "unknown value `suspended` for `loan.status`",
+    );
+    // the handler is routed to a member: no loan here
+    bad(
+        "event e { member: id }\non e for member(event.member) { rule r when loan.status is open { emit lent } }",
+        "no `loan` is routed here",
+    );
+    // a deadline reads one case type
+    bad(
+        "deadline both = loan.due + 1h\ndeadline mixed = member.suspended_until ?? loan.due",
+        "must read the fields of one case type",
+    );
+    bad("case loan key id: id { }", "`loan` is declared twice");
+}

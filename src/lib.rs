@@ -83,6 +83,6 @@ pub use engine::{Engine, LoadError, WorldError};
 pub use eval::{EvalError, Step};
 pub use event::{Event, EventBuilder, EventError};
 pub use outcome::{MessageOut, Outcome, Record, RecordBody};
-pub use scenario::{Failure, Report, Scenario};
+pub use scenario::{Failure, Report, Scenario, ScenarioError};
 pub use span::{Source, Span};
 pub use world::World;

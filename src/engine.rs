@@ -199,21 +199,27 @@ impl Engine {
     /// [`EventBuilder::build`] checks it exactly as [`Engine::parse_event`] checks a line.
     ///
     /// ```
-    /// # use docket::{Engine, World};
-    /// let engine = Engine::icp();
-    /// let order = engine
-    ///     .event("order_submitted")
+    /// # use docket::{Engine, Source, World};
+    /// # let engine = Engine::from_sources(vec![
+    /// #     Source::new("m.yaml", "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n"),
+    /// #     Source::new("p.docket", r#"
+    /// #         format pin = /^[0-9]{4}$/ "four digits"
+    /// #         statuses { open }
+    /// #         case request key id: text { }
+    /// #         event submit { request: text, pin: pin sensitive, urgent: bool?, items: list<{name: text, n: count}> }
+    /// #         on submit for new request(event.request) { rule r { emit ok } }
+    /// #     "#),
+    /// # ])?;
+    /// let event = engine
+    ///     .event("submit")
     ///     .at("2026-11-28T09:00:00+08:00")
-    ///     .text("filing", "F1")
-    ///     .text("scenario", "first_filing")
-    ///     .text("variant", "app")
-    ///     .json("personnel", serde_json::json!([
-    ///         { "role": "entity_leader", "phone": "13800000001", "cert_last6": "12345X" }
-    ///     ]))
+    ///     .text("request", "R1")
+    ///     .text("pin", "0042")
+    ///     .json("items", serde_json::json!([{ "name": "desk", "n": 2 }]))
     ///     .build()?;
-    /// let outcomes = engine.apply(&mut World::new(), &order).map_err(|e| e.to_string());
-    /// assert_eq!(outcomes.unwrap()[0].status.as_deref(), Some("awaiting_sync"));
-    /// # Ok::<(), docket::EventError>(())
+    /// let outcomes = engine.apply(&mut World::new(), &event)?;
+    /// assert_eq!(outcomes[0].case.as_deref(), Some("R1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn event(&self, type_name: &str) -> EventBuilder<'_> {
         event::builder(&self.program, &self.shapes, type_name)

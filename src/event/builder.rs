@@ -12,17 +12,36 @@ use std::borrow::Cow;
 /// field, a field given twice, formats, enumerations, …).
 ///
 /// ```
-/// # use docket::Engine;
-/// let engine = Engine::icp();
+/// # use docket::{Engine, Source, World};
+/// # let engine = Engine::from_sources(vec![
+/// #     Source::new("m.yaml", "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n"),
+/// #     Source::new("p.docket", r#"
+/// #         format pin = /^[0-9]{4}$/ "four digits"
+/// #         statuses { open }
+/// #         case request key id: text { }
+/// #         event submit { request: text, pin: pin sensitive, urgent: bool?, items: list<{name: text, n: count}> }
+/// #         on submit for new request(event.request) { rule r { emit ok } }
+/// #     "#),
+/// # ])?;
+/// // A policy declaring `event submit { request: text, pin: pin sensitive, urgent: bool?,
+/// // items: list<{name: text, n: count}> }`:
 /// let event = engine
-///     .event("sms_sent")
+///     .event("submit")
 ///     .at("2026-11-28T10:30:00+08:00")
-///     .text("filing", "F1")
-///     .text("phone", "13800000001")
-///     .text("code", "004213")
+///     .text("request", "R1")
+///     .text("pin", "0042")
+///     .bool("urgent", true)
+///     .json("items", serde_json::json!([{ "name": "desk", "n": 2 }]))
 ///     .build()?;
-/// assert_eq!(event.type_name(), "sms_sent");
-/// # Ok::<(), docket::EventError>(())
+/// assert_eq!(event.type_name(), "submit");
+/// assert!(format!("{event:?}").contains("pin: <sensitive>"));
+/// let refused = engine.event("submit").at("2026-11-28T10:31:00+08:00").text("request", "R2")
+///     .text("pin", "42").json("items", serde_json::json!([])).build();
+/// assert_eq!(
+///     refused.unwrap_err().to_string(),
+///     "field `pin`: expected four digits (the value is not shown: the field is sensitive)"
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "an event builder does nothing until `build` is called"]
 pub struct EventBuilder<'e> {
@@ -82,7 +101,7 @@ impl<'e> EventBuilder<'e> {
     }
 
     /// A field of any type, as the JSON value a line would hold: a list, a set or a record
-    /// (`json!([{"role": "entity_leader", "phone": "13800000001"}])`), or any other value.
+    /// (`json!([{"name": "desk", "n": 2}])`), or any other value.
     pub fn json(self, field: &str, value: serde_json::Value) -> Self {
         self.member(field, from_serde(value))
     }

@@ -54,12 +54,38 @@ fn main() {
         saved.len()
     );
 
-    // The right code, on the reloaded world: validation is complete.
-    let last = r#"{"type":"validation_attempt","at":"2026-11-28T10:45:00+08:00","phone":"13800138000","code":"482913","cert_last6":"52817X"}"#;
-    let from_reloaded = engine.run_line(&mut reloaded, 5, last);
+    // The right code, on the reloaded world: validation is complete. This time the event is
+    // built from Rust values rather than JSON text; `build` checks it exactly as a line is
+    // checked (a misspelt field or a five-digit code is the same `EventError`).
+    let at = "2026-11-28T10:45:00+08:00";
+    let attempt = engine
+        .event("validation_attempt")
+        .at(at)
+        .text("phone", "13800138000")
+        .text("code", "482913")
+        .text("cert_last6", "52817X")
+        .build();
+    let attempt = match attempt {
+        Ok(event) => event,
+        Err(e) => {
+            eprintln!("the event is refused: {e}");
+            std::process::exit(1);
+        }
+    };
+    let from_reloaded = Record {
+        seq: 5,
+        event_type: Some(attempt.type_name().to_string()),
+        at: Some(at.to_string()),
+        body: match engine.apply(&mut reloaded, &attempt) {
+            Ok(outcomes) => RecordBody::Outcomes(outcomes),
+            Err(e) => RecordBody::Error(format!("line 5: {e}")),
+        },
+    };
     print_record(&from_reloaded);
 
-    // The original world gives the very same answer: evaluation is deterministic.
+    // The same event as a JSON line, on the original world, gives the very same answer:
+    // evaluation is deterministic.
+    let last = r#"{"type":"validation_attempt","at":"2026-11-28T10:45:00+08:00","phone":"13800138000","code":"482913","cert_last6":"52817X"}"#;
     let from_original = engine.run_line(&mut world, 5, last);
     assert_eq!(from_original.to_json(), from_reloaded.to_json());
 

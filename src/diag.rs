@@ -148,6 +148,12 @@ pub fn render(d: &Diagnostic, sources: &[Source]) -> String {
 /// `error: 3 problems in the policy` or `error: 2 errors, 1 warning in the policy`.
 /// An empty list renders as an empty string.
 pub fn render_all(ds: &[Diagnostic], sources: &[Source]) -> String {
+    render_all_in(ds, sources, "the policy")
+}
+
+/// [`render_all`] for problems in something other than a policy: `subject` ends the
+/// summary line (e.g. `error: 1 problem in the scenario file …`).
+pub fn render_all_in(ds: &[Diagnostic], sources: &[Source], subject: &str) -> String {
     let mut out = String::new();
     for d in ds {
         out.push_str(&render(d, sources));
@@ -157,10 +163,10 @@ pub fn render_all(ds: &[Diagnostic], sources: &[Source]) -> String {
     let warnings = ds.len() - errors;
     let summary = match (errors, warnings) {
         (0, 0) => return out,
-        (0, w) => format!("warning: {} in the policy", plural(w, "warning")),
-        (e, 0) => format!("error: {} in the policy", plural(e, "problem")),
+        (0, w) => format!("warning: {} in {subject}", plural(w, "warning")),
+        (e, 0) => format!("error: {} in {subject}", plural(e, "problem")),
         (e, w) => format!(
-            "error: {}, {} in the policy",
+            "error: {}, {} in {subject}",
             plural(e, "error"),
             plural(w, "warning")
         ),

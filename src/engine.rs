@@ -3,7 +3,7 @@
 use crate::check::{self, Parsed};
 use crate::diag::{self, Diagnostic};
 use crate::eval::{self, EvalError, Step};
-use crate::event::{self, Event, EventError, Header};
+use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
 use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
 use crate::span::Source;
@@ -19,8 +19,11 @@ const BUILTIN_ICP: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin
 pub struct Engine {
     program: Program,
     warnings: Vec<Diagnostic>,
-    /// Identifies the policy (a hash of its files), so a world is only used with its own.
+    /// Identifies the policy (a hash of its files), so that a world, an event or a step is
+    /// only used with its own.
     fingerprint: u64,
+    /// The shape of each event type, shared by the events parsed or built here.
+    shapes: Shapes,
 }
 
 /// Why a policy could not be loaded: every problem found, in every file.
@@ -128,11 +131,15 @@ impl Engine {
             tables,
             broken_tables,
         }) {
-            Ok((program, warnings)) => Ok(Engine {
-                fingerprint: fingerprint(&sources),
-                program,
-                warnings,
-            }),
+            Ok((program, warnings)) => {
+                let fingerprint = fingerprint(&sources);
+                Ok(Engine {
+                    shapes: Shapes::new(&program.events, &program.records, fingerprint),
+                    fingerprint,
+                    program,
+                    warnings,
+                })
+            }
             Err(more) => {
                 diagnostics.extend(more);
                 diagnostics.sort_by_key(|d| (d.source, d.span.start));
@@ -189,21 +196,63 @@ impl Engine {
 
     /// Parses and validates one JSON event against the policy's declarations.
     pub fn parse_event(&self, json: &str) -> Result<Event, EventError> {
-        event::parse_event(&self.program, json)
+        event::parse_event(&self.program, &self.shapes, json)
             .map(|(_, e)| e)
             .map_err(|(_, e)| e)
     }
 
+    /// Starts an event of type `type_name` built from Rust values rather than JSON text;
+    /// [`EventBuilder::build`] checks it exactly as [`Engine::parse_event`] checks a line.
+    ///
+    /// ```
+    /// # use docket::{Engine, Source, World};
+    /// # let engine = Engine::from_sources(vec![
+    /// #     Source::new("m.yaml", "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n"),
+    /// #     Source::new("p.docket", r#"
+    /// #         format pin = /^[0-9]{4}$/ "four digits"
+    /// #         statuses { open }
+    /// #         case request key id: text { }
+    /// #         event submit { request: text, pin: pin sensitive, urgent: bool?, items: list<{name: text, n: count}> }
+    /// #         on submit for new request(event.request) { rule r { emit ok } }
+    /// #     "#),
+    /// # ])?;
+    /// let event = engine
+    ///     .event("submit")
+    ///     .at("2026-11-28T09:00:00+08:00")
+    ///     .text("request", "R1")
+    ///     .text("pin", "0042")
+    ///     .json("items", serde_json::json!([{ "name": "desk", "n": 2 }]))
+    ///     .build()?;
+    /// let outcomes = engine.apply(&mut World::new(), &event)?;
+    /// assert_eq!(outcomes[0].case.as_deref(), Some("R1"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn event(&self, type_name: &str) -> EventBuilder<'_> {
+        event::builder(&self.program, &self.shapes, type_name)
+    }
+
     /// Evaluates an event without changing the world: a pure function of (policy, world, event).
     /// [`Step::outcomes`] tells what it would do; [`Engine::commit`] makes it so.
+    ///
+    /// An event parsed or built by an engine of another policy is refused, as is a world
+    /// built by one.
     pub fn evaluate(&self, world: &World, event: &Event) -> Result<Step, EvalError> {
+        if event.shape.policy != self.fingerprint {
+            return Err(EvalError {
+                field: None,
+                message: format!(
+                    "this `{}` event was made by another policy: parse or build it with this engine",
+                    event.type_name()
+                ),
+            });
+        }
         if world.policy.is_some_and(|p| p != self.fingerprint) {
             return Err(EvalError {
                 field: None,
                 message: "this world was built by another policy: load it with this engine's `load_world`".into(),
             });
         }
-        eval::evaluate(&self.program, world, event)
+        eval::evaluate(&self.program, world, event, self.fingerprint)
     }
 
     /// Applies an event: all of its effects, or none of them on error.
@@ -215,6 +264,12 @@ impl Engine {
     /// Commits a step computed by [`Engine::evaluate`]. The world must not have changed since:
     /// a step computed on an older state of it is refused, and the world is left as it is.
     pub fn commit(&self, world: &mut World, step: Step) -> Result<Vec<Outcome>, EvalError> {
+        if step.policy != self.fingerprint {
+            return Err(EvalError {
+                field: None,
+                message: "this step was computed by an engine of another policy: evaluate the event with this engine".into(),
+            });
+        }
         if step.generation != world.generation
             || world.policy.is_some_and(|p| p != self.fingerprint)
         {
@@ -238,7 +293,7 @@ impl Engine {
                 EventError::Json("the line is empty: write one JSON object per line".into()),
             ))
         } else {
-            event::parse_event(&self.program, line)
+            event::parse_event(&self.program, &self.shapes, line)
         };
         let (header, result) = match parsed {
             Ok((h, e)) => (h, self.apply(world, &e).map_err(|e| e.to_string())),

@@ -102,19 +102,22 @@ struct CheckArgs {
 /// `status: {CASE: status}`, `outcomes: N`, and `NAME: {CASE: value}` for a value the rules
 /// `show`. Every unmet expectation is reported with its file, step and line.
 ///
-/// Exit status: 0 when every scenario passed, 1 when some expectation failed, 2 when the
-/// rules or a scenario file are unusable.
+/// A folder is searched with its subfolders for `*.yaml` and `*.yml` files, which run in
+/// path order; a file given by name runs whatever its name.
+///
+/// Exit status: 0 when every scenario passed, 1 when some expectation failed or no scenario
+/// file was found, 2 when the rules or a scenario file are unusable or a PATH does not exist.
 #[derive(Args)]
 #[command(after_help = "\
 Example:
-  docket test tests/scenarios                          # every *.yaml file of the folder
+  docket test tests/scenarios                          # every *.yaml file under the folder
   docket test --rules my-policy tests/scenarios/r5_wrong_cert_counts.yaml")]
 struct TestArgs {
     /// The policy directory; default: the built-in ICP policy
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
 
-    /// Scenario files, or folders of them (`*.yaml`)
+    /// Scenario files, or folders searched with their subfolders for them (`*.yaml`, `*.yml`)
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
 }
@@ -156,6 +159,13 @@ fn plural(n: usize, word: &str) -> String {
 // ── docket test ─────────────────────────────────────────────────────────────
 
 fn test(args: &TestArgs) -> u8 {
+    let files = match scenario_files(&args.paths) {
+        Ok(files) => files,
+        Err((message, code)) => {
+            report(&message);
+            return code;
+        }
+    };
     let engine = match load_engine(args.rules.as_deref()) {
         Ok(e) => e,
         Err(e) => {
@@ -163,25 +173,6 @@ fn test(args: &TestArgs) -> u8 {
             return EXIT_UNUSABLE;
         }
     };
-    let mut files = Vec::new();
-    for path in &args.paths {
-        if path.is_dir() {
-            let mut found: Vec<PathBuf> = match fs::read_dir(path) {
-                Ok(rd) => rd
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                    .collect(),
-                Err(e) => {
-                    report(&format!("error: cannot read `{}`: {e}", path.display()));
-                    return EXIT_UNUSABLE;
-                }
-            };
-            found.sort();
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
     let mut out = io::stdout().lock();
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
@@ -223,6 +214,71 @@ fn test(args: &TestArgs) -> u8 {
     } else {
         EXIT_OK
     }
+}
+
+/// What a folder is searched for.
+const SCENARIO_EXTENSIONS: [&str; 2] = ["yaml", "yml"];
+
+/// The scenario files `paths` name: a file as given; for a folder, every `*.yaml` and
+/// `*.yml` file in it or its subfolders, in path order. Symbolic links to folders are not
+/// followed (a link up the tree would never end). Finding no file is a failure: a test run
+/// that tests nothing must not pass. The error is a message and an exit status.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (String, u8)> {
+    let unusable = |path: &Path, e: io::Error| {
+        let message = if e.kind() == io::ErrorKind::NotFound {
+            format!(
+                "error: `{}` does not exist: give scenario files, or folders of them (`*.yaml`)",
+                path.display()
+            )
+        } else {
+            format!("error: cannot read `{}`: {e}", path.display())
+        };
+        (message, EXIT_UNUSABLE)
+    };
+    let mut files = Vec::new();
+    let mut folders = Vec::new();
+    for path in paths {
+        match fs::metadata(path) {
+            Err(e) => return Err(unusable(path, e)),
+            Ok(meta) if meta.is_dir() => {
+                let mut found = Vec::new();
+                let mut pending = vec![path.clone()];
+                while let Some(dir) = pending.pop() {
+                    let entries = fs::read_dir(&dir).map_err(|e| unusable(&dir, e))?;
+                    for entry in entries {
+                        let entry = entry.map_err(|e| unusable(&dir, e))?;
+                        let found_path = entry.path();
+                        let kind = entry.file_type().map_err(|e| unusable(&found_path, e))?;
+                        let named = found_path
+                            .extension()
+                            .is_some_and(|x| SCENARIO_EXTENSIONS.iter().any(|s| x == *s));
+                        if kind.is_dir() {
+                            pending.push(found_path);
+                        } else if named && found_path.is_file() {
+                            found.push(found_path);
+                        }
+                    }
+                }
+                found.sort();
+                files.extend(found);
+                folders.push(format!("`{}`", path.display()));
+            }
+            Ok(_) => files.push(path.clone()),
+        }
+    }
+    if files.is_empty() {
+        let (searched, theirs) = match folders.as_slice() {
+            [one] => (one.clone(), "its"),
+            many => (many.join(", "), "their"),
+        };
+        return Err((
+            format!(
+                "error: no scenario file found: searched {searched} and {theirs} subfolders for `*.yaml` and `*.yml` files"
+            ),
+            EXIT_REFUSED,
+        ));
+    }
+    Ok(files)
 }
 
 // ── docket check ────────────────────────────────────────────────────────────

@@ -13,8 +13,8 @@
 //!     error: "line 2"                        # the step must be refused, with this in its error
 //! ```
 
-use crate::diag::{did_you_mean, Diagnostic};
-use crate::engine::{Engine, LoadError};
+use crate::diag::{self, did_you_mean, Diagnostic};
+use crate::engine::Engine;
 use crate::span::{Source, Span};
 use crate::tables::yaml::{self, Node, Value};
 use crate::world::World;
@@ -67,18 +67,41 @@ pub struct Report {
     pub failures: Vec<Failure>,
 }
 
+/// Why a scenario file cannot be used: its problem, with file, line and column. It is a
+/// problem of the scenario file, not of the policy it would run against.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct ScenarioError {
+    /// The problems found (reading stops at the first).
+    pub diagnostics: Vec<Diagnostic>,
+    /// The scenario file they point into.
+    pub sources: Vec<Source>,
+}
+
+impl ScenarioError {
+    /// The problems rendered for a terminal, like a policy's, with a summary line naming
+    /// the scenario file (`error: 1 problem in the scenario file …`).
+    pub fn render(&self) -> String {
+        let subject = match self.sources.first() {
+            Some(s) => format!("the scenario file `{}`", s.name),
+            None => "the scenario file".to_string(),
+        };
+        diag::render_all_in(&self.diagnostics, &self.sources, &subject)
+    }
+}
+
 const STEP_KEYS: &[&str] = &["event", "raw", "messages", "error", "status", "outcomes"];
 
 impl Scenario {
-    /// Parses a scenario file; problems are reported like policy problems, with file and line.
-    pub fn parse(name: &str, text: &str) -> Result<Scenario, LoadError> {
+    /// Parses a scenario file; a problem is reported like a policy's, with file and line.
+    pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let source = Source::new(name, text);
         let fail = |span: Span, message: String, help: Option<&str>| {
             let mut d = Diagnostic::error(0, span, message);
             if let Some(h) = help {
                 d = d.with_help(h);
             }
-            LoadError {
+            ScenarioError {
                 diagnostics: vec![d],
                 sources: vec![source.clone()],
             }

@@ -6,7 +6,8 @@ use jiff::Timestamp;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// All cases a policy has seen, with the virtual clock. Cloneable: a world is plain data.
-#[derive(Clone, Debug, Default)]
+/// Its `Debug` output is a summary that shows no case's values (`src/redact.rs`).
+#[derive(Clone, Default)]
 pub struct World {
     pub(crate) clock: Option<Timestamp>,
     pub(crate) cases: Vec<CaseData>,

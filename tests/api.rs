@@ -116,3 +116,309 @@ fn a_route_key_may_hold_any_expression() {
         .to_json();
     assert!(json.contains(r#""thing":"k2""#), "{json}");
 }
+
+/// A policy of one event type: its event indexes mean nothing to ICP, and ICP's to it.
+fn small_policy() -> Engine {
+    Engine::from_sources(vec![
+        Source::new(
+            "m.yaml",
+            "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+        ),
+        Source::new(
+            "p.docket",
+            r#"statuses { open }
+               case thing key id: text { }
+               event make { id: text }
+               on make for new thing(event.id) { rule r { emit ok } }"#,
+        ),
+    ])
+    .unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+const ICP_LINES: [&str; 4] = [
+    ORDER,
+    SMS,
+    r#"{"type":"validation_attempt","at":"2026-11-28T10:05:00+08:00","phone":"13800000001","code":"123456","cert_last6":"11111X"}"#,
+    r#"{"type":"tick","at":"2026-11-28T11:00:00+08:00"}"#,
+];
+
+#[test]
+fn an_event_of_another_policy_is_refused_not_a_panic() {
+    let icp = Engine::icp();
+    let small = small_policy();
+    let make = small
+        .parse_event(r#"{"type":"make","at":"2026-11-28T09:00:00Z","id":"k"}"#)
+        .expect("make");
+    let mut icp_events = Vec::new();
+    for line in ICP_LINES {
+        icp_events.push(icp.parse_event(line).expect("an ICP event"));
+    }
+    for (engine, foreign) in [
+        (&small, &icp_events[..]),
+        (&icp, std::slice::from_ref(&make)),
+    ] {
+        for event in foreign {
+            let mut world = World::new();
+            for err in [
+                engine
+                    .evaluate(&world, event)
+                    .expect_err("evaluate refuses it"),
+                engine
+                    .apply(&mut world, event)
+                    .expect_err("apply refuses it"),
+            ] {
+                assert!(err.to_string().contains("another policy"), "{err}");
+                assert!(
+                    err.to_string().contains(event.type_name()),
+                    "names the event: {err}"
+                );
+            }
+            assert!(world.is_empty() && world.clock().is_none());
+        }
+    }
+    // A step computed by one engine is not committed by another, even on a fresh world.
+    let step = small.evaluate(&World::new(), &make).expect("a step");
+    let mut world = World::new();
+    let err = icp.commit(&mut world, step).expect_err("ICP refuses it");
+    assert!(err.to_string().contains("another policy"), "{err}");
+    assert!(world.is_empty());
+    // The same policy loaded twice is one policy.
+    let again = small_policy();
+    assert!(again.apply(&mut world, &make).is_ok());
+}
+
+#[test]
+fn debug_output_never_shows_a_sensitive_value() {
+    let engine = Engine::icp();
+    let mut world = World::new();
+    let order = r#"{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"F1","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"12345X"}]}"#;
+    let sms = engine
+        .event("sms_sent")
+        .at("2026-11-28T10:30:00+08:00")
+        .text("filing", "F1")
+        .text("phone", "13800000001")
+        .text("code", "004213")
+        .build()
+        .expect("sms");
+    let attempt = engine
+        .event("validation_attempt")
+        .at("2026-11-28T10:35:00+08:00")
+        .text("phone", "13800000001")
+        .text("code", "004213")
+        .text("cert_last6", "12345X")
+        .build()
+        .expect("attempt");
+    let order = engine.parse_event(order).expect("order");
+    engine.apply(&mut world, &order).expect("order applies");
+    engine.apply(&mut world, &sms).expect("sms applies");
+    let step = engine.evaluate(&world, &attempt).expect("a step");
+    assert_eq!(step.outcomes().len(), 1);
+    let shown = [
+        format!("{order:?}"),
+        format!("{order:#?}"),
+        format!("{sms:?}"),
+        format!("{sms:#?}"),
+        format!("{attempt:?}"),
+        format!("{attempt:#?}"),
+        format!("{world:?}"),
+        format!("{world:#?}"),
+        format!("{step:?}"),
+        format!("{step:#?}"),
+    ];
+    for text in &shown {
+        assert!(!text.contains("004213"), "a code leaks: {text}");
+        assert!(!text.contains("12345X"), "certificate digits leak: {text}");
+    }
+    // Still useful: what is not sensitive is shown.
+    assert!(shown[2].contains("13800000001") && shown[2].contains("<sensitive>"));
+    assert!(shown[6].contains("cases: 1"), "{}", shown[6]);
+    assert!(shown[8].contains("validation_complete"), "{}", shown[8]);
+}
+
+#[test]
+fn a_built_event_is_the_parsed_event() {
+    let engine = Engine::icp();
+    let built = engine
+        .event("order_submitted")
+        .at("2026-11-28T09:00:00+08:00")
+        .text("filing", "A")
+        .text("scenario", "first_filing")
+        .text("variant", "app")
+        .json(
+            "personnel",
+            serde_json::json!([
+                { "role": "entity_leader", "phone": "13800000001", "cert_last6": "11111x" }
+            ]),
+        )
+        .build()
+        .expect("built");
+    assert_eq!(built, engine.parse_event(ORDER).expect("parsed"));
+    assert_eq!(built.type_name(), "order_submitted");
+    assert_eq!(
+        built.at(),
+        "2026-11-28T01:00:00Z".parse::<jiff::Timestamp>().unwrap()
+    );
+    let sms = engine
+        .event("sms_sent")
+        .at_instant("2026-11-28T02:00:00Z".parse().unwrap())
+        .text("filing", "A")
+        .text("phone", "13800000001")
+        .text("code", "123456")
+        .unset("sender")
+        .build()
+        .expect("built");
+    // The same instant, written in UTC as `at_instant` writes it.
+    let utc = SMS.replace("2026-11-28T10:00:00+08:00", "2026-11-28T02:00:00Z");
+    assert_eq!(sms, engine.parse_event(&utc).expect("parsed"));
+    assert_eq!(sms.at(), engine.parse_event(SMS).expect("parsed").at());
+    let mut world = World::new();
+    engine.apply(&mut world, &built).expect("applies");
+    let outcomes = engine.apply(&mut world, &sms).expect("applies");
+    assert_eq!(outcomes[0].status.as_deref(), Some("awaiting_validation"));
+}
+
+#[test]
+fn a_builder_refuses_what_parse_event_refuses_with_the_same_error() {
+    let engine = Engine::icp();
+    let sms = |at: &str| engine.event("sms_sent").at(at).text("filing", "A");
+    let line = |rest: &str| {
+        format!(r#"{{"type":"sms_sent","at":"2026-11-28T10:00:00+08:00","filing":"A"{rest}}}"#)
+    };
+    let at = "2026-11-28T10:00:00+08:00";
+    let cases = [
+        (
+            engine.event("sms_snet").at(at).build(),
+            r#"{"type":"sms_snet","at":"2026-11-28T10:00:00+08:00"}"#.to_string(),
+        ),
+        (
+            engine.event("tick").build(),
+            r#"{"type":"tick"}"#.to_string(),
+        ),
+        (
+            sms("2026-11-28T10:00:00").text("phone", "13800000001").build(),
+            r#"{"type":"sms_sent","at":"2026-11-28T10:00:00","filing":"A","phone":"13800000001"}"#.to_string(),
+        ),
+        (
+            sms(at).text("phone", "13800000001").build(),
+            line(r#","phone":"13800000001""#),
+        ),
+        (
+            sms(at).text("phone", "1380000000").text("code", "123456").build(),
+            line(r#","phone":"1380000000","code":"123456""#),
+        ),
+        (
+            sms(at).text("phone", "13800000001").text("code", "12345").build(),
+            line(r#","phone":"13800000001","code":"12345""#),
+        ),
+        (
+            sms(at).text("phone", "13800000001").text("cod", "123456").build(),
+            line(r#","phone":"13800000001","cod":"123456""#),
+        ),
+        (
+            sms(at)
+                .text("phone", "13800000001")
+                .text("code", "123456")
+                .text("colour", "red")
+                .build(),
+            line(r#","phone":"13800000001","code":"123456","colour":"red""#),
+        ),
+        (
+            sms(at)
+                .text("phone", "13800000001")
+                .text("code", "123456")
+                .text("code", "123456")
+                .build(),
+            line(r#","phone":"13800000001","code":"123456","code":"123456""#),
+        ),
+        (
+            sms(at).count("phone", 13800000001).text("code", "123456").build(),
+            line(r#","phone":13800000001,"code":"123456""#),
+        ),
+        (
+            sms(at)
+                .text("phone", "13800000001")
+                .text("code", "123456")
+                .bool("sender", true)
+                .build(),
+            line(r#","phone":"13800000001","code":"123456","sender":true"#),
+        ),
+        (
+            engine
+                .event("phone_change")
+                .at(at)
+                .text("filing", "A")
+                .text("role", "entity_leadr")
+                .text("new_phone", "13800000002")
+                .build(),
+            r#"{"type":"phone_change","at":"2026-11-28T10:00:00+08:00","filing":"A","role":"entity_leadr","new_phone":"13800000002"}"#.to_string(),
+        ),
+        (
+            engine
+                .event("order_submitted")
+                .at(at)
+                .text("filing", "A")
+                .text("scenario", "first_filing")
+                .text("variant", "app")
+                .json("personnel", serde_json::json!([{ "role": "entity_leader", "phone": "13800000001", "cert_last6": "1234" }]))
+                .build(),
+            r#"{"type":"order_submitted","at":"2026-11-28T10:00:00+08:00","filing":"A","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"1234"}]}"#.to_string(),
+        ),
+    ];
+    for (built, line) in cases {
+        let parsed = engine.parse_event(&line).expect_err("the line is refused");
+        let built = built.expect_err("the builder refuses it too");
+        assert_eq!(built, parsed, "{line}");
+    }
+    let errors: Vec<String> = [
+        engine.event("sms_snet").at(at).build(),
+        sms(at)
+            .text("phone", "13800000001")
+            .text("code", "12345")
+            .build(),
+    ]
+    .into_iter()
+    .map(|r| r.expect_err("refused").to_string())
+    .collect();
+    assert_eq!(
+        errors,
+        [
+            "unknown event type `sms_snet`; did you mean `sms_sent`?",
+            "field `code`: expected six digits (the value is not shown: the field is sensitive)",
+        ]
+    );
+}
+
+#[test]
+fn a_builder_fed_a_line_member_by_member_agrees_with_parse_event() {
+    let engine = Engine::icp();
+    let stream = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/stream.jsonl"
+    ))
+    .expect("the example stream");
+    let mut lines: Vec<String> = stream.lines().map(str::to_string).collect();
+    // One problem each.
+    lines.extend(
+        [
+            r#"{"type":"tick","at":"2026-13-28T11:00:00+08:00"}"#,
+            r#"{"type":"resend_request","at":"2026-11-28T11:00:00+08:00","phone":"13800000001","cert_last6":"ABCDEF"}"#,
+            r#"{"type":"order_canceled","at":"2026-11-28T11:00:00+08:00","filing":""}"#,
+            r#"{"type":"order_canceled","at":"2026-11-28T11:00:00+08:00","filing":["A"]}"#,
+            r#"{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"A","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001"}]}"#,
+            r#"{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"A","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"11111X","x":1}]}"#,
+        ]
+        .map(str::to_string),
+    );
+    for line in &lines {
+        let json: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        let mut builder = engine.event(json["type"].as_str().expect("a type"));
+        for (name, value) in json.as_object().expect("an object") {
+            builder = match name.as_str() {
+                "type" => builder,
+                "at" => builder.at(value.as_str().expect("a string")),
+                _ => builder.json(name, value.clone()),
+            };
+        }
+        assert_eq!(builder.build(), engine.parse_event(line), "{line}");
+    }
+}

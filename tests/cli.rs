@@ -636,3 +636,106 @@ fn test_reports_a_failing_expectation_with_its_line() {
         run.stderr
     );
 }
+
+/// A scenario that passes: one quiet tick.
+const PASSING_SCENARIO: &str =
+    "title: a quiet tick\nsteps:\n  - event: { type: tick, at: \"2026-11-28T09:00:00+08:00\" }\n    messages: []\n";
+
+#[test]
+fn test_searches_folders_recursively_in_path_order() {
+    let dir = TempDir::new("test-recursive");
+    for sub in ["b", "a/deep", "c.yaml"] {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("mkdir");
+    }
+    for file in [
+        "z.yaml",
+        "b/2.yaml",
+        "a/1.yml",
+        "a/deep/0.yaml",
+        "a/deep/x.yaml",
+    ] {
+        std::fs::write(dir.path().join(file), PASSING_SCENARIO).expect("write");
+    }
+    // Not scenario files: other extensions, and a folder named like one.
+    std::fs::write(dir.path().join("b/notes.txt"), "title: x\n").expect("write");
+    std::fs::write(dir.path().join("a/deep/1.yaml.snap"), "x").expect("write");
+    let run = docket(&["test", dir.str()], None);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let d = dir.str();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "ok      {d}/a/1.yml\nok      {d}/a/deep/0.yaml\nok      {d}/a/deep/x.yaml\n\
+             ok      {d}/b/2.yaml\nok      {d}/z.yaml\n5 passed, 0 failed\n"
+        )
+    );
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn test_finding_no_scenario_file_fails_and_says_where_it_looked() {
+    let dir = TempDir::new("test-empty");
+    std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
+    std::fs::write(dir.path().join("sub/scenario.txt"), PASSING_SCENARIO).expect("write");
+    let run = docket(&["test", dir.str()], None);
+    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: no scenario file found: searched `{}` and its subfolders for `*.yaml` and `*.yml` files\n",
+            dir.str()
+        )
+    );
+    let sub = dir.path().join("sub").display().to_string();
+    let run = docket(&["test", dir.str(), &sub], None);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains(&format!(
+            "searched `{}`, `{sub}` and their subfolders",
+            dir.str()
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn test_a_missing_path_is_an_unusable_argument() {
+    let run = docket(&["test", "tests/scenaros"], None);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "error: `tests/scenaros` does not exist: give scenario files, or folders of them (`*.yaml`)\n"
+    );
+}
+
+#[test]
+fn test_a_broken_scenario_file_is_a_problem_of_that_file_not_of_the_policy() {
+    let dir = TempDir::new("test-broken-scenario");
+    let file = dir.path().join("bad.yaml");
+    let path = file.display().to_string();
+    std::fs::write(&file, "title: x\nstesp: []\n").expect("write");
+    let run = docket(&["test", &path], None);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: unknown key `stesp` in a scenario\n --> {path}:2:1\n  |\n2 | stesp: []\n  | ^^^^^\n  |\n  \
+             = help: did you mean `steps`?\n\nerror: 1 problem in the scenario file `{path}`\n"
+        )
+    );
+    std::fs::write(&file, "title: x\nsteps: [\n").expect("write");
+    let run = docket(&["test", &path], None);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains(&format!("{path}:2:"))
+            && run
+                .stderr
+                .ends_with(&format!("error: 1 problem in the scenario file `{path}`\n"))
+            && !run.stderr.contains("policy"),
+        "{}",
+        run.stderr
+    );
+}

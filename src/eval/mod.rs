@@ -38,13 +38,17 @@ pub(super) fn fail<T>(message: impl Into<String>) -> Result<T, EvalError> {
 pub(super) type R<T> = Result<T, EvalError>;
 
 /// The result of evaluating one event: outcomes, and the changes to commit.
-#[derive(Debug)]
+///
+/// Its `Debug` output shows the outcomes and a summary of the changes, never the values of
+/// the cases' fields (they may be sensitive).
 pub struct Step {
     pub(crate) outcomes: Vec<Outcome>,
     pub(crate) changed: BTreeMap<CaseId, CaseData>,
     pub(crate) at: Timestamp,
     /// The world's generation this step was computed on.
     pub(crate) generation: u64,
+    /// The fingerprint of the policy that computed it: only its engine commits it.
+    pub(crate) policy: u64,
 }
 
 impl Step {
@@ -114,8 +118,20 @@ pub(super) struct Eval<'p, 'w> {
     acc: BTreeMap<Option<CaseId>, Acc>,
 }
 
-/// Evaluates `event` against `world` without changing it.
-pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> {
+/// Evaluates `event` against `world` without changing it; `policy` is the program's
+/// fingerprint, which the step carries.
+///
+/// The event must have been checked against `prog` (the engine refuses others); one that
+/// does not fit its declarations is still refused here, not indexed out of range.
+pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event, policy: u64) -> R<Step> {
+    let declared = prog
+        .events
+        .get(usize::from(event.ty))
+        .and_then(|def| prog.records.get(usize::from(def.record)));
+    let handler = match (declared, prog.event_handlers.get(usize::from(event.ty))) {
+        (Some(record), Some(handler)) if record.fields.len() == event.fields.len() => handler,
+        _ => return fail("internal: the event was not checked against this policy"),
+    };
     if let Some(clock) = world.clock {
         if event.at < clock {
             return Err(EvalError {
@@ -134,7 +150,7 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
     // 2. The event's own handler: its outcomes in order of case key, answers about nobody last.
     ev.now = event.at;
     ev.event = Some(event);
-    if let Some(h) = &prog.event_handlers[event.ty as usize] {
+    if let Some(h) = handler {
         ev.run_handler(h, None)?;
     }
     let mut own = Vec::new();
@@ -159,6 +175,7 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
         changed: ev.tx.cases,
         at: event.at,
         generation: world.generation,
+        policy,
     })
 }
 

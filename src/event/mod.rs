@@ -13,12 +13,17 @@ use jiff::Timestamp;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
+mod builder;
 mod error;
 mod json;
+mod shape;
 
+pub use builder::EventBuilder;
 pub use error::EventError;
 use json::Json;
+pub(crate) use shape::{EventShape, Shapes};
 
 /// How many characters of a value or a name an error message echoes.
 const SHOWN_CHARS: usize = 40;
@@ -30,18 +35,37 @@ const LISTED_VALUES: usize = 8;
 /// The members every event has besides its declared fields.
 const HEADER_KEYS: &[&str] = &["type", "at"];
 
-/// One validated input event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One validated input event, made by [`crate::Engine::parse_event`] or
+/// [`crate::Engine::event`]. It belongs to the policy that checked it: another engine
+/// refuses it.
+///
+/// Its `Debug` output shows `<sensitive>` in place of every field that is (or holds a
+/// record field) declared `sensitive`.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Event {
     /// The event type: an index into the policy's declared events.
-    pub ty: u16,
+    pub(crate) ty: u16,
     /// When it happened (`at`).
-    pub at: Timestamp,
+    pub(crate) at: Timestamp,
     /// The UTC offset `at` was written with, to speak of times as the sender wrote them.
-    pub offset: jiff::tz::Offset,
+    pub(crate) offset: jiff::tz::Offset,
     /// The values of the event's record fields, in declaration order; an absent or `null`
     /// optional field is unset.
-    pub fields: Vec<Value>,
+    pub(crate) fields: Vec<Value>,
+    /// The policy and type it was checked against, shared by every event of the type.
+    pub(crate) shape: Arc<EventShape>,
+}
+
+impl Event {
+    /// The event type's name, e.g. `sms_sent`.
+    pub fn type_name(&self) -> &str {
+        &self.shape.name
+    }
+
+    /// When the event happened (its `at`).
+    pub fn at(&self) -> Timestamp {
+        self.at
+    }
 }
 
 /// What could be read of a line even when it is bad, for echoing in the error record.
@@ -60,15 +84,22 @@ pub struct Header {
 /// they were written. A missing field whose name an undeclared member misspells is reported
 /// as that member ("did you mean"), which is the likelier mistake. Either way the [`Header`]
 /// carries whatever `type` and `at` strings the line has.
-pub fn parse_event(program: &Program, line: &str) -> Result<(Header, Event), (Header, EventError)> {
-    Schema {
-        events: &program.events,
-        event_index: &program.event_index,
-        records: &program.records,
-        formats: &program.formats,
-        enums: &program.enums,
-    }
-    .parse(line)
+pub(crate) fn parse_event(
+    program: &Program,
+    shapes: &Shapes,
+    line: &str,
+) -> Result<(Header, Event), (Header, EventError)> {
+    Schema::of(program, shapes).parse(line)
+}
+
+/// A builder of an event of type `type_name` of `program` from Rust values: its members
+/// are checked at [`EventBuilder::build`] exactly as a line's are.
+pub(crate) fn builder<'p>(
+    program: &'p Program,
+    shapes: &'p Shapes,
+    type_name: &str,
+) -> EventBuilder<'p> {
+    EventBuilder::new(Schema::of(program, shapes), type_name)
 }
 
 /// The parts of a program that events are read against.
@@ -79,9 +110,22 @@ struct Schema<'p> {
     records: &'p [RecordDef],
     formats: &'p [FormatDef],
     enums: &'p [EnumDef],
+    /// By event index, as `events`.
+    shapes: &'p [Arc<EventShape>],
 }
 
-impl Schema<'_> {
+impl<'p> Schema<'p> {
+    fn of(program: &'p Program, shapes: &'p Shapes) -> Schema<'p> {
+        Schema {
+            events: &program.events,
+            event_index: &program.event_index,
+            records: &program.records,
+            formats: &program.formats,
+            enums: &program.enums,
+            shapes: &shapes.0,
+        }
+    }
+
     fn parse(self, line: &str) -> Result<(Header, Event), (Header, EventError)> {
         let json: Json = match serde_json::from_str(line) {
             Ok(json) => json,
@@ -103,6 +147,8 @@ impl Schema<'_> {
         }
     }
 
+    /// Checks an event's members, read from a line or given to a builder: both take this
+    /// one path, so they accept and refuse the same events with the same errors.
     fn event(self, members: &[(Cow<str>, Json)]) -> Result<Event, EventError> {
         let type_json = member(members, "type", "type")?.ok_or_else(|| missing("type"))?;
         let Json::Str(type_name) = type_json else {
@@ -121,14 +167,16 @@ impl Schema<'_> {
             _ => jiff::tz::Offset::UTC,
         };
         // INVARIANT: the checker builds `event_index` from `events`, and every record index
-        // it stores is in range.
+        // it stores is in range; the shapes are built from `events`.
         let def = &self.events[usize::from(ty)];
+        let shape = self.shapes[usize::from(ty)].clone();
         let fields = self.record(def.record, members, "", &def.name, HEADER_KEYS, false)?;
         Ok(Event {
             ty,
             at,
             offset,
             fields,
+            shape,
         })
     }
 
@@ -270,7 +318,22 @@ impl Schema<'_> {
         sensitive: bool,
     ) -> Result<Cow<'r, str>, EventError> {
         let def = &self.formats[usize::from(f)];
+        let refused = || EventError::BadFormat {
+            field: path.to_string(),
+            expected: if def.description.is_empty() {
+                format!("the format `{}`", def.name).into()
+            } else {
+                def.description.as_str().into()
+            },
+            got: shown(raw, sensitive),
+        };
         let trimmed = if def.trim { raw.trim() } else { raw };
+        // A value longer than the format allows is refused before anything else reads it
+        // whole. A case change never shortens a text (each character becomes one or more),
+        // so one too long here is too long after it.
+        if def.pattern.too_long_for_format(trimmed) {
+            return Err(refused());
+        }
         // Copied only when a case change changes something.
         let changes = |case: fn(char) -> bool| trimmed.chars().any(case);
         let text: Cow<str> = if def.uppercase && changes(|c| !c.to_uppercase().eq([c])) {
@@ -280,18 +343,10 @@ impl Schema<'_> {
         } else {
             trimmed.into()
         };
-        if def.pattern.is_match(&text) {
+        if !def.pattern.too_long_for_format(&text) && def.pattern.is_match(&text) {
             return Ok(text);
         }
-        Err(EventError::BadFormat {
-            field: path.to_string(),
-            expected: if def.description.is_empty() {
-                format!("the format `{}`", def.name).into()
-            } else {
-                def.description.as_str().into()
-            },
-            got: shown(raw, sensitive),
-        })
+        Err(refused())
     }
 
     fn enum_value(self, e: u16, s: &str, path: &str, sensitive: bool) -> Result<Value, EventError> {

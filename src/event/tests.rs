@@ -11,6 +11,7 @@ struct Policy {
     records: Vec<RecordDef>,
     formats: Vec<FormatDef>,
     enums: Vec<EnumDef>,
+    shapes: Shapes,
 }
 
 const PHONE: u16 = 0;
@@ -151,6 +152,7 @@ fn policy() -> Policy {
         .map(|(e, i)| (e.name.clone(), i))
         .collect();
     Policy {
+        shapes: Shapes::new(&events, &records, 7),
         events,
         event_index,
         records,
@@ -167,6 +169,7 @@ impl Policy {
             records: &self.records,
             formats: &self.formats,
             enums: &self.enums,
+            shapes: &self.shapes.0,
         }
     }
 
@@ -678,4 +681,80 @@ fn rfc3339_shapes() {
     assert_eq!(rfc3339_shape("2026-11-28T10:00"), Shape::Bad);
     assert_eq!(rfc3339_shape("2026-11-28T10:00:00+08"), Shape::Bad);
     assert_eq!(rfc3339_shape("２026-11-28T10:00:00Z"), Shape::Bad);
+}
+
+#[test]
+fn a_value_longer_than_its_format_allows_is_refused_before_matching() {
+    let mut p = policy();
+    // No bound: the default cap applies. A long pattern, and a value the size of the one
+    // that took seconds to match.
+    let alternatives: Vec<String> = (0..200).map(|i| format!("f{i}-[a-z0-9]*")).collect();
+    let unbounded = format!("^({})+$", alternatives.join("|"));
+    p.formats[usize::from(FILING)] = format("filing", &unbounded, "a filing id");
+    let order = |filing: &str| {
+        format!(r#"{{"type": "order_submitted", {AT}, "filing": "{filing}", "personnel": []}}"#)
+    };
+    assert!(p.schema().parse(&order("f1-abc")).is_ok());
+    let huge = format!("f1-{}", "a".repeat(100_000));
+    let err = p.err(&order(&huge));
+    assert!(
+        matches!(&err, EventError::BadFormat { field, expected, .. }
+            if field == "filing" && &**expected == "a filing id"),
+        "{err:?}"
+    );
+    let cap = p.formats[usize::from(FILING)].pattern.format_cap();
+    assert_eq!(cap, 4096);
+    let at_cap = format!("f1-{}", "a".repeat(cap - 3));
+    assert!(p.schema().parse(&order(&at_cap)).is_ok());
+    assert!(matches!(
+        p.err(&order(&format!("{at_cap}a"))),
+        EventError::BadFormat { .. }
+    ));
+
+    // A bounded format refuses past its bound, counted after trimming; the error keeps the
+    // value hidden for a sensitive field.
+    let phone = |phone: &str| {
+        format!(
+            r#"{{"type": "validation_attempt", {AT}, "phone": "{phone}", "code": "004213", "cert_last6": "12345X"}}"#
+        )
+    };
+    assert!(p.schema().parse(&phone("   13800138000   ")).is_ok());
+    assert!(matches!(
+        p.err(&phone(&"1".repeat(100_000))),
+        EventError::BadFormat { got: Some(_), .. }
+    ));
+    let code = format!(
+        r#"{{"type": "validation_attempt", {AT}, "phone": "13800138000", "code": "{}", "cert_last6": "12345X"}}"#,
+        "0".repeat(100_000)
+    );
+    assert_eq!(
+        p.message(&code),
+        "field `code`: expected six digits (the value is not shown: the field is sensitive)"
+    );
+}
+
+#[test]
+fn debug_hides_sensitive_fields_even_inside_records() {
+    let p = policy();
+    let sms = p.ok(&format!(
+        r#"{{"type": "sms_sent", {AT}, "filing": "F-1", "phone": "13800138000", "code": "004213"}}"#
+    ));
+    let order = p.ok(&format!(
+        r#"{{"type": "order_submitted", {AT}, "filing": "F-2", "personnel": [
+            {{"role": "owner", "phone": "13800138000", "cert_last6": "12345X"}}]}}"#
+    ));
+    for event in [&sms, &order] {
+        for text in [format!("{event:?}"), format!("{event:#?}")] {
+            assert!(!text.contains("004213"), "{text}");
+            assert!(!text.contains("12345X"), "{text}");
+            assert!(text.contains("<sensitive>"), "{text}");
+        }
+    }
+    let shown = format!("{sms:?}");
+    assert!(shown.contains(r#"type: "sms_sent""#), "{shown}");
+    assert!(shown.contains(r#"phone: Text("13800138000")"#), "{shown}");
+    assert!(shown.contains("code: <sensitive>"), "{shown}");
+    assert!(shown.contains("at: 2026-11-28T10:00:00+08:00"), "{shown}");
+    // The personnel list holds certificate digits: it is hidden whole.
+    assert!(format!("{order:?}").contains("personnel: <sensitive>"));
 }

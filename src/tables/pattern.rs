@@ -10,6 +10,15 @@
 
 use std::fmt;
 
+mod bound;
+
+/// The most characters a value checked against a format may have when the format's
+/// pattern sets no bound on the length of what it matches (`^[a-z]+$`, or an unanchored
+/// pattern). Longer values are refused before the matcher runs, so that matching time
+/// depends on the pattern, not on what the input holds. A policy that needs longer values
+/// writes its bound in the pattern (`^[^<>]{0,20000}$`).
+pub const UNBOUNDED_FORMAT_CAP: usize = 4096;
+
 /// A compiled regular expression, with its source as written.
 #[derive(Clone)]
 pub struct Pattern {
@@ -19,6 +28,8 @@ pub struct Pattern {
     regex: regex_lite::Regex,
     /// The same language as a position-set automaton, when the expression is simple enough.
     fast: Option<Alternatives>,
+    /// The most characters a string it matches can have, when it bounds them.
+    max_chars: Option<usize>,
 }
 
 impl Pattern {
@@ -29,16 +40,39 @@ impl Pattern {
             source: source.to_string(),
             regex,
             fast: Alternatives::parse(source),
+            max_chars: bound::max_chars(source),
         })
     }
 
     /// Whether the expression matches `s`, exactly as written: it is anchored only if
     /// the author wrote `^…$`.
     pub fn is_match(&self, s: &str) -> bool {
+        // Nothing longer than the bound matches: no need to run a matcher over it.
+        if self.max_chars.is_some_and(|max| longer_than(s, max)) {
+            return false;
+        }
         match &self.fast {
             Some(fast) if s.len() < MAX_FAST_LEN => fast.is_match(s),
             _ => self.regex.is_match(s),
         }
+    }
+
+    /// The most characters (Unicode scalar values) a string the pattern matches can have:
+    /// `Some(6)` for `^[0-9]{6}$`, `None` when it sets no bound (`^[a-z]+$`, `[0-9]{6}`).
+    pub fn max_chars(&self) -> Option<usize> {
+        self.max_chars
+    }
+
+    /// The most characters a value checked against this pattern as a format may have:
+    /// the pattern's bound, or [`UNBOUNDED_FORMAT_CAP`] when it has none.
+    pub fn format_cap(&self) -> usize {
+        self.max_chars().unwrap_or(UNBOUNDED_FORMAT_CAP)
+    }
+
+    /// Whether `s` is longer than [`Pattern::format_cap`]: such a value is refused as not
+    /// in the format without running the matcher. Reads at most that many characters of it.
+    pub fn too_long_for_format(&self, s: &str) -> bool {
+        longer_than(s, self.format_cap())
     }
 
     /// Whether [`Pattern::is_match`] takes the fast path for short inputs.
@@ -63,6 +97,12 @@ impl PartialEq for Pattern {
 /// Inputs at least this long (in bytes) go to the general engine: positions are bits of a
 /// `u128`.
 const MAX_FAST_LEN: usize = 128;
+
+/// Whether `s` has more than `max` characters; reads at most `max + 1` of them.
+fn longer_than(s: &str, max: usize) -> bool {
+    // A character is at least one byte: a string of at most `max` bytes is short enough.
+    s.len() > max && s.chars().nth(max).is_some()
+}
 
 /// `^(a|b|…)$` or `^a$`: whole-input alternatives, each a sequence of items.
 #[derive(Clone, Debug)]
@@ -458,6 +498,48 @@ mod tests {
         assert!(p.is_match(&"a".repeat(500)));
         assert!(!p.is_match(&format!("{}1", "a".repeat(500))));
         assert!(p.is_match(&"a".repeat(MAX_FAST_LEN - 1)));
+    }
+
+    #[test]
+    fn format_cap_is_the_bound_or_the_default() {
+        let code = Pattern::new("^[0-9]{6}$").unwrap();
+        assert_eq!((code.max_chars(), code.format_cap()), (Some(6), 6));
+        assert!(!code.too_long_for_format("123456"));
+        assert!(code.too_long_for_format("1234567"));
+        // Characters are counted, not bytes.
+        let two = Pattern::new("^.{2}$").unwrap();
+        assert!(!two.too_long_for_format("éé"));
+        assert!(two.too_long_for_format("éée"));
+        let words = Pattern::new("^[a-z ]+$").unwrap();
+        assert_eq!(words.max_chars(), None);
+        assert_eq!(words.format_cap(), UNBOUNDED_FORMAT_CAP);
+        assert!(!words.too_long_for_format(&"a".repeat(UNBOUNDED_FORMAT_CAP)));
+        assert!(words.too_long_for_format(&"a".repeat(UNBOUNDED_FORMAT_CAP + 1)));
+        // A bound written in the pattern lifts the default.
+        let long = Pattern::new("^[a-z]{0,5000}$").unwrap();
+        assert!(!long.too_long_for_format(&"a".repeat(5000)));
+    }
+
+    #[test]
+    fn a_huge_value_is_over_the_cap_of_a_long_unbounded_pattern() {
+        let alternatives: Vec<String> = (0..200).map(|i| format!("x{i}y[a-z]*")).collect();
+        let p = Pattern::new(&format!("^({})+$", alternatives.join("|"))).unwrap();
+        assert_eq!(p.max_chars(), None);
+        let value = "x1y".repeat(100_000 / 3);
+        // The check refuses it from its first 4097 characters, before any matcher runs.
+        assert!(p.too_long_for_format(&value));
+        assert!(longer_than(&value, UNBOUNDED_FORMAT_CAP));
+        assert!(!longer_than("", 0));
+        assert!(longer_than("a", 0));
+        assert!(!longer_than("ééé", 3));
+    }
+
+    #[test]
+    fn nothing_longer_than_the_bound_is_matched() {
+        let p = Pattern::new("^(555|99[0-9]{10}555)$").unwrap();
+        assert_eq!(p.max_chars(), Some(15));
+        assert!(p.is_match("990123456789555"));
+        assert!(!p.is_match(&format!("99{}555", "0".repeat(100_000))));
     }
 
     /// A random pattern of the fast subset, from a few classes and counts.

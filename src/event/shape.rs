@@ -1,0 +1,113 @@
+//! What every event of one type shares: the policy it was checked against, its name, and
+//! which of its fields may hold a sensitive value; and the `Debug` output that hides them.
+
+use super::Event;
+use crate::program::{EventDef, RecordDef};
+use crate::value::Ty;
+use std::fmt;
+use std::sync::Arc;
+
+/// Types nested deeper than this are taken to hold a sensitive value: records cannot nest
+/// themselves, so only a checker bug could reach it, and hiding is the safe answer.
+const MAX_TYPE_DEPTH: usize = 32;
+
+/// The shape of one event type, shared by every event of that type.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct EventShape {
+    /// The fingerprint of the policy that declared the type: an engine refuses events of
+    /// another policy, whose indexes mean nothing to it.
+    pub(crate) policy: u64,
+    /// The event type's name.
+    pub(crate) name: Box<str>,
+    /// The fields in declaration order: each name, and whether its value may hold a
+    /// sensitive value (the field is sensitive, or is or holds a record with such a field).
+    pub(crate) fields: Box<[(Box<str>, bool)]>,
+}
+
+/// The shape of each event type of a policy, by event index.
+#[derive(Debug)]
+pub(crate) struct Shapes(pub(crate) Vec<Arc<EventShape>>);
+
+impl Shapes {
+    /// The shapes of `events`, whose records are in `records`, for the policy `policy`.
+    pub(crate) fn new(events: &[EventDef], records: &[RecordDef], policy: u64) -> Shapes {
+        let shape = |e: &EventDef| {
+            let fields = records
+                .get(usize::from(e.record))
+                .map_or(&[][..], |r| &r.fields[..])
+                .iter()
+                .map(|f| {
+                    let hidden = f.sensitive || holds_sensitive(&f.ty, records, 0);
+                    (Box::from(f.name.as_str()), hidden)
+                })
+                .collect();
+            Arc::new(EventShape {
+                policy,
+                name: e.name.as_str().into(),
+                fields,
+            })
+        };
+        Shapes(events.iter().map(shape).collect())
+    }
+}
+
+/// Whether a value of type `ty` may hold the value of a sensitive record field.
+fn holds_sensitive(ty: &Ty, records: &[RecordDef], depth: usize) -> bool {
+    if depth > MAX_TYPE_DEPTH {
+        return true;
+    }
+    match ty {
+        Ty::Opt(inner) | Ty::List(inner) | Ty::Set(inner) => {
+            holds_sensitive(inner, records, depth + 1)
+        }
+        Ty::Record(r) => records.get(usize::from(*r)).map_or(true, |r| {
+            r.fields
+                .iter()
+                .any(|f| f.sensitive || holds_sensitive(&f.ty, records, depth + 1))
+        }),
+        Ty::Bool
+        | Ty::Count
+        | Ty::Duration
+        | Ty::Instant
+        | Ty::Text
+        | Ty::Format(_)
+        | Ty::Enum(_)
+        | Ty::Case
+        | Ty::Part
+        | Ty::Unknown => false,
+    }
+}
+
+/// Shows the type, the time and every field, with `<sensitive>` in place of each value
+/// that may hold a sensitive one.
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("type", &self.shape.name)
+            .field(
+                "at",
+                &format_args!("{}", self.at.display_with_offset(self.offset)),
+            )
+            .field("fields", &Fields(self))
+            .finish()
+    }
+}
+
+struct Fields<'e>(&'e Event);
+
+impl fmt::Debug for Fields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (i, value) in self.0.fields.iter().enumerate() {
+            // A field the shape does not know is hidden too.
+            match self.0.shape.fields.get(i) {
+                Some((name, false)) => map.entry(&format_args!("{name}"), value),
+                Some((name, true)) => {
+                    map.entry(&format_args!("{name}"), &format_args!("<sensitive>"))
+                }
+                None => map.entry(&i, &format_args!("<sensitive>")),
+            };
+        }
+        map.finish()
+    }
+}

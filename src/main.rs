@@ -29,7 +29,7 @@ const EXIT_UNUSABLE: u8 = 2;
 Example:
   docket run examples/stream.jsonl           # the built-in ICP policy
   docket check rules/icp                     # load a policy directory and report its problems
-  docket test tests/scenarios                # check scenario files against the policy"
+  docket test tests/scenarios/icp            # check scenario files against the policy"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -110,8 +110,8 @@ struct CheckArgs {
 #[derive(Args)]
 #[command(after_help = "\
 Example:
-  docket test tests/scenarios                          # every *.yaml file under the folder
-  docket test --rules my-policy tests/scenarios/r5_wrong_cert_counts.yaml")]
+  docket test tests/scenarios/icp                      # every *.yaml file under the folder
+  docket test --rules my-policy tests/scenarios/icp/r5_wrong_cert_counts.yaml")]
 struct TestArgs {
     /// The policy directory; default: the built-in ICP policy
     #[arg(long, value_name = "DIR")]

@@ -582,9 +582,9 @@ fn version() {
 
 #[test]
 fn test_runs_the_scenario_folder() {
-    let run = docket(&["test", "tests/scenarios"], None);
+    let run = docket(&["test", "tests/scenarios/icp"], None);
     assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
-    let files = std::fs::read_dir("tests/scenarios")
+    let files = std::fs::read_dir("tests/scenarios/icp")
         .expect("dir")
         .filter(|e| {
             e.as_ref()

@@ -1,4 +1,4 @@
-//! Scenario files (`tests/scenarios/*.yaml`): each is its own test. The expectations written
+//! Scenario files (`tests/scenarios/<policy>/*.yaml`): each is its own test. The expectations written
 //! in the file (message ids, statuses, shown values, errors) are asserted first, by the same
 //! runner as `docket test`; then the whole output of the stream is snapshotted with insta.
 
@@ -17,8 +17,8 @@ fn load(dir: &str) -> Engine {
     }
 }
 
-/// The policy of a scenario: ICP for `tests/scenarios/*.yaml`; for a subfolder, the shipped
-/// policy of that name (`rules/gdpr-dsar`) or a test policy (`tests/policies/otp-lockout`).
+/// The policy of a scenario in `tests/scenarios/<folder>/`: the shipped policy of that name
+/// (`rules/icp`, `rules/gdpr-dsar`) or a test policy (`tests/policies/otp-lockout`).
 fn policy_of(name: &str) -> &'static Engine {
     static ENGINES: OnceLock<std::sync::Mutex<Vec<(String, &'static Engine)>>> = OnceLock::new();
     let Some((folder, _)) = name.split_once('/') else {

@@ -69,11 +69,13 @@ fn holds_sensitive(ty: &Ty, records: &[RecordDef], depth: usize) -> bool {
         | Ty::Count
         | Ty::Duration
         | Ty::Instant
+        | Ty::Date
+        | Ty::Period
         | Ty::Text
         | Ty::Format(_)
         | Ty::Enum(_)
-        | Ty::Case
-        | Ty::Part
+        | Ty::Case(_)
+        | Ty::Part(_)
         | Ty::Unknown => false,
     }
 }

@@ -45,6 +45,19 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
             };
             scope.bind("", Ty::Case, false);
             let t = env.expect(&mut scope, &d.expr, &Ty::Instant.opt());
+            if t.sensitive.is_sensitive() {
+                // the outcomes of its handler appear at that instant
+                env.err(
+                    f.source,
+                    CheckError::Sensitive {
+                        message: format!(
+                            "deadline `{}` is computed from a sensitive value, which its firing time would show",
+                            d.name.name
+                        ),
+                        span: d.expr.span,
+                    },
+                );
+            }
             env.deadline_index
                 .insert(d.name.name.clone(), env.deadlines.len() as u16);
             env.deadlines.push(DeadlineDef {
@@ -192,7 +205,8 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], is_part: bo
             &mut env.case.fields
         };
         fields[idx].ty = t.ty;
-        fields[idx].sensitive = t.sensitive;
+        // read back as sensitive as a whole, even a collection only chosen by a sensitive value
+        fields[idx].sensitive = t.sensitive.is_sensitive();
         fields[idx].kind = FieldKind::Derived(Unit {
             expr: t.ir,
             locals: scope.max_slot as usize,

@@ -99,7 +99,7 @@ impl CheckError {
             }
             CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
                 .with_help(
-                    "sensitive values may be compared, never shown: remove it from the output",
+                    "sensitive values, and values computed from them, may steer rules (in `when`, filters and `for`), never be shown: remove it from the output",
                 ),
         }
     }

@@ -26,12 +26,13 @@ impl Env {
                 scope.narrowed.extend(narrowed);
                 let r = self.bool_expr(scope, b);
                 scope.narrowed.truncate(before);
+                let taint = (l.sensitive | r.sensitive).derived();
                 let ir = if op == BinOp::And {
                     IExpr::And(Box::new(l.ir), Box::new(r.ir))
                 } else {
                     IExpr::Or(Box::new(l.ir), Box::new(r.ir))
                 };
-                Typed::new(ir, Ty::Bool)
+                Typed::new(ir, Ty::Bool).tainted(taint)
             }
             BinOp::Eq | BinOp::Ne | BinOp::In => {
                 // resolve a bare enum value on either side from the other side's type
@@ -53,6 +54,7 @@ impl Env {
                     let r = self.expr(scope, b, hint.as_ref());
                     (l, r)
                 };
+                let taint = (l.sensitive | r.sensitive).derived();
                 if op == BinOp::In {
                     let ok = match r.ty.strip_opt() {
                         Ty::Set(e) | Ty::List(e) => comparable(&l.ty, e),
@@ -67,12 +69,13 @@ impl Env {
                         );
                         self.type_error(src, span, msg, None);
                     }
-                    return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool);
+                    return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+                        .tainted(taint);
                 }
                 let written = |e: &Expr| matches!(e.kind, ExprKind::List(_));
                 let (li, ri) = self.equate(src, span, (l, written(a)), (r, written(b)));
                 let cmp = if op == BinOp::Eq { Cmp::Eq } else { Cmp::Ne };
-                Typed::new(IExpr::Cmp(cmp, Box::new(li), Box::new(ri)), Ty::Bool)
+                Typed::new(IExpr::Cmp(cmp, Box::new(li), Box::new(ri)), Ty::Bool).tainted(taint)
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let l = self.expr(scope, a, None);
@@ -120,7 +123,8 @@ impl Env {
                     BinOp::Gt => Cmp::Gt,
                     _ => Cmp::Ge,
                 };
-                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+                let taint = (l.sensitive | r.sensitive).derived();
+                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool).tainted(taint)
             }
             BinOp::Matches => {
                 let l = self.expr(scope, a, None);
@@ -165,8 +169,9 @@ impl Env {
                         None
                     }
                 };
+                let taint = l.sensitive.derived();
                 match pat {
-                    Some(p) => Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool),
+                    Some(p) => Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool).tainted(taint),
                     None => Typed::error(),
                 }
             }
@@ -185,7 +190,8 @@ impl Env {
                 Typed {
                     ir: IExpr::Coalesce(Box::new(l.ir), Box::new(r.ir)),
                     ty,
-                    sensitive: l.sensitive || r.sensitive,
+                    // a fallback chosen by whether a value is set: either may come out
+                    sensitive: l.sensitive | r.sensitive,
                 }
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul => {
@@ -198,7 +204,7 @@ impl Env {
                 };
                 let optional = l.ty.is_opt() || r.ty.is_opt();
                 let (lt, rt) = (l.ty.strip_opt().clone(), r.ty.strip_opt().clone());
-                let sensitive = l.sensitive || r.sensitive;
+                let sensitive = l.sensitive | r.sensitive;
                 // collections: union and difference
                 if let (Some(le), Some(re)) = (lt.element(), rt.element()) {
                     if arith != Arith::Mul && comparable(le, re) && !optional {
@@ -207,6 +213,8 @@ impl Env {
                         } else {
                             le.clone()
                         };
+                        // union and difference keep or drop items: the items chosen by a
+                        // sensitive value stay chosen, sensitive items stay sensitive
                         return Typed {
                             ir: IExpr::SetOp(arith, Box::new(l.ir), Box::new(r.ir)),
                             ty: Ty::Set(Box::new(elem)),
@@ -229,7 +237,7 @@ impl Env {
                     Some(ty) => Typed {
                         ir: IExpr::Arith(arith, Box::new(l.ir), Box::new(r.ir)),
                         ty: if optional { ty.opt() } else { ty },
-                        sensitive,
+                        sensitive: sensitive.derived(),
                     },
                     None => {
                         let msg = format!(

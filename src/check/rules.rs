@@ -107,7 +107,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
             None => Ty::Text,
         };
         let t = env.expect(&mut scope, &r.key, &want);
-        if t.sensitive {
+        if t.sensitive.is_sensitive() {
             let what = env.quote(source, r.key.span, "this key");
             env.err(
                 source,
@@ -243,7 +243,9 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
             context = RuleContext::ForVar;
         }
         bound += 1;
-        (scope.bind(&var.name, elem, t.sensitive), t.ir)
+        // a `for` over items a sensitive value chose runs like a `when` would (control flow);
+        // the items are sensitive only if they are sensitive values themselves
+        (scope.bind(&var.name, elem, t.sensitive.item()), t.ir)
     });
     let when = r.when.as_ref().map(|w| env.bool_expr(scope, w).ir);
     // `then` runs where the guard is true, `else` where it is false; a `set` in either block
@@ -329,13 +331,17 @@ fn action(
                 );
             }
             let t = env.expr(scope, value, None);
-            if t.sensitive {
+            if t.sensitive.is_sensitive() {
                 env.err(
                     src,
                     CheckError::Sensitive {
                         message: format!(
-                            "`show {}` would put a sensitive value in the output",
-                            name.name
+                            "`show {}` would put {} in the output",
+                            name.name,
+                            match value.kind {
+                                ExprKind::Path(_) => "a sensitive value",
+                                _ => "a value computed from a sensitive value",
+                            }
                         ),
                         span: value.span,
                     },
@@ -431,14 +437,20 @@ fn action(
             if let Place::CaseField(IExpr::Local(0), f) = &place {
                 assigned.insert(*f);
             }
-            let field = match &place {
-                Place::CaseField(_, f) => env.case.fields.get(*f as usize),
-                Place::PartField(_, f) => env.parts.fields.get(*f as usize),
-                Place::CaseStatus(_) => None,
-            };
-            if let Some(field) = field.filter(|f| t.sensitive && !f.sensitive) {
-                let e = sensitive_into_plain(&field.name, value.span);
-                env.err(src, e);
+            if t.sensitive.is_sensitive() {
+                let field = match &place {
+                    Place::CaseField(_, f) => env.case.fields.get(*f as usize),
+                    Place::PartField(_, f) => env.parts.fields.get(*f as usize),
+                    Place::CaseStatus(_) => None,
+                };
+                match field {
+                    Some(f) if f.sensitive => {}
+                    Some(f) => {
+                        let e = sensitive_into_plain(&f.name, value);
+                        env.err(src, e);
+                    }
+                    None => env.err(src, sensitive_status(env, value)),
+                }
             }
             let ir = env.stored_as(src, value.span, t, &ty);
             Some(IAction::Set(place, ir))
@@ -471,8 +483,8 @@ fn action(
                     Some(i) if matches!(env.parts.fields[i].kind, FieldKind::Stored { .. }) => {
                         let ty = env.parts.fields[i].ty.clone();
                         let t = env.expect(scope, value, &ty);
-                        if t.sensitive && !env.parts.fields[i].sensitive {
-                            let e = sensitive_into_plain(&name.name, value.span);
+                        if t.sensitive.is_sensitive() && !env.parts.fields[i].sensitive {
+                            let e = sensitive_into_plain(&name.name, value);
                             env.err(src, e);
                         }
                         irs.push((i as u16, env.stored_as(src, value.span, t, &ty)));
@@ -633,13 +645,34 @@ fn place(env: &mut Env, scope: &mut Scope, target: &[Ident], span: Span) -> Opti
     }
 }
 
-/// A sensitive value stored in a field not declared `sensitive`: from there it could be shown.
-fn sensitive_into_plain(field: &str, span: Span) -> CheckError {
+/// A sensitive value (or one computed from it) stored in a field not declared `sensitive`:
+/// from there it could be shown.
+fn sensitive_into_plain(field: &str, value: &Expr) -> CheckError {
+    let what = match value.kind {
+        ExprKind::Path(_) => "a sensitive value",
+        _ => "a value computed from a sensitive value",
+    };
     CheckError::Invalid {
-        message: format!("a sensitive value cannot be stored in `{field}`, which is not sensitive"),
-        span,
+        message: format!("{what} cannot be stored in `{field}`, which is not sensitive"),
+        span: value.span,
         help: Some(format!(
             "declare the field sensitive (`{field}: <type> sensitive`), so that it is never shown either"
+        )),
+    }
+}
+
+/// A status computed from a sensitive value: every outcome shows the status.
+fn sensitive_status(env: &Env, value: &Expr) -> CheckError {
+    let what = match value.kind {
+        ExprKind::Path(_) => "a sensitive value",
+        _ => "a value computed from a sensitive value",
+    };
+    CheckError::Invalid {
+        message: format!("{what} cannot be a status: every outcome shows the status"),
+        span: value.span,
+        help: Some(format!(
+            "set a status written out, in a rule whose `when` reads the sensitive value, e.g. `rule r when … {{ set {}.status = … }}`",
+            env.case.name
         )),
     }
 }

@@ -245,6 +245,135 @@ fn a_sensitive_value_cannot_look_a_table_up() {
     );
 }
 
+// ── 2b. sensitivity goes through everything computed ───────────────────────
+
+/// Event `e` with a sensitive text `s` and count `n`; the case with a sensitive `sc`.
+fn secret_edit<'a>(rules: &'a str) -> Edit<'a> {
+    Edit {
+        event: ", s: text sensitive, n: count sensitive",
+        case: "sc: text? sensitive\n  flag: bool = false\n  same = sc is set and sc == b",
+        rules,
+        ..Edit::default()
+    }
+}
+
+#[test]
+fn a_value_computed_from_a_sensitive_one_is_never_shown() {
+    for value in [
+        "event.s == \"a\"",
+        "event.s != \"a\"",
+        "event.s matches /^a/",
+        "event.s in event.l",
+        "\"a\" in [event.s]",
+        "event.n > 1",
+        "event.n + 1",
+        "event.n * 2",
+        "not (event.s == \"a\")",
+        "event.s == \"a\" and true",
+        "false or event.s == \"a\"",
+        "thing.a ?? event.s",
+        "count([x in event.l where x == event.s])",
+        "any(x in event.l: x == event.s)",
+        "all(x in event.l: x != event.s)",
+        "[x in event.l where x == event.s]",
+        "event.l - [x in event.l where x == event.s]",
+        "[event.s]",
+        "count([p in people where p.phone == event.s])",
+        "thing.same",
+    ] {
+        let rules = format!("rule r {{ show x = {value} }}");
+        let e = error(&secret_edit(&rules));
+        assert!(
+            e.contains("`show x` would put") && e.contains("sensitive value in the output"),
+            "{value}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_value_computed_from_a_sensitive_one_is_never_written_or_stored() {
+    let e = error(&secret_edit("rule r { reject k \"{event.n + 1}\" }"));
+    assert!(
+        e.starts_with("`event.n + 1` is computed from a sensitive value and cannot be written"),
+        "{e}"
+    );
+    let e = error(&secret_edit("rule r { set thing.flag = event.s == \"a\" }"));
+    assert!(
+        e.starts_with("a value computed from a sensitive value cannot be stored in `flag`"),
+        "{e}"
+    );
+    // a derived field computed from a sensitive one feeds no plain field either
+    let e = error(&secret_edit("rule r { set thing.flag = thing.same }"));
+    assert!(
+        e.starts_with("a sensitive value cannot be stored in `flag`"),
+        "{e}"
+    );
+    // an interpolated text is computed from what it interpolates
+    let es = errors(&secret_edit(
+        "rule r { add people(phone: thing.b, code: \"{count([x in event.l where x == event.s])}\") }",
+    ));
+    assert_eq!(es.len(), 2, "{es:#?}");
+    assert!(
+        es[0].starts_with("a value computed from a sensitive value cannot be stored in `code`"),
+        "{es:#?}"
+    );
+    assert!(es[1].contains("cannot be written into a message"), "{es:#?}");
+    let e = error(&Edit {
+        case: "wait: duration sensitive = 1h",
+        decl: "deadline later = @2026-01-01T00:00:00Z + thing.wait",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("deadline `later` is computed from a sensitive value"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_sensitive_value_steers_rules_without_being_shown() {
+    // guards, filter conditions and `for` sources may read it; the items of a list it chose
+    // are not sensitive themselves, and a presence test reveals no value
+    let engine = loads(&secret_edit(
+        "let chosen = [x in event.l where x == event.s]
+  rule a when event.s == \"a\" and count(chosen) > 0 { show y = 1 }
+  rule b for x in chosen { show x = x  set thing.b = x }
+  rule c for p in [q in thing.people where q.phone == event.s] { set thing.b = p.phone }
+  rule d { show known = thing.sc is set }",
+    ));
+    assert_eq!(engine.case_name(), "thing");
+    let out = run(
+        &secret_edit(
+            "let chosen = [x in event.l where x == event.s]
+  rule b for x in chosen { show x = x }",
+        ),
+        &[r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":["x","y"],"s":"y","n":1}"#],
+    );
+    assert!(out[0].contains(r#""x":"y""#), "{}", out[0]);
+}
+
+#[test]
+fn items_of_a_sensitive_list_stay_sensitive_in_a_for() {
+    let e = error(&Edit {
+        event: ", items: list<text> sensitive",
+        rules: "rule r for x in [y in event.items where y != \"\"] { show x = x }",
+        ..Edit::default()
+    });
+    assert!(e.contains("would put a sensitive value in the output"), "{e}");
+}
+
+#[test]
+fn a_status_is_never_computed_from_a_sensitive_value() {
+    let e = error(&Edit {
+        event: ", st: status sensitive",
+        rules: "rule r { set thing.status = event.st }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("a sensitive value cannot be a status: every outcome shows the status"),
+        "{e}"
+    );
+}
+
 // ── 3 and 4. what a guard proves, and for how long ────────────────────────
 
 #[test]

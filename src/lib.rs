@@ -74,6 +74,7 @@ mod program;
 mod scenario;
 mod span;
 mod tables;
+mod text;
 mod value;
 mod world;
 

@@ -222,6 +222,12 @@ pub enum Place {
 pub enum IAction {
     Set(Place, IExpr),
     Emit(u16),
+    /// `emit` of a message whose placeholders read the emitting rule's scope: each column's
+    /// text (`text`, `result`, `next_step`, then the extra ones), rendered at each emit.
+    EmitWith {
+        message: u16,
+        columns: Vec<Vec<TPart>>,
+    },
     Reject {
         field: Option<String>,
         message: Vec<TPart>,

@@ -109,6 +109,8 @@ pub(crate) struct Scope {
     /// In a derived field: (of a participant?, its index). Derived fields from there on are
     /// not readable yet, so derived fields cannot form a cycle.
     pub derived_cutoff: Option<(bool, usize)>,
+    /// The name of the rule being checked, to name it in reports (empty outside rules).
+    pub rule: String,
     /// The `let`s of the handler not bound yet (the one being checked, and those below it),
     /// so that reading one says so instead of "unknown name".
     pub later_lets: Vec<String>,

@@ -9,6 +9,7 @@ mod ir;
 mod names;
 mod ops;
 mod rules;
+mod templates;
 #[cfg(test)]
 mod tests;
 
@@ -61,9 +62,40 @@ pub enum CheckError {
         span: Span,
         help: Option<String>,
     },
+    /// `text: "failed {limits.max_failed_attempts +} times"`: a placeholder of a message
+    /// table that is no expression
+    #[error("{message}")]
+    Placeholder {
+        message: String,
+        span: Span,
+        /// What was found instead, shown under the caret.
+        label: Option<String>,
+        help: Option<String>,
+    },
+    /// `text: "… {required} …"` emitted by a rule of a handler without `let required`: a
+    /// problem of a message placeholder in the scope of one `emit`, which `site` names
+    #[error("{error}")]
+    AtEmit {
+        error: Box<CheckError>,
+        site: String,
+    },
 }
 
 impl CheckError {
+    /// Moves the error's place (a placeholder's problem, from its own text into its file).
+    fn relocate(&mut self, to: impl Fn(Span) -> Span) {
+        match self {
+            CheckError::Unknown { span, .. }
+            | CheckError::Type { span, .. }
+            | CheckError::ReadOnly { span, .. }
+            | CheckError::Duplicate { span, .. }
+            | CheckError::Sensitive { span, .. }
+            | CheckError::Invalid { span, .. }
+            | CheckError::Placeholder { span, .. } => *span = to(*span),
+            CheckError::AtEmit { error, .. } => error.relocate(to),
+        }
+    }
+
     fn into_diagnostic(self, source: usize) -> Diagnostic {
         let message = self.to_string();
         match self {
@@ -95,6 +127,19 @@ impl CheckError {
                 let mut d = Diagnostic::error(source, span, message);
                 d.label = first.map(|f| format!("the first is at {f}"));
                 d.help = help;
+                d
+            }
+            CheckError::Placeholder {
+                span, label, help, ..
+            } => {
+                let mut d = Diagnostic::error(source, span, message);
+                d.label = label;
+                d.help = help;
+                d
+            }
+            CheckError::AtEmit { error, site } => {
+                let mut d = error.into_diagnostic(source);
+                d.label = Some(site);
                 d
             }
             CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
@@ -158,6 +203,8 @@ pub(crate) struct Env {
     pub messages: Vec<Message>,
     pub message_index: HashMap<String, u16>,
     pub message_sources: Vec<usize>,
+    /// Each message's texts as templates, by message index.
+    pub templates: Vec<templates::MessageTemplate>,
     pub requirements: Vec<RequirementTable>,
     /// requirement table name → (table index, enum of `of`, enum of each key column)
     pub req_index: HashMap<String, (u16, u16, Vec<u16>)>,
@@ -385,6 +432,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         messages: Vec::new(),
         message_index: HashMap::new(),
         message_sources: Vec::new(),
+        templates: Vec::new(),
         requirements: Vec::new(),
         req_index: HashMap::new(),
         limits: HashMap::new(),
@@ -416,6 +464,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     decls::gather_formats(&mut env, &files);
     decls::gather_case(&mut env, &files, first_rule_source);
     decls::gather_events(&mut env, &files);
+    templates::parse_messages(&mut env);
     fields::check_fields_and_deadlines(&mut env, &files);
     let (event_handlers, deadline_handlers) = rules::check_handlers(&mut env, &files);
 
@@ -442,18 +491,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         return Err(finish_errors(env.errors));
     }
     let shared = crate::program::SharedOut {
-        messages: env
-            .messages
-            .iter()
-            .map(|m| {
-                std::sync::Arc::new(crate::outcome::MessageOut::new(
-                    m.id.clone(),
-                    m.text.clone(),
-                    m.result.clone(),
-                    m.next_step.clone(),
-                ))
-            })
-            .collect(),
+        messages: templates::shared_messages(&env),
         statuses: env.enums[env.case.status_enum as usize]
             .values
             .iter()

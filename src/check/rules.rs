@@ -212,6 +212,7 @@ fn handler(env: &mut Env, source: usize, h: &ast::Handler, event: Option<u16>) -
 }
 
 fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<u16>) -> RuleDef {
+    scope.rule.clone_from(&r.name.name);
     let mut bound = 0;
     let mut context = if scope.case_bound {
         RuleContext::Handler
@@ -269,6 +270,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
     for _ in 0..bound {
         scope.unbind();
     }
+    scope.rule.clear();
     RuleDef {
         name: r.name.name.clone(),
         for_each,
@@ -303,7 +305,7 @@ fn action(
         Action::Emit(id) => match env.message_index.get(&id.name).copied() {
             Some(m) => {
                 env.emitted[m as usize] = true;
-                Some(IAction::Emit(m))
+                Some(env.emit(scope, m, id))
             }
             None => {
                 let names: Vec<String> = env.messages.iter().map(|m| m.id.clone()).collect();

@@ -447,6 +447,12 @@ fn template(p: Pair<Rule>) -> R<Template> {
     Ok(Template { parts, span: sp })
 }
 
+/// The expression of a `placeholder` pair.
+pub(super) fn placeholder(p: Pair<Rule>) -> R<Expr> {
+    let mut it = p.clone().into_inner();
+    expr(next(&mut it, &p, "an expression")?)
+}
+
 fn expr(p: Pair<Rule>) -> R<Expr> {
     pratt()
         .map_primary(primary)

@@ -37,28 +37,11 @@ impl Eval<'_, '_> {
             .value_json(v, &|id| self.tx.case(id).ok().map(|c| c.key.to_string()))
     }
 
-    /// A value as text, for templates.
+    /// A value as text for people ([`crate::text::for_people`]), for templates.
     pub(super) fn display(&self, v: &Value) -> String {
-        match v {
-            Value::Unset => "unset".into(),
-            Value::Bool(b) => b.to_string(),
-            Value::Count(n) => n.to_string(),
-            Value::Duration(d) => crate::duration::format_duration(*d),
-            Value::Instant(t) => t.to_string(),
-            Value::Text(s) => s.to_string(),
-            Value::Enum(e, i) => self.prog.enum_name(*e, *i).to_string(),
-            Value::List(items) | Value::Set(items) | Value::Record(items) => items
-                .iter()
-                .map(|x| self.display(x))
-                .collect::<Vec<_>>()
-                .join(", "),
-            Value::Case(id) => self
-                .tx
-                .case(*id)
-                .map(|c| c.key.to_string())
-                .unwrap_or_default(),
-            Value::Part(_) => "a participant".into(),
-        }
+        crate::text::for_people(v, &self.prog.enums, &|id| {
+            self.tx.case(id).ok().map(|c| c.key.to_string())
+        })
     }
 
     pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {

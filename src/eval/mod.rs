@@ -4,12 +4,13 @@
 //! first write; nothing touches the world until the whole event succeeded.
 
 use crate::event::Event;
-use crate::outcome::Outcome;
+use crate::outcome::{MessageOut, Outcome};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 mod expr;
 
@@ -92,7 +93,8 @@ impl<'w> Tx<'w> {
 /// What the rules of one event said about one case (or about nobody).
 #[derive(Default, Debug)]
 struct Acc {
-    messages: Vec<u16>,
+    /// Shared with the program, unless rendered by this emit.
+    messages: Vec<Arc<MessageOut>>,
     shows: Vec<(String, Value)>,
 }
 
@@ -323,7 +325,16 @@ impl<'p, 'w> Eval<'p, 'w> {
     ) -> R<()> {
         for a in actions {
             match a {
-                IAction::Emit(m) => self.touch(ctx).messages.push(*m),
+                IAction::Emit(m) => {
+                    if let Some(message) = self.prog.shared.messages.get(*m as usize) {
+                        let message = Arc::clone(message);
+                        self.touch(ctx).messages.push(message);
+                    }
+                }
+                IAction::EmitWith { message, columns } => {
+                    let message = self.render_message(*message, columns, locals)?;
+                    self.touch(ctx).messages.push(message);
+                }
                 IAction::Show(name, e) => {
                     let v = self.expr(e, locals)?;
                     let acc = self.touch(ctx);
@@ -380,6 +391,38 @@ impl<'p, 'w> Eval<'p, 'w> {
             }
         }
         Ok(())
+    }
+
+    /// A message whose placeholders read the rule's scope, rendered now: its columns in the
+    /// order of the output, the extra ones named as the shared message names them.
+    fn render_message(
+        &mut self,
+        m: u16,
+        columns: &[Vec<TPart>],
+        locals: &mut Vec<Value>,
+    ) -> R<Arc<MessageOut>> {
+        let Some(shared) = self.prog.shared.messages.get(m as usize) else {
+            return fail("internal: an unknown message");
+        };
+        let mut texts = Vec::with_capacity(columns.len());
+        for parts in columns {
+            texts.push(self.template(parts, locals)?);
+        }
+        let mut texts = texts.into_iter();
+        let mut next = || texts.next().unwrap_or_default();
+        let (text, result, next_step) = (next(), next(), next());
+        let extra = shared
+            .columns
+            .iter()
+            .map(|(name, _)| (name.clone(), next()))
+            .collect();
+        Ok(Arc::new(MessageOut::with_columns(
+            shared.id.clone(),
+            text,
+            result,
+            next_step,
+            extra,
+        )))
     }
 
     fn set(&mut self, place: &Place, v: Value, locals: &mut Vec<Value>) -> R<()> {
@@ -465,11 +508,7 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
         let shared = &self.prog.shared;
-        let messages = acc
-            .messages
-            .iter()
-            .filter_map(|m| shared.messages.get(*m as usize).cloned())
-            .collect();
+        let messages = acc.messages;
         let (key, status) = match case {
             Some(id) => {
                 let c = self.tx.case(id)?;

@@ -401,6 +401,10 @@ pub(crate) struct Parsed {
 
 /// Whether an error may only be a consequence of a table that failed to load.
 fn follows_from_broken_table(e: &CheckError, broken: &[(String, Option<String>)]) -> bool {
+    let e = match e {
+        CheckError::AtEmit { error, .. } => error,
+        e => e,
+    };
     let CheckError::Unknown { kind, name, .. } = e else {
         return false;
     };

@@ -685,3 +685,98 @@ fn values_of_two_formats_are_never_compared() {
         ..Edit::default()
     });
 }
+
+// ── 10. message templates ──────────────────────────────────────────────────
+
+const TEMPLATED: &str = "kind: messages
+columns: [audience, channel]
+messages:
+  hello:
+    channel: sms
+    text: \"Thing {thing.id} has {n} items ({event.l}); window {limits.w}, {{literal}}\"
+    result: \"{count(event.l)} of {limits.n}\"
+    next_step: \"x is {x}\"
+    audience: \"for {thing.id}\"
+  fixed:
+    text: \"At most {limits.n} in {limits.w}\"
+    result: r
+    next_step: n
+    audience: a
+    channel: c
+";
+
+const TEMPLATE_LIMITS: &str = "kind: limits\nlimits:\n  w: { duration: 90m }\n  n: { count: 3 }\n";
+
+fn templated<'a>(rules: &'a str) -> Edit<'a> {
+    Edit {
+        rules,
+        tables: &[("more.yaml", TEMPLATED), ("limits.yaml", TEMPLATE_LIMITS)],
+        ..Edit::default()
+    }
+}
+
+#[test]
+fn placeholders_render_at_each_emit_in_the_rule_scope() {
+    let out = run(
+        &templated("let n = count(event.l)\n  rule greet for x in event.l { emit hello }"),
+        &[r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":["a","b"]}"#],
+    );
+    let msg = |x: &str| {
+        format!(
+            r#"{{"id":"hello","text":"Thing T1 has 2 items (a, b); window 1 hour and 30 minutes, {{literal}}","result":"2 of 3","next_step":"x is {x}","audience":"for T1","channel":"sms"}}"#
+        )
+    };
+    assert!(out[0].contains(&msg("a")), "{}", out[0]);
+    assert!(out[0].contains(&msg("b")), "{}", out[0]);
+}
+
+#[test]
+fn a_message_reading_only_limits_is_written_once_at_load() {
+    let engine = loads(&templated("rule fix { emit fixed }"));
+    let mut world = World::new();
+    let mut texts = Vec::new();
+    for (i, k) in ["T1", "T2"].iter().enumerate() {
+        let line = format!(r#"{{"type":"e","at":"2026-01-01T00:00:0{i}Z","k":"{k}","l":[]}}"#);
+        let event = engine.parse_event(&line).expect("an event");
+        let outcomes = engine.apply(&mut world, &event).expect("applied");
+        texts.push(outcomes[0].messages[0].clone());
+    }
+    assert_eq!(texts[0].text, "At most 3 in 1 hour and 30 minutes");
+    // shared by every outcome, not rendered again
+    assert!(std::sync::Arc::ptr_eq(&texts[0], &texts[1]));
+}
+
+#[test]
+fn a_placeholder_is_checked_at_every_emit_and_blames_the_one_without_its_name() {
+    let es = errors(&templated(
+        "let n = count(event.l)\n  rule greet for x in event.l { emit hello }\n  rule again { emit hello }",
+    ));
+    assert_eq!(es.len(), 1, "{es:#?}");
+    assert!(es[0].starts_with("unknown name `x`"), "{es:#?}");
+    let e = load(&templated(
+        "let n = count(event.l)\n  rule greet for x in event.l { emit hello }\n  rule again { emit hello }",
+    ))
+    .expect_err("does not load");
+    let d = &e.diagnostics[0];
+    assert_eq!(e.sources[d.source].name, "more.yaml");
+    assert_eq!(&TEMPLATED[d.span.start..d.span.end], "x");
+    assert_eq!(
+        d.label.as_deref(),
+        Some("in the scope of rule `again`, which emits it at t.docket:19")
+    );
+}
+
+#[test]
+fn a_deadline_rule_has_no_event_for_a_placeholder() {
+    let es = errors(&Edit {
+        case: "at: instant?",
+        decl: "deadline due = thing.at\non deadline due { rule late { emit hello } }",
+        rules: "let n = count(event.l)\n  rule greet for x in event.l { emit hello }",
+        tables: &[("more.yaml", TEMPLATED), ("limits.yaml", TEMPLATE_LIMITS)],
+        ..Edit::default()
+    });
+    assert!(
+        es.iter().any(|e| e.starts_with("there is no event here")),
+        "{es:#?}"
+    );
+}

@@ -148,6 +148,9 @@ pub struct CaseDef {
     /// `tags[t]` = (tag name, which statuses carry it).
     pub tags: Vec<(String, Vec<bool>)>,
     pub fields: Vec<FieldDef>,
+    /// Stored fields erased (set unset) when their condition holds, checked after each event
+    /// on the cases it changed: (field, condition over the case, as slot 0).
+    pub erase: Vec<(u16, Unit)>,
 }
 
 /// The participants of a case (e.g. the required people of a filing).
@@ -157,6 +160,9 @@ pub struct PartsDef {
     pub fields: Vec<FieldDef>,
     /// Stored fields that a world-wide lookup uses: the world keeps an index on each.
     pub indexed: Vec<u16>,
+    /// Stored fields erased when their condition holds, as [`CaseDef::erase`] (over the
+    /// participant, as slot 0).
+    pub erase: Vec<(u16, Unit)>,
 }
 
 #[derive(Debug, Clone)]

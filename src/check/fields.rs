@@ -30,6 +30,12 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
         derived_fields(env, src, &p.fields, true);
     }
     bound_derived(env, case, parts);
+    if let Some((src, c)) = case {
+        env.case.erase = super::erase::conditions(env, src, &c.fields, false);
+    }
+    if let Some((src, p)) = parts {
+        env.parts.erase = super::erase::conditions(env, src, &p.fields, true);
+    }
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
@@ -113,6 +119,8 @@ fn stored_fields(
                 ty,
                 sensitive,
                 default,
+                // checked once every field is known, by `super::erase`
+                erase: _,
             } => {
                 let ty = env.resolve_type(source, ty);
                 let default = default.as_ref().and_then(|e| constant(env, source, e, &ty));

@@ -3,6 +3,7 @@
 
 mod collections;
 mod decls;
+mod erase;
 mod expr;
 mod fields;
 mod ir;
@@ -448,11 +449,13 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             status_enum: 0,
             tags: Vec::new(),
             fields: Vec::new(),
+            erase: Vec::new(),
         },
         parts: PartsDef {
             name: String::new(),
             fields: Vec::new(),
             indexed: Vec::new(),
+            erase: Vec::new(),
         },
         deadlines: Vec::new(),
         deadline_index: HashMap::new(),

@@ -780,3 +780,66 @@ fn a_deadline_rule_has_no_event_for_a_placeholder() {
         "{es:#?}"
     );
 }
+
+// ── 11. erasure ────────────────────────────────────────────────────────────
+
+#[test]
+fn only_an_optional_sensitive_stored_field_is_erased() {
+    let e = error(&Edit {
+        parts: "secret: text sensitive erase when true",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("`secret` cannot be erased: it is not optional, and an erased field is unset"),
+        "{e}"
+    );
+    let e = error(&Edit {
+        case: "note: text? erase when true",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("`note` is not sensitive: only a sensitive field is erased"),
+        "{e}"
+    );
+    let e = error(&Edit {
+        case: "s: text? sensitive erase when b",
+        ..Edit::default()
+    });
+    assert!(e.starts_with("expected a bool, found text"), "{e}");
+    let e = error(&Edit {
+        case: "s: text? sensitive erase when nosuch",
+        ..Edit::default()
+    });
+    assert!(e.starts_with("unknown name `nosuch`"), "{e}");
+}
+
+#[test]
+fn a_field_is_erased_after_the_event_once_its_condition_holds() {
+    // the condition reads the owner's fields, a derived one, the case, and a sensitive value
+    let edit = Edit {
+        case: "s: text? sensitive erase when done\n  done = status is final",
+        parts: "pin: text? sensitive erase when thing.status is final or pin == \"0000\"",
+        event: ", close: bool, pin: text sensitive",
+        rules: "rule keep { set thing.s = event.k  add people(phone: \"1\") as p { set p.pin = event.pin } }\n  rule close when event.close { set thing.status = done }",
+        ..Edit::default()
+    };
+    let engine = loads(&edit);
+    let line = |k: &str, close: bool, pin: &str| {
+        format!(r#"{{"type":"e","at":"2026-01-01T00:00:00Z","k":"{k}","l":[],"close":{close},"pin":"{pin}"}}"#)
+    };
+    let mut world = World::new();
+    for (i, l) in [line("OPEN", false, "1234"), line("ZERO", false, "0000"), line("SHUT", true, "1234")]
+        .iter()
+        .enumerate()
+    {
+        let r = engine.run_line(&mut world, i + 1, l);
+        assert!(!r.is_error(), "{}", r.to_json());
+    }
+    let saved = engine.save_world(&world);
+    // kept while the condition does not hold; erased in the event that made it hold
+    assert!(saved.contains("OPEN") && saved.contains("1234"), "{saved}");
+    assert_eq!(saved.matches("1234").count(), 1, "{saved}");
+    assert!(!saved.contains("0000"), "{saved}");
+    assert!(saved.contains("\"SHUT\""), "the key stays: {saved}");
+    assert_eq!(saved.matches("SHUT").count(), 1, "the field `s` is erased: {saved}");
+}

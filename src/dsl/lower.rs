@@ -167,10 +167,21 @@ fn field_decl(p: Pair<Rule>) -> R<FieldDecl> {
             let ty = type_expr(next(&mut it, &body, "a type")?)?;
             let mut sensitive = false;
             let mut default = None;
+            let mut erase = None;
             for q in it {
                 match q.as_rule() {
                     Rule::sensitive => sensitive = true,
                     Rule::expr => default = Some(expr(q)?),
+                    Rule::erase_clause => {
+                        let mut inner = q.clone().into_inner();
+                        let word = next(&mut inner, &q, "`erase`")?;
+                        let cond = expr(next(&mut inner, &q, "a condition")?)?;
+                        // `erase when`: from the word to the start of the condition
+                        let head = Span::new(span(&word).start, cond.span.start);
+                        let text = q.as_str();
+                        let head_len = text[..head.end - head.start].trim_end().len();
+                        erase = Some((Span::new(head.start, head.start + head_len), cond));
+                    }
                     _ => {}
                 }
             }
@@ -179,6 +190,7 @@ fn field_decl(p: Pair<Rule>) -> R<FieldDecl> {
                 ty,
                 sensitive,
                 default,
+                erase,
             })
         }
         _ => {

@@ -465,6 +465,9 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
             "write the condition after `when`, or leave `when` out for a rule that always applies"
                 .into(),
         ),
+        _ if text[..at].trim_end().ends_with("erase") && expects("`:`") => Some(
+            "to erase a field when a condition holds, write `erase when <condition>` after its type".into(),
+        ),
         _ if found == "=" && expects("an operator") => Some(
             "write `==` to compare: a single `=` gives a value in `set`, `let` and `show`".into(),
         ),
@@ -540,6 +543,7 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::path => "a name",
         Rule::deadline_trigger => "`deadline`",
         Rule::placeholder => "an expression",
+        Rule::erase_clause | Rule::erase_word => "`erase when`",
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+mod erase;
 mod expr;
 
 /// Why an event was refused. The world is unchanged.
@@ -140,9 +141,10 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
     }
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     outcomes.extend(own.into_iter().map(|(_, _, c, a)| (c, a)));
-    // 3. Deadlines and completeness of every changed case.
+    // 3. Erasures, deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
     for id in changed {
+        ev.erase(id)?;
         ev.refresh(id)?;
     }
     let outcomes = outcomes

@@ -91,11 +91,15 @@ pub fn format_duration(d: SignedDuration) -> String {
 pub fn duration_in_words(d: SignedDuration) -> String {
     let secs = i128::from(d.as_secs());
     let abs = secs.unsigned_abs();
-    let mut parts: Vec<String> = [(abs / 3_600, "hour"), (abs / 60 % 60, "minute"), (abs % 60, "second")]
-        .into_iter()
-        .filter(|(n, _)| *n != 0)
-        .map(|(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
-        .collect();
+    let mut parts: Vec<String> = [
+        (abs / 3_600, "hour"),
+        (abs / 60 % 60, "minute"),
+        (abs % 60, "second"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n != 0)
+    .map(|(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
+    .collect();
     if parts.is_empty() {
         return "0 seconds".to_string();
     }

@@ -73,7 +73,10 @@ impl MessageOut {
                 + text.len()
                 + result.len()
                 + next_step.len()
-                + columns.iter().map(|(k, v)| 6 + k.len() + v.len()).sum::<usize>(),
+                + columns
+                    .iter()
+                    .map(|(k, v)| 6 + k.len() + v.len())
+                    .sum::<usize>(),
         );
         json.push_str("{\"id\":");
         push_json_str(&mut json, &id);
@@ -287,10 +290,7 @@ impl Record {
                     .map(|o| {
                         96 + o.case.as_ref().map_or(0, String::len)
                             + o.shows.len() * 64
-                            + o.messages
-                                .iter()
-                                .map(|m| 1 + m.json.len())
-                                .sum::<usize>()
+                            + o.messages.iter().map(|m| 1 + m.json.len()).sum::<usize>()
                     })
                     .sum::<usize>()
             }

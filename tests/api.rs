@@ -143,8 +143,16 @@ fn a_saved_world_keeps_no_code_that_can_no_longer_be_used() {
         engine.save_world(&world).contains("123456"),
         "a code that can still be used is kept"
     );
-    let done = engine.run_line(&mut world, 4, &attempt("2026-11-28T10:06:00+08:00", "123456"));
-    assert!(done.to_json().contains("validation_complete"), "{}", done.to_json());
+    let done = engine.run_line(
+        &mut world,
+        4,
+        &attempt("2026-11-28T10:06:00+08:00", "123456"),
+    );
+    assert!(
+        done.to_json().contains("validation_complete"),
+        "{}",
+        done.to_json()
+    );
     let saved = engine.save_world(&world);
     assert!(!saved.contains("123456"), "{saved}");
     // and the world loads back, the person still validated

@@ -37,7 +37,10 @@ pub(super) fn conditions(
             continue;
         };
         let field = &fields[idx];
-        let (optional, sensitive) = (field.ty.is_opt() || field.ty == Ty::Unknown, field.sensitive);
+        let (optional, sensitive) = (
+            field.ty.is_opt() || field.ty == Ty::Unknown,
+            field.sensitive,
+        );
         if !optional {
             env.err(
                 source,

@@ -694,8 +694,7 @@ impl Env {
                 match self.case.tags.iter().position(|(n, _)| *n == tag.name) {
                     Some(i) => {
                         let taint = t.sensitive.derived();
-                        Typed::new(IExpr::HasTag(Box::new(t.ir), i as u16), Ty::Bool)
-                            .tainted(taint)
+                        Typed::new(IExpr::HasTag(Box::new(t.ir), i as u16), Ty::Bool).tainted(taint)
                     }
                     None => {
                         let names: Vec<String> =

@@ -171,7 +171,9 @@ impl Env {
                 };
                 let taint = l.sensitive.derived();
                 match pat {
-                    Some(p) => Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool).tainted(taint),
+                    Some(p) => {
+                        Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool).tainted(taint)
+                    }
                     None => Typed::error(),
                 }
             }

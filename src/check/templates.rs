@@ -95,9 +95,8 @@ pub(super) fn parse_messages(env: &mut Env) {
                                 let mut scope = Scope::default();
                                 match env.placeholder(&mut scope, source, &p, None) {
                                     Some(IExpr::Lit(v)) => {
-                                        let text = crate::text::for_people(&v, &env.enums, &|_| {
-                                            None
-                                        });
+                                        let text =
+                                            crate::text::for_people(&v, &env.enums, &|_| None);
                                         push_text(&mut parts, &text);
                                     }
                                     Some(_) => {
@@ -165,7 +164,9 @@ fn reads_only_limits(env: &Env, e: &Expr) -> bool {
             TemplatePart::Text(_) => true,
             TemplatePart::Expr(x) => reads_only_limits(env, x),
         }),
-        ExprKind::Lookup(_, xs) | ExprKind::List(xs) => xs.iter().all(|x| reads_only_limits(env, x)),
+        ExprKind::Lookup(_, xs) | ExprKind::List(xs) => {
+            xs.iter().all(|x| reads_only_limits(env, x))
+        }
         ExprKind::Count(x) | ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::Is(x, _) => {
             reads_only_limits(env, x)
         }
@@ -193,7 +194,11 @@ pub(super) fn shared_messages(env: &Env) -> Vec<Arc<MessageOut>> {
             });
             let mut next = || texts.next().unwrap_or_default();
             let (text, result, next_step) = (next(), next(), next());
-            let extra = m.extra.iter().map(|(name, _)| (name.clone(), next())).collect();
+            let extra = m
+                .extra
+                .iter()
+                .map(|(name, _)| (name.clone(), next()))
+                .collect();
             Arc::new(MessageOut::with_columns(
                 m.id.clone(),
                 text,
@@ -223,7 +228,10 @@ impl Env {
             if scope.rule.is_empty() {
                 format!("in the scope of `emit {}` at {at}", id.name)
             } else {
-                format!("in the scope of rule `{}`, which emits it at {at}", scope.rule)
+                format!(
+                    "in the scope of rule `{}`, which emits it at {at}",
+                    scope.rule
+                )
             }
         });
         let mut columns = Vec::with_capacity(template.columns.len());
@@ -258,7 +266,11 @@ impl Env {
         // The expression is checked in a file of its own text, so that the checker quotes it
         // as written; its problems are then moved to the table file.
         let own = self.sources.len();
-        let name = self.sources.get(source).map(|s| s.name.clone()).unwrap_or_default();
+        let name = self
+            .sources
+            .get(source)
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
         self.sources.push(Source::new(name, p.source.clone()));
         let outer = std::mem::replace(&mut scope.source, own);
         let before = self.errors.len();

@@ -317,7 +317,10 @@ fn a_value_computed_from_a_sensitive_one_is_never_written_or_stored() {
         es[0].starts_with("a value computed from a sensitive value cannot be stored in `code`"),
         "{es:#?}"
     );
-    assert!(es[1].contains("cannot be written into a message"), "{es:#?}");
+    assert!(
+        es[1].contains("cannot be written into a message"),
+        "{es:#?}"
+    );
     let e = error(&Edit {
         case: "wait: duration sensitive = 1h",
         decl: "deadline later = @2026-01-01T00:00:00Z + thing.wait",
@@ -358,7 +361,10 @@ fn items_of_a_sensitive_list_stay_sensitive_in_a_for() {
         rules: "rule r for x in [y in event.items where y != \"\"] { show x = x }",
         ..Edit::default()
     });
-    assert!(e.contains("would put a sensitive value in the output"), "{e}");
+    assert!(
+        e.contains("would put a sensitive value in the output"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -790,7 +796,9 @@ fn only_an_optional_sensitive_stored_field_is_erased() {
         ..Edit::default()
     });
     assert!(
-        e.starts_with("`secret` cannot be erased: it is not optional, and an erased field is unset"),
+        e.starts_with(
+            "`secret` cannot be erased: it is not optional, and an erased field is unset"
+        ),
         "{e}"
     );
     let e = error(&Edit {
@@ -825,12 +833,18 @@ fn a_field_is_erased_after_the_event_once_its_condition_holds() {
     };
     let engine = loads(&edit);
     let line = |k: &str, close: bool, pin: &str| {
-        format!(r#"{{"type":"e","at":"2026-01-01T00:00:00Z","k":"{k}","l":[],"close":{close},"pin":"{pin}"}}"#)
+        format!(
+            r#"{{"type":"e","at":"2026-01-01T00:00:00Z","k":"{k}","l":[],"close":{close},"pin":"{pin}"}}"#
+        )
     };
     let mut world = World::new();
-    for (i, l) in [line("OPEN", false, "1234"), line("ZERO", false, "0000"), line("SHUT", true, "1234")]
-        .iter()
-        .enumerate()
+    for (i, l) in [
+        line("OPEN", false, "1234"),
+        line("ZERO", false, "0000"),
+        line("SHUT", true, "1234"),
+    ]
+    .iter()
+    .enumerate()
     {
         let r = engine.run_line(&mut world, i + 1, l);
         assert!(!r.is_error(), "{}", r.to_json());
@@ -841,5 +855,9 @@ fn a_field_is_erased_after_the_event_once_its_condition_holds() {
     assert_eq!(saved.matches("1234").count(), 1, "{saved}");
     assert!(!saved.contains("0000"), "{saved}");
     assert!(saved.contains("\"SHUT\""), "the key stays: {saved}");
-    assert_eq!(saved.matches("SHUT").count(), 1, "the field `s` is erased: {saved}");
+    assert_eq!(
+        saved.matches("SHUT").count(),
+        1,
+        "the field `s` is erased: {saved}"
+    );
 }

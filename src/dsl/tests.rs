@@ -547,7 +547,13 @@ fn erase_clauses() {
         "erase when validated or not filing.status is open",
         "erase  when\n  x"
     );
-    assert_not_lex_rule!(Rule::erase_clause, "erase", "erase validated", "erasewhen x", "erased when x");
+    assert_not_lex_rule!(
+        Rule::erase_clause,
+        "erase",
+        "erase validated",
+        "erasewhen x",
+        "erased when x"
+    );
     assert_lex_rule!(
         Rule::stored_field,
         ": code? sensitive erase when validated",
@@ -565,16 +571,15 @@ fn erase_clauses() {
             ..
         } => {
             assert_eq!(clause.end - clause.start, "erase when".len());
-            assert_eq!(
-                sexpr(cond),
-                "(or validated (not (is open filing.status)))"
-            );
+            assert_eq!(sexpr(cond), "(or validated (not (is open filing.status)))");
         }
         other => panic!("a field with `erase when` expected, got {other:?}"),
     }
     // `erase` is no keyword: a field may be named so, and read
     assert_eq!(fields[1].name().name, "erase");
-    assert!(matches!(&fields[2], FieldDecl::Stored { default: Some(_), erase: Some((_, c)), .. } if sexpr(c) == "erase"));
+    assert!(
+        matches!(&fields[2], FieldDecl::Stored { default: Some(_), erase: Some((_, c)), .. } if sexpr(c) == "erase")
+    );
     assert!(matches!(&fields[1], FieldDecl::Stored { erase: None, .. }));
 }
 

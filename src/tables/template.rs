@@ -115,14 +115,16 @@ struct Placer<'a> {
 
 impl<'a> Placer<'a> {
     fn new(file: &'a str, span: Span, value: &'a str, bound: usize) -> Placer<'a> {
-        let verbatim = file.get(span.start..).and_then(|rest| match rest.chars().next() {
-            Some(q @ ('"' | '\'')) => {
-                let inner = &rest[1..];
-                (inner.starts_with(value) && inner[value.len()..].starts_with(q))
-                    .then_some(span.start + 1)
-            }
-            _ => rest.starts_with(value).then_some(span.start),
-        });
+        let verbatim = file
+            .get(span.start..)
+            .and_then(|rest| match rest.chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    let inner = &rest[1..];
+                    (inner.starts_with(value) && inner[value.len()..].starts_with(q))
+                        .then_some(span.start + 1)
+                }
+                _ => rest.starts_with(value).then_some(span.start),
+            });
         let end = if bound >= span.start {
             bound.min(file.len())
         } else {

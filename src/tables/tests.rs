@@ -63,11 +63,7 @@ fn shipped_tables_load() {
         Table::Messages(t) => {
             assert_eq!(t.messages.len(), 17);
             for m in &t.messages {
-                assert!(
-                    m.columns().all(|(_, t)| !t.pieces.is_empty()),
-                    "{}",
-                    m.id
-                );
+                assert!(m.columns().all(|(_, t)| !t.pieces.is_empty()), "{}", m.id);
                 assert_eq!(&MESSAGES[m.span.start..m.span.end], m.id);
             }
         }
@@ -494,7 +490,13 @@ fn placeholders_and_literal_braces() {
     let m = &t.messages[0];
     assert_eq!(
         pieces(text, &m.text),
-        ["\"Failed \"", "{limits.n}", "\" times, {not} \"", "{x.y}", "\"}\""]
+        [
+            "\"Failed \"",
+            "{limits.n}",
+            "\" times, {not} \"",
+            "{x.y}",
+            "\"}\""
+        ]
     );
     assert_eq!(pieces(text, &m.result), ["\"r \"", "{p.resends}"]);
     assert_eq!(
@@ -504,7 +506,10 @@ fn placeholders_and_literal_braces() {
     // a placeholder runs to the brace that balances its own
     let text = "kind: messages\nmessages:\n  a: { text: \"{x matches /^[0-9]{6}$/}\", result: r, next_step: n }\n";
     let t = messages(ok("m.yaml", text));
-    assert_eq!(pieces(text, &t.messages[0].text), ["{x matches /^[0-9]{6}$/}"]);
+    assert_eq!(
+        pieces(text, &t.messages[0].text),
+        ["{x matches /^[0-9]{6}$/}"]
+    );
 }
 
 #[test]
@@ -514,7 +519,13 @@ fn placeholders_are_placed_in_block_scalars_and_escaped_strings() {
     let m = &t.messages[0];
     assert_eq!(
         pieces(text, &m.text),
-        ["\"Line one \"", "{x}", "\"\\nand \"", "{x}", "\" again\\n\""]
+        [
+            "\"Line one \"",
+            "{x}",
+            "\"\\nand \"",
+            "{x}",
+            "\" again\\n\""
+        ]
     );
     let starts: Vec<usize> = m
         .text
@@ -562,11 +573,15 @@ fn extra_columns_are_declared_and_kept_in_declared_order() {
     let t = messages(ok("m.yaml", text));
     assert_eq!(t.columns, ["audience", "channel"]);
     let names: Vec<&str> = t.messages[0].columns().map(|(n, _)| n).collect();
-    assert_eq!(names, ["text", "result", "next_step", "audience", "channel"]);
+    assert_eq!(
+        names,
+        ["text", "result", "next_step", "audience", "channel"]
+    );
     assert_eq!(t.messages[0].extra[1].1.plain(), Some("sms"));
 
     // undeclared, misspelt, missing
-    let text = "kind: messages\nmessages:\n  a: { text: t, result: r, next_step: n, audience: x }\n";
+    let text =
+        "kind: messages\nmessages:\n  a: { text: t, result: r, next_step: n, audience: x }\n";
     let e = problem(text);
     assert_eq!(e.to_string(), "unknown field `audience` in message `a`");
     let text = "kind: messages\ncolumns: [audience]\nmessages:\n  a: { text: t, result: r, next_step: n, audiense: x }\n";

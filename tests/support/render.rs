@@ -68,7 +68,9 @@ fn duration_words(d: &str) -> String {
             digits.push(c);
             continue;
         }
-        let n: u64 = digits.parse().unwrap_or_else(|_| panic!("bad duration {d}"));
+        let n: u64 = digits
+            .parse()
+            .unwrap_or_else(|_| panic!("bad duration {d}"));
         digits.clear();
         secs += n * match c {
             'd' => 86_400,
@@ -78,11 +80,15 @@ fn duration_words(d: &str) -> String {
             _ => panic!("bad duration {d}"),
         };
     }
-    let parts: Vec<String> = [(secs / 3_600, "hour"), (secs / 60 % 60, "minute"), (secs % 60, "second")]
-        .into_iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
-        .collect();
+    let parts: Vec<String> = [
+        (secs / 3_600, "hour"),
+        (secs / 60 % 60, "minute"),
+        (secs % 60, "second"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
+    .collect();
     match parts.as_slice() {
         [] => "0 seconds".into(),
         [one] => one.clone(),

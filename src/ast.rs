@@ -82,6 +82,8 @@ pub enum FieldDecl {
         ty: TypeExpr,
         sensitive: bool,
         default: Option<Expr>,
+        /// `erase when <condition>`: the span of `erase when`, and the condition.
+        erase: Option<(Span, Expr)>,
     },
     Derived {
         name: Ident,

@@ -83,6 +83,39 @@ pub fn format_duration(d: SignedDuration) -> String {
     out
 }
 
+/// A duration in words, for people: hours, minutes and seconds, largest first, zero parts
+/// left out, the last two joined by "and" (`24 hours`, `30 minutes`, `1 hour`, `1 hour and 30
+/// minutes`, `2 hours, 5 minutes and 1 second`, `0 seconds`). Days are not used, as in
+/// [`format_duration`] (`2d` reads `48 hours`); a negative duration reads `minus …`; a
+/// fraction of a second is dropped.
+pub fn duration_in_words(d: SignedDuration) -> String {
+    let secs = i128::from(d.as_secs());
+    let abs = secs.unsigned_abs();
+    let mut parts: Vec<String> = [
+        (abs / 3_600, "hour"),
+        (abs / 60 % 60, "minute"),
+        (abs % 60, "second"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n != 0)
+    .map(|(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
+    .collect();
+    if parts.is_empty() {
+        return "0 seconds".to_string();
+    }
+    let last = parts.pop().unwrap_or_default();
+    let words = if parts.is_empty() {
+        last
+    } else {
+        format!("{} and {last}", parts.join(", "))
+    };
+    if secs < 0 {
+        format!("minus {words}")
+    } else {
+        words
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +172,27 @@ mod tests {
         assert_eq!(
             parse_duration(&format!("{}d{}s", i64::MAX / 86_400, i64::MAX)).unwrap_err(),
             "duration too large"
+        );
+    }
+
+    #[test]
+    fn reads_in_words() {
+        let w = |s: &str| duration_in_words(parse_duration(s).unwrap());
+        assert_eq!(w("24h"), "24 hours");
+        assert_eq!(w("30m"), "30 minutes");
+        assert_eq!(w("60m"), "1 hour");
+        assert_eq!(w("1h30m"), "1 hour and 30 minutes");
+        assert_eq!(w("2h5m1s"), "2 hours, 5 minutes and 1 second");
+        assert_eq!(w("2d"), "48 hours");
+        assert_eq!(w("1s"), "1 second");
+        assert_eq!(w("0s"), "0 seconds");
+        assert_eq!(
+            duration_in_words(SignedDuration::from_secs(-90)),
+            "minus 1 minute and 30 seconds"
+        );
+        assert_eq!(
+            duration_in_words(SignedDuration::MIN),
+            "minus 2562047788015215 hours, 30 minutes and 8 seconds"
         );
     }
 

@@ -76,6 +76,7 @@ mod redact;
 mod scenario;
 mod span;
 mod tables;
+mod text;
 mod value;
 mod world;
 

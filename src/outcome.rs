@@ -4,11 +4,13 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use std::sync::Arc;
 
-/// A message from the policy's messages table, as shown to the user.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A message from the policy's messages table, as shown to the user. In JSON, its keys come
+/// in this order: `id`, `text`, `result`, `next_step`, then the table's extra columns in the
+/// order its `columns:` declares them.
+#[derive(Clone, Debug, PartialEq)]
 pub struct MessageOut {
-    /// The message as JSON, written once when the policy is loaded.
-    #[serde(skip)]
+    /// The message as JSON, written once when it is made (when the policy is loaded, for a
+    /// message without placeholders).
     json: Box<str>,
     /// The message id (a key of the messages table).
     pub id: String,
@@ -18,6 +20,22 @@ pub struct MessageOut {
     pub result: String,
     /// What the user should do next.
     pub next_step: String,
+    /// The table's extra columns (`columns: [audience]`): name and text, in declared order.
+    pub columns: Vec<(String, String)>,
+}
+
+impl Serialize for MessageOut {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4 + self.columns.len()))?;
+        m.serialize_entry("id", &self.id)?;
+        m.serialize_entry("text", &self.text)?;
+        m.serialize_entry("result", &self.result)?;
+        m.serialize_entry("next_step", &self.next_step)?;
+        for (k, v) in &self.columns {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// What one event did to (or answered about) one case, or about nobody (`case: None`).
@@ -39,7 +57,27 @@ pub struct Outcome {
 impl MessageOut {
     /// A message with its texts.
     pub fn new(id: String, text: String, result: String, next_step: String) -> MessageOut {
-        let mut json = String::new();
+        MessageOut::with_columns(id, text, result, next_step, Vec::new())
+    }
+
+    /// A message with its texts and the texts of its table's extra columns, in order.
+    pub fn with_columns(
+        id: String,
+        text: String,
+        result: String,
+        next_step: String,
+        columns: Vec<(String, String)>,
+    ) -> MessageOut {
+        let mut json = String::with_capacity(
+            48 + id.len()
+                + text.len()
+                + result.len()
+                + next_step.len()
+                + columns
+                    .iter()
+                    .map(|(k, v)| 6 + k.len() + v.len())
+                    .sum::<usize>(),
+        );
         json.push_str("{\"id\":");
         push_json_str(&mut json, &id);
         json.push_str(",\"text\":");
@@ -48,6 +86,12 @@ impl MessageOut {
         push_json_str(&mut json, &result);
         json.push_str(",\"next_step\":");
         push_json_str(&mut json, &next_step);
+        for (k, v) in &columns {
+            json.push(',');
+            push_json_str(&mut json, k);
+            json.push(':');
+            push_json_str(&mut json, v);
+        }
         json.push('}');
         MessageOut {
             json: json.into(),
@@ -55,6 +99,7 @@ impl MessageOut {
             text,
             result,
             next_step,
+            columns,
         }
     }
 }
@@ -245,15 +290,7 @@ impl Record {
                     .map(|o| {
                         96 + o.case.as_ref().map_or(0, String::len)
                             + o.shows.len() * 64
-                            + o.messages
-                                .iter()
-                                .map(|m| {
-                                    64 + m.id.len()
-                                        + m.text.len()
-                                        + m.result.len()
-                                        + m.next_step.len()
-                                })
-                                .sum::<usize>()
+                            + o.messages.iter().map(|m| 1 + m.json.len()).sum::<usize>()
                     })
                     .sum::<usize>()
             }
@@ -319,11 +356,21 @@ mod tests {
             "r".into(),
             String::new(),
         ));
+        let with_columns = Arc::new(MessageOut::with_columns(
+            "id2".into(),
+            "t".into(),
+            "r".into(),
+            "n".into(),
+            vec![
+                ("audience".into(), "applicant \"A\"".into()),
+                ("channel".into(), "sms".into()),
+            ],
+        ));
         let outcome = |case: Option<&str>, shows| Outcome {
             case_name: "case".into(),
             case: case.map(String::from),
             status: case.map(|_| "open".into()),
-            messages: vec![m.clone(), m.clone()],
+            messages: vec![m.clone(), with_columns.clone(), m.clone()],
             shows,
         };
         let records = [
@@ -344,5 +391,9 @@ mod tests {
             assert_eq!(r.to_json(), serde_json::to_string(r).unwrap());
             assert!(r.to_json().len() <= r.estimated_len(), "{}", r.to_json());
         }
+        // extra columns come after the standard ones, in declared order
+        assert!(records[2].to_json().contains(
+            r#"{"id":"id2","text":"t","result":"r","next_step":"n","audience":"applicant \"A\"","channel":"sms"}"#
+        ));
     }
 }

@@ -105,13 +105,7 @@ impl Program {
     /// An instant as RFC 3339: with the offset of the policy's time zone when it declares
     /// one, else in UTC.
     pub fn instant_text(&self, t: jiff::Timestamp) -> String {
-        match &self.zone {
-            Some(z) => t
-                .to_zoned(z.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
-            None => t.to_string(),
-        }
+        crate::text::instant_text(t, self.zone.as_ref())
     }
 
     /// The name of an enumeration value.
@@ -178,6 +172,9 @@ pub struct CaseDef {
     /// Its deadlines, as indices into `Program::deadlines`; a case keeps one state each,
     /// in this order.
     pub deadlines: Vec<u16>,
+    /// Stored fields erased (set unset) when their condition holds, checked after each event
+    /// on the cases it changed: (field, condition over the case, as slot 0).
+    pub erase: Vec<(u16, Unit)>,
 }
 
 impl CaseDef {
@@ -196,8 +193,10 @@ impl CaseDef {
                 name: String::new(),
                 fields: Vec::new(),
                 indexed: Vec::new(),
+                erase: Vec::new(),
             },
             deadlines: Vec::new(),
+            erase: Vec::new(),
         }
     }
 }
@@ -216,6 +215,9 @@ pub struct PartsDef {
     pub fields: Vec<FieldDef>,
     /// Stored fields that a world-wide lookup uses: the world keeps an index on each.
     pub indexed: Vec<u16>,
+    /// Stored fields erased when their condition holds, as [`CaseDef::erase`] (over the
+    /// participant, as slot 0).
+    pub erase: Vec<(u16, Unit)>,
 }
 
 #[derive(Debug, Clone)]
@@ -289,6 +291,12 @@ pub enum Place {
 pub enum IAction {
     Set(Place, IExpr),
     Emit(u16),
+    /// `emit` of a message whose placeholders read the emitting rule's scope: each column's
+    /// text (`text`, `result`, `next_step`, then the extra ones), rendered at each emit.
+    EmitWith {
+        message: u16,
+        columns: Vec<Vec<TPart>>,
+    },
     Reject {
         field: Option<String>,
         message: Vec<TPart>,

@@ -422,3 +422,62 @@ fn a_builder_fed_a_line_member_by_member_agrees_with_parse_event() {
         assert_eq!(builder.build(), engine.parse_event(line), "{line}");
     }
 }
+
+/// The line of a validation attempt by the person of `ORDER` with `code`.
+fn attempt(at: &str, code: &str) -> String {
+    format!(
+        r#"{{"type":"validation_attempt","at":"{at}","phone":"13800000001","code":"{code}","cert_last6":"11111X"}}"#
+    )
+}
+
+#[test]
+fn a_saved_world_keeps_no_code_that_can_no_longer_be_used() {
+    let engine = Engine::icp();
+    // completed: the person validated, the filing is under review
+    let mut world = World::new();
+    for (i, line) in [
+        ORDER.to_string(),
+        SMS.to_string(),
+        attempt("2026-11-28T10:05:00+08:00", "000000"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(!engine.run_line(&mut world, i + 1, line).is_error());
+    }
+    assert!(
+        engine.save_world(&world).contains("123456"),
+        "a code that can still be used is kept"
+    );
+    let done = engine.run_line(
+        &mut world,
+        4,
+        &attempt("2026-11-28T10:06:00+08:00", "123456"),
+    );
+    assert!(
+        done.to_json().contains("validation_complete"),
+        "{}",
+        done.to_json()
+    );
+    let saved = engine.save_world(&world);
+    assert!(!saved.contains("123456"), "{saved}");
+    // and the world loads back, the person still validated
+    let loaded = engine.load_world(&saved).expect("loads");
+    assert_eq!(engine.save_world(&loaded), saved);
+
+    // rejected after five failures: no code can be used any more either
+    let mut world = World::new();
+    engine.run_line(&mut world, 1, ORDER);
+    engine.run_line(&mut world, 2, SMS);
+    for i in 0..5 {
+        let r = engine.run_line(
+            &mut world,
+            3 + i,
+            &attempt(&format!("2026-11-28T10:0{i}:30+08:00"), "000000"),
+        );
+        assert!(!r.is_error(), "{}", r.to_json());
+    }
+    let saved = engine.save_world(&world);
+    assert!(saved.contains("rejected"), "{saved}");
+    assert!(!saved.contains("123456"), "{saved}");
+}

@@ -107,6 +107,55 @@ fn failure_limit_set_to_three_in_the_limits_table() {
 }
 
 #[test]
+fn message_texts_read_the_limit_from_the_limits_table() {
+    let mut events = three_failures();
+    events.push(attempt(
+        LEADER.1,
+        "000000",
+        LEADER.2,
+        "2026-11-28T10:04:00+08:00",
+    ));
+    let text = |out: &Value, id: &str| -> String {
+        out["outcomes"][0]["messages"]
+            .as_array()
+            .and_then(|ms| ms.iter().find(|m| m["id"] == id))
+            .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("no message `{id}` in {out}"))
+    };
+    let shipped = run(&Engine::icp(), &events[..1]);
+    assert!(
+        shipped[0]["outcomes"][0]["messages"][0]["next_step"]
+            .as_str()
+            .is_some_and(|t| t.contains("within 24 hours after you receive it")),
+        "{}",
+        shipped[0]
+    );
+
+    let dir = policy_copy("limit4");
+    edit(&dir, "limits.yaml", "count: 5", "count: 4");
+    edit(&dir, "limits.yaml", "duration: 24h", "duration: 36h");
+    let edited = run(&load(&dir), &events);
+    assert_eq!(
+        ids(&edited[5]),
+        ["validation_failed", "application_rejected"]
+    );
+    assert_eq!(
+        text(&edited[5], "application_rejected"),
+        "Dear ICP user: Your text message validation failed 4 consecutive times. Your ICP filing application is rejected."
+    );
+    assert!(
+        edited[0]["outcomes"][0]["messages"][0]["next_step"]
+            .as_str()
+            .is_some_and(|t| t.contains("within 36 hours after you receive it")),
+        "{}",
+        edited[0]
+    );
+    // the seed's own words stay as the seed has them
+    let seed = std::fs::read_to_string(dir.join("messages.yaml")).expect("read");
+    assert!(seed.contains("If the validation is not completed within 24 hours, you must restart"));
+}
+
+#[test]
 fn a_new_scenario_variant_row_in_the_roles_table() {
     let events = [order("F1", "add_service", "mini_program", &[LEADER, ADMIN])];
     let shipped = run(&Engine::icp(), &events);

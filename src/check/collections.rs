@@ -21,7 +21,8 @@ impl Env {
         let s = self.collection(scope, source);
         let elem = s.ty.element().cloned().unwrap_or(Ty::Unknown);
         let outer = scope.narrowed.clone();
-        let slot = scope.bind(&var.name, elem, s.sensitive);
+        // an item of a collection chosen by a sensitive value is not sensitive itself
+        let slot = scope.bind(&var.name, elem, s.sensitive.item());
         let c = self.bool_expr(scope, cond);
         scope.unbind();
         scope.narrowed = outer;
@@ -104,7 +105,7 @@ impl Env {
                     cond: Box::new(c.ir),
                 },
                 ty,
-                sensitive: s.sensitive,
+                sensitive: s.sensitive.chosen_by(c.sensitive),
             };
         };
         // A world-wide lookup: one conjunct must fix a stored field, served by an index.
@@ -115,6 +116,8 @@ impl Env {
         let slot = scope.bind(&var.name, elem.clone(), false);
         let mut key: Option<(u16, IExpr)> = None;
         let mut rest: Vec<IExpr> = Vec::new();
+        // what chose the participants found: the key and the other conditions
+        let mut chosen_by = Taint::Clean;
         for c in conjuncts {
             if key.is_none() {
                 if let Some((field, other)) = self.index_conjunct(ty, of_cases, &var.name, c) {
@@ -127,6 +130,7 @@ impl Env {
                     let fty = fields[field as usize].ty.clone();
                     // the key may not mention the variable: check it with the variable hidden
                     let k = self.expr(scope, other, Some(&fty));
+                    chosen_by |= k.sensitive;
                     let written = matches!(other.kind, ExprKind::List(_));
                     let (_, ir) = self.equate(
                         scope.source,
@@ -138,7 +142,9 @@ impl Env {
                     continue;
                 }
             }
-            rest.push(self.bool_expr(scope, c).ir);
+            let c = self.bool_expr(scope, c);
+            chosen_by |= c.sensitive;
+            rest.push(c.ir);
         }
         scope.unbind();
         scope.narrowed = outer;
@@ -192,7 +198,7 @@ impl Env {
                 cond,
             }
         };
-        Typed::new(ir, Ty::List(Box::new(elem)))
+        Typed::new(ir, Ty::List(Box::new(elem))).tainted(Taint::Clean.chosen_by(chosen_by))
     }
 
     /// Whether `name` is a world-wide collection: `(case type, true)` for every case of
@@ -280,9 +286,11 @@ impl Env {
         }
         let mut irs = Vec::new();
         let mut blame = None;
+        let mut taint = Taint::Clean;
         for (k, en) in keys.iter().zip(key_enums) {
             let t = self.expect(scope, k, &Ty::Enum(en));
-            if t.sensitive {
+            taint |= t.sensitive;
+            if t.sensitive.is_sensitive() {
                 // a key without a row is named in the event's error
                 let what = self.quote(scope.source, k.span, "this key");
                 self.err(
@@ -314,6 +322,8 @@ impl Env {
             },
             Ty::Set(Box::new(Ty::Enum(of))),
         )
+        // the keys choose a row: which values the set holds
+        .tainted(Taint::Clean.chosen_by(taint))
     }
 }
 

@@ -11,8 +11,84 @@ use crate::value::{Ty, Value};
 pub(crate) struct Local {
     pub name: String,
     pub ty: Ty,
-    pub sensitive: bool,
+    pub sensitive: Taint,
     pub slot: u16,
+}
+
+/// How a checked value depends on sensitive values. Data flow is tracked: anything read or
+/// computed from a sensitive value is sensitive, booleans and counts included. Control flow is
+/// not: a sensitive value may choose which rules, items and actions run (a `when` guard, a
+/// filter's condition, a `for` over a chosen list).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Taint {
+    /// Nothing sensitive was read.
+    #[default]
+    Clean,
+    /// A collection whose items a sensitive value chose (`[p in pending where p.code ==
+    /// event.code]`): the collection is sensitive (its count, a set made from it, showing
+    /// it), its items are not, unless they are sensitive themselves.
+    Chosen,
+    /// A value read or computed from a sensitive value.
+    Value,
+}
+
+impl Taint {
+    pub fn is_sensitive(self) -> bool {
+        self != Taint::Clean
+    }
+
+    /// A value computed from one with this taint (a comparison, a count, a sum, a text):
+    /// sensitive as a whole if anything it was computed from is.
+    pub fn derived(self) -> Taint {
+        if self.is_sensitive() {
+            Taint::Value
+        } else {
+            Taint::Clean
+        }
+    }
+
+    /// An item of a collection with this taint: a `for` or quantifier variable over it.
+    pub fn item(self) -> Taint {
+        if self == Taint::Value {
+            Taint::Value
+        } else {
+            Taint::Clean
+        }
+    }
+
+    /// A collection with this taint, filtered by a condition with taint `cond`.
+    pub fn chosen_by(self, cond: Taint) -> Taint {
+        if cond.is_sensitive() {
+            self | Taint::Chosen
+        } else {
+            self
+        }
+    }
+}
+
+impl From<bool> for Taint {
+    /// A declared field: `sensitive` or not.
+    fn from(sensitive: bool) -> Taint {
+        if sensitive {
+            Taint::Value
+        } else {
+            Taint::Clean
+        }
+    }
+}
+
+impl std::ops::BitOr for Taint {
+    type Output = Taint;
+    /// Both at once: the stronger of the two.
+    fn bitor(self, other: Taint) -> Taint {
+        self.max(other)
+    }
+}
+
+impl std::ops::BitOrAssign for Taint {
+    fn bitor_assign(&mut self, other: Taint) {
+        *self = *self | other;
+    }
 }
 
 /// What names mean where an expression is written.
@@ -34,13 +110,16 @@ pub(crate) struct Scope {
     /// from there on (and those of later case types) are not readable yet, so derived
     /// fields cannot form a cycle.
     pub derived_cutoff: Option<(u16, bool, usize)>,
+    /// The name of the rule being checked, to name it in reports (empty outside rules).
+    pub rule: String,
     /// The `let`s of the handler not bound yet (the one being checked, and those below it),
     /// so that reading one says so instead of "unknown name".
     pub later_lets: Vec<String>,
 }
 
 impl Scope {
-    pub fn bind(&mut self, name: &str, ty: Ty, sensitive: bool) -> u16 {
+    pub fn bind(&mut self, name: &str, ty: Ty, sensitive: impl Into<Taint>) -> u16 {
+        let sensitive = sensitive.into();
         // what was known of an outer variable of this name is not known of the new one
         self.narrowed.retain(|n| n.split('.').next() != Some(name));
         let slot = self.next_slot;
@@ -80,7 +159,7 @@ impl Scope {
 pub(crate) struct Typed {
     pub ir: IExpr,
     pub ty: Ty,
-    pub sensitive: bool,
+    pub sensitive: Taint,
 }
 
 impl Typed {
@@ -88,7 +167,15 @@ impl Typed {
         Typed {
             ir,
             ty,
-            sensitive: false,
+            sensitive: Taint::Clean,
+        }
+    }
+
+    /// The same value, marked as computed from values with taint `from`.
+    pub(super) fn tainted(self, from: Taint) -> Typed {
+        Typed {
+            sensitive: self.sensitive | from,
+            ..self
         }
     }
 
@@ -401,10 +488,11 @@ impl Env {
                 let elem_hint = hint.and_then(|h| h.strip_opt().element()).cloned();
                 let mut ty = elem_hint.clone().unwrap_or(Ty::Unknown);
                 let mut irs = Vec::new();
-                let mut sensitive = false;
+                let mut sensitive = Taint::Clean;
                 for item in items {
                     let t = self.expr(scope, item, elem_hint.as_ref());
-                    sensitive |= t.sensitive;
+                    // an item that is sensitive, or a collection chosen by one
+                    sensitive |= t.sensitive.derived();
                     if ty == Ty::Unknown {
                         ty = t.ty.clone();
                     } else if !comparable(&t.ty, &ty) {
@@ -433,6 +521,7 @@ impl Env {
                 cond,
             } => {
                 let (s, slot, c) = self.over(scope, var, source, cond);
+                let taint = (s.sensitive | c.sensitive).derived();
                 Typed::new(
                     IExpr::Quant {
                         all: *kind == Quant::All,
@@ -442,14 +531,17 @@ impl Env {
                     },
                     Ty::Bool,
                 )
+                .tainted(taint)
             }
             ExprKind::Count(inner) => {
                 let s = self.collection(scope, inner);
-                Typed::new(IExpr::Count(Box::new(s.ir)), Ty::Count)
+                let taint = s.sensitive.derived();
+                Typed::new(IExpr::Count(Box::new(s.ir)), Ty::Count).tainted(taint)
             }
             ExprKind::Not(inner) => {
                 let t = self.bool_expr(scope, inner);
-                Typed::new(IExpr::Not(Box::new(t.ir)), Ty::Bool)
+                let taint = t.sensitive.derived();
+                Typed::new(IExpr::Not(Box::new(t.ir)), Ty::Bool).tainted(taint)
             }
             ExprKind::Neg(inner) => {
                 let t = self.expr(scope, inner, None);
@@ -482,11 +574,11 @@ impl Env {
             let en = *en;
             return self.enum_value(scope.source, en, "", t.span);
         }
-        let parts = self.template(scope, t);
+        let (parts, taint) = self.template_parts(scope, t);
         match parts.as_slice() {
             [] => Typed::new(IExpr::Lit(Value::text("")), Ty::Text),
             [TPart::Text(s)] => Typed::new(IExpr::Lit(Value::text(s)), Ty::Text),
-            _ => Typed::new(IExpr::Template(parts), Ty::Text),
+            _ => Typed::new(IExpr::Template(parts), Ty::Text).tainted(taint),
         }
     }
 
@@ -513,20 +605,29 @@ impl Env {
 
     /// Checks a template's interpolations: no sensitive value may be shown.
     pub fn template(&mut self, scope: &mut Scope, t: &Template) -> Vec<TPart> {
+        self.template_parts(scope, t).0
+    }
+
+    /// [`Env::template`], with what the text was computed from.
+    fn template_parts(&mut self, scope: &mut Scope, t: &Template) -> (Vec<TPart>, Taint) {
         let mut out = Vec::new();
+        let mut taint = Taint::Clean;
         for part in &t.parts {
             match part {
                 TemplatePart::Text(s) => out.push(TPart::Text(s.clone())),
                 TemplatePart::Expr(e) => {
                     let v = self.expr(scope, e, None);
-                    if v.sensitive {
+                    taint |= v.sensitive.derived();
+                    if v.sensitive.is_sensitive() {
                         let what = self.quote(scope.source, e.span, "this value");
+                        let message = format!(
+                            "{what} {} and cannot be written into a message",
+                            sensitive_what(e)
+                        );
                         self.err(
                             scope.source,
                             CheckError::Sensitive {
-                                message: format!(
-                                    "{what} is sensitive and cannot be written into a message"
-                                ),
+                                message,
                                 span: e.span,
                             },
                         );
@@ -545,7 +646,7 @@ impl Env {
                 }
             }
         }
-        out
+        (out, taint)
     }
 
     fn is_test(&mut self, scope: &mut Scope, inner: &Expr, test: &IsTest, span: Span) -> Typed {
@@ -576,6 +677,9 @@ impl Env {
                 } else {
                     ir
                 };
+                // Whether a value is present says nothing of what it is: `code is set` is not
+                // sensitive. (Presence depends only on presence: no expression makes a value
+                // unset or not by what a sensitive value holds.)
                 Typed::new(ir, Ty::Bool)
             }
             IsTest::Tag(tag) => {
@@ -606,7 +710,11 @@ impl Env {
                 let owner = owner.unwrap_or(0);
                 let tags = &self.case_def(owner).tags;
                 match tags.iter().position(|(n, _)| *n == tag.name) {
-                    Some(i) => Typed::new(IExpr::HasTag(Box::new(t.ir), owner, i as u16), Ty::Bool),
+                    Some(i) => {
+                        let taint = t.sensitive.derived();
+                        Typed::new(IExpr::HasTag(Box::new(t.ir), owner, i as u16), Ty::Bool)
+                            .tainted(taint)
+                    }
                     None => {
                         let names: Vec<String> = tags.iter().map(|(n, _)| n.clone()).collect();
                         let mut e = unknown("status tag", tag, names.iter().map(String::as_str));
@@ -650,6 +758,14 @@ impl Env {
             ExprKind::Path(p) => scope.narrowed.contains(&path_text(p)),
             _ => false,
         }
+    }
+}
+
+/// How an error says why `e` is sensitive: it reads a sensitive field, or is computed from one.
+pub(crate) fn sensitive_what(e: &Expr) -> &'static str {
+    match e.kind {
+        ExprKind::Path(_) => "is sensitive",
+        _ => "is computed from a sensitive value",
     }
 }
 
@@ -727,11 +843,11 @@ impl Env {
         }
         let mut irs = Vec::new();
         let mut optional = false;
-        let mut sensitive = false;
+        let mut sensitive = Taint::Clean;
         for (a, ty) in args.iter().zip(params) {
             let t = self.expect(scope, a, &ty.clone().opt());
             optional |= t.ty.is_opt();
-            sensitive |= t.sensitive;
+            sensitive |= t.sensitive.derived();
             irs.push(t.ir);
         }
         let cal = if calendar {

@@ -71,6 +71,17 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
         }
     }
     bound_derived(env, &decls);
+    for (ty, (case, parts)) in decls.iter().enumerate() {
+        let ty = ty as u16;
+        if let Some((src, c)) = case {
+            let erase = super::erase::conditions(env, *src, &c.fields, ty, false);
+            env.cases[ty as usize].erase = erase;
+        }
+        if let Some((src, p)) = parts {
+            let erase = super::erase::conditions(env, *src, &p.fields, ty, true);
+            env.cases[ty as usize].parts.erase = erase;
+        }
+    }
     for f in files {
         for d in &f.deadlines {
             if env.deadline_index.contains_key(&d.name.name) {
@@ -89,6 +100,19 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
             };
             scope.bind("", Ty::Case(case_ty), false);
             let t = env.expect(&mut scope, &d.expr, &Ty::Instant.opt());
+            if t.sensitive.is_sensitive() {
+                // the outcomes of its handler appear at that instant
+                env.err(
+                    f.source,
+                    CheckError::Sensitive {
+                        message: format!(
+                            "deadline `{}` is computed from a sensitive value, which its firing time would show",
+                            d.name.name
+                        ),
+                        span: d.expr.span,
+                    },
+                );
+            }
             let global = env.deadlines.len() as u16;
             env.cases[case_ty as usize].deadlines.push(global);
             env.deadline_index.insert(d.name.name.clone(), global);
@@ -213,6 +237,8 @@ fn stored_fields(
                 ty,
                 sensitive,
                 default,
+                // checked once every field is known, by `super::erase`
+                erase: _,
             } => {
                 let ty = env.resolve_type(source, ty);
                 let default = default.as_ref().and_then(|e| constant(env, source, e, &ty));
@@ -307,7 +333,8 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], ty: u16, is
             &mut def.fields
         };
         fields[idx].ty = t.ty;
-        fields[idx].sensitive = t.sensitive;
+        // read back as sensitive as a whole, even a collection only chosen by a sensitive value
+        fields[idx].sensitive = t.sensitive.is_sensitive();
         fields[idx].kind = FieldKind::Derived(Unit {
             expr: t.ir,
             locals: scope.max_slot as usize,

@@ -3,12 +3,14 @@
 
 mod collections;
 mod decls;
+mod erase;
 mod expr;
 mod fields;
 mod ir;
 mod names;
 mod ops;
 mod rules;
+mod templates;
 #[cfg(test)]
 mod tests;
 
@@ -61,9 +63,40 @@ pub enum CheckError {
         span: Span,
         help: Option<String>,
     },
+    /// `text: "failed {limits.max_failed_attempts +} times"`: a placeholder of a message
+    /// table that is no expression
+    #[error("{message}")]
+    Placeholder {
+        message: String,
+        span: Span,
+        /// What was found instead, shown under the caret.
+        label: Option<String>,
+        help: Option<String>,
+    },
+    /// `text: "… {required} …"` emitted by a rule of a handler without `let required`: a
+    /// problem of a message placeholder in the scope of one `emit`, which `site` names
+    #[error("{error}")]
+    AtEmit {
+        error: Box<CheckError>,
+        site: String,
+    },
 }
 
 impl CheckError {
+    /// Moves the error's place (a placeholder's problem, from its own text into its file).
+    fn relocate(&mut self, to: impl Fn(Span) -> Span) {
+        match self {
+            CheckError::Unknown { span, .. }
+            | CheckError::Type { span, .. }
+            | CheckError::ReadOnly { span, .. }
+            | CheckError::Duplicate { span, .. }
+            | CheckError::Sensitive { span, .. }
+            | CheckError::Invalid { span, .. }
+            | CheckError::Placeholder { span, .. } => *span = to(*span),
+            CheckError::AtEmit { error, .. } => error.relocate(to),
+        }
+    }
+
     fn into_diagnostic(self, source: usize) -> Diagnostic {
         let message = self.to_string();
         match self {
@@ -97,9 +130,22 @@ impl CheckError {
                 d.help = help;
                 d
             }
+            CheckError::Placeholder {
+                span, label, help, ..
+            } => {
+                let mut d = Diagnostic::error(source, span, message);
+                d.label = label;
+                d.help = help;
+                d
+            }
+            CheckError::AtEmit { error, site } => {
+                let mut d = error.into_diagnostic(source);
+                d.label = Some(site);
+                d
+            }
             CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
                 .with_help(
-                    "sensitive values may be compared, never shown: remove it from the output",
+                    "sensitive values, and values computed from them, may steer rules (in `when`, filters and `for`), never be shown: remove it from the output",
                 ),
         }
     }
@@ -162,6 +208,8 @@ pub(crate) struct Env {
     pub messages: Vec<Message>,
     pub message_index: HashMap<String, u16>,
     pub message_sources: Vec<usize>,
+    /// Each message's texts as templates, by message index.
+    pub templates: Vec<templates::MessageTemplate>,
     pub requirements: Vec<RequirementTable>,
     pub calendars: Vec<crate::calendar::Calendar>,
     /// The policy's time zone, and where its limit is (file, span).
@@ -408,6 +456,10 @@ pub(crate) struct Parsed {
 
 /// Whether an error may only be a consequence of a table that failed to load.
 fn follows_from_broken_table(e: &CheckError, broken: &[(String, Option<String>)]) -> bool {
+    let e = match e {
+        CheckError::AtEmit { error, .. } => error,
+        e => e,
+    };
     let CheckError::Unknown { kind, name, .. } = e else {
         return false;
     };
@@ -439,6 +491,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         messages: Vec::new(),
         message_index: HashMap::new(),
         message_sources: Vec::new(),
+        templates: Vec::new(),
         requirements: Vec::new(),
         calendars: Vec::new(),
         zone: None,
@@ -462,6 +515,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     decls::gather_formats(&mut env, &files);
     decls::gather_case(&mut env, &files, first_rule_source);
     decls::gather_events(&mut env, &files);
+    templates::parse_messages(&mut env);
     fields::check_fields_and_deadlines(&mut env, &files);
     let (event_handlers, deadline_handlers) = rules::check_handlers(&mut env, &files);
 
@@ -488,18 +542,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         return Err(finish_errors(env.errors));
     }
     let shared = crate::program::SharedOut {
-        messages: env
-            .messages
-            .iter()
-            .map(|m| {
-                std::sync::Arc::new(crate::outcome::MessageOut::new(
-                    m.id.clone(),
-                    m.text.clone(),
-                    m.result.clone(),
-                    m.next_step.clone(),
-                ))
-            })
-            .collect(),
+        messages: templates::shared_messages(&env),
         statuses: env
             .cases
             .iter()

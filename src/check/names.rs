@@ -59,7 +59,7 @@ impl Env {
                             Typed {
                                 ir: IExpr::EventField(i as u16),
                                 ty: f.ty.clone(),
-                                sensitive: f.sensitive,
+                                sensitive: f.sensitive.into(),
                             },
                             &path[2..],
                         )
@@ -323,7 +323,7 @@ impl Env {
         }
         let f = &fields[i];
         // a field of a sensitive value (a participant of a sensitive list) is sensitive too
-        let sensitive = cur.sensitive || f.sensitive;
+        let sensitive = cur.sensitive | f.sensitive.into();
         let (target, i) = (Box::new(cur.ir), i as u16);
         let ir = match (&f.kind, of_part) {
             (FieldKind::Stored { .. }, false) => IExpr::CaseField(target, i),
@@ -390,7 +390,7 @@ impl Env {
                         Typed {
                             ir: IExpr::RecField(Box::new(cur.ir), i as u16),
                             ty: f.ty.clone(),
-                            sensitive: cur.sensitive || f.sensitive,
+                            sensitive: cur.sensitive | f.sensitive.into(),
                         }
                     }
                     None => {

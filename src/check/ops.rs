@@ -26,12 +26,13 @@ impl Env {
                 scope.narrowed.extend(narrowed);
                 let r = self.bool_expr(scope, b);
                 scope.narrowed.truncate(before);
+                let taint = (l.sensitive | r.sensitive).derived();
                 let ir = if op == BinOp::And {
                     IExpr::And(Box::new(l.ir), Box::new(r.ir))
                 } else {
                     IExpr::Or(Box::new(l.ir), Box::new(r.ir))
                 };
-                Typed::new(ir, Ty::Bool)
+                Typed::new(ir, Ty::Bool).tainted(taint)
             }
             BinOp::Eq | BinOp::Ne | BinOp::In => {
                 // resolve a bare enum value on either side from the other side's type
@@ -53,6 +54,7 @@ impl Env {
                     let r = self.expr(scope, b, hint.as_ref());
                     (l, r)
                 };
+                let taint = (l.sensitive | r.sensitive).derived();
                 if op == BinOp::In {
                     let ok = match r.ty.strip_opt() {
                         Ty::Set(e) | Ty::List(e) => comparable(&l.ty, e),
@@ -67,12 +69,13 @@ impl Env {
                         );
                         self.type_error(src, span, msg, None);
                     }
-                    return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool);
+                    return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+                        .tainted(taint);
                 }
                 let written = |e: &Expr| matches!(e.kind, ExprKind::List(_));
                 let (li, ri) = self.equate(src, span, (l, written(a)), (r, written(b)));
                 let cmp = if op == BinOp::Eq { Cmp::Eq } else { Cmp::Ne };
-                Typed::new(IExpr::Cmp(cmp, Box::new(li), Box::new(ri)), Ty::Bool)
+                Typed::new(IExpr::Cmp(cmp, Box::new(li), Box::new(ri)), Ty::Bool).tainted(taint)
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let l = self.expr(scope, a, None);
@@ -124,7 +127,8 @@ impl Env {
                     BinOp::Gt => Cmp::Gt,
                     _ => Cmp::Ge,
                 };
-                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
+                let taint = (l.sensitive | r.sensitive).derived();
+                Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool).tainted(taint)
             }
             BinOp::Matches => {
                 let l = self.expr(scope, a, None);
@@ -169,8 +173,11 @@ impl Env {
                         None
                     }
                 };
+                let taint = l.sensitive.derived();
                 match pat {
-                    Some(p) => Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool),
+                    Some(p) => {
+                        Typed::new(IExpr::Matches(Box::new(l.ir), p), Ty::Bool).tainted(taint)
+                    }
                     None => Typed::error(),
                 }
             }
@@ -189,7 +196,8 @@ impl Env {
                 Typed {
                     ir: IExpr::Coalesce(Box::new(l.ir), Box::new(r.ir)),
                     ty,
-                    sensitive: l.sensitive || r.sensitive,
+                    // a fallback chosen by whether a value is set: either may come out
+                    sensitive: l.sensitive | r.sensitive,
                 }
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul => {
@@ -202,7 +210,7 @@ impl Env {
                 };
                 let optional = l.ty.is_opt() || r.ty.is_opt();
                 let (lt, rt) = (l.ty.strip_opt().clone(), r.ty.strip_opt().clone());
-                let sensitive = l.sensitive || r.sensitive;
+                let sensitive = l.sensitive | r.sensitive;
                 // collections: union and difference
                 if let (Some(le), Some(re)) = (lt.element(), rt.element()) {
                     if arith != Arith::Mul && comparable(le, re) && !optional {
@@ -212,7 +220,9 @@ impl Env {
                             le.clone()
                         };
                         // a list keeps its order and its repeats: `+` appends, `-` removes
-                        // (a list written out on the left, as in `[] + xs`, makes a set)
+                        // (a list written out on the left, as in `[] + xs`, makes a set);
+                        // union and difference keep or drop items: the items chosen by a
+                        // sensitive value stay chosen, sensitive items stay sensitive
                         if matches!(lt, Ty::List(_)) && !matches!(a.kind, ExprKind::List(_)) {
                             return Typed {
                                 ir: IExpr::ListOp(arith, Box::new(l.ir), Box::new(r.ir)),
@@ -250,7 +260,7 @@ impl Env {
                     Some(ty) => Typed {
                         ir: IExpr::Arith(arith, Box::new(l.ir), Box::new(r.ir)),
                         ty: if optional { ty.opt() } else { ty },
-                        sensitive,
+                        sensitive: sensitive.derived(),
                     },
                     None => {
                         let msg = format!(

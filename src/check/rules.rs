@@ -140,7 +140,7 @@ fn handler(
             None => Ty::Text,
         };
         let t = env.expect(&mut scope, &r.key, &want);
-        if t.sensitive {
+        if t.sensitive.is_sensitive() {
             let what = env.quote(source, r.key.span, "this key");
             env.err(
                 source,
@@ -247,6 +247,7 @@ fn handler(
 }
 
 fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<u16>) -> RuleDef {
+    scope.rule.clone_from(&r.name.name);
     let mut bound = 0;
     let mut context = if scope.case_bound.is_some() {
         RuleContext::Handler
@@ -278,7 +279,9 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
             context = RuleContext::ForVar;
         }
         bound += 1;
-        (scope.bind(&var.name, elem, t.sensitive), t.ir)
+        // a `for` over items a sensitive value chose runs like a `when` would (control flow);
+        // the items are sensitive only if they are sensitive values themselves
+        (scope.bind(&var.name, elem, t.sensitive.item()), t.ir)
     });
     let when = r.when.as_ref().map(|w| env.bool_expr(scope, w).ir);
     // `then` runs where the guard is true, `else` where it is false; a `set` in either block
@@ -323,6 +326,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
     for _ in 0..bound {
         scope.unbind();
     }
+    scope.rule.clear();
     RuleDef {
         name: r.name.name.clone(),
         for_each,
@@ -358,7 +362,7 @@ fn action(
         Action::Emit(id) => match env.message_index.get(&id.name).copied() {
             Some(m) => {
                 env.emitted[m as usize] = true;
-                Some(IAction::Emit(m))
+                Some(env.emit(scope, m, id))
             }
             None => {
                 let names: Vec<String> = env.messages.iter().map(|m| m.id.clone()).collect();
@@ -388,13 +392,17 @@ fn action(
                 );
             }
             let t = env.expr(scope, value, None);
-            if t.sensitive {
+            if t.sensitive.is_sensitive() {
                 env.err(
                     src,
                     CheckError::Sensitive {
                         message: format!(
-                            "`show {}` would put a sensitive value in the output",
-                            name.name
+                            "`show {}` would put {} in the output",
+                            name.name,
+                            match value.kind {
+                                ExprKind::Path(_) => "a sensitive value",
+                                _ => "a value computed from a sensitive value",
+                            }
                         ),
                         span: value.span,
                     },
@@ -492,10 +500,16 @@ fn action(
             if let Place::CaseField(IExpr::Local(0), f) = &place {
                 assigned.insert(*f);
             }
-            if t.sensitive && !sensitive_field && !matches!(place, Place::CaseStatus(_)) {
-                let name = target.last().map_or("", |l| l.name.as_str());
-                let e = sensitive_into_plain(name, value.span);
-                env.err(src, e);
+            if t.sensitive.is_sensitive() {
+                match &place {
+                    Place::CaseStatus(_) => env.err(src, sensitive_status(env, value)),
+                    _ if sensitive_field => {}
+                    _ => {
+                        let name = target.last().map_or("", |l| l.name.as_str());
+                        let e = sensitive_into_plain(name, value);
+                        env.err(src, e);
+                    }
+                }
             }
             let ir = env.stored_as(src, value.span, t, &ty);
             Some(IAction::Set(place, ir))
@@ -531,8 +545,8 @@ fn action(
                     Some(i) if matches!(parts.fields[i].kind, FieldKind::Stored { .. }) => {
                         let ty = parts.fields[i].ty.clone();
                         let t = env.expect(scope, value, &ty);
-                        if t.sensitive && !parts.fields[i].sensitive {
-                            let e = sensitive_into_plain(&name.name, value.span);
+                        if t.sensitive.is_sensitive() && !parts.fields[i].sensitive {
+                            let e = sensitive_into_plain(&name.name, value);
                             env.err(src, e);
                         }
                         irs.push((i as u16, env.stored_as(src, value.span, t, &ty)));
@@ -702,13 +716,34 @@ fn place(
     }
 }
 
-/// A sensitive value stored in a field not declared `sensitive`: from there it could be shown.
-fn sensitive_into_plain(field: &str, span: Span) -> CheckError {
+/// A sensitive value (or one computed from it) stored in a field not declared `sensitive`:
+/// from there it could be shown.
+fn sensitive_into_plain(field: &str, value: &Expr) -> CheckError {
+    let what = match value.kind {
+        ExprKind::Path(_) => "a sensitive value",
+        _ => "a value computed from a sensitive value",
+    };
     CheckError::Invalid {
-        message: format!("a sensitive value cannot be stored in `{field}`, which is not sensitive"),
-        span,
+        message: format!("{what} cannot be stored in `{field}`, which is not sensitive"),
+        span: value.span,
         help: Some(format!(
             "declare the field sensitive (`{field}: <type> sensitive`), so that it is never shown either"
+        )),
+    }
+}
+
+/// A status computed from a sensitive value: every outcome shows the status.
+fn sensitive_status(env: &Env, value: &Expr) -> CheckError {
+    let what = match value.kind {
+        ExprKind::Path(_) => "a sensitive value",
+        _ => "a value computed from a sensitive value",
+    };
+    CheckError::Invalid {
+        message: format!("{what} cannot be a status: every outcome shows the status"),
+        span: value.span,
+        help: Some(format!(
+            "set a status written out, in a rule whose `when` reads the sensitive value, e.g. `rule r when … {{ set {}.status = … }}`",
+            env.cases.first().map_or("case", |c| c.name.as_str())
         )),
     }
 }

@@ -245,6 +245,141 @@ fn a_sensitive_value_cannot_look_a_table_up() {
     );
 }
 
+// ── 2b. sensitivity goes through everything computed ───────────────────────
+
+/// Event `e` with a sensitive text `s` and count `n`; the case with a sensitive `sc`.
+fn secret_edit<'a>(rules: &'a str) -> Edit<'a> {
+    Edit {
+        event: ", s: text sensitive, n: count sensitive",
+        case: "sc: text? sensitive\n  flag: bool = false\n  same = sc is set and sc == b",
+        rules,
+        ..Edit::default()
+    }
+}
+
+#[test]
+fn a_value_computed_from_a_sensitive_one_is_never_shown() {
+    for value in [
+        "event.s == \"a\"",
+        "event.s != \"a\"",
+        "event.s matches /^a/",
+        "event.s in event.l",
+        "\"a\" in [event.s]",
+        "event.n > 1",
+        "event.n + 1",
+        "event.n * 2",
+        "not (event.s == \"a\")",
+        "event.s == \"a\" and true",
+        "false or event.s == \"a\"",
+        "thing.a ?? event.s",
+        "count([x in event.l where x == event.s])",
+        "any(x in event.l: x == event.s)",
+        "all(x in event.l: x != event.s)",
+        "[x in event.l where x == event.s]",
+        "event.l - [x in event.l where x == event.s]",
+        "[event.s]",
+        "count([p in people where p.phone == event.s])",
+        "thing.same",
+    ] {
+        let rules = format!("rule r {{ show x = {value} }}");
+        let e = error(&secret_edit(&rules));
+        assert!(
+            e.contains("`show x` would put") && e.contains("sensitive value in the output"),
+            "{value}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_value_computed_from_a_sensitive_one_is_never_written_or_stored() {
+    let e = error(&secret_edit("rule r { reject k \"{event.n + 1}\" }"));
+    assert!(
+        e.starts_with("`event.n + 1` is computed from a sensitive value and cannot be written"),
+        "{e}"
+    );
+    let e = error(&secret_edit("rule r { set thing.flag = event.s == \"a\" }"));
+    assert!(
+        e.starts_with("a value computed from a sensitive value cannot be stored in `flag`"),
+        "{e}"
+    );
+    // a derived field computed from a sensitive one feeds no plain field either
+    let e = error(&secret_edit("rule r { set thing.flag = thing.same }"));
+    assert!(
+        e.starts_with("a sensitive value cannot be stored in `flag`"),
+        "{e}"
+    );
+    // an interpolated text is computed from what it interpolates
+    let es = errors(&secret_edit(
+        "rule r { add people(phone: thing.b, code: \"{count([x in event.l where x == event.s])}\") }",
+    ));
+    assert_eq!(es.len(), 2, "{es:#?}");
+    assert!(
+        es[0].starts_with("a value computed from a sensitive value cannot be stored in `code`"),
+        "{es:#?}"
+    );
+    assert!(
+        es[1].contains("cannot be written into a message"),
+        "{es:#?}"
+    );
+    let e = error(&Edit {
+        case: "wait: duration sensitive = 1h",
+        decl: "deadline later = @2026-01-01T00:00:00Z + thing.wait",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("deadline `later` is computed from a sensitive value"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_sensitive_value_steers_rules_without_being_shown() {
+    // guards, filter conditions and `for` sources may read it; the items of a list it chose
+    // are not sensitive themselves, and a presence test reveals no value
+    let engine = loads(&secret_edit(
+        "let chosen = [x in event.l where x == event.s]
+  rule a when event.s == \"a\" and count(chosen) > 0 { show y = 1 }
+  rule b for x in chosen { show x = x  set thing.b = x }
+  rule c for p in [q in thing.people where q.phone == event.s] { set thing.b = p.phone }
+  rule d { show known = thing.sc is set }",
+    ));
+    assert_eq!(engine.case_name(), "thing");
+    let out = run(
+        &secret_edit(
+            "let chosen = [x in event.l where x == event.s]
+  rule b for x in chosen { show x = x }",
+        ),
+        &[r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":["x","y"],"s":"y","n":1}"#],
+    );
+    assert!(out[0].contains(r#""x":"y""#), "{}", out[0]);
+}
+
+#[test]
+fn items_of_a_sensitive_list_stay_sensitive_in_a_for() {
+    let e = error(&Edit {
+        event: ", items: list<text> sensitive",
+        rules: "rule r for x in [y in event.items where y != \"\"] { show x = x }",
+        ..Edit::default()
+    });
+    assert!(
+        e.contains("would put a sensitive value in the output"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_status_is_never_computed_from_a_sensitive_value() {
+    let e = error(&Edit {
+        event: ", st: status sensitive",
+        rules: "rule r { set thing.status = event.st }",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("a sensitive value cannot be a status: every outcome shows the status"),
+        "{e}"
+    );
+}
+
 // ── 3 and 4. what a guard proves, and for how long ────────────────────────
 
 #[test]
@@ -555,4 +690,174 @@ fn values_of_two_formats_are_never_compared() {
         rules: "rule r when event.x == event.y and event.x != event.k and event.k == event.x { emit yes }",
         ..Edit::default()
     });
+}
+
+// ── 10. message templates ──────────────────────────────────────────────────
+
+const TEMPLATED: &str = "kind: messages
+columns: [audience, channel]
+messages:
+  hello:
+    channel: sms
+    text: \"Thing {thing.id} has {n} items ({event.l}); window {limits.w}, {{literal}}\"
+    result: \"{count(event.l)} of {limits.n}\"
+    next_step: \"x is {x}\"
+    audience: \"for {thing.id}\"
+  fixed:
+    text: \"At most {limits.n} in {limits.w}\"
+    result: r
+    next_step: n
+    audience: a
+    channel: c
+";
+
+const TEMPLATE_LIMITS: &str = "kind: limits\nlimits:\n  w: { duration: 90m }\n  n: { count: 3 }\n";
+
+fn templated<'a>(rules: &'a str) -> Edit<'a> {
+    Edit {
+        rules,
+        tables: &[("more.yaml", TEMPLATED), ("limits.yaml", TEMPLATE_LIMITS)],
+        ..Edit::default()
+    }
+}
+
+#[test]
+fn placeholders_render_at_each_emit_in_the_rule_scope() {
+    let out = run(
+        &templated("let n = count(event.l)\n  rule greet for x in event.l { emit hello }"),
+        &[r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T1","l":["a","b"]}"#],
+    );
+    let msg = |x: &str| {
+        format!(
+            r#"{{"id":"hello","text":"Thing T1 has 2 items (a, b); window 1 hour and 30 minutes, {{literal}}","result":"2 of 3","next_step":"x is {x}","audience":"for T1","channel":"sms"}}"#
+        )
+    };
+    assert!(out[0].contains(&msg("a")), "{}", out[0]);
+    assert!(out[0].contains(&msg("b")), "{}", out[0]);
+}
+
+#[test]
+fn a_message_reading_only_limits_is_written_once_at_load() {
+    let engine = loads(&templated("rule fix { emit fixed }"));
+    let mut world = World::new();
+    let mut texts = Vec::new();
+    for (i, k) in ["T1", "T2"].iter().enumerate() {
+        let line = format!(r#"{{"type":"e","at":"2026-01-01T00:00:0{i}Z","k":"{k}","l":[]}}"#);
+        let event = engine.parse_event(&line).expect("an event");
+        let outcomes = engine.apply(&mut world, &event).expect("applied");
+        texts.push(outcomes[0].messages[0].clone());
+    }
+    assert_eq!(texts[0].text, "At most 3 in 1 hour and 30 minutes");
+    // shared by every outcome, not rendered again
+    assert!(std::sync::Arc::ptr_eq(&texts[0], &texts[1]));
+}
+
+#[test]
+fn a_placeholder_is_checked_at_every_emit_and_blames_the_one_without_its_name() {
+    let es = errors(&templated(
+        "let n = count(event.l)\n  rule greet for x in event.l { emit hello }\n  rule again { emit hello }",
+    ));
+    assert_eq!(es.len(), 1, "{es:#?}");
+    assert!(es[0].starts_with("unknown name `x`"), "{es:#?}");
+    let e = load(&templated(
+        "let n = count(event.l)\n  rule greet for x in event.l { emit hello }\n  rule again { emit hello }",
+    ))
+    .expect_err("does not load");
+    let d = &e.diagnostics[0];
+    assert_eq!(e.sources[d.source].name, "more.yaml");
+    assert_eq!(&TEMPLATED[d.span.start..d.span.end], "x");
+    assert_eq!(
+        d.label.as_deref(),
+        Some("in the scope of rule `again`, which emits it at t.docket:19")
+    );
+}
+
+#[test]
+fn a_deadline_rule_has_no_event_for_a_placeholder() {
+    let es = errors(&Edit {
+        case: "at: instant?",
+        decl: "deadline due = thing.at\non deadline due { rule late { emit hello } }",
+        rules: "let n = count(event.l)\n  rule greet for x in event.l { emit hello }",
+        tables: &[("more.yaml", TEMPLATED), ("limits.yaml", TEMPLATE_LIMITS)],
+        ..Edit::default()
+    });
+    assert!(
+        es.iter().any(|e| e.starts_with("there is no event here")),
+        "{es:#?}"
+    );
+}
+
+// ── 11. erasure ────────────────────────────────────────────────────────────
+
+#[test]
+fn only_an_optional_sensitive_stored_field_is_erased() {
+    let e = error(&Edit {
+        parts: "secret: text sensitive erase when true",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with(
+            "`secret` cannot be erased: it is not optional, and an erased field is unset"
+        ),
+        "{e}"
+    );
+    let e = error(&Edit {
+        case: "note: text? erase when true",
+        ..Edit::default()
+    });
+    assert!(
+        e.starts_with("`note` is not sensitive: only a sensitive field is erased"),
+        "{e}"
+    );
+    let e = error(&Edit {
+        case: "s: text? sensitive erase when b",
+        ..Edit::default()
+    });
+    assert!(e.starts_with("expected a bool, found text"), "{e}");
+    let e = error(&Edit {
+        case: "s: text? sensitive erase when nosuch",
+        ..Edit::default()
+    });
+    assert!(e.starts_with("unknown name `nosuch`"), "{e}");
+}
+
+#[test]
+fn a_field_is_erased_after_the_event_once_its_condition_holds() {
+    // the condition reads the owner's fields, a derived one, the case, and a sensitive value
+    let edit = Edit {
+        case: "s: text? sensitive erase when done\n  done = status is final",
+        parts: "pin: text? sensitive erase when thing.status is final or pin == \"0000\"",
+        event: ", close: bool, pin: text sensitive",
+        rules: "rule keep { set thing.s = event.k  add people(phone: \"1\") as p { set p.pin = event.pin } }\n  rule close when event.close { set thing.status = done }",
+        ..Edit::default()
+    };
+    let engine = loads(&edit);
+    let line = |k: &str, close: bool, pin: &str| {
+        format!(
+            r#"{{"type":"e","at":"2026-01-01T00:00:00Z","k":"{k}","l":[],"close":{close},"pin":"{pin}"}}"#
+        )
+    };
+    let mut world = World::new();
+    for (i, l) in [
+        line("OPEN", false, "1234"),
+        line("ZERO", false, "0000"),
+        line("SHUT", true, "1234"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = engine.run_line(&mut world, i + 1, l);
+        assert!(!r.is_error(), "{}", r.to_json());
+    }
+    let saved = engine.save_world(&world);
+    // kept while the condition does not hold; erased in the event that made it hold
+    assert!(saved.contains("OPEN") && saved.contains("1234"), "{saved}");
+    assert_eq!(saved.matches("1234").count(), 1, "{saved}");
+    assert!(!saved.contains("0000"), "{saved}");
+    assert!(saved.contains("\"SHUT\""), "the key stays: {saved}");
+    assert_eq!(
+        saved.matches("SHUT").count(),
+        1,
+        "the field `s` is erased: {saved}"
+    );
 }

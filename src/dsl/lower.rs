@@ -195,10 +195,21 @@ fn field_decl(p: Pair<Rule>) -> R<FieldDecl> {
             let ty = type_expr(next(&mut it, &body, "a type")?)?;
             let mut sensitive = false;
             let mut default = None;
+            let mut erase = None;
             for q in it {
                 match q.as_rule() {
                     Rule::sensitive => sensitive = true,
                     Rule::expr => default = Some(expr(q)?),
+                    Rule::erase_clause => {
+                        let mut inner = q.clone().into_inner();
+                        let word = next(&mut inner, &q, "`erase`")?;
+                        let cond = expr(next(&mut inner, &q, "a condition")?)?;
+                        // `erase when`: from the word to the start of the condition
+                        let head = Span::new(span(&word).start, cond.span.start);
+                        let text = q.as_str();
+                        let head_len = text[..head.end - head.start].trim_end().len();
+                        erase = Some((Span::new(head.start, head.start + head_len), cond));
+                    }
                     _ => {}
                 }
             }
@@ -207,6 +218,7 @@ fn field_decl(p: Pair<Rule>) -> R<FieldDecl> {
                 ty,
                 sensitive,
                 default,
+                erase,
             })
         }
         _ => {
@@ -482,6 +494,12 @@ fn template(p: Pair<Rule>) -> R<Template> {
         }
     }
     Ok(Template { parts, span: sp })
+}
+
+/// The expression of a `placeholder` pair.
+pub(super) fn placeholder(p: Pair<Rule>) -> R<Expr> {
+    let mut it = p.clone().into_inner();
+    expr(next(&mut it, &p, "an expression")?)
 }
 
 fn expr(p: Pair<Rule>) -> R<Expr> {

@@ -109,6 +109,48 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
     })
 }
 
+/// Parses the expression of a `{…}` placeholder (the text between the braces). Its spans,
+/// and those of the error, are offsets into `text`.
+pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
+    open_brackets(text, text.len())?;
+    pest::set_error_detail(true);
+    let mut pairs = DocketParser::parse(Rule::placeholder, text).map_err(|e| {
+        // the placeholder ends where its text does: at its `}`
+        let src = Source::new("placeholder", text);
+        match syntax_error(e, &src) {
+            ParseError::Syntax {
+                message,
+                span,
+                label,
+                help,
+            } => ParseError::Syntax {
+                message: message.replace("the end of the file", "`}`"),
+                span,
+                label: label.map(|l| l.replace("found the end of the file", "found `}`")),
+                help,
+            },
+            other => other,
+        }
+    })?;
+    let Some(top) = pairs.next() else {
+        return Err(ParseError::Syntax {
+            message: "expected an expression".into(),
+            span: Span::default(),
+            label: None,
+            help: None,
+        });
+    };
+    let mut too_deep = None;
+    expr_depth(top.clone(), &mut too_deep);
+    if let Some(span) = too_deep {
+        return Err(ParseError::ExprTooDeep {
+            max: MAX_EXPR_DEPTH,
+            span,
+        });
+    }
+    lower::placeholder(top)
+}
+
 /// The brackets and strings still open at byte `upto`, innermost last, as (`(`, `[`, `{` or
 /// `"`, offset). Comments, `/regex/` literals and the text of strings are skipped; the `{…}`
 /// interpolations of a string are brackets like any other. Refuses input that nests deeper
@@ -423,6 +465,9 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
             "write the condition after `when`, or leave `when` out for a rule that always applies"
                 .into(),
         ),
+        _ if text[..at].trim_end().ends_with("erase") && expects("`:`") => Some(
+            "to erase a field when a condition holds, write `erase when <condition>` after its type".into(),
+        ),
         _ if found == "=" && expects("an operator") => Some(
             "write `==` to compare: a single `=` gives a value in `set`, `let` and `show`".into(),
         ),
@@ -497,6 +542,8 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::field_init => "`name: value`",
         Rule::path => "a name",
         Rule::deadline_trigger => "`deadline`",
+        Rule::placeholder => "an expression",
+        Rule::erase_clause | Rule::erase_word => "`erase when`",
         _ => return None,
     })
 }

@@ -543,6 +543,63 @@ fn case_and_participants() {
 }
 
 #[test]
+fn erase_clauses() {
+    assert_lex_rule!(
+        Rule::erase_clause,
+        "erase when validated",
+        "erase when validated or not filing.status is open",
+        "erase  when\n  x"
+    );
+    assert_not_lex_rule!(
+        Rule::erase_clause,
+        "erase",
+        "erase validated",
+        "erasewhen x",
+        "erased when x"
+    );
+    assert_lex_rule!(
+        Rule::stored_field,
+        ": code? sensitive erase when validated",
+        ": count = 0 erase when done",
+        ": code? erase when true"
+    );
+    let f = parse_ok(
+        "participants people in filing {\n  code: code? sensitive erase when validated or not filing.status is open\n  erase: bool = false\n  n: count = 0 erase when erase\n}\n",
+    );
+    let fields = &f.participants[0].fields;
+    match &fields[0] {
+        FieldDecl::Stored {
+            sensitive: true,
+            erase: Some((clause, cond)),
+            ..
+        } => {
+            assert_eq!(clause.end - clause.start, "erase when".len());
+            assert_eq!(sexpr(cond), "(or validated (not (is open filing.status)))");
+        }
+        other => panic!("a field with `erase when` expected, got {other:?}"),
+    }
+    // `erase` is no keyword: a field may be named so, and read
+    assert_eq!(fields[1].name().name, "erase");
+    assert!(
+        matches!(&fields[2], FieldDecl::Stored { default: Some(_), erase: Some((_, c)), .. } if sexpr(c) == "erase")
+    );
+    assert!(matches!(&fields[1], FieldDecl::Stored { erase: None, .. }));
+}
+
+#[test]
+fn an_erase_clause_needs_its_condition() {
+    let d = syntax_error("participants p in c {\n  code: code? sensitive erase when\n}\n");
+    assert_eq!(d.message, "expected an expression");
+    // without `when`, `erase` reads as the name of the next field
+    let d = syntax_error("participants p in c {\n  code: code? sensitive erase validated\n}\n");
+    assert_eq!(d.message, "expected `:` or `=`");
+    assert_eq!(
+        d.help.as_deref(),
+        Some("to erase a field when a condition holds, write `erase when <condition>` after its type")
+    );
+}
+
+#[test]
 fn events_with_and_without_commas() {
     let f = parse_ok(
         "event sms_sent { filing: filing_id, phone: phone, code: code sensitive, sender: text? }\n\

@@ -37,30 +37,11 @@ impl Eval<'_, '_> {
             .value_json(v, &|id| self.tx.case(id).ok().map(|c| c.key.to_string()))
     }
 
-    /// A value as text, for templates.
+    /// A value as text for people ([`crate::text::for_people`]), for templates.
     pub(super) fn display(&self, v: &Value) -> String {
-        match v {
-            Value::Unset => "unset".into(),
-            Value::Bool(b) => b.to_string(),
-            Value::Count(n) => n.to_string(),
-            Value::Duration(d) => crate::duration::format_duration(*d),
-            Value::Instant(t) => self.prog.instant_text(*t),
-            Value::Date(d) => crate::calendar::format_date(*d),
-            Value::Period(p) => p.format(),
-            Value::Text(s) => s.to_string(),
-            Value::Enum(e, i) => self.prog.enum_name(*e, *i).to_string(),
-            Value::List(items) | Value::Set(items) | Value::Record(items) => items
-                .iter()
-                .map(|x| self.display(x))
-                .collect::<Vec<_>>()
-                .join(", "),
-            Value::Case(id) => self
-                .tx
-                .case(*id)
-                .map(|c| c.key.to_string())
-                .unwrap_or_default(),
-            Value::Part(_) => "a participant".into(),
-        }
+        crate::text::for_people(v, &self.prog.enums, self.prog.zone.as_ref(), &|id| {
+            self.tx.case(id).ok().map(|c| c.key.to_string())
+        })
     }
 
     pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
@@ -103,7 +84,7 @@ impl Eval<'_, '_> {
         Ok((*id, self.tx.case(*id)?))
     }
 
-    fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
+    pub(super) fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
         let mut locals = vec![Value::Unset; unit.locals.max(1)];
         locals[0] = owner;
         self.expr(&unit.expr, &mut locals)

@@ -4,18 +4,20 @@
 //! first write; nothing touches the world until the whole event succeeded.
 
 use crate::event::Event;
-use crate::outcome::Outcome;
+use crate::outcome::{MessageOut, Outcome};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use jiff::Timestamp;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::sync::Arc;
 
 /// How many deadline firings one event may cause: past it, a deadline that keeps re-arming
 /// itself before the event's time is an error for the event, not a hang.
 pub const MAX_FIRINGS: usize = 100_000;
 
+mod erase;
 mod expr;
 
 /// Why an event was refused. The world is unchanged.
@@ -105,7 +107,8 @@ impl<'w> Tx<'w> {
 /// What the rules of one event said about one case (or about nobody).
 #[derive(Default, Debug)]
 struct Acc {
-    messages: Vec<u16>,
+    /// Shared with the program, unless rendered by this emit.
+    messages: Vec<Arc<MessageOut>>,
     shows: Vec<(String, Value)>,
 }
 
@@ -162,9 +165,10 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event, policy: u64
         own.push((key.is_none(), key, c, a));
     }
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
-    // 3. Deadlines and completeness of every changed case.
+    // 3. Erasures, deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
     for id in changed {
+        ev.erase(id)?;
         ev.refresh(id)?;
     }
     for (_, _, c, a) in own {
@@ -413,7 +417,16 @@ impl<'p, 'w> Eval<'p, 'w> {
     ) -> R<()> {
         for a in actions {
             match a {
-                IAction::Emit(m) => self.touch(ctx).messages.push(*m),
+                IAction::Emit(m) => {
+                    if let Some(message) = self.prog.shared.messages.get(*m as usize) {
+                        let message = Arc::clone(message);
+                        self.touch(ctx).messages.push(message);
+                    }
+                }
+                IAction::EmitWith { message, columns } => {
+                    let message = self.render_message(*message, columns, locals)?;
+                    self.touch(ctx).messages.push(message);
+                }
                 IAction::Show(name, e) => {
                     let v = self.expr(e, locals)?;
                     let acc = self.touch(ctx);
@@ -474,6 +487,38 @@ impl<'p, 'w> Eval<'p, 'w> {
             }
         }
         Ok(())
+    }
+
+    /// A message whose placeholders read the rule's scope, rendered now: its columns in the
+    /// order of the output, the extra ones named as the shared message names them.
+    fn render_message(
+        &mut self,
+        m: u16,
+        columns: &[Vec<TPart>],
+        locals: &mut Vec<Value>,
+    ) -> R<Arc<MessageOut>> {
+        let Some(shared) = self.prog.shared.messages.get(m as usize) else {
+            return fail("internal: an unknown message");
+        };
+        let mut texts = Vec::with_capacity(columns.len());
+        for parts in columns {
+            texts.push(self.template(parts, locals)?);
+        }
+        let mut texts = texts.into_iter();
+        let mut next = || texts.next().unwrap_or_default();
+        let (text, result, next_step) = (next(), next(), next());
+        let extra = shared
+            .columns
+            .iter()
+            .map(|(name, _)| (name.clone(), next()))
+            .collect();
+        Ok(Arc::new(MessageOut::with_columns(
+            shared.id.clone(),
+            text,
+            result,
+            next_step,
+            extra,
+        )))
     }
 
     fn set(&mut self, place: &Place, v: Value, locals: &mut Vec<Value>) -> R<()> {
@@ -567,11 +612,7 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
         let shared = &self.prog.shared;
-        let messages = acc
-            .messages
-            .iter()
-            .filter_map(|m| shared.messages.get(*m as usize).cloned())
-            .collect();
+        let messages = acc.messages;
         // an answer about nobody is named after the first case type (`"filing": null`)
         let (ty, key, status) = match case {
             Some(id) => {

@@ -249,6 +249,38 @@ pub enum TableError {
         /// The value.
         span: Span,
     },
+    /// `text: "failed {limits.max_failed_attempts times"`
+    #[error("`{{` without a closing `}}` in {what}")]
+    UnclosedPlaceholder {
+        /// The text: "`text` of message `validation_failed`".
+        what: String,
+        /// The `{`.
+        span: Span,
+    },
+    /// `text: "a } alone"`
+    #[error("`}}` without an opening `{{` in {what}")]
+    StrayBrace {
+        /// The text: "`text` of message `validation_failed`".
+        what: String,
+        /// The `}`.
+        span: Span,
+    },
+    /// `text: "a {} b"`
+    #[error("empty placeholder in {what}")]
+    EmptyPlaceholder {
+        /// The text: "`text` of message `validation_failed`".
+        what: String,
+        /// The placeholder.
+        span: Span,
+    },
+    /// `columns: [text]` in a messages table.
+    #[error("`{name}` is a column of every message already")]
+    StandardColumn {
+        /// The column.
+        name: String,
+        /// The entry in `columns`.
+        span: Span,
+    },
     /// `code_format: { pattern: '^[0-9{6}$' }`
     #[error("invalid pattern for limit `{name}`: {error}")]
     BadPattern {
@@ -289,7 +321,11 @@ impl TableError {
             | BadDuration { span, .. }
             | BadValue { span, .. }
             | BadCount { span, .. }
-            | BadPattern { span, .. } => *span,
+            | BadPattern { span, .. }
+            | UnclosedPlaceholder { span, .. }
+            | StrayBrace { span, .. }
+            | EmptyPlaceholder { span, .. }
+            | StandardColumn { span, .. } => *span,
         }
     }
 
@@ -388,6 +424,18 @@ impl TableError {
             }
             BadPattern { .. } => {
                 "write a regular expression, in single quotes, e.g. `pattern: '^[0-9]{6}$'`"
+                    .to_string()
+            }
+            UnclosedPlaceholder { .. } => {
+                "close the placeholder with `}`, or write `{{` for a literal `{`".to_string()
+            }
+            StrayBrace { .. } => "write `}}` for a literal `}`".to_string(),
+            EmptyPlaceholder { .. } => {
+                "write an expression between the braces, e.g. `{limits.<name>}`, or `{{}}` for a literal `{}`"
+                    .to_string()
+            }
+            StandardColumn { .. } => {
+                "every message has `text`, `result` and `next_step`: `columns` lists the extra ones, e.g. `columns: [audience]`"
                     .to_string()
             }
         })

@@ -12,6 +12,7 @@ mod limits;
 mod messages;
 mod pattern;
 mod requirements;
+mod template;
 pub(crate) mod yaml;
 
 use std::collections::HashMap;
@@ -150,6 +151,9 @@ pub enum LimitValue {
 pub struct MessagesTable {
     /// The table's name: its file's stem.
     pub name: String,
+    /// The extra columns every message of the table has (`columns: [audience]`), in the
+    /// order declared: the order they take in the output, after the standard ones.
+    pub columns: Vec<String>,
     /// The messages, in the order written.
     pub messages: Vec<Message>,
 }
@@ -160,13 +164,66 @@ pub struct Message {
     /// The message id.
     pub id: String,
     /// The text shown to the user.
-    pub text: String,
+    pub text: MessageText,
     /// What happened, in the user's terms.
-    pub result: String,
+    pub result: MessageText,
     /// What the user should do next.
-    pub next_step: String,
+    pub next_step: MessageText,
+    /// The table's extra columns, in the order of [`MessagesTable::columns`].
+    pub extra: Vec<(String, MessageText)>,
     /// The id in its file.
     pub span: Span,
+}
+
+impl Message {
+    /// Every column with its name: `text`, `result`, `next_step`, then the extra ones; the
+    /// order of the output.
+    pub fn columns(&self) -> impl Iterator<Item = (&str, &MessageText)> {
+        [
+            ("text", &self.text),
+            ("result", &self.result),
+            ("next_step", &self.next_step),
+        ]
+        .into_iter()
+        .chain(self.extra.iter().map(|(n, t)| (n.as_str(), t)))
+    }
+}
+
+/// One text of a message: literal text and `{…}` placeholders, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct MessageText {
+    /// The pieces, in order; two texts are never next to each other.
+    pub pieces: Vec<Piece>,
+}
+
+/// A piece of a [`MessageText`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Piece {
+    /// Literal text, with `{{` and `}}` read as `{` and `}`.
+    Text(String),
+    /// `{expr}`: the expression's source, and where it is in the file.
+    Placeholder {
+        /// The text between the braces.
+        source: String,
+        /// Where `source` is in the file: exactly, or (`exact` false, when the YAML string
+        /// does not hold it verbatim, e.g. a block scalar it could not be found in) the
+        /// whole value.
+        span: Span,
+        /// Whether `span` covers exactly `source`.
+        exact: bool,
+    },
+}
+
+impl MessageText {
+    /// The text, if it has no placeholder.
+    #[cfg(test)]
+    pub fn plain(&self) -> Option<&str> {
+        match self.pieces.as_slice() {
+            [] => Some(""),
+            [Piece::Text(s)] => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// Loads one table file. `source` is the index of `src` in the caller's source list (the

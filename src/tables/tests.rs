@@ -63,11 +63,7 @@ fn shipped_tables_load() {
         Table::Messages(t) => {
             assert_eq!(t.messages.len(), 17);
             for m in &t.messages {
-                assert!(
-                    !m.text.is_empty() && !m.result.is_empty() && !m.next_step.is_empty(),
-                    "{}",
-                    m.id
-                );
+                assert!(m.columns().all(|(_, t)| !t.pieces.is_empty()), "{}", m.id);
                 assert_eq!(&MESSAGES[m.span.start..m.span.end], m.id);
             }
         }
@@ -459,6 +455,155 @@ fn duplicate_message_in_block_style_points_at_the_second() {
     );
 }
 
+// --- Message templates and extra columns -----------------------------------------------
+
+fn messages(table: Table) -> MessagesTable {
+    match table {
+        Table::Messages(t) => t,
+        other => panic!("not messages: {other:?}"),
+    }
+}
+
+/// Each piece of a text: `"text"`, or `{source}` with the file's text at its span.
+fn pieces(file: &str, t: &MessageText) -> Vec<String> {
+    t.pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(s) => format!("{s:?}"),
+            Piece::Placeholder {
+                source,
+                span,
+                exact,
+            } => {
+                assert!(*exact, "{source} should be placed exactly");
+                assert_eq!(&file[span.start..span.end], source);
+                format!("{{{source}}}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn placeholders_and_literal_braces() {
+    let text = "kind: messages\nmessages:\n  a:\n    text: \"Failed {limits.n} times, {{not}} {x.y}}}\"\n    result: 'r {p.resends}'\n    next_step: plain {matched} text\n";
+    let t = messages(ok("m.yaml", text));
+    let m = &t.messages[0];
+    assert_eq!(
+        pieces(text, &m.text),
+        [
+            "\"Failed \"",
+            "{limits.n}",
+            "\" times, {not} \"",
+            "{x.y}",
+            "\"}\""
+        ]
+    );
+    assert_eq!(pieces(text, &m.result), ["\"r \"", "{p.resends}"]);
+    assert_eq!(
+        pieces(text, &m.next_step),
+        ["\"plain \"", "{matched}", "\" text\""]
+    );
+    // a placeholder runs to the brace that balances its own
+    let text = "kind: messages\nmessages:\n  a: { text: \"{x matches /^[0-9]{6}$/}\", result: r, next_step: n }\n";
+    let t = messages(ok("m.yaml", text));
+    assert_eq!(
+        pieces(text, &t.messages[0].text),
+        ["{x matches /^[0-9]{6}$/}"]
+    );
+}
+
+#[test]
+fn placeholders_are_placed_in_block_scalars_and_escaped_strings() {
+    let text = "kind: messages\nmessages:\n  a:\n    text: |\n      Line one {x}\n      and {x} again\n    result: \"say \\\"hi\\\" {y}\"\n    next_step: >\n      folded {z}\n      text\n  b: { text: \"{x}\", result: r, next_step: n }\n";
+    let t = messages(ok("m.yaml", text));
+    let m = &t.messages[0];
+    assert_eq!(
+        pieces(text, &m.text),
+        [
+            "\"Line one \"",
+            "{x}",
+            "\"\\nand \"",
+            "{x}",
+            "\" again\\n\""
+        ]
+    );
+    let starts: Vec<usize> = m
+        .text
+        .pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Placeholder { span, .. } => Some(span.start),
+            Piece::Text(_) => None,
+        })
+        .collect();
+    assert!(starts[0] < starts[1], "{starts:?}");
+    assert_eq!(pieces(text, &m.result), ["\"say \\\"hi\\\" \"", "{y}"]);
+    assert_eq!(
+        pieces(text, &m.next_step),
+        ["\"folded \"", "{z}", "\" text\\n\""]
+    );
+}
+
+#[test]
+fn unbalanced_and_empty_braces_are_table_errors() {
+    let text = "kind: messages\nmessages:\n  a:\n    text: \"a } b {} c\"\n    result: \"{x\"\n    next_step: n\n";
+    assert_eq!(
+        problems(text),
+        [
+            (
+                4,
+                "`}` without an opening `{` in `text` of message `a`".to_string()
+            ),
+            (4, "empty placeholder in `text` of message `a`".to_string()),
+            (
+                5,
+                "`{` without a closing `}` in `result` of message `a`".to_string()
+            ),
+        ]
+    );
+    let e = problem("kind: messages\nmessages:\n  a: { text: \"x }\", result: r, next_step: n }\n");
+    assert_eq!(e.help().as_deref(), Some("write `}}` for a literal `}`"));
+    let src = "kind: messages\nmessages:\n  a: { text: \"x }\", result: r, next_step: n }\n";
+    assert_eq!(&src[e.span().start..e.span().end], "}");
+}
+
+#[test]
+fn extra_columns_are_declared_and_kept_in_declared_order() {
+    let text = "kind: messages\ncolumns: [audience, channel]\nmessages:\n  a:\n    channel: sms\n    text: t\n    audience: \"for {x}\"\n    result: r\n    next_step: n\n";
+    let t = messages(ok("m.yaml", text));
+    assert_eq!(t.columns, ["audience", "channel"]);
+    let names: Vec<&str> = t.messages[0].columns().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        ["text", "result", "next_step", "audience", "channel"]
+    );
+    assert_eq!(t.messages[0].extra[1].1.plain(), Some("sms"));
+
+    // undeclared, misspelt, missing
+    let text =
+        "kind: messages\nmessages:\n  a: { text: t, result: r, next_step: n, audience: x }\n";
+    let e = problem(text);
+    assert_eq!(e.to_string(), "unknown field `audience` in message `a`");
+    let text = "kind: messages\ncolumns: [audience]\nmessages:\n  a: { text: t, result: r, next_step: n, audiense: x }\n";
+    assert_eq!(
+        problems(text),
+        [
+            (4, "missing field `audience` in message `a`".to_string()),
+            (4, "unknown field `audiense` in message `a`".to_string()),
+        ]
+    );
+    // what `columns` may hold
+    assert_eq!(
+        problems("kind: messages\ncolumns: [text, a, a, B, id]\nmessages: {}\n"),
+        [
+            (2, "`text` is a column of every message already".to_string()),
+            (2, "column `a` is listed twice in `columns`".to_string()),
+            (2, "`B` is not a valid column name".to_string()),
+            (2, "`id` is a column of every message already".to_string()),
+        ]
+    );
+}
+
 // --- Robustness ------------------------------------------------------------------------
 
 #[test]
@@ -473,6 +618,8 @@ fn never_panics() {
         "\t", "kind:\tlimits", "\u{feff}kind: limits\nlimits: {}", "kind: limits\r\nlimits: {x: {count: 1}}\r\n",
         "\u{0}\u{1}\u{2}", "kind: !!str limits\nlimits: {}", "kind: !custom limits", "é: ü\n\u{2028}x: y",
         "kind: messages\nmessages:\n  a:\n    text: |\n      multi\n      line\n    result: >\n      folded\n    next_step: \"n\"\n",
+        "kind: messages\ncolumns: [é, ~, [a]]\nmessages:\n  a: { text: \"{{{}}}}{\", result: \"}{é{\", next_step: \"{\\u00e9}\" }\n",
+        "kind: messages\ncolumns: x\nmessages:\n  a:\n    text: |\n      {\n      }\n    result: '{''}'\n    next_step: \"{a\\\"}\"\n",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -509,8 +656,8 @@ fn block_scalars_are_read() {
     let Table::Messages(t) = ok("m.yaml", text) else {
         panic!()
     };
-    assert_eq!(t.messages[0].text, "multi\nline\n");
-    assert_eq!(t.messages[0].result, "folded text\n");
+    assert_eq!(t.messages[0].text.plain(), Some("multi\nline\n"));
+    assert_eq!(t.messages[0].result.plain(), Some("folded text\n"));
 }
 
 #[test]

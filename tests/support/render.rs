@@ -35,10 +35,102 @@ pub struct Rendered {
     pub accepted: Vec<bool>,
 }
 
+/// The limits of `rules/icp/limits.yaml` as the ICP messages read them: counts in decimal,
+/// durations in words (`24h` → `24 hours`, `60m` → `1 hour`). Written here, independently of
+/// the engine, so that the model checks the engine's rendering too.
+fn limit_texts() -> HashMap<String, String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp/limits.yaml");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{path} is no YAML: {e}"));
+    let limits = doc
+        .get("limits")
+        .and_then(|m| m.as_mapping())
+        .unwrap_or_else(|| panic!("{path} has no `limits` mapping"));
+    let mut out = HashMap::new();
+    for (name, limit) in limits {
+        let name = name.as_str().unwrap_or_default().to_string();
+        if let Some(n) = limit.get("count").and_then(|c| c.as_i64()) {
+            out.insert(name, n.to_string());
+        } else if let Some(d) = limit.get("duration").and_then(|d| d.as_str()) {
+            out.insert(name, duration_words(d));
+        }
+    }
+    out
+}
+
+/// `24h` → `24 hours`, `90m` → `1 hour and 30 minutes`: hours, minutes, seconds.
+fn duration_words(d: &str) -> String {
+    let mut secs = 0u64;
+    let mut digits = String::new();
+    for c in d.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let n: u64 = digits
+            .parse()
+            .unwrap_or_else(|_| panic!("bad duration {d}"));
+        digits.clear();
+        secs += n * match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            's' => 1,
+            _ => panic!("bad duration {d}"),
+        };
+    }
+    let parts: Vec<String> = [
+        (secs / 3_600, "hour"),
+        (secs / 60 % 60, "minute"),
+        (secs % 60, "second"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, unit)| format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
+    .collect();
+    match parts.as_slice() {
+        [] => "0 seconds".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// A message text of the ICP table with its `{limits.<name>}` placeholders written in (the
+/// only placeholders the ICP messages hold) and `{{`/`}}` read as braces.
+fn fill(text: &str, limits: &HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if after.starts_with("{{") || after.starts_with("}}") {
+            out.push_str(&after[..1]);
+            rest = &after[2..];
+            continue;
+        }
+        let end = after
+            .find('}')
+            .unwrap_or_else(|| panic!("an unclosed placeholder in {text:?}"));
+        let name = after[1..end]
+            .strip_prefix("limits.")
+            .unwrap_or_else(|| panic!("the model reads only `{{limits.<name>}}`: {text:?}"));
+        out.push_str(
+            limits
+                .get(name)
+                .unwrap_or_else(|| panic!("no count or duration limit `{name}`")),
+        );
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The message texts of `rules/icp/messages.yaml`, for the model.
 pub fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| {
+        let limits = limit_texts();
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp/messages.yaml");
         let text =
             std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
@@ -54,10 +146,11 @@ pub fn catalogue() -> &'static Catalogue {
                 .unwrap_or_else(|| panic!("{path}: a message id is no string"))
                 .to_string();
             let field = |key: &str| {
-                m.get(key)
+                let text = m
+                    .get(key)
                     .and_then(|v| v.as_str())
-                    .unwrap_or_else(|| panic!("{path}: message `{id}` has no `{key}` text"))
-                    .to_string()
+                    .unwrap_or_else(|| panic!("{path}: message `{id}` has no `{key}` text"));
+                fill(text, &limits)
             };
             let texts = MessageText {
                 text: field("text"),

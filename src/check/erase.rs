@@ -1,0 +1,97 @@
+//! `erase when`: a sensitive stored field erased once its condition holds (data
+//! minimisation), e.g. `code: code? sensitive erase when validated or not filing.status is open`.
+
+use super::expr::Scope;
+use super::{CheckError, Env};
+use crate::ast::FieldDecl;
+use crate::program::Unit;
+use crate::value::Ty;
+
+/// Checks the `erase when` conditions of the fields of the case (`is_part` false) or of its
+/// participants, declared in file `source`: each field must be stored, optional and
+/// sensitive; each condition is a bool over the owner, read like a derived field (its bare
+/// names are the owner's fields), any derived field included. Returns (field, condition).
+pub(super) fn conditions(
+    env: &mut Env,
+    source: usize,
+    decls: &[FieldDecl],
+    ty: u16,
+    is_part: bool,
+) -> Vec<(u16, Unit)> {
+    let mut out = Vec::new();
+    for d in decls {
+        let FieldDecl::Stored {
+            name,
+            erase: Some((clause, cond)),
+            ..
+        } = d
+        else {
+            continue;
+        };
+        let def = env.case_def(ty);
+        let fields = if is_part {
+            &def.parts.fields
+        } else {
+            &def.fields
+        };
+        // a field reported as declared twice (or reserved) is not among them
+        let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
+            continue;
+        };
+        let field = &fields[idx];
+        let (optional, sensitive) = (
+            field.ty.is_opt() || field.ty == Ty::Unknown,
+            field.sensitive,
+        );
+        if !optional {
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: format!(
+                        "`{}` cannot be erased: it is not optional, and an erased field is unset",
+                        name.name
+                    ),
+                    span: *clause,
+                    help: Some(format!(
+                        "declare it optional, with `?` after its type: `{}: <type>? sensitive erase when …`",
+                        name.name
+                    )),
+                },
+            );
+        }
+        if !sensitive {
+            env.err(
+                source,
+                CheckError::Invalid {
+                    message: format!(
+                        "`{}` is not sensitive: only a sensitive field is erased",
+                        name.name
+                    ),
+                    span: *clause,
+                    help: Some(format!(
+                        "declare it sensitive (`{}: <type>? sensitive erase when …`), or remove `erase when …`",
+                        name.name
+                    )),
+                },
+            );
+        }
+        let mut scope = Scope {
+            source,
+            case_bound: Some(ty),
+            self_part: Some(is_part),
+            ..Scope::default()
+        };
+        scope.bind("", if is_part { Ty::Part(ty) } else { Ty::Case(ty) }, false);
+        let t = env.bool_expr(&mut scope, cond);
+        if optional && sensitive {
+            out.push((
+                idx as u16,
+                Unit {
+                    expr: t.ir,
+                    locals: scope.max_slot as usize,
+                },
+            ));
+        }
+    }
+    out
+}

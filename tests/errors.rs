@@ -1,5 +1,5 @@
-//! The broken-policy corpus (`tests/errors/*.yaml`): each case edits the shipped policy
-//! (`rules/icp`) the way an author might get it wrong, and the load must fail. The expected
+//! The broken-policy corpus (`tests/errors/*.yaml`): each case edits a shipped policy
+//! (`rules/icp`, or the one its `policy:` names) the way an author might get it wrong, and the load must fail. The expected
 //! fragments written in the case are asserted first, then the house rules every report
 //! follows, then the whole rendered report is snapshotted with insta
 //! (`tests/errors/snapshots/`), so message, underline and help are reviewed together.
@@ -15,6 +15,9 @@ use std::path::Path;
 struct Case {
     /// What the author did wrong, in a few words.
     title: String,
+    /// The shipped policy edited: `icp` (the default) or `gdpr-dsar`.
+    #[serde(default)]
+    policy: Option<String>,
     /// The file of `rules/icp` to edit, or a new file (with `content`).
     #[serde(default)]
     file: Option<String>,
@@ -61,11 +64,13 @@ fn cases_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/errors"))
 }
 
-/// The files of `rules/icp`, by name, in name order (as `Engine::load` reads them).
-fn shipped_policy() -> Vec<(String, String)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/icp");
+/// The files of `rules/<policy>`, by name, in name order (as `Engine::load` reads them).
+fn shipped_policy(policy: &str) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules")
+        .join(policy);
     let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("rules/icp is readable")
+        .expect("the shipped policy is readable")
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "docket"))
@@ -105,7 +110,7 @@ fn apply(
             let (_, text) = files
                 .iter_mut()
                 .find(|(n, _)| n == file)
-                .ok_or_else(|| format!("there is no file `{file}` in rules/icp to edit"))?;
+                .ok_or_else(|| format!("there is no file `{file}` in the policy to edit"))?;
             match text.matches(from).count() {
                 1 => {
                     *text = text.replacen(from, to, 1);
@@ -153,7 +158,7 @@ fn check_shape(report: &str) -> Result<(), String> {
         headlines += 1;
         let located = lines
             .get(i + 1)
-            .and_then(|l| l.trim_start().strip_prefix("--> rules/icp/"))
+            .and_then(|l| l.trim_start().strip_prefix("--> rules/"))
             .and_then(|l| {
                 let mut parts = l.rsplitn(3, ':');
                 let col = parts.next()?.parse::<usize>().ok()?;
@@ -163,7 +168,7 @@ fn check_shape(report: &str) -> Result<(), String> {
             .unwrap_or(false);
         if !located {
             return Err(format!(
-                "`{message}` is not followed by `--> rules/icp/<file>:<line>:<col>`"
+                "`{message}` is not followed by `--> rules/<policy>/<file>:<line>:<col>`"
             ));
         }
         if !lines.get(i + 4).is_some_and(|l| l.contains('^')) {
@@ -188,7 +193,8 @@ fn check_case(name: &str) -> Result<(String, String), String> {
         return Err("the case expects nothing: list fragments of the report under `expect`".into());
     }
 
-    let mut files = shipped_policy();
+    let policy = case.policy.as_deref().unwrap_or("icp");
+    let mut files = shipped_policy(policy);
     if let Some(file) = &case.file {
         apply(
             &mut files,
@@ -215,7 +221,7 @@ fn check_case(name: &str) -> Result<(String, String), String> {
 
     let sources = files
         .iter()
-        .map(|(n, t)| Source::new(format!("rules/icp/{n}"), t.as_str()))
+        .map(|(n, t)| Source::new(format!("rules/{policy}/{n}"), t.as_str()))
         .collect();
     let loaded = std::panic::catch_unwind(|| Engine::from_sources(sources))
         .map_err(|_| "loading the policy panicked".to_string())?;
@@ -290,7 +296,7 @@ fn the_corpus_is_large_enough() {
 /// The shipped policy itself must load: otherwise every case above fails for one reason.
 #[test]
 fn the_shipped_policy_loads() {
-    let sources = shipped_policy()
+    let sources = shipped_policy("icp")
         .into_iter()
         .map(|(n, t)| Source::new(format!("rules/icp/{n}"), t))
         .collect();

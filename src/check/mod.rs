@@ -56,6 +56,9 @@ pub enum CheckError {
     /// `show code = event.code` where `code` is sensitive
     #[error("{message}")]
     Sensitive { message: String, span: Span },
+    /// `date_of(event.at)` in a policy whose limits declare no `zone`
+    #[error("{what} needs the policy's time zone, and it declares none")]
+    NoZone { what: String, span: Span },
     /// anything else the policy cannot mean, e.g. no `case` declared
     #[error("{message}")]
     Invalid {
@@ -92,6 +95,7 @@ impl CheckError {
             | CheckError::Duplicate { span, .. }
             | CheckError::Sensitive { span, .. }
             | CheckError::Invalid { span, .. }
+            | CheckError::NoZone { span, .. }
             | CheckError::Placeholder { span, .. } => *span = to(*span),
             CheckError::AtEmit { error, .. } => error.relocate(to),
         }
@@ -143,6 +147,9 @@ impl CheckError {
                 d.label = Some(site);
                 d
             }
+            CheckError::NoZone { span, .. } => Diagnostic::error(source, span, message).with_help(
+                "declare it in a limits table, e.g. `zone: { zone: Europe/Paris }`: dates are counted there",
+            ),
             CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
                 .with_help(
                     "sensitive values, and values computed from them, may steer rules (in `when`, filters and `for`), never be shown: remove it from the output",
@@ -300,20 +307,16 @@ impl Env {
         })
     }
 
-    /// Reports that `what` needs the policy's time zone, when it declares none.
+    /// Reports that `what` needs the policy's time zone, when it declares none (at the
+    /// first place only: one missing line, one report).
     pub fn require_zone(&mut self, source: usize, span: Span, what: &str) {
-        if self.zone.is_none() {
-            self.err(
-                source,
-                CheckError::Invalid {
-                    message: format!("{what} needs the policy's time zone, and it declares none"),
-                    span,
-                    help: Some(
-                        "declare it in a limits table, e.g. `zone: { zone: Europe/Paris }`: dates are counted there"
-                            .into(),
-                    ),
-                },
-            );
+        let reported = self
+            .errors
+            .iter()
+            .any(|(_, e)| matches!(e, CheckError::NoZone { .. }));
+        if self.zone.is_none() && !reported {
+            let what = what.to_string();
+            self.err(source, CheckError::NoZone { what, span });
         }
     }
 
@@ -460,6 +463,12 @@ fn follows_from_broken_table(e: &CheckError, broken: &[(String, Option<String>)]
         CheckError::AtEmit { error, .. } => error,
         e => e,
     };
+    // the zone is a limit: a broken limits table may have declared it
+    if matches!(e, CheckError::NoZone { .. }) {
+        return broken
+            .iter()
+            .any(|(_, kind)| kind.as_deref().map_or(true, |k| k == "limits"));
+    }
     let CheckError::Unknown { kind, name, .. } = e else {
         return false;
     };
@@ -468,6 +477,7 @@ fn follows_from_broken_table(e: &CheckError, broken: &[(String, Option<String>)]
         (*kind == "name" && name == table)
             || (is("messages") && *kind == "message id")
             || (is("limits") && matches!(*kind, "limit" | "limits table"))
+            || (is("calendar") && *kind == "calendar table")
             || (is("requirements") && matches!(*kind, "table" | "type" | "value"))
     })
 }

@@ -33,7 +33,7 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
             Some(i) if weekdays[i] => cx.push(TableError::BadValue {
                 what: "working day".into(),
                 value: day.to_string(),
-                reason: "listed twice".into(),
+                reason: format!("`{day}` is listed twice"),
                 help: "list each working weekday once",
                 span: node.span,
             }),
@@ -42,8 +42,8 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
                 what: "working day".into(),
                 value: day.to_string(),
                 reason: match crate::diag::did_you_mean(day, WEEKDAYS) {
-                    Some(s) => format!("not a weekday name (did you mean `{s}`?)"),
-                    None => "not a weekday name".into(),
+                    Some(s) => format!("`{day}` is no weekday (did you mean `{s}`?)"),
+                    None => format!("`{day}` is no weekday"),
                 },
                 help: "write weekday names in lowercase English: `monday` … `sunday`",
                 span: node.span,
@@ -82,7 +82,7 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
                     cx.push(TableError::BadValue {
                         what: "holiday".into(),
                         value: text.to_string(),
-                        reason: "listed twice".into(),
+                        reason: format!("`{text}` is listed twice"),
                         help: "list each holiday once",
                         span: value.span,
                     });
@@ -91,7 +91,7 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
             _ => cx.push(TableError::BadValue {
                 what: "date".into(),
                 value: text.to_string(),
-                reason: "not a calendar date".into(),
+                reason: format!("`{text}` is no calendar date"),
                 help: "write a date as `YYYY-MM-DD`, e.g. `2026-12-25`",
                 span: value.span,
             }),

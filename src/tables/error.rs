@@ -236,7 +236,7 @@ pub enum TableError {
     },
     /// `answer_period: { period: 1 moth }`, `zone: { zone: Europe/Pariss }`,
     /// `- { date: 2026-13-01 }`, `working_days: [funday]`
-    #[error("invalid {what} `{value}`: {reason}")]
+    #[error("invalid {what}: {reason}")]
     BadValue {
         /// What the value is: "period of limit `x`", "date", "weekday"…
         what: String,

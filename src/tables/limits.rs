@@ -143,9 +143,9 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
                 Ok(p) => LimitValue::Period(p),
                 Err(reason) => {
                     cx.push(TableError::BadValue {
-                        what: format!("period of limit `{name}`"),
+                        what: format!("period for limit `{name}`"),
                         value: text.to_string(),
-                        reason,
+                        reason: format!("`{text}`: {reason}"),
                         help: "write a period like `1 month`, `2 months`, `7 days`, `2 weeks` or `1 year`",
                         span: value.span,
                     });
@@ -159,9 +159,9 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
                 Ok(z) => LimitValue::Zone(text.to_string(), z),
                 Err(_) => {
                     cx.push(TableError::BadValue {
-                        what: format!("time zone of limit `{name}`"),
+                        what: format!("time zone for limit `{name}`"),
                         value: text.to_string(),
-                        reason: "no such zone in the time-zone database".into(),
+                        reason: format!("the time-zone database has no zone `{text}`"),
                         help: "write a zone name of the IANA database, like `Europe/Paris` or `Asia/Shanghai`",
                         span: value.span,
                     });

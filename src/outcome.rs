@@ -107,8 +107,11 @@ impl MessageOut {
 impl Serialize for Outcome {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(3 + self.shows.len()))?;
-        m.serialize_entry(&*self.case_name, &self.case)?;
-        m.serialize_entry("status", &self.status)?;
+        // a stateless policy (no case type) answers without naming a case
+        if !self.case_name.is_empty() {
+            m.serialize_entry(&*self.case_name, &self.case)?;
+            m.serialize_entry("status", &self.status)?;
+        }
         m.serialize_entry("messages", &self.messages)?;
         for (k, v) in &self.shows {
             m.serialize_entry(k, v)?;
@@ -120,12 +123,16 @@ impl Serialize for Outcome {
 impl Outcome {
     fn write_json(&self, out: &mut String) {
         out.push('{');
-        push_json_str(out, &self.case_name);
-        out.push(':');
-        push_opt_json_str(out, self.case.as_deref());
-        out.push_str(",\"status\":");
-        push_opt_json_str(out, self.status.as_deref());
-        out.push_str(",\"messages\":[");
+        // a stateless policy (no case type) answers without naming a case
+        if !self.case_name.is_empty() {
+            push_json_str(out, &self.case_name);
+            out.push(':');
+            push_opt_json_str(out, self.case.as_deref());
+            out.push_str(",\"status\":");
+            push_opt_json_str(out, self.status.as_deref());
+            out.push(',');
+        }
+        out.push_str("\"messages\":[");
         for (i, m) in self.messages.iter().enumerate() {
             if i > 0 {
                 out.push(',');

@@ -329,3 +329,64 @@ fn case_types_are_checked_apart() {
     );
     bad("case loan key id: id { }", "`loan` is declared twice");
 }
+
+/// A stateless decision: no case type, no statuses; a handler answers with what it shows
+/// (a table lookup; a first-match chain over limits), and keeps nothing.
+#[test]
+fn a_policy_without_cases_answers_decisions() {
+    let engine = policy(
+        r#"
+enum verdict { rejected  expired  resend_refused  ok }
+event role_lookup { scenario: roles.scenario, variant: roles.variant }
+event limits_check { failures: count, minutes_since_sms: count, resend: bool, resends_used: count }
+on role_lookup {
+  rule answer { show required = roles[event.scenario, event.variant] }
+}
+on limits_check {
+  rule decide when event.failures >= limits.max_failures {
+    show verdict = rejected
+  } else when event.minutes_since_sms >= limits.window_minutes {
+    show verdict = expired
+  } else when event.resend and event.resends_used >= limits.max_resends {
+    show verdict = resend_refused
+  } else {
+    show verdict = ok
+  }
+}
+"#,
+        &[
+            (
+                "roles.yaml",
+                "kind: requirements\nkeys: [scenario, variant]\nof: role\nvalues: [leader, admin]\nrows:\n  - { scenario: first, variant: web, required: [leader, admin] }\n  - { scenario: first, variant: app, required: [leader] }\n",
+            ),
+            (
+                "limits.yaml",
+                "kind: limits\nlimits:\n  max_failures: { count: 5 }\n  window_minutes: { count: 1440 }\n  max_resends: { count: 2 }\n",
+            ),
+        ],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"role_lookup","at":"2026-01-01T00:00:00Z","scenario":"first","variant":"web"}"#,
+            r#"{"type":"limits_check","at":"2026-01-01T00:00:00Z","failures":5,"minutes_since_sms":1,"resend":false,"resends_used":0}"#,
+            r#"{"type":"limits_check","at":"2026-01-01T00:00:00Z","failures":0,"minutes_since_sms":1440,"resend":true,"resends_used":2}"#,
+            r#"{"type":"limits_check","at":"2026-01-01T00:00:00Z","failures":0,"minutes_since_sms":10,"resend":true,"resends_used":2}"#,
+            r#"{"type":"limits_check","at":"2026-01-01T00:00:00Z","failures":4,"minutes_since_sms":1439,"resend":true,"resends_used":1}"#,
+        ],
+    );
+    assert_eq!(
+        out[0],
+        r#"{"seq":1,"type":"role_lookup","at":"2026-01-01T00:00:00Z","outcomes":[{"messages":[],"required":["leader","admin"]}]}"#
+    );
+    let verdicts: Vec<&str> = out[1..]
+        .iter()
+        .map(|r| {
+            r.split("\"verdict\":\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or(r)
+        })
+        .collect();
+    assert_eq!(verdicts, ["rejected", "expired", "resend_refused", "ok"]);
+}

@@ -448,26 +448,9 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
             env.cases.push(def);
         }
     }
-    if env.cases.is_empty() {
-        env.err(
-            fallback_source,
-            CheckError::Invalid {
-                message: "the policy declares no case".into(),
-                span: Span::default(),
-                help: Some(
-                    "declare what events are about, e.g. `case filing key id: filing_id { … }`"
-                        .into(),
-                ),
-            },
-        );
-        // rules are still checked against an unnamed case
-        let mut def = CaseDef::empty();
-        if let Some((_, e, tags)) = env.status_blocks.first() {
-            def.status_enum = *e;
-            def.tags = tags.clone();
-        }
-        env.cases.push(def);
-    }
+    // A policy without a case type is stateless: its handlers route nowhere and answer
+    // with what they `show` and `emit` (a table lookup, a limits check).
+    let _ = fallback_source;
     // a statuses block for a case type that does not exist
     for f in files {
         for decl in &f.statuses {

@@ -427,18 +427,8 @@ fn action(
                     },
                 );
             }
-            if context == RuleContext::Nobody {
-                env.err(
-                    src,
-                    CheckError::Invalid {
-                        message:
-                            "`show` adds a value to a case's outcome, and this rule has no case"
-                                .into(),
-                        span: name.span,
-                        help: None,
-                    },
-                );
-            }
+            // without a case, the value goes into the answer about nobody (a stateless
+            // decision): `{"filing": null, "status": null, …, "verdict": "ok"}`
             Some(IAction::Show(name.name.clone(), t.ir))
         }
         Action::Reject { field, message } => {

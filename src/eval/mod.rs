@@ -636,7 +636,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .case_names
                 .get(ty as usize)
                 .cloned()
-                .unwrap_or_else(|| "case".into()),
+                .unwrap_or_else(|| "".into()),
             case: key,
             status,
             messages,

@@ -23,7 +23,7 @@ pub struct File {
     pub handlers: Vec<Handler>,
 }
 
-/// `enum ground { manifestly_unfounded  excessive }`
+/// `enum verdict { accepted  refused }`
 #[derive(Clone, Debug)]
 pub struct EnumDecl {
     pub name: Ident,

@@ -3,7 +3,7 @@
 //!
 //! A period is not a duration: `1 month` from 31 January is 28 (or 29) February, and `1 day`
 //! across a change of summer time is 23 or 25 hours. Month arithmetic clamps to the month's
-//! last day, as periods are counted in law (Regulation 1182/71 style: "the same date, or the
+//! last day, as periods are counted in law ("the same date, or the
 //! last day of the month").
 
 use jiff::civil::{Date, Weekday};

@@ -10,7 +10,7 @@ use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use jiff::Timestamp;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
 /// How many deadline firings one event may cause: past it, a deadline that keeps re-arming
@@ -65,9 +65,11 @@ pub(super) struct Tx<'w> {
     pub(super) world: &'w World,
     pub(super) cases: BTreeMap<CaseId, CaseData>,
     /// Cases created by this event, by (case type, key).
-    new_keys: HashMap<(u16, Text), CaseId>,
+    // (an event creates one or two cases: a list, not a map)
+    new_keys: Vec<(u16, Text, CaseId)>,
     /// Cases written since the last deadline firing (their deadlines may have moved).
-    dirty: BTreeSet<CaseId>,
+    /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
+    dirty: Option<Vec<CaseId>>,
 }
 
 impl<'w> Tx<'w> {
@@ -82,7 +84,11 @@ impl<'w> Tx<'w> {
     }
 
     fn case_mut(&mut self, id: CaseId) -> R<&mut CaseData> {
-        self.dirty.insert(id);
+        if let Some(dirty) = &mut self.dirty {
+            if !dirty.contains(&id) {
+                dirty.push(id);
+            }
+        }
         if !self.cases.contains_key(&id) {
             let c = match self.world.cases.get(id as usize) {
                 Some(c) => c.clone(),
@@ -98,8 +104,9 @@ impl<'w> Tx<'w> {
 
     fn find(&self, ty: u16, key: &Text) -> Option<CaseId> {
         self.new_keys
-            .get(&(ty, key.clone()))
-            .copied()
+            .iter()
+            .find(|(t, k, _)| *t == ty && k == key)
+            .map(|(_, _, id)| *id)
             .or_else(|| self.world.find(ty, key))
     }
 }
@@ -201,8 +208,8 @@ impl<'p, 'w> Eval<'p, 'w> {
             tx: Tx {
                 world,
                 cases: BTreeMap::new(),
-                new_keys: HashMap::new(),
-                dirty: BTreeSet::new(),
+                new_keys: Vec::new(),
+                dirty: None,
             },
             event: None,
             now,
@@ -216,17 +223,34 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// each showing its case as that firing left it.
     fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
         let world = self.tx.world;
-        // (instant, case key, case, deadline): a min-heap of the firings still to consider
-        let mut due: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
+        // The firings to consider, in (instant, case key) order: those the world's queue holds,
+        // sorted once, and those re-armed while firing, in a min-heap.
+        let mut queued: Vec<(Timestamp, &str, CaseId, u16)> = Vec::new();
         for &(t, case, d) in world.queue.iter().take_while(|(t, _, _)| *t <= at) {
             if let Some(c) = world.cases.get(case as usize) {
-                due.push(Reverse((t, c.key.clone(), case, d)));
+                queued.push((t, c.key.as_str(), case, d));
             }
         }
+        queued.sort_unstable();
+        let mut queued = queued.into_iter().peekable();
+        let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         let mut outcomes = Vec::new();
         let mut fired = 0usize;
         let mut clock: Option<Timestamp> = None;
-        while let Some(Reverse((t, _, case, d))) = due.pop() {
+        loop {
+            let from_queue = match (queued.peek(), rearmed.peek()) {
+                (None, None) => break,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some(q), Some(Reverse(r))) => (q.0, q.1) <= (r.0, r.1.as_str()),
+            };
+            let (t, case, d) = match (from_queue, queued.next_if(|_| from_queue)) {
+                (true, Some((t, _, case, d))) => (t, case, d),
+                _ => match rearmed.pop() {
+                    Some(Reverse((t, _, case, d))) => (t, case, d),
+                    None => break,
+                },
+            };
             let di = d as usize;
             let st = self
                 .tx
@@ -253,7 +277,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             let t = clock.map_or(t, |c| c.max(t));
             clock = Some(t);
             self.now = t;
-            self.tx.dirty.clear();
+            self.tx.dirty = Some(Vec::new());
             let global = self
                 .tx
                 .case(case)
@@ -265,17 +289,16 @@ impl<'p, 'w> Eval<'p, 'w> {
                 self.run_handler(h, Some(case))?;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
-            let dirty: Vec<CaseId> = std::mem::take(&mut self.tx.dirty).into_iter().collect();
+            let dirty = self.tx.dirty.take().unwrap_or_default();
             for id in dirty {
                 let times = self.deadline_times(id)?;
                 let c = self.tx.case_mut(id)?;
                 for (state, when) in c.deadlines.iter_mut().zip(times) {
                     state.at = when;
                 }
-                let key = c.key.clone();
                 for (dj, state) in c.deadlines.iter().enumerate() {
                     if let Some(when) = state.pending().filter(|w| *w <= at) {
-                        due.push(Reverse((when, key.clone(), id, dj as u16)));
+                        rearmed.push(Reverse((when, c.key.clone(), id, dj as u16)));
                     }
                 }
             }
@@ -332,7 +355,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
                 },
             );
-            self.tx.new_keys.insert((r.case_ty, key), id);
+            self.tx.new_keys.push((r.case_ty, key, id));
             self.touch(Some(id));
             Ok(id)
         } else {

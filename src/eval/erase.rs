@@ -3,6 +3,7 @@
 //! condition holds is erased.
 
 use super::{fail, Eval, R};
+use crate::program::Unit;
 use crate::value::{CaseId, PartRef, Value};
 
 impl Eval<'_, '_> {
@@ -14,10 +15,22 @@ impl Eval<'_, '_> {
         if prog.case.erase.is_empty() && prog.parts.erase.is_empty() {
             return Ok(());
         }
+        // the conditions' local slots, allocated once for the case (each condition sets slot 0
+        // and binds its own variables before reading them)
+        let slots = prog
+            .case
+            .erase
+            .iter()
+            .chain(&prog.parts.erase)
+            .map(|(_, unit)| unit.locals)
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let mut locals: Vec<Value> = Vec::new();
         let mut case_fields = Vec::new();
         for (f, unit) in &prog.case.erase {
             let set = self.tx.case(id)?.fields.get(*f as usize) != Some(&Value::Unset);
-            if set && self.holds(unit, Value::Case(id))? {
+            if set && self.holds(unit, Value::Case(id), &mut locals, slots)? {
                 case_fields.push(*f as usize);
             }
         }
@@ -36,7 +49,7 @@ impl Eval<'_, '_> {
                     case: id,
                     idx: idx as u32,
                 });
-                if set && self.holds(unit, owner)? {
+                if set && self.holds(unit, owner, &mut locals, slots)? {
                     part_fields.push((idx, *f as usize));
                 }
             }
@@ -59,8 +72,20 @@ impl Eval<'_, '_> {
         Ok(())
     }
 
-    fn holds(&mut self, unit: &crate::program::Unit, owner: Value) -> R<bool> {
-        match self.derived(unit, owner)? {
+    /// Whether the condition `unit` holds of `owner`, with `locals` (made `slots` long at its
+    /// first use) as its local slots.
+    fn holds(
+        &mut self,
+        unit: &Unit,
+        owner: Value,
+        locals: &mut Vec<Value>,
+        slots: usize,
+    ) -> R<bool> {
+        if locals.is_empty() {
+            locals.resize(slots, Value::Unset);
+        }
+        locals[0] = owner;
+        match self.expr(&unit.expr, locals)? {
             Value::Bool(b) => Ok(b),
             Value::Unset => fail("an `erase when` condition read an unset value"),
             _ => fail("internal: an `erase when` condition is not a bool"),

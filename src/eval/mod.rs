@@ -143,8 +143,9 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event) -> R<Step> 
     outcomes.extend(own.into_iter().map(|(_, _, c, a)| (c, a)));
     // 3. Erasures, deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
+    let mut slots = Vec::new();
     for id in changed {
-        ev.erase(id)?;
+        ev.erase(id, &mut slots)?;
         ev.refresh(id)?;
     }
     let outcomes = outcomes

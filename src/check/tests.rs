@@ -890,14 +890,20 @@ on f for thing(event.k) {
         assert!(!r.is_error(), "{}", r.to_json());
         engine.save_world(&world)
     };
-    let saved = step(1, r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T","l":[]}"#);
+    let saved = step(
+        1,
+        r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T","l":[]}"#,
+    );
     assert!(saved.contains("1111") && saved.contains("2222") && saved.contains("3333"));
     // participant `b` changes phone: `a`'s pin is erased too, as is `b`'s
     let saved = step(
         2,
         r#"{"type":"f","at":"2026-01-01T01:00:00Z","k":"T","who":"b","phone":"gone","flag":true}"#,
     );
-    assert!(!saved.contains("1111") && !saved.contains("2222"), "{saved}");
+    assert!(
+        !saved.contains("1111") && !saved.contains("2222"),
+        "{saved}"
+    );
     assert!(saved.contains("3333"), "{saved}");
     // `s` set while `flag` already holds: erased in the same event; and the clock has passed
     // `late`'s instant
@@ -905,5 +911,8 @@ on f for thing(event.k) {
         3,
         r#"{"type":"f","at":"2026-01-03T00:00:00Z","k":"T","who":"nobody","flag":true,"s":"4444"}"#,
     );
-    assert!(!saved.contains("4444") && !saved.contains("3333"), "{saved}");
+    assert!(
+        !saved.contains("4444") && !saved.contains("3333"),
+        "{saved}"
+    );
 }

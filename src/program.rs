@@ -172,9 +172,9 @@ pub struct CaseDef {
     /// Its deadlines, as indices into `Program::deadlines`; a case keeps one state each,
     /// in this order.
     pub deadlines: Vec<u16>,
-    /// Stored fields erased (set unset) when their condition holds, checked after each event
-    /// on the cases it changed: (field, condition over the case, as slot 0).
-    pub erase: Vec<(u16, Unit)>,
+    /// Stored fields erased (set unset) when their condition (over the case, as slot 0)
+    /// holds, checked after each event on the cases it changed.
+    pub erase: Vec<EraseDef>,
 }
 
 impl CaseDef {
@@ -217,7 +217,30 @@ pub struct PartsDef {
     pub indexed: Vec<u16>,
     /// Stored fields erased when their condition holds, as [`CaseDef::erase`] (over the
     /// participant, as slot 0).
-    pub erase: Vec<(u16, Unit)>,
+    pub erase: Vec<EraseDef>,
+}
+
+/// `erase when`: a stored field unset once its condition holds.
+#[derive(Debug, Clone)]
+pub struct EraseDef {
+    pub field: u16,
+    pub when: Unit,
+    /// What the condition reads. INVARIANT: after every event, no field a condition holds
+    /// for is still set; so a condition is read again only for a case where something it
+    /// reads changed, or where its own field did.
+    pub reads: Reads,
+}
+
+/// What an expression over one case reads of it, derived fields followed.
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
+    pub status: bool,
+    pub case_fields: Vec<u16>,
+    /// Fields of a participant: its own, or another's.
+    pub part_fields: Vec<u16>,
+    /// Something that changes without the case changing (the clock, other cases): read
+    /// every time.
+    pub always: bool,
 }
 
 #[derive(Debug, Clone)]

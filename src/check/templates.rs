@@ -132,7 +132,9 @@ pub(super) fn parse_messages(env: &mut Env) {
                                     message: format!("in placeholder `{{{src}}}`: {}", d.message),
                                     span: at.relocate(d.span),
                                     label: d.label,
-                                    help: d.help,
+                                    help: Some(d.help.unwrap_or_else(|| {
+                                        "a placeholder holds an expression of the rule language, e.g. `{limits.<name>}` or `{<case>.<field>}`; write `{{` for a literal `{`".into()
+                                    })),
                                 },
                             );
                         }
@@ -325,6 +327,17 @@ impl Env {
                 continue;
             }
             e.relocate(|span| p.relocate(span));
+            if let CheckError::Unknown {
+                kind: "name",
+                suggestion: None,
+                hint: hint @ None,
+                ..
+            } = &mut e
+            {
+                *hint = Some(
+                    "a placeholder reads what the emitting rule reads: its handler's `let`s, its `for` variable, `event`, the routed case and the limits".into(),
+                );
+            }
             let e = match &site {
                 Some(site) => CheckError::AtEmit {
                     error: Box::new(e),

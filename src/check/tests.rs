@@ -861,3 +861,58 @@ fn a_field_is_erased_after_the_event_once_its_condition_holds() {
         "the field `s` is erased: {saved}"
     );
 }
+
+#[test]
+fn a_condition_is_read_again_whenever_what_it_reads_changes() {
+    // `pin` of one participant is erased when another participant's `phone` changes, `s`
+    // when it is set while its condition already holds, `late` as time passes
+    let edit = Edit {
+        case: "flag: bool = false\n  s: text? sensitive erase when flag\n  late: text? sensitive erase when now > @2026-01-02T00:00:00Z",
+        parts: "pin: text? sensitive erase when any(q in thing.people: q.phone == \"gone\")",
+        decl: "event f { k: text, who: text, phone: text?, flag: bool, s: text? }
+on f for thing(event.k) {
+  rule phone for p in [q in thing.people where q.phone == event.who] when event.phone is set {
+    set p.phone = event.phone
+  }
+  rule flag { set thing.flag = event.flag  set thing.s = event.s }
+}",
+        rules: "rule two {
+    add people(phone: \"a\") as p { set p.pin = \"1111\" }
+    add people(phone: \"b\") as p { set p.pin = \"2222\" }
+    set thing.late = \"3333\"
+  }",
+        ..Edit::default()
+    };
+    let engine = loads(&edit);
+    let mut world = World::new();
+    let mut step = |n: usize, line: &str| {
+        let r = engine.run_line(&mut world, n, line);
+        assert!(!r.is_error(), "{}", r.to_json());
+        engine.save_world(&world)
+    };
+    let saved = step(
+        1,
+        r#"{"type":"e","at":"2026-01-01T00:00:00Z","k":"T","l":[]}"#,
+    );
+    assert!(saved.contains("1111") && saved.contains("2222") && saved.contains("3333"));
+    // participant `b` changes phone: `a`'s pin is erased too, as is `b`'s
+    let saved = step(
+        2,
+        r#"{"type":"f","at":"2026-01-01T01:00:00Z","k":"T","who":"b","phone":"gone","flag":true}"#,
+    );
+    assert!(
+        !saved.contains("1111") && !saved.contains("2222"),
+        "{saved}"
+    );
+    assert!(saved.contains("3333"), "{saved}");
+    // `s` set while `flag` already holds: erased in the same event; and the clock has passed
+    // `late`'s instant
+    let saved = step(
+        3,
+        r#"{"type":"f","at":"2026-01-03T00:00:00Z","k":"T","who":"nobody","flag":true,"s":"4444"}"#,
+    );
+    assert!(
+        !saved.contains("4444") && !saved.contains("3333"),
+        "{saved}"
+    );
+}

@@ -112,6 +112,9 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
 /// Parses the expression of a `{…}` placeholder (the text between the braces). Its spans,
 /// and those of the error, are offsets into `text`.
 pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
+    if let Some(path) = plain_path(text) {
+        return Ok(path);
+    }
     open_brackets(text, text.len())?;
     pest::set_error_detail(true);
     let mut pairs = DocketParser::parse(Rule::placeholder, text).map_err(|e| {
@@ -149,6 +152,33 @@ pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
         });
     }
     lower::placeholder(top)
+}
+
+/// `a.b.c` (no spaces, no keyword but a leading `event`) read without the parser: most
+/// placeholders are such paths, and pest's full expression grammar costs far more.
+fn plain_path(text: &str) -> Option<crate::ast::Expr> {
+    use crate::ast::{Expr, ExprKind, Ident};
+    let mut path = Vec::new();
+    let mut start = 0;
+    for (i, segment) in text.split('.').enumerate() {
+        let mut chars = segment.chars();
+        let word = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !word || (is_keyword(segment) && !(i == 0 && segment == "event")) {
+            return None;
+        }
+        path.push(Ident {
+            name: segment.to_string(),
+            span: Span::new(start, start + segment.len()),
+        });
+        start += segment.len() + 1;
+    }
+    Some(Expr {
+        kind: ExprKind::Path(path),
+        span: Span::new(0, text.len()),
+    })
 }
 
 /// The brackets and strings still open at byte `upto`, innermost last, as (`(`, `[`, `{` or

@@ -417,6 +417,44 @@ fn collections_quantifiers_and_lookups() {
 }
 
 #[test]
+fn placeholder_expressions() {
+    use super::parse_expr;
+    // plain paths are read without pest: the same tree, the same spans
+    for text in [
+        "limits.max_resends",
+        "event.code",
+        "p",
+        "a_b.c1.dE",
+        "event",
+    ] {
+        let fast = parse_expr(text).expect("a path");
+        let slow = parse_expr(&format!("({text})")).expect("an expression");
+        assert_eq!(sexpr(&fast), sexpr(&slow), "{text}");
+        let (ExprKind::Path(a), ExprKind::Path(b)) = (&fast.kind, &slow.kind) else {
+            panic!("{text} is a path");
+        };
+        for (x, y) in a.iter().zip(b) {
+            assert_eq!(
+                (x.span.start + 1, x.span.end + 1),
+                (y.span.start, y.span.end)
+            );
+        }
+    }
+    assert_eq!(
+        sexpr(&parse_expr("count(event.l) + 1").expect("an expression")),
+        "(+ (count event.l) 1)"
+    );
+    for bad in [
+        "not", "p.set", "a..b", "", " ", "a +", "(((", "\"", "Upper", "1a",
+    ] {
+        assert!(parse_expr(bad).is_err(), "{bad:?}");
+    }
+    let e = parse_expr("a +").unwrap_err();
+    assert!(e.to_string().starts_with("expected "), "{e}");
+    assert!(!e.to_string().contains("end of the file"), "{e}");
+}
+
+#[test]
 fn expression_spans_cover_their_text() {
     let text = "deadline d = a or b and not c == d\n";
     let f = parse_ok(text);

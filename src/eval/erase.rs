@@ -3,70 +3,110 @@
 //! condition holds is erased.
 
 use super::{fail, Eval, R};
+use crate::program::{EraseDef, Reads};
 use crate::value::{CaseId, PartRef, Value};
+use crate::world::CaseData;
 
 impl Eval<'_, '_> {
     /// Erases the fields of case `id` and of its participants whose `erase when` condition
     /// holds. Every condition is read on the case as the rules left it, then the fields are
-    /// erased: one erasure does not decide another. A field already unset is not read again.
-    pub(super) fn erase(&mut self, id: CaseId) -> R<()> {
+    /// erased: one erasure does not decide another. A condition is read only for a field
+    /// that is set, and only where something it reads changed, or the field itself did:
+    /// otherwise it is false, as it was after the previous event (see [`EraseDef::reads`]).
+    /// `locals` is a buffer for the conditions' local slots, kept from one case to the next.
+    pub(super) fn erase(&mut self, id: CaseId, locals: &mut Vec<Value>) -> R<()> {
         let prog = self.prog;
-        let Some(def) = prog.case_def(self.tx.case(id)?.ty) else {
+        let Some(case_def) = prog.case_def(self.tx.case(id)?.ty) else {
             return fail("internal: no such case type");
         };
-        if def.erase.is_empty() && def.parts.erase.is_empty() {
+        if case_def.erase.is_empty() && case_def.parts.erase.is_empty() {
             return Ok(());
         }
-        let mut case_fields = Vec::new();
-        for (f, unit) in &def.erase {
-            let set = self.tx.case(id)?.fields.get(*f as usize) != Some(&Value::Unset);
-            if set && self.holds(unit, Value::Case(id))? {
-                case_fields.push(*f as usize);
+        // the case before this event (none for a case it created: read in full)
+        let world = self.tx.world;
+        let old = world.cases.get(id as usize);
+        // (owner: `None` for the case, a participant's index; field)
+        let mut erased: Vec<(Option<usize>, usize)> = Vec::new();
+        for def in &case_def.erase {
+            let f = def.field as usize;
+            let new = self.tx.case(id)?;
+            let set = new.fields.get(f).is_some_and(|v| *v != Value::Unset);
+            let read = set
+                && old.map_or(true, |old| {
+                    old.fields.get(f) != new.fields.get(f) || reads_changed(&def.reads, old, new)
+                });
+            if read && self.holds(def, Value::Case(id), locals)? {
+                erased.push((None, f));
             }
         }
-        let mut part_fields = Vec::new();
-        let count = self.tx.case(id)?.parts.len();
-        for idx in 0..count {
-            for (f, unit) in &def.parts.erase {
-                let set = self
-                    .tx
-                    .case(id)?
-                    .parts
-                    .get(idx)
-                    .and_then(|p| p.get(*f as usize))
-                    .is_some_and(|v| *v != Value::Unset);
+        for def in &case_def.parts.erase {
+            let f = def.field as usize;
+            let new = self.tx.case(id)?;
+            let all = old.map_or(true, |old| reads_changed(&def.reads, old, new));
+            for idx in 0..new.parts.len() {
+                let new = self.tx.case(id)?;
+                let value = new.parts.get(idx).and_then(|p| p.get(f));
+                let set = value.is_some_and(|v| *v != Value::Unset);
+                let read = set
+                    && (all
+                        || old
+                            .and_then(|old| old.parts.get(idx))
+                            .map_or(true, |was| was.get(f) != value));
                 let owner = Value::Part(PartRef {
                     case: id,
                     idx: idx as u32,
                 });
-                if set && self.holds(unit, owner)? {
-                    part_fields.push((idx, *f as usize));
+                if read && self.holds(def, owner, locals)? {
+                    erased.push((Some(idx), f));
                 }
             }
         }
-        if case_fields.is_empty() && part_fields.is_empty() {
+        if erased.is_empty() {
             return Ok(());
         }
         let case = self.tx.case_mut(id)?;
-        for f in case_fields {
-            if let Some(v) = case.fields.get_mut(f) {
-                *v = Value::Unset;
-            }
-        }
-        for (idx, f) in part_fields {
-            match case.parts.get_mut(idx).and_then(|p| p.get_mut(f)) {
+        for (owner, f) in erased {
+            let slot = match owner {
+                None => case.fields.get_mut(f),
+                Some(idx) => case.parts.get_mut(idx).and_then(|p| p.get_mut(f)),
+            };
+            match slot {
                 Some(v) => *v = Value::Unset,
-                None => return fail("internal: a participant vanished"),
+                None => return fail("internal: an erased field vanished"),
             }
         }
         Ok(())
     }
 
-    fn holds(&mut self, unit: &crate::program::Unit, owner: Value) -> R<bool> {
-        match self.derived(unit, owner)? {
+    /// Whether the condition of `def` holds of `owner`, with `locals` as its local slots
+    /// (each condition sets slot 0 and binds its own variables before reading them).
+    fn holds(&mut self, def: &EraseDef, owner: Value, locals: &mut Vec<Value>) -> R<bool> {
+        let slots = def.when.locals.max(1);
+        if locals.len() < slots {
+            locals.resize(slots, Value::Unset);
+        }
+        locals[0] = owner;
+        match self.expr(&def.when.expr, locals)? {
             Value::Bool(b) => Ok(b),
             Value::Unset => fail("an `erase when` condition read an unset value"),
             _ => fail("internal: an `erase when` condition is not a bool"),
         }
     }
+}
+
+/// Whether something `reads` names differs between the case before the event and after.
+fn reads_changed(reads: &Reads, old: &CaseData, new: &CaseData) -> bool {
+    reads.always
+        || (reads.status && old.status != new.status)
+        || reads
+            .case_fields
+            .iter()
+            .any(|&f| old.fields.get(f as usize) != new.fields.get(f as usize))
+        || old.parts.len() != new.parts.len()
+        || old.parts.iter().zip(new.parts.iter()).any(|(was, is)| {
+            reads
+                .part_fields
+                .iter()
+                .any(|&f| was.get(f as usize) != is.get(f as usize))
+        })
 }

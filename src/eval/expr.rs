@@ -84,7 +84,7 @@ impl Eval<'_, '_> {
         Ok((*id, self.tx.case(*id)?))
     }
 
-    pub(super) fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
+    fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
         let mut locals = vec![Value::Unset; unit.locals.max(1)];
         locals[0] = owner;
         self.expr(&unit.expr, &mut locals)

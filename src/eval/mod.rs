@@ -174,8 +174,9 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event, policy: u64
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     // 3. Erasures, deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
+    let mut slots = Vec::new();
     for id in changed {
-        ev.erase(id)?;
+        ev.erase(id, &mut slots)?;
         ev.refresh(id)?;
     }
     for (_, _, c, a) in own {

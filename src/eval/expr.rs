@@ -242,25 +242,14 @@ impl Eval<'_, '_> {
                         });
                     }
                 }
-                found.sort();
-                found.dedup();
-                let mut hits: Vec<(Text, PartRef)> = Vec::new();
-                for p in found {
-                    let c = self.tx.case(p.case)?;
-                    let Some(fields) = c.parts.get(p.idx as usize) else {
-                        continue;
-                    };
-                    if fields[*field as usize] != k {
-                        continue;
-                    }
-                    let key = c.key.clone();
-                    locals[*var as usize] = Value::Part(p);
-                    if self.truth(cond, locals)? {
-                        hits.push((key, p));
-                    }
-                }
-                hits.sort();
-                Value::List(hits.into_iter().map(|(_, p)| Value::Part(p)).collect())
+                let holds = |c: &CaseData, p: PartRef| {
+                    c.parts
+                        .get(p.idx as usize)
+                        .and_then(|fields| fields.get(*field as usize))
+                        == Some(&k)
+                };
+                let case_of = |p: PartRef| p.case;
+                self.lookup_hits(found, (case_of, Value::Part), holds, (*var, cond), locals)?
             }
             IExpr::CaseIndexLookup {
                 ty,
@@ -288,22 +277,9 @@ impl Eval<'_, '_> {
                         .filter(|(_, c)| c.ty == *ty)
                         .map(|(id, _)| *id),
                 );
-                found.sort_unstable();
-                found.dedup();
-                let mut hits: Vec<(Text, CaseId)> = Vec::new();
-                for id in found {
-                    let c = self.tx.case(id)?;
-                    if c.fields.get(*field as usize) != Some(&k) {
-                        continue;
-                    }
-                    let key = c.key.clone();
-                    locals[*var as usize] = Value::Case(id);
-                    if self.truth(cond, locals)? {
-                        hits.push((key, id));
-                    }
-                }
-                hits.sort();
-                Value::List(hits.into_iter().map(|(_, c)| Value::Case(c)).collect())
+                let holds = |c: &CaseData, _: CaseId| c.fields.get(*field as usize) == Some(&k);
+                let case_of = |id: CaseId| id;
+                self.lookup_hits(found, (case_of, Value::Case), holds, (*var, cond), locals)?
             }
             IExpr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -439,6 +415,38 @@ impl Eval<'_, '_> {
 }
 
 impl Eval<'_, '_> {
+    /// The end of a world-wide lookup: of the candidates `found` (participants or cases,
+    /// from the index and the cases this event changed), those whose indexed field holds the
+    /// key (`holds`) and that meet the condition with `var` bound to them, in order of their
+    /// case's key (then of themselves).
+    fn lookup_hits<T: Copy + Ord>(
+        &mut self,
+        mut found: Vec<T>,
+        (case_of, value): (impl Fn(T) -> CaseId, fn(T) -> Value),
+        holds: impl Fn(&CaseData, T) -> bool,
+        (var, cond): (u16, &IExpr),
+        locals: &mut Vec<Value>,
+    ) -> R<Value> {
+        found.sort_unstable();
+        found.dedup();
+        let mut hits: Vec<(Text, T)> = Vec::new();
+        for item in found {
+            let c = self.tx.case(case_of(item))?;
+            if !holds(c, item) {
+                continue;
+            }
+            let key = c.key.clone();
+            locals[var as usize] = value(item);
+            if self.truth(cond, locals)? {
+                hits.push((key, item));
+            }
+        }
+        hits.sort();
+        Ok(Value::List(
+            hits.into_iter().map(|(_, x)| value(x)).collect(),
+        ))
+    }
+
     fn call(&self, f: Func, args: &[Value]) -> R<Value> {
         use crate::calendar;
         if args.contains(&Value::Unset) {

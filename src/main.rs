@@ -336,8 +336,20 @@ fn run(args: &RunArgs) -> u8 {
         report(&engine.render_warnings());
     }
 
+    // Held until the state is saved: a second run on the same state waits for this one
+    // (each loads what the other saved, so neither loses the other's events).
+    let _lock = match &args.state {
+        Some(path) => match check_state_dir(path).and_then(|()| lock_state(path)) {
+            Ok(lock) => Some(lock),
+            Err(msg) => {
+                report(&msg);
+                return EXIT_UNUSABLE;
+            }
+        },
+        None => None,
+    };
     let mut world = match &args.state {
-        Some(path) => match check_state_dir(path).and_then(|()| load_state(&engine, path)) {
+        Some(path) => match load_state(&engine, path) {
             Ok(w) => w,
             Err(msg) => {
                 report(&msg);
@@ -404,17 +416,30 @@ fn run_stream(
     let mut seq = 0usize;
     loop {
         buf.clear();
-        match input.read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        let len = match read_line_bounded(&mut input, &mut buf, MAX_LINE) {
+            Ok(None) => break,
+            Ok(Some(len)) => len,
             Err(e) => {
                 return Err(Stop::Unusable(format!(
                     "error: cannot read the input after line {seq}: {e} (the state was not saved)"
                 )))
             }
-        }
+        };
         seq += 1;
+        if len > MAX_LINE {
+            // refused without being held whole: nothing of it is echoed
+            let record = Record {
+                seq,
+                event_type: None,
+                at: None,
+                body: RecordBody::Error(format!(
+                    "line {seq}: the line is {len} bytes long; a line is at most {MAX_LINE} bytes"
+                )),
+            };
+            any_error = true;
+            write_record(out, &record, any_error)?;
+            continue;
+        }
         let mut bytes = buf.as_slice();
         bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
         bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
@@ -435,21 +460,91 @@ fn run_stream(
             },
         };
         any_error |= record.is_error();
-        let mut json = record.to_json();
-        json.push('\n');
-        out.write_all(json.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(|e| {
-                if e.kind() == io::ErrorKind::BrokenPipe {
-                    Stop::BrokenPipe { any_error }
-                } else {
-                    Stop::Unusable(format!(
-                        "error: cannot write the output: {e} (the state was not saved)"
-                    ))
-                }
-            })?;
+        write_record(out, &record, any_error)?;
     }
     Ok(any_error)
+}
+
+/// The longest input line `run` reads, in bytes: a longer one is an error record, read past
+/// without being held.
+const MAX_LINE: usize = 1 << 20;
+
+/// Reads one line into `buf` (its newline included, and no more than `max + 1` bytes of
+/// it); returns the line's whole length in bytes without its newline, or `None` at the end
+/// of the input.
+fn read_line_bounded(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> io::Result<Option<usize>> {
+    let mut len = 0usize;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok((len > 0).then_some(len));
+        }
+        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        // keep at most `max + 1` bytes: enough to tell the line is too long
+        let room = (max + 1).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        len += take - usize::from(done);
+        input.consume(take);
+        if done {
+            return Ok(Some(len));
+        }
+    }
+}
+
+/// Writes one record and its newline, flushed.
+fn write_record(out: &mut impl Write, record: &Record, any_error: bool) -> Result<(), Stop> {
+    let mut json = record.to_json();
+    json.push('\n');
+    out.write_all(json.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::BrokenPipe {
+                Stop::BrokenPipe { any_error }
+            } else {
+                Stop::Unusable(format!(
+                    "error: cannot write the output: {e} (the state was not saved)"
+                ))
+            }
+        })
+}
+
+/// Takes the lock of a state file (`FILE.lock` beside it), waiting while another run holds
+/// it; released when the returned file is dropped, or the process ends.
+fn lock_state(path: &Path) -> Result<File, String> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock_path = path.with_file_name(name);
+    let mut opts = fs::OpenOptions::new();
+    opts.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts.open(&lock_path).map_err(|e| {
+        format!(
+            "error: cannot lock the state file: cannot open `{}`: {e}",
+            lock_path.display()
+        )
+    })?;
+    file.lock().map_err(|e| {
+        format!(
+            "error: cannot lock the state file `{}`: {e}",
+            path.display()
+        )
+    })?;
+    Ok(file)
 }
 
 /// The help line under every "cannot load the state file" error.
@@ -499,10 +594,11 @@ fn check_state_dir(path: &Path) -> Result<(), String> {
 }
 
 /// Replaces `path` with `text` so that a crash leaves either the old or the new file whole:
-/// write `path.tmp` beside it, fsync, rename over `path`, fsync the directory.
+/// write `path.tmp.<pid>` beside it (a name no other process uses), fsync, rename over
+/// `path`, fsync the directory.
 fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
+    tmp_name.push(format!(".tmp.{}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
     // A stale temporary file would keep its own (perhaps wider) permissions: start afresh.
     let _ = fs::remove_file(&tmp);

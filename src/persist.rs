@@ -69,8 +69,17 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
     }
     let mut world = World::new();
     world.clock = match doc.get("clock") {
-        Some(J::String(s)) => Some(s.parse().map_err(|e| bad(format!("`clock`: {e}")))?),
-        _ => None,
+        Some(J::String(s)) => Some(
+            s.parse()
+                .map_err(|_| bad("`clock`: expected an RFC 3339 instant"))?,
+        ),
+        None | Some(J::Null) => None,
+        Some(other) => {
+            return Err(bad(format!(
+                "`clock`: expected an RFC 3339 instant, found {}",
+                kind_of(other)
+            )))
+        }
     };
     let cases = doc
         .get("cases")
@@ -93,17 +102,41 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
         let Some(def) = prog.case_def(ty) else {
             return Err(bad(at("the policy declares no case type")));
         };
+        if let Some(obj) = c.as_object() {
+            const KEYS: [&str; 6] = [
+                "type",
+                "key",
+                "status",
+                "fields",
+                "participants",
+                "deadlines",
+            ];
+            if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                return Err(bad(at(&format!("unknown member `{}`", short(k)))));
+            }
+        } else {
+            return Err(bad(at("expected an object")));
+        }
         let statuses = &prog.enums[def.status_enum as usize].values;
         let key = c
             .get("key")
             .and_then(J::as_str)
             .ok_or_else(|| bad(at("`key` is missing")))?
             .to_string();
+        // a key that breaks its format could never have been routed to
+        if let Some(f) = def.key_format.and_then(|f| prog.formats.get(f as usize)) {
+            if !f.pattern.is_match(&key) {
+                return Err(bad(at(&format!(
+                    "`key` does not match the format `{}` (the value is not shown)",
+                    f.name
+                ))));
+            }
+        }
         let status_name = c.get("status").and_then(J::as_str).unwrap_or_default();
         let status = statuses
             .iter()
             .position(|s| s == status_name)
-            .ok_or_else(|| bad(at(&format!("unknown status `{status_name}`"))))?
+            .ok_or_else(|| bad(at(&format!("unknown status `{}`", short(status_name)))))?
             as u16;
         let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"))?;
         let mut parts = Parts::new(def.parts.fields.len());
@@ -135,15 +168,25 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
                 .and_then(|x| x.get(&def.name))
                 .and_then(|st| st.get("fired"))
             {
-                let fired = fired
-                    .parse()
-                    .map_err(|e| bad(at(&format!("deadline `{}`: {e}", def.name))))?;
+                let fired: jiff::Timestamp = fired.parse().map_err(|_| {
+                    bad(at(&format!(
+                        "deadline `{}`: `fired` is not an RFC 3339 instant",
+                        def.name
+                    )))
+                })?;
+                // a deadline fires at an event: never after the world's clock
+                if world.clock.map_or(true, |clock| fired > clock) {
+                    return Err(bad(at(&format!(
+                        "deadline `{}` fired after the world's clock",
+                        def.name
+                    ))));
+                }
                 deadlines[d].fired = Some(fired);
             }
         }
         let key = Text::from(key);
         if world.find(ty, &key).is_some() {
-            return Err(bad(at(&format!("case `{key}` appears twice"))));
+            return Err(bad(at(&format!("case `{}` appears twice", short(&key)))));
         }
         if world.by_key.len() <= ty as usize {
             world.by_key.resize_with(ty as usize + 1, Default::default);
@@ -182,14 +225,58 @@ fn read_fields(
     defs.iter()
         .map(|d| match d.kind {
             crate::program::FieldKind::Stored { .. } => {
-                from_json(prog, &d.ty, obj.get(&d.name).unwrap_or(&J::Null))
-                    .map_err(|m| bad(format!("{at}: field `{}`: {m}", d.name)))
+                let given = obj.get(&d.name);
+                if given.is_none() && !d.ty.is_opt() {
+                    return Err(bad(format!("{at}: field `{}` is missing", d.name)));
+                }
+                let value = from_json(prog, &d.ty, given.unwrap_or(&J::Null))
+                    .map_err(|m| bad(format!("{at}: field `{}`: {m}", d.name)))?;
+                // a field that is not optional holds a value
+                if value == Value::Unset && !d.ty.is_opt() {
+                    return Err(bad(format!("{at}: field `{}` is missing", d.name)));
+                }
+                Ok(value)
             }
             crate::program::FieldKind::Derived(_) => Ok(Value::Unset),
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .and_then(|values| {
+            // a member that is no stored field: a field renamed or removed since, or a typo
+            match obj.keys().find(|k| {
+                !defs.iter().any(|d| {
+                    d.name == **k && matches!(d.kind, crate::program::FieldKind::Stored { .. })
+                })
+            }) {
+                Some(k) => Err(bad(format!("{at}: unknown field `{}`", short(k)))),
+                None => Ok(values),
+            }
+        })
 }
 
+/// What kind of JSON value `j` is, for errors that must not echo it (a state file holds
+/// verification codes).
+fn kind_of(j: &J) -> &'static str {
+    match j {
+        J::Null => "null",
+        J::Bool(_) => "true or false",
+        J::Number(_) => "a number",
+        J::String(_) => "a string",
+        J::Array(_) => "an array",
+        J::Object(_) => "an object",
+    }
+}
+
+/// A name from the file, cut short for an error.
+fn short(s: &str) -> String {
+    const MAX: usize = 40;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        s.chars().take(MAX).chain("…".chars()).collect()
+    }
+}
+
+/// A value of type `ty` from a state file. Errors say what was expected, never the value.
 fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
     Ok(match (ty, j) {
         (Ty::Opt(_), J::Null) => Value::Unset,
@@ -198,10 +285,16 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
         (Ty::Count, J::Number(n)) => {
             Value::Count(n.as_i64().filter(|n| *n >= 0).ok_or("expected a count")?)
         }
-        (Ty::Duration, J::String(s)) => Value::Duration(crate::duration::parse_duration(s)?),
-        (Ty::Instant, J::String(s)) => Value::Instant(s.parse().map_err(|e| format!("{e}"))?),
-        (Ty::Date, J::String(s)) => Value::Date(s.parse().map_err(|e| format!("{e}"))?),
-        (Ty::Period, J::String(s)) => Value::Period(crate::calendar::Period::parse(s)?),
+        (Ty::Duration, J::String(s)) => {
+            Value::Duration(crate::duration::parse_duration(s).map_err(|_| "expected a duration")?)
+        }
+        (Ty::Instant, J::String(s)) => {
+            Value::Instant(s.parse().map_err(|_| "expected an RFC 3339 instant")?)
+        }
+        (Ty::Date, J::String(s)) => Value::Date(s.parse().map_err(|_| "expected a date")?),
+        (Ty::Period, J::String(s)) => {
+            Value::Period(crate::calendar::Period::parse(s).map_err(|_| "expected a period")?)
+        }
         (Ty::Text, J::String(s)) => Value::text(s),
         (Ty::Format(f), J::String(s)) => {
             if !prog.formats[*f as usize].pattern.is_match(s) {
@@ -217,7 +310,12 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
                 .values
                 .iter()
                 .position(|v| v == s)
-                .ok_or_else(|| format!("unknown value `{s}`"))?;
+                .ok_or_else(|| {
+                    format!(
+                        "not a `{}` value (the value is not shown)",
+                        prog.enums[*e as usize].name
+                    )
+                })?;
             Value::Enum(*e, i as u16)
         }
         (Ty::List(t), J::Array(items)) => Value::List(
@@ -244,6 +342,11 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
                     .collect::<Result<_, _>>()?,
             )
         }
-        _ => return Err(format!("unexpected value `{j}`")),
+        _ => {
+            return Err(format!(
+                "{} does not fit here (the value is not shown)",
+                kind_of(j)
+            ))
+        }
     })
 }

@@ -481,3 +481,56 @@ fn a_saved_world_keeps_no_code_that_can_no_longer_be_used() {
     assert!(saved.contains("rejected"), "{saved}");
     assert!(!saved.contains("123456"), "{saved}");
 }
+
+/// A saved world is checked like events on the way in (issue 8, loading validates): formats
+/// of keys and fields, unknown or missing fields, deadlines that fired after the clock; and
+/// its errors never echo a value (a state file holds verification codes).
+#[test]
+fn a_tampered_saved_world_is_refused_without_echoing_its_values() {
+    let engine = Engine::icp();
+    let mut world = World::new();
+    engine.run_line(&mut world, 1, ORDER);
+    engine.run_line(&mut world, 2, SMS);
+    let saved = engine.save_world(&world);
+    assert!(engine.load_world(&saved).is_ok());
+    let refused = |edited: String, expect: &str| {
+        let err = engine
+            .load_world(&edited)
+            .expect_err("a tampered world is refused")
+            .to_string();
+        assert!(err.contains(expect), "{err}");
+        for secret in ["123456", "987654", "11111X", "ZZZ"] {
+            assert!(!err.contains(secret), "{err}");
+        }
+    };
+    // a code given as a number: a type error that does not echo it
+    refused(
+        saved.replace(r#""code": "123456""#, r#""code": 987654"#),
+        "field `code`: a number does not fit here (the value is not shown)",
+    );
+    // a code that breaks its format
+    refused(
+        saved.replace(r#""code": "123456""#, r#""code": "ZZZ""#),
+        "does not match the format `code`",
+    );
+    // a key that breaks its format
+    refused(
+        saved.replace(r#""key": "A""#, r#""key": "A B ZZZ""#),
+        "`key` does not match the format `filing_id`",
+    );
+    // a field the policy does not have (renamed since, or a typo)
+    refused(
+        saved.replace(r#""failures": 0"#, r#""failures": 0, "fialures": 1"#),
+        "unknown field `fialures`",
+    );
+    // a field that is not optional, missing
+    refused(
+        saved.replace(r#""failures": 0,"#, ""),
+        "field `failures` is missing",
+    );
+    // a deadline that fired after the world's clock
+    refused(
+        saved.replace(r#""fired": null"#, r#""fired": "2030-01-01T00:00:00Z""#),
+        "fired after the world's clock",
+    );
+}

@@ -389,10 +389,13 @@ fn state_two_runs_equal_one_run_at_every_split() {
         let saved = std::fs::read_to_string(&state).expect("the state file is written");
         let doc: serde_json::Value = serde_json::from_str(&saved).expect("the state is JSON");
         assert!(doc.is_object(), "split {k}: {saved}");
-        assert!(
-            !dir.path().join("world.json.tmp").exists(),
-            "no temp file is left"
-        );
+        let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("the folder")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temp file is left: {leftovers:?}");
 
         let second = docket(
             &["run", "--state", state_arg, "-"],
@@ -738,4 +741,79 @@ fn test_a_broken_scenario_file_is_a_problem_of_that_file_not_of_the_policy() {
         "{}",
         run.stderr
     );
+}
+
+// ── input bounds and concurrent state files (issue 8) ──────────────────────
+
+#[test]
+fn a_line_over_one_mebibyte_is_an_error_record_and_the_stream_goes_on() {
+    let long = format!(
+        r#"{{"type":"tick","at":"2026-11-28T09:00:00+08:00","pad":"{}"}}"#,
+        "x".repeat(1 << 20)
+    );
+    let input = format!("{long}\n{{\"type\":\"tick\",\"at\":\"2026-11-28T09:00:00+08:00\"}}\n");
+    let run = docket(&["run", "-"], Some(input.as_bytes()));
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", run.stdout);
+    assert_eq!(
+        lines[0],
+        format!(
+            r#"{{"seq":1,"error":"line 1: the line is {} bytes long; a line is at most 1048576 bytes"}}"#,
+            long.len()
+        )
+    );
+    assert!(lines[0].len() < 200, "the long line is not echoed");
+    assert_eq!(
+        lines[1],
+        r#"{"seq":2,"type":"tick","at":"2026-11-28T09:00:00+08:00","outcomes":[]}"#
+    );
+}
+
+/// Two runs on one state file at the same time: the lock serialises them, so the world
+/// ends with both runs' filings (before, one run's events were lost), and no temporary file
+/// is left behind.
+#[test]
+fn concurrent_runs_on_one_state_file_lose_no_event() {
+    let dir = TempDir::new("concurrent-state");
+    let state = dir.path().join("world.json");
+    let state_arg = state.to_str().expect("a UTF-8 path").to_string();
+    let orders = |prefix: &str| -> String {
+        (0..200)
+            .map(|i| {
+                format!(
+                    r#"{{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"{prefix}{i}","scenario":"remove_provider","variant":"none","personnel":[]}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    };
+    let runs: Vec<_> = ["A", "B", "C"]
+        .into_iter()
+        .map(|prefix| {
+            let (state_arg, input) = (state_arg.clone(), orders(prefix));
+            std::thread::spawn(move || {
+                docket(&["run", "--state", &state_arg, "-"], Some(input.as_bytes()))
+            })
+        })
+        .collect();
+    for r in runs {
+        let run = r.join().expect("a run");
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+    }
+    let saved = std::fs::read_to_string(&state).expect("the state file");
+    let doc: serde_json::Value = serde_json::from_str(&saved).expect("JSON");
+    assert_eq!(
+        doc["cases"].as_array().map(Vec::len),
+        Some(600),
+        "every filing is kept"
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("the folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

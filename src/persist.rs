@@ -175,7 +175,7 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
                     )))
                 })?;
                 // a deadline fires at an event: never after the world's clock
-                if world.clock.map_or(true, |clock| fired > clock) {
+                if world.clock.is_none_or(|clock| fired > clock) {
                     return Err(bad(at(&format!(
                         "deadline `{}` fired after the world's clock",
                         def.name

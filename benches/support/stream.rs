@@ -169,7 +169,7 @@ impl Life {
 
 fn cert(h: u64) -> String {
     let digits = h % 100_000;
-    if h / 100_000 % 10 == 0 {
+    if (h / 100_000).is_multiple_of(10) {
         format!("{digits:05}X")
     } else {
         format!("{digits:05}{}", h / 1_000_000 % 10)
@@ -206,19 +206,20 @@ fn life(i: usize, at: i64, out: &mut Vec<Ev>) {
         ),
     };
     let leader = (format!("13{i:09}"), cert(mix(i, 2)));
-    let admin = if mix(i, 3) % 10 == 0 {
+    let admin = if mix(i, 3).is_multiple_of(10) {
         leader.clone()
     } else {
         (format!("15{i:09}"), cert(mix(i, 4)))
     };
-    let listed: Vec<(&str, &str, &str)> = if required == ["entity_leader"] && mix(i, 5) % 2 == 0 {
-        vec![("entity_leader", &leader.0, &leader.1)]
-    } else {
-        vec![
-            ("entity_leader", &leader.0, &leader.1),
-            ("website_admin", &admin.0, &admin.1),
-        ]
-    };
+    let listed: Vec<(&str, &str, &str)> =
+        if required == ["entity_leader"] && mix(i, 5).is_multiple_of(2) {
+            vec![("entity_leader", &leader.0, &leader.1)]
+        } else {
+            vec![
+                ("entity_leader", &leader.0, &leader.1),
+                ("website_admin", &admin.0, &admin.1),
+            ]
+        };
     let line = order(&stamp(at), &l.id, scenario, variant, &listed);
     l.push("order_submitted", line);
 

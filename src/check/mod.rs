@@ -467,13 +467,13 @@ fn follows_from_broken_table(e: &CheckError, broken: &[(String, Option<String>)]
     if matches!(e, CheckError::NoZone { .. }) {
         return broken
             .iter()
-            .any(|(_, kind)| kind.as_deref().map_or(true, |k| k == "limits"));
+            .any(|(_, kind)| kind.as_deref().is_none_or(|k| k == "limits"));
     }
     let CheckError::Unknown { kind, name, .. } = e else {
         return false;
     };
     broken.iter().any(|(table, table_kind)| {
-        let is = |k: &str| table_kind.as_deref().map_or(true, |t| t == k);
+        let is = |k: &str| table_kind.as_deref().is_none_or(|t| t == k);
         (*kind == "name" && name == table)
             || (is("messages") && *kind == "message id")
             || (is("limits") && matches!(*kind, "limit" | "limits table"))

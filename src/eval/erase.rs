@@ -32,7 +32,7 @@ impl Eval<'_, '_> {
             let new = self.tx.case(id)?;
             let set = new.fields.get(f).is_some_and(|v| *v != Value::Unset);
             let read = set
-                && old.map_or(true, |old| {
+                && old.is_none_or(|old| {
                     old.fields.get(f) != new.fields.get(f) || reads_changed(&def.reads, old, new)
                 });
             if read && self.holds(def, Value::Case(id), locals)? {
@@ -42,7 +42,7 @@ impl Eval<'_, '_> {
         for def in &case_def.parts.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
-            let all = old.map_or(true, |old| reads_changed(&def.reads, old, new));
+            let all = old.is_none_or(|old| reads_changed(&def.reads, old, new));
             for idx in 0..new.parts.len() {
                 let new = self.tx.case(id)?;
                 let value = new.parts.get(idx).and_then(|p| p.get(f));
@@ -51,7 +51,7 @@ impl Eval<'_, '_> {
                     && (all
                         || old
                             .and_then(|old| old.parts.get(idx))
-                            .map_or(true, |was| was.get(f) != value));
+                            .is_none_or(|was| was.get(f) != value));
                 let owner = Value::Part(PartRef {
                     case: id,
                     idx: idx as u32,

@@ -188,7 +188,7 @@ impl Eval<'_, '_> {
                         .filter(|set| match set {
                             Value::Set(items) => items
                                 .first()
-                                .map_or(true, |i| matches!(i, Value::Enum(e, _) if e == of)),
+                                .is_none_or(|i| matches!(i, Value::Enum(e, _) if e == of)),
                             _ => false,
                         }) {
                         Some(set) => set.clone(),

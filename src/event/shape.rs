@@ -60,7 +60,7 @@ fn holds_sensitive(ty: &Ty, records: &[RecordDef], depth: usize) -> bool {
         Ty::Opt(inner) | Ty::List(inner) | Ty::Set(inner) => {
             holds_sensitive(inner, records, depth + 1)
         }
-        Ty::Record(r) => records.get(usize::from(*r)).map_or(true, |r| {
+        Ty::Record(r) => records.get(usize::from(*r)).is_none_or(|r| {
             r.fields
                 .iter()
                 .any(|f| f.sensitive || holds_sensitive(&f.ty, records, depth + 1))

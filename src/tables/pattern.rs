@@ -129,7 +129,7 @@ impl Sequence {
             .map(|_| {
                 items
                     .iter()
-                    .flat_map(|i| std::iter::repeat(i.class.ascii).take(i.min as usize))
+                    .flat_map(|i| std::iter::repeat_n(i.class.ascii, i.min as usize))
                     .collect()
             });
         Sequence { items, per_byte }

@@ -8,7 +8,7 @@
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
-use jiff::{Span, Timestamp, ToSpan, Zoned};
+use jiff::{Span, Timestamp, Zoned};
 use std::collections::BTreeSet;
 
 /// A calendar period: months (a year is twelve) and days (a week is seven).
@@ -41,9 +41,13 @@ impl Period {
                     pair[0], pair[0], pair[0]
                 ));
             };
+            // digits only: a period written out is never negative (`d - 1 month` subtracts)
             let n: i64 = n
-                .parse()
-                .map_err(|_| format!("`{n}` is not a whole number of {unit}"))?;
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| n.parse().ok())
+                .flatten()
+                .ok_or_else(|| format!("`{n}` is not a whole number of {unit}"))?;
             let (into_months, factor) = match *unit {
                 "day" | "days" => (false, 1),
                 "week" | "weeks" => (false, 7),
@@ -94,21 +98,38 @@ impl Period {
         }
     }
 
-    fn span(self) -> Span {
-        self.months.months().days(self.days)
+    /// The sum of two periods, or `None` past ten thousand years either way.
+    pub fn plus(self, other: Period) -> Option<Period> {
+        let months = self.months.checked_add(other.months)?;
+        let days = self.days.checked_add(other.days)?;
+        (i64::from(months).abs() <= MAX_MONTHS && i64::from(days).abs() <= MAX_DAYS)
+            .then_some(Period { months, days })
+    }
+
+    /// As a span of months and days; `None` out of its range (never for a period read or
+    /// summed here, which stay within ten thousand years).
+    fn span(self) -> Option<Span> {
+        Span::new()
+            .try_months(self.months)
+            .ok()?
+            .try_days(self.days)
+            .ok()
     }
 }
 
-/// `date + period`: months first (clamped to the month's last day), then days.
+/// `date + period`: months first (clamped to the month's last day), then days; `None` out of
+/// the range of dates.
 pub fn add_to_date(date: Date, p: Period) -> Option<Date> {
-    let d = date.checked_add(p.months.months()).ok()?;
-    d.checked_add(p.days.days()).ok()
+    let d = date
+        .checked_add(Span::new().try_months(p.months).ok()?)
+        .ok()?;
+    d.checked_add(Span::new().try_days(p.days).ok()?).ok()
 }
 
 /// `instant + period` in `zone`: the same local time that many months and days later.
 pub fn add_to_instant(t: Timestamp, p: Period, zone: &TimeZone) -> Option<Timestamp> {
     let z = t.to_zoned(zone.clone());
-    z.checked_add(p.span()).ok().map(|z| z.timestamp())
+    z.checked_add(p.span()?).ok().map(|z| z.timestamp())
 }
 
 /// The local date of `t` in `zone`.
@@ -242,6 +263,9 @@ mod tests {
             "1 fortnight",
             "x days",
             "99999999999 years",
+            "-4294967296 days",
+            "-1 month",
+            "+5 days",
         ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }

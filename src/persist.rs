@@ -67,6 +67,12 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             "the state file is not a docket world of version {VERSION}"
         )));
     }
+    if let Some(k) = doc.as_object().and_then(|o| {
+        o.keys()
+            .find(|k| !["docket_world", "clock", "cases"].contains(&k.as_str()))
+    }) {
+        return Err(bad(format!("unknown member `{}`", short(k))));
+    }
     let mut world = World::new();
     world.clock = match doc.get("clock") {
         Some(J::String(s)) => Some(
@@ -140,14 +146,13 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             as u16;
         let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"))?;
         let mut parts = Parts::new(def.parts.fields.len());
-        for (pi, p) in c
-            .get("participants")
-            .and_then(J::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
+        let listed = match c.get("participants") {
+            Some(J::Array(items)) => items.as_slice(),
+            None if def.parts.name.is_empty() => &[],
+            None => return Err(bad(at("`participants` is missing"))),
+            Some(_) => return Err(bad(at("`participants`: expected an array"))),
+        };
+        for (pi, p) in listed.iter().enumerate() {
             parts.push(read_fields(
                 prog,
                 &def.parts.fields,
@@ -158,10 +163,20 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
         // Only whether a deadline fired is kept: when it is due is recomputed from the fields,
         // so a hand-edited file or a changed limit cannot leave a stale deadline behind.
         let mut deadlines = vec![DeadlineState::default(); def.deadlines.len()];
-        let own = def
+        let own: Vec<_> = def
             .deadlines
             .iter()
-            .filter_map(|g| prog.deadlines.get(*g as usize));
+            .filter_map(|g| prog.deadlines.get(*g as usize))
+            .collect();
+        if let Some(states) = c.get("deadlines") {
+            let Some(states) = states.as_object() else {
+                return Err(bad(at("`deadlines`: expected an object")));
+            };
+            if let Some(k) = states.keys().find(|k| !own.iter().any(|d| d.name == **k)) {
+                return Err(bad(at(&format!("unknown deadline `{}`", short(k)))));
+            }
+        }
+        let own = own.into_iter();
         for (d, def) in own.enumerate() {
             if let Some(J::String(fired)) = c
                 .get("deadlines")

@@ -354,6 +354,8 @@ pub enum Cmp {
 pub enum Func {
     /// `length(text)`: how many characters.
     Length,
+    /// `words(value)`: an enumeration value's name, `_` read as a space.
+    Words,
     /// `date_of(instant)`: its local date in the policy's zone.
     DateOf,
     /// `start_of(date)`: the first instant of that day in the policy's zone.

@@ -528,6 +528,21 @@ fn a_tampered_saved_world_is_refused_without_echoing_its_values() {
         saved.replace(r#""failures": 0,"#, ""),
         "field `failures` is missing",
     );
+    // participants dropped, a deadline or a member the policy does not have
+    let doc: serde_json::Value = serde_json::from_str(&saved).expect("JSON");
+    let mut no_people = doc.clone();
+    no_people["cases"][0]
+        .as_object_mut()
+        .expect("a case")
+        .remove("participants");
+    refused(no_people.to_string(), "`participants` is missing");
+    refused(
+        saved.replace(r#""window_end""#, r#""window_ends""#),
+        "unknown deadline `window_ends`",
+    );
+    let mut extra = doc.clone();
+    extra["worlds"] = serde_json::json!(1);
+    refused(extra.to_string(), "unknown member `worlds`");
     // a deadline that fired after the world's clock
     refused(
         saved.replace(r#""fired": null"#, r#""fired": "2030-01-01T00:00:00Z""#),

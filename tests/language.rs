@@ -390,3 +390,241 @@ on limits_check {
         .collect();
     assert_eq!(verdicts, ["rejected", "expired", "resend_refused", "ok"]);
 }
+
+// ── Regressions found by review (each would panic, err internally or answer wrongly) ─────
+
+/// `add` puts the participant into the routed case, even in a rule whose `for` runs over
+/// cases of another type (it panicked) or of the same type (it went into the wrong case).
+#[test]
+fn add_goes_into_the_routed_case() {
+    let engine = policy(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open }
+case member key id: id { }
+participants cards in member { number: text }
+case loan key id: id in loans { member: id }
+event borrow { loan: id, member: id }
+event card { member: id, number: text }
+on borrow for new loan(event.loan) { rule r { set loan.member = event.member } }
+on card for member(event.member) or new {
+  rule r for l in [x in loans where x.member == member.id] { add cards(number: event.number) }
+  rule s { show cards = count(member.cards) }
+}
+"#,
+        &[],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"borrow","at":"2026-01-01T00:00:00Z","loan":"L1","member":"M1"}"#,
+            r#"{"type":"borrow","at":"2026-01-01T00:00:00Z","loan":"L2","member":"M1"}"#,
+            r#"{"type":"card","at":"2026-01-01T00:00:00Z","member":"M1","number":"123"}"#,
+        ],
+    );
+    // found or created once per loan, in M1
+    assert!(
+        out[2].contains(r#""member":"M1","status":"open","messages":[],"cards":1"#),
+        "{}",
+        out[2]
+    );
+}
+
+/// Periods out of range are refused when read and fail the event when summed: never a
+/// panic, never a silent wrap.
+#[test]
+fn periods_out_of_range_are_errors_not_panics() {
+    let engine = policy(
+        "event e { d: date, p: period }\non e { rule r { show c = event.d + event.p  show p = event.p } }\nevent f { d: date }\non f { rule r { show c = event.d + (10000 years + 10000 years) } }\n",
+        &[("limits.yaml", "kind: limits\nlimits:\n  zone: { zone: Europe/Paris }\n")],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"e","at":"2026-01-01T00:00:00Z","d":"2026-01-01","p":"-4294967296 days"}"#,
+            r#"{"type":"e","at":"2026-01-01T00:00:00Z","d":"2026-01-01","p":"9999 years"}"#,
+            r#"{"type":"f","at":"2026-01-01T00:00:00Z","d":"2026-01-01"}"#,
+            r#"{"type":"e","at":"2026-01-01T00:00:00Z","d":"2026-01-31","p":"1 month"}"#,
+        ],
+    );
+    assert!(
+        out[0].contains(r#""error":"line 1: field `p`"#),
+        "{}",
+        out[0]
+    );
+    assert!(out[1].contains("out of range"), "{}", out[1]);
+    assert!(out[2].contains("out of range"), "{}", out[2]);
+    assert!(out[3].contains(r#""c":"2026-02-28""#), "{}", out[3]);
+}
+
+/// What `is set` proved of a derived field is forgotten once a field it reads is set (it
+/// loaded, then failed with an internal error).
+#[test]
+fn setting_a_field_forgets_what_was_known_of_derived_fields() {
+    let rules = r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { a  b }
+case k key id: id { prev: status?  p = prev }
+event restore { k: id }
+on restore for k(event.k) or new {
+  rule r when k.p is set {
+    set k.prev = unset
+    set k.status = k.p
+  }
+}
+"#;
+    let err = match Engine::from_sources(vec![Source::new("p.docket", rules)]) {
+        Ok(_) => panic!("the policy should not load"),
+        Err(e) => e.render(),
+    };
+    assert!(err.contains("may be unset"), "{err}");
+}
+
+/// A count below zero is an error that shows no operand (either may be sensitive).
+#[test]
+fn arithmetic_errors_show_no_value() {
+    let engine = policy(
+        "event guess { pin: count sensitive }\non guess { rule r when event.pin - 5000 > 0 { show x = 1 } }\n",
+        &[],
+    );
+    let out = run(
+        &engine,
+        &[r#"{"type":"guess","at":"2026-01-01T00:00:00Z","pin":1234}"#],
+    );
+    assert!(out[0].contains("a count would go below zero"), "{}", out[0]);
+    assert!(!out[0].contains("1234"), "{}", out[0]);
+}
+
+/// The event's own outcomes come in order of case type as declared, then key; `docket
+/// test` finds a case of any type by its key.
+#[test]
+fn own_outcomes_follow_the_declared_case_types_and_scenarios_find_every_type() {
+    let engine = policy(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open  closed }
+case member key id: id in members { }
+case loan key id: id in loans { member: id }
+event borrow { loan: id, member: id }
+event close { member: id }
+on borrow for new loan(event.loan) { rule lend { set loan.member = event.member } }
+on close for member(event.member) or new {
+  rule r for l in [x in loans where x.member == member.id] { set l.status = closed }
+  rule s { set member.status = closed }
+}
+"#,
+        &[],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"borrow","at":"2026-01-01T00:00:00Z","loan":"A1","member":"M1"}"#,
+            r#"{"type":"close","at":"2026-01-01T00:00:00Z","member":"M1"}"#,
+        ],
+    );
+    let member = out[1].find(r#""member":"M1""#).expect("M1");
+    let loan = out[1].find(r#""loan":"A1""#).expect("A1");
+    assert!(member < loan, "{}", out[1]);
+    let scenario = docket::Scenario::parse(
+        "s.yaml",
+        "title: t\nsteps:\n  - event: { type: borrow, at: \"2026-01-01T00:00:00Z\", loan: A1, member: M1 }\n    messages: []\n    status: { A1: open }\n",
+    )
+    .expect("a scenario");
+    assert_eq!(scenario.run(&engine).failures, []);
+}
+
+/// `erase when` conditions of every case are read before any is erased: the result does not
+/// depend on which case comes first.
+#[test]
+fn erasures_are_decided_on_the_world_as_the_rules_left_it() {
+    let engine = policy(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open }
+case account key id: id in accounts {
+  grp: text = "g"
+  code: text? sensitive erase when count([a in accounts where a.grp == grp and a.code is set]) >= 2
+}
+event make { a: id }
+event both { code: text sensitive }
+event peek { a: id }
+on make for new account(event.a) { }
+on both { rule r for x in [x in accounts where x.grp == "g"] { set x.code = event.code } }
+on peek for account(event.a) { rule r { show has_code = account.code is set } }
+"#,
+        &[],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"make","at":"2026-01-01T00:00:00Z","a":"A1"}"#,
+            r#"{"type":"make","at":"2026-01-01T00:00:00Z","a":"A2"}"#,
+            r#"{"type":"both","at":"2026-01-01T00:00:00Z","code":"s3cret"}"#,
+            r#"{"type":"peek","at":"2026-01-01T00:00:00Z","a":"A1"}"#,
+            r#"{"type":"peek","at":"2026-01-01T00:00:00Z","a":"A2"}"#,
+        ],
+    );
+    assert!(out[3].contains(r#""has_code":false"#), "{}", out[3]);
+    assert!(out[4].contains(r#""has_code":false"#), "{}", out[4]);
+}
+
+/// A deadline is computed from its own case: one that reads other cases (it went stale,
+/// and saving and loading changed the outcome) is refused at load. Two case types may not
+/// share an `in` name.
+#[test]
+fn deadlines_read_their_own_case_and_in_names_are_unique() {
+    let load = |rules: &str| match Engine::from_sources(vec![Source::new("p.docket", rules)]) {
+        Ok(_) => panic!("should not load:\n{rules}"),
+        Err(e) => e.render(),
+    };
+    let err = load(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open }
+case member key id: id in members { mid: id  slow: bool = false }
+case loan key id: id in loans { member: id  start: instant }
+deadline due = loan.start + 1h * count([m in members where m.mid == loan.member and m.slow])
+"#,
+    );
+    assert!(err.contains("deadline `due` reads other cases"), "{err}");
+    let err = load(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open }
+case a key id: id in things { }
+case b key id: id in things { }
+"#,
+    );
+    assert!(err.contains("the name `things` is taken already"), "{err}");
+}
+
+/// A deadline set into the past fires at the next event, at that event's clock, never
+/// before the previous event's.
+#[test]
+fn the_clock_never_runs_back_across_events() {
+    let engine = policy(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open  done }
+case job key id: id { due: instant? }
+deadline d = job.due
+event back { j: id }
+event tick {}
+on back for job(event.j) or new { rule r { set job.due = event.at - 1h } }
+on deadline d { rule r { set job.due = unset  show fired_at = now } }
+"#,
+        &[],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"back","at":"2026-01-01T10:00:00Z","j":"J1"}"#,
+            r#"{"type":"tick","at":"2026-01-01T12:00:00Z"}"#,
+        ],
+    );
+    assert!(
+        out[1].contains(r#""fired_at":"2026-01-01T10:00:00Z""#),
+        "{}",
+        out[1]
+    );
+}

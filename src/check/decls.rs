@@ -403,6 +403,25 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
             def.name = c.name.name.clone();
             def.key_name = c.key.name.clone();
             def.all_name = c.all.as_ref().map(|a| a.name.clone());
+            if let Some(all) = &c.all {
+                let taken = env.cases.iter().any(|other| {
+                    other.all_name.as_deref() == Some(all.name.as_str()) || other.name == all.name
+                }) || all.name == def.name;
+                if taken {
+                    env.err(
+                        f.source,
+                        CheckError::Invalid {
+                            message: format!("the name `{}` is taken already", all.name),
+                            span: all.span,
+                            help: Some(format!(
+                                "give every case of `{}` a name of its own, e.g. `in {}s`",
+                                def.name, def.name
+                            )),
+                        },
+                    );
+                    def.all_name = None;
+                }
+            }
             match env.resolve_type(f.source, &c.key_type) {
                 Ty::Format(fmt) => def.key_format = Some(fmt),
                 Ty::Text | Ty::Unknown => {}

@@ -796,8 +796,9 @@ pub(crate) fn known_set(e: &Expr, value: bool) -> Vec<String> {
 
 /// The built-in functions: name, what its arguments are (for errors), and whether its last
 /// argument names a calendar table.
-const FUNCTIONS: [(&str, &str); 6] = [
+const FUNCTIONS: [(&str, &str); 7] = [
     ("length", "`length(text)`"),
+    ("words", "`words(value of an enumeration)`"),
     ("date_of", "`date_of(instant)`"),
     ("start_of", "`start_of(date)`"),
     ("roll_forward", "`roll_forward(date, calendar)`"),
@@ -817,6 +818,9 @@ impl Env {
             self.err(src, e);
             return Typed::error();
         };
+        if name.name == "words" {
+            return self.words(scope, args, span, usage);
+        }
         let (params, calendar): (&[Ty], bool) = match name.name.as_str() {
             "length" => (&[Ty::Text], false),
             "date_of" => (&[Ty::Instant], false),
@@ -899,6 +903,46 @@ impl Env {
             ir: IExpr::Call(func, irs),
             ty: if optional { ty.opt() } else { ty },
             sensitive,
+        }
+    }
+}
+
+impl Env {
+    /// `words(x)`: an enumeration value as words, `_` read as a space
+    /// (`partly_validated` → `partly validated`), for texts people read.
+    fn words(&mut self, scope: &mut Scope, args: &[Expr], span: Span, usage: &str) -> Typed {
+        let [arg] = args else {
+            self.err(
+                scope.source,
+                CheckError::Invalid {
+                    message: format!("`words` takes 1 argument, not {}", args.len()),
+                    span,
+                    help: Some(format!("write it as {usage}")),
+                },
+            );
+            return Typed::error();
+        };
+        let t = self.expr(scope, arg, None);
+        match t.ty.strip_opt() {
+            Ty::Enum(_) | Ty::Unknown => {}
+            other => {
+                let msg = format!(
+                    "`words` reads a value of an enumeration, not {}",
+                    describe(self, other)
+                );
+                self.type_error(scope.source, arg.span, msg, None);
+                return Typed::error();
+            }
+        }
+        let ty = if t.ty.is_opt() {
+            Ty::Text.opt()
+        } else {
+            Ty::Text
+        };
+        Typed {
+            ir: IExpr::Call(Func::Words, vec![t.ir]),
+            ty,
+            sensitive: t.sensitive.derived(),
         }
     }
 }

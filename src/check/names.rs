@@ -77,7 +77,11 @@ impl Env {
                     }
                 }
             }
-        } else if let Some(ty) = self.case_ty(&head.name).filter(|_| !head.name.is_empty()) {
+        } else if let Some(ty) = self.case_ty(&head.name).filter(|_| {
+            // in a derived field, its own field of that name comes first
+            let own_field = scope.self_part.is_some() && self.self_field_exists(scope, &head.name);
+            !head.name.is_empty() && !own_field
+        }) {
             if scope.case_bound != Some(ty) {
                 let name = &head.name;
                 let help = match scope.case_bound {

@@ -486,6 +486,15 @@ fn action(
             let t = env.expect(scope, value, &ty);
             if let Some(last) = target.last() {
                 scope.forget_field(&last.name);
+                // a derived field may read the field just set: what was known of any is
+                // known no more
+                for def in &env.cases {
+                    for f in def.fields.iter().chain(&def.parts.fields) {
+                        if matches!(f.kind, FieldKind::Derived(_)) {
+                            scope.forget_field(&f.name);
+                        }
+                    }
+                }
             }
             if let Place::CaseField(IExpr::Local(0), f) = &place {
                 assigned.insert(*f);

@@ -14,13 +14,20 @@ impl Eval<'_, '_> {
     /// that is set, and only where something it reads changed, or the field itself did:
     /// otherwise it is false, as it was after the previous event (see [`EraseDef::reads`]).
     /// `locals` is a buffer for the conditions' local slots, kept from one case to the next.
-    pub(super) fn erase(&mut self, id: CaseId, locals: &mut Vec<Value>) -> R<()> {
+    /// Which fields of case `id` (and of its participants) are to be erased: (owner: `None`
+    /// for the case, a participant's index; field). Nothing is erased here, so that every
+    /// case's conditions are read on the world as the rules left it ([`Eval::apply_erasures`]).
+    pub(super) fn erasures(
+        &mut self,
+        id: CaseId,
+        locals: &mut Vec<Value>,
+    ) -> R<Vec<(Option<usize>, usize)>> {
         let prog = self.prog;
         let Some(case_def) = prog.case_def(self.tx.case(id)?.ty) else {
             return fail("internal: no such case type");
         };
         if case_def.erase.is_empty() && case_def.parts.erase.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         // the case before this event (none for a case it created: read in full)
         let world = self.tx.world;
@@ -61,6 +68,15 @@ impl Eval<'_, '_> {
                 }
             }
         }
+        Ok(erased)
+    }
+
+    /// Erases what [`Eval::erasures`] found for case `id`.
+    pub(super) fn apply_erasures(
+        &mut self,
+        id: CaseId,
+        erased: Vec<(Option<usize>, usize)>,
+    ) -> R<()> {
         if erased.is_empty() {
             return Ok(());
         }

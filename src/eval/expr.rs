@@ -469,6 +469,9 @@ impl Eval<'_, '_> {
         };
         Ok(match (f, args) {
             (Func::Length, [Value::Text(s)]) => Value::Count(s.chars().count() as i64),
+            (Func::Words, [Value::Enum(e, i)]) => {
+                Value::text(self.prog.enum_name(*e, *i).replace('_', " "))
+            }
             (Func::DateOf, [Value::Instant(t)]) => Value::Date(calendar::date_of(*t, zone()?)),
             (Func::StartOf, [Value::Date(d)]) => {
                 Value::Instant(calendar::start_of(*d, zone()?).ok_or_else(overflow)?)
@@ -509,7 +512,8 @@ fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<
         (Arith::Sub, Count(a), Count(b)) => {
             let n = a.checked_sub(b).ok_or_else(of)?;
             if n < 0 {
-                return fail(format!("a count would go below zero ({a} - {b})"));
+                // (without the numbers: either may be computed from a sensitive value)
+                return fail("a count would go below zero");
             }
             Count(n)
         }
@@ -525,14 +529,8 @@ fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<
             Date(add_to_date(d, p).ok_or_else(of)?)
         }
         (Arith::Sub, Date(d), Period(p)) => Date(add_to_date(d, p.negated()).ok_or_else(of)?),
-        (Arith::Add, Period(a), Period(b)) => Period(crate::calendar::Period {
-            months: a.months.checked_add(b.months).ok_or_else(of)?,
-            days: a.days.checked_add(b.days).ok_or_else(of)?,
-        }),
-        (Arith::Sub, Period(a), Period(b)) => Period(crate::calendar::Period {
-            months: a.months.checked_sub(b.months).ok_or_else(of)?,
-            days: a.days.checked_sub(b.days).ok_or_else(of)?,
-        }),
+        (Arith::Add, Period(a), Period(b)) => Period(a.plus(b).ok_or_else(of)?),
+        (Arith::Sub, Period(a), Period(b)) => Period(a.plus(b.negated()).ok_or_else(of)?),
         (Arith::Add, Instant(t), Period(p)) | (Arith::Add, Period(p), Instant(t)) => {
             let Some(z) = zone else {
                 return fail("internal: no time zone");

@@ -166,17 +166,28 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event, policy: u64
     let mut own = Vec::new();
     for (c, a) in std::mem::take(&mut ev.acc) {
         let key = match c {
-            Some(id) => Some(ev.tx.case(id)?.key.clone()),
+            Some(id) => {
+                let case = ev.tx.case(id)?;
+                Some((case.ty, case.key.clone()))
+            }
             None => None,
         };
         own.push((key.is_none(), key, c, a));
     }
+    // by case type (as declared), then key; answers about nobody last
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     // 3. Erasures, deadlines and completeness of every changed case.
     let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
     let mut slots = Vec::new();
+    // every condition is read first, on the world as the rules left it; then erased
+    let mut erasures = Vec::with_capacity(changed.len());
+    for id in &changed {
+        erasures.push(ev.erasures(*id, &mut slots)?);
+    }
+    for (id, erased) in changed.iter().zip(erasures) {
+        ev.apply_erasures(*id, erased)?;
+    }
     for id in changed {
-        ev.erase(id, &mut slots)?;
         ev.refresh(id)?;
     }
     for (_, _, c, a) in own {
@@ -237,7 +248,8 @@ impl<'p, 'w> Eval<'p, 'w> {
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         let mut outcomes = Vec::new();
         let mut fired = 0usize;
-        let mut clock: Option<Timestamp> = None;
+        // never before the last accepted event: a deadline set into the past fires now
+        let mut clock: Option<Timestamp> = world.clock;
         loop {
             let from_queue = match (queued.peek(), rearmed.peek()) {
                 (None, None) => break,
@@ -470,10 +482,8 @@ impl<'p, 'w> Eval<'p, 'w> {
                     self.touch(ctx);
                 }
                 IAction::Add { keys, bind, block } => {
-                    let Some(case) = ctx.or(match locals.first() {
-                        Some(Value::Case(c)) => Some(*c),
-                        _ => None,
-                    }) else {
+                    // the routed case (the deadline's, in a deadline handler), as checked
+                    let Some(Value::Case(case)) = locals.first().cloned() else {
                         return fail("internal: `add` without a case");
                     };
                     let mut vals = Vec::new();

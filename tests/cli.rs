@@ -389,12 +389,7 @@ fn state_two_runs_equal_one_run_at_every_split() {
         let saved = std::fs::read_to_string(&state).expect("the state file is written");
         let doc: serde_json::Value = serde_json::from_str(&saved).expect("the state is JSON");
         assert!(doc.is_object(), "split {k}: {saved}");
-        let leftovers: Vec<String> = std::fs::read_dir(dir.path())
-            .expect("the folder")
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.contains(".tmp"))
-            .collect();
+        let leftovers = temp_files(dir.path());
         assert!(leftovers.is_empty(), "no temp file is left: {leftovers:?}");
 
         let second = docket(
@@ -809,11 +804,16 @@ fn concurrent_runs_on_one_state_file_lose_no_event() {
         Some(600),
         "every filing is kept"
     );
-    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+    let leftovers = temp_files(dir.path());
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// The names of the temporary files a state save may leave in `dir` (`*.tmp*`).
+fn temp_files(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
         .expect("the folder")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.contains(".tmp"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+        .collect()
 }

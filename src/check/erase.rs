@@ -4,7 +4,7 @@
 use super::expr::Scope;
 use super::{CheckError, Env};
 use crate::ast::FieldDecl;
-use crate::program::{EraseDef, FieldKind, IExpr, Reads, Unit};
+use crate::program::{EraseDef, IExpr, Reads, Unit};
 use crate::value::Ty;
 
 /// Checks the `erase when` conditions of the fields of the case (`is_part` false) or of its
@@ -85,8 +85,7 @@ pub(super) fn conditions(
         let t = env.bool_expr(&mut scope, cond);
         if optional && sensitive {
             let mut reads = Reads::default();
-            let mut followed = Vec::new();
-            read_by(env, &t.ir, &mut reads, &mut followed);
+            read_by(env, &t.ir, &mut reads);
             out.push(EraseDef {
                 field: idx as u16,
                 when: Unit {
@@ -100,43 +99,24 @@ pub(super) fn conditions(
     out
 }
 
-/// Adds to `reads` what `e` reads of its case, following the derived fields it reads (each
-/// once: `followed` lists those done, as (case type, of a participant?, field)). Another
+/// Adds to `reads` what `e` reads of its case, the derived fields it reads included. Another
 /// case's fields are read only through a world-wide lookup, which counts as always.
-fn read_by(env: &Env, e: &IExpr, reads: &mut Reads, followed: &mut Vec<(u16, bool, u16)>) {
+fn read_by(env: &Env, e: &IExpr, reads: &mut Reads) {
     let add = |list: &mut Vec<u16>, f: u16| {
         if !list.contains(&f) {
             list.push(f);
         }
     };
-    match e {
+    super::ir::walk_reads(env, e, &mut |node| match node {
         IExpr::CaseStatus(_) => reads.status = true,
         IExpr::CaseField(_, f) => add(&mut reads.case_fields, *f),
         IExpr::PartField(_, f) => add(&mut reads.part_fields, *f),
-        IExpr::CaseDerived(_, ty, f) | IExpr::PartDerived(_, ty, f) => {
-            let of_part = matches!(e, IExpr::PartDerived(..));
-            if !followed.contains(&(*ty, of_part, *f)) {
-                followed.push((*ty, of_part, *f));
-                let def = env.case_def(*ty);
-                let fields = if of_part {
-                    &def.parts.fields
-                } else {
-                    &def.fields
-                };
-                if let Some(FieldKind::Derived(unit)) = fields.get(*f as usize).map(|d| &d.kind) {
-                    read_by(env, &unit.expr, reads, followed);
-                }
-            }
-        }
         // the clock moves, and a lookup over all participants reads other cases
         IExpr::Now
         | IExpr::IndexLookup { .. }
         | IExpr::CaseIndexLookup { .. }
         | IExpr::EventField(_)
-        | IExpr::EventAt => {
-            reads.always = true;
-        }
+        | IExpr::EventAt => reads.always = true,
         _ => {}
-    }
-    super::ir::children(e, &mut |c| read_by(env, c, reads, followed));
+    });
 }

@@ -113,7 +113,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
                     },
                 );
             }
-            if reads_other_cases(env, &t.ir, &mut Vec::new()) {
+            if reads_other_cases(env, &t.ir) {
                 // it is recomputed when its own case changes: a lookup would go stale
                 env.err(
                     f.source,
@@ -146,33 +146,14 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
 }
 
 /// Whether `e` reads other cases than its own: a world-wide lookup, in it or in a derived
-/// field it reads (`followed`: the derived fields looked into, as (type, of a participant?,
-/// field)).
-fn reads_other_cases(env: &Env, e: &IExpr, followed: &mut Vec<(u16, bool, u16)>) -> bool {
-    match e {
-        IExpr::IndexLookup { .. } | IExpr::CaseIndexLookup { .. } => return true,
-        IExpr::CaseDerived(_, ty, f) | IExpr::PartDerived(_, ty, f) => {
-            let of_part = matches!(e, IExpr::PartDerived(..));
-            if !followed.contains(&(*ty, of_part, *f)) {
-                followed.push((*ty, of_part, *f));
-                let def = env.case_def(*ty);
-                let fields = if of_part {
-                    &def.parts.fields
-                } else {
-                    &def.fields
-                };
-                if let Some(FieldKind::Derived(unit)) = fields.get(*f as usize).map(|d| &d.kind) {
-                    if reads_other_cases(env, &unit.expr, followed) {
-                        return true;
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
+/// field it reads.
+fn reads_other_cases(env: &Env, e: &IExpr) -> bool {
     let mut found = false;
-    super::ir::children(e, &mut |c| {
-        found = found || reads_other_cases(env, c, followed)
+    super::ir::walk_reads(env, e, &mut |node| {
+        found |= matches!(
+            node,
+            IExpr::IndexLookup { .. } | IExpr::CaseIndexLookup { .. }
+        );
     });
     found
 }

@@ -74,3 +74,35 @@ pub(crate) fn size_and_derived_reads(e: &IExpr) -> (usize, Vec<(u16, bool, u16)>
     walk(e, &mut size, &mut reads);
     (size, reads)
 }
+
+/// Calls `f` on `e` and every node under it, and on those of each derived field it reads,
+/// transitively, each derived field once: what evaluating `e` may read.
+pub(crate) fn walk_reads(env: &super::Env, e: &IExpr, f: &mut dyn FnMut(&IExpr)) {
+    fn walk(
+        env: &super::Env,
+        e: &IExpr,
+        followed: &mut Vec<(u16, bool, u16)>,
+        f: &mut dyn FnMut(&IExpr),
+    ) {
+        f(e);
+        if let IExpr::CaseDerived(_, ty, i) | IExpr::PartDerived(_, ty, i) = e {
+            let of_part = matches!(e, IExpr::PartDerived(..));
+            if !followed.contains(&(*ty, of_part, *i)) {
+                followed.push((*ty, of_part, *i));
+                let def = env.case_def(*ty);
+                let fields = if of_part {
+                    &def.parts.fields
+                } else {
+                    &def.fields
+                };
+                if let Some(crate::program::FieldKind::Derived(unit)) =
+                    fields.get(*i as usize).map(|d| &d.kind)
+                {
+                    walk(env, &unit.expr, followed, f);
+                }
+            }
+        }
+        children(e, &mut |c| walk(env, c, followed, f));
+    }
+    walk(env, e, &mut Vec::new(), f);
+}

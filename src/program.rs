@@ -178,6 +178,15 @@ pub struct CaseDef {
 }
 
 impl CaseDef {
+    /// The fields of this case type's cases, or of their participants.
+    pub fn fields_of(&self, of_part: bool) -> &[FieldDef] {
+        if of_part {
+            &self.parts.fields
+        } else {
+            &self.fields
+        }
+    }
+
     /// A case type with no name, fields or statuses (what a broken declaration leaves).
     pub fn empty() -> CaseDef {
         CaseDef {

@@ -122,11 +122,7 @@ impl Env {
             if key.is_none() {
                 if let Some((field, other)) = self.index_conjunct(ty, of_cases, &var.name, c) {
                     let def = self.case_def(ty);
-                    let fields = if of_cases {
-                        &def.fields
-                    } else {
-                        &def.parts.fields
-                    };
+                    let fields = def.fields_of(!of_cases);
                     let fty = fields[field as usize].ty.clone();
                     // the key may not mention the variable: check it with the variable hidden
                     let k = self.expr(scope, other, Some(&fty));
@@ -223,11 +219,7 @@ impl Env {
         c: &'e Expr,
     ) -> Option<(u16, &'e Expr)> {
         let def = self.case_def(ty);
-        let fields = if of_cases {
-            &def.fields
-        } else {
-            &def.parts.fields
-        };
+        let fields = def.fields_of(!of_cases);
         let ExprKind::Binary(BinOp::Eq, a, b) = &c.kind else {
             return None;
         };

@@ -29,11 +29,7 @@ pub(super) fn conditions(
             continue;
         };
         let def = env.case_def(ty);
-        let fields = if is_part {
-            &def.parts.fields
-        } else {
-            &def.fields
-        };
+        let fields = def.fields_of(is_part);
         // a field reported as declared twice (or reserved) is not among them
         let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
             continue;

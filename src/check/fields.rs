@@ -345,11 +345,7 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], ty: u16, is
         };
         scope.bind("", if is_part { Ty::Part(ty) } else { Ty::Case(ty) }, false);
         let def = &env.cases[ty as usize];
-        let fields = if is_part {
-            &def.parts.fields
-        } else {
-            &def.fields
-        };
+        let fields = def.fields_of(is_part);
         let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
             continue;
         };
@@ -406,11 +402,7 @@ fn bound_derived(env: &mut Env, decls: &Decls) {
     };
     let field = |env: &Env, (ty, is_part, i): (u16, bool, usize)| -> Option<FieldDef> {
         let def = env.cases.get(ty as usize)?;
-        let fields = if is_part {
-            &def.parts.fields
-        } else {
-            &def.fields
-        };
+        let fields = def.fields_of(is_part);
         fields.get(i).cloned()
     };
     let mut own = vec![0usize; all.len()];

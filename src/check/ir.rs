@@ -90,11 +90,7 @@ pub(crate) fn walk_reads(env: &super::Env, e: &IExpr, f: &mut dyn FnMut(&IExpr))
             if !followed.contains(&(*ty, of_part, *i)) {
                 followed.push((*ty, of_part, *i));
                 let def = env.case_def(*ty);
-                let fields = if of_part {
-                    &def.parts.fields
-                } else {
-                    &def.fields
-                };
+                let fields = def.fields_of(of_part);
                 if let Some(crate::program::FieldKind::Derived(unit)) =
                     fields.get(*i as usize).map(|d| &d.kind)
                 {

@@ -259,11 +259,7 @@ impl Env {
     /// Whether field `i` is a derived field that the derived field being checked may not read.
     fn too_early(&self, scope: &Scope, ty: u16, of_part: bool, i: usize) -> bool {
         let def = self.case_def(ty);
-        let fields = if of_part {
-            &def.parts.fields
-        } else {
-            &def.fields
-        };
+        let fields = def.fields_of(of_part);
         // Case types are checked in order, each case's derived fields before its
         // participants': a derived field reads those of earlier case types, those of its
         // case, and those declared before it.

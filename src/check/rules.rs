@@ -614,11 +614,7 @@ fn settable_field(
     owner: IExpr,
 ) -> Option<(Place, Ty, bool)> {
     let def = env.case_def(ty);
-    let fields = if of_part {
-        &def.parts.fields
-    } else {
-        &def.fields
-    };
+    let fields = def.fields_of(of_part);
     let Some(i) = fields.iter().position(|f| f.name == last.name) else {
         let mut names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
         if !of_part {

@@ -6,8 +6,10 @@ use crate::eval::{self, EvalError, Step};
 use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
 use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
+use crate::seal::Sealing;
 use crate::span::Source;
 use crate::tables;
+use crate::value::CaseId;
 use crate::world::World;
 use std::path::Path;
 
@@ -24,6 +26,16 @@ pub struct Engine {
     fingerprint: u64,
     /// The shape of each event type, shared by the events parsed or built here.
     shapes: Shapes,
+    /// [`Engine::version`].
+    version: String,
+}
+
+/// What a journal keeps of an accepted event.
+pub(crate) struct Accepted {
+    /// The event as a JSON line (sensitive values as parsed: sealed under a key).
+    pub line: String,
+    /// The cases it changed or created.
+    pub changed: Vec<CaseId>,
 }
 
 /// Why a policy could not be loaded: every problem found, in every file.
@@ -132,8 +144,10 @@ impl Engine {
             broken_tables,
         }) {
             Ok((program, warnings)) => {
-                let fingerprint = fingerprint(&sources);
+                let version = version(&sources);
+                let fingerprint = u64::from_str_radix(&version[..16], 16).unwrap_or_default();
                 Ok(Engine {
+                    version,
                     shapes: Shapes::new(&program.events, &program.records, fingerprint),
                     fingerprint,
                     program,
@@ -196,7 +210,7 @@ impl Engine {
 
     /// Parses and validates one JSON event against the policy's declarations.
     pub fn parse_event(&self, json: &str) -> Result<Event, EventError> {
-        event::parse_event(&self.program, &self.shapes, json)
+        event::parse_event(&self.program, &self.shapes, json, Sealing::Clear)
             .map(|(_, e)| e)
             .map_err(|(_, e)| e)
     }
@@ -287,28 +301,81 @@ impl Engine {
 
     /// Runs one JSON-lines input line: parses, applies, and returns its output record.
     pub fn run_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
+        self.run_line_with(world, seq, line, Sealing::Clear).0
+    }
+
+    /// Runs one line with sensitive values taken as `sealing` says; for an accepted event,
+    /// also what a journal keeps of it: the event as a line and the cases it changed.
+    pub(crate) fn run_line_with(
+        &self,
+        world: &mut World,
+        seq: usize,
+        line: &str,
+        sealing: Sealing,
+    ) -> (Record, Option<Accepted>) {
         let parsed = if line.trim().is_empty() {
             Err((
                 Header::default(),
                 EventError::Json("the line is empty: write one JSON object per line".into()),
             ))
         } else {
-            event::parse_event(&self.program, &self.shapes, line)
+            event::parse_event(&self.program, &self.shapes, line, sealing)
         };
         let (header, result) = match parsed {
-            Ok((h, e)) => (h, self.apply(world, &e).map_err(|e| e.to_string())),
+            Ok((h, e)) => {
+                let applied = self
+                    .evaluate(world, &e)
+                    .and_then(|step| {
+                        let changed: Vec<CaseId> = step.changed.keys().copied().collect();
+                        let outcomes = self.commit(world, step)?;
+                        Ok((outcomes, changed))
+                    })
+                    .map_err(|e| e.to_string());
+                (
+                    h,
+                    applied.map(|(outcomes, changed)| {
+                        let line = event::to_line(&self.program, &e);
+                        (outcomes, Accepted { line, changed })
+                    }),
+                )
+            }
             Err((h, e)) => (h, Err(e.to_string())),
         };
         let Header { type_name, at } = header;
-        Record {
-            seq,
-            event_type: type_name,
-            at,
-            body: match result {
-                Ok(outcomes) => RecordBody::Outcomes(outcomes),
-                Err(e) => RecordBody::Error(format!("line {seq}: {e}")),
+        let (body, accepted) = match result {
+            Ok((outcomes, accepted)) => (RecordBody::Outcomes(outcomes), Some(accepted)),
+            Err(e) => (RecordBody::Error(format!("line {seq}: {e}")), None),
+        };
+        (
+            Record {
+                seq,
+                event_type: type_name,
+                at,
+                body,
             },
-        }
+            accepted,
+        )
+    }
+
+    /// The checked program.
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Marks `world` as this policy's (a world loaded from a store).
+    pub(crate) fn adopt(&self, world: &mut World) {
+        world.policy = Some(self.fingerprint);
+    }
+
+    /// The policy's files, as loaded (names and texts).
+    pub fn sources(&self) -> &[Source] {
+        &self.program.sources
+    }
+
+    /// The policy's version: a SHA-256 of its files' names and texts, in hex. The same files
+    /// loaded from another folder have the same version; any change to a file changes it.
+    pub fn version(&self) -> &str {
+        &self.version
     }
 
     /// Saves a world as JSON text.
@@ -318,21 +385,25 @@ impl Engine {
 
     /// Loads a world saved by [`Engine::save_world`], checking it against this policy.
     pub fn load_world(&self, text: &str) -> Result<World, WorldError> {
-        let mut world = crate::persist::load(&self.program, text)?;
+        let mut world = crate::persist::load(&self.program, text, None)?;
         world.policy = Some(self.fingerprint);
         Ok(world)
     }
 }
 
-/// A hash of a policy's file texts, in order (stable within one build of docket): the same
-/// policy loaded from another path has the same fingerprint.
-fn fingerprint(sources: &[Source]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+/// A SHA-256 of a policy's files (base names and texts, in order), in hex: stable across
+/// builds and machines, so a store can tell the policy that decided each event.
+fn version(sources: &[Source]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
     for s in sources {
-        s.text.hash(&mut h);
+        let name = s.name.rsplit(['/', '\\']).next().unwrap_or(&s.name);
+        for part in [name, &s.text] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
     }
-    h.finish()
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A table's name: its file's stem (`rules/icp/limits.yaml` → `limits`).

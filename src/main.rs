@@ -8,6 +8,8 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod store_cli;
+
 /// Every line was accepted (`run`), or the policy has no error (`check`).
 const EXIT_OK: u8 = 0;
 /// Some input line was an error (`run`), or the policy has an error (`check`).
@@ -41,6 +43,89 @@ enum Command {
     Run(RunArgs),
     Check(CheckArgs),
     Test(TestArgs),
+    Journal(JournalArgs),
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+/// Print a store's journal as JSON lines: one object per row, oldest first.
+///
+/// Each row: `seq`, `kind` (`event`, `policy` for a change of policy version, `rewind`),
+/// `policy` (the version in force: a SHA-256 of the policy's files), `recorded` (when it was
+/// written), `at`, the `event` (every sensitive value shown as `<sensitive>`), its output
+/// `record` (or a `note`), and the `cases` it changed (`[[type, key], …]`).
+///
+/// Exit status: 0, or 2 when the store is unusable.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket journal --store world.db --case F-1001
+  docket journal --store world.db --since 1200     # rows 1201 and later")]
+struct JournalArgs {
+    /// The store: `PATH` or `sqlite:PATH` (SQLite), or `postgres://…`
+    #[arg(long, value_name = "STORE")]
+    store: String,
+
+    /// The file holding the store's key (64 hex digits); default: `$DOCKET_STORE_KEY`, or
+    /// `PATH.key` beside an SQLite store
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+
+    /// Only the rows that changed the case with this key
+    #[arg(long, value_name = "KEY")]
+    case: Option<String>,
+
+    /// Only the rows after this one
+    #[arg(long, value_name = "SEQ", default_value_t = 0)]
+    since: i64,
+}
+
+/// Inspect or repair a store.
+#[derive(Subcommand)]
+enum StoreCommand {
+    Check(StoreArgs),
+    Rewind(RewindArgs),
+}
+
+/// Replay the journal from its first row and compare it with the stored cases.
+///
+/// Each event is replayed under the policy version that decided it; its record must be the
+/// journaled one, and the cases the replay builds must be the stored ones.
+///
+/// Exit status: 0 when they agree, 1 on any difference (each printed), 2 when the store is
+/// unusable.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket store check --store world.db")]
+struct StoreArgs {
+    /// The store: `PATH` or `sqlite:PATH` (SQLite), or `postgres://…`
+    #[arg(long, value_name = "STORE")]
+    store: String,
+
+    /// The file holding the store's key; default: `$DOCKET_STORE_KEY`, or `PATH.key`
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+}
+
+/// Set the world back to what it was after a journal row (e.g. before a mistyped event).
+///
+/// The journal keeps every row; the rewind is journaled itself, and a replay of the journal
+/// gives the rewound world. A rewind cannot cross a change of policy version.
+///
+/// Exit status: 0 when done, 2 when the store is unusable or the row is out of range.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket journal --store world.db --since 1195     # find the bad event
+  docket store rewind --store world.db --to 1199   # undo row 1200 and later")]
+struct RewindArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+
+    /// The last journal row to keep in the world
+    #[arg(long, value_name = "SEQ")]
+    to: i64,
 }
 
 /// Evaluate a stream of JSON events (one per line) and print one JSON record per event.
@@ -67,6 +152,18 @@ struct RunArgs {
     /// built-in ICP policy
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+
+    /// Keep the world in a durable store: `PATH` or `sqlite:PATH` (SQLite, created if
+    /// missing), or `postgres://…`. Every accepted event is journaled, and a record is
+    /// printed only once its event is committed (in batches of up to 1024 lines already
+    /// read in). Several runs may share a store
+    #[arg(long, value_name = "STORE", conflicts_with = "state")]
+    store: Option<String>,
+
+    /// The file holding the store's key (64 hex digits), which seals sensitive values;
+    /// default: `$DOCKET_STORE_KEY`, or `PATH.key` beside an SQLite store (made with the store)
+    #[arg(long, value_name = "FILE", requires = "store")]
+    key: Option<PathBuf>,
 
     /// Load the world (every case seen so far) from FILE if it exists, and save it back after
     /// the run, atomically (FILE.tmp, fsync, rename), so a stream can be fed in several runs.
@@ -128,6 +225,9 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args),
         Command::Test(args) => test(&args),
+        Command::Journal(args) => store_cli::journal(&args),
+        Command::Store(StoreCommand::Check(args)) => store_cli::check(&args),
+        Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
     };
     ExitCode::from(code)
 }
@@ -336,6 +436,14 @@ fn run(args: &RunArgs) -> u8 {
         report(&engine.render_warnings());
     }
 
+    if let Some(spec) = &args.store {
+        let input = match open_input(args.input.as_deref()) {
+            Ok(i) => i,
+            Err(code) => return code,
+        };
+        return store_cli::run_store(&engine, spec, args.key.as_deref(), BufReader::new(input));
+    }
+
     // Held until the state is saved: a second run on the same state waits for this one
     // (each loads what the other saved, so neither loses the other's events).
     let _lock = match &args.state {
@@ -359,19 +467,9 @@ fn run(args: &RunArgs) -> u8 {
         None => World::new(),
     };
 
-    let input: Box<dyn Read> = match args.input.as_deref() {
-        None => Box::new(io::stdin().lock()),
-        Some(p) if p == Path::new("-") => Box::new(io::stdin().lock()),
-        Some(p) => match File::open(p) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                report(&format!(
-                    "error: cannot read the input `{}`: {e}",
-                    p.display()
-                ));
-                return EXIT_UNUSABLE;
-            }
-        },
+    let input = match open_input(args.input.as_deref()) {
+        Ok(i) => i,
+        Err(code) => return code,
     };
 
     let stdout = io::stdout().lock();
@@ -403,6 +501,23 @@ fn run(args: &RunArgs) -> u8 {
     }
 }
 
+/// The input named on the command line (`-` or none: standard input); an error is reported.
+fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>, u8> {
+    match path {
+        None => Ok(Box::new(io::stdin().lock())),
+        Some(p) if p == Path::new("-") => Ok(Box::new(io::stdin().lock())),
+        Some(p) => File::open(p)
+            .map(|f| Box::new(f) as Box<dyn Read>)
+            .map_err(|e| {
+                report(&format!(
+                    "error: cannot read the input `{}`: {e}",
+                    p.display()
+                ));
+                EXIT_UNUSABLE
+            }),
+    }
+}
+
 /// Runs every line of `input`, printing one record per line; returns whether some
 /// line was an error.
 fn run_stream(
@@ -414,55 +529,70 @@ fn run_stream(
     let mut any_error = false;
     let mut buf = Vec::new();
     let mut seq = 0usize;
-    loop {
-        buf.clear();
-        let len = match read_line_bounded(&mut input, &mut buf, MAX_LINE) {
-            Ok(None) => break,
-            Ok(Some(len)) => len,
-            Err(e) => {
-                return Err(Stop::Unusable(format!(
-                    "error: cannot read the input after line {seq}: {e} (the state was not saved)"
-                )))
-            }
-        };
-        seq += 1;
-        if len > MAX_LINE {
-            // refused without being held whole: nothing of it is echoed
-            let record = Record {
-                seq,
-                event_type: None,
-                at: None,
-                body: RecordBody::Error(format!(
-                    "line {seq}: the line is {len} bytes long; a line is at most {MAX_LINE} bytes"
-                )),
-            };
-            any_error = true;
-            write_record(out, &record, any_error)?;
-            continue;
-        }
-        let mut bytes = buf.as_slice();
-        bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-        bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        if seq == 1 {
-            // A byte-order mark some editors write; JSON does not allow it.
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        let record = match std::str::from_utf8(bytes) {
-            Ok(line) => engine.run_line(world, seq, line),
-            Err(e) => Record {
-                seq,
-                event_type: None,
-                at: None,
-                body: RecordBody::Error(format!(
-                    "line {seq}: not valid UTF-8 (byte {} of the line)",
-                    e.valid_up_to() + 1
-                )),
-            },
+    while let Some(item) = next_line(&mut input, &mut buf, &mut seq)? {
+        let record = match item {
+            Line::Text(n, line) => engine.run_line(world, n, &line),
+            Line::Refused(record) => record,
         };
         any_error |= record.is_error();
         write_record(out, &record, any_error)?;
     }
     Ok(any_error)
+}
+
+/// One input line: its text, or the error record of a line that is not one.
+enum Line {
+    /// The line number and the text.
+    Text(usize, String),
+    Refused(Record),
+}
+
+/// Reads the next input line (numbering it in `seq`): `None` at the end of the input.
+fn next_line(
+    input: &mut impl BufRead,
+    buf: &mut Vec<u8>,
+    seq: &mut usize,
+) -> Result<Option<Line>, Stop> {
+    buf.clear();
+    let len = match read_line_bounded(input, buf, MAX_LINE) {
+        Ok(None) => return Ok(None),
+        Ok(Some(len)) => len,
+        Err(e) => {
+            return Err(Stop::Unusable(format!(
+                "error: cannot read the input after line {seq}: {e} (the state was not saved)"
+            )))
+        }
+    };
+    *seq += 1;
+    let seq = *seq;
+    let refused = |message: String| {
+        Line::Refused(Record {
+            seq,
+            event_type: None,
+            at: None,
+            body: RecordBody::Error(message),
+        })
+    };
+    if len > MAX_LINE {
+        // refused without being held whole: nothing of it is echoed
+        return Ok(Some(refused(format!(
+            "line {seq}: the line is {len} bytes long; a line is at most {MAX_LINE} bytes"
+        ))));
+    }
+    let mut bytes = buf.as_slice();
+    bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    if seq == 1 {
+        // A byte-order mark some editors write; JSON does not allow it.
+        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    }
+    Ok(Some(match std::str::from_utf8(bytes) {
+        Ok(line) => Line::Text(seq, line.to_string()),
+        Err(e) => refused(format!(
+            "line {seq}: not valid UTF-8 (byte {} of the line)",
+            e.valid_up_to() + 1
+        )),
+    }))
 }
 
 /// The longest input line `run` reads, in bytes: a longer one is an error record, read past

@@ -2,6 +2,7 @@
 
 use crate::engine::WorldError;
 use crate::program::{FieldDef, Program};
+use crate::seal::{is_sealed, SealKey};
 use crate::value::{Text, Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use serde_json::{json, Map, Value as J};
@@ -13,29 +14,7 @@ pub(crate) fn save(prog: &Program, world: &World) -> String {
     let cases: Vec<J> = world
         .cases
         .iter()
-        .filter_map(|c| {
-            let def = prog.case_def(c.ty)?;
-            let deadlines: Map<String, J> = def
-                .deadlines
-                .iter()
-                .filter_map(|d| prog.deadlines.get(*d as usize))
-                .zip(&c.deadlines)
-                .map(|(d, st)| {
-                    (
-                        d.name.clone(),
-                        json!({ "at": st.at.map(|t| t.to_string()), "fired": st.fired.map(|t| t.to_string()) }),
-                    )
-                })
-                .collect();
-            Some(json!({
-                "type": def.name,
-                "key": c.key.as_str(),
-                "status": prog.enums[def.status_enum as usize].values.get(c.status as usize),
-                "fields": fields_json(prog, &def.fields, &c.fields),
-                "participants": c.parts.iter().map(|p| fields_json(prog, &def.parts.fields, p)).collect::<Vec<_>>(),
-                "deadlines": deadlines,
-            }))
-        })
+        .filter_map(|c| case_json(prog, c))
         .collect();
     let doc = json!({
         "docket_world": VERSION,
@@ -43,6 +22,31 @@ pub(crate) fn save(prog: &Program, world: &World) -> String {
         "cases": cases,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+}
+
+/// One case as a saved world holds it (sensitive values as the world holds them).
+pub(crate) fn case_json(prog: &Program, c: &CaseData) -> Option<J> {
+    let def = prog.case_def(c.ty)?;
+    let deadlines: Map<String, J> = def
+        .deadlines
+        .iter()
+        .filter_map(|d| prog.deadlines.get(*d as usize))
+        .zip(&c.deadlines)
+        .map(|(d, st)| {
+            (
+                d.name.clone(),
+                json!({ "at": st.at.map(|t| t.to_string()), "fired": st.fired.map(|t| t.to_string()) }),
+            )
+        })
+        .collect();
+    Some(json!({
+        "type": def.name,
+        "key": c.key.as_str(),
+        "status": prog.enums[def.status_enum as usize].values.get(c.status as usize),
+        "fields": fields_json(prog, &def.fields, &c.fields),
+        "participants": c.parts.iter().map(|p| fields_json(prog, &def.parts.fields, p)).collect::<Vec<_>>(),
+        "deadlines": deadlines,
+    }))
 }
 
 fn fields_json(prog: &Program, defs: &[FieldDef], values: &[Value]) -> J {
@@ -59,7 +63,7 @@ fn bad(msg: impl Into<String>) -> WorldError {
     WorldError(msg.into())
 }
 
-pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
+pub(crate) fn load(prog: &Program, text: &str, key: Option<&SealKey>) -> Result<World, WorldError> {
     let doc: J = serde_json::from_str(text)
         .map_err(|e| bad(format!("the state file is not valid JSON: {e}")))?;
     if doc.get("docket_world").and_then(J::as_u64) != Some(VERSION) {
@@ -73,8 +77,7 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
     }) {
         return Err(bad(format!("unknown member `{}`", short(k))));
     }
-    let mut world = World::new();
-    world.clock = match doc.get("clock") {
+    let clock = match doc.get("clock") {
         Some(J::String(s)) => Some(
             s.parse()
                 .map_err(|_| bad("`clock`: expected an RFC 3339 instant"))?,
@@ -91,7 +94,36 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
         .get("cases")
         .and_then(J::as_array)
         .ok_or_else(|| bad("`cases` is missing"))?;
+    let mut loader = Loader::new(prog, clock, key);
     for (i, c) in cases.iter().enumerate() {
+        loader.add(i, c)?;
+    }
+    loader.finish()
+}
+
+/// Builds a world from saved cases, checking each against the policy.
+pub(crate) struct Loader<'p> {
+    prog: &'p Program,
+    world: World,
+    /// Seals sensitive values found in clear (a world saved before it had a key).
+    key: Option<&'p SealKey>,
+}
+
+impl<'p> Loader<'p> {
+    /// An empty world whose clock is `clock`.
+    pub(crate) fn new(
+        prog: &'p Program,
+        clock: Option<jiff::Timestamp>,
+        key: Option<&'p SealKey>,
+    ) -> Loader<'p> {
+        let mut world = World::new();
+        world.clock = clock;
+        Loader { prog, world, key }
+    }
+
+    /// Adds the saved case `c`, the `i`th (from 0, for errors).
+    pub(crate) fn add(&mut self, i: usize, c: &J) -> Result<(), WorldError> {
+        let (prog, world, seal) = (self.prog, &mut self.world, self.key);
         let at = |what: &str| format!("case {}: {what}", i + 1);
         // (a world saved before case types had names holds cases of the first type)
         let ty = match c.get("type") {
@@ -144,7 +176,7 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             .position(|s| s == status_name)
             .ok_or_else(|| bad(at(&format!("unknown status `{}`", short(status_name)))))?
             as u16;
-        let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"))?;
+        let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"), seal)?;
         let mut parts = Parts::new(def.parts.fields.len());
         let listed = match c.get("participants") {
             Some(J::Array(items)) => items.as_slice(),
@@ -158,6 +190,7 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
                 &def.parts.fields,
                 Some(p),
                 &at(&format!("participant {}", pi + 1)),
+                seal,
             )?);
         }
         // Only whether a deadline fired is kept: when it is due is recomputed from the fields,
@@ -215,17 +248,24 @@ pub(crate) fn load(prog: &Program, text: &str) -> Result<World, WorldError> {
             parts,
             deadlines: deadlines.into(),
         });
+
+        Ok(())
     }
-    world.ensure_indexes(prog);
-    for id in 0..world.cases.len() {
-        let times = crate::eval::deadline_times(prog, &world, id as u32)
-            .map_err(|e| bad(format!("case {}: {e}", id + 1)))?;
-        for (state, at) in world.cases[id].deadlines.iter_mut().zip(times) {
-            state.at = at;
+
+    /// The world, its indexes built and its deadlines computed.
+    pub(crate) fn finish(self) -> Result<World, WorldError> {
+        let (prog, mut world) = (self.prog, self.world);
+        world.ensure_indexes(prog);
+        for id in 0..world.cases.len() {
+            let times = crate::eval::deadline_times(prog, &world, id as u32)
+                .map_err(|e| bad(format!("case {}: {e}", id + 1)))?;
+            for (state, at) in world.cases[id].deadlines.iter_mut().zip(times) {
+                state.at = at;
+            }
         }
+        world.rebuild_queue();
+        Ok(world)
     }
-    world.rebuild_queue();
-    Ok(world)
 }
 
 fn read_fields(
@@ -233,6 +273,7 @@ fn read_fields(
     defs: &[FieldDef],
     obj: Option<&J>,
     at: &str,
+    key: Option<&SealKey>,
 ) -> Result<Vec<Value>, WorldError> {
     let obj = obj
         .and_then(J::as_object)
@@ -244,8 +285,14 @@ fn read_fields(
                 if given.is_none() && !d.ty.is_opt() {
                     return Err(bad(format!("{at}: field `{}` is missing", d.name)));
                 }
-                let value = from_json(prog, &d.ty, given.unwrap_or(&J::Null))
+                let mut value = from_json(prog, &d.ty, given.unwrap_or(&J::Null))
                     .map_err(|m| bad(format!("{at}: field `{}`: {m}", d.name)))?;
+                // a sensitive value saved in clear is sealed as it comes in
+                if let (Some(key), true, Value::Text(t)) = (key, d.sensitive, &value) {
+                    if !is_sealed(t) {
+                        value = Value::text(key.seal(t));
+                    }
+                }
                 // a field that is not optional holds a value
                 if value == Value::Unset && !d.ty.is_opt() {
                     return Err(bad(format!("{at}: field `{}` is missing", d.name)));
@@ -311,6 +358,8 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
             Value::Period(crate::calendar::Period::parse(s).map_err(|_| "expected a period")?)
         }
         (Ty::Text, J::String(s)) => Value::text(s),
+        // a sensitive value, sealed: its format was checked before it was sealed
+        (Ty::Format(_), J::String(s)) if is_sealed(s) => Value::text(s),
         (Ty::Format(f), J::String(s)) => {
             if !prog.formats[*f as usize].pattern.is_match(s) {
                 return Err(format!(

@@ -8,6 +8,7 @@
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
 use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef};
+use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
 use jiff::Timestamp;
 use std::borrow::Cow;
@@ -18,11 +19,13 @@ use std::sync::Arc;
 mod builder;
 mod error;
 mod json;
+mod line;
 mod shape;
 
 pub use builder::EventBuilder;
 pub use error::EventError;
 use json::Json;
+pub(crate) use line::to_line;
 pub(crate) use shape::{EventShape, Shapes};
 
 /// How many characters of a value or a name an error message echoes.
@@ -88,8 +91,9 @@ pub(crate) fn parse_event(
     program: &Program,
     shapes: &Shapes,
     line: &str,
+    sealing: Sealing,
 ) -> Result<(Header, Event), (Header, EventError)> {
-    Schema::of(program, shapes).parse(line)
+    Schema::of(program, shapes).sealing(sealing).parse(line)
 }
 
 /// A builder of an event of type `type_name` of `program` from Rust values: its members
@@ -112,6 +116,8 @@ struct Schema<'p> {
     enums: &'p [EnumDef],
     /// By event index, as `events`.
     shapes: &'p [Arc<EventShape>],
+    /// How sensitive text is taken.
+    sealing: Sealing<'p>,
 }
 
 impl<'p> Schema<'p> {
@@ -123,6 +129,32 @@ impl<'p> Schema<'p> {
             formats: &program.formats,
             enums: &program.enums,
             shapes: &shapes.0,
+            sealing: Sealing::Clear,
+        }
+    }
+
+    fn sealing(self, sealing: Sealing<'p>) -> Schema<'p> {
+        Schema { sealing, ..self }
+    }
+
+    /// A checked textual value: sealed when it is sensitive and a key is given.
+    fn textual(self, text: &str, sensitive: bool) -> Value {
+        match self.sealing {
+            Sealing::Seal(key) if sensitive => Value::text(key.seal(text)),
+            _ => Value::text(text),
+        }
+    }
+
+    /// A sensitive textual value read back from a journal: sealed already.
+    fn sealed(self, text: &str, path: &str) -> Result<Value, EventError> {
+        if is_sealed(text) {
+            Ok(Value::text(text))
+        } else {
+            Err(EventError::BadFormat {
+                field: path.to_string(),
+                expected: "a sealed value (a journal holds sensitive values sealed)".into(),
+                got: None,
+            })
         }
     }
 
@@ -230,8 +262,15 @@ impl<'p> Schema<'p> {
         match (ty, json) {
             (Ty::Opt(_), Json::Null) => Ok(Value::Unset),
             (Ty::Opt(inner), _) => self.value(inner, json, path, sensitive),
-            (Ty::Text, Json::Str(s)) => Ok(Value::text(&**s)),
-            (Ty::Format(f), Json::Str(s)) => self.format(*f, s, path, sensitive).map(Value::text),
+            (Ty::Text | Ty::Format(_), Json::Str(s))
+                if sensitive && matches!(self.sealing, Sealing::Sealed) =>
+            {
+                self.sealed(s, path)
+            }
+            (Ty::Text, Json::Str(s)) => Ok(self.textual(s, sensitive)),
+            (Ty::Format(f), Json::Str(s)) => self
+                .format(*f, s, path, sensitive)
+                .map(|v| self.textual(&v, sensitive)),
             (Ty::Enum(e), Json::Str(s)) => self.enum_value(*e, s, path, sensitive),
             (Ty::Count, Json::Int(n)) if *n >= 0 => Ok(Value::Count(*n)),
             (Ty::Count, Json::Int(n)) => Err(EventError::NegativeCount {

@@ -31,6 +31,14 @@ pub(crate) fn store_key(
     key_file: Option<&Path>,
     create: bool,
 ) -> Result<SealKey, String> {
+    // what the store is, before its key: a foreign file is not "a store missing its key"
+    let exists = Store::exists(spec)
+        .map_err(|e| format!("error: cannot open the store `{spec}`: {e}"))?;
+    if !exists && !create {
+        return Err(format!(
+            "error: there is no store at `{spec}`: `docket run --store {spec}` creates one"
+        ));
+    }
     let from_file = |path: &Path| -> Result<SealKey, String> {
         let text = fs::read_to_string(path)
             .map_err(|e| format!("error: cannot read the key file `{}`: {e}", path.display()))?;
@@ -57,7 +65,7 @@ pub(crate) fn store_key(
     if path.exists() {
         return from_file(&path);
     }
-    if store.exists() || !create {
+    if exists {
         return Err(format!(
             "error: the key file `{}` of the store is missing: give `--key FILE` or set `{KEY_VAR}`",
             path.display()

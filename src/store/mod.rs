@@ -260,6 +260,29 @@ impl Store {
         }
     }
 
+    /// Whether `spec` names an existing docket store: `false` when there is none yet (no
+    /// file, or an empty database); an error when it holds something else or is damaged.
+    /// Needs no key.
+    pub fn exists(spec: &str) -> Result<bool, StoreError> {
+        let mut db = match connect(spec, false) {
+            Ok(db) => db,
+            Err(StoreError::Refused(_)) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        db.begin(false)?;
+        let meta = db.meta();
+        db.rollback();
+        match meta? {
+            None => Ok(false),
+            Some(meta) if meta.format != FORMAT => Err(StoreError::Foreign(spec.to_string())),
+            Some(meta) if meta.version > FORMAT_VERSION => Err(StoreError::Newer {
+                spec: spec.to_string(),
+                found: meta.version,
+            }),
+            Some(_) => Ok(true),
+        }
+    }
+
     /// Opens an existing store `spec` with `key` without loading its world, for reading its
     /// journal, checking it or rewinding it under the policies it keeps.
     pub fn attach(spec: &str, key: SealKey) -> Result<Store, StoreError> {

@@ -6,7 +6,7 @@ use crate::eval::{self, EvalError, Step};
 use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
 use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
-use crate::seal::Sealing;
+use crate::seal::{SealKey, Sealing};
 use crate::span::Source;
 use crate::tables;
 use crate::value::CaseId;
@@ -304,6 +304,27 @@ impl Engine {
         self.run_line_with(world, seq, line, Sealing::Clear).0
     }
 
+    /// Runs one JSON-lines input line as [`Engine::run_line`] does, sealing every sensitive
+    /// value with `key` as the event is parsed: the world then holds no sensitive value in
+    /// clear (what `docket run --state` saves), and equal values still compare equal.
+    pub fn run_line_sealed(
+        &self,
+        world: &mut World,
+        seq: usize,
+        line: &str,
+        key: &SealKey,
+    ) -> Record {
+        self.run_line_with(world, seq, line, Sealing::Seal(key)).0
+    }
+
+    /// Loads a world saved by [`Engine::save_world`] as [`Engine::load_world`] does, sealing
+    /// with `key` any sensitive value saved in clear (by a docket without keys).
+    pub fn load_world_sealed(&self, text: &str, key: &SealKey) -> Result<World, WorldError> {
+        let mut world = crate::persist::load(&self.program, text, Some(key))?;
+        world.policy = Some(self.fingerprint);
+        Ok(world)
+    }
+
     /// Runs one line with sensitive values taken as `sealing` says; for an accepted event,
     /// also what a journal keeps of it: the event as a line and the cases it changed.
     pub(crate) fn run_line_with(
@@ -357,6 +378,17 @@ impl Engine {
         )
     }
 
+    /// The policy's version and files, as a saved world or a store keeps them.
+    pub(crate) fn policy_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "version": self.version,
+            "files": self.sources().iter().map(|s| {
+                let name = s.name.rsplit(['/', '\\']).next().unwrap_or(&s.name);
+                [name, s.text.as_str()]
+            }).collect::<Vec<_>>(),
+        })
+    }
+
     /// The checked program.
     pub(crate) fn program(&self) -> &Program {
         &self.program
@@ -380,7 +412,7 @@ impl Engine {
 
     /// Saves a world as JSON text.
     pub fn save_world(&self, world: &World) -> String {
-        crate::persist::save(&self.program, world)
+        crate::persist::save(&self.program, world, self.policy_json())
     }
 
     /// Loads a world saved by [`Engine::save_world`], checking it against this policy.

@@ -160,9 +160,10 @@ struct RunArgs {
     #[arg(long, value_name = "STORE", conflicts_with = "state")]
     store: Option<String>,
 
-    /// The file holding the store's key (64 hex digits), which seals sensitive values;
-    /// default: `$DOCKET_STORE_KEY`, or `PATH.key` beside an SQLite store (made with the store)
-    #[arg(long, value_name = "FILE", requires = "store")]
+    /// The file holding the key (64 hex digits) that seals sensitive values in the store or
+    /// the state file; default: `$DOCKET_STORE_KEY`, or `PATH.key` beside an SQLite store or
+    /// a state file (made with it)
+    #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
 
     /// Load the world (every case seen so far) from FILE if it exists, and save it back after
@@ -456,15 +457,25 @@ fn run(args: &RunArgs) -> u8 {
         },
         None => None,
     };
-    let mut world = match &args.state {
-        Some(path) => match load_state(&engine, path) {
+    let key = match &args.state {
+        Some(path) => match store_cli::state_key(path, args.key.as_deref()) {
+            Ok(k) => Some(k),
+            Err(msg) => {
+                report(&msg);
+                return EXIT_UNUSABLE;
+            }
+        },
+        None => None,
+    };
+    let mut world = match (&args.state, &key) {
+        (Some(path), Some(key)) => match load_state(&engine, path, key) {
             Ok(w) => w,
             Err(msg) => {
                 report(&msg);
                 return EXIT_UNUSABLE;
             }
         },
-        None => World::new(),
+        _ => World::new(),
     };
 
     let input = match open_input(args.input.as_deref()) {
@@ -474,7 +485,13 @@ fn run(args: &RunArgs) -> u8 {
 
     let stdout = io::stdout().lock();
     let mut out = BufWriter::new(stdout);
-    let any_error = match run_stream(&engine, &mut world, BufReader::new(input), &mut out) {
+    let any_error = match run_stream(
+        &engine,
+        &mut world,
+        BufReader::new(input),
+        &mut out,
+        key.as_ref(),
+    ) {
         Ok(any_error) => any_error,
         Err(Stop::BrokenPipe { any_error }) => {
             return if any_error { EXIT_REFUSED } else { EXIT_OK }
@@ -525,13 +542,17 @@ fn run_stream(
     world: &mut World,
     mut input: impl BufRead,
     out: &mut impl Write,
+    key: Option<&docket::SealKey>,
 ) -> Result<bool, Stop> {
     let mut any_error = false;
     let mut buf = Vec::new();
     let mut seq = 0usize;
     while let Some(item) = next_line(&mut input, &mut buf, &mut seq)? {
         let record = match item {
-            Line::Text(n, line) => engine.run_line(world, n, &line),
+            Line::Text(n, line) => match key {
+                Some(key) => engine.run_line_sealed(world, n, &line, key),
+                None => engine.run_line(world, n, &line),
+            },
             Line::Refused(record) => record,
         };
         any_error |= record.is_error();
@@ -683,7 +704,7 @@ const STATE_HELP: &str =
                           move the file away to start from an empty world";
 
 /// The world saved in `path`, or a new one when the file does not exist.
-fn load_state(engine: &Engine, path: &Path) -> Result<World, String> {
+fn load_state(engine: &Engine, path: &Path, key: &docket::SealKey) -> Result<World, String> {
     let bytes = match fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(World::new()),
@@ -701,7 +722,7 @@ fn load_state(engine: &Engine, path: &Path) -> Result<World, String> {
         )
     })?;
     engine
-        .load_world(&text)
+        .load_world_sealed(&text, key)
         .map_err(|e| format!("error: cannot load `{}`: {e}\n{STATE_HELP}", path.display()))
 }
 

@@ -10,7 +10,8 @@ use serde_json::{json, Map, Value as J};
 /// The format version written in every saved world.
 const VERSION: u64 = 1;
 
-pub(crate) fn save(prog: &Program, world: &World) -> String {
+/// The world as JSON text; `policy` (its version and files) lets a later policy migrate it.
+pub(crate) fn save(prog: &Program, world: &World, policy: J) -> String {
     let cases: Vec<J> = world
         .cases
         .iter()
@@ -18,6 +19,7 @@ pub(crate) fn save(prog: &Program, world: &World) -> String {
         .collect();
     let doc = json!({
         "docket_world": VERSION,
+        "policy": policy,
         "clock": world.clock.map(|t| t.to_string()),
         "cases": cases,
     });
@@ -73,7 +75,7 @@ pub(crate) fn load(prog: &Program, text: &str, key: Option<&SealKey>) -> Result<
     }
     if let Some(k) = doc.as_object().and_then(|o| {
         o.keys()
-            .find(|k| !["docket_world", "clock", "cases"].contains(&k.as_str()))
+            .find(|k| !["docket_world", "policy", "clock", "cases"].contains(&k.as_str()))
     }) {
         return Err(bad(format!("unknown member `{}`", short(k))));
     }

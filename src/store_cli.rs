@@ -32,29 +32,15 @@ pub(crate) fn store_key(
     create: bool,
 ) -> Result<SealKey, String> {
     // what the store is, before its key: a foreign file is not "a store missing its key"
-    let exists = Store::exists(spec)
-        .map_err(|e| format!("error: cannot open the store `{spec}`: {e}"))?;
+    let exists =
+        Store::exists(spec).map_err(|e| format!("error: cannot open the store `{spec}`: {e}"))?;
     if !exists && !create {
         return Err(format!(
             "error: there is no store at `{spec}`: `docket run --store {spec}` creates one"
         ));
     }
-    let from_file = |path: &Path| -> Result<SealKey, String> {
-        let text = fs::read_to_string(path)
-            .map_err(|e| format!("error: cannot read the key file `{}`: {e}", path.display()))?;
-        SealKey::from_hex(&text).ok_or_else(|| {
-            format!(
-                "error: the key file `{}` does not hold a key (64 hex digits)",
-                path.display()
-            )
-        })
-    };
-    if let Some(path) = key_file {
-        return from_file(path);
-    }
-    if let Ok(text) = std::env::var(KEY_VAR) {
-        return SealKey::from_hex(&text)
-            .ok_or_else(|| format!("error: `{KEY_VAR}` does not hold a key (64 hex digits)"));
+    if key_file.is_some() || std::env::var_os(KEY_VAR).is_some() {
+        return resolve_key(key_file);
     }
     let Some(store) = sqlite_path(spec) else {
         return Err(format!(
@@ -63,7 +49,7 @@ pub(crate) fn store_key(
     };
     let path = key_path(store);
     if path.exists() {
-        return from_file(&path);
+        return resolve_key(Some(&path));
     }
     if exists {
         return Err(format!(
@@ -75,6 +61,23 @@ pub(crate) fn store_key(
     write_private(&path, &(key.to_hex() + "\n"))
         .map_err(|e| format!("error: cannot write the key file `{}`: {e}", path.display()))?;
     Ok(key)
+}
+
+/// The key in `key_file`, else in `$DOCKET_STORE_KEY`.
+fn resolve_key(key_file: Option<&Path>) -> Result<SealKey, String> {
+    if let Some(path) = key_file {
+        let text = fs::read_to_string(path)
+            .map_err(|e| format!("error: cannot read the key file `{}`: {e}", path.display()))?;
+        return SealKey::from_hex(&text).ok_or_else(|| {
+            format!(
+                "error: the key file `{}` does not hold a key (64 hex digits)",
+                path.display()
+            )
+        });
+    }
+    let text = std::env::var(KEY_VAR).unwrap_or_default();
+    SealKey::from_hex(&text)
+        .ok_or_else(|| format!("error: `{KEY_VAR}` does not hold a key (64 hex digits)"))
 }
 
 /// `PATH.key` beside `path`.
@@ -343,4 +346,30 @@ pub(crate) fn rewind(args: &crate::RewindArgs) -> u8 {
             EXIT_UNUSABLE
         }
     }
+}
+
+/// The key of a state file: from `--key FILE`, else `$DOCKET_STORE_KEY`, else `FILE.key`
+/// beside it, made with a fresh key when missing — unless the state file already holds
+/// sealed values, which only their own key can match.
+pub(crate) fn state_key(state: &Path, key_file: Option<&Path>) -> Result<SealKey, String> {
+    if key_file.is_some() || std::env::var_os(KEY_VAR).is_some() {
+        return resolve_key(key_file);
+    }
+    let path = key_path(state);
+    if path.exists() {
+        return resolve_key(Some(&path));
+    }
+    let sealed = fs::read(state)
+        .map(|bytes| bytes.windows(8).any(|w| w == b"\"sealed:"))
+        .unwrap_or(false);
+    if sealed {
+        return Err(format!(
+            "error: the key file `{}` of the state file is missing: its sensitive values were sealed with it; give `--key FILE` or set `{KEY_VAR}`",
+            path.display()
+        ));
+    }
+    let key = SealKey::generate().map_err(|e| format!("error: cannot make a key: {e}"))?;
+    write_private(&path, &(key.to_hex() + "\n"))
+        .map_err(|e| format!("error: cannot write the key file `{}`: {e}", path.display()))?;
+    Ok(key)
 }

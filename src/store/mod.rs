@@ -219,19 +219,9 @@ fn now() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-/// The files of a policy as a store keeps them.
+/// The files of a policy as a store keeps them (`[[name, text], …]`).
 fn files_json(engine: &Engine) -> String {
-    J::Array(
-        engine
-            .sources()
-            .iter()
-            .map(|s| {
-                let name = s.name.rsplit(['/', '\\']).next().unwrap_or(&s.name);
-                J::Array(vec![J::from(name), J::from(s.text.as_str())])
-            })
-            .collect(),
-    )
-    .to_string()
+    engine.policy_json()["files"].to_string()
 }
 
 impl Store {

@@ -35,7 +35,16 @@ pub struct FormatDecl {
     pub name: Ident,
     pub pattern: PatternSrc,
     pub transforms: Vec<Ident>,
+    /// `at most N characters`: a number, or a limit's path.
+    pub max_chars: Option<LenSrc>,
     pub description: Option<String>,
+}
+
+/// Where a format's length bound comes from.
+#[derive(Clone, Debug)]
+pub enum LenSrc {
+    Number(u64, Span),
+    Limit(Vec<Ident>),
 }
 
 #[derive(Clone, Debug)]

@@ -64,6 +64,8 @@ pub struct FormatDef {
     pub uppercase: bool,
     pub lowercase: bool,
     pub trim: bool,
+    /// `at most N characters`.
+    pub max_chars: Option<usize>,
     pub description: String,
 }
 

@@ -373,8 +373,35 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
                 uppercase: false,
                 lowercase: false,
                 trim: false,
+                max_chars: None,
                 description: d.description.clone().unwrap_or_default(),
             };
+            match &d.max_chars {
+                None => {}
+                Some(ast::LenSrc::Number(0, span)) => env.err(
+                    f.source,
+                    CheckError::Invalid {
+                        message: "a format of at most 0 characters accepts no value".into(),
+                        span: *span,
+                        help: Some("give the longest value's length in characters".into()),
+                    },
+                ),
+                Some(ast::LenSrc::Number(n, _)) => def.max_chars = usize::try_from(*n).ok(),
+                Some(ast::LenSrc::Limit(path)) => match expr::resolve_limit(env, path) {
+                    Ok(super::LimitRef::Value(crate::value::Value::Count(n), _)) => {
+                        def.max_chars = usize::try_from(n).ok()
+                    }
+                    Ok(_) => env.err(
+                        f.source,
+                        CheckError::Type {
+                            message: format!("`{}` is not a count", expr::path_text(path)),
+                            span: expr::span_of(path),
+                            help: Some("a format's length bound is a number of characters: a `count` limit".into()),
+                        },
+                    ),
+                    Err(e) => env.err(f.source, e),
+                },
+            }
             for t in &d.transforms {
                 match t.name.as_str() {
                     "uppercase" => def.uppercase = true,

@@ -850,6 +850,7 @@ impl Env {
         let mut sensitive = Taint::Clean;
         for (a, ty) in args.iter().zip(params) {
             let t = self.expect(scope, a, &ty.clone().opt());
+            self.needs_clear(src, a, &t, &format!("`{}`", name.name));
             optional |= t.ty.is_opt();
             sensitive |= t.sensitive.derived();
             irs.push(t.ir);
@@ -907,7 +908,50 @@ impl Env {
     }
 }
 
+/// Whether a checked value is sensitive text: what a store keeps sealed (a keyed hash).
+pub(super) fn sealed_text(t: &Typed) -> bool {
+    t.sensitive == Taint::Value && matches!(t.ty.strip_opt(), Ty::Text | Ty::Format(_))
+}
+
 impl Env {
+    /// Warns of `what` (a function, `matches`) on sensitive text: a store keeps it sealed, so
+    /// only equality with another sensitive value means the same sealed as in clear.
+    pub(super) fn needs_clear(&mut self, src: usize, e: &Expr, t: &Typed, what: &str) {
+        if sealed_text(t) {
+            let subject = self
+                .snippet(src, e.span)
+                .map_or_else(|| "this value".to_string(), |s| format!("`{s}`"));
+            let d = crate::diag::Diagnostic::warning(
+                src,
+                e.span,
+                format!("{what} reads {subject}, which is sensitive: a store or state file keeps it sealed (a keyed hash), so this reads the seal, not the value"),
+            )
+            .with_help("check a sensitive value's shape or length with its format (`at most N characters`); compare it (`==`, `!=`, `in`) only with another sensitive value");
+            self.warnings.push(d);
+        }
+    }
+
+    /// Warns of comparing sensitive text with text in clear: sealed, they never agree.
+    pub(super) fn compare_sealed(&mut self, src: usize, span: Span, l: &Typed, r: &Typed) {
+        let element_sealed = |t: &Typed| {
+            t.sensitive == Taint::Value
+                && t.ty
+                    .element()
+                    .is_some_and(|e| matches!(e.strip_opt(), Ty::Text | Ty::Format(_)))
+        };
+        let (ls, rs) = (sealed_text(l), sealed_text(r) || element_sealed(r));
+        let (lc, rc) = (!l.sensitive.is_sensitive(), !r.sensitive.is_sensitive());
+        if (ls && rc) || (rs && lc) {
+            let d = crate::diag::Diagnostic::warning(
+                src,
+                span,
+                "a sensitive value is compared with a value in clear: a store or state file keeps sensitive values sealed (a keyed hash), so there they are never equal",
+            )
+            .with_help("compare a sensitive value only with another sensitive value (e.g. a stored `sensitive` field)");
+            self.warnings.push(d);
+        }
+    }
+
     /// `words(x)`: an enumeration value as words, `_` read as a space
     /// (`partly_validated` → `partly validated`), for texts people read.
     fn words(&mut self, scope: &mut Scope, args: &[Expr], span: Span, usage: &str) -> Typed {

@@ -55,6 +55,7 @@ impl Env {
                     (l, r)
                 };
                 let taint = (l.sensitive | r.sensitive).derived();
+                self.compare_sealed(src, span, &l, &r);
                 if op == BinOp::In {
                     let ok = match r.ty.strip_opt() {
                         Ty::Set(e) | Ty::List(e) => comparable(&l.ty, e),
@@ -132,6 +133,7 @@ impl Env {
             }
             BinOp::Matches => {
                 let l = self.expr(scope, a, None);
+                self.needs_clear(src, a, &l, "`matches`");
                 let textual = l.ty.is_textual() || l.ty == Ty::Unknown;
                 if !textual {
                     let help = if l.ty.strip_opt().is_textual() {

@@ -821,6 +821,12 @@ fn only_an_optional_sensitive_stored_field_is_erased() {
     assert!(e.starts_with("unknown name `nosuch`"), "{e}");
 }
 
+/// The cases of a saved world, as JSON text (without the policy's files it names).
+fn cases_of(saved: &str) -> String {
+    let doc: serde_json::Value = serde_json::from_str(saved).expect("a saved world is JSON");
+    doc["cases"].to_string()
+}
+
 #[test]
 fn a_field_is_erased_after_the_event_once_its_condition_holds() {
     // the condition reads the owner's fields, a derived one, the case, and a sensitive value
@@ -849,7 +855,7 @@ fn a_field_is_erased_after_the_event_once_its_condition_holds() {
         let r = engine.run_line(&mut world, i + 1, l);
         assert!(!r.is_error(), "{}", r.to_json());
     }
-    let saved = engine.save_world(&world);
+    let saved = cases_of(&engine.save_world(&world));
     // kept while the condition does not hold; erased in the event that made it hold
     assert!(saved.contains("OPEN") && saved.contains("1234"), "{saved}");
     assert_eq!(saved.matches("1234").count(), 1, "{saved}");
@@ -888,7 +894,7 @@ on f for thing(event.k) {
     let mut step = |n: usize, line: &str| {
         let r = engine.run_line(&mut world, n, line);
         assert!(!r.is_error(), "{}", r.to_json());
-        engine.save_world(&world)
+        cases_of(&engine.save_world(&world))
     };
     let saved = step(
         1,

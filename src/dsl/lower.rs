@@ -114,9 +114,19 @@ fn format_decl(p: Pair<Rule>) -> R<FormatDecl> {
     };
     let mut transforms = Vec::new();
     let mut description = None;
+    let mut max_chars = None;
     for q in it {
         match q.as_rule() {
             Rule::transform => transforms.push(ident(q)),
+            Rule::format_len => {
+                let n = next(&mut q.clone().into_inner(), &q, "a number or a limit")?;
+                max_chars = Some(match n.as_rule() {
+                    Rule::integer => {
+                        LenSrc::Number(n.as_str().parse().unwrap_or(u64::MAX), span(&n))
+                    }
+                    _ => LenSrc::Limit(n.into_inner().map(ident).collect()),
+                });
+            }
             Rule::string => description = Some(plain_string(q)?),
             _ => {}
         }
@@ -125,6 +135,7 @@ fn format_decl(p: Pair<Rule>) -> R<FormatDecl> {
         name,
         pattern,
         transforms,
+        max_chars,
         description,
     })
 }

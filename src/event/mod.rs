@@ -382,6 +382,15 @@ impl<'p> Schema<'p> {
         } else {
             trimmed.into()
         };
+        if let Some(max) = def.max_chars {
+            if text.chars().nth(max).is_some() {
+                return Err(EventError::BadFormat {
+                    field: path.to_string(),
+                    expected: format!("at most {max} characters").into(),
+                    got: None,
+                });
+            }
+        }
         if !def.pattern.too_long_for_format(&text) && def.pattern.is_match(&text) {
             return Ok(text);
         }

@@ -28,6 +28,7 @@ fn format(name: &str, regex: &str, description: &str) -> FormatDef {
         uppercase: false,
         lowercase: false,
         trim: false,
+        max_chars: None,
         description: description.to_string(),
     }
 }
@@ -170,6 +171,7 @@ impl Policy {
             formats: &self.formats,
             enums: &self.enums,
             shapes: &self.shapes.0,
+            sealing: crate::seal::Sealing::Clear,
         }
     }
 
@@ -757,4 +759,62 @@ fn debug_hides_sensitive_fields_even_inside_records() {
     assert!(shown.contains("at: 2026-11-28T10:00:00+08:00"), "{shown}");
     // The personnel list holds certificate digits: it is hidden whole.
     assert!(format!("{order:?}").contains("personnel: <sensitive>"));
+}
+
+// ── sealing (issue 8) ──────────────────────────────────────────────────────
+
+#[test]
+fn a_key_seals_sensitive_values_after_their_format_is_checked() {
+    let p = policy();
+    let key = crate::seal::SealKey::from_bytes([7; 32]);
+    let schema = p.schema().sealing(crate::seal::Sealing::Seal(&key));
+    let line = format!(
+        r#"{{"type": "validation_attempt", {AT}, "phone": "13800138000", "code": "004213", "cert_last6": "12345x"}}"#
+    );
+    let (_, e) = schema.parse(&line).expect("accepted");
+    // the certificate digits are upper-cased, then sealed; the phone is not sensitive
+    assert_eq!(e.fields[1], Value::text(key.seal("004213")));
+    assert_eq!(e.fields[2], Value::text(key.seal("12345X")));
+    assert_eq!(e.fields[0], Value::text("13800138000"));
+    // a bad value is refused as without a key, and nothing of it is shown
+    let bad = line.replace("004213", "0042");
+    let (_, err) = schema.parse(&bad).expect_err("refused");
+    assert!(err.to_string().contains("six digits"), "{err}");
+    assert!(!err.to_string().contains("0042"), "{err}");
+}
+
+#[test]
+fn a_journal_line_must_hold_sealed_values_and_reads_back_the_same_event() {
+    let p = policy();
+    let key = crate::seal::SealKey::from_bytes([7; 32]);
+    let (code, cert) = (key.seal("004213"), key.seal("12345X"));
+    let sealed = p.schema().sealing(crate::seal::Sealing::Sealed);
+    let line = format!(
+        r#"{{"type": "validation_attempt", {AT}, "phone": "13800138000", "code": "{code}", "cert_last6": "{cert}"}}"#
+    );
+    let (_, e) = sealed.parse(&line).expect("accepted");
+    assert_eq!(e.fields[1], Value::text(code.as_str()));
+    // a value in clear in a journal is damage, refused without being shown
+    let clear = line.replace(&code, "004213");
+    let (_, err) = sealed.parse(&clear).expect_err("refused");
+    assert!(err.to_string().contains("sealed value"), "{err}");
+    assert!(!err.to_string().contains("004213"), "{err}");
+}
+
+#[test]
+fn a_format_bound_refuses_longer_values_without_showing_them() {
+    let mut p = policy();
+    p.formats[CODE as usize].pattern = Pattern::new("^[0-9]+$").unwrap();
+    p.formats[CODE as usize].max_chars = Some(6);
+    let va = |code: &str| {
+        format!(
+            r#"{{"type": "validation_attempt", {AT}, "phone": "13800138000", "code": "{code}", "cert_last6": "12345X"}}"#
+        )
+    };
+    p.ok(&va("123456"));
+    let err = p.err(&va("1234567"));
+    assert_eq!(
+        err.to_string(),
+        "field `code`: expected at most 6 characters (the value is not shown: the field is sensitive)"
+    );
 }

@@ -588,14 +588,6 @@ impl Store {
             .ok_or_else(|| StoreError::Damaged(format!("policy number {id} is missing")))
     }
 
-    /// Every journal row after `after`, in order, as it is stored.
-    pub(crate) fn rows(&mut self, after: i64, f: &mut dyn FnMut(Row) -> R<()>) -> R<()> {
-        self.db.begin(false)?;
-        let result = self.db.journal(after, f);
-        self.db.rollback();
-        result
-    }
-
     /// Writes the journal as JSON lines: each row after `since` (touching a case keyed
     /// `case`, if given), its event with every sensitive value shown as `<sensitive>`.
     pub fn journal(
@@ -604,12 +596,25 @@ impl Store {
         case: Option<&str>,
         out: &mut dyn FnMut(String) -> std::io::Result<()>,
     ) -> Result<(), StoreError> {
-        let mut versions: HashMap<i64, String> = HashMap::new();
         let mut rows = Vec::new();
-        self.rows(since, &mut |row| {
+        let mut versions: HashMap<i64, String> = HashMap::new();
+        self.db.begin(false)?;
+        let read = self.db.journal(since, &mut |row| {
             rows.push(row);
             Ok(())
-        })?;
+        });
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.policy).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let read = read.and_then(|()| {
+            for id in ids {
+                let version = self.db.policy(id)?.map(|p| p.0).unwrap_or_default();
+                versions.insert(id, version);
+            }
+            Ok(())
+        });
+        self.db.rollback();
+        read?;
         for row in rows {
             let cases: J = serde_json::from_str(&row.cases).unwrap_or(J::Null);
             if let Some(key) = case {
@@ -621,16 +626,11 @@ impl Store {
                     continue;
                 }
             }
-            if !versions.contains_key(&row.policy) {
-                self.db.begin(false)?;
-                let v = self.db.policy(row.policy);
-                self.db.rollback();
-                versions.insert(row.policy, v?.map(|p| p.0).unwrap_or_default());
-            }
             let mut obj = serde_json::Map::new();
             obj.insert("seq".into(), J::from(row.seq));
             obj.insert("kind".into(), J::from(row.kind.name()));
-            obj.insert("policy".into(), J::from(versions[&row.policy].as_str()));
+            let version = versions.get(&row.policy).map_or("", String::as_str);
+            obj.insert("policy".into(), J::from(version));
             obj.insert("recorded".into(), J::from(row.recorded.as_str()));
             if let Some(at) = &row.at {
                 obj.insert("at".into(), J::from(at.as_str()));
@@ -667,7 +667,7 @@ impl Store {
     /// compared with the journaled one and every difference passed to `differ`.
     fn replay(&mut self, upto: Option<i64>, differ: &mut dyn FnMut(String)) -> R<(World, i64)> {
         let mut rows = Vec::new();
-        self.rows(0, &mut |row| {
+        self.db.journal(0, &mut |row| {
             if upto.is_none_or(|u| row.seq <= u) {
                 rows.push(row);
             }
@@ -720,6 +720,14 @@ impl Store {
     /// Replays the journal and compares it with the stored cases: every difference, or
     /// none. Nothing is written.
     pub fn check(&mut self) -> Result<Vec<String>, StoreError> {
+        self.db.begin(false)?;
+        let result = self.check_in_tx();
+        self.db.rollback();
+        result
+    }
+
+    fn check_in_tx(&mut self) -> R<Vec<String>> {
+        self.seq = self.db.last_seq()?;
         let mut differences = Vec::new();
         let (world, policy) = self.replay(None, &mut |d| differences.push(d))?;
         let engine = self.engine_for(policy)?;
@@ -736,15 +744,11 @@ impl Store {
         }
         let clock = world.clock.map(|c| c.to_string());
         let mut stored = Vec::new();
-        self.db.begin(false)?;
-        let read = self.db.cases(&mut |row| {
+        self.db.cases(&mut |row| {
             stored.push(row);
             Ok(())
-        });
-        let meta = self.db.meta();
-        self.db.rollback();
-        read?;
-        let meta = meta?.unwrap_or_default();
+        })?;
+        let meta = self.db.meta()?.unwrap_or_default();
         for row in stored {
             let name = format!("{} `{}`", row.ty, row.key);
             match replayed.remove(&(row.ty.clone(), row.key.clone())) {

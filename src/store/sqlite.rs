@@ -65,11 +65,18 @@ impl Sqlite {
         }
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(db("open the store"))?;
-        // WAL: readers do not block the writer; FULL: a commit is on disk when it returns.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| foreign_or(spec, "open the store", e))?;
+        // FULL: a commit is on disk when it returns.
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(db("open the store"))?;
+        // WAL (readers do not block the writer) is set once, in a new database: it changes
+        // the file, and a file that is not ours is left as it was.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| foreign_or(spec, "open the store", e))?;
+        if tables == 0 && create {
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| foreign_or(spec, "open the store", e))?;
+        }
         Ok(Sqlite {
             conn,
             spec: spec.to_string(),

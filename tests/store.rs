@@ -1,0 +1,396 @@
+//! The durable store through the built binary: `run --store`, `journal`, `store check`,
+//! `store rewind`, and the stores that must be refused.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+#[path = "support/tempdir.rs"]
+mod tempdir;
+use tempdir::TempDir;
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn docket(args: &[&str], stdin: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DOCKET_STORE_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the docket binary starts");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let input = stdin.unwrap_or_default().to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().expect("the docket binary runs");
+    writer.join().expect("the writer does not panic");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+const STREAM: &str = "examples/stream.jsonl";
+
+fn example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/stream.jsonl"
+    ))
+    .expect("the example stream")
+}
+
+/// Every verification code and certificate digits of the example stream.
+fn secrets() -> Vec<String> {
+    let mut found = Vec::new();
+    for line in example().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        for key in ["code", "cert_last6"] {
+            if let Some(s) = v.get(key).and_then(|x| x.as_str()) {
+                found.push(s.to_string());
+            }
+        }
+        for p in v
+            .get("personnel")
+            .and_then(|x| x.as_array())
+            .into_iter()
+            .flatten()
+        {
+            if let Some(s) = p.get("cert_last6").and_then(|x| x.as_str()) {
+                found.push(s.to_string());
+            }
+        }
+    }
+    assert!(found.len() > 5, "the example has codes");
+    found
+}
+
+fn store_in(dir: &TempDir) -> String {
+    dir.path()
+        .join("world.db")
+        .to_str()
+        .expect("UTF-8")
+        .to_string()
+}
+
+#[test]
+fn a_store_run_prints_what_a_plain_run_prints_and_its_journal_replays() {
+    let dir = TempDir::new("store-basic");
+    let store = store_in(&dir);
+    let plain = docket(&["run", STREAM], None);
+    let stored = docket(&["run", "--store", &store, STREAM], None);
+    assert_eq!(stored.code, plain.code, "{}", stored.stderr);
+    assert_eq!(stored.stdout, plain.stdout);
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("ok"), "{}", check.stdout);
+    // the journal: a policy row, then one row per accepted event, in order
+    let journal = docket(&["journal", "--store", &store], None);
+    assert_eq!(journal.code, Some(0), "{}", journal.stderr);
+    let rows: Vec<serde_json::Value> = journal
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a journal row is JSON"))
+        .collect();
+    let accepted = plain
+        .stdout
+        .lines()
+        .filter(|l| !l.contains("\"error\""))
+        .count();
+    assert_eq!(rows.len(), accepted + 1);
+    assert_eq!(rows[0]["kind"], "policy");
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["seq"], i as u64 + 1);
+    }
+    assert!(rows[1..].iter().all(|r| r["kind"] == "event"));
+    // one case's rows only
+    let one = docket(&["journal", "--store", &store, "--case", "ICP-0002"], None);
+    assert!(!one.stdout.is_empty());
+    assert!(
+        one.stdout.lines().all(|l| l.contains("ICP-0002")),
+        "{}",
+        one.stdout
+    );
+    assert!(one.stdout.lines().count() < rows.len());
+    let since = docket(&["journal", "--store", &store, "--since", "3"], None);
+    assert_eq!(since.stdout.lines().count(), rows.len() - 3);
+}
+
+#[test]
+fn no_sensitive_value_is_in_the_store_its_journal_or_a_state_file() {
+    let dir = TempDir::new("store-secrets");
+    let store = store_in(&dir);
+    let run = docket(&["run", "--store", &store, STREAM], None);
+    assert!(run.code.is_some_and(|c| c < 2), "{}", run.stderr);
+    let state = dir.path().join("world.json");
+    let state = state.to_str().expect("UTF-8");
+    docket(&["run", "--state", state, STREAM], None);
+    let journal = docket(&["journal", "--store", &store], None).stdout;
+    let mut bytes = std::fs::read(&store).expect("the store");
+    for suffix in ["-wal"] {
+        if let Ok(more) = std::fs::read(format!("{store}{suffix}")) {
+            bytes.extend(more);
+        }
+    }
+    let db = String::from_utf8_lossy(&bytes);
+    let saved = std::fs::read_to_string(state).expect("the state file");
+    assert!(journal.contains("<sensitive>"), "{journal}");
+    for secret in secrets() {
+        // (the example's codes are six digits: a time or a phone could hold them)
+        let quoted = format!("\"{secret}\"");
+        assert!(!journal.contains(&quoted), "{secret} in the journal");
+        assert!(!db.contains(&quoted), "{secret} in the store file");
+        assert!(!saved.contains(&quoted), "{secret} in the state file");
+    }
+}
+
+#[test]
+fn runs_continue_a_store_and_a_second_run_sees_the_first() {
+    let dir = TempDir::new("store-continue");
+    let store = store_in(&dir);
+    let text = example();
+    let lines: Vec<&str> = text.lines().collect();
+    let (a, b) = lines.split_at(lines.len() / 2);
+    let first = docket(
+        &["run", "--store", &store, "-"],
+        Some(&(a.join("\n") + "\n")),
+    );
+    let second = docket(
+        &["run", "--store", &store, "-"],
+        Some(&(b.join("\n") + "\n")),
+    );
+    let whole = docket(&["run", STREAM], None);
+    let renumber = |out: &str, from: usize| -> Vec<String> {
+        out.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                l.replacen(
+                    &format!("\"seq\":{}", i + 1),
+                    &format!("\"seq\":{}", i + from),
+                    1,
+                )
+            })
+            .collect()
+    };
+    let mut split = renumber(&first.stdout, 1);
+    split.extend(renumber(&second.stdout, a.len() + 1));
+    let whole: Vec<String> = whole.stdout.lines().map(String::from).collect();
+    assert_eq!(split, whole);
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(0), "{}", check.stdout);
+}
+
+#[test]
+fn a_rewind_undoes_a_mistyped_year_and_is_journaled() {
+    let dir = TempDir::new("store-rewind");
+    let store = store_in(&dir);
+    let first = "{\"type\":\"tick\",\"at\":\"2026-11-28T09:00:00+08:00\"}\n";
+    let typo = "{\"type\":\"tick\",\"at\":\"2062-11-28T09:00:00+08:00\"}\n";
+    let next = "{\"type\":\"tick\",\"at\":\"2026-11-28T10:00:00+08:00\"}\n";
+    docket(
+        &["run", "--store", &store, "-"],
+        Some(&format!("{first}{typo}")),
+    );
+    // the far-future event poisons the clock
+    let refused = docket(&["run", "--store", &store, "-"], Some(next));
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(refused.stdout.contains("earlier than the previous"));
+    // rows: 1 policy, 2 first tick, 3 the typo
+    let rewind = docket(&["store", "rewind", "--store", &store, "--to", "2"], None);
+    assert_eq!(rewind.code, Some(0), "{}", rewind.stderr);
+    let again = docket(&["run", "--store", &store, "-"], Some(next));
+    assert_eq!(again.code, Some(0), "{}{}", again.stdout, again.stderr);
+    let journal = docket(&["journal", "--store", &store], None).stdout;
+    let kinds: Vec<String> = journal
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("JSON")["kind"].to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "\"policy\"",
+            "\"event\"",
+            "\"event\"",
+            "\"rewind\"",
+            "\"event\""
+        ]
+    );
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(0), "{}", check.stdout);
+    let out_of_range = docket(&["store", "rewind", "--store", &store, "--to", "99"], None);
+    assert_eq!(out_of_range.code, Some(2));
+    assert!(
+        out_of_range.stderr.contains("no journal row 99"),
+        "{}",
+        out_of_range.stderr
+    );
+}
+
+#[test]
+fn store_check_finds_a_case_that_differs_from_the_journal() {
+    let dir = TempDir::new("store-tamper");
+    let store = store_in(&dir);
+    docket(&["run", "--store", &store, STREAM], None);
+    let conn = rusqlite::Connection::open(&store).expect("the store opens");
+    conn.execute(
+        "UPDATE cases SET data = replace(data, 'awaiting_validation', 'canceled') WHERE key = 'ICP-0002'",
+        [],
+    )
+    .expect("an edit");
+    conn.execute("DELETE FROM cases WHERE key = 'ICP-0001'", [])
+        .expect("a delete");
+    drop(conn);
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(1), "{}{}", check.stdout, check.stderr);
+    assert!(
+        check.stdout.contains("filing `ICP-0001` is missing"),
+        "{}",
+        check.stdout
+    );
+}
+
+#[test]
+fn foreign_damaged_newer_and_wrongly_keyed_stores_are_refused_untouched() {
+    let dir = TempDir::new("store-refused");
+    let refused = |store: &str, what: &str| {
+        let before = std::fs::read(store).ok();
+        let run = docket(&["run", "--store", store, STREAM], None);
+        assert_eq!(run.code, Some(2), "{what}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "{what}");
+        assert!(
+            std::fs::read(store).ok() == before,
+            "{what}: the store changed"
+        );
+        run.stderr
+    };
+    // not a database
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, "not a database at all, just text\n").expect("written");
+    let e = refused(garbage.to_str().expect("UTF-8"), "garbage");
+    assert!(e.contains("is not a docket store"), "{e}");
+    // a database of something else
+    let other = dir.path().join("other.db");
+    let conn = rusqlite::Connection::open(&other).expect("opens");
+    conn.execute_batch("CREATE TABLE people (name TEXT)")
+        .expect("created");
+    drop(conn);
+    let e = refused(other.to_str().expect("UTF-8"), "foreign");
+    assert!(e.contains("is not a docket store"), "{e}");
+    // a truncated store
+    let good = store_in(&dir);
+    docket(&["run", "--store", &good, STREAM], None);
+    let bytes = std::fs::read(&good).expect("the store");
+    let cut = dir.path().join("cut.db");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("written");
+    std::fs::copy(format!("{good}.key"), dir.path().join("cut.db.key")).expect("key copied");
+    let e = refused(cut.to_str().expect("UTF-8"), "truncated");
+    assert!(e.starts_with("error: cannot open the store"), "{e}");
+    // another key
+    let key = dir.path().join("other.key");
+    std::fs::write(&key, "11".repeat(32)).expect("written");
+    let run = docket(
+        &[
+            "run",
+            "--store",
+            &good,
+            "--key",
+            key.to_str().expect("UTF-8"),
+            STREAM,
+        ],
+        None,
+    );
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("the key does not match"),
+        "{}",
+        run.stderr
+    );
+    // a newer layout
+    let conn = rusqlite::Connection::open(&good).expect("opens");
+    conn.execute(
+        "UPDATE meta SET value = '99' WHERE name = 'format_version'",
+        [],
+    )
+    .expect("edited");
+    drop(conn);
+    let e = refused(&good, "newer");
+    assert!(e.contains("layout version 99"), "{e}");
+}
+
+#[test]
+fn a_run_that_exits_2_leaves_the_store_as_it_was() {
+    let dir = TempDir::new("store-exit2");
+    let store = store_in(&dir);
+    docket(&["run", "--store", &store, STREAM], None);
+    let before = std::fs::read(&store).expect("the store");
+    let journal = docket(&["journal", "--store", &store], None).stdout;
+    // rules that do not load; an input that does not exist
+    let bad = docket(
+        &["run", "--store", &store, "--rules", "no/such/dir", STREAM],
+        None,
+    );
+    assert_eq!(bad.code, Some(2));
+    let missing = docket(&["run", "--store", &store, "no-such-input.jsonl"], None);
+    assert_eq!(missing.code, Some(2));
+    assert!(
+        std::fs::read(&store).expect("the store") == before,
+        "the store changed"
+    );
+    assert_eq!(
+        docket(&["journal", "--store", &store], None).stdout,
+        journal
+    );
+    // a new store is not left behind by a run that could not start
+    let fresh = dir.path().join("fresh.db");
+    let fresh = fresh.to_str().expect("UTF-8");
+    let none = docket(&["run", "--store", fresh, "no-such-input.jsonl"], None);
+    assert_eq!(none.code, Some(2));
+    assert!(!std::path::Path::new(fresh).exists());
+}
+
+#[test]
+fn a_store_under_another_policy_version_is_refused_with_how_to_migrate() {
+    let dir = TempDir::new("store-version");
+    let store = store_in(&dir);
+    docket(&["run", "--store", &store, STREAM], None);
+    let rules = tempdir::rules_copy("store-version-rules", |name, text| {
+        if name == "messages.yaml" {
+            text.replacen("submitted successfully", "submitted", 1)
+        } else {
+            text
+        }
+    });
+    let run = docket(
+        &["run", "--store", &store, "--rules", rules.str(), STREAM],
+        None,
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("docket migrate"), "{}", run.stderr);
+}
+
+#[test]
+fn journal_and_check_of_a_missing_store_say_so() {
+    let dir = TempDir::new("store-missing");
+    let store = store_in(&dir);
+    for args in [
+        vec!["journal", "--store", &store],
+        vec!["store", "check", "--store", &store],
+    ] {
+        let run = docket(&args, None);
+        assert_eq!(run.code, Some(2));
+        assert!(
+            run.stderr.contains("there is no store at"),
+            "{}",
+            run.stderr
+        );
+        assert!(!std::path::Path::new(&store).exists());
+    }
+}

@@ -317,6 +317,12 @@ impl Engine {
         self.run_line_with(world, seq, line, Sealing::Seal(key)).0
     }
 
+    /// Runs a line whose sensitive values are sealed already, as a store's journal holds it
+    /// ([`crate::Store::events`]): each must be a sealed value.
+    pub fn run_sealed_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
+        self.run_line_with(world, seq, line, Sealing::Sealed).0
+    }
+
     /// Loads a world saved by [`Engine::save_world`] as [`Engine::load_world`] does, sealing
     /// with `key` any sensitive value saved in clear (by a docket without keys).
     pub fn load_world_sealed(&self, text: &str, key: &SealKey) -> Result<World, WorldError> {

@@ -588,6 +588,37 @@ impl Store {
             .ok_or_else(|| StoreError::Damaged(format!("policy number {id} is missing")))
     }
 
+    /// Calls `f` with each event the journal holds and its rewinds left in force, in order:
+    /// its row number and its line (sensitive values sealed: read it back with
+    /// [`Engine::run_sealed_line`]). Stops at the first error `f` returns.
+    pub fn events(
+        &mut self,
+        f: &mut dyn FnMut(i64, &str) -> Result<(), String>,
+    ) -> Result<(), StoreError> {
+        self.db.begin(false)?;
+        let result = self.events_in_tx(f);
+        self.db.rollback();
+        result
+    }
+
+    fn events_in_tx(&mut self, f: &mut dyn FnMut(i64, &str) -> Result<(), String>) -> R<()> {
+        // a rewind at row w to row t undoes the rows between them
+        let mut undone: Vec<(i64, i64)> = Vec::new();
+        self.db.journal(0, &mut |row| {
+            if row.kind == Kind::Rewind {
+                undone.push((row.target.unwrap_or(0), row.seq));
+            }
+            Ok(())
+        })?;
+        self.db.journal(0, &mut |row| {
+            let kept = !undone.iter().any(|(t, w)| *t < row.seq && row.seq < *w);
+            match (&row.line, row.kind) {
+                (Some(line), Kind::Event) if kept => f(row.seq, line).map_err(StoreError::Refused),
+                _ => Ok(()),
+            }
+        })
+    }
+
     /// Writes the journal as JSON lines: each row after `since` (touching a case keyed
     /// `case`, if given), its event with every sensitive value shown as `<sensitive>`.
     pub fn journal(

@@ -17,6 +17,7 @@ use serde_json::Value as J;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod postgres;
 mod sqlite;
 
 /// What a store's `meta` table says it is: refused unless it says this.
@@ -235,13 +236,22 @@ fn files_json(engine: &Engine) -> String {
 }
 
 impl Store {
-    /// Opens the store `spec` (`sqlite:PATH` or a path) with `key`, creating it if it does
-    /// not exist, and loads its world under `engine`'s policy.
+    /// `spec` as messages show it: a PostgreSQL URL without its password.
+    pub fn shown_spec(spec: &str) -> String {
+        if is_postgres(spec) {
+            postgres::redact_url(spec)
+        } else {
+            spec.to_string()
+        }
+    }
+
+    /// Opens the store `spec` (`sqlite:PATH` or a path, or `postgres://…`) with `key`,
+    /// creating it if it does not exist, and loads its world under `engine`'s policy.
     pub fn open(spec: &str, engine: &Engine, key: SealKey) -> Result<(Store, World), StoreError> {
         let db = connect(spec, true)?;
         let mut store = Store {
             db,
-            spec: spec.to_string(),
+            spec: Store::shown_spec(spec),
             key,
             policy: 0,
             seq: 0,
@@ -264,9 +274,10 @@ impl Store {
     /// journal, checking it or rewinding it under the policies it keeps.
     pub fn attach(spec: &str, key: SealKey) -> Result<Store, StoreError> {
         let db = connect(spec, false)?;
+        let spec = Store::shown_spec(spec);
         let mut store = Store {
             db,
-            spec: spec.to_string(),
+            spec: spec.clone(),
             key,
             policy: 0,
             seq: 0,
@@ -834,12 +845,16 @@ fn redact(j: &mut J) {
     }
 }
 
+/// Whether `spec` names a PostgreSQL store.
+fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}
+
 /// The back end a store spec names.
 fn connect(spec: &str, create: bool) -> R<Box<dyn Backend>> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        return Err(StoreError::Refused(
-            "PostgreSQL stores are not built yet".into(),
-        ));
+    if is_postgres(spec) {
+        // a database with no store is told apart once connected (`Backend::meta`)
+        return Ok(Box::new(postgres::Postgres::open(spec)?));
     }
     let path = spec.strip_prefix("sqlite:").unwrap_or(spec);
     Ok(Box::new(sqlite::Sqlite::open(path, spec, create)?))

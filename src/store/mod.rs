@@ -619,11 +619,11 @@ impl Store {
                     continue;
                 }
             }
-            if !versions.contains_key(&row.policy) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = versions.entry(row.policy) {
                 self.db.begin(false)?;
                 let v = self.db.policy(row.policy);
                 self.db.rollback();
-                versions.insert(row.policy, v?.map(|p| p.0).unwrap_or_default());
+                slot.insert(v?.map(|p| p.0).unwrap_or_default());
             }
             let mut obj = serde_json::Map::new();
             obj.insert("seq".into(), J::from(row.seq));

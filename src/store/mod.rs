@@ -663,14 +663,26 @@ impl Store {
     /// The world the journal describes up to row `upto` (all of it when `None`), replayed
     /// from the first row under the policy that decided each event; each replayed record is
     /// compared with the journaled one and every difference passed to `differ`.
-    fn replay(&mut self, upto: Option<i64>, differ: &mut dyn FnMut(String)) -> R<(World, i64)> {
+    /// `in_tx`: called inside a transaction already open (a rewind's), which reads the
+    /// journal; else the journal is read in a transaction of its own.
+    fn replay(
+        &mut self,
+        upto: Option<i64>,
+        in_tx: bool,
+        differ: &mut dyn FnMut(String),
+    ) -> R<(World, i64)> {
         let mut rows = Vec::new();
-        self.rows(0, &mut |row| {
+        let mut keep = |row: Row| {
             if upto.is_none_or(|u| row.seq <= u) {
                 rows.push(row);
             }
             Ok(())
-        })?;
+        };
+        if in_tx {
+            self.db.journal(0, &mut keep)?;
+        } else {
+            self.rows(0, &mut keep)?;
+        }
         // what the rewinds left: each drops the rows after its target
         let mut effective: Vec<Row> = Vec::new();
         for row in rows {
@@ -719,7 +731,7 @@ impl Store {
     /// none. Nothing is written.
     pub fn check(&mut self) -> Result<Vec<String>, StoreError> {
         let mut differences = Vec::new();
-        let (world, policy) = self.replay(None, &mut |d| differences.push(d))?;
+        let (world, policy) = self.replay(None, false, &mut |d| differences.push(d))?;
         let engine = self.engine_for(policy)?;
         let mut replayed: HashMap<(String, String), J> = HashMap::new();
         for c in &world.cases {
@@ -812,7 +824,7 @@ impl Store {
             )));
         }
         let mut differences = Vec::new();
-        let (world, _) = self.replay(Some(to), &mut |d| differences.push(d))?;
+        let (world, _) = self.replay(Some(to), true, &mut |d| differences.push(d))?;
         if let Some(d) = differences.first() {
             return Err(StoreError::Damaged(d.clone()));
         }

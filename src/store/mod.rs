@@ -663,26 +663,15 @@ impl Store {
     /// The world the journal describes up to row `upto` (all of it when `None`), replayed
     /// from the first row under the policy that decided each event; each replayed record is
     /// compared with the journaled one and every difference passed to `differ`.
-    /// `in_tx`: called inside a transaction already open (a rewind's), which reads the
-    /// journal; else the journal is read in a transaction of its own.
-    fn replay(
-        &mut self,
-        upto: Option<i64>,
-        in_tx: bool,
-        differ: &mut dyn FnMut(String),
-    ) -> R<(World, i64)> {
+    /// Called inside an open transaction, which reads the journal.
+    fn replay(&mut self, upto: Option<i64>, differ: &mut dyn FnMut(String)) -> R<(World, i64)> {
         let mut rows = Vec::new();
-        let mut keep = |row: Row| {
+        self.db.journal(0, &mut |row| {
             if upto.is_none_or(|u| row.seq <= u) {
                 rows.push(row);
             }
             Ok(())
-        };
-        if in_tx {
-            self.db.journal(0, &mut keep)?;
-        } else {
-            self.rows(0, &mut keep)?;
-        }
+        })?;
         // what the rewinds left: each drops the rows after its target
         let mut effective: Vec<Row> = Vec::new();
         for row in rows {
@@ -731,7 +720,12 @@ impl Store {
     /// none. Nothing is written.
     pub fn check(&mut self) -> Result<Vec<String>, StoreError> {
         let mut differences = Vec::new();
-        let (world, policy) = self.replay(None, false, &mut |d| differences.push(d))?;
+        // the journal, the cases and the clock from one snapshot, so that a writer
+        // committing meanwhile does not show up as a difference
+        self.db.begin(false)?;
+        let read = self.read_for_check(&mut differences);
+        self.db.rollback();
+        let (world, policy, stored, meta) = read?;
         let engine = self.engine_for(policy)?;
         let mut replayed: HashMap<(String, String), J> = HashMap::new();
         for c in &world.cases {
@@ -745,16 +739,6 @@ impl Store {
             }
         }
         let clock = world.clock.map(|c| c.to_string());
-        let mut stored = Vec::new();
-        self.db.begin(false)?;
-        let read = self.db.cases(&mut |row| {
-            stored.push(row);
-            Ok(())
-        });
-        let meta = self.db.meta();
-        self.db.rollback();
-        read?;
-        let meta = meta?.unwrap_or_default();
         for row in stored {
             let name = format!("{} `{}`", row.ty, row.key);
             match replayed.remove(&(row.ty.clone(), row.key.clone())) {
@@ -780,6 +764,22 @@ impl Store {
             ));
         }
         Ok(differences)
+    }
+
+    /// What [`Store::check`] compares, read inside one transaction: the journal's replay (its
+    /// world and policy), the stored cases, and the bookkeeping.
+    fn read_for_check(
+        &mut self,
+        differences: &mut Vec<String>,
+    ) -> R<(World, i64, Vec<CaseRow>, Meta)> {
+        let (world, policy) = self.replay(None, &mut |d| differences.push(d))?;
+        let mut stored = Vec::new();
+        self.db.cases(&mut |row| {
+            stored.push(row);
+            Ok(())
+        })?;
+        let meta = self.db.meta()?.unwrap_or_default();
+        Ok((world, policy, stored, meta))
     }
 
     /// Sets the world back to what it was after journal row `to` (its events replayed under
@@ -824,7 +824,7 @@ impl Store {
             )));
         }
         let mut differences = Vec::new();
-        let (world, _) = self.replay(Some(to), true, &mut |d| differences.push(d))?;
+        let (world, _) = self.replay(Some(to), &mut |d| differences.push(d))?;
         if let Some(d) = differences.first() {
             return Err(StoreError::Damaged(d.clone()));
         }

@@ -358,13 +358,11 @@ impl Engine {
                         Ok((outcomes, changed))
                     })
                     .map_err(|e| e.to_string());
-                (
-                    h,
-                    applied.map(|(outcomes, changed)| {
-                        let line = event::to_line(&self.program, &e);
-                        (outcomes, Accepted { line, changed })
-                    }),
-                )
+                let accepted = applied.map(|(outcomes, changed)| {
+                    let line = event::to_line(&self.program, &e, h.at.as_deref());
+                    (outcomes, Accepted { line, changed })
+                });
+                (h, accepted)
             }
             Err((h, e)) => (h, Err(e.to_string())),
         };

@@ -117,6 +117,7 @@ pub(crate) fn run_store(
         }
     };
     let created = sqlite_path(spec).filter(|p| !p.exists());
+    let shown = Store::shown_spec(spec);
     let (mut store, mut world) = match Store::open(spec, engine, key) {
         Ok(s) => s,
         Err(e) => {
@@ -129,7 +130,7 @@ pub(crate) fn run_store(
                 }
                 let _ = fs::remove_file(key_path(p));
             }
-            report(&format!("error: cannot open the store `{spec}`: {e}"));
+            report(&format!("error: cannot open the store `{shown}`: {e}"));
             return EXIT_UNUSABLE;
         }
     };
@@ -189,7 +190,7 @@ pub(crate) fn run_store(
             }
             Err(e) => {
                 report(&format!(
-                    "error: cannot write to the store `{spec}`: {e} (the {} lines from line {} on were not kept; every line printed before is)",
+                    "error: cannot write to the store `{shown}`: {e} (the {} lines from line {} on were not kept; every line printed before is)",
                     batch.len(),
                     seq + 1 - batch.len()
                 ));
@@ -242,6 +243,7 @@ fn attach(spec: &str, key_file: Option<&Path>) -> Result<Store, u8> {
         EXIT_UNUSABLE
     })?;
     Store::attach(spec, key).map_err(|e| {
+        let spec = Store::shown_spec(spec);
         report(&format!("error: cannot open the store `{spec}`: {e}"));
         EXIT_UNUSABLE
     })
@@ -269,7 +271,7 @@ pub(crate) fn journal(args: &crate::JournalArgs) -> u8 {
         (Err(e), _) => {
             report(&format!(
                 "error: cannot read the store `{}`: {e}",
-                args.store
+                Store::shown_spec(&args.store)
             ));
             EXIT_UNUSABLE
         }
@@ -288,7 +290,7 @@ pub(crate) fn check(args: &crate::StoreArgs) -> u8 {
             let _ = writeln!(
                 out,
                 "{}: ok ({} journal rows replayed; the cases agree)",
-                args.store,
+                Store::shown_spec(&args.store),
                 store.seq()
             );
             EXIT_OK
@@ -301,7 +303,7 @@ pub(crate) fn check(args: &crate::StoreArgs) -> u8 {
             let _ = writeln!(
                 out,
                 "{}: {} difference(s) between the journal and the cases",
-                args.store,
+                Store::shown_spec(&args.store),
                 differences.len()
             );
             EXIT_REFUSED
@@ -309,7 +311,7 @@ pub(crate) fn check(args: &crate::StoreArgs) -> u8 {
         Err(e) => {
             report(&format!(
                 "error: cannot check the store `{}`: {e}",
-                args.store
+                Store::shown_spec(&args.store)
             ));
             EXIT_UNUSABLE
         }
@@ -328,7 +330,7 @@ pub(crate) fn rewind(args: &crate::RewindArgs) -> u8 {
             let _ = writeln!(
                 out,
                 "{}: the world is as it was after row {} ({} cases, clock {}); journaled as row {}",
-                args.store.store,
+                Store::shown_spec(&args.store.store),
                 args.to,
                 world.len(),
                 world
@@ -341,7 +343,7 @@ pub(crate) fn rewind(args: &crate::RewindArgs) -> u8 {
         Err(e) => {
             report(&format!(
                 "error: cannot rewind the store `{}`: {e}",
-                args.store.store
+                Store::shown_spec(&args.store.store)
             ));
             EXIT_UNUSABLE
         }

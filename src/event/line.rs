@@ -7,14 +7,16 @@ use crate::program::Program;
 use crate::value::{Ty, Value};
 use serde_json::{Map, Value as J};
 
-/// The event as one JSON object on one line.
-pub(crate) fn to_line(program: &Program, event: &Event) -> String {
+/// The event as one JSON object on one line; `at` as it was written (`written_at`), when
+/// given, so that the record of a replay shows the same text (`Z` stays `Z`).
+pub(crate) fn to_line(program: &Program, event: &Event, written_at: Option<&str>) -> String {
     let mut members = Map::new();
     members.insert("type".into(), J::String(event.type_name().to_string()));
-    members.insert(
-        "at".into(),
-        J::String(event.at.display_with_offset(event.offset).to_string()),
-    );
+    let at = match written_at {
+        Some(at) => at.to_string(),
+        None => event.at.display_with_offset(event.offset).to_string(),
+    };
+    members.insert("at".into(), J::String(at));
     if let Some(def) = program.events.get(usize::from(event.ty)) {
         record(program, def.record, &event.fields, &mut members);
     }

@@ -17,6 +17,7 @@ use serde_json::Value as J;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+mod postgres;
 mod sqlite;
 
 /// What a store's `meta` table says it is: refused unless it says this.
@@ -225,13 +226,22 @@ fn files_json(engine: &Engine) -> String {
 }
 
 impl Store {
-    /// Opens the store `spec` (`sqlite:PATH` or a path) with `key`, creating it if it does
-    /// not exist, and loads its world under `engine`'s policy.
+    /// `spec` as messages show it: a PostgreSQL URL without its password.
+    pub fn shown_spec(spec: &str) -> String {
+        if is_postgres(spec) {
+            postgres::redact_url(spec)
+        } else {
+            spec.to_string()
+        }
+    }
+
+    /// Opens the store `spec` (`sqlite:PATH` or a path, or `postgres://…`) with `key`,
+    /// creating it if it does not exist, and loads its world under `engine`'s policy.
     pub fn open(spec: &str, engine: &Engine, key: SealKey) -> Result<(Store, World), StoreError> {
         let db = connect(spec, true)?;
         let mut store = Store {
             db,
-            spec: spec.to_string(),
+            spec: Store::shown_spec(spec),
             key,
             policy: 0,
             seq: 0,
@@ -277,9 +287,10 @@ impl Store {
     /// journal, checking it or rewinding it under the policies it keeps.
     pub fn attach(spec: &str, key: SealKey) -> Result<Store, StoreError> {
         let db = connect(spec, false)?;
+        let spec = Store::shown_spec(spec);
         let mut store = Store {
             db,
-            spec: spec.to_string(),
+            spec: spec.clone(),
             key,
             policy: 0,
             seq: 0,
@@ -696,6 +707,7 @@ impl Store {
     /// The world the journal describes up to row `upto` (all of it when `None`), replayed
     /// from the first row under the policy that decided each event; each replayed record is
     /// compared with the journaled one and every difference passed to `differ`.
+    /// Called inside an open transaction, which reads the journal.
     fn replay(&mut self, upto: Option<i64>, differ: &mut dyn FnMut(String)) -> R<(World, i64)> {
         let mut rows = Vec::new();
         self.db.journal(0, &mut |row| {
@@ -751,16 +763,13 @@ impl Store {
     /// Replays the journal and compares it with the stored cases: every difference, or
     /// none. Nothing is written.
     pub fn check(&mut self) -> Result<Vec<String>, StoreError> {
-        self.db.begin(false)?;
-        let result = self.check_in_tx();
-        self.db.rollback();
-        result
-    }
-
-    fn check_in_tx(&mut self) -> R<Vec<String>> {
-        self.seq = self.db.last_seq()?;
         let mut differences = Vec::new();
-        let (world, policy) = self.replay(None, &mut |d| differences.push(d))?;
+        // the journal, the cases and the clock from one snapshot, so that a writer
+        // committing meanwhile does not show up as a difference
+        self.db.begin(false)?;
+        let read = self.read_for_check(&mut differences);
+        self.db.rollback();
+        let (world, policy, stored, meta) = read?;
         let engine = self.engine_for(policy)?;
         let mut replayed: HashMap<(String, String), J> = HashMap::new();
         for c in &world.cases {
@@ -774,12 +783,6 @@ impl Store {
             }
         }
         let clock = world.clock.map(|c| c.to_string());
-        let mut stored = Vec::new();
-        self.db.cases(&mut |row| {
-            stored.push(row);
-            Ok(())
-        })?;
-        let meta = self.db.meta()?.unwrap_or_default();
         for row in stored {
             let name = format!("{} `{}`", row.ty, row.key);
             match replayed.remove(&(row.ty.clone(), row.key.clone())) {
@@ -805,6 +808,23 @@ impl Store {
             ));
         }
         Ok(differences)
+    }
+
+    /// What [`Store::check`] compares, read inside one transaction: the journal's replay (its
+    /// world and policy), the stored cases, and the bookkeeping.
+    fn read_for_check(
+        &mut self,
+        differences: &mut Vec<String>,
+    ) -> R<(World, i64, Vec<CaseRow>, Meta)> {
+        self.seq = self.db.last_seq()?;
+        let (world, policy) = self.replay(None, &mut |d| differences.push(d))?;
+        let mut stored = Vec::new();
+        self.db.cases(&mut |row| {
+            stored.push(row);
+            Ok(())
+        })?;
+        let meta = self.db.meta()?.unwrap_or_default();
+        Ok((world, policy, stored, meta))
     }
 
     /// Sets the world back to what it was after journal row `to` (its events replayed under
@@ -882,12 +902,16 @@ fn redact(j: &mut J) {
     }
 }
 
+/// Whether `spec` names a PostgreSQL store.
+fn is_postgres(spec: &str) -> bool {
+    spec.starts_with("postgres://") || spec.starts_with("postgresql://")
+}
+
 /// The back end a store spec names.
 fn connect(spec: &str, create: bool) -> R<Box<dyn Backend>> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        return Err(StoreError::Refused(
-            "PostgreSQL stores are not built yet".into(),
-        ));
+    if is_postgres(spec) {
+        // a database with no store is told apart once connected (`Backend::meta`)
+        return Ok(Box::new(postgres::Postgres::open(spec)?));
     }
     let path = spec.strip_prefix("sqlite:").unwrap_or(spec);
     Ok(Box::new(sqlite::Sqlite::open(path, spec, create)?))

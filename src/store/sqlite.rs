@@ -183,6 +183,7 @@ impl Backend for Sqlite {
                     })?)
                 }
                 "clock" => meta.clock = Some(value).filter(|v| !v.is_empty()),
+                "input" => meta.input = Some(value),
                 _ => {}
             }
         }

@@ -66,6 +66,9 @@ impl Rng {
 
     /// A draw in `lo..=hi`.
     fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            return lo;
+        }
         lo + self.next() % (hi - lo + 1)
     }
 }
@@ -186,6 +189,13 @@ enum Moment {
     Printed(usize),
 }
 
+/// A line on stderr when `DOCKET_CRASH_VERBOSE` is set.
+fn progress(line: &str) {
+    if std::env::var_os("DOCKET_CRASH_VERBOSE").is_some() {
+        eprintln!("{line}");
+    }
+}
+
 fn json(line: &str) -> J {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
 }
@@ -217,32 +227,49 @@ fn remove_store(db: &Path) {
     }
 }
 
-/// `docket store check` on snapshots of the store, one at a time in the background.
+/// `docket store check` on snapshots of the store, in the background: two at a time (the
+/// replay of the journal is the test's longest part), one more waiting at most, so that the
+/// kills do not run far ahead of the checks.
 struct Checker {
     tx: Option<mpsc::SyncSender<(usize, PathBuf)>>,
-    done: std::thread::JoinHandle<Vec<String>>,
+    threads: Vec<std::thread::JoinHandle<(Vec<String>, Duration)>>,
 }
 
 impl Checker {
     fn new(key: PathBuf) -> Checker {
-        // one snapshot waiting at most: the kills do not run far ahead of the checks
         let (tx, rx) = mpsc::sync_channel::<(usize, PathBuf)>(1);
-        let done = std::thread::spawn(move || {
-            let mut failures = Vec::new();
-            let key = key.to_str().expect("a UTF-8 path").to_string();
-            for (kill, db) in rx {
-                let spec = db.to_str().expect("a UTF-8 path").to_string();
-                let (code, out, err) = docket(&["store", "check", "--store", &spec, "--key", &key]);
-                if code != Some(0) || !out.contains(": ok (") {
-                    failures.push(format!(
-                        "after kill {kill}: `docket store check` exited {code:?}\n{out}{err}"
-                    ));
-                }
-                remove_store(&db);
-            }
-            failures
-        });
-        Checker { tx: Some(tx), done }
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let threads = (0..2)
+            .map(|_| {
+                let (rx, key) = (rx.clone(), key.clone());
+                std::thread::spawn(move || {
+                    let mut failures = Vec::new();
+                    let mut busy = Duration::ZERO;
+                    let key = key.to_str().expect("a UTF-8 path").to_string();
+                    loop {
+                        let next = rx.lock().expect("the queue").recv();
+                        let Ok((kill, db)) = next else {
+                            return (failures, busy);
+                        };
+                        let t = Instant::now();
+                        let spec = db.to_str().expect("a UTF-8 path").to_string();
+                        let (code, out, err) =
+                            docket(&["store", "check", "--store", &spec, "--key", &key]);
+                        if code != Some(0) || !out.contains(": ok (") {
+                            failures.push(format!(
+                                "after kill {kill}: `docket store check` exited {code:?}\n{out}{err}"
+                            ));
+                        }
+                        remove_store(&db);
+                        busy += t.elapsed();
+                    }
+                })
+            })
+            .collect();
+        Checker {
+            tx: Some(tx),
+            threads,
+        }
     }
 
     fn check(&self, kill: usize, db: PathBuf) {
@@ -250,13 +277,19 @@ impl Checker {
             .as_ref()
             .expect("the checker is open")
             .send((kill, db))
-            .expect("the checker thread is alive");
+            .expect("the checker threads are alive");
     }
 
-    /// Every failure of every check.
-    fn finish(mut self) -> Vec<String> {
+    /// Every failure of every check, and the time the checks took (added up).
+    fn finish(mut self) -> (Vec<String>, Duration) {
         drop(self.tx.take());
-        self.done.join().expect("the checker thread")
+        let mut all = (Vec::new(), Duration::ZERO);
+        for t in self.threads.drain(..) {
+            let (failures, busy) = t.join().expect("a checker thread");
+            all.0.extend(failures);
+            all.1 += busy;
+        }
+        all
     }
 }
 
@@ -308,10 +341,13 @@ fn store_survives_sigkill_at_random_moments_and_resumes_to_the_same_world() {
         let victim = Victim::spawn(&[
             "run", "--store", &spec, "--key", &key_s, "--resume", &rest_s,
         ]);
-        let moment = if rng.range(0, 1) == 0 {
+        // a quarter of the kills after a delay, the others after a number of records chosen
+        // so that the stream takes some more than `KILLS` kills
+        let moment = if rng.range(0, 3) == 0 {
             Moment::After(Duration::from_millis(rng.range(2, 1000)))
         } else {
-            Moment::Printed(rng.range(0, 3600) as usize)
+            let aim = 2 * rest.len() / (KILLS + 8).saturating_sub(kills).max(1);
+            Moment::Printed(rng.range(0, aim as u64) as usize)
         };
         let (killed, out) = victim.kill_at(moment, &mut rng);
         kills += usize::from(killed);
@@ -393,10 +429,16 @@ fn store_survives_sigkill_at_random_moments_and_resumes_to_the_same_world() {
         if attempts == 1 {
             at_start = journal.len();
         }
+        progress(&format!(
+            "store: attempt {attempts} ({moment:?}): killed {killed}, {} printed, {} journaled, {:.1?}",
+            new_next,
+            journal.len(),
+            started.elapsed()
+        ));
         next = new_next;
         assert!(attempts < 2000, "{context}: no end in sight");
     }
-    let failures = checker.finish();
+    let (failures, checking) = checker.finish();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(
         kills >= KILLS,
@@ -439,10 +481,171 @@ fn store_survives_sigkill_at_random_moments_and_resumes_to_the_same_world() {
     let (code, out, err) = docket(&["store", "check", "--store", &spec, "--key", &key_s]);
     assert_eq!(code, Some(0), "{out}{err}");
     eprintln!(
-        "store: {kills} kills in {attempts} runs over {} events (seed {seed}); {unprinted_commits} kills left committed events unprinted ({skipped_total} lines skipped on resume); {at_start} events in after the first run; killing and checking {:.1?}, the uninterrupted run {:.1?}, all {:.1?}",
+        "store: {kills} kills in {attempts} runs over {} events (seed {seed}); {unprinted_commits} kills left committed events unprinted ({skipped_total} lines skipped on resume); {at_start} events in after the first run; killing and checking {:.1?} (the checks {:.1?}), the uninterrupted run {:.1?}, all {:.1?}",
         lines.len(),
         killing,
+        checking,
         reference_time,
+        started.elapsed()
+    );
+}
+
+/// The temporary files beside a state file (`NAME.tmp.<pid>`), by pid.
+fn state_temps(dir: &Path, name: &str) -> Vec<u32> {
+    let prefix = format!("{name}.tmp.");
+    std::fs::read_dir(dir)
+        .expect("the folder")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let n = e.file_name().to_string_lossy().into_owned();
+            n.strip_prefix(&prefix).map(|pid| {
+                pid.parse()
+                    .unwrap_or_else(|_| panic!("an unexpected temporary file `{n}`"))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn state_file_is_always_the_old_or_the_new_world_under_sigkill() {
+    let started = Instant::now();
+    let lines = stream();
+    let dir = TempDir::new("state-crash");
+    let state = dir.path().join("world.json");
+    let state_s = state.to_str().expect("UTF-8").to_string();
+    let slice_file = dir.path().join("slice.jsonl");
+    let slice_s = slice_file.to_str().expect("UTF-8").to_string();
+
+    // the world of one uninterrupted run, made meanwhile
+    let whole = dir.path().join("stream.jsonl");
+    write_lines(&whole, &lines);
+    let reference = dir.path().join("reference.json");
+    let reference_run = {
+        let (reference, whole) = (reference.clone(), whole.clone());
+        std::thread::spawn(move || {
+            let r = reference.to_str().expect("UTF-8").to_string();
+            let w = whole.to_str().expect("UTF-8").to_string();
+            let (code, _, err) = docket(&["run", "--state", &r, &w]);
+            assert_eq!(code, Some(0), "the uninterrupted run: {err}");
+            std::fs::read_to_string(&reference).expect("the uninterrupted run's state")
+        })
+    };
+
+    // what each run must leave: the world after its slice, made here with the library
+    let engine = Engine::builtin_icp().expect("the built-in policy");
+    let mut world = World::new();
+    let seed = seed();
+    let mut rng = Rng(seed ^ 0x57A7E);
+    // the slices: some more than `KILLS`, each run killed once or more before one completes
+    let slice_len = lines.len().div_ceil(KILLS + 5);
+    let mut old: Option<String> = None;
+    let (mut kills, mut attempts, mut mid_save, mut saved_then_killed) = (0, 0, 0, 0);
+    let mut killed_pids: Vec<u32> = Vec::new();
+    // how long a whole run took, last time
+    let mut last_run = Duration::from_millis(300);
+    for (k, slice) in lines.chunks(slice_len).enumerate() {
+        write_lines(&slice_file, slice);
+        for (i, line) in slice.iter().enumerate() {
+            let record = engine.run_line(&mut world, i + 1, line);
+            assert!(!record.is_error(), "{}", record.to_json());
+        }
+        let new = engine.save_world(&world);
+        let mut tries = 0u64;
+        loop {
+            attempts += 1;
+            let context = format!("seed {seed}, slice {k}, attempt {attempts}");
+            let t = Instant::now();
+            let mut child = Command::new(DOCKET)
+                .args(["run", "--state", &state_s, &slice_s])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("docket starts");
+            // anywhere in the run, or near its end (the save); the first try of a slice
+            // before the end, the later ones later and later, so that one completes
+            let whole_ms = last_run.as_millis() as u64;
+            let ms = match (tries, rng.range(0, 1)) {
+                (0, 0) => rng.range(2, whole_ms * 9 / 10),
+                (0, _) => rng.range(whole_ms * 6 / 10, whole_ms * 95 / 100),
+                (n, _) => rng.range(2, whole_ms * (10 + 5 * n) / 10),
+            };
+            tries += 1;
+            // the kill, unless the run ends first (then its time is the estimate of the next)
+            let deadline = t + Duration::from_millis(ms);
+            let mut ended = None;
+            while ended.is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(1));
+                ended = child.try_wait().expect("the run's status");
+            }
+            let took = t.elapsed();
+            let _ = child.kill();
+            let status = child.wait().expect("the run ends");
+            let killed = status.signal() == Some(9);
+            assert!(killed || status.code() == Some(0), "{context}: {status}");
+            let text = match std::fs::read_to_string(&state) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => panic!("{context}: cannot read the state: {e}"),
+            };
+            let done = text.as_ref() == Some(&new);
+            assert!(
+                done || text == old,
+                "{context}: the state file is neither the old world nor the new one ({} bytes)",
+                text.as_ref().map_or(0, String::len)
+            );
+            // temporary files: only those of killed runs, and none once a run completed
+            let temps = state_temps(dir.path(), "world.json");
+            if killed {
+                kills += 1;
+                killed_pids.push(child.id());
+                if temps.contains(&child.id()) {
+                    mid_save += 1;
+                }
+                saved_then_killed += usize::from(done);
+            } else {
+                last_run = took;
+                assert!(done, "{context}: a run that completed did not save");
+            }
+            for pid in &temps {
+                assert!(
+                    killed && killed_pids.contains(pid),
+                    "{context}: a temporary file world.json.tmp.{pid} is left"
+                );
+            }
+            if done {
+                break;
+            }
+        }
+        progress(&format!(
+            "state: slice {k} done after {tries} runs, {kills} kills, {:.1?}",
+            started.elapsed()
+        ));
+        old = Some(new);
+    }
+    // the next run removes what a killed save left
+    let (code, _, err) = docket(&["run", "--state", &state_s, "/dev/null"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state_temps(dir.path(), "world.json"), Vec::<u32>::new());
+    let last = std::fs::read_to_string(&state).expect("the state");
+    assert!(
+        Some(&last) == old.as_ref(),
+        "a run of no event changed the state"
+    );
+    engine.load_world(&last).expect("the state loads");
+    let reference = reference_run.join().expect("the uninterrupted run");
+    assert!(
+        last == reference,
+        "the world after the kills differs from the uninterrupted run's"
+    );
+    assert!(
+        kills >= KILLS,
+        "only {kills} kills in {attempts} runs (seed {seed})"
+    );
+    eprintln!(
+        "state: {kills} kills in {attempts} runs over {} events in {} slices (seed {seed}); {mid_save} killed while writing the temporary file, {saved_then_killed} after the rename; {:.1?}",
+        lines.len(),
+        lines.len().div_ceil(slice_len),
         started.elapsed()
     );
 }

@@ -170,6 +170,7 @@ impl Policy {
             formats: &self.formats,
             enums: &self.enums,
             shapes: &self.shapes.0,
+            sealing: crate::seal::Sealing::Clear,
         }
     }
 

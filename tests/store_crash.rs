@@ -397,7 +397,8 @@ fn store_survives_sigkill_at_random_moments_and_resumes_to_the_same_world() {
             }
         }
         let first = last.map_or(next, |l| next + l - records.len());
-        for i in first..last.map_or(next, |l| next + l) {
+        let end = last.map_or(next, |l| next + l);
+        for (i, record) in printed.iter().enumerate().take(end).skip(first) {
             let row = journal.get(i).unwrap_or_else(|| {
                 panic!(
                     "{context}: stream line {} was printed but is not in the journal",
@@ -406,7 +407,7 @@ fn store_survives_sigkill_at_random_moments_and_resumes_to_the_same_world() {
             });
             assert_eq!(
                 Some(unnumbered(row["record"].clone())),
-                printed[i],
+                *record,
                 "{context}: stream line {}: the printed record is not the journaled one",
                 i + 1
             );

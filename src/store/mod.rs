@@ -638,11 +638,11 @@ impl Store {
                     continue;
                 }
             }
-            if !versions.contains_key(&row.policy) {
+            if let std::collections::hash_map::Entry::Vacant(e) = versions.entry(row.policy) {
                 self.db.begin(false)?;
                 let v = self.db.policy(row.policy);
                 self.db.rollback();
-                versions.insert(row.policy, v?.map(|p| p.0).unwrap_or_default());
+                e.insert(v?.map(|p| p.0).unwrap_or_default());
             }
             let mut obj = serde_json::Map::new();
             obj.insert("seq".into(), J::from(row.seq));

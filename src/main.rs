@@ -166,6 +166,13 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
 
+    /// The input is what a run on this store stopped by a crash had not printed yet: its
+    /// first lines that the store already committed (the unprinted end of that run's last
+    /// batch) are skipped instead of run again. Each batch records the digests of its lines
+    /// in the store for this
+    #[arg(long, requires = "store")]
+    resume: bool,
+
     /// Load the world (every case seen so far) from FILE if it exists, and save it back after
     /// the run, atomically (FILE.tmp, fsync, rename), so a stream can be fed in several runs.
     /// The file holds verification codes: it is created readable by its owner only
@@ -442,14 +449,17 @@ fn run(args: &RunArgs) -> u8 {
             Ok(i) => i,
             Err(code) => return code,
         };
-        return store_cli::run_store(&engine, spec, args.key.as_deref(), BufReader::new(input));
+        return store_cli::run_store(&engine, spec, args.key.as_deref(), args.resume, input);
     }
 
     // Held until the state is saved: a second run on the same state waits for this one
     // (each loads what the other saved, so neither loses the other's events).
     let _lock = match &args.state {
         Some(path) => match check_state_dir(path).and_then(|()| lock_state(path)) {
-            Ok(lock) => Some(lock),
+            Ok(lock) => {
+                remove_stale_temps(path);
+                Some(lock)
+            }
             Err(msg) => {
                 report(&msg);
                 return EXIT_UNUSABLE;
@@ -741,6 +751,32 @@ fn check_state_dir(path: &Path) -> Result<(), String> {
             path.display(),
             dir.display()
         ))
+    }
+}
+
+/// Removes the temporary files (`FILE.tmp.<pid>`) that runs stopped while saving `path` left
+/// beside it. Called with the state's lock held: no other run is saving, so every such file
+/// belongs to a run that died; each is the half-written copy of a world it never renamed.
+fn remove_stale_temps(path: &Path) {
+    let mut prefix = path.file_name().unwrap_or_default().to_os_string();
+    prefix.push(".tmp.");
+    let prefix = prefix.to_string_lossy().into_owned();
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let is_pid = name
+            .strip_prefix(&prefix)
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if is_pid {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 
 use crate::{next_line, report, write_record, Line, Stop, EXIT_OK, EXIT_REFUSED, EXIT_UNUSABLE};
 use docket::{Engine, Record, SealKey, Store, World};
+use sha2::{Digest, Sha256};
+use std::collections::VecDeque;
 use std::fs;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -58,9 +60,15 @@ pub(crate) fn store_key(
         ));
     }
     let key = SealKey::generate().map_err(|e| format!("error: cannot make a key: {e}"))?;
-    write_private(&path, &(key.to_hex() + "\n"))
-        .map_err(|e| format!("error: cannot write the key file `{}`: {e}", path.display()))?;
-    Ok(key)
+    match write_private(&path, &(key.to_hex() + "\n")) {
+        Ok(()) => Ok(key),
+        // another run made the store's key first: it is the one
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => from_file(&path),
+        Err(e) => Err(format!(
+            "error: cannot write the key file `{}`: {e}",
+            path.display()
+        )),
+    }
 }
 
 /// The key in `key_file`, else in `$DOCKET_STORE_KEY`.
@@ -87,8 +95,14 @@ pub(crate) fn key_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Creates `path` readable by its owner only, with `text`.
+/// Creates `path` readable by its owner only, with `text`, whole or not at all (a crash
+/// must not leave an empty key file): written to `path.tmp.<pid>`, synced, then linked to
+/// `path` (which fails with `AlreadyExists` if another process made it first).
 fn write_private(path: &Path, text: &str) -> io::Result<()> {
+    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
+    tmp_name.push(format!(".tmp.{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    let _ = fs::remove_file(&tmp);
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -96,19 +110,32 @@ fn write_private(path: &Path, text: &str) -> io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let mut f = opts.open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+    let result = opts
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::hard_link(&tmp, path));
+    let _ = fs::remove_file(&tmp);
+    result
 }
 
+/// How many bytes of input a run reads ahead: a batch takes the lines already read in, so the
+/// buffer must hold a whole batch of typical lines (a few hundred bytes each).
+const READ_AHEAD: usize = 1 << 20;
+
 /// `docket run --store`: each batch of lines is journaled and committed before its records
-/// are printed.
+/// are printed. With `resume`, the first lines of the input that the last batch of an
+/// interrupted run already committed are skipped (see [`committed_prefix`]).
 pub(crate) fn run_store(
     engine: &Engine,
     spec: &str,
     key_file: Option<&Path>,
-    mut input: BufReader<impl Read>,
+    resume: bool,
+    input: impl Read,
 ) -> u8 {
+    let mut input = BufReader::with_capacity(READ_AHEAD, input);
     let key = match store_key(spec, key_file, true) {
         Ok(k) => k,
         Err(msg) => {
@@ -134,18 +161,70 @@ pub(crate) fn run_store(
             return EXIT_UNUSABLE;
         }
     };
-    let mut out = BufWriter::new(io::stdout().lock());
     let mut buf = Vec::new();
     let mut seq = 0usize;
+    // lines read but not yet run, and the digests of the lines skipped as already committed
+    let mut pending: VecDeque<(Line, u64)> = VecDeque::new();
+    let mut unacked: Vec<u64> = Vec::new();
+    if resume {
+        let mark = match store.input_mark() {
+            Ok(mark) => mark,
+            Err(e) => {
+                report(&format!("error: cannot read the store `{spec}`: {e}"));
+                return EXIT_UNUSABLE;
+            }
+        };
+        let marked = mark.as_deref().map(parse_mark).unwrap_or_default();
+        let mut read = Vec::new();
+        let skip = committed_prefix(&marked, || {
+            match next_line(&mut input, &mut buf, &mut seq) {
+                Ok(Some(line)) => {
+                    let h = digest(&buf);
+                    read.push((line, h));
+                    Ok(Some(h))
+                }
+                Ok(None) => Ok(None),
+                Err(stop) => Err(stop),
+            }
+        });
+        match skip {
+            Ok(skip) => {
+                let rest = read.split_off(skip);
+                unacked = read.iter().map(|(_, h)| *h).collect();
+                pending.extend(rest);
+                if skip > 0 {
+                    report(&format!(
+                        "docket: resuming: input lines 1 to {skip} were committed before the run that read them stopped; they are in the journal and are not run again"
+                    ));
+                }
+            }
+            Err(Stop::Unusable(msg)) => {
+                report(&msg.replace("the state was not saved", "nothing was run"));
+                return EXIT_UNUSABLE;
+            }
+            Err(Stop::BrokenPipe { .. }) => return EXIT_UNUSABLE,
+        }
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
     let mut any_error = false;
     let mut batch: Vec<Line> = Vec::new();
+    let mut digests: Vec<u64> = Vec::new();
     loop {
         batch.clear();
+        digests.clear();
         let mut ended = false;
         // the first line of a batch may wait; the others are those already read in
         loop {
-            match next_line(&mut input, &mut buf, &mut seq) {
-                Ok(Some(line)) => batch.push(line),
+            let next = match pending.pop_front() {
+                Some((line, h)) => Ok(Some((line, h))),
+                None => next_line(&mut input, &mut buf, &mut seq)
+                    .map(|line| line.map(|line| (line, digest(&buf)))),
+            };
+            match next {
+                Ok(Some((line, h))) => {
+                    batch.push(line);
+                    digests.push(h);
+                }
                 Ok(None) => {
                     ended = true;
                     break;
@@ -159,14 +238,16 @@ pub(crate) fn run_store(
                 }
                 Err(Stop::BrokenPipe { .. }) => return EXIT_UNUSABLE,
             }
-            if batch.len() >= BATCH || !input.buffer().contains(&b'\n') {
+            if batch.len() >= BATCH || (pending.is_empty() && !input.buffer().contains(&b'\n')) {
                 break;
             }
         }
         if batch.is_empty() {
             break;
         }
-        match run_batch(engine, &mut store, &mut world, &batch) {
+        // every line not yet answered by a printed record: the skipped ones, then this batch
+        let mark = make_mark(unacked.iter().chain(&digests));
+        match run_batch(engine, &mut store, &mut world, &batch, &mark) {
             Ok(records) => {
                 for record in records {
                     any_error |= record.is_error();
@@ -187,12 +268,13 @@ pub(crate) fn run_store(
                         }
                     }
                 }
+                unacked.clear();
             }
             Err(e) => {
                 report(&format!(
                     "error: cannot write to the store `{shown}`: {e} (the {} lines from line {} on were not kept; every line printed before is)",
                     batch.len(),
-                    seq + 1 - batch.len()
+                    seq + 1 - batch.len() - pending.len()
                 ));
                 return EXIT_UNUSABLE;
             }
@@ -208,12 +290,80 @@ pub(crate) fn run_store(
     }
 }
 
+/// The digest of one input line as `next_line` read it (its end of line left out): the first
+/// 8 bytes of its SHA-256.
+fn digest(raw: &[u8]) -> u64 {
+    let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let hash = Sha256::digest(line);
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash[..8]);
+    u64::from_be_bytes(first)
+}
+
+/// The version tag of an input mark.
+const MARK_TAG: &str = "lines-v1:";
+
+/// The input mark a batch records: the digests of the lines it ran (and of any line skipped
+/// before it and not yet answered), in order, 16 hex digits each.
+fn make_mark<'a>(digests: impl Iterator<Item = &'a u64>) -> String {
+    let mut mark = String::from(MARK_TAG);
+    for d in digests {
+        mark.push_str(&format!("{d:016x}"));
+    }
+    mark
+}
+
+/// The digests an input mark holds; none when it is not one this docket writes.
+fn parse_mark(mark: &str) -> Vec<u64> {
+    let Some(hex) = mark.strip_prefix(MARK_TAG) else {
+        return Vec::new();
+    };
+    if hex.len() % 16 != 0 || !hex.is_ascii() {
+        return Vec::new();
+    }
+    let parsed: Option<Vec<u64>> = (0..hex.len() / 16)
+        .map(|i| u64::from_str_radix(&hex[16 * i..16 * i + 16], 16).ok())
+        .collect();
+    parsed.unwrap_or_default()
+}
+
+/// How many first lines of the input were committed already, when the input is what a run
+/// stopped by a crash had not printed yet: `marked` are the digests the last committed batch
+/// recorded (its lines, and the lines before it not yet answered). Its records were being
+/// printed when the run stopped, so the lines not printed yet start somewhere in it; the
+/// input is taken to start with the longest end of `marked` that it starts with. `next`
+/// gives the digest of the next input line (read, and kept by the caller); no more is read
+/// than it takes to decide.
+fn committed_prefix(
+    marked: &[u64],
+    mut next: impl FnMut() -> Result<Option<u64>, Stop>,
+) -> Result<usize, Stop> {
+    let k = marked.len();
+    // where in `marked` the input may start: every start still matching the lines read
+    let mut alive: Vec<usize> = (0..k).collect();
+    let mut best = 0;
+    let mut j = 0;
+    while !alive.is_empty() {
+        let Some(h) = next()? else { break };
+        alive.retain(|&p| marked[p + j] == h);
+        j += 1;
+        // a start whose whole end of `marked` was read: the later ones are the longer ends
+        if alive.iter().any(|&p| p + j == k) {
+            best = j;
+        }
+        alive.retain(|&p| p + j < k);
+    }
+    Ok(best)
+}
+
 /// One batch through the store: the refused lines' records kept in their places.
 fn run_batch(
     engine: &Engine,
     store: &mut Store,
     world: &mut World,
     batch: &[Line],
+    mark: &str,
 ) -> Result<Vec<Record>, docket::StoreError> {
     let lines: Vec<(usize, &str)> = batch
         .iter()
@@ -222,7 +372,9 @@ fn run_batch(
             Line::Refused(_) => None,
         })
         .collect();
-    let mut ran = store.run_batch(engine, world, &lines)?.into_iter();
+    let mut ran = store
+        .run_batch_marked(engine, world, &lines, Some(mark))?
+        .into_iter();
     let mut records = Vec::with_capacity(batch.len());
     for l in batch {
         records.push(match l {

@@ -146,6 +146,9 @@ pub(crate) struct Meta {
     pub policy: Option<i64>,
     /// The world's clock (RFC 3339), as the journal left it.
     pub clock: Option<String>,
+    /// What the last batch's writer recorded of its input, to resume it after a crash
+    /// ([`Store::run_batch_marked`]); opaque to the store.
+    pub input: Option<String>,
 }
 
 /// A database holding a store. Each call runs inside the transaction [`Backend::begin`]
@@ -425,6 +428,14 @@ impl Store {
         self.seq
     }
 
+    /// The mark the last [`Store::run_batch_marked`] recorded (`None`: none yet).
+    pub fn input_mark(&mut self) -> Result<Option<String>, StoreError> {
+        self.db.begin(false)?;
+        let meta = self.db.meta();
+        self.db.rollback();
+        Ok(meta?.and_then(|m| m.input))
+    }
+
     /// Runs a batch of input lines (`(line number, text)`) in one transaction: catches up
     /// with other writers, evaluates each line, journals the accepted ones with the cases
     /// they changed, and commits. The records (one per line, in order) are returned only once
@@ -436,8 +447,27 @@ impl Store {
         world: &mut World,
         lines: &[(usize, &str)],
     ) -> Result<Vec<Record>, StoreError> {
+        self.run_batch_marked(engine, world, lines, None)
+    }
+
+    /// [`Store::run_batch`], also recording `mark` (when given) in the same transaction: a
+    /// note of the writer's about its input (e.g. which lines this batch consumed), read back
+    /// with [`Store::input_mark`], so that a writer stopped between the commit and telling
+    /// its caller can tell which lines are already in.
+    pub fn run_batch_marked(
+        &mut self,
+        engine: &Engine,
+        world: &mut World,
+        lines: &[(usize, &str)],
+        mark: Option<&str>,
+    ) -> Result<Vec<Record>, StoreError> {
         self.db.begin(true)?;
-        let result = self.run_in_tx(engine, world, lines);
+        let result = self.run_in_tx(engine, world, lines).and_then(|records| {
+            if let Some(mark) = mark {
+                self.db.set_meta("input", mark)?;
+            }
+            Ok(records)
+        });
         match result {
             Ok(records) => {
                 self.db.commit()?;

@@ -305,6 +305,7 @@ impl Backend for Postgres {
                     })?)
                 }
                 "clock" => meta.clock = Some(value).filter(|v| !v.is_empty()),
+                "input" => meta.input = Some(value),
                 _ => {}
             }
         }

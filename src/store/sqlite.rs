@@ -190,6 +190,7 @@ impl Backend for Sqlite {
                     })?)
                 }
                 "clock" => meta.clock = Some(value).filter(|v| !v.is_empty()),
+                "input" => meta.input = Some(value),
                 _ => {}
             }
         }

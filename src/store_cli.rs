@@ -63,7 +63,7 @@ pub(crate) fn store_key(
     match write_private(&path, &(key.to_hex() + "\n")) {
         Ok(()) => Ok(key),
         // another run made the store's key first: it is the one
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => from_file(&path),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => resolve_key(Some(&path)),
         Err(e) => Err(format!(
             "error: cannot write the key file `{}`: {e}",
             path.display()

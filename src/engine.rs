@@ -3,8 +3,8 @@
 use crate::check::{self, Parsed};
 use crate::diag::{self, Diagnostic};
 use crate::eval::{self, EvalError, Step};
-use crate::migrate::{MigrationError, MigrationPlan};
 use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
+use crate::migrate::{MigrationError, MigrationPlan};
 use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
 use crate::span::Source;
@@ -320,7 +320,11 @@ impl Engine {
     /// What opening a world built by `old` (an earlier version of this policy) under this
     /// policy would do: every change to its stored data, with how many cases each touches.
     /// Refused, with every problem, as [`Engine::migrate_world`] would refuse it.
-    pub fn plan_migration(&self, old: &Engine, world: &World) -> Result<MigrationPlan, MigrationError> {
+    pub fn plan_migration(
+        &self,
+        old: &Engine,
+        world: &World,
+    ) -> Result<MigrationPlan, MigrationError> {
         self.migrate_world(old, world).map(|(_, plan)| plan)
     }
 
@@ -333,7 +337,11 @@ impl Engine {
     /// Refused when a change would lose or misread stored values and no `migrate` block
     /// declares it: the error names every such change, with how many cases hold a value
     /// for it and the declaration to write. It never shows a value of a case.
-    pub fn migrate_world(&self, old: &Engine, world: &World) -> Result<(World, MigrationPlan), MigrationError> {
+    pub fn migrate_world(
+        &self,
+        old: &Engine,
+        world: &World,
+    ) -> Result<(World, MigrationPlan), MigrationError> {
         if world.policy.is_some_and(|p| p != old.fingerprint) {
             return Err(MigrationError {
                 problems: vec![crate::migrate::MigrationProblem {
@@ -341,7 +349,8 @@ impl Engine {
                     subject: crate::migrate::Subject::CaseType,
                     problem: crate::migrate::Problem::NotTheOldPolicy,
                     count: world.len(),
-                    help: "give the engine of the policy whose events built the world as `old`".into(),
+                    help: "give the engine of the policy whose events built the world as `old`"
+                        .into(),
                 }],
             });
         }

@@ -134,14 +134,15 @@ fn check_steps(
     // each old name migrated once, each new field given once
     let mut olds: Vec<&Ident> = Vec::new();
     let mut news: Vec<&Ident> = Vec::new();
-    let twice = |env: &mut Env, seen: &mut Vec<&Ident>, id: &Ident, kind: &str| {
-        match seen.iter().find(|s| s.name == id.name) {
-            Some(first) => {
-                env.declared_twice(src, kind, id, Some((src, first.span)));
-                true
-            }
-            None => false,
+    let twice = |env: &mut Env, seen: &mut Vec<&Ident>, id: &Ident, kind: &str| match seen
+        .iter()
+        .find(|s| s.name == id.name)
+    {
+        Some(first) => {
+            env.declared_twice(src, kind, id, Some((src, first.span)));
+            true
         }
+        None => false,
     };
     for step in steps {
         match step {
@@ -246,7 +247,10 @@ fn stored_target(env: &mut Env, src: usize, ty: u16, parts: bool, id: &Ident) ->
         env.err(
             src,
             CheckError::Invalid {
-                message: format!("`{}` is a derived field: it is computed, not stored", id.name),
+                message: format!(
+                    "`{}` is a derived field: it is computed, not stored",
+                    id.name
+                ),
                 span: id.span,
                 help: Some("a migration moves or computes stored fields only".into()),
             },

@@ -113,7 +113,15 @@ impl<'a> Plan<'a> {
         });
     }
 
-    fn change(&mut self, ty: Option<u16>, kind: ChangeKind, case_type: &str, subject: Subject, what: ChangeWhat, count: usize) {
+    fn change(
+        &mut self,
+        ty: Option<u16>,
+        kind: ChangeKind,
+        case_type: &str,
+        subject: Subject,
+        what: ChangeWhat,
+        count: usize,
+    ) {
         let c = Change {
             kind,
             case_type: case_type.to_string(),
@@ -141,7 +149,9 @@ impl<'a> Plan<'a> {
         let old_ty = |name: &str| old.cases.iter().position(|c| c.name == name);
         for (t, n) in new.cases.iter().enumerate() {
             let t = t as u16;
-            let from = self.block(t, false).and_then(|b| Some((b.from.as_ref()?, b)));
+            let from = self
+                .block(t, false)
+                .and_then(|b| Some((b.from.as_ref()?, b)));
             let source = match from {
                 Some((from, _)) if old_ty(&n.name).is_none() => match old_ty(from) {
                     Some(o) => {
@@ -340,9 +350,9 @@ impl<'a> Plan<'a> {
                 MigrateStep::Rename { from, to } if *to as usize == i => Some(from),
                 _ => None,
             });
-            let set = steps.iter().position(
-                |s| matches!(s, MigrateStep::Set { field, .. } if *field as usize == i),
-            );
+            let set = steps
+                .iter()
+                .position(|s| matches!(s, MigrateStep::Set { field, .. } if *field as usize == i));
             let from = match renamed {
                 Some(r) if stored(olds, &f.name).is_none() => match stored(olds, r) {
                     Some(j) => {
@@ -448,7 +458,10 @@ impl<'a> Plan<'a> {
     }
 
     /// The old stored fields no new field reads: dropped as declared, or refused.
-    #[expect(clippy::too_many_arguments, reason = "one call site, each argument distinct")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site, each argument distinct"
+    )]
     fn removed_fields(
         &mut self,
         t: u16,
@@ -488,8 +501,10 @@ impl<'a> Plan<'a> {
                 .iter()
                 .zip(sources)
                 .find(|(g, s)| {
-                    matches!(s, Source::Default(_) | Source::Missing | Source::Set { carry: None, .. })
-                        && matches!(g.kind, FieldKind::Stored { .. })
+                    matches!(
+                        s,
+                        Source::Default(_) | Source::Missing | Source::Set { carry: None, .. }
+                    ) && matches!(g.kind, FieldKind::Stored { .. })
                         && progs.compat(&f.ty, &g.ty) != Compat::Changed
                 })
                 .map(|(g, _)| g.name.clone());
@@ -666,10 +681,9 @@ impl<'a> Plan<'a> {
                     let Source::Carry { old: j, .. } = s else {
                         continue;
                     };
-                    let (Some(f), Some(g)) = (
-                        odef.fields_of(parts).get(*j),
-                        ndef.fields_of(parts).get(i),
-                    ) else {
+                    let (Some(f), Some(g)) =
+                        (odef.fields_of(parts).get(*j), ndef.fields_of(parts).get(i))
+                    else {
                         continue;
                     };
                     let (a, b) = (ty_name(old, &f.ty), ty_name(new, &g.ty));
@@ -755,10 +769,9 @@ impl<'a> Plan<'a> {
                     else {
                         continue;
                     };
-                    let (Some(f), Some(g)) = (
-                        odef.fields_of(parts).get(*j),
-                        ndef.fields_of(parts).get(i),
-                    ) else {
+                    let (Some(f), Some(g)) =
+                        (odef.fields_of(parts).get(*j), ndef.fields_of(parts).get(i))
+                    else {
                         continue;
                     };
                     self.change(
@@ -795,7 +808,9 @@ impl<'a> Plan<'a> {
             return;
         };
         let subject = field_subject(ndef, block.parts, &f.name);
-        let help = "make the expression give a value for every case, e.g. with a fallback: `… ?? <value>`".to_string();
+        let help =
+            "make the expression give a value for every case, e.g. with a fallback: `… ?? <value>`"
+                .to_string();
         if failed > 0 {
             self.problem(
                 &ndef.name,
@@ -851,14 +866,27 @@ impl<'a> Plan<'a> {
                     continue;
                 };
                 let subject = field_subject(ndef, is_part, &def.name);
-                self.change(Some(t), ChangeKind::Compatible, &ndef.name, subject, ChangeWhat::Erased, *n);
+                self.change(
+                    Some(t),
+                    ChangeKind::Compatible,
+                    &ndef.name,
+                    subject,
+                    ChangeWhat::Erased,
+                    *n,
+                );
             }
         }
     }
 
     /// The recomputed deadlines of case type `t`: new ones as changes (with the cases they
     /// are past), failures as problems.
-    pub fn deadline_outcome(&mut self, t: u16, failed: usize, reason: Option<String>, overdue: &[usize]) {
+    pub fn deadline_outcome(
+        &mut self,
+        t: u16,
+        failed: usize,
+        reason: Option<String>,
+        overdue: &[usize],
+    ) {
         let new = self.progs.new;
         let Some(ndef) = new.case_def(t) else {
             return;

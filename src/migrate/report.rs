@@ -413,7 +413,11 @@ impl fmt::Display for MigrationError {
         write!(
             f,
             "error: {n} {} the world from being migrated",
-            if n == 1 { "problem keeps" } else { "problems keep" }
+            if n == 1 {
+                "problem keeps"
+            } else {
+                "problems keep"
+            }
         )
     }
 }

@@ -91,7 +91,10 @@ impl Progs<'_> {
                 match (old.records.get(*a as usize), new.records.get(*b as usize)) {
                     (Some(x), Some(y))
                         if x.fields.len() == y.fields.len()
-                            && x.fields.iter().zip(&y.fields).all(|(f, g)| f.name == g.name) =>
+                            && x.fields
+                                .iter()
+                                .zip(&y.fields)
+                                .all(|(f, g)| f.name == g.name) =>
                     {
                         x.fields
                             .iter()
@@ -142,7 +145,8 @@ impl Progs<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             (Ty::Record(a), Ty::Record(b), Value::Record(items)) => {
-                let (Some(x), Some(y)) = (old.records.get(*a as usize), new.records.get(*b as usize))
+                let (Some(x), Some(y)) =
+                    (old.records.get(*a as usize), new.records.get(*b as usize))
                 else {
                     return Err(Misfit::Value);
                 };

@@ -384,9 +384,9 @@ impl<'a> Plan<'a> {
                     let from_ty = &olds[j].ty;
                     let compat = progs.compat(from_ty, &f.ty);
                     let (a, b) = (ty_name(progs.old, from_ty), ty_name(progs.new, &f.ty));
-                    match (compat, set) {
-                        (Compat::Same, _) => Source::Carry { old: j, compat },
-                        (Compat::Widened, _) => {
+                    match compat {
+                        Compat::Same => Source::Carry { old: j, compat },
+                        Compat::Widened => {
                             self.change(
                                 Some(t),
                                 ChangeKind::Compatible,
@@ -397,26 +397,31 @@ impl<'a> Plan<'a> {
                             );
                             Source::Carry { old: j, compat }
                         }
-                        (Compat::Checked, None) => Source::Carry { old: j, compat },
-                        (Compat::Checked, Some(step)) => Source::Set {
-                            step,
-                            carry: Some((j, compat)),
+                        // each value is checked; a declared `set` computes them instead
+                        Compat::Checked => match set {
+                            None => Source::Carry { old: j, compat },
+                            Some(step) => Source::Set {
+                                step,
+                                carry: Some((j, compat)),
+                            },
                         },
-                        (Compat::Changed, Some(step)) => Source::Set { step, carry: None },
-                        (Compat::Changed, None) => {
-                            self.problem(
-                                case_name,
-                                subject,
-                                Problem::TypeChanged { from: a, to: b.clone() },
-                                held(j),
-                                format!(
-                                    "declare how to compute its values as `{b}`: `{} {{ set {} = … }}`",
-                                    head(ndef, parts),
-                                    f.name
-                                ),
-                            );
-                            Source::Missing
-                        }
+                        Compat::Changed => match set {
+                            Some(step) => Source::Set { step, carry: None },
+                            None => {
+                                self.problem(
+                                    case_name,
+                                    subject,
+                                    Problem::TypeChanged { from: a, to: b.clone() },
+                                    held(j),
+                                    format!(
+                                        "declare how to compute its values as `{b}`: `{} {{ set {} = … }}`",
+                                        head(ndef, parts),
+                                        f.name
+                                    ),
+                                );
+                                Source::Missing
+                            }
+                        },
                     }
                 }
                 (None, Some(step)) => Source::Set { step, carry: None },

@@ -5,7 +5,7 @@ use crate::program::Program;
 use crate::value::{Ty, Value};
 
 /// How the values of an old type read as a new type, from best to worst.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Compat {
     /// The very same values, with the same meaning: copied as they are.
     Same,
@@ -17,6 +17,26 @@ pub(super) enum Compat {
     Checked,
     /// Another kind of value (`text` → `count`, one format → another): refused.
     Changed,
+}
+
+impl Compat {
+    /// The worse of the two.
+    pub fn or_worse(self, other: Compat) -> Compat {
+        if other.rank() > self.rank() {
+            other
+        } else {
+            self
+        }
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Compat::Same => 0,
+            Compat::Widened => 1,
+            Compat::Checked => 2,
+            Compat::Changed => 3,
+        }
+    }
 }
 
 /// Why one value does not read as the new type.
@@ -41,8 +61,8 @@ impl Progs<'_> {
         let (old, new) = (self.old, self.new);
         match (from, to) {
             (Ty::Opt(a), Ty::Opt(b)) => self.compat(a, b),
-            (a, Ty::Opt(b)) => self.compat(a, b).max(Compat::Widened),
-            (Ty::Opt(a), b) => self.compat(a, b).max(Compat::Checked),
+            (a, Ty::Opt(b)) => self.compat(a, b).or_worse(Compat::Widened),
+            (Ty::Opt(a), b) => self.compat(a, b).or_worse(Compat::Checked),
             (Ty::Bool, Ty::Bool)
             | (Ty::Count, Ty::Count)
             | (Ty::Duration, Ty::Duration)
@@ -85,7 +105,7 @@ impl Progs<'_> {
             (Ty::Set(a), Ty::Set(b)) => match self.compat(a, b) {
                 // the order of a set's items may change with the enumeration's order
                 Compat::Same => Compat::Same,
-                c => c.max(Compat::Widened),
+                c => c.or_worse(Compat::Widened),
             },
             (Ty::Record(a), Ty::Record(b)) => {
                 match (old.records.get(*a as usize), new.records.get(*b as usize)) {
@@ -99,9 +119,9 @@ impl Progs<'_> {
                         x.fields
                             .iter()
                             .zip(&y.fields)
-                            .map(|(f, g)| self.compat(&f.ty, &g.ty))
-                            .max()
-                            .unwrap_or(Compat::Same)
+                            .fold(Compat::Same, |worst, (f, g)| {
+                                worst.or_worse(self.compat(&f.ty, &g.ty))
+                            })
                     }
                     _ => Compat::Changed,
                 }

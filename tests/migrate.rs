@@ -1207,6 +1207,19 @@ fn icp_renamed_first_sms_at_is_refused_then_migrates_when_declared() {
         2,
     );
     assert_eq!(plan.changes().len(), 1, "{plan}");
+    // the world's indexes serve lookups: F2's person validates with the code sent
+    let mut probe = migrated.clone();
+    let out = declared
+        .run_line(
+            &mut probe,
+            6,
+            r#"{"type":"validation_attempt","at":"2026-11-28T11:00:00+08:00","phone":"13800000002","code":"731056","cert_last6":"22222X"}"#,
+        )
+        .to_json();
+    assert!(
+        out.contains(r#""filing":"F2","status":"under_review""#),
+        "{out}"
+    );
     // the 24-hour window still closes: a tick past it expires F1 and F2, not F3
     let out = declared
         .run_line(

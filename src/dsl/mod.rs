@@ -574,7 +574,10 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::deadline_trigger => "`deadline`",
         Rule::placeholder => "an expression",
         Rule::erase_clause | Rule::erase_word => "`erase when`",
-        Rule::migrate_decl | Rule::migrate_word => "`migrate`",
+        // (named like the other declarations: one list in "expected …")
+        Rule::migrate_decl | Rule::migrate_word => {
+            "a declaration (`format`, `statuses`, `case`, `participants`, `event`, `deadline` or `on`)"
+        }
         Rule::migrate_block | Rule::migrate_drop => "a case type, or `drop`",
         Rule::migrate_in => "`in`",
         Rule::migrate_from => "`from`",

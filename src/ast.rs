@@ -21,6 +21,39 @@ pub struct File {
     pub events: Vec<EventDecl>,
     pub deadlines: Vec<DeadlineDecl>,
     pub handlers: Vec<Handler>,
+    pub migrations: Vec<MigrateDecl>,
+}
+
+/// A declared migration: how a world saved under an older version of the policy is read.
+#[derive(Clone, Debug)]
+pub enum MigrateDecl {
+    /// `migrate filing from application { … }`, `migrate people in filing { … }`
+    Block {
+        /// The `migrate` word, to point at the whole block.
+        span: Span,
+        /// The case type (or, with `parts_of`, the participants) of this policy.
+        target: Ident,
+        /// `in filing`: `target` names the participants of this case type.
+        parts_of: Option<Ident>,
+        /// `from application`: the name of the case type in the old policy.
+        from: Option<Ident>,
+        steps: Vec<MigrateStep>,
+    },
+    /// `migrate drop loan`: the cases of the old policy's case type `loan` are discarded.
+    DropCase(Ident),
+}
+
+/// One step of a `migrate` block.
+#[derive(Clone, Debug)]
+pub enum MigrateStep {
+    /// `rename first_sms_at to first_sent_at`
+    Rename { from: Ident, to: Ident },
+    /// `drop legacy_note`
+    Drop(Ident),
+    /// `set attempts = failures + 1`
+    Set { field: Ident, value: Expr },
+    /// `status waiting -> awaiting_validation`
+    Status { from: Ident, to: Ident },
 }
 
 /// `enum verdict { accepted  refused }`

@@ -4,6 +4,7 @@ use crate::check::{self, Parsed};
 use crate::diag::{self, Diagnostic};
 use crate::eval::{self, EvalError, Step};
 use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
+use crate::migrate::{MigrationError, MigrationPlan};
 use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
 use crate::seal::{SealKey, Sealing};
@@ -196,6 +197,12 @@ impl Engine {
     /// The names of the policy's case types, in declaration order.
     pub fn case_names(&self) -> Vec<&str> {
         self.program.cases.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    /// The checked policy.
+    #[cfg(test)]
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
     }
 
     /// Warnings found while checking (e.g. a message that no rule emits).
@@ -417,6 +424,53 @@ impl Engine {
     /// Saves a world as JSON text.
     pub fn save_world(&self, world: &World) -> String {
         crate::persist::save(&self.program, world, self.policy_json())
+    }
+
+    /// What opening a world built by `old` (an earlier version of this policy) under this
+    /// policy would do: every change to its stored data, with how many cases each touches.
+    /// Refused, with every problem, as [`Engine::migrate_world`] would refuse it.
+    pub fn plan_migration(
+        &self,
+        old: &Engine,
+        world: &World,
+    ) -> Result<MigrationPlan, MigrationError> {
+        self.migrate_world(old, world).map(|(_, plan)| plan)
+    }
+
+    /// Migrates a world built by `old` to a world of this policy: fields renamed, dropped,
+    /// defaulted or computed and statuses mapped (as the two policies and this one's
+    /// `migrate` blocks say), `erase when` conditions applied, deadlines recomputed. The
+    /// world given is left as it is. A world of this very policy (the same files) is
+    /// returned unchanged, with an empty plan.
+    ///
+    /// Refused when a change would lose or misread stored values and no `migrate` block
+    /// declares it: the error names every such change, with how many cases hold a value
+    /// for it and the declaration to write. It never shows a value of a case.
+    pub fn migrate_world(
+        &self,
+        old: &Engine,
+        world: &World,
+    ) -> Result<(World, MigrationPlan), MigrationError> {
+        if world.policy.is_some_and(|p| p != old.fingerprint) {
+            return Err(MigrationError {
+                problems: vec![crate::migrate::MigrationProblem {
+                    case_type: String::new(),
+                    subject: crate::migrate::Subject::CaseType,
+                    problem: crate::migrate::Problem::NotTheOldPolicy,
+                    count: world.len(),
+                    help: "give the engine of the policy whose events built the world as `old`"
+                        .into(),
+                }],
+            });
+        }
+        if old.fingerprint == self.fingerprint {
+            let mut same = world.clone();
+            same.policy = Some(self.fingerprint);
+            return Ok((same, MigrationPlan::default()));
+        }
+        let (mut migrated, plan) = crate::migrate::migrate(&old.program, &self.program, world)?;
+        migrated.policy = Some(self.fingerprint);
+        Ok((migrated, plan))
     }
 
     /// Loads a world saved by [`Engine::save_world`], checking it against this policy.

@@ -69,6 +69,7 @@ mod duration;
 mod engine;
 mod eval;
 mod event;
+mod migrate;
 mod outcome;
 mod persist;
 mod program;
@@ -86,6 +87,10 @@ pub use diag::{Diagnostic, Severity};
 pub use engine::{Engine, LoadError, WorldError};
 pub use eval::{EvalError, Step};
 pub use event::{Event, EventBuilder, EventError};
+pub use migrate::{
+    Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
+    Subject,
+};
 pub use outcome::{MessageOut, Outcome, Record, RecordBody};
 pub use scenario::{Failure, Report, Scenario, ScenarioError};
 pub use seal::SealKey;

@@ -34,6 +34,45 @@ pub struct Program {
     /// What outcomes share, built once: each message as output (by message index), each
     /// status name (by status index), and the case type's name.
     pub shared: SharedOut,
+    /// The declared migrations (`migrate …` blocks), in file order.
+    pub migrations: Vec<MigrateDef>,
+    /// The case types of an older policy whose cases are discarded (`migrate drop loan`).
+    pub dropped_cases: Vec<String>,
+}
+
+/// A `migrate` block, checked against this policy. Its names of the old policy (a renamed
+/// or dropped field, an old status) are checked when a world is migrated.
+#[derive(Debug, Clone)]
+pub struct MigrateDef {
+    /// The case type of this policy it migrates.
+    pub case_ty: u16,
+    /// Whether it migrates the participants of that case type.
+    pub parts: bool,
+    /// `from application`: the case type's name in the old policy.
+    pub from: Option<String>,
+    pub steps: Vec<MigrateStep>,
+    /// Where it is written (`rules/x.docket:12`), for reports.
+    pub place: String,
+}
+
+/// One checked step of a `migrate` block.
+#[derive(Debug, Clone)]
+pub enum MigrateStep {
+    /// The old field's values move to this policy's stored field `to`.
+    Rename { from: String, to: u16 },
+    /// The old field's values are discarded.
+    Drop(String),
+    /// The stored field is computed over the migrated case (or participant, as slot 0).
+    Set {
+        field: u16,
+        unit: Unit,
+        /// Whether the value reads a sensitive one (then no evaluation error is echoed).
+        sensitive: bool,
+        /// The expression as written, for reports.
+        text: String,
+    },
+    /// Cases in the old status `from` are put in status `to`.
+    Status { from: String, to: u16 },
 }
 
 /// The strings every outcome repeats, shared rather than copied into each one.

@@ -147,7 +147,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
 
 /// Whether `e` reads other cases than its own: a world-wide lookup, in it or in a derived
 /// field it reads.
-fn reads_other_cases(env: &Env, e: &IExpr) -> bool {
+pub(super) fn reads_other_cases(env: &Env, e: &IExpr) -> bool {
     let mut found = false;
     super::ir::walk_reads(env, e, &mut |node| {
         found |= matches!(

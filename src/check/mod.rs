@@ -7,6 +7,7 @@ mod erase;
 mod expr;
 mod fields;
 mod ir;
+mod migrate;
 mod names;
 mod ops;
 mod rules;
@@ -528,6 +529,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     templates::parse_messages(&mut env);
     fields::check_fields_and_deadlines(&mut env, &files);
     let (event_handlers, deadline_handlers) = rules::check_handlers(&mut env, &files);
+    let (migrations, dropped_cases) = migrate::check_migrations(&mut env, &files);
 
     for (i, used) in env.emitted.iter().enumerate() {
         if !used {
@@ -611,6 +613,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         deadlines: env.deadlines,
         event_handlers,
         deadline_handlers,
+        migrations,
+        dropped_cases,
     };
     Ok((program, env.warnings))
 }

@@ -713,7 +713,7 @@ fn place(
 
 /// A sensitive value (or one computed from it) stored in a field not declared `sensitive`:
 /// from there it could be shown.
-fn sensitive_into_plain(field: &str, value: &Expr) -> CheckError {
+pub(super) fn sensitive_into_plain(field: &str, value: &Expr) -> CheckError {
     let what = match value.kind {
         ExprKind::Path(_) => "a sensitive value",
         _ => "a value computed from a sensitive value",

@@ -88,6 +88,7 @@ pub(super) fn lower_file(source: usize, mut pairs: Pairs<Rule>) -> Result<File, 
             Rule::event_decl => event_decl(decl).map(|d| file.events.push(d)),
             Rule::deadline_decl => deadline_decl(decl).map(|d| file.deadlines.push(d)),
             Rule::handler => handler(decl).map(|d| file.handlers.push(d)),
+            Rule::migrate_decl => migrate_decl(decl).map(|d| file.migrations.push(d)),
             _ => Ok(()),
         };
         if let Err(e) = r {
@@ -264,6 +265,60 @@ fn deadline_decl(p: Pair<Rule>) -> R<DeadlineDecl> {
     let name = ident(next(&mut it, &p, "a deadline name")?);
     let e = expr(next(&mut it, &p, "an expression")?)?;
     Ok(DeadlineDecl { name, expr: e })
+}
+
+fn migrate_decl(p: Pair<Rule>) -> R<MigrateDecl> {
+    let whole = span(&p);
+    let mut it = p.clone().into_inner();
+    let _word = next(&mut it, &p, "`migrate`")?;
+    let body = next(&mut it, &p, "a migration")?;
+    let mut inner = body.clone().into_inner();
+    if body.as_rule() == Rule::migrate_drop {
+        let _drop = next(&mut inner, &body, "`drop`")?;
+        return Ok(MigrateDecl::DropCase(ident(next(
+            &mut inner,
+            &body,
+            "a case type",
+        )?)));
+    }
+    let target = ident(next(&mut inner, &body, "a case type")?);
+    let (mut parts_of, mut from, mut steps) = (None, None, Vec::new());
+    for q in inner {
+        let rule = q.as_rule();
+        let mut words = q.clone().into_inner();
+        // the step's leading word (`rename`, `drop`, `set`, `status`, `in`, `from`)
+        let _lead = next(&mut words, &q, "a word")?;
+        let mut name = |what: &str| next(&mut words, &q, what).map(ident);
+        match rule {
+            Rule::migrate_in => parts_of = Some(name("a case type")?),
+            Rule::migrate_from => from = Some(name("a case type")?),
+            Rule::rename_step => {
+                let old = name("a field name")?;
+                let _to = name("`to`")?;
+                let new = name("a field name")?;
+                steps.push(MigrateStep::Rename { from: old, to: new });
+            }
+            Rule::drop_step => steps.push(MigrateStep::Drop(name("a field name")?)),
+            Rule::set_step => {
+                let field = name("a field name")?;
+                let value = expr(next(&mut words, &q, "an expression")?)?;
+                steps.push(MigrateStep::Set { field, value });
+            }
+            Rule::status_step => {
+                let old = name("a status")?;
+                let new = name("a status")?;
+                steps.push(MigrateStep::Status { from: old, to: new });
+            }
+            _ => {}
+        }
+    }
+    Ok(MigrateDecl::Block {
+        span: whole,
+        target,
+        parts_of,
+        from,
+        steps,
+    })
 }
 
 fn type_expr(p: Pair<Rule>) -> R<TypeExpr> {

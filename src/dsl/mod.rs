@@ -574,6 +574,25 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::deadline_trigger => "`deadline`",
         Rule::placeholder => "an expression",
         Rule::erase_clause | Rule::erase_word => "`erase when`",
+        // (named like the other declarations: one list in "expected …")
+        Rule::migrate_decl | Rule::migrate_word => {
+            "a declaration (`format`, `statuses`, `case`, `participants`, `event`, `deadline` or `on`)"
+        }
+        Rule::migrate_block | Rule::migrate_drop => "a case type, or `drop`",
+        Rule::migrate_in => "`in`",
+        Rule::migrate_from => "`from`",
+        Rule::migrate_step
+        | Rule::rename_step
+        | Rule::drop_step
+        | Rule::set_step
+        | Rule::status_step
+        | Rule::rename_word
+        | Rule::drop_word
+        | Rule::set_word
+        | Rule::status_word => "a migration step (`rename`, `drop`, `set` or `status`)",
+        Rule::to_word => "`to`",
+        Rule::from_word => "`from`",
+        Rule::in_word => "`in`",
         _ => return None,
     })
 }

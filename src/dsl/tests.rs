@@ -1028,3 +1028,60 @@ fn rules_chain_else_when() {
     assert_eq!(rule.else_when.len(), 2);
     assert!(rule.otherwise.is_some());
 }
+
+#[test]
+fn migrate_rules() {
+    assert_lex_rule!(
+        Rule::migrate_decl,
+        "migrate filing { }",
+        "migrate filing { rename a to b drop c set d = e + 1 status x -> y }",
+        "migrate people in filing { rename code to otp }",
+        "migrate filing from application { }",
+        "migrate drop loan",
+        // the step words are no keywords: fields may bear them
+        "migrate filing { rename to to drop drop from }"
+    );
+    assert_not_lex_rule!(
+        Rule::migrate_decl,
+        "migrate filing { rename a b }",
+        "migrate filing { status x => y }",
+        "migrate filing { move a to b }",
+        "migrate people in filing from x { }",
+        "migrate drop"
+    );
+    assert_lex_rule!(Rule::status_step, "status waiting -> awaiting_validation");
+    assert_lex_rule!(Rule::set_step, "set attempts = failures + 1");
+}
+
+#[test]
+fn migrate_blocks_lower_to_their_steps() {
+    let f = parse_ok(
+        "migrate filing from application {\n  rename first_sms_at to first_sent_at\n  drop legacy\n  set tries = failures + 1\n  status waiting -> open\n}\nmigrate people in filing { drop code }\nmigrate drop loan\n",
+    );
+    assert_eq!(f.migrations.len(), 3);
+    let MigrateDecl::Block {
+        target,
+        parts_of,
+        from,
+        steps,
+        ..
+    } = &f.migrations[0]
+    else {
+        panic!("a block");
+    };
+    assert_eq!(target.name, "filing");
+    assert!(parts_of.is_none());
+    assert_eq!(from.as_ref().map(|f| f.name.as_str()), Some("application"));
+    assert!(
+        matches!(&steps[0], MigrateStep::Rename { from, to } if from.name == "first_sms_at" && to.name == "first_sent_at")
+    );
+    assert!(matches!(&steps[1], MigrateStep::Drop(d) if d.name == "legacy"));
+    assert!(matches!(&steps[2], MigrateStep::Set { field, .. } if field.name == "tries"));
+    assert!(
+        matches!(&steps[3], MigrateStep::Status { from, to } if from.name == "waiting" && to.name == "open")
+    );
+    assert!(
+        matches!(&f.migrations[1], MigrateDecl::Block { parts_of: Some(c), target, .. } if c.name == "filing" && target.name == "people")
+    );
+    assert!(matches!(&f.migrations[2], MigrateDecl::DropCase(c) if c.name == "loan"));
+}

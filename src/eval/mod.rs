@@ -213,6 +213,15 @@ pub(crate) fn deadline_times(
     ev.deadline_times(case)
 }
 
+/// Evaluates `unit` over one owner of `world` (a case or a participant, as slot 0), at the
+/// world's clock and outside any event: a migrated value, an erasure condition.
+pub(crate) fn eval_unit(prog: &Program, world: &World, owner: Value, unit: &Unit) -> R<Value> {
+    let mut ev = Eval::new(prog, world, world.clock.unwrap_or(Timestamp::UNIX_EPOCH));
+    let mut locals = vec![Value::Unset; unit.locals.max(1)];
+    locals[0] = owner;
+    ev.expr(&unit.expr, &mut locals)
+}
+
 impl<'p, 'w> Eval<'p, 'w> {
     fn new(prog: &'p Program, world: &'w World, now: Timestamp) -> Self {
         Eval {

@@ -184,6 +184,11 @@ impl Engine {
         self.program.cases.iter().map(|c| c.name.as_str()).collect()
     }
 
+    /// The checked program, for the crate's tools that read it (`diff`).
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
     /// Warnings found while checking (e.g. a message that no rule emits).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

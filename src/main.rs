@@ -1,6 +1,8 @@
 //! The `docket` command line: argument parsing, I/O and rendering around the library's `Engine`.
 #![forbid(unsafe_code)]
 
+mod cli;
+
 use clap::{Args, Parser, Subcommand};
 use docket::{Engine, LoadError, Record, RecordBody, Scenario, World};
 use std::fs::{self, File};
@@ -41,6 +43,7 @@ enum Command {
     Run(RunArgs),
     Check(CheckArgs),
     Test(TestArgs),
+    Diff(cli::diff::DiffArgs),
 }
 
 /// Evaluate a stream of JSON events (one per line) and print one JSON record per event.
@@ -128,6 +131,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args),
         Command::Test(args) => test(&args),
+        Command::Diff(args) => cli::diff::diff(&args),
     };
     ExitCode::from(code)
 }

@@ -24,7 +24,7 @@ use crate::program::{HandlerDef, IAction};
 use crate::world::World;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 /// One line of a stream to replay.
 #[derive(Clone, Debug)]
@@ -297,8 +297,8 @@ pub struct Diff<'e> {
     changed: usize,
 }
 
-/// Lines run under each policy between two comparisons; the two policies run in two threads
-/// for a batch at least [`PARALLEL_BATCH`] lines long.
+/// Lines run under each policy between two comparisons. A stream shorter than
+/// [`PARALLEL_BATCH`] runs in this thread; a longer one in two, a policy each.
 const BATCH: usize = 4096;
 const PARALLEL_BATCH: usize = 256;
 
@@ -322,50 +322,78 @@ impl<'e> Diff<'e> {
         label: &str,
         lines: impl IntoIterator<Item = Result<Input, E>>,
     ) -> Result<(), E> {
-        let (mut old_world, mut new_world) = (World::new(), World::new());
         let mut lines = lines.into_iter();
-        let mut batch = Vec::with_capacity(BATCH);
-        let mut seq = 0;
-        let mut changes = Vec::new();
-        loop {
-            batch.clear();
-            for input in lines.by_ref().take(BATCH) {
-                batch.push(input?);
-            }
-            if batch.is_empty() {
-                return Ok(());
-            }
-            let (old, new) = (self.old, self.new);
-            let (old_records, new_records) = if batch.len() >= PARALLEL_BATCH {
-                std::thread::scope(|s| {
-                    let worker = s.spawn(|| run_batch(old, &mut old_world, seq, &batch));
-                    let new_records = run_batch(new, &mut new_world, seq, &batch);
-                    match worker.join() {
-                        Ok(old_records) => (old_records, new_records),
-                        Err(panic) => std::panic::resume_unwind(panic),
+        let first = next_batch(&mut lines)?;
+        let (old, new) = (self.old, self.new);
+        if first.len() < PARALLEL_BATCH {
+            // the whole stream (a scenario): not worth a thread
+            let old_records = run_batch(old, &mut World::new(), 0, &first);
+            let new_records = run_batch(new, &mut World::new(), 0, &first);
+            self.compare(label, &first, &old_records, &new_records);
+            return Ok(());
+        }
+        // The old policy runs in a worker thread, the new one here, batch by batch; one
+        // worker for the whole stream, so that its world stays in one thread's memory.
+        std::thread::scope(|s| {
+            let (to_worker, batches) = mpsc::sync_channel::<Arc<Vec<Input>>>(1);
+            let (to_main, records) = mpsc::sync_channel::<Vec<Record>>(1);
+            let worker = s.spawn(move || {
+                let mut world = World::new();
+                let mut seq = 0;
+                for batch in batches {
+                    let records = run_batch(old, &mut world, seq, &batch);
+                    seq += batch.len();
+                    if to_main.send(records).is_err() {
+                        break;
                     }
-                })
-            } else {
-                (
-                    run_batch(old, &mut old_world, seq, &batch),
-                    run_batch(new, &mut new_world, seq, &batch),
-                )
+                }
+            });
+            let mut new_world = World::new();
+            let mut seq = 0;
+            let mut batch = first;
+            let result = loop {
+                if batch.is_empty() {
+                    break Ok(());
+                }
+                let shared = Arc::new(batch);
+                if to_worker.send(Arc::clone(&shared)).is_err() {
+                    break Ok(()); // the worker panicked: its join says why
+                }
+                let new_records = run_batch(new, &mut new_world, seq, &shared);
+                let Ok(old_records) = records.recv() else {
+                    break Ok(());
+                };
+                self.compare(label, &shared, &old_records, &new_records);
+                seq += shared.len();
+                batch = match next_batch(&mut lines) {
+                    Ok(b) => b,
+                    Err(e) => break Err(e),
+                };
             };
-            for ((input, o), n) in batch.iter().zip(&old_records).zip(&new_records) {
-                self.events += 1;
-                changes.clear();
-                record_changes(o, n, &mut changes);
-                if changes.is_empty() {
-                    continue;
-                }
-                self.changed += 1;
-                changes.sort();
-                changes.dedup();
-                for change in changes.drain(..) {
-                    self.count(change, label, input, o, n);
-                }
+            drop(to_worker);
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
             }
-            seq += batch.len();
+            result
+        })
+    }
+
+    /// Compares the records of a batch, line by line, and counts every change.
+    fn compare(&mut self, label: &str, batch: &[Input], olds: &[Record], news: &[Record]) {
+        let mut changes = Vec::new();
+        for ((input, o), n) in batch.iter().zip(olds).zip(news) {
+            self.events += 1;
+            changes.clear();
+            record_changes(o, n, &mut changes);
+            if changes.is_empty() {
+                continue;
+            }
+            self.changed += 1;
+            changes.sort();
+            changes.dedup();
+            for change in changes.drain(..) {
+                self.count(change, label, input, o, n);
+            }
         }
     }
 
@@ -419,6 +447,11 @@ impl<'e> Diff<'e> {
             groups: groups.into_iter().map(|(_, g)| g).collect(),
         }
     }
+}
+
+/// The next [`BATCH`] lines at most; empty at the end of the stream.
+fn next_batch<E>(lines: &mut impl Iterator<Item = Result<Input, E>>) -> Result<Vec<Input>, E> {
+    lines.take(BATCH).collect()
 }
 
 /// The records of a batch of lines, the first of which is line `seq + 1`.

@@ -769,6 +769,140 @@ mod tests {
         assert_eq!(mask("phone 13800000001: 5 tries."), "phone …: … tries.");
     }
 
+    fn message(id: &str, text: &str) -> Arc<MessageOut> {
+        Arc::new(MessageOut::new(
+            id.into(),
+            text.into(),
+            "r".into(),
+            "n".into(),
+        ))
+    }
+
+    fn outcome(
+        case: &str,
+        status: &str,
+        messages: &[&Arc<MessageOut>],
+        shows: &[(&str, serde_json::Value)],
+    ) -> Outcome {
+        Outcome {
+            case_name: "filing".into(),
+            case: Some(case.into()),
+            status: Some(status.into()),
+            messages: messages.iter().map(|m| Arc::clone(m)).collect(),
+            shows: shows
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.clone()))
+                .collect(),
+        }
+    }
+
+    fn changes(old: RecordBody, new: RecordBody) -> Vec<Change> {
+        let record = |body| Record {
+            seq: 3,
+            event_type: Some("e".into()),
+            at: None,
+            body,
+        };
+        let mut out = Vec::new();
+        record_changes(&record(old), &record(new), &mut out);
+        out
+    }
+
+    #[test]
+    fn outcomes_are_compared_case_by_case() {
+        let (a, b, a2) = (message("a", "A"), message("b", "B"), message("a", "A!"));
+        let same = outcome("F1", "open", &[&a, &b], &[]);
+        assert_eq!(
+            changes(
+                RecordBody::Outcomes(vec![same.clone()]),
+                RecordBody::Outcomes(vec![same.clone()])
+            ),
+            []
+        );
+        // the same ids in another order; one of them with another text
+        assert_eq!(
+            changes(
+                RecordBody::Outcomes(vec![same.clone()]),
+                RecordBody::Outcomes(vec![outcome("F1", "open", &[&b, &a2], &[])])
+            ),
+            [
+                Change::MessageText {
+                    message: "a".into()
+                },
+                Change::MessageOrder {
+                    case_type: "filing".into()
+                }
+            ]
+        );
+        // an id twice is an id more; another case's outcome is that case's
+        assert_eq!(
+            changes(
+                RecordBody::Outcomes(vec![same.clone()]),
+                RecordBody::Outcomes(vec![
+                    outcome("F1", "open", &[&a, &b, &a], &[]),
+                    outcome("F2", "closed", &[], &[("n", 1.into())]),
+                ])
+            ),
+            [
+                Change::MessageAdded {
+                    message: "a".into()
+                },
+                Change::Status {
+                    case_type: "filing".into(),
+                    old: None,
+                    new: Some("closed".into())
+                },
+                Change::ShowAdded { name: "n".into() },
+            ]
+        );
+        // two outcomes of one case are merged: the last status, the last value shown
+        assert_eq!(
+            changes(
+                RecordBody::Outcomes(vec![
+                    outcome("F1", "open", &[&a], &[("n", 1.into()), ("m", 1.into())]),
+                    outcome("F1", "closed", &[&b], &[("n", 2.into())]),
+                ]),
+                RecordBody::Outcomes(vec![outcome(
+                    "F1",
+                    "closed",
+                    &[&a, &b],
+                    &[("n", 3.into()), ("m", 1.into())]
+                )])
+            ),
+            [Change::ShowChanged { name: "n".into() }]
+        );
+    }
+
+    #[test]
+    fn refusals_are_compared_without_their_line_and_values() {
+        let error = |s: &str| RecordBody::Error(s.into());
+        assert_eq!(
+            changes(
+                RecordBody::Outcomes(Vec::new()),
+                error("line 3: no filing `F7`")
+            ),
+            [Change::NowRefused {
+                error: "no filing `…`".into()
+            }]
+        );
+        let differently = changes(error("line 3: at most 5"), error("line 3: at most 4"));
+        assert_eq!(
+            differently,
+            [Change::RefusedDifferently {
+                old: "at most …".into(),
+                new: "at most …".into()
+            }]
+        );
+        assert_eq!(
+            differently[0].to_string(),
+            "refusal text changed: at most …"
+        );
+        assert_eq!(
+            changes(error("line 3: x"), RecordBody::Outcomes(Vec::new()))[0].to_string(),
+            "event no longer refused: x"
+        );
+    }
+
     #[test]
     fn strip_line_removes_only_its_own_number() {
         assert_eq!(strip_line("line 12: no filing", 12), "no filing");

@@ -31,7 +31,8 @@ const EXIT_UNUSABLE: u8 = 2;
 Example:
   docket run examples/stream.jsonl           # the built-in ICP policy
   docket check rules/icp                     # load a policy directory and report its problems
-  docket test tests/scenarios/icp            # check scenario files against the policy"
+  docket test tests/scenarios/icp            # check scenario files against the policy
+  docket diff rules/icp my-icp examples/stream.jsonl   # what an edit changes, grouped"
 )]
 struct Cli {
     #[command(subcommand)]

@@ -445,3 +445,22 @@ fn missing_inputs_and_broken_scenarios_are_unusable() {
         none.stderr
     );
 }
+
+#[test]
+fn help_has_an_example() {
+    let run = docket(&["diff", "--help"], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("Usage: docket diff"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("Example:\n  docket diff rules/icp my-icp"),
+        "{}",
+        run.stdout
+    );
+    let top = docket(&["--help"], None);
+    assert!(
+        top.stdout.contains("docket diff rules/icp my-icp"),
+        "{}",
+        top.stdout
+    );
+}

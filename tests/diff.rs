@@ -104,7 +104,7 @@ fn a_shorter_window_is_reported_by_message_status_and_text() {
     assert_eq!(
         headings(&run.stdout),
         [
-            "2 events: text of message `order_submitted` changed (rule `nobody_required` on order_submitted)",
+            "2 events: text of message `order_submitted` changed: next_step (rule `nobody_required` on order_submitted)",
             "1 event: message `validation_window_expired` newly emitted (rule `window_expired` on deadline window_end)",
             "1 event: message `validation_window_expired` no longer emitted (rule `window_expired` on deadline window_end)",
             "1 event: status of filing: (no outcome) → canceled",
@@ -161,7 +161,7 @@ fn a_changed_message_text_is_a_text_change() {
     assert_eq!(heads.len(), 1, "{}", run.stdout);
     assert!(
         heads[0].ends_with(
-            ": text of message `resend_success` changed (rule `resend` on resend_request)"
+            ": text of message `resend_success` changed: text (rule `resend` on resend_request)"
         ),
         "{}",
         heads[0]
@@ -271,6 +271,8 @@ fn json_output_is_one_object_per_group_then_a_summary() {
     // sorted by count, highest first
     assert_eq!(objects[0]["count"], 2);
     assert_eq!(objects[0]["change"], "message_text");
+    assert_eq!(objects[0]["message"], "order_submitted");
+    assert_eq!(objects[0]["columns"], serde_json::json!(["next_step"]));
 }
 
 /// A stream whose codes and certificate digits appear nowhere else: an order, an SMS, and

@@ -220,10 +220,12 @@ fn group_json(group: &Group) -> Value {
             g.insert("old".into(), old.as_str().into());
             g.insert("new".into(), new.as_str().into());
         }
-        Change::MessageRemoved { message }
-        | Change::MessageAdded { message }
-        | Change::MessageText { message } => {
+        Change::MessageRemoved { message } | Change::MessageAdded { message } => {
             g.insert("message".into(), message.as_str().into());
+        }
+        Change::MessageText { message, columns } => {
+            g.insert("message".into(), message.as_str().into());
+            g.insert("columns".into(), columns.clone().into());
         }
         Change::MessageOrder { case_type } => {
             g.insert("case_type".into(), case_type.as_str().into());

@@ -308,8 +308,8 @@ pub struct Diff<'e> {
 }
 
 /// Lines run under each policy between two comparisons (4 096 took about 20 % more CPU
-/// time on 200 000 ICP events: more records held at once, less often in a cache). A stream shorter than [`PARALLEL_BATCH`]
-/// runs in this thread; a longer one in two, a policy each.
+/// time on 200 000 ICP events). A stream shorter than [`PARALLEL_BATCH`] runs in this
+/// thread; a longer one in two, a policy each.
 const BATCH: usize = 512;
 const PARALLEL_BATCH: usize = 256;
 
@@ -348,9 +348,8 @@ impl<'e> Diff<'e> {
         // worker for the whole stream, so that its world stays in one thread's memory.
         std::thread::scope(|s| {
             // To the worker: a batch, and the records it made of the batch before, to be
-            // freed where they were allocated (a free from another thread goes to the
-            // allocator arena of the thread that allocated, under its lock: a third of the
-            // time went to malloc that way).
+            // freed in the thread that allocated them (a free from another thread goes back
+            // to the allocating thread's arena, under its lock).
             let (to_worker, batches) = mpsc::sync_channel::<(Arc<Vec<Input>>, Vec<Record>)>(1);
             let (to_main, records) = mpsc::sync_channel::<Vec<Record>>(1);
             let worker = s.spawn(move || {

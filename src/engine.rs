@@ -199,12 +199,6 @@ impl Engine {
         self.program.cases.iter().map(|c| c.name.as_str()).collect()
     }
 
-    /// The checked policy.
-    #[cfg(test)]
-    pub(crate) fn program(&self) -> &Program {
-        &self.program
-    }
-
     /// Warnings found while checking (e.g. a message that no rule emits).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings

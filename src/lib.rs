@@ -64,6 +64,7 @@ mod ast;
 mod calendar;
 mod check;
 mod diag;
+pub mod diff;
 mod dsl;
 mod duration;
 mod engine;

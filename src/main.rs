@@ -1,6 +1,8 @@
 //! The `docket` command line: argument parsing, I/O and rendering around the library's `Engine`.
 #![forbid(unsafe_code)]
 
+mod cli;
+
 use clap::{Args, Parser, Subcommand};
 use docket::{Engine, LoadError, Record, RecordBody, Scenario, World};
 use std::fs::{self, File};
@@ -31,7 +33,8 @@ const EXIT_UNUSABLE: u8 = 2;
 Example:
   docket run examples/stream.jsonl           # the built-in ICP policy
   docket check rules/icp                     # load a policy directory and report its problems
-  docket test tests/scenarios/icp            # check scenario files against the policy"
+  docket test tests/scenarios/icp            # check scenario files against the policy
+  docket diff rules/icp my-icp examples/stream.jsonl   # what an edit changes, grouped"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -46,6 +49,7 @@ enum Command {
     Journal(JournalArgs),
     #[command(subcommand)]
     Store(StoreCommand),
+    Diff(cli::diff::DiffArgs),
 }
 
 /// Print a store's journal as JSON lines: one object per row, oldest first.
@@ -236,6 +240,7 @@ fn main() -> ExitCode {
         Command::Journal(args) => store_cli::journal(&args),
         Command::Store(StoreCommand::Check(args)) => store_cli::check(&args),
         Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
+        Command::Diff(args) => cli::diff::diff(&args),
     };
     ExitCode::from(code)
 }

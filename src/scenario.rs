@@ -154,6 +154,12 @@ impl Scenario {
         })
     }
 
+    /// Each step's input line, with the line of the scenario file where the step is
+    /// written: the event stream the scenario replays, in order.
+    pub fn inputs(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.steps.iter().map(|s| (s.line, s.input.as_str()))
+    }
+
     /// Runs the scenario on a fresh world and checks every expectation.
     pub fn run(&self, engine: &Engine) -> Report {
         let mut world = World::new();

@@ -1,0 +1,4 @@
+//! Subcommands of the command line that live in modules of their own, and what they share.
+
+pub mod diff;
+pub mod lines;

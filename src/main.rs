@@ -50,6 +50,41 @@ enum Command {
     #[command(subcommand)]
     Store(StoreCommand),
     Diff(cli::diff::DiffArgs),
+    Migrate(MigrateArgs),
+}
+
+/// Move a store to another version of its policy, or show what that would change.
+///
+/// Compatible changes (a new field with a default or optional, a new status, case type or
+/// deadline, changed rules, messages or limits) apply; a change that would lose or misread
+/// stored data (a field removed, renamed or retyped, a status or case type removed) is
+/// refused with each affected field and how many cases hold a value, unless the new policy
+/// declares the migration (`migrate filing { rename a to b }`, see the README). The change is
+/// journaled with its plan. `docket run --store` applies an allowed change by itself.
+///
+/// Exit status: 0 when done (or, with `--dry-run`, when it could be done), 2 when the change
+/// is refused or the store or the rules are unusable.
+#[derive(Args)]
+#[command(after_help = "\
+Example:
+  docket migrate --store world.db --rules my-icp --dry-run   # what would change
+  docket migrate --store world.db --rules my-icp             # do it")]
+struct MigrateArgs {
+    /// The store: `PATH` or `sqlite:PATH` (SQLite), or `postgres://…`
+    #[arg(long, value_name = "STORE")]
+    store: String,
+
+    /// The new version of the policy
+    #[arg(long, value_name = "DIR")]
+    rules: PathBuf,
+
+    /// The file holding the store's key; default: `$DOCKET_STORE_KEY`, or `PATH.key`
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+
+    /// Show what would change; write nothing
+    #[arg(long)]
+    dry_run: bool,
 }
 
 /// Print a store's journal as JSON lines: one object per row, oldest first.
@@ -241,6 +276,7 @@ fn main() -> ExitCode {
         Command::Store(StoreCommand::Check(args)) => store_cli::check(&args),
         Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
         Command::Diff(args) => cli::diff::diff(&args),
+        Command::Migrate(args) => store_cli::migrate(&args),
     };
     ExitCode::from(code)
 }

@@ -527,3 +527,38 @@ pub(crate) fn state_key(state: &Path, key_file: Option<&Path>) -> Result<SealKey
         .map_err(|e| format!("error: cannot write the key file `{}`: {e}", path.display()))?;
     Ok(key)
 }
+
+/// `docket migrate`.
+pub(crate) fn migrate(args: &crate::MigrateArgs) -> u8 {
+    let engine = match Engine::load(&args.rules) {
+        Ok(e) => e,
+        Err(e) => {
+            report(&e.render());
+            return EXIT_UNUSABLE;
+        }
+    };
+    let mut store = match attach(&args.store, args.key.as_deref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let shown = Store::shown_spec(&args.store);
+    match store.migrate(&engine, args.dry_run) {
+        Ok(plan) => {
+            let mut out = io::stdout().lock();
+            let verb = if args.dry_run {
+                "would change"
+            } else {
+                "changed"
+            };
+            let _ = writeln!(out, "{shown}: moving to `{}` {verb}:", args.rules.display());
+            for line in plan.lines() {
+                let _ = writeln!(out, "  {line}");
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            report(&format!("error: cannot migrate the store `{shown}`: {e}"));
+            EXIT_UNUSABLE
+        }
+    }
+}

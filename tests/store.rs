@@ -357,23 +357,133 @@ fn a_run_that_exits_2_leaves_the_store_as_it_was() {
 }
 
 #[test]
-fn a_store_under_another_policy_version_is_refused_with_how_to_migrate() {
+fn a_changed_policy_applies_when_compatible_and_is_refused_when_it_would_lose_data() {
     let dir = TempDir::new("store-version");
     let store = store_in(&dir);
     docket(&["run", "--store", &store, STREAM], None);
-    let rules = tempdir::rules_copy("store-version-rules", |name, text| {
+    // a message text changed: compatible, applied by the run, journaled as a policy row
+    let texts = tempdir::rules_copy("store-version-texts", |name, text| {
         if name == "messages.yaml" {
-            text.replacen("submitted successfully", "submitted", 1)
+            text.replace("order was submitted successfully.", "order was submitted.")
         } else {
             text
         }
     });
+    let tick = "{\"type\":\"tick\",\"at\":\"2026-12-01T10:00:00+08:00\"}\n";
     let run = docket(
-        &["run", "--store", &store, "--rules", rules.str(), STREAM],
-        None,
+        &["run", "--store", &store, "--rules", texts.str(), "-"],
+        Some(tick),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let journal = docket(&["journal", "--store", &store], None).stdout;
+    assert_eq!(
+        journal.matches("\"kind\":\"policy\"").count(),
+        2,
+        "{journal}"
+    );
+    // a field renamed without saying so: refused, naming it and how many cases hold it
+    let renamed = tempdir::rules_copy("store-version-rename", |name, text| {
+        if name == "icp.docket" {
+            text.replace("first_sms_at", "first_sent_at")
+        } else {
+            text
+        }
+    });
+    let before = std::fs::read(&store).expect("the store");
+    let run = docket(
+        &["run", "--store", &store, "--rules", renamed.str(), "-"],
+        Some(tick),
     );
     assert_eq!(run.code, Some(2), "{}", run.stdout);
-    assert!(run.stderr.contains("docket migrate"), "{}", run.stderr);
+    assert!(run.stderr.contains("filing.first_sms_at"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("2 cases hold a value"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("rename first_sms_at to first_sent_at"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::read(&store).expect("the store") == before,
+        "the store changed"
+    );
+    // declared: the dry run says what would change, the migration does it, the check agrees
+    let declared = tempdir::rules_copy("store-version-declared", |name, text| {
+        if name == "icp.docket" {
+            text.replace("first_sms_at", "first_sent_at")
+                + "\nmigrate filing { rename first_sms_at to first_sent_at }\n"
+        } else {
+            text
+        }
+    });
+    let dry = docket(
+        &[
+            "migrate",
+            "--store",
+            &store,
+            "--rules",
+            declared.str(),
+            "--dry-run",
+        ],
+        None,
+    );
+    assert_eq!(dry.code, Some(0), "{}", dry.stderr);
+    assert!(
+        dry.stdout.contains("renamed from `first_sms_at` (2 cases)"),
+        "{}",
+        dry.stdout
+    );
+    assert!(
+        std::fs::read(&store).expect("the store") == before,
+        "a dry run wrote"
+    );
+    let done = docket(
+        &["migrate", "--store", &store, "--rules", declared.str()],
+        None,
+    );
+    assert_eq!(done.code, Some(0), "{}", done.stderr);
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
+    let run = docket(
+        &["run", "--store", &store, "--rules", declared.str(), "-"],
+        Some(tick),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+}
+
+#[test]
+fn diff_replays_a_stores_journal_under_two_policies() {
+    let dir = TempDir::new("store-diff");
+    let store = store_in(&dir);
+    docket(&["run", "--store", &store, STREAM], None);
+    let same = docket(&["diff", "rules/icp", "rules/icp", "--store", &store], None);
+    assert_eq!(same.code, Some(0), "{}{}", same.stdout, same.stderr);
+    let texts = tempdir::rules_copy("store-diff-texts", |name, text| {
+        if name == "messages.yaml" {
+            text.replace("order was submitted successfully.", "order was submitted.")
+        } else {
+            text
+        }
+    });
+    let changed = docket(&["diff", "rules/icp", texts.str(), "--store", &store], None);
+    assert_eq!(
+        changed.code,
+        Some(1),
+        "{}{}",
+        changed.stdout,
+        changed.stderr
+    );
+    assert!(
+        changed.stdout.contains("order_submitted"),
+        "{}",
+        changed.stdout
+    );
+    for secret in secrets() {
+        assert!(!changed.stdout.contains(&format!("\"{secret}\"")));
+    }
 }
 
 #[test]

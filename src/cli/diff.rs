@@ -52,6 +52,15 @@ pub struct DiffArgs {
     /// Print one JSON object per group, then `{"summary":{…}}`, instead of the report
     #[arg(long)]
     json: bool,
+
+    /// Replay the events of a store's journal instead (`PATH`, `sqlite:PATH` or
+    /// `postgres://…`), in journal order, from an empty world
+    #[arg(long, value_name = "STORE", conflicts_with = "input")]
+    store: Option<String>,
+
+    /// The store's key file; default: `$DOCKET_STORE_KEY`, or `PATH.key`
+    #[arg(long, value_name = "FILE", requires = "store")]
+    key: Option<PathBuf>,
 }
 
 /// Runs `docket diff`; returns the exit status.
@@ -85,6 +94,10 @@ fn run(args: &DiffArgs) -> Result<DiffReport, String> {
     let old = load("OLD", &args.old)?;
     let new = load("NEW", &args.new)?;
     let mut diff = Diff::new(&old, &new);
+    if let Some(spec) = &args.store {
+        replay_store(&mut diff, spec, args.key.as_deref())?;
+        return Ok(diff.finish());
+    }
     match args.input.as_deref() {
         None => replay_lines(&mut diff, "stdin", io::stdin().lock())?,
         Some(p) if p == Path::new("-") => replay_lines(&mut diff, "stdin", io::stdin().lock())?,
@@ -112,6 +125,37 @@ fn run(args: &DiffArgs) -> Result<DiffReport, String> {
         }
     }
     Ok(diff.finish())
+}
+
+/// Replays a store's journal: its events are read in a thread of their own and handed over
+/// in order, so the journal is never held whole.
+fn replay_store(diff: &mut Diff<'_>, spec: &str, key: Option<&Path>) -> Result<(), String> {
+    let key = crate::store_cli::store_key(spec, key, false)?;
+    let mut store = docket::Store::attach(spec, key).map_err(|e| {
+        format!(
+            "error: cannot open the store `{}`: {e}",
+            docket::Store::shown_spec(spec)
+        )
+    })?;
+    let label = docket::Store::shown_spec(spec);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Input>(4096);
+        let reader = s.spawn(move || {
+            store.events(&mut |_, line| {
+                tx.send(Input {
+                    line: Line::Sealed(line.to_string()),
+                    file_line: None,
+                })
+                .map_err(|_| "the diff stopped".to_string())
+            })
+        });
+        let replayed = diff.replay(&label, rx.into_iter().map(Ok::<_, String>));
+        let read = reader
+            .join()
+            .map_err(|_| "error: the journal reader stopped".to_string())?;
+        read.map_err(|e| format!("error: cannot read the store `{label}`: {e}"))?;
+        replayed
+    })
 }
 
 fn replay_lines(diff: &mut Diff<'_>, label: &str, input: impl Read) -> Result<(), String> {

@@ -44,6 +44,9 @@ pub struct Input {
 pub enum Line {
     /// An event line, run under both policies.
     Text(String),
+    /// An event line from a store's journal, its sensitive values sealed
+    /// ([`crate::Engine::run_sealed_line`]).
+    Sealed(String),
     /// A line its reader refused before a policy saw it (too long, not UTF-8), with the
     /// error of its record (without `line N: `): the same under both policies.
     Refused(String),
@@ -481,6 +484,7 @@ fn run_batch(engine: &Engine, world: &mut World, seq: usize, batch: &[Input]) ->
             let seq = seq + i + 1;
             match &input.line {
                 Line::Text(text) => engine.run_line(world, seq, text),
+                Line::Sealed(text) => engine.run_sealed_line(world, seq, text),
                 Line::Refused(error) => Record {
                     seq,
                     event_type: None,

@@ -364,15 +364,89 @@ impl Store {
                 if version == engine.version() {
                     self.load_cases(engine, meta.clock.as_deref())
                 } else {
-                    Err(StoreError::Policy(format!(
-                        "the store `{}` was last run with another version of the policy ({}…, this one is {}…); \
-                         run `docket migrate --store {} --rules DIR` to see and apply the change",
-                        self.spec,
-                        &version[..12.min(version.len())],
-                        &engine.version()[..12],
-                        self.spec
-                    )))
+                    let (world, _) = self.change_policy(engine, meta.clock.as_deref(), false)?;
+                    Ok(world)
                 }
+            }
+        }
+    }
+
+    /// Moves the store from the policy in force to `engine`'s: its cases migrated (what the
+    /// policy declares, and compatible changes), the change journaled with its plan. Refused,
+    /// with every problem, when the change would lose or misread data. With `dry_run`, only
+    /// the plan. Runs inside the caller's write transaction.
+    fn change_policy(
+        &mut self,
+        engine: &Engine,
+        clock: Option<&str>,
+        dry_run: bool,
+    ) -> R<(World, String)> {
+        let old = self.engine_for(self.policy)?;
+        let world = self.load_cases(&old, clock)?;
+        let (world, plan) = engine.migrate_world(&old, &world).map_err(|e| {
+            StoreError::Policy(format!(
+                "the store `{}` was run with another version of the policy ({}…), and this one ({}…) cannot take its cases as they are:\n{e}",
+                Store::shown_spec(&self.spec),
+                &old.version()[..12],
+                &engine.version()[..12],
+            ))
+        })?;
+        let report = if plan.is_empty() {
+            "no stored data changes".to_string()
+        } else {
+            plan.to_string()
+        };
+        if dry_run {
+            return Ok((world, report));
+        }
+        self.policy = self.db.add_policy(engine.version(), &files_json(engine))?;
+        let at = world.clock.map(|c| c.to_string());
+        self.append_note(
+            Kind::Policy,
+            at,
+            &format!(
+                "the policy changed from version {}: {report}",
+                old.version()
+            ),
+            None,
+        )?;
+        self.db.set_meta("policy", &self.policy.to_string())?;
+        self.db.clear_cases()?;
+        let all: BTreeSet<CaseId> = (0..world.cases.len() as CaseId).collect();
+        self.write_cases(engine, &world, &all)?;
+        let mut world = world;
+        engine.adopt(&mut world);
+        Ok((world, report))
+    }
+
+    /// What moving an existing store to `engine`'s policy changes (`dry_run`: nothing is
+    /// written), or done: the report, one line per change. Nothing to do when the store runs
+    /// this version already.
+    pub fn migrate(&mut self, engine: &Engine, dry_run: bool) -> Result<String, StoreError> {
+        self.db.begin(true)?;
+        let result = (|| {
+            let meta = self.db.meta()?.unwrap_or_default();
+            self.policy = meta.policy.unwrap_or(self.policy);
+            let current = self.engine_for(self.policy)?;
+            if current.version() == engine.version() {
+                return Ok("the store runs this version of the policy already".to_string());
+            }
+            self.seq = self.db.last_seq()?;
+            self.change_policy(engine, meta.clock.as_deref(), dry_run)
+                .map(|(_, report)| report)
+        })();
+        match result {
+            Ok(report) if !dry_run => {
+                self.db.commit()?;
+                Ok(report)
+            }
+            Ok(report) => {
+                self.db.rollback();
+                Ok(report)
+            }
+            Err(e) => {
+                self.db.rollback();
+                Err(e)
             }
         }
     }
@@ -762,11 +836,18 @@ impl Store {
         for row in &effective {
             match row.kind {
                 Kind::Policy => {
-                    if policy.is_some() && policy != Some(row.policy) {
-                        return Err(StoreError::Policy(format!(
-                            "journal row {}: replaying a change of policy is not supported yet",
-                            row.seq
-                        )));
+                    if let Some(before) = policy.filter(|p| *p != row.policy) {
+                        // the world carried over as the change did it
+                        let (old, new) = (self.engine_for(before)?, self.engine_for(row.policy)?);
+                        world = new
+                            .migrate_world(&old, &world)
+                            .map_err(|e| {
+                                StoreError::Damaged(format!(
+                                    "journal row {}: the change of policy no longer migrates the replayed world:\n{e}",
+                                    row.seq
+                                ))
+                            })?
+                            .0;
                     }
                     policy = Some(row.policy);
                 }

@@ -318,6 +318,46 @@ impl Engine {
         self.run_line_with(world, seq, line, Sealing::Seal(key)).0
     }
 
+    /// Loads a saved world that may have been saved under another version of the policy (a
+    /// saved world names its version and keeps its files): under the same version, as
+    /// [`Engine::load_world_sealed`]; under another, loaded under that version and migrated
+    /// to this one ([`Engine::migrate_world`]), with the plan of what changed. A change that
+    /// would lose or misread data is refused, as a store refuses it.
+    pub fn load_world_migrating(
+        &self,
+        text: &str,
+        key: &SealKey,
+    ) -> Result<(World, Option<MigrationPlan>), WorldError> {
+        let doc: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| WorldError(format!("the state file is not valid JSON: {e}")))?;
+        let policy = &doc["policy"];
+        let saved_version = policy["version"].as_str();
+        if saved_version.is_none_or(|v| v == self.version) {
+            return self.load_world_sealed(text, key).map(|w| (w, None));
+        }
+        let files: Vec<(String, String)> = serde_json::from_value(policy["files"].clone())
+            .map_err(|_| {
+                WorldError(
+                    "`policy`: the files of the policy that saved the world are not readable"
+                        .into(),
+                )
+            })?;
+        let old = Engine::from_sources(files.into_iter().map(|(n, t)| Source::new(n, t)).collect())
+            .map_err(|e| {
+                WorldError(format!(
+                    "the policy that saved the world no longer loads:\n{}",
+                    e.render()
+                ))
+            })?;
+        let world = old.load_world_sealed(text, key)?;
+        let (world, plan) = self.migrate_world(&old, &world).map_err(|e| {
+            WorldError(format!(
+                "the world was saved under another version of the policy, and this one cannot take its cases as they are:\n{e}"
+            ))
+        })?;
+        Ok((world, Some(plan)))
+    }
+
     /// Runs a line whose sensitive values are sealed already, as a store's journal holds it
     /// ([`crate::Store::events`]): each must be a sealed value.
     pub fn run_sealed_line(&self, world: &mut World, seq: usize, line: &str) -> Record {

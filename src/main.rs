@@ -772,9 +772,16 @@ fn load_state(engine: &Engine, path: &Path, key: &docket::SealKey) -> Result<Wor
             path.display()
         )
     })?;
-    engine
-        .load_world_sealed(&text, key)
-        .map_err(|e| format!("error: cannot load `{}`: {e}\n{STATE_HELP}", path.display()))
+    let (world, plan) = engine
+        .load_world_migrating(&text, key)
+        .map_err(|e| format!("error: cannot load `{}`: {e}\n{STATE_HELP}", path.display()))?;
+    if let Some(plan) = plan.filter(|p| !p.is_empty()) {
+        report(&format!(
+            "note: `{}` was saved under another version of the policy; its cases were migrated:\n{plan}",
+            path.display()
+        ));
+    }
+    Ok(world)
 }
 
 /// Refuses, before any line is evaluated, a state file that could not be saved: one whose

@@ -504,3 +504,50 @@ fn journal_and_check_of_a_missing_store_say_so() {
         assert!(!std::path::Path::new(&store).exists());
     }
 }
+
+#[test]
+fn a_state_file_follows_the_same_version_rules() {
+    let dir = TempDir::new("state-version");
+    let state = dir.path().join("world.json");
+    let state = state.to_str().expect("UTF-8");
+    docket(&["run", "--state", state, STREAM], None);
+    let tick = "{\"type\":\"tick\",\"at\":\"2026-12-01T10:00:00+08:00\"}\n";
+    let renamed = tempdir::rules_copy("state-version-rename", |name, text| {
+        if name == "icp.docket" {
+            text.replace("first_sms_at", "first_sent_at")
+        } else {
+            text
+        }
+    });
+    let before = std::fs::read(state).expect("the state");
+    let run = docket(
+        &["run", "--state", state, "--rules", renamed.str(), "-"],
+        Some(tick),
+    );
+    assert_eq!(run.code, Some(2), "{}", run.stdout);
+    assert!(run.stderr.contains("filing.first_sms_at"), "{}", run.stderr);
+    assert!(
+        std::fs::read(state).expect("the state") == before,
+        "the state changed"
+    );
+    let declared = tempdir::rules_copy("state-version-declared", |name, text| {
+        if name == "icp.docket" {
+            text.replace("first_sms_at", "first_sent_at")
+                + "\nmigrate filing { rename first_sms_at to first_sent_at }\n"
+        } else {
+            text
+        }
+    });
+    let run = docket(
+        &["run", "--state", state, "--rules", declared.str(), "-"],
+        Some(tick),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("renamed from `first_sms_at` (2 cases)"),
+        "{}",
+        run.stderr
+    );
+    let saved = std::fs::read_to_string(state).expect("the state");
+    assert!(saved.contains("first_sent_at") && !saved.contains("\"first_sms_at\""));
+}

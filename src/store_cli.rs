@@ -33,7 +33,17 @@ pub(crate) fn store_key(
     key_file: Option<&Path>,
     create: bool,
 ) -> Result<SealKey, String> {
-    // what the store is, before its key: a foreign file is not "a store missing its key"
+    let given = key_file.is_some() || std::env::var_os(KEY_VAR).is_some();
+    let Some(store) = sqlite_path(spec) else {
+        // a server is asked nothing before its key is known (opening it says the rest)
+        if given {
+            return resolve_key(key_file);
+        }
+        return Err(format!(
+            "error: a PostgreSQL store needs its key: give `--key FILE` or set `{KEY_VAR}`\n  = help: the key seals sensitive values; make one with `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`"
+        ));
+    };
+    // what the file is, before its key: a foreign file is not "a store missing its key"
     let exists =
         Store::exists(spec).map_err(|e| format!("error: cannot open the store `{spec}`: {e}"))?;
     if !exists && !create {
@@ -41,14 +51,9 @@ pub(crate) fn store_key(
             "error: there is no store at `{spec}`: `docket run --store {spec}` creates one"
         ));
     }
-    if key_file.is_some() || std::env::var_os(KEY_VAR).is_some() {
+    if given {
         return resolve_key(key_file);
     }
-    let Some(store) = sqlite_path(spec) else {
-        return Err(format!(
-            "error: a PostgreSQL store needs its key: give `--key FILE` or set `{KEY_VAR}`\n  = help: the key seals sensitive values; make one with `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n'`"
-        ));
-    };
     let path = key_path(store);
     if path.exists() {
         return resolve_key(Some(&path));

@@ -75,6 +75,11 @@ impl Period {
         })
     }
 
+    /// Whether it is within ten thousand years either way, as every period the engine makes.
+    pub fn within_bounds(&self) -> bool {
+        i64::from(self.months).abs() <= MAX_MONTHS && i64::from(self.days).abs() <= MAX_DAYS
+    }
+
     /// As written by [`Period::parse`]: `1 month`, `2 months 3 days`, `0 days`.
     pub fn format(&self) -> String {
         let mut parts = Vec::new();

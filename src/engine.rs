@@ -328,9 +328,8 @@ impl Engine {
         text: &str,
         key: &SealKey,
     ) -> Result<(World, Option<MigrationPlan>), WorldError> {
-        let doc: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| WorldError(format!("the state file is not valid JSON: {e}")))?;
-        let policy = &doc["policy"];
+        let header = crate::persist::header(text)?;
+        let policy = header.policy.unwrap_or_default();
         let saved_version = policy["version"].as_str();
         if saved_version.is_none_or(|v| v == self.version) {
             return self.load_world_sealed(text, key).map(|w| (w, None));
@@ -458,6 +457,12 @@ impl Engine {
     /// Saves a world as JSON text.
     pub fn save_world(&self, world: &World) -> String {
         crate::persist::save(&self.program, world, self.policy_json())
+    }
+
+    /// Writes `world` as [`Engine::save_world`] makes it, case by case, to `out`: saving a
+    /// large world takes no more memory than a case.
+    pub fn write_world(&self, world: &World, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        crate::persist::write(&self.program, world, &self.policy_json(), out)
     }
 
     /// What opening a world built by `old` (an earlier version of this policy) under this

@@ -518,7 +518,7 @@ fn run(args: &RunArgs) -> u8 {
         },
         None => None,
     };
-    let mut world = match (&args.state, &key) {
+    let world = match (&args.state, &key) {
         (Some(path), Some(key)) => match load_state(&engine, path, key) {
             Ok(w) => w,
             Err(msg) => {
@@ -528,6 +528,9 @@ fn run(args: &RunArgs) -> u8 {
         },
         _ => World::new(),
     };
+    // never freed: the process ends with this command, and freeing a world of a million
+    // cases one by one would take a second
+    let mut world = std::mem::ManuallyDrop::new(world);
 
     let input = match open_input(args.input.as_deref()) {
         Ok(i) => i,
@@ -554,7 +557,7 @@ fn run(args: &RunArgs) -> u8 {
     };
 
     if let Some(path) = &args.state {
-        if let Err(e) = save_atomically(path, &engine.save_world(&world)) {
+        if let Err(e) = save_atomically(path, &mut |out| engine.write_world(&world, out)) {
             report(&format!(
                 "error: cannot save the state to `{}`: {e}",
                 path.display()
@@ -831,7 +834,10 @@ fn remove_stale_temps(path: &Path) {
 /// Replaces `path` with `text` so that a crash leaves either the old or the new file whole:
 /// write `path.tmp.<pid>` beside it (a name no other process uses), fsync, rename over
 /// `path`, fsync the directory.
-fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
+fn save_atomically(
+    path: &Path,
+    write: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
     tmp_name.push(format!(".tmp.{}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
@@ -846,8 +852,9 @@ fn save_atomically(path: &Path, text: &str) -> io::Result<()> {
         opts.mode(0o600);
     }
     let result = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        let mut f = BufWriter::with_capacity(1 << 20, opts.open(&tmp)?);
+        write(&mut f)?;
+        let f = f.into_inner().map_err(io::IntoInnerError::into_error)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     })();

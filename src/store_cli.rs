@@ -150,7 +150,7 @@ pub(crate) fn run_store(
     };
     let created = sqlite_path(spec).filter(|p| !p.exists());
     let shown = Store::shown_spec(spec);
-    let (mut store, mut world) = match Store::open(spec, engine, key) {
+    let (mut store, world) = match Store::open(spec, engine, key) {
         Ok(s) => s,
         Err(e) => {
             // a store this run would have created is not left behind half made
@@ -166,6 +166,9 @@ pub(crate) fn run_store(
             return EXIT_UNUSABLE;
         }
     };
+    // never freed: the process ends with this command, and freeing a world of a million
+    // cases one by one would take a second
+    let mut world = std::mem::ManuallyDrop::new(world);
     let mut buf = Vec::new();
     let mut seq = 0usize;
     // lines read but not yet run, and the digests of the lines skipped as already committed

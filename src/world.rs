@@ -3,6 +3,7 @@
 use crate::program::Program;
 use crate::value::{CaseId, PartRef, Text, Value};
 use jiff::Timestamp;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// All cases a policy has seen, with the virtual clock. Cloneable: a world is plain data.
@@ -58,6 +59,16 @@ impl Parts {
             count: 0,
             values: Vec::new(),
         }
+    }
+
+    /// Participants of `stride` fields each, side by side in `values`; `None` unless
+    /// `values` holds `count` of them exactly.
+    pub fn from_flat(stride: usize, count: usize, values: Vec<Value>) -> Option<Parts> {
+        (stride.checked_mul(count) == Some(values.len())).then_some(Parts {
+            stride,
+            count,
+            values,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -125,15 +136,34 @@ impl World {
         if self.has_indexes(program) {
             return;
         }
+        // sized for every value distinct, as a key or a phone number mostly is
+        let (mut cases, mut parts) = (vec![0; program.cases.len()], vec![0; program.cases.len()]);
+        for c in &self.cases {
+            if let (Some(n), Some(p)) = (cases.get_mut(c.ty as usize), parts.get_mut(c.ty as usize))
+            {
+                *n += 1;
+                *p += c.parts.len();
+            }
+        }
         self.index = program
             .cases
             .iter()
-            .map(|c| vec![HashMap::new(); c.parts.indexed.len()])
+            .zip(&parts)
+            .map(|(c, n)| {
+                (0..c.parts.indexed.len())
+                    .map(|_| HashMap::with_capacity(*n))
+                    .collect()
+            })
             .collect();
         self.case_index = program
             .cases
             .iter()
-            .map(|c| vec![HashMap::new(); c.indexed.len()])
+            .zip(&cases)
+            .map(|(c, n)| {
+                (0..c.indexed.len())
+                    .map(|_| HashMap::with_capacity(*n))
+                    .collect()
+            })
             .collect();
         for (id, c) in self.cases.iter().enumerate() {
             update_indexes(
@@ -144,6 +174,17 @@ impl World {
                 c,
             );
         }
+    }
+
+    /// Indexes `case`, about to be added as `id`, in indexes built already.
+    pub(crate) fn index_new(&mut self, program: &Program, id: CaseId, case: &CaseData) {
+        update_indexes(
+            (&mut self.index, &mut self.case_index),
+            program,
+            id,
+            None,
+            case,
+        );
     }
 
     /// The case of type `ty` keyed `key`.
@@ -353,10 +394,11 @@ fn update_index(
                 }
             }
             if let Some(v) = is {
-                match map.get_mut(v) {
-                    Some(refs) => refs.insert(r),
-                    None => {
-                        map.insert(v.clone(), Refs::One(r));
+                // one look-up: the value is a copy of a short text or a number, most often
+                match map.entry(v.clone()) {
+                    Entry::Occupied(mut refs) => refs.get_mut().insert(r),
+                    Entry::Vacant(slot) => {
+                        slot.insert(Refs::One(r));
                     }
                 }
             }

@@ -551,3 +551,85 @@ fn a_state_file_follows_the_same_version_rules() {
     let saved = std::fs::read_to_string(state).expect("the state");
     assert!(saved.contains("first_sent_at") && !saved.contains("\"first_sms_at\""));
 }
+
+/// A store made by a docket that kept its cases as JSON (layout 1) opens and goes on: the
+/// first run rewrites its cases in this build's form, and decides as if nothing happened.
+#[test]
+fn a_store_of_the_first_layout_is_upgraded_by_the_next_run() {
+    let dir = TempDir::new("store-layout-1");
+    let store = store_in(&dir);
+    let state = dir.path().join("world.json");
+    let state = state.to_str().expect("UTF-8");
+    let key = format!("{store}.key");
+    let text = example();
+    let lines: Vec<&str> = text.lines().collect();
+    let (head, tail) = lines.split_at(8);
+    let head = head.join("\n") + "\n";
+    let tail = tail.join("\n") + "\n";
+    let first = docket(&["run", "--store", &store, "-"], Some(&head));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    // the same world saved as JSON, sealed with the store's key: each case as layout 1 kept it
+    let saved = docket(&["run", "--state", state, "--key", &key, "-"], Some(&head));
+    assert_eq!(saved.code, Some(0), "{}", saved.stderr);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state).expect("the state")).expect("JSON");
+    {
+        let conn = rusqlite::Connection::open(&store).expect("the store opens");
+        for case in doc["cases"].as_array().expect("cases") {
+            let changed = conn
+                .execute(
+                    "UPDATE cases SET data = ?1 WHERE type = ?2 AND key = ?3",
+                    rusqlite::params![
+                        case.to_string(),
+                        case["type"].as_str().expect("a type"),
+                        case["key"].as_str().expect("a key")
+                    ],
+                )
+                .expect("the case is rewritten");
+            assert_eq!(changed, 1);
+        }
+        conn.execute(
+            "UPDATE meta SET value = '1' WHERE name = 'format_version'",
+            [],
+        )
+        .expect("the layout is set back");
+    }
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
+    // the rest of the stream decides as in one plain run
+    let second = docket(&["run", "--store", &store, "-"], Some(&tail));
+    assert_eq!(second.code, Some(0), "{}", second.stderr);
+    let plain = docket(&["run", STREAM], None);
+    let without_seq = |out: &str| -> Vec<serde_json::Value> {
+        out.lines()
+            .map(|l| {
+                let mut v: serde_json::Value = serde_json::from_str(l).expect("JSON");
+                v.as_object_mut().expect("a record").remove("seq");
+                v
+            })
+            .collect()
+    };
+    assert_eq!(
+        without_seq(&second.stdout),
+        without_seq(&plain.stdout)[8..].to_vec()
+    );
+    let check = docket(&["store", "check", "--store", &store], None);
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
+    let conn = rusqlite::Connection::open(&store).expect("the store opens");
+    let version: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE name = 'format_version'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("a layout version");
+    assert_eq!(version, "2");
+    let json_rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM cases WHERE typeof(data) != 'blob'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("counted");
+    assert_eq!(json_rows, 0);
+}

@@ -9,10 +9,10 @@
 
 use crate::engine::{Engine, WorldError};
 use crate::outcome::Record;
-use crate::persist::{case_json, Loader};
+use crate::persist::{case_json, encode_case, MAGIC};
 use crate::seal::{is_sealed, SealKey, Sealing};
 use crate::value::CaseId;
-use crate::world::World;
+use crate::world::{CaseData, World};
 use serde_json::Value as J;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -23,7 +23,9 @@ mod sqlite;
 /// What a store's `meta` table says it is: refused unless it says this.
 pub(crate) const FORMAT: &str = "docket-store";
 /// The version of the store's layout this build reads and writes.
-pub(crate) const FORMAT_VERSION: i64 = 1;
+/// 2: cases in binary form (`persist::encode_case`); 1 held them as JSON text, read still
+/// and rewritten when a run first opens the store.
+pub(crate) const FORMAT_VERSION: i64 = 2;
 
 /// Why a store could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
@@ -132,8 +134,15 @@ pub(crate) struct Row {
 pub(crate) struct CaseRow {
     pub ty: String,
     pub key: String,
-    /// The case as a saved world holds it (`persist::case_json`).
-    pub data: String,
+    /// The case in binary form (`persist::encode_case`; a store of layout 1: its JSON).
+    pub data: Vec<u8>,
+}
+
+/// One stored case as a back end reads it, borrowed.
+pub(crate) struct CaseRef<'a> {
+    pub ty: &'a str,
+    pub key: &'a str,
+    pub data: &'a [u8],
 }
 
 /// A store's bookkeeping.
@@ -173,7 +182,10 @@ pub(crate) trait Backend: Send {
     fn put_case(&mut self, case: &CaseRow, seq: i64) -> R<()>;
     fn clear_cases(&mut self) -> R<()>;
     /// Every stored case.
-    fn cases(&mut self, f: &mut dyn FnMut(CaseRow) -> R<()>) -> R<()>;
+    fn cases(&mut self, f: &mut dyn FnMut(CaseRef<'_>) -> R<()>) -> R<()>;
+    /// Brings the tables of a store of layout `from` to this build's (the bookkeeping and
+    /// the cases' data are the caller's).
+    fn upgrade(&mut self, from: i64) -> R<()>;
     /// A policy's version and files.
     fn policy(&mut self, id: i64) -> R<Option<(String, String)>>;
     /// Adds a policy version (its files as JSON `[[name, text], …]`); returns its id.
@@ -327,7 +339,20 @@ impl Store {
         };
         self.check_meta(&meta)?;
         self.seq = self.db.last_seq()?;
-        self.open_policy(engine, meta)
+        let from = meta.version;
+        if from < FORMAT_VERSION {
+            self.db.upgrade(from)?;
+        }
+        let world = self.open_policy(engine, meta)?;
+        if from < FORMAT_VERSION {
+            // every case in this build's form (a changed policy has rewritten them already)
+            self.db.clear_cases()?;
+            let all: BTreeSet<CaseId> = (0..world.cases.len() as CaseId).collect();
+            self.write_cases(engine, &world, &all)?;
+            self.db
+                .set_meta("format_version", &FORMAT_VERSION.to_string())?;
+        }
+        Ok(world)
     }
 
     /// Refuses a store of another format, a newer layout, or another key.
@@ -460,17 +485,35 @@ impl Store {
                     .map_err(|_| StoreError::Damaged("the clock is not an instant".into()))
             })
             .transpose()?;
-        let mut loader = Loader::new(engine.program(), clock, Some(&self.key));
-        let mut i = 0;
-        self.db.cases(&mut |row| {
-            let data: J = serde_json::from_str(&row.data).map_err(|_| {
-                StoreError::Damaged(format!("case {}: its data is not JSON", i + 1))
+        let key = self.key.clone();
+        let db = &mut self.db;
+        let mut world =
+            crate::persist::build(engine.program(), clock, Some(&key), |loader, add| {
+                let mut i = 0;
+                let mut last_ty: Option<(String, u16)> = None;
+                db.cases(&mut |row| {
+                    let case = if row.data.first() == Some(&MAGIC) {
+                        let ty = match &last_ty {
+                            Some((name, ty)) if name == row.ty => *ty,
+                            _ => {
+                                let ty = loader.case_type(i, Some(row.ty))?;
+                                last_ty = Some((row.ty.to_string(), ty));
+                                ty
+                            }
+                        };
+                        loader.binary(i, ty, row.data)?
+                    } else {
+                        // a store of layout 1
+                        let data: J = serde_json::from_slice(row.data).map_err(|_| {
+                            StoreError::Damaged(format!("case {}: its data is damaged", i + 1))
+                        })?;
+                        loader.json(i, &data)?
+                    };
+                    add(i, case)?;
+                    i += 1;
+                    Ok(())
+                })
             })?;
-            loader.add(i, &data)?;
-            i += 1;
-            Ok(())
-        })?;
-        let mut world = loader.finish()?;
         engine.adopt(&mut world);
         Ok(world)
     }
@@ -597,9 +640,10 @@ impl Store {
             let Some(c) = world.cases.get(*id as usize) else {
                 continue;
             };
-            let Some(data) = case_json(engine.program(), c) else {
+            let mut data = Vec::with_capacity(256);
+            if encode_case(engine.program(), c, &mut data).is_none() {
                 continue;
-            };
+            }
             let ty = engine
                 .case_names()
                 .get(c.ty as usize)
@@ -609,7 +653,7 @@ impl Store {
                 &CaseRow {
                     ty: ty.to_string(),
                     key: c.key.to_string(),
-                    data: data.to_string(),
+                    data,
                 },
                 self.seq,
             )?;
@@ -882,16 +926,14 @@ impl Store {
         self.db.rollback();
         let (world, policy, stored, meta) = read?;
         let engine = self.engine_for(policy)?;
-        let mut replayed: HashMap<(String, String), J> = HashMap::new();
+        let mut replayed: HashMap<(String, String), &CaseData> = HashMap::new();
         for c in &world.cases {
-            if let Some(data) = case_json(engine.program(), c) {
-                let ty = engine
-                    .case_names()
-                    .get(c.ty as usize)
-                    .copied()
-                    .unwrap_or("");
-                replayed.insert((ty.to_string(), c.key.to_string()), data);
-            }
+            let ty = engine
+                .case_names()
+                .get(c.ty as usize)
+                .copied()
+                .unwrap_or("");
+            replayed.insert((ty.to_string(), c.key.to_string()), c);
         }
         let clock = world.clock.map(|c| c.to_string());
         for row in stored {
@@ -899,8 +941,16 @@ impl Store {
             match replayed.remove(&(row.ty.clone(), row.key.clone())) {
                 None => differences.push(format!("{name} is stored but the journal never made it")),
                 Some(expected) => {
-                    let data: J = serde_json::from_str(&row.data).unwrap_or(J::Null);
-                    if data != expected {
+                    let same = if row.data.first() == Some(&MAGIC) {
+                        let mut data = Vec::new();
+                        encode_case(engine.program(), expected, &mut data);
+                        data == row.data
+                    } else {
+                        // a store of layout 1, not run since
+                        let data: J = serde_json::from_slice(&row.data).unwrap_or(J::Null);
+                        case_json(engine.program(), expected) == Some(data)
+                    };
+                    if !same {
                         differences.push(format!("{name} differs from the replay of the journal"));
                     }
                 }
@@ -931,7 +981,11 @@ impl Store {
         let (world, policy) = self.replay(None, &mut |d| differences.push(d))?;
         let mut stored = Vec::new();
         self.db.cases(&mut |row| {
-            stored.push(row);
+            stored.push(CaseRow {
+                ty: row.ty.to_string(),
+                key: row.key.to_string(),
+                data: row.data.to_vec(),
+            });
             Ok(())
         })?;
         let meta = self.db.meta()?.unwrap_or_default();

@@ -17,7 +17,7 @@
 //! FROM unnest(…)` each, before the next read and at commit, so a batch of a thousand events
 //! costs a handful of round trips rather than a thousand.
 
-use super::{Backend, CaseRow, Kind, Meta, Row, StoreError, FORMAT, FORMAT_VERSION, R};
+use super::{Backend, CaseRef, CaseRow, Kind, Meta, Row, StoreError, FORMAT, FORMAT_VERSION, R};
 use postgres::{Client, Config, NoTls, Statement};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -55,7 +55,7 @@ CREATE TABLE journal (
 CREATE TABLE cases (
     type TEXT NOT NULL,
     key TEXT NOT NULL,
-    data TEXT NOT NULL,
+    data BYTEA NOT NULL,
     seq BIGINT NOT NULL,
     ord BIGINT GENERATED ALWAYS AS IDENTITY,
     PRIMARY KEY (type, key)
@@ -68,7 +68,7 @@ const APPEND: &str =
                           $6::text[], $7::text[], $8::text[], $9::bigint[])";
 
 const PUT_CASES: &str = "INSERT INTO cases (type, key, data, seq) \
-     SELECT t, k, d, s FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) \
+     SELECT t, k, d, s FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[]) \
          WITH ORDINALITY AS u(t, k, d, s, n) ORDER BY n \
      ON CONFLICT (type, key) DO UPDATE SET data = excluded.data, seq = excluded.seq";
 
@@ -212,7 +212,7 @@ impl Postgres {
             let st = self.statement(PUT_CASES, "write the cases")?;
             let ty: Vec<&str> = cases.iter().map(|(c, _)| c.ty.as_str()).collect();
             let key: Vec<&str> = cases.iter().map(|(c, _)| c.key.as_str()).collect();
-            let data: Vec<&str> = cases.iter().map(|(c, _)| c.data.as_str()).collect();
+            let data: Vec<&[u8]> = cases.iter().map(|(c, _)| c.data.as_slice()).collect();
             let seq: Vec<i64> = cases.iter().map(|(_, s)| *s).collect();
             self.client
                 .execute(&st, &[&ty, &key, &data, &seq])
@@ -406,7 +406,19 @@ impl Backend for Postgres {
             .map_err(db("clear the cases"))
     }
 
-    fn cases(&mut self, f: &mut dyn FnMut(CaseRow) -> R<()>) -> R<()> {
+    fn upgrade(&mut self, from: i64) -> R<()> {
+        if from < 2 {
+            self.flush()?;
+            self.client
+                .batch_execute(
+                    "ALTER TABLE cases ALTER COLUMN data TYPE BYTEA USING convert_to(data, 'UTF8')",
+                )
+                .map_err(db("upgrade the store"))?;
+        }
+        Ok(())
+    }
+
+    fn cases(&mut self, f: &mut dyn FnMut(CaseRef<'_>) -> R<()>) -> R<()> {
         self.flush()?;
         let st = self.statement(
             "SELECT type, key, data FROM cases ORDER BY ord",
@@ -420,10 +432,15 @@ impl Backend for Postgres {
         use postgres::fallible_iterator::FallibleIterator;
         while let Some(r) = rows.next().map_err(db("read the cases"))? {
             let get = db("read the cases");
-            f(CaseRow {
+            // bytes, or the text of a store of layout 1 that no run has upgraded yet
+            let data: &[u8] = match r.try_get::<_, &[u8]>(2) {
+                Ok(d) => d,
+                Err(_) => r.try_get::<_, &str>(2).map_err(&get)?.as_bytes(),
+            };
+            f(CaseRef {
                 ty: r.try_get(0).map_err(&get)?,
                 key: r.try_get(1).map_err(&get)?,
-                data: r.try_get(2).map_err(&get)?,
+                data,
             })?;
         }
         Ok(())

@@ -1,7 +1,8 @@
 //! The SQLite back end: a store in one file, written in WAL mode, one writer at a time
 //! (`BEGIN IMMEDIATE` takes the write lock; others wait for it).
 
-use super::{Backend, CaseRow, Kind, Meta, Row, StoreError, FORMAT, FORMAT_VERSION, R};
+use super::{Backend, CaseRef, CaseRow, Kind, Meta, Row, StoreError, FORMAT, FORMAT_VERSION, R};
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::time::Duration;
 
@@ -119,11 +120,18 @@ CREATE TABLE journal (
 CREATE TABLE cases (
     type TEXT NOT NULL,
     key TEXT NOT NULL,
-    data TEXT NOT NULL,
+    data BLOB NOT NULL,
     seq INTEGER NOT NULL,
     PRIMARY KEY (type, key)
 );
 ";
+
+/// Column `i` of `r`, a text.
+fn row_text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> R<&'r str> {
+    r.get_ref(i)
+        .and_then(|v| v.as_str().map_err(Into::into))
+        .map_err(db("read the cases"))
+}
 
 impl Backend for Sqlite {
     fn begin(&mut self, write: bool) -> R<()> {
@@ -287,19 +295,29 @@ impl Backend for Sqlite {
         self.exec("DELETE FROM cases", "clear the cases")
     }
 
-    fn cases(&mut self, f: &mut dyn FnMut(CaseRow) -> R<()>) -> R<()> {
+    fn cases(&mut self, f: &mut dyn FnMut(CaseRef<'_>) -> R<()>) -> R<()> {
         let mut st = self
             .conn
             .prepare_cached("SELECT type, key, data FROM cases ORDER BY rowid")
             .map_err(db("read the cases"))?;
         let mut rows = st.query([]).map_err(db("read the cases"))?;
         while let Some(r) = rows.next().map_err(db("read the cases"))? {
-            f(CaseRow {
-                ty: r.get(0).map_err(db("read the cases"))?,
-                key: r.get(1).map_err(db("read the cases"))?,
-                data: r.get(2).map_err(db("read the cases"))?,
+            let data = match r.get_ref(2).map_err(db("read the cases"))? {
+                ValueRef::Blob(b) => b,
+                ValueRef::Text(t) => t,
+                _ => return Err(StoreError::Damaged("a case's data is not data".into())),
+            };
+            f(CaseRef {
+                ty: row_text(r, 0)?,
+                key: row_text(r, 1)?,
+                data,
             })?;
         }
+        Ok(())
+    }
+
+    fn upgrade(&mut self, _from: i64) -> R<()> {
+        // layout 1 differs in the cases' data only, which an SQLite column takes either way
         Ok(())
     }
 

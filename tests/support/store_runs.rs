@@ -184,7 +184,7 @@ fn known_by(event: &J) -> (String, String, String) {
 }
 
 /// A store's cases (type, key, data, sorted by type and key) and its clock.
-pub type Cases = (Vec<(String, String, String)>, Option<String>);
+pub type Cases = (Vec<(String, String, Vec<u8>)>, Option<String>);
 
 /// What the two-writer test saw, for its report.
 pub struct TwoWriters {

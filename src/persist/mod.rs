@@ -7,23 +7,20 @@ use crate::value::{Text, Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use serde_json::{json, Map, Value as J};
 
+mod binary;
+mod stream;
+pub(crate) use binary::{encode_case, MAGIC};
+pub(crate) use stream::{header, write};
+
 /// The format version written in every saved world.
 const VERSION: u64 = 1;
 
 /// The world as JSON text; `policy` (its version and files) lets a later policy migrate it.
 pub(crate) fn save(prog: &Program, world: &World, policy: J) -> String {
-    let cases: Vec<J> = world
-        .cases
-        .iter()
-        .filter_map(|c| case_json(prog, c))
-        .collect();
-    let doc = json!({
-        "docket_world": VERSION,
-        "policy": policy,
-        "clock": world.clock.map(|t| t.to_string()),
-        "cases": cases,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+    let mut out = Vec::new();
+    // writing to memory cannot fail
+    let _ = stream::write(prog, world, &policy, &mut out);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// One case as a saved world holds it (sensitive values as the world holds them).
@@ -65,113 +62,127 @@ fn bad(msg: impl Into<String>) -> WorldError {
     WorldError(msg.into())
 }
 
+/// The world saved as `text`, checked against the policy; sensitive values in clear are
+/// sealed with `key`.
 pub(crate) fn load(prog: &Program, text: &str, key: Option<&SealKey>) -> Result<World, WorldError> {
-    let doc: J = serde_json::from_str(text)
-        .map_err(|e| bad(format!("the state file is not valid JSON: {e}")))?;
-    if doc.get("docket_world").and_then(J::as_u64) != Some(VERSION) {
-        return Err(bad(format!(
-            "the state file is not a docket world of version {VERSION}"
-        )));
-    }
-    if let Some(k) = doc.as_object().and_then(|o| {
-        o.keys()
-            .find(|k| !["docket_world", "policy", "clock", "cases"].contains(&k.as_str()))
-    }) {
-        return Err(bad(format!("unknown member `{}`", short(k))));
-    }
-    let clock = match doc.get("clock") {
-        Some(J::String(s)) => Some(
-            s.parse()
-                .map_err(|_| bad("`clock`: expected an RFC 3339 instant"))?,
-        ),
-        None | Some(J::Null) => None,
-        Some(other) => {
-            return Err(bad(format!(
-                "`clock`: expected an RFC 3339 instant, found {}",
-                kind_of(other)
-            )))
-        }
-    };
-    let cases = doc
-        .get("cases")
-        .and_then(J::as_array)
-        .ok_or_else(|| bad("`cases` is missing"))?;
-    let mut loader = Loader::new(prog, clock, key);
-    for (i, c) in cases.iter().enumerate() {
-        loader.add(i, c)?;
-    }
-    loader.finish()
+    let header = stream::header(text)?;
+    build(prog, header.clock, key, |loader, add| {
+        stream::cases(text, loader, add)
+    })
 }
 
-/// Builds a world from saved cases, checking each against the policy.
+/// Reads saved cases, checking each against its case type's declarations.
 pub(crate) struct Loader<'p> {
     prog: &'p Program,
-    world: World,
     /// Seals sensitive values found in clear (a world saved before it had a key).
     key: Option<&'p SealKey>,
 }
 
-impl<'p> Loader<'p> {
-    /// An empty world whose clock is `clock`.
-    pub(crate) fn new(
-        prog: &'p Program,
-        clock: Option<jiff::Timestamp>,
-        key: Option<&'p SealKey>,
-    ) -> Loader<'p> {
-        let mut world = World::new();
-        world.clock = clock;
-        Loader { prog, world, key }
+/// How many cases go to the thread that admits them at a time.
+const BATCH: usize = 512;
+
+/// Builds a world whose clock is `clock` from saved cases, on two threads: `read` reads
+/// each case (with the [`Loader`] it is given) and hands it to its callback, while a second
+/// thread admits each into the world and indexes it; the deadlines are then computed on
+/// both. The first error stops it: the reader's, or the builder's for an earlier case.
+pub(crate) fn build<E: From<WorldError>>(
+    prog: &Program,
+    clock: Option<jiff::Timestamp>,
+    key: Option<&SealKey>,
+    read: impl FnOnce(&Loader<'_>, &mut dyn FnMut(usize, CaseData) -> Result<(), E>) -> Result<(), E>,
+) -> Result<World, E> {
+    let loader = Loader { prog, key };
+    let (built, read) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, CaseData)>>(8);
+        let builder = s.spawn(move || {
+            let mut b = Builder::new(prog, clock);
+            for batch in rx {
+                for (i, c) in batch {
+                    b.admit(i, c)?;
+                }
+            }
+            Ok::<_, WorldError>(b.world)
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let read = read(&loader, &mut |i, c| {
+            batch.push((i, c));
+            if batch.len() >= BATCH {
+                // a builder that stopped has said why: its error is taken below
+                if tx
+                    .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .is_err()
+                {
+                    return Err(bad("stopped").into());
+                }
+            }
+            Ok(())
+        });
+        if read.is_ok() && !batch.is_empty() {
+            let _ = tx.send(batch);
+        }
+        drop(tx);
+        let built = builder
+            .join()
+            .unwrap_or_else(|_| Err(bad("internal: the thread that builds the world failed")));
+        (built, read)
+    });
+    let world = built?;
+    read?;
+    finish(prog, world).map_err(E::from)
+}
+
+impl Loader<'_> {
+    /// The case type named `name` (`None`: a world saved before case types had names, whose
+    /// cases are of the first type).
+    pub(crate) fn case_type(&self, i: usize, name: Option<&str>) -> Result<u16, WorldError> {
+        let Some(name) = name else {
+            return Ok(0);
+        };
+        let ty = self
+            .prog
+            .cases
+            .iter()
+            .position(|d| d.name == name)
+            .ok_or_else(|| {
+                bad(format!(
+                    "case {}: unknown case type `{}`",
+                    i + 1,
+                    short(name)
+                ))
+            })?;
+        Ok(ty as u16)
     }
 
-    /// Adds the saved case `c`, the `i`th (from 0, for errors).
-    pub(crate) fn add(&mut self, i: usize, c: &J) -> Result<(), WorldError> {
-        let (prog, world, seal) = (self.prog, &mut self.world, self.key);
+    /// The saved case `c` (JSON), the `i`th (from 0, for errors).
+    pub(crate) fn json(&self, i: usize, c: &J) -> Result<CaseData, WorldError> {
+        let (prog, seal) = (self.prog, self.key);
         let at = |what: &str| format!("case {}: {what}", i + 1);
-        // (a world saved before case types had names holds cases of the first type)
+        let Some(obj) = c.as_object() else {
+            return Err(bad(at("expected an object")));
+        };
+        const KEYS: [&str; 6] = [
+            "type",
+            "key",
+            "status",
+            "fields",
+            "participants",
+            "deadlines",
+        ];
+        if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(bad(at(&format!("unknown member `{}`", short(k)))));
+        }
         let ty = match c.get("type") {
-            None => 0,
-            Some(t) => {
-                let name = t.as_str().unwrap_or_default();
-                prog.cases
-                    .iter()
-                    .position(|d| d.name == name)
-                    .ok_or_else(|| bad(at(&format!("unknown case type `{name}`"))))?
-                    as u16
-            }
+            None => self.case_type(i, None)?,
+            Some(t) => self.case_type(i, Some(t.as_str().unwrap_or_default()))?,
         };
         let Some(def) = prog.case_def(ty) else {
             return Err(bad(at("the policy declares no case type")));
         };
-        if let Some(obj) = c.as_object() {
-            const KEYS: [&str; 6] = [
-                "type",
-                "key",
-                "status",
-                "fields",
-                "participants",
-                "deadlines",
-            ];
-            if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-                return Err(bad(at(&format!("unknown member `{}`", short(k)))));
-            }
-        } else {
-            return Err(bad(at("expected an object")));
-        }
         let statuses = &prog.enums[def.status_enum as usize].values;
         let key = c
             .get("key")
             .and_then(J::as_str)
-            .ok_or_else(|| bad(at("`key` is missing")))?
-            .to_string();
-        // a key that breaks its format could never have been routed to
-        if let Some(f) = def.key_format.and_then(|f| prog.formats.get(f as usize)) {
-            if !f.pattern.is_match(&key) {
-                return Err(bad(at(&format!(
-                    "`key` does not match the format `{}` (the value is not shown)",
-                    f.name
-                ))));
-            }
-        }
+            .ok_or_else(|| bad(at("`key` is missing")))?;
         let status_name = c.get("status").and_then(J::as_str).unwrap_or_default();
         let status = statuses
             .iter()
@@ -211,63 +222,127 @@ impl<'p> Loader<'p> {
                 return Err(bad(at(&format!("unknown deadline `{}`", short(k)))));
             }
         }
-        let own = own.into_iter();
-        for (d, def) in own.enumerate() {
+        for (d, def) in own.into_iter().enumerate() {
             if let Some(J::String(fired)) = c
                 .get("deadlines")
                 .and_then(|x| x.get(&def.name))
                 .and_then(|st| st.get("fired"))
             {
-                let fired: jiff::Timestamp = fired.parse().map_err(|_| {
+                deadlines[d].fired = Some(fired.parse().map_err(|_| {
                     bad(at(&format!(
                         "deadline `{}`: `fired` is not an RFC 3339 instant",
                         def.name
                     )))
-                })?;
-                // a deadline fires at an event: never after the world's clock
-                if world.clock.is_none_or(|clock| fired > clock) {
-                    return Err(bad(at(&format!(
-                        "deadline `{}` fired after the world's clock",
-                        def.name
-                    ))));
-                }
-                deadlines[d].fired = Some(fired);
+                })?);
             }
         }
-        let key = Text::from(key);
-        if world.find(ty, &key).is_some() {
-            return Err(bad(at(&format!("case `{}` appears twice", short(&key)))));
-        }
-        if world.by_key.len() <= ty as usize {
-            world.by_key.resize_with(ty as usize + 1, Default::default);
-        }
-        world.by_key[ty as usize].insert(key.clone(), world.cases.len() as u32);
-        world.cases.push(CaseData {
+        Ok(CaseData {
             ty,
-            key,
+            key: Text::from(key),
             status,
             fields: fields.into(),
             parts,
             deadlines: deadlines.into(),
-        });
+        })
+    }
+}
 
-        Ok(())
+/// Puts read cases into a world, checking what concerns the whole case and the world, and
+/// indexing each as it comes.
+struct Builder<'p> {
+    prog: &'p Program,
+    world: World,
+}
+
+impl<'p> Builder<'p> {
+    fn new(prog: &'p Program, clock: Option<jiff::Timestamp>) -> Builder<'p> {
+        let mut world = World::new();
+        world.clock = clock;
+        world.ensure_indexes(prog);
+        Builder { prog, world }
     }
 
-    /// The world, its indexes built and its deadlines computed.
-    pub(crate) fn finish(self) -> Result<World, WorldError> {
-        let (prog, mut world) = (self.prog, self.world);
-        world.ensure_indexes(prog);
-        for id in 0..world.cases.len() {
-            let times = crate::eval::deadline_times(prog, &world, id as u32)
-                .map_err(|e| bad(format!("case {}: {e}", id + 1)))?;
-            for (state, at) in world.cases[id].deadlines.iter_mut().zip(times) {
-                state.at = at;
+    /// Adds the case `c` (the `i`th, from 0), read and checked against its type's fields by
+    /// a [`Loader`].
+    fn admit(&mut self, i: usize, c: CaseData) -> Result<(), WorldError> {
+        let (prog, world) = (self.prog, &mut self.world);
+        let at = |what: &str| format!("case {}: {what}", i + 1);
+        let Some(def) = prog.case_def(c.ty) else {
+            return Err(bad(at("the policy declares no case type")));
+        };
+        // a key that breaks its format could never have been routed to
+        if let Some(f) = def.key_format.and_then(|f| prog.formats.get(f as usize)) {
+            if !f.pattern.is_match(&c.key) {
+                return Err(bad(at(&format!(
+                    "`key` does not match the format `{}` (the value is not shown)",
+                    f.name
+                ))));
             }
         }
-        world.rebuild_queue();
-        Ok(world)
+        // a deadline fires at an event: never after the world's clock
+        for (d, st) in def.deadlines.iter().zip(c.deadlines.iter()) {
+            if let Some(fired) = st.fired {
+                if world.clock.is_none_or(|clock| fired > clock) {
+                    let name = prog.deadlines.get(*d as usize).map_or("", |d| &d.name);
+                    return Err(bad(at(&format!(
+                        "deadline `{name}` fired after the world's clock"
+                    ))));
+                }
+            }
+        }
+        if world.by_key.len() <= c.ty as usize {
+            world
+                .by_key
+                .resize_with(c.ty as usize + 1, Default::default);
+        }
+        let id = world.cases.len() as u32;
+        match world.by_key[c.ty as usize].entry(c.key.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => {
+                return Err(bad(at(&format!("case `{}` appears twice", short(&c.key)))));
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(id);
+            }
+        }
+        world.index_new(prog, id, &c);
+        world.cases.push(c);
+        Ok(())
     }
+}
+
+/// The world, its deadlines computed (on two threads) and scheduled.
+fn finish(prog: &Program, mut world: World) -> Result<World, WorldError> {
+    world.ensure_indexes(prog);
+    let n = world.cases.len();
+    let times = |ids: std::ops::Range<usize>, world: &World| {
+        ids.map(|id| {
+            crate::eval::deadline_times(prog, world, id as u32)
+                .map_err(|e| bad(format!("case {}: {e}", id + 1)))
+        })
+        .collect::<Result<Vec<_>, _>>()
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let w = &world;
+        let second = s.spawn(move || times(n / 2..n, w));
+        let first = times(0..n / 2, w);
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|_| Err(bad("internal: a thread computing deadlines failed"))),
+        )
+    });
+    for (case, at) in world
+        .cases
+        .iter_mut()
+        .zip(first?.into_iter().chain(second?))
+    {
+        for (state, at) in case.deadlines.iter_mut().zip(at) {
+            state.at = at;
+        }
+    }
+    world.rebuild_queue();
+    Ok(world)
 }
 
 fn read_fields(

@@ -1,0 +1,260 @@
+//! A saved world's JSON, written and read case by case: the whole document is never held
+//! as one JSON value, so saving or loading a world takes little more than the world itself.
+//!
+//! The layout written: the header members on the first line, then one case a line:
+//!
+//! ```text
+//! {"docket_world": 1, "policy": {…}, "clock": "2026-…", "cases": [
+//! {"type": "filing", "key": "A", …},
+//! {"type": "filing", "key": "B", …}
+//! ]}
+//! ```
+//!
+//! Any JSON layout of the same document is read back (members in any order).
+
+use super::{bad, case_json, kind_of, short, Loader, VERSION};
+use crate::engine::WorldError;
+use crate::program::Program;
+use crate::world::{CaseData, World};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value as J;
+use std::fmt;
+use std::io::{self, Write};
+
+/// Writes `world` as a saved world's JSON to `out`.
+pub(crate) fn write(
+    prog: &Program,
+    world: &World,
+    policy: &J,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    out.write_all(b"{\"docket_world\": ")?;
+    write!(out, "{VERSION}")?;
+    out.write_all(b", \"policy\": ")?;
+    one_line(out, policy)?;
+    out.write_all(b", \"clock\": ")?;
+    one_line(out, &J::from(world.clock.map(|t| t.to_string())))?;
+    out.write_all(b", \"cases\": [")?;
+    let mut first = true;
+    for c in &world.cases {
+        let Some(j) = case_json(prog, c) else {
+            continue;
+        };
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        one_line(out, &j)?;
+    }
+    out.write_all(b"\n]}\n")
+}
+
+/// `j` on one line, with a space after each `:` and `,` to read it.
+fn one_line(out: &mut dyn Write, j: &J) -> io::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, Spaced);
+    serde::Serialize::serialize(j, &mut ser).map_err(io::Error::other)
+}
+
+struct Spaced;
+
+impl serde_json::ser::Formatter for Spaced {
+    fn begin_array_value<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
+/// What a saved world says of itself, before its cases.
+#[derive(Default)]
+pub(crate) struct Header {
+    /// The policy that saved it: `{version, files}` (absent in worlds saved before versions).
+    pub policy: Option<J>,
+    pub clock: Option<jiff::Timestamp>,
+}
+
+/// Reads the header of the saved world `text`, skipping its cases; checks the whole
+/// document's shape (its members, its version, that `cases` is a list).
+pub(crate) fn header(text: &str) -> Result<Header, WorldError> {
+    let mut failed = None;
+    let mut header = Header::default();
+    run(text, Pass::Header(&mut header), &mut failed)?;
+    Ok(header)
+}
+
+/// Reads every case of the saved world `text` with `loader`, handing each to `add`.
+pub(crate) fn cases(
+    text: &str,
+    loader: &Loader<'_>,
+    add: &mut dyn FnMut(usize, CaseData) -> Result<(), WorldError>,
+) -> Result<(), WorldError> {
+    let mut failed = None;
+    run(text, Pass::Cases(loader, add), &mut failed)
+}
+
+/// Hands a read case on.
+type Add<'a> = &'a mut dyn FnMut(usize, CaseData) -> Result<(), WorldError>;
+
+enum Pass<'a, 'l> {
+    Header(&'a mut Header),
+    Cases(&'a Loader<'l>, Add<'a>),
+}
+
+/// Deserializes `text` with `pass`; an error of the loader's (kept in `failed`) wins over
+/// the JSON error serde wraps it in.
+fn run(text: &str, pass: Pass<'_, '_>, failed: &mut Option<WorldError>) -> Result<(), WorldError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let result = Doc {
+        pass,
+        failed: &mut *failed,
+    }
+    .deserialize(&mut de)
+    .and_then(|()| de.end());
+    match (failed.take(), result) {
+        (Some(e), _) => Err(e),
+        (None, Ok(())) => Ok(()),
+        (None, Err(e)) if e.is_data() => Err(bad(e.to_string())),
+        (None, Err(e)) => Err(bad(format!("the state file is not valid JSON: {e}"))),
+    }
+}
+
+/// A loader's error, carried through serde: the real one is in `failed`.
+fn carried<E: de::Error>(failed: &mut Option<WorldError>, e: WorldError) -> E {
+    *failed = Some(e);
+    E::custom("")
+}
+
+struct Doc<'a, 'l, 'f> {
+    pass: Pass<'a, 'l>,
+    failed: &'f mut Option<WorldError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Doc<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Doc<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "a docket world of version {VERSION}")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let Doc { mut pass, failed } = self;
+        let (mut version, mut cases) = (None, false);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match (&*key, &mut pass) {
+                ("docket_world", _) => version = Some(map.next_value::<J>()?),
+                ("policy", Pass::Header(h)) => h.policy = Some(map.next_value()?),
+                ("clock", Pass::Header(h)) => {
+                    h.clock = clock(&map.next_value()?).map_err(|e| carried(failed, e))?
+                }
+                ("cases", Pass::Header(_)) => {
+                    map.next_value_seed(Cases {
+                        loader: None,
+                        failed: &mut *failed,
+                    })?;
+                    cases = true;
+                }
+                ("cases", Pass::Cases(loader, add)) => {
+                    map.next_value_seed(Cases {
+                        loader: Some((loader, &mut **add)),
+                        failed: &mut *failed,
+                    })?;
+                    cases = true;
+                }
+                ("policy" | "clock", Pass::Cases(..)) => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                (other, _) => {
+                    return Err(carried(
+                        failed,
+                        bad(format!("unknown member `{}`", short(other))),
+                    ))
+                }
+            }
+        }
+        if version.and_then(|v| v.as_u64()) != Some(VERSION) {
+            return Err(carried(
+                failed,
+                bad(format!(
+                    "the state file is not a docket world of version {VERSION}"
+                )),
+            ));
+        }
+        if !cases {
+            return Err(carried(failed, bad("`cases` is missing")));
+        }
+        Ok(())
+    }
+}
+
+fn clock(j: &J) -> Result<Option<jiff::Timestamp>, WorldError> {
+    match j {
+        J::String(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| bad("`clock`: expected an RFC 3339 instant")),
+        J::Null => Ok(None),
+        other => Err(bad(format!(
+            "`clock`: expected an RFC 3339 instant, found {}",
+            kind_of(other)
+        ))),
+    }
+}
+
+/// The list of cases, each read as a JSON value and handed to the loader at once (no
+/// loader: skipped).
+struct Cases<'a, 'l, 'f> {
+    loader: Option<(&'a Loader<'l>, Add<'a>)>,
+    failed: &'f mut Option<WorldError>,
+}
+
+impl<'de> DeserializeSeed<'de> for Cases<'_, '_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Cases<'_, '_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list of cases")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Some((loader, add)) = self.loader else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
+        let mut i = 0;
+        while let Some(c) = seq.next_element::<J>()? {
+            loader
+                .json(i, &c)
+                .and_then(|c| add(i, c))
+                .map_err(|e| carried(self.failed, e))?;
+            i += 1;
+        }
+        Ok(())
+    }
+}

@@ -89,11 +89,11 @@ fn collapse_any(p: &Program, moves: Vec<Transition>) -> Vec<Transition> {
             .filter(|o| o.case_ty == t.case_ty && o.to == t.to && o.trigger == t.trigger)
             .collect();
         let n = status_count(p, t.case_ty);
+        // every status, the target's own included (a move onto itself), is a source
         let covered = (0..n).all(|s| {
-            To::Status(s) == t.to
-                || group
-                    .iter()
-                    .any(|o| o.from == From::Status(s) || o.from == From::Any)
+            group
+                .iter()
+                .any(|o| o.from == From::Status(s) || o.from == From::Any)
         });
         let t = if covered && matches!(t.from, From::Status(_)) {
             let mut rules: Vec<String> = Vec::new();
@@ -115,9 +115,12 @@ fn collapse_any(p: &Program, moves: Vec<Transition>) -> Vec<Transition> {
         } else {
             t.clone()
         };
-        if !result.iter().any(|o| {
-            o.case_ty == t.case_ty && o.from == t.from && o.to == t.to && o.trigger == t.trigger
-        }) {
+        let onto_itself = matches!((t.from, t.to), (From::Status(a), To::Status(b)) if a == b);
+        if !onto_itself
+            && !result.iter().any(|o| {
+                o.case_ty == t.case_ty && o.from == t.from && o.to == t.to && o.trigger == t.trigger
+            })
+        {
             result.push(t);
         }
     }
@@ -344,7 +347,7 @@ impl<'p> Handler<'p> {
         }
         if let Some((ty, ..)) = self.routed {
             for e in elems {
-                if e.origin != From::Status(e.current) {
+                if e.origin != From::Status(e.current) || !e.rules.is_empty() {
                     out.push(Transition {
                         case_ty: ty,
                         from: e.origin,

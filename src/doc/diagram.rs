@@ -446,8 +446,8 @@ pub(crate) fn layout(g: &Graph) -> Layout {
             segs.push([pts[n - 2], pts[n - 2], pts[n - 1], pts[n - 1]]);
             segs
         } else {
-            // up, or along a row: out of the right side, round the right of every box
-            // between, into the right side
+            // up, or along a row: out of the top (a box beside it on its row stays clear),
+            // round the right of every box between, into the right side
             let (lo, hi) = (la.min(lb), la.max(lb));
             let right = rows[lo..=hi]
                 .iter()
@@ -455,11 +455,11 @@ pub(crate) fn layout(g: &Graph) -> Layout {
                 .map(|v| boxes[*v].x + boxes[*v].w)
                 .fold(0.0, f64::max);
             right_lane += 18.0;
-            let start = (a.x + a.w, a.cy());
+            let start = (a.x + a.w * 0.8, a.y);
             let end = (b.x + b.w, b.cy());
-            // a cubic reaches three quarters of the way to its control points
-            let x = start.0.max(end.0) + (right - start.0.max(end.0) + 12.0 + right_lane) / 0.75;
-            vec![[start, (x, start.1), (x, end.1), end]]
+            // a cubic reaches about three quarters of the way to its control points
+            let x = end.0 + (right - end.0 + 12.0 + right_lane) / 0.75;
+            vec![[start, (start.0, start.1 - 40.0), (x, end.1), end]]
         };
         paths.push(pts);
     }

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 #[command(after_help = "\
 Example:
   docket doc rules/icp -o icp.html     # one HTML page to open in a browser
-  docket doc my-policy > policy.md    # Markdown
+  docket doc my-policy > policy.md     # Markdown
   docket doc                           # the built-in ICP policy, as Markdown")]
 pub struct DocArgs {
     /// The policy: a directory of `*.yaml` tables and `*.docket` rule files; default: the

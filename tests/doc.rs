@@ -284,3 +284,19 @@ fn icp_html_in_headless_chromium() {
         "arrows are labelled"
     );
 }
+
+#[test]
+fn dash_o_md_writes_the_markdown_of_stdout_and_help_has_an_example() {
+    let tmp = TempDir::new("doc-md");
+    let target = tmp.path().join("ICP.MD");
+    let out = docket(&["doc", "rules/icp", "-o", target.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(&target).expect("written");
+    assert_eq!(written, text(&docket(&["doc", "rules/icp"]).stdout));
+    let help = text(&docket(&["doc", "--help"]).stdout);
+    assert!(
+        help.contains("Example:") && help.contains("-o icp.html"),
+        "{help}"
+    );
+}

@@ -183,6 +183,9 @@ pub struct Calendar {
     pub weekdays: [bool; 7],
     /// Dates that are not working days, whatever their weekday.
     pub holidays: BTreeSet<Date>,
+    /// A holiday's `note` (its name, where it comes from), for readers; never read when
+    /// counting days.
+    pub notes: std::collections::BTreeMap<Date, String>,
 }
 
 /// Past this many days without a working day, a calendar is treated as having none.
@@ -243,6 +246,7 @@ mod tests {
             name: "holidays".into(),
             weekdays: [true, true, true, true, true, false, false],
             holidays: holidays.iter().copied().collect(),
+            notes: Default::default(),
         }
     }
 

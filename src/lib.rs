@@ -65,6 +65,7 @@ mod calendar;
 mod check;
 mod diag;
 pub mod diff;
+pub mod doc;
 mod dsl;
 mod duration;
 mod engine;

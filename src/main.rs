@@ -34,7 +34,8 @@ Example:
   docket run examples/stream.jsonl           # the built-in ICP policy
   docket check rules/icp                     # load a policy directory and report its problems
   docket test tests/scenarios/icp            # check scenario files against the policy
-  docket diff rules/icp my-icp examples/stream.jsonl   # what an edit changes, grouped"
+  docket diff rules/icp my-icp examples/stream.jsonl   # what an edit changes, grouped
+  docket doc rules/icp -o icp.html           # a reviewer's document of a policy"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,6 +51,7 @@ enum Command {
     #[command(subcommand)]
     Store(StoreCommand),
     Diff(cli::diff::DiffArgs),
+    Doc(cli::doc::DocArgs),
     Migrate(MigrateArgs),
 }
 
@@ -276,6 +278,7 @@ fn main() -> ExitCode {
         Command::Store(StoreCommand::Check(args)) => store_cli::check(&args),
         Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
         Command::Diff(args) => cli::diff::diff(&args),
+        Command::Doc(args) => cli::doc::doc(&args),
         Command::Migrate(args) => store_cli::migrate(&args),
     };
     ExitCode::from(code)

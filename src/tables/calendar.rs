@@ -1,6 +1,6 @@
 //! `kind: calendar`: which weekdays are working days, and the dates that are not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::calendar::{Calendar, WEEKDAYS};
 
@@ -51,6 +51,7 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
         }
     }
     let mut dates = BTreeSet::new();
+    let mut notes = BTreeMap::new();
     for node in holidays.and_then(|(_, n)| cx.list(n, || "`holidays`".to_string()))? {
         let Some(fields) = cx.mapping(
             node,
@@ -67,9 +68,9 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
             "a holiday has a `date` and may have a `note`",
             node.span,
         );
-        if let Some((_, note)) = found[1] {
-            cx.string(note, || "`note` of a holiday".to_string());
-        }
+        let note = found[1]
+            .and_then(|(_, note)| cx.string(note, || "`note` of a holiday".to_string()))
+            .map(str::to_string);
         let Some((_, value)) = found[0] else {
             continue;
         };
@@ -78,6 +79,9 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
         };
         match text.parse::<jiff::civil::Date>() {
             Ok(d) if text.len() == 10 => {
+                if let Some(note) = note {
+                    notes.entry(d).or_insert(note);
+                }
                 if !dates.insert(d) {
                     cx.push(TableError::BadValue {
                         what: "holiday".into(),
@@ -101,5 +105,6 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
         name,
         weekdays,
         holidays: dates,
+        notes,
     })
 }

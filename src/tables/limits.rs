@@ -54,10 +54,10 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
         "a limit has one of `duration`, `period`, `count`, `pattern`, `text` or `zone`, and may have a `note`",
         key.span,
     );
-    // The note is for authors only: checked, not kept.
-    if let Some((_, note)) = found[NOTE] {
-        cx.string(note, || format!("`note` of limit `{name}`"));
-    }
+    // The note is for readers (`docket doc` shows it); the rules never read it.
+    let note = found[NOTE]
+        .and_then(|(_, note)| cx.string(note, || format!("`note` of limit `{name}`")))
+        .map(str::to_string);
     // The value fields given, in file order.
     let mut given: Vec<(&'static str, &(Node, Node))> = FIELDS[..NOTE]
         .iter()
@@ -174,6 +174,7 @@ fn decode_limit(name: &str, key: &Node, node: &Node, cx: &mut Cx) -> Option<Limi
     Some(Limit {
         name: name.to_string(),
         value,
+        note,
         span: key.span,
     })
 }

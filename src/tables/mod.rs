@@ -6,6 +6,7 @@
 //! Loading collects every problem in the file, each at its line, before giving up.
 
 mod calendar;
+mod comments;
 mod decode;
 mod error;
 mod limits;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use crate::diag::{did_you_mean, Diagnostic};
 use crate::span::{Source, Span};
 
+pub use comments::{comment_above, header_comment};
 pub use error::TableError;
 pub use pattern::Pattern;
 
@@ -125,6 +127,8 @@ pub struct Limit {
     pub name: String,
     /// Its value.
     pub value: LimitValue,
+    /// `note: "…"`: where the value comes from, for readers; the rules never read it.
+    pub note: Option<String>,
     /// The limit's name in its file.
     pub span: Span,
 }

@@ -328,11 +328,23 @@ impl Engine {
         text: &str,
         key: &SealKey,
     ) -> Result<(World, Option<MigrationPlan>), WorldError> {
-        let header = crate::persist::header(text)?;
-        let policy = header.policy.unwrap_or_default();
+        self.read_world_migrating(&mut text.as_bytes(), key)
+    }
+
+    /// [`Engine::load_world_migrating`] from a reader: a world saved by this docket is read a
+    /// case at a time, so loading it takes little more memory than the world.
+    pub fn read_world_migrating(
+        &self,
+        input: &mut dyn std::io::BufRead,
+        key: &SealKey,
+    ) -> Result<(World, Option<MigrationPlan>), WorldError> {
+        let saved = crate::persist::open(input)?;
+        let policy = saved.header.policy.clone().unwrap_or_default();
         let saved_version = policy["version"].as_str();
         if saved_version.is_none_or(|v| v == self.version) {
-            return self.load_world_sealed(text, key).map(|w| (w, None));
+            let mut world = crate::persist::load_saved(&self.program, saved, Some(key))?;
+            world.policy = Some(self.fingerprint);
+            return Ok((world, None));
         }
         let files: Vec<(String, String)> = serde_json::from_value(policy["files"].clone())
             .map_err(|_| {
@@ -348,7 +360,8 @@ impl Engine {
                     e.render()
                 ))
             })?;
-        let world = old.load_world_sealed(text, key)?;
+        let mut world = crate::persist::load_saved(&old.program, saved, Some(key))?;
+        world.policy = Some(old.fingerprint);
         let (world, plan) = self.migrate_world(&old, &world).map_err(|e| {
             WorldError(format!(
                 "the world was saved under another version of the policy, and this one cannot take its cases as they are:\n{e}"

@@ -762,8 +762,8 @@ const STATE_HELP: &str =
 
 /// The world saved in `path`, or a new one when the file does not exist.
 fn load_state(engine: &Engine, path: &Path, key: &docket::SealKey) -> Result<World, String> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
+    let file = match File::open(path) {
+        Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(World::new()),
         Err(e) => {
             return Err(format!(
@@ -772,14 +772,8 @@ fn load_state(engine: &Engine, path: &Path, key: &docket::SealKey) -> Result<Wor
             ))
         }
     };
-    let text = String::from_utf8(bytes).map_err(|_| {
-        format!(
-            "error: cannot load `{}`: the state file is not valid UTF-8\n{STATE_HELP}",
-            path.display()
-        )
-    })?;
     let (world, plan) = engine
-        .load_world_migrating(&text, key)
+        .read_world_migrating(&mut BufReader::with_capacity(1 << 20, file), key)
         .map_err(|e| format!("error: cannot load `{}`: {e}\n{STATE_HELP}", path.display()))?;
     if let Some(plan) = plan.filter(|p| !p.is_empty()) {
         report(&format!(

@@ -549,3 +549,39 @@ fn a_tampered_saved_world_is_refused_without_echoing_its_values() {
         "fired after the world's clock",
     );
 }
+
+/// A saved world is read a case at a time in the layout docket writes (one case a line),
+/// and whole in any other layout of the same JSON; one cut short or with something after
+/// its end is refused.
+#[test]
+fn a_saved_world_reads_back_in_any_layout_and_not_cut_short() {
+    let engine = Engine::icp();
+    let key = docket::SealKey::from_bytes([9; 32]);
+    let mut world = World::new();
+    engine.run_line_sealed(&mut world, 1, ORDER, &key);
+    engine.run_line_sealed(&mut world, 2, SMS, &key);
+    let saved = engine.save_world(&world);
+    assert!(saved.lines().count() >= 3, "one case a line: {saved}");
+    let again = |text: &str| {
+        engine
+            .load_world_migrating(text, &key)
+            .map(|(w, _)| engine.save_world(&w))
+    };
+    assert_eq!(again(&saved).expect("loads"), saved);
+    let doc: serde_json::Value = serde_json::from_str(&saved).expect("JSON");
+    let pretty = serde_json::to_string_pretty(&doc).expect("JSON");
+    assert_eq!(again(&pretty).expect("loads"), saved);
+    let compact = doc.to_string();
+    assert_eq!(again(&compact).expect("loads"), saved);
+    let lines: Vec<&str> = saved.lines().collect();
+    let cut = lines[..lines.len() - 1].join("\n") + "\n";
+    let err = again(&cut).expect_err("cut short").to_string();
+    assert!(err.contains("cut short"), "{err}");
+    let err = again(&(saved.clone() + "{}\n"))
+        .expect_err("more after the end")
+        .to_string();
+    assert!(err.contains("after its end"), "{err}");
+    // an empty world too
+    let empty = engine.save_world(&World::new());
+    assert_eq!(again(&empty).expect("loads"), empty);
+}

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value as J};
 mod binary;
 mod stream;
 pub(crate) use binary::{encode_case, MAGIC};
-pub(crate) use stream::{header, write};
+pub(crate) use stream::{load_saved, open, write};
 
 /// The format version written in every saved world.
 const VERSION: u64 = 1;

@@ -19,7 +19,7 @@ use crate::world::{CaseData, World};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value as J;
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 
 /// Writes `world` as a saved world's JSON to `out`.
 pub(crate) fn write(
@@ -256,5 +256,99 @@ impl<'de> Visitor<'de> for Cases<'_, '_, '_> {
             i += 1;
         }
         Ok(())
+    }
+}
+
+/// A saved world being read: its header, and its cases still to come.
+pub(crate) struct Saved<'r> {
+    pub header: Header,
+    body: Body<'r>,
+}
+
+enum Body<'r> {
+    /// The layout [`write`] makes: the cases, one a line, still in the input.
+    Lines(&'r mut dyn BufRead),
+    /// Any other layout: the whole document.
+    Text(String),
+}
+
+/// The end of the list of cases and of the document, in the layout [`write`] makes.
+const END: &str = "]}";
+
+/// Opens the saved world `input`: in the layout [`write`] makes, only its first line is read
+/// now (the cases are read one at a time by [`load_saved`]); in any other, the whole of it.
+pub(crate) fn open(input: &mut dyn BufRead) -> Result<Saved<'_>, WorldError> {
+    let mut first = Vec::new();
+    input
+        .read_until(b'\n', &mut first)
+        .map_err(|e| bad(format!("cannot read the state file: {e}")))?;
+    let first = String::from_utf8(first).map_err(|_| bad("the state file is not valid UTF-8"))?;
+    let head = first.trim_end();
+    if head.starts_with("{\"docket_world\"") && head.ends_with("\"cases\": [") {
+        let header = header(&format!("{head}{END}"))?;
+        return Ok(Saved {
+            header,
+            body: Body::Lines(input),
+        });
+    }
+    let mut rest = Vec::new();
+    input
+        .read_to_end(&mut rest)
+        .map_err(|e| bad(format!("cannot read the state file: {e}")))?;
+    let text = String::from_utf8(rest)
+        .map(|rest| first + &rest)
+        .map_err(|_| bad("the state file is not valid UTF-8"))?;
+    Ok(Saved {
+        header: header(&text)?,
+        body: Body::Text(text),
+    })
+}
+
+/// The world `saved` holds, each case checked under `prog` (sensitive values in clear sealed
+/// with `key`).
+pub(crate) fn load_saved(
+    prog: &Program,
+    saved: Saved<'_>,
+    key: Option<&crate::seal::SealKey>,
+) -> Result<World, WorldError> {
+    let clock = saved.header.clock;
+    match saved.body {
+        Body::Text(text) => super::build(prog, clock, key, |loader, add| cases(&text, loader, add)),
+        Body::Lines(input) => super::build(prog, clock, key, |loader, add| {
+            let mut line = Vec::new();
+            let mut i = 0;
+            loop {
+                line.clear();
+                let n = input
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| bad(format!("cannot read the state file: {e}")))?;
+                let text = std::str::from_utf8(&line)
+                    .map_err(|_| bad(format!("case {}: not valid UTF-8", i + 1)))?
+                    .trim_end();
+                if n == 0 {
+                    return Err(bad(
+                        "the state file ends before its cases do: it was cut short",
+                    ));
+                }
+                if text == END {
+                    break;
+                }
+                let text = text.strip_suffix(',').unwrap_or(text);
+                let c: J = serde_json::from_str(text)
+                    .map_err(|e| bad(format!("case {}: not valid JSON: {e}", i + 1)))?;
+                add(i, loader.json(i, &c)?)?;
+                i += 1;
+            }
+            // nothing but blank space may follow
+            let mut rest = Vec::new();
+            input
+                .read_to_end(&mut rest)
+                .map_err(|e| bad(format!("cannot read the state file: {e}")))?;
+            if rest.iter().all(u8::is_ascii_whitespace) {
+                Ok(())
+            } else {
+                Err(bad("the state file goes on after its end"))
+            }
+        }),
     }
 }

@@ -270,7 +270,11 @@ fn stored_fields(
                 // checked once every field is known, by `super::erase`
                 erase: _,
             } => {
-                let ty = env.resolve_type(source, ty);
+                let resolved = env.resolve_type(source, ty);
+                if *sensitive {
+                    env.sealable(source, name, ty.span, &resolved);
+                }
+                let ty = resolved;
                 let default = default.as_ref().and_then(|e| constant(env, source, e, &ty));
                 let default = match (&default, &ty) {
                     (None, Ty::Opt(_)) => Some(Value::Unset),

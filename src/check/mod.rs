@@ -412,6 +412,26 @@ impl Env {
         Ty::Unknown
     }
 
+    /// A sensitive value is sealed as its event is read (a keyed hash, kept as text), so only
+    /// a text or a format, optional or not, may be declared `sensitive`.
+    pub fn sealable(&mut self, source: usize, name: &Ident, span: Span, ty: &Ty) {
+        if matches!(ty.strip_opt(), Ty::Text | Ty::Format(_) | Ty::Unknown) {
+            return;
+        }
+        let e = CheckError::Type {
+            message: format!(
+                "field `{}` is declared sensitive, but {} cannot be sealed",
+                name.name,
+                expr::describe(self, ty.strip_opt())
+            ),
+            span,
+            help: Some(
+                "only text may be sensitive: a sensitive value is kept sealed (a keyed hash) in stores and state files, and compared by equality only; declare it as text with a format, e.g. `format pin = /^[0-9]{4}$/ \"four digits\"`, or drop `sensitive`".into(),
+            ),
+        };
+        self.err(source, e);
+    }
+
     fn record(&mut self, source: usize, fields: &[ast::RecordField]) -> u16 {
         let mut defs: Vec<RecordFieldDef> = Vec::new();
         for f in fields {
@@ -426,6 +446,9 @@ impl Env {
                 continue;
             }
             let ty = self.resolve_type(source, &f.ty);
+            if f.sensitive {
+                self.sealable(source, &f.name, f.ty.span, &ty);
+            }
             defs.push(RecordFieldDef {
                 name: f.name.name.clone(),
                 ty,

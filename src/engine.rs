@@ -55,9 +55,16 @@ impl LoadError {
         diag::render_all(&self.diagnostics, &self.sources)
     }
 
+    /// The problems as JSON lines, one object per diagnostic (see the README's
+    /// "Diagnostics in your editor").
+    pub fn render_json(&self) -> String {
+        diag::render_json_lines(&self.diagnostics, &self.sources)
+    }
+
     fn io(path: &Path, e: std::io::Error) -> LoadError {
         LoadError {
             diagnostics: vec![Diagnostic::error(
+                crate::diag::Code::Unreadable,
                 0,
                 crate::span::Span::default(),
                 format!("cannot read `{}`: {e}", path.display()),
@@ -123,6 +130,7 @@ impl Engine {
         if files.is_empty() && !unparsed {
             diagnostics.push(
                 Diagnostic::error(
+                    crate::diag::Code::NoRules,
                     0,
                     crate::span::Span::default(),
                     "the policy has no rule file",
@@ -207,6 +215,11 @@ impl Engine {
     /// The warnings rendered like errors.
     pub fn render_warnings(&self) -> String {
         diag::render_all(&self.warnings, &self.program.sources)
+    }
+
+    /// The warnings as JSON lines, like [`LoadError::render_json`].
+    pub fn render_warnings_json(&self) -> String {
+        diag::render_json_lines(&self.warnings, &self.program.sources)
     }
 
     /// Parses and validates one JSON event against the policy's declarations.

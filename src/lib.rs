@@ -84,7 +84,7 @@ mod text;
 mod value;
 mod world;
 
-pub use diag::{Diagnostic, Severity};
+pub use diag::{Code, Diagnostic, Severity};
 pub use engine::{Engine, LoadError, WorldError};
 pub use eval::{EvalError, Step};
 pub use event::{Event, EventBuilder, EventError};

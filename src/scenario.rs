@@ -97,7 +97,7 @@ impl Scenario {
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let source = Source::new(name, text);
         let fail = |span: Span, message: String, help: Option<&str>| {
-            let mut d = Diagnostic::error(0, span, message);
+            let mut d = Diagnostic::error(diag::Code::Scenario, 0, span, message);
             if let Some(h) = help {
                 d = d.with_help(h);
             }

@@ -922,6 +922,7 @@ impl Env {
                 .snippet(src, e.span)
                 .map_or_else(|| "this value".to_string(), |s| format!("`{s}`"));
             let d = crate::diag::Diagnostic::warning(
+                crate::diag::Code::SealedRead,
                 src,
                 e.span,
                 format!("{what} reads {subject}, which is sensitive: a store or state file keeps it sealed (a keyed hash), so this reads the seal, not the value"),
@@ -943,6 +944,7 @@ impl Env {
         let (lc, rc) = (!l.sensitive.is_sensitive(), !r.sensitive.is_sensitive());
         if (ls && rc) || (rs && lc) {
             let d = crate::diag::Diagnostic::warning(
+                crate::diag::Code::SealedCompare,
                 src,
                 span,
                 "a sensitive value is compared with a value in clear: a store or state file keeps sensitive values sealed (a keyed hash), so there they are never equal",

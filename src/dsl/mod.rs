@@ -5,7 +5,7 @@
 mod lower;
 
 use crate::ast::File;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::span::{Source, Span};
 use pest::Parser;
 
@@ -60,7 +60,13 @@ impl ParseError {
     }
 
     pub fn to_diagnostic(&self, source: usize) -> Diagnostic {
-        let mut d = Diagnostic::error(source, self.span(), self.to_string());
+        let code = match self {
+            ParseError::TooDeep { .. } => Code::TooDeep,
+            ParseError::ExprTooDeep { .. } => Code::ExprTooDeep,
+            ParseError::Syntax { .. } => Code::Syntax,
+            ParseError::BadLiteral { .. } => Code::BadLiteral,
+        };
+        let mut d = Diagnostic::error(code, source, self.span(), self.to_string());
         match self {
             ParseError::TooDeep { max, .. } => {
                 d.label = Some(format!("{} deep here", max + 1));

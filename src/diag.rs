@@ -144,10 +144,19 @@ pub fn render(d: &Diagnostic, sources: &[Source]) -> String {
     let pad = " ".repeat(number.len());
     out.push_str(&format!("{pad}--> {}:{line}:{col}\n", src.name));
     out.push_str(&format!("{pad} |\n"));
-    out.push_str(&format!(
-        "{number} | {}\n",
-        line_text.replace('\t', " ").trim_end()
-    ));
+    // A bidirectional control character would reorder the line on the terminal: each is
+    // shown as `�`, one character, so the carets stay aligned.
+    let shown: String = line_text
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
+                '\u{FFFD}'
+            }
+            c => c,
+        })
+        .collect();
+    out.push_str(&format!("{number} | {}\n", shown.trim_end()));
     let mut underline = format!("{pad} | {}{}", " ".repeat(col - 1), "^".repeat(carets));
     if let Some(label) = &d.label {
         underline.push(' ');

@@ -108,6 +108,8 @@ impl Engine {
         let mut tables = Vec::new();
         let mut broken_tables = Vec::new();
         let mut unparsed = false;
+        // warnings of the rule files' text, whether or not they parse
+        let mut bidi = Vec::new();
         for (i, src) in sources.iter().enumerate() {
             if src.name.ends_with(".yaml") || src.name.ends_with(".yml") {
                 match tables::load_table(i, src) {
@@ -118,6 +120,7 @@ impl Engine {
                     }
                 }
             } else {
+                bidi.extend(crate::dsl::bidi_warnings(i, src));
                 match crate::dsl::parse_file(i, src) {
                     Ok(f) => files.push(f),
                     Err(ds) => {
@@ -141,6 +144,10 @@ impl Engine {
         // Rules are checked even when a table is broken (names it would declare are not
         // reported), but not when a rule file does not parse: its declarations are missing.
         if unparsed || files.is_empty() {
+            if !bidi.is_empty() {
+                diagnostics.extend(bidi);
+                diagnostics.sort_by_key(|d| (d.source, d.span.start));
+            }
             return Err(LoadError {
                 diagnostics,
                 sources,
@@ -152,7 +159,9 @@ impl Engine {
             tables,
             broken_tables,
         }) {
-            Ok((program, warnings)) => {
+            Ok((program, mut warnings)) => {
+                bidi.extend(warnings);
+                warnings = bidi;
                 let version = version(&sources);
                 let fingerprint = u64::from_str_radix(&version[..16], 16).unwrap_or_default();
                 Ok(Engine {
@@ -165,6 +174,7 @@ impl Engine {
             }
             Err(more) => {
                 diagnostics.extend(more);
+                diagnostics.extend(bidi);
                 diagnostics.sort_by_key(|d| (d.source, d.span.start));
                 Err(LoadError {
                     diagnostics,

@@ -265,8 +265,8 @@ enum Format {
 /// A folder is searched with its subfolders for `*.yaml` and `*.yml` files, which run in
 /// path order; a file given by name runs whatever its name.
 ///
-/// Exit status: 0 when every scenario passed, 1 when some expectation failed or no scenario
-/// file was found, 2 when the rules or a scenario file are unusable or a PATH does not exist.
+/// Exit status: 0 when every scenario passed, 1 when some expectation failed, 2 when the rules
+/// or a scenario file are unusable, a PATH does not exist, or no scenario file was found.
 #[derive(Args)]
 #[command(after_help = "\
 Example:
@@ -438,9 +438,9 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (String, u8)> {
         };
         return Err((
             format!(
-                "error: no scenario file found: searched {searched} and {theirs} subfolders for `*.yaml` and `*.yml` files"
+                "error: no scenario file found: searched {searched} and {theirs} subfolders for `*.yaml` and `*.yml` files\n  = help: check the folder's name, or give the scenario files themselves"
             ),
-            EXIT_REFUSED,
+            EXIT_UNUSABLE,
         ));
     }
     Ok(files)

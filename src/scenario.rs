@@ -106,7 +106,8 @@ impl Scenario {
                 sources: vec![source.clone()],
             }
         };
-        let root = yaml::parse(text).map_err(|e| fail(e.span, e.message, e.help.as_deref()))?;
+        let root =
+            yaml::parse(&source.text).map_err(|e| fail(e.span, e.message, e.help.as_deref()))?;
         let Value::Map(top) = &root.value else {
             return Err(fail(
                 root.span,

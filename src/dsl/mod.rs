@@ -2,7 +2,10 @@
 //!
 //! `Pair`/`Rule` never leave this module: callers get an AST or diagnostics.
 
+mod bidi;
 mod lower;
+
+pub use bidi::bidi_warnings;
 
 use crate::ast::File;
 use crate::diag::{Code, Diagnostic};

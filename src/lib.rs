@@ -76,6 +76,7 @@ mod persist;
 mod program;
 mod redact;
 mod scenario;
+pub mod schema;
 mod seal;
 mod span;
 mod store;

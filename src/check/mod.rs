@@ -6,6 +6,7 @@ mod decls;
 mod erase;
 mod expr;
 mod fields;
+mod help;
 mod ir;
 mod migrate;
 mod names;
@@ -177,6 +178,25 @@ pub(crate) fn unknown<'a>(
     let mut sorted = cands.clone();
     sorted.sort_unstable();
     let suggestion = did_you_mean(&id.name, sorted).map(str::to_string);
+    let foreign = match id.name.as_str() {
+        "null" | "nil" | "none" | "undefined" => {
+            Some("write `unset` for no value, and test for one with `x is unset`")
+        }
+        "else_if" | "elif" | "elsif" => Some("write `else when <condition>` for a further branch"),
+        "len" | "length_of" | "size" => {
+            Some("`count(xs)` counts a list or a set; `length(text)` counts characters")
+        }
+        _ => None,
+    };
+    if let (Some(help), None) = (foreign, &suggestion) {
+        return CheckError::Unknown {
+            kind,
+            name: id.name.clone(),
+            span: id.span,
+            suggestion: None,
+            hint: Some(help.to_string()),
+        };
+    }
     let hint = if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 {
         Some(format!(
             "expected one of {}",
@@ -265,7 +285,7 @@ impl Env {
                 message: format!("{kind} `{}` is declared twice", id.name),
                 span: id.span,
                 first,
-                help: None,
+                help: Some("remove one of them, or give it another name".into()),
             },
         );
     }

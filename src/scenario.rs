@@ -410,6 +410,13 @@ fn parse_step(item: &Node, source: &Source) -> Result<Step, StepError> {
     };
     for (k, v) in entries {
         match key(k) {
+            "event" | "raw" if input.is_some() => {
+                return Err((
+                    k.span,
+                    "a step has one input: `event` or `raw`, not both".into(),
+                    Some("keep one of them; give the other its own step"),
+                ))
+            }
             "event" => input = Some(to_json(v).to_string()),
             "raw" => {
                 input = Some(string(v).ok_or((

@@ -51,22 +51,7 @@ enum Command {
     Store(StoreCommand),
     Diff(cli::diff::DiffArgs),
     Migrate(MigrateArgs),
-    Schema(SchemaArgs),
-}
-
-/// Print the JSON Schema of a table kind, for YAML editors (the same as `schemas/KIND.json`).
-///
-/// Without KIND, the schema of a table of any kind (`schemas/table.json`), chosen by its
-/// `kind`. Exit status: 0, or 2 for an unknown KIND.
-#[derive(Args)]
-#[command(after_help = "\
-Example:
-  docket schema limits > limits.schema.json
-  docket schema          # any table kind")]
-struct SchemaArgs {
-    /// `requirements`, `limits`, `messages` or `calendar`; default: any of them
-    #[arg(value_name = "KIND")]
-    kind: Option<String>,
+    Schema(cli::schema::SchemaArgs),
 }
 
 /// Move a store to another version of its policy, or show what that would change.
@@ -309,7 +294,7 @@ fn main() -> ExitCode {
         Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
         Command::Diff(args) => cli::diff::diff(&args),
         Command::Migrate(args) => store_cli::migrate(&args),
-        Command::Schema(args) => schema(&args),
+        Command::Schema(args) => cli::schema::schema(&args),
     };
     ExitCode::from(code)
 }
@@ -461,31 +446,6 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (String, u8)> {
         ));
     }
     Ok(files)
-}
-
-// ── docket schema ───────────────────────────────────────────────────────────
-
-fn schema(args: &SchemaArgs) -> u8 {
-    match docket::schema::schema_text(args.kind.as_deref()) {
-        Some(text) => {
-            let mut out = io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            EXIT_OK
-        }
-        None => {
-            let kind = args.kind.as_deref().unwrap_or_default();
-            let kinds: Vec<String> = docket::schema::KINDS
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect();
-            report(&format!(
-                "error: unknown table kind `{kind}`\n  = help: the kinds are {}",
-                kinds.join(", ")
-            ));
-            EXIT_UNUSABLE
-        }
-    }
 }
 
 // ── docket check ────────────────────────────────────────────────────────────

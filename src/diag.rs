@@ -2,6 +2,9 @@
 
 use crate::span::{floor_char_boundary, Source, Span};
 
+mod code;
+pub use code::Code;
+
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Severity {
@@ -25,6 +28,8 @@ impl Severity {
 pub struct Diagnostic {
     /// Error or warning.
     pub severity: Severity,
+    /// The kind of problem, as a stable code (`E010`).
+    pub code: Code,
     /// The headline: lowercase, no final period, user input in backticks.
     pub message: String,
     /// The index of the file in the `&[Source]` given to `render`.
@@ -35,26 +40,39 @@ pub struct Diagnostic {
     pub label: Option<String>,
     /// How to fix it, printed as `= help: …`.
     pub help: Option<String>,
+    /// Text that can replace the span to fix it (the name a "did you mean" suggests), for
+    /// editors that apply fixes.
+    pub replacement: Option<String>,
 }
 
 impl Diagnostic {
-    /// An error at `span` of source number `source`.
-    pub fn error(source: usize, span: Span, message: impl Into<String>) -> Self {
+    /// An error of kind `code` at `span` of source number `source`.
+    pub fn error(code: Code, source: usize, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
+            code,
             message: message.into(),
             source,
             span,
             label: None,
             help: None,
+            replacement: None,
         }
     }
 
-    /// A warning at `span` of source number `source`.
-    pub fn warning(source: usize, span: Span, message: impl Into<String>) -> Self {
+    /// A warning of kind `code` at `span` of source number `source`.
+    pub fn warning(code: Code, source: usize, span: Span, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
-            ..Diagnostic::error(source, span, message)
+            ..Diagnostic::error(code, source, span, message)
+        }
+    }
+
+    /// The same diagnostic with a fix: `text` replaces the span.
+    pub fn with_replacement(self, text: impl Into<String>) -> Self {
+        Diagnostic {
+            replacement: Some(text.into()),
+            ..self
         }
     }
 
@@ -126,10 +144,19 @@ pub fn render(d: &Diagnostic, sources: &[Source]) -> String {
     let pad = " ".repeat(number.len());
     out.push_str(&format!("{pad}--> {}:{line}:{col}\n", src.name));
     out.push_str(&format!("{pad} |\n"));
-    out.push_str(&format!(
-        "{number} | {}\n",
-        line_text.replace('\t', " ").trim_end()
-    ));
+    // A bidirectional control character would reorder the line on the terminal: each is
+    // shown as `�`, one character, so the carets stay aligned.
+    let shown: String = line_text
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {
+                '\u{FFFD}'
+            }
+            c => c,
+        })
+        .collect();
+    out.push_str(&format!("{number} | {}\n", shown.trim_end()));
     let mut underline = format!("{pad} | {}{}", " ".repeat(col - 1), "^".repeat(carets));
     if let Some(label) = &d.label {
         underline.push(' ');
@@ -173,6 +200,96 @@ pub fn render_all_in(ds: &[Diagnostic], sources: &[Source], subject: &str) -> St
     };
     out.push_str(&summary);
     out.push('\n');
+    out
+}
+
+/// One diagnostic as a JSON object on one line (no newline), for editors and scripts:
+///
+/// ```json
+/// {"file":"rules/icp/icp.docket","severity":"error","code":"E010",
+///  "message":"unknown message id `validaton_failed`",
+///  "range":{"start":{"line":149,"column":10},"end":{"line":149,"column":26}},
+///  "label":null,"help":"did you mean `validation_failed`?",
+///  "suggestions":[{"replacement":"validation_failed","range":{…the same…}}]}
+/// ```
+///
+/// Lines and columns are 1-based, columns counted in characters; `end` is just after the
+/// last character. `file` is `null` when the source index is out of range (then `range` is
+/// `null` too). `suggestions` holds the text that can replace the range, when one is known.
+pub fn to_json_line(d: &Diagnostic, sources: &[Source]) -> String {
+    let src = sources.get(d.source);
+    let range = src.map(|src| {
+        let start = floor_char_boundary(&src.text, d.span.start);
+        let end = floor_char_boundary(&src.text, d.span.end.max(start));
+        let pos = |byte: usize| {
+            let (line, column) = src.line_col(byte);
+            JsonPos { line, column }
+        };
+        JsonRange {
+            start: pos(start),
+            end: pos(end),
+        }
+    });
+    let suggestions = match (&d.replacement, range) {
+        (Some(text), Some(range)) => vec![JsonSuggestion {
+            replacement: text,
+            range,
+        }],
+        _ => Vec::new(),
+    };
+    let out = JsonDiagnostic {
+        file: src.map(|s| s.name.as_str()),
+        severity: d.severity.as_str(),
+        code: d.code.as_str(),
+        message: &d.message,
+        range,
+        label: d.label.as_deref(),
+        help: d.help.as_deref(),
+        suggestions,
+    };
+    // INVARIANT: strings, numbers and options serialise without error.
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
+/// The JSON shape of a diagnostic, its keys in this order.
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    file: Option<&'a str>,
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
+    range: Option<JsonRange>,
+    label: Option<&'a str>,
+    help: Option<&'a str>,
+    suggestions: Vec<JsonSuggestion<'a>>,
+}
+
+#[derive(serde::Serialize, Clone, Copy)]
+struct JsonRange {
+    start: JsonPos,
+    end: JsonPos,
+}
+
+#[derive(serde::Serialize, Clone, Copy)]
+struct JsonPos {
+    line: usize,
+    column: usize,
+}
+
+#[derive(serde::Serialize)]
+struct JsonSuggestion<'a> {
+    replacement: &'a str,
+    range: JsonRange,
+}
+
+/// Every diagnostic as JSON lines: one object ([`to_json_line`]) per line, each line ending in
+/// `\n`; no summary line. An empty list renders as an empty string.
+pub fn render_json_lines(ds: &[Diagnostic], sources: &[Source]) -> String {
+    let mut out = String::new();
+    for d in ds {
+        out.push_str(&to_json_line(d, sources));
+        out.push('\n');
+    }
     out
 }
 
@@ -245,6 +362,7 @@ mod tests {
         text.push_str("    emit validaton_failed\n");
         let start = text.find("validaton").unwrap();
         let d = Diagnostic::error(
+            Code::Syntax,
             0,
             Span::new(start, start + "validaton_failed".len()),
             "unknown message id `validaton_failed`",
@@ -265,7 +383,7 @@ mod tests {
 
     #[test]
     fn empty_span_without_label_or_help() {
-        let d = Diagnostic::warning(0, Span::new(2, 2), "odd");
+        let d = Diagnostic::warning(Code::Syntax, 0, Span::new(2, 2), "odd");
         assert_eq!(
             render(&d, &src("ab cd\n")),
             "warning: odd\n --> rules/icp/policy.docket:1:3\n  |\n1 | ab cd\n  |   ^\n"
@@ -274,14 +392,14 @@ mod tests {
 
     #[test]
     fn multi_line_span_underlines_to_end_of_first_line() {
-        let d = Diagnostic::error(0, Span::new(3, 9), "x");
+        let d = Diagnostic::error(Code::Syntax, 0, Span::new(3, 9), "x");
         let out = render(&d, &src("ab cd\nef\n"));
         assert!(out.contains("1 | ab cd\n  |    ^^\n"), "{out}");
     }
 
     #[test]
     fn tabs_keep_the_caret_aligned() {
-        let d = Diagnostic::error(0, Span::new(2, 3), "x");
+        let d = Diagnostic::error(Code::Syntax, 0, Span::new(2, 3), "x");
         let out = render(&d, &src("\t\tz\n"));
         assert!(out.contains("1 |   z\n  |   ^\n"), "{out}");
         assert!(out.contains(":1:3\n"), "{out}");
@@ -290,12 +408,17 @@ mod tests {
     #[test]
     fn end_of_file_points_after_the_last_character() {
         let text = "a: 1\nb: [2\n";
-        let d = Diagnostic::error(0, Span::new(text.len(), text.len()), "unexpected end");
+        let d = Diagnostic::error(
+            Code::Syntax,
+            0,
+            Span::new(text.len(), text.len()),
+            "unexpected end",
+        );
         let out = render(&d, &src(text));
         assert!(out.contains(":2:6\n"), "{out}");
         assert!(out.contains("2 | b: [2\n  |      ^\n"), "{out}");
         // Without a final newline, too.
-        let d = Diagnostic::error(0, Span::new(3, 3), "unexpected end");
+        let d = Diagnostic::error(Code::Syntax, 0, Span::new(3, 3), "unexpected end");
         assert!(render(&d, &src("abc")).contains("1 | abc\n  |    ^\n"));
     }
 
@@ -305,23 +428,23 @@ mod tests {
         for text in texts {
             for start in 0..8 {
                 for end in 0..8 {
-                    let d = Diagnostic::error(0, Span::new(start, end), "x");
+                    let d = Diagnostic::error(Code::Syntax, 0, Span::new(start, end), "x");
                     let out = render(&d, &src(text));
                     assert!(out.contains('^'));
                 }
             }
         }
-        let d = Diagnostic::error(7, Span::new(0, 1), "x").with_help("h");
+        let d = Diagnostic::error(Code::Syntax, 7, Span::new(0, 1), "x").with_help("h");
         assert_eq!(render(&d, &[]), "error: x\n  = help: h\n");
-        let d = Diagnostic::error(0, Span::new(usize::MAX, usize::MAX), "x");
+        let d = Diagnostic::error(Code::Syntax, 0, Span::new(usize::MAX, usize::MAX), "x");
         assert!(render(&d, &src("abc\n")).contains(":1:4\n"));
     }
 
     #[test]
     fn render_all_separates_and_summarises() {
         let sources = src("a\n");
-        let e = Diagnostic::error(0, Span::new(0, 1), "e");
-        let w = Diagnostic::warning(0, Span::new(0, 1), "w");
+        let e = Diagnostic::error(Code::Syntax, 0, Span::new(0, 1), "e");
+        let w = Diagnostic::warning(Code::Syntax, 0, Span::new(0, 1), "w");
         let one = render(&e, &sources);
         assert_eq!(
             render_all(&[e.clone(), e.clone()], &sources),

@@ -55,9 +55,16 @@ impl LoadError {
         diag::render_all(&self.diagnostics, &self.sources)
     }
 
+    /// The problems as JSON lines, one object per diagnostic (see the README's
+    /// "Diagnostics in your editor").
+    pub fn render_json(&self) -> String {
+        diag::render_json_lines(&self.diagnostics, &self.sources)
+    }
+
     fn io(path: &Path, e: std::io::Error) -> LoadError {
         LoadError {
             diagnostics: vec![Diagnostic::error(
+                crate::diag::Code::Unreadable,
                 0,
                 crate::span::Span::default(),
                 format!("cannot read `{}`: {e}", path.display()),
@@ -101,6 +108,8 @@ impl Engine {
         let mut tables = Vec::new();
         let mut broken_tables = Vec::new();
         let mut unparsed = false;
+        // warnings of the rule files' text, whether or not they parse
+        let mut bidi = Vec::new();
         for (i, src) in sources.iter().enumerate() {
             if src.name.ends_with(".yaml") || src.name.ends_with(".yml") {
                 match tables::load_table(i, src) {
@@ -111,6 +120,7 @@ impl Engine {
                     }
                 }
             } else {
+                bidi.extend(crate::dsl::bidi_warnings(i, src));
                 match crate::dsl::parse_file(i, src) {
                     Ok(f) => files.push(f),
                     Err(ds) => {
@@ -123,6 +133,7 @@ impl Engine {
         if files.is_empty() && !unparsed {
             diagnostics.push(
                 Diagnostic::error(
+                    crate::diag::Code::NoRules,
                     0,
                     crate::span::Span::default(),
                     "the policy has no rule file",
@@ -133,6 +144,10 @@ impl Engine {
         // Rules are checked even when a table is broken (names it would declare are not
         // reported), but not when a rule file does not parse: its declarations are missing.
         if unparsed || files.is_empty() {
+            if !bidi.is_empty() {
+                diagnostics.extend(bidi);
+                diagnostics.sort_by_key(|d| (d.source, d.span.start));
+            }
             return Err(LoadError {
                 diagnostics,
                 sources,
@@ -144,7 +159,9 @@ impl Engine {
             tables,
             broken_tables,
         }) {
-            Ok((program, warnings)) => {
+            Ok((program, mut warnings)) => {
+                bidi.extend(warnings);
+                warnings = bidi;
                 let version = version(&sources);
                 let fingerprint = u64::from_str_radix(&version[..16], 16).unwrap_or_default();
                 Ok(Engine {
@@ -157,6 +174,7 @@ impl Engine {
             }
             Err(more) => {
                 diagnostics.extend(more);
+                diagnostics.extend(bidi);
                 diagnostics.sort_by_key(|d| (d.source, d.span.start));
                 Err(LoadError {
                     diagnostics,
@@ -207,6 +225,11 @@ impl Engine {
     /// The warnings rendered like errors.
     pub fn render_warnings(&self) -> String {
         diag::render_all(&self.warnings, &self.program.sources)
+    }
+
+    /// The warnings as JSON lines, like [`LoadError::render_json`].
+    pub fn render_warnings_json(&self) -> String {
+        diag::render_json_lines(&self.warnings, &self.program.sources)
     }
 
     /// Parses and validates one JSON event against the policy's declarations.

@@ -77,6 +77,7 @@ mod persist;
 mod program;
 mod redact;
 mod scenario;
+pub mod schema;
 mod seal;
 mod span;
 mod store;
@@ -85,7 +86,7 @@ mod text;
 mod value;
 mod world;
 
-pub use diag::{Diagnostic, Severity};
+pub use diag::{Code, Diagnostic, Severity};
 pub use engine::{Engine, LoadError, WorldError};
 pub use eval::{EvalError, Step};
 pub use event::{Event, EventBuilder, EventError};

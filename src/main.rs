@@ -53,6 +53,7 @@ enum Command {
     Diff(cli::diff::DiffArgs),
     Doc(cli::doc::DocArgs),
     Migrate(MigrateArgs),
+    Schema(cli::schema::SchemaArgs),
 }
 
 /// Move a store to another version of its policy, or show what that would change.
@@ -227,17 +228,33 @@ struct RunArgs {
 
 /// Load a policy, report every problem (errors and warnings, on stderr), and print a summary.
 ///
+/// With `--format json`, every problem is printed on stdout instead, as one JSON object per
+/// line (file, range, severity, code, message, label, help, suggestions), and nothing else.
+///
 /// Exit status: 0 when the policy has no error (warnings allowed), 1 when it has one,
 /// 2 when the arguments are unusable.
 #[derive(Args)]
 #[command(after_help = "\
 Example:
   docket check rules/icp      # prints `rules/icp: ok (0 warnings)`, or the problems
-  docket check                # checks the built-in ICP policy")]
+  docket check                # checks the built-in ICP policy
+  docket check --format json rules/icp   # one JSON object per problem, for an editor")]
 struct CheckArgs {
     /// The policy directory; default: the built-in ICP policy
     #[arg(value_name = "DIR")]
     dir: Option<PathBuf>,
+
+    /// How problems are printed: `text` (on stderr, with a summary on stdout) or `json`
+    /// (JSON lines on stdout)
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// How `docket check` prints problems.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    Text,
+    Json,
 }
 
 /// Run scenario files (event streams with the expected outcomes) against a policy.
@@ -251,8 +268,8 @@ struct CheckArgs {
 /// A folder is searched with its subfolders for `*.yaml` and `*.yml` files, which run in
 /// path order; a file given by name runs whatever its name.
 ///
-/// Exit status: 0 when every scenario passed, 1 when some expectation failed or no scenario
-/// file was found, 2 when the rules or a scenario file are unusable or a PATH does not exist.
+/// Exit status: 0 when every scenario passed, 1 when some expectation failed, 2 when the rules
+/// or a scenario file are unusable, a PATH does not exist, or no scenario file was found.
 #[derive(Args)]
 #[command(after_help = "\
 Example:
@@ -280,6 +297,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => cli::diff::diff(&args),
         Command::Doc(args) => cli::doc::doc(&args),
         Command::Migrate(args) => store_cli::migrate(&args),
+        Command::Schema(args) => cli::schema::schema(&args),
     };
     ExitCode::from(code)
 }
@@ -425,9 +443,9 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (String, u8)> {
         };
         return Err((
             format!(
-                "error: no scenario file found: searched {searched} and {theirs} subfolders for `*.yaml` and `*.yml` files"
+                "error: no scenario file found: searched {searched} and {theirs} subfolders for `*.yaml` and `*.yml` files\n  = help: check the folder's name, or give the scenario files themselves"
             ),
-            EXIT_REFUSED,
+            EXIT_UNUSABLE,
         ));
     }
     Ok(files)
@@ -446,6 +464,16 @@ fn check(args: &CheckArgs) -> u8 {
             dir.display()
         ));
         return EXIT_UNUSABLE;
+    }
+    if args.format == Format::Json {
+        let (text, code) = match load_engine(args.dir.as_deref()) {
+            Err(e) => (e.render_json(), EXIT_REFUSED),
+            Ok(engine) => (engine.render_warnings_json(), EXIT_OK),
+        };
+        let mut out = io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+        let _ = out.flush();
+        return code;
     }
     match load_engine(args.dir.as_deref()) {
         Err(e) => {

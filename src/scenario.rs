@@ -97,7 +97,7 @@ impl Scenario {
     pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let source = Source::new(name, text);
         let fail = |span: Span, message: String, help: Option<&str>| {
-            let mut d = Diagnostic::error(0, span, message);
+            let mut d = Diagnostic::error(diag::Code::Scenario, 0, span, message);
             if let Some(h) = help {
                 d = d.with_help(h);
             }
@@ -106,7 +106,8 @@ impl Scenario {
                 sources: vec![source.clone()],
             }
         };
-        let root = yaml::parse(text).map_err(|e| fail(e.span, e.message, e.help.as_deref()))?;
+        let root =
+            yaml::parse(&source.text).map_err(|e| fail(e.span, e.message, e.help.as_deref()))?;
         let Value::Map(top) = &root.value else {
             return Err(fail(
                 root.span,
@@ -165,6 +166,22 @@ impl Scenario {
         let mut world = World::new();
         let mut output = String::new();
         let mut failures = Vec::new();
+        // Every value of a sensitive field in the scenario's events: an expectation that
+        // holds one (say, a shown value the author expected to be the code) is printed
+        // masked, as the output never holds one.
+        let secrets: Vec<String> = self
+            .steps
+            .iter()
+            .flat_map(|s| sensitive_values(engine.program(), &s.input))
+            .collect();
+        let mask = |text: &str| -> String {
+            if secrets.iter().any(|secret| text.contains(secret.as_str())) {
+                "<sensitive>".to_string()
+            } else {
+                text.to_string()
+            }
+        };
+        let mask_json = |value: &Json| -> String { masked_json(value, &mask).to_string() };
         for (i, step) in self.steps.iter().enumerate() {
             let seq = i + 1;
             let record = engine.run_line(&mut world, seq, &step.input);
@@ -185,19 +202,25 @@ impl Scenario {
                 (Expect::Error(want), Some(got), _) => {
                     if !got.contains(want.as_str()) {
                         fail(format!(
-                            "the error should mention {want:?}, but it is {got:?}"
+                            "the error should mention {:?}, but it is {:?}",
+                            mask(want),
+                            mask(got)
                         ));
                     }
                     continue;
                 }
                 (Expect::Error(want), None, _) => {
                     fail(format!(
-                        "expected an error mentioning {want:?}, but the event was accepted"
+                        "expected an error mentioning {:?}, but the event was accepted",
+                        mask(want)
                     ));
                     continue;
                 }
                 (Expect::Messages(_), Some(got), _) => {
-                    fail(format!("expected the event to be accepted, but: {got}"));
+                    fail(format!(
+                        "expected the event to be accepted, but: {}",
+                        mask(got)
+                    ));
                     continue;
                 }
                 _ => {}
@@ -210,6 +233,7 @@ impl Scenario {
                     .filter_map(|m| m["id"].as_str())
                     .collect();
                 if got != *want {
+                    let want: Vec<String> = want.iter().map(|w| mask(w)).collect();
                     fail(format!("messages: expected {want:?}, got {got:?}"));
                 }
             }
@@ -228,17 +252,27 @@ impl Scenario {
                     .next_back()
                 {
                     Some(got) if got == want => {}
-                    Some(got) => fail(format!("status of `{key}`: expected `{want}`, got `{got}`")),
+                    Some(got) => fail(format!(
+                        "status of `{}`: expected `{}`, got `{got}`",
+                        mask(key),
+                        mask(want)
+                    )),
                     None => fail(format!(
-                        "status of `{key}`: expected `{want}`, but no outcome is about `{key}`"
+                        "status of `{0}`: expected `{1}`, but no outcome is about `{0}`",
+                        mask(key),
+                        mask(want)
                     )),
                 }
             }
             for (name, key, want) in &step.shows {
                 let got = of_case(key).into_iter().find_map(|o| o.get(name));
                 if got != Some(want) {
-                    let got = got.map_or("nothing".to_string(), Json::to_string);
-                    fail(format!("`{name}` of `{key}`: expected {want}, got {got}"));
+                    let got = got.map_or("nothing".to_string(), mask_json);
+                    fail(format!(
+                        "`{name}` of `{}`: expected {}, got {got}",
+                        mask(key),
+                        mask_json(want)
+                    ));
                 }
             }
             if let Some(n) = step.outcomes {
@@ -248,6 +282,107 @@ impl Scenario {
             }
         }
         Report { output, failures }
+    }
+}
+
+/// The values of the sensitive fields of an input line (an event of `program`), as text: the
+/// strings and numbers under each field declared `sensitive`, looked for through records,
+/// lists and sets. A line that is not a JSON object of a declared type has none.
+fn sensitive_values(program: &crate::program::Program, line: &str) -> Vec<String> {
+    let Ok(Json::Object(event)) = serde_json::from_str::<Json>(line) else {
+        return Vec::new();
+    };
+    let Some(ty) = event.get("type").and_then(Json::as_str) else {
+        return Vec::new();
+    };
+    let Some(def) = program
+        .event_index
+        .get(ty)
+        .and_then(|i| program.events.get(usize::from(*i)))
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    collect_sensitive(program, def.record, &Json::Object(event), 0, &mut out);
+    out
+}
+
+/// Records cannot nest themselves; this bounds the walk all the same.
+const MAX_RECORD_DEPTH: usize = 32;
+
+fn collect_sensitive(
+    program: &crate::program::Program,
+    record: u16,
+    value: &Json,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    let (Some(def), Json::Object(members), true) = (
+        program.records.get(usize::from(record)),
+        value,
+        depth < MAX_RECORD_DEPTH,
+    ) else {
+        return;
+    };
+    for field in &def.fields {
+        let Some(v) = members.get(&field.name) else {
+            continue;
+        };
+        if field.sensitive {
+            leaves(v, out);
+        } else if let Some(r) = record_of(&field.ty) {
+            match v {
+                Json::Array(items) => items
+                    .iter()
+                    .for_each(|item| collect_sensitive(program, r, item, depth + 1, out)),
+                other => collect_sensitive(program, r, other, depth + 1, out),
+            }
+        }
+    }
+}
+
+/// The record a field's values are, directly or as items of a list, set or optional.
+fn record_of(ty: &crate::value::Ty) -> Option<u16> {
+    use crate::value::Ty;
+    match ty {
+        Ty::Record(r) => Some(*r),
+        Ty::Opt(inner) | Ty::List(inner) | Ty::Set(inner) => record_of(inner),
+        _ => None,
+    }
+}
+
+/// Every string and number under `v`, as text.
+fn leaves(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::String(s) if !s.is_empty() => out.push(s.clone()),
+        Json::Number(n) => out.push(n.to_string()),
+        Json::Array(items) => items.iter().for_each(|i| leaves(i, out)),
+        Json::Object(members) => members.values().for_each(|i| leaves(i, out)),
+        _ => {}
+    }
+}
+
+/// `value` with every string or number that `mask` hides replaced by `"<sensitive>"`.
+fn masked_json(value: &Json, mask: &impl Fn(&str) -> String) -> Json {
+    match value {
+        Json::String(s) => Json::String(mask(s)),
+        Json::Number(n) => {
+            let text = n.to_string();
+            let masked = mask(&text);
+            if masked == text {
+                value.clone()
+            } else {
+                Json::String(masked)
+            }
+        }
+        Json::Array(items) => Json::Array(items.iter().map(|i| masked_json(i, mask)).collect()),
+        Json::Object(members) => Json::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), masked_json(v, mask)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -275,6 +410,13 @@ fn parse_step(item: &Node, source: &Source) -> Result<Step, StepError> {
     };
     for (k, v) in entries {
         match key(k) {
+            "event" | "raw" if input.is_some() => {
+                return Err((
+                    k.span,
+                    "a step has one input: `event` or `raw`, not both".into(),
+                    Some("keep one of them; give the other its own step"),
+                ))
+            }
             "event" => input = Some(to_json(v).to_string()),
             "raw" => {
                 input = Some(string(v).ok_or((

@@ -29,11 +29,17 @@ pub struct Source {
 }
 
 impl Source {
-    /// A source named `name` holding `text`.
+    /// A source named `name` holding `text`. A byte-order mark at the start of `text` (which
+    /// some editors write) is dropped: it is not part of the text, and columns on the first
+    /// line count from the first character after it, as editors count them.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut text: String = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         Source {
             name: name.into(),
-            text: text.into(),
+            text,
         }
     }
 
@@ -74,6 +80,13 @@ mod tests {
         assert_eq!(src.line_col(7), (2, 4));
         assert_eq!(src.line_col(8), (3, 1));
         assert_eq!(src.line_col(9), (3, 2));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped() {
+        let src = Source::new("t", "\u{feff}ab\u{feff}");
+        assert_eq!(src.text, "ab\u{feff}");
+        assert_eq!(src.line_col(1), (1, 2));
     }
 
     #[test]

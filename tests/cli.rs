@@ -676,18 +676,19 @@ fn test_finding_no_scenario_file_fails_and_says_where_it_looked() {
     std::fs::create_dir_all(dir.path().join("sub")).expect("mkdir");
     std::fs::write(dir.path().join("sub/scenario.txt"), PASSING_SCENARIO).expect("write");
     let run = docket(&["test", dir.str()], None);
-    assert_eq!(run.code, Some(1), "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
     assert_eq!(run.stdout, "");
     assert_eq!(
         run.stderr,
         format!(
-            "error: no scenario file found: searched `{}` and its subfolders for `*.yaml` and `*.yml` files\n",
+            "error: no scenario file found: searched `{}` and its subfolders for `*.yaml` and `*.yml` files\n  \
+             = help: check the folder's name, or give the scenario files themselves\n",
             dir.str()
         )
     );
     let sub = dir.path().join("sub").display().to_string();
     let run = docket(&["test", dir.str(), &sub], None);
-    assert_eq!(run.code, Some(1));
+    assert_eq!(run.code, Some(2));
     assert!(
         run.stderr.contains(&format!(
             "searched `{}`, `{sub}` and their subfolders",

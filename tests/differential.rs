@@ -1,11 +1,12 @@
 //! Differential test: the engine running the shipped ICP policy against the hand-written
-//! reference model of `shared/icp-contract.md` (`icp-reference`), over random event streams.
+//! reference model of `rules/icp/README.md` (`icp-reference`), over random event streams.
 //!
 //! Accepted lines must give byte-identical records; refused lines must be refused by both,
 //! with the same `seq`, `type` and `at`. The engine's output must never show a verification
 //! code or certificate digits of the stream. A failure prints the shrunk stream, one JSON line
-//! per line. Case counts: `DOCKET_PROPTEST_SCALE` (a factor) or `PROPTEST_CASES`; seed:
-//! `PROPTEST_RNG_SEED`.
+//! per line. Case counts: a fifth of the full ones in a plain local run, all under CI
+//! (`tests/support/scale.rs`; `DOCKET_PROPTEST_SCALE` sets the factor, `PROPTEST_CASES` the
+//! count); seed: `PROPTEST_RNG_SEED`.
 
 #[allow(
     dead_code,

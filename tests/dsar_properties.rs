@@ -2,8 +2,9 @@
 //! receipt times: a due day is a working day; due days never go back as receipts go forward;
 //! shifting a stream by whole weeks shifts every due instant by as many weeks (on a policy
 //! whose periods are counted in days and whose calendar has no holidays: a month or a
-//! holiday does not move with a week). Case counts: `DOCKET_PROPTEST_SCALE` or
-//! `PROPTEST_CASES`; seed: `PROPTEST_RNG_SEED`.
+//! holiday does not move with a week). Case counts: a fifth locally, all under CI
+//! (`tests/support/scale.rs`: `DOCKET_PROPTEST_SCALE`, or `PROPTEST_CASES`); seed:
+//! `PROPTEST_RNG_SEED`.
 
 #[allow(
     dead_code,

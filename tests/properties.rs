@@ -2,8 +2,9 @@
 //! must not change an outcome (how time is written, quiet ticks, error lines, saving and
 //! loading the world) and what must always hold (closed filings stay closed, at most two
 //! resends per person). The reference model only steers the generator (and tells when the
-//! next window ends); the verdicts are the engine's. Case counts: `DOCKET_PROPTEST_SCALE` (a
-//! factor) or `PROPTEST_CASES`; seed: `PROPTEST_RNG_SEED`.
+//! next window ends); the verdicts are the engine's. Case counts: a fifth locally, all under CI
+//! (`tests/support/scale.rs`: `DOCKET_PROPTEST_SCALE`, or `PROPTEST_CASES`); seed:
+//! `PROPTEST_RNG_SEED`.
 
 #[allow(
     dead_code,

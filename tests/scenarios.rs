@@ -138,6 +138,17 @@ fn malformed_scenario_files_are_reported_with_their_line() {
     let err = Scenario::parse("bad.yaml", "title: x\nsteps:\n  - event: {type: tick}\n")
         .expect_err("no expectation");
     assert!(err.render().contains("bad.yaml:3:"), "{}", err.render());
+    // two inputs in one step: the second is not silently taken
+    let err = Scenario::parse(
+        "bad.yaml",
+        "title: x\nsteps:\n  - event: {type: tick}\n    raw: '{}'\n    messages: []\n",
+    )
+    .expect_err("two inputs");
+    let text = err.render();
+    assert!(
+        text.contains("bad.yaml:4:5") && text.contains("`event` or `raw`, not both"),
+        "{text}"
+    );
 }
 
 /// The e-mail addresses written as `subject` in a scenario file's events.

@@ -1,5 +1,5 @@
 //! A hand-written reference model of the ICP SMS-validation contract
-//! (`shared/icp-contract.md`): a plain state machine, no DSL, no tables.
+//! (the process and readings of `rules/icp/README.md`): a plain state machine, no DSL, no tables.
 //!
 //! It is docket's oracle (the differential and property tests compare the engine running
 //! `rules/icp` with it, event by event) and its performance baseline (the benchmarks put the

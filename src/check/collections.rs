@@ -72,7 +72,8 @@ impl Env {
             Ty::List(_) | Ty::Set(_) | Ty::Unknown => t,
             other => {
                 let msg = format!("expected a list or a set, found {}", describe(self, other));
-                self.type_error(scope.source, e.span, msg, None);
+                let help = "this goes over a collection: give a list or a set, e.g. a participants block (`filing.people`) or a `[x in xs where …]`".to_string();
+                self.type_error(scope.source, e.span, msg, Some(help));
                 Typed::error()
             }
         }

@@ -172,7 +172,9 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                                 message: format!("message `{}` is defined in two tables", m.id),
                                 span: m.span,
                                 first,
-                                help: None,
+                                help: Some(
+                                    "keep it in one table: an `emit` must name one message".into(),
+                                ),
                             },
                         );
                         continue;
@@ -457,7 +459,10 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                     CheckError::Type {
                         message: "a case key must be text or a format".into(),
                         span: c.key_type.span,
-                        help: None,
+                        help: Some(
+                            "declare the key as `text`, or as a format (`key id: filing_id`)"
+                                .into(),
+                        ),
                     },
                 ),
             }
@@ -535,7 +540,7 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                         message,
                         span: p.name.span,
                         first: None,
-                        help: None,
+                        help: Some("give the participants block another name".into()),
                     },
                 );
                 continue;

@@ -328,7 +328,7 @@ pub(super) fn resolve_limit(env: &Env, path: &[Ident]) -> Result<LimitRef, Check
         return Err(CheckError::Invalid {
             message: "expected a limit".into(),
             span: Span::default(),
-            help: None,
+            help: Some("write a limit as `limits.<name>`".into()),
         });
     };
     let Some(limits) = env.limits.get(&table.name) else {
@@ -345,7 +345,7 @@ pub(super) fn resolve_limit(env: &Env, path: &[Ident]) -> Result<LimitRef, Check
         _ => Err(CheckError::Invalid {
             message: format!("write a limit as `{}.<name>`", table.name),
             span: span_of(path),
-            help: None,
+            help: Some("a limit is read whole: its table, a dot, and its name".into()),
         }),
     }
 }
@@ -440,10 +440,11 @@ impl Env {
         let t = self.expr(scope, e, Some(want));
         if !assignable(&t.ty, want) {
             let help = if t.ty.is_opt() && assignable(t.ty.strip_opt(), want) {
-                Some("check it first with `is set`, or give a fallback with `??`".to_string())
+                "check it first with `is set`, or give a fallback with `??`".to_string()
             } else {
-                None
+                super::help::mismatch(want, &t.ty)
             };
+            let help = Some(help);
             let msg = format!(
                 "expected {}, found {}",
                 describe(self, want),
@@ -477,7 +478,7 @@ impl Env {
                     src,
                     e.span,
                     "a pattern can only follow `matches`".into(),
-                    None,
+                    Some("write `value matches /pattern/`".into()),
                 );
                 Typed::error()
             }
@@ -501,7 +502,8 @@ impl Env {
                             describe(self, &ty),
                             describe(self, &t.ty)
                         );
-                        self.type_error(src, item.span, msg, None);
+                        let help = super::help::mismatch(&ty, &t.ty);
+                        self.type_error(src, item.span, msg, Some(help));
                     }
                     irs.push(t.ir);
                 }
@@ -922,6 +924,7 @@ impl Env {
                 .snippet(src, e.span)
                 .map_or_else(|| "this value".to_string(), |s| format!("`{s}`"));
             let d = crate::diag::Diagnostic::warning(
+                crate::diag::Code::SealedRead,
                 src,
                 e.span,
                 format!("{what} reads {subject}, which is sensitive: a store or state file keeps it sealed (a keyed hash), so this reads the seal, not the value"),
@@ -943,6 +946,7 @@ impl Env {
         let (lc, rc) = (!l.sensitive.is_sensitive(), !r.sensitive.is_sensitive());
         if (ls && rc) || (rs && lc) {
             let d = crate::diag::Diagnostic::warning(
+                crate::diag::Code::SealedCompare,
                 src,
                 span,
                 "a sensitive value is compared with a value in clear: a store or state file keeps sensitive values sealed (a keyed hash), so there they are never equal",
@@ -974,7 +978,8 @@ impl Env {
                     "`words` reads a value of an enumeration, not {}",
                     describe(self, other)
                 );
-                self.type_error(scope.source, arg.span, msg, None);
+                let help = "`words` is for names of enumeration values (statuses, roles, `enum`s); text reads as it is".to_string();
+                self.type_error(scope.source, arg.span, msg, Some(help));
                 return Typed::error();
             }
         }

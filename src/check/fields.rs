@@ -256,7 +256,7 @@ fn stored_fields(
                     message: format!("field `{}` is declared twice", name.name),
                     span: name.span,
                     first,
-                    help: None,
+                    help: Some("remove one of them, or give it another name".into()),
                 },
             );
             continue;

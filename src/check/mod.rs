@@ -6,6 +6,7 @@ mod decls;
 mod erase;
 mod expr;
 mod fields;
+mod help;
 mod ir;
 mod migrate;
 mod names;
@@ -16,7 +17,7 @@ mod templates;
 mod tests;
 
 use crate::ast::{self, Ident, TypeExpr, TypeKind};
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, Code, Diagnostic};
 use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
@@ -111,26 +112,31 @@ impl CheckError {
                 hint,
                 ..
             } => {
-                let d = Diagnostic::error(source, span, message);
+                let d = Diagnostic::error(Code::UnknownName, source, span, message);
                 match (suggestion, hint) {
-                    (Some(s), _) => d.with_help(format!("did you mean `{s}`?")),
+                    (Some(s), _) => d
+                        .with_help(format!("did you mean `{s}`?"))
+                        .with_replacement(s),
                     (None, Some(h)) => d.with_help(h),
                     (None, None) => d,
                 }
             }
-            CheckError::Type { span, help, .. } | CheckError::Invalid { span, help, .. } => {
-                let d = Diagnostic::error(source, span, message);
-                match help {
-                    Some(h) => d.with_help(h),
-                    None => d,
-                }
+            CheckError::Type { span, help, .. } => {
+                let mut d = Diagnostic::error(Code::TypeMismatch, source, span, message);
+                d.help = help;
+                d
             }
-            CheckError::ReadOnly { span, .. } => Diagnostic::error(source, span, message)
+            CheckError::Invalid { span, help, .. } => {
+                let mut d = Diagnostic::error(Code::Invalid, source, span, message);
+                d.help = help;
+                d
+            }
+            CheckError::ReadOnly { span, .. } => Diagnostic::error(Code::ReadOnly, source, span, message)
                 .with_help("only stored fields of the case and its participants can be set"),
             CheckError::Duplicate {
                 span, first, help, ..
             } => {
-                let mut d = Diagnostic::error(source, span, message);
+                let mut d = Diagnostic::error(Code::Duplicate, source, span, message);
                 d.label = first.map(|f| format!("the first is at {f}"));
                 d.help = help;
                 d
@@ -138,7 +144,7 @@ impl CheckError {
             CheckError::Placeholder {
                 span, label, help, ..
             } => {
-                let mut d = Diagnostic::error(source, span, message);
+                let mut d = Diagnostic::error(Code::Placeholder, source, span, message);
                 d.label = label;
                 d.help = help;
                 d
@@ -148,10 +154,10 @@ impl CheckError {
                 d.label = Some(site);
                 d
             }
-            CheckError::NoZone { span, .. } => Diagnostic::error(source, span, message).with_help(
+            CheckError::NoZone { span, .. } => Diagnostic::error(Code::NoZone, source, span, message).with_help(
                 "declare it in a limits table, e.g. `zone: { zone: Europe/Paris }`: dates are counted there",
             ),
-            CheckError::Sensitive { span, .. } => Diagnostic::error(source, span, message)
+            CheckError::Sensitive { span, .. } => Diagnostic::error(Code::SensitiveShown, source, span, message)
                 .with_help(
                     "sensitive values, and values computed from them, may steer rules (in `when`, filters and `for`), never be shown: remove it from the output",
                 ),
@@ -172,6 +178,25 @@ pub(crate) fn unknown<'a>(
     let mut sorted = cands.clone();
     sorted.sort_unstable();
     let suggestion = did_you_mean(&id.name, sorted).map(str::to_string);
+    let foreign = match id.name.as_str() {
+        "null" | "nil" | "none" | "undefined" => {
+            Some("write `unset` for no value, and test for one with `x is unset`")
+        }
+        "else_if" | "elif" | "elsif" => Some("write `else when <condition>` for a further branch"),
+        "len" | "length_of" | "size" => {
+            Some("`count(xs)` counts a list or a set; `length(text)` counts characters")
+        }
+        _ => None,
+    };
+    if let (Some(help), None) = (foreign, &suggestion) {
+        return CheckError::Unknown {
+            kind,
+            name: id.name.clone(),
+            span: id.span,
+            suggestion: None,
+            hint: Some(help.to_string()),
+        };
+    }
     let hint = if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 {
         Some(format!(
             "expected one of {}",
@@ -260,7 +285,7 @@ impl Env {
                 message: format!("{kind} `{}` is declared twice", id.name),
                 span: id.span,
                 first,
-                help: None,
+                help: Some("remove one of them, or give it another name".into()),
             },
         );
     }
@@ -558,6 +583,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         if !used {
             let m = &env.messages[i];
             let d = Diagnostic::warning(
+                Code::UnusedMessage,
                 env.message_sources[i],
                 m.span,
                 format!("no rule emits message `{}`", m.id),

@@ -42,7 +42,7 @@ impl Env {
                     CheckError::Invalid {
                         message: "name a field of the event, like `event.at`".into(),
                         span: head.span,
-                        help: None,
+                        help: Some("`event` alone is no value: read one of its fields".into()),
                     },
                 );
                 return Typed::error();
@@ -122,7 +122,7 @@ impl Env {
                                 path_text(path)
                             ),
                             span: span_of(path),
-                            help: None,
+                            help: Some(format!("write `value matches {}`", path_text(path))),
                         },
                     );
                     return Typed::error();
@@ -417,7 +417,8 @@ impl Env {
             }
             other => {
                 let msg = format!("{} has no field `{}`", describe(self, other), field.name);
-                self.type_error(src, field.span, msg, None);
+                let help = "only a case, a participant, a record or an event has fields: remove `.` and what follows".to_string();
+                self.type_error(src, field.span, msg, Some(help));
                 Typed::error()
             }
         }

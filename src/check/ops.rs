@@ -68,7 +68,12 @@ impl Env {
                             describe(self, &l.ty),
                             describe(self, &r.ty)
                         );
-                        self.type_error(src, span, msg, None);
+                        let help = if r.ty.is_opt() {
+                            "the collection may be unset: check it first with `is set`, or give a fallback with `??`"
+                        } else {
+                            "`x in xs` looks for a value in a list or a set of values of its type"
+                        };
+                        self.type_error(src, span, msg, Some(help.to_string()));
                     }
                     return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool)
                         .tainted(taint);
@@ -190,7 +195,8 @@ impl Env {
                         "{} is never unset, so `??` has nothing to do",
                         describe(self, &l.ty)
                     );
-                    self.type_error(src, a.span, msg, None);
+                    let help = "remove `??` and its fallback".to_string();
+                    self.type_error(src, a.span, msg, Some(help));
                 }
                 let inner = l.ty.strip_opt().clone();
                 let r = self.expect(scope, b, &inner);
@@ -271,7 +277,8 @@ impl Env {
                             describe(self, &l.ty),
                             describe(self, &r.ty)
                         );
-                        self.type_error(src, span, msg, None);
+                        let help = "`+`, `-` and `*` work on counts; `+` and `-` on an instant or a date and a duration or period, on two instants (a duration), and on two sets or lists of one type".to_string();
+                        self.type_error(src, span, msg, Some(help));
                         Typed::error()
                     }
                 }

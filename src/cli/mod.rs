@@ -3,3 +3,4 @@
 pub mod diff;
 pub mod doc;
 pub mod lines;
+pub mod schema;

@@ -45,7 +45,9 @@ fn internal(p: &Pair<Rule>, what: &str) -> ParseError {
         message: format!("could not read {what} here"),
         span: span(p),
         label: None,
-        help: None,
+        help: Some(
+            "the grammar and the reader of rule files disagree here: a bug of docket; please report it with this file".into(),
+        ),
     }
 }
 

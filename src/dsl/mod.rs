@@ -2,10 +2,14 @@
 //!
 //! `Pair`/`Rule` never leave this module: callers get an AST or diagnostics.
 
+mod bidi;
+mod hints;
 mod lower;
 
+pub use bidi::bidi_warnings;
+
 use crate::ast::File;
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::span::{Source, Span};
 use pest::Parser;
 
@@ -60,7 +64,13 @@ impl ParseError {
     }
 
     pub fn to_diagnostic(&self, source: usize) -> Diagnostic {
-        let mut d = Diagnostic::error(source, self.span(), self.to_string());
+        let code = match self {
+            ParseError::TooDeep { .. } => Code::TooDeep,
+            ParseError::ExprTooDeep { .. } => Code::ExprTooDeep,
+            ParseError::Syntax { .. } => Code::Syntax,
+            ParseError::BadLiteral { .. } => Code::BadLiteral,
+        };
+        let mut d = Diagnostic::error(code, source, self.span(), self.to_string());
         match self {
             ParseError::TooDeep { max, .. } => {
                 d.label = Some(format!("{} deep here", max + 1));
@@ -90,7 +100,7 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
     // "expected …" can name them; rule names alone miss every bracket.
     pest::set_error_detail(true);
     let pairs = DocketParser::parse(Rule::file, &src.text)
-        .map_err(|e| vec![syntax_error(e, src).to_diagnostic(source)])?;
+        .map_err(|e| vec![syntax_error(e, src, true).to_diagnostic(source)])?;
     let mut too_deep = None;
     for p in pairs.clone() {
         expr_depth(p, &mut too_deep);
@@ -120,7 +130,7 @@ pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
     let mut pairs = DocketParser::parse(Rule::placeholder, text).map_err(|e| {
         // the placeholder ends where its text does: at its `}`
         let src = Source::new("placeholder", text);
-        match syntax_error(e, &src) {
+        match syntax_error(e, &src, false) {
             ParseError::Syntax {
                 message,
                 span,
@@ -336,22 +346,12 @@ fn expr_depth(p: pest::iterators::Pair<Rule>, too_deep: &mut Option<Span>) -> us
     depth
 }
 
-/// The words that start a declaration: a syntax error on one of them usually means the
-/// declaration before it is not finished.
-const DECLARATION_WORDS: [&str; 7] = [
-    "format",
-    "statuses",
-    "case",
-    "participants",
-    "event",
-    "deadline",
-    "on",
-];
-
 /// Punctuation worth naming in "expected …": what closes or separates.
 const PUNCTUATION: [&str; 9] = ["}", ")", "]", ",", ":", "=", "{", "(", "?"];
 
-fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
+/// The syntax error pest reports, in words for an author; `fallback` gives it a help line
+/// even when no likely fix is known (what the grammar expected there, explained).
+fn syntax_error(e: pest::error::Error<Rule>, src: &Source, fallback: bool) -> ParseError {
     use pest::error::{ErrorVariant, InputLocation};
     let text = src.text.as_str();
     // pest places the error where a grammar rule last failed, and names the rules tried
@@ -422,7 +422,6 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
         (_, Some((last, []))) => format!("expected {last}"),
         (_, Some((last, rest))) => format!("expected {} or {last}", rest.join(", ")),
     };
-    let expects = |what: &str| message.contains(what);
 
     // What was found: a word, or one character, or the end of the file.
     let rest = &text[at..];
@@ -472,39 +471,23 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source) -> ParseError {
         }
         _ => {}
     }
-    let unclosed = open.iter().rev().find(|(c, _)| *c != '"').copied();
-    let closer = |open: char| match open {
-        '(' => ')',
-        '[' => ']',
-        _ => '}',
+    let unclosed = open
+        .iter()
+        .rev()
+        .find(|(c, _)| *c != '"')
+        .map(|&(c, offset)| (c, src.line_col(offset).0));
+    let at_error = hints::At {
+        before: &text[..at],
+        rest,
+        found,
+        message: &message,
+        unclosed,
+        keyword: is_keyword(found),
     };
-    let help = match unclosed {
-        // A declaration word (or the end) where a closing bracket was possible: the block
-        // before it was never closed.
-        Some((open, offset))
-            if expects(&format!("`{}`", closer(open)))
-                && (found.is_empty() || DECLARATION_WORDS.contains(&found)) =>
-        {
-            let (line, _) = src.line_col(offset);
-            Some(format!(
-                "the `{open}` on line {line} is never closed: is a `{}` missing before this?",
-                closer(open)
-            ))
-        }
-        _ if expects("an expression") && text[..at].trim_end().ends_with("when") => Some(
-            "write the condition after `when`, or leave `when` out for a rule that always applies"
-                .into(),
-        ),
-        _ if text[..at].trim_end().ends_with("erase") && expects("`:`") => Some(
-            "to erase a field when a condition holds, write `erase when <condition>` after its type".into(),
-        ),
-        _ if found == "=" && expects("an operator") => Some(
-            "write `==` to compare: a single `=` gives a value in `set`, `let` and `show`".into(),
-        ),
-        _ if expects("a name") && is_keyword(found) => Some(format!(
-            "`{found}` is a keyword of the language and cannot be used as a name"
-        )),
-        _ => None,
+    let help = if fallback {
+        Some(hints::help(&at_error))
+    } else {
+        hints::likely_fix(&at_error)
     };
     let underline = if found == "\n" || found == "\r" {
         0

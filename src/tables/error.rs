@@ -1,6 +1,6 @@
 //! Problems in a table file, one variant per kind, each at a span of that file.
 
-use crate::diag::Diagnostic;
+use crate::diag::{Code, Diagnostic};
 use crate::span::Span;
 
 /// A problem in a table file. The doc line on each variant shows an input that causes it.
@@ -329,6 +329,47 @@ impl TableError {
         }
     }
 
+    /// The problem's stable code.
+    pub fn code(&self) -> Code {
+        use TableError::*;
+        match self {
+            Syntax { .. } => Code::TableSyntax,
+            Empty { .. } | NotAMapping { .. } | MissingKind { .. } | UnknownKind { .. } => {
+                Code::TableKind
+            }
+            UnknownField { .. } | UnknownColumn { .. } => Code::TableUnknownKey,
+            MissingField { .. } | MissingColumn { .. } => Code::TableMissingKey,
+            DuplicateField { .. }
+            | RepeatedValue { .. }
+            | DuplicateRow { .. }
+            | DuplicateName { .. } => Code::TableDuplicate,
+            WrongType { .. } | InvalidName { .. } => Code::TableWrongType,
+            UnknownValue { .. } => Code::TableUnknownValue,
+            NoLimitValue { .. }
+            | SeveralLimitValues { .. }
+            | BadDuration { .. }
+            | BadCount { .. }
+            | BadValue { .. }
+            | BadPattern { .. } => Code::TableBadLimit,
+            UnclosedPlaceholder { .. } | StrayBrace { .. } | EmptyPlaceholder { .. } => {
+                Code::TableBadBraces
+            }
+            NoKeys { .. } | ReservedColumn { .. } | StandardColumn { .. } => Code::TableShape,
+        }
+    }
+
+    /// The replacement for the span that a "did you mean" suggests.
+    pub fn replacement(&self) -> Option<String> {
+        use TableError::*;
+        match self {
+            UnknownKind { suggestion, .. }
+            | UnknownField { suggestion, .. }
+            | UnknownColumn { suggestion, .. }
+            | UnknownValue { suggestion, .. } => suggestion.clone(),
+            _ => None,
+        }
+    }
+
     /// A short note printed under the underlined text.
     pub fn label(&self) -> Option<String> {
         use TableError::*;
@@ -443,9 +484,10 @@ impl TableError {
 
     /// The problem as a diagnostic in source number `source`.
     pub fn to_diagnostic(&self, source: usize) -> Diagnostic {
-        let mut d = Diagnostic::error(source, self.span(), self.to_string());
+        let mut d = Diagnostic::error(self.code(), source, self.span(), self.to_string());
         d.label = self.label();
         d.help = self.help();
+        d.replacement = self.replacement();
         d
     }
 }

@@ -280,7 +280,7 @@ fn reword(raw: &str) -> (String, Option<&'static str>) {
         (
             "did not find expected node content",
             "a value is missing",
-            None,
+            Some("write a value after the `:` or `- `, e.g. `\"\"` or `[]` for an empty one"),
         ),
         (
             "did not find expected ',' or ']'",
@@ -330,7 +330,7 @@ fn reword(raw: &str) -> (String, Option<&'static str>) {
         (
             "recursion limit exceeded",
             "the file nests too deeply",
-            None,
+            Some("a table nests a few levels at most: flatten the lists and mappings"),
         ),
         (
             "more than one document",
@@ -340,12 +340,12 @@ fn reword(raw: &str) -> (String, Option<&'static str>) {
         (
             "unknown anchor",
             "an alias `*…` refers to no anchor `&…`",
-            None,
+            Some("define the anchor `&name` before the alias `*name`, or write the value out"),
         ),
         (
             "repetition limit exceeded",
             "aliases expand to too much data",
-            None,
+            Some("write the values out instead of repeating aliases of aliases"),
         ),
     ];
     for (pattern, ours, help) in REWORDS {
@@ -353,7 +353,10 @@ fn reword(raw: &str) -> (String, Option<&'static str>) {
             return (ours.to_string(), *help);
         }
     }
-    (raw.to_string(), None)
+    (
+        raw.to_string(),
+        Some("check the indentation (spaces only), the `key: value` form, and the quotes and brackets around this point"),
+    )
 }
 
 /// Removes serde_yaml's ` at line L column C` and ` at position N` from a message.

@@ -6,5 +6,6 @@ pub mod oracle;
 pub mod pools;
 pub mod render;
 pub mod runner;
+pub mod scale;
 pub mod script;
 pub mod tempdir;

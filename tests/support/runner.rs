@@ -1,5 +1,6 @@
 //! Running properties reproducibly: a fixed seed unless `PROPTEST_RNG_SEED` says otherwise, no
-//! failure-persistence files, case counts scaled by `DOCKET_PROPTEST_SCALE` for longer soaks.
+//! failure-persistence files, case counts scaled by `support::scale` (a fifth locally, in full
+//! under CI or with `DOCKET_PROPTEST_SCALE=1`).
 
 use super::script::{Script, Step};
 use proptest::strategy::Strategy;
@@ -13,17 +14,14 @@ use std::panic::AssertUnwindSafe;
 /// property's name, so that properties do not all see the same scripts).
 const DEFAULT_SEED: u64 = 20_261_128;
 
-/// The number of cases for a property whose default is `default`: `PROPTEST_CASES` if set,
-/// else `default` times `DOCKET_PROPTEST_SCALE` (a number, 1 by default).
+/// The number of cases for a property whose full count is `default`: `PROPTEST_CASES` if set,
+/// else `default` scaled as [`super::scale::scale`] says (a fifth in a plain local run, all of
+/// them under CI or with `DOCKET_PROPTEST_SCALE=1`).
 pub fn cases(default: u32) -> u32 {
     if let Some(n) = env_u32("PROPTEST_CASES") {
         return n;
     }
-    let scale: f64 = std::env::var("DOCKET_PROPTEST_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    (f64::from(default) * scale).round().max(1.0) as u32
+    super::scale::scaled(default)
 }
 
 fn env_u32(name: &str) -> Option<u32> {

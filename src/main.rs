@@ -50,6 +50,7 @@ enum Command {
     #[command(subcommand)]
     Store(StoreCommand),
     Diff(cli::diff::DiffArgs),
+    Fmt(cli::fmt::FmtArgs),
     Migrate(MigrateArgs),
 }
 
@@ -276,6 +277,7 @@ fn main() -> ExitCode {
         Command::Store(StoreCommand::Check(args)) => store_cli::check(&args),
         Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
         Command::Diff(args) => cli::diff::diff(&args),
+        Command::Fmt(args) => cli::fmt::fmt(&args),
         Command::Migrate(args) => store_cli::migrate(&args),
     };
     ExitCode::from(code)

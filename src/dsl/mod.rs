@@ -109,6 +109,14 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
     })
 }
 
+/// The parse tree of a rule file, for the formatter (`crate::fmt`) alone: it works on the
+/// syntax as written (every token, in order) rather than on its meaning, so it reads pest's
+/// pairs. Call it on text that [`parse_file`] accepted; its diagnostics are the ones to show.
+pub(crate) fn syntax_tree(text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, ParseError> {
+    open_brackets(text, text.len())?;
+    DocketParser::parse(Rule::file, text).map_err(|e| syntax_error(e, &Source::new("", text)))
+}
+
 /// Parses the expression of a `{…}` placeholder (the text between the braces). Its spans,
 /// and those of the error, are offsets into `text`.
 pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {

@@ -5,7 +5,7 @@
 //! that the source has them where the grammar says.
 
 use super::printer::{Lost, Printer, Sep, WIDTH};
-use super::tokens::is_leaf;
+use super::tokens::{is_leaf, leaf_spans};
 use crate::dsl::Rule;
 use pest::iterators::Pair;
 
@@ -45,7 +45,11 @@ fn format_pads(src: &str, decls: &[P<'_>]) -> Vec<usize> {
         let mut j = i + 1;
         let mut width = first;
         while j < decls.len() {
-            let gap = &src[decls[j - 1].as_span().end()..decls[j].as_span().start()];
+            // A pair's span may run on over the whitespace after its last token.
+            let mut leaves = Vec::new();
+            leaf_spans(decls[j - 1].clone(), &mut leaves);
+            let end = leaves.last().map_or(decls[j - 1].as_span().end(), |l| l.1);
+            let gap = src.get(end..decls[j].as_span().start()).unwrap_or("//");
             let adjacent = gap.trim().is_empty() && gap.matches('\n').count() <= 1;
             match name_len(&decls[j]) {
                 Some(n) if adjacent => width = width.max(n),

@@ -40,7 +40,8 @@ pub(super) struct Lost(pub(super) usize);
 
 /// A saved position of a [`Printer`], to try a layout and go back.
 #[derive(Clone)]
-pub(super) struct Mark {
+pub(super) struct Mark<'s> {
+    last: &'s str,
     out: usize,
     cursor: usize,
     col: usize,
@@ -62,6 +63,8 @@ pub(super) struct Printer<'s> {
     align: Vec<Option<usize>>,
     /// A `//` comment ended the current line: the next token goes on a new one.
     need_newline: bool,
+    /// The token printed last.
+    last: &'s str,
 }
 
 /// What lies between the cursor and the next token.
@@ -85,11 +88,13 @@ impl<'s> Printer<'s> {
             indent: 0,
             align: Vec::new(),
             need_newline: false,
+            last: "",
         }
     }
 
-    pub(super) fn mark(&self) -> Mark {
+    pub(super) fn mark(&self) -> Mark<'s> {
         Mark {
+            last: self.last,
             out: self.out.len(),
             cursor: self.cursor,
             col: self.col,
@@ -99,7 +104,8 @@ impl<'s> Printer<'s> {
         }
     }
 
-    pub(super) fn reset(&mut self, m: &Mark) {
+    pub(super) fn reset(&mut self, m: &Mark<'s>) {
+        self.last = m.last;
         self.out.truncate(m.out);
         self.cursor = m.cursor;
         self.col = m.col;
@@ -136,8 +142,16 @@ impl<'s> Printer<'s> {
         if trivia.next != start || end < start || end > self.src.len() {
             return Err(Lost(self.cursor));
         }
-        self.place(trivia, sep, false);
         let text = &self.src[start..end];
+        // Two tokens that would read as one when glued keep a space: `@2026-01-02 :` (an
+        // instant takes `:` and `-` in), `a b`.
+        let sep = if sep == Sep::Glue && would_merge(self.last, text) {
+            Sep::Space
+        } else {
+            sep
+        };
+        self.place(trivia, sep, false);
+        self.last = text;
         self.write(text);
         self.cursor = end;
         Ok(())
@@ -289,4 +303,13 @@ impl<'s> Printer<'s> {
             None => self.col += text.chars().count(),
         }
     }
+}
+
+/// Whether `b` printed right after `a` would be read as part of `a`.
+fn would_merge(a: &str, b: &str) -> bool {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let (Some(last), Some(first)) = (a.chars().last(), b.chars().next()) else {
+        return false;
+    };
+    (word(last) && word(first)) || (a.starts_with('@') && (word(first) || ":-+.".contains(first)))
 }

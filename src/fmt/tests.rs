@@ -240,6 +240,27 @@ on f for request(event.request) or new {}
     assert_eq!(fmt(input), want);
 }
 
+/// The example of the README's "Formatting rule files".
+#[test]
+fn the_readme_example() {
+    let input = "event  request_received{request:request_id,subject : email sensitive}
+on request_received for new request( event.request ){
+rule repeated when count(earlier)+1>=limits.repeat_threshold // this one included
+  and request.kind==\"access\" {emit possibly_excessive}}
+";
+    let want = "event request_received { request: request_id, subject: email sensitive }
+on request_received for new request(event.request) {
+  rule repeated when count(earlier) + 1 >= limits.repeat_threshold  // this one included
+                     and request.kind == \"access\" {
+    emit possibly_excessive
+  }
+}
+";
+    assert_eq!(fmt(input), want);
+    let readme = include_str!("../../README.md");
+    assert!(readme.contains(input.trim_end()) && readme.contains(want.trim_end()));
+}
+
 #[test]
 fn windows_line_ends_and_tabs_become_plain_lines_and_spaces() {
     let input = "on e {\r\n\trule r {\r\n\t\temit m // done\r\n\t}\r\n}\r\n";
@@ -376,7 +397,7 @@ fn respace(text: &str, picks: &[(usize, String)]) -> String {
 // few cases here; `PROPTEST_CASES`-style deep runs are done by raising these by hand.
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 24,
+        cases: 16,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]

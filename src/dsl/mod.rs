@@ -197,12 +197,36 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
     // `"` entries mark strings: inside one, only `\`, `"`, `{` and a newline mean anything.
     let mut stack: Vec<(char, usize)> = Vec::new();
     let mut depth = 0usize;
+    // The `<` of `set<…>` and `list<…>` types nest too (not on the stack: they are no
+    // brackets of an expression). `word` is where the word being read started; `type_word`,
+    // whether the last word read, with only whitespace or comments after it, is `set`/`list`.
+    let mut angles = 0usize;
+    let mut word: Option<usize> = None;
+    let mut type_word = false;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if i >= upto {
             break;
         }
-        if matches!(stack.last(), Some(('"', _))) {
+        let in_string = matches!(stack.last(), Some(('"', _)));
+        if !in_string {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                word.get_or_insert(i);
+                continue;
+            }
+            if let Some(start) = word.take() {
+                type_word = matches!(&text[start..i], "set" | "list");
+            }
+            match c {
+                '<' if type_word => angles += 1,
+                '>' => angles = angles.saturating_sub(1),
+                _ => {}
+            }
+            if !(c.is_whitespace() || c == '/' && matches!(chars.peek(), Some((_, '/')))) {
+                type_word = false;
+            }
+        }
+        if in_string {
             match c {
                 '\\' => {
                     chars.next();
@@ -246,7 +270,7 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
                 _ => {}
             }
         }
-        if depth > MAX_NESTING {
+        if depth + angles > MAX_NESTING {
             return Err(ParseError::TooDeep {
                 max: MAX_NESTING,
                 span: Span::new(i, i + c.len_utf8()),

@@ -4,15 +4,10 @@
 //! marks between the pairs (`rule`, `{`, `=`) are printed with [`Printer::lit`], which checks
 //! that the source has them where the grammar says.
 
-use super::printer::{Lost, Printer, Sep, WIDTH};
-use super::tokens::{is_leaf, leaf_spans};
+use super::expr::{block, brace_list, comma_list, expr, expr_opt, leaf, path, type_expr, P, R};
+use super::printer::{Printer, Sep};
+use super::tokens::leaf_spans;
 use crate::dsl::Rule;
-use pest::iterators::Pair;
-
-type P<'s> = Pair<'s, Rule>;
-type R = Result<(), Lost>;
-/// How one item of a list or block is printed, given the separator before it.
-type ItemFn<'s> = fn(&mut Printer<'s>, P<'s>, Sep) -> R;
 
 /// A whole file: declarations one after another at the left margin.
 pub(super) fn file<'s>(p: &mut Printer<'s>, top: P<'s>) -> R {
@@ -133,7 +128,7 @@ fn decl<'s>(p: &mut Printer<'s>, d: P<'s>, pad: usize) -> R {
         }
         Rule::handler => handler(p, d),
         Rule::migrate_decl => migrate_decl(p, d),
-        _ => Err(Lost(d.as_span().start())),
+        _ => Err(p.lost()),
     }
 }
 
@@ -163,7 +158,7 @@ fn format_decl<'s>(p: &mut Printer<'s>, d: P<'s>, pad: usize) -> R {
                 }
                 p.lit("characters", Sep::Space)?;
             }
-            _ => return Err(Lost(c.as_span().start())),
+            _ => return Err(p.lost()),
         }
     }
     Ok(())
@@ -189,7 +184,7 @@ fn field_decl<'s>(p: &mut Printer<'s>, f: P<'s>, sep: Sep) -> R {
     let mut it = f.into_inner();
     leaf(p, it.next(), sep)?;
     let Some(body) = it.next() else {
-        return Err(Lost(p.out.len()));
+        return Err(p.lost());
     };
     match body.as_rule() {
         Rule::stored_field => {
@@ -208,7 +203,7 @@ fn field_decl<'s>(p: &mut Printer<'s>, f: P<'s>, sep: Sep) -> R {
                         p.lit("when", Sep::Space)?;
                         expr_opt(p, e.next(), Sep::Space)?;
                     }
-                    _ => return Err(Lost(c.as_span().start())),
+                    _ => return Err(p.lost()),
                 }
             }
             Ok(())
@@ -217,17 +212,17 @@ fn field_decl<'s>(p: &mut Printer<'s>, f: P<'s>, sep: Sep) -> R {
             p.lit("=", Sep::Space)?;
             expr_opt(p, body.into_inner().next(), Sep::Soft)
         }
-        _ => Err(Lost(body.as_span().start())),
+        _ => Err(p.lost()),
     }
 }
 
 /// `phone: phone`, `cert: cert_last6 sensitive` (of an event or a record type)
-fn record_field<'s>(p: &mut Printer<'s>, f: P<'s>, sep: Sep) -> R {
+pub(super) fn record_field<'s>(p: &mut Printer<'s>, f: P<'s>, sep: Sep) -> R {
     let mut it = f.into_inner();
     leaf(p, it.next(), sep)?;
     p.lit(":", Sep::Glue)?;
     let Some(ty) = it.next() else {
-        return Err(Lost(p.out.len()));
+        return Err(p.lost());
     };
     type_expr(p, ty, Sep::Space)?;
     if let Some(s) = it.next() {
@@ -267,7 +262,7 @@ fn handler<'s>(p: &mut Printer<'s>, h: P<'s>) -> R {
                             p.lit("or", Sep::Space)?;
                             p.lit("new", Sep::Space)?;
                         }
-                        _ => return Err(Lost(r.as_span().start())),
+                        _ => return Err(p.lost()),
                     }
                 }
                 p.pop_align();
@@ -288,7 +283,7 @@ fn handler_item<'s>(p: &mut Printer<'s>, item: P<'s>, sep: Sep) -> R {
             expr_opt(p, it.next(), Sep::Soft)
         }
         Rule::rule_decl => rule_decl(p, item, sep),
-        _ => Err(Lost(item.as_span().start())),
+        _ => Err(p.lost()),
     }
 }
 
@@ -326,17 +321,17 @@ fn rule_decl<'s>(p: &mut Printer<'s>, r: P<'s>, sep: Sep) -> R {
                 expr_opt(p, it.next(), Sep::Space)?;
                 match it.next() {
                     Some(b) => actions(p, b)?,
-                    None => return Err(Lost(p.out.len())),
+                    None => return Err(p.lost()),
                 }
             }
             Rule::else_block => {
                 p.lit("else", Sep::Space)?;
                 match c.into_inner().next() {
                     Some(b) => actions(p, b)?,
-                    None => return Err(Lost(p.out.len())),
+                    None => return Err(p.lost()),
                 }
             }
-            _ => return Err(Lost(c.as_span().start())),
+            _ => return Err(p.lost()),
         }
     }
     if header_open {
@@ -346,7 +341,7 @@ fn rule_decl<'s>(p: &mut Printer<'s>, r: P<'s>, sep: Sep) -> R {
 }
 
 /// A `{ … }` block of actions.
-fn actions<'s>(p: &mut Printer<'s>, b: P<'s>) -> R {
+pub(super) fn actions<'s>(p: &mut Printer<'s>, b: P<'s>) -> R {
     block(p, b.into_inner().collect(), action)
 }
 
@@ -358,7 +353,7 @@ fn action<'s>(p: &mut Printer<'s>, a: P<'s>, sep: Sep) -> R {
             p.lit("set", sep)?;
             match it.next() {
                 Some(t) => path(p, t, Sep::Space)?,
-                None => return Err(Lost(p.out.len())),
+                None => return Err(p.lost()),
             }
             p.lit("=", Sep::Space)?;
             expr_opt(p, it.next(), Sep::Soft)
@@ -393,12 +388,12 @@ fn action<'s>(p: &mut Printer<'s>, a: P<'s>, sep: Sep) -> R {
                 leaf(p, Some(bind), Sep::Space)?;
                 match rest.next() {
                     Some(b) => actions(p, b)?,
-                    None => return Err(Lost(p.out.len())),
+                    None => return Err(p.lost()),
                 }
             }
             Ok(())
         }
-        _ => Err(Lost(p.out.len())),
+        _ => Err(p.lost()),
     }
 }
 
@@ -415,7 +410,7 @@ fn migrate_decl<'s>(p: &mut Printer<'s>, m: P<'s>) -> R {
     let mut it = m.into_inner();
     leaf(p, it.next(), Sep::line(0))?;
     let Some(body) = it.next() else {
-        return Err(Lost(p.out.len()));
+        return Err(p.lost());
     };
     match body.as_rule() {
         Rule::migrate_drop => {
@@ -439,7 +434,7 @@ fn migrate_decl<'s>(p: &mut Printer<'s>, m: P<'s>) -> R {
             }
             block(p, steps, migrate_step)
         }
-        _ => Err(Lost(body.as_span().start())),
+        _ => Err(p.lost()),
     }
 }
 
@@ -464,286 +459,4 @@ fn migrate_step<'s>(p: &mut Printer<'s>, s: P<'s>, sep: Sep) -> R {
         }
     }
     Ok(())
-}
-
-// ── Types ───────────────────────────────────────────────────────────────────
-
-fn type_expr<'s>(p: &mut Printer<'s>, t: P<'s>, sep: Sep) -> R {
-    for c in t.into_inner() {
-        match c.as_rule() {
-            Rule::type_path => path(p, c, sep)?,
-            Rule::set_type | Rule::list_type => {
-                p.lit(
-                    if c.as_rule() == Rule::set_type {
-                        "set"
-                    } else {
-                        "list"
-                    },
-                    sep,
-                )?;
-                p.lit("<", Sep::Glue)?;
-                match c.into_inner().next() {
-                    Some(inner) => type_expr(p, inner, Sep::Glue)?,
-                    None => return Err(Lost(p.out.len())),
-                }
-                p.lit(">", Sep::Glue)?;
-            }
-            Rule::record_type => {
-                let end = c.as_span().end();
-                brace_list(p, c.into_inner().collect(), record_field, sep, end)?;
-            }
-            Rule::optional => leaf(p, Some(c), Sep::Glue)?,
-            _ => return Err(Lost(c.as_span().start())),
-        }
-    }
-    Ok(())
-}
-
-// ── Lists and blocks ────────────────────────────────────────────────────────
-
-/// A `{ … }` of declarations, rules or actions: one item a line, two more spaces in;
-/// `{}` when it holds nothing (not even a comment).
-fn block<'s>(p: &mut Printer<'s>, items: Vec<P<'s>>, item: ItemFn<'s>) -> R {
-    let outer = p.indent;
-    let inner = outer + 2;
-    p.lit("{", Sep::Space)?;
-    let empty = items.is_empty();
-    for i in items {
-        item(p, i, Sep::line(inner))?;
-    }
-    if empty && !p.comment_ahead() {
-        p.lit("}", Sep::Glue)
-    } else {
-        p.lit(
-            "}",
-            Sep::Close {
-                indent: outer,
-                comments: inner,
-            },
-        )
-    }
-}
-
-/// A `{ … }` list of names or fields ending at byte `end`: on one line, `{ a: t, b: u }`, when
-/// the source has it on one line and it fits in [`WIDTH`]; else one item a line.
-/// Commas are kept as written (they are optional in enums and events); items without one
-/// are two spaces apart on one line.
-fn brace_list<'s>(
-    p: &mut Printer<'s>,
-    items: Vec<P<'s>>,
-    item: ItemFn<'s>,
-    sep: Sep,
-    end: usize,
-) -> R {
-    if !p.multiline_until(end) {
-        let mark = p.mark();
-        inline_list(p, items.clone(), item, sep)?;
-        if p.col <= WIDTH {
-            return Ok(());
-        }
-        p.reset(&mark);
-    }
-    let outer = p.indent;
-    let inner = outer + 2;
-    p.lit("{", sep)?;
-    let empty = items.is_empty();
-    for i in items {
-        item(p, i, Sep::line(inner))?;
-        if p.next_is(",") {
-            p.lit(",", Sep::Glue)?;
-        }
-    }
-    let close = if empty && !p.comment_ahead() {
-        Sep::Glue
-    } else {
-        Sep::Close {
-            indent: outer,
-            comments: inner,
-        }
-    };
-    p.lit("}", close)?;
-    p.indent = outer;
-    Ok(())
-}
-
-fn inline_list<'s>(p: &mut Printer<'s>, items: Vec<P<'s>>, item: ItemFn<'s>, sep: Sep) -> R {
-    p.lit("{", sep)?;
-    let empty = items.is_empty();
-    let mut next = Sep::Space;
-    for i in items {
-        item(p, i, next)?;
-        next = Sep::Wide;
-        if p.next_is(",") {
-            p.lit(",", Sep::Glue)?;
-            next = Sep::Space;
-        }
-    }
-    p.lit("}", if empty { Sep::Glue } else { Sep::Space })
-}
-
-/// `a, b, c` inside brackets: a break in the source after a comma is kept, and goes to the
-/// column of the first item; a trailing comma is kept.
-fn comma_list<'s>(p: &mut Printer<'s>, items: Vec<P<'s>>, item: ItemFn<'s>) -> R {
-    p.push_align_here();
-    for (n, i) in items.into_iter().enumerate() {
-        if n > 0 {
-            p.lit(",", Sep::Glue)?;
-            item(p, i, Sep::Soft)?;
-        } else {
-            item(p, i, Sep::Glue)?;
-        }
-    }
-    if p.next_is(",") {
-        p.lit(",", Sep::Glue)?;
-    }
-    p.pop_align();
-    Ok(())
-}
-
-// ── Expressions ─────────────────────────────────────────────────────────────
-
-fn expr_opt<'s>(p: &mut Printer<'s>, e: Option<P<'s>>, sep: Sep) -> R {
-    match e {
-        Some(e) => expr(p, e, sep),
-        None => Err(Lost(p.out.len())),
-    }
-}
-
-fn expr_item<'s>(p: &mut Printer<'s>, e: P<'s>, sep: Sep) -> R {
-    expr(p, e, sep)
-}
-
-/// Operands and operators one space apart; a line break the author put before or after an
-/// operator is kept, and the next line starts at the column where the expression starts.
-fn expr<'s>(p: &mut Printer<'s>, e: P<'s>, sep: Sep) -> R {
-    p.push_align_here();
-    let mut next = sep;
-    for c in e.into_inner() {
-        match c.as_rule() {
-            Rule::not_op => {
-                leaf(p, Some(c), next)?;
-                next = Sep::Space;
-            }
-            Rule::neg_op => {
-                leaf(p, Some(c), next)?;
-                next = Sep::Glue;
-            }
-            Rule::is_test => {
-                p.lit("is", Sep::Soft)?;
-                leaf(p, c.into_inner().next(), Sep::Space)?;
-                next = Sep::Soft;
-            }
-            Rule::or_op
-            | Rule::and_op
-            | Rule::eq_op
-            | Rule::ne_op
-            | Rule::le_op
-            | Rule::ge_op
-            | Rule::lt_op
-            | Rule::gt_op
-            | Rule::in_op
-            | Rule::matches_op
-            | Rule::coalesce_op
-            | Rule::add_op
-            | Rule::sub_op
-            | Rule::mul_op => {
-                leaf(p, Some(c), Sep::Soft)?;
-                next = Sep::Soft;
-            }
-            _ => {
-                primary(p, c, next)?;
-                next = Sep::Soft;
-            }
-        }
-    }
-    p.pop_align();
-    Ok(())
-}
-
-fn primary<'s>(p: &mut Printer<'s>, c: P<'s>, sep: Sep) -> R {
-    let rule = c.as_rule();
-    if is_leaf(rule) {
-        return leaf(p, Some(c), sep);
-    }
-    match rule {
-        Rule::path => path(p, c, sep),
-        Rule::expr => {
-            p.lit("(", sep)?;
-            expr(p, c, Sep::Glue)?;
-            p.lit(")", Sep::Glue)
-        }
-        Rule::quantifier => {
-            let mut it = c.into_inner();
-            leaf(p, it.next(), sep)?;
-            p.lit("(", Sep::Glue)?;
-            p.push_align_here();
-            leaf(p, it.next(), Sep::Glue)?;
-            p.lit("in", Sep::Space)?;
-            expr_opt(p, it.next(), Sep::Space)?;
-            p.lit(":", Sep::Glue)?;
-            expr_opt(p, it.next(), Sep::Soft)?;
-            p.pop_align();
-            p.lit(")", Sep::Glue)
-        }
-        Rule::count_call => {
-            p.lit("count", sep)?;
-            p.lit("(", Sep::Glue)?;
-            expr_opt(p, c.into_inner().next(), Sep::Glue)?;
-            p.lit(")", Sep::Glue)
-        }
-        Rule::call | Rule::lookup => {
-            let (open, close) = if rule == Rule::call {
-                ("(", ")")
-            } else {
-                ("[", "]")
-            };
-            let mut it = c.into_inner();
-            leaf(p, it.next(), sep)?;
-            p.lit(open, Sep::Glue)?;
-            comma_list(p, it.collect(), expr_item)?;
-            p.lit(close, Sep::Glue)
-        }
-        Rule::list_lit => {
-            p.lit("[", sep)?;
-            comma_list(p, c.into_inner().collect(), expr_item)?;
-            p.lit("]", Sep::Glue)
-        }
-        Rule::comprehension => {
-            let mut it = c.into_inner();
-            p.lit("[", sep)?;
-            p.push_align_here();
-            leaf(p, it.next(), Sep::Glue)?;
-            p.lit("in", Sep::Space)?;
-            expr_opt(p, it.next(), Sep::Space)?;
-            p.lit("where", Sep::Soft)?;
-            expr_opt(p, it.next(), Sep::Space)?;
-            p.pop_align();
-            p.lit("]", Sep::Glue)
-        }
-        _ => Err(Lost(c.as_span().start())),
-    }
-}
-
-/// `a.b.c` (also a type's path): no spaces.
-fn path<'s>(p: &mut Printer<'s>, c: P<'s>, sep: Sep) -> R {
-    for (i, seg) in c.into_inner().enumerate() {
-        if i == 0 {
-            leaf(p, Some(seg), sep)?;
-        } else {
-            p.lit(".", Sep::Glue)?;
-            leaf(p, Some(seg), Sep::Glue)?;
-        }
-    }
-    Ok(())
-}
-
-/// A token that is one pair: a name, a literal, an operator.
-fn leaf<'s>(p: &mut Printer<'s>, pair: Option<P<'s>>, sep: Sep) -> R {
-    match pair {
-        Some(pair) => {
-            let span = pair.as_span();
-            p.token(span.start(), span.end(), sep)
-        }
-        None => Err(Lost(p.out.len())),
-    }
 }

@@ -14,6 +14,7 @@
 //! operators; the author's line breaks inside expressions and rule headers kept, the next
 //! line starting where the expression starts.
 
+mod expr;
 mod layout;
 mod printer;
 mod tokens;

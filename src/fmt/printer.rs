@@ -182,6 +182,11 @@ impl<'s> Printer<'s> {
         Ok(self.out)
     }
 
+    /// A lost place: where in the source the printer was.
+    pub(super) fn lost(&self) -> Lost {
+        Lost(self.cursor)
+    }
+
     /// Whether `lit` comes next, after whitespace and comments.
     pub(super) fn next_is(&self, lit: &str) -> bool {
         self.src[self.trivia().next..].starts_with(lit)

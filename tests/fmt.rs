@@ -16,9 +16,14 @@ struct Run {
 
 /// Runs `docket ARGS` from the crate root.
 fn docket(args: &[&str]) -> Run {
+    docket_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs `docket ARGS` in `dir`.
+fn docket_in(dir: &Path, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .output()
         .expect("the docket binary runs");
     Run {
@@ -115,6 +120,18 @@ fn the_indentation_of_a_policy_is_restored_exactly() {
     assert_eq!(read(rules.path(), "icp.docket"), shipped);
     let check = docket(&["check", rules.str()]);
     assert_eq!(check.code, Some(0), "{}", check.stderr);
+}
+
+#[test]
+fn without_path_the_current_folder_is_searched_but_not_its_hidden_folders() {
+    let dir = TempDir::new("fmt-cwd");
+    write(dir.path(), "a/messy.docket", MESSY);
+    write(dir.path(), ".hidden/messy.docket", MESSY);
+    let run = docket_in(dir.path(), &["fmt"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "formatted ./a/messy.docket\n");
+    assert_eq!(read(dir.path(), "a/messy.docket"), TIDY);
+    assert_eq!(read(dir.path(), ".hidden/messy.docket"), MESSY);
 }
 
 #[test]

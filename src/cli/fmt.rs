@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 /// where there were some; the author's line breaks inside expressions and rule headers are
 /// kept. YAML tables are not touched.
 ///
-/// A folder is searched with its subfolders for `*.docket` files; a file given by name is
-/// formatted whatever its name. Without PATH, the current folder is searched (there is no
+/// A folder is searched with its subfolders (not hidden ones) for `*.docket` files; a file
+/// given by name is formatted whatever its name. Without PATH, the current folder is searched (there is no
 /// file to rewrite behind the built-in policy).
 ///
 /// Exit status: 0 when every file is (now) formatted; with `--check`, 1 when some file would
@@ -123,7 +123,8 @@ fn write_in_place(path: &Path, text: &str) -> io::Result<()> {
 }
 
 /// The rule files `paths` name: a file as given; for a folder, every `*.docket` file in it or
-/// its subfolders, in path order (symbolic links to folders are not followed). Finding none
+/// its subfolders, in path order (symbolic links to folders and hidden folders, `.git`, are
+/// not followed). Finding none
 /// is an error: a check that checks nothing must not pass.
 fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let unusable = |path: &Path, e: io::Error| {
@@ -151,7 +152,8 @@ fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
                 let entry = entry.map_err(|e| unusable(&dir, e))?;
                 let found_path = entry.path();
                 let kind = entry.file_type().map_err(|e| unusable(&found_path, e))?;
-                if kind.is_dir() {
+                let hidden = entry.file_name().to_string_lossy().starts_with('.');
+                if kind.is_dir() && !hidden {
                     pending.push(found_path);
                 } else if found_path.extension().is_some_and(|x| x == "docket")
                     && found_path.is_file()

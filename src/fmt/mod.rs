@@ -83,11 +83,6 @@ pub fn format(name: &str, text: &str) -> Result<String, FmtError> {
     Ok(out)
 }
 
-/// Whether `text` is laid out as [`format`] would lay it out.
-pub fn is_formatted(name: &str, text: &str) -> Result<bool, FmtError> {
-    format(name, text).map(|out| out == text)
-}
-
 /// Checks that `out` parses, with the tokens and comments of `text` in the same order;
 /// the error is the index of the first token that differs.
 fn verify(text: &str, top: pest::iterators::Pair<'_, dsl::Rule>, out: &str) -> Result<(), usize> {

@@ -659,7 +659,11 @@ mod gen {
                 prop::collection::vec(rule(), 0..3),
             )
                 .prop_map(|(t, route, lets, rules)| {
-                    let mut s = format!("on {t}");
+                    let mut s = if t == "p" {
+                        "on deadline d".to_string()
+                    } else {
+                        format!("on {t}")
+                    };
                     if let Some((new, c, e, or_new)) = route {
                         s += &format!(
                             " for {}{c} ( {e} ){}",

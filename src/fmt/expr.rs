@@ -84,7 +84,8 @@ pub(super) fn brace_list<'s>(
     if !p.multiline_until(end) {
         let mark = p.mark();
         inline_list(p, items.clone(), item, sep)?;
-        if p.col <= WIDTH {
+        // One line it is, unless it is too long or a list inside it had to be broken.
+        if p.col <= WIDTH && !p.broke_since(&mark) {
             return Ok(());
         }
         p.reset(&mark);

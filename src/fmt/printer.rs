@@ -114,6 +114,11 @@ impl<'s> Printer<'s> {
         self.need_newline = m.need_newline;
     }
 
+    /// Whether a line ended since `m`.
+    pub(super) fn broke_since(&self, m: &Mark<'s>) -> bool {
+        self.out.get(m.out..).is_some_and(|t| t.contains('\n'))
+    }
+
     /// Whether the source text from the cursor to `end` spans more than one line.
     pub(super) fn multiline_until(&self, end: usize) -> bool {
         self.src

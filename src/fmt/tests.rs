@@ -190,6 +190,17 @@ fn lists_stay_on_one_line_when_written_so_and_short_enough() {
     let out = fmt(&long);
     assert!(out.lines().all(|l| l.chars().count() <= WIDTH), "{out}");
     assert_eq!(out.lines().count(), 8, "{out}");
+    // A record type too long for one line breaks, and the event around it with it.
+    let nested = format!(
+        "event e {{ a: t, b: {{ {} }} }}",
+        "field_name: some_type, ".repeat(5)
+    );
+    let out = fmt(&nested);
+    assert!(
+        out.starts_with("event e {\n  a: t,\n  b: {\n    field_name: some_type,\n"),
+        "{out}"
+    );
+    check_properties(&nested).unwrap();
 }
 
 #[test]

@@ -454,8 +454,18 @@ proptest! {
 mod gen {
     use proptest::prelude::*;
 
-    const NAMES: [&str; 9] = [
-        "a", "b2", "filing", "p", "q_x", "drop", "to", "erase", "status",
+    /// The last is long enough that a few of them make a list too long for one line.
+    const NAMES: [&str; 10] = [
+        "a",
+        "b2",
+        "filing",
+        "p",
+        "q_x",
+        "drop",
+        "to",
+        "erase",
+        "status",
+        "a_name_long_enough_to_fill_a_line",
     ];
 
     fn name() -> impl Strategy<Value = String> {

@@ -85,7 +85,7 @@ pub(super) fn brace_list<'s>(
         let mark = p.mark();
         inline_list(p, items.clone(), item, sep)?;
         // One line it is, unless it is too long or a list inside it had to be broken.
-        if p.col <= WIDTH && !p.broke_since(&mark) {
+        if p.col() <= WIDTH && !p.broke_since(&mark) {
             return Ok(());
         }
         p.reset(&mark);

@@ -139,8 +139,7 @@ fn format_decl<'s>(p: &mut Printer<'s>, d: P<'s>, pad: usize) -> R {
     let name = it.next();
     let len = name.as_ref().map_or(0, |n| n.as_str().len());
     leaf(p, name, Sep::Space)?;
-    p.out.push_str(&" ".repeat(pad.saturating_sub(len)));
-    p.col += pad.saturating_sub(len);
+    p.pad(pad.saturating_sub(len));
     p.lit("=", Sep::Space)?;
     for c in it {
         match c.as_rule() {

@@ -54,9 +54,9 @@ pub(super) struct Printer<'s> {
     pub(super) src: &'s str,
     /// Everything of `src` before this byte has been printed (or was whitespace).
     cursor: usize,
-    pub(super) out: String,
+    out: String,
     /// The column (in chars) where the next character goes.
-    pub(super) col: usize,
+    col: usize,
     /// The indent of the current line's block.
     pub(super) indent: usize,
     /// Continuation columns, innermost last; `None` until the first token after it is placed.
@@ -112,6 +112,16 @@ impl<'s> Printer<'s> {
         self.indent = m.indent;
         self.align.truncate(m.align);
         self.need_newline = m.need_newline;
+    }
+
+    /// The column (in chars) where the next character goes.
+    pub(super) fn col(&self) -> usize {
+        self.col
+    }
+
+    /// `n` spaces, here (to line up what comes next).
+    pub(super) fn pad(&mut self, n: usize) {
+        self.write(&" ".repeat(n));
     }
 
     /// Whether a line ended since `m`.

@@ -6,9 +6,39 @@ use crate::dsl;
 use crate::span::Source;
 use proptest::prelude::*;
 
-const ICP: &str = include_str!("../../rules/icp/icp.docket");
-const DSAR: &str = include_str!("../../rules/gdpr-dsar/dsar.docket");
-const OTP: &str = include_str!("../../tests/policies/otp-lockout/otp.docket");
+/// Every rule file of the shipped policies (`rules/*/`) and of the test policies
+/// (`tests/policies/*/`), as (path, text), read at run time: a new policy is covered without
+/// being named here.
+fn policies() -> &'static [(String, String)] {
+    static FILES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for top in ["rules", "tests/policies"] {
+            let folders = std::fs::read_dir(root.join(top)).expect("the policies are there");
+            for folder in folders.filter_map(Result::ok) {
+                let Ok(entries) = std::fs::read_dir(folder.path()) else {
+                    continue;
+                };
+                for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+                    if path.extension().is_some_and(|x| x == "docket") {
+                        let text = std::fs::read_to_string(&path).expect("readable");
+                        files.push((path.display().to_string(), text));
+                    }
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() >= 3, "the policies were found: {files:?}");
+        files
+    })
+}
+
+/// The text of the policy file `which` picks.
+fn policy(which: prop::sample::Index) -> &'static str {
+    let all = policies();
+    &all[which.index(all.len())].1
+}
 
 fn fmt(text: &str) -> String {
     format("t.docket", text).unwrap_or_else(|e| panic!("{e}\n--- input:\n{text}"))
@@ -75,12 +105,12 @@ fn check_properties(input: &str) -> Result<(), TestCaseError> {
 
 #[test]
 fn the_shipped_policies_are_formatted() {
-    for (name, text) in [("icp", ICP), ("gdpr-dsar", DSAR), ("otp-lockout", OTP)] {
+    for (name, text) in policies() {
         let out = fmt(text);
         let first = out.lines().zip(text.lines()).position(|(a, b)| a != b);
         assert!(
-            out == text,
-            "the rules of {name} are not formatted (line {:?}): run `docket fmt`",
+            &out == text,
+            "{name} is not formatted (line {:?}): run `docket fmt`",
             first.map(|l| l + 1)
         );
     }
@@ -88,7 +118,7 @@ fn the_shipped_policies_are_formatted() {
 
 #[test]
 fn the_shipped_policies_keep_their_properties() {
-    for text in [ICP, DSAR, OTP] {
+    for (_, text) in policies() {
         check_properties(text).unwrap();
     }
 }
@@ -415,20 +445,20 @@ proptest! {
 
     #[test]
     fn mutated_shipped_policies_format_safely(
-        which in 0usize..3,
+        which in any::<prop::sample::Index>(),
         picks in prop::collection::vec((0usize..10_000, fill()), 1..40),
     ) {
-        let text = [ICP, DSAR, OTP][which];
+        let text = policy(which);
         let input = mutate(text, &picks);
         check_properties(&input)?;
     }
 
     #[test]
     fn spaces_within_lines_do_not_matter(
-        which in 0usize..3,
+        which in any::<prop::sample::Index>(),
         picks in prop::collection::vec((0usize..10_000, "[ \t]{1,4}"), 1..60),
     ) {
-        let text = [ICP, DSAR, OTP][which];
+        let text = policy(which);
         prop_assert_eq!(fmt(&respace(text, &picks)), fmt(text));
     }
 

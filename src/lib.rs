@@ -71,6 +71,7 @@ mod duration;
 mod engine;
 mod eval;
 mod event;
+pub mod fmt;
 mod migrate;
 mod outcome;
 mod persist;

@@ -52,6 +52,7 @@ enum Command {
     Store(StoreCommand),
     Diff(cli::diff::DiffArgs),
     Doc(cli::doc::DocArgs),
+    Fmt(cli::fmt::FmtArgs),
     Migrate(MigrateArgs),
     Schema(cli::schema::SchemaArgs),
 }
@@ -296,6 +297,7 @@ fn main() -> ExitCode {
         Command::Store(StoreCommand::Rewind(args)) => store_cli::rewind(&args),
         Command::Diff(args) => cli::diff::diff(&args),
         Command::Doc(args) => cli::doc::doc(&args),
+        Command::Fmt(args) => cli::fmt::fmt(&args),
         Command::Migrate(args) => store_cli::migrate(&args),
         Command::Schema(args) => cli::schema::schema(&args),
     };

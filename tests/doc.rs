@@ -54,6 +54,15 @@ fn icp_markdown_golden() {
     // every message, with the rules that emit it
     assert_eq!(md.matches("  - **emitted by:**").count(), 17);
     assert!(md.contains("1. rule **filing_closed** when `not (filing.status == awaiting_sync or filing.status is open)`"));
+    // the policy's version changes with any edit of its files (a formatting too): not
+    // what this snapshot is about
+    let md = match md.split_once("(version `") {
+        Some((head, tail)) => format!(
+            "{head}(version `<version>`{}",
+            tail.split_once('`').map_or("", |(_, rest)| rest)
+        ),
+        None => md,
+    };
     insta::assert_snapshot!("doc_icp_markdown", md);
 }
 

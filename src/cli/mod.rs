@@ -2,5 +2,6 @@
 
 pub mod diff;
 pub mod doc;
+pub mod fmt;
 pub mod lines;
 pub mod schema;

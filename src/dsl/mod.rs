@@ -119,6 +119,14 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
     })
 }
 
+/// The parse tree of a rule file, for the formatter (`crate::fmt`) alone: it works on the
+/// syntax as written (every token, in order) rather than on its meaning, so it reads pest's
+/// pairs. Call it on text that [`parse_file`] accepted; its diagnostics are the ones to show.
+pub(crate) fn syntax_tree(text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, ParseError> {
+    open_brackets(text, text.len())?;
+    DocketParser::parse(Rule::file, text).map_err(|e| syntax_error(e, &Source::new("", text), true))
+}
+
 /// Parses the expression of a `{…}` placeholder (the text between the braces). Its spans,
 /// and those of the error, are offsets into `text`.
 pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
@@ -199,12 +207,36 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
     // `"` entries mark strings: inside one, only `\`, `"`, `{` and a newline mean anything.
     let mut stack: Vec<(char, usize)> = Vec::new();
     let mut depth = 0usize;
+    // The `<` of `set<…>` and `list<…>` types nest too (not on the stack: they are no
+    // brackets of an expression). `word` is where the word being read started; `type_word`,
+    // whether the last word read, with only whitespace or comments after it, is `set`/`list`.
+    let mut angles = 0usize;
+    let mut word: Option<usize> = None;
+    let mut type_word = false;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if i >= upto {
             break;
         }
-        if matches!(stack.last(), Some(('"', _))) {
+        let in_string = matches!(stack.last(), Some(('"', _)));
+        if !in_string {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                word.get_or_insert(i);
+                continue;
+            }
+            if let Some(start) = word.take() {
+                type_word = matches!(&text[start..i], "set" | "list");
+            }
+            match c {
+                '<' if type_word => angles += 1,
+                '>' => angles = angles.saturating_sub(1),
+                _ => {}
+            }
+            if !(c.is_whitespace() || c == '/' && matches!(chars.peek(), Some((_, '/')))) {
+                type_word = false;
+            }
+        }
+        if in_string {
             match c {
                 '\\' => {
                     chars.next();
@@ -248,7 +280,7 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
                 _ => {}
             }
         }
-        if depth > MAX_NESTING {
+        if depth + angles > MAX_NESTING {
             return Err(ParseError::TooDeep {
                 max: MAX_NESTING,
                 span: Span::new(i, i + c.len_utf8()),

@@ -939,6 +939,31 @@ fn very_deep_input_does_not_exhaust_the_stack() {
 }
 
 #[test]
+fn deeply_nested_types_are_refused_before_parsing() {
+    let ty = |depth: usize| format!("{}x{}", "set<".repeat(depth), ">".repeat(depth));
+    parse_ok(&format!("case c key id: {} {{}}\n", ty(MAX_NESTING)));
+    for text in [
+        format!("case c key id: {} {{}}\n", ty(MAX_NESTING + 1)),
+        format!(
+            "event e {{ a: {} }}\n",
+            "list < // a comment\n".repeat(100_000)
+        ),
+    ] {
+        let d = syntax_error(&text);
+        assert!(
+            d.message.starts_with("brackets nest more than"),
+            "{}",
+            d.message
+        );
+    }
+    // `<` and `>` of comparisons are no brackets
+    let many: String = (0..MAX_NESTING + 10)
+        .map(|i| format!("deadline d{i} = a < b\n"))
+        .collect();
+    parse_ok(&many);
+}
+
+#[test]
 fn brackets_in_comments_strings_and_patterns_do_not_count() {
     let deep = "(".repeat(2 * MAX_NESTING);
     parse_ok(&format!("// {deep}\ndeadline d = x\n"));

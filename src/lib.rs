@@ -63,6 +63,7 @@
 mod ast;
 mod calendar;
 mod check;
+mod coverage;
 mod diag;
 pub mod diff;
 mod dsl;
@@ -70,6 +71,7 @@ mod duration;
 mod engine;
 mod eval;
 mod event;
+mod explain;
 mod migrate;
 mod outcome;
 mod persist;
@@ -77,6 +79,7 @@ mod program;
 mod redact;
 mod scenario;
 mod seal;
+mod sites;
 mod span;
 mod store;
 mod tables;
@@ -84,10 +87,12 @@ mod text;
 mod value;
 mod world;
 
+pub use coverage::{Coverage, Measure};
 pub use diag::{Diagnostic, Severity};
 pub use engine::{Engine, LoadError, WorldError};
-pub use eval::{EvalError, Step};
+pub use eval::{EvalError, Step, Trace};
 pub use event::{Event, EventBuilder, EventError};
+pub use explain::Explained;
 pub use migrate::{
     Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
     Subject,

@@ -1,4 +1,5 @@
 //! Subcommands of the command line that live in modules of their own, and what they share.
 
+pub mod coverage;
 pub mod diff;
 pub mod lines;

@@ -43,18 +43,29 @@ pub struct RuleSite {
 }
 
 /// A guard as a tree of `and`, `or` and `not` over parts, mirroring its compiled expression:
-/// evaluating the tree gives the guard's value, with the same short-circuits.
+/// evaluating the tree gives the guard's value, with the same short-circuits. Each node
+/// carries its own text (`a and b`), shown with its value before its parts'.
 #[derive(Debug, Clone)]
 pub enum Guard {
     /// `a and b`
-    And(Box<Guard>, Box<Guard>),
+    And(Label, Box<Guard>, Box<Guard>),
     /// `a or b`
-    Or(Box<Guard>, Box<Guard>),
+    Or(Label, Box<Guard>, Box<Guard>),
     /// `not a`
-    Not(Box<Guard>),
+    Not(Label, Box<Guard>),
     /// A condition that is none of those, and the operands worth showing (of a comparison,
     /// or of `in`), literals left out.
     Leaf(Part, Vec<Part>),
+}
+
+/// How an `and`, `or` or `not` of a guard is shown: its text, and whether its value is
+/// computed from a sensitive one.
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// The text as written in the rule file.
+    pub text: String,
+    /// Whether the value is computed from a sensitive value.
+    pub sensitive: bool,
 }
 
 /// A sub-expression of a guard: its text as written, its compiled form, and whether its

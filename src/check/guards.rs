@@ -5,7 +5,7 @@ use super::expr::{known_set, Scope};
 use super::Env;
 use crate::ast::{BinOp, Expr, ExprKind};
 use crate::program::IExpr;
-use crate::sites::{Guard, Part};
+use crate::sites::{Guard, Label, Part};
 use crate::value::Ty;
 
 /// The guard `ast`, compiled to `ir`, as a tree of parts. The tree follows `ir`'s `and`,
@@ -16,6 +16,7 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b),
             IExpr::And(ia, ib) | IExpr::Or(ia, ib),
         ) if (*op == BinOp::And) == matches!(ir, IExpr::And(..)) => {
+            let label = label(env, scope, ast, ir);
             let left = guard(env, scope, a, ia);
             // the right side is read where the left one allows it, as the checker reads it
             let before = scope.narrowed.len();
@@ -23,12 +24,15 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
             let right = guard(env, scope, b, ib);
             scope.narrowed.truncate(before);
             if *op == BinOp::And {
-                Guard::And(Box::new(left), Box::new(right))
+                Guard::And(label, Box::new(left), Box::new(right))
             } else {
-                Guard::Or(Box::new(left), Box::new(right))
+                Guard::Or(label, Box::new(left), Box::new(right))
             }
         }
-        (ExprKind::Not(a), IExpr::Not(ia)) => Guard::Not(Box::new(guard(env, scope, a, ia))),
+        (ExprKind::Not(a), IExpr::Not(ia)) => {
+            let label = label(env, scope, ast, ir);
+            Guard::Not(label, Box::new(guard(env, scope, a, ia)))
+        }
         (ExprKind::Binary(op, a, b), IExpr::Cmp(_, ia, ib) | IExpr::In(ia, ib))
             if is_comparison(*op) =>
         {
@@ -42,6 +46,13 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
         }
         _ => Guard::Leaf(part(env, scope, ast, ir), Vec::new()),
     }
+}
+
+fn label(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> Label {
+    let Part {
+        text, sensitive, ..
+    } = part(env, scope, ast, ir);
+    Label { text, sensitive }
 }
 
 fn is_comparison(op: BinOp) -> bool {
@@ -71,7 +82,7 @@ fn part(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> Part {
         .sources
         .get(scope.source)
         .and_then(|s| s.text.get(ast.span.start..ast.span.end))
-        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|t| balanced(&t.split_whitespace().collect::<Vec<_>>().join(" ")))
         .unwrap_or_default();
     let (sensitive, ty) = checked(env, scope, ast, ir);
     Part {
@@ -98,4 +109,31 @@ fn checked(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> (bool, T
     env.errors.truncate(errors);
     env.warnings.truncate(warnings);
     (troubled || t.sensitive.is_sensitive(), t.ty)
+}
+
+/// The text with the parentheses its span left out put back: the span of a parenthesised
+/// operand covers what is inside them (`not (a or b)` spans `not (a or b`).
+fn balanced(text: &str) -> String {
+    let (mut open, mut unopened) = (0usize, 0usize);
+    for c in text.chars() {
+        match c {
+            '(' => open += 1,
+            ')' if open > 0 => open -= 1,
+            ')' => unopened += 1,
+            _ => {}
+        }
+    }
+    format!("{}{text}{}", "(".repeat(unopened), ")".repeat(open))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced;
+
+    #[test]
+    fn parentheses_left_out_by_a_span_are_put_back() {
+        assert_eq!(balanced("not (a or b"), "not (a or b)");
+        assert_eq!(balanced("a or b) and c"), "(a or b) and c");
+        assert_eq!(balanced("count(xs) > 1"), "count(xs) > 1");
+    }
 }

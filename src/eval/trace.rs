@@ -11,7 +11,7 @@
 
 use super::{Eval, R};
 use crate::program::{Program, RuleDef};
-use crate::sites::{Guard, Part};
+use crate::sites::Guard;
 use crate::value::{CaseId, Ty, Value};
 use jiff::Timestamp;
 use serde_json::{json, Value as Json};
@@ -68,6 +68,8 @@ pub(crate) struct Fired {
 pub(crate) struct RuleRun {
     pub handler: HandlerRef,
     pub rule: usize,
+    /// The key of the case the rule runs on (its messages and changes are about it).
+    pub case: Option<String>,
     /// The `for` item, described (`people 2 of filing F1`).
     pub item: Option<Json>,
     /// The branch taken, as an index into the rule's `site.branches`; `None` for a rule
@@ -130,7 +132,7 @@ impl Program {
 
 impl Trace {
     /// The trace as JSON: `fired` (deadlines), `rules` (each run: rule, handler, place,
-    /// item, branch, guard parts), `rows` (table rows looked up). Deterministic: the order
+    /// case, item, branch, guard parts), `rows` (table rows looked up). Deterministic: the order
     /// of evaluation, nothing else.
     pub(crate) fn to_json(&self, prog: &Program) -> Json {
         let fired: Vec<Json> = self
@@ -157,6 +159,9 @@ impl Trace {
                 o.insert("rule".into(), json!(rule.name));
                 o.insert("on".into(), json!(prog.handler_label(run.handler)));
                 o.insert("at".into(), json!(prog.site_text(rule.site.at)));
+                if let Some(case) = &run.case {
+                    o.insert("case".into(), json!(case));
+                }
                 if let Some(item) = &run.item {
                     o.insert("item".into(), item.clone());
                 }
@@ -251,6 +256,9 @@ impl Eval<'_, '_> {
                 self.shown(&v, &rule.site.item_ty)
             }
         });
+        let case = ctx
+            .and_then(|c| self.tx.case(c).ok())
+            .map(|c| c.key.to_string());
         let mut parts = Vec::new();
         let branch = match &rule.when {
             None => None,
@@ -274,6 +282,7 @@ impl Eval<'_, '_> {
             t.rules.push(RuleRun {
                 handler: h,
                 rule: index,
+                case,
                 item,
                 branch,
                 parts,
@@ -289,8 +298,8 @@ impl Eval<'_, '_> {
         self.actions(actions, ctx, locals)
     }
 
-    /// Evaluates a guard's tree, recording each part evaluated (and the parts a
-    /// short-circuit skipped, as not evaluated).
+    /// Evaluates a guard's tree, recording each node evaluated before its parts (and the
+    /// parts a short-circuit skipped, as not evaluated).
     fn guard(
         &mut self,
         g: &Guard,
@@ -298,20 +307,30 @@ impl Eval<'_, '_> {
         out: &mut Vec<(String, Json)>,
     ) -> R<bool> {
         Ok(match g {
-            Guard::And(a, b) | Guard::Or(a, b) => {
+            Guard::And(label, a, b) | Guard::Or(label, a, b) => {
                 let and = matches!(g, Guard::And(..));
+                let at = out.len();
+                out.push((label.text.clone(), Json::Null));
                 let left = self.guard(a, locals, out)?;
-                if left != and {
+                let holds = if left != and {
                     skipped(b, out);
                     left
                 } else {
                     self.guard(b, locals, out)?
-                }
+                };
+                out[at].1 = masked(label.sensitive, holds);
+                holds
             }
-            Guard::Not(a) => !self.guard(a, locals, out)?,
+            Guard::Not(label, a) => {
+                let at = out.len();
+                out.push((label.text.clone(), Json::Null));
+                let holds = !self.guard(a, locals, out)?;
+                out[at].1 = masked(label.sensitive, holds);
+                holds
+            }
             Guard::Leaf(part, operands) => {
                 let holds = self.truth(&part.expr, locals)?;
-                out.push((part.text.clone(), masked(part, || json!(holds))));
+                out.push((part.text.clone(), masked(part.sensitive, holds)));
                 for op in operands {
                     let value = if op.sensitive {
                         json!(SENSITIVE)
@@ -371,22 +390,26 @@ impl Eval<'_, '_> {
     }
 }
 
-fn masked(part: &Part, value: impl FnOnce() -> Json) -> Json {
-    if part.sensitive {
+fn masked(sensitive: bool, holds: bool) -> Json {
+    if sensitive {
         json!(SENSITIVE)
     } else {
-        value()
+        json!(holds)
     }
 }
 
 /// The parts of a guard a short-circuit did not evaluate.
 fn skipped(g: &Guard, out: &mut Vec<(String, Json)>) {
     match g {
-        Guard::And(a, b) | Guard::Or(a, b) => {
+        Guard::And(label, a, b) | Guard::Or(label, a, b) => {
+            out.push((label.text.clone(), json!(NOT_EVALUATED)));
             skipped(a, out);
             skipped(b, out);
         }
-        Guard::Not(a) => skipped(a, out),
+        Guard::Not(label, a) => {
+            out.push((label.text.clone(), json!(NOT_EVALUATED)));
+            skipped(a, out);
+        }
         Guard::Leaf(part, operands) => {
             out.push((part.text.clone(), json!(NOT_EVALUATED)));
             for op in operands {

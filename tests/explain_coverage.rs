@@ -75,9 +75,14 @@ fn runs(record: &serde_json::Value) -> Vec<(String, String, String)> {
 fn explain_traces_each_record_of_a_small_icp_stream() {
     let input = std::fs::read_to_string("tests/cli/explain.jsonl").expect("the stream");
     let run = docket(&["run", "--explain", "tests/cli/explain.jsonl"]);
-    assert_eq!(run.code, Some(1), "line 7 is refused: {}", run.stderr);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "lines 7 and 8 are refused: {}",
+        run.stderr
+    );
     let records = json_lines(&run.stdout);
-    assert_eq!(records.len(), 8);
+    assert_eq!(records.len(), 9);
 
     // what the records say is what `docket run` says, with a trace added
     let plain = json_lines(&docket(&["run", "tests/cli/explain.jsonl"]).stdout);
@@ -113,15 +118,24 @@ fn explain_traces_each_record_of_a_small_icp_stream() {
     let fourth = runs(&records[3]);
     assert!(fourth.contains(&("last_one_validated".into(), "F1".into(), "then".into())));
     assert!(fourth.contains(&("attempt_failed".into(), "F1".into(), "none".into())));
+    // a refused event's trace holds what ran up to the refusal: the missing role's rule
+    assert!(records[7]["error"].is_string());
+    let refused = runs(&records[7]);
+    assert_eq!(
+        refused.last(),
+        Some(&("required_role_missing".into(), "F3".into(), "then".into())),
+        "{refused:?}"
+    );
+    assert_eq!(records[7]["trace"]["rules"][1]["item"], "website_admin");
     // the tick fired both windows, in order; only F2's was still open
-    let fired: Vec<&str> = records[7]["trace"]["fired"]
+    let fired: Vec<&str> = records[8]["trace"]["fired"]
         .as_array()
         .expect("fired")
         .iter()
         .map(|f| f["filing"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(fired, ["F1", "F2"]);
-    let last = runs(&records[7]);
+    let last = runs(&records[8]);
     assert!(last.contains(&("window_expired".into(), "F1".into(), "none".into())));
     assert!(last.contains(&("window_expired".into(), "F2".into(), "then".into())));
 
@@ -151,7 +165,7 @@ fn explain_masks_sensitive_values_of_a_state_run_too() {
     for secret in secrets(&input) {
         assert!(!run.stdout.contains(&secret), "`{secret}` shown");
     }
-    assert_eq!(json_lines(&run.stdout).len(), 8);
+    assert_eq!(json_lines(&run.stdout).len(), 9);
 }
 
 // ── docket test --coverage ──────────────────────────────────────────────────

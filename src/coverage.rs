@@ -219,7 +219,7 @@ impl<'e> Coverage<'e> {
             self.cover(item);
         }
         for f in &trace.fired {
-            let item = self.deadlines.get(usize::from(f.deadline)).copied();
+            let item = self.deadlines.get(usize::from(*f)).copied();
             self.cover(item);
         }
         if let RecordBody::Outcomes(outcomes) = &record.body {

@@ -12,8 +12,9 @@ use crate::world::World;
 pub struct Explained {
     /// The record, as [`Engine::run_line`] gives it.
     pub record: Record,
-    /// The trace as JSON: `fired`, `rules`, `rows` (see the README, "Why did this happen").
-    pub trace: serde_json::Value,
+    /// The trace, one JSON object: `fired`, `rules`, `rows` (see the README, "Why did this
+    /// happen").
+    pub trace: String,
 }
 
 impl Explained {
@@ -23,7 +24,7 @@ impl Explained {
         if out.ends_with('}') {
             out.pop();
             out.push_str(",\"trace\":");
-            out.push_str(&self.trace.to_string());
+            out.push_str(&self.trace);
             out.push('}');
         }
         out
@@ -47,9 +48,9 @@ impl Engine {
             .0
     }
 
-    /// A trace as JSON, deterministic (in the order of evaluation): values of fields
-    /// declared `sensitive`, and values computed from them, show as `(sensitive)`.
-    pub fn trace_json(&self, trace: &Trace) -> serde_json::Value {
+    /// A trace as one JSON object, deterministic (in the order of evaluation): values of
+    /// fields declared `sensitive`, and values computed from them, show as `(sensitive)`.
+    pub fn trace_json(&self, trace: &Trace) -> String {
         trace.to_json(self.program())
     }
 

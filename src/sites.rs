@@ -40,6 +40,8 @@ pub struct RuleSite {
     pub item_sensitive: bool,
     /// The type of the items of its `for` (a record's sensitive fields are masked).
     pub item_ty: Ty,
+    /// The start of its trace items, `"rule":…,"on":…,"at":…` (written once, at load).
+    pub head: String,
 }
 
 /// A guard as a tree of `and`, `or` and `not` over parts, mirroring its compiled expression:
@@ -62,8 +64,8 @@ pub enum Guard {
 /// computed from a sensitive one.
 #[derive(Debug, Clone)]
 pub struct Label {
-    /// The text as written in the rule file.
-    pub text: String,
+    /// The start of its trace item: `{"expr":"<text>","value":`.
+    pub head: String,
     /// Whether the value is computed from a sensitive value.
     pub sensitive: bool,
 }
@@ -72,8 +74,8 @@ pub struct Label {
 /// value is computed from a sensitive one (then it is never shown).
 #[derive(Debug, Clone)]
 pub struct Part {
-    /// The text as written in the rule file.
-    pub text: String,
+    /// The start of its trace item: `{"expr":"<text as written>","value":`.
+    pub head: String,
     /// The compiled expression.
     pub expr: IExpr,
     /// Whether the value is sensitive, or computed from a sensitive value.

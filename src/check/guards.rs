@@ -50,9 +50,9 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
 
 fn label(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> Label {
     let Part {
-        text, sensitive, ..
+        head, sensitive, ..
     } = part(env, scope, ast, ir);
-    Label { text, sensitive }
+    Label { head, sensitive }
 }
 
 fn is_comparison(op: BinOp) -> bool {
@@ -85,8 +85,11 @@ fn part(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> Part {
         .map(|t| balanced(&t.split_whitespace().collect::<Vec<_>>().join(" ")))
         .unwrap_or_default();
     let (sensitive, ty) = checked(env, scope, ast, ir);
+    let mut head = String::from("{\"expr\":");
+    crate::outcome::push_json_str(&mut head, &text);
+    head.push_str(",\"value\":");
     Part {
-        text,
+        head,
         expr: ir.clone(),
         sensitive,
         ty,

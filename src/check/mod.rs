@@ -608,7 +608,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .collect(),
     };
     let sites = sites(&env);
-    let program = Program {
+    let mut program = Program {
         sites,
         shared,
         sources: env.sources,
@@ -628,6 +628,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         migrations,
         dropped_cases,
     };
+    program.prepare_trace();
     Ok((program, env.warnings))
 }
 

@@ -354,6 +354,8 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
         guards,
         item_sensitive,
         item_ty,
+        // written once the handler's name is known (`Program::prepare_trace`)
+        head: String::new(),
     };
     RuleDef {
         name: r.name.name.clone(),

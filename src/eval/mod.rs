@@ -20,6 +20,7 @@ pub const MAX_FIRINGS: usize = 100_000;
 mod erase;
 mod expr;
 pub(crate) mod trace;
+mod trace_out;
 
 use trace::HandlerRef;
 pub use trace::Trace;

@@ -21,6 +21,7 @@ impl Explained {
     /// The record as one line of JSON with a last member `trace`, without a newline.
     pub fn to_json(&self) -> String {
         let mut out = self.record.to_json();
+        out.reserve(self.trace.len() + 10);
         if out.ends_with('}') {
             out.pop();
             out.push_str(",\"trace\":");
@@ -79,7 +80,7 @@ impl Engine {
         line: &str,
         sealing: Sealing,
     ) -> Explained {
-        let mut trace = Trace::default();
+        let mut trace = Trace::with_room();
         let record = self
             .run_line_inner(world, seq, line, sealing, Some(&mut trace))
             .0;

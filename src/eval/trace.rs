@@ -43,6 +43,16 @@ pub struct Trace {
 }
 
 impl Trace {
+    /// An empty trace with room for a typical event's rules (a few kilobytes of JSON), so
+    /// that writing them does not grow the buffer step by step.
+    pub(crate) fn with_room() -> Trace {
+        Trace {
+            rules_json: String::with_capacity(4096),
+            scratch: String::with_capacity(512),
+            ..Trace::default()
+        }
+    }
+
     /// Forgets what was recorded, keeping the memory (one trace serves a stream).
     pub fn clear(&mut self) {
         self.fired.clear();

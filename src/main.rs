@@ -273,8 +273,8 @@ struct TestArgs {
     #[arg(long)]
     coverage: bool,
 
-    /// How to print the coverage: `text` (a table) or `json` (then the scenario results go
-    /// to stderr, and stdout holds one JSON object)
+    /// How to print the coverage: `text` (a table) or `json` (implies `--coverage`; the
+    /// scenario results go to stderr, and stdout holds one JSON object)
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     format: String,
 
@@ -343,8 +343,8 @@ fn test(args: &TestArgs) -> u8 {
             return EXIT_UNUSABLE;
         }
     };
-    let covering = args.coverage || args.min_coverage.is_some();
-    let json = covering && args.format == "json";
+    let json = args.format == "json";
+    let covering = args.coverage || args.min_coverage.is_some() || json;
     let mut coverage = covering.then(|| docket::Coverage::new(&engine));
     // with JSON coverage, stdout holds the JSON alone
     let mut out: Box<dyn Write> = if json {

@@ -278,13 +278,22 @@ struct TestArgs {
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     format: String,
 
-    /// Fail (exit status 1) when a coverage measure is below N percent (implies `--coverage`)
-    #[arg(long, value_name = "N")]
+    /// Fail (exit status 1) when a coverage measure is below N percent, 0 to 100 (implies
+    /// `--coverage`)
+    #[arg(long, value_name = "N", value_parser = percentage)]
     min_coverage: Option<f64>,
 
     /// Scenario files, or folders searched with their subfolders for them (`*.yaml`, `*.yml`)
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
+}
+
+/// `--min-coverage`: a number from 0 to 100.
+fn percentage(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err("expected a percentage from 0 to 100, like `90` or `99.5`".into()),
+    }
 }
 
 fn main() -> ExitCode {

@@ -224,6 +224,17 @@ fn coverage_lists_what_one_scenario_leaves_uncovered_by_file_and_line() {
         run.stderr
     );
     assert!(run.stderr.contains("branches ") && run.stderr.contains("messages "));
+
+    // a minimum is a percentage
+    for bad in ["101", "ninety", "NaN"] {
+        let run = docket(&["test", scenario, "--min-coverage", bad]);
+        assert_eq!(run.code, Some(2), "{bad}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("expected a percentage from 0 to 100"),
+            "{}",
+            run.stderr
+        );
+    }
 }
 
 #[test]

@@ -360,3 +360,34 @@ impl<'e> Coverage<'e> {
         json!({ "files": files, "total": measures(None), "uncovered": uncovered })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{percent_text, Count};
+
+    #[test]
+    fn percentages_round_down_so_only_everything_reads_100() {
+        assert_eq!(percent_text(100.0), "100%");
+        assert_eq!(percent_text(0.0), "0%");
+        let almost = Count {
+            covered: 999,
+            total: 1000,
+        };
+        assert_eq!(percent_text(almost.percent()), "99.9%");
+        let nearly = Count {
+            covered: 9999,
+            total: 10000,
+        };
+        assert_eq!(nearly.cell(), "9999/10000 99.9%");
+        assert_eq!(
+            Count {
+                covered: 15,
+                total: 26
+            }
+            .cell(),
+            "15/26 57.6%"
+        );
+        assert_eq!(Count::default().cell(), "-");
+        assert_eq!(Count::default().percent(), 100.0);
+    }
+}

@@ -213,6 +213,8 @@ pub struct Rule {
     /// `else when cond { … }` branches, in order.
     pub else_when: Vec<(Expr, Vec<Action>)>,
     pub otherwise: Option<Vec<Action>>,
+    /// Where `else { … }` is written, if it is.
+    pub else_at: Option<Span>,
 }
 
 #[derive(Clone, Debug)]

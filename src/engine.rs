@@ -2,7 +2,7 @@
 
 use crate::check::{self, Parsed};
 use crate::diag::{self, Diagnostic};
-use crate::eval::{self, EvalError, Step};
+use crate::eval::{self, EvalError, Step, Trace};
 use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
 use crate::migrate::{MigrationError, MigrationPlan};
 use crate::outcome::{Outcome, Record, RecordBody};
@@ -275,6 +275,16 @@ impl Engine {
     /// An event parsed or built by an engine of another policy is refused, as is a world
     /// built by one.
     pub fn evaluate(&self, world: &World, event: &Event) -> Result<Step, EvalError> {
+        self.evaluate_traced(world, event, None)
+    }
+
+    /// [`Engine::evaluate`], recording what it did into `trace` when given.
+    pub(crate) fn evaluate_traced(
+        &self,
+        world: &World,
+        event: &Event,
+        trace: Option<&mut Trace>,
+    ) -> Result<Step, EvalError> {
         if event.shape.policy != self.fingerprint {
             return Err(EvalError {
                 field: None,
@@ -290,7 +300,7 @@ impl Engine {
                 message: "this world was built by another policy: load it with this engine's `load_world`".into(),
             });
         }
-        eval::evaluate(&self.program, world, event, self.fingerprint)
+        eval::evaluate_traced(&self.program, world, event, self.fingerprint, trace)
     }
 
     /// Applies an event: all of its effects, or none of them on error.
@@ -416,6 +426,18 @@ impl Engine {
         line: &str,
         sealing: Sealing,
     ) -> (Record, Option<Accepted>) {
+        self.run_line_inner(world, seq, line, sealing, None)
+    }
+
+    /// [`Engine::run_line_with`], recording into `trace` (when given) what the evaluation did.
+    pub(crate) fn run_line_inner(
+        &self,
+        world: &mut World,
+        seq: usize,
+        line: &str,
+        sealing: Sealing,
+        trace: Option<&mut Trace>,
+    ) -> (Record, Option<Accepted>) {
         let parsed = if line.trim().is_empty() {
             Err((
                 Header::default(),
@@ -427,7 +449,7 @@ impl Engine {
         let (header, result) = match parsed {
             Ok((h, e)) => {
                 let applied = self
-                    .evaluate(world, &e)
+                    .evaluate_traced(world, &e, trace)
                     .and_then(|step| {
                         let changed: Vec<CaseId> = step.changed.keys().copied().collect();
                         let outcomes = self.commit(world, step)?;

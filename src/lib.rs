@@ -63,6 +63,7 @@
 mod ast;
 mod calendar;
 mod check;
+mod coverage;
 mod diag;
 pub mod diff;
 pub mod doc;
@@ -71,6 +72,7 @@ mod duration;
 mod engine;
 mod eval;
 mod event;
+mod explain;
 pub mod fmt;
 mod migrate;
 mod outcome;
@@ -80,6 +82,7 @@ mod redact;
 mod scenario;
 pub mod schema;
 mod seal;
+mod sites;
 mod span;
 mod store;
 mod tables;
@@ -87,10 +90,12 @@ mod text;
 mod value;
 mod world;
 
+pub use coverage::{Coverage, Measure};
 pub use diag::{Code, Diagnostic, Severity};
 pub use engine::{Engine, LoadError, WorldError};
-pub use eval::{EvalError, Step};
+pub use eval::{EvalError, Step, Trace};
 pub use event::{Event, EventBuilder, EventError};
+pub use explain::Explained;
 pub use migrate::{
     Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
     Subject,

@@ -222,6 +222,12 @@ struct RunArgs {
     #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
 
+    /// Each record also carries a `trace`: the deadlines fired, every rule run (for which
+    /// item, by which branch, with the values of its guard's parts) and every table row
+    /// looked up. Sensitive values show as `(sensitive)`
+    #[arg(long, conflicts_with = "store")]
+    explain: bool,
+
     /// The events, one JSON object per line; `-` or absent: standard input
     #[arg(value_name = "FILE")]
     input: Option<PathBuf>,
@@ -281,9 +287,33 @@ struct TestArgs {
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
 
+    /// Report which rules and branches ran, which table rows were looked up, which
+    /// messages were emitted, which deadlines fired and which statuses were reached, per
+    /// policy file, with every item not covered (file:line)
+    #[arg(long)]
+    coverage: bool,
+
+    /// How to print the coverage: `text` (a table) or `json` (implies `--coverage`; the
+    /// scenario results go to stderr, and stdout holds one JSON object)
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+
+    /// Fail (exit status 1) when a coverage measure is below N percent, 0 to 100 (implies
+    /// `--coverage`)
+    #[arg(long, value_name = "N", value_parser = percentage)]
+    min_coverage: Option<f64>,
+
     /// Scenario files, or folders searched with their subfolders for them (`*.yaml`, `*.yml`)
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
+}
+
+/// `--min-coverage`: a number from 0 to 100.
+fn percentage(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(p) if (0.0..=100.0).contains(&p) => Ok(p),
+        _ => Err("expected a percentage from 0 to 100, like `90` or `99.5`".into()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -345,7 +375,15 @@ fn test(args: &TestArgs) -> u8 {
             return EXIT_UNUSABLE;
         }
     };
-    let mut out = io::stdout().lock();
+    let json = args.format == "json";
+    let covering = args.coverage || args.min_coverage.is_some() || json;
+    let mut coverage = covering.then(|| docket::Coverage::new(&engine));
+    // with JSON coverage, stdout holds the JSON alone
+    let mut out: Box<dyn Write> = if json {
+        Box::new(io::stderr().lock())
+    } else {
+        Box::new(io::stdout().lock())
+    };
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
         let name = file.display().to_string();
@@ -363,7 +401,10 @@ fn test(args: &TestArgs) -> u8 {
                 return EXIT_UNUSABLE;
             }
         };
-        let result = scenario.run(&engine);
+        let result = match coverage.as_mut() {
+            Some(cov) => scenario.run_covered(&engine, cov),
+            None => scenario.run(&engine),
+        };
         if result.failures.is_empty() {
             passed += 1;
             let _ = writeln!(out, "ok      {name}");
@@ -381,7 +422,12 @@ fn test(args: &TestArgs) -> u8 {
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     let _ = out.flush();
-    if failed > 0 {
+    drop(out);
+    let mut below_min = false;
+    if let Some(cov) = &coverage {
+        below_min = cli::coverage::report(cov, json, args.min_coverage);
+    }
+    if failed > 0 || below_min {
         EXIT_REFUSED
     } else {
         EXIT_OK
@@ -578,6 +624,7 @@ fn run(args: &RunArgs) -> u8 {
         BufReader::new(input),
         &mut out,
         key.as_ref(),
+        args.explain,
     ) {
         Ok(any_error) => any_error,
         Err(Stop::BrokenPipe { any_error }) => {
@@ -630,12 +677,22 @@ fn run_stream(
     mut input: impl BufRead,
     out: &mut impl Write,
     key: Option<&docket::SealKey>,
+    explain: bool,
 ) -> Result<bool, Stop> {
     let mut any_error = false;
     let mut buf = Vec::new();
     let mut seq = 0usize;
     while let Some(item) = next_line(&mut input, &mut buf, &mut seq)? {
         let record = match item {
+            Line::Text(n, line) if explain => {
+                let explained = match key {
+                    Some(key) => engine.explain_line_sealed(world, n, &line, key),
+                    None => engine.explain_line(world, n, &line),
+                };
+                any_error |= explained.record.is_error();
+                write_json(out, explained.to_json(), any_error)?;
+                continue;
+            }
             Line::Text(n, line) => match key {
                 Some(key) => engine.run_line_sealed(world, n, &line, key),
                 None => engine.run_line(world, n, &line),
@@ -742,7 +799,11 @@ fn read_line_bounded(
 
 /// Writes one record and its newline, flushed.
 fn write_record(out: &mut impl Write, record: &Record, any_error: bool) -> Result<(), Stop> {
-    let mut json = record.to_json();
+    write_json(out, record.to_json(), any_error)
+}
+
+/// Writes one line of JSON and its newline, flushed.
+fn write_json(out: &mut impl Write, mut json: String, any_error: bool) -> Result<(), Stop> {
     json.push('\n');
     out.write_all(json.as_bytes())
         .and_then(|()| out.flush())

@@ -38,6 +38,8 @@ pub struct Program {
     pub migrations: Vec<MigrateDef>,
     /// The case types of an older policy whose cases are discarded (`migrate drop loan`).
     pub dropped_cases: Vec<String>,
+    /// Where messages, table rows, statuses and deadlines are written (for coverage).
+    pub sites: crate::sites::Sites,
 }
 
 /// A `migrate` block, checked against this policy. Its names of the old policy (a renamed
@@ -340,6 +342,9 @@ pub struct RuleDef {
     pub otherwise: Vec<IAction>,
     /// Where this rule's messages and changes are reported.
     pub context: RuleContext,
+    /// Where it and its branches are written, and its guards' parts (for traces and
+    /// coverage).
+    pub site: crate::sites::RuleSite,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,8 +13,10 @@
 //!     error: "line 2"                        # the step must be refused, with this in its error
 //! ```
 
+use crate::coverage::Coverage;
 use crate::diag::{self, did_you_mean, Diagnostic};
 use crate::engine::Engine;
+use crate::eval::Trace;
 use crate::span::{Source, Span};
 use crate::tables::yaml::{self, Node, Value};
 use crate::world::World;
@@ -163,6 +165,16 @@ impl Scenario {
 
     /// Runs the scenario on a fresh world and checks every expectation.
     pub fn run(&self, engine: &Engine) -> Report {
+        self.run_inner(engine, None)
+    }
+
+    /// Runs the scenario as [`Scenario::run`] does, adding what each step exercised of the
+    /// policy to `coverage`.
+    pub fn run_covered(&self, engine: &Engine, coverage: &mut Coverage) -> Report {
+        self.run_inner(engine, Some(coverage))
+    }
+
+    fn run_inner(&self, engine: &Engine, mut coverage: Option<&mut Coverage>) -> Report {
         let mut world = World::new();
         let mut output = String::new();
         let mut failures = Vec::new();
@@ -182,9 +194,17 @@ impl Scenario {
             }
         };
         let mask_json = |value: &Json| -> String { masked_json(value, &mask).to_string() };
+        let mut trace = Trace::default();
         for (i, step) in self.steps.iter().enumerate() {
             let seq = i + 1;
-            let record = engine.run_line(&mut world, seq, &step.input);
+            let record = match coverage.as_deref_mut() {
+                None => engine.run_line(&mut world, seq, &step.input),
+                Some(cov) => {
+                    let record = engine.run_line_traced(&mut world, seq, &step.input, &mut trace);
+                    cov.add(&trace, &record);
+                    record
+                }
+            };
             let json = record.to_json();
             output.push_str(&json);
             output.push('\n');

@@ -113,6 +113,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                 }
                 env.req_index.insert(t.name.clone(), (idx, of, key_enums));
                 env.requirements.push(t);
+                env.requirement_sources.push(source);
             }
             Table::Limits(t) => {
                 let mut map = HashMap::new();
@@ -224,6 +225,15 @@ pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File]) {
                 None => "status".into(),
             };
             let e = env.add_enum(enum_name, names);
+            // each status where it is first named, in the enumeration's order
+            let mut spans: Vec<(&str, Span)> = Vec::new();
+            for item in &decl.items {
+                if !spans.iter().any(|(n, _)| *n == item.name.name) {
+                    spans.push((&item.name.name, item.name.span));
+                }
+            }
+            let spans = spans.into_iter().map(|(_, s)| s).collect();
+            env.status_sites.push((e, f.source, spans));
             env.status_blocks.push((for_case, e, tags));
         }
     }

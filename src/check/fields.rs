@@ -133,6 +133,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
             let global = env.deadlines.len() as u16;
             env.cases[case_ty as usize].deadlines.push(global);
             env.deadline_index.insert(d.name.name.clone(), global);
+            env.deadline_sites.push((f.source, d.name.span));
             env.deadlines.push(DeadlineDef {
                 name: d.name.name.clone(),
                 case_ty,

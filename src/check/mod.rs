@@ -6,6 +6,7 @@ mod decls;
 mod erase;
 mod expr;
 mod fields;
+mod guards;
 mod help;
 mod ir;
 mod migrate;
@@ -244,6 +245,12 @@ pub(crate) struct Env {
     /// Each message's texts as templates, by message index.
     pub templates: Vec<templates::MessageTemplate>,
     pub requirements: Vec<RequirementTable>,
+    /// The file of each requirements table.
+    pub requirement_sources: Vec<usize>,
+    /// Each statuses block's enumeration, file, and the name of each status.
+    pub status_sites: Vec<(u16, usize, Vec<Span>)>,
+    /// The file and name of each deadline, by deadline index.
+    pub deadline_sites: Vec<(usize, Span)>,
     pub calendars: Vec<crate::calendar::Calendar>,
     /// The policy's time zone, and where its limit is (file, span).
     pub zone: Option<(jiff::tz::TimeZone, usize, Span)>,
@@ -552,6 +559,9 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         message_sources: Vec::new(),
         templates: Vec::new(),
         requirements: Vec::new(),
+        requirement_sources: Vec::new(),
+        status_sites: Vec::new(),
+        deadline_sites: Vec::new(),
         calendars: Vec::new(),
         zone: None,
         req_index: HashMap::new(),
@@ -646,7 +656,9 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             })
             .collect(),
     };
-    let program = Program {
+    let sites = sites(&env);
+    let mut program = Program {
+        sites,
         shared,
         sources: env.sources,
         enums: env.enums,
@@ -665,7 +677,44 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         migrations,
         dropped_cases,
     };
+    program.prepare_trace();
     Ok((program, env.warnings))
+}
+
+/// Where the policy's messages, table rows, statuses and deadlines are written.
+fn sites(env: &Env) -> crate::sites::Sites {
+    use crate::sites::Site;
+    let at = |source: usize, span: Span| Site::at(&env.sources, source, span.start);
+    crate::sites::Sites {
+        messages: env
+            .messages
+            .iter()
+            .zip(&env.message_sources)
+            .map(|(m, s)| at(*s, m.span))
+            .collect(),
+        rows: env
+            .requirements
+            .iter()
+            .zip(&env.requirement_sources)
+            .map(|(t, s)| t.rows.iter().map(|r| at(*s, r.span)).collect())
+            .collect(),
+        statuses: env
+            .cases
+            .iter()
+            .map(|c| {
+                env.status_sites
+                    .iter()
+                    .find(|(e, _, _)| *e == c.status_enum)
+                    .map(|(_, s, spans)| spans.iter().map(|sp| at(*s, *sp)).collect())
+                    .unwrap_or_default()
+            })
+            .collect(),
+        deadlines: env
+            .deadline_sites
+            .iter()
+            .map(|(s, sp)| at(*s, *sp))
+            .collect(),
+    }
 }
 
 /// The errors as diagnostics, in file and position order, each reported once.

@@ -4,6 +4,7 @@ use super::expr::{describe, holds, known_set, Scope};
 use super::{unknown, CheckError, Env};
 use crate::ast::{self, Action, Expr, ExprKind, Ident, Trigger};
 use crate::program::*;
+use crate::sites::{RuleSite, Site};
 use crate::span::Span;
 use crate::value::Ty;
 use std::collections::HashSet;
@@ -249,6 +250,8 @@ fn handler(
 fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<u16>) -> RuleDef {
     scope.rule.clone_from(&r.name.name);
     let mut bound = 0;
+    let mut item_sensitive = false;
+    let mut item_ty = Ty::Unknown;
     let mut context = if scope.case_bound.is_some() {
         RuleContext::Handler
     } else {
@@ -279,11 +282,17 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
             context = RuleContext::ForVar;
         }
         bound += 1;
+        item_sensitive = t.sensitive.item().is_sensitive();
+        item_ty = elem.clone();
         // a `for` over items a sensitive value chose runs like a `when` would (control flow);
         // the items are sensitive only if they are sensitive values themselves
         (scope.bind(&var.name, elem, t.sensitive.item()), t.ir)
     });
     let when = r.when.as_ref().map(|w| env.bool_expr(scope, w).ir);
+    let mut guards = Vec::new();
+    if let (Some(w), Some(ir)) = (&r.when, &when) {
+        guards.push(super::guards::guard(env, scope, w, ir));
+    }
     // `then` runs where the guard is true, `else` where it is false; a `set` in either block
     // forgets what the guard proved of the field it sets
     let outer = scope.narrowed.clone();
@@ -311,6 +320,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
     let mut else_when = Vec::new();
     for (cond, block) in &r.else_when {
         let c = env.bool_expr(scope, cond).ir;
+        guards.push(super::guards::guard(env, scope, cond, &c));
         let before = scope.narrowed.clone();
         scope.narrowed.extend(known_set(cond, true));
         let a = actions(env, scope, block, context, assigned);
@@ -327,6 +337,26 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
         scope.unbind();
     }
     scope.rule.clear();
+    let source = scope.source;
+    let site_of = |at: Span| Site::at(&env.sources, source, at.start);
+    let branches = match &r.when {
+        None => Vec::new(),
+        Some(w) => std::iter::once(w.span)
+            .chain(r.else_when.iter().map(|(c, _)| c.span))
+            .chain([r.else_at.unwrap_or(r.name.span)])
+            .map(site_of)
+            .collect(),
+    };
+    let site = RuleSite {
+        at: site_of(r.name.span),
+        branches,
+        else_written: r.else_at.is_some(),
+        guards,
+        item_sensitive,
+        item_ty,
+        // written once the handler's name is known (`Program::prepare_trace`)
+        head: String::new(),
+    };
     RuleDef {
         name: r.name.name.clone(),
         for_each,
@@ -335,6 +365,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
         else_when,
         otherwise,
         context,
+        site,
     }
 }
 

@@ -407,6 +407,7 @@ fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
     let mut when = None;
     let mut then = Vec::new();
     let mut otherwise = None;
+    let mut else_at = None;
     let mut else_when = Vec::new();
     for q in it {
         match q.as_rule() {
@@ -427,6 +428,7 @@ fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
                 else_when.push((cond, block(next(&mut inner, &q, "a block")?)?));
             }
             Rule::else_block => {
+                else_at = Some(span(&q));
                 let mut inner = q.clone().into_inner();
                 otherwise = Some(block(next(&mut inner, &q, "a block")?)?);
             }
@@ -440,6 +442,7 @@ fn rule(p: Pair<Rule>) -> R<crate::ast::Rule> {
         then,
         else_when,
         otherwise,
+        else_at,
     })
 }
 

@@ -178,7 +178,11 @@ impl Eval<'_, '_> {
                 }
                 let t = &self.prog.requirements[*table as usize];
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                match t.lookup_index(&refs) {
+                let found = t.lookup_index(&refs);
+                if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
+                    trace.row(*table, row);
+                }
+                match found {
                     Some(row) => match self
                         .prog
                         .shared

@@ -19,6 +19,11 @@ pub const MAX_FIRINGS: usize = 100_000;
 
 mod erase;
 mod expr;
+pub(crate) mod trace;
+mod trace_out;
+
+use trace::HandlerRef;
+pub use trace::Trace;
 
 /// Why an event was refused. The world is unchanged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -126,6 +131,8 @@ pub(super) struct Eval<'p, 'w> {
     pub(super) now: Timestamp,
     /// Outcomes of the current phase, by case (`None`: about nobody).
     acc: BTreeMap<Option<CaseId>, Acc>,
+    /// Where to record what happens, when explaining or measuring coverage.
+    trace: Option<&'p mut Trace>,
 }
 
 /// Evaluates `event` against `world` without changing it; `policy` is the program's
@@ -133,7 +140,15 @@ pub(super) struct Eval<'p, 'w> {
 ///
 /// The event must have been checked against `prog` (the engine refuses others); one that
 /// does not fit its declarations is still refused here, not indexed out of range.
-pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event, policy: u64) -> R<Step> {
+///
+/// When `trace` is given, what the evaluation did is recorded into it (also up to an error).
+pub(crate) fn evaluate_traced(
+    prog: &Program,
+    world: &World,
+    event: &Event,
+    policy: u64,
+    trace: Option<&mut Trace>,
+) -> R<Step> {
     let declared = prog
         .events
         .get(usize::from(event.ty))
@@ -155,12 +170,14 @@ pub(crate) fn evaluate(prog: &Program, world: &World, event: &Event, policy: u64
         }
     }
     let mut ev = Eval::new(prog, world, event.at);
+    ev.trace = trace;
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
     let mut outcomes = ev.fire_deadlines(event.at)?;
     // 2. The event's own handler: its outcomes in order of case key, answers about nobody last.
     ev.now = event.at;
     ev.event = Some(event);
     if let Some(h) = handler {
+        ev.trace_handler(HandlerRef::Event(event.ty));
         ev.run_handler(h, None)?;
     }
     let mut own = Vec::new();
@@ -235,6 +252,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             event: None,
             now,
             acc: BTreeMap::new(),
+            trace: None,
         }
     }
 
@@ -299,6 +317,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             let t = clock.map_or(t, |c| c.max(t));
             clock = Some(t);
             self.now = t;
+            self.trace_fired(case, di, t);
             self.tx.dirty = Some(Vec::new());
             let global = self
                 .tx
@@ -439,6 +458,9 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn run_rule(&mut self, rule: &RuleDef, ctx: Option<CaseId>, locals: &mut Vec<Value>) -> R<()> {
+        if self.trace.is_some() {
+            return self.run_rule_traced(rule, ctx, locals);
+        }
         let fire = match &rule.when {
             None => true,
             Some(w) => self.truth(w, locals)?,

@@ -1,0 +1,393 @@
+//! `docket test --coverage`: which rules, branches, table rows, messages, deadlines and
+//! statuses of a policy a suite of scenarios exercised, summed from the traces of its steps
+//! (`src/eval/trace.rs`) and their output records.
+
+use crate::engine::Engine;
+use crate::eval::trace::HandlerRef;
+use crate::eval::Trace;
+use crate::outcome::{Record, RecordBody};
+use crate::program::Program;
+use crate::sites::Site;
+use serde_json::{json, Value as Json};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// What coverage measures, in the order reports give them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Measure {
+    /// Rules run at least once (a rule with `for` over no item does not run).
+    Rules,
+    /// Branches of rules with `when`: `then`, each `else when`, and `else` (written, or
+    /// "no guard held" for a rule without one).
+    Branches,
+    /// Rows of requirements tables looked up.
+    Rows,
+    /// Messages emitted in an accepted event's output.
+    Messages,
+    /// Deadlines fired.
+    Deadlines,
+    /// Statuses a case was in, in an accepted event's output.
+    Statuses,
+}
+
+impl Measure {
+    /// Every measure, in report order.
+    pub const ALL: [Measure; 6] = [
+        Measure::Rules,
+        Measure::Branches,
+        Measure::Rows,
+        Measure::Messages,
+        Measure::Deadlines,
+        Measure::Statuses,
+    ];
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Rules => "rules",
+            Measure::Branches => "branches",
+            Measure::Rows => "rows",
+            Measure::Messages => "messages",
+            Measure::Deadlines => "deadlines",
+            Measure::Statuses => "statuses",
+        }
+    }
+}
+
+/// One coverable item: what it is, where it is written, whether it was covered.
+#[derive(Clone, Debug)]
+struct Item {
+    measure: Measure,
+    site: Site,
+    label: String,
+    covered: bool,
+}
+
+/// The coverage of one policy by the scenarios run so far.
+pub struct Coverage<'e> {
+    prog: &'e Program,
+    items: Vec<Item>,
+    /// (handler, rule) → (the rule's item, its first branch's item).
+    rules: HashMap<(HandlerRef, usize), (usize, usize)>,
+    /// `[table][row]` → item.
+    rows: Vec<Vec<usize>>,
+    messages: HashMap<String, usize>,
+    deadlines: Vec<usize>,
+    /// (case type name, status) → item.
+    statuses: HashMap<(String, String), usize>,
+}
+
+/// Covered and total counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Count {
+    covered: usize,
+    total: usize,
+}
+
+impl Count {
+    fn percent(self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            // INVARIANT: covered <= total, small counts: exact enough as f64
+            (self.covered as f64) * 100.0 / (self.total as f64)
+        }
+    }
+
+    fn cell(self) -> String {
+        if self.total == 0 {
+            "-".into()
+        } else {
+            format!(
+                "{}/{} {}",
+                self.covered,
+                self.total,
+                percent_text(self.percent())
+            )
+        }
+    }
+
+    fn json(self) -> Json {
+        json!({ "covered": self.covered, "total": self.total, "percent": round1(self.percent()) })
+    }
+}
+
+fn round1(p: f64) -> f64 {
+    (p * 10.0).floor() / 10.0
+}
+
+/// `100%`, `91.6%`: rounded down, so that only complete coverage reads 100%.
+fn percent_text(p: f64) -> String {
+    let p = round1(p);
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+impl<'e> Coverage<'e> {
+    /// Nothing covered yet, every item of `engine`'s policy listed.
+    pub fn new(engine: &'e Engine) -> Coverage<'e> {
+        let prog = engine.program();
+        let mut c = Coverage {
+            prog,
+            items: Vec::new(),
+            rules: HashMap::new(),
+            rows: Vec::new(),
+            messages: HashMap::new(),
+            deadlines: Vec::new(),
+            statuses: HashMap::new(),
+        };
+        let handlers = (0..prog.event_handlers.len())
+            .map(|e| HandlerRef::Event(e as u16))
+            .chain((0..prog.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
+        for h in handlers {
+            let Some(def) = prog.handler(h) else { continue };
+            for (i, rule) in def.rules.iter().enumerate() {
+                let name = format!("rule `{}` (on {})", rule.name, prog.handler_label(h));
+                let at = c.push(Measure::Rules, rule.site.at, name.clone());
+                let first = c.items.len();
+                for (b, site) in rule.site.branches.iter().enumerate() {
+                    let label = format!("{name}: branch `{}`", Program::branch_name(rule, b));
+                    c.push(Measure::Branches, *site, label);
+                }
+                c.rules.insert((h, i), (at, first));
+            }
+        }
+        for (t, table) in prog.requirements.iter().enumerate() {
+            let sites = prog.sites.rows.get(t).map_or(&[][..], Vec::as_slice);
+            let mut items = Vec::new();
+            for (row, site) in table.rows.iter().zip(sites) {
+                let label = format!("row `{}[{}]`", table.name, row.keys.join(", "));
+                items.push(c.push(Measure::Rows, *site, label));
+            }
+            c.rows.push(items);
+        }
+        for (m, site) in prog.shared.messages.iter().zip(&prog.sites.messages) {
+            let i = c.push(Measure::Messages, *site, format!("message `{}`", m.id));
+            c.messages.insert(m.id.clone(), i);
+        }
+        for (d, site) in prog.deadlines.iter().zip(&prog.sites.deadlines) {
+            let i = c.push(Measure::Deadlines, *site, format!("deadline `{}`", d.name));
+            c.deadlines.push(i);
+        }
+        for (ty, case) in prog.cases.iter().enumerate() {
+            let names = prog.shared.statuses.get(ty).map_or(&[][..], Vec::as_slice);
+            let sites = prog.sites.statuses.get(ty).map_or(&[][..], Vec::as_slice);
+            for (status, site) in names.iter().zip(sites) {
+                let label = format!("status `{status}` of {}", case.name);
+                let i = c.push(Measure::Statuses, *site, label);
+                c.statuses
+                    .insert((case.name.clone(), status.to_string()), i);
+            }
+        }
+        c
+    }
+
+    fn push(&mut self, measure: Measure, site: Site, label: String) -> usize {
+        self.items.push(Item {
+            measure,
+            site,
+            label,
+            covered: false,
+        });
+        self.items.len() - 1
+    }
+
+    fn cover(&mut self, item: Option<usize>) {
+        if let Some(it) = item.and_then(|i| self.items.get_mut(i)) {
+            it.covered = true;
+        }
+    }
+
+    /// Adds what one step did: its trace (rules, branches, rows, deadlines, also of a refused
+    /// event) and its record (messages and statuses of an accepted one).
+    pub fn add(&mut self, trace: &Trace, record: &Record) {
+        for run in &trace.rules {
+            if let Some(&(rule, first)) = self.rules.get(&(run.handler, run.rule)) {
+                self.cover(Some(rule));
+                self.cover(run.branch.map(|b| first + b));
+            }
+        }
+        for &(t, row) in &trace.rows {
+            let item = self
+                .rows
+                .get(usize::from(t))
+                .and_then(|r| r.get(row))
+                .copied();
+            self.cover(item);
+        }
+        for f in &trace.fired {
+            let item = self.deadlines.get(usize::from(*f)).copied();
+            self.cover(item);
+        }
+        if let RecordBody::Outcomes(outcomes) = &record.body {
+            for o in outcomes {
+                for m in &o.messages {
+                    let item = self.messages.get(&m.id).copied();
+                    self.cover(item);
+                }
+                if let Some(status) = &o.status {
+                    let key = (o.case_name.to_string(), status.to_string());
+                    let item = self.statuses.get(&key).copied();
+                    self.cover(item);
+                }
+            }
+        }
+    }
+
+    fn count(&self, measure: Measure, file: Option<usize>) -> Count {
+        let mut c = Count::default();
+        for it in self.items.iter().filter(|it| it.measure == measure) {
+            if file.is_none_or(|f| it.site.source == f) {
+                c.total += 1;
+                c.covered += usize::from(it.covered);
+            }
+        }
+        c
+    }
+
+    /// The files that hold a coverable item, in the policy's order.
+    fn files(&self) -> Vec<usize> {
+        let mut files: Vec<usize> = self.items.iter().map(|it| it.site.source).collect();
+        files.sort_unstable();
+        files.dedup();
+        files
+    }
+
+    fn file_name(&self, source: usize) -> &str {
+        self.prog
+            .sources
+            .get(source)
+            .map_or("", |s| s.name.as_str())
+    }
+
+    /// The items not covered, in file and line order.
+    fn uncovered(&self) -> Vec<&Item> {
+        let mut out: Vec<&Item> = self.items.iter().filter(|it| !it.covered).collect();
+        out.sort_by_key(|it| (it.site, it.measure));
+        out
+    }
+
+    /// The percentage of one measure over the whole policy (100 when it has no item).
+    pub fn percent(&self, measure: Measure) -> f64 {
+        self.count(measure, None).percent()
+    }
+
+    /// The measures below `min` percent, with their percentages.
+    pub fn below(&self, min: f64) -> Vec<(Measure, f64)> {
+        Measure::ALL
+            .iter()
+            .map(|m| (*m, self.percent(*m)))
+            .filter(|(_, p)| *p < min)
+            .collect()
+    }
+
+    /// The report for a terminal: a table, a row per file and a total, then every item not
+    /// covered with its file and line.
+    pub fn render(&self) -> String {
+        let mut rows: Vec<Vec<String>> = vec![std::iter::once("file".to_string())
+            .chain(Measure::ALL.iter().map(|m| m.name().to_string()))
+            .collect()];
+        let totals = std::iter::once(("total".to_string(), None));
+        let files = self
+            .files()
+            .into_iter()
+            .map(|f| (self.file_name(f).to_string(), Some(f)));
+        for (name, file) in files.chain(totals) {
+            let mut row = vec![name];
+            row.extend(Measure::ALL.iter().map(|m| self.count(*m, file).cell()));
+            rows.push(row);
+        }
+        let widths: Vec<usize> = (0..rows[0].len())
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        let mut out = String::new();
+        for row in &rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+        }
+        let missing = self.uncovered();
+        if missing.is_empty() {
+            out.push_str("every item is covered\n");
+        } else {
+            let _ = writeln!(out, "not covered ({}):", missing.len());
+            for it in missing {
+                let _ = writeln!(out, "  {}: {}", self.prog.site_text(it.site), it.label);
+            }
+        }
+        out
+    }
+
+    /// The report as JSON: `files` (per file, each measure's `covered`, `total` and
+    /// `percent`), `total`, and `uncovered` (`measure`, `at`, `item`).
+    pub fn to_json(&self) -> Json {
+        let measures = |file: Option<usize>| -> Json {
+            Json::Object(
+                Measure::ALL
+                    .iter()
+                    .map(|m| (m.name().to_string(), self.count(*m, file).json()))
+                    .collect(),
+            )
+        };
+        let files: Vec<Json> = self
+            .files()
+            .into_iter()
+            .map(|f| {
+                let mut o = json!({ "file": self.file_name(f) });
+                if let (Some(o), Json::Object(m)) = (o.as_object_mut(), measures(Some(f))) {
+                    o.extend(m);
+                }
+                o
+            })
+            .collect();
+        let uncovered: Vec<Json> = self
+            .uncovered()
+            .into_iter()
+            .map(|it| {
+                json!({
+                    "measure": it.measure.name(),
+                    "at": self.prog.site_text(it.site),
+                    "item": it.label,
+                })
+            })
+            .collect();
+        json!({ "files": files, "total": measures(None), "uncovered": uncovered })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{percent_text, Count};
+
+    #[test]
+    fn percentages_round_down_so_only_everything_reads_100() {
+        assert_eq!(percent_text(100.0), "100%");
+        assert_eq!(percent_text(0.0), "0%");
+        let almost = Count {
+            covered: 999,
+            total: 1000,
+        };
+        assert_eq!(percent_text(almost.percent()), "99.9%");
+        let nearly = Count {
+            covered: 9999,
+            total: 10000,
+        };
+        assert_eq!(nearly.cell(), "9999/10000 99.9%");
+        assert_eq!(
+            Count {
+                covered: 15,
+                total: 26
+            }
+            .cell(),
+            "15/26 57.6%"
+        );
+        assert_eq!(Count::default().cell(), "-");
+        assert_eq!(Count::default().percent(), 100.0);
+    }
+}

@@ -66,7 +66,7 @@ fn bad(msg: impl Into<String>) -> WorldError {
 /// sealed with `key`.
 pub(crate) fn load(prog: &Program, text: &str, key: Option<&SealKey>) -> Result<World, WorldError> {
     let header = stream::header(text)?;
-    build(prog, header.clock, key, |loader, add| {
+    build(prog, header.clock, key, 0, |loader, add| {
         stream::cases(text, loader, add)
     })
 }
@@ -81,21 +81,27 @@ pub(crate) struct Loader<'p> {
 /// How many cases go to the thread that admits them at a time.
 const BATCH: usize = 512;
 
+/// The most cases a size hint reserves room for (a hint read from a damaged store must not
+/// exhaust the memory).
+const MAX_HINT: usize = 1 << 24;
+
 /// Builds a world whose clock is `clock` from saved cases, on two threads: `read` reads
 /// each case (with the [`Loader`] it is given) and hands it to its callback, while a second
 /// thread admits each into the world and indexes it; the deadlines are then computed on
 /// both. The first error stops it: the reader's, or the builder's for an earlier case.
+/// `expected` is about how many cases there are (0: unknown): room for them is made at once.
 pub(crate) fn build<E: From<WorldError>>(
     prog: &Program,
     clock: Option<jiff::Timestamp>,
     key: Option<&SealKey>,
+    expected: usize,
     read: impl FnOnce(&Loader<'_>, &mut dyn FnMut(usize, CaseData) -> Result<(), E>) -> Result<(), E>,
 ) -> Result<World, E> {
     let loader = Loader { prog, key };
     let (built, read) = std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, CaseData)>>(8);
         let builder = s.spawn(move || {
-            let mut b = Builder::new(prog, clock);
+            let mut b = Builder::new(prog, clock, expected.min(MAX_HINT));
             for batch in rx {
                 for (i, c) in batch {
                     b.admit(i, c)?;
@@ -252,14 +258,21 @@ impl Loader<'_> {
 struct Builder<'p> {
     prog: &'p Program,
     world: World,
+    /// Cases expected: the key map of the first case type met is made this large.
+    expected: usize,
 }
 
 impl<'p> Builder<'p> {
-    fn new(prog: &'p Program, clock: Option<jiff::Timestamp>) -> Builder<'p> {
+    fn new(prog: &'p Program, clock: Option<jiff::Timestamp>, expected: usize) -> Builder<'p> {
         let mut world = World::new();
         world.clock = clock;
         world.ensure_indexes(prog);
-        Builder { prog, world }
+        world.cases.reserve(expected);
+        Builder {
+            prog,
+            world,
+            expected,
+        }
     }
 
     /// Adds the case `c` (the `i`th, from 0), read and checked against its type's fields by
@@ -296,7 +309,11 @@ impl<'p> Builder<'p> {
                 .resize_with(c.ty as usize + 1, Default::default);
         }
         let id = world.cases.len() as u32;
-        match world.by_key[c.ty as usize].entry(c.key.clone()) {
+        let by_key = &mut world.by_key[c.ty as usize];
+        if by_key.is_empty() {
+            by_key.reserve(std::mem::take(&mut self.expected));
+        }
+        match by_key.entry(c.key.clone()) {
             std::collections::hash_map::Entry::Occupied(_) => {
                 return Err(bad(at(&format!("case `{}` appears twice", short(&c.key)))));
             }

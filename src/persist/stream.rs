@@ -313,8 +313,10 @@ pub(crate) fn load_saved(
 ) -> Result<World, WorldError> {
     let clock = saved.header.clock;
     match saved.body {
-        Body::Text(text) => super::build(prog, clock, key, |loader, add| cases(&text, loader, add)),
-        Body::Lines(input) => super::build(prog, clock, key, |loader, add| {
+        Body::Text(text) => {
+            super::build(prog, clock, key, 0, |loader, add| cases(&text, loader, add))
+        }
+        Body::Lines(input) => super::build(prog, clock, key, 0, |loader, add| {
             let mut line = Vec::new();
             let mut i = 0;
             loop {

@@ -8,7 +8,7 @@
 //! clear.
 
 use crate::engine::{Engine, WorldError};
-use crate::outcome::Record;
+use crate::outcome::{push_json_str, Record};
 use crate::persist::{case_json, encode_case, MAGIC};
 use crate::seal::{is_sealed, SealKey, Sealing};
 use crate::value::CaseId;
@@ -183,6 +183,10 @@ pub(crate) trait Backend: Send {
     fn clear_cases(&mut self) -> R<()>;
     /// Every stored case.
     fn cases(&mut self, f: &mut dyn FnMut(CaseRef<'_>) -> R<()>) -> R<()>;
+    /// About how many cases there are, when that is cheap to tell (0: unknown).
+    fn cases_hint(&mut self) -> R<usize> {
+        Ok(0)
+    }
     /// Brings the tables of a store of layout `from` to this build's (the bookkeeping and
     /// the cases' data are the caller's).
     fn upgrade(&mut self, from: i64) -> R<()>;
@@ -215,20 +219,47 @@ impl std::fmt::Debug for Store {
 }
 
 /// The `[[type, key], …]` list of a row's cases.
+/// The case `id` of `world` as a store row (`None`: there is no such case).
+fn case_row(engine: &Engine, world: &World, id: CaseId) -> Option<CaseRow> {
+    let c = world.cases.get(id as usize)?;
+    let mut data = Vec::with_capacity(256);
+    encode_case(engine.program(), c, &mut data)?;
+    let ty = engine
+        .case_names()
+        .get(c.ty as usize)
+        .copied()
+        .unwrap_or("");
+    Some(CaseRow {
+        ty: ty.to_string(),
+        key: c.key.to_string(),
+        data,
+    })
+}
+
 fn cases_list(engine: &Engine, world: &World, ids: &BTreeSet<CaseId>) -> String {
-    let list: Vec<J> = ids
+    let mut out = String::with_capacity(2 + 32 * ids.len());
+    out.push('[');
+    for (i, c) in ids
         .iter()
         .filter_map(|id| world.cases.get(*id as usize))
-        .map(|c| {
-            let ty = engine
-                .case_names()
-                .get(c.ty as usize)
-                .copied()
-                .unwrap_or("");
-            J::Array(vec![J::from(ty), J::from(c.key.as_str())])
-        })
-        .collect();
-    J::Array(list).to_string()
+        .enumerate()
+    {
+        if i > 0 {
+            out.push(',');
+        }
+        let ty = engine
+            .case_names()
+            .get(c.ty as usize)
+            .copied()
+            .unwrap_or("");
+        out.push('[');
+        push_json_str(&mut out, ty);
+        out.push(',');
+        push_json_str(&mut out, c.key.as_str());
+        out.push(']');
+    }
+    out.push(']');
+    out
 }
 
 fn now() -> String {
@@ -486,9 +517,14 @@ impl Store {
             })
             .transpose()?;
         let key = self.key.clone();
+        let expected = self.db.cases_hint()?;
         let db = &mut self.db;
-        let mut world =
-            crate::persist::build(engine.program(), clock, Some(&key), |loader, add| {
+        let mut world = crate::persist::build(
+            engine.program(),
+            clock,
+            Some(&key),
+            expected,
+            |loader, add| {
                 let mut i = 0;
                 let mut last_ty: Option<(String, u16)> = None;
                 db.cases(&mut |row| {
@@ -513,7 +549,8 @@ impl Store {
                     i += 1;
                     Ok(())
                 })
-            })?;
+            },
+        )?;
         engine.adopt(&mut world);
         Ok(world)
     }
@@ -637,31 +674,18 @@ impl Store {
     /// Writes the cases `ids` as `world` holds them, and the clock.
     fn write_cases(&mut self, engine: &Engine, world: &World, ids: &BTreeSet<CaseId>) -> R<()> {
         for id in ids {
-            let Some(c) = world.cases.get(*id as usize) else {
-                continue;
-            };
-            let mut data = Vec::with_capacity(256);
-            if encode_case(engine.program(), c, &mut data).is_none() {
-                continue;
+            if let Some(case) = case_row(engine, world, *id) {
+                self.db.put_case(&case, self.seq)?;
             }
-            let ty = engine
-                .case_names()
-                .get(c.ty as usize)
-                .copied()
-                .unwrap_or("");
-            self.db.put_case(
-                &CaseRow {
-                    ty: ty.to_string(),
-                    key: c.key.to_string(),
-                    data,
-                },
-                self.seq,
-            )?;
         }
-        if let Some(clock) = world.clock {
-            self.db.set_meta("clock", &clock.to_string())?;
+        self.write_clock(world)
+    }
+
+    fn write_clock(&mut self, world: &World) -> R<()> {
+        match world.clock {
+            Some(clock) => self.db.set_meta("clock", &clock.to_string()),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Brings `world` up to what other processes committed since it was loaded.

@@ -395,6 +395,16 @@ impl Backend for Sqlite {
         Ok(())
     }
 
+    fn cases_hint(&mut self) -> R<usize> {
+        // rows are never deleted one by one: the last rowid is about their number
+        self.conn
+            .query_row("SELECT coalesce(max(rowid), 0) FROM cases", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| usize::try_from(n).unwrap_or(0))
+            .map_err(db("read the cases"))
+    }
+
     fn upgrade(&mut self, _from: i64) -> R<()> {
         // layout 1 differs in the cases' data only, which an SQLite column takes either way
         Ok(())

@@ -86,6 +86,8 @@ mod sites;
 mod span;
 mod store;
 mod tables;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod value;
 mod world;

@@ -112,20 +112,13 @@ fn value(program: &Program, ty: &Ty, v: &Value, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
-    use crate::Engine;
     use serde_json::Value as J;
 
     /// Every event of the shipped examples is written back in canonical JSON (members in name
     /// order, serde_json's escapes), and reads back as the same event.
     #[test]
     fn lines_are_canonical_and_read_back_the_same() {
-        let root = env!("CARGO_MANIFEST_DIR");
-        for (rules, stream) in [
-            ("rules/icp", "examples/stream.jsonl"),
-            ("rules/gdpr-dsar", "examples/dsar.jsonl"),
-        ] {
-            let engine = Engine::load(format!("{root}/{rules}")).expect("policy loads");
-            let text = std::fs::read_to_string(format!("{root}/{stream}")).expect("stream");
+        for (engine, text) in crate::test_support::shipped_examples() {
             let mut seen = 0;
             for line in text.lines().filter(|l| !l.trim().is_empty()) {
                 let Ok(event) = engine.parse_event(line) else {
@@ -133,12 +126,12 @@ mod tests {
                 };
                 let written = super::to_line(engine.program(), &event, None);
                 let canonical: J = serde_json::from_str(&written).expect("valid JSON");
-                assert_eq!(written, canonical.to_string(), "{stream}: {line}");
+                assert_eq!(written, canonical.to_string(), "{line}");
                 let again = engine.parse_event(&written).expect("reads back");
                 assert_eq!(super::to_line(engine.program(), &again, None), written);
                 seen += 1;
             }
-            assert!(seen > 5, "{stream}: only {seen} events");
+            assert!(seen > 5, "only {seen} events");
         }
     }
 }

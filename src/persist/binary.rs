@@ -387,26 +387,20 @@ mod tests {
     /// Every state each case of the shipped examples passes through (ICP, GDPR), sealed as
     /// a store holds them, with the engine of each.
     fn examples() -> Vec<(Engine, Vec<CaseData>)> {
-        let dir = env!("CARGO_MANIFEST_DIR");
         let key = crate::SealKey::from_bytes([3; 32]);
-        [
-            ("rules/icp", "examples/stream.jsonl"),
-            ("rules/gdpr-dsar", "examples/dsar.jsonl"),
-        ]
-        .into_iter()
-        .map(|(rules, stream)| {
-            let engine = Engine::load(format!("{dir}/{rules}")).expect("a shipped policy");
-            let text = std::fs::read_to_string(format!("{dir}/{stream}")).expect("an example");
-            let mut world = World::new();
-            let mut states = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                engine.run_line_sealed(&mut world, i + 1, line, &key);
-                states.extend(world.cases.iter().cloned());
-            }
-            assert!(states.len() >= 10, "{rules}: {} states", states.len());
-            (engine, states)
-        })
-        .collect()
+        crate::test_support::shipped_examples()
+            .into_iter()
+            .map(|(engine, text)| {
+                let mut world = World::new();
+                let mut states = Vec::new();
+                for (i, line) in text.lines().enumerate() {
+                    engine.run_line_sealed(&mut world, i + 1, line, &key);
+                    states.extend(world.cases.iter().cloned());
+                }
+                assert!(states.len() >= 10, "{} states", states.len());
+                (engine, states)
+            })
+            .collect()
     }
 
     fn encoded(engine: &Engine, c: &CaseData) -> Vec<u8> {

@@ -1,7 +1,7 @@
 //! Typing operators: boolean, comparison, membership, patterns, fallbacks and arithmetic.
 
 use super::expr::{bad_pattern, comparable, describe, known_set, limit_pattern, Scope, Typed};
-use super::Env;
+use super::{CheckError, Env};
 use crate::ast::{BinOp, Expr, ExprKind};
 use crate::program::{Arith, Cmp, IExpr};
 use crate::span::Span;
@@ -93,17 +93,12 @@ impl Env {
                 _ => false,
             } && !r.ty.is_opt();
             if !ok {
-                let msg = format!(
-                    "cannot look for {} in {}",
-                    describe(self, &l.ty),
-                    describe(self, &r.ty)
-                );
-                let help = if r.ty.is_opt() {
-                    "the collection may be unset: check it first with `is set`, or give a fallback with `??`"
-                } else {
-                    "`x in xs` looks for a value in a list or a set of values of its type"
+                let e = CheckError::NotIn {
+                    item: l.ty.clone(),
+                    collection: r.ty.clone(),
+                    span,
                 };
-                self.type_error(src, span, msg, Some(help.to_string()));
+                self.err(src, e);
             }
             return Typed::new(IExpr::In(Box::new(l.ir), Box::new(r.ir)), Ty::Bool).tainted(taint);
         };
@@ -127,36 +122,21 @@ impl Env {
             && ordered(&r.ty)
             && (l.ty == r.ty || l.ty == Ty::Unknown || r.ty == Ty::Unknown);
         if !ok {
-            let stripped_ok = ordered(l.ty.strip_opt())
-                && ordered(r.ty.strip_opt())
-                && l.ty.strip_opt() == r.ty.strip_opt();
-            let help = if (l.ty.is_opt() || r.ty.is_opt()) && stripped_ok {
-                let optional = if l.ty.is_opt() { a } else { b };
-                match (self.snippet(src, optional.span), self.snippet(src, span)) {
-                    (Some(x), Some(whole)) if matches!(optional.kind, ExprKind::Path(_)) => {
-                        Some(format!(
-                            "an unset value has no order: check it first, as in `{x} is set and {whole}`, or give a fallback with `??`"
-                        ))
-                    }
-                    _ => Some(
-                        "an unset value has no order: check `is set` first, or give a fallback with `??`"
-                            .into(),
-                    ),
+            // an operand that may be unset, quoted to show how to check it first
+            let optional = if l.ty.is_opt() { a } else { b };
+            let optional = match (self.snippet(src, optional.span), self.snippet(src, span)) {
+                (Some(x), Some(whole)) if matches!(optional.kind, ExprKind::Path(_)) => {
+                    Some((x.to_string(), whole.to_string()))
                 }
-            } else if ordered(l.ty.strip_opt()) && ordered(r.ty.strip_opt()) {
-                Some(
-                    "compare counts with counts, durations with durations, instants with instants and dates with dates"
-                        .into(),
-                )
-            } else {
-                Some("only counts, durations, instants and dates have an order".into())
+                _ => None,
             };
-            let msg = format!(
-                "cannot order {} against {}",
-                describe(self, &l.ty),
-                describe(self, &r.ty)
-            );
-            self.type_error(src, span, msg, help);
+            let e = CheckError::Unordered {
+                left: l.ty.clone(),
+                right: r.ty.clone(),
+                span,
+                optional,
+            };
+            self.err(src, e);
         }
         let taint = (l.sensitive | r.sensitive).derived();
         Typed::new(IExpr::Cmp(cmp, Box::new(l.ir), Box::new(r.ir)), Ty::Bool).tainted(taint)
@@ -220,12 +200,11 @@ impl Env {
         let src = scope.source;
         let l = self.expr(scope, a, None);
         if !l.ty.is_opt() && l.ty != Ty::Unknown {
-            let msg = format!(
-                "{} is never unset, so `??` has nothing to do",
-                describe(self, &l.ty)
-            );
-            let help = "remove `??` and its fallback".to_string();
-            self.type_error(src, a.span, msg, Some(help));
+            let e = CheckError::NeverUnset {
+                ty: l.ty.clone(),
+                span: a.span,
+            };
+            self.err(src, e);
         }
         let inner = l.ty.strip_opt().clone();
         let r = self.expect(scope, b, &inner);
@@ -299,14 +278,13 @@ impl Env {
                 sensitive: sensitive.derived(),
             },
             None => {
-                let msg = format!(
-                    "cannot apply `{}` to {} and {}",
-                    arith.symbol(),
-                    describe(self, &l.ty),
-                    describe(self, &r.ty)
-                );
-                let help = "`+`, `-` and `*` work on counts; `+` and `-` on an instant or a date and a duration or period, on two instants (a duration), and on two sets or lists of one type".to_string();
-                self.type_error(src, span, msg, Some(help));
+                let e = CheckError::NoArithmetic {
+                    op: arith,
+                    left: l.ty,
+                    right: r.ty,
+                    span,
+                };
+                self.err(src, e);
                 Typed::error()
             }
         }

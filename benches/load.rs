@@ -31,10 +31,9 @@ const SAMPLES: usize = 20;
 
 /// A policy's `*.yaml` and `*.docket` files, as (file name, text), in name order.
 fn read_policy(dir: &Path) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+    docket::policy_files(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "docket"))
+        .into_iter()
         .map(|p| {
             let name = p
                 .file_name()
@@ -45,9 +44,7 @@ fn read_policy(dir: &Path) -> Vec<(String, String)> {
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()));
             (name, text)
         })
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 fn sources(dir: &Path, files: &[(String, String)]) -> Vec<Source> {

@@ -278,7 +278,84 @@ pub enum BinOp {
     Mul,
 }
 
+/// How tightly an operator binds, loosest first: the one table of precedences, which the
+/// parser's Pratt table, its depth check and the printers read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Prec {
+    Or,
+    And,
+    /// prefix `not`
+    Not,
+    /// comparisons, `in` and `matches`
+    Cmp,
+    Coalesce,
+    /// `+` and `-`
+    Sum,
+    Product,
+    /// prefix `-`
+    Neg,
+    /// postfix `is set`, `is unset`, `is <tag>`
+    Is,
+    /// a literal, a name, a call, a bracketed expression
+    Atom,
+}
+
+impl Prec {
+    /// Every level, loosest first.
+    pub const ALL: [Prec; 10] = [
+        Prec::Or,
+        Prec::And,
+        Prec::Not,
+        Prec::Cmp,
+        Prec::Coalesce,
+        Prec::Sum,
+        Prec::Product,
+        Prec::Neg,
+        Prec::Is,
+        Prec::Atom,
+    ];
+}
+
 impl BinOp {
+    /// Every binary operator. A new one must be added here (a unit test of the parser
+    /// checks that each is read back from its symbol).
+    pub const ALL: [BinOp; 14] = [
+        BinOp::Or,
+        BinOp::And,
+        BinOp::Eq,
+        BinOp::Ne,
+        BinOp::Lt,
+        BinOp::Le,
+        BinOp::Gt,
+        BinOp::Ge,
+        BinOp::In,
+        BinOp::Matches,
+        BinOp::Coalesce,
+        BinOp::Add,
+        BinOp::Sub,
+        BinOp::Mul,
+    ];
+
+    /// How tightly the operator binds; every binary operator associates to the left.
+    pub fn precedence(self) -> Prec {
+        match self {
+            BinOp::Or => Prec::Or,
+            BinOp::And => Prec::And,
+            BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::In
+            | BinOp::Matches => Prec::Cmp,
+            BinOp::Coalesce => Prec::Coalesce,
+            BinOp::Add | BinOp::Sub => Prec::Sum,
+            BinOp::Mul => Prec::Product,
+        }
+    }
+
+    /// The operator as written in a rule file.
     pub fn symbol(self) -> &'static str {
         match self {
             BinOp::Or => "or",

@@ -74,24 +74,15 @@ impl LoadError {
     }
 }
 
-/// Why a saved world could not be loaded.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct WorldError(pub(crate) String);
+// `WorldError` lives beside the code that loads worlds; it stays importable from here
+// (`crate::engine::WorldError`) for the modules that name it so.
+pub use crate::persist::WorldError;
 
 impl Engine {
     /// Loads every `*.yaml` table and `*.docket` rule file of a directory (in name order).
     pub fn load(dir: impl AsRef<Path>) -> Result<Engine, LoadError> {
         let dir = dir.as_ref();
-        let entries = std::fs::read_dir(dir).map_err(|e| LoadError::io(dir, e))?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|x| x == "yaml" || x == "yml" || x == "docket")
-            })
-            .collect();
-        paths.sort();
+        let paths = crate::policy_files(dir).map_err(|e| LoadError::io(dir, e))?;
         let mut sources = Vec::new();
         for p in paths {
             let text = std::fs::read_to_string(&p).map_err(|e| LoadError::io(&p, e))?;
@@ -111,12 +102,15 @@ impl Engine {
         // warnings of the rule files' text, whether or not they parse
         let mut bidi = Vec::new();
         for (i, src) in sources.iter().enumerate() {
-            if src.name.ends_with(".yaml") || src.name.ends_with(".yml") {
+            if tables::is_table_file(&src.name) {
                 match tables::load_table(i, src) {
                     Ok(t) => tables.push((i, t)),
                     Err(ds) => {
                         diagnostics.extend(ds);
-                        broken_tables.push((table_stem(&src.name), table_kind(&src.text)));
+                        broken_tables.push((
+                            tables::table_name(&src.name),
+                            tables::declared_kind(&src.text),
+                        ));
                     }
                 }
             } else {
@@ -591,19 +585,4 @@ fn version(sources: &[Source]) -> String {
         }
     }
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// A table's name: its file's stem (`rules/icp/limits.yaml` → `limits`).
-fn table_stem(name: &str) -> String {
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    file.split('.').next().unwrap_or(file).to_string()
-}
-
-/// The `kind:` a table file declares, read from its text (for a file that failed to load).
-fn table_kind(text: &str) -> Option<String> {
-    text.lines().find_map(|l| {
-        let kind = l.strip_prefix("kind:")?.trim();
-        let kind = kind.split('#').next().unwrap_or(kind).trim();
-        (!kind.is_empty()).then(|| kind.trim_matches(['"', '\'']).to_string())
-    })
 }

@@ -77,6 +77,7 @@ pub mod fmt;
 mod migrate;
 mod outcome;
 mod persist;
+mod policy_files;
 mod program;
 mod redact;
 mod scenario;
@@ -94,7 +95,7 @@ mod world;
 
 pub use coverage::{Coverage, Measure};
 pub use diag::{Code, Diagnostic, Severity};
-pub use engine::{Engine, LoadError, WorldError};
+pub use engine::{Engine, LoadError};
 pub use eval::{EvalError, Step, Trace};
 pub use event::{Event, EventBuilder, EventError};
 pub use explain::Explained;
@@ -103,6 +104,8 @@ pub use migrate::{
     Subject,
 };
 pub use outcome::{MessageOut, Outcome, Record, RecordBody};
+pub use persist::WorldError;
+pub use policy_files::policy_files;
 pub use scenario::{Failure, Report, Scenario, ScenarioError};
 pub use seal::SealKey;
 pub use span::{Source, Span};

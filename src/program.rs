@@ -430,6 +430,17 @@ pub enum Arith {
     Mul,
 }
 
+impl Arith {
+    /// The operator as written in a rule file.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Arith::Add => "+",
+            Arith::Sub => "-",
+            Arith::Mul => "*",
+        }
+    }
+}
+
 /// A typed, resolved expression.
 #[derive(Debug, Clone)]
 pub enum IExpr {

@@ -47,10 +47,9 @@ fn a_world_belongs_to_its_policy() {
         "same texts, same policy"
     );
 
-    let mut sources: Vec<Source> = std::fs::read_dir(dir)
+    let mut sources: Vec<Source> = docket::policy_files(dir)
         .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "docket"))
+        .into_iter()
         .map(|p| {
             Source::new(
                 p.display().to_string(),
@@ -58,7 +57,6 @@ fn a_world_belongs_to_its_policy() {
             )
         })
         .collect();
-    sources.sort_by(|a, b| a.name.cmp(&b.name));
     for s in &mut sources {
         s.text = s.text.replace("count: 5", "count: 3");
     }

@@ -37,12 +37,7 @@ fn shipped() -> &'static Engine {
 
 /// The shipped policy's files, each edited by `edit` (file name, text) → text.
 fn edited(edit: impl Fn(&str, &str) -> String) -> Engine {
-    let mut paths: Vec<_> = std::fs::read_dir(dir())
-        .expect("rules/gdpr-dsar")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "docket"))
-        .collect();
-    paths.sort();
+    let paths = docket::policy_files(dir()).expect("rules/gdpr-dsar");
     let sources = paths
         .iter()
         .map(|p| {

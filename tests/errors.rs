@@ -69,11 +69,9 @@ fn shipped_policy(policy: &str) -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("rules")
         .join(policy);
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+    docket::policy_files(&dir)
         .expect("the shipped policy is readable")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "docket"))
+        .into_iter()
         .map(|p| {
             let name = p
                 .file_name()
@@ -83,9 +81,7 @@ fn shipped_policy(policy: &str) -> Vec<(String, String)> {
             let text = std::fs::read_to_string(&p).expect("a policy file is readable");
             (name, text)
         })
-        .collect();
-    files.sort();
-    files
+        .collect()
 }
 
 /// Applies one edit; an edit whose `replace` text is not in the file exactly once is a

@@ -25,13 +25,8 @@ impl Rng {
 
 fn shipped() -> Vec<Source> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp");
-    let mut names: Vec<_> = std::fs::read_dir(dir)
+    docket::policy_files(dir)
         .expect("rules/icp")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "docket"))
-        .collect();
-    names.sort();
-    names
         .into_iter()
         .map(|p| {
             Source::new(

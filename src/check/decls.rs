@@ -615,7 +615,7 @@ pub(crate) fn declared_twice(
     env: &mut Env,
     files: &[ast::File],
     source: usize,
-    kind: &str,
+    kind: &'static str,
     id: &Ident,
     pick: impl Fn(&ast::File) -> Vec<&Ident>,
 ) {

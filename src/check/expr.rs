@@ -325,10 +325,9 @@ pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<u16, CheckError
 
 pub(super) fn resolve_limit(env: &Env, path: &[Ident]) -> Result<LimitRef, CheckError> {
     let Some(table) = path.first() else {
-        return Err(CheckError::Invalid {
-            message: "expected a limit".into(),
+        return Err(CheckError::Internal {
+            what: "a limit without a name",
             span: Span::default(),
-            help: Some("write a limit as `limits.<name>`".into()),
         });
     };
     let Some(limits) = env.limits.get(&table.name) else {
@@ -401,36 +400,12 @@ impl Env {
             comparable(&l.ty, &r.ty)
         };
         if !ok {
-            let (lt, rt) = (l.ty.strip_opt(), r.ty.strip_opt());
-            let (msg, help) = match (lt, rt) {
-                (Ty::Format(_), Ty::Format(_)) => (
-                    format!("{} is never {}", describe(self, lt), describe(self, rt)),
-                    Some(
-                        "values of two different formats are never equal: compare values of one format"
-                            .to_string(),
-                    ),
-                ),
-                (Ty::Set(_), Ty::List(_)) | (Ty::List(_), Ty::Set(_)) => (
-                    format!(
-                        "cannot compare {} with {}",
-                        describe(self, &l.ty),
-                        describe(self, &r.ty)
-                    ),
-                    Some(
-                        "a set never equals a list: make the list a set first, with `[] + <list>`"
-                            .to_string(),
-                    ),
-                ),
-                _ => (
-                    format!(
-                        "cannot compare {} with {}",
-                        describe(self, &l.ty),
-                        describe(self, &r.ty)
-                    ),
-                    None,
-                ),
+            let e = CheckError::Incomparable {
+                left: l.ty,
+                right: r.ty,
+                span,
             };
-            self.type_error(source, span, msg, help);
+            self.err(source, e);
         }
         (li, ri)
     }
@@ -439,18 +414,12 @@ impl Env {
     pub fn expect(&mut self, scope: &mut Scope, e: &Expr, want: &Ty) -> Typed {
         let t = self.expr(scope, e, Some(want));
         if !assignable(&t.ty, want) {
-            let help = if t.ty.is_opt() && assignable(t.ty.strip_opt(), want) {
-                "check it first with `is set`, or give a fallback with `??`".to_string()
-            } else {
-                super::help::mismatch(want, &t.ty)
+            let e = CheckError::Mismatch {
+                expected: want.clone(),
+                found: t.ty,
+                span: e.span,
             };
-            let help = Some(help);
-            let msg = format!(
-                "expected {}, found {}",
-                describe(self, want),
-                describe(self, &t.ty)
-            );
-            self.type_error(scope.source, e.span, msg, help);
+            self.err(scope.source, e);
             return Typed::error();
         }
         t

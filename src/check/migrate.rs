@@ -134,7 +134,7 @@ fn check_steps(
     // each old name migrated once, each new field given once
     let mut olds: Vec<&Ident> = Vec::new();
     let mut news: Vec<&Ident> = Vec::new();
-    let twice = |env: &mut Env, seen: &mut Vec<&Ident>, id: &Ident, kind: &str| match seen
+    let twice = |env: &mut Env, seen: &mut Vec<&Ident>, id: &Ident, kind: &'static str| match seen
         .iter()
         .find(|s| s.name == id.name)
     {

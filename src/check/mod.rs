@@ -4,6 +4,7 @@
 mod collections;
 mod decls;
 mod erase;
+mod error;
 mod expr;
 mod fields;
 mod guards;
@@ -23,148 +24,8 @@ use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
+pub(crate) use error::CheckError;
 use std::collections::{HashMap, HashSet};
-
-/// A problem found while checking a policy. Rendered through [`Diagnostic`].
-#[derive(Debug, thiserror::Error)]
-pub enum CheckError {
-    /// `emit validaton_failed` when the messages table has `validation_failed`
-    #[error("unknown {kind} `{name}`")]
-    Unknown {
-        kind: &'static str,
-        name: String,
-        span: Span,
-        suggestion: Option<String>,
-        hint: Option<String>,
-    },
-    /// `when p.failures >= limits.validation_window` (a count compared with a duration)
-    #[error("{message}")]
-    Type {
-        message: String,
-        span: Span,
-        help: Option<String>,
-    },
-    /// `set p.pending = true` where `pending` is derived
-    #[error("{message}")]
-    ReadOnly { message: String, span: Span },
-    /// two `statuses` blocks, two `on sms_sent` handlers, a status declared twice
-    #[error("{message}")]
-    Duplicate {
-        message: String,
-        span: Span,
-        /// Where the first one is: `line 12`, or `rules/x.docket:12` in another file.
-        first: Option<String>,
-        help: Option<String>,
-    },
-    /// `show code = event.code` where `code` is sensitive
-    #[error("{message}")]
-    Sensitive { message: String, span: Span },
-    /// `date_of(event.at)` in a policy whose limits declare no `zone`
-    #[error("{what} needs the policy's time zone, and it declares none")]
-    NoZone { what: String, span: Span },
-    /// anything else the policy cannot mean, e.g. no `case` declared
-    #[error("{message}")]
-    Invalid {
-        message: String,
-        span: Span,
-        help: Option<String>,
-    },
-    /// `text: "failed {limits.max_failed_attempts +} times"`: a placeholder of a message
-    /// table that is no expression
-    #[error("{message}")]
-    Placeholder {
-        message: String,
-        span: Span,
-        /// What was found instead, shown under the caret.
-        label: Option<String>,
-        help: Option<String>,
-    },
-    /// `text: "… {required} …"` emitted by a rule of a handler without `let required`: a
-    /// problem of a message placeholder in the scope of one `emit`, which `site` names
-    #[error("{error}")]
-    AtEmit {
-        error: Box<CheckError>,
-        site: String,
-    },
-}
-
-impl CheckError {
-    /// Moves the error's place (a placeholder's problem, from its own text into its file).
-    fn relocate(&mut self, to: impl Fn(Span) -> Span) {
-        match self {
-            CheckError::Unknown { span, .. }
-            | CheckError::Type { span, .. }
-            | CheckError::ReadOnly { span, .. }
-            | CheckError::Duplicate { span, .. }
-            | CheckError::Sensitive { span, .. }
-            | CheckError::Invalid { span, .. }
-            | CheckError::NoZone { span, .. }
-            | CheckError::Placeholder { span, .. } => *span = to(*span),
-            CheckError::AtEmit { error, .. } => error.relocate(to),
-        }
-    }
-
-    fn into_diagnostic(self, source: usize) -> Diagnostic {
-        let message = self.to_string();
-        match self {
-            CheckError::Unknown {
-                span,
-                suggestion,
-                hint,
-                ..
-            } => {
-                let d = Diagnostic::error(Code::UnknownName, source, span, message);
-                match (suggestion, hint) {
-                    (Some(s), _) => d
-                        .with_help(format!("did you mean `{s}`?"))
-                        .with_replacement(s),
-                    (None, Some(h)) => d.with_help(h),
-                    (None, None) => d,
-                }
-            }
-            CheckError::Type { span, help, .. } => {
-                let mut d = Diagnostic::error(Code::TypeMismatch, source, span, message);
-                d.help = help;
-                d
-            }
-            CheckError::Invalid { span, help, .. } => {
-                let mut d = Diagnostic::error(Code::Invalid, source, span, message);
-                d.help = help;
-                d
-            }
-            CheckError::ReadOnly { span, .. } => Diagnostic::error(Code::ReadOnly, source, span, message)
-                .with_help("only stored fields of the case and its participants can be set"),
-            CheckError::Duplicate {
-                span, first, help, ..
-            } => {
-                let mut d = Diagnostic::error(Code::Duplicate, source, span, message);
-                d.label = first.map(|f| format!("the first is at {f}"));
-                d.help = help;
-                d
-            }
-            CheckError::Placeholder {
-                span, label, help, ..
-            } => {
-                let mut d = Diagnostic::error(Code::Placeholder, source, span, message);
-                d.label = label;
-                d.help = help;
-                d
-            }
-            CheckError::AtEmit { error, site } => {
-                let mut d = error.into_diagnostic(source);
-                d.label = Some(site);
-                d
-            }
-            CheckError::NoZone { span, .. } => Diagnostic::error(Code::NoZone, source, span, message).with_help(
-                "declare it in a limits table, e.g. `zone: { zone: Europe/Paris }`: dates are counted there",
-            ),
-            CheckError::Sensitive { span, .. } => Diagnostic::error(Code::SensitiveShown, source, span, message)
-                .with_help(
-                    "sensitive values, and values computed from them, may steer rules (in `when`, filters and `for`), never be shown: remove it from the output",
-                ),
-        }
-    }
-}
 
 /// Builds the `Unknown` error with a "did you mean" over `candidates`.
 pub(crate) fn unknown<'a>(
@@ -281,18 +142,18 @@ impl Env {
     pub fn declared_twice(
         &mut self,
         source: usize,
-        kind: &str,
+        kind: &'static str,
         id: &Ident,
         first: Option<(usize, Span)>,
     ) {
         let first = first.and_then(|(s, span)| self.place(source, s, span));
         self.err(
             source,
-            CheckError::Duplicate {
-                message: format!("{kind} `{}` is declared twice", id.name),
+            CheckError::DeclaredTwice {
+                kind,
+                name: id.name.clone(),
                 span: id.span,
                 first,
-                help: Some("remove one of them, or give it another name".into()),
             },
         );
     }
@@ -607,10 +468,10 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         env.errors
             .retain(|(_, e)| !follows_from_broken_table(e, &broken_tables));
         // the policy is not usable anyway: its tables are broken
-        return Err(finish_errors(env.errors));
+        return Err(finish_errors(&mut env));
     }
     if !env.errors.is_empty() {
-        return Err(finish_errors(env.errors));
+        return Err(finish_errors(&mut env));
     }
     let shared = crate::program::SharedOut {
         messages: templates::shared_messages(&env),
@@ -718,10 +579,11 @@ fn sites(env: &Env) -> crate::sites::Sites {
 }
 
 /// The errors as diagnostics, in file and position order, each reported once.
-fn finish_errors(errors: Vec<(usize, CheckError)>) -> Vec<Diagnostic> {
+fn finish_errors(env: &mut Env) -> Vec<Diagnostic> {
+    let errors = std::mem::take(&mut env.errors);
     let mut out: Vec<Diagnostic> = errors
         .into_iter()
-        .map(|(s, e)| e.into_diagnostic(s))
+        .map(|(s, e)| e.into_diagnostic(s, env))
         .collect();
     out.sort_by_key(|d| (d.source, d.span.start));
     // one mistake checked from two places (a field read by two rules) is reported once

@@ -2,7 +2,7 @@
 
 use super::expr::{describe, holds, known_set, Scope};
 use super::{unknown, CheckError, Env};
-use crate::ast::{self, Action, Expr, ExprKind, Ident, Trigger};
+use crate::ast::{self, Action, Expr, ExprKind, Ident, Template, Trigger};
 use crate::program::*;
 use crate::sites::{RuleSite, Site};
 use crate::span::Span;
@@ -381,6 +381,7 @@ fn actions(
         .collect()
 }
 
+/// Checks one action of a rule: one function per kind of action.
 fn action(
     env: &mut Env,
     scope: &mut Scope,
@@ -388,251 +389,303 @@ fn action(
     context: RuleContext,
     assigned: &mut HashSet<u16>,
 ) -> Option<IAction> {
-    let src = scope.source;
     match a {
-        Action::Emit(id) => match env.message_index.get(&id.name).copied() {
-            Some(m) => {
-                env.emitted[m as usize] = true;
-                Some(env.emit(scope, m, id))
-            }
-            None => {
-                let names: Vec<String> = env.messages.iter().map(|m| m.id.clone()).collect();
-                let e = unknown("message id", id, names.iter().map(String::as_str));
-                env.err(src, e);
-                None
-            }
-        },
-        Action::Show { name, value } => {
-            // an outcome is a JSON object with these keys already
-            if ["status", "messages"].contains(&name.name.as_str())
-                || env.case_ty(&name.name).is_some()
-            {
-                env.err(
-                    src,
-                    CheckError::Invalid {
-                        message: format!(
-                            "`show {}` would repeat a key every outcome has already",
-                            name.name
-                        ),
-                        span: name.span,
-                        help: Some(format!(
-                            "an outcome has `{}`, `status` and `messages`: give the value another name",
-                            env.case_def(scope.case_bound.unwrap_or(0)).name
-                        )),
-                    },
-                );
-            }
-            let t = env.expr(scope, value, None);
-            if t.sensitive.is_sensitive() {
-                env.err(
-                    src,
-                    CheckError::Sensitive {
-                        message: format!(
-                            "`show {}` would put {} in the output",
-                            name.name,
-                            match value.kind {
-                                ExprKind::Path(_) => "a sensitive value",
-                                _ => "a value computed from a sensitive value",
-                            }
-                        ),
-                        span: value.span,
-                    },
-                );
-            }
-            // a record shows every field, sensitive ones too; cases and participants are no values
-            if holds(&t.ty, &|t| {
-                matches!(t, Ty::Part(_) | Ty::Case(_) | Ty::Record(_))
-            }) {
-                let msg = format!("{} cannot be shown", describe(env, &t.ty));
-                let help = if matches!(t.ty.strip_opt(), Ty::List(_) | Ty::Set(_)) {
-                    "show how many there are with `count(…)`, or a field of one of them"
-                } else {
-                    "show one of its fields instead"
-                };
-                env.err(
-                    src,
-                    CheckError::Type {
-                        message: msg,
-                        span: value.span,
-                        help: Some(help.into()),
-                    },
-                );
-            }
-            // without a case, the value goes into the answer about nobody (a stateless
-            // decision): `{"filing": null, "status": null, …, "verdict": "ok"}`
-            Some(IAction::Show(name.name.clone(), t.ir))
-        }
-        Action::Reject { field, message } => {
-            if scope.event.is_none() {
-                env.err(
-                    src,
-                    CheckError::Invalid {
-                        message: "`reject` refuses an event, and a deadline fires without one".into(),
-                        span: message.span,
-                        help: Some(
-                            "a refused deadline would fire again with every later event: guard its rules with `when` instead"
-                                .into(),
-                        ),
-                    },
-                );
-            }
-            if let (Some(f), Some(ev)) = (field, scope.event) {
-                let rec = env.events[ev as usize].record;
-                let names: Vec<String> = env.records[rec as usize]
-                    .fields
-                    .iter()
-                    .map(|x| x.name.clone())
-                    .chain(["at".to_string()])
-                    .collect();
-                if !names.contains(&f.name) {
-                    let e = unknown("event field", f, names.iter().map(String::as_str));
-                    env.err(src, e);
-                }
-            }
-            let parts = env.template(scope, message);
-            Some(IAction::Reject {
-                field: field.as_ref().map(|f| f.name.clone()),
-                message: parts,
-            })
-        }
+        Action::Emit(id) => emit(env, scope, id),
+        Action::Show { name, value } => show(env, scope, name, value),
+        Action::Reject { field, message } => reject(env, scope, field.as_ref(), message),
         Action::Set {
             target,
             value,
             span,
-        } => {
-            let target_span = match (target.first(), target.last()) {
-                (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
-                _ => *span,
-            };
-            let Some((place, ty, sensitive_field)) = place(env, scope, target, target_span) else {
-                // Still check the value for mistakes of its own, unless it is a bare name or a
-                // string: those are values of the target's type, which is unknown now.
-                let bare = matches!(&value.kind, ExprKind::Path(p) if p.len() == 1)
-                    || matches!(value.kind, ExprKind::Str(_));
-                if !bare {
-                    env.expr(scope, value, None);
-                }
-                return None;
-            };
-            let t = env.expect(scope, value, &ty);
-            if let Some(last) = target.last() {
-                scope.forget_field(&last.name);
-                // a derived field may read the field just set: what was known of any is
-                // known no more
-                for def in &env.cases {
-                    for f in def.fields.iter().chain(&def.parts.fields) {
-                        if matches!(f.kind, FieldKind::Derived(_)) {
-                            scope.forget_field(&f.name);
-                        }
-                    }
-                }
-            }
-            if let Place::CaseField(IExpr::Local(0), f) = &place {
-                assigned.insert(*f);
-            }
-            if t.sensitive.is_sensitive() {
-                match &place {
-                    Place::CaseStatus(_) => env.err(src, sensitive_status(env, value)),
-                    _ if sensitive_field => {}
-                    _ => {
-                        let name = target.last().map_or("", |l| l.name.as_str());
-                        let e = sensitive_into_plain(name, value);
-                        env.err(src, e);
-                    }
-                }
-            }
-            let ir = env.stored_as(src, value.span, t, &ty);
-            Some(IAction::Set(place, ir))
-        }
+        } => set(env, scope, target, value, *span, assigned),
         Action::Add {
             collection,
             keys,
             bind,
             span,
-        } => {
-            let Some(pty) = env.parts_ty(&collection.name) else {
-                let names: Vec<String> = env.cases.iter().map(|c| c.parts.name.clone()).collect();
-                let e = unknown("participants", collection, names.iter().map(String::as_str));
-                env.err(src, e);
-                return None;
-            };
-            let case_name = env.case_def(pty).name.clone();
-            if scope.case_bound != Some(pty) {
-                env.err(
-                    src,
-                    CheckError::Invalid {
-                        message: format!("`add` puts participants into the routed `{case_name}`, and this handler has none"),
-                        span: *span,
-                        help: Some(format!("route the handler with `for {case_name}(…)`")),
-                    },
-                );
-                return None;
-            }
-            let parts = env.case_def(pty).parts.clone();
-            let mut irs = Vec::new();
-            for (name, value) in keys {
-                match parts.fields.iter().position(|f| f.name == name.name) {
-                    Some(i) if matches!(parts.fields[i].kind, FieldKind::Stored { .. }) => {
-                        let ty = parts.fields[i].ty.clone();
-                        let t = env.expect(scope, value, &ty);
-                        if t.sensitive.is_sensitive() && !parts.fields[i].sensitive {
-                            let e = sensitive_into_plain(&name.name, value);
-                            env.err(src, e);
-                        }
-                        irs.push((i as u16, env.stored_as(src, value.span, t, &ty)));
-                    }
-                    Some(_) => env.err(
-                        src,
-                        CheckError::ReadOnly {
-                            message: format!("`{}` is derived and cannot be given", name.name),
-                            span: name.span,
-                        },
-                    ),
-                    None => {
-                        let names: Vec<String> =
-                            parts.fields.iter().map(|f| f.name.clone()).collect();
-                        let e = unknown("field", name, names.iter().map(String::as_str));
-                        env.err(src, e);
-                    }
-                }
-            }
-            for f in &parts.fields {
-                if matches!(f.kind, FieldKind::Stored { default: None })
-                    && !keys.iter().any(|(n, _)| n.name == f.name)
-                {
-                    env.errors.push((
-                        src,
-                        CheckError::Invalid {
-                            message: format!(
-                                "`add {}` must give `{}`: it has no default",
-                                parts.name, f.name
-                            ),
-                            span: collection.span,
-                            help: Some(format!(
-                                "add `{}: …` between the parentheses, or give the field a default",
-                                f.name
-                            )),
-                        },
-                    ));
-                }
-            }
-            let slot = scope.bind(
-                bind.as_ref().map(|(n, _)| n.name.as_str()).unwrap_or(""),
-                Ty::Part(pty),
-                false,
-            );
-            let block = match bind {
-                Some((_, block)) => actions(env, scope, block, context, assigned),
-                None => Vec::new(),
-            };
-            scope.unbind();
-            Some(IAction::Add {
-                keys: irs,
-                bind: slot,
-                block,
-            })
+        } => add(
+            env,
+            scope,
+            collection,
+            keys,
+            bind.as_ref(),
+            *span,
+            context,
+            assigned,
+        ),
+    }
+}
+
+/// `emit message_id`: the message must be in a messages table.
+fn emit(env: &mut Env, scope: &mut Scope, id: &Ident) -> Option<IAction> {
+    let src = scope.source;
+    match env.message_index.get(&id.name).copied() {
+        Some(m) => {
+            env.emitted[m as usize] = true;
+            Some(env.emit(scope, m, id))
+        }
+        None => {
+            let names: Vec<String> = env.messages.iter().map(|m| m.id.clone()).collect();
+            let e = unknown("message id", id, names.iter().map(String::as_str));
+            env.err(src, e);
+            None
         }
     }
+}
+
+/// `show name = value`: a value in the outcome, never a sensitive one.
+fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<IAction> {
+    let src = scope.source;
+    // an outcome is a JSON object with these keys already
+    if ["status", "messages"].contains(&name.name.as_str()) || env.case_ty(&name.name).is_some() {
+        env.err(
+            src,
+            CheckError::Invalid {
+                message: format!(
+                    "`show {}` would repeat a key every outcome has already",
+                    name.name
+                ),
+                span: name.span,
+                help: Some(format!(
+                    "an outcome has `{}`, `status` and `messages`: give the value another name",
+                    env.case_def(scope.case_bound.unwrap_or(0)).name
+                )),
+            },
+        );
+    }
+    let t = env.expr(scope, value, None);
+    if t.sensitive.is_sensitive() {
+        env.err(
+            src,
+            CheckError::Sensitive {
+                message: format!(
+                    "`show {}` would put {} in the output",
+                    name.name,
+                    match value.kind {
+                        ExprKind::Path(_) => "a sensitive value",
+                        _ => "a value computed from a sensitive value",
+                    }
+                ),
+                span: value.span,
+            },
+        );
+    }
+    // a record shows every field, sensitive ones too; cases and participants are no values
+    if holds(&t.ty, &|t| {
+        matches!(t, Ty::Part(_) | Ty::Case(_) | Ty::Record(_))
+    }) {
+        let msg = format!("{} cannot be shown", describe(env, &t.ty));
+        let help = if matches!(t.ty.strip_opt(), Ty::List(_) | Ty::Set(_)) {
+            "show how many there are with `count(…)`, or a field of one of them"
+        } else {
+            "show one of its fields instead"
+        };
+        env.err(
+            src,
+            CheckError::Type {
+                message: msg,
+                span: value.span,
+                help: Some(help.into()),
+            },
+        );
+    }
+    // without a case, the value goes into the answer about nobody (a stateless
+    // decision): `{"filing": null, "status": null, …, "verdict": "ok"}`
+    Some(IAction::Show(name.name.clone(), t.ir))
+}
+
+/// `reject "text"` or `reject field "text"`: refuses the event.
+fn reject(
+    env: &mut Env,
+    scope: &mut Scope,
+    field: Option<&Ident>,
+    message: &Template,
+) -> Option<IAction> {
+    let src = scope.source;
+    if scope.event.is_none() {
+        env.err(
+            src,
+            CheckError::Invalid {
+                message: "`reject` refuses an event, and a deadline fires without one".into(),
+                span: message.span,
+                help: Some(
+                    "a refused deadline would fire again with every later event: guard its rules with `when` instead"
+                        .into(),
+                ),
+            },
+        );
+    }
+    if let (Some(f), Some(ev)) = (field, scope.event) {
+        let rec = env.events[ev as usize].record;
+        let names: Vec<String> = env.records[rec as usize]
+            .fields
+            .iter()
+            .map(|x| x.name.clone())
+            .chain(["at".to_string()])
+            .collect();
+        if !names.contains(&f.name) {
+            let e = unknown("event field", f, names.iter().map(String::as_str));
+            env.err(src, e);
+        }
+    }
+    let parts = env.template(scope, message);
+    Some(IAction::Reject {
+        field: field.as_ref().map(|f| f.name.clone()),
+        message: parts,
+    })
+}
+
+/// `set target = value`: a stored field or a status of the routed case or a participant.
+fn set(
+    env: &mut Env,
+    scope: &mut Scope,
+    target: &[Ident],
+    value: &Expr,
+    span: Span,
+    assigned: &mut HashSet<u16>,
+) -> Option<IAction> {
+    let src = scope.source;
+    let target_span = match (target.first(), target.last()) {
+        (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
+        _ => span,
+    };
+    let Some((place, ty, sensitive_field)) = place(env, scope, target, target_span) else {
+        // Still check the value for mistakes of its own, unless it is a bare name or a
+        // string: those are values of the target's type, which is unknown now.
+        let bare = matches!(&value.kind, ExprKind::Path(p) if p.len() == 1)
+            || matches!(value.kind, ExprKind::Str(_));
+        if !bare {
+            env.expr(scope, value, None);
+        }
+        return None;
+    };
+    let t = env.expect(scope, value, &ty);
+    if let Some(last) = target.last() {
+        scope.forget_field(&last.name);
+        // a derived field may read the field just set: what was known of any is
+        // known no more
+        for def in &env.cases {
+            for f in def.fields.iter().chain(&def.parts.fields) {
+                if matches!(f.kind, FieldKind::Derived(_)) {
+                    scope.forget_field(&f.name);
+                }
+            }
+        }
+    }
+    if let Place::CaseField(IExpr::Local(0), f) = &place {
+        assigned.insert(*f);
+    }
+    if t.sensitive.is_sensitive() {
+        match &place {
+            Place::CaseStatus(_) => env.err(src, sensitive_status(env, value)),
+            _ if sensitive_field => {}
+            _ => {
+                let name = target.last().map_or("", |l| l.name.as_str());
+                let e = sensitive_into_plain(name, value);
+                env.err(src, e);
+            }
+        }
+    }
+    let ir = env.stored_as(src, value.span, t, &ty);
+    Some(IAction::Set(place, ir))
+}
+
+/// `add people(key: value, …) as p { … }`: a participant of the routed case.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the fields of `Action::Add`, and the rule's context"
+)]
+fn add(
+    env: &mut Env,
+    scope: &mut Scope,
+    collection: &Ident,
+    keys: &[(Ident, Expr)],
+    bind: Option<&(Ident, Vec<Action>)>,
+    span: Span,
+    context: RuleContext,
+    assigned: &mut HashSet<u16>,
+) -> Option<IAction> {
+    let src = scope.source;
+    let Some(pty) = env.parts_ty(&collection.name) else {
+        let names: Vec<String> = env.cases.iter().map(|c| c.parts.name.clone()).collect();
+        let e = unknown("participants", collection, names.iter().map(String::as_str));
+        env.err(src, e);
+        return None;
+    };
+    let case_name = env.case_def(pty).name.clone();
+    if scope.case_bound != Some(pty) {
+        env.err(
+            src,
+            CheckError::Invalid {
+                message: format!("`add` puts participants into the routed `{case_name}`, and this handler has none"),
+                span,
+                help: Some(format!("route the handler with `for {case_name}(…)`")),
+            },
+        );
+        return None;
+    }
+    let parts = env.case_def(pty).parts.clone();
+    let mut irs = Vec::new();
+    for (name, value) in keys {
+        match parts.fields.iter().position(|f| f.name == name.name) {
+            Some(i) if matches!(parts.fields[i].kind, FieldKind::Stored { .. }) => {
+                let ty = parts.fields[i].ty.clone();
+                let t = env.expect(scope, value, &ty);
+                if t.sensitive.is_sensitive() && !parts.fields[i].sensitive {
+                    let e = sensitive_into_plain(&name.name, value);
+                    env.err(src, e);
+                }
+                irs.push((i as u16, env.stored_as(src, value.span, t, &ty)));
+            }
+            Some(_) => env.err(
+                src,
+                CheckError::ReadOnly {
+                    message: format!("`{}` is derived and cannot be given", name.name),
+                    span: name.span,
+                },
+            ),
+            None => {
+                let names: Vec<String> = parts.fields.iter().map(|f| f.name.clone()).collect();
+                let e = unknown("field", name, names.iter().map(String::as_str));
+                env.err(src, e);
+            }
+        }
+    }
+    for f in &parts.fields {
+        if matches!(f.kind, FieldKind::Stored { default: None })
+            && !keys.iter().any(|(n, _)| n.name == f.name)
+        {
+            env.errors.push((
+                src,
+                CheckError::Invalid {
+                    message: format!(
+                        "`add {}` must give `{}`: it has no default",
+                        parts.name, f.name
+                    ),
+                    span: collection.span,
+                    help: Some(format!(
+                        "add `{}: …` between the parentheses, or give the field a default",
+                        f.name
+                    )),
+                },
+            ));
+        }
+    }
+    let slot = scope.bind(
+        bind.as_ref().map(|(n, _)| n.name.as_str()).unwrap_or(""),
+        Ty::Part(pty),
+        false,
+    );
+    let block = match bind {
+        Some((_, block)) => actions(env, scope, block, context, assigned),
+        None => Vec::new(),
+    };
+    scope.unbind();
+    Some(IAction::Add {
+        keys: irs,
+        bind: slot,
+        block,
+    })
 }
 
 /// A stored field of a case (`of_part` false) or a participant, as the target of `set`.

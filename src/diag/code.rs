@@ -58,6 +58,8 @@ pub enum Code {
     NoRules,
     /// A scenario file cannot be used.
     Scenario,
+    /// An invariant of docket failed: a bug of docket, never a mistake in the policy.
+    Internal,
     /// A message that no rule emits.
     UnusedMessage,
     /// A function or `matches` reads a sensitive value, which a store keeps sealed.
@@ -96,6 +98,7 @@ impl Code {
         Code::Unreadable,
         Code::NoRules,
         Code::Scenario,
+        Code::Internal,
         Code::UnusedMessage,
         Code::SealedRead,
         Code::SealedCompare,
@@ -130,6 +133,7 @@ impl Code {
             Code::Unreadable => "E040",
             Code::NoRules => "E041",
             Code::Scenario => "E050",
+            Code::Internal => "E099",
             Code::UnusedMessage => "W001",
             Code::SealedRead => "W002",
             Code::SealedCompare => "W003",

@@ -1,41 +1,8 @@
 //! The rule language written back from the syntax tree: expressions with only the brackets
 //! precedence needs, actions and types, one line each, for people reading a document.
 
-use crate::ast::{Action, BinOp, Expr, ExprKind, IsTest, Quant, Template, TemplatePart};
+use crate::ast::{Action, Expr, ExprKind, IsTest, Prec, Quant, Template, TemplatePart};
 use crate::ast::{TypeExpr, TypeKind};
-
-/// Binding strength, loosest first, as the parser's Pratt table orders the operators.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Prec {
-    Or,
-    And,
-    Not,
-    Cmp,
-    Coalesce,
-    Sum,
-    Product,
-    Neg,
-    Is,
-    Atom,
-}
-
-fn binop_prec(op: BinOp) -> Prec {
-    match op {
-        BinOp::Or => Prec::Or,
-        BinOp::And => Prec::And,
-        BinOp::Eq
-        | BinOp::Ne
-        | BinOp::Lt
-        | BinOp::Le
-        | BinOp::Gt
-        | BinOp::Ge
-        | BinOp::In
-        | BinOp::Matches => Prec::Cmp,
-        BinOp::Coalesce => Prec::Coalesce,
-        BinOp::Add | BinOp::Sub => Prec::Sum,
-        BinOp::Mul => Prec::Product,
-    }
-}
 
 /// `e` as it could be written in a rule file.
 pub(crate) fn expr(e: &Expr) -> String {
@@ -114,7 +81,7 @@ fn printed(e: &Expr) -> (String, Prec) {
             (format!("{} is {what}", at_least(x, Prec::Is)), Prec::Is)
         }
         ExprKind::Binary(op, l, r) => {
-            let p = binop_prec(*op);
+            let p = op.precedence();
             // left-associative: the right operand of an equal binding needs brackets
             let right = {
                 let (text, rp) = printed(r);

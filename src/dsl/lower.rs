@@ -9,27 +9,52 @@ use std::sync::OnceLock;
 
 type R<T> = Result<T, ParseError>;
 
+/// The parser's operator table, built from [`Prec`] and [`BinOp::precedence`], loosest first.
 fn pratt() -> &'static PrattParser<Rule> {
     static PRATT: OnceLock<PrattParser<Rule>> = OnceLock::new();
     PRATT.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::or_op, Assoc::Left))
-            .op(Op::infix(Rule::and_op, Assoc::Left))
-            .op(Op::prefix(Rule::not_op))
-            .op(Op::infix(Rule::eq_op, Assoc::Left)
-                | Op::infix(Rule::ne_op, Assoc::Left)
-                | Op::infix(Rule::lt_op, Assoc::Left)
-                | Op::infix(Rule::le_op, Assoc::Left)
-                | Op::infix(Rule::gt_op, Assoc::Left)
-                | Op::infix(Rule::ge_op, Assoc::Left)
-                | Op::infix(Rule::in_op, Assoc::Left)
-                | Op::infix(Rule::matches_op, Assoc::Left))
-            .op(Op::infix(Rule::coalesce_op, Assoc::Left))
-            .op(Op::infix(Rule::add_op, Assoc::Left) | Op::infix(Rule::sub_op, Assoc::Left))
-            .op(Op::infix(Rule::mul_op, Assoc::Left))
-            .op(Op::prefix(Rule::neg_op))
-            .op(Op::postfix(Rule::is_test))
+        Prec::ALL
+            .into_iter()
+            .filter_map(|level| match level {
+                Prec::Not => Some(Op::prefix(Rule::not_op)),
+                Prec::Neg => Some(Op::prefix(Rule::neg_op)),
+                Prec::Is => Some(Op::postfix(Rule::is_test)),
+                Prec::Atom => None,
+                Prec::Or | Prec::And | Prec::Cmp | Prec::Coalesce | Prec::Sum | Prec::Product => {
+                    BinOp::ALL
+                        .into_iter()
+                        .filter(|op| op.precedence() == level)
+                        .map(|op| Op::infix(op_rule(op), Assoc::Left))
+                        .reduce(|a, b| a | b)
+                }
+            })
+            .fold(PrattParser::new(), |pratt, op| pratt.op(op))
     })
+}
+
+/// The grammar rule that reads operator `op`.
+pub(super) fn op_rule(op: BinOp) -> Rule {
+    match op {
+        BinOp::Or => Rule::or_op,
+        BinOp::And => Rule::and_op,
+        BinOp::Eq => Rule::eq_op,
+        BinOp::Ne => Rule::ne_op,
+        BinOp::Lt => Rule::lt_op,
+        BinOp::Le => Rule::le_op,
+        BinOp::Gt => Rule::gt_op,
+        BinOp::Ge => Rule::ge_op,
+        BinOp::In => Rule::in_op,
+        BinOp::Matches => Rule::matches_op,
+        BinOp::Coalesce => Rule::coalesce_op,
+        BinOp::Add => Rule::add_op,
+        BinOp::Sub => Rule::sub_op,
+        BinOp::Mul => Rule::mul_op,
+    }
+}
+
+/// The binary operator a grammar rule reads, if it reads one.
+pub(super) fn rule_op(rule: Rule) -> Option<BinOp> {
+    BinOp::ALL.into_iter().find(|op| op_rule(*op) == rule)
 }
 
 /// The span of a pair, without the whitespace pest skips after its last token (a rule
@@ -602,21 +627,8 @@ fn expr(p: Pair<Rule>) -> R<Expr> {
         })
         .map_infix(|lhs, op, rhs| {
             let (lhs, rhs) = (lhs?, rhs?);
-            let bin = match op.as_rule() {
-                Rule::or_op => BinOp::Or,
-                Rule::and_op => BinOp::And,
-                Rule::eq_op => BinOp::Eq,
-                Rule::ne_op => BinOp::Ne,
-                Rule::lt_op => BinOp::Lt,
-                Rule::le_op => BinOp::Le,
-                Rule::gt_op => BinOp::Gt,
-                Rule::ge_op => BinOp::Ge,
-                Rule::in_op => BinOp::In,
-                Rule::matches_op => BinOp::Matches,
-                Rule::coalesce_op => BinOp::Coalesce,
-                Rule::add_op => BinOp::Add,
-                Rule::sub_op => BinOp::Sub,
-                _ => BinOp::Mul,
+            let Some(bin) = rule_op(op.as_rule()) else {
+                return Err(internal(&op, "an operator"));
             };
             let sp = Span::new(lhs.span.start, rhs.span.end);
             Ok(Expr {

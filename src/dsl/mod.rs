@@ -8,7 +8,7 @@ mod lower;
 
 pub use bidi::bidi_warnings;
 
-use crate::ast::File;
+use crate::ast::{BinOp, File, Prec};
 use crate::diag::{Code, Diagnostic};
 use crate::span::{Source, Span};
 use pest::Parser;
@@ -314,9 +314,9 @@ fn expr_depth(p: pest::iterators::Pair<Rule>, too_deep: &mut Option<Span>) -> us
         };
     }
     // operators waiting for their operands: (precedence, is it a prefix)
-    let mut ops: Vec<(u8, bool)> = Vec::new();
+    let mut ops: Vec<(Prec, bool)> = Vec::new();
     let mut values: Vec<usize> = Vec::new();
-    let reduce = |ops: &mut Vec<(u8, bool)>, values: &mut Vec<usize>| {
+    let reduce = |ops: &mut Vec<(Prec, bool)>, values: &mut Vec<usize>| {
         let Some((_, prefix)) = ops.pop() else {
             return;
         };
@@ -329,22 +329,7 @@ fn expr_depth(p: pest::iterators::Pair<Rule>, too_deep: &mut Option<Span>) -> us
         values.push(depth.saturating_add(1));
     };
     for child in p.into_inner() {
-        let infix = match child.as_rule() {
-            Rule::or_op => Some(1),
-            Rule::and_op => Some(2),
-            Rule::eq_op
-            | Rule::ne_op
-            | Rule::lt_op
-            | Rule::le_op
-            | Rule::gt_op
-            | Rule::ge_op
-            | Rule::in_op
-            | Rule::matches_op => Some(4),
-            Rule::coalesce_op => Some(5),
-            Rule::add_op | Rule::sub_op => Some(6),
-            Rule::mul_op => Some(7),
-            _ => None,
-        };
+        let infix = lower::rule_op(child.as_rule()).map(BinOp::precedence);
         match (child.as_rule(), infix) {
             (_, Some(prec)) => {
                 // all infix operators associate to the left
@@ -353,8 +338,8 @@ fn expr_depth(p: pest::iterators::Pair<Rule>, too_deep: &mut Option<Span>) -> us
                 }
                 ops.push((prec, false));
             }
-            (Rule::not_op, _) => ops.push((3, true)),
-            (Rule::neg_op, _) => ops.push((8, true)),
+            (Rule::not_op, _) => ops.push((Prec::Not, true)),
+            (Rule::neg_op, _) => ops.push((Prec::Neg, true)),
             // `is` binds tightest: it applies to the operand just read
             (Rule::is_test, _) => {
                 if let Some(v) = values.last_mut() {

@@ -366,6 +366,14 @@ fn precedence_of_arithmetic_and_coalesce() {
 }
 
 #[test]
+fn every_operator_is_read_back_from_its_symbol() {
+    for op in crate::ast::BinOp::ALL {
+        let text = format!("a {} b", op.symbol());
+        assert_eq!(shape(&text), format!("({} a b)", op.symbol()), "{text}");
+    }
+}
+
+#[test]
 fn comparisons_in_and_matches() {
     for op in ["==", "!=", "<", "<=", ">", ">="] {
         assert_eq!(shape(&format!("a {op} b")), format!("({op} a b)"));

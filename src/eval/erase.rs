@@ -2,7 +2,7 @@
 //! `erase when` field of a case the event changed, or of one of its participants, whose
 //! condition holds is erased.
 
-use super::{fail, Eval, R};
+use super::{bug, fail, Eval, R};
 use crate::program::{EraseDef, Reads};
 use crate::value::{CaseId, PartRef, Value};
 use crate::world::CaseData;
@@ -24,7 +24,7 @@ impl Eval<'_, '_> {
     ) -> R<Vec<(Option<usize>, usize)>> {
         let prog = self.prog;
         let Some(case_def) = prog.case_def(self.tx.case(id)?.ty) else {
-            return fail("internal: no such case type");
+            return bug("no such case type");
         };
         if case_def.erase.is_empty() && case_def.parts.erase.is_empty() {
             return Ok(Vec::new());
@@ -88,7 +88,7 @@ impl Eval<'_, '_> {
             };
             match slot {
                 Some(v) => *v = Value::Unset,
-                None => return fail("internal: an erased field vanished"),
+                None => return bug("an erased field vanished"),
             }
         }
         Ok(())
@@ -105,7 +105,7 @@ impl Eval<'_, '_> {
         match self.expr(&def.when.expr, locals)? {
             Value::Bool(b) => Ok(b),
             Value::Unset => fail("an `erase when` condition read an unset value"),
-            _ => fail("internal: an `erase when` condition is not a bool"),
+            _ => bug("an `erase when` condition is not a bool"),
         }
     }
 }

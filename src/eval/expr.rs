@@ -1,6 +1,6 @@
 //! Expression evaluation: a typed expression and local slots in, a value out.
 
-use super::{fail, Eval, EvalError, R};
+use super::{bug, fail, Eval, EvalError, R};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::CaseData;
@@ -62,7 +62,7 @@ impl Eval<'_, '_> {
         match self.expr(e, locals)? {
             Value::Bool(b) => Ok(b),
             Value::Unset => fail("a condition read an unset value"),
-            _ => fail("internal: a condition is not a bool"),
+            _ => bug("a condition is not a bool"),
         }
     }
 
@@ -73,7 +73,7 @@ impl Eval<'_, '_> {
         let c = self.tx.case(p.case)?;
         match c.parts.get(p.idx as usize) {
             Some(fields) => Ok((*p, fields)),
-            None => fail("internal: a participant vanished"),
+            None => bug("a participant vanished"),
         }
     }
 
@@ -95,11 +95,11 @@ impl Eval<'_, '_> {
             IExpr::Lit(v) => v.clone(),
             IExpr::EventField(i) => match self.event.and_then(|ev| ev.fields.get(*i as usize)) {
                 Some(v) => v.clone(),
-                None => return fail("internal: no event here"),
+                None => return bug("no event here"),
             },
             IExpr::EventAt => match self.event {
                 Some(ev) => Value::Instant(ev.at),
-                None => return fail("internal: no event here"),
+                None => return bug("no event here"),
             },
             IExpr::Now => Value::Instant(self.now),
             IExpr::Local(i) => locals.get(*i as usize).cloned().unwrap_or(Value::Unset),
@@ -112,7 +112,7 @@ impl Eval<'_, '_> {
                 let data = self.case_data(&v)?.1;
                 match self.prog.case_def(data.ty) {
                     Some(def) => Value::Enum(def.status_enum, data.status),
-                    None => return fail("internal: no such case type"),
+                    None => return bug("no such case type"),
                 }
             }
             IExpr::CaseField(c, f) => {
@@ -125,7 +125,7 @@ impl Eval<'_, '_> {
                 let def = prog.case_def(*ty).and_then(|d| d.fields.get(*f as usize));
                 match def.map(|d| &d.kind) {
                     Some(FieldKind::Derived(unit)) => self.derived(unit, v)?,
-                    _ => return fail("internal: not derived"),
+                    _ => return bug("not derived"),
                 }
             }
             IExpr::CaseParts(c) => {
@@ -154,7 +154,7 @@ impl Eval<'_, '_> {
                     .and_then(|d| d.parts.fields.get(*f as usize));
                 match def.map(|d| &d.kind) {
                     Some(FieldKind::Derived(unit)) => self.derived(unit, v)?,
-                    _ => return fail("internal: not derived"),
+                    _ => return bug("not derived"),
                 }
             }
             IExpr::PartCase(p) => {
@@ -335,26 +335,25 @@ impl Eval<'_, '_> {
             IExpr::Neg(x) => match self.expr(x, locals)? {
                 Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(overflow)?),
                 Value::Unset => Value::Unset,
-                _ => return fail("internal: bad negation"),
+                _ => return bug("bad negation"),
             },
             IExpr::And(a, b) => Value::Bool(self.truth(a, locals)? && self.truth(b, locals)?),
             IExpr::Or(a, b) => Value::Bool(self.truth(a, locals)? || self.truth(b, locals)?),
             IExpr::Cmp(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
+                let ordered = |x: &Value, y: &Value| {
+                    if *x == Value::Unset || *y == Value::Unset {
+                        return fail("compared an unset value");
+                    }
+                    Ok(x.cmp(y))
+                };
                 Value::Bool(match op {
                     Cmp::Eq => x == y,
                     Cmp::Ne => x != y,
-                    _ => {
-                        if x == Value::Unset || y == Value::Unset {
-                            return fail("compared an unset value");
-                        }
-                        match op {
-                            Cmp::Lt => x < y,
-                            Cmp::Le => x <= y,
-                            Cmp::Gt => x > y,
-                            _ => x >= y,
-                        }
-                    }
+                    Cmp::Lt => ordered(&x, &y)?.is_lt(),
+                    Cmp::Le => ordered(&x, &y)?.is_le(),
+                    Cmp::Gt => ordered(&x, &y)?.is_gt(),
+                    Cmp::Ge => ordered(&x, &y)?.is_ge(),
                 })
             }
             IExpr::Arith(op, a, b) => {
@@ -367,7 +366,10 @@ impl Eval<'_, '_> {
                 let ys = y.elements().unwrap_or_default();
                 match op {
                     Arith::Add => Value::List(xs.iter().chain(ys).cloned().collect()),
-                    _ => Value::List(xs.iter().filter(|v| !ys.contains(v)).cloned().collect()),
+                    Arith::Sub => {
+                        Value::List(xs.iter().filter(|v| !ys.contains(v)).cloned().collect())
+                    }
+                    Arith::Mul => return bug("a product of two lists"),
                 }
             }
             IExpr::Call(f, args) => {
@@ -383,7 +385,8 @@ impl Eval<'_, '_> {
                 let ys = y.elements().unwrap_or_default();
                 let items: Vec<Value> = match op {
                     Arith::Add => xs.iter().chain(ys).cloned().collect(),
-                    _ => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
+                    Arith::Sub => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
+                    Arith::Mul => return bug("a product of two sets"),
                 };
                 self.shared_set(items, Some(&x))
             }
@@ -395,7 +398,7 @@ impl Eval<'_, '_> {
             IExpr::Matches(a, p) => match self.expr(a, locals)? {
                 Value::Text(s) => Value::Bool(self.prog.patterns[*p as usize].is_match(&s)),
                 Value::Unset => return fail("matched an unset value against a pattern"),
-                _ => return fail("internal: matched a non-text value"),
+                _ => return bug("matched a non-text value"),
             },
             IExpr::Coalesce(a, b) => match self.expr(a, locals)? {
                 Value::Unset => self.expr(b, locals)?,
@@ -411,7 +414,7 @@ impl Eval<'_, '_> {
                         .copied()
                         .unwrap_or(false),
                 ),
-                _ => return fail("internal: a tag test on a non-status"),
+                _ => return bug("a tag test on a non-status"),
             },
             IExpr::Template(parts) => Value::text(self.template(parts, locals)?),
         })
@@ -458,11 +461,11 @@ impl Eval<'_, '_> {
         }
         let zone = || match &self.prog.zone {
             Some(z) => Ok(z),
-            None => fail("internal: no time zone"),
+            None => bug("no time zone"),
         };
         let cal = |c: u16| match self.prog.calendars.get(c as usize) {
             Some(c) => Ok(c),
-            None => fail("internal: no such calendar"),
+            None => bug("no such calendar"),
         };
         let no_working_day = |c: &calendar::Calendar| EvalError {
             field: None,
@@ -492,7 +495,7 @@ impl Eval<'_, '_> {
                         .ok_or_else(|| no_working_day(c))?,
                 )
             }
-            _ => return fail("internal: a function was given the wrong arguments"),
+            _ => return bug("a function was given the wrong arguments"),
         })
     }
 }
@@ -537,13 +540,13 @@ fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<
         (Arith::Sub, Period(a), Period(b)) => Period(a.plus(b.negated()).ok_or_else(of)?),
         (Arith::Add, Instant(t), Period(p)) | (Arith::Add, Period(p), Instant(t)) => {
             let Some(z) = zone else {
-                return fail("internal: no time zone");
+                return bug("no time zone");
             };
             Instant(add_to_instant(t, p, z).ok_or_else(of)?)
         }
         (Arith::Sub, Instant(t), Period(p)) => {
             let Some(z) = zone else {
-                return fail("internal: no time zone");
+                return bug("no time zone");
             };
             Instant(add_to_instant(t, p.negated(), z).ok_or_else(of)?)
         }
@@ -551,6 +554,6 @@ fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<
             let n = i32::try_from(n).map_err(|_| of())?;
             Duration(d.checked_mul(n).ok_or_else(of)?)
         }
-        _ => return fail("internal: bad arithmetic"),
+        _ => return bug("bad arithmetic"),
     })
 }

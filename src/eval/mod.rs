@@ -42,6 +42,14 @@ pub(super) fn fail<T>(message: impl Into<String>) -> Result<T, EvalError> {
     })
 }
 
+/// An invariant of the checked program failed: only a bug of docket can cause it, never the
+/// policy or the event, and the message says so (with what failed, for the report).
+pub(super) fn bug<T>(what: &str) -> Result<T, EvalError> {
+    fail(format!(
+        "internal error, a bug of docket rather than of the policy or the event ({what}): please report it"
+    ))
+}
+
 pub(super) type R<T> = Result<T, EvalError>;
 
 /// The result of evaluating one event: outcomes, and the changes to commit.
@@ -83,7 +91,7 @@ impl<'w> Tx<'w> {
             Some(c) => Ok(c),
             None => match self.world.cases.get(id as usize) {
                 Some(c) => Ok(c),
-                None => fail("internal: a case vanished"),
+                None => bug("a case vanished"),
             },
         }
     }
@@ -97,13 +105,13 @@ impl<'w> Tx<'w> {
         if !self.cases.contains_key(&id) {
             let c = match self.world.cases.get(id as usize) {
                 Some(c) => c.clone(),
-                None => return fail("internal: a case vanished"),
+                None => return bug("a case vanished"),
             };
             self.cases.insert(id, c);
         }
         match self.cases.get_mut(&id) {
             Some(c) => Ok(c),
-            None => fail("internal: a case vanished"),
+            None => bug("a case vanished"),
         }
     }
 
@@ -155,7 +163,7 @@ pub(crate) fn evaluate_traced(
         .and_then(|def| prog.records.get(usize::from(def.record)));
     let handler = match (declared, prog.event_handlers.get(usize::from(event.ty))) {
         (Some(record), Some(handler)) if record.fields.len() == event.fields.len() => handler,
-        _ => return fail("internal: the event was not checked against this policy"),
+        _ => return bug("the event was not checked against this policy"),
     };
     if let Some(clock) = world.clock {
         if event.at < clock {
@@ -365,7 +373,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     fn route(&mut self, r: &RouteDef, locals: &mut Vec<Value>) -> R<CaseId> {
         let key = match self.expr(&r.key, locals)? {
             Value::Text(s) => s,
-            _ => return fail("internal: a case key is not text"),
+            _ => return bug("a case key is not text"),
         };
         let blame = |message: String| EvalError {
             field: r.key_field.clone(),
@@ -373,7 +381,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         };
         let existing = self.tx.find(r.case_ty, &key);
         let Some(def) = self.prog.case_def(r.case_ty) else {
-            return fail("internal: no such case type");
+            return bug("no such case type");
         };
         let case_name = &def.name;
         if let (true, Some(id)) = (r.or_new, existing) {
@@ -515,7 +523,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 IAction::Add { keys, bind, block } => {
                     // the routed case (the deadline's, in a deadline handler), as checked
                     let Some(Value::Case(case)) = locals.first().cloned() else {
-                        return fail("internal: `add` without a case");
+                        return bug("`add` without a case");
                     };
                     let mut vals = Vec::new();
                     for (f, e) in keys {
@@ -531,7 +539,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                         None => {
                             let ty = self.tx.case(case)?.ty;
                             let Some(def) = self.prog.case_def(ty) else {
-                                return fail("internal: no such case type");
+                                return bug("no such case type");
                             };
                             let mut fields = initial_values(&def.parts.fields);
                             for (f, v) in &vals {
@@ -563,7 +571,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         locals: &mut Vec<Value>,
     ) -> R<Arc<MessageOut>> {
         let Some(shared) = self.prog.shared.messages.get(m as usize) else {
-            return fail("internal: an unknown message");
+            return bug("an unknown message");
         };
         let mut texts = Vec::with_capacity(columns.len());
         for parts in columns {
@@ -590,7 +598,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         match place {
             Place::CaseStatus(owner) => {
                 let Value::Enum(_, s) = v else {
-                    return fail("internal: a status is not a status");
+                    return bug("a status is not a status");
                 };
                 let id = self.case_of(owner, locals)?;
                 self.tx.case_mut(id)?.status = s;
@@ -604,12 +612,12 @@ impl<'p, 'w> Eval<'p, 'w> {
             Place::PartField(owner, f) => {
                 let p = match self.expr(owner, locals)? {
                     Value::Part(p) => p,
-                    _ => return fail("internal: not a participant"),
+                    _ => return bug("not a participant"),
                 };
                 let c = self.tx.case_mut(p.case)?;
                 match c.parts.get_mut(p.idx as usize) {
                     Some(part) => part[*f as usize] = v,
-                    None => return fail("internal: a participant vanished"),
+                    None => return bug("a participant vanished"),
                 }
                 self.touch(Some(p.case));
             }
@@ -620,7 +628,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     fn case_of(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<CaseId> {
         match self.expr(e, locals)? {
             Value::Case(c) => Ok(c),
-            _ => fail("internal: not a case"),
+            _ => bug("not a case"),
         }
     }
 
@@ -636,7 +644,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             })
         };
         let Some(def) = self.prog.case_def(c.ty) else {
-            return fail("internal: no such case type");
+            return bug("no such case type");
         };
         let unset = missing(&def.fields, &c.fields)
             .or_else(|| c.parts.iter().find_map(|p| missing(&def.parts.fields, p)));
@@ -657,7 +665,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     fn deadline_times(&mut self, id: CaseId) -> R<Vec<Option<Timestamp>>> {
         let ty = self.tx.case(id)?.ty;
         let Some(case_def) = self.prog.case_def(ty) else {
-            return fail("internal: no such case type");
+            return bug("no such case type");
         };
         let mut times = Vec::with_capacity(case_def.deadlines.len());
         for def in case_def

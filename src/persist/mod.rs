@@ -1,6 +1,5 @@
 //! Saving and loading a world as JSON, checked against the policy on the way in.
 
-use crate::engine::WorldError;
 use crate::program::{FieldDef, Program};
 use crate::seal::{is_sealed, SealKey};
 use crate::value::{Text, Ty, Value};
@@ -11,6 +10,11 @@ mod binary;
 mod stream;
 pub(crate) use binary::{encode_case, MAGIC};
 pub(crate) use stream::{load_saved, open, write};
+
+/// Why a saved world could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WorldError(pub(crate) String);
 
 /// The format version written in every saved world.
 const VERSION: u64 = 1;

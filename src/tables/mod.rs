@@ -296,13 +296,29 @@ fn load(src: &Source) -> Result<Table, Vec<TableError>> {
     }
 }
 
-/// The stem of a file name: `rules/icp/roles.yaml` → `roles`.
-fn table_name(path: &str) -> String {
+/// Whether a policy file is a table (`*.yaml`, `*.yml`); any other file holds rules.
+pub(crate) fn is_table_file(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// A table's name, the one place it is decided: the stem of its file name, up to the last
+/// dot (`rules/icp/roles.yaml` → `roles`, `a.b.yaml` → `a.b`).
+pub(crate) fn table_name(path: &str) -> String {
     let file = path.rsplit(['/', '\\']).next().unwrap_or(path);
     match file.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem.to_string(),
         _ => file.to_string(),
     }
+}
+
+/// The `kind:` a table file declares, read from its text line by line: for a file that
+/// failed to load, so that only what such a table could have declared goes unreported.
+pub(crate) fn declared_kind(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let kind = l.strip_prefix("kind:")?.trim();
+        let kind = kind.split('#').next().unwrap_or(kind).trim();
+        (!kind.is_empty()).then(|| kind.trim_matches(['"', '\'']).to_string())
+    })
 }
 
 #[cfg(test)]

@@ -667,6 +667,22 @@ fn table_names_are_file_stems() {
     assert_eq!(table_name("messages"), "messages");
     assert_eq!(table_name(".hidden"), ".hidden");
     assert_eq!(table_name("a.b.yaml"), "a.b");
+    assert_eq!(table_name("rules/x/a.b.yaml"), "a.b");
+}
+
+#[test]
+fn table_files_and_their_declared_kind() {
+    assert!(is_table_file("rules/icp/roles.yaml") && is_table_file("a.b.yml"));
+    assert!(!is_table_file("icp.docket") && !is_table_file("yaml"));
+    assert_eq!(
+        declared_kind("# c\nkind: limits # why\n").as_deref(),
+        Some("limits")
+    );
+    assert_eq!(
+        declared_kind("kind: 'messages'\n").as_deref(),
+        Some("messages")
+    );
+    assert_eq!(declared_kind("kind:\nrows: []\n"), None);
 }
 
 #[test]

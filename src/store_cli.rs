@@ -521,10 +521,7 @@ pub(crate) fn state_key(state: &Path, key_file: Option<&Path>) -> Result<SealKey
     if path.exists() {
         return resolve_key(Some(&path));
     }
-    let sealed = fs::read(state)
-        .map(|bytes| bytes.windows(8).any(|w| w == b"\"sealed:"))
-        .unwrap_or(false);
-    if sealed {
+    if holds_sealed(state) {
         return Err(format!(
             "error: the key file `{}` of the state file is missing: its sensitive values were sealed with it; give `--key FILE` or set `{KEY_VAR}`",
             path.display()
@@ -534,6 +531,33 @@ pub(crate) fn state_key(state: &Path, key_file: Option<&Path>) -> Result<SealKey
     write_private(&path, &(key.to_hex() + "\n"))
         .map_err(|e| format!("error: cannot write the key file `{}`: {e}", path.display()))?;
     Ok(key)
+}
+
+/// Whether the file at `path` holds a sealed value (read a block at a time: a state file may
+/// be far larger than the memory it is worth holding whole).
+fn holds_sealed(path: &Path) -> bool {
+    use std::io::BufRead;
+    const NEEDLE: &[u8] = b"\"sealed:";
+    let Ok(file) = fs::File::open(path) else {
+        return false;
+    };
+    let mut input = std::io::BufReader::with_capacity(1 << 16, file);
+    // the end of the previous block, where a needle may have begun
+    let mut window: Vec<u8> = Vec::with_capacity((1 << 16) + NEEDLE.len());
+    loop {
+        let block = match input.fill_buf() {
+            Ok(block) if !block.is_empty() => block,
+            _ => return false,
+        };
+        window.extend_from_slice(block);
+        if window.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+            return true;
+        }
+        let read = block.len();
+        input.consume(read);
+        let keep = window.len().min(NEEDLE.len() - 1);
+        window.drain(..window.len() - keep);
+    }
 }
 
 /// `docket migrate`.
@@ -568,5 +592,27 @@ pub(crate) fn migrate(args: &crate::MigrateArgs) -> u8 {
             report(&format!("error: cannot migrate the store `{shown}`: {e}"));
             EXIT_UNUSABLE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_sealed;
+
+    #[test]
+    fn a_sealed_value_is_found_across_the_blocks_read() {
+        let path = std::env::temp_dir().join(format!("docket-sealed-{}", std::process::id()));
+        let needle = b"\"sealed:0123\"";
+        // at the start, straddling the first block's end, at the end, and nowhere
+        for at in [0, (1 << 16) - 3, 3 << 16] {
+            let mut bytes = vec![b' '; at];
+            bytes.extend_from_slice(needle);
+            std::fs::write(&path, &bytes).expect("write");
+            assert!(holds_sealed(&path), "at {at}");
+        }
+        std::fs::write(&path, vec![b'x'; 200_000]).expect("write");
+        assert!(!holds_sealed(&path));
+        std::fs::remove_file(&path).expect("remove");
+        assert!(!holds_sealed(&path), "a missing file holds nothing");
     }
 }

@@ -2,40 +2,15 @@
 //! json`, byte-order marks, bidirectional control characters, and `docket test` never
 //! printing a sensitive value of a scenario.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+#[path = "support/bin.rs"]
+mod bin;
+use bin::Run;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 use tempdir::{rules_copy, TempDir};
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn docket(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the docket binary starts");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("the docket binary runs");
-    writer.join().expect("the writer does not panic");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("UTF-8"),
-    }
+    bin::docket(args, Some(stdin))
 }
 
 /// `rules/icp` with an edit of `icp.docket` put in a handler at the top of the file (so

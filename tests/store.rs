@@ -1,41 +1,15 @@
 //! The durable store through the built binary: `run --store`, `journal`, `store check`,
 //! `store rewind`, and the stores that must be refused.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
+#[path = "support/bin.rs"]
+mod bin;
+use bin::Run;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 use tempdir::TempDir;
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
 fn docket(args: &[&str], stdin: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DOCKET_STORE_KEY")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the docket binary starts");
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.unwrap_or_default().to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(input.as_bytes());
-    });
-    let out = child.wait_with_output().expect("the docket binary runs");
-    writer.join().expect("the writer does not panic");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
+    bin::docket(args, stdin.map(str::as_bytes))
 }
 
 const STREAM: &str = "examples/stream.jsonl";

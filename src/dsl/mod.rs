@@ -6,6 +6,12 @@ mod bidi;
 mod hints;
 mod lower;
 
+/// Whether a grammar rule reads a binary (infix) operator (the operators are listed once,
+/// in [`crate::ast::BinOp`]).
+pub(crate) fn is_infix(rule: Rule) -> bool {
+    lower::rule_op(rule).is_some()
+}
+
 pub use bidi::bidi_warnings;
 
 use crate::ast::{BinOp, File, Prec};

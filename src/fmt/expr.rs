@@ -4,7 +4,7 @@
 use super::layout::record_field;
 use super::printer::{Lost, Printer, Sep, WIDTH};
 use super::tokens::is_leaf;
-use crate::dsl::Rule;
+use crate::dsl::{is_infix, Rule};
 use pest::iterators::Pair;
 
 pub(super) type P<'s> = Pair<'s, Rule>;
@@ -180,20 +180,7 @@ pub(super) fn expr<'s>(p: &mut Printer<'s>, e: P<'s>, sep: Sep) -> R {
                 leaf(p, c.into_inner().next(), Sep::Space)?;
                 next = Sep::Soft;
             }
-            Rule::or_op
-            | Rule::and_op
-            | Rule::eq_op
-            | Rule::ne_op
-            | Rule::le_op
-            | Rule::ge_op
-            | Rule::lt_op
-            | Rule::gt_op
-            | Rule::in_op
-            | Rule::matches_op
-            | Rule::coalesce_op
-            | Rule::add_op
-            | Rule::sub_op
-            | Rule::mul_op => {
+            r if is_infix(r) => {
                 leaf(p, Some(c), Sep::Soft)?;
                 next = Sep::Soft;
             }

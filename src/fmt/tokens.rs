@@ -1,7 +1,7 @@
 //! A rule file as the sequence of its tokens and comments, whitespace aside: what the
 //! formatter promises to keep, and checks that it kept.
 
-use crate::dsl::Rule;
+use crate::dsl::{is_infix, Rule};
 use pest::iterators::Pair;
 
 /// One token of a rule file, or one comment (its text without trailing whitespace).
@@ -67,20 +67,6 @@ pub(crate) fn is_leaf(rule: Rule) -> bool {
             | Rule::new_case
             | Rule::not_op
             | Rule::neg_op
-            | Rule::or_op
-            | Rule::and_op
-            | Rule::eq_op
-            | Rule::ne_op
-            | Rule::le_op
-            | Rule::ge_op
-            | Rule::lt_op
-            | Rule::gt_op
-            | Rule::in_op
-            | Rule::matches_op
-            | Rule::coalesce_op
-            | Rule::add_op
-            | Rule::sub_op
-            | Rule::mul_op
             | Rule::is_set
             | Rule::is_unset
             | Rule::period
@@ -93,7 +79,7 @@ pub(crate) fn is_leaf(rule: Rule) -> bool {
             | Rule::quant_kind
             | Rule::event_kw
             | Rule::string
-    )
+    ) || is_infix(rule)
 }
 
 /// Splits `text[from..to]`, which holds no leaf, into fixed words, marks and comments.

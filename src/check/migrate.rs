@@ -3,7 +3,7 @@
 //! when a world is migrated (`src/migrate/`), the only time the old policy is known.
 
 use super::expr::Scope;
-use super::{unknown, CheckError, Env};
+use super::{unknown, CheckError, Env, Reader};
 use crate::ast::{self, Ident, MigrateDecl};
 use crate::program::{FieldKind, MigrateDef, MigrateStep, Unit};
 use crate::span::Span;
@@ -101,19 +101,14 @@ fn block_target(
 }
 
 /// A name of the old policy that this one still declares: the step could never apply.
-fn still_declared(env: &mut Env, src: usize, id: &Ident, what: &str, step: &str) {
+fn still_declared(env: &mut Env, src: usize, id: &Ident, what: &'static str, step: &'static str) {
     env.err(
         src,
-        CheckError::Invalid {
-            message: format!(
-                "`{}` is still {what}: this `{step}` would never apply",
-                id.name
-            ),
+        CheckError::StillDeclared {
+            name: id.name.clone(),
+            what,
+            step,
             span: id.span,
-            help: Some(format!(
-                "a migration names what the old policy had and this one has not: remove `{}` from this policy, or the step",
-                id.name
-            )),
         },
     );
 }
@@ -187,15 +182,11 @@ fn check_steps(
                 if parts {
                     env.err(
                         src,
-                        CheckError::Invalid {
-                            message: "participants have no status".into(),
+                        CheckError::PartStatus {
+                            case: env.case_def(ty).name.clone(),
+                            from: from.name.clone(),
+                            to: to.name.clone(),
                             span: from.span,
-                            help: Some(format!(
-                                "map statuses in the block of the case type: `migrate {} {{ status {} -> {} }}`",
-                                env.case_def(ty).name,
-                                from.name,
-                                to.name
-                            )),
                         },
                     );
                     continue;
@@ -246,13 +237,9 @@ fn stored_target(env: &mut Env, src: usize, ty: u16, parts: bool, id: &Ident) ->
     if fields.iter().any(|f| f.name == id.name) {
         env.err(
             src,
-            CheckError::Invalid {
-                message: format!(
-                    "`{}` is a derived field: it is computed, not stored",
-                    id.name
-                ),
+            CheckError::MigrateDerived {
+                field: id.name.clone(),
                 span: id.span,
-                help: Some("a migration moves or computes stored fields only".into()),
             },
         );
         return None;
@@ -294,15 +281,9 @@ fn set_step(
     if super::fields::reads_other_cases(env, &t.ir) {
         env.err(
             src,
-            CheckError::Invalid {
-                message: format!(
-                    "the value of `{}` reads other cases, through a world-wide lookup",
-                    field.name
-                ),
+            CheckError::ReadsOtherCases {
+                reader: Reader::Migrated(field.name.clone()),
                 span: value.span,
-                help: Some(
-                    "a migrated value is computed from its own case and participants".into(),
-                ),
             },
         );
     }

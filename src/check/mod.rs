@@ -24,7 +24,7 @@ use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
-pub(crate) use error::CheckError;
+pub(crate) use error::{CheckError, KeyOf, Reader, Taker, TypeOwner, Unassignable};
 use std::collections::{HashMap, HashSet};
 
 /// Builds the `Unknown` error with a "did you mean" over `candidates`.
@@ -154,18 +154,6 @@ impl Env {
                 name: id.name.clone(),
                 span: id.span,
                 first,
-            },
-        );
-    }
-
-    /// Records a type error.
-    pub fn type_error(&mut self, source: usize, span: Span, message: String, help: Option<String>) {
-        self.err(
-            source,
-            CheckError::Type {
-                message,
-                span,
-                help,
             },
         );
     }
@@ -311,16 +299,10 @@ impl Env {
         if matches!(ty.strip_opt(), Ty::Text | Ty::Format(_) | Ty::Unknown) {
             return;
         }
-        let e = CheckError::Type {
-            message: format!(
-                "field `{}` is declared sensitive, but {} cannot be sealed",
-                name.name,
-                expr::describe(self, ty.strip_opt())
-            ),
+        let e = CheckError::Unsealable {
+            field: name.name.clone(),
+            ty: ty.strip_opt().clone(),
             span,
-            help: Some(
-                "only text may be sensitive: a sensitive value is kept sealed (a keyed hash) in stores and state files, and compared by equality only; declare it as text with a format, e.g. `format pin = /^[0-9]{4}$/ \"four digits\"`, or drop `sensitive`".into(),
-            ),
         };
         self.err(source, e);
     }

@@ -18,7 +18,8 @@ pub enum CheckError {
         name: String,
         span: Span,
         suggestion: Option<String>,
-        hint: Option<String>,
+        /// Boxed: most unknown names have none, and the error stays small.
+        hint: Option<Box<Hint>>,
     },
     /// `rule r when p.failures { … }`: a count where a bool is expected
     Mismatch { expected: Ty, found: Ty, span: Span },
@@ -863,14 +864,17 @@ impl CheckError {
     }
 
     /// The error's help line, if it has one.
-    fn help(&self) -> Option<String> {
+    pub(super) fn help(&self) -> Option<String> {
         let fixed = |s: &str| Some(s.to_string());
         match self {
             CheckError::Unknown {
-                suggestion, hint, ..
+                name,
+                suggestion,
+                hint,
+                ..
             } => match suggestion {
                 Some(s) => Some(format!("did you mean `{s}`?")),
-                None => hint.clone(),
+                None => hint.as_ref().map(|h| h.text(name)),
             },
             CheckError::Mismatch {
                 expected, found, ..
@@ -1493,5 +1497,81 @@ fn sensitive_value(computed: bool) -> &'static str {
         "a value computed from a sensitive value"
     } else {
         "a sensitive value"
+    }
+}
+
+/// What the help of an unknown name says when no name is close enough to suggest.
+#[derive(Debug)]
+pub enum Hint {
+    /// `null`, `elif`, `len`: a word of another language, and how this one says it.
+    Foreign(Foreign),
+    /// The few names there are (at most 8), in the order given.
+    OneOf(Vec<String>),
+    /// A name in a message placeholder: what a placeholder can read.
+    InPlaceholder,
+    /// An unknown status tag: the tags there are, and how a tag is declared after a
+    /// status (the first of the case type's statuses, for the example).
+    StatusTag { tags: Vec<String>, status: String },
+    /// An unknown event: how one is declared, then what else there is to say.
+    DeclareEvent { also: Option<Box<Hint>> },
+}
+
+/// A word of another language for something this one writes otherwise.
+#[derive(Debug, Clone, Copy)]
+pub enum Foreign {
+    /// `null`, `nil`, `none`, `undefined`
+    Unset,
+    /// `else_if`, `elif`, `elsif`
+    ElseWhen,
+    /// `len`, `length_of`, `size`
+    Count,
+}
+
+impl Foreign {
+    /// The word `name`, if it is one of another language.
+    pub fn of(name: &str) -> Option<Foreign> {
+        match name {
+            "null" | "nil" | "none" | "undefined" => Some(Foreign::Unset),
+            "else_if" | "elif" | "elsif" => Some(Foreign::ElseWhen),
+            "len" | "length_of" | "size" => Some(Foreign::Count),
+            _ => None,
+        }
+    }
+}
+
+impl Hint {
+    /// The hint as the help line of the unknown `name`.
+    fn text(&self, name: &str) -> String {
+        let listed =
+            |names: &[String]| -> Vec<String> { names.iter().map(|n| format!("`{n}`")).collect() };
+        match self {
+            Hint::Foreign(Foreign::Unset) => {
+                "write `unset` for no value, and test for one with `x is unset`".into()
+            }
+            Hint::Foreign(Foreign::ElseWhen) => {
+                "write `else when <condition>` for a further branch".into()
+            }
+            Hint::Foreign(Foreign::Count) => {
+                "`count(xs)` counts a list or a set; `length(text)` counts characters".into()
+            }
+            Hint::OneOf(names) => format!("expected one of {}", listed(names).join(", ")),
+            Hint::InPlaceholder => "a placeholder reads what the emitting rule reads: its handler's `let`s, its `for` variable, `event`, the routed case and the limits".into(),
+            Hint::StatusTag { tags, status } => {
+                let known = match tags.as_slice() {
+                    [] => "no status has a tag yet".to_string(),
+                    [one] => format!("the only tag is `{one}`"),
+                    [rest @ .., last] => {
+                        format!("the tags are {} and `{last}`", listed(rest).join(", "))
+                    }
+                };
+                format!("{known}; a tag follows a status in `statuses`, e.g. `{status}: {name}`")
+            }
+            Hint::DeclareEvent { also } => format!(
+                "declare it first: `event {name} {{ … }}`{}",
+                also.as_ref()
+                    .map(|h| format!("; {}", h.text(name)))
+                    .unwrap_or_default()
+            ),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Typing and resolving expressions.
 
-use super::{unknown, CheckError, Env, LimitRef};
+use super::{unknown, CheckError, Env, Hint, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
 use crate::program::{Arith, Func, IExpr, TPart};
 use crate::span::Span;
@@ -658,26 +658,15 @@ impl Env {
                             ..
                         } = &mut e
                         {
-                            let known = match names.as_slice() {
-                                [] => "no status has a tag yet".to_string(),
-                                [one] => format!("the only tag is `{one}`"),
-                                [rest @ .., last] => format!(
-                                    "the tags are {} and `{last}`",
-                                    rest.iter()
-                                        .map(|n| format!("`{n}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            };
-                            *hint = Some(format!(
-                                "{known}; a tag follows a status in `statuses`, e.g. `{}: {}`",
-                                self.enums[self.case_def(owner).status_enum as usize]
-                                    .values
-                                    .first()
-                                    .cloned()
-                                    .unwrap_or_default(),
-                                tag.name
-                            ));
+                            let status = self.enums[self.case_def(owner).status_enum as usize]
+                                .values
+                                .first()
+                                .cloned()
+                                .unwrap_or_default();
+                            *hint = Some(Box::new(Hint::StatusTag {
+                                tags: names.clone(),
+                                status,
+                            }));
                         }
                         self.err(scope.source, e);
                         Typed::error()

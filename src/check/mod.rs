@@ -24,7 +24,7 @@ use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
-pub(crate) use error::{CheckError, KeyOf, Reader, Taker, TypeOwner, Unassignable};
+pub(crate) use error::{CheckError, Foreign, Hint, KeyOf, Reader, Taker, TypeOwner, Unassignable};
 use std::collections::{HashMap, HashSet};
 
 /// Builds the `Unknown` error with a "did you mean" over `candidates`.
@@ -40,36 +40,12 @@ pub(crate) fn unknown<'a>(
     let mut sorted = cands.clone();
     sorted.sort_unstable();
     let suggestion = did_you_mean(&id.name, sorted).map(str::to_string);
-    let foreign = match id.name.as_str() {
-        "null" | "nil" | "none" | "undefined" => {
-            Some("write `unset` for no value, and test for one with `x is unset`")
-        }
-        "else_if" | "elif" | "elsif" => Some("write `else when <condition>` for a further branch"),
-        "len" | "length_of" | "size" => {
-            Some("`count(xs)` counts a list or a set; `length(text)` counts characters")
-        }
+    let hint = match (Foreign::of(&id.name), &suggestion) {
+        (Some(word), None) => Some(Box::new(Hint::Foreign(word))),
+        _ if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 => Some(Box::new(
+            Hint::OneOf(cands.iter().map(|c| c.to_string()).collect()),
+        )),
         _ => None,
-    };
-    if let (Some(help), None) = (foreign, &suggestion) {
-        return CheckError::Unknown {
-            kind,
-            name: id.name.clone(),
-            span: id.span,
-            suggestion: None,
-            hint: Some(help.to_string()),
-        };
-    }
-    let hint = if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 {
-        Some(format!(
-            "expected one of {}",
-            cands
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    } else {
-        None
     };
     CheckError::Unknown {
         kind,

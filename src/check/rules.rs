@@ -1,7 +1,7 @@
 //! Checking handlers, rules and actions.
 
 use super::expr::{holds, known_set, Scope};
-use super::{unknown, CheckError, Env, KeyOf, Unassignable};
+use super::{unknown, CheckError, Env, Hint, KeyOf, Unassignable};
 use crate::ast::{self, Action, Expr, ExprKind, Ident, Template, Trigger};
 use crate::program::*;
 use crate::sites::{RuleSite, Site};
@@ -49,13 +49,8 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                             ..
                         } = &mut e
                         {
-                            *hint = Some(format!(
-                                "declare it first: `event {} {{ … }}`{}",
-                                id.name,
-                                hint.as_deref()
-                                    .map(|h| format!("; {h}"))
-                                    .unwrap_or_default()
-                            ));
+                            let also = hint.take();
+                            *hint = Some(Box::new(Hint::DeclareEvent { also }));
                         }
                         env.err(f.source, e);
                     }

@@ -10,7 +10,7 @@
 //! from the scope of one `emit`, the report names that `emit` too.
 
 use super::expr::{computed_from_sensitive, holds, Scope};
-use super::{CheckError, Env};
+use super::{CheckError, Env, Hint};
 use crate::ast::{Expr, ExprKind, Ident, TemplatePart};
 use crate::outcome::MessageOut;
 use crate::program::{IAction, IExpr, TPart};
@@ -321,9 +321,7 @@ impl Env {
                 ..
             } = &mut e
             {
-                *hint = Some(
-                    "a placeholder reads what the emitting rule reads: its handler's `let`s, its `for` variable, `event`, the routed case and the limits".into(),
-                );
+                *hint = Some(Box::new(Hint::InPlaceholder));
             }
             let e = match &site {
                 Some(site) => CheckError::AtEmit {

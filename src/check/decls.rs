@@ -1,7 +1,7 @@
 //! Gathering declarations before rules are checked: tables, statuses, formats, the case and
 //! its participants, events.
 
-use super::{expr, unknown, CheckError, Env, LimitRef, Taker, TypeOwner};
+use super::{expr, unknown, At, CheckError, Env, LimitRef, Taker, TypeOwner};
 use crate::ast::{self, Ident};
 use crate::program::*;
 use crate::span::Span;
@@ -43,7 +43,7 @@ fn declare_type(
         Some(CheckError::StatusTypeInTable {
             table: table.to_string(),
             span,
-            first: statuses.and_then(|(s, sp)| env.place(source, s, sp)),
+            first: statuses.map(|(source, span)| At { source, span }),
         })
     } else if BUILTIN_TYPES.contains(&name.as_str()) {
         Some(CheckError::BuiltinTypeInTable {
@@ -57,7 +57,10 @@ fn declare_type(
             first_table: first_table.to_string(),
             table: table.to_string(),
             span,
-            first: env.place(source, *s, *sp),
+            first: Some(At {
+                source: *s,
+                span: *sp,
+            }),
         })
     } else {
         None
@@ -123,7 +126,10 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                         LimitValue::Zone(name, zone) => {
                             match &env.zone {
                                 Some((_, s, span)) => {
-                                    let first = env.place(source, *s, *span);
+                                    let first = Some(At {
+                                        source: *s,
+                                        span: *span,
+                                    });
                                     env.err(
                                         source,
                                         CheckError::SecondZone {
@@ -153,11 +159,10 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
             Table::Messages(t) => {
                 for m in t.messages {
                     if let Some(&i) = env.message_index.get(&m.id) {
-                        let first = env.place(
-                            source,
-                            env.message_sources[i as usize],
-                            env.messages[i as usize].span,
-                        );
+                        let first = Some(At {
+                            source: env.message_sources[i as usize],
+                            span: env.messages[i as usize].span,
+                        });
                         env.err(
                             source,
                             CheckError::MessageInTwoTables {
@@ -187,7 +192,10 @@ pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File]) {
         for decl in &f.statuses {
             let for_case = decl.case.as_ref().map(|c| c.name.clone());
             if let Some((_, s, span)) = seen.iter().find(|(c, _, _)| *c == for_case) {
-                let first = env.place(f.source, *s, *span);
+                let first = Some(At {
+                    source: *s,
+                    span: *span,
+                });
                 env.err(
                     f.source,
                     CheckError::SecondStatuses {

@@ -56,11 +56,12 @@ pub enum CheckError {
         kind: &'static str,
         name: String,
         span: Span,
-        /// Where the first one is: `line 12`, or `rules/x.docket:12` in another file.
-        first: Option<String>,
+        /// Where the first one is (rendered `line 12`, or `rules/x.docket:12` in another
+        /// file).
+        first: Option<At>,
     },
     /// `date_of(event.at)` in a policy whose limits declare no `zone`
-    NoZone { what: String, span: Span },
+    NoZone { what: NeedsZone, span: Span },
     // ---- E011: values of the wrong type -------------------------------------------------
     /// `pin: count sensitive`: only text can be sealed
     Unsealable { field: String, ty: Ty, span: Span },
@@ -143,7 +144,7 @@ pub enum CheckError {
         table: String,
         span: Span,
         /// Where the `statuses` block is.
-        first: Option<String>,
+        first: Option<At>,
     },
     /// two requirement tables with `of: ground`
     TypeInTwoTables {
@@ -151,25 +152,25 @@ pub enum CheckError {
         first_table: String,
         table: String,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
     /// two limits of kind `zone`
     SecondZone {
         limit: String,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
     /// message `validation_failed` in two messages tables
     MessageInTwoTables {
         id: String,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
     /// two `statuses` blocks (of one case type, or unnamed)
     SecondStatuses {
         case: Option<String>,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
     /// `participants people of filing { … }` twice for `filing`
     SecondParticipants {
@@ -182,19 +183,19 @@ pub enum CheckError {
         /// `on sms_sent`, `on deadline expiry`.
         trigger: String,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
     /// `let x = …` twice in one handler
     LetTwice {
         name: String,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
     /// two `rule r` in one handler
     RuleTwice {
         name: String,
         span: Span,
-        first: Option<String>,
+        first: Option<At>,
     },
 
     // ---- E014: sensitive values shown ----------------------------------------------------
@@ -405,7 +406,7 @@ pub enum CheckError {
     /// problem of a message placeholder in the scope of one `emit`, which `site` names
     AtEmit {
         error: Box<CheckError>,
-        site: String,
+        site: EmitSite,
     },
     /// No input triggers it: an invariant of the checker failed (the parser gave it a
     /// limit with no name, say). Its text says it is a bug of docket, not of the policy.
@@ -555,6 +556,10 @@ impl CheckError {
                 format!("{kind} `{name}` is declared twice")
             }
             CheckError::NoZone { what, .. } => {
+                let what = match what {
+                    NeedsZone::Function(f) => format!("`{f}`"),
+                    NeedsZone::PeriodOnInstant => "adding a period to an instant".into(),
+                };
                 format!("{what} needs the policy's time zone, and it declares none")
             }
             CheckError::Unsealable { field, ty: t, .. } => format!(
@@ -1188,7 +1193,9 @@ impl CheckError {
             | CheckError::SecondHandler { first, .. }
             | CheckError::LetTwice { first, .. }
             | CheckError::RuleTwice { first, .. } => {
-                d.label = first.map(|f| format!("the first is at {f}"));
+                d.label = first
+                    .and_then(|at| at.named(source, env))
+                    .map(|f| format!("the first is at {f}"));
                 d
             }
             CheckError::PlaceholderSyntax { error, .. } => {
@@ -1197,7 +1204,10 @@ impl CheckError {
             }
             CheckError::AtEmit { error, site } => {
                 let mut d = error.into_diagnostic(source, env);
-                d.label = Some(site);
+                d.label = site.at.named(source, env).map(|at| match site.rule {
+                    Some(rule) => format!("in the scope of rule `{rule}`, which emits it at {at}"),
+                    None => format!("in the scope of `emit {}` at {at}", site.message),
+                });
                 d
             }
             _ => d,
@@ -1574,4 +1584,39 @@ impl Hint {
             ),
         }
     }
+}
+
+/// What counts in calendar time, and so needs the policy's time zone.
+#[derive(Debug)]
+pub enum NeedsZone {
+    /// A built-in function of dates: `date_of`, `roll_forward`…
+    Function(String),
+    /// `event.at + 1 month`
+    PeriodOnInstant,
+}
+
+/// A place in the policy's files, named only when rendered (`line 12` in the same file,
+/// `rules/x.docket:12` in another).
+#[derive(Debug, Clone, Copy)]
+pub struct At {
+    pub source: usize,
+    pub span: Span,
+}
+
+impl At {
+    /// The place as seen from file `from`.
+    fn named(self, from: usize, env: &Env) -> Option<String> {
+        env.place(from, self.source, self.span)
+    }
+}
+
+/// The `emit` whose scope a message placeholder was checked in.
+#[derive(Debug, Clone)]
+pub struct EmitSite {
+    /// The message emitted.
+    pub message: String,
+    /// The emitting rule, if it has a name.
+    pub rule: Option<String>,
+    /// Where the `emit` is.
+    pub at: At,
 }

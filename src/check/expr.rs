@@ -1,6 +1,6 @@
 //! Typing and resolving expressions.
 
-use super::{unknown, CheckError, Env, Hint, LimitRef};
+use super::{unknown, CheckError, Env, Hint, LimitRef, NeedsZone};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
 use crate::program::{Arith, Func, IExpr, TPart};
 use crate::span::Span;
@@ -807,7 +807,7 @@ impl Env {
             _ => (Func::AddWorkingDays(cal), Ty::Date),
         };
         if matches!(func, Func::DateOf | Func::StartOf) {
-            self.require_zone(src, span, &format!("`{}`", name.name));
+            self.require_zone(src, span, NeedsZone::Function(name.name.clone()));
         }
         Typed {
             ir: IExpr::Call(func, irs),

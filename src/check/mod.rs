@@ -24,7 +24,10 @@ use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
-pub(crate) use error::{CheckError, Foreign, Hint, KeyOf, Reader, Taker, TypeOwner, Unassignable};
+pub(crate) use error::{
+    At, CheckError, EmitSite, Foreign, Hint, KeyOf, NeedsZone, Reader, Taker, TypeOwner,
+    Unassignable,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Builds the `Unknown` error with a "did you mean" over `candidates`.
@@ -122,7 +125,7 @@ impl Env {
         id: &Ident,
         first: Option<(usize, Span)>,
     ) {
-        let first = first.and_then(|(s, span)| self.place(source, s, span));
+        let first = first.map(|(source, span)| At { source, span });
         self.err(
             source,
             CheckError::DeclaredTwice {
@@ -167,13 +170,12 @@ impl Env {
 
     /// Reports that `what` needs the policy's time zone, when it declares none (at the
     /// first place only: one missing line, one report).
-    pub fn require_zone(&mut self, source: usize, span: Span, what: &str) {
+    pub fn require_zone(&mut self, source: usize, span: Span, what: NeedsZone) {
         let reported = self
             .errors
             .iter()
             .any(|(_, e)| matches!(e, CheckError::NoZone { .. }));
         if self.zone.is_none() && !reported {
-            let what = what.to_string();
             self.err(source, CheckError::NoZone { what, span });
         }
     }

@@ -1,7 +1,7 @@
 //! Typing operators: boolean, comparison, membership, patterns, fallbacks and arithmetic.
 
 use super::expr::{bad_pattern, comparable, known_set, limit_pattern, Scope, Typed};
-use super::{CheckError, Env};
+use super::{CheckError, Env, NeedsZone};
 use crate::ast::{BinOp, Expr, ExprKind};
 use crate::program::{Arith, Cmp, IExpr};
 use crate::span::Span;
@@ -253,7 +253,7 @@ impl Env {
             (Arith::Add | Arith::Sub, Ty::Period, Ty::Period) => Some(Ty::Period),
             (Arith::Add | Arith::Sub, Ty::Instant, Ty::Period)
             | (Arith::Add, Ty::Period, Ty::Instant) => {
-                self.require_zone(src, span, "adding a period to an instant");
+                self.require_zone(src, span, NeedsZone::PeriodOnInstant);
                 Some(Ty::Instant)
             }
             _ => None,

@@ -1,7 +1,7 @@
 //! Checking handlers, rules and actions.
 
 use super::expr::{holds, known_set, Scope};
-use super::{unknown, CheckError, Env, Hint, KeyOf, Unassignable};
+use super::{unknown, At, CheckError, Env, Hint, KeyOf, Unassignable};
 use crate::ast::{self, Action, Expr, ExprKind, Ident, Template, Trigger};
 use crate::program::*;
 use crate::sites::{RuleSite, Site};
@@ -22,7 +22,10 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                 Trigger::Deadline(id) => (format!("on deadline {}", id.name), id),
             };
             if let Some((_, s, span)) = seen.iter().find(|(k, _, _)| *k == key) {
-                let first = env.place(f.source, *s, *span);
+                let first = Some(At {
+                    source: *s,
+                    span: *span,
+                });
                 env.err(
                     f.source,
                     CheckError::SecondHandler {
@@ -155,7 +158,10 @@ fn handler(
     for (i, l) in h.lets.iter().enumerate() {
         let twice = h.lets[..i].iter().find(|x| x.name.name == l.name.name);
         if let Some(first) = twice {
-            let first = env.place(source, source, first.name.span);
+            let first = Some(At {
+                source,
+                span: first.name.span,
+            });
             env.err(
                 source,
                 CheckError::LetTwice {
@@ -178,7 +184,10 @@ fn handler(
     let mut names: Vec<&ast::Ident> = Vec::new();
     for r in &h.rules {
         if let Some(first) = names.iter().find(|n| n.name == r.name.name) {
-            let first = env.place(source, source, first.span);
+            let first = Some(At {
+                source,
+                span: first.span,
+            });
             env.err(
                 source,
                 CheckError::RuleTwice {

@@ -10,7 +10,7 @@
 //! from the scope of one `emit`, the report names that `emit` too.
 
 use super::expr::{computed_from_sensitive, holds, Scope};
-use super::{CheckError, Env, Hint};
+use super::{At, CheckError, EmitSite, Env, Hint};
 use crate::ast::{Expr, ExprKind, Ident, TemplatePart};
 use crate::outcome::MessageOut;
 use crate::program::{IAction, IExpr, TPart};
@@ -228,16 +228,14 @@ impl Env {
         // checked below with `self` borrowed mutably: taken out, put back
         let template = std::mem::take(template);
         let source = self.message_sources[m];
-        let site = self.place(source, scope.source, id.span).map(|at| {
-            if scope.rule.is_empty() {
-                format!("in the scope of `emit {}` at {at}", id.name)
-            } else {
-                format!(
-                    "in the scope of rule `{}`, which emits it at {at}",
-                    scope.rule
-                )
-            }
-        });
+        let site = EmitSite {
+            message: id.name.clone(),
+            rule: (!scope.rule.is_empty()).then(|| scope.rule.clone()),
+            at: At {
+                source: scope.source,
+                span: id.span,
+            },
+        };
         let mut columns = Vec::with_capacity(template.columns.len());
         for parts in &template.columns {
             let mut out: Vec<TPart> = Vec::with_capacity(parts.len());
@@ -245,7 +243,7 @@ impl Env {
                 match part {
                     Part::Text(s) => out.push(TPart::Text(s.clone())),
                     Part::Expr(p) => {
-                        if let Some(ir) = self.placeholder(scope, source, p, site.clone()) {
+                        if let Some(ir) = self.placeholder(scope, source, p, Some(site.clone())) {
                             out.push(TPart::Expr(ir));
                         }
                     }
@@ -265,7 +263,7 @@ impl Env {
         scope: &mut Scope,
         source: usize,
         p: &Placeholder,
-        site: Option<String>,
+        site: Option<EmitSite>,
     ) -> Option<IExpr> {
         // The expression is checked in a file of its own text, so that the checker quotes it
         // as written; its problems are then moved to the table file.

@@ -65,9 +65,10 @@ pub enum CheckError {
     // ---- E011: values of the wrong type -------------------------------------------------
     /// `pin: count sensitive`: only text can be sealed
     Unsealable { field: String, ty: Ty, span: Span },
-    /// `format code = /…/ at most limits.validation_window`: a length bound that is no count
+    /// `format code = /…/ at most limits.validation_window characters`: a length bound that
+    /// is no count
     LengthNotCount { limit: String, span: Span },
-    /// `case filing { key id: count }`
+    /// `case filing key id: count { … }`
     CaseKeyType { span: Span },
     /// `rule r for p in event.code { … }`
     ForOverValue { found: Ty, span: Span },
@@ -172,7 +173,7 @@ pub enum CheckError {
         span: Span,
         first: Option<At>,
     },
-    /// `participants people of filing { … }` twice for `filing`
+    /// `participants people in filing { … }`, then `participants members in filing { … }`
     SecondParticipants {
         name: String,
         case: String,
@@ -235,9 +236,9 @@ pub enum CheckError {
     },
     /// `enum ground { }`
     EmptyEnum { name: String, span: Span },
-    /// `format code = /…/ at most 0`
+    /// `format code = /…/ at most 0 characters`
     EmptyFormat { span: Span },
-    /// `case filing in people`, where `people` names the participants
+    /// `case filing key id: text in people { … }`, where `people` names the participants
     NameTaken { name: String, by: Taker, span: Span },
     /// `case filing { … }` with no `statuses` block for it
     CaseWithoutStatuses { case: String, span: Span },
@@ -373,13 +374,13 @@ pub enum CheckError {
     /// `migrate filing { drop amount }` where `amount` is still declared
     StillDeclared {
         name: String,
-        /// What it still is: `a case type of this policy`, …
-        what: &'static str,
-        /// The step: `drop`, `rename`, `from`, `status`.
-        step: &'static str,
+        /// What it still is.
+        what: Declared,
+        /// The step that names it.
+        step: Step,
         span: Span,
     },
-    /// `migrate people { status a -> b }`
+    /// `migrate people in filing { status a -> b }`
     PartStatus {
         case: String,
         from: String,
@@ -847,7 +848,21 @@ impl CheckError {
             }
             CheckError::StillDeclared {
                 name, what, step, ..
-            } => format!("`{name}` is still {what}: this `{step}` would never apply"),
+            } => {
+                let what = match what {
+                    Declared::CaseType => "a case type",
+                    Declared::Field => "a field",
+                    Declared::PartField => "a participant field",
+                    Declared::Status => "a status",
+                };
+                let step = match step {
+                    Step::Drop => "drop",
+                    Step::From => "from",
+                    Step::Rename => "rename",
+                    Step::Status => "status",
+                };
+                format!("`{name}` is still {what} of this policy: this `{step}` would never apply")
+            }
             CheckError::PartStatus { .. } => "participants have no status".into(),
             CheckError::MigrateDerived { field, .. } => {
                 format!("`{field}` is a derived field: it is computed, not stored")
@@ -1619,4 +1634,26 @@ pub struct EmitSite {
     pub rule: Option<String>,
     /// Where the `emit` is.
     pub at: At,
+}
+
+/// What a name a migration step names is still, in the new policy.
+#[derive(Debug, Clone, Copy)]
+pub enum Declared {
+    CaseType,
+    Field,
+    PartField,
+    Status,
+}
+
+/// A step of a migration that names what the old policy had.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    /// `migrate drop filing`, or `drop amount` in a block.
+    Drop,
+    /// `migrate filing from old_filing { … }`
+    From,
+    /// `rename a to b`
+    Rename,
+    /// `status a -> b`
+    Status,
 }

@@ -25,8 +25,8 @@ use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
 pub(crate) use error::{
-    At, CheckError, EmitSite, Foreign, Hint, KeyOf, NeedsZone, Reader, Taker, TypeOwner,
-    Unassignable,
+    At, CheckError, Declared, EmitSite, Foreign, Hint, KeyOf, NeedsZone, Reader, Step, Taker,
+    TypeOwner, Unassignable,
 };
 use std::collections::{HashMap, HashSet};
 

@@ -341,7 +341,7 @@ fn unordered_help(left: &Ty, right: &Ty, optional: Option<&(String, String)>) ->
 
 impl Hint {
     /// The hint as the help line of the unknown `name`.
-    fn text(&self, name: &str) -> String {
+    pub(super) fn text(&self, name: &str) -> String {
         let listed =
             |names: &[String]| -> Vec<String> { names.iter().map(|n| format!("`{n}`")).collect() };
         match self {

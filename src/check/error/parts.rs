@@ -38,7 +38,7 @@ pub enum TypeOwner {
 /// What a name taken already was wanted for.
 #[derive(Debug)]
 pub enum Taker {
-    /// The collection of all cases of a type (`case filing in filings`).
+    /// The collection of all cases of a type (`case filing key id: text in filings { … }`).
     AllCases { case: String },
     /// A participants block.
     Participants,

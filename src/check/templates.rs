@@ -229,7 +229,7 @@ impl Env {
         let template = std::mem::take(template);
         let source = self.message_sources[m];
         let site = EmitSite {
-            message: id.name.clone(),
+            emitted: id.name.clone(),
             rule: (!scope.rule.is_empty()).then(|| scope.rule.clone()),
             at: At {
                 source: scope.source,

@@ -657,7 +657,7 @@ impl CheckError {
                 let mut d = error.into_diagnostic(source, env);
                 d.label = site.at.named(source, env).map(|at| match site.rule {
                     Some(rule) => format!("in the scope of rule `{rule}`, which emits it at {at}"),
-                    None => format!("in the scope of `emit {}` at {at}", site.message),
+                    None => format!("in the scope of `emit {}` at {at}", site.emitted),
                 });
                 d
             }

@@ -128,8 +128,8 @@ impl At {
 /// The `emit` whose scope a message placeholder was checked in.
 #[derive(Debug, Clone)]
 pub struct EmitSite {
-    /// The message emitted.
-    pub message: String,
+    /// The id of the message emitted (`validation_failed`).
+    pub emitted: String,
     /// The emitting rule, if it has a name.
     pub rule: Option<String>,
     /// Where the `emit` is.

@@ -2,7 +2,7 @@
 //! index, and requirement-table lookups.
 
 use super::expr::*;
-use super::{unknown, CheckError, Env};
+use super::{unknown, CheckError, Env, KeyOf};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, TemplatePart};
 use crate::program::{FieldKind, IExpr};
 use crate::span::Span;
@@ -36,34 +36,17 @@ impl Env {
                 .flatten();
             if let Some((ty, of_cases)) = world {
                 let def = self.case_def(ty);
-                let (message, help) = if of_cases {
-                    (
-                        format!("`{}` alone is every `{}` of the world", p[0].name, def.name),
-                        format!(
-                            "look cases up by a field, e.g. `[c in {} where c.<field> == event.<field>]`",
-                            p[0].name
-                        ),
-                    )
-                } else {
-                    (
-                        format!(
-                            "`{}` alone is every participant of every case",
-                            def.parts.name
-                        ),
-                        format!(
-                            "look participants up by a field, e.g. `[p in {} where p.phone == event.phone]`, or use `{}.{}` for one case's",
-                            def.parts.name, def.name, def.parts.name
-                        ),
-                    )
-                };
-                self.err(
-                    scope.source,
-                    CheckError::Invalid {
-                        message,
-                        span: e.span,
-                        help: Some(help),
+                let e = CheckError::WholeWorld {
+                    name: if of_cases {
+                        p[0].name.clone()
+                    } else {
+                        def.parts.name.clone()
                     },
-                );
+                    case: def.name.clone(),
+                    of_cases,
+                    span: e.span,
+                };
+                self.err(scope.source, e);
                 return Typed::error();
             }
         }
@@ -71,9 +54,11 @@ impl Env {
         match &t.ty {
             Ty::List(_) | Ty::Set(_) | Ty::Unknown => t,
             other => {
-                let msg = format!("expected a list or a set, found {}", describe(self, other));
-                let help = "this goes over a collection: give a list or a set, e.g. a participants block (`filing.people`) or a `[x in xs where …]`".to_string();
-                self.type_error(scope.source, e.span, msg, Some(help));
+                let e = CheckError::NotACollection {
+                    ty: other.clone(),
+                    span: e.span,
+                };
+                self.err(scope.source, e);
                 Typed::error()
             }
         }
@@ -152,13 +137,10 @@ impl Env {
             };
             self.err(
                 scope.source,
-                CheckError::Invalid {
-                    message: format!("a lookup over all `{all}` must fix a stored field"),
+                CheckError::LookupUnindexed {
+                    all,
+                    var: var.name.clone(),
                     span: cond.span,
-                    help: Some(format!(
-                        "start the condition with `{}.<field> == …` so the lookup is served by an index",
-                        var.name
-                    )),
                 },
             );
             return Typed::error();
@@ -254,25 +236,13 @@ impl Env {
             return Typed::error();
         };
         if keys.len() != key_enums.len() {
-            let cols = &self.requirements[idx as usize].keys;
-            let placeholders: Vec<String> = cols.iter().map(|c| format!("<{c}>")).collect();
-            let help = format!(
-                "give one key per column, in order: `{}[{}]`",
-                table.name,
-                placeholders.join(", ")
-            );
             self.err(
                 scope.source,
-                CheckError::Type {
-                    message: format!(
-                        "table `{}` is looked up by {} key{}, not {}",
-                        table.name,
-                        key_enums.len(),
-                        if key_enums.len() == 1 { "" } else { "s" },
-                        keys.len()
-                    ),
+                CheckError::LookupArity {
+                    table: table.name.clone(),
+                    columns: self.requirements[idx as usize].keys.clone(),
+                    found: keys.len(),
                     span: whole,
-                    help: Some(help),
                 },
             );
             return Typed::error();
@@ -285,16 +255,15 @@ impl Env {
             taint |= t.sensitive;
             if t.sensitive.is_sensitive() {
                 // a key without a row is named in the event's error
-                let what = self.quote(scope.source, k.span, "this key");
+                let quote = self.snippet(scope.source, k.span).map(str::to_string);
                 self.err(
                     scope.source,
-                    CheckError::Invalid {
-                        message: format!(
-                            "{what} is sensitive and cannot look up `{}`: a key without a row is shown in the error",
-                            table.name
-                        ),
+                    CheckError::SensitiveKey {
+                        quote,
+                        of: KeyOf::Lookup {
+                            table: table.name.clone(),
+                        },
                         span: k.span,
-                        help: Some("look the table up by values that are not sensitive".into()),
                     },
                 );
             }

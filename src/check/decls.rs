@@ -1,7 +1,7 @@
 //! Gathering declarations before rules are checked: tables, statuses, formats, the case and
 //! its participants, events.
 
-use super::{expr, unknown, CheckError, Env, LimitRef};
+use super::{expr, unknown, At, CheckError, Env, LimitRef, Taker, TypeOwner};
 use crate::ast::{self, Ident};
 use crate::program::*;
 use crate::span::Span;
@@ -40,29 +40,27 @@ fn declare_type(
     values: Vec<String>,
 ) -> u16 {
     let clash = if name == "status" {
-        Some(CheckError::Duplicate {
-            message: format!(
-                "table `{table}` declares the type `status`, which is the type of the statuses"
-            ),
+        Some(CheckError::StatusTypeInTable {
+            table: table.to_string(),
             span,
-            first: statuses.and_then(|(s, sp)| env.place(source, s, sp)),
-            help: Some("give the type of its values another name in `of`".into()),
+            first: statuses.map(|(source, span)| At { source, span }),
         })
     } else if BUILTIN_TYPES.contains(&name.as_str()) {
-        Some(CheckError::Invalid {
-            message: format!("table `{table}` declares the type `{name}`, which is built in"),
+        Some(CheckError::BuiltinTypeInTable {
+            table: table.to_string(),
+            name: name.clone(),
             span,
-            help: Some("give the type of its values another name in `of`".into()),
         })
     } else if let Some((first_table, s, sp)) = declared.get(&name) {
-        Some(CheckError::Duplicate {
-            message: format!("tables `{first_table}` and `{table}` both declare the type `{name}`"),
+        Some(CheckError::TypeInTwoTables {
+            name: name.clone(),
+            first_table: first_table.to_string(),
+            table: table.to_string(),
             span,
-            first: env.place(source, *s, *sp),
-            help: Some(
-                "a type name means one set of values: give one of them another name in `of`, or merge the tables"
-                    .into(),
-            ),
+            first: Some(At {
+                source: *s,
+                span: *sp,
+            }),
         })
     } else {
         None
@@ -128,17 +126,16 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                         LimitValue::Zone(name, zone) => {
                             match &env.zone {
                                 Some((_, s, span)) => {
-                                    let first = env.place(source, *s, *span);
+                                    let first = Some(At {
+                                        source: *s,
+                                        span: *span,
+                                    });
                                     env.err(
                                         source,
-                                        CheckError::Duplicate {
-                                            message: format!(
-                                                "limit `{}` is a second time zone: a policy counts its dates in one",
-                                                l.name
-                                            ),
+                                        CheckError::SecondZone {
+                                            limit: l.name.clone(),
                                             span: l.span,
                                             first,
-                                            help: Some("keep one `zone` limit".into()),
                                         },
                                     );
                                 }
@@ -162,20 +159,16 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
             Table::Messages(t) => {
                 for m in t.messages {
                     if let Some(&i) = env.message_index.get(&m.id) {
-                        let first = env.place(
-                            source,
-                            env.message_sources[i as usize],
-                            env.messages[i as usize].span,
-                        );
+                        let first = Some(At {
+                            source: env.message_sources[i as usize],
+                            span: env.messages[i as usize].span,
+                        });
                         env.err(
                             source,
-                            CheckError::Duplicate {
-                                message: format!("message `{}` is defined in two tables", m.id),
+                            CheckError::MessageInTwoTables {
+                                id: m.id.clone(),
                                 span: m.span,
                                 first,
-                                help: Some(
-                                    "keep it in one table: an `emit` must name one message".into(),
-                                ),
                             },
                         );
                         continue;
@@ -199,21 +192,16 @@ pub(super) fn gather_statuses(env: &mut Env, files: &[ast::File]) {
         for decl in &f.statuses {
             let for_case = decl.case.as_ref().map(|c| c.name.clone());
             if let Some((_, s, span)) = seen.iter().find(|(c, _, _)| *c == for_case) {
-                let first = env.place(f.source, *s, *span);
-                let message = match &for_case {
-                    Some(c) => format!("a second `statuses {c}` block"),
-                    None => "a second `statuses` block".into(),
-                };
+                let first = Some(At {
+                    source: *s,
+                    span: *span,
+                });
                 env.err(
                     f.source,
-                    CheckError::Duplicate {
-                        message,
+                    CheckError::SecondStatuses {
+                        case: for_case.clone(),
                         span: decl.span,
                         first,
-                        help: Some(
-                            "list every status in one block: the first status listed is the initial one"
-                                .into(),
-                        ),
                     },
                 );
                 continue;
@@ -278,16 +266,7 @@ fn status_items(
         v.resize(names.len(), false);
     }
     if names.is_empty() {
-        env.err(
-            source,
-            CheckError::Invalid {
-                message: "the `statuses` block is empty".into(),
-                span: decl.span,
-                help: Some(
-                    "list the statuses a case can have; the first is the initial one".into(),
-                ),
-            },
-        );
+        env.err(source, CheckError::EmptyStatuses { span: decl.span });
         names.push("initial".into());
     }
     (names, tags)
@@ -301,10 +280,9 @@ pub(super) fn gather_enums(env: &mut Env, files: &[ast::File]) {
             if env.type_names.contains_key(name) || BUILTIN_TYPES.contains(&name) {
                 env.err(
                     f.source,
-                    CheckError::Invalid {
-                        message: format!("the type `{name}` is declared already"),
+                    CheckError::EnumNameTaken {
+                        name: name.to_string(),
                         span: d.name.span,
-                        help: Some("give the enumeration another name".into()),
                     },
                 );
                 continue;
@@ -321,10 +299,9 @@ pub(super) fn gather_enums(env: &mut Env, files: &[ast::File]) {
             if values.is_empty() {
                 env.err(
                     f.source,
-                    CheckError::Invalid {
-                        message: format!("the enumeration `{name}` has no values"),
+                    CheckError::EmptyEnum {
+                        name: name.to_string(),
                         span: d.name.span,
-                        help: Some(format!("list its values: `enum {name} {{ a  b }}`")),
                     },
                 );
                 continue;
@@ -347,16 +324,16 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
             let name = d.name.name.as_str();
             if env.type_names.contains_key(name) || BUILTIN_TYPES.contains(&name) {
                 let by = match env.requirements.iter().find(|t| t.of == name) {
-                    Some(t) => format!("table `{}`", t.name),
-                    None if name == "status" => "the `statuses` block".into(),
-                    None => "the language".into(),
+                    Some(t) => TypeOwner::Table(t.name.clone()),
+                    None if name == "status" => TypeOwner::Statuses,
+                    None => TypeOwner::Language,
                 };
                 env.err(
                     f.source,
-                    CheckError::Invalid {
-                        message: format!("the type `{name}` is declared by {by} already"),
+                    CheckError::FormatNameTaken {
+                        name: name.to_string(),
+                        by,
                         span: d.name.span,
-                        help: Some("give the format another name".into()),
                     },
                 );
                 continue;
@@ -390,14 +367,9 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
             };
             match &d.max_chars {
                 None => {}
-                Some(ast::LenSrc::Number(0, span)) => env.err(
-                    f.source,
-                    CheckError::Invalid {
-                        message: "a format of at most 0 characters accepts no value".into(),
-                        span: *span,
-                        help: Some("give the longest value's length in characters".into()),
-                    },
-                ),
+                Some(ast::LenSrc::Number(0, span)) => {
+                    env.err(f.source, CheckError::EmptyFormat { span: *span })
+                }
                 Some(ast::LenSrc::Number(n, _)) => def.max_chars = usize::try_from(*n).ok(),
                 Some(ast::LenSrc::Limit(path)) => match expr::resolve_limit(env, path) {
                     Ok(super::LimitRef::Value(crate::value::Value::Count(n), _)) => {
@@ -405,10 +377,9 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
                     }
                     Ok(_) => env.err(
                         f.source,
-                        CheckError::Type {
-                            message: format!("`{}` is not a count", expr::path_text(path)),
+                        CheckError::LengthNotCount {
+                            limit: expr::path_text(path),
                             span: expr::span_of(path),
-                            help: Some("a format's length bound is a number of characters: a `count` limit".into()),
                         },
                     ),
                     Err(e) => env.err(f.source, e),
@@ -449,13 +420,12 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                 if taken {
                     env.err(
                         f.source,
-                        CheckError::Invalid {
-                            message: format!("the name `{}` is taken already", all.name),
+                        CheckError::NameTaken {
+                            name: all.name.clone(),
+                            by: Taker::AllCases {
+                                case: def.name.clone(),
+                            },
                             span: all.span,
-                            help: Some(format!(
-                                "give every case of `{}` a name of its own, e.g. `in {}s`",
-                                def.name, def.name
-                            )),
                         },
                     );
                     def.all_name = None;
@@ -466,13 +436,8 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                 Ty::Text | Ty::Unknown => {}
                 _ => env.err(
                     f.source,
-                    CheckError::Type {
-                        message: "a case key must be text or a format".into(),
+                    CheckError::CaseKeyType {
                         span: c.key_type.span,
-                        help: Some(
-                            "declare the key as `text`, or as a format (`key id: filing_id`)"
-                                .into(),
-                        ),
                     },
                 ),
             }
@@ -493,13 +458,9 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                 None => {
                     env.err(
                         f.source,
-                        CheckError::Invalid {
-                            message: format!("case `{}` has no statuses", def.name),
+                        CheckError::CaseWithoutStatuses {
+                            case: def.name.clone(),
                             span: c.name.span,
-                            help: Some(
-                                "add a block like `statuses { open  closed: final }`; the first status is the initial one"
-                                    .into(),
-                            ),
                         },
                     );
                     def.status_enum =
@@ -540,28 +501,21 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                     .any(|c| c.all_name.as_deref() == Some(p.name.name.as_str()));
             let def = &mut env.cases[ty as usize];
             if !def.parts.name.is_empty() {
-                let message = format!(
-                    "a second participants block `{}` for `{}`: a case type has one kind of participant",
-                    p.name.name, def.name
-                );
-                env.err(
-                    f.source,
-                    CheckError::Duplicate {
-                        message,
-                        span: p.name.span,
-                        first: None,
-                        help: Some("give the participants block another name".into()),
-                    },
-                );
+                let e = CheckError::SecondParticipants {
+                    name: p.name.name.clone(),
+                    case: def.name.clone(),
+                    span: p.name.span,
+                };
+                env.err(f.source, e);
                 continue;
             }
             if taken {
                 env.err(
                     f.source,
-                    CheckError::Invalid {
-                        message: format!("the name `{}` is taken already", p.name.name),
+                    CheckError::NameTaken {
+                        name: p.name.name.clone(),
+                        by: Taker::Participants,
                         span: p.name.span,
-                        help: Some("give the participants another name".into()),
                     },
                 );
                 continue;
@@ -584,10 +538,9 @@ pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
                 if let Some(field) = e.fields.iter().find(|x| x.name.name == reserved) {
                     env.err(
                         f.source,
-                        CheckError::Invalid {
-                            message: format!("`{reserved}` is a field of every event already"),
+                        CheckError::EventFieldBuiltIn {
+                            field: reserved.to_string(),
                             span: field.name.span,
-                            help: Some("remove it: every event carries `type` and `at`".into()),
                         },
                     );
                 }

@@ -42,32 +42,18 @@ pub(super) fn conditions(
         if !optional {
             env.err(
                 source,
-                CheckError::Invalid {
-                    message: format!(
-                        "`{}` cannot be erased: it is not optional, and an erased field is unset",
-                        name.name
-                    ),
+                CheckError::EraseNotOptional {
+                    field: name.name.clone(),
                     span: *clause,
-                    help: Some(format!(
-                        "declare it optional, with `?` after its type: `{}: <type>? sensitive erase when …`",
-                        name.name
-                    )),
                 },
             );
         }
         if !sensitive {
             env.err(
                 source,
-                CheckError::Invalid {
-                    message: format!(
-                        "`{}` is not sensitive: only a sensitive field is erased",
-                        name.name
-                    ),
+                CheckError::EraseNotSensitive {
+                    field: name.name.clone(),
                     span: *clause,
-                    help: Some(format!(
-                        "declare it sensitive (`{}: <type>? sensitive erase when …`), or remove `erase when …`",
-                        name.name
-                    )),
                 },
             );
         }

@@ -1,6 +1,6 @@
 //! Typing and resolving expressions.
 
-use super::{unknown, CheckError, Env, LimitRef};
+use super::{unknown, CheckError, Env, Hint, LimitRef, NeedsZone};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
 use crate::program::{Arith, Func, IExpr, TPart};
 use crate::span::Span;
@@ -304,10 +304,9 @@ pub(super) fn span_of(path: &[Ident]) -> Span {
 pub(crate) fn bad_pattern(error: &str, span: Span) -> CheckError {
     // the regex compiler's explanation may span lines; the first says what is wrong
     let first = error.lines().next().unwrap_or(error).trim_end_matches('.');
-    CheckError::Invalid {
-        message: format!("invalid pattern: {first}"),
+    CheckError::BadPattern {
+        error: first.to_string(),
         span,
-        help: Some("write a regular expression between slashes, e.g. `/^[0-9]{6}$/`".into()),
     }
 }
 
@@ -315,10 +314,9 @@ pub(crate) fn bad_pattern(error: &str, span: Span) -> CheckError {
 pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<u16, CheckError> {
     match resolve_limit(env, path)? {
         LimitRef::Pattern(p) => Ok(p),
-        LimitRef::Value(_, _) => Err(CheckError::Type {
-            message: format!("`{}` is not a pattern", path_text(path)),
+        LimitRef::Value(_, _) => Err(CheckError::NotAPattern {
+            limit: path_text(path),
             span: span_of(path),
-            help: Some("a format needs a `/regex/` or a `pattern:` limit".into()),
         }),
     }
 }
@@ -341,10 +339,9 @@ pub(super) fn resolve_limit(env: &Env, path: &[Ident]) -> Result<LimitRef, Check
             names.sort_unstable();
             unknown("limit", name, names)
         }),
-        _ => Err(CheckError::Invalid {
-            message: format!("write a limit as `{}.<name>`", table.name),
+        _ => Err(CheckError::LimitPath {
+            table: table.name.clone(),
             span: span_of(path),
-            help: Some("a limit is read whole: its table, a dot, and its name".into()),
         }),
     }
 }
@@ -359,17 +356,12 @@ impl Env {
         match &t.ty {
             Ty::List(_) => to_set(t.ir),
             Ty::Opt(inner) if matches!(**inner, Ty::List(_)) => {
-                let msg = format!(
-                    "{} cannot be stored in {}",
-                    describe(self, &t.ty),
-                    describe(self, to)
-                );
-                self.type_error(
-                    source,
+                let e = CheckError::OptionalListIntoSet {
+                    found: t.ty.clone(),
+                    to: to.clone(),
                     span,
-                    msg,
-                    Some("check it first with `is set`: it then becomes a set when stored".into()),
-                );
+                };
+                self.err(source, e);
                 t.ir
             }
             _ => t.ir,
@@ -443,12 +435,7 @@ impl Env {
             ExprKind::Unset => Typed::new(IExpr::Lit(Value::Unset), Ty::Opt(Box::new(Ty::Unknown))),
             ExprKind::Now => Typed::new(IExpr::Now, Ty::Instant),
             ExprKind::Regex(_) => {
-                self.type_error(
-                    src,
-                    e.span,
-                    "a pattern can only follow `matches`".into(),
-                    Some("write `value matches /pattern/`".into()),
-                );
+                self.err(src, CheckError::PatternOutsideMatches { span: e.span });
                 Typed::error()
             }
             ExprKind::Str(t) => self.string(scope, t, hint),
@@ -466,13 +453,12 @@ impl Env {
                     if ty == Ty::Unknown {
                         ty = t.ty.clone();
                     } else if !comparable(&t.ty, &ty) {
-                        let msg = format!(
-                            "a list holds values of one type: expected {}, found {}",
-                            describe(self, &ty),
-                            describe(self, &t.ty)
-                        );
-                        let help = super::help::mismatch(&ty, &t.ty);
-                        self.type_error(src, item.span, msg, Some(help));
+                        let e = CheckError::MixedList {
+                            expected: ty.clone(),
+                            found: t.ty.clone(),
+                            span: item.span,
+                        };
+                        self.err(src, e);
                     }
                     irs.push(t.ir);
                 }
@@ -522,8 +508,8 @@ impl Env {
                         ..t
                     },
                     _ => {
-                        let msg = format!("cannot negate {}", describe(self, &t.ty));
-                        self.type_error(src, e.span, msg, Some("counts are never negative".into()));
+                        let ty = t.ty.clone();
+                        self.err(src, CheckError::Negate { ty, span: e.span });
                         Typed::error()
                     }
                 }
@@ -590,28 +576,20 @@ impl Env {
                     let v = self.expr(scope, e, None);
                     taint |= v.sensitive.derived();
                     if v.sensitive.is_sensitive() {
-                        let what = self.quote(scope.source, e.span, "this value");
-                        let message = format!(
-                            "{what} {} and cannot be written into a message",
-                            sensitive_what(e)
-                        );
+                        let quote = self.snippet(scope.source, e.span).map(str::to_string);
                         self.err(
                             scope.source,
-                            CheckError::Sensitive {
-                                message,
+                            CheckError::SensitiveInMessage {
+                                quote,
+                                computed: computed_from_sensitive(e),
                                 span: e.span,
                             },
                         );
                     }
                     // a record shows every field, sensitive ones too; a participant has no text
                     if holds(&v.ty, &|t| matches!(t, Ty::Part(_) | Ty::Record(_))) {
-                        let msg = format!("{} cannot be written into text", describe(self, &v.ty));
-                        self.type_error(
-                            scope.source,
-                            e.span,
-                            msg,
-                            Some("name one of its fields instead".into()),
-                        );
+                        let ty = v.ty.clone();
+                        self.err(scope.source, CheckError::NotText { ty, span: e.span });
                     }
                     out.push(TPart::Expr(v.ir));
                 }
@@ -625,22 +603,12 @@ impl Env {
             IsTest::Set | IsTest::Unset => {
                 let t = self.expr(scope, inner, None);
                 if !t.ty.is_opt() && t.ty != Ty::Unknown && !self.is_narrowed(scope, inner) {
-                    let msg = format!(
-                        "{} is never unset, so `is {}` is always {}",
-                        describe(self, &t.ty),
-                        if matches!(test, IsTest::Set) {
-                            "set"
-                        } else {
-                            "unset"
-                        },
-                        matches!(test, IsTest::Set)
-                    );
-                    self.type_error(
-                        scope.source,
+                    let e = CheckError::NeverUnsetTest {
+                        ty: t.ty.clone(),
+                        set: matches!(test, IsTest::Set),
                         span,
-                        msg,
-                        Some("declare the field with `?` if it can be missing".into()),
-                    );
+                    };
+                    self.err(scope.source, e);
                 }
                 let ir = IExpr::IsSet(Box::new(t.ir));
                 let ir = if matches!(test, IsTest::Unset) {
@@ -665,17 +633,12 @@ impl Env {
                     _ => None,
                 };
                 if owner.is_none() && t.ty != Ty::Unknown {
-                    let msg = format!(
-                        "`is {}` tests a status tag, but this is {}",
-                        tag.name,
-                        describe(self, &t.ty)
-                    );
-                    self.type_error(
-                        scope.source,
+                    let e = CheckError::NotTagged {
+                        tag: tag.name.clone(),
+                        ty: t.ty.clone(),
                         span,
-                        msg,
-                        Some("use `==` to compare values".into()),
-                    );
+                    };
+                    self.err(scope.source, e);
                     return Typed::error();
                 }
                 let owner = owner.unwrap_or(0);
@@ -695,26 +658,15 @@ impl Env {
                             ..
                         } = &mut e
                         {
-                            let known = match names.as_slice() {
-                                [] => "no status has a tag yet".to_string(),
-                                [one] => format!("the only tag is `{one}`"),
-                                [rest @ .., last] => format!(
-                                    "the tags are {} and `{last}`",
-                                    rest.iter()
-                                        .map(|n| format!("`{n}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            };
-                            *hint = Some(format!(
-                                "{known}; a tag follows a status in `statuses`, e.g. `{}: {}`",
-                                self.enums[self.case_def(owner).status_enum as usize]
-                                    .values
-                                    .first()
-                                    .cloned()
-                                    .unwrap_or_default(),
-                                tag.name
-                            ));
+                            let status = self.enums[self.case_def(owner).status_enum as usize]
+                                .values
+                                .first()
+                                .cloned()
+                                .unwrap_or_default();
+                            *hint = Some(Box::new(Hint::StatusTag {
+                                tags: names.clone(),
+                                status,
+                            }));
                         }
                         self.err(scope.source, e);
                         Typed::error()
@@ -732,12 +684,10 @@ impl Env {
     }
 }
 
-/// How an error says why `e` is sensitive: it reads a sensitive field, or is computed from one.
-pub(crate) fn sensitive_what(e: &Expr) -> &'static str {
-    match e.kind {
-        ExprKind::Path(_) => "is sensitive",
-        _ => "is computed from a sensitive value",
-    }
+/// Whether `e` is computed from a sensitive value, rather than one read as it is: how an
+/// error says why `e` is sensitive.
+pub(crate) fn computed_from_sensitive(e: &Expr) -> bool {
+    !matches!(e.kind, ExprKind::Path(_))
 }
 
 /// The paths known to be set where the condition `e` has turned out `value`: `x is set`
@@ -803,15 +753,12 @@ impl Env {
         if args.len() != want {
             self.err(
                 src,
-                CheckError::Invalid {
-                    message: format!(
-                        "`{}` takes {want} argument{}, not {}",
-                        name.name,
-                        if want == 1 { "" } else { "s" },
-                        args.len()
-                    ),
+                CheckError::Arity {
+                    function: name.name.clone(),
+                    want,
+                    found: args.len(),
+                    usage,
                     span,
-                    help: Some(format!("write it as {usage}")),
                 },
             );
             return Typed::error();
@@ -844,16 +791,7 @@ impl Env {
                 }
                 _ => {
                     let at = args.last().map_or(span, |a| a.span);
-                    self.err(
-                        src,
-                        CheckError::Invalid {
-                            message: "expected the name of a calendar table".into(),
-                            span: at,
-                            help: Some(format!(
-                                "write it as {usage}, naming a `kind: calendar` table by its file's stem"
-                            )),
-                        },
-                    );
+                    self.err(src, CheckError::NoCalendarName { usage, span: at });
                     return Typed::error();
                 }
             }
@@ -869,7 +807,7 @@ impl Env {
             _ => (Func::AddWorkingDays(cal), Ty::Date),
         };
         if matches!(func, Func::DateOf | Func::StartOf) {
-            self.require_zone(src, span, &format!("`{}`", name.name));
+            self.require_zone(src, span, NeedsZone::Function(name.name.clone()));
         }
         Typed {
             ir: IExpr::Call(func, irs),
@@ -927,14 +865,22 @@ impl Env {
 
     /// `words(x)`: an enumeration value as words, `_` read as a space
     /// (`partly_validated` → `partly validated`), for texts people read.
-    fn words(&mut self, scope: &mut Scope, args: &[Expr], span: Span, usage: &str) -> Typed {
+    fn words(
+        &mut self,
+        scope: &mut Scope,
+        args: &[Expr],
+        span: Span,
+        usage: &'static str,
+    ) -> Typed {
         let [arg] = args else {
             self.err(
                 scope.source,
-                CheckError::Invalid {
-                    message: format!("`words` takes 1 argument, not {}", args.len()),
+                CheckError::Arity {
+                    function: "words".into(),
+                    want: 1,
+                    found: args.len(),
+                    usage,
                     span,
-                    help: Some(format!("write it as {usage}")),
                 },
             );
             return Typed::error();
@@ -943,12 +889,11 @@ impl Env {
         match t.ty.strip_opt() {
             Ty::Enum(_) | Ty::Unknown => {}
             other => {
-                let msg = format!(
-                    "`words` reads a value of an enumeration, not {}",
-                    describe(self, other)
-                );
-                let help = "`words` is for names of enumeration values (statuses, roles, `enum`s); text reads as it is".to_string();
-                self.type_error(scope.source, arg.span, msg, Some(help));
+                let e = CheckError::WordsNotEnum {
+                    ty: other.clone(),
+                    span: arg.span,
+                };
+                self.err(scope.source, e);
                 return Typed::error();
             }
         }

@@ -1,7 +1,7 @@
 //! Checking the fields of the case and its participants (stored and derived), and deadlines.
 
 use super::expr::Scope;
-use super::{CheckError, Env};
+use super::{CheckError, Env, Reader};
 use crate::ast::{self, Expr, FieldDecl};
 use crate::program::*;
 use crate::span::Span;
@@ -46,10 +46,9 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
             if let Some(clash) = c.fields.iter().find(|f| f.name().name == parts_name) {
                 env.err(
                     *src,
-                    CheckError::Invalid {
-                        message: format!("`{parts_name}` names the participants already"),
+                    CheckError::FieldNamesParticipants {
+                        name: parts_name.clone(),
                         span: clash.name().span,
-                        help: Some("rename the field".into()),
                     },
                 );
                 fields.retain(|f| f.name != parts_name);
@@ -104,11 +103,8 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
                 // the outcomes of its handler appear at that instant
                 env.err(
                     f.source,
-                    CheckError::Sensitive {
-                        message: format!(
-                            "deadline `{}` is computed from a sensitive value, which its firing time would show",
-                            d.name.name
-                        ),
+                    CheckError::SensitiveDeadline {
+                        deadline: d.name.name.clone(),
                         span: d.expr.span,
                     },
                 );
@@ -117,16 +113,9 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
                 // it is recomputed when its own case changes: a lookup would go stale
                 env.err(
                     f.source,
-                    CheckError::Invalid {
-                        message: format!(
-                            "deadline `{}` reads other cases, through a world-wide lookup",
-                            d.name.name
-                        ),
+                    CheckError::ReadsOtherCases {
+                        reader: Reader::Deadline(d.name.name.clone()),
                         span: d.expr.span,
-                        help: Some(
-                            "compute a deadline from its own case and participants; store what it needs of other cases in a field, set by a rule"
-                                .into(),
-                        ),
                     },
                 );
             }
@@ -178,17 +167,14 @@ fn deadline_case(env: &mut Env, source: usize, d: &ast::DeadlineDecl) -> Option<
         _ => {
             env.err(
                 source,
-                CheckError::Invalid {
-                    message: format!(
-                        "deadline `{}` must read the fields of one case type",
-                        d.name.name
-                    ),
+                CheckError::DeadlineOfTwoCases {
+                    deadline: d.name.name.clone(),
+                    example: env
+                        .cases
+                        .first()
+                        .map_or("", |c| c.name.as_str())
+                        .to_string(),
                     span: d.expr.span,
-                    help: Some(format!(
-                        "compute it from one case, e.g. `deadline {} = {}.<field> + …`",
-                        d.name.name,
-                        env.cases.first().map_or("", |c| c.name.as_str())
-                    )),
                 },
             );
             None
@@ -238,27 +224,20 @@ fn stored_fields(
         if reserved.contains(&name.name.as_str()) {
             env.err(
                 source,
-                CheckError::Invalid {
-                    message: format!("`{}` is a built-in field already", name.name),
+                CheckError::BuiltInField {
+                    name: name.name.clone(),
                     span: name.span,
-                    help: Some("rename the field, or remove it and use the built-in one".into()),
                 },
             );
             continue;
         }
         if out.iter().any(|f| f.name == name.name) {
-            let first = decls
-                .iter()
-                .find(|d| d.name().name == name.name)
-                .and_then(|d| env.place(source, source, d.name().span));
-            env.err(
+            let first = decls.iter().find(|d| d.name().name == name.name);
+            env.declared_twice(
                 source,
-                CheckError::Duplicate {
-                    message: format!("field `{}` is declared twice", name.name),
-                    span: name.span,
-                    first,
-                    help: Some("remove one of them, or give it another name".into()),
-                },
+                "field",
+                name,
+                first.map(|d| (source, d.name().span)),
             );
             continue;
         }
@@ -324,14 +303,7 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
     match lit(&ir) {
         Some(v) => Some(v),
         None => {
-            env.err(
-                source,
-                CheckError::Invalid {
-                    message: "a default must be a literal value".into(),
-                    span: e.span,
-                    help: Some("write the value itself, e.g. `= 0`, `= false`, `= []`".into()),
-                },
-            );
+            env.err(source, CheckError::DefaultNotLiteral { span: e.span });
             None
         }
     }
@@ -471,33 +443,22 @@ fn bound_derived(env: &mut Env, decls: &Decls) {
                     continue;
                 };
                 let problem = if inlined[n] > MAX_DERIVED_STEPS {
-                    Some((
-                        format!(
-                            "`{name}` expands to more than {MAX_DERIVED_STEPS} steps when evaluated"
-                        ),
-                        "derived fields that read other derived fields are evaluated anew at each read: store it in a field set by a rule, or simplify it",
-                    ))
+                    Some(CheckError::DerivedTooLong {
+                        field: name.clone(),
+                        span,
+                    })
                 } else if depth[n] > MAX_DERIVED_DEPTH {
-                    Some((
-                        format!(
-                            "`{name}` is derived through a chain of {} derived fields, more than {MAX_DERIVED_DEPTH}",
-                            depth[n]
-                        ),
-                        "each read evaluates the whole chain anew: store one of them in a field set by a rule, or read stored fields directly",
-                    ))
+                    Some(CheckError::DerivedTooDeep {
+                        field: name.clone(),
+                        depth: depth[n],
+                        span,
+                    })
                 } else {
                     None
                 };
-                if let Some((message, help)) = problem {
+                if let Some(e) = problem {
                     refused[n] = true;
-                    problems.push((
-                        source,
-                        CheckError::Invalid {
-                            message,
-                            span,
-                            help: Some(help.into()),
-                        },
-                    ));
+                    problems.push((source, e));
                 }
                 continue;
             }
@@ -511,15 +472,9 @@ fn bound_derived(env: &mut Env, decls: &Decls) {
                         if let Some((source, span, name)) = place(env, n) {
                             problems.push((
                                 source,
-                                CheckError::Invalid {
-                                    message: format!(
-                                        "`{name}` reads itself, through other derived fields"
-                                    ),
+                                CheckError::DerivedCycle {
+                                    field: name.clone(),
                                     span,
-                                    help: Some(
-                                        "a derived field may not depend on itself: store one of the fields in the loop in a field set by a rule"
-                                            .into(),
-                                    ),
                                 },
                             ));
                         }

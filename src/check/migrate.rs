@@ -3,7 +3,7 @@
 //! when a world is migrated (`src/migrate/`), the only time the old policy is known.
 
 use super::expr::Scope;
-use super::{unknown, CheckError, Env};
+use super::{unknown, CheckError, Declared, Env, Reader, Step};
 use crate::ast::{self, Ident, MigrateDecl};
 use crate::program::{FieldKind, MigrateDef, MigrateStep, Unit};
 use crate::span::Span;
@@ -24,7 +24,7 @@ pub(super) fn check_migrations(
             match m {
                 MigrateDecl::DropCase(id) => {
                     if env.case_ty(&id.name).is_some() {
-                        still_declared(env, src, id, "a case type of this policy", "drop");
+                        still_declared(env, src, id, Declared::CaseType, Step::Drop);
                     } else if let Some(first) = dropped.iter().find(|d| d.0 == id.name) {
                         let first = Some((first.1, first.2));
                         env.declared_twice(src, "`migrate drop`", id, first);
@@ -51,7 +51,7 @@ pub(super) fn check_migrations(
                     block_at.push((ty, parts, src, target.span));
                     if let Some(from) = from {
                         if env.case_ty(&from.name).is_some() {
-                            still_declared(env, src, from, "a case type of this policy", "from");
+                            still_declared(env, src, from, Declared::CaseType, Step::From);
                         }
                     }
                     let steps = check_steps(env, src, ty, parts, steps);
@@ -101,19 +101,14 @@ fn block_target(
 }
 
 /// A name of the old policy that this one still declares: the step could never apply.
-fn still_declared(env: &mut Env, src: usize, id: &Ident, what: &str, step: &str) {
+fn still_declared(env: &mut Env, src: usize, id: &Ident, what: Declared, step: Step) {
     env.err(
         src,
-        CheckError::Invalid {
-            message: format!(
-                "`{}` is still {what}: this `{step}` would never apply",
-                id.name
-            ),
+        CheckError::StillDeclared {
+            name: id.name.clone(),
+            what,
+            step,
             span: id.span,
-            help: Some(format!(
-                "a migration names what the old policy had and this one has not: remove `{}` from this policy, or the step",
-                id.name
-            )),
         },
     );
 }
@@ -126,9 +121,9 @@ fn check_steps(
     steps: &[ast::MigrateStep],
 ) -> Vec<MigrateStep> {
     let what = if parts {
-        "a participant field of this policy"
+        Declared::PartField
     } else {
-        "a field of this policy"
+        Declared::Field
     };
     let mut out = Vec::new();
     // each old name migrated once, each new field given once
@@ -152,7 +147,7 @@ fn check_steps(
                 olds.push(from);
                 news.push(to);
                 if stored(env, ty, parts, &from.name).is_some() {
-                    still_declared(env, src, from, what, "rename");
+                    still_declared(env, src, from, what, Step::Rename);
                     continue;
                 }
                 let Some(to_idx) = stored_target(env, src, ty, parts, to) else {
@@ -169,7 +164,7 @@ fn check_steps(
                 let dup = twice(env, &mut olds, id, "the migration of");
                 olds.push(id);
                 if stored(env, ty, parts, &id.name).is_some() {
-                    still_declared(env, src, id, what, "drop");
+                    still_declared(env, src, id, what, Step::Drop);
                 } else if !dup {
                     out.push(MigrateStep::Drop(id.name.clone()));
                 }
@@ -187,15 +182,11 @@ fn check_steps(
                 if parts {
                     env.err(
                         src,
-                        CheckError::Invalid {
-                            message: "participants have no status".into(),
+                        CheckError::PartStatus {
+                            case: env.case_def(ty).name.clone(),
+                            from: from.name.clone(),
+                            to: to.name.clone(),
                             span: from.span,
-                            help: Some(format!(
-                                "map statuses in the block of the case type: `migrate {} {{ status {} -> {} }}`",
-                                env.case_def(ty).name,
-                                from.name,
-                                to.name
-                            )),
                         },
                     );
                     continue;
@@ -208,7 +199,7 @@ fn check_steps(
                     .map(|e| e.values.clone())
                     .unwrap_or_default();
                 if statuses.contains(&from.name) {
-                    still_declared(env, src, from, "a status of this policy", "status");
+                    still_declared(env, src, from, Declared::Status, Step::Status);
                     continue;
                 }
                 let Some(to_idx) = statuses.iter().position(|s| *s == to.name) else {
@@ -246,13 +237,9 @@ fn stored_target(env: &mut Env, src: usize, ty: u16, parts: bool, id: &Ident) ->
     if fields.iter().any(|f| f.name == id.name) {
         env.err(
             src,
-            CheckError::Invalid {
-                message: format!(
-                    "`{}` is a derived field: it is computed, not stored",
-                    id.name
-                ),
+            CheckError::MigrateDerived {
+                field: id.name.clone(),
                 span: id.span,
-                help: Some("a migration moves or computes stored fields only".into()),
             },
         );
         return None;
@@ -294,15 +281,9 @@ fn set_step(
     if super::fields::reads_other_cases(env, &t.ir) {
         env.err(
             src,
-            CheckError::Invalid {
-                message: format!(
-                    "the value of `{}` reads other cases, through a world-wide lookup",
-                    field.name
-                ),
+            CheckError::ReadsOtherCases {
+                reader: Reader::Migrated(field.name.clone()),
                 span: value.span,
-                help: Some(
-                    "a migrated value is computed from its own case and participants".into(),
-                ),
             },
         );
     }

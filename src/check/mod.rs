@@ -24,7 +24,10 @@ use crate::program::*;
 use crate::span::{Source, Span};
 use crate::tables::{Message, Pattern, RequirementTable, Table};
 use crate::value::{Ty, Value};
-pub(crate) use error::CheckError;
+pub(crate) use error::{
+    At, CheckError, Declared, EmitSite, Foreign, Hint, KeyOf, NeedsZone, Reader, Step, Taker,
+    TypeOwner, Unassignable,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Builds the `Unknown` error with a "did you mean" over `candidates`.
@@ -40,36 +43,12 @@ pub(crate) fn unknown<'a>(
     let mut sorted = cands.clone();
     sorted.sort_unstable();
     let suggestion = did_you_mean(&id.name, sorted).map(str::to_string);
-    let foreign = match id.name.as_str() {
-        "null" | "nil" | "none" | "undefined" => {
-            Some("write `unset` for no value, and test for one with `x is unset`")
-        }
-        "else_if" | "elif" | "elsif" => Some("write `else when <condition>` for a further branch"),
-        "len" | "length_of" | "size" => {
-            Some("`count(xs)` counts a list or a set; `length(text)` counts characters")
-        }
+    let hint = match (Foreign::of(&id.name), &suggestion) {
+        (Some(word), None) => Some(Box::new(Hint::Foreign(word))),
+        _ if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 => Some(Box::new(
+            Hint::OneOf(cands.iter().map(|c| c.to_string()).collect()),
+        )),
         _ => None,
-    };
-    if let (Some(help), None) = (foreign, &suggestion) {
-        return CheckError::Unknown {
-            kind,
-            name: id.name.clone(),
-            span: id.span,
-            suggestion: None,
-            hint: Some(help.to_string()),
-        };
-    }
-    let hint = if suggestion.is_none() && !cands.is_empty() && cands.len() <= 8 {
-        Some(format!(
-            "expected one of {}",
-            cands
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-    } else {
-        None
     };
     CheckError::Unknown {
         kind,
@@ -146,7 +125,7 @@ impl Env {
         id: &Ident,
         first: Option<(usize, Span)>,
     ) {
-        let first = first.and_then(|(s, span)| self.place(source, s, span));
+        let first = first.map(|(source, span)| At { source, span });
         self.err(
             source,
             CheckError::DeclaredTwice {
@@ -154,18 +133,6 @@ impl Env {
                 name: id.name.clone(),
                 span: id.span,
                 first,
-            },
-        );
-    }
-
-    /// Records a type error.
-    pub fn type_error(&mut self, source: usize, span: Span, message: String, help: Option<String>) {
-        self.err(
-            source,
-            CheckError::Type {
-                message,
-                span,
-                help,
             },
         );
     }
@@ -203,13 +170,12 @@ impl Env {
 
     /// Reports that `what` needs the policy's time zone, when it declares none (at the
     /// first place only: one missing line, one report).
-    pub fn require_zone(&mut self, source: usize, span: Span, what: &str) {
+    pub fn require_zone(&mut self, source: usize, span: Span, what: NeedsZone) {
         let reported = self
             .errors
             .iter()
             .any(|(_, e)| matches!(e, CheckError::NoZone { .. }));
         if self.zone.is_none() && !reported {
-            let what = what.to_string();
             self.err(source, CheckError::NoZone { what, span });
         }
     }
@@ -311,16 +277,10 @@ impl Env {
         if matches!(ty.strip_opt(), Ty::Text | Ty::Format(_) | Ty::Unknown) {
             return;
         }
-        let e = CheckError::Type {
-            message: format!(
-                "field `{}` is declared sensitive, but {} cannot be sealed",
-                name.name,
-                expr::describe(self, ty.strip_opt())
-            ),
+        let e = CheckError::Unsealable {
+            field: name.name.clone(),
+            ty: ty.strip_opt().clone(),
             span,
-            help: Some(
-                "only text may be sensitive: a sensitive value is kept sealed (a keyed hash) in stores and state files, and compared by equality only; declare it as text with a format, e.g. `format pin = /^[0-9]{4}$/ \"four digits\"`, or drop `sensitive`".into(),
-            ),
         };
         self.err(source, e);
     }

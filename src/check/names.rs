@@ -1,7 +1,7 @@
 //! Resolving names and paths: locals, the event, the case, limits, enumeration values and
 //! fields of cases, participants and records.
 
-use super::expr::{describe, path_text, resolve_limit, span_of, Scope, Typed};
+use super::expr::{path_text, resolve_limit, span_of, Scope, Typed};
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::Ident;
 use crate::program::{FieldKind, IExpr};
@@ -26,25 +26,11 @@ impl Env {
             )
         } else if head.name == "event" {
             let Some(ev) = scope.event else {
-                self.err(
-                    src,
-                    CheckError::Invalid {
-                        message: "there is no event here".into(),
-                        span: head.span,
-                        help: Some("deadlines and declarations run without an event; use `now` for the time".into()),
-                    },
-                );
+                self.err(src, CheckError::NoEvent { span: head.span });
                 return Typed::error();
             };
             let Some(field) = path.get(1) else {
-                self.err(
-                    src,
-                    CheckError::Invalid {
-                        message: "name a field of the event, like `event.at`".into(),
-                        span: head.span,
-                        help: Some("`event` alone is no value: read one of its fields".into()),
-                    },
-                );
+                self.err(src, CheckError::EventAlone { span: head.span });
                 return Typed::error();
             };
             if field.name == "at" {
@@ -83,22 +69,15 @@ impl Env {
             !head.name.is_empty() && !own_field
         }) {
             if scope.case_bound != Some(ty) {
-                let name = &head.name;
-                let help = match scope.case_bound {
-                    Some(other) => format!(
-                        "this handler is routed to a `{}`; reach a `{name}` through a lookup or a field",
-                        self.case_def(other).name
-                    ),
-                    None => format!(
-                        "route the handler to a case with `for {name}(event.<key field>)`, or reach it through a participant (`p.{name}`)"
-                    ),
-                };
+                let routed = scope
+                    .case_bound
+                    .map(|other| self.case_def(other).name.clone());
                 self.err(
                     src,
-                    CheckError::Invalid {
-                        message: format!("no `{name}` is routed here"),
+                    CheckError::NotRouted {
+                        name: head.name.clone(),
+                        routed,
                         span: head.span,
-                        help: Some(help),
                     },
                 );
                 return Typed::error();
@@ -116,13 +95,9 @@ impl Env {
                 Ok(LimitRef::Pattern(_)) => {
                     self.err(
                         src,
-                        CheckError::Type {
-                            message: format!(
-                                "`{}` is a pattern: use it after `matches`",
-                                path_text(path)
-                            ),
+                        CheckError::PatternAsValue {
+                            limit: path_text(path),
                             span: span_of(path),
-                            help: Some(format!("write `value matches {}`", path_text(path))),
                         },
                     );
                     return Typed::error();
@@ -163,24 +138,10 @@ impl Env {
 
     fn unknown_name(&self, scope: &Scope, id: &Ident) -> CheckError {
         if let Some(i) = scope.later_lets.iter().position(|l| *l == id.name) {
-            let (message, help) = if i == 0 {
-                (
-                    format!("`let {}` reads itself", id.name),
-                    "a `let` reads only the event, the world and the `let`s above it".to_string(),
-                )
-            } else {
-                (
-                    format!("`{}` is used before its `let`", id.name),
-                    format!(
-                        "move `let {} = …` above the line that uses it: a `let` sees only the `let`s above it",
-                        id.name
-                    ),
-                )
-            };
-            return CheckError::Invalid {
-                message,
+            return CheckError::LetOrder {
+                name: id.name.clone(),
+                itself: i == 0,
                 span: id.span,
-                help: Some(help),
             };
         }
         let mut names: Vec<String> = scope.locals.iter().map(|l| l.name.clone()).collect();
@@ -236,19 +197,16 @@ impl Env {
                 Typed::error()
             }
             many => {
-                let kinds: Vec<String> = many
+                let enums: Vec<String> = many
                     .iter()
-                    .map(|(en, _)| format!("`{}`", self.enums[*en as usize].name))
+                    .map(|(en, _)| self.enums[*en as usize].name.clone())
                     .collect();
                 self.err(
                     scope.source,
-                    CheckError::Type {
-                        message: format!("`{}` is a value of {}", id.name, kinds.join(" and ")),
+                    CheckError::AmbiguousValue {
+                        name: id.name.clone(),
+                        enums,
                         span: id.span,
-                        help: Some(
-                            "compare it with a field of the type you mean, e.g. `x.status == …`"
-                                .into(),
-                        ),
                     },
                 );
                 Typed::error()
@@ -273,16 +231,9 @@ impl Env {
     fn derived_too_early(&mut self, scope: &Scope, field: &Ident) -> Typed {
         self.err(
             scope.source,
-            CheckError::Invalid {
-                message: format!(
-                    "`{}` is a derived field this one cannot read yet",
-                    field.name
-                ),
+            CheckError::DerivedTooEarly {
+                field: field.name.clone(),
                 span: field.span,
-                help: Some(
-                    "a derived field reads the derived fields declared before it, and those of its case; move it up, or store the value in a field set by a rule"
-                        .into(),
-                ),
             },
         );
         Typed::error()
@@ -402,23 +353,21 @@ impl Env {
                 }
             }
             Ty::Opt(_) => {
-                let msg = format!(
-                    "{} may be unset: `.{}` cannot be read from it",
-                    describe(self, &cur.ty),
-                    field.name
-                );
-                self.type_error(
-                    src,
-                    field.span,
-                    msg,
-                    Some("check it first with `is set`".into()),
-                );
+                let e = CheckError::FieldOfOptional {
+                    ty: cur.ty.clone(),
+                    field: field.name.clone(),
+                    span: field.span,
+                };
+                self.err(src, e);
                 Typed::error()
             }
             other => {
-                let msg = format!("{} has no field `{}`", describe(self, other), field.name);
-                let help = "only a case, a participant, a record or an event has fields: remove `.` and what follows".to_string();
-                self.type_error(src, field.span, msg, Some(help));
+                let e = CheckError::NoField {
+                    ty: other.clone(),
+                    field: field.name.clone(),
+                    span: field.span,
+                };
+                self.err(src, e);
                 Typed::error()
             }
         }

@@ -1,7 +1,7 @@
 //! Typing operators: boolean, comparison, membership, patterns, fallbacks and arithmetic.
 
-use super::expr::{bad_pattern, comparable, describe, known_set, limit_pattern, Scope, Typed};
-use super::{CheckError, Env};
+use super::expr::{bad_pattern, comparable, known_set, limit_pattern, Scope, Typed};
+use super::{CheckError, Env, NeedsZone};
 use crate::ast::{BinOp, Expr, ExprKind};
 use crate::program::{Arith, Cmp, IExpr};
 use crate::span::Span;
@@ -149,16 +149,8 @@ impl Env {
         self.needs_clear(src, a, &l, "`matches`");
         let textual = l.ty.is_textual() || l.ty == Ty::Unknown;
         if !textual {
-            let help = if l.ty.strip_opt().is_textual() {
-                Some("check it first with `is set`".into())
-            } else {
-                None
-            };
-            let msg = format!(
-                "only text can match a pattern, not {}",
-                describe(self, &l.ty)
-            );
-            self.type_error(src, a.span, msg, help);
+            let ty = l.ty.clone();
+            self.err(src, CheckError::MatchesNotText { ty, span: a.span });
         }
         let pat = match &b.kind {
             ExprKind::Regex(r) => match crate::tables::Pattern::new(r) {
@@ -179,12 +171,7 @@ impl Env {
                 }
             },
             _ => {
-                self.type_error(
-                    src,
-                    b.span,
-                    "`matches` takes a `/pattern/` or a pattern limit".into(),
-                    None,
-                );
+                self.err(src, CheckError::MatchesWhat { span: b.span });
                 None
             }
         };
@@ -266,7 +253,7 @@ impl Env {
             (Arith::Add | Arith::Sub, Ty::Period, Ty::Period) => Some(Ty::Period),
             (Arith::Add | Arith::Sub, Ty::Instant, Ty::Period)
             | (Arith::Add, Ty::Period, Ty::Instant) => {
-                self.require_zone(src, span, "adding a period to an instant");
+                self.require_zone(src, span, NeedsZone::PeriodOnInstant);
                 Some(Ty::Instant)
             }
             _ => None,

@@ -1,7 +1,7 @@
 //! Checking handlers, rules and actions.
 
-use super::expr::{describe, holds, known_set, Scope};
-use super::{unknown, CheckError, Env};
+use super::expr::{holds, known_set, Scope};
+use super::{unknown, At, CheckError, Env, Hint, KeyOf, Unassignable};
 use crate::ast::{self, Action, Expr, ExprKind, Ident, Template, Trigger};
 use crate::program::*;
 use crate::sites::{RuleSite, Site};
@@ -22,15 +22,15 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                 Trigger::Deadline(id) => (format!("on deadline {}", id.name), id),
             };
             if let Some((_, s, span)) = seen.iter().find(|(k, _, _)| *k == key) {
-                let first = env.place(f.source, *s, *span);
+                let first = Some(At {
+                    source: *s,
+                    span: *span,
+                });
                 env.err(
                     f.source,
-                    CheckError::Duplicate {
-                        message: format!("a second `{key}` handler"),
+                    CheckError::SecondHandler {
+                        trigger: key,
                         span: id.span,
-                        help: Some(format!(
-                            "move its rules into the first `{key}` handler: one handler per trigger keeps the order of rules plain"
-                        )),
                         first,
                     },
                 );
@@ -52,13 +52,8 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                             ..
                         } = &mut e
                         {
-                            *hint = Some(format!(
-                                "declare it first: `event {} {{ … }}`{}",
-                                id.name,
-                                hint.as_deref()
-                                    .map(|h| format!("; {h}"))
-                                    .unwrap_or_default()
-                            ));
+                            let also = hint.take();
+                            *hint = Some(Box::new(Hint::DeclareEvent { also }));
                         }
                         env.err(f.source, e);
                     }
@@ -66,14 +61,7 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                 Trigger::Deadline(id) => match env.deadline_index.get(&id.name).copied() {
                     Some(d) => {
                         if h.route.is_some() {
-                            env.err(
-                                f.source,
-                                CheckError::Invalid {
-                                    message: "a deadline handler is routed already: to the case whose deadline it is".into(),
-                                    span: id.span,
-                                    help: Some("remove the `for …(…)` clause".into()),
-                                },
-                            );
+                            env.err(f.source, CheckError::RoutedDeadline { span: id.span });
                         }
                         let ty = env.deadlines[d as usize].case_ty;
                         by_deadline[d as usize] = Some(handler(env, f.source, h, None, Some(ty)));
@@ -123,13 +111,9 @@ fn handler(
         if r.create && r.or_new {
             env.err(
                 source,
-                CheckError::Invalid {
-                    message: "`for new … or new` says twice that the case may be created".into(),
+                CheckError::NewOrNew {
+                    case: r.case.name.clone(),
                     span: r.case.span,
-                    help: Some(format!(
-                        "write `for new {0}(…)` to refuse an existing one, or `for {0}(…) or new` to find or create it",
-                        r.case.name
-                    )),
                 },
             );
         }
@@ -142,15 +126,15 @@ fn handler(
         };
         let t = env.expect(&mut scope, &r.key, &want);
         if t.sensitive.is_sensitive() {
-            let what = env.quote(source, r.key.span, "this key");
+            let quote = env.snippet(source, r.key.span).map(str::to_string);
             env.err(
                 source,
-                CheckError::Invalid {
-                    message: format!(
-                        "{what} is sensitive and cannot be the key of a `{case_name}`: the key is shown in every outcome"
-                    ),
+                CheckError::SensitiveKey {
+                    quote,
+                    of: KeyOf::Route {
+                        case: case_name.clone(),
+                    },
                     span: r.key.span,
-                    help: Some("route the event by a field that is not sensitive".into()),
                 },
             );
         }
@@ -174,14 +158,16 @@ fn handler(
     for (i, l) in h.lets.iter().enumerate() {
         let twice = h.lets[..i].iter().find(|x| x.name.name == l.name.name);
         if let Some(first) = twice {
-            let first = env.place(source, source, first.name.span);
+            let first = Some(At {
+                source,
+                span: first.name.span,
+            });
             env.err(
                 source,
-                CheckError::Duplicate {
-                    message: format!("`let {}` twice in one handler", l.name.name),
+                CheckError::LetTwice {
+                    name: l.name.name.clone(),
                     span: l.name.span,
                     first,
-                    help: Some("give the second one another name".into()),
                 },
             );
         }
@@ -198,14 +184,16 @@ fn handler(
     let mut names: Vec<&ast::Ident> = Vec::new();
     for r in &h.rules {
         if let Some(first) = names.iter().find(|n| n.name == r.name.name) {
-            let first = env.place(source, source, first.span);
+            let first = Some(At {
+                source,
+                span: first.span,
+            });
             env.err(
                 source,
-                CheckError::Duplicate {
-                    message: format!("two rules named `{}` in one handler", r.name.name),
+                CheckError::RuleTwice {
+                    name: r.name.name.clone(),
                     span: r.name.span,
                     first,
-                    help: None,
                 },
             );
         }
@@ -218,22 +206,15 @@ fn handler(
             if matches!(f.kind, FieldKind::Stored { default: None })
                 && !assigned.contains(&(i as u16))
             {
-                let message = format!(
-                    "field `{}` of a new `{}` has no default, and this handler never sets it",
-                    f.name, def.name
-                );
                 let span = match &h.trigger {
                     Trigger::Event(id) | Trigger::Deadline(id) => id.span,
                 };
                 env.errors.push((
                     source,
-                    CheckError::Invalid {
-                        message,
+                    CheckError::MissingOnCreate {
+                        field: f.name.clone(),
+                        case: def.name.clone(),
                         span,
-                        help: Some(format!(
-                            "add `set {}.{} = …` to a rule, or give the field a default",
-                            def.name, f.name
-                        )),
                     },
                 ));
             }
@@ -263,16 +244,11 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
             Ty::List(e) | Ty::Set(e) => (**e).clone(),
             Ty::Unknown => Ty::Unknown,
             other => {
-                let msg = format!(
-                    "`for` runs over a list or a set, not {}",
-                    describe(env, other)
-                );
                 env.err(
                     scope.source,
-                    CheckError::Type {
-                        message: msg,
+                    CheckError::ForOverValue {
+                        found: other.clone(),
                         span: src.span,
-                        help: None,
                     },
                 );
                 Ty::Unknown
@@ -309,11 +285,7 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
         if let Some((cond, _)) = r.else_when.first() {
             env.err(
                 scope.source,
-                CheckError::Invalid {
-                    message: "`else when` follows a rule without `when`".into(),
-                    span: cond.span,
-                    help: Some("give the rule a `when` condition first".into()),
-                },
+                CheckError::ElseWithoutWhen { span: cond.span },
             );
         }
     }
@@ -440,16 +412,10 @@ fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<
     if ["status", "messages"].contains(&name.name.as_str()) || env.case_ty(&name.name).is_some() {
         env.err(
             src,
-            CheckError::Invalid {
-                message: format!(
-                    "`show {}` would repeat a key every outcome has already",
-                    name.name
-                ),
+            CheckError::ShowReservedKey {
+                name: name.name.clone(),
+                case: env.case_def(scope.case_bound.unwrap_or(0)).name.clone(),
                 span: name.span,
-                help: Some(format!(
-                    "an outcome has `{}`, `status` and `messages`: give the value another name",
-                    env.case_def(scope.case_bound.unwrap_or(0)).name
-                )),
             },
         );
     }
@@ -457,15 +423,9 @@ fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<
     if t.sensitive.is_sensitive() {
         env.err(
             src,
-            CheckError::Sensitive {
-                message: format!(
-                    "`show {}` would put {} in the output",
-                    name.name,
-                    match value.kind {
-                        ExprKind::Path(_) => "a sensitive value",
-                        _ => "a value computed from a sensitive value",
-                    }
-                ),
+            CheckError::SensitiveShown {
+                name: name.name.clone(),
+                computed: !matches!(value.kind, ExprKind::Path(_)),
                 span: value.span,
             },
         );
@@ -474,18 +434,11 @@ fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<
     if holds(&t.ty, &|t| {
         matches!(t, Ty::Part(_) | Ty::Case(_) | Ty::Record(_))
     }) {
-        let msg = format!("{} cannot be shown", describe(env, &t.ty));
-        let help = if matches!(t.ty.strip_opt(), Ty::List(_) | Ty::Set(_)) {
-            "show how many there are with `count(…)`, or a field of one of them"
-        } else {
-            "show one of its fields instead"
-        };
         env.err(
             src,
-            CheckError::Type {
-                message: msg,
+            CheckError::NotShowable {
+                ty: t.ty.clone(),
                 span: value.span,
-                help: Some(help.into()),
             },
         );
     }
@@ -503,17 +456,7 @@ fn reject(
 ) -> Option<IAction> {
     let src = scope.source;
     if scope.event.is_none() {
-        env.err(
-            src,
-            CheckError::Invalid {
-                message: "`reject` refuses an event, and a deadline fires without one".into(),
-                span: message.span,
-                help: Some(
-                    "a refused deadline would fire again with every later event: guard its rules with `when` instead"
-                        .into(),
-                ),
-            },
-        );
+        env.err(src, CheckError::RejectAtDeadline { span: message.span });
     }
     if let (Some(f), Some(ev)) = (field, scope.event) {
         let rec = env.events[ev as usize].record;
@@ -616,10 +559,9 @@ fn add(
     if scope.case_bound != Some(pty) {
         env.err(
             src,
-            CheckError::Invalid {
-                message: format!("`add` puts participants into the routed `{case_name}`, and this handler has none"),
+            CheckError::AddWithoutRoute {
+                case: case_name,
                 span,
-                help: Some(format!("route the handler with `for {case_name}(…)`")),
             },
         );
         return None;
@@ -639,8 +581,9 @@ fn add(
             }
             Some(_) => env.err(
                 src,
-                CheckError::ReadOnly {
-                    message: format!("`{}` is derived and cannot be given", name.name),
+                CheckError::NotAssignable {
+                    name: name.name.clone(),
+                    why: Unassignable::DerivedGiven,
                     span: name.span,
                 },
             ),
@@ -657,16 +600,10 @@ fn add(
         {
             env.errors.push((
                 src,
-                CheckError::Invalid {
-                    message: format!(
-                        "`add {}` must give `{}`: it has no default",
-                        parts.name, f.name
-                    ),
+                CheckError::AddMissingField {
+                    parts: parts.name.clone(),
+                    field: f.name.clone(),
                     span: collection.span,
-                    help: Some(format!(
-                        "add `{}: …` between the parentheses, or give the field a default",
-                        f.name
-                    )),
                 },
             ));
         }
@@ -709,11 +646,12 @@ fn settable_field(
         return None;
     };
     if matches!(fields[i].kind, FieldKind::Derived(_)) {
-        let message = format!(
-            "`{}` is derived (computed from other fields) and cannot be set",
-            last.name
-        );
-        env.err(src, CheckError::ReadOnly { message, span });
+        let e = CheckError::NotAssignable {
+            name: last.name.clone(),
+            why: Unassignable::Derived,
+            span,
+        };
+        env.err(src, e);
         return None;
     }
     let (ty, sensitive) = (fields[i].ty.clone(), fields[i].sensitive);
@@ -734,33 +672,19 @@ fn place(
 ) -> Option<(Place, Ty, bool)> {
     let src = scope.source;
     let (last, owner_path) = target.split_last()?;
-    let read_only = |env: &mut Env, message: String| {
-        env.err(src, CheckError::ReadOnly { message, span });
+    let read_only = |env: &mut Env, name: &Ident, why: Unassignable| {
+        let name = name.name.clone();
+        env.err(src, CheckError::NotAssignable { name, why, span });
         None
     };
     if owner_path.is_empty() {
-        return read_only(
-            env,
-            format!(
-                "`{}` is not a field: write `set <case or participant>.{} = …`",
-                last.name, last.name
-            ),
-        );
+        return read_only(env, last, Unassignable::NotAField);
     }
     if owner_path[0].name == "event" {
-        return read_only(
-            env,
-            "events are read-only: rules cannot change what happened".into(),
-        );
+        return read_only(env, &owner_path[0], Unassignable::Event);
     }
     if env.limits.contains_key(&owner_path[0].name) {
-        return read_only(
-            env,
-            format!(
-                "`{}` is a limit: limits change in their table, not in rules",
-                owner_path[0].name
-            ),
-        );
+        return read_only(env, &owner_path[0], Unassignable::Limit);
     }
     let owner_expr = Expr {
         kind: ExprKind::Path(owner_path.to_vec()),
@@ -778,51 +702,36 @@ fn place(
                 ));
             }
             if last.name == def.key_name {
-                let message = format!(
-                    "`{}` is the key of `{}` and never changes",
-                    last.name, def.name
-                );
-                return read_only(env, message);
+                let case = def.name.clone();
+                return read_only(env, last, Unassignable::Key { case });
             }
             settable_field(env, src, span, last, (ty, false), owner.ir)
         }
         Ty::Part(ty) => settable_field(env, src, span, last, (ty, true), owner.ir),
         Ty::Unknown => None,
-        other => {
-            let msg = format!("{} has no fields to set", describe(env, &other));
-            read_only(env, msg)
-        }
+        other => read_only(env, last, Unassignable::NoFields { ty: other }),
     }
 }
 
 /// A sensitive value (or one computed from it) stored in a field not declared `sensitive`:
 /// from there it could be shown.
 pub(super) fn sensitive_into_plain(field: &str, value: &Expr) -> CheckError {
-    let what = match value.kind {
-        ExprKind::Path(_) => "a sensitive value",
-        _ => "a value computed from a sensitive value",
-    };
-    CheckError::Invalid {
-        message: format!("{what} cannot be stored in `{field}`, which is not sensitive"),
+    CheckError::SensitiveIntoPlain {
+        field: field.to_string(),
+        computed: !matches!(value.kind, ExprKind::Path(_)),
         span: value.span,
-        help: Some(format!(
-            "declare the field sensitive (`{field}: <type> sensitive`), so that it is never shown either"
-        )),
     }
 }
 
 /// A status computed from a sensitive value: every outcome shows the status.
 fn sensitive_status(env: &Env, value: &Expr) -> CheckError {
-    let what = match value.kind {
-        ExprKind::Path(_) => "a sensitive value",
-        _ => "a value computed from a sensitive value",
-    };
-    CheckError::Invalid {
-        message: format!("{what} cannot be a status: every outcome shows the status"),
+    CheckError::SensitiveStatus {
+        computed: !matches!(value.kind, ExprKind::Path(_)),
+        example: env
+            .cases
+            .first()
+            .map_or("case", |c| c.name.as_str())
+            .to_string(),
         span: value.span,
-        help: Some(format!(
-            "set a status written out, in a rule whose `when` reads the sensitive value, e.g. `rule r when … {{ set {}.status = … }}`",
-            env.cases.first().map_or("case", |c| c.name.as_str())
-        )),
     }
 }

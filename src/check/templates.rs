@@ -9,8 +9,8 @@
 //! A problem in a placeholder is reported at the placeholder, in the YAML file; when it comes
 //! from the scope of one `emit`, the report names that `emit` too.
 
-use super::expr::{describe, holds, sensitive_what, Scope};
-use super::{CheckError, Env};
+use super::expr::{computed_from_sensitive, holds, Scope};
+use super::{At, CheckError, EmitSite, Env, Hint};
 use crate::ast::{Expr, ExprKind, Ident, TemplatePart};
 use crate::outcome::MessageOut;
 use crate::program::{IAction, IExpr, TPart};
@@ -116,7 +116,6 @@ pub(super) fn parse_messages(env: &mut Env) {
                         }
                         Err(e) => {
                             template.broken = true;
-                            let d = e.to_diagnostic(source);
                             let at = Placeholder {
                                 expr: Expr {
                                     kind: ExprKind::Unset,
@@ -128,13 +127,10 @@ pub(super) fn parse_messages(env: &mut Env) {
                             };
                             env.err(
                                 source,
-                                CheckError::Placeholder {
-                                    message: format!("in placeholder `{{{src}}}`: {}", d.message),
-                                    span: at.relocate(d.span),
-                                    label: d.label,
-                                    help: Some(d.help.unwrap_or_else(|| {
-                                        "a placeholder holds an expression of the rule language, e.g. `{limits.<name>}` or `{<case>.<field>}`; write `{{` for a literal `{`".into()
-                                    })),
+                                CheckError::PlaceholderSyntax {
+                                    placeholder: src.clone(),
+                                    span: at.relocate(e.span()),
+                                    error: Box::new(e),
                                 },
                             );
                         }
@@ -232,16 +228,14 @@ impl Env {
         // checked below with `self` borrowed mutably: taken out, put back
         let template = std::mem::take(template);
         let source = self.message_sources[m];
-        let site = self.place(source, scope.source, id.span).map(|at| {
-            if scope.rule.is_empty() {
-                format!("in the scope of `emit {}` at {at}", id.name)
-            } else {
-                format!(
-                    "in the scope of rule `{}`, which emits it at {at}",
-                    scope.rule
-                )
-            }
-        });
+        let site = EmitSite {
+            emitted: id.name.clone(),
+            rule: (!scope.rule.is_empty()).then(|| scope.rule.clone()),
+            at: At {
+                source: scope.source,
+                span: id.span,
+            },
+        };
         let mut columns = Vec::with_capacity(template.columns.len());
         for parts in &template.columns {
             let mut out: Vec<TPart> = Vec::with_capacity(parts.len());
@@ -249,7 +243,7 @@ impl Env {
                 match part {
                     Part::Text(s) => out.push(TPart::Text(s.clone())),
                     Part::Expr(p) => {
-                        if let Some(ir) = self.placeholder(scope, source, p, site.clone()) {
+                        if let Some(ir) = self.placeholder(scope, source, p, Some(site.clone())) {
                             out.push(TPart::Expr(ir));
                         }
                     }
@@ -269,7 +263,7 @@ impl Env {
         scope: &mut Scope,
         source: usize,
         p: &Placeholder,
-        site: Option<String>,
+        site: Option<EmitSite>,
     ) -> Option<IExpr> {
         // The expression is checked in a file of its own text, so that the checker quotes it
         // as written; its problems are then moved to the table file.
@@ -284,38 +278,29 @@ impl Env {
         let before = self.errors.len();
         let t = self.expr(scope, &p.expr, None);
         if t.sensitive.is_sensitive() {
-            let what = self.quote(own, p.expr.span, "this value");
-            let message = format!(
-                "{what} {} and cannot be written into a message",
-                sensitive_what(&p.expr)
-            );
+            let quote = self.snippet(own, p.expr.span).map(str::to_string);
             self.err(
                 own,
-                CheckError::Sensitive {
-                    message,
+                CheckError::SensitiveInMessage {
+                    quote,
+                    computed: computed_from_sensitive(&p.expr),
                     span: p.expr.span,
                 },
             );
         }
         if holds(&t.ty, &|t| matches!(t, Ty::Part(_) | Ty::Record(_))) {
-            let msg = format!("{} cannot be written into text", describe(self, &t.ty));
-            self.type_error(
+            let ty = t.ty.clone();
+            self.err(
                 own,
-                p.expr.span,
-                msg,
-                Some("name one of its fields instead".into()),
+                CheckError::NotText {
+                    ty,
+                    span: p.expr.span,
+                },
             );
         } else if t.ty.is_opt() {
-            let what = self.quote(own, p.expr.span, "this value");
-            let msg = format!("{what} may be unset, and a message never shows an unset value");
-            self.type_error(
-                own,
-                p.expr.span,
-                msg,
-                Some(format!(
-                    "give a fallback with `??`, or emit the message from a rule whose `when` checks that {what} is set"
-                )),
-            );
+            let quote = self.snippet(own, p.expr.span).map(str::to_string);
+            let span = p.expr.span;
+            self.err(own, CheckError::MessageMaybeUnset { quote, span });
         }
         scope.source = outer;
         self.sources.truncate(own);
@@ -334,9 +319,7 @@ impl Env {
                 ..
             } = &mut e
             {
-                *hint = Some(
-                    "a placeholder reads what the emitting rule reads: its handler's `let`s, its `for` variable, `event`, the routed case and the limits".into(),
-                );
+                *hint = Some(Box::new(Hint::InPlaceholder));
             }
             let e = match &site {
                 Some(site) => CheckError::AtEmit {

@@ -645,13 +645,12 @@ fn the_suggestion_does_not_depend_on_the_order_of_candidates() {
         name: "zzzzzz".into(),
         span: Span::default(),
     };
-    match unknown("value", &far, ["open", "closed", "done"]) {
-        super::CheckError::Unknown { hint, .. } => assert_eq!(
-            hint.as_deref(),
-            Some("expected one of `open`, `closed`, `done`")
-        ),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        unknown("value", &far, ["open", "closed", "done"])
+            .help()
+            .as_deref(),
+        Some("expected one of `open`, `closed`, `done`")
+    );
 }
 
 // ── 9. formats ─────────────────────────────────────────────────────────────

@@ -375,8 +375,59 @@ const PUNCTUATION: [&str; 9] = ["}", ")", "]", ",", ":", "=", "{", "(", "?"];
 /// The syntax error pest reports, in words for an author; `fallback` gives it a help line
 /// even when no likely fix is known (what the grammar expected there, explained).
 fn syntax_error(e: pest::error::Error<Rule>, src: &Source, fallback: bool) -> ParseError {
-    use pest::error::{ErrorVariant, InputLocation};
     let text = src.text.as_str();
+    let (at, expected) = expected_at(&e, text);
+    let message = match (&e.variant, expected.split_last()) {
+        (pest::error::ErrorVariant::CustomError { message }, _) => message.clone(),
+        (_, None) => "unexpected input".to_string(),
+        (_, Some((last, []))) => format!("expected {last}"),
+        (_, Some((last, rest))) => format!("expected {} or {last}", rest.join(", ")),
+    };
+    let rest = &text[at..];
+    let found = found_at(rest);
+    let open = open_brackets(text, at).unwrap_or_default();
+    if let Some(e) = string_error(text, at, found, &open) {
+        return e;
+    }
+    let unclosed = open
+        .iter()
+        .rev()
+        .find(|(c, _)| *c != '"')
+        .map(|&(c, offset)| (c, src.line_col(offset).0));
+    let at_error = hints::At {
+        before: &text[..at],
+        rest,
+        found,
+        message: &message,
+        unclosed,
+        keyword: is_keyword(found),
+    };
+    let help = if fallback {
+        Some(hints::help(&at_error))
+    } else {
+        hints::likely_fix(&at_error)
+    };
+    let end_of_line = found == "\n" || found == "\r";
+    let label = if found.is_empty() {
+        "found the end of the file".to_string()
+    } else if end_of_line {
+        "found the end of the line".to_string()
+    } else {
+        format!("found `{found}`")
+    };
+    let underline = if end_of_line { 0 } else { found.len() };
+    ParseError::Syntax {
+        message,
+        span: Span::new(at, at + underline),
+        label: Some(label),
+        help,
+    }
+}
+
+/// Where a syntax error is, and what could have come there: the names of the grammar rules
+/// tried, then the literal tokens (`=`, `(`, `}`…), in the order of [`PUNCTUATION`].
+fn expected_at(e: &pest::error::Error<Rule>, text: &str) -> (usize, Vec<String>) {
+    use pest::error::{ErrorVariant, InputLocation};
     // pest places the error where a grammar rule last failed, and names the rules tried
     // there; the literal tokens it tried (`=`, `(`, `}`…) may have got further.
     let rule_at = match e.location {
@@ -439,15 +490,12 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source, fallback: bool) -> Pa
     });
     let mut all: Vec<String> = names.iter().map(|n| n.to_string()).collect();
     all.extend(tokens);
-    let message = match (&e.variant, all.split_last()) {
-        (ErrorVariant::CustomError { message }, _) => message.clone(),
-        (_, None) => "unexpected input".to_string(),
-        (_, Some((last, []))) => format!("expected {last}"),
-        (_, Some((last, rest))) => format!("expected {} or {last}", rest.join(", ")),
-    };
+    (at, all)
+}
 
-    // What was found: a word, or one character, or the end of the file.
-    let rest = &text[at..];
+/// What was found where a syntax error is (`rest`, the text from there): a word, or one
+/// character, or nothing at the end of the file.
+fn found_at(rest: &str) -> &str {
     let word_len = rest
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
@@ -456,72 +504,37 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &Source, fallback: bool) -> Pa
         0 => rest.chars().next().map_or(0, char::len_utf8),
         n => n,
     };
-    let found = &rest[..found_len];
-    let label = if found.is_empty() {
-        "found the end of the file".to_string()
-    } else if found == "\n" || found == "\r" {
-        "found the end of the line".to_string()
-    } else {
-        format!("found `{found}`")
-    };
+    &rest[..found_len]
+}
 
-    let open = open_brackets(text, at).unwrap_or_default();
+/// A syntax error inside a string (`open`: the brackets and quotes open at `at`): one not
+/// closed on its line, or an unknown escape. Said of the string, not of what pest expected.
+fn string_error(text: &str, at: usize, found: &str, open: &[(char, usize)]) -> Option<ParseError> {
     let end_of_line = found.is_empty() || found == "\n" || found == "\r";
     match open.last() {
         // A string still open at the end of its line: point at where it starts.
-        Some(&('"', quote)) if end_of_line => {
-            return ParseError::Syntax {
-                message: "unterminated string".into(),
-                span: Span::new(quote, quote + 1),
-                label: Some("this string is not closed on its line".into()),
-                help: Some(
-                    "end it with `\"`; a string stays on one line (write `\\n` for a line break)"
-                        .into(),
-                ),
-            };
-        }
+        Some(&('"', quote)) if end_of_line => Some(ParseError::Syntax {
+            message: "unterminated string".into(),
+            span: Span::new(quote, quote + 1),
+            label: Some("this string is not closed on its line".into()),
+            help: Some(
+                "end it with `\"`; a string stays on one line (write `\\n` for a line break)"
+                    .into(),
+            ),
+        }),
         // A backslash in a string followed by a character that is no escape (pest fails on
         // the backslash, or just after it).
         Some(&('"', _)) if found == "\\" || text[..at].ends_with('\\') => {
             let start = if found == "\\" { at } else { at - 1 };
             let escape: String = text[start..].chars().take(2).collect();
-            return ParseError::Syntax {
+            Some(ParseError::Syntax {
                 message: format!("unknown escape `{escape}` in a string"),
                 span: Span::new(start, start + escape.len()),
                 label: None,
                 help: Some("the escapes are `\\\"`, `\\\\`, `\\{`, `\\}` and `\\n`".into()),
-            };
+            })
         }
-        _ => {}
-    }
-    let unclosed = open
-        .iter()
-        .rev()
-        .find(|(c, _)| *c != '"')
-        .map(|&(c, offset)| (c, src.line_col(offset).0));
-    let at_error = hints::At {
-        before: &text[..at],
-        rest,
-        found,
-        message: &message,
-        unclosed,
-        keyword: is_keyword(found),
-    };
-    let help = if fallback {
-        Some(hints::help(&at_error))
-    } else {
-        hints::likely_fix(&at_error)
-    };
-    let underline = if found == "\n" || found == "\r" {
-        0
-    } else {
-        found.len()
-    };
-    ParseError::Syntax {
-        message,
-        span: Span::new(at, at + underline),
-        label: Some(label),
-        help,
+        _ => None,
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
+pub use crate::ids::RecordId;
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -125,7 +126,7 @@ pub struct RecordFieldDef {
 #[derive(Debug, Clone)]
 pub struct EventDef {
     pub name: String,
-    pub record: u16,
+    pub record: RecordId,
 }
 
 #[derive(Debug, Clone)]
@@ -254,6 +255,11 @@ impl CaseDef {
 }
 
 impl Program {
+    /// The record type `id`.
+    pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
+        self.records.get(id.index())
+    }
+
     /// The case type `ty`.
     pub fn case_def(&self, ty: u16) -> Option<&CaseDef> {
         self.cases.get(ty as usize)

@@ -1,5 +1,6 @@
 //! Runtime values and the types the checker gives them.
 
+use crate::ids::RecordId;
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -71,6 +72,9 @@ impl Value {
         }
     }
 }
+
+// A value is three words (see `Text::INLINE`); an id in it must not make it larger.
+const _: () = assert!(std::mem::size_of::<Value>() == 24);
 
 /// An immutable string that keeps up to [`Text::INLINE`] bytes inline, without an
 /// allocation: the keys, phone numbers and codes that fill a world are short, and a world
@@ -220,7 +224,7 @@ pub enum Ty {
     Enum(u16),
     Set(Box<Ty>),
     List(Box<Ty>),
-    Record(u16),
+    Record(RecordId),
     Opt(Box<Ty>),
     /// A case of the case type with this index.
     Case(u16),

@@ -301,7 +301,7 @@ impl Env {
             if let IExpr::EventField(f) = &t.ir {
                 if let Some(ev) = scope.event {
                     let rec = self.events[ev as usize].record;
-                    blame = Some(self.records[rec as usize].fields[*f as usize].name.clone());
+                    blame = Some(self.records[rec.index()].fields[*f as usize].name.clone());
                 }
             }
             irs.push(t.ir);

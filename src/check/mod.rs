@@ -325,7 +325,7 @@ impl Env {
         self.err(source, e);
     }
 
-    fn record(&mut self, source: usize, fields: &[ast::RecordField]) -> u16 {
+    fn record(&mut self, source: usize, fields: &[ast::RecordField]) -> RecordId {
         let mut defs: Vec<RecordFieldDef> = Vec::new();
         for f in fields {
             if defs.iter().any(|d| d.name == f.name.name) {
@@ -349,7 +349,7 @@ impl Env {
             });
         }
         self.records.push(RecordDef { fields: defs });
-        (self.records.len() - 1) as u16
+        RecordId::at(self.records.len() - 1)
     }
 
     pub fn add_enum(&mut self, name: String, values: Vec<String>) -> u16 {

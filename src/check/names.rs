@@ -51,7 +51,7 @@ impl Env {
                 (Typed::new(IExpr::EventAt, Ty::Instant), &path[2..])
             } else {
                 let rec = self.events[ev as usize].record;
-                let fields = &self.records[rec as usize].fields;
+                let fields = &self.records[rec.index()].fields;
                 match fields.iter().position(|f| f.name == field.name) {
                     Some(i) => {
                         let f = &fields[i];
@@ -383,7 +383,7 @@ impl Env {
                 self.field_of(scope, cur, field, (ty, true), &[name])
             }
             Ty::Record(r) => {
-                let fields = &self.records[*r as usize].fields;
+                let fields = &self.records[r.index()].fields;
                 match fields.iter().position(|f| f.name == field.name) {
                     Some(i) => {
                         let f = &fields[i];

@@ -157,7 +157,7 @@ fn handler(
         let key_field = match (&t.ir, event) {
             (IExpr::EventField(i), Some(ev)) => {
                 let rec = env.events[ev as usize].record;
-                Some(env.records[rec as usize].fields[*i as usize].name.clone())
+                Some(env.records[rec.index()].fields[*i as usize].name.clone())
             }
             _ => None,
         };
@@ -517,7 +517,7 @@ fn reject(
     }
     if let (Some(f), Some(ev)) = (field, scope.event) {
         let rec = env.events[ev as usize].record;
-        let names: Vec<String> = env.records[rec as usize]
+        let names: Vec<String> = env.records[rec.index()]
             .fields
             .iter()
             .map(|x| x.name.clone())

@@ -160,7 +160,7 @@ pub(crate) fn evaluate_traced(
     let declared = prog
         .events
         .get(usize::from(event.ty))
-        .and_then(|def| prog.records.get(usize::from(def.record)));
+        .and_then(|def| prog.record(def.record));
     let handler = match (declared, prog.event_handlers.get(usize::from(event.ty))) {
         (Some(record), Some(handler)) if record.fields.len() == event.fields.len() => handler,
         _ => return bug("the event was not checked against this policy"),

@@ -7,7 +7,7 @@
 
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
-use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef};
+use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef, RecordId};
 use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
 use jiff::Timestamp;
@@ -217,14 +217,14 @@ impl<'p> Schema<'p> {
     /// that are allowed without being fields.
     fn record(
         self,
-        record: u16,
+        record: RecordId,
         members: &[(Cow<str>, Json)],
         prefix: &str,
         of: &str,
         reserved: &[&str],
         sensitive: bool,
     ) -> Result<Vec<Value>, EventError> {
-        let fields = &self.records[usize::from(record)].fields;
+        let fields = &self.records[record.index()].fields;
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
         let unknown = |key: &str| EventError::UnknownField {

@@ -93,7 +93,10 @@ fn policy() -> Policy {
         RecordDef {
             fields: vec![
                 field("filing", Ty::Format(FILING)),
-                field("personnel", Ty::List(Box::new(Ty::Record(0)))),
+                field(
+                    "personnel",
+                    Ty::List(Box::new(Ty::Record(RecordId::from_raw(0)))),
+                ),
             ],
         },
         // 2: sms_sent
@@ -128,7 +131,10 @@ fn policy() -> Policy {
                 secret("secret_grace", Ty::Duration.opt()),
                 secret("secret_when", Ty::Instant.opt()),
                 secret("secret_role", Ty::Enum(ROLE).opt()),
-                secret("secret_people", Ty::List(Box::new(Ty::Record(0))).opt()),
+                secret(
+                    "secret_people",
+                    Ty::List(Box::new(Ty::Record(RecordId::from_raw(0)))).opt(),
+                ),
             ],
         },
     ];
@@ -144,7 +150,7 @@ fn policy() -> Policy {
         .zip(1u16..)
         .map(|(name, record)| EventDef {
             name: name.to_string(),
-            record,
+            record: RecordId::from_raw(record),
         })
         .collect();
     let event_index = events

@@ -107,25 +107,23 @@ impl Progs<'_> {
                 Compat::Same => Compat::Same,
                 c => c.or_worse(Compat::Widened),
             },
-            (Ty::Record(a), Ty::Record(b)) => {
-                match (old.records.get(*a as usize), new.records.get(*b as usize)) {
-                    (Some(x), Some(y))
-                        if x.fields.len() == y.fields.len()
-                            && x.fields
-                                .iter()
-                                .zip(&y.fields)
-                                .all(|(f, g)| f.name == g.name) =>
-                    {
-                        x.fields
+            (Ty::Record(a), Ty::Record(b)) => match (old.record(*a), new.record(*b)) {
+                (Some(x), Some(y))
+                    if x.fields.len() == y.fields.len()
+                        && x.fields
                             .iter()
                             .zip(&y.fields)
-                            .fold(Compat::Same, |worst, (f, g)| {
-                                worst.or_worse(self.compat(&f.ty, &g.ty))
-                            })
-                    }
-                    _ => Compat::Changed,
+                            .all(|(f, g)| f.name == g.name) =>
+                {
+                    x.fields
+                        .iter()
+                        .zip(&y.fields)
+                        .fold(Compat::Same, |worst, (f, g)| {
+                            worst.or_worse(self.compat(&f.ty, &g.ty))
+                        })
                 }
-            }
+                _ => Compat::Changed,
+            },
             _ => Compat::Changed,
         }
     }
@@ -165,9 +163,7 @@ impl Progs<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             (Ty::Record(a), Ty::Record(b), Value::Record(items)) => {
-                let (Some(x), Some(y)) =
-                    (old.records.get(*a as usize), new.records.get(*b as usize))
-                else {
+                let (Some(x), Some(y)) = (old.record(*a), new.record(*b)) else {
                     return Err(Misfit::Value);
                 };
                 Value::record(
@@ -206,7 +202,7 @@ pub(super) fn ty_name(prog: &Program, ty: &Ty) -> String {
         Ty::Set(t) => format!("set<{}>", ty_name(prog, t)),
         Ty::List(t) => format!("list<{}>", ty_name(prog, t)),
         Ty::Record(r) => {
-            let fields = prog.records.get(*r as usize).map_or(Vec::new(), |d| {
+            let fields = prog.record(*r).map_or(Vec::new(), |d| {
                 d.fields
                     .iter()
                     .map(|f| format!("{}: {}", f.name, ty_name(prog, &f.ty)))

@@ -263,7 +263,7 @@ impl<'a> Reader<'a> {
                 }
             }
             (Ty::Record(r), RECORD) => {
-                let defs = &prog.records[*r as usize].fields;
+                let defs = &prog.records[r.index()].fields;
                 if self.uint()? != defs.len() as u64 {
                     return Err("a record has the wrong number of fields".into());
                 }

@@ -493,7 +493,7 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
                 .collect::<Result<_, _>>()?,
         ),
         (Ty::Record(r), J::Array(items)) => {
-            let defs = &prog.records[*r as usize].fields;
+            let defs = &prog.records[r.index()].fields;
             if defs.len() != items.len() {
                 return Err("a record has the wrong number of fields".into());
             }

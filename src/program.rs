@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::RecordId;
+pub use crate::ids::{EnumId, RecordId};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -153,11 +153,8 @@ impl Program {
     }
 
     /// The name of an enumeration value.
-    pub fn enum_name(&self, e: u16, i: u16) -> &str {
-        self.enums
-            .get(e as usize)
-            .and_then(|en| en.values.get(i as usize))
-            .map_or("", String::as_str)
+    pub fn enum_name(&self, e: EnumId, i: u16) -> &str {
+        crate::text::enum_name(&self.enums, e, i)
     }
 
     /// A value as JSON (output and saved worlds); `case_key` names a case value.
@@ -203,7 +200,7 @@ pub struct CaseDef {
     pub name: String,
     pub key_name: String,
     pub key_format: Option<u16>,
-    pub status_enum: u16,
+    pub status_enum: EnumId,
     /// `tags[t]` = (tag name, which statuses carry it).
     pub tags: Vec<(String, Vec<bool>)>,
     pub fields: Vec<FieldDef>,
@@ -237,7 +234,7 @@ impl CaseDef {
             name: String::new(),
             key_name: String::new(),
             key_format: None,
-            status_enum: 0,
+            status_enum: EnumId::from_raw(0),
             tags: Vec::new(),
             fields: Vec::new(),
             all_name: None,
@@ -255,6 +252,11 @@ impl CaseDef {
 }
 
 impl Program {
+    /// The enumeration `id`.
+    pub fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
+        self.enums.get(id.index())
+    }
+
     /// The record type `id`.
     pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
         self.records.get(id.index())
@@ -470,7 +472,7 @@ pub enum IExpr {
     /// field to blame when no row matches.
     Lookup {
         table: u16,
-        of: u16,
+        of: EnumId,
         keys: Vec<IExpr>,
         blame: Option<String>,
     },

@@ -1,6 +1,6 @@
 //! Runtime values and the types the checker gives them.
 
-use crate::ids::RecordId;
+use crate::ids::{EnumId, RecordId};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ pub enum Value {
     Period(crate::calendar::Period),
     Text(Text),
     /// A member of an enumeration (a status, a role, a table key value): `(enum, index)`.
-    Enum(u16, u16),
+    Enum(EnumId, u16),
     /// A list, in order. Shared: rules read lists far more often than they build them,
     /// and a read is a copy of the handle, not of the items.
     List(Arc<[Value]>),
@@ -221,7 +221,7 @@ pub enum Ty {
     Text,
     /// Text that matched a declared format.
     Format(u16),
-    Enum(u16),
+    Enum(EnumId),
     Set(Box<Ty>),
     List(Box<Ty>),
     Record(RecordId),

@@ -38,7 +38,7 @@ fn declare_type(
     (source, table, span): (usize, &str, Span),
     name: String,
     values: Vec<String>,
-) -> u16 {
+) -> EnumId {
     let clash = if name == "status" {
         Some(CheckError::Duplicate {
             message: format!(
@@ -71,7 +71,7 @@ fn declare_type(
         Some(e) => {
             env.err(source, e);
             env.enums.push(EnumDef { name, values });
-            (env.enums.len() - 1) as u16
+            EnumId::at(env.enums.len() - 1)
         }
         None => {
             declared.insert(name.clone(), (table.to_string(), source, span));

@@ -2,7 +2,7 @@
 
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{Arith, Func, IExpr, TPart};
+use crate::program::{Arith, EnumId, Func, IExpr, TPart};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -194,7 +194,7 @@ pub(crate) fn describe(env: &Env, ty: &Ty) -> String {
         Ty::Period => "a period".into(),
         Ty::Text => "text".into(),
         Ty::Format(f) => format!("a `{}`", env.formats[*f as usize].name),
-        Ty::Enum(e) => format!("a `{}`", env.enums[*e as usize].name),
+        Ty::Enum(e) => format!("a `{}`", env.enums[e.index()].name),
         Ty::Set(t) => format!("a set of {}", plural(env, t)),
         Ty::List(t) => format!("a list of {}", plural(env, t)),
         Ty::Record(_) => "a record".into(),
@@ -216,7 +216,7 @@ pub(super) fn plural(env: &Env, ty: &Ty) -> String {
         Ty::Period => "periods".into(),
         Ty::Text => "texts".into(),
         Ty::Format(f) => format!("`{}` values", env.formats[*f as usize].name),
-        Ty::Enum(e) => format!("`{}` values", env.enums[*e as usize].name),
+        Ty::Enum(e) => format!("`{}` values", env.enums[e.index()].name),
         Ty::Set(t) => format!("sets of {}", plural(env, t)),
         Ty::List(t) => format!("lists of {}", plural(env, t)),
         Ty::Record(_) => "records".into(),
@@ -553,8 +553,8 @@ impl Env {
         }
     }
 
-    fn enum_value(&mut self, source: usize, en: u16, text: &str, span: Span) -> Typed {
-        let def = &self.enums[en as usize];
+    fn enum_value(&mut self, source: usize, en: EnumId, text: &str, span: Span) -> Typed {
+        let def = &self.enums[en.index()];
         match def.values.iter().position(|v| v == text) {
             Some(i) => Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en)),
             None => {
@@ -708,7 +708,7 @@ impl Env {
                             };
                             *hint = Some(format!(
                                 "{known}; a tag follows a status in `statuses`, e.g. `{}: {}`",
-                                self.enums[self.case_def(owner).status_enum as usize]
+                                self.enums[self.case_def(owner).status_enum.index()]
                                     .values
                                     .first()
                                     .cloned()

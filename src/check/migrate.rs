@@ -204,7 +204,7 @@ fn check_steps(
                 olds.push(from);
                 let statuses = env
                     .enums
-                    .get(env.case_def(ty).status_enum as usize)
+                    .get(env.case_def(ty).status_enum.index())
                     .map(|e| e.values.clone())
                     .unwrap_or_default();
                 if statuses.contains(&from.name) {

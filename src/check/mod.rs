@@ -89,7 +89,7 @@ pub(crate) enum LimitRef {
 
 /// A `statuses` block: the case type it names (if any), its enumeration, and its tags
 /// (each with the statuses that carry it).
-pub(crate) type StatusBlock = (Option<String>, u16, Vec<(String, Vec<bool>)>);
+pub(crate) type StatusBlock = (Option<String>, EnumId, Vec<(String, Vec<bool>)>);
 
 /// Everything declared, gathered before rules are checked.
 pub(crate) struct Env {
@@ -109,18 +109,18 @@ pub(crate) struct Env {
     /// The file of each requirements table.
     pub requirement_sources: Vec<usize>,
     /// Each statuses block's enumeration, file, and the name of each status.
-    pub status_sites: Vec<(u16, usize, Vec<Span>)>,
+    pub status_sites: Vec<(EnumId, usize, Vec<Span>)>,
     /// The file and name of each deadline, by deadline index.
     pub deadline_sites: Vec<(usize, Span)>,
     pub calendars: Vec<crate::calendar::Calendar>,
     /// The policy's time zone, and where its limit is (file, span).
     pub zone: Option<(jiff::tz::TimeZone, usize, Span)>,
     /// requirement table name → (table index, enum of `of`, enum of each key column)
-    pub req_index: HashMap<String, (u16, u16, Vec<u16>)>,
+    pub req_index: HashMap<String, (u16, EnumId, Vec<EnumId>)>,
     /// limits table name → limit name → value
     pub limits: HashMap<String, HashMap<String, LimitRef>>,
     /// enum type name (`role`, `status`, `roles.scenario`) → enum
-    pub type_names: HashMap<String, u16>,
+    pub type_names: HashMap<String, EnumId>,
     /// The case types, in declaration order.
     pub cases: Vec<CaseDef>,
     /// The statuses blocks: (the case type it names, if any; its enum; its tags).
@@ -352,12 +352,12 @@ impl Env {
         RecordId::at(self.records.len() - 1)
     }
 
-    pub fn add_enum(&mut self, name: String, values: Vec<String>) -> u16 {
+    pub fn add_enum(&mut self, name: String, values: Vec<String>) -> EnumId {
         self.enums.push(EnumDef {
             name: name.clone(),
             values,
         });
-        let id = (self.enums.len() - 1) as u16;
+        let id = EnumId::at(self.enums.len() - 1);
         self.type_names.insert(name, id);
         id
     }
@@ -479,7 +479,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .cases
             .iter()
             .map(|c| {
-                env.enums[c.status_enum as usize]
+                env.enums[c.status_enum.index()]
                     .values
                     .iter()
                     .map(|s| s.as_str().into())
@@ -487,7 +487,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             })
             .collect(),
         case_names: env.cases.iter().map(|c| c.name.as_str().into()).collect(),
-        singletons: (0u16..)
+        singletons: (0..env.enums.len())
+            .map(EnumId::at)
             .zip(&env.enums)
             .map(|(e, def)| {
                 (0u16..)
@@ -500,7 +501,12 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .requirements
             .iter()
             .map(|t| {
-                let Some(of) = env.enums.iter().position(|e| e.name == t.of) else {
+                let Some(of) = env
+                    .enums
+                    .iter()
+                    .position(|e| e.name == t.of)
+                    .map(EnumId::at)
+                else {
                     return Vec::new();
                 };
                 t.rows
@@ -509,7 +515,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
                         Value::set_of(
                             row.required
                                 .iter()
-                                .map(|i| Value::Enum(of as u16, *i as u16))
+                                .map(|i| Value::Enum(of, *i as u16))
                                 .collect(),
                         )
                     })

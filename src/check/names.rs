@@ -4,7 +4,7 @@
 use super::expr::{describe, path_text, resolve_limit, span_of, Scope, Typed};
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::Ident;
-use crate::program::{FieldKind, IExpr};
+use crate::program::{EnumId, FieldKind, IExpr};
 use crate::value::{Ty, Value};
 
 impl Env {
@@ -201,15 +201,15 @@ impl Env {
     fn bare_value(&mut self, scope: &mut Scope, id: &Ident, hint: Option<&Ty>) -> Typed {
         if let Some(Ty::Enum(en)) = hint.map(Ty::strip_opt) {
             let en = *en;
-            if let Some(i) = self.enums[en as usize]
+            if let Some(i) = self.enums[en.index()]
                 .values
                 .iter()
                 .position(|v| *v == id.name)
             {
                 return Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en));
             }
-            let values = self.enums[en as usize].values.clone();
-            let kind_name = self.enums[en as usize].name.clone();
+            let values = self.enums[en.index()].values.clone();
+            let kind_name = self.enums[en.index()].name.clone();
             let mut e = unknown("value", id, values.iter().map(String::as_str));
             if let CheckError::Unknown { name, .. } = &mut e {
                 *name = format!("{}` for `{kind_name}", id.name);
@@ -217,7 +217,7 @@ impl Env {
             self.err(scope.source, e);
             return Typed::error();
         }
-        let found: Vec<(u16, u16)> = self
+        let found: Vec<(EnumId, u16)> = self
             .enums
             .iter()
             .enumerate()
@@ -225,7 +225,7 @@ impl Env {
                 e.values
                     .iter()
                     .position(|v| *v == id.name)
-                    .map(|vi| (ei as u16, vi as u16))
+                    .map(|vi| (EnumId::at(ei), vi as u16))
             })
             .collect();
         match found.as_slice() {
@@ -238,7 +238,7 @@ impl Env {
             many => {
                 let kinds: Vec<String> = many
                     .iter()
-                    .map(|(en, _)| format!("`{}`", self.enums[*en as usize].name))
+                    .map(|(en, _)| format!("`{}`", self.enums[en.index()].name))
                     .collect();
                 self.err(
                     scope.source,

@@ -48,8 +48,7 @@ pub(super) fn statuses(p: &Policy) -> Vec<Block> {
     for (ty, case) in prog.cases.iter().enumerate() {
         let ty = ty as u16;
         let statuses: Vec<String> = prog
-            .enums
-            .get(case.status_enum as usize)
+            .enum_def(case.status_enum)
             .map(|e| e.values.clone())
             .unwrap_or_default();
         let tags_of = |s: usize| -> Vec<String> {

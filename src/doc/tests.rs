@@ -46,7 +46,7 @@ fn moves(rules: &str) -> Vec<String> {
     let engine = Engine::from_sources(vec![Source::new("t.docket", rules)])
         .unwrap_or_else(|e| panic!("{}", e.render()));
     let p = engine.program();
-    let status = |s: u16| p.enums[p.cases[0].status_enum as usize].values[s as usize].clone();
+    let status = |s: u16| p.enums[p.cases[0].status_enum.index()].values[s as usize].clone();
     transitions(p)
         .into_iter()
         .map(|t| {

@@ -9,7 +9,7 @@
 //! listed from every status the status tests leave possible.
 
 use crate::program::{
-    Cmp, FieldKind, HandlerDef, IAction, IExpr, Place, Program, RouteDef, RuleDef,
+    Cmp, EnumId, FieldKind, HandlerDef, IAction, IExpr, Place, Program, RouteDef, RuleDef,
 };
 use crate::value::Value;
 
@@ -67,7 +67,7 @@ pub(crate) fn transitions(p: &Program) -> Vec<Transition> {
 /// The number of statuses of case type `ty`.
 fn status_count(p: &Program, ty: u16) -> u16 {
     p.case_def(ty)
-        .and_then(|c| p.enums.get(c.status_enum as usize))
+        .and_then(|c| p.enums.get(c.status_enum.index()))
         .map_or(0, |e| e.values.len() as u16)
 }
 
@@ -567,7 +567,12 @@ impl<'p> Handler<'p> {
 
     /// The case type of a case term: from what its `for` ranges over, else from the
     /// status's enumeration when one case type alone has it.
-    fn case_type_of(&self, rule: &RuleDef, term: &Term, status_enum: Option<u16>) -> Option<u16> {
+    fn case_type_of(
+        &self,
+        rule: &RuleDef,
+        term: &Term,
+        status_enum: Option<EnumId>,
+    ) -> Option<u16> {
         if let Some((var, source)) = &rule.for_each {
             let want_part = match term {
                 Term::Part(x) if **x == Term::Var(*var) => Some(true),
@@ -680,7 +685,7 @@ fn rejects(actions: &[IAction]) -> bool {
 
 /// Every `set <case>.status = …` of the actions (blocks included), in order, with the
 /// status enumeration of a literal status.
-fn status_sets(actions: &[IAction]) -> Vec<(&IExpr, To, Option<u16>)> {
+fn status_sets(actions: &[IAction]) -> Vec<(&IExpr, To, Option<EnumId>)> {
     let mut out = Vec::new();
     for a in actions {
         match a {

@@ -22,7 +22,7 @@ impl Eval<'_, '_> {
                 .prog
                 .shared
                 .singletons
-                .get(e as usize)
+                .get(e.index())
                 .and_then(|sets| sets.get(i as usize))
             {
                 return one.clone();

@@ -7,7 +7,9 @@
 
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
-use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef, RecordId};
+use crate::program::{
+    EnumDef, EnumId, EventDef, FormatDef, Program, RecordDef, RecordFieldDef, RecordId,
+};
 use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
 use jiff::Timestamp;
@@ -397,8 +399,14 @@ impl<'p> Schema<'p> {
         Err(refused())
     }
 
-    fn enum_value(self, e: u16, s: &str, path: &str, sensitive: bool) -> Result<Value, EventError> {
-        let def = &self.enums[usize::from(e)];
+    fn enum_value(
+        self,
+        e: EnumId,
+        s: &str,
+        path: &str,
+        sensitive: bool,
+    ) -> Result<Value, EventError> {
+        let def = &self.enums[e.index()];
         // Zipping with `0u16..` keeps the index in range without a cast.
         if let Some((_, i)) = def.values.iter().zip(0u16..).find(|(v, _)| *v == s) {
             return Ok(Value::Enum(e, i));

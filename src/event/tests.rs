@@ -18,8 +18,8 @@ const PHONE: u16 = 0;
 const CODE: u16 = 1;
 const CERT: u16 = 2;
 const FILING: u16 = 3;
-const ROLE: u16 = 0;
-const REGION: u16 = 1;
+const ROLE: EnumId = EnumId::from_raw(0);
+const REGION: EnumId = EnumId::from_raw(1);
 
 fn format(name: &str, regex: &str, description: &str) -> FormatDef {
     FormatDef {

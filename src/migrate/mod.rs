@@ -41,12 +41,7 @@ fn stats(old: &Program, world: &World) -> Vec<Stats> {
         .cases
         .iter()
         .map(|c| Stats {
-            status: vec![
-                0;
-                old.enums
-                    .get(c.status_enum as usize)
-                    .map_or(0, |e| e.values.len())
-            ],
+            status: vec![0; old.enum_def(c.status_enum).map_or(0, |e| e.values.len())],
             holders: vec![0; c.fields.len()],
             part_holders: vec![0; c.parts.fields.len()],
             ..Stats::default()

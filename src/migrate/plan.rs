@@ -555,12 +555,10 @@ impl<'a> Plan<'a> {
         let block = self.block(t, false);
         let steps: &[MigrateStep] = block.map_or(&[], |b| &b.steps);
         let olds = old
-            .enums
-            .get(odef.status_enum as usize)
+            .enum_def(odef.status_enum)
             .map_or(&[][..], |e| &e.values[..]);
         let news = new
-            .enums
-            .get(ndef.status_enum as usize)
+            .enum_def(ndef.status_enum)
             .map_or(&[][..], |e| &e.values[..]);
         let mut map = Vec::with_capacity(olds.len());
         let mut refused: Vec<&str> = Vec::new();

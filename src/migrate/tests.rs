@@ -2,6 +2,7 @@
 
 use super::types::{ty_name, Compat, Misfit, Progs};
 use crate::engine::Engine;
+use crate::program::EnumId;
 use crate::span::Source;
 use crate::value::{Ty, Value};
 
@@ -45,7 +46,7 @@ fn compat_orders_every_kind_of_change() {
                 .enums
                 .iter()
                 .position(|x| x.name == "size")
-                .unwrap_or(99) as u16,
+                .map_or(EnumId::from_raw(99), EnumId::at),
         )
     };
     let opt = |t: Ty| t.opt();
@@ -101,7 +102,7 @@ fn convert_checks_each_value_and_never_shows_it() {
                 .enums
                 .iter()
                 .position(|x| x.name == "size")
-                .unwrap_or(0) as u16,
+                .map_or(EnumId::from_raw(0), EnumId::at),
         )
     };
     assert_eq!(

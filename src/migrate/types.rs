@@ -87,20 +87,18 @@ impl Progs<'_> {
                     _ => Compat::Changed,
                 }
             }
-            (Ty::Enum(a), Ty::Enum(b)) => {
-                match (old.enums.get(*a as usize), new.enums.get(*b as usize)) {
-                    (Some(x), Some(y)) if x.name == y.name => {
-                        if a == b && y.values.starts_with(&x.values) {
-                            Compat::Same
-                        } else if x.values.iter().all(|v| y.values.contains(v)) {
-                            Compat::Widened
-                        } else {
-                            Compat::Checked
-                        }
+            (Ty::Enum(a), Ty::Enum(b)) => match (old.enum_def(*a), new.enum_def(*b)) {
+                (Some(x), Some(y)) if x.name == y.name => {
+                    if a == b && y.values.starts_with(&x.values) {
+                        Compat::Same
+                    } else if x.values.iter().all(|v| y.values.contains(v)) {
+                        Compat::Widened
+                    } else {
+                        Compat::Checked
                     }
-                    _ => Compat::Changed,
                 }
-            }
+                _ => Compat::Changed,
+            },
             (Ty::List(a), Ty::List(b)) => self.compat(a, b),
             (Ty::Set(a), Ty::Set(b)) => match self.compat(a, b) {
                 // the order of a set's items may change with the enumeration's order
@@ -146,7 +144,7 @@ impl Progs<'_> {
             }
             (Ty::Enum(_), Ty::Enum(b), Value::Enum(e, i)) => {
                 let name = old.enum_name(*e, *i);
-                let values = &new.enums.get(*b as usize).ok_or(Misfit::Value)?.values;
+                let values = &new.enum_def(*b).ok_or(Misfit::Value)?.values;
                 let at = values.iter().position(|x| x == name).ok_or(Misfit::Value)?;
                 Value::Enum(*b, at as u16)
             }
@@ -196,8 +194,7 @@ pub(super) fn ty_name(prog: &Program, ty: &Ty) -> String {
             .get(*f as usize)
             .map_or("a format".into(), |d| d.name.clone()),
         Ty::Enum(e) => prog
-            .enums
-            .get(*e as usize)
+            .enum_def(*e)
             .map_or("an enumeration".into(), |d| d.name.clone()),
         Ty::Set(t) => format!("set<{}>", ty_name(prog, t)),
         Ty::List(t) => format!("list<{}>", ty_name(prog, t)),

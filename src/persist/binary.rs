@@ -243,7 +243,7 @@ impl<'a> Reader<'a> {
             }
             (Ty::Enum(e), ENUM) => {
                 let i = self.uint()?;
-                let def = &prog.enums[*e as usize];
+                let def = &prog.enums[e.index()];
                 if i >= def.values.len() as u64 {
                     return Err(format!(
                         "not a `{}` value (the value is not shown)",
@@ -340,7 +340,7 @@ impl Loader<'_> {
         }
         let key = r.text()?.into();
         let status = r.uint()?;
-        if status >= prog.enums[def.status_enum as usize].values.len() as u64 {
+        if status >= prog.enums[def.status_enum.index()].values.len() as u64 {
             return Err("unknown status".into());
         }
         let mut fields = Vec::with_capacity(def.fields.len());

@@ -45,7 +45,7 @@ pub(crate) fn case_json(prog: &Program, c: &CaseData) -> Option<J> {
     Some(json!({
         "type": def.name,
         "key": c.key.as_str(),
-        "status": prog.enums[def.status_enum as usize].values.get(c.status as usize),
+        "status": prog.enums[def.status_enum.index()].values.get(c.status as usize),
         "fields": fields_json(prog, &def.fields, &c.fields),
         "participants": c.parts.iter().map(|p| fields_json(prog, &def.parts.fields, p)).collect::<Vec<_>>(),
         "deadlines": deadlines,
@@ -188,7 +188,7 @@ impl Loader<'_> {
         let Some(def) = prog.case_def(ty) else {
             return Err(bad(at("the policy declares no case type")));
         };
-        let statuses = &prog.enums[def.status_enum as usize].values;
+        let statuses = &prog.enums[def.status_enum.index()].values;
         let key = c
             .get("key")
             .and_then(J::as_str)
@@ -468,14 +468,14 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
             Value::text(s)
         }
         (Ty::Enum(e), J::String(s)) => {
-            let i = prog.enums[*e as usize]
+            let i = prog.enums[e.index()]
                 .values
                 .iter()
                 .position(|v| v == s)
                 .ok_or_else(|| {
                     format!(
                         "not a `{}` value (the value is not shown)",
-                        prog.enums[*e as usize].name
+                        prog.enums[e.index()].name
                     )
                 })?;
             Value::Enum(*e, i as u16)

@@ -140,7 +140,7 @@ impl<'e> Coverage<'e> {
             statuses: HashMap::new(),
         };
         let handlers = (0..prog.event_handlers.len())
-            .map(|e| HandlerRef::Event(e as u16))
+            .map(|e| HandlerRef::Event(crate::program::EventId::at(e)))
             .chain((0..prog.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
         for h in handlers {
             let Some(def) = prog.handler(h) else { continue };

@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::{EnumId, RecordId};
+pub use crate::ids::{EnumId, EventId, RecordId};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -18,7 +18,7 @@ pub struct Program {
     pub formats: Vec<FormatDef>,
     pub records: Vec<RecordDef>,
     pub events: Vec<EventDef>,
-    pub event_index: HashMap<String, u16>,
+    pub event_index: HashMap<String, EventId>,
     pub requirements: Vec<RequirementTable>,
     pub calendars: Vec<crate::calendar::Calendar>,
     /// The policy's time zone (its `zone` limit): where dates are counted.
@@ -255,6 +255,16 @@ impl Program {
     /// The enumeration `id`.
     pub fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
         self.enums.get(id.index())
+    }
+
+    /// The event type `id`.
+    pub fn event(&self, id: EventId) -> Option<&EventDef> {
+        self.events.get(id.index())
+    }
+
+    /// The handler of the event type `id`, if it has one.
+    pub fn event_handler(&self, id: EventId) -> Option<&HandlerDef> {
+        self.event_handlers.get(id.index())?.as_ref()
     }
 
     /// The record type `id`.

@@ -315,11 +315,7 @@ fn sensitive_values(program: &crate::program::Program, line: &str) -> Vec<String
     let Some(ty) = event.get("type").and_then(Json::as_str) else {
         return Vec::new();
     };
-    let Some(def) = program
-        .event_index
-        .get(ty)
-        .and_then(|i| program.events.get(usize::from(*i)))
-    else {
+    let Some(def) = program.event_index.get(ty).and_then(|i| program.event(*i)) else {
         return Vec::new();
     };
     let mut out = Vec::new();

@@ -300,7 +300,7 @@ impl Env {
             }
             if let IExpr::EventField(f) = &t.ir {
                 if let Some(ev) = scope.event {
-                    let rec = self.events[ev as usize].record;
+                    let rec = self.events[ev.index()].record;
                     blame = Some(self.records[rec.index()].fields[*f as usize].name.clone());
                 }
             }

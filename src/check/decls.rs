@@ -600,7 +600,7 @@ pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
                 .collect();
             let record = env.record(f.source, &fields);
             env.event_index
-                .insert(e.name.name.clone(), env.events.len() as u16);
+                .insert(e.name.name.clone(), EventId::at(env.events.len()));
             env.events.push(EventDef {
                 name: e.name.name.clone(),
                 record,

@@ -99,7 +99,7 @@ pub(crate) struct Scope {
     pub next_slot: u16,
     pub max_slot: u16,
     /// The event of the handler, if any.
-    pub event: Option<u16>,
+    pub event: Option<crate::program::EventId>,
     /// The case type whose name denotes a case here (slot 0 holds it).
     pub case_bound: Option<u16>,
     /// In a derived field: bare field names are fields of slot 0 (`Some(true)` participant).

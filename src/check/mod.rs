@@ -99,7 +99,7 @@ pub(crate) struct Env {
     pub patterns: Vec<Pattern>,
     pub records: Vec<RecordDef>,
     pub events: Vec<EventDef>,
-    pub event_index: HashMap<String, u16>,
+    pub event_index: HashMap<String, EventId>,
     pub messages: Vec<Message>,
     pub message_index: HashMap<String, u16>,
     pub message_sources: Vec<usize>,

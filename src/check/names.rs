@@ -50,7 +50,7 @@ impl Env {
             if field.name == "at" {
                 (Typed::new(IExpr::EventAt, Ty::Instant), &path[2..])
             } else {
-                let rec = self.events[ev as usize].record;
+                let rec = self.events[ev.index()].record;
                 let fields = &self.records[rec.index()].fields;
                 match fields.iter().position(|f| f.name == field.name) {
                     Some(i) => {
@@ -67,7 +67,7 @@ impl Env {
                     None => {
                         let mut names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                         names.push("at");
-                        let ev_name = self.events[ev as usize].name.clone();
+                        let ev_name = self.events[ev.index()].name.clone();
                         let mut e = unknown("field", field, names);
                         if let CheckError::Unknown { name, .. } = &mut e {
                             *name = format!("{}` of event `{ev_name}", field.name);

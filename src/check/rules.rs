@@ -40,7 +40,7 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
             match &h.trigger {
                 Trigger::Event(id) => match env.event_index.get(&id.name).copied() {
                     Some(ev) => {
-                        by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev), None))
+                        by_event[ev.index()] = Some(handler(env, f.source, h, Some(ev), None))
                     }
                     None => {
                         let names: Vec<String> =
@@ -96,7 +96,7 @@ fn handler(
     env: &mut Env,
     source: usize,
     h: &ast::Handler,
-    event: Option<u16>,
+    event: Option<EventId>,
     deadline_ty: Option<u16>,
 ) -> HandlerDef {
     let mut scope = Scope {
@@ -156,7 +156,7 @@ fn handler(
         }
         let key_field = match (&t.ir, event) {
             (IExpr::EventField(i), Some(ev)) => {
-                let rec = env.events[ev as usize].record;
+                let rec = env.events[ev.index()].record;
                 Some(env.records[rec.index()].fields[*i as usize].name.clone())
             }
             _ => None,
@@ -516,7 +516,7 @@ fn reject(
         );
     }
     if let (Some(f), Some(ev)) = (field, scope.event) {
-        let rec = env.events[ev as usize].record;
+        let rec = env.events[ev.index()].record;
         let names: Vec<String> = env.records[rec.index()]
             .fields
             .iter()

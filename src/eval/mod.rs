@@ -157,11 +157,8 @@ pub(crate) fn evaluate_traced(
     policy: u64,
     trace: Option<&mut Trace>,
 ) -> R<Step> {
-    let declared = prog
-        .events
-        .get(usize::from(event.ty))
-        .and_then(|def| prog.record(def.record));
-    let handler = match (declared, prog.event_handlers.get(usize::from(event.ty))) {
+    let declared = prog.event(event.ty).and_then(|def| prog.record(def.record));
+    let handler = match (declared, prog.event_handlers.get(event.ty.index())) {
         (Some(record), Some(handler)) if record.fields.len() == event.fields.len() => handler,
         _ => return bug("the event was not checked against this policy"),
     };

@@ -74,7 +74,7 @@ impl Trace {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum HandlerRef {
     /// The handler of an event type (by event index).
-    Event(u16),
+    Event(crate::program::EventId),
     /// The handler of a deadline (by deadline index).
     Deadline(u16),
 }

@@ -4,6 +4,7 @@
 use super::trace::{comma, push_branch, HandlerRef, Trace, SENSITIVE};
 use super::Eval;
 use crate::outcome::push_json_str;
+use crate::program::EventId;
 use crate::program::{HandlerDef, Program, RuleDef};
 use crate::sites::Site;
 use crate::value::{Ty, Value};
@@ -16,7 +17,7 @@ impl Program {
     /// The handler `h`.
     pub(crate) fn handler(&self, h: HandlerRef) -> Option<&HandlerDef> {
         match h {
-            HandlerRef::Event(e) => self.event_handlers.get(usize::from(e))?.as_ref(),
+            HandlerRef::Event(e) => self.event_handler(e),
             HandlerRef::Deadline(d) => self.deadline_handlers.get(usize::from(d))?.as_ref(),
         }
     }
@@ -24,10 +25,7 @@ impl Program {
     /// How a handler is written after `on`: `validation_attempt`, `deadline window_end`.
     pub(crate) fn handler_label(&self, h: HandlerRef) -> String {
         match h {
-            HandlerRef::Event(e) => self
-                .events
-                .get(usize::from(e))
-                .map_or_else(String::new, |d| d.name.clone()),
+            HandlerRef::Event(e) => self.event(e).map_or_else(String::new, |d| d.name.clone()),
             HandlerRef::Deadline(d) => format!(
                 "deadline {}",
                 self.deadlines
@@ -57,7 +55,7 @@ impl Program {
     /// the policy is loaded.
     pub(crate) fn prepare_trace(&mut self) {
         let handlers = (0..self.event_handlers.len())
-            .map(|e| HandlerRef::Event(e as u16))
+            .map(|e| HandlerRef::Event(EventId::at(e)))
             .chain((0..self.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
         let mut heads = Vec::new();
         for h in handlers {
@@ -79,7 +77,7 @@ impl Program {
         }
         for (h, i, head) in heads {
             let def = match h {
-                HandlerRef::Event(e) => self.event_handlers.get_mut(usize::from(e)),
+                HandlerRef::Event(e) => self.event_handlers.get_mut(e.index()),
                 HandlerRef::Deadline(d) => self.deadline_handlers.get_mut(usize::from(d)),
             };
             if let Some(rule) = def

@@ -29,7 +29,7 @@ pub(crate) fn to_line(program: &Program, event: &Event, written_at: Option<&str>
         ("type", Member::Text(event.type_name())),
         ("at", Member::Text(at)),
     ];
-    if let Some(def) = program.events.get(usize::from(event.ty)) {
+    if let Some(def) = program.event(event.ty) {
         fields(program, def.record, &event.fields, &mut members);
     }
     let mut out = String::with_capacity(256);

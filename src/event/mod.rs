@@ -8,7 +8,7 @@
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
 use crate::program::{
-    EnumDef, EnumId, EventDef, FormatDef, Program, RecordDef, RecordFieldDef, RecordId,
+    EnumDef, EnumId, EventDef, EventId, FormatDef, Program, RecordDef, RecordFieldDef, RecordId,
 };
 use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
@@ -49,7 +49,7 @@ const HEADER_KEYS: &[&str] = &["type", "at"];
 #[derive(Clone, PartialEq, Eq)]
 pub struct Event {
     /// The event type: an index into the policy's declared events.
-    pub(crate) ty: u16,
+    pub(crate) ty: EventId,
     /// When it happened (`at`).
     pub(crate) at: Timestamp,
     /// The UTC offset `at` was written with, to speak of times as the sender wrote them.
@@ -112,7 +112,7 @@ pub(crate) fn builder<'p>(
 #[derive(Clone, Copy)]
 struct Schema<'p> {
     events: &'p [EventDef],
-    event_index: &'p HashMap<String, u16>,
+    event_index: &'p HashMap<String, EventId>,
     records: &'p [RecordDef],
     formats: &'p [FormatDef],
     enums: &'p [EnumDef],
@@ -202,8 +202,8 @@ impl<'p> Schema<'p> {
         };
         // INVARIANT: the checker builds `event_index` from `events`, and every record index
         // it stores is in range; the shapes are built from `events`.
-        let def = &self.events[usize::from(ty)];
-        let shape = self.shapes[usize::from(ty)].clone();
+        let def = &self.events[ty.index()];
+        let shape = self.shapes[ty.index()].clone();
         let fields = self.record(def.record, members, "", &def.name, HEADER_KEYS, false)?;
         Ok(Event {
             ty,

@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 /// The declarations of a small policy, owned, so that tests need no checker.
 struct Policy {
     events: Vec<EventDef>,
-    event_index: HashMap<String, u16>,
+    event_index: HashMap<String, EventId>,
     records: Vec<RecordDef>,
     formats: Vec<FormatDef>,
     enums: Vec<EnumDef>,
@@ -156,7 +156,7 @@ fn policy() -> Policy {
     let event_index = events
         .iter()
         .zip(0u16..)
-        .map(|(e, i)| (e.name.clone(), i))
+        .map(|(e, i)| (e.name.clone(), EventId::from_raw(i)))
         .collect();
     Policy {
         shapes: Shapes::new(&events, &records, 7),
@@ -226,7 +226,7 @@ fn reads_a_valid_event_with_nested_records_and_transforms() {
             at: Some("2026-11-28T10:00:00+08:00".into()),
         }
     );
-    assert_eq!(event.ty, 0);
+    assert_eq!(event.ty, EventId::from_raw(0));
     assert_eq!(event.at, at());
     assert_eq!(
         event.fields,

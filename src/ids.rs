@@ -14,6 +14,9 @@ macro_rules! id {
 
         #[allow(dead_code, reason = "made for every id type; not each uses all")]
         impl $name {
+            /// The first (a placeholder where an error left none).
+            pub(crate) const FIRST: $name = $name(0);
+
             /// The id of the item at position `i`, if `i` fits in an id.
             pub fn new(i: usize) -> Option<$name> {
                 u16::try_from(i).ok().map($name)

@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::{EnumId, EventId, RecordId};
+pub use crate::ids::{CaseTypeId, EnumId, EventId, RecordId};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -48,7 +48,7 @@ pub struct Program {
 #[derive(Debug, Clone)]
 pub struct MigrateDef {
     /// The case type of this policy it migrates.
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     /// Whether it migrates the participants of that case type.
     pub parts: bool,
     /// `from application`: the case type's name in the old policy.
@@ -234,7 +234,7 @@ impl CaseDef {
             name: String::new(),
             key_name: String::new(),
             key_format: None,
-            status_enum: EnumId::from_raw(0),
+            status_enum: EnumId::FIRST,
             tags: Vec::new(),
             fields: Vec::new(),
             all_name: None,
@@ -273,8 +273,8 @@ impl Program {
     }
 
     /// The case type `ty`.
-    pub fn case_def(&self, ty: u16) -> Option<&CaseDef> {
-        self.cases.get(ty as usize)
+    pub fn case_def(&self, ty: CaseTypeId) -> Option<&CaseDef> {
+        self.cases.get(ty.index())
     }
 }
 
@@ -317,7 +317,7 @@ pub struct Reads {
 pub struct DeadlineDef {
     pub name: String,
     /// The case type it belongs to.
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     pub unit: Unit,
 }
 
@@ -343,7 +343,7 @@ pub struct RouteDef {
     /// Find the case, or create it when there is none.
     pub or_new: bool,
     /// The case type it routes to.
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     pub key: IExpr,
     /// The event field the key comes from, named in errors.
     pub key_field: Option<String>,
@@ -471,11 +471,11 @@ pub enum IExpr {
     CaseStatus(Box<IExpr>),
     CaseField(Box<IExpr>, u16),
     /// A derived field: (the case, its case type, the field).
-    CaseDerived(Box<IExpr>, u16, u16),
+    CaseDerived(Box<IExpr>, CaseTypeId, u16),
     CaseParts(Box<IExpr>),
     PartField(Box<IExpr>, u16),
     /// A derived field of a participant: (it, its case type, the field).
-    PartDerived(Box<IExpr>, u16, u16),
+    PartDerived(Box<IExpr>, CaseTypeId, u16),
     PartCase(Box<IExpr>),
     RecField(Box<IExpr>, u16),
     /// A requirement-table lookup; `of` is the enum of its values; `blame` names the event
@@ -489,7 +489,7 @@ pub enum IExpr {
     /// `[r in requests where r.<field> == key and cond]` over every case: served from the
     /// world's index on the case field `field`.
     CaseIndexLookup {
-        ty: u16,
+        ty: CaseTypeId,
         field: u16,
         key: Box<IExpr>,
         var: u16,
@@ -497,7 +497,7 @@ pub enum IExpr {
     },
     /// `[p in people where p.<field> == key and cond]`: served from the world's index on `field`.
     IndexLookup {
-        ty: u16,
+        ty: CaseTypeId,
         field: u16,
         key: Box<IExpr>,
         var: u16,
@@ -534,6 +534,6 @@ pub enum IExpr {
     Coalesce(Box<IExpr>, Box<IExpr>),
     IsSet(Box<IExpr>),
     /// `x is <tag>` on a status of case type `.1`.
-    HasTag(Box<IExpr>, u16, u16),
+    HasTag(Box<IExpr>, CaseTypeId, u16),
     Template(Vec<TPart>),
 }

@@ -1,6 +1,6 @@
 //! Runtime values and the types the checker gives them.
 
-use crate::ids::{EnumId, RecordId};
+use crate::ids::{CaseTypeId, EnumId, RecordId};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -227,9 +227,9 @@ pub enum Ty {
     Record(RecordId),
     Opt(Box<Ty>),
     /// A case of the case type with this index.
-    Case(u16),
+    Case(CaseTypeId),
     /// A participant of a case of the case type with this index.
-    Part(u16),
+    Part(CaseTypeId),
     /// The type of `unset` and of `[]` elements before context is known.
     Unknown,
 }

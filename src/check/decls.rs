@@ -538,7 +538,7 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                     .cases
                     .iter()
                     .any(|c| c.all_name.as_deref() == Some(p.name.name.as_str()));
-            let def = &mut env.cases[ty as usize];
+            let def = &mut env.cases[ty.index()];
             if !def.parts.name.is_empty() {
                 let message = format!(
                     "a second participants block `{}` for `{}`: a case type has one kind of participant",

@@ -2,7 +2,7 @@
 
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{Arith, EnumId, Func, IExpr, TPart};
+use crate::program::{Arith, CaseTypeId, EnumId, Func, IExpr, TPart};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -101,7 +101,7 @@ pub(crate) struct Scope {
     /// The event of the handler, if any.
     pub event: Option<crate::program::EventId>,
     /// The case type whose name denotes a case here (slot 0 holds it).
-    pub case_bound: Option<u16>,
+    pub case_bound: Option<CaseTypeId>,
     /// In a derived field: bare field names are fields of slot 0 (`Some(true)` participant).
     pub self_part: Option<bool>,
     /// Paths known to be set here (`x is set and …`).
@@ -109,7 +109,7 @@ pub(crate) struct Scope {
     /// In a derived field: (its case type, of a participant?, its index). Derived fields
     /// from there on (and those of later case types) are not readable yet, so derived
     /// fields cannot form a cycle.
-    pub derived_cutoff: Option<(u16, bool, usize)>,
+    pub derived_cutoff: Option<(CaseTypeId, bool, usize)>,
     /// The name of the rule being checked, to name it in reports (empty outside rules).
     pub rule: String,
     /// The `let`s of the handler not bound yet (the one being checked, and those below it),
@@ -661,7 +661,7 @@ impl Env {
                         .cases
                         .iter()
                         .position(|c| c.status_enum == *e)
-                        .map(|c| c as u16),
+                        .map(CaseTypeId::at),
                     _ => None,
                 };
                 if owner.is_none() && t.ty != Ty::Unknown {
@@ -678,7 +678,7 @@ impl Env {
                     );
                     return Typed::error();
                 }
-                let owner = owner.unwrap_or(0);
+                let owner = owner.unwrap_or(CaseTypeId::FIRST);
                 let tags = &self.case_def(owner).tags;
                 match tags.iter().position(|(n, _)| *n == tag.name) {
                     Some(i) => {

@@ -215,26 +215,26 @@ impl Env {
     }
 
     /// The case type named `name`.
-    pub fn case_ty(&self, name: &str) -> Option<u16> {
+    pub fn case_ty(&self, name: &str) -> Option<CaseTypeId> {
         self.cases
             .iter()
             .position(|c| c.name == name)
-            .map(|i| i as u16)
+            .map(CaseTypeId::at)
     }
 
     /// The case type whose participants are called `name` (`people` → `filing`).
-    pub fn parts_ty(&self, name: &str) -> Option<u16> {
+    pub fn parts_ty(&self, name: &str) -> Option<CaseTypeId> {
         self.cases
             .iter()
             .position(|c| !c.parts.name.is_empty() && c.parts.name == name)
-            .map(|i| i as u16)
+            .map(CaseTypeId::at)
     }
 
     /// The case type `ty` (an empty one if there is no such type, after an error).
-    pub fn case_def(&self, ty: u16) -> &CaseDef {
+    pub fn case_def(&self, ty: CaseTypeId) -> &CaseDef {
         static NONE: std::sync::OnceLock<CaseDef> = std::sync::OnceLock::new();
         self.cases
-            .get(ty as usize)
+            .get(ty.index())
             .unwrap_or_else(|| NONE.get_or_init(CaseDef::empty))
     }
 

@@ -4,7 +4,7 @@
 use super::expr::{describe, path_text, resolve_limit, span_of, Scope, Typed};
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::Ident;
-use crate::program::{EnumId, FieldKind, IExpr};
+use crate::program::{CaseTypeId, EnumId, FieldKind, IExpr};
 use crate::value::{Ty, Value};
 
 impl Env {
@@ -136,7 +136,7 @@ impl Env {
             .self_part
             .filter(|_| self.self_field_exists(scope, &head.name))
         {
-            let ty = scope.case_bound.unwrap_or(0);
+            let ty = scope.case_bound.unwrap_or(CaseTypeId::FIRST);
             let owner = if is_part { Ty::Part(ty) } else { Ty::Case(ty) };
             (Typed::new(IExpr::Local(0), owner), path)
         } else if path.len() == 1 {
@@ -257,7 +257,7 @@ impl Env {
     }
 
     /// Whether field `i` is a derived field that the derived field being checked may not read.
-    fn too_early(&self, scope: &Scope, ty: u16, of_part: bool, i: usize) -> bool {
+    fn too_early(&self, scope: &Scope, ty: CaseTypeId, of_part: bool, i: usize) -> bool {
         let def = self.case_def(ty);
         let fields = def.fields_of(of_part);
         // Case types are checked in order, each case's derived fields before its
@@ -295,7 +295,7 @@ impl Env {
         scope: &Scope,
         cur: Typed,
         field: &Ident,
-        (ty, of_part): (u16, bool),
+        (ty, of_part): (CaseTypeId, bool),
         extra: &[String],
     ) -> Typed {
         let def = self.case_def(ty);

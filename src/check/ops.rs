@@ -3,7 +3,7 @@
 use super::expr::{bad_pattern, comparable, describe, known_set, limit_pattern, Scope, Typed};
 use super::{CheckError, Env};
 use crate::ast::{BinOp, Expr, ExprKind};
-use crate::program::{Arith, Cmp, IExpr};
+use crate::program::{Arith, CaseTypeId, Cmp, IExpr};
 use crate::span::Span;
 use crate::value::Ty;
 
@@ -308,7 +308,7 @@ impl Env {
     }
 
     pub(super) fn self_field_exists(&self, scope: &Scope, n: &str) -> bool {
-        let def = self.case_def(scope.case_bound.unwrap_or(0));
+        let def = self.case_def(scope.case_bound.unwrap_or(CaseTypeId::FIRST));
         let fields = match scope.self_part {
             Some(true) => &def.parts.fields,
             Some(false) => &def.fields,

@@ -97,7 +97,7 @@ fn handler(
     source: usize,
     h: &ast::Handler,
     event: Option<EventId>,
-    deadline_ty: Option<u16>,
+    deadline_ty: Option<CaseTypeId>,
 ) -> HandlerDef {
     let mut scope = Scope {
         source,
@@ -117,7 +117,7 @@ fn handler(
         None => deadline_ty,
     };
     // slot 0 always holds the case (unset when the handler has none)
-    scope.bind("", Ty::Case(routed.unwrap_or(0)), false);
+    scope.bind("", Ty::Case(routed.unwrap_or(CaseTypeId::FIRST)), false);
     let mut route = None;
     if let Some(r) = &h.route {
         if r.create && r.or_new {
@@ -133,7 +133,7 @@ fn handler(
                 },
             );
         }
-        let case_ty = routed.unwrap_or(0);
+        let case_ty = routed.unwrap_or(CaseTypeId::FIRST);
         let def = env.case_def(case_ty);
         let (case_name, key_format) = (def.name.clone(), def.key_format);
         let want = match key_format {
@@ -448,7 +448,8 @@ fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<
                 span: name.span,
                 help: Some(format!(
                     "an outcome has `{}`, `status` and `messages`: give the value another name",
-                    env.case_def(scope.case_bound.unwrap_or(0)).name
+                    env.case_def(scope.case_bound.unwrap_or(CaseTypeId::FIRST))
+                        .name
                 )),
             },
         );
@@ -694,7 +695,7 @@ fn settable_field(
     src: usize,
     span: Span,
     last: &Ident,
-    (ty, of_part): (u16, bool),
+    (ty, of_part): (CaseTypeId, bool),
     owner: IExpr,
 ) -> Option<(Place, Ty, bool)> {
     let def = env.case_def(ty);

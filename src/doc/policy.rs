@@ -46,7 +46,7 @@ pub(super) fn statuses(p: &Policy) -> Vec<Block> {
         ]),
     ];
     for (ty, case) in prog.cases.iter().enumerate() {
-        let ty = ty as u16;
+        let ty = crate::program::CaseTypeId::at(ty);
         let statuses: Vec<String> = prog
             .enum_def(case.status_enum)
             .map(|e| e.values.clone())

@@ -9,7 +9,8 @@
 //! listed from every status the status tests leave possible.
 
 use crate::program::{
-    Cmp, EnumId, FieldKind, HandlerDef, IAction, IExpr, Place, Program, RouteDef, RuleDef,
+    CaseTypeId, Cmp, EnumId, FieldKind, HandlerDef, IAction, IExpr, Place, Program, RouteDef,
+    RuleDef,
 };
 use crate::value::Value;
 
@@ -34,7 +35,7 @@ pub(crate) enum To {
 /// One move of a case type's cases, by one trigger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Transition {
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     pub from: From,
     pub to: To,
     /// The event's name, or `deadline <name>`.
@@ -65,7 +66,7 @@ pub(crate) fn transitions(p: &Program) -> Vec<Transition> {
 }
 
 /// The number of statuses of case type `ty`.
-fn status_count(p: &Program, ty: u16) -> u16 {
+fn status_count(p: &Program, ty: CaseTypeId) -> u16 {
     p.case_def(ty)
         .and_then(|c| p.enums.get(c.status_enum.index()))
         .map_or(0, |e| e.values.len() as u16)
@@ -285,7 +286,7 @@ struct Elem {
 
 /// A status some rule of the handler set, for a later `for` over a case of the same type.
 struct EarlierSet {
-    case_ty: u16,
+    case_ty: CaseTypeId,
     to: u16,
     /// The rule ran only when this `let` list was not empty (`for p in matched`).
     needs_items_of: Option<u16>,
@@ -294,7 +295,7 @@ struct EarlierSet {
 struct Handler<'p> {
     p: &'p Program,
     h: &'p HandlerDef,
-    routed: Option<(u16, bool, bool)>,
+    routed: Option<(CaseTypeId, bool, bool)>,
     trigger: String,
 }
 
@@ -302,7 +303,7 @@ impl<'p> Handler<'p> {
     fn new(
         p: &'p Program,
         h: &'p HandlerDef,
-        routed: Option<(u16, bool, bool)>,
+        routed: Option<(CaseTypeId, bool, bool)>,
         trigger: String,
     ) -> Self {
         Handler {
@@ -512,7 +513,7 @@ impl<'p> Handler<'p> {
 
     /// The statuses a rule's `for` item's case can have (`None`: the status is not the
     /// `for` item's, or nothing is known of its source).
-    fn for_statuses(&self, rule: &RuleDef, term: &Term, ty: u16) -> Option<Vec<u16>> {
+    fn for_statuses(&self, rule: &RuleDef, term: &Term, ty: CaseTypeId) -> Option<Vec<u16>> {
         let (var, source) = rule.for_each.as_ref()?;
         let item_is_part = match term {
             Term::Part(x) if **x == Term::Var(*var) => true,
@@ -572,7 +573,7 @@ impl<'p> Handler<'p> {
         rule: &RuleDef,
         term: &Term,
         status_enum: Option<EnumId>,
-    ) -> Option<u16> {
+    ) -> Option<CaseTypeId> {
         if let Some((var, source)) = &rule.for_each {
             let want_part = match term {
                 Term::Part(x) if **x == Term::Var(*var) => Some(true),
@@ -593,7 +594,7 @@ impl<'p> Handler<'p> {
             .iter()
             .enumerate()
             .filter(|(_, c)| Some(c.status_enum) == status_enum)
-            .map(|(i, _)| i as u16);
+            .map(|(i, _)| CaseTypeId::at(i));
         match (owners.next(), owners.next()) {
             (Some(ty), None) => Some(ty),
             _ => None,
@@ -601,7 +602,7 @@ impl<'p> Handler<'p> {
     }
 
     /// What the items of a list are: `(case type, participants?)`.
-    fn item_type(&self, e: &IExpr, depth: usize) -> Option<(u16, bool)> {
+    fn item_type(&self, e: &IExpr, depth: usize) -> Option<(CaseTypeId, bool)> {
         if depth > MAX_DEPTH {
             return None;
         }

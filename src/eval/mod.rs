@@ -79,7 +79,7 @@ pub(super) struct Tx<'w> {
     pub(super) cases: BTreeMap<CaseId, CaseData>,
     /// Cases created by this event, by (case type, key).
     // (an event creates one or two cases: a list, not a map)
-    new_keys: Vec<(u16, Text, CaseId)>,
+    new_keys: Vec<(CaseTypeId, Text, CaseId)>,
     /// Cases written since the last deadline firing (their deadlines may have moved).
     /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
     dirty: Option<Vec<CaseId>>,
@@ -115,7 +115,7 @@ impl<'w> Tx<'w> {
         }
     }
 
-    fn find(&self, ty: u16, key: &Text) -> Option<CaseId> {
+    fn find(&self, ty: CaseTypeId, key: &Text) -> Option<CaseId> {
         self.new_keys
             .iter()
             .find(|(t, k, _)| *t == ty && k == key)
@@ -689,12 +689,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                 let c = self.tx.case(id)?;
                 let status = shared
                     .statuses
-                    .get(c.ty as usize)
+                    .get(c.ty.index())
                     .and_then(|s| s.get(c.status as usize))
                     .cloned();
                 (c.ty, Some(c.key.to_string()), status)
             }
-            None => (0, None, None),
+            None => (CaseTypeId::FIRST, None, None),
         };
         let shows = acc
             .shows
@@ -704,7 +704,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         Ok(Outcome {
             case_name: shared
                 .case_names
-                .get(ty as usize)
+                .get(ty.index())
                 .cloned()
                 .unwrap_or_else(|| "".into()),
             case: key,

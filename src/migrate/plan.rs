@@ -5,7 +5,7 @@ use super::report::*;
 use super::types::{ty_name, Compat, Progs};
 use super::Stats;
 use crate::diag::did_you_mean;
-use crate::program::{CaseDef, FieldKind, MigrateDef, MigrateStep};
+use crate::program::{CaseDef, CaseTypeId, FieldKind, MigrateDef, MigrateStep};
 use crate::value::{CaseId, Ty, Value};
 
 /// Where a new stored field's values come from.
@@ -31,7 +31,7 @@ pub(super) enum Source {
 #[derive(Default)]
 pub(super) struct TypeMap {
     /// The old case type its cases come from.
-    pub old_ty: Option<u16>,
+    pub old_ty: Option<CaseTypeId>,
     pub fields: Vec<Source>,
     pub parts: Vec<Source>,
     /// Per old status: the new one.
@@ -56,7 +56,7 @@ pub(super) struct Plan<'a> {
     /// Per new case type.
     pub types: Vec<TypeMap>,
     /// Per old case type: the new one its cases become (`None`: dropped or refused).
-    pub new_of_old: Vec<Option<u16>>,
+    pub new_of_old: Vec<Option<CaseTypeId>>,
     /// Changes of no new case type (old types dropped).
     tail: Vec<Change>,
     pub problems: Vec<MigrationProblem>,
@@ -115,7 +115,7 @@ impl<'a> Plan<'a> {
 
     fn change(
         &mut self,
-        ty: Option<u16>,
+        ty: Option<CaseTypeId>,
         kind: ChangeKind,
         case_type: &str,
         subject: Subject,
@@ -129,14 +129,14 @@ impl<'a> Plan<'a> {
             what,
             count,
         };
-        match ty.and_then(|t| self.types.get_mut(t as usize)) {
+        match ty.and_then(|t| self.types.get_mut(t.index())) {
             Some(m) => m.changes.push(c),
             None => self.tail.push(c),
         }
     }
 
     /// The block of `migrate` steps for new case type `ty` (or its participants).
-    fn block(&self, ty: u16, parts: bool) -> Option<&'a MigrateDef> {
+    fn block(&self, ty: CaseTypeId, parts: bool) -> Option<&'a MigrateDef> {
         let new = self.progs.new;
         new.migrations
             .iter()
@@ -148,7 +148,7 @@ impl<'a> Plan<'a> {
         let Progs { old, new } = self.progs;
         let old_ty = |name: &str| old.cases.iter().position(|c| c.name == name);
         for (t, n) in new.cases.iter().enumerate() {
-            let t = t as u16;
+            let t = CaseTypeId::at(t);
             let from = self
                 .block(t, false)
                 .and_then(|b| Some((b.from.as_ref()?, b)));
@@ -179,8 +179,8 @@ impl<'a> Plan<'a> {
             match source {
                 Some(o) => {
                     self.new_of_old[o] = Some(t);
-                    self.types[t as usize].old_ty = Some(o as u16);
-                    self.map_case(t, o as u16);
+                    self.types[t.index()].old_ty = Some(CaseTypeId::at(o));
+                    self.map_case(t, CaseTypeId::at(o));
                 }
                 None => {
                     self.change(
@@ -191,8 +191,8 @@ impl<'a> Plan<'a> {
                         ChangeWhat::NewCaseType,
                         0,
                     );
-                    self.types[t as usize].fields = n.fields.iter().map(initial).collect();
-                    self.types[t as usize].parts = n.parts.fields.iter().map(initial).collect();
+                    self.types[t.index()].fields = n.fields.iter().map(initial).collect();
+                    self.types[t.index()].parts = n.parts.fields.iter().map(initial).collect();
                 }
             }
         }
@@ -260,22 +260,22 @@ impl<'a> Plan<'a> {
     }
 
     /// Maps a kept case type: key, fields, participants, statuses, deadlines.
-    fn map_case(&mut self, t: u16, o: u16) {
+    fn map_case(&mut self, t: CaseTypeId, o: CaseTypeId) {
         let Progs { old, new } = self.progs;
         let (Some(odef), Some(ndef)) = (old.case_def(o), new.case_def(t)) else {
             return;
         };
-        let stats = self.stats.get(o as usize).cloned().unwrap_or_default();
+        let stats = self.stats.get(o.index()).cloned().unwrap_or_default();
         // the key
         if let Some(f) = ndef.key_format {
             let from = odef.key_format.map_or(Ty::Text, Ty::Format);
             if self.progs.compat(&from, &Ty::Format(f)) != Compat::Same {
-                self.types[t as usize].key_format = Some(f);
+                self.types[t.index()].key_format = Some(f);
             }
         }
         // fields, then participants
         let fields = self.map_fields(t, odef, ndef, false, &stats);
-        self.types[t as usize].fields = fields;
+        self.types[t.index()].fields = fields;
         let parts = match (odef.parts.name.is_empty(), ndef.parts.name.is_empty()) {
             (false, false) => self.map_fields(t, odef, ndef, true, &stats),
             (true, false) => {
@@ -304,10 +304,10 @@ impl<'a> Plan<'a> {
             }
             (true, true) => Vec::new(),
         };
-        self.types[t as usize].parts = parts;
+        self.types[t.index()].parts = parts;
         self.map_statuses(t, odef, ndef, &stats);
         self.map_deadlines(t, odef, ndef, &stats);
-        let m = &mut self.types[t as usize];
+        let m = &mut self.types[t.index()];
         m.misfits = vec![[0; 2]; m.fields.len()];
         m.part_misfits = vec![[0; 2]; m.parts.len()];
     }
@@ -315,7 +315,7 @@ impl<'a> Plan<'a> {
     /// Where each new stored field (of the case, or of its participants) comes from.
     fn map_fields(
         &mut self,
-        t: u16,
+        t: CaseTypeId,
         odef: &CaseDef,
         ndef: &CaseDef,
         parts: bool,
@@ -469,7 +469,7 @@ impl<'a> Plan<'a> {
     )]
     fn removed_fields(
         &mut self,
-        t: u16,
+        t: CaseTypeId,
         odef: &CaseDef,
         ndef: &CaseDef,
         parts: bool,
@@ -550,7 +550,7 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn map_statuses(&mut self, t: u16, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
+    fn map_statuses(&mut self, t: CaseTypeId, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
         let Progs { old, new } = self.progs;
         let block = self.block(t, false);
         let steps: &[MigrateStep] = block.map_or(&[], |b| &b.steps);
@@ -621,17 +621,17 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        self.types[t as usize].statuses = map;
+        self.types[t.index()].statuses = map;
     }
 
-    fn map_deadlines(&mut self, t: u16, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
+    fn map_deadlines(&mut self, t: CaseTypeId, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
         let Progs { old, new } = self.progs;
         let name = |p: &'a crate::program::Program, g: &u16| {
             p.deadlines.get(*g as usize).map_or("", |d| d.name.as_str())
         };
         let olds: Vec<&str> = odef.deadlines.iter().map(|g| name(old, g)).collect();
         let news: Vec<&str> = ndef.deadlines.iter().map(|g| name(new, g)).collect();
-        self.types[t as usize].deadlines = news
+        self.types[t.index()].deadlines = news
             .iter()
             .map(|n| olds.iter().position(|o| o == n))
             .collect();
@@ -652,7 +652,7 @@ impl<'a> Plan<'a> {
         let new = self.progs.new;
         let old = self.progs.old;
         for t in 0..self.types.len() {
-            let Some(ndef) = new.case_def(t as u16) else {
+            let Some(ndef) = new.case_def(CaseTypeId::at(t)) else {
                 continue;
             };
             let Some(odef) = self.types[t].old_ty.and_then(|o| old.case_def(o)) else {
@@ -729,7 +729,7 @@ impl<'a> Plan<'a> {
     pub fn values_checked(&mut self) {
         let Progs { old, new } = self.progs;
         for t in 0..self.types.len() {
-            let Some(ndef) = new.case_def(t as u16) else {
+            let Some(ndef) = new.case_def(CaseTypeId::at(t)) else {
                 continue;
             };
             let Some(o) = self.types[t].old_ty else {
@@ -738,14 +738,14 @@ impl<'a> Plan<'a> {
             let Some(odef) = old.case_def(o) else {
                 continue;
             };
-            let stats = self.stats.get(o as usize).cloned().unwrap_or_default();
+            let stats = self.stats.get(o.index()).cloned().unwrap_or_default();
             if let Some(f) = self.types[t].key_format {
                 let format = new
                     .formats
                     .get(f as usize)
                     .map_or(String::new(), |f| f.name.clone());
                 self.change(
-                    Some(t as u16),
+                    Some(CaseTypeId::at(t)),
                     ChangeKind::Compatible,
                     &ndef.name,
                     Subject::Key,
@@ -778,7 +778,7 @@ impl<'a> Plan<'a> {
                         continue;
                     };
                     self.change(
-                        Some(t as u16),
+                        Some(CaseTypeId::at(t)),
                         ChangeKind::Compatible,
                         &ndef.name,
                         field_subject(ndef, parts, &g.name),
@@ -838,9 +838,9 @@ impl<'a> Plan<'a> {
             );
         }
         if failed == 0 && unset == 0 {
-            let stats = self.types[block.case_ty as usize]
+            let stats = self.types[block.case_ty.index()]
                 .old_ty
-                .and_then(|o| self.stats.get(o as usize));
+                .and_then(|o| self.stats.get(o.index()));
             let count = stats.map_or(0, |s| if block.parts { s.participants } else { s.cases });
             self.change(
                 Some(block.case_ty),
@@ -856,7 +856,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Values erased by `erase when`, per field of case type `t` and of its participants.
-    pub fn erased(&mut self, t: u16, case: &[usize], parts: &[usize]) {
+    pub fn erased(&mut self, t: CaseTypeId, case: &[usize], parts: &[usize]) {
         let Some(ndef) = self.progs.new.case_def(t) else {
             return;
         };
@@ -885,7 +885,7 @@ impl<'a> Plan<'a> {
     /// are past), failures as problems.
     pub fn deadline_outcome(
         &mut self,
-        t: u16,
+        t: CaseTypeId,
         failed: usize,
         reason: Option<String>,
         overdue: &[usize],
@@ -905,8 +905,8 @@ impl<'a> Plan<'a> {
                 "compute deadlines from fields every migrated case holds".into(),
             );
         }
-        let count = self.types[t as usize].ids.len();
-        let new_slots: Vec<usize> = self.types[t as usize]
+        let count = self.types[t.index()].ids.len();
+        let new_slots: Vec<usize> = self.types[t.index()]
             .deadlines
             .iter()
             .enumerate()
@@ -914,7 +914,7 @@ impl<'a> Plan<'a> {
             .map(|(d, _)| d)
             .collect();
         // a new case type's deadlines are all new, and so is the type: not listed again
-        if self.types[t as usize].old_ty.is_none() {
+        if self.types[t.index()].old_ty.is_none() {
             return;
         }
         for d in new_slots {

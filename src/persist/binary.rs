@@ -10,7 +10,7 @@
 
 use super::{bad, Loader};
 use crate::engine::WorldError;
-use crate::program::{FieldDef, FieldKind, Program};
+use crate::program::{CaseTypeId, FieldDef, FieldKind, Program};
 use crate::seal::is_sealed;
 use crate::value::{Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts};
@@ -324,12 +324,17 @@ impl<'a> Reader<'a> {
 
 impl Loader<'_> {
     /// The case of type `ty` saved in binary form (`encode_case`), the `i`th (from 0).
-    pub(crate) fn binary(&self, i: usize, ty: u16, bytes: &[u8]) -> Result<CaseData, WorldError> {
+    pub(crate) fn binary(
+        &self,
+        i: usize,
+        ty: CaseTypeId,
+        bytes: &[u8],
+    ) -> Result<CaseData, WorldError> {
         self.read_binary(ty, bytes)
             .map_err(|m| bad(format!("case {}: {m}", i + 1)))
     }
 
-    fn read_binary(&self, ty: u16, bytes: &[u8]) -> Read<CaseData> {
+    fn read_binary(&self, ty: CaseTypeId, bytes: &[u8]) -> Read<CaseData> {
         let prog = self.prog;
         let def = prog
             .case_def(ty)

@@ -1,6 +1,6 @@
 //! Saving and loading a world as JSON, checked against the policy on the way in.
 
-use crate::program::{FieldDef, Program};
+use crate::program::{CaseTypeId, FieldDef, Program};
 use crate::seal::{is_sealed, SealKey};
 use crate::value::{Text, Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -144,9 +144,9 @@ pub(crate) fn build<E: From<WorldError>>(
 impl Loader<'_> {
     /// The case type named `name` (`None`: a world saved before case types had names, whose
     /// cases are of the first type).
-    pub(crate) fn case_type(&self, i: usize, name: Option<&str>) -> Result<u16, WorldError> {
+    pub(crate) fn case_type(&self, i: usize, name: Option<&str>) -> Result<CaseTypeId, WorldError> {
         let Some(name) = name else {
-            return Ok(0);
+            return Ok(CaseTypeId::FIRST);
         };
         let ty = self
             .prog
@@ -160,7 +160,7 @@ impl Loader<'_> {
                     short(name)
                 ))
             })?;
-        Ok(ty as u16)
+        Ok(CaseTypeId::at(ty))
     }
 
     /// The saved case `c` (JSON), the `i`th (from 0, for errors).
@@ -307,13 +307,11 @@ impl<'p> Builder<'p> {
                 }
             }
         }
-        if world.by_key.len() <= c.ty as usize {
-            world
-                .by_key
-                .resize_with(c.ty as usize + 1, Default::default);
+        if world.by_key.len() <= c.ty.index() {
+            world.by_key.resize_with(c.ty.index() + 1, Default::default);
         }
         let id = world.cases.len() as u32;
-        let by_key = &mut world.by_key[c.ty as usize];
+        let by_key = &mut world.by_key[c.ty.index()];
         if by_key.is_empty() {
             by_key.reserve(std::mem::take(&mut self.expected));
         }

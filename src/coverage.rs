@@ -141,7 +141,10 @@ impl<'e> Coverage<'e> {
         };
         let handlers = (0..prog.event_handlers.len())
             .map(|e| HandlerRef::Event(crate::program::EventId::at(e)))
-            .chain((0..prog.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
+            .chain(
+                (0..prog.deadline_handlers.len())
+                    .map(|d| HandlerRef::Deadline(crate::program::DeadlineId::at(d))),
+            );
         for h in handlers {
             let Some(def) = prog.handler(h) else { continue };
             for (i, rule) in def.rules.iter().enumerate() {
@@ -219,7 +222,7 @@ impl<'e> Coverage<'e> {
             self.cover(item);
         }
         for f in &trace.fired {
-            let item = self.deadlines.get(usize::from(*f)).copied();
+            let item = self.deadlines.get(f.index()).copied();
             self.cover(item);
         }
         if let RecordBody::Outcomes(outcomes) = &record.body {

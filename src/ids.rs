@@ -65,3 +65,9 @@ id! {
     /// A case type: indexes `Program::cases`.
     CaseTypeId
 }
+id! {
+    /// A deadline of some case type: indexes `Program::deadlines` and
+    /// `Program::deadline_handlers` (a case's own deadlines are slots: positions in its
+    /// type's `CaseDef::deadlines`, which lists their ids).
+    DeadlineId
+}

@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::{CaseTypeId, EnumId, EventId, RecordId};
+pub use crate::ids::{CaseTypeId, DeadlineId, EnumId, EventId, RecordId};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -212,7 +212,7 @@ pub struct CaseDef {
     pub parts: PartsDef,
     /// Its deadlines, as indices into `Program::deadlines`; a case keeps one state each,
     /// in this order.
-    pub deadlines: Vec<u16>,
+    pub deadlines: Vec<DeadlineId>,
     /// Stored fields erased (set unset) when their condition (over the case, as slot 0)
     /// holds, checked after each event on the cases it changed.
     pub erase: Vec<EraseDef>,
@@ -265,6 +265,16 @@ impl Program {
     /// The handler of the event type `id`, if it has one.
     pub fn event_handler(&self, id: EventId) -> Option<&HandlerDef> {
         self.event_handlers.get(id.index())?.as_ref()
+    }
+
+    /// The deadline `id`.
+    pub fn deadline(&self, id: DeadlineId) -> Option<&DeadlineDef> {
+        self.deadlines.get(id.index())
+    }
+
+    /// The handler of the deadline `id`, if it has one.
+    pub fn deadline_handler(&self, id: DeadlineId) -> Option<&HandlerDef> {
+        self.deadline_handlers.get(id.index())?.as_ref()
     }
 
     /// The record type `id`.

@@ -130,7 +130,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
                     },
                 );
             }
-            let global = env.deadlines.len() as u16;
+            let global = DeadlineId::at(env.deadlines.len());
             env.cases[case_ty.index()].deadlines.push(global);
             env.deadline_index.insert(d.name.name.clone(), global);
             env.deadline_sites.push((f.source, d.name.span));

@@ -126,7 +126,7 @@ pub(crate) struct Env {
     /// The statuses blocks: (the case type it names, if any; its enum; its tags).
     pub status_blocks: Vec<StatusBlock>,
     pub deadlines: Vec<DeadlineDef>,
-    pub deadline_index: HashMap<String, u16>,
+    pub deadline_index: HashMap<String, DeadlineId>,
     pub emitted: Vec<bool>,
     pub errors: Vec<(usize, CheckError)>,
     pub warnings: Vec<Diagnostic>,

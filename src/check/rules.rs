@@ -75,8 +75,8 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                                 },
                             );
                         }
-                        let ty = env.deadlines[d as usize].case_ty;
-                        by_deadline[d as usize] = Some(handler(env, f.source, h, None, Some(ty)));
+                        let ty = env.deadlines[d.index()].case_ty;
+                        by_deadline[d.index()] = Some(handler(env, f.source, h, None, Some(ty)));
                     }
                     None => {
                         let names: Vec<String> =

@@ -330,8 +330,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .ok()
                 .and_then(|c| self.prog.case_def(c.ty))
                 .and_then(|def| def.deadlines.get(di).copied());
-            if let Some(Some(h)) = global.and_then(|g| self.prog.deadline_handlers.get(g as usize))
-            {
+            if let Some(h) = global.and_then(|g| self.prog.deadline_handler(g)) {
                 self.run_handler(h, Some(case))?;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
@@ -363,7 +362,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             .ok()
             .and_then(|c| prog.case_def(c.ty))
             .and_then(|def| def.deadlines.get(slot))
-            .and_then(|g| prog.deadlines.get(*g as usize))
+            .and_then(|g| prog.deadline(*g))
             .map_or("", |d| d.name.as_str())
     }
 
@@ -668,7 +667,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         for def in case_def
             .deadlines
             .iter()
-            .filter_map(|d| self.prog.deadlines.get(*d as usize))
+            .filter_map(|d| self.prog.deadline(*d))
         {
             let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
             locals[0] = Value::Case(id);

@@ -27,7 +27,7 @@ use jiff::Timestamp;
 #[derive(Debug, Default, Clone)]
 pub struct Trace {
     /// The deadlines fired, by deadline index, in order.
-    pub(crate) fired: Vec<u16>,
+    pub(crate) fired: Vec<crate::program::DeadlineId>,
     /// Every rule run, in order.
     pub(crate) rules: Vec<RuleHit>,
     /// `(table, row)`, each once, in the order first looked up.
@@ -76,7 +76,7 @@ pub(crate) enum HandlerRef {
     /// The handler of an event type (by event index).
     Event(crate::program::EventId),
     /// The handler of a deadline (by deadline index).
-    Deadline(u16),
+    Deadline(crate::program::DeadlineId),
 }
 
 /// One run of a rule (a rule with `for` runs once per item).
@@ -120,7 +120,7 @@ impl Eval<'_, '_> {
         let Some(global) = def.deadlines.get(slot).copied() else {
             return;
         };
-        let Some(deadline) = prog.deadlines.get(usize::from(global)) else {
+        let Some(deadline) = prog.deadline(global) else {
             return;
         };
         let key = c.key.clone();

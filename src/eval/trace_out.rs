@@ -4,7 +4,7 @@
 use super::trace::{comma, push_branch, HandlerRef, Trace, SENSITIVE};
 use super::Eval;
 use crate::outcome::push_json_str;
-use crate::program::EventId;
+use crate::program::{DeadlineId, EventId};
 use crate::program::{HandlerDef, Program, RuleDef};
 use crate::sites::Site;
 use crate::value::{Ty, Value};
@@ -18,7 +18,7 @@ impl Program {
     pub(crate) fn handler(&self, h: HandlerRef) -> Option<&HandlerDef> {
         match h {
             HandlerRef::Event(e) => self.event_handler(e),
-            HandlerRef::Deadline(d) => self.deadline_handlers.get(usize::from(d))?.as_ref(),
+            HandlerRef::Deadline(d) => self.deadline_handler(d),
         }
     }
 
@@ -28,9 +28,7 @@ impl Program {
             HandlerRef::Event(e) => self.event(e).map_or_else(String::new, |d| d.name.clone()),
             HandlerRef::Deadline(d) => format!(
                 "deadline {}",
-                self.deadlines
-                    .get(usize::from(d))
-                    .map_or("", |d| d.name.as_str())
+                self.deadline(d).map_or("", |d| d.name.as_str())
             ),
         }
     }
@@ -56,7 +54,9 @@ impl Program {
     pub(crate) fn prepare_trace(&mut self) {
         let handlers = (0..self.event_handlers.len())
             .map(|e| HandlerRef::Event(EventId::at(e)))
-            .chain((0..self.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
+            .chain(
+                (0..self.deadline_handlers.len()).map(|d| HandlerRef::Deadline(DeadlineId::at(d))),
+            );
         let mut heads = Vec::new();
         for h in handlers {
             let label = self.handler_label(h);
@@ -78,7 +78,7 @@ impl Program {
         for (h, i, head) in heads {
             let def = match h {
                 HandlerRef::Event(e) => self.event_handlers.get_mut(e.index()),
-                HandlerRef::Deadline(d) => self.deadline_handlers.get_mut(usize::from(d)),
+                HandlerRef::Deadline(d) => self.deadline_handlers.get_mut(d.index()),
             };
             if let Some(rule) = def
                 .and_then(|d| d.as_mut())

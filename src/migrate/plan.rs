@@ -5,7 +5,7 @@ use super::report::*;
 use super::types::{ty_name, Compat, Progs};
 use super::Stats;
 use crate::diag::did_you_mean;
-use crate::program::{CaseDef, CaseTypeId, FieldKind, MigrateDef, MigrateStep};
+use crate::program::{CaseDef, CaseTypeId, DeadlineId, FieldKind, MigrateDef, MigrateStep};
 use crate::value::{CaseId, Ty, Value};
 
 /// Where a new stored field's values come from.
@@ -626,8 +626,8 @@ impl<'a> Plan<'a> {
 
     fn map_deadlines(&mut self, t: CaseTypeId, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
         let Progs { old, new } = self.progs;
-        let name = |p: &'a crate::program::Program, g: &u16| {
-            p.deadlines.get(*g as usize).map_or("", |d| d.name.as_str())
+        let name = |p: &'a crate::program::Program, g: &DeadlineId| {
+            p.deadline(*g).map_or("", |d| d.name.as_str())
         };
         let olds: Vec<&str> = odef.deadlines.iter().map(|g| name(old, g)).collect();
         let news: Vec<&str> = ndef.deadlines.iter().map(|g| name(new, g)).collect();
@@ -921,7 +921,7 @@ impl<'a> Plan<'a> {
             let name = ndef
                 .deadlines
                 .get(d)
-                .and_then(|g| new.deadlines.get(*g as usize))
+                .and_then(|g| new.deadline(*g))
                 .map_or(String::new(), |x| x.name.clone());
             self.change(
                 Some(t),

@@ -33,7 +33,7 @@ pub(crate) fn case_json(prog: &Program, c: &CaseData) -> Option<J> {
     let deadlines: Map<String, J> = def
         .deadlines
         .iter()
-        .filter_map(|d| prog.deadlines.get(*d as usize))
+        .filter_map(|d| prog.deadline(*d))
         .zip(&c.deadlines)
         .map(|(d, st)| {
             (
@@ -222,7 +222,7 @@ impl Loader<'_> {
         let own: Vec<_> = def
             .deadlines
             .iter()
-            .filter_map(|g| prog.deadlines.get(*g as usize))
+            .filter_map(|g| prog.deadline(*g))
             .collect();
         if let Some(states) = c.get("deadlines") {
             let Some(states) = states.as_object() else {
@@ -300,7 +300,7 @@ impl<'p> Builder<'p> {
         for (d, st) in def.deadlines.iter().zip(c.deadlines.iter()) {
             if let Some(fired) = st.fired {
                 if world.clock.is_none_or(|clock| fired > clock) {
-                    let name = prog.deadlines.get(*d as usize).map_or("", |d| &d.name);
+                    let name = prog.deadline(*d).map_or("", |d| &d.name);
                     return Err(bad(at(&format!(
                         "deadline `{name}` fired after the world's clock"
                     ))));

@@ -62,6 +62,10 @@ id! {
     EventId
 }
 id! {
+    /// A declared text format (`phone`, `filing_id`): indexes `Program::formats`.
+    FormatId
+}
+id! {
     /// A case type: indexes `Program::cases`.
     CaseTypeId
 }

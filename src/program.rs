@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::{CaseTypeId, DeadlineId, EnumId, EventId, RecordId};
+pub use crate::ids::{CaseTypeId, DeadlineId, EnumId, EventId, FormatId, RecordId};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -199,7 +199,7 @@ pub fn initial_values(fields: &[FieldDef]) -> Vec<Value> {
 pub struct CaseDef {
     pub name: String,
     pub key_name: String,
-    pub key_format: Option<u16>,
+    pub key_format: Option<FormatId>,
     pub status_enum: EnumId,
     /// `tags[t]` = (tag name, which statuses carry it).
     pub tags: Vec<(String, Vec<bool>)>,
@@ -275,6 +275,11 @@ impl Program {
     /// The handler of the deadline `id`, if it has one.
     pub fn deadline_handler(&self, id: DeadlineId) -> Option<&HandlerDef> {
         self.deadline_handlers.get(id.index())?.as_ref()
+    }
+
+    /// The text format `id`.
+    pub fn format(&self, id: FormatId) -> Option<&FormatDef> {
+        self.formats.get(id.index())
     }
 
     /// The record type `id`.

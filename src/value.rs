@@ -1,6 +1,6 @@
 //! Runtime values and the types the checker gives them.
 
-use crate::ids::{CaseTypeId, EnumId, RecordId};
+use crate::ids::{CaseTypeId, EnumId, FormatId, RecordId};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -220,7 +220,7 @@ pub enum Ty {
     Period,
     Text,
     /// Text that matched a declared format.
-    Format(u16),
+    Format(FormatId),
     Enum(EnumId),
     Set(Box<Ty>),
     List(Box<Ty>),

@@ -422,7 +422,7 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
                 }
             }
             env.format_index
-                .insert(def.name.clone(), env.formats.len() as u16);
+                .insert(def.name.clone(), FormatId::at(env.formats.len()));
             env.formats.push(def);
         }
     }

@@ -95,7 +95,7 @@ pub(crate) type StatusBlock = (Option<String>, EnumId, Vec<(String, Vec<bool>)>)
 pub(crate) struct Env {
     pub enums: Vec<EnumDef>,
     pub formats: Vec<FormatDef>,
-    pub format_index: HashMap<String, u16>,
+    pub format_index: HashMap<String, FormatId>,
     pub patterns: Vec<Pattern>,
     pub records: Vec<RecordDef>,
     pub events: Vec<EventDef>,

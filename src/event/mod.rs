@@ -8,7 +8,8 @@
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
 use crate::program::{
-    EnumDef, EnumId, EventDef, EventId, FormatDef, Program, RecordDef, RecordFieldDef, RecordId,
+    EnumDef, EnumId, EventDef, EventId, FormatDef, FormatId, Program, RecordDef, RecordFieldDef,
+    RecordId,
 };
 use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
@@ -353,12 +354,12 @@ impl<'p> Schema<'p> {
     /// Applies format `f`'s transforms to `raw` and checks the result against its pattern.
     fn format<'r>(
         self,
-        f: u16,
+        f: FormatId,
         raw: &'r str,
         path: &str,
         sensitive: bool,
     ) -> Result<Cow<'r, str>, EventError> {
-        let def = &self.formats[usize::from(f)];
+        let def = &self.formats[f.index()];
         let refused = || EventError::BadFormat {
             field: path.to_string(),
             expected: if def.description.is_empty() {

@@ -14,10 +14,10 @@ struct Policy {
     shapes: Shapes,
 }
 
-const PHONE: u16 = 0;
-const CODE: u16 = 1;
-const CERT: u16 = 2;
-const FILING: u16 = 3;
+const PHONE: FormatId = FormatId::from_raw(0);
+const CODE: FormatId = FormatId::from_raw(1);
+const CERT: FormatId = FormatId::from_raw(2);
+const FILING: FormatId = FormatId::from_raw(3);
 const ROLE: EnumId = EnumId::from_raw(0);
 const REGION: EnumId = EnumId::from_raw(1);
 
@@ -698,7 +698,7 @@ fn a_value_longer_than_its_format_allows_is_refused_before_matching() {
     // that took seconds to match.
     let alternatives: Vec<String> = (0..200).map(|i| format!("f{i}-[a-z0-9]*")).collect();
     let unbounded = format!("^({})+$", alternatives.join("|"));
-    p.formats[usize::from(FILING)] = format("filing", &unbounded, "a filing id");
+    p.formats[FILING.index()] = format("filing", &unbounded, "a filing id");
     let order = |filing: &str| {
         format!(r#"{{"type": "order_submitted", {AT}, "filing": "{filing}", "personnel": []}}"#)
     };
@@ -710,7 +710,7 @@ fn a_value_longer_than_its_format_allows_is_refused_before_matching() {
             if field == "filing" && &**expected == "a filing id"),
         "{err:?}"
     );
-    let cap = p.formats[usize::from(FILING)].pattern.format_cap();
+    let cap = p.formats[FILING.index()].pattern.format_cap();
     assert_eq!(cap, 4096);
     let at_cap = format!("f1-{}", "a".repeat(cap - 3));
     assert!(p.schema().parse(&order(&at_cap)).is_ok());
@@ -810,8 +810,8 @@ fn a_journal_line_must_hold_sealed_values_and_reads_back_the_same_event() {
 #[test]
 fn a_format_bound_refuses_longer_values_without_showing_them() {
     let mut p = policy();
-    p.formats[CODE as usize].pattern = Pattern::new("^[0-9]+$").unwrap();
-    p.formats[CODE as usize].max_chars = Some(6);
+    p.formats[CODE.index()].pattern = Pattern::new("^[0-9]+$").unwrap();
+    p.formats[CODE.index()].max_chars = Some(6);
     let va = |code: &str| {
         format!(
             r#"{{"type": "validation_attempt", {AT}, "phone": "13800138000", "code": "{code}", "cert_last6": "12345X"}}"#

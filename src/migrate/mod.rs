@@ -121,7 +121,7 @@ fn convert(plan: &mut Plan, world: &World) -> World {
         ) else {
             continue;
         };
-        if let Some(f) = map.key_format.and_then(|f| new.formats.get(f as usize)) {
+        if let Some(f) = map.key_format.and_then(|f| new.format(f)) {
             if !f.pattern.is_match(&c.key) {
                 map.key_misfits += 1;
             }

@@ -5,7 +5,9 @@ use super::report::*;
 use super::types::{ty_name, Compat, Progs};
 use super::Stats;
 use crate::diag::did_you_mean;
-use crate::program::{CaseDef, CaseTypeId, DeadlineId, FieldKind, MigrateDef, MigrateStep};
+use crate::program::{
+    CaseDef, CaseTypeId, DeadlineId, FieldKind, FormatId, MigrateDef, MigrateStep,
+};
 use crate::value::{CaseId, Ty, Value};
 
 /// Where a new stored field's values come from.
@@ -39,7 +41,7 @@ pub(super) struct TypeMap {
     /// Per new deadline slot: the old slot whose firing is kept.
     pub deadlines: Vec<Option<usize>>,
     /// A key format every key is checked against.
-    pub key_format: Option<u16>,
+    pub key_format: Option<FormatId>,
     pub key_misfits: usize,
     /// Per new field: values that did not convert, [unset, other].
     pub misfits: Vec<[usize; 2]>,
@@ -662,7 +664,7 @@ impl<'a> Plan<'a> {
             if key_misfits > 0 {
                 let format = self.types[t]
                     .key_format
-                    .and_then(|f| new.formats.get(f as usize))
+                    .and_then(|f| new.format(f))
                     .map_or(String::new(), |f| f.name.clone());
                 self.problem(
                     &ndef.name,
@@ -740,10 +742,7 @@ impl<'a> Plan<'a> {
             };
             let stats = self.stats.get(o.index()).cloned().unwrap_or_default();
             if let Some(f) = self.types[t].key_format {
-                let format = new
-                    .formats
-                    .get(f as usize)
-                    .map_or(String::new(), |f| f.name.clone());
+                let format = new.format(f).map_or(String::new(), |f| f.name.clone());
                 self.change(
                     Some(CaseTypeId::at(t)),
                     ChangeKind::Compatible,

@@ -2,7 +2,7 @@
 
 use super::types::{ty_name, Compat, Misfit, Progs};
 use crate::engine::Engine;
-use crate::program::EnumId;
+use crate::program::{EnumId, FormatId};
 use crate::span::Source;
 use crate::value::{Ty, Value};
 
@@ -37,7 +37,7 @@ fn compat_orders_every_kind_of_change() {
                 .formats
                 .iter()
                 .position(|f| f.name == name)
-                .unwrap_or(99) as u16,
+                .map_or(FormatId::from_raw(99), FormatId::at),
         )
     };
     let size = |e: &Engine| {
@@ -95,7 +95,7 @@ fn convert_checks_each_value_and_never_shows_it() {
         old: old.program(),
         new: new.program(),
     };
-    let pin = Ty::Format(0);
+    let pin = Ty::Format(FormatId::FIRST);
     let e = |prog: &Engine| {
         Ty::Enum(
             prog.program()

@@ -72,21 +72,18 @@ impl Progs<'_> {
             | (Ty::Text, Ty::Text) => Compat::Same,
             (Ty::Format(_), Ty::Text) => Compat::Widened,
             (Ty::Text, Ty::Format(_)) => Compat::Checked,
-            (Ty::Format(a), Ty::Format(b)) => {
-                match (old.formats.get(*a as usize), new.formats.get(*b as usize)) {
-                    (Some(x), Some(y)) if x.name == y.name => {
-                        let same = x.pattern.source == y.pattern.source
-                            && (x.uppercase, x.lowercase, x.trim)
-                                == (y.uppercase, y.lowercase, y.trim);
-                        if same {
-                            Compat::Same
-                        } else {
-                            Compat::Checked
-                        }
+            (Ty::Format(a), Ty::Format(b)) => match (old.format(*a), new.format(*b)) {
+                (Some(x), Some(y)) if x.name == y.name => {
+                    let same = x.pattern.source == y.pattern.source
+                        && (x.uppercase, x.lowercase, x.trim) == (y.uppercase, y.lowercase, y.trim);
+                    if same {
+                        Compat::Same
+                    } else {
+                        Compat::Checked
                     }
-                    _ => Compat::Changed,
                 }
-            }
+                _ => Compat::Changed,
+            },
             (Ty::Enum(a), Ty::Enum(b)) => match (old.enum_def(*a), new.enum_def(*b)) {
                 (Some(x), Some(y)) if x.name == y.name => {
                     if a == b && y.values.starts_with(&x.values) {
@@ -136,7 +133,7 @@ impl Progs<'_> {
             (Ty::Opt(a), b, v) => self.convert(a, b, v)?,
             (a, Ty::Opt(b), v) => self.convert(a, b, v)?,
             (_, Ty::Format(f), Value::Text(t)) => {
-                let def = new.formats.get(*f as usize).ok_or(Misfit::Value)?;
+                let def = new.format(*f).ok_or(Misfit::Value)?;
                 if !def.pattern.is_match(t) {
                     return Err(Misfit::Value);
                 }
@@ -190,8 +187,7 @@ pub(super) fn ty_name(prog: &Program, ty: &Ty) -> String {
         Ty::Period => "period".into(),
         Ty::Text => "text".into(),
         Ty::Format(f) => prog
-            .formats
-            .get(*f as usize)
+            .format(*f)
             .map_or("a format".into(), |d| d.name.clone()),
         Ty::Enum(e) => prog
             .enum_def(*e)

@@ -234,7 +234,7 @@ impl<'a> Reader<'a> {
             (Ty::Text, TEXT) => Value::text(self.text()?),
             (Ty::Format(f), TEXT) => {
                 let s = self.text()?;
-                let format = &prog.formats[*f as usize];
+                let format = &prog.formats[f.index()];
                 // a sensitive value, sealed: its format was checked before it was sealed
                 if !is_sealed(s) && !format.pattern.is_match(s) {
                     return Err(format!("does not match the format `{}`", format.name));

@@ -288,7 +288,7 @@ impl<'p> Builder<'p> {
             return Err(bad(at("the policy declares no case type")));
         };
         // a key that breaks its format could never have been routed to
-        if let Some(f) = def.key_format.and_then(|f| prog.formats.get(f as usize)) {
+        if let Some(f) = def.key_format.and_then(|f| prog.format(f)) {
             if !f.pattern.is_match(&c.key) {
                 return Err(bad(at(&format!(
                     "`key` does not match the format `{}` (the value is not shown)",
@@ -457,10 +457,10 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
         // a sensitive value, sealed: its format was checked before it was sealed
         (Ty::Format(_), J::String(s)) if is_sealed(s) => Value::text(s),
         (Ty::Format(f), J::String(s)) => {
-            if !prog.formats[*f as usize].pattern.is_match(s) {
+            if !prog.formats[f.index()].pattern.is_match(s) {
                 return Err(format!(
                     "does not match the format `{}`",
-                    prog.formats[*f as usize].name
+                    prog.formats[f.index()].name
                 ));
             }
             Value::text(s)

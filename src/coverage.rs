@@ -214,11 +214,7 @@ impl<'e> Coverage<'e> {
             }
         }
         for &(t, row) in &trace.rows {
-            let item = self
-                .rows
-                .get(usize::from(t))
-                .and_then(|r| r.get(row))
-                .copied();
+            let item = self.rows.get(t.index()).and_then(|r| r.get(row)).copied();
             self.cover(item);
         }
         for f in &trace.fired {

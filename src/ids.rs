@@ -66,6 +66,11 @@ id! {
     FormatId
 }
 id! {
+    /// A requirements table: indexes `Program::requirements` (and, row by row,
+    /// `SharedOut::requirement_sets`).
+    TableId
+}
+id! {
     /// A case type: indexes `Program::cases`.
     CaseTypeId
 }

@@ -2,7 +2,7 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::{CaseTypeId, DeadlineId, EnumId, EventId, FormatId, RecordId};
+pub use crate::ids::{CaseTypeId, DeadlineId, EnumId, EventId, FormatId, RecordId, TableId};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -282,6 +282,11 @@ impl Program {
         self.formats.get(id.index())
     }
 
+    /// The requirements table `id`.
+    pub fn requirement_table(&self, id: TableId) -> Option<&RequirementTable> {
+        self.requirements.get(id.index())
+    }
+
     /// The record type `id`.
     pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
         self.records.get(id.index())
@@ -496,7 +501,7 @@ pub enum IExpr {
     /// A requirement-table lookup; `of` is the enum of its values; `blame` names the event
     /// field to blame when no row matches.
     Lookup {
-        table: u16,
+        table: TableId,
         of: EnumId,
         keys: Vec<IExpr>,
         blame: Option<String>,

@@ -254,7 +254,7 @@ impl Env {
             return Typed::error();
         };
         if keys.len() != key_enums.len() {
-            let cols = &self.requirements[idx as usize].keys;
+            let cols = &self.requirements[idx.index()].keys;
             let placeholders: Vec<String> = cols.iter().map(|c| format!("<{c}>")).collect();
             let help = format!(
                 "give one key per column, in order: `{}[{}]`",

@@ -88,7 +88,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
     for (source, table) in tables {
         match table {
             Table::Requirements(t) => {
-                let idx = env.requirements.len() as u16;
+                let idx = TableId::at(env.requirements.len());
                 let text = env.sources.get(source).map(|s| s.text.as_str());
                 let of_span = text.map_or(Span::default(), |t| top_level_key_span(t, "of"));
                 let keys_span = text.map_or(Span::default(), |t| top_level_key_span(t, "keys"));

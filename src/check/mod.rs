@@ -116,7 +116,7 @@ pub(crate) struct Env {
     /// The policy's time zone, and where its limit is (file, span).
     pub zone: Option<(jiff::tz::TimeZone, usize, Span)>,
     /// requirement table name → (table index, enum of `of`, enum of each key column)
-    pub req_index: HashMap<String, (u16, EnumId, Vec<EnumId>)>,
+    pub req_index: HashMap<String, (TableId, EnumId, Vec<EnumId>)>,
     /// limits table name → limit name → value
     pub limits: HashMap<String, HashMap<String, LimitRef>>,
     /// enum type name (`role`, `status`, `roles.scenario`) → enum

@@ -176,7 +176,7 @@ impl Eval<'_, '_> {
                     let v = self.expr(k, locals)?;
                     names.push(self.display(&v));
                 }
-                let t = &self.prog.requirements[*table as usize];
+                let t = &self.prog.requirements[table.index()];
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
                 let found = t.lookup_index(&refs);
                 if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
@@ -187,7 +187,7 @@ impl Eval<'_, '_> {
                         .prog
                         .shared
                         .requirement_sets
-                        .get(*table as usize)
+                        .get(table.index())
                         .and_then(|rows| rows.get(row))
                         .filter(|set| match set {
                             Value::Set(items) => items

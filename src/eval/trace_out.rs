@@ -97,12 +97,12 @@ impl Trace {
     pub(crate) fn to_json(&self, prog: &Program) -> String {
         let mut rows = String::new();
         for &(t, r) in &self.rows {
-            let Some(table) = prog.requirements.get(usize::from(t)) else {
+            let Some(table) = prog.requirement_table(t) else {
                 continue;
             };
             let (Some(row), Some(site)) = (
                 table.rows.get(r),
-                prog.sites.rows.get(usize::from(t)).and_then(|s| s.get(r)),
+                prog.sites.rows.get(t.index()).and_then(|s| s.get(r)),
             ) else {
                 continue;
             };

@@ -71,6 +71,10 @@ id! {
     TableId
 }
 id! {
+    /// A message of the messages tables: indexes `SharedOut::messages`.
+    MessageId
+}
+id! {
     /// A case type: indexes `Program::cases`.
     CaseTypeId
 }

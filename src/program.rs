@@ -2,7 +2,9 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
-pub use crate::ids::{CaseTypeId, DeadlineId, EnumId, EventId, FormatId, RecordId, TableId};
+pub use crate::ids::{
+    CaseTypeId, DeadlineId, EnumId, EventId, FormatId, MessageId, RecordId, TableId,
+};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -287,6 +289,11 @@ impl Program {
         self.requirements.get(id.index())
     }
 
+    /// The message `id`, as outcomes carry it.
+    pub fn message(&self, id: MessageId) -> Option<&Arc<MessageOut>> {
+        self.shared.messages.get(id.index())
+    }
+
     /// The record type `id`.
     pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
         self.records.get(id.index())
@@ -406,11 +413,11 @@ pub enum Place {
 #[derive(Debug, Clone)]
 pub enum IAction {
     Set(Place, IExpr),
-    Emit(u16),
+    Emit(MessageId),
     /// `emit` of a message whose placeholders read the emitting rule's scope: each column's
     /// text (`text`, `result`, `next_step`, then the extra ones), rendered at each emit.
     EmitWith {
-        message: u16,
+        message: MessageId,
         columns: Vec<Vec<TPart>>,
     },
     Reject {

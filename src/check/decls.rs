@@ -164,8 +164,8 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                     if let Some(&i) = env.message_index.get(&m.id) {
                         let first = env.place(
                             source,
-                            env.message_sources[i as usize],
-                            env.messages[i as usize].span,
+                            env.message_sources[i.index()],
+                            env.messages[i.index()].span,
                         );
                         env.err(
                             source,
@@ -182,7 +182,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                     }
                     env.message_sources.push(source);
                     env.message_index
-                        .insert(m.id.clone(), env.messages.len() as u16);
+                        .insert(m.id.clone(), MessageId::at(env.messages.len()));
                     env.messages.push(m);
                 }
             }

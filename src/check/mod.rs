@@ -101,7 +101,7 @@ pub(crate) struct Env {
     pub events: Vec<EventDef>,
     pub event_index: HashMap<String, EventId>,
     pub messages: Vec<Message>,
-    pub message_index: HashMap<String, u16>,
+    pub message_index: HashMap<String, MessageId>,
     pub message_sources: Vec<usize>,
     /// Each message's texts as templates, by message index.
     pub templates: Vec<templates::MessageTemplate>,

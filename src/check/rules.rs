@@ -421,7 +421,7 @@ fn emit(env: &mut Env, scope: &mut Scope, id: &Ident) -> Option<IAction> {
     let src = scope.source;
     match env.message_index.get(&id.name).copied() {
         Some(m) => {
-            env.emitted[m as usize] = true;
+            env.emitted[m.index()] = true;
             Some(env.emit(scope, m, id))
         }
         None => {

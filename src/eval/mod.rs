@@ -489,7 +489,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         for a in actions {
             match a {
                 IAction::Emit(m) => {
-                    if let Some(message) = self.prog.shared.messages.get(*m as usize) {
+                    if let Some(message) = self.prog.message(*m) {
                         let message = Arc::clone(message);
                         self.touch(ctx).messages.push(message);
                     }
@@ -562,11 +562,11 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// order of the output, the extra ones named as the shared message names them.
     fn render_message(
         &mut self,
-        m: u16,
+        m: MessageId,
         columns: &[Vec<TPart>],
         locals: &mut Vec<Value>,
     ) -> R<Arc<MessageOut>> {
-        let Some(shared) = self.prog.shared.messages.get(m as usize) else {
+        let Some(shared) = self.prog.message(m) else {
             return bug("an unknown message");
         };
         let mut texts = Vec::with_capacity(columns.len());

@@ -75,6 +75,15 @@ id! {
     MessageId
 }
 id! {
+    /// A compiled pattern (a `matches` regex, a limit's pattern): indexes
+    /// `Program::patterns`.
+    PatternId
+}
+id! {
+    /// A calendar table: indexes `Program::calendars`.
+    CalendarId
+}
+id! {
     /// A case type: indexes `Program::cases`.
     CaseTypeId
 }

@@ -3,7 +3,8 @@
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
 pub use crate::ids::{
-    CaseTypeId, DeadlineId, EnumId, EventId, FormatId, MessageId, RecordId, TableId,
+    CalendarId, CaseTypeId, DeadlineId, EnumId, EventId, FormatId, MessageId, PatternId, RecordId,
+    TableId,
 };
 use crate::outcome::MessageOut;
 use crate::span::Source;
@@ -294,6 +295,11 @@ impl Program {
         self.shared.messages.get(id.index())
     }
 
+    /// The calendar table `id`.
+    pub fn calendar(&self, id: CalendarId) -> Option<&crate::calendar::Calendar> {
+        self.calendars.get(id.index())
+    }
+
     /// The record type `id`.
     pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
         self.records.get(id.index())
@@ -461,11 +467,11 @@ pub enum Func {
     /// `start_of(date)`: the first instant of that day in the policy's zone.
     StartOf,
     /// `roll_forward(date, calendar)`: the date if a working day, else the next one.
-    RollForward(u16),
+    RollForward(CalendarId),
     /// `is_working_day(date, calendar)`
-    IsWorkingDay(u16),
+    IsWorkingDay(CalendarId),
     /// `add_working_days(date, count, calendar)`
-    AddWorkingDays(u16),
+    AddWorkingDays(CalendarId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -557,7 +563,7 @@ pub enum IExpr {
     /// A built-in function.
     Call(Func, Vec<IExpr>),
     In(Box<IExpr>, Box<IExpr>),
-    Matches(Box<IExpr>, u16),
+    Matches(Box<IExpr>, PatternId),
     Coalesce(Box<IExpr>, Box<IExpr>),
     IsSet(Box<IExpr>),
     /// `x is <tag>` on a status of case type `.1`.

@@ -149,7 +149,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                         }
                         LimitValue::Pattern(p) => {
                             env.patterns.push(p.clone());
-                            LimitRef::Pattern((env.patterns.len() - 1) as u16)
+                            LimitRef::Pattern(PatternId::at(env.patterns.len() - 1))
                         }
                     };
                     map.insert(l.name.clone(), r);
@@ -371,7 +371,7 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
                     }
                 },
                 ast::PatternSrc::Limit(path) => match expr::limit_pattern(env, path) {
-                    Ok(idx) => env.patterns[idx as usize].clone(),
+                    Ok(idx) => env.patterns[idx.index()].clone(),
                     Err(e) => {
                         env.err(f.source, e);
                         env.broken_types.insert(d.name.name.clone());

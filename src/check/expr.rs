@@ -2,7 +2,7 @@
 
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{Arith, CaseTypeId, EnumId, Func, IExpr, TPart};
+use crate::program::{Arith, CalendarId, CaseTypeId, EnumId, Func, IExpr, PatternId, TPart};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -312,7 +312,7 @@ pub(crate) fn bad_pattern(error: &str, span: Span) -> CheckError {
 }
 
 /// `limits.code_format` as a pattern.
-pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<u16, CheckError> {
+pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<PatternId, CheckError> {
     match resolve_limit(env, path)? {
         LimitRef::Pattern(p) => Ok(p),
         LimitRef::Value(_, _) => Err(CheckError::Type {
@@ -830,7 +830,7 @@ impl Env {
             match args.last().map(|a| &a.kind) {
                 Some(ExprKind::Path(p)) if p.len() == 1 => {
                     match self.calendars.iter().position(|c| c.name == p[0].name) {
-                        Some(i) => i as u16,
+                        Some(i) => CalendarId::at(i),
                         None => {
                             let e = unknown(
                                 "calendar table",
@@ -858,7 +858,7 @@ impl Env {
                 }
             }
         } else {
-            0
+            CalendarId::FIRST
         };
         let (func, ty) = match name.name.as_str() {
             "length" => (Func::Length, Ty::Count),

@@ -84,7 +84,7 @@ pub(crate) fn unknown<'a>(
 #[derive(Debug, Clone)]
 pub(crate) enum LimitRef {
     Value(Value, Ty),
-    Pattern(u16),
+    Pattern(PatternId),
 }
 
 /// A `statuses` block: the case type it names (if any), its enumeration, and its tags

@@ -3,7 +3,7 @@
 use super::expr::{bad_pattern, comparable, describe, known_set, limit_pattern, Scope, Typed};
 use super::{CheckError, Env};
 use crate::ast::{BinOp, Expr, ExprKind};
-use crate::program::{Arith, CaseTypeId, Cmp, IExpr};
+use crate::program::{Arith, CaseTypeId, Cmp, IExpr, PatternId};
 use crate::span::Span;
 use crate::value::Ty;
 
@@ -164,7 +164,7 @@ impl Env {
             ExprKind::Regex(r) => match crate::tables::Pattern::new(r) {
                 Ok(p) => {
                     self.patterns.push(p);
-                    Some((self.patterns.len() - 1) as u16)
+                    Some(PatternId::at(self.patterns.len() - 1))
                 }
                 Err(e) => {
                     self.err(src, bad_pattern(&e, b.span));

@@ -396,7 +396,7 @@ impl Eval<'_, '_> {
                 Value::Bool(y.elements().is_some_and(|items| items.contains(&x)))
             }
             IExpr::Matches(a, p) => match self.expr(a, locals)? {
-                Value::Text(s) => Value::Bool(self.prog.patterns[*p as usize].is_match(&s)),
+                Value::Text(s) => Value::Bool(self.prog.patterns[p.index()].is_match(&s)),
                 Value::Unset => return fail("matched an unset value against a pattern"),
                 _ => return bug("matched a non-text value"),
             },
@@ -463,7 +463,7 @@ impl Eval<'_, '_> {
             Some(z) => Ok(z),
             None => bug("no time zone"),
         };
-        let cal = |c: u16| match self.prog.calendars.get(c as usize) {
+        let cal = |c: CalendarId| match self.prog.calendar(c) {
             Some(c) => Ok(c),
             None => bug("no such calendar"),
         };

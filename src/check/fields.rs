@@ -163,7 +163,7 @@ pub(super) fn reads_other_cases(env: &Env, e: &IExpr) -> bool {
 /// + …`), or the only one.
 fn deadline_case(env: &mut Env, source: usize, d: &ast::DeadlineDecl) -> Option<CaseTypeId> {
     if env.cases.len() == 1 {
-        return Some(CaseTypeId::from_raw(0));
+        return Some(CaseTypeId::FIRST);
     }
     let mut named: Vec<CaseTypeId> = Vec::new();
     heads(&d.expr, &mut |name| {

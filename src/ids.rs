@@ -1,8 +1,9 @@
 //! Typed indexes into a checked [`crate::program::Program`]: each kind of declaration has
 //! its own id type, so a record id cannot be passed where an enumeration id is expected.
 //!
-//! Each is a `u16` underneath (a [`crate::value::Value`] holds two and stays three words),
-//! and the number is what files and the binary case codec store.
+//! Each is a `u16` underneath (a [`crate::value::Value`] holds one and stays three words).
+//! An id is a position in one checked program and means nothing in another: saved worlds
+//! and the binary case codec name case types, and never store these numbers.
 
 /// Declares an id type: a `u16` index into one of the program's vectors.
 macro_rules! id {
@@ -30,14 +31,9 @@ macro_rules! id {
                 $name(i as u16)
             }
 
-            /// The id with this number, as a file or the binary codec stores it.
+            /// The id with this number (a constant in a test).
             pub(crate) const fn from_raw(n: u16) -> $name {
                 $name(n)
-            }
-
-            /// The number a file or the binary codec stores.
-            pub(crate) const fn raw(self) -> u16 {
-                self.0
             }
 
             /// The position in the program's vector of these.

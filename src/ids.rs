@@ -31,7 +31,7 @@ macro_rules! id {
                 $name(i as u16)
             }
 
-            /// The id with this number (a constant in a test).
+            /// The id with this number.
             pub(crate) const fn from_raw(n: u16) -> $name {
                 $name(n)
             }
@@ -78,6 +78,11 @@ id! {
 id! {
     /// A calendar table: indexes `Program::calendars`.
     CalendarId
+}
+id! {
+    /// A member of an enumeration (a status, a role): indexes `EnumDef::values` of its
+    /// enumeration. The binary case codec writes this number.
+    MemberId
 }
 id! {
     /// A case type: indexes `Program::cases`.

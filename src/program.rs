@@ -3,8 +3,8 @@
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
 pub use crate::ids::{
-    CalendarId, CaseTypeId, DeadlineId, EnumId, EventId, FormatId, MessageId, PatternId, RecordId,
-    TableId,
+    CalendarId, CaseTypeId, DeadlineId, EnumId, EventId, FormatId, MemberId, MessageId, PatternId,
+    RecordId, TableId,
 };
 use crate::outcome::MessageOut;
 use crate::span::Source;
@@ -78,7 +78,7 @@ pub enum MigrateStep {
         text: String,
     },
     /// Cases in the old status `from` are put in status `to`.
-    Status { from: String, to: u16 },
+    Status { from: String, to: MemberId },
 }
 
 /// The strings every outcome repeats, shared rather than copied into each one.
@@ -156,7 +156,7 @@ impl Program {
     }
 
     /// The name of an enumeration value.
-    pub fn enum_name(&self, e: EnumId, i: u16) -> &str {
+    pub fn enum_name(&self, e: EnumId, i: MemberId) -> &str {
         crate::text::enum_name(&self.enums, e, i)
     }
 

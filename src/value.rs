@@ -1,6 +1,6 @@
 //! Runtime values and the types the checker gives them.
 
-use crate::ids::{CaseTypeId, EnumId, FormatId, RecordId};
+use crate::ids::{CaseTypeId, EnumId, FormatId, MemberId, RecordId};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ pub enum Value {
     Period(crate::calendar::Period),
     Text(Text),
     /// A member of an enumeration (a status, a role, a table key value): `(enum, index)`.
-    Enum(EnumId, u16),
+    Enum(EnumId, MemberId),
     /// A list, in order. Shared: rules read lists far more often than they build them,
     /// and a read is a copy of the handle, not of the items.
     List(Arc<[Value]>),

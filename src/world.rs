@@ -1,6 +1,6 @@
 //! The world: every case, indexes on participant fields, and the deadline queue.
 
-use crate::program::{CaseTypeId, Program};
+use crate::program::{CaseTypeId, MemberId, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use jiff::Timestamp;
 use std::collections::hash_map::Entry;
@@ -34,7 +34,7 @@ pub(crate) struct CaseData {
     /// Its case type.
     pub ty: CaseTypeId,
     pub key: Text,
-    pub status: u16,
+    pub status: MemberId,
     pub fields: Box<[Value]>,
     pub parts: Parts,
     pub deadlines: Box<[DeadlineState]>,

@@ -2,7 +2,9 @@
 
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{Arith, CalendarId, CaseTypeId, EnumId, Func, IExpr, PatternId, TPart};
+use crate::program::{
+    Arith, CalendarId, CaseTypeId, EnumId, Func, IExpr, MemberId, PatternId, TPart,
+};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -556,7 +558,7 @@ impl Env {
     fn enum_value(&mut self, source: usize, en: EnumId, text: &str, span: Span) -> Typed {
         let def = &self.enums[en.index()];
         match def.values.iter().position(|v| v == text) {
-            Some(i) => Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en)),
+            Some(i) => Typed::new(IExpr::Lit(Value::Enum(en, MemberId::at(i))), Ty::Enum(en)),
             None => {
                 let kind_name = def.name.clone();
                 let values = def.values.clone();

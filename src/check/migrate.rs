@@ -5,7 +5,7 @@
 use super::expr::Scope;
 use super::{unknown, CheckError, Env};
 use crate::ast::{self, Ident, MigrateDecl};
-use crate::program::{CaseTypeId, FieldKind, MigrateDef, MigrateStep, Unit};
+use crate::program::{CaseTypeId, FieldKind, MemberId, MigrateDef, MigrateStep, Unit};
 use crate::span::Span;
 use crate::value::Ty;
 
@@ -219,7 +219,7 @@ fn check_steps(
                 if !dup {
                     out.push(MigrateStep::Status {
                         from: from.name.clone(),
-                        to: to_idx as u16,
+                        to: MemberId::at(to_idx),
                     });
                 }
             }

@@ -491,9 +491,8 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .map(EnumId::at)
             .zip(&env.enums)
             .map(|(e, def)| {
-                (0u16..)
-                    .zip(&def.values)
-                    .map(|(i, _)| Value::Set(vec![Value::Enum(e, i)].into()))
+                (0..def.values.len())
+                    .map(|i| Value::Set(vec![Value::Enum(e, MemberId::at(i))].into()))
                     .collect()
             })
             .collect(),
@@ -515,7 +514,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
                         Value::set_of(
                             row.required
                                 .iter()
-                                .map(|i| Value::Enum(of, *i as u16))
+                                .map(|i| Value::Enum(of, MemberId::at(*i)))
                                 .collect(),
                         )
                     })

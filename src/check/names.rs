@@ -4,7 +4,7 @@
 use super::expr::{describe, path_text, resolve_limit, span_of, Scope, Typed};
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::Ident;
-use crate::program::{CaseTypeId, EnumId, FieldKind, IExpr};
+use crate::program::{CaseTypeId, EnumId, FieldKind, IExpr, MemberId};
 use crate::value::{Ty, Value};
 
 impl Env {
@@ -206,7 +206,7 @@ impl Env {
                 .iter()
                 .position(|v| *v == id.name)
             {
-                return Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en));
+                return Typed::new(IExpr::Lit(Value::Enum(en, MemberId::at(i))), Ty::Enum(en));
             }
             let values = self.enums[en.index()].values.clone();
             let kind_name = self.enums[en.index()].name.clone();
@@ -217,7 +217,7 @@ impl Env {
             self.err(scope.source, e);
             return Typed::error();
         }
-        let found: Vec<(EnumId, u16)> = self
+        let found: Vec<(EnumId, MemberId)> = self
             .enums
             .iter()
             .enumerate()
@@ -225,7 +225,7 @@ impl Env {
                 e.values
                     .iter()
                     .position(|v| *v == id.name)
-                    .map(|vi| (EnumId::at(ei), vi as u16))
+                    .map(|vi| (EnumId::at(ei), MemberId::at(vi)))
             })
             .collect();
         match found.as_slice() {

@@ -5,6 +5,7 @@ use super::diagram::{Edge, Graph, Node, NodeKind};
 use super::transitions::{transitions, From, To, Transition};
 use super::{code, heading, pretty, text, Block, Inline, Item, Line, Policy};
 use crate::ast::{self, Action, FieldDecl, PatternSrc, Trigger};
+use crate::program::MemberId;
 
 /// Names joined as code, `, ` between them; `none` when there are none.
 fn names(list: &[String]) -> Line {
@@ -82,7 +83,7 @@ pub(super) fn statuses(p: &Policy) -> Vec<Block> {
             head: vec!["status".into(), "tags".into(), "".into()],
             rows,
         });
-        let status_name = |i: u16| statuses.get(i as usize).cloned().unwrap_or_default();
+        let status_name = |i: MemberId| statuses.get(i.index()).cloned().unwrap_or_default();
         let rows = mine
             .iter()
             .map(|t| {
@@ -146,9 +147,10 @@ fn graph(
     });
     let first = nodes.len();
     for (i, s) in statuses.iter().enumerate() {
+        let m = MemberId::at(i);
         let leaves = moves
             .iter()
-            .any(|t| t.from == From::Status(i as u16) && t.to != To::Status(i as u16));
+            .any(|t| t.from == From::Status(m) && t.to != To::Status(m));
         nodes.push(Node {
             label: s.clone(),
             sub: tags_of(i).join(", "),
@@ -171,10 +173,10 @@ fn graph(
         let from = match t.from {
             From::New => new,
             From::Any => any,
-            From::Status(s) => Some(first + s as usize),
+            From::Status(s) => Some(first + s.index()),
         };
         let to = match t.to {
-            To::Status(s) => Some(first + s as usize),
+            To::Status(s) => Some(first + s.index()),
             To::Computed => computed,
         };
         let (Some(from), Some(to)) = (from, to) else {

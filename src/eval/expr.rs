@@ -23,7 +23,7 @@ impl Eval<'_, '_> {
                 .shared
                 .singletons
                 .get(e.index())
-                .and_then(|sets| sets.get(i as usize))
+                .and_then(|sets| sets.get(i.index()))
             {
                 return one.clone();
             }
@@ -200,7 +200,7 @@ impl Eval<'_, '_> {
                             t.rows[row]
                                 .required
                                 .iter()
-                                .map(|i| Value::Enum(*of, *i as u16))
+                                .map(|i| Value::Enum(*of, MemberId::at(*i)))
                                 .collect(),
                         ),
                     },
@@ -410,7 +410,7 @@ impl Eval<'_, '_> {
                     self.prog
                         .case_def(*ty)
                         .and_then(|d| d.tags.get(*tag as usize))
-                        .and_then(|(_, on)| on.get(s as usize))
+                        .and_then(|(_, on)| on.get(s.index()))
                         .copied()
                         .unwrap_or(false),
                 ),

@@ -394,7 +394,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 CaseData {
                     ty: r.case_ty,
                     key: key.clone(),
-                    status: 0,
+                    status: MemberId::FIRST,
                     fields: fields.into(),
                     parts: Parts::new(def.parts.fields.len()),
                     deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
@@ -689,7 +689,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 let status = shared
                     .statuses
                     .get(c.ty.index())
-                    .and_then(|s| s.get(c.status as usize))
+                    .and_then(|s| s.get(c.status.index()))
                     .cloned();
                 (c.ty, Some(c.key.to_string()), status)
             }

@@ -8,8 +8,8 @@
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
 use crate::program::{
-    EnumDef, EnumId, EventDef, EventId, FormatDef, FormatId, Program, RecordDef, RecordFieldDef,
-    RecordId,
+    EnumDef, EnumId, EventDef, EventId, FormatDef, FormatId, MemberId, Program, RecordDef,
+    RecordFieldDef, RecordId,
 };
 use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
@@ -410,7 +410,7 @@ impl<'p> Schema<'p> {
         let def = &self.enums[e.index()];
         // Zipping with `0u16..` keeps the index in range without a cast.
         if let Some((_, i)) = def.values.iter().zip(0u16..).find(|(v, _)| *v == s) {
-            return Ok(Value::Enum(e, i));
+            return Ok(Value::Enum(e, MemberId::from_raw(i)));
         }
         let expected = match def.values.as_slice() {
             [only] => format!("`{only}`"),

@@ -235,12 +235,12 @@ fn reads_a_valid_event_with_nested_records_and_transforms() {
             Value::list(vec![
                 // `x` read as `X` (uppercase), the phone trimmed.
                 Value::record(vec![
-                    Value::Enum(ROLE, 0),
+                    Value::Enum(ROLE, MemberId::from_raw(0)),
                     text("13800138000"),
                     text("12345X")
                 ]),
                 Value::record(vec![
-                    Value::Enum(ROLE, 2),
+                    Value::Enum(ROLE, MemberId::from_raw(2)),
                     text("13900139000"),
                     text("654321")
                 ]),
@@ -279,7 +279,7 @@ fn reads_every_kind_of_value() {
             Value::Duration(SignedDuration::from_secs(5400)),
             Value::Instant(at()),
             Value::set_of(vec![text("a"), text("b")]),
-            Value::Enum(REGION, 9),
+            Value::Enum(REGION, MemberId::from_raw(9)),
         ]
     );
     assert_eq!(

@@ -16,7 +16,7 @@ pub use report::{
     Subject,
 };
 
-use crate::program::{CaseTypeId, FieldDef, MigrateStep, Program};
+use crate::program::{CaseTypeId, FieldDef, MemberId, MigrateStep, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use plan::{Plan, Source};
@@ -52,7 +52,7 @@ fn stats(old: &Program, world: &World) -> Vec<Stats> {
             continue;
         };
         s.cases += 1;
-        if let Some(n) = s.status.get_mut(c.status as usize) {
+        if let Some(n) = s.status.get_mut(c.status.index()) {
             *n += 1;
         }
         for (n, v) in s.holders.iter_mut().zip(c.fields.iter()) {
@@ -128,10 +128,10 @@ fn convert(plan: &mut Plan, world: &World) -> World {
         }
         let status = map
             .statuses
-            .get(c.status as usize)
+            .get(c.status.index())
             .copied()
             .flatten()
-            .unwrap_or(0);
+            .unwrap_or(MemberId::FIRST);
         fields.clear();
         carry(
             plan.progs,

@@ -6,7 +6,7 @@ use super::types::{ty_name, Compat, Progs};
 use super::Stats;
 use crate::diag::did_you_mean;
 use crate::program::{
-    CaseDef, CaseTypeId, DeadlineId, FieldKind, FormatId, MigrateDef, MigrateStep,
+    CaseDef, CaseTypeId, DeadlineId, FieldKind, FormatId, MemberId, MigrateDef, MigrateStep,
 };
 use crate::value::{CaseId, Ty, Value};
 
@@ -37,7 +37,7 @@ pub(super) struct TypeMap {
     pub fields: Vec<Source>,
     pub parts: Vec<Source>,
     /// Per old status: the new one.
-    pub statuses: Vec<Option<u16>>,
+    pub statuses: Vec<Option<MemberId>>,
     /// Per new deadline slot: the old slot whose firing is kept.
     pub deadlines: Vec<Option<usize>>,
     /// A key format every key is checked against.
@@ -567,7 +567,7 @@ impl<'a> Plan<'a> {
         for (k, s) in olds.iter().enumerate() {
             let count = stats.status.get(k).copied().unwrap_or(0);
             if let Some(i) = news.iter().position(|x| x == s) {
-                map.push(Some(i as u16));
+                map.push(Some(MemberId::at(i)));
                 continue;
             }
             let mapped = steps.iter().find_map(|st| match st {
@@ -575,7 +575,7 @@ impl<'a> Plan<'a> {
                 _ => None,
             });
             if let Some(to) = mapped {
-                let to_name = news.get(to as usize).cloned().unwrap_or_default();
+                let to_name = news.get(to.index()).cloned().unwrap_or_default();
                 self.change(
                     Some(t),
                     ChangeKind::Declared,

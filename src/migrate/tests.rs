@@ -2,7 +2,7 @@
 
 use super::types::{ty_name, Compat, Misfit, Progs};
 use crate::engine::Engine;
-use crate::program::{EnumId, FormatId};
+use crate::program::{EnumId, FormatId, MemberId};
 use crate::span::Source;
 use crate::value::{Ty, Value};
 
@@ -126,11 +126,11 @@ fn convert_checks_each_value_and_never_shows_it() {
     let Ty::Enum(eo_idx) = eo else { unreachable!() };
     // `big` is read by its name, at its new place
     assert_eq!(
-        p.convert(&eo, &en, &Value::Enum(eo_idx, 1)),
-        Ok(Value::Enum(en_idx, 0))
+        p.convert(&eo, &en, &Value::Enum(eo_idx, MemberId::from_raw(1))),
+        Ok(Value::Enum(en_idx, MemberId::from_raw(0)))
     );
     assert_eq!(
-        p.convert(&eo, &en, &Value::Enum(eo_idx, 0)),
+        p.convert(&eo, &en, &Value::Enum(eo_idx, MemberId::FIRST)),
         Err(Misfit::Value)
     );
     assert_eq!(

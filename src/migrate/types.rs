@@ -1,7 +1,7 @@
 //! How a stored value of one policy's type reads under another policy's type: whether it
 //! is the same value, a value that always fits, one to check, or a different kind of value.
 
-use crate::program::Program;
+use crate::program::{MemberId, Program};
 use crate::value::{Ty, Value};
 
 /// How the values of an old type read as a new type, from best to worst.
@@ -143,7 +143,7 @@ impl Progs<'_> {
                 let name = old.enum_name(*e, *i);
                 let values = &new.enum_def(*b).ok_or(Misfit::Value)?.values;
                 let at = values.iter().position(|x| x == name).ok_or(Misfit::Value)?;
-                Value::Enum(*b, at as u16)
+                Value::Enum(*b, MemberId::at(at))
             }
             (Ty::List(a), Ty::List(b), Value::List(items)) => Value::list(
                 items

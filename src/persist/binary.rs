@@ -10,7 +10,7 @@
 
 use super::{bad, Loader};
 use crate::engine::WorldError;
-use crate::program::{CaseTypeId, FieldDef, FieldKind, Program};
+use crate::program::{CaseTypeId, FieldDef, FieldKind, MemberId, Program};
 use crate::seal::is_sealed;
 use crate::value::{Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts};
@@ -37,7 +37,7 @@ pub(crate) fn encode_case(prog: &Program, c: &CaseData, out: &mut Vec<u8>) -> Op
     let def = prog.case_def(c.ty)?;
     out.push(MAGIC);
     text(out, &c.key);
-    uint(out, u64::from(c.status));
+    uint(out, c.status.index() as u64);
     fields(out, &def.fields, &c.fields);
     uint(out, c.parts.len() as u64);
     for p in c.parts.iter() {
@@ -98,7 +98,7 @@ fn value(out: &mut Vec<u8>, v: &Value) {
         }
         Value::Enum(_, i) => {
             out.push(ENUM);
-            uint(out, u64::from(*i));
+            uint(out, i.index() as u64);
         }
         Value::List(items) | Value::Set(items) | Value::Record(items) => {
             out.push(match v {
@@ -250,7 +250,7 @@ impl<'a> Reader<'a> {
                         def.name
                     ));
                 }
-                Value::Enum(*e, i as u16)
+                Value::Enum(*e, MemberId::at(i as usize))
             }
             (Ty::List(t), LIST) => Value::List(self.items(prog, t)?.into()),
             (Ty::Set(t), SET) => {
@@ -376,7 +376,7 @@ impl Loader<'_> {
         Ok(CaseData {
             ty,
             key,
-            status: status as u16,
+            status: MemberId::at(status as usize),
             fields: fields.into(),
             parts,
             deadlines: deadlines.into(),

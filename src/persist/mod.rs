@@ -1,6 +1,6 @@
 //! Saving and loading a world as JSON, checked against the policy on the way in.
 
-use crate::program::{CaseTypeId, FieldDef, Program};
+use crate::program::{CaseTypeId, FieldDef, MemberId, Program};
 use crate::seal::{is_sealed, SealKey};
 use crate::value::{Text, Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -45,7 +45,7 @@ pub(crate) fn case_json(prog: &Program, c: &CaseData) -> Option<J> {
     Some(json!({
         "type": def.name,
         "key": c.key.as_str(),
-        "status": prog.enums[def.status_enum.index()].values.get(c.status as usize),
+        "status": prog.enums[def.status_enum.index()].values.get(c.status.index()),
         "fields": fields_json(prog, &def.fields, &c.fields),
         "participants": c.parts.iter().map(|p| fields_json(prog, &def.parts.fields, p)).collect::<Vec<_>>(),
         "deadlines": deadlines,
@@ -197,8 +197,8 @@ impl Loader<'_> {
         let status = statuses
             .iter()
             .position(|s| s == status_name)
-            .ok_or_else(|| bad(at(&format!("unknown status `{}`", short(status_name)))))?
-            as u16;
+            .map(MemberId::at)
+            .ok_or_else(|| bad(at(&format!("unknown status `{}`", short(status_name)))))?;
         let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"), seal)?;
         let mut parts = Parts::new(def.parts.fields.len());
         let listed = match c.get("participants") {
@@ -476,7 +476,7 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
                         prog.enums[e.index()].name
                     )
                 })?;
-            Value::Enum(*e, i as u16)
+            Value::Enum(*e, MemberId::at(i))
         }
         (Ty::List(t), J::Array(items)) => Value::List(
             items

@@ -150,7 +150,7 @@ impl Eval<'_, '_> {
             (Value::Enum(e, i), _) => push_json_str(out, self.prog.enum_name(*e, *i)),
             (Value::Unset, _) => out.push_str("null"),
             (Value::Record(items), Ty::Record(r)) => {
-                let Some(def) = self.prog.records.get(r.index()) else {
+                let Some(def) = self.prog.record(*r) else {
                     out.push_str(RECORD);
                     return;
                 };

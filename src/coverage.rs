@@ -140,8 +140,11 @@ impl<'e> Coverage<'e> {
             statuses: HashMap::new(),
         };
         let handlers = (0..prog.event_handlers.len())
-            .map(|e| HandlerRef::Event(e as u16))
-            .chain((0..prog.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
+            .map(|e| HandlerRef::Event(crate::program::EventId::at(e)))
+            .chain(
+                (0..prog.deadline_handlers.len())
+                    .map(|d| HandlerRef::Deadline(crate::program::DeadlineId::at(d))),
+            );
         for h in handlers {
             let Some(def) = prog.handler(h) else { continue };
             for (i, rule) in def.rules.iter().enumerate() {
@@ -211,15 +214,11 @@ impl<'e> Coverage<'e> {
             }
         }
         for &(t, row) in &trace.rows {
-            let item = self
-                .rows
-                .get(usize::from(t))
-                .and_then(|r| r.get(row))
-                .copied();
+            let item = self.rows.get(t.index()).and_then(|r| r.get(row)).copied();
             self.cover(item);
         }
         for f in &trace.fired {
-            let item = self.deadlines.get(usize::from(*f)).copied();
+            let item = self.deadlines.get(f.index()).copied();
             self.cover(item);
         }
         if let RecordBody::Outcomes(outcomes) = &record.body {

@@ -74,6 +74,7 @@ mod eval;
 mod event;
 mod explain;
 pub mod fmt;
+mod ids;
 mod migrate;
 mod outcome;
 mod persist;

@@ -2,6 +2,10 @@
 //!
 //! Only [`crate::check`] builds a `Program`, so the evaluator never sees an unchecked AST.
 
+pub use crate::ids::{
+    CalendarId, CaseTypeId, DeadlineId, EnumId, EventId, FormatId, MemberId, MessageId, PatternId,
+    RecordId, TableId,
+};
 use crate::outcome::MessageOut;
 use crate::span::Source;
 use crate::tables::{Pattern, RequirementTable};
@@ -17,7 +21,7 @@ pub struct Program {
     pub formats: Vec<FormatDef>,
     pub records: Vec<RecordDef>,
     pub events: Vec<EventDef>,
-    pub event_index: HashMap<String, u16>,
+    pub event_index: HashMap<String, EventId>,
     pub requirements: Vec<RequirementTable>,
     pub calendars: Vec<crate::calendar::Calendar>,
     /// The policy's time zone (its `zone` limit): where dates are counted.
@@ -47,7 +51,7 @@ pub struct Program {
 #[derive(Debug, Clone)]
 pub struct MigrateDef {
     /// The case type of this policy it migrates.
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     /// Whether it migrates the participants of that case type.
     pub parts: bool,
     /// `from application`: the case type's name in the old policy.
@@ -74,7 +78,7 @@ pub enum MigrateStep {
         text: String,
     },
     /// Cases in the old status `from` are put in status `to`.
-    Status { from: String, to: u16 },
+    Status { from: String, to: MemberId },
 }
 
 /// The strings every outcome repeats, shared rather than copied into each one.
@@ -125,7 +129,7 @@ pub struct RecordFieldDef {
 #[derive(Debug, Clone)]
 pub struct EventDef {
     pub name: String,
-    pub record: u16,
+    pub record: RecordId,
 }
 
 #[derive(Debug, Clone)]
@@ -152,11 +156,8 @@ impl Program {
     }
 
     /// The name of an enumeration value.
-    pub fn enum_name(&self, e: u16, i: u16) -> &str {
-        self.enums
-            .get(e as usize)
-            .and_then(|en| en.values.get(i as usize))
-            .map_or("", String::as_str)
+    pub fn enum_name(&self, e: EnumId, i: MemberId) -> &str {
+        crate::text::enum_name(&self.enums, e, i)
     }
 
     /// A value as JSON (output and saved worlds); `case_key` names a case value.
@@ -201,8 +202,8 @@ pub fn initial_values(fields: &[FieldDef]) -> Vec<Value> {
 pub struct CaseDef {
     pub name: String,
     pub key_name: String,
-    pub key_format: Option<u16>,
-    pub status_enum: u16,
+    pub key_format: Option<FormatId>,
+    pub status_enum: EnumId,
     /// `tags[t]` = (tag name, which statuses carry it).
     pub tags: Vec<(String, Vec<bool>)>,
     pub fields: Vec<FieldDef>,
@@ -214,7 +215,7 @@ pub struct CaseDef {
     pub parts: PartsDef,
     /// Its deadlines, as indices into `Program::deadlines`; a case keeps one state each,
     /// in this order.
-    pub deadlines: Vec<u16>,
+    pub deadlines: Vec<DeadlineId>,
     /// Stored fields erased (set unset) when their condition (over the case, as slot 0)
     /// holds, checked after each event on the cases it changed.
     pub erase: Vec<EraseDef>,
@@ -236,7 +237,7 @@ impl CaseDef {
             name: String::new(),
             key_name: String::new(),
             key_format: None,
-            status_enum: 0,
+            status_enum: EnumId::FIRST,
             tags: Vec::new(),
             fields: Vec::new(),
             all_name: None,
@@ -254,9 +255,59 @@ impl CaseDef {
 }
 
 impl Program {
+    /// The enumeration `id`.
+    pub fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
+        self.enums.get(id.index())
+    }
+
+    /// The event type `id`.
+    pub fn event(&self, id: EventId) -> Option<&EventDef> {
+        self.events.get(id.index())
+    }
+
+    /// The handler of the event type `id`, if it has one.
+    pub fn event_handler(&self, id: EventId) -> Option<&HandlerDef> {
+        self.event_handlers.get(id.index())?.as_ref()
+    }
+
+    /// The deadline `id`.
+    pub fn deadline(&self, id: DeadlineId) -> Option<&DeadlineDef> {
+        self.deadlines.get(id.index())
+    }
+
+    /// The handler of the deadline `id`, if it has one.
+    pub fn deadline_handler(&self, id: DeadlineId) -> Option<&HandlerDef> {
+        self.deadline_handlers.get(id.index())?.as_ref()
+    }
+
+    /// The text format `id`.
+    pub fn format(&self, id: FormatId) -> Option<&FormatDef> {
+        self.formats.get(id.index())
+    }
+
+    /// The requirements table `id`.
+    pub fn requirement_table(&self, id: TableId) -> Option<&RequirementTable> {
+        self.requirements.get(id.index())
+    }
+
+    /// The message `id`, as outcomes carry it.
+    pub fn message(&self, id: MessageId) -> Option<&Arc<MessageOut>> {
+        self.shared.messages.get(id.index())
+    }
+
+    /// The calendar table `id`.
+    pub fn calendar(&self, id: CalendarId) -> Option<&crate::calendar::Calendar> {
+        self.calendars.get(id.index())
+    }
+
+    /// The record type `id`.
+    pub fn record(&self, id: RecordId) -> Option<&RecordDef> {
+        self.records.get(id.index())
+    }
+
     /// The case type `ty`.
-    pub fn case_def(&self, ty: u16) -> Option<&CaseDef> {
-        self.cases.get(ty as usize)
+    pub fn case_def(&self, ty: CaseTypeId) -> Option<&CaseDef> {
+        self.cases.get(ty.index())
     }
 }
 
@@ -299,7 +350,7 @@ pub struct Reads {
 pub struct DeadlineDef {
     pub name: String,
     /// The case type it belongs to.
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     pub unit: Unit,
 }
 
@@ -325,7 +376,7 @@ pub struct RouteDef {
     /// Find the case, or create it when there is none.
     pub or_new: bool,
     /// The case type it routes to.
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     pub key: IExpr,
     /// The event field the key comes from, named in errors.
     pub key_field: Option<String>,
@@ -368,11 +419,11 @@ pub enum Place {
 #[derive(Debug, Clone)]
 pub enum IAction {
     Set(Place, IExpr),
-    Emit(u16),
+    Emit(MessageId),
     /// `emit` of a message whose placeholders read the emitting rule's scope: each column's
     /// text (`text`, `result`, `next_step`, then the extra ones), rendered at each emit.
     EmitWith {
-        message: u16,
+        message: MessageId,
         columns: Vec<Vec<TPart>>,
     },
     Reject {
@@ -416,11 +467,11 @@ pub enum Func {
     /// `start_of(date)`: the first instant of that day in the policy's zone.
     StartOf,
     /// `roll_forward(date, calendar)`: the date if a working day, else the next one.
-    RollForward(u16),
+    RollForward(CalendarId),
     /// `is_working_day(date, calendar)`
-    IsWorkingDay(u16),
+    IsWorkingDay(CalendarId),
     /// `add_working_days(date, count, calendar)`
-    AddWorkingDays(u16),
+    AddWorkingDays(CalendarId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -453,25 +504,25 @@ pub enum IExpr {
     CaseStatus(Box<IExpr>),
     CaseField(Box<IExpr>, u16),
     /// A derived field: (the case, its case type, the field).
-    CaseDerived(Box<IExpr>, u16, u16),
+    CaseDerived(Box<IExpr>, CaseTypeId, u16),
     CaseParts(Box<IExpr>),
     PartField(Box<IExpr>, u16),
     /// A derived field of a participant: (it, its case type, the field).
-    PartDerived(Box<IExpr>, u16, u16),
+    PartDerived(Box<IExpr>, CaseTypeId, u16),
     PartCase(Box<IExpr>),
     RecField(Box<IExpr>, u16),
     /// A requirement-table lookup; `of` is the enum of its values; `blame` names the event
     /// field to blame when no row matches.
     Lookup {
-        table: u16,
-        of: u16,
+        table: TableId,
+        of: EnumId,
         keys: Vec<IExpr>,
         blame: Option<String>,
     },
     /// `[r in requests where r.<field> == key and cond]` over every case: served from the
     /// world's index on the case field `field`.
     CaseIndexLookup {
-        ty: u16,
+        ty: CaseTypeId,
         field: u16,
         key: Box<IExpr>,
         var: u16,
@@ -479,7 +530,7 @@ pub enum IExpr {
     },
     /// `[p in people where p.<field> == key and cond]`: served from the world's index on `field`.
     IndexLookup {
-        ty: u16,
+        ty: CaseTypeId,
         field: u16,
         key: Box<IExpr>,
         var: u16,
@@ -512,10 +563,10 @@ pub enum IExpr {
     /// A built-in function.
     Call(Func, Vec<IExpr>),
     In(Box<IExpr>, Box<IExpr>),
-    Matches(Box<IExpr>, u16),
+    Matches(Box<IExpr>, PatternId),
     Coalesce(Box<IExpr>, Box<IExpr>),
     IsSet(Box<IExpr>),
     /// `x is <tag>` on a status of case type `.1`.
-    HasTag(Box<IExpr>, u16, u16),
+    HasTag(Box<IExpr>, CaseTypeId, u16),
     Template(Vec<TPart>),
 }

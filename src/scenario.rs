@@ -315,11 +315,7 @@ fn sensitive_values(program: &crate::program::Program, line: &str) -> Vec<String
     let Some(ty) = event.get("type").and_then(Json::as_str) else {
         return Vec::new();
     };
-    let Some(def) = program
-        .event_index
-        .get(ty)
-        .and_then(|i| program.events.get(usize::from(*i)))
-    else {
+    let Some(def) = program.event_index.get(ty).and_then(|i| program.event(*i)) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -332,16 +328,14 @@ const MAX_RECORD_DEPTH: usize = 32;
 
 fn collect_sensitive(
     program: &crate::program::Program,
-    record: u16,
+    record: crate::ids::RecordId,
     value: &Json,
     depth: usize,
     out: &mut Vec<String>,
 ) {
-    let (Some(def), Json::Object(members), true) = (
-        program.records.get(usize::from(record)),
-        value,
-        depth < MAX_RECORD_DEPTH,
-    ) else {
+    let (Some(def), Json::Object(members), true) =
+        (program.record(record), value, depth < MAX_RECORD_DEPTH)
+    else {
         return;
     };
     for field in &def.fields {
@@ -362,7 +356,7 @@ fn collect_sensitive(
 }
 
 /// The record a field's values are, directly or as items of a list, set or optional.
-fn record_of(ty: &crate::value::Ty) -> Option<u16> {
+fn record_of(ty: &crate::value::Ty) -> Option<crate::ids::RecordId> {
     use crate::value::Ty;
     match ty {
         Ty::Record(r) => Some(*r),

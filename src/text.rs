@@ -1,7 +1,7 @@
 //! Values as text for people: how a value reads in a message template or a `reject` text.
 //! The one place that decides it, so that a new type (dates) is added once.
 
-use crate::program::EnumDef;
+use crate::program::{EnumDef, EnumId, MemberId};
 use crate::value::{CaseId, Value};
 
 /// A value as people read it:
@@ -66,10 +66,10 @@ pub(crate) fn instant_text(t: jiff::Timestamp, zone: Option<&jiff::tz::TimeZone>
 }
 
 /// The name of enumeration value `i` of enumeration `e` (empty if there is none).
-pub(crate) fn enum_name(enums: &[EnumDef], e: u16, i: u16) -> &str {
+pub(crate) fn enum_name(enums: &[EnumDef], e: EnumId, i: MemberId) -> &str {
     enums
-        .get(e as usize)
-        .and_then(|en| en.values.get(i as usize))
+        .get(e.index())
+        .and_then(|en| en.values.get(i.index()))
         .map_or("", String::as_str)
 }
 
@@ -101,9 +101,15 @@ mod tests {
             text(&Value::Duration(jiff::SignedDuration::from_hours(24))),
             "24 hours"
         );
-        assert_eq!(text(&Value::Enum(0, 1)), "admin");
         assert_eq!(
-            text(&Value::set_of(vec![Value::Enum(0, 0), Value::Enum(0, 1)])),
+            text(&Value::Enum(EnumId::from_raw(0), MemberId::from_raw(1))),
+            "admin"
+        );
+        assert_eq!(
+            text(&Value::set_of(vec![
+                Value::Enum(EnumId::from_raw(0), MemberId::from_raw(0)),
+                Value::Enum(EnumId::from_raw(0), MemberId::from_raw(1))
+            ])),
             "leader, admin"
         );
         assert_eq!(text(&Value::list(Vec::new())), "none");

@@ -1,5 +1,6 @@
 //! Runtime values and the types the checker gives them.
 
+use crate::ids::{CaseTypeId, EnumId, FormatId, MemberId, RecordId};
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 
@@ -28,7 +29,7 @@ pub enum Value {
     Period(crate::calendar::Period),
     Text(Text),
     /// A member of an enumeration (a status, a role, a table key value): `(enum, index)`.
-    Enum(u16, u16),
+    Enum(EnumId, MemberId),
     /// A list, in order. Shared: rules read lists far more often than they build them,
     /// and a read is a copy of the handle, not of the items.
     List(Arc<[Value]>),
@@ -71,6 +72,9 @@ impl Value {
         }
     }
 }
+
+// A value is three words (see `Text::INLINE`); an id in it must not make it larger.
+const _: () = assert!(std::mem::size_of::<Value>() == 24);
 
 /// An immutable string that keeps up to [`Text::INLINE`] bytes inline, without an
 /// allocation: the keys, phone numbers and codes that fill a world are short, and a world
@@ -216,16 +220,16 @@ pub enum Ty {
     Period,
     Text,
     /// Text that matched a declared format.
-    Format(u16),
-    Enum(u16),
+    Format(FormatId),
+    Enum(EnumId),
     Set(Box<Ty>),
     List(Box<Ty>),
-    Record(u16),
+    Record(RecordId),
     Opt(Box<Ty>),
     /// A case of the case type with this index.
-    Case(u16),
+    Case(CaseTypeId),
     /// A participant of a case of the case type with this index.
-    Part(u16),
+    Part(CaseTypeId),
     /// The type of `unset` and of `[]` elements before context is known.
     Unknown,
 }

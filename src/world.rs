@@ -1,6 +1,6 @@
 //! The world: every case, indexes on participant fields, and the deadline queue.
 
-use crate::program::Program;
+use crate::program::{CaseTypeId, MemberId, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use jiff::Timestamp;
 use std::collections::hash_map::Entry;
@@ -32,9 +32,9 @@ pub struct World {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct CaseData {
     /// Its case type.
-    pub ty: u16,
+    pub ty: CaseTypeId,
     pub key: Text,
-    pub status: u16,
+    pub status: MemberId,
     pub fields: Box<[Value]>,
     pub parts: Parts,
     pub deadlines: Box<[DeadlineState]>,
@@ -139,8 +139,7 @@ impl World {
         // sized for every value distinct, as a key or a phone number mostly is
         let (mut cases, mut parts) = (vec![0; program.cases.len()], vec![0; program.cases.len()]);
         for c in &self.cases {
-            if let (Some(n), Some(p)) = (cases.get_mut(c.ty as usize), parts.get_mut(c.ty as usize))
-            {
+            if let (Some(n), Some(p)) = (cases.get_mut(c.ty.index()), parts.get_mut(c.ty.index())) {
                 *n += 1;
                 *p += c.parts.len();
             }
@@ -188,9 +187,9 @@ impl World {
     }
 
     /// The case of type `ty` keyed `key`.
-    pub(crate) fn find(&self, ty: u16, key: &str) -> Option<CaseId> {
+    pub(crate) fn find(&self, ty: CaseTypeId, key: &str) -> Option<CaseId> {
         self.by_key
-            .get(ty as usize)
+            .get(ty.index())
             .and_then(|m| m.get(key))
             .copied()
     }
@@ -254,7 +253,7 @@ impl World {
                     }
                 }
                 // INVARIANT: new cases are numbered from the world's end, in order.
-                let ty = new.ty as usize;
+                let ty = new.ty.index();
                 if self.by_key.len() <= ty {
                     self.by_key.resize_with(ty + 1, HashMap::new);
                 }
@@ -270,12 +269,12 @@ impl World {
     /// holds `v`.
     pub(crate) fn indexed(
         &self,
-        ty: u16,
+        ty: CaseTypeId,
         slot: usize,
         v: &Value,
     ) -> impl Iterator<Item = PartRef> + '_ {
         self.index
-            .get(ty as usize)
+            .get(ty.index())
             .and_then(|i| i.get(slot))
             .and_then(|m| m.get(v))
             .into_iter()
@@ -283,9 +282,9 @@ impl World {
     }
 
     /// Cases of type `ty` whose indexed field (`slot` in its `indexed`) holds `v`, in order.
-    pub(crate) fn cases_indexed(&self, ty: u16, slot: usize, v: &Value) -> &[CaseId] {
+    pub(crate) fn cases_indexed(&self, ty: CaseTypeId, slot: usize, v: &Value) -> &[CaseId] {
         self.case_index
-            .get(ty as usize)
+            .get(ty.index())
             .and_then(|i| i.get(slot))
             .and_then(|m| m.get(v))
             .map_or(&[], Vec::as_slice)
@@ -324,10 +323,10 @@ fn update_indexes(
     let Some(def) = program.case_def(new.ty) else {
         return;
     };
-    if let Some(index) = index.get_mut(new.ty as usize) {
+    if let Some(index) = index.get_mut(new.ty.index()) {
         update_index(index, &def.parts.indexed, id, old, new);
     }
-    if let Some(index) = case_index.get_mut(new.ty as usize) {
+    if let Some(index) = case_index.get_mut(new.ty.index()) {
         update_case_index(index, &def.indexed, id, old, new);
     }
 }

@@ -4,7 +4,7 @@
 use super::expr::*;
 use super::{unknown, CheckError, Env, KeyOf};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, TemplatePart};
-use crate::program::{FieldKind, IExpr};
+use crate::program::{CaseTypeId, FieldKind, IExpr};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -145,7 +145,7 @@ impl Env {
             );
             return Typed::error();
         };
-        if let Some(def) = self.cases.get_mut(ty as usize) {
+        if let Some(def) = self.cases.get_mut(ty.index()) {
             let indexed = if of_cases {
                 &mut def.indexed
             } else {
@@ -182,21 +182,21 @@ impl Env {
 
     /// Whether `name` is a world-wide collection: `(case type, true)` for every case of
     /// a type (the name it declares with `in`), `(case type, false)` for every participant.
-    pub(super) fn world_collection(&self, name: &str) -> Option<(u16, bool)> {
+    pub(super) fn world_collection(&self, name: &str) -> Option<(CaseTypeId, bool)> {
         if let Some(ty) = self.parts_ty(name) {
             return Some((ty, false));
         }
         self.cases
             .iter()
             .position(|c| c.all_name.as_deref() == Some(name))
-            .map(|ty| (ty as u16, true))
+            .map(|ty| (CaseTypeId::at(ty), true))
     }
 
     /// `p.field == expr` (either side) where `field` is a stored field of a participant (or
     /// of a case, with `of_cases`) and `expr` does not mention `p`.
     fn index_conjunct<'e>(
         &self,
-        ty: u16,
+        ty: CaseTypeId,
         of_cases: bool,
         var: &str,
         c: &'e Expr,
@@ -240,7 +240,7 @@ impl Env {
                 scope.source,
                 CheckError::LookupArity {
                     table: table.name.clone(),
-                    columns: self.requirements[idx as usize].keys.clone(),
+                    columns: self.requirements[idx.index()].keys.clone(),
                     found: keys.len(),
                     span: whole,
                 },
@@ -269,8 +269,8 @@ impl Env {
             }
             if let IExpr::EventField(f) = &t.ir {
                 if let Some(ev) = scope.event {
-                    let rec = self.events[ev as usize].record;
-                    blame = Some(self.records[rec as usize].fields[*f as usize].name.clone());
+                    let rec = self.events[ev.index()].record;
+                    blame = Some(self.records[rec.index()].fields[*f as usize].name.clone());
                 }
             }
             irs.push(t.ir);

@@ -38,7 +38,7 @@ fn declare_type(
     (source, table, span): (usize, &str, Span),
     name: String,
     values: Vec<String>,
-) -> u16 {
+) -> EnumId {
     let clash = if name == "status" {
         Some(CheckError::StatusTypeInTable {
             table: table.to_string(),
@@ -69,7 +69,7 @@ fn declare_type(
         Some(e) => {
             env.err(source, e);
             env.enums.push(EnumDef { name, values });
-            (env.enums.len() - 1) as u16
+            EnumId::at(env.enums.len() - 1)
         }
         None => {
             declared.insert(name.clone(), (table.to_string(), source, span));
@@ -86,7 +86,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
     for (source, table) in tables {
         match table {
             Table::Requirements(t) => {
-                let idx = env.requirements.len() as u16;
+                let idx = TableId::at(env.requirements.len());
                 let text = env.sources.get(source).map(|s| s.text.as_str());
                 let of_span = text.map_or(Span::default(), |t| top_level_key_span(t, "of"));
                 let keys_span = text.map_or(Span::default(), |t| top_level_key_span(t, "keys"));
@@ -146,7 +146,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                         }
                         LimitValue::Pattern(p) => {
                             env.patterns.push(p.clone());
-                            LimitRef::Pattern((env.patterns.len() - 1) as u16)
+                            LimitRef::Pattern(PatternId::at(env.patterns.len() - 1))
                         }
                     };
                     map.insert(l.name.clone(), r);
@@ -160,8 +160,8 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                 for m in t.messages {
                     if let Some(&i) = env.message_index.get(&m.id) {
                         let first = Some(At {
-                            source: env.message_sources[i as usize],
-                            span: env.messages[i as usize].span,
+                            source: env.message_sources[i.index()],
+                            span: env.messages[i.index()].span,
                         });
                         env.err(
                             source,
@@ -175,7 +175,7 @@ pub(super) fn gather_tables(env: &mut Env, tables: Vec<(usize, Table)>, files: &
                     }
                     env.message_sources.push(source);
                     env.message_index
-                        .insert(m.id.clone(), env.messages.len() as u16);
+                        .insert(m.id.clone(), MessageId::at(env.messages.len()));
                     env.messages.push(m);
                 }
             }
@@ -348,7 +348,7 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
                     }
                 },
                 ast::PatternSrc::Limit(path) => match expr::limit_pattern(env, path) {
-                    Ok(idx) => env.patterns[idx as usize].clone(),
+                    Ok(idx) => env.patterns[idx.index()].clone(),
                     Err(e) => {
                         env.err(f.source, e);
                         env.broken_types.insert(d.name.name.clone());
@@ -393,7 +393,7 @@ pub(super) fn gather_formats(env: &mut Env, files: &[ast::File]) {
                 }
             }
             env.format_index
-                .insert(def.name.clone(), env.formats.len() as u16);
+                .insert(def.name.clone(), FormatId::at(env.formats.len()));
             env.formats.push(def);
         }
     }
@@ -499,7 +499,7 @@ pub(super) fn gather_case(env: &mut Env, files: &[ast::File], fallback_source: u
                     .cases
                     .iter()
                     .any(|c| c.all_name.as_deref() == Some(p.name.name.as_str()));
-            let def = &mut env.cases[ty as usize];
+            let def = &mut env.cases[ty.index()];
             if !def.parts.name.is_empty() {
                 let e = CheckError::SecondParticipants {
                     name: p.name.name.clone(),
@@ -553,7 +553,7 @@ pub(super) fn gather_events(env: &mut Env, files: &[ast::File]) {
                 .collect();
             let record = env.record(f.source, &fields);
             env.event_index
-                .insert(e.name.name.clone(), env.events.len() as u16);
+                .insert(e.name.name.clone(), EventId::at(env.events.len()));
             env.events.push(EventDef {
                 name: e.name.name.clone(),
                 record,

@@ -4,7 +4,7 @@
 use super::expr::Scope;
 use super::{CheckError, Env};
 use crate::ast::FieldDecl;
-use crate::program::{EraseDef, IExpr, Reads, Unit};
+use crate::program::{CaseTypeId, EraseDef, IExpr, Reads, Unit};
 use crate::value::Ty;
 
 /// Checks the `erase when` conditions of the fields of the case (`is_part` false) or of its
@@ -15,7 +15,7 @@ pub(super) fn conditions(
     env: &mut Env,
     source: usize,
     decls: &[FieldDecl],
-    ty: u16,
+    ty: CaseTypeId,
     is_part: bool,
 ) -> Vec<EraseDef> {
     let mut out = Vec::new();

@@ -2,7 +2,9 @@
 
 use super::{unknown, CheckError, Env, Hint, LimitRef, NeedsZone};
 use crate::ast::{BinOp, Expr, ExprKind, Ident, IsTest, Quant, Template, TemplatePart};
-use crate::program::{Arith, Func, IExpr, TPart};
+use crate::program::{
+    Arith, CalendarId, CaseTypeId, EnumId, Func, IExpr, MemberId, PatternId, TPart,
+};
 use crate::span::Span;
 use crate::value::{Ty, Value};
 
@@ -99,9 +101,9 @@ pub(crate) struct Scope {
     pub next_slot: u16,
     pub max_slot: u16,
     /// The event of the handler, if any.
-    pub event: Option<u16>,
+    pub event: Option<crate::program::EventId>,
     /// The case type whose name denotes a case here (slot 0 holds it).
-    pub case_bound: Option<u16>,
+    pub case_bound: Option<CaseTypeId>,
     /// In a derived field: bare field names are fields of slot 0 (`Some(true)` participant).
     pub self_part: Option<bool>,
     /// Paths known to be set here (`x is set and …`).
@@ -109,7 +111,7 @@ pub(crate) struct Scope {
     /// In a derived field: (its case type, of a participant?, its index). Derived fields
     /// from there on (and those of later case types) are not readable yet, so derived
     /// fields cannot form a cycle.
-    pub derived_cutoff: Option<(u16, bool, usize)>,
+    pub derived_cutoff: Option<(CaseTypeId, bool, usize)>,
     /// The name of the rule being checked, to name it in reports (empty outside rules).
     pub rule: String,
     /// The `let`s of the handler not bound yet (the one being checked, and those below it),
@@ -193,8 +195,8 @@ pub(crate) fn describe(env: &Env, ty: &Ty) -> String {
         Ty::Date => "a date".into(),
         Ty::Period => "a period".into(),
         Ty::Text => "text".into(),
-        Ty::Format(f) => format!("a `{}`", env.formats[*f as usize].name),
-        Ty::Enum(e) => format!("a `{}`", env.enums[*e as usize].name),
+        Ty::Format(f) => format!("a `{}`", env.formats[f.index()].name),
+        Ty::Enum(e) => format!("a `{}`", env.enums[e.index()].name),
         Ty::Set(t) => format!("a set of {}", plural(env, t)),
         Ty::List(t) => format!("a list of {}", plural(env, t)),
         Ty::Record(_) => "a record".into(),
@@ -215,8 +217,8 @@ pub(super) fn plural(env: &Env, ty: &Ty) -> String {
         Ty::Date => "dates".into(),
         Ty::Period => "periods".into(),
         Ty::Text => "texts".into(),
-        Ty::Format(f) => format!("`{}` values", env.formats[*f as usize].name),
-        Ty::Enum(e) => format!("`{}` values", env.enums[*e as usize].name),
+        Ty::Format(f) => format!("`{}` values", env.formats[f.index()].name),
+        Ty::Enum(e) => format!("`{}` values", env.enums[e.index()].name),
         Ty::Set(t) => format!("sets of {}", plural(env, t)),
         Ty::List(t) => format!("lists of {}", plural(env, t)),
         Ty::Record(_) => "records".into(),
@@ -311,7 +313,7 @@ pub(crate) fn bad_pattern(error: &str, span: Span) -> CheckError {
 }
 
 /// `limits.code_format` as a pattern.
-pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<u16, CheckError> {
+pub(crate) fn limit_pattern(env: &Env, path: &[Ident]) -> Result<PatternId, CheckError> {
     match resolve_limit(env, path)? {
         LimitRef::Pattern(p) => Ok(p),
         LimitRef::Value(_, _) => Err(CheckError::NotAPattern {
@@ -539,10 +541,10 @@ impl Env {
         }
     }
 
-    fn enum_value(&mut self, source: usize, en: u16, text: &str, span: Span) -> Typed {
-        let def = &self.enums[en as usize];
+    fn enum_value(&mut self, source: usize, en: EnumId, text: &str, span: Span) -> Typed {
+        let def = &self.enums[en.index()];
         match def.values.iter().position(|v| v == text) {
-            Some(i) => Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en)),
+            Some(i) => Typed::new(IExpr::Lit(Value::Enum(en, MemberId::at(i))), Ty::Enum(en)),
             None => {
                 let kind_name = def.name.clone();
                 let values = def.values.clone();
@@ -629,7 +631,7 @@ impl Env {
                         .cases
                         .iter()
                         .position(|c| c.status_enum == *e)
-                        .map(|c| c as u16),
+                        .map(CaseTypeId::at),
                     _ => None,
                 };
                 if owner.is_none() && t.ty != Ty::Unknown {
@@ -641,7 +643,7 @@ impl Env {
                     self.err(scope.source, e);
                     return Typed::error();
                 }
-                let owner = owner.unwrap_or(0);
+                let owner = owner.unwrap_or(CaseTypeId::FIRST);
                 let tags = &self.case_def(owner).tags;
                 match tags.iter().position(|(n, _)| *n == tag.name) {
                     Some(i) => {
@@ -658,7 +660,7 @@ impl Env {
                             ..
                         } = &mut e
                         {
-                            let status = self.enums[self.case_def(owner).status_enum as usize]
+                            let status = self.enums[self.case_def(owner).status_enum.index()]
                                 .values
                                 .first()
                                 .cloned()
@@ -777,7 +779,7 @@ impl Env {
             match args.last().map(|a| &a.kind) {
                 Some(ExprKind::Path(p)) if p.len() == 1 => {
                     match self.calendars.iter().position(|c| c.name == p[0].name) {
-                        Some(i) => i as u16,
+                        Some(i) => CalendarId::at(i),
                         None => {
                             let e = unknown(
                                 "calendar table",
@@ -796,7 +798,7 @@ impl Env {
                 }
             }
         } else {
-            0
+            CalendarId::FIRST
         };
         let (func, ty) = match name.name.as_str() {
             "length" => (Func::Length, Ty::Count),

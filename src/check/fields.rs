@@ -20,7 +20,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     for f in files {
         for c in &f.cases {
             if let Some(ty) = env.case_ty(&c.name.name) {
-                let slot = &mut decls[ty as usize].0;
+                let slot = &mut decls[ty.index()].0;
                 if slot.is_none() {
                     *slot = Some((f.source, c));
                 }
@@ -29,7 +29,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
         for p in &f.participants {
             if let Some(ty) = env.parts_ty(&p.name.name) {
                 if env.case_ty(&p.case.name) == Some(ty) {
-                    let slot = &mut decls[ty as usize].1;
+                    let slot = &mut decls[ty.index()].1;
                     if slot.is_none() {
                         *slot = Some((f.source, p));
                     }
@@ -61,7 +61,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
         }
     }
     for (ty, (case, parts)) in decls.iter().enumerate() {
-        let ty = ty as u16;
+        let ty = CaseTypeId::at(ty);
         if let Some((src, c)) = case {
             derived_fields(env, *src, &c.fields, ty, false);
         }
@@ -71,14 +71,14 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
     }
     bound_derived(env, &decls);
     for (ty, (case, parts)) in decls.iter().enumerate() {
-        let ty = ty as u16;
+        let ty = CaseTypeId::at(ty);
         if let Some((src, c)) = case {
             let erase = super::erase::conditions(env, *src, &c.fields, ty, false);
-            env.cases[ty as usize].erase = erase;
+            env.cases[ty.index()].erase = erase;
         }
         if let Some((src, p)) = parts {
             let erase = super::erase::conditions(env, *src, &p.fields, ty, true);
-            env.cases[ty as usize].parts.erase = erase;
+            env.cases[ty.index()].parts.erase = erase;
         }
     }
     for f in files {
@@ -119,8 +119,8 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
                     },
                 );
             }
-            let global = env.deadlines.len() as u16;
-            env.cases[case_ty as usize].deadlines.push(global);
+            let global = DeadlineId::at(env.deadlines.len());
+            env.cases[case_ty.index()].deadlines.push(global);
             env.deadline_index.insert(d.name.name.clone(), global);
             env.deadline_sites.push((f.source, d.name.span));
             env.deadlines.push(DeadlineDef {
@@ -150,11 +150,11 @@ pub(super) fn reads_other_cases(env: &Env, e: &IExpr) -> bool {
 
 /// The case type a deadline belongs to: the one its expression names (`filing.first_sms_at
 /// + …`), or the only one.
-fn deadline_case(env: &mut Env, source: usize, d: &ast::DeadlineDecl) -> Option<u16> {
+fn deadline_case(env: &mut Env, source: usize, d: &ast::DeadlineDecl) -> Option<CaseTypeId> {
     if env.cases.len() == 1 {
-        return Some(0);
+        return Some(CaseTypeId::FIRST);
     }
-    let mut named: Vec<u16> = Vec::new();
+    let mut named: Vec<CaseTypeId> = Vec::new();
     heads(&d.expr, &mut |name| {
         if let Some(ty) = env.case_ty(name) {
             if !named.contains(&ty) {
@@ -309,7 +309,13 @@ fn constant(env: &mut Env, source: usize, e: &Expr, ty: &Ty) -> Option<Value> {
     }
 }
 
-fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], ty: u16, is_part: bool) {
+fn derived_fields(
+    env: &mut Env,
+    source: usize,
+    decls: &[FieldDecl],
+    ty: CaseTypeId,
+    is_part: bool,
+) {
     for d in decls {
         let FieldDecl::Derived { name, expr } = d else {
             continue;
@@ -321,7 +327,7 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], ty: u16, is
             ..Scope::default()
         };
         scope.bind("", if is_part { Ty::Part(ty) } else { Ty::Case(ty) }, false);
-        let def = &env.cases[ty as usize];
+        let def = &env.cases[ty.index()];
         let fields = def.fields_of(is_part);
         let Some(idx) = fields.iter().position(|f| f.name == name.name) else {
             continue;
@@ -329,7 +335,7 @@ fn derived_fields(env: &mut Env, source: usize, decls: &[FieldDecl], ty: u16, is
         // A derived field reads only the derived fields declared before it: no cycles.
         scope.derived_cutoff = Some((ty, is_part, idx));
         let t = env.expr(&mut scope, expr, None);
-        let def = &mut env.cases[ty as usize];
+        let def = &mut env.cases[ty.index()];
         let fields = if is_part {
             &mut def.parts.fields
         } else {
@@ -360,25 +366,26 @@ pub(crate) const MAX_DERIVED_STEPS: usize = 10_000;
 /// the fields that read that one.
 fn bound_derived(env: &mut Env, decls: &Decls) {
     // the fields of each case type, then those of its participants, as one list of nodes
-    let mut all: Vec<(u16, bool, usize)> = Vec::new();
+    let mut all: Vec<(CaseTypeId, bool, usize)> = Vec::new();
     let mut offsets: Vec<(usize, usize)> = Vec::new();
     for (ty, c) in env.cases.iter().enumerate() {
+        let ty = CaseTypeId::at(ty);
         let case_at = all.len();
-        all.extend((0..c.fields.len()).map(|i| (ty as u16, false, i)));
+        all.extend((0..c.fields.len()).map(|i| (ty, false, i)));
         let parts_at = all.len();
-        all.extend((0..c.parts.fields.len()).map(|i| (ty as u16, true, i)));
+        all.extend((0..c.parts.fields.len()).map(|i| (ty, true, i)));
         offsets.push((case_at, parts_at));
     }
-    let node = |(ty, is_part, i): (u16, bool, u16)| {
-        let (case_at, parts_at) = offsets.get(ty as usize).copied().unwrap_or_default();
+    let node = |(ty, is_part, i): (CaseTypeId, bool, u16)| {
+        let (case_at, parts_at) = offsets.get(ty.index()).copied().unwrap_or_default();
         if is_part {
             parts_at + i as usize
         } else {
             case_at + i as usize
         }
     };
-    let field = |env: &Env, (ty, is_part, i): (u16, bool, usize)| -> Option<FieldDef> {
-        let def = env.cases.get(ty as usize)?;
+    let field = |env: &Env, (ty, is_part, i): (CaseTypeId, bool, usize)| -> Option<FieldDef> {
+        let def = env.cases.get(ty.index())?;
         let fields = def.fields_of(is_part);
         fields.get(i).cloned()
     };
@@ -400,7 +407,7 @@ fn bound_derived(env: &mut Env, decls: &Decls) {
     let place = |env: &Env, n: usize| -> Option<(usize, Span, String)> {
         let (ty, is_part, _) = all[n];
         let name = &field(env, all[n])?.name;
-        let (case, parts) = decls.get(ty as usize)?;
+        let (case, parts) = decls.get(ty.index())?;
         let (source, decls) = if is_part {
             parts.map(|(s, p)| (s, &p.fields))?
         } else {

@@ -1,7 +1,7 @@
 //! Walking checked expressions: the one place that knows the children of each kind of
 //! [`IExpr`].
 
-use crate::program::{IExpr, TPart};
+use crate::program::{CaseTypeId, IExpr, TPart};
 
 /// Calls `f` on each direct child of `e`, in order.
 pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
@@ -60,8 +60,8 @@ pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
 
 /// The number of nodes of `e` (saturating), and each derived field it reads, once per
 /// read: `(case type, of a participant?, field index)`.
-pub(crate) fn size_and_derived_reads(e: &IExpr) -> (usize, Vec<(u16, bool, u16)>) {
-    fn walk(e: &IExpr, size: &mut usize, reads: &mut Vec<(u16, bool, u16)>) {
+pub(crate) fn size_and_derived_reads(e: &IExpr) -> (usize, Vec<(CaseTypeId, bool, u16)>) {
+    fn walk(e: &IExpr, size: &mut usize, reads: &mut Vec<(CaseTypeId, bool, u16)>) {
         *size = size.saturating_add(1);
         match e {
             IExpr::CaseDerived(_, ty, i) => reads.push((*ty, false, *i)),
@@ -81,7 +81,7 @@ pub(crate) fn walk_reads(env: &super::Env, e: &IExpr, f: &mut dyn FnMut(&IExpr))
     fn walk(
         env: &super::Env,
         e: &IExpr,
-        followed: &mut Vec<(u16, bool, u16)>,
+        followed: &mut Vec<(CaseTypeId, bool, u16)>,
         f: &mut dyn FnMut(&IExpr),
     ) {
         f(e);

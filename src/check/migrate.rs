@@ -5,7 +5,7 @@
 use super::expr::Scope;
 use super::{unknown, CheckError, Declared, Env, Reader, Step};
 use crate::ast::{self, Ident, MigrateDecl};
-use crate::program::{FieldKind, MigrateDef, MigrateStep, Unit};
+use crate::program::{CaseTypeId, FieldKind, MemberId, MigrateDef, MigrateStep, Unit};
 use crate::span::Span;
 use crate::value::Ty;
 
@@ -16,7 +16,7 @@ pub(super) fn check_migrations(
 ) -> (Vec<MigrateDef>, Vec<String>) {
     let mut blocks: Vec<MigrateDef> = Vec::new();
     // where each block and each dropped case type is declared, for "declared twice"
-    let mut block_at: Vec<(u16, bool, usize, Span)> = Vec::new();
+    let mut block_at: Vec<(CaseTypeId, bool, usize, Span)> = Vec::new();
     let mut dropped: Vec<(String, usize, Span)> = Vec::new();
     for f in files {
         let src = f.source;
@@ -75,7 +75,7 @@ fn block_target(
     src: usize,
     target: &Ident,
     parts_of: Option<&Ident>,
-) -> Option<(u16, bool)> {
+) -> Option<(CaseTypeId, bool)> {
     let Some(case) = parts_of else {
         return match env.case_ty(&target.name) {
             Some(ty) => Some((ty, false)),
@@ -116,7 +116,7 @@ fn still_declared(env: &mut Env, src: usize, id: &Ident, what: Declared, step: S
 fn check_steps(
     env: &mut Env,
     src: usize,
-    ty: u16,
+    ty: CaseTypeId,
     parts: bool,
     steps: &[ast::MigrateStep],
 ) -> Vec<MigrateStep> {
@@ -195,7 +195,7 @@ fn check_steps(
                 olds.push(from);
                 let statuses = env
                     .enums
-                    .get(env.case_def(ty).status_enum as usize)
+                    .get(env.case_def(ty).status_enum.index())
                     .map(|e| e.values.clone())
                     .unwrap_or_default();
                 if statuses.contains(&from.name) {
@@ -210,7 +210,7 @@ fn check_steps(
                 if !dup {
                     out.push(MigrateStep::Status {
                         from: from.name.clone(),
-                        to: to_idx as u16,
+                        to: MemberId::at(to_idx),
                     });
                 }
             }
@@ -220,7 +220,7 @@ fn check_steps(
 }
 
 /// The index of the stored field `name` of the case type (or of its participants).
-fn stored(env: &Env, ty: u16, parts: bool, name: &str) -> Option<u16> {
+fn stored(env: &Env, ty: CaseTypeId, parts: bool, name: &str) -> Option<u16> {
     env.case_def(ty)
         .fields_of(parts)
         .iter()
@@ -229,7 +229,13 @@ fn stored(env: &Env, ty: u16, parts: bool, name: &str) -> Option<u16> {
 }
 
 /// The stored field a step writes, or an error: unknown, or derived.
-fn stored_target(env: &mut Env, src: usize, ty: u16, parts: bool, id: &Ident) -> Option<u16> {
+fn stored_target(
+    env: &mut Env,
+    src: usize,
+    ty: CaseTypeId,
+    parts: bool,
+    id: &Ident,
+) -> Option<u16> {
     if let Some(i) = stored(env, ty, parts, &id.name) {
         return Some(i);
     }
@@ -259,7 +265,7 @@ fn stored_target(env: &mut Env, src: usize, ty: u16, parts: bool, id: &Ident) ->
 fn set_step(
     env: &mut Env,
     src: usize,
-    ty: u16,
+    ty: CaseTypeId,
     parts: bool,
     field: &Ident,
     value: &ast::Expr,

@@ -63,24 +63,24 @@ pub(crate) fn unknown<'a>(
 #[derive(Debug, Clone)]
 pub(crate) enum LimitRef {
     Value(Value, Ty),
-    Pattern(u16),
+    Pattern(PatternId),
 }
 
 /// A `statuses` block: the case type it names (if any), its enumeration, and its tags
 /// (each with the statuses that carry it).
-pub(crate) type StatusBlock = (Option<String>, u16, Vec<(String, Vec<bool>)>);
+pub(crate) type StatusBlock = (Option<String>, EnumId, Vec<(String, Vec<bool>)>);
 
 /// Everything declared, gathered before rules are checked.
 pub(crate) struct Env {
     pub enums: Vec<EnumDef>,
     pub formats: Vec<FormatDef>,
-    pub format_index: HashMap<String, u16>,
+    pub format_index: HashMap<String, FormatId>,
     pub patterns: Vec<Pattern>,
     pub records: Vec<RecordDef>,
     pub events: Vec<EventDef>,
-    pub event_index: HashMap<String, u16>,
+    pub event_index: HashMap<String, EventId>,
     pub messages: Vec<Message>,
-    pub message_index: HashMap<String, u16>,
+    pub message_index: HashMap<String, MessageId>,
     pub message_sources: Vec<usize>,
     /// Each message's texts as templates, by message index.
     pub templates: Vec<templates::MessageTemplate>,
@@ -88,24 +88,24 @@ pub(crate) struct Env {
     /// The file of each requirements table.
     pub requirement_sources: Vec<usize>,
     /// Each statuses block's enumeration, file, and the name of each status.
-    pub status_sites: Vec<(u16, usize, Vec<Span>)>,
+    pub status_sites: Vec<(EnumId, usize, Vec<Span>)>,
     /// The file and name of each deadline, by deadline index.
     pub deadline_sites: Vec<(usize, Span)>,
     pub calendars: Vec<crate::calendar::Calendar>,
     /// The policy's time zone, and where its limit is (file, span).
     pub zone: Option<(jiff::tz::TimeZone, usize, Span)>,
     /// requirement table name → (table index, enum of `of`, enum of each key column)
-    pub req_index: HashMap<String, (u16, u16, Vec<u16>)>,
+    pub req_index: HashMap<String, (TableId, EnumId, Vec<EnumId>)>,
     /// limits table name → limit name → value
     pub limits: HashMap<String, HashMap<String, LimitRef>>,
     /// enum type name (`role`, `status`, `roles.scenario`) → enum
-    pub type_names: HashMap<String, u16>,
+    pub type_names: HashMap<String, EnumId>,
     /// The case types, in declaration order.
     pub cases: Vec<CaseDef>,
     /// The statuses blocks: (the case type it names, if any; its enum; its tags).
     pub status_blocks: Vec<StatusBlock>,
     pub deadlines: Vec<DeadlineDef>,
-    pub deadline_index: HashMap<String, u16>,
+    pub deadline_index: HashMap<String, DeadlineId>,
     pub emitted: Vec<bool>,
     pub errors: Vec<(usize, CheckError)>,
     pub warnings: Vec<Diagnostic>,
@@ -181,26 +181,26 @@ impl Env {
     }
 
     /// The case type named `name`.
-    pub fn case_ty(&self, name: &str) -> Option<u16> {
+    pub fn case_ty(&self, name: &str) -> Option<CaseTypeId> {
         self.cases
             .iter()
             .position(|c| c.name == name)
-            .map(|i| i as u16)
+            .map(CaseTypeId::at)
     }
 
     /// The case type whose participants are called `name` (`people` → `filing`).
-    pub fn parts_ty(&self, name: &str) -> Option<u16> {
+    pub fn parts_ty(&self, name: &str) -> Option<CaseTypeId> {
         self.cases
             .iter()
             .position(|c| !c.parts.name.is_empty() && c.parts.name == name)
-            .map(|i| i as u16)
+            .map(CaseTypeId::at)
     }
 
     /// The case type `ty` (an empty one if there is no such type, after an error).
-    pub fn case_def(&self, ty: u16) -> &CaseDef {
+    pub fn case_def(&self, ty: CaseTypeId) -> &CaseDef {
         static NONE: std::sync::OnceLock<CaseDef> = std::sync::OnceLock::new();
         self.cases
-            .get(ty as usize)
+            .get(ty.index())
             .unwrap_or_else(|| NONE.get_or_init(CaseDef::empty))
     }
 
@@ -285,7 +285,7 @@ impl Env {
         self.err(source, e);
     }
 
-    fn record(&mut self, source: usize, fields: &[ast::RecordField]) -> u16 {
+    fn record(&mut self, source: usize, fields: &[ast::RecordField]) -> RecordId {
         let mut defs: Vec<RecordFieldDef> = Vec::new();
         for f in fields {
             if defs.iter().any(|d| d.name == f.name.name) {
@@ -309,15 +309,15 @@ impl Env {
             });
         }
         self.records.push(RecordDef { fields: defs });
-        (self.records.len() - 1) as u16
+        RecordId::at(self.records.len() - 1)
     }
 
-    pub fn add_enum(&mut self, name: String, values: Vec<String>) -> u16 {
+    pub fn add_enum(&mut self, name: String, values: Vec<String>) -> EnumId {
         self.enums.push(EnumDef {
             name: name.clone(),
             values,
         });
-        let id = (self.enums.len() - 1) as u16;
+        let id = EnumId::at(self.enums.len() - 1);
         self.type_names.insert(name, id);
         id
     }
@@ -439,7 +439,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .cases
             .iter()
             .map(|c| {
-                env.enums[c.status_enum as usize]
+                env.enums[c.status_enum.index()]
                     .values
                     .iter()
                     .map(|s| s.as_str().into())
@@ -447,12 +447,12 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             })
             .collect(),
         case_names: env.cases.iter().map(|c| c.name.as_str().into()).collect(),
-        singletons: (0u16..)
+        singletons: (0..env.enums.len())
+            .map(EnumId::at)
             .zip(&env.enums)
             .map(|(e, def)| {
-                (0u16..)
-                    .zip(&def.values)
-                    .map(|(i, _)| Value::Set(vec![Value::Enum(e, i)].into()))
+                (0..def.values.len())
+                    .map(|i| Value::Set(vec![Value::Enum(e, MemberId::at(i))].into()))
                     .collect()
             })
             .collect(),
@@ -460,7 +460,12 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             .requirements
             .iter()
             .map(|t| {
-                let Some(of) = env.enums.iter().position(|e| e.name == t.of) else {
+                let Some(of) = env
+                    .enums
+                    .iter()
+                    .position(|e| e.name == t.of)
+                    .map(EnumId::at)
+                else {
                     return Vec::new();
                 };
                 t.rows
@@ -469,7 +474,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
                         Value::set_of(
                             row.required
                                 .iter()
-                                .map(|i| Value::Enum(of as u16, *i as u16))
+                                .map(|i| Value::Enum(of, MemberId::at(*i)))
                                 .collect(),
                         )
                     })

@@ -4,7 +4,7 @@
 use super::expr::{path_text, resolve_limit, span_of, Scope, Typed};
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::Ident;
-use crate::program::{FieldKind, IExpr};
+use crate::program::{CaseTypeId, EnumId, FieldKind, IExpr, MemberId};
 use crate::value::{Ty, Value};
 
 impl Env {
@@ -36,8 +36,8 @@ impl Env {
             if field.name == "at" {
                 (Typed::new(IExpr::EventAt, Ty::Instant), &path[2..])
             } else {
-                let rec = self.events[ev as usize].record;
-                let fields = &self.records[rec as usize].fields;
+                let rec = self.events[ev.index()].record;
+                let fields = &self.records[rec.index()].fields;
                 match fields.iter().position(|f| f.name == field.name) {
                     Some(i) => {
                         let f = &fields[i];
@@ -53,7 +53,7 @@ impl Env {
                     None => {
                         let mut names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
                         names.push("at");
-                        let ev_name = self.events[ev as usize].name.clone();
+                        let ev_name = self.events[ev.index()].name.clone();
                         let mut e = unknown("field", field, names);
                         if let CheckError::Unknown { name, .. } = &mut e {
                             *name = format!("{}` of event `{ev_name}", field.name);
@@ -111,7 +111,7 @@ impl Env {
             .self_part
             .filter(|_| self.self_field_exists(scope, &head.name))
         {
-            let ty = scope.case_bound.unwrap_or(0);
+            let ty = scope.case_bound.unwrap_or(CaseTypeId::FIRST);
             let owner = if is_part { Ty::Part(ty) } else { Ty::Case(ty) };
             (Typed::new(IExpr::Local(0), owner), path)
         } else if path.len() == 1 {
@@ -162,15 +162,15 @@ impl Env {
     fn bare_value(&mut self, scope: &mut Scope, id: &Ident, hint: Option<&Ty>) -> Typed {
         if let Some(Ty::Enum(en)) = hint.map(Ty::strip_opt) {
             let en = *en;
-            if let Some(i) = self.enums[en as usize]
+            if let Some(i) = self.enums[en.index()]
                 .values
                 .iter()
                 .position(|v| *v == id.name)
             {
-                return Typed::new(IExpr::Lit(Value::Enum(en, i as u16)), Ty::Enum(en));
+                return Typed::new(IExpr::Lit(Value::Enum(en, MemberId::at(i))), Ty::Enum(en));
             }
-            let values = self.enums[en as usize].values.clone();
-            let kind_name = self.enums[en as usize].name.clone();
+            let values = self.enums[en.index()].values.clone();
+            let kind_name = self.enums[en.index()].name.clone();
             let mut e = unknown("value", id, values.iter().map(String::as_str));
             if let CheckError::Unknown { name, .. } = &mut e {
                 *name = format!("{}` for `{kind_name}", id.name);
@@ -178,7 +178,7 @@ impl Env {
             self.err(scope.source, e);
             return Typed::error();
         }
-        let found: Vec<(u16, u16)> = self
+        let found: Vec<(EnumId, MemberId)> = self
             .enums
             .iter()
             .enumerate()
@@ -186,7 +186,7 @@ impl Env {
                 e.values
                     .iter()
                     .position(|v| *v == id.name)
-                    .map(|vi| (ei as u16, vi as u16))
+                    .map(|vi| (EnumId::at(ei), MemberId::at(vi)))
             })
             .collect();
         match found.as_slice() {
@@ -199,7 +199,7 @@ impl Env {
             many => {
                 let enums: Vec<String> = many
                     .iter()
-                    .map(|(en, _)| self.enums[*en as usize].name.clone())
+                    .map(|(en, _)| self.enums[en.index()].name.clone())
                     .collect();
                 self.err(
                     scope.source,
@@ -215,7 +215,7 @@ impl Env {
     }
 
     /// Whether field `i` is a derived field that the derived field being checked may not read.
-    fn too_early(&self, scope: &Scope, ty: u16, of_part: bool, i: usize) -> bool {
+    fn too_early(&self, scope: &Scope, ty: CaseTypeId, of_part: bool, i: usize) -> bool {
         let def = self.case_def(ty);
         let fields = def.fields_of(of_part);
         // Case types are checked in order, each case's derived fields before its
@@ -246,7 +246,7 @@ impl Env {
         scope: &Scope,
         cur: Typed,
         field: &Ident,
-        (ty, of_part): (u16, bool),
+        (ty, of_part): (CaseTypeId, bool),
         extra: &[String],
     ) -> Typed {
         let def = self.case_def(ty);
@@ -334,7 +334,7 @@ impl Env {
                 self.field_of(scope, cur, field, (ty, true), &[name])
             }
             Ty::Record(r) => {
-                let fields = &self.records[*r as usize].fields;
+                let fields = &self.records[r.index()].fields;
                 match fields.iter().position(|f| f.name == field.name) {
                     Some(i) => {
                         let f = &fields[i];

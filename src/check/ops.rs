@@ -3,7 +3,7 @@
 use super::expr::{bad_pattern, comparable, known_set, limit_pattern, Scope, Typed};
 use super::{CheckError, Env, NeedsZone};
 use crate::ast::{BinOp, Expr, ExprKind};
-use crate::program::{Arith, Cmp, IExpr};
+use crate::program::{Arith, CaseTypeId, Cmp, IExpr, PatternId};
 use crate::span::Span;
 use crate::value::Ty;
 
@@ -156,7 +156,7 @@ impl Env {
             ExprKind::Regex(r) => match crate::tables::Pattern::new(r) {
                 Ok(p) => {
                     self.patterns.push(p);
-                    Some((self.patterns.len() - 1) as u16)
+                    Some(PatternId::at(self.patterns.len() - 1))
                 }
                 Err(e) => {
                     self.err(src, bad_pattern(&e, b.span));
@@ -295,7 +295,7 @@ impl Env {
     }
 
     pub(super) fn self_field_exists(&self, scope: &Scope, n: &str) -> bool {
-        let def = self.case_def(scope.case_bound.unwrap_or(0));
+        let def = self.case_def(scope.case_bound.unwrap_or(CaseTypeId::FIRST));
         let fields = match scope.self_part {
             Some(true) => &def.parts.fields,
             Some(false) => &def.fields,

@@ -40,7 +40,7 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
             match &h.trigger {
                 Trigger::Event(id) => match env.event_index.get(&id.name).copied() {
                     Some(ev) => {
-                        by_event[ev as usize] = Some(handler(env, f.source, h, Some(ev), None))
+                        by_event[ev.index()] = Some(handler(env, f.source, h, Some(ev), None))
                     }
                     None => {
                         let names: Vec<String> =
@@ -63,8 +63,8 @@ pub(super) fn check_handlers(env: &mut Env, files: &[ast::File]) -> Handlers {
                         if h.route.is_some() {
                             env.err(f.source, CheckError::RoutedDeadline { span: id.span });
                         }
-                        let ty = env.deadlines[d as usize].case_ty;
-                        by_deadline[d as usize] = Some(handler(env, f.source, h, None, Some(ty)));
+                        let ty = env.deadlines[d.index()].case_ty;
+                        by_deadline[d.index()] = Some(handler(env, f.source, h, None, Some(ty)));
                     }
                     None => {
                         let names: Vec<String> =
@@ -84,8 +84,8 @@ fn handler(
     env: &mut Env,
     source: usize,
     h: &ast::Handler,
-    event: Option<u16>,
-    deadline_ty: Option<u16>,
+    event: Option<EventId>,
+    deadline_ty: Option<CaseTypeId>,
 ) -> HandlerDef {
     let mut scope = Scope {
         source,
@@ -105,7 +105,7 @@ fn handler(
         None => deadline_ty,
     };
     // slot 0 always holds the case (unset when the handler has none)
-    scope.bind("", Ty::Case(routed.unwrap_or(0)), false);
+    scope.bind("", Ty::Case(routed.unwrap_or(CaseTypeId::FIRST)), false);
     let mut route = None;
     if let Some(r) = &h.route {
         if r.create && r.or_new {
@@ -117,7 +117,7 @@ fn handler(
                 },
             );
         }
-        let case_ty = routed.unwrap_or(0);
+        let case_ty = routed.unwrap_or(CaseTypeId::FIRST);
         let def = env.case_def(case_ty);
         let (case_name, key_format) = (def.name.clone(), def.key_format);
         let want = match key_format {
@@ -140,8 +140,8 @@ fn handler(
         }
         let key_field = match (&t.ir, event) {
             (IExpr::EventField(i), Some(ev)) => {
-                let rec = env.events[ev as usize].record;
-                Some(env.records[rec as usize].fields[*i as usize].name.clone())
+                let rec = env.events[ev.index()].record;
+                Some(env.records[rec.index()].fields[*i as usize].name.clone())
             }
             _ => None,
         };
@@ -393,7 +393,7 @@ fn emit(env: &mut Env, scope: &mut Scope, id: &Ident) -> Option<IAction> {
     let src = scope.source;
     match env.message_index.get(&id.name).copied() {
         Some(m) => {
-            env.emitted[m as usize] = true;
+            env.emitted[m.index()] = true;
             Some(env.emit(scope, m, id))
         }
         None => {
@@ -414,7 +414,10 @@ fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<
             src,
             CheckError::ShowReservedKey {
                 name: name.name.clone(),
-                case: env.case_def(scope.case_bound.unwrap_or(0)).name.clone(),
+                case: env
+                    .case_def(scope.case_bound.unwrap_or(CaseTypeId::FIRST))
+                    .name
+                    .clone(),
                 span: name.span,
             },
         );
@@ -459,8 +462,8 @@ fn reject(
         env.err(src, CheckError::RejectAtDeadline { span: message.span });
     }
     if let (Some(f), Some(ev)) = (field, scope.event) {
-        let rec = env.events[ev as usize].record;
-        let names: Vec<String> = env.records[rec as usize]
+        let rec = env.events[ev.index()].record;
+        let names: Vec<String> = env.records[rec.index()]
             .fields
             .iter()
             .map(|x| x.name.clone())
@@ -631,7 +634,7 @@ fn settable_field(
     src: usize,
     span: Span,
     last: &Ident,
-    (ty, of_part): (u16, bool),
+    (ty, of_part): (CaseTypeId, bool),
     owner: IExpr,
 ) -> Option<(Place, Ty, bool)> {
     let def = env.case_def(ty);

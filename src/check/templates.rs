@@ -13,7 +13,7 @@ use super::expr::{computed_from_sensitive, holds, Scope};
 use super::{At, CheckError, EmitSite, Env, Hint};
 use crate::ast::{Expr, ExprKind, Ident, TemplatePart};
 use crate::outcome::MessageOut;
-use crate::program::{IAction, IExpr, TPart};
+use crate::program::{IAction, IExpr, MessageId, TPart};
 use crate::span::{Source, Span};
 use crate::tables::Piece;
 use crate::value::Ty;
@@ -217,8 +217,8 @@ pub(super) fn shared_messages(env: &Env) -> Vec<Arc<MessageOut>> {
 impl Env {
     /// `emit <message>` where `scope` is: the message as written out at load, or, when its
     /// placeholders read the scope, each placeholder checked here and compiled.
-    pub(super) fn emit(&mut self, scope: &mut Scope, message: u16, id: &Ident) -> IAction {
-        let m = message as usize;
+    pub(super) fn emit(&mut self, scope: &mut Scope, message: MessageId, id: &Ident) -> IAction {
+        let m = message.index();
         let Some(template) = self.templates.get_mut(m) else {
             return IAction::Emit(message);
         };

@@ -20,7 +20,7 @@
 
 use crate::engine::Engine;
 use crate::outcome::{Record, RecordBody};
-use crate::program::{HandlerDef, IAction};
+use crate::program::{HandlerDef, IAction, MessageId};
 use crate::world::World;
 use std::collections::HashMap;
 use std::fmt;
@@ -527,7 +527,7 @@ fn emitters(engine: &Engine) -> HashMap<String, Vec<RuleRef>> {
             ids.sort_unstable();
             ids.dedup();
             for id in ids {
-                let Some(message) = program.shared.messages.get(usize::from(id)) else {
+                let Some(message) = program.message(id) else {
                     continue;
                 };
                 found.entry(message.id.clone()).or_default().push(RuleRef {
@@ -541,7 +541,7 @@ fn emitters(engine: &Engine) -> HashMap<String, Vec<RuleRef>> {
 }
 
 /// The messages `actions` emit, nested `add` blocks included.
-fn emitted(actions: &[IAction], ids: &mut Vec<u16>) {
+fn emitted(actions: &[IAction], ids: &mut Vec<MessageId>) {
     for action in actions {
         match action {
             IAction::Emit(id) | IAction::EmitWith { message: id, .. } => ids.push(*id),

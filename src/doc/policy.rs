@@ -5,6 +5,7 @@ use super::diagram::{Edge, Graph, Node, NodeKind};
 use super::transitions::{transitions, From, To, Transition};
 use super::{code, heading, pretty, text, Block, Inline, Item, Line, Policy};
 use crate::ast::{self, Action, FieldDecl, PatternSrc, Trigger};
+use crate::program::MemberId;
 
 /// Names joined as code, `, ` between them; `none` when there are none.
 fn names(list: &[String]) -> Line {
@@ -46,10 +47,9 @@ pub(super) fn statuses(p: &Policy) -> Vec<Block> {
         ]),
     ];
     for (ty, case) in prog.cases.iter().enumerate() {
-        let ty = ty as u16;
+        let ty = crate::program::CaseTypeId::at(ty);
         let statuses: Vec<String> = prog
-            .enums
-            .get(case.status_enum as usize)
+            .enum_def(case.status_enum)
             .map(|e| e.values.clone())
             .unwrap_or_default();
         let tags_of = |s: usize| -> Vec<String> {
@@ -83,7 +83,7 @@ pub(super) fn statuses(p: &Policy) -> Vec<Block> {
             head: vec!["status".into(), "tags".into(), "".into()],
             rows,
         });
-        let status_name = |i: u16| statuses.get(i as usize).cloned().unwrap_or_default();
+        let status_name = |i: MemberId| statuses.get(i.index()).cloned().unwrap_or_default();
         let rows = mine
             .iter()
             .map(|t| {
@@ -147,9 +147,10 @@ fn graph(
     });
     let first = nodes.len();
     for (i, s) in statuses.iter().enumerate() {
+        let m = MemberId::at(i);
         let leaves = moves
             .iter()
-            .any(|t| t.from == From::Status(i as u16) && t.to != To::Status(i as u16));
+            .any(|t| t.from == From::Status(m) && t.to != To::Status(m));
         nodes.push(Node {
             label: s.clone(),
             sub: tags_of(i).join(", "),
@@ -172,10 +173,10 @@ fn graph(
         let from = match t.from {
             From::New => new,
             From::Any => any,
-            From::Status(s) => Some(first + s as usize),
+            From::Status(s) => Some(first + s.index()),
         };
         let to = match t.to {
-            To::Status(s) => Some(first + s as usize),
+            To::Status(s) => Some(first + s.index()),
             To::Computed => computed,
         };
         let (Some(from), Some(to)) = (from, to) else {

@@ -2,6 +2,7 @@
 //! document's escaping.
 
 use super::transitions::{transitions, From, To};
+use crate::program::MemberId;
 use crate::{Engine, Source};
 
 const RULES: &str = r#"
@@ -46,7 +47,7 @@ fn moves(rules: &str) -> Vec<String> {
     let engine = Engine::from_sources(vec![Source::new("t.docket", rules)])
         .unwrap_or_else(|e| panic!("{}", e.render()));
     let p = engine.program();
-    let status = |s: u16| p.enums[p.cases[0].status_enum as usize].values[s as usize].clone();
+    let status = |s: MemberId| p.enums[p.cases[0].status_enum.index()].values[s.index()].clone();
     transitions(p)
         .into_iter()
         .map(|t| {

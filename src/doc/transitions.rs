@@ -9,7 +9,8 @@
 //! listed from every status the status tests leave possible.
 
 use crate::program::{
-    Cmp, FieldKind, HandlerDef, IAction, IExpr, Place, Program, RouteDef, RuleDef,
+    CaseTypeId, Cmp, EnumId, FieldKind, HandlerDef, IAction, IExpr, MemberId, Place, Program,
+    RouteDef, RuleDef,
 };
 use crate::value::Value;
 
@@ -20,13 +21,13 @@ pub(crate) enum From {
     New,
     /// No status test narrows where the case may be.
     Any,
-    Status(u16),
+    Status(MemberId),
 }
 
 /// Where a move ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum To {
-    Status(u16),
+    Status(MemberId),
     /// `set x.status = <an expression>`: not known before the event.
     Computed,
 }
@@ -34,7 +35,7 @@ pub(crate) enum To {
 /// One move of a case type's cases, by one trigger.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Transition {
-    pub case_ty: u16,
+    pub case_ty: CaseTypeId,
     pub from: From,
     pub to: To,
     /// The event's name, or `deadline <name>`.
@@ -65,10 +66,10 @@ pub(crate) fn transitions(p: &Program) -> Vec<Transition> {
 }
 
 /// The number of statuses of case type `ty`.
-fn status_count(p: &Program, ty: u16) -> u16 {
+fn status_count(p: &Program, ty: CaseTypeId) -> usize {
     p.case_def(ty)
-        .and_then(|c| p.enums.get(c.status_enum as usize))
-        .map_or(0, |e| e.values.len() as u16)
+        .and_then(|c| p.enum_def(c.status_enum))
+        .map_or(0, |e| e.values.len())
 }
 
 /// Moves to one status by one trigger from every other status are one move from any status.
@@ -90,7 +91,7 @@ fn collapse_any(p: &Program, moves: Vec<Transition>) -> Vec<Transition> {
             .collect();
         let n = status_count(p, t.case_ty);
         // every status, the target's own included (a move onto itself), is a source
-        let covered = (0..n).all(|s| {
+        let covered = (0..n).map(MemberId::at).all(|s| {
             group
                 .iter()
                 .any(|o| o.from == From::Status(s) || o.from == From::Any)
@@ -208,7 +209,7 @@ fn resolve(e: &IExpr, scope: &Scope) -> Term {
 }
 
 /// Whether `e` holds when the case `subject` is in status `s`, as far as status tests say.
-fn eval(p: &Program, e: &IExpr, scope: &Scope, subject: &Term, s: u16, depth: usize) -> Tri {
+fn eval(p: &Program, e: &IExpr, scope: &Scope, subject: &Term, s: MemberId, depth: usize) -> Tri {
     let rec = |x: &IExpr| eval(p, x, scope, subject, s, depth);
     match e {
         IExpr::Lit(Value::Bool(b)) => {
@@ -241,7 +242,7 @@ fn eval(p: &Program, e: &IExpr, scope: &Scope, subject: &Term, s: u16, depth: us
                 let on = p
                     .case_def(*ty)
                     .and_then(|c| c.tags.get(*tag as usize))
-                    .and_then(|(_, on)| on.get(s as usize).copied());
+                    .and_then(|(_, on)| on.get(s.index()).copied());
                 match on {
                     Some(true) => Tri::True,
                     Some(false) => Tri::False,
@@ -279,14 +280,14 @@ fn eval(p: &Program, e: &IExpr, scope: &Scope, subject: &Term, s: u16, depth: us
 #[derive(Clone, Debug)]
 struct Elem {
     origin: From,
-    current: u16,
+    current: MemberId,
     rules: Vec<String>,
 }
 
 /// A status some rule of the handler set, for a later `for` over a case of the same type.
 struct EarlierSet {
-    case_ty: u16,
-    to: u16,
+    case_ty: CaseTypeId,
+    to: MemberId,
     /// The rule ran only when this `let` list was not empty (`for p in matched`).
     needs_items_of: Option<u16>,
 }
@@ -294,7 +295,7 @@ struct EarlierSet {
 struct Handler<'p> {
     p: &'p Program,
     h: &'p HandlerDef,
-    routed: Option<(u16, bool, bool)>,
+    routed: Option<(CaseTypeId, bool, bool)>,
     trigger: String,
 }
 
@@ -302,7 +303,7 @@ impl<'p> Handler<'p> {
     fn new(
         p: &'p Program,
         h: &'p HandlerDef,
-        routed: Option<(u16, bool, bool)>,
+        routed: Option<(CaseTypeId, bool, bool)>,
         trigger: String,
     ) -> Self {
         Handler {
@@ -324,16 +325,20 @@ impl<'p> Handler<'p> {
                 if create || or_new {
                     v.push(Elem {
                         origin: From::New,
-                        current: 0,
+                        current: MemberId::FIRST,
                         rules: Vec::new(),
                     });
                 }
                 if !create {
-                    v.extend((0..status_count(self.p, ty)).map(|s| Elem {
-                        origin: From::Status(s),
-                        current: s,
-                        rules: Vec::new(),
-                    }));
+                    v.extend(
+                        (0..status_count(self.p, ty))
+                            .map(MemberId::at)
+                            .map(|s| Elem {
+                                origin: From::Status(s),
+                                current: s,
+                                rules: Vec::new(),
+                            }),
+                    );
                 }
                 v
             }
@@ -374,7 +379,7 @@ impl<'p> Handler<'p> {
     }
 
     /// For each branch, whether it may run and whether it surely runs, for `subject` in `s`.
-    fn taken(&self, rule: &'p RuleDef, subject: &Term, s: u16) -> Vec<(bool, bool)> {
+    fn taken(&self, rule: &'p RuleDef, subject: &Term, s: MemberId) -> Vec<(bool, bool)> {
         let mut out = Vec::new();
         let mut before = Tri::False; // does an earlier branch hold?
         for (cond, _) in Self::branches(rule) {
@@ -483,19 +488,14 @@ impl<'p> Handler<'p> {
                                 sources.push(From::Status(s));
                             }
                         }
-                        if sources.len() as u16 == n {
+                        if sources.len() == n {
                             sources = vec![From::Any];
                         }
                     }
                     None => sources.push(From::Any),
                 }
                 for from in sources {
-                    if from
-                        == From::Status(match to {
-                            To::Status(x) => x,
-                            To::Computed => u16::MAX,
-                        })
-                    {
+                    if matches!((from, to), (From::Status(a), To::Status(b)) if a == b) {
                         continue;
                     }
                     out.push(Transition {
@@ -512,14 +512,14 @@ impl<'p> Handler<'p> {
 
     /// The statuses a rule's `for` item's case can have (`None`: the status is not the
     /// `for` item's, or nothing is known of its source).
-    fn for_statuses(&self, rule: &RuleDef, term: &Term, ty: u16) -> Option<Vec<u16>> {
+    fn for_statuses(&self, rule: &RuleDef, term: &Term, ty: CaseTypeId) -> Option<Vec<MemberId>> {
         let (var, source) = rule.for_each.as_ref()?;
         let item_is_part = match term {
             Term::Part(x) if **x == Term::Var(*var) => true,
             Term::Var(v) if v == var => false,
             _ => return None,
         };
-        let all: Vec<u16> = (0..status_count(self.p, ty)).collect();
+        let all: Vec<MemberId> = (0..status_count(self.p, ty)).map(MemberId::at).collect();
         Some(self.item_statuses(source, item_is_part, all, 0))
     }
 
@@ -528,13 +528,13 @@ impl<'p> Handler<'p> {
         &self,
         source: &IExpr,
         part: bool,
-        possible: Vec<u16>,
+        possible: Vec<MemberId>,
         depth: usize,
-    ) -> Vec<u16> {
+    ) -> Vec<MemberId> {
         if depth > MAX_DEPTH {
             return possible;
         }
-        let keep = |var: u16, cond: &IExpr, possible: Vec<u16>| -> Vec<u16> {
+        let keep = |var: u16, cond: &IExpr, possible: Vec<MemberId>| -> Vec<MemberId> {
             let subject = if part {
                 Term::Part(Box::new(Term::Var(var)))
             } else {
@@ -567,7 +567,12 @@ impl<'p> Handler<'p> {
 
     /// The case type of a case term: from what its `for` ranges over, else from the
     /// status's enumeration when one case type alone has it.
-    fn case_type_of(&self, rule: &RuleDef, term: &Term, status_enum: Option<u16>) -> Option<u16> {
+    fn case_type_of(
+        &self,
+        rule: &RuleDef,
+        term: &Term,
+        status_enum: Option<EnumId>,
+    ) -> Option<CaseTypeId> {
         if let Some((var, source)) = &rule.for_each {
             let want_part = match term {
                 Term::Part(x) if **x == Term::Var(*var) => Some(true),
@@ -588,7 +593,7 @@ impl<'p> Handler<'p> {
             .iter()
             .enumerate()
             .filter(|(_, c)| Some(c.status_enum) == status_enum)
-            .map(|(i, _)| i as u16);
+            .map(|(i, _)| CaseTypeId::at(i));
         match (owners.next(), owners.next()) {
             (Some(ty), None) => Some(ty),
             _ => None,
@@ -596,7 +601,7 @@ impl<'p> Handler<'p> {
     }
 
     /// What the items of a list are: `(case type, participants?)`.
-    fn item_type(&self, e: &IExpr, depth: usize) -> Option<(u16, bool)> {
+    fn item_type(&self, e: &IExpr, depth: usize) -> Option<(CaseTypeId, bool)> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -680,7 +685,7 @@ fn rejects(actions: &[IAction]) -> bool {
 
 /// Every `set <case>.status = …` of the actions (blocks included), in order, with the
 /// status enumeration of a literal status.
-fn status_sets(actions: &[IAction]) -> Vec<(&IExpr, To, Option<u16>)> {
+fn status_sets(actions: &[IAction]) -> Vec<(&IExpr, To, Option<EnumId>)> {
     let mut out = Vec::new();
     for a in actions {
         match a {

@@ -22,8 +22,8 @@ impl Eval<'_, '_> {
                 .prog
                 .shared
                 .singletons
-                .get(e as usize)
-                .and_then(|sets| sets.get(i as usize))
+                .get(e.index())
+                .and_then(|sets| sets.get(i.index()))
             {
                 return one.clone();
             }
@@ -176,7 +176,7 @@ impl Eval<'_, '_> {
                     let v = self.expr(k, locals)?;
                     names.push(self.display(&v));
                 }
-                let t = &self.prog.requirements[*table as usize];
+                let t = &self.prog.requirements[table.index()];
                 let refs: Vec<&str> = names.iter().map(String::as_str).collect();
                 let found = t.lookup_index(&refs);
                 if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
@@ -187,7 +187,7 @@ impl Eval<'_, '_> {
                         .prog
                         .shared
                         .requirement_sets
-                        .get(*table as usize)
+                        .get(table.index())
                         .and_then(|rows| rows.get(row))
                         .filter(|set| match set {
                             Value::Set(items) => items
@@ -200,7 +200,7 @@ impl Eval<'_, '_> {
                             t.rows[row]
                                 .required
                                 .iter()
-                                .map(|i| Value::Enum(*of, *i as u16))
+                                .map(|i| Value::Enum(*of, MemberId::at(*i)))
                                 .collect(),
                         ),
                     },
@@ -396,7 +396,7 @@ impl Eval<'_, '_> {
                 Value::Bool(y.elements().is_some_and(|items| items.contains(&x)))
             }
             IExpr::Matches(a, p) => match self.expr(a, locals)? {
-                Value::Text(s) => Value::Bool(self.prog.patterns[*p as usize].is_match(&s)),
+                Value::Text(s) => Value::Bool(self.prog.patterns[p.index()].is_match(&s)),
                 Value::Unset => return fail("matched an unset value against a pattern"),
                 _ => return bug("matched a non-text value"),
             },
@@ -410,7 +410,7 @@ impl Eval<'_, '_> {
                     self.prog
                         .case_def(*ty)
                         .and_then(|d| d.tags.get(*tag as usize))
-                        .and_then(|(_, on)| on.get(s as usize))
+                        .and_then(|(_, on)| on.get(s.index()))
                         .copied()
                         .unwrap_or(false),
                 ),
@@ -463,7 +463,7 @@ impl Eval<'_, '_> {
             Some(z) => Ok(z),
             None => bug("no time zone"),
         };
-        let cal = |c: u16| match self.prog.calendars.get(c as usize) {
+        let cal = |c: CalendarId| match self.prog.calendar(c) {
             Some(c) => Ok(c),
             None => bug("no such calendar"),
         };

@@ -79,7 +79,7 @@ pub(super) struct Tx<'w> {
     pub(super) cases: BTreeMap<CaseId, CaseData>,
     /// Cases created by this event, by (case type, key).
     // (an event creates one or two cases: a list, not a map)
-    new_keys: Vec<(u16, Text, CaseId)>,
+    new_keys: Vec<(CaseTypeId, Text, CaseId)>,
     /// Cases written since the last deadline firing (their deadlines may have moved).
     /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
     dirty: Option<Vec<CaseId>>,
@@ -115,7 +115,7 @@ impl<'w> Tx<'w> {
         }
     }
 
-    fn find(&self, ty: u16, key: &Text) -> Option<CaseId> {
+    fn find(&self, ty: CaseTypeId, key: &Text) -> Option<CaseId> {
         self.new_keys
             .iter()
             .find(|(t, k, _)| *t == ty && k == key)
@@ -157,11 +157,8 @@ pub(crate) fn evaluate_traced(
     policy: u64,
     trace: Option<&mut Trace>,
 ) -> R<Step> {
-    let declared = prog
-        .events
-        .get(usize::from(event.ty))
-        .and_then(|def| prog.records.get(usize::from(def.record)));
-    let handler = match (declared, prog.event_handlers.get(usize::from(event.ty))) {
+    let declared = prog.event(event.ty).and_then(|def| prog.record(def.record));
+    let handler = match (declared, prog.event_handlers.get(event.ty.index())) {
         (Some(record), Some(handler)) if record.fields.len() == event.fields.len() => handler,
         _ => return bug("the event was not checked against this policy"),
     };
@@ -333,8 +330,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .ok()
                 .and_then(|c| self.prog.case_def(c.ty))
                 .and_then(|def| def.deadlines.get(di).copied());
-            if let Some(Some(h)) = global.and_then(|g| self.prog.deadline_handlers.get(g as usize))
-            {
+            if let Some(h) = global.and_then(|g| self.prog.deadline_handler(g)) {
                 self.run_handler(h, Some(case))?;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
@@ -366,7 +362,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             .ok()
             .and_then(|c| prog.case_def(c.ty))
             .and_then(|def| def.deadlines.get(slot))
-            .and_then(|g| prog.deadlines.get(*g as usize))
+            .and_then(|g| prog.deadline(*g))
             .map_or("", |d| d.name.as_str())
     }
 
@@ -398,7 +394,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 CaseData {
                     ty: r.case_ty,
                     key: key.clone(),
-                    status: 0,
+                    status: MemberId::FIRST,
                     fields: fields.into(),
                     parts: Parts::new(def.parts.fields.len()),
                     deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
@@ -493,7 +489,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         for a in actions {
             match a {
                 IAction::Emit(m) => {
-                    if let Some(message) = self.prog.shared.messages.get(*m as usize) {
+                    if let Some(message) = self.prog.message(*m) {
                         let message = Arc::clone(message);
                         self.touch(ctx).messages.push(message);
                     }
@@ -566,11 +562,11 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// order of the output, the extra ones named as the shared message names them.
     fn render_message(
         &mut self,
-        m: u16,
+        m: MessageId,
         columns: &[Vec<TPart>],
         locals: &mut Vec<Value>,
     ) -> R<Arc<MessageOut>> {
-        let Some(shared) = self.prog.shared.messages.get(m as usize) else {
+        let Some(shared) = self.prog.message(m) else {
             return bug("an unknown message");
         };
         let mut texts = Vec::with_capacity(columns.len());
@@ -671,7 +667,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         for def in case_def
             .deadlines
             .iter()
-            .filter_map(|d| self.prog.deadlines.get(*d as usize))
+            .filter_map(|d| self.prog.deadline(*d))
         {
             let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
             locals[0] = Value::Case(id);
@@ -692,12 +688,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                 let c = self.tx.case(id)?;
                 let status = shared
                     .statuses
-                    .get(c.ty as usize)
-                    .and_then(|s| s.get(c.status as usize))
+                    .get(c.ty.index())
+                    .and_then(|s| s.get(c.status.index()))
                     .cloned();
                 (c.ty, Some(c.key.to_string()), status)
             }
-            None => (0, None, None),
+            None => (CaseTypeId::FIRST, None, None),
         };
         let shows = acc
             .shows
@@ -707,7 +703,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         Ok(Outcome {
             case_name: shared
                 .case_names
-                .get(ty as usize)
+                .get(ty.index())
                 .cloned()
                 .unwrap_or_else(|| "".into()),
             case: key,

@@ -15,7 +15,7 @@
 
 use super::{Eval, R};
 use crate::outcome::push_json_str;
-use crate::program::RuleDef;
+use crate::program::{DeadlineId, EventId, RuleDef, TableId};
 use crate::sites::Guard;
 use crate::value::{CaseId, Value};
 use jiff::Timestamp;
@@ -27,11 +27,11 @@ use jiff::Timestamp;
 #[derive(Debug, Default, Clone)]
 pub struct Trace {
     /// The deadlines fired, by deadline index, in order.
-    pub(crate) fired: Vec<u16>,
+    pub(crate) fired: Vec<DeadlineId>,
     /// Every rule run, in order.
     pub(crate) rules: Vec<RuleHit>,
     /// `(table, row)`, each once, in the order first looked up.
-    pub(crate) rows: Vec<(u16, usize)>,
+    pub(crate) rows: Vec<(TableId, usize)>,
     /// The JSON objects of `fired`, comma-separated.
     pub(super) fired_json: String,
     /// The JSON objects of `rules`, comma-separated.
@@ -63,7 +63,7 @@ impl Trace {
         self.handler = None;
     }
 
-    pub(super) fn row(&mut self, table: u16, row: usize) {
+    pub(super) fn row(&mut self, table: TableId, row: usize) {
         if !self.rows.contains(&(table, row)) {
             self.rows.push((table, row));
         }
@@ -74,9 +74,9 @@ impl Trace {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum HandlerRef {
     /// The handler of an event type (by event index).
-    Event(u16),
+    Event(EventId),
     /// The handler of a deadline (by deadline index).
-    Deadline(u16),
+    Deadline(DeadlineId),
 }
 
 /// One run of a rule (a rule with `for` runs once per item).
@@ -120,7 +120,7 @@ impl Eval<'_, '_> {
         let Some(global) = def.deadlines.get(slot).copied() else {
             return;
         };
-        let Some(deadline) = prog.deadlines.get(usize::from(global)) else {
+        let Some(deadline) = prog.deadline(global) else {
             return;
         };
         let key = c.key.clone();

@@ -4,6 +4,7 @@
 use super::trace::{comma, push_branch, HandlerRef, Trace, SENSITIVE};
 use super::Eval;
 use crate::outcome::push_json_str;
+use crate::program::{DeadlineId, EventId};
 use crate::program::{HandlerDef, Program, RuleDef};
 use crate::sites::Site;
 use crate::value::{Ty, Value};
@@ -16,23 +17,18 @@ impl Program {
     /// The handler `h`.
     pub(crate) fn handler(&self, h: HandlerRef) -> Option<&HandlerDef> {
         match h {
-            HandlerRef::Event(e) => self.event_handlers.get(usize::from(e))?.as_ref(),
-            HandlerRef::Deadline(d) => self.deadline_handlers.get(usize::from(d))?.as_ref(),
+            HandlerRef::Event(e) => self.event_handler(e),
+            HandlerRef::Deadline(d) => self.deadline_handler(d),
         }
     }
 
     /// How a handler is written after `on`: `validation_attempt`, `deadline window_end`.
     pub(crate) fn handler_label(&self, h: HandlerRef) -> String {
         match h {
-            HandlerRef::Event(e) => self
-                .events
-                .get(usize::from(e))
-                .map_or_else(String::new, |d| d.name.clone()),
+            HandlerRef::Event(e) => self.event(e).map_or_else(String::new, |d| d.name.clone()),
             HandlerRef::Deadline(d) => format!(
                 "deadline {}",
-                self.deadlines
-                    .get(usize::from(d))
-                    .map_or("", |d| d.name.as_str())
+                self.deadline(d).map_or("", |d| d.name.as_str())
             ),
         }
     }
@@ -57,8 +53,10 @@ impl Program {
     /// the policy is loaded.
     pub(crate) fn prepare_trace(&mut self) {
         let handlers = (0..self.event_handlers.len())
-            .map(|e| HandlerRef::Event(e as u16))
-            .chain((0..self.deadline_handlers.len()).map(|d| HandlerRef::Deadline(d as u16)));
+            .map(|e| HandlerRef::Event(EventId::at(e)))
+            .chain(
+                (0..self.deadline_handlers.len()).map(|d| HandlerRef::Deadline(DeadlineId::at(d))),
+            );
         let mut heads = Vec::new();
         for h in handlers {
             let label = self.handler_label(h);
@@ -79,8 +77,8 @@ impl Program {
         }
         for (h, i, head) in heads {
             let def = match h {
-                HandlerRef::Event(e) => self.event_handlers.get_mut(usize::from(e)),
-                HandlerRef::Deadline(d) => self.deadline_handlers.get_mut(usize::from(d)),
+                HandlerRef::Event(e) => self.event_handlers.get_mut(e.index()),
+                HandlerRef::Deadline(d) => self.deadline_handlers.get_mut(d.index()),
             };
             if let Some(rule) = def
                 .and_then(|d| d.as_mut())
@@ -99,12 +97,12 @@ impl Trace {
     pub(crate) fn to_json(&self, prog: &Program) -> String {
         let mut rows = String::new();
         for &(t, r) in &self.rows {
-            let Some(table) = prog.requirements.get(usize::from(t)) else {
+            let Some(table) = prog.requirement_table(t) else {
                 continue;
             };
             let (Some(row), Some(site)) = (
                 table.rows.get(r),
-                prog.sites.rows.get(usize::from(t)).and_then(|s| s.get(r)),
+                prog.sites.rows.get(t.index()).and_then(|s| s.get(r)),
             ) else {
                 continue;
             };
@@ -152,7 +150,7 @@ impl Eval<'_, '_> {
             (Value::Enum(e, i), _) => push_json_str(out, self.prog.enum_name(*e, *i)),
             (Value::Unset, _) => out.push_str("null"),
             (Value::Record(items), Ty::Record(r)) => {
-                let Some(def) = self.prog.records.get(usize::from(*r)) else {
+                let Some(def) = self.prog.record(*r) else {
                     out.push_str(RECORD);
                     return;
                 };

@@ -4,7 +4,7 @@
 
 use super::Event;
 use crate::outcome::push_json_str;
-use crate::program::Program;
+use crate::program::{Program, RecordId};
 use crate::value::{Ty, Value};
 use std::fmt::Write as _;
 
@@ -29,7 +29,7 @@ pub(crate) fn to_line(program: &Program, event: &Event, written_at: Option<&str>
         ("type", Member::Text(event.type_name())),
         ("at", Member::Text(at)),
     ];
-    if let Some(def) = program.events.get(usize::from(event.ty)) {
+    if let Some(def) = program.event(event.ty) {
         fields(program, def.record, &event.fields, &mut members);
     }
     let mut out = String::with_capacity(256);
@@ -41,11 +41,11 @@ pub(crate) fn to_line(program: &Program, event: &Event, written_at: Option<&str>
 /// out, as it may be in the input).
 fn fields<'a>(
     program: &'a Program,
-    record: u16,
+    record: RecordId,
     values: &'a [Value],
     into: &mut Vec<(&'a str, Member<'a>)>,
 ) {
-    let Some(def) = program.records.get(usize::from(record)) else {
+    let Some(def) = program.record(record) else {
         return;
     };
     for (f, v) in def.fields.iter().zip(values) {

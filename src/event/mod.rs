@@ -7,7 +7,10 @@
 
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;
-use crate::program::{EnumDef, EventDef, FormatDef, Program, RecordDef, RecordFieldDef};
+use crate::program::{
+    EnumDef, EnumId, EventDef, EventId, FormatDef, FormatId, MemberId, Program, RecordDef,
+    RecordFieldDef, RecordId,
+};
 use crate::seal::{is_sealed, Sealing};
 use crate::value::{Ty, Value};
 use jiff::Timestamp;
@@ -47,7 +50,7 @@ const HEADER_KEYS: &[&str] = &["type", "at"];
 #[derive(Clone, PartialEq, Eq)]
 pub struct Event {
     /// The event type: an index into the policy's declared events.
-    pub(crate) ty: u16,
+    pub(crate) ty: EventId,
     /// When it happened (`at`).
     pub(crate) at: Timestamp,
     /// The UTC offset `at` was written with, to speak of times as the sender wrote them.
@@ -110,7 +113,7 @@ pub(crate) fn builder<'p>(
 #[derive(Clone, Copy)]
 struct Schema<'p> {
     events: &'p [EventDef],
-    event_index: &'p HashMap<String, u16>,
+    event_index: &'p HashMap<String, EventId>,
     records: &'p [RecordDef],
     formats: &'p [FormatDef],
     enums: &'p [EnumDef],
@@ -200,8 +203,8 @@ impl<'p> Schema<'p> {
         };
         // INVARIANT: the checker builds `event_index` from `events`, and every record index
         // it stores is in range; the shapes are built from `events`.
-        let def = &self.events[usize::from(ty)];
-        let shape = self.shapes[usize::from(ty)].clone();
+        let def = &self.events[ty.index()];
+        let shape = self.shapes[ty.index()].clone();
         let fields = self.record(def.record, members, "", &def.name, HEADER_KEYS, false)?;
         Ok(Event {
             ty,
@@ -217,14 +220,14 @@ impl<'p> Schema<'p> {
     /// that are allowed without being fields.
     fn record(
         self,
-        record: u16,
+        record: RecordId,
         members: &[(Cow<str>, Json)],
         prefix: &str,
         of: &str,
         reserved: &[&str],
         sensitive: bool,
     ) -> Result<Vec<Value>, EventError> {
-        let fields = &self.records[usize::from(record)].fields;
+        let fields = &self.records[record.index()].fields;
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
         let unknown = |key: &str| EventError::UnknownField {
@@ -351,12 +354,12 @@ impl<'p> Schema<'p> {
     /// Applies format `f`'s transforms to `raw` and checks the result against its pattern.
     fn format<'r>(
         self,
-        f: u16,
+        f: FormatId,
         raw: &'r str,
         path: &str,
         sensitive: bool,
     ) -> Result<Cow<'r, str>, EventError> {
-        let def = &self.formats[usize::from(f)];
+        let def = &self.formats[f.index()];
         let refused = || EventError::BadFormat {
             field: path.to_string(),
             expected: if def.description.is_empty() {
@@ -397,11 +400,17 @@ impl<'p> Schema<'p> {
         Err(refused())
     }
 
-    fn enum_value(self, e: u16, s: &str, path: &str, sensitive: bool) -> Result<Value, EventError> {
-        let def = &self.enums[usize::from(e)];
+    fn enum_value(
+        self,
+        e: EnumId,
+        s: &str,
+        path: &str,
+        sensitive: bool,
+    ) -> Result<Value, EventError> {
+        let def = &self.enums[e.index()];
         // Zipping with `0u16..` keeps the index in range without a cast.
         if let Some((_, i)) = def.values.iter().zip(0u16..).find(|(v, _)| *v == s) {
-            return Ok(Value::Enum(e, i));
+            return Ok(Value::Enum(e, MemberId::from_raw(i)));
         }
         let expected = match def.values.as_slice() {
             [only] => format!("`{only}`"),

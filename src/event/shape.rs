@@ -33,7 +33,7 @@ impl Shapes {
     pub(crate) fn new(events: &[EventDef], records: &[RecordDef], policy: u64) -> Shapes {
         let shape = |e: &EventDef| {
             let fields = records
-                .get(usize::from(e.record))
+                .get(e.record.index())
                 .map_or(&[][..], |r| &r.fields[..])
                 .iter()
                 .map(|f| {
@@ -60,7 +60,7 @@ fn holds_sensitive(ty: &Ty, records: &[RecordDef], depth: usize) -> bool {
         Ty::Opt(inner) | Ty::List(inner) | Ty::Set(inner) => {
             holds_sensitive(inner, records, depth + 1)
         }
-        Ty::Record(r) => records.get(usize::from(*r)).is_none_or(|r| {
+        Ty::Record(r) => records.get(r.index()).is_none_or(|r| {
             r.fields
                 .iter()
                 .any(|f| f.sensitive || holds_sensitive(&f.ty, records, depth + 1))

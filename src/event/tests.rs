@@ -7,19 +7,19 @@ use jiff::SignedDuration;
 /// The declarations of a small policy, owned, so that tests need no checker.
 struct Policy {
     events: Vec<EventDef>,
-    event_index: HashMap<String, u16>,
+    event_index: HashMap<String, EventId>,
     records: Vec<RecordDef>,
     formats: Vec<FormatDef>,
     enums: Vec<EnumDef>,
     shapes: Shapes,
 }
 
-const PHONE: u16 = 0;
-const CODE: u16 = 1;
-const CERT: u16 = 2;
-const FILING: u16 = 3;
-const ROLE: u16 = 0;
-const REGION: u16 = 1;
+const PHONE: FormatId = FormatId::from_raw(0);
+const CODE: FormatId = FormatId::from_raw(1);
+const CERT: FormatId = FormatId::from_raw(2);
+const FILING: FormatId = FormatId::from_raw(3);
+const ROLE: EnumId = EnumId::from_raw(0);
+const REGION: EnumId = EnumId::from_raw(1);
 
 fn format(name: &str, regex: &str, description: &str) -> FormatDef {
     FormatDef {
@@ -93,7 +93,10 @@ fn policy() -> Policy {
         RecordDef {
             fields: vec![
                 field("filing", Ty::Format(FILING)),
-                field("personnel", Ty::List(Box::new(Ty::Record(0)))),
+                field(
+                    "personnel",
+                    Ty::List(Box::new(Ty::Record(RecordId::from_raw(0)))),
+                ),
             ],
         },
         // 2: sms_sent
@@ -128,7 +131,10 @@ fn policy() -> Policy {
                 secret("secret_grace", Ty::Duration.opt()),
                 secret("secret_when", Ty::Instant.opt()),
                 secret("secret_role", Ty::Enum(ROLE).opt()),
-                secret("secret_people", Ty::List(Box::new(Ty::Record(0))).opt()),
+                secret(
+                    "secret_people",
+                    Ty::List(Box::new(Ty::Record(RecordId::from_raw(0)))).opt(),
+                ),
             ],
         },
     ];
@@ -144,13 +150,13 @@ fn policy() -> Policy {
         .zip(1u16..)
         .map(|(name, record)| EventDef {
             name: name.to_string(),
-            record,
+            record: RecordId::from_raw(record),
         })
         .collect();
     let event_index = events
         .iter()
         .zip(0u16..)
-        .map(|(e, i)| (e.name.clone(), i))
+        .map(|(e, i)| (e.name.clone(), EventId::from_raw(i)))
         .collect();
     Policy {
         shapes: Shapes::new(&events, &records, 7),
@@ -220,7 +226,7 @@ fn reads_a_valid_event_with_nested_records_and_transforms() {
             at: Some("2026-11-28T10:00:00+08:00".into()),
         }
     );
-    assert_eq!(event.ty, 0);
+    assert_eq!(event.ty, EventId::from_raw(0));
     assert_eq!(event.at, at());
     assert_eq!(
         event.fields,
@@ -229,12 +235,12 @@ fn reads_a_valid_event_with_nested_records_and_transforms() {
             Value::list(vec![
                 // `x` read as `X` (uppercase), the phone trimmed.
                 Value::record(vec![
-                    Value::Enum(ROLE, 0),
+                    Value::Enum(ROLE, MemberId::from_raw(0)),
                     text("13800138000"),
                     text("12345X")
                 ]),
                 Value::record(vec![
-                    Value::Enum(ROLE, 2),
+                    Value::Enum(ROLE, MemberId::from_raw(2)),
                     text("13900139000"),
                     text("654321")
                 ]),
@@ -273,7 +279,7 @@ fn reads_every_kind_of_value() {
             Value::Duration(SignedDuration::from_secs(5400)),
             Value::Instant(at()),
             Value::set_of(vec![text("a"), text("b")]),
-            Value::Enum(REGION, 9),
+            Value::Enum(REGION, MemberId::from_raw(9)),
         ]
     );
     assert_eq!(
@@ -692,7 +698,7 @@ fn a_value_longer_than_its_format_allows_is_refused_before_matching() {
     // that took seconds to match.
     let alternatives: Vec<String> = (0..200).map(|i| format!("f{i}-[a-z0-9]*")).collect();
     let unbounded = format!("^({})+$", alternatives.join("|"));
-    p.formats[usize::from(FILING)] = format("filing", &unbounded, "a filing id");
+    p.formats[FILING.index()] = format("filing", &unbounded, "a filing id");
     let order = |filing: &str| {
         format!(r#"{{"type": "order_submitted", {AT}, "filing": "{filing}", "personnel": []}}"#)
     };
@@ -704,7 +710,7 @@ fn a_value_longer_than_its_format_allows_is_refused_before_matching() {
             if field == "filing" && &**expected == "a filing id"),
         "{err:?}"
     );
-    let cap = p.formats[usize::from(FILING)].pattern.format_cap();
+    let cap = p.formats[FILING.index()].pattern.format_cap();
     assert_eq!(cap, 4096);
     let at_cap = format!("f1-{}", "a".repeat(cap - 3));
     assert!(p.schema().parse(&order(&at_cap)).is_ok());
@@ -804,8 +810,8 @@ fn a_journal_line_must_hold_sealed_values_and_reads_back_the_same_event() {
 #[test]
 fn a_format_bound_refuses_longer_values_without_showing_them() {
     let mut p = policy();
-    p.formats[CODE as usize].pattern = Pattern::new("^[0-9]+$").unwrap();
-    p.formats[CODE as usize].max_chars = Some(6);
+    p.formats[CODE.index()].pattern = Pattern::new("^[0-9]+$").unwrap();
+    p.formats[CODE.index()].max_chars = Some(6);
     let va = |code: &str| {
         format!(
             r#"{{"type": "validation_attempt", {AT}, "phone": "13800138000", "code": "{code}", "cert_last6": "12345X"}}"#

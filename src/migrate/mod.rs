@@ -16,7 +16,7 @@ pub use report::{
     Subject,
 };
 
-use crate::program::{FieldDef, MigrateStep, Program};
+use crate::program::{CaseTypeId, FieldDef, MemberId, MigrateStep, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use plan::{Plan, Source};
@@ -41,23 +41,18 @@ fn stats(old: &Program, world: &World) -> Vec<Stats> {
         .cases
         .iter()
         .map(|c| Stats {
-            status: vec![
-                0;
-                old.enums
-                    .get(c.status_enum as usize)
-                    .map_or(0, |e| e.values.len())
-            ],
+            status: vec![0; old.enum_def(c.status_enum).map_or(0, |e| e.values.len())],
             holders: vec![0; c.fields.len()],
             part_holders: vec![0; c.parts.fields.len()],
             ..Stats::default()
         })
         .collect();
     for c in &world.cases {
-        let Some(s) = out.get_mut(c.ty as usize) else {
+        let Some(s) = out.get_mut(c.ty.index()) else {
             continue;
         };
         s.cases += 1;
-        if let Some(n) = s.status.get_mut(c.status as usize) {
+        if let Some(n) = s.status.get_mut(c.status.index()) {
             *n += 1;
         }
         for (n, v) in s.holders.iter_mut().zip(c.fields.iter()) {
@@ -116,27 +111,27 @@ fn convert(plan: &mut Plan, world: &World) -> World {
     out.cases.reserve(world.cases.len());
     let mut fields = Vec::new();
     for c in &world.cases {
-        let Some(Some(ty)) = plan.new_of_old.get(c.ty as usize).copied() else {
+        let Some(Some(ty)) = plan.new_of_old.get(c.ty.index()).copied() else {
             continue;
         };
         let (Some(odef), Some(ndef), Some(map)) = (
             old.case_def(c.ty),
             new.case_def(ty),
-            plan.types.get_mut(ty as usize),
+            plan.types.get_mut(ty.index()),
         ) else {
             continue;
         };
-        if let Some(f) = map.key_format.and_then(|f| new.formats.get(f as usize)) {
+        if let Some(f) = map.key_format.and_then(|f| new.format(f)) {
             if !f.pattern.is_match(&c.key) {
                 map.key_misfits += 1;
             }
         }
         let status = map
             .statuses
-            .get(c.status as usize)
+            .get(c.status.index())
             .copied()
             .flatten()
-            .unwrap_or(0);
+            .unwrap_or(MemberId::FIRST);
         fields.clear();
         carry(
             plan.progs,
@@ -174,7 +169,7 @@ fn convert(plan: &mut Plan, world: &World) -> World {
             })
             .collect();
         let id = out.cases.len() as CaseId;
-        out.by_key[ty as usize].insert(c.key.clone(), id);
+        out.by_key[ty.index()].insert(c.key.clone(), id);
         map.ids.push(id);
         out.cases.push(CaseData {
             ty,
@@ -236,7 +231,7 @@ fn compute_sets(plan: &mut Plan, world: &mut World) {
             continue;
         };
         for (s, step) in block.steps.iter().enumerate() {
-            let Some(map) = plan.types.get(block.case_ty as usize) else {
+            let Some(map) = plan.types.get(block.case_ty.index()) else {
                 continue;
             };
             let MigrateStep::Set {
@@ -354,7 +349,7 @@ fn erase(plan: &mut Plan, world: &mut World) {
                 }
             }
         }
-        plan.erased(ty as u16, &erased_case, &erased_parts);
+        plan.erased(CaseTypeId::at(ty), &erased_case, &erased_parts);
     }
 }
 
@@ -371,12 +366,13 @@ fn holds(prog: &Program, world: &World, owner: Value, when: &crate::program::Uni
 fn deadlines(plan: &mut Plan, world: &mut World) {
     let new = plan.progs.new;
     let clock = world.clock;
-    for ty in 0..plan.types.len() {
+    for i in 0..plan.types.len() {
+        let ty = CaseTypeId::at(i);
         let mut failed = 0;
         let mut reason = None;
-        let slots = new.case_def(ty as u16).map_or(0, |d| d.deadlines.len());
+        let slots = new.case_def(ty).map_or(0, |d| d.deadlines.len());
         let mut overdue = vec![0usize; slots];
-        for &id in &plan.types[ty].ids {
+        for &id in &plan.types[i].ids {
             match crate::eval::deadline_times(new, world, id) {
                 Ok(times) => {
                     for (d, (state, at)) in world.cases[id as usize]
@@ -400,7 +396,7 @@ fn deadlines(plan: &mut Plan, world: &mut World) {
                 }
             }
         }
-        plan.deadline_outcome(ty as u16, failed, reason, &overdue);
+        plan.deadline_outcome(ty, failed, reason, &overdue);
     }
 }
 

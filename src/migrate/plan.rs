@@ -5,7 +5,9 @@ use super::report::*;
 use super::types::{ty_name, Compat, Progs};
 use super::Stats;
 use crate::diag::did_you_mean;
-use crate::program::{CaseDef, FieldKind, MigrateDef, MigrateStep};
+use crate::program::{
+    CaseDef, CaseTypeId, DeadlineId, FieldKind, FormatId, MemberId, MigrateDef, MigrateStep,
+};
 use crate::value::{CaseId, Ty, Value};
 
 /// Where a new stored field's values come from.
@@ -31,15 +33,15 @@ pub(super) enum Source {
 #[derive(Default)]
 pub(super) struct TypeMap {
     /// The old case type its cases come from.
-    pub old_ty: Option<u16>,
+    pub old_ty: Option<CaseTypeId>,
     pub fields: Vec<Source>,
     pub parts: Vec<Source>,
     /// Per old status: the new one.
-    pub statuses: Vec<Option<u16>>,
+    pub statuses: Vec<Option<MemberId>>,
     /// Per new deadline slot: the old slot whose firing is kept.
     pub deadlines: Vec<Option<usize>>,
     /// A key format every key is checked against.
-    pub key_format: Option<u16>,
+    pub key_format: Option<FormatId>,
     pub key_misfits: usize,
     /// Per new field: values that did not convert, [unset, other].
     pub misfits: Vec<[usize; 2]>,
@@ -56,7 +58,7 @@ pub(super) struct Plan<'a> {
     /// Per new case type.
     pub types: Vec<TypeMap>,
     /// Per old case type: the new one its cases become (`None`: dropped or refused).
-    pub new_of_old: Vec<Option<u16>>,
+    pub new_of_old: Vec<Option<CaseTypeId>>,
     /// Changes of no new case type (old types dropped).
     tail: Vec<Change>,
     pub problems: Vec<MigrationProblem>,
@@ -115,7 +117,7 @@ impl<'a> Plan<'a> {
 
     fn change(
         &mut self,
-        ty: Option<u16>,
+        ty: Option<CaseTypeId>,
         kind: ChangeKind,
         case_type: &str,
         subject: Subject,
@@ -129,14 +131,14 @@ impl<'a> Plan<'a> {
             what,
             count,
         };
-        match ty.and_then(|t| self.types.get_mut(t as usize)) {
+        match ty.and_then(|t| self.types.get_mut(t.index())) {
             Some(m) => m.changes.push(c),
             None => self.tail.push(c),
         }
     }
 
     /// The block of `migrate` steps for new case type `ty` (or its participants).
-    fn block(&self, ty: u16, parts: bool) -> Option<&'a MigrateDef> {
+    fn block(&self, ty: CaseTypeId, parts: bool) -> Option<&'a MigrateDef> {
         let new = self.progs.new;
         new.migrations
             .iter()
@@ -148,7 +150,7 @@ impl<'a> Plan<'a> {
         let Progs { old, new } = self.progs;
         let old_ty = |name: &str| old.cases.iter().position(|c| c.name == name);
         for (t, n) in new.cases.iter().enumerate() {
-            let t = t as u16;
+            let t = CaseTypeId::at(t);
             let from = self
                 .block(t, false)
                 .and_then(|b| Some((b.from.as_ref()?, b)));
@@ -179,8 +181,8 @@ impl<'a> Plan<'a> {
             match source {
                 Some(o) => {
                     self.new_of_old[o] = Some(t);
-                    self.types[t as usize].old_ty = Some(o as u16);
-                    self.map_case(t, o as u16);
+                    self.types[t.index()].old_ty = Some(CaseTypeId::at(o));
+                    self.map_case(t, CaseTypeId::at(o));
                 }
                 None => {
                     self.change(
@@ -191,8 +193,8 @@ impl<'a> Plan<'a> {
                         ChangeWhat::NewCaseType,
                         0,
                     );
-                    self.types[t as usize].fields = n.fields.iter().map(initial).collect();
-                    self.types[t as usize].parts = n.parts.fields.iter().map(initial).collect();
+                    self.types[t.index()].fields = n.fields.iter().map(initial).collect();
+                    self.types[t.index()].parts = n.parts.fields.iter().map(initial).collect();
                 }
             }
         }
@@ -260,22 +262,22 @@ impl<'a> Plan<'a> {
     }
 
     /// Maps a kept case type: key, fields, participants, statuses, deadlines.
-    fn map_case(&mut self, t: u16, o: u16) {
+    fn map_case(&mut self, t: CaseTypeId, o: CaseTypeId) {
         let Progs { old, new } = self.progs;
         let (Some(odef), Some(ndef)) = (old.case_def(o), new.case_def(t)) else {
             return;
         };
-        let stats = self.stats.get(o as usize).cloned().unwrap_or_default();
+        let stats = self.stats.get(o.index()).cloned().unwrap_or_default();
         // the key
         if let Some(f) = ndef.key_format {
             let from = odef.key_format.map_or(Ty::Text, Ty::Format);
             if self.progs.compat(&from, &Ty::Format(f)) != Compat::Same {
-                self.types[t as usize].key_format = Some(f);
+                self.types[t.index()].key_format = Some(f);
             }
         }
         // fields, then participants
         let fields = self.map_fields(t, odef, ndef, false, &stats);
-        self.types[t as usize].fields = fields;
+        self.types[t.index()].fields = fields;
         let parts = match (odef.parts.name.is_empty(), ndef.parts.name.is_empty()) {
             (false, false) => self.map_fields(t, odef, ndef, true, &stats),
             (true, false) => {
@@ -304,10 +306,10 @@ impl<'a> Plan<'a> {
             }
             (true, true) => Vec::new(),
         };
-        self.types[t as usize].parts = parts;
+        self.types[t.index()].parts = parts;
         self.map_statuses(t, odef, ndef, &stats);
         self.map_deadlines(t, odef, ndef, &stats);
-        let m = &mut self.types[t as usize];
+        let m = &mut self.types[t.index()];
         m.misfits = vec![[0; 2]; m.fields.len()];
         m.part_misfits = vec![[0; 2]; m.parts.len()];
     }
@@ -315,7 +317,7 @@ impl<'a> Plan<'a> {
     /// Where each new stored field (of the case, or of its participants) comes from.
     fn map_fields(
         &mut self,
-        t: u16,
+        t: CaseTypeId,
         odef: &CaseDef,
         ndef: &CaseDef,
         parts: bool,
@@ -469,7 +471,7 @@ impl<'a> Plan<'a> {
     )]
     fn removed_fields(
         &mut self,
-        t: u16,
+        t: CaseTypeId,
         odef: &CaseDef,
         ndef: &CaseDef,
         parts: bool,
@@ -550,24 +552,22 @@ impl<'a> Plan<'a> {
         }
     }
 
-    fn map_statuses(&mut self, t: u16, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
+    fn map_statuses(&mut self, t: CaseTypeId, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
         let Progs { old, new } = self.progs;
         let block = self.block(t, false);
         let steps: &[MigrateStep] = block.map_or(&[], |b| &b.steps);
         let olds = old
-            .enums
-            .get(odef.status_enum as usize)
+            .enum_def(odef.status_enum)
             .map_or(&[][..], |e| &e.values[..]);
         let news = new
-            .enums
-            .get(ndef.status_enum as usize)
+            .enum_def(ndef.status_enum)
             .map_or(&[][..], |e| &e.values[..]);
         let mut map = Vec::with_capacity(olds.len());
         let mut refused: Vec<&str> = Vec::new();
         for (k, s) in olds.iter().enumerate() {
             let count = stats.status.get(k).copied().unwrap_or(0);
             if let Some(i) = news.iter().position(|x| x == s) {
-                map.push(Some(i as u16));
+                map.push(Some(MemberId::at(i)));
                 continue;
             }
             let mapped = steps.iter().find_map(|st| match st {
@@ -575,7 +575,7 @@ impl<'a> Plan<'a> {
                 _ => None,
             });
             if let Some(to) = mapped {
-                let to_name = news.get(to as usize).cloned().unwrap_or_default();
+                let to_name = news.get(to.index()).cloned().unwrap_or_default();
                 self.change(
                     Some(t),
                     ChangeKind::Declared,
@@ -623,17 +623,17 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        self.types[t as usize].statuses = map;
+        self.types[t.index()].statuses = map;
     }
 
-    fn map_deadlines(&mut self, t: u16, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
+    fn map_deadlines(&mut self, t: CaseTypeId, odef: &CaseDef, ndef: &CaseDef, stats: &Stats) {
         let Progs { old, new } = self.progs;
-        let name = |p: &'a crate::program::Program, g: &u16| {
-            p.deadlines.get(*g as usize).map_or("", |d| d.name.as_str())
+        let name = |p: &'a crate::program::Program, g: &DeadlineId| {
+            p.deadline(*g).map_or("", |d| d.name.as_str())
         };
         let olds: Vec<&str> = odef.deadlines.iter().map(|g| name(old, g)).collect();
         let news: Vec<&str> = ndef.deadlines.iter().map(|g| name(new, g)).collect();
-        self.types[t as usize].deadlines = news
+        self.types[t.index()].deadlines = news
             .iter()
             .map(|n| olds.iter().position(|o| o == n))
             .collect();
@@ -654,7 +654,7 @@ impl<'a> Plan<'a> {
         let new = self.progs.new;
         let old = self.progs.old;
         for t in 0..self.types.len() {
-            let Some(ndef) = new.case_def(t as u16) else {
+            let Some(ndef) = new.case_def(CaseTypeId::at(t)) else {
                 continue;
             };
             let Some(odef) = self.types[t].old_ty.and_then(|o| old.case_def(o)) else {
@@ -664,7 +664,7 @@ impl<'a> Plan<'a> {
             if key_misfits > 0 {
                 let format = self.types[t]
                     .key_format
-                    .and_then(|f| new.formats.get(f as usize))
+                    .and_then(|f| new.format(f))
                     .map_or(String::new(), |f| f.name.clone());
                 self.problem(
                     &ndef.name,
@@ -731,7 +731,7 @@ impl<'a> Plan<'a> {
     pub fn values_checked(&mut self) {
         let Progs { old, new } = self.progs;
         for t in 0..self.types.len() {
-            let Some(ndef) = new.case_def(t as u16) else {
+            let Some(ndef) = new.case_def(CaseTypeId::at(t)) else {
                 continue;
             };
             let Some(o) = self.types[t].old_ty else {
@@ -740,14 +740,11 @@ impl<'a> Plan<'a> {
             let Some(odef) = old.case_def(o) else {
                 continue;
             };
-            let stats = self.stats.get(o as usize).cloned().unwrap_or_default();
+            let stats = self.stats.get(o.index()).cloned().unwrap_or_default();
             if let Some(f) = self.types[t].key_format {
-                let format = new
-                    .formats
-                    .get(f as usize)
-                    .map_or(String::new(), |f| f.name.clone());
+                let format = new.format(f).map_or(String::new(), |f| f.name.clone());
                 self.change(
-                    Some(t as u16),
+                    Some(CaseTypeId::at(t)),
                     ChangeKind::Compatible,
                     &ndef.name,
                     Subject::Key,
@@ -780,7 +777,7 @@ impl<'a> Plan<'a> {
                         continue;
                     };
                     self.change(
-                        Some(t as u16),
+                        Some(CaseTypeId::at(t)),
                         ChangeKind::Compatible,
                         &ndef.name,
                         field_subject(ndef, parts, &g.name),
@@ -840,9 +837,9 @@ impl<'a> Plan<'a> {
             );
         }
         if failed == 0 && unset == 0 {
-            let stats = self.types[block.case_ty as usize]
+            let stats = self.types[block.case_ty.index()]
                 .old_ty
-                .and_then(|o| self.stats.get(o as usize));
+                .and_then(|o| self.stats.get(o.index()));
             let count = stats.map_or(0, |s| if block.parts { s.participants } else { s.cases });
             self.change(
                 Some(block.case_ty),
@@ -858,7 +855,7 @@ impl<'a> Plan<'a> {
     }
 
     /// Values erased by `erase when`, per field of case type `t` and of its participants.
-    pub fn erased(&mut self, t: u16, case: &[usize], parts: &[usize]) {
+    pub fn erased(&mut self, t: CaseTypeId, case: &[usize], parts: &[usize]) {
         let Some(ndef) = self.progs.new.case_def(t) else {
             return;
         };
@@ -887,7 +884,7 @@ impl<'a> Plan<'a> {
     /// are past), failures as problems.
     pub fn deadline_outcome(
         &mut self,
-        t: u16,
+        t: CaseTypeId,
         failed: usize,
         reason: Option<String>,
         overdue: &[usize],
@@ -907,8 +904,8 @@ impl<'a> Plan<'a> {
                 "compute deadlines from fields every migrated case holds".into(),
             );
         }
-        let count = self.types[t as usize].ids.len();
-        let new_slots: Vec<usize> = self.types[t as usize]
+        let count = self.types[t.index()].ids.len();
+        let new_slots: Vec<usize> = self.types[t.index()]
             .deadlines
             .iter()
             .enumerate()
@@ -916,14 +913,14 @@ impl<'a> Plan<'a> {
             .map(|(d, _)| d)
             .collect();
         // a new case type's deadlines are all new, and so is the type: not listed again
-        if self.types[t as usize].old_ty.is_none() {
+        if self.types[t.index()].old_ty.is_none() {
             return;
         }
         for d in new_slots {
             let name = ndef
                 .deadlines
                 .get(d)
-                .and_then(|g| new.deadlines.get(*g as usize))
+                .and_then(|g| new.deadline(*g))
                 .map_or(String::new(), |x| x.name.clone());
             self.change(
                 Some(t),

@@ -2,6 +2,7 @@
 
 use super::types::{ty_name, Compat, Misfit, Progs};
 use crate::engine::Engine;
+use crate::program::{EnumId, FormatId, MemberId};
 use crate::span::Source;
 use crate::value::{Ty, Value};
 
@@ -36,7 +37,7 @@ fn compat_orders_every_kind_of_change() {
                 .formats
                 .iter()
                 .position(|f| f.name == name)
-                .unwrap_or(99) as u16,
+                .map_or(FormatId::from_raw(99), FormatId::at),
         )
     };
     let size = |e: &Engine| {
@@ -45,7 +46,7 @@ fn compat_orders_every_kind_of_change() {
                 .enums
                 .iter()
                 .position(|x| x.name == "size")
-                .unwrap_or(99) as u16,
+                .map_or(EnumId::from_raw(99), EnumId::at),
         )
     };
     let opt = |t: Ty| t.opt();
@@ -94,14 +95,14 @@ fn convert_checks_each_value_and_never_shows_it() {
         old: old.program(),
         new: new.program(),
     };
-    let pin = Ty::Format(0);
+    let pin = Ty::Format(FormatId::FIRST);
     let e = |prog: &Engine| {
         Ty::Enum(
             prog.program()
                 .enums
                 .iter()
                 .position(|x| x.name == "size")
-                .unwrap_or(0) as u16,
+                .map_or(EnumId::from_raw(0), EnumId::at),
         )
     };
     assert_eq!(
@@ -125,11 +126,11 @@ fn convert_checks_each_value_and_never_shows_it() {
     let Ty::Enum(eo_idx) = eo else { unreachable!() };
     // `big` is read by its name, at its new place
     assert_eq!(
-        p.convert(&eo, &en, &Value::Enum(eo_idx, 1)),
-        Ok(Value::Enum(en_idx, 0))
+        p.convert(&eo, &en, &Value::Enum(eo_idx, MemberId::from_raw(1))),
+        Ok(Value::Enum(en_idx, MemberId::from_raw(0)))
     );
     assert_eq!(
-        p.convert(&eo, &en, &Value::Enum(eo_idx, 0)),
+        p.convert(&eo, &en, &Value::Enum(eo_idx, MemberId::FIRST)),
         Err(Misfit::Value)
     );
     assert_eq!(

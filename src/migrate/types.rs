@@ -1,7 +1,7 @@
 //! How a stored value of one policy's type reads under another policy's type: whether it
 //! is the same value, a value that always fits, one to check, or a different kind of value.
 
-use crate::program::Program;
+use crate::program::{MemberId, Program};
 use crate::value::{Ty, Value};
 
 /// How the values of an old type read as a new type, from best to worst.
@@ -72,60 +72,53 @@ impl Progs<'_> {
             | (Ty::Text, Ty::Text) => Compat::Same,
             (Ty::Format(_), Ty::Text) => Compat::Widened,
             (Ty::Text, Ty::Format(_)) => Compat::Checked,
-            (Ty::Format(a), Ty::Format(b)) => {
-                match (old.formats.get(*a as usize), new.formats.get(*b as usize)) {
-                    (Some(x), Some(y)) if x.name == y.name => {
-                        let same = x.pattern.source == y.pattern.source
-                            && (x.uppercase, x.lowercase, x.trim)
-                                == (y.uppercase, y.lowercase, y.trim);
-                        if same {
-                            Compat::Same
-                        } else {
-                            Compat::Checked
-                        }
+            (Ty::Format(a), Ty::Format(b)) => match (old.format(*a), new.format(*b)) {
+                (Some(x), Some(y)) if x.name == y.name => {
+                    let same = x.pattern.source == y.pattern.source
+                        && (x.uppercase, x.lowercase, x.trim) == (y.uppercase, y.lowercase, y.trim);
+                    if same {
+                        Compat::Same
+                    } else {
+                        Compat::Checked
                     }
-                    _ => Compat::Changed,
                 }
-            }
-            (Ty::Enum(a), Ty::Enum(b)) => {
-                match (old.enums.get(*a as usize), new.enums.get(*b as usize)) {
-                    (Some(x), Some(y)) if x.name == y.name => {
-                        if a == b && y.values.starts_with(&x.values) {
-                            Compat::Same
-                        } else if x.values.iter().all(|v| y.values.contains(v)) {
-                            Compat::Widened
-                        } else {
-                            Compat::Checked
-                        }
+                _ => Compat::Changed,
+            },
+            (Ty::Enum(a), Ty::Enum(b)) => match (old.enum_def(*a), new.enum_def(*b)) {
+                (Some(x), Some(y)) if x.name == y.name => {
+                    if a == b && y.values.starts_with(&x.values) {
+                        Compat::Same
+                    } else if x.values.iter().all(|v| y.values.contains(v)) {
+                        Compat::Widened
+                    } else {
+                        Compat::Checked
                     }
-                    _ => Compat::Changed,
                 }
-            }
+                _ => Compat::Changed,
+            },
             (Ty::List(a), Ty::List(b)) => self.compat(a, b),
             (Ty::Set(a), Ty::Set(b)) => match self.compat(a, b) {
                 // the order of a set's items may change with the enumeration's order
                 Compat::Same => Compat::Same,
                 c => c.or_worse(Compat::Widened),
             },
-            (Ty::Record(a), Ty::Record(b)) => {
-                match (old.records.get(*a as usize), new.records.get(*b as usize)) {
-                    (Some(x), Some(y))
-                        if x.fields.len() == y.fields.len()
-                            && x.fields
-                                .iter()
-                                .zip(&y.fields)
-                                .all(|(f, g)| f.name == g.name) =>
-                    {
-                        x.fields
+            (Ty::Record(a), Ty::Record(b)) => match (old.record(*a), new.record(*b)) {
+                (Some(x), Some(y))
+                    if x.fields.len() == y.fields.len()
+                        && x.fields
                             .iter()
                             .zip(&y.fields)
-                            .fold(Compat::Same, |worst, (f, g)| {
-                                worst.or_worse(self.compat(&f.ty, &g.ty))
-                            })
-                    }
-                    _ => Compat::Changed,
+                            .all(|(f, g)| f.name == g.name) =>
+                {
+                    x.fields
+                        .iter()
+                        .zip(&y.fields)
+                        .fold(Compat::Same, |worst, (f, g)| {
+                            worst.or_worse(self.compat(&f.ty, &g.ty))
+                        })
                 }
-            }
+                _ => Compat::Changed,
+            },
             _ => Compat::Changed,
         }
     }
@@ -140,7 +133,7 @@ impl Progs<'_> {
             (Ty::Opt(a), b, v) => self.convert(a, b, v)?,
             (a, Ty::Opt(b), v) => self.convert(a, b, v)?,
             (_, Ty::Format(f), Value::Text(t)) => {
-                let def = new.formats.get(*f as usize).ok_or(Misfit::Value)?;
+                let def = new.format(*f).ok_or(Misfit::Value)?;
                 if !def.pattern.is_match(t) {
                     return Err(Misfit::Value);
                 }
@@ -148,9 +141,9 @@ impl Progs<'_> {
             }
             (Ty::Enum(_), Ty::Enum(b), Value::Enum(e, i)) => {
                 let name = old.enum_name(*e, *i);
-                let values = &new.enums.get(*b as usize).ok_or(Misfit::Value)?.values;
+                let values = &new.enum_def(*b).ok_or(Misfit::Value)?.values;
                 let at = values.iter().position(|x| x == name).ok_or(Misfit::Value)?;
-                Value::Enum(*b, at as u16)
+                Value::Enum(*b, MemberId::at(at))
             }
             (Ty::List(a), Ty::List(b), Value::List(items)) => Value::list(
                 items
@@ -165,9 +158,7 @@ impl Progs<'_> {
                     .collect::<Result<_, _>>()?,
             ),
             (Ty::Record(a), Ty::Record(b), Value::Record(items)) => {
-                let (Some(x), Some(y)) =
-                    (old.records.get(*a as usize), new.records.get(*b as usize))
-                else {
+                let (Some(x), Some(y)) = (old.record(*a), new.record(*b)) else {
                     return Err(Misfit::Value);
                 };
                 Value::record(
@@ -196,17 +187,15 @@ pub(super) fn ty_name(prog: &Program, ty: &Ty) -> String {
         Ty::Period => "period".into(),
         Ty::Text => "text".into(),
         Ty::Format(f) => prog
-            .formats
-            .get(*f as usize)
+            .format(*f)
             .map_or("a format".into(), |d| d.name.clone()),
         Ty::Enum(e) => prog
-            .enums
-            .get(*e as usize)
+            .enum_def(*e)
             .map_or("an enumeration".into(), |d| d.name.clone()),
         Ty::Set(t) => format!("set<{}>", ty_name(prog, t)),
         Ty::List(t) => format!("list<{}>", ty_name(prog, t)),
         Ty::Record(r) => {
-            let fields = prog.records.get(*r as usize).map_or(Vec::new(), |d| {
+            let fields = prog.record(*r).map_or(Vec::new(), |d| {
                 d.fields
                     .iter()
                     .map(|f| format!("{}: {}", f.name, ty_name(prog, &f.ty)))

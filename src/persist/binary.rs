@@ -10,7 +10,7 @@
 
 use super::{bad, Loader};
 use crate::engine::WorldError;
-use crate::program::{FieldDef, FieldKind, Program};
+use crate::program::{CaseTypeId, FieldDef, FieldKind, MemberId, Program};
 use crate::seal::is_sealed;
 use crate::value::{Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts};
@@ -37,7 +37,7 @@ pub(crate) fn encode_case(prog: &Program, c: &CaseData, out: &mut Vec<u8>) -> Op
     let def = prog.case_def(c.ty)?;
     out.push(MAGIC);
     text(out, &c.key);
-    uint(out, u64::from(c.status));
+    uint(out, c.status.index() as u64);
     fields(out, &def.fields, &c.fields);
     uint(out, c.parts.len() as u64);
     for p in c.parts.iter() {
@@ -98,7 +98,7 @@ fn value(out: &mut Vec<u8>, v: &Value) {
         }
         Value::Enum(_, i) => {
             out.push(ENUM);
-            uint(out, u64::from(*i));
+            uint(out, i.index() as u64);
         }
         Value::List(items) | Value::Set(items) | Value::Record(items) => {
             out.push(match v {
@@ -234,7 +234,7 @@ impl<'a> Reader<'a> {
             (Ty::Text, TEXT) => Value::text(self.text()?),
             (Ty::Format(f), TEXT) => {
                 let s = self.text()?;
-                let format = &prog.formats[*f as usize];
+                let format = &prog.formats[f.index()];
                 // a sensitive value, sealed: its format was checked before it was sealed
                 if !is_sealed(s) && !format.pattern.is_match(s) {
                     return Err(format!("does not match the format `{}`", format.name));
@@ -243,14 +243,14 @@ impl<'a> Reader<'a> {
             }
             (Ty::Enum(e), ENUM) => {
                 let i = self.uint()?;
-                let def = &prog.enums[*e as usize];
+                let def = &prog.enums[e.index()];
                 if i >= def.values.len() as u64 {
                     return Err(format!(
                         "not a `{}` value (the value is not shown)",
                         def.name
                     ));
                 }
-                Value::Enum(*e, i as u16)
+                Value::Enum(*e, MemberId::at(i as usize))
             }
             (Ty::List(t), LIST) => Value::List(self.items(prog, t)?.into()),
             (Ty::Set(t), SET) => {
@@ -263,7 +263,7 @@ impl<'a> Reader<'a> {
                 }
             }
             (Ty::Record(r), RECORD) => {
-                let defs = &prog.records[*r as usize].fields;
+                let defs = &prog.records[r.index()].fields;
                 if self.uint()? != defs.len() as u64 {
                     return Err("a record has the wrong number of fields".into());
                 }
@@ -324,12 +324,17 @@ impl<'a> Reader<'a> {
 
 impl Loader<'_> {
     /// The case of type `ty` saved in binary form (`encode_case`), the `i`th (from 0).
-    pub(crate) fn binary(&self, i: usize, ty: u16, bytes: &[u8]) -> Result<CaseData, WorldError> {
+    pub(crate) fn binary(
+        &self,
+        i: usize,
+        ty: CaseTypeId,
+        bytes: &[u8],
+    ) -> Result<CaseData, WorldError> {
         self.read_binary(ty, bytes)
             .map_err(|m| bad(format!("case {}: {m}", i + 1)))
     }
 
-    fn read_binary(&self, ty: u16, bytes: &[u8]) -> Read<CaseData> {
+    fn read_binary(&self, ty: CaseTypeId, bytes: &[u8]) -> Read<CaseData> {
         let prog = self.prog;
         let def = prog
             .case_def(ty)
@@ -340,7 +345,7 @@ impl Loader<'_> {
         }
         let key = r.text()?.into();
         let status = r.uint()?;
-        if status >= prog.enums[def.status_enum as usize].values.len() as u64 {
+        if status >= prog.enums[def.status_enum.index()].values.len() as u64 {
             return Err("unknown status".into());
         }
         let mut fields = Vec::with_capacity(def.fields.len());
@@ -371,7 +376,7 @@ impl Loader<'_> {
         Ok(CaseData {
             ty,
             key,
-            status: status as u16,
+            status: MemberId::at(status as usize),
             fields: fields.into(),
             parts,
             deadlines: deadlines.into(),

@@ -1,6 +1,6 @@
 //! Saving and loading a world as JSON, checked against the policy on the way in.
 
-use crate::program::{FieldDef, Program};
+use crate::program::{CaseTypeId, FieldDef, MemberId, Program};
 use crate::seal::{is_sealed, SealKey};
 use crate::value::{Text, Ty, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -33,7 +33,7 @@ pub(crate) fn case_json(prog: &Program, c: &CaseData) -> Option<J> {
     let deadlines: Map<String, J> = def
         .deadlines
         .iter()
-        .filter_map(|d| prog.deadlines.get(*d as usize))
+        .filter_map(|d| prog.deadline(*d))
         .zip(&c.deadlines)
         .map(|(d, st)| {
             (
@@ -45,7 +45,7 @@ pub(crate) fn case_json(prog: &Program, c: &CaseData) -> Option<J> {
     Some(json!({
         "type": def.name,
         "key": c.key.as_str(),
-        "status": prog.enums[def.status_enum as usize].values.get(c.status as usize),
+        "status": prog.enums[def.status_enum.index()].values.get(c.status.index()),
         "fields": fields_json(prog, &def.fields, &c.fields),
         "participants": c.parts.iter().map(|p| fields_json(prog, &def.parts.fields, p)).collect::<Vec<_>>(),
         "deadlines": deadlines,
@@ -144,9 +144,9 @@ pub(crate) fn build<E: From<WorldError>>(
 impl Loader<'_> {
     /// The case type named `name` (`None`: a world saved before case types had names, whose
     /// cases are of the first type).
-    pub(crate) fn case_type(&self, i: usize, name: Option<&str>) -> Result<u16, WorldError> {
+    pub(crate) fn case_type(&self, i: usize, name: Option<&str>) -> Result<CaseTypeId, WorldError> {
         let Some(name) = name else {
-            return Ok(0);
+            return Ok(CaseTypeId::FIRST);
         };
         let ty = self
             .prog
@@ -160,7 +160,7 @@ impl Loader<'_> {
                     short(name)
                 ))
             })?;
-        Ok(ty as u16)
+        Ok(CaseTypeId::at(ty))
     }
 
     /// The saved case `c` (JSON), the `i`th (from 0, for errors).
@@ -188,7 +188,7 @@ impl Loader<'_> {
         let Some(def) = prog.case_def(ty) else {
             return Err(bad(at("the policy declares no case type")));
         };
-        let statuses = &prog.enums[def.status_enum as usize].values;
+        let statuses = &prog.enums[def.status_enum.index()].values;
         let key = c
             .get("key")
             .and_then(J::as_str)
@@ -197,8 +197,8 @@ impl Loader<'_> {
         let status = statuses
             .iter()
             .position(|s| s == status_name)
-            .ok_or_else(|| bad(at(&format!("unknown status `{}`", short(status_name)))))?
-            as u16;
+            .map(MemberId::at)
+            .ok_or_else(|| bad(at(&format!("unknown status `{}`", short(status_name)))))?;
         let fields = read_fields(prog, &def.fields, c.get("fields"), &at("fields"), seal)?;
         let mut parts = Parts::new(def.parts.fields.len());
         let listed = match c.get("participants") {
@@ -222,7 +222,7 @@ impl Loader<'_> {
         let own: Vec<_> = def
             .deadlines
             .iter()
-            .filter_map(|g| prog.deadlines.get(*g as usize))
+            .filter_map(|g| prog.deadline(*g))
             .collect();
         if let Some(states) = c.get("deadlines") {
             let Some(states) = states.as_object() else {
@@ -288,7 +288,7 @@ impl<'p> Builder<'p> {
             return Err(bad(at("the policy declares no case type")));
         };
         // a key that breaks its format could never have been routed to
-        if let Some(f) = def.key_format.and_then(|f| prog.formats.get(f as usize)) {
+        if let Some(f) = def.key_format.and_then(|f| prog.format(f)) {
             if !f.pattern.is_match(&c.key) {
                 return Err(bad(at(&format!(
                     "`key` does not match the format `{}` (the value is not shown)",
@@ -300,20 +300,18 @@ impl<'p> Builder<'p> {
         for (d, st) in def.deadlines.iter().zip(c.deadlines.iter()) {
             if let Some(fired) = st.fired {
                 if world.clock.is_none_or(|clock| fired > clock) {
-                    let name = prog.deadlines.get(*d as usize).map_or("", |d| &d.name);
+                    let name = prog.deadline(*d).map_or("", |d| &d.name);
                     return Err(bad(at(&format!(
                         "deadline `{name}` fired after the world's clock"
                     ))));
                 }
             }
         }
-        if world.by_key.len() <= c.ty as usize {
-            world
-                .by_key
-                .resize_with(c.ty as usize + 1, Default::default);
+        if world.by_key.len() <= c.ty.index() {
+            world.by_key.resize_with(c.ty.index() + 1, Default::default);
         }
         let id = world.cases.len() as u32;
-        let by_key = &mut world.by_key[c.ty as usize];
+        let by_key = &mut world.by_key[c.ty.index()];
         if by_key.is_empty() {
             by_key.reserve(std::mem::take(&mut self.expected));
         }
@@ -459,26 +457,26 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
         // a sensitive value, sealed: its format was checked before it was sealed
         (Ty::Format(_), J::String(s)) if is_sealed(s) => Value::text(s),
         (Ty::Format(f), J::String(s)) => {
-            if !prog.formats[*f as usize].pattern.is_match(s) {
+            if !prog.formats[f.index()].pattern.is_match(s) {
                 return Err(format!(
                     "does not match the format `{}`",
-                    prog.formats[*f as usize].name
+                    prog.formats[f.index()].name
                 ));
             }
             Value::text(s)
         }
         (Ty::Enum(e), J::String(s)) => {
-            let i = prog.enums[*e as usize]
+            let i = prog.enums[e.index()]
                 .values
                 .iter()
                 .position(|v| v == s)
                 .ok_or_else(|| {
                     format!(
                         "not a `{}` value (the value is not shown)",
-                        prog.enums[*e as usize].name
+                        prog.enums[e.index()].name
                     )
                 })?;
-            Value::Enum(*e, i as u16)
+            Value::Enum(*e, MemberId::at(i))
         }
         (Ty::List(t), J::Array(items)) => Value::List(
             items
@@ -493,7 +491,7 @@ fn from_json(prog: &Program, ty: &Ty, j: &J) -> Result<Value, String> {
                 .collect::<Result<_, _>>()?,
         ),
         (Ty::Record(r), J::Array(items)) => {
-            let defs = &prog.records[*r as usize].fields;
+            let defs = &prog.records[r.index()].fields;
             if defs.len() != items.len() {
                 return Err("a record has the wrong number of fields".into());
             }

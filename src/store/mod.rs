@@ -224,11 +224,7 @@ fn case_row(engine: &Engine, world: &World, id: CaseId) -> Option<CaseRow> {
     let c = world.cases.get(id as usize)?;
     let mut data = Vec::with_capacity(256);
     encode_case(engine.program(), c, &mut data)?;
-    let ty = engine
-        .case_names()
-        .get(c.ty as usize)
-        .copied()
-        .unwrap_or("");
+    let ty = engine.case_names().get(c.ty.index()).copied().unwrap_or("");
     Some(CaseRow {
         ty: ty.to_string(),
         key: c.key.to_string(),
@@ -247,11 +243,7 @@ fn cases_list(engine: &Engine, world: &World, ids: &BTreeSet<CaseId>) -> String 
         if i > 0 {
             out.push(',');
         }
-        let ty = engine
-            .case_names()
-            .get(c.ty as usize)
-            .copied()
-            .unwrap_or("");
+        let ty = engine.case_names().get(c.ty.index()).copied().unwrap_or("");
         out.push('[');
         push_json_str(&mut out, ty);
         out.push(',');
@@ -526,7 +518,7 @@ impl Store {
             expected,
             |loader, add| {
                 let mut i = 0;
-                let mut last_ty: Option<(String, u16)> = None;
+                let mut last_ty: Option<(String, crate::program::CaseTypeId)> = None;
                 db.cases(&mut |row| {
                     let case = if row.data.first() == Some(&MAGIC) {
                         let ty = match &last_ty {
@@ -952,11 +944,7 @@ impl Store {
         let engine = self.engine_for(policy)?;
         let mut replayed: HashMap<(String, String), &CaseData> = HashMap::new();
         for c in &world.cases {
-            let ty = engine
-                .case_names()
-                .get(c.ty as usize)
-                .copied()
-                .unwrap_or("");
+            let ty = engine.case_names().get(c.ty.index()).copied().unwrap_or("");
             replayed.insert((ty.to_string(), c.key.to_string()), c);
         }
         let clock = world.clock.map(|c| c.to_string());

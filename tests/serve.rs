@@ -393,6 +393,12 @@ fn bad_input_is_a_clear_4xx_and_nothing_is_kept() {
         "no_such_event",
     );
     check(400, server.call("POST", "/v1/events", b"\n"), "empty");
+    let long = format!("{{\"type\":\"tick\",\"pad\":\"{}\"}}", "x".repeat(2 << 20));
+    check(
+        400,
+        server.call("POST", "/v1/events", long.as_bytes()),
+        "a line is at most 1048576 bytes",
+    );
     let big = vec![b' '; (8 << 20) + 1];
     check(
         413,
@@ -576,4 +582,43 @@ fn it_refuses_to_start_without_a_token_unless_on_loopback_with_no_auth() {
         !std::path::Path::new(&store).exists(),
         "no store is made by a refused start"
     );
+}
+
+#[test]
+fn concurrent_requests_are_each_answered_after_their_commit() {
+    let server = Server::start("serve-concurrent");
+    let (threads, each) = (8, 25);
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || {
+                for i in 0..each {
+                    let n = t * each + i;
+                    let event = format!(
+                        r#"{{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"F-{n}","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"138{n:08}","cert_last6":"12345X"}}]}}"#
+                    );
+                    let answer =
+                        request(&addr, "POST", "/v1/events", Some(TOKEN), event.as_bytes());
+                    assert_eq!(answer.status, 200, "{}", answer.body);
+                    let record = lines(&answer.body);
+                    assert_eq!(record[0]["outcomes"][0]["filing"], format!("F-{n}"));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("a client");
+    }
+    let rows = lines(&server.journal());
+    assert_eq!(
+        rows.len(),
+        1 + threads * each,
+        "every answered event is journaled"
+    );
+    let (code, log, dir) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    let store = dir.str().to_string() + "/world.db";
+    let (code, out, err) = docket(&["store", "check", "--store", &store]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!log.contains("12345X"), "no certificate digits in the log");
 }

@@ -36,12 +36,13 @@ pub(crate) struct State {
     pub token: Option<Token>,
 }
 
-/// Serves on `listener` until SIGTERM or SIGINT, then answers what is in flight (`stopping`
-/// is set first, so that long polls end).
+/// Serves on `listener` until SIGTERM or SIGINT (or the writer thread ends), then answers
+/// what is in flight (`stopping` is set first, so that long polls end).
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     state: State,
     stopping: watch::Sender<bool>,
+    writer_gone: Arc<tokio::sync::Notify>,
 ) -> Result<(), String> {
     let app = Router::new()
         .route("/v1/events", post(events))
@@ -57,8 +58,14 @@ pub(crate) async fn serve(
         .with_state(state);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            signalled().await;
-            crate::report("docket serve: stopping: answering what is in flight");
+            tokio::select! {
+                () = signalled() => {
+                    crate::report("docket serve: stopping: answering what is in flight");
+                }
+                () = writer_gone.notified() => {
+                    crate::report("docket serve: stopping: the writer thread has ended");
+                }
+            }
             stopping.send_replace(true);
         })
         .await

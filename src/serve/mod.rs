@@ -126,9 +126,16 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         world,
         committed,
     };
+    // a writer that ends early (its store failed for good, or a bug) stops the service:
+    // one that cannot write must not go on answering
+    let writer_gone = Arc::new(tokio::sync::Notify::new());
+    let gone = Gone(Arc::clone(&writer_gone));
     let writer = std::thread::Builder::new()
         .name("docket-writer".into())
-        .spawn(move || writer.run(jobs_rx))
+        .spawn(move || {
+            let _gone = gone;
+            writer.run(jobs_rx)
+        })
         .map_err(|e| format!("error: cannot start the writer thread: {e}"))?;
 
     let (stopping, stopping_rx) = watch::channel(false);
@@ -142,7 +149,7 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
     report(&format!(
         "docket serve: listening on http://{bound} (store `{shown}`)"
     ));
-    let served = runtime.block_on(http::serve(listener, state, stopping));
+    let served = runtime.block_on(http::serve(listener, state, stopping, writer_gone));
     // every sender of jobs is gone with the server: the writer ends once it has answered
     let written = writer
         .join()
@@ -154,6 +161,16 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
             Ok(EXIT_OK)
         }
         (Err(e), _) | (_, Err(e)) => Err(format!("error: the service stopped: {e}")),
+    }
+}
+
+/// Tells the service, when dropped, that the writer thread has ended (returned or
+/// panicked).
+struct Gone(Arc<tokio::sync::Notify>);
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.0.notify_one();
     }
 }
 

@@ -98,39 +98,65 @@ fn mask_sealed(j: &mut J) {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Engine, SealKey, World};
+    use crate::{Engine, SealKey, Source, World};
 
     fn key() -> SealKey {
         SealKey::from_hex(&"ab".repeat(32)).expect("a key")
     }
 
-    const ORDER: &str = r#"{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"F1","scenario":"first_filing","variant":"app","personnel":[{"role":"entity_leader","phone":"13800000001","cert_last6":"12345X"}]}"#;
+    /// A request with a sensitive pin on the case and on each of its holders.
+    fn engine() -> Engine {
+        Engine::from_sources(vec![
+            Source::new(
+                "messages.yaml",
+                "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+            ),
+            Source::new(
+                "p.docket",
+                r#"
+                format pin = /^[0-9]{4}$/ "four digits"
+                statuses { open }
+                case request key id: text { pin: pin? sensitive }
+                participants holders in request { name: text  pin: pin sensitive }
+                event submit { request: text, pin: pin sensitive }
+                on submit for new request(event.request) {
+                  rule r {
+                    set request.pin = event.pin
+                    add holders(name: "a", pin: event.pin)
+                    emit ok
+                  }
+                }
+                "#,
+            ),
+        ])
+        .unwrap_or_else(|e| panic!("{}", e.render()))
+    }
+
+    const SUBMIT: &str =
+        r#"{"type":"submit","at":"2026-11-28T09:00:00+08:00","request":"R1","pin":"4242"}"#;
 
     #[test]
     fn a_case_shows_no_sensitive_value() {
-        let engine = Engine::icp();
+        let engine = engine();
         let mut world = World::new();
-        let record = engine.run_line_sealed(&mut world, 1, ORDER, &key());
+        let record = engine.run_line_sealed(&mut world, 1, SUBMIT, &key());
         assert!(!record.is_error(), "{}", record.to_json());
-        let case_type = engine.case_names()[0].to_string();
-        let shown = engine
-            .case_json(&world, &case_type, "F1")
-            .expect("the case F1");
-        assert!(shown.contains(r#""key":"F1""#), "{shown}");
-        assert!(!shown.contains("12345X"), "{shown}");
+        let shown = engine.case_json(&world, "request", "R1").expect("R1");
+        assert!(shown.contains(r#""key":"R1""#), "{shown}");
+        assert!(!shown.contains("4242"), "{shown}");
         assert!(!shown.contains("sealed:"), "{shown}");
-        assert!(shown.contains("<sensitive>"), "{shown}");
-        assert_eq!(engine.case_json(&world, &case_type, "F2"), None);
-        assert_eq!(engine.case_json(&world, "no_such_type", "F1"), None);
+        assert_eq!(shown.matches("<sensitive>").count(), 2, "{shown}");
+        assert_eq!(engine.case_json(&world, "request", "R2"), None);
+        assert_eq!(engine.case_json(&world, "no_such_type", "R1"), None);
     }
 
     #[test]
     fn evaluating_a_line_keeps_nothing() {
-        let engine = Engine::icp();
+        let engine = engine();
         let mut world = World::new();
-        let would = engine.evaluate_line_sealed(&world, 1, ORDER, &key());
+        let would = engine.evaluate_line_sealed(&world, 1, SUBMIT, &key());
         assert!(world.is_empty());
-        let did = engine.run_line_sealed(&mut world, 1, ORDER, &key());
+        let did = engine.run_line_sealed(&mut world, 1, SUBMIT, &key());
         assert_eq!(would.to_json(), did.to_json());
         let refused = engine.evaluate_line_sealed(&world, 2, "{", &key());
         assert!(refused.is_error());

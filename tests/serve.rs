@@ -225,6 +225,16 @@ fn unchunk(mut rest: &str) -> String {
     body
 }
 
+/// The CPU time the server has used, in clock ticks (Linux: `/proc/PID/stat`).
+fn cpu_ticks(server: &Server) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id())).ok()?;
+    // the fields after the command name, which is in parentheses
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
 fn lines(text: &str) -> Vec<serde_json::Value> {
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("`{l}` is not JSON: {e}")))
@@ -471,12 +481,17 @@ fn the_feed_waits_for_a_commit() {
     assert_eq!(first_rows.len(), 1);
     assert_eq!(first_rows[0]["kind"], "policy");
 
-    // nothing new: the poll answers empty when its wait is over
+    // nothing new: the poll answers empty when its wait is over, and waits idle
     let start = Instant::now();
-    let empty = server.call("GET", "/v1/journal?since=1&wait=1", b"");
+    let busy = cpu_ticks(&server);
+    let empty = server.call("GET", "/v1/journal?since=1&wait=2", b"");
     assert_eq!(empty.status, 200);
     assert_eq!(empty.body, "");
-    assert!(start.elapsed() >= Duration::from_millis(900));
+    assert!(start.elapsed() >= Duration::from_millis(1900));
+    if let (Some(before), Some(after)) = (busy, cpu_ticks(&server)) {
+        // a poll that woke itself would spin on its 2 s (200 ticks at 100 Hz)
+        assert!(after - before < 50, "{} ticks of CPU", after - before);
+    }
 
     // a commit wakes a waiting poll
     let addr = server.addr.clone();

@@ -15,7 +15,7 @@ use docket::{Engine, Record, RecordBody};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 
 /// The largest request body taken, in bytes.
 pub(crate) const MAX_BODY: usize = 8 << 20;
@@ -23,6 +23,10 @@ pub(crate) const MAX_BODY: usize = 8 << 20;
 pub(crate) const MAX_WAIT: u64 = 60;
 /// The most journal rows one answer holds: a consumer goes on from the last one's `seq`.
 pub(crate) const MAX_ROWS: usize = 10_000;
+/// The request bodies held at once, in KiB (a body counts its declared length, or
+/// [`MAX_BODY`] when it declares none, until it is answered): beyond it, requests wait their
+/// turn, so that many large posts at once cannot exhaust the memory.
+pub(crate) const BODY_BUDGET_KIB: u32 = 256 * 1024;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -34,6 +38,8 @@ pub(crate) struct State {
     /// Set when the service is stopping: long polls answer at once.
     pub stopping: watch::Receiver<bool>,
     pub token: Option<Token>,
+    /// [`BODY_BUDGET_KIB`] permits.
+    pub bodies: Arc<tokio::sync::Semaphore>,
 }
 
 /// Serves on `listener` until SIGTERM or SIGINT (or the writer thread ends), then answers
@@ -175,8 +181,13 @@ async fn authorize(Extract(state): Extract<State>, request: Request, next: Next)
 
 // ── bodies ────────────────────────────────────────────────────────────────────
 
-/// The whole body, at most [`MAX_BODY`] bytes.
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes, Response> {
+/// The whole body, at most [`MAX_BODY`] bytes, with its share of [`BODY_BUDGET_KIB`] (to
+/// be held until the request is answered).
+async fn read_body(
+    state: &State,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(axum::body::Bytes, OwnedSemaphorePermit), Response> {
     let too_big = || {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -190,6 +201,11 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes,
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Err(too_big());
     }
+    let kib = declared.unwrap_or(MAX_BODY as u64) / 1024 + 1;
+    let permit = Arc::clone(&state.bodies)
+        .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+        .await
+        .map_err(|_| unavailable())?;
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
         .map_err(|_| too_big())?;
@@ -199,7 +215,7 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<axum::body::Bytes,
             "the request body is empty: send one JSON event, or JSON lines",
         ));
     }
-    Ok(bytes)
+    Ok((bytes, permit))
 }
 
 /// The body's lines, read as `docket run` reads its input (numbered from 1, at most
@@ -240,7 +256,7 @@ fn not_json(engine: &Engine, lines: &[Line]) -> Option<Record> {
 
 /// `POST /v1/events`: the records, each line's once it is committed.
 async fn events(Extract(state): Extract<State>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match read_body(&headers, body).await {
+    let (bytes, _held) = match read_body(&state, &headers, body).await {
         Ok(b) => b,
         Err(answer) => return answer,
     };
@@ -265,7 +281,7 @@ async fn events(Extract(state): Extract<State>, headers: HeaderMap, body: Body) 
 
 /// `POST /v1/evaluate`: what one event would do; nothing kept.
 async fn evaluate(Extract(state): Extract<State>, headers: HeaderMap, body: Body) -> Response {
-    let bytes = match read_body(&headers, body).await {
+    let (bytes, _held) = match read_body(&state, &headers, body).await {
         Ok(b) => b,
         Err(answer) => return answer,
     };

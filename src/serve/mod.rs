@@ -145,6 +145,7 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         committed: committed_rx,
         stopping: stopping_rx,
         token,
+        bodies: Arc::new(tokio::sync::Semaphore::new(http::BODY_BUDGET_KIB as usize)),
     };
     report(&format!(
         "docket serve: listening on http://{bound} (store `{shown}`)"

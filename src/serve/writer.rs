@@ -101,7 +101,7 @@ impl Writer {
         for job in reads {
             self.read(job);
         }
-        self.committed.send_replace(self.store.seq());
+        self.publish();
         match failed {
             Some(e) => self.reopen(&e),
             None => Ok(()),
@@ -223,6 +223,17 @@ impl Writer {
         Ok(Some(rows))
     }
 
+    /// Tells the long polls of a new last row; only when it is new (a read must not wake
+    /// them, or a poll would wake itself with its own read).
+    fn publish(&self) {
+        let seq = self.store.seq();
+        self.committed.send_if_modified(|last| {
+            let new = *last != seq;
+            *last = seq;
+            new
+        });
+    }
+
     /// After a failed batch the world may hold part of it: it is read from the store again.
     fn reopen(&mut self, error: &str) -> Result<(), String> {
         crate::report(&format!(
@@ -232,7 +243,7 @@ impl Writer {
             .map_err(|e| format!("cannot open the store again: {e}"))?;
         self.store = store;
         self.world = world;
-        self.committed.send_replace(self.store.seq());
+        self.publish();
         Ok(())
     }
 }

@@ -637,3 +637,23 @@ fn concurrent_requests_are_each_answered_after_their_commit() {
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(!log.contains("12345X"), "no certificate digits in the log");
 }
+
+#[test]
+fn a_client_that_never_finishes_its_request_does_not_hold_up_sigterm() {
+    let server = Server::start("serve-slow");
+    let mut slow = TcpStream::connect(&server.addr).expect("connect");
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
+    );
+    slow.write_all(head.as_bytes()).expect("send a part");
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let (code, log, dir) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(start.elapsed() < Duration::from_secs(30), "{log}");
+    assert!(log.contains("still open"), "{log}");
+    let store = dir.str().to_string() + "/world.db";
+    let (code, out, err) = docket(&["journal", "--store", &store]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(lines(&out).len(), 1, "only the store's first row: {out}");
+}

@@ -23,6 +23,8 @@ pub(crate) const MAX_BODY: usize = 8 << 20;
 pub(crate) const MAX_WAIT: u64 = 60;
 /// The most journal rows one answer holds: a consumer goes on from the last one's `seq`.
 pub(crate) const MAX_ROWS: usize = 10_000;
+/// How long the service waits, once told to stop, for its open connections to end.
+pub(crate) const DRAIN: Duration = Duration::from_secs(10);
 /// The request bodies held at once, in KiB (a body counts its declared length, or
 /// [`MAX_BODY`] when it declares none, until it is answered): beyond it, requests wait their
 /// turn, so that many large posts at once cannot exhaust the memory.
@@ -62,20 +64,37 @@ pub(crate) async fn serve(
         // after the layer: the health check needs no token (and tells nothing else)
         .route("/healthz", get(healthz))
         .with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                () = signalled() => {
-                    crate::report("docket serve: stopping: answering what is in flight");
-                }
-                () = writer_gone.notified() => {
-                    crate::report("docket serve: stopping: the writer thread has ended");
-                }
+    let (stopped, stop_seen) = oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        tokio::select! {
+            () = signalled() => {
+                crate::report("docket serve: stopping: answering what is in flight");
             }
-            stopping.send_replace(true);
-        })
-        .await
-        .map_err(|e| e.to_string())
+            () = writer_gone.notified() => {
+                crate::report("docket serve: stopping: the writer thread has ended");
+            }
+        }
+        stopping.send_replace(true);
+        let _ = stopped.send(());
+    });
+    // a client still sending its request (or reading an answer) after DRAIN does not hold
+    // the service up: what was handed to the writer is committed all the same
+    let drained = async move {
+        match stop_seen.await {
+            Ok(()) => tokio::time::sleep(DRAIN).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => served.map_err(|e| e.to_string()),
+        () = drained => {
+            crate::report(&format!(
+                "docket serve: connections still open {} s after the signal were closed (none had an answer)",
+                DRAIN.as_secs()
+            ));
+            Ok(())
+        }
+    }
 }
 
 /// Resolves at the first SIGTERM or SIGINT.

@@ -151,11 +151,12 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         "docket serve: listening on http://{bound} (store `{shown}`)"
     ));
     let served = runtime.block_on(http::serve(listener, state, stopping, writer_gone));
-    // every sender of jobs is gone with the server: the writer ends once it has answered
+    // the tasks still open (connections past the drain) are dropped with their senders of
+    // jobs; the writer then ends once it has committed and answered what it was handed
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     let written = writer
         .join()
         .unwrap_or_else(|_| Err("the writer thread stopped".into()));
-    runtime.shutdown_background();
     match (served, written) {
         (Ok(()), Ok(())) => {
             report("docket serve: stopped; every answered event is committed");

@@ -485,6 +485,16 @@ impl Engine {
         })
     }
 
+    /// Parses one line as [`Engine::run_line_with`] does, taking sensitive values as
+    /// `sealing` says, without evaluating it.
+    pub(crate) fn parse_line(
+        &self,
+        line: &str,
+        sealing: Sealing,
+    ) -> Result<(Header, Event), (Header, EventError)> {
+        event::parse_event(&self.program, &self.shapes, line, sealing)
+    }
+
     /// The checked program.
     pub(crate) fn program(&self) -> &Program {
         &self.program

@@ -84,6 +84,7 @@ mod redact;
 mod scenario;
 pub mod schema;
 mod seal;
+mod service;
 mod sites;
 mod span;
 mod store;

@@ -10,6 +10,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod serve;
 mod store_cli;
 
 /// Every line was accepted (`run`), or the policy has no error (`check`).
@@ -55,6 +56,7 @@ enum Command {
     Fmt(cli::fmt::FmtArgs),
     Migrate(MigrateArgs),
     Schema(cli::schema::SchemaArgs),
+    Serve(serve::ServeArgs),
 }
 
 /// Move a store to another version of its policy, or show what that would change.
@@ -330,6 +332,7 @@ fn main() -> ExitCode {
         Command::Fmt(args) => cli::fmt::fmt(&args),
         Command::Migrate(args) => store_cli::migrate(&args),
         Command::Schema(args) => cli::schema::schema(&args),
+        Command::Serve(args) => serve::serve(&args),
     };
     ExitCode::from(code)
 }

@@ -255,7 +255,7 @@ pub(crate) fn run_store(
         }
         // every line not yet answered by a printed record: the skipped ones, then this batch
         let mark = make_mark(unacked.iter().chain(&digests));
-        match run_batch(engine, &mut store, &mut world, &batch, &mark) {
+        match run_batch(engine, &mut store, &mut world, &batch, Some(&mark)) {
             Ok(records) => {
                 for record in records {
                     any_error |= record.is_error();
@@ -365,13 +365,14 @@ fn committed_prefix(
     Ok(best)
 }
 
-/// One batch through the store: the refused lines' records kept in their places.
-fn run_batch(
+/// One batch through the store: the refused lines' records kept in their places (also
+/// `docket serve`'s writer, which records no mark).
+pub(crate) fn run_batch(
     engine: &Engine,
     store: &mut Store,
     world: &mut World,
     batch: &[Line],
-    mark: &str,
+    mark: Option<&str>,
 ) -> Result<Vec<Record>, docket::StoreError> {
     let lines: Vec<(usize, &str)> = batch
         .iter()
@@ -381,7 +382,7 @@ fn run_batch(
         })
         .collect();
     let mut ran = store
-        .run_batch_marked(engine, world, &lines, Some(mark))?
+        .run_batch_marked(engine, world, &lines, mark)?
         .into_iter();
     let mut records = Vec::with_capacity(batch.len());
     for l in batch {

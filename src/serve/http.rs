@@ -1,0 +1,482 @@
+//! The HTTP side of `docket serve`: routes, the bearer token, request bounds, and answers.
+//! Handlers parse on tokio's threads and hand the store's work to the writer thread.
+
+use super::auth::Token;
+use super::writer::Job;
+use crate::{next_line, Line};
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State as Extract};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use docket::{Engine, Record, RecordBody};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
+
+/// The largest request body taken, in bytes.
+pub(crate) const MAX_BODY: usize = 8 << 20;
+/// The longest long poll of the journal feed, in seconds.
+pub(crate) const MAX_WAIT: u64 = 60;
+/// The most journal rows one answer holds: a consumer goes on from the last one's `seq`.
+pub(crate) const MAX_ROWS: usize = 10_000;
+/// How long the service waits, once told to stop, for its open connections to end.
+pub(crate) const DRAIN: Duration = Duration::from_secs(10);
+/// The request bodies held at once, in KiB (a body counts its declared length, or
+/// [`MAX_BODY`] when it declares none, until it is answered): beyond it, requests wait their
+/// turn, so that many large posts at once cannot exhaust the memory.
+pub(crate) const BODY_BUDGET_KIB: u32 = 256 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub(crate) struct State {
+    pub engine: Arc<Engine>,
+    pub jobs: mpsc::Sender<Job>,
+    /// The last journal row committed (the writer's).
+    pub committed: watch::Receiver<i64>,
+    /// Set when the service is stopping: long polls answer at once.
+    pub stopping: watch::Receiver<bool>,
+    pub token: Option<Token>,
+    /// [`BODY_BUDGET_KIB`] permits.
+    pub bodies: Arc<tokio::sync::Semaphore>,
+}
+
+/// Serves on `listener` until SIGTERM or SIGINT (or the writer thread ends), then answers
+/// what is in flight (`stopping` is set first, so that long polls end).
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    state: State,
+    stopping: watch::Sender<bool>,
+    writer_gone: Arc<tokio::sync::Notify>,
+) -> Result<(), String> {
+    let app = Router::new()
+        .route("/v1/events", post(events))
+        .route("/v1/evaluate", post(evaluate))
+        .route("/v1/cases/{case_type}/{key}", get(case))
+        .route("/v1/cases/{case_type}/{key}/journal", get(case_journal))
+        .route("/v1/journal", get(journal))
+        .route("/v1/policy", get(policy))
+        .fallback(not_found)
+        .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
+        // after the layer: the health check needs no token (and tells nothing else)
+        .route("/healthz", get(healthz))
+        .with_state(state);
+    let (stopped, stop_seen) = oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        tokio::select! {
+            () = signalled() => {
+                crate::report("docket serve: stopping: answering what is in flight");
+            }
+            () = writer_gone.notified() => {
+                crate::report("docket serve: stopping: the writer thread has ended");
+            }
+        }
+        stopping.send_replace(true);
+        let _ = stopped.send(());
+    });
+    // a client still sending its request (or reading an answer) after DRAIN does not hold
+    // the service up: what was handed to the writer is committed all the same
+    let drained = async move {
+        match stop_seen.await {
+            Ok(()) => tokio::time::sleep(DRAIN).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = std::future::IntoFuture::into_future(server) => served.map_err(|e| e.to_string()),
+        () = drained => {
+            crate::report(&format!(
+                "docket serve: connections still open {} s after the signal were closed (none had an answer)",
+                DRAIN.as_secs()
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Resolves at the first SIGTERM or SIGINT.
+async fn signalled() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+// ── answers ───────────────────────────────────────────────────────────────────
+
+/// `{"error": message}` with `status`.
+fn error(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": message }).to_string() + "\n";
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// JSON lines (each line of `lines` is one JSON object), with `status`.
+fn json_lines(status: StatusCode, lines: &[String]) -> Response {
+    let mut body = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
+    for line in lines {
+        body.push_str(line);
+        body.push('\n');
+    }
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        body,
+    )
+        .into_response()
+}
+
+/// One JSON object, with `status`.
+fn json(status: StatusCode, text: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        text + "\n",
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the service is stopping or its store failed; nothing of this request was kept",
+    )
+}
+
+/// Hands `job` to the writer and waits for its answer; `Err` when the writer is gone.
+async fn ask<T>(state: &State, job: impl FnOnce(oneshot::Sender<T>) -> Job) -> Result<T, Response> {
+    let (reply, answer) = oneshot::channel();
+    state
+        .jobs
+        .send(job(reply))
+        .await
+        .map_err(|_| unavailable())?;
+    answer.await.map_err(|_| unavailable())
+}
+
+// ── the token ─────────────────────────────────────────────────────────────────
+
+async fn authorize(Extract(state): Extract<State>, request: Request, next: Next) -> Response {
+    let Some(token) = &state.token else {
+        return next.run(request).await;
+    };
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(given) if token.matches(given.trim()) => next.run(request).await,
+        _ => {
+            let mut answer = error(
+                StatusCode::UNAUTHORIZED,
+                "a valid bearer token is required: `Authorization: Bearer TOKEN`",
+            );
+            answer
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            answer
+        }
+    }
+}
+
+// ── bodies ────────────────────────────────────────────────────────────────────
+
+/// The whole body, at most [`MAX_BODY`] bytes, with its share of [`BODY_BUDGET_KIB`] (to
+/// be held until the request is answered).
+async fn read_body(
+    state: &State,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(axum::body::Bytes, OwnedSemaphorePermit), Response> {
+    let too_big = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is over {MAX_BODY} bytes; nothing was kept: send fewer lines per request"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_big());
+    }
+    let kib = declared.unwrap_or(MAX_BODY as u64) / 1024 + 1;
+    let permit = Arc::clone(&state.bodies)
+        .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
+        .await
+        .map_err(|_| unavailable())?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| too_big())?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the request body is empty: send one JSON event, or JSON lines",
+        ));
+    }
+    Ok((bytes, permit))
+}
+
+/// The body's lines, read as `docket run` reads its input (numbered from 1, at most
+/// [`crate::MAX_LINE`] bytes each, `\r\n` taken, a byte-order mark skipped), except that a body
+/// holding one JSON object written over several lines is that one event.
+fn body_lines(bytes: &[u8]) -> Vec<Line> {
+    let mut input = bytes;
+    let (mut buf, mut seq, mut lines) = (Vec::new(), 0usize, Vec::new());
+    // reading from memory cannot fail
+    while let Ok(Some(line)) = next_line(&mut input, &mut buf, &mut seq) {
+        lines.push(line);
+    }
+    let first_is_json = match lines.first() {
+        Some(Line::Text(_, text)) => serde_json::from_str::<serde_json::Value>(text).is_ok(),
+        _ => true,
+    };
+    if lines.len() > 1 && !first_is_json {
+        if let Ok(one @ serde_json::Value::Object(_)) = serde_json::from_slice(bytes) {
+            return vec![Line::Text(1, one.to_string())];
+        }
+    }
+    lines
+}
+
+/// For a body of one line that is not JSON at all, its error record (as the engine gives
+/// it, from an empty world: a line that does not parse never reaches the world).
+fn not_json(engine: &Engine, lines: &[Line]) -> Option<Record> {
+    match lines {
+        [Line::Text(n, text)] if serde_json::from_str::<serde_json::Value>(text).is_err() => {
+            Some(engine.run_line(&mut docket::World::new(), *n, text))
+        }
+        [Line::Refused(record)] => Some(record.clone()),
+        _ => None,
+    }
+}
+
+// ── the endpoints ─────────────────────────────────────────────────────────────
+
+/// `POST /v1/events`: the records, each line's once it is committed.
+async fn events(Extract(state): Extract<State>, headers: HeaderMap, body: Body) -> Response {
+    let (bytes, _held) = match read_body(&state, &headers, body).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let lines = body_lines(&bytes);
+    if let Some(record) = not_json(&state.engine, &lines) {
+        return json_lines(StatusCode::BAD_REQUEST, &[record.to_json()]);
+    }
+    let single = lines.len() == 1;
+    let records = match ask(&state, |reply| Job::Events { lines, reply }).await {
+        Ok(Ok(records)) => records,
+        Ok(Err(message)) => return error(StatusCode::SERVICE_UNAVAILABLE, &message),
+        Err(answer) => return answer,
+    };
+    let status = if single && records.iter().any(Record::is_error) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let lines: Vec<String> = records.iter().map(Record::to_json).collect();
+    json_lines(status, &lines)
+}
+
+/// `POST /v1/evaluate`: what one event would do; nothing kept.
+async fn evaluate(Extract(state): Extract<State>, headers: HeaderMap, body: Body) -> Response {
+    let (bytes, _held) = match read_body(&state, &headers, body).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    let mut lines = body_lines(&bytes);
+    if let Some(record) = not_json(&state.engine, &lines) {
+        return json(StatusCode::BAD_REQUEST, record.to_json());
+    }
+    let line = match lines.pop() {
+        Some(Line::Text(_, text)) if lines.is_empty() => text,
+        _ => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "`/v1/evaluate` takes one event: one JSON object",
+            )
+        }
+    };
+    match ask(&state, |reply| Job::Evaluate { line, reply }).await {
+        Ok(record) => {
+            let status = if matches!(record.body, RecordBody::Error(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            json(status, record.to_json())
+        }
+        Err(answer) => answer,
+    }
+}
+
+fn no_case(case_type: &str, key: &str) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!("there is no case `{case_type}` keyed `{key}`"),
+    )
+}
+
+/// `GET /v1/cases/{type}/{key}`: the case now, sensitive values masked.
+async fn case(
+    Extract(state): Extract<State>,
+    Path((case_type, key)): Path<(String, String)>,
+) -> Response {
+    let job = |reply| Job::Case {
+        case_type: case_type.clone(),
+        key: key.clone(),
+        reply,
+    };
+    match ask(&state, job).await {
+        Ok(Some(text)) => json(StatusCode::OK, text),
+        Ok(None) => no_case(&case_type, &key),
+        Err(answer) => answer,
+    }
+}
+
+/// `GET /v1/cases/{type}/{key}/journal`: the journal rows of one case.
+async fn case_journal(
+    Extract(state): Extract<State>,
+    Path((case_type, key)): Path<(String, String)>,
+) -> Response {
+    let job = |reply| Job::Journal {
+        since: 0,
+        limit: usize::MAX,
+        case: Some((case_type.clone(), key.clone())),
+        reply,
+    };
+    match ask(&state, job).await {
+        Ok(Ok(Some(rows))) => json_lines(StatusCode::OK, &rows),
+        Ok(Ok(None)) => no_case(&case_type, &key),
+        Ok(Err(message)) => error(StatusCode::SERVICE_UNAVAILABLE, &message),
+        Err(answer) => answer,
+    }
+}
+
+/// A query parameter as a number from 0 to `max`, or what is expected instead.
+fn number(
+    query: &HashMap<String, String>,
+    name: &str,
+    default: u64,
+    max: u64,
+) -> Result<u64, String> {
+    let Some(text) = query.get(name) else {
+        return Ok(default);
+    };
+    text.parse::<u64>()
+        .ok()
+        .filter(|n| *n <= max)
+        .ok_or_else(|| format!("`{name}` must be a whole number from 0 to {max}, not `{text}`"))
+}
+
+/// `GET /v1/journal?since=SEQ&wait=SECONDS`: the rows after `since`; when there is none,
+/// waits up to `wait` seconds for one to be committed.
+async fn journal(
+    Extract(state): Extract<State>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(name) = query
+        .keys()
+        .find(|k| !matches!(k.as_str(), "since" | "wait"))
+    {
+        return error(
+            StatusCode::BAD_REQUEST,
+            &format!("unknown parameter `{name}`: `/v1/journal` takes `since` and `wait`"),
+        );
+    }
+    let since = match number(&query, "since", 0, i64::MAX as u64) {
+        Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let wait = match number(&query, "wait", 0, MAX_WAIT) {
+        Ok(n) => Duration::from_secs(n),
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    };
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut committed = state.committed.clone();
+    let mut stopping = state.stopping.clone();
+    loop {
+        committed.borrow_and_update();
+        let job = |reply| Job::Journal {
+            since,
+            limit: MAX_ROWS,
+            case: None,
+            reply,
+        };
+        let rows = match ask(&state, job).await {
+            Ok(Ok(rows)) => rows.unwrap_or_default(),
+            Ok(Err(message)) => return error(StatusCode::SERVICE_UNAVAILABLE, &message),
+            Err(answer) => return answer,
+        };
+        let now = tokio::time::Instant::now();
+        if !rows.is_empty() || now >= deadline || *stopping.borrow() {
+            return json_lines(StatusCode::OK, &rows);
+        }
+        // a commit of this service wakes the poll; a look each second also finds the rows
+        // another process wrote to a shared store
+        let next_look = deadline.min(now + Duration::from_secs(1));
+        tokio::select! {
+            changed = committed.changed() => if changed.is_err() { return unavailable() },
+            _ = stopping.changed() => {}
+            () = tokio::time::sleep_until(next_look) => {}
+        }
+    }
+}
+
+/// `GET /v1/policy`: the policy in force: its version (a SHA-256 of its files) and files.
+async fn policy(Extract(state): Extract<State>) -> Response {
+    let engine = &state.engine;
+    let names = |yaml: bool| -> Vec<String> {
+        engine
+            .sources()
+            .iter()
+            .map(|s| {
+                s.name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or(&s.name)
+                    .to_string()
+            })
+            .filter(|n| (n.ends_with(".yaml") || n.ends_with(".yml")) == yaml)
+            .collect()
+    };
+    let body = serde_json::json!({
+        "version": engine.version(),
+        "tables": names(true),
+        "rules": names(false),
+        "case_types": engine.case_names(),
+    });
+    json(StatusCode::OK, body.to_string())
+}
+
+/// `GET /healthz`: the service answers (no token needed; nothing else told).
+async fn healthz() -> Response {
+    json(StatusCode::OK, r#"{"status":"ok"}"#.to_string())
+}
+
+async fn not_found(request: Request) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        &format!("there is no `{}` here", request.uri().path()),
+    )
+}

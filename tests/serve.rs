@@ -1,0 +1,659 @@
+//! `docket serve` through the built binary and a real HTTP/1.1 client over a TCP socket:
+//! every endpoint, the records `docket run --store` prints, bad input refused with nothing
+//! kept, the token, the long poll, and SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[path = "support/tempdir.rs"]
+mod tempdir;
+use tempdir::{rules_copy, TempDir};
+
+const TOKEN: &str = "test-token-0123456789abcdef";
+
+fn example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/stream.jsonl"
+    ))
+    .expect("the example stream")
+}
+
+/// Every verification code and certificate digits of the example stream.
+fn secrets() -> Vec<String> {
+    let mut found = Vec::new();
+    for line in example().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        let people = v.get("personnel").and_then(|x| x.as_array());
+        for item in std::iter::once(&v).chain(people.into_iter().flatten()) {
+            for key in ["code", "cert_last6"] {
+                if let Some(s) = item.get(key).and_then(|x| x.as_str()) {
+                    found.push(s.to_string());
+                }
+            }
+        }
+    }
+    assert!(found.len() > 5, "the example has codes");
+    found
+}
+
+/// Runs `docket ARGS` to its end: (exit code, stdout, stderr).
+fn docket(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DOCKET_STORE_KEY")
+        .env_remove("DOCKET_SERVE_TOKEN")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the docket binary runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+        String::from_utf8(out.stderr).expect("UTF-8"),
+    )
+}
+
+/// A running `docket serve` on a store of its own in a temp dir.
+struct Server {
+    child: Child,
+    addr: String,
+    /// Its folder, handed over by [`Server::terminate`].
+    dir: Option<TempDir>,
+    /// Everything it wrote on stderr so far.
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(name: &str) -> Server {
+        let dir = TempDir::new(name);
+        let token = dir.path().join("token");
+        std::fs::write(&token, format!("{TOKEN}\n")).expect("write the token");
+        let store = dir.path().join("world.db");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--store"])
+            .arg(&store)
+            .arg("--token-file")
+            .arg(&token)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DOCKET_STORE_KEY")
+            .env_remove("DOCKET_SERVE_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("docket serve starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (found, address) = mpsc::channel();
+        let kept = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("docket serve: listening on http://") {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = found.send(addr.to_string());
+                }
+                let mut log = kept.lock().expect("the log");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = address
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no address printed: {}", log.lock().expect("log")));
+        Server {
+            child,
+            addr,
+            dir: Some(dir),
+            log,
+        }
+    }
+
+    fn store(&self) -> String {
+        let dir = self.dir.as_ref().expect("the folder");
+        dir.str().to_string() + "/world.db"
+    }
+
+    /// A request with the token.
+    fn call(&self, method: &str, path: &str, body: &[u8]) -> Answer {
+        request(&self.addr, method, path, Some(TOKEN), body)
+    }
+
+    /// The journal as the service gives it.
+    fn journal(&self) -> String {
+        let answer = self.call("GET", "/v1/journal", b"");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    }
+
+    /// Sends SIGTERM and waits for the exit code; also the log and the folder of the store.
+    fn terminate(mut self) -> (Option<i32>, String, TempDir) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                // let the reader take the last lines
+                std::thread::sleep(Duration::from_millis(100));
+                let log = self.log.lock().expect("log").clone();
+                let dir = self.dir.take().expect("the folder");
+                return (status.code(), log, dir);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "docket serve did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer.
+struct Answer {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+/// One HTTP/1.1 request on a connection of its own (`Connection: close`), read to its end.
+fn request(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("send the head");
+    // a server may answer (413) and close before taking the whole body
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8(raw).expect("the answer is UTF-8");
+    let (head, rest) = text.split_once("\r\n\r\n").expect("a head and a body");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        unchunk(rest)
+    } else {
+        rest.to_string()
+    };
+    Answer {
+        status,
+        head: head.to_string(),
+        body,
+    }
+}
+
+/// A chunked body, put together.
+fn unchunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+        if n == 0 {
+            break;
+        }
+        body.push_str(&after[..n]);
+        rest = &after[n + 2..];
+    }
+    body
+}
+
+/// The CPU time the server has used, in clock ticks (Linux: `/proc/PID/stat`).
+fn cpu_ticks(server: &Server) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", server.child.id())).ok()?;
+    // the fields after the command name, which is in parentheses
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some(user + system)
+}
+
+fn lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("`{l}` is not JSON: {e}")))
+        .collect()
+}
+
+#[test]
+fn posting_a_stream_gives_the_records_of_run_store_and_its_journal() {
+    let dir = TempDir::new("serve-golden");
+    let store = dir.str().to_string() + "/run.db";
+    // the example, with a line the engine refuses amid it and a blank line
+    let mut stream = example();
+    stream.insert_str(0, "{\"type\":\"tick\",\"at\":\"yesterday\"}\n\n");
+    let input = dir.path().join("stream.jsonl");
+    std::fs::write(&input, &stream).expect("write the stream");
+    let input = input.to_str().expect("UTF-8");
+    let (code, printed, stderr) = docket(&["run", "--store", &store, input]);
+    assert_eq!(code, Some(1), "two lines are refused: {stderr}");
+    assert_eq!(printed.matches("\"error\"").count(), 2, "{printed}");
+
+    let server = Server::start("serve-golden-served");
+    let answer = server.call("POST", "/v1/events", stream.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer.head.contains("application/x-ndjson"),
+        "{}",
+        answer.head
+    );
+    assert_eq!(
+        answer.body, printed,
+        "byte for byte what `run --store` prints"
+    );
+
+    let fed = server.journal();
+    let served_store = server.store();
+    let (code, log, _dir) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    let (_, journaled, _) = docket(&["journal", "--store", &served_store]);
+    assert_eq!(fed, journaled, "the feed is `docket journal`");
+    let (code, out, err) = docket(&["store", "check", "--store", &served_store]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    for secret in secrets() {
+        assert!(!fed.contains(&secret), "`{secret}` in the feed");
+        assert!(!log.contains(&secret), "`{secret}` in the log");
+    }
+}
+
+#[test]
+fn each_endpoint_answers() {
+    let server = Server::start("serve-endpoints");
+    let example = example();
+    let first: Vec<&str> = example.lines().take(3).collect();
+
+    // one event, then JSON lines
+    let one = server.call("POST", "/v1/events", first[0].as_bytes());
+    assert_eq!(one.status, 200, "{}", one.body);
+    let records = lines(&one.body);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["seq"], 1);
+    assert!(records[0]["outcomes"].is_array(), "{}", one.body);
+    let more = server.call("POST", "/v1/events", first[1..].join("\n").as_bytes());
+    assert_eq!(more.status, 200, "{}", more.body);
+    assert_eq!(lines(&more.body).len(), 2, "{}", more.body);
+
+    // one event written over several lines is one event
+    let pretty = serde_json::to_string_pretty(
+        &serde_json::from_str::<serde_json::Value>(example.lines().nth(3).expect("line 4"))
+            .expect("JSON"),
+    )
+    .expect("pretty");
+    let answer = server.call("POST", "/v1/evaluate", pretty.as_bytes());
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let would = lines(&answer.body);
+    assert_eq!(would.len(), 1);
+    assert!(would[0]["outcomes"].is_array(), "{}", answer.body);
+    let before = server.journal();
+    // the store's first row, then the three events
+    assert_eq!(lines(&before).len(), 4, "evaluate keeps nothing: {before}");
+    let did = server.call("POST", "/v1/events", pretty.as_bytes());
+    assert_eq!(did.status, 200, "{}", did.body);
+    assert_eq!(did.body, answer.body, "evaluate says what posting does");
+
+    // a case, masked, and its journal
+    let case = server.call("GET", "/v1/cases/filing/ICP-0001", b"");
+    assert_eq!(case.status, 200, "{}", case.body);
+    let shown = lines(&case.body);
+    assert_eq!(shown[0]["key"], "ICP-0001");
+    assert_eq!(shown[0]["type"], "filing");
+    assert!(case.body.contains("<sensitive>"), "{}", case.body);
+    for secret in secrets() {
+        assert!(!case.body.contains(&secret), "`{secret}` shown");
+    }
+    let history = server.call("GET", "/v1/cases/filing/ICP-0001/journal", b"");
+    assert_eq!(history.status, 200, "{}", history.body);
+    let rows = lines(&history.body);
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let cases = row["cases"].as_array().expect("cases");
+        assert!(cases.contains(&serde_json::json!(["filing", "ICP-0001"])));
+    }
+    let all = lines(&server.journal());
+    assert!(rows.len() < all.len(), "only the rows of ICP-0001");
+
+    // the feed after a row
+    let after = server.call("GET", "/v1/journal?since=2", b"");
+    assert_eq!(after.status, 200);
+    let after = lines(&after.body);
+    assert_eq!(after[0]["seq"], 3);
+    assert_eq!(after.len(), all.len() - 2);
+
+    // the policy and the health check (which needs no token)
+    let policy = server.call("GET", "/v1/policy", b"");
+    assert_eq!(policy.status, 200, "{}", policy.body);
+    let policy = lines(&policy.body);
+    assert_eq!(policy[0]["version"].as_str().map(str::len), Some(64));
+    assert!(policy[0]["tables"]
+        .as_array()
+        .is_some_and(|t| !t.is_empty()));
+    let health = request(&server.addr, "GET", "/healthz", None, b"");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body, "{\"status\":\"ok\"}\n");
+}
+
+#[test]
+fn bad_input_is_a_clear_4xx_and_nothing_is_kept() {
+    let server = Server::start("serve-bad");
+    let example = example();
+    let first = example.lines().next().expect("a line");
+    assert_eq!(
+        server.call("POST", "/v1/events", first.as_bytes()).status,
+        200
+    );
+    let kept = server.journal();
+
+    let check = |status: u16, answer: Answer, says: &str| {
+        assert_eq!(answer.status, status, "{}", answer.body);
+        assert!(
+            answer.body.contains(says),
+            "`{says}` not in {}",
+            answer.body
+        );
+        let body = lines(&answer.body);
+        assert!(
+            body[0].get("error").is_some(),
+            "an error record: {}",
+            answer.body
+        );
+    };
+    check(
+        400,
+        server.call("POST", "/v1/events", b"{\"type\": "),
+        "line 1: ",
+    );
+    check(
+        400,
+        server.call("POST", "/v1/evaluate", b"not json"),
+        "line 1: ",
+    );
+    check(
+        422,
+        server.call(
+            "POST",
+            "/v1/events",
+            br#"{"type":"no_such_event","at":"2026-11-28T09:00:00+08:00"}"#,
+        ),
+        "no_such_event",
+    );
+    check(400, server.call("POST", "/v1/events", b"\n"), "empty");
+    let long = format!("{{\"type\":\"tick\",\"pad\":\"{}\"}}", "x".repeat(2 << 20));
+    check(
+        400,
+        server.call("POST", "/v1/events", long.as_bytes()),
+        "a line is at most 1048576 bytes",
+    );
+    let big = vec![b' '; (8 << 20) + 1];
+    check(
+        413,
+        server.call("POST", "/v1/events", &big),
+        "over 8388608 bytes",
+    );
+    check(
+        401,
+        request(&server.addr, "GET", "/v1/journal", None, b""),
+        "bearer token",
+    );
+    let wrong = request(
+        &server.addr,
+        "POST",
+        "/v1/events",
+        Some("test-token-0123456789abcdeX"),
+        first.as_bytes(),
+    );
+    assert!(
+        wrong.head.contains("www-authenticate: Bearer")
+            || wrong.head.contains("WWW-Authenticate: Bearer"),
+        "{}",
+        wrong.head
+    );
+    check(401, wrong, "bearer token");
+    check(
+        404,
+        server.call("GET", "/v1/cases/filing/ICP-9999", b""),
+        "no case `filing` keyed `ICP-9999`",
+    );
+    check(
+        404,
+        server.call("GET", "/v1/cases/no_such_type/ICP-0001/journal", b""),
+        "no case",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?wait=61", b""),
+        "`wait` must be a whole number from 0 to 60",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?since=-1", b""),
+        "`since` must be",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?sinse=1", b""),
+        "unknown parameter `sinse`",
+    );
+    check(
+        404,
+        server.call("GET", "/v1/nothing", b""),
+        "no `/v1/nothing`",
+    );
+
+    assert_eq!(server.journal(), kept, "nothing was kept");
+    let health = request(&server.addr, "GET", "/healthz", None, b"");
+    assert_eq!(health.status, 200, "the service is up");
+}
+
+#[test]
+fn the_feed_waits_for_a_commit() {
+    let server = Server::start("serve-poll");
+    let example = example();
+    let first = example.lines().next().expect("a line").to_string();
+
+    // the store's first row, which names its policy
+    let first_rows = lines(&server.journal());
+    assert_eq!(first_rows.len(), 1);
+    assert_eq!(first_rows[0]["kind"], "policy");
+
+    // nothing new: the poll answers empty when its wait is over, and waits idle
+    let start = Instant::now();
+    let busy = cpu_ticks(&server);
+    let empty = server.call("GET", "/v1/journal?since=1&wait=2", b"");
+    assert_eq!(empty.status, 200);
+    assert_eq!(empty.body, "");
+    assert!(start.elapsed() >= Duration::from_millis(1900));
+    if let (Some(before), Some(after)) = (busy, cpu_ticks(&server)) {
+        // a poll that woke itself would spin on its 2 s (200 ticks at 100 Hz)
+        assert!(after - before < 50, "{} ticks of CPU", after - before);
+    }
+
+    // a commit wakes a waiting poll
+    let addr = server.addr.clone();
+    let start = Instant::now();
+    let poll = std::thread::spawn(move || {
+        request(
+            &addr,
+            "GET",
+            "/v1/journal?since=1&wait=30",
+            Some(TOKEN),
+            b"",
+        )
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.call("POST", "/v1/events", first.as_bytes()).status,
+        200
+    );
+    let woken = poll.join().expect("the poll");
+    assert_eq!(woken.status, 200);
+    let rows = lines(&woken.body);
+    assert_eq!(rows.len(), 1, "{}", woken.body);
+    assert_eq!(rows[0]["seq"], 2);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "woken, not timed out"
+    );
+
+    // SIGTERM ends a waiting poll and the service
+    let addr = server.addr.clone();
+    let poll = std::thread::spawn(move || {
+        request(
+            &addr,
+            "GET",
+            "/v1/journal?since=2&wait=60",
+            Some(TOKEN),
+            b"",
+        )
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let store = server.store();
+    let (code, log, _dir) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(start.elapsed() < Duration::from_secs(30), "{log}");
+    let answered = poll.join().expect("the poll");
+    assert_eq!(answered.status, 200);
+    assert_eq!(answered.body, "");
+    let (code, out, err) = docket(&["store", "check", "--store", &store]);
+    assert_eq!(code, Some(0), "{out}{err}");
+}
+
+#[test]
+fn it_refuses_to_start_without_a_token_unless_on_loopback_with_no_auth() {
+    let dir = TempDir::new("serve-start");
+    let store = dir.str().to_string() + "/world.db";
+    let (code, _, err) = docket(&["serve", "--store", &store, "--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("needs a token"), "{err}");
+    let (code, _, err) = docket(&[
+        "serve",
+        "--store",
+        &store,
+        "--listen",
+        "0.0.0.0:0",
+        "--no-auth",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("only allowed on a loopback address"), "{err}");
+    let short = dir.path().join("short");
+    std::fs::write(&short, "abc\n").expect("write");
+    let (code, _, err) = docket(&[
+        "serve",
+        "--store",
+        &store,
+        "--listen",
+        "127.0.0.1:0",
+        "--token-file",
+        short.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("does not hold a usable token"), "{err}");
+    let broken = rules_copy("serve-broken-rules", |name, text| {
+        if name == "icp.docket" {
+            format!("on tick {{\n  rule typo {{\n    emit validaton_failed\n  }}\n}}\n{text}")
+        } else {
+            text
+        }
+    });
+    let (code, _, err) = docket(&[
+        "serve",
+        "--store",
+        &store,
+        "--no-auth",
+        "--listen",
+        "127.0.0.1:0",
+        "--rules",
+        broken.str(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("validaton_failed"), "{err}");
+    assert!(
+        !std::path::Path::new(&store).exists(),
+        "no store is made by a refused start"
+    );
+}
+
+#[test]
+fn concurrent_requests_are_each_answered_after_their_commit() {
+    let server = Server::start("serve-concurrent");
+    let (threads, each) = (8, 25);
+    let workers: Vec<_> = (0..threads)
+        .map(|t| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || {
+                for i in 0..each {
+                    let n = t * each + i;
+                    let event = format!(
+                        r#"{{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"F-{n}","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"138{n:08}","cert_last6":"12345X"}}]}}"#
+                    );
+                    let answer =
+                        request(&addr, "POST", "/v1/events", Some(TOKEN), event.as_bytes());
+                    assert_eq!(answer.status, 200, "{}", answer.body);
+                    let record = lines(&answer.body);
+                    assert_eq!(record[0]["outcomes"][0]["filing"], format!("F-{n}"));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("a client");
+    }
+    let rows = lines(&server.journal());
+    assert_eq!(
+        rows.len(),
+        1 + threads * each,
+        "every answered event is journaled"
+    );
+    let (code, log, dir) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    let store = dir.str().to_string() + "/world.db";
+    let (code, out, err) = docket(&["store", "check", "--store", &store]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(!log.contains("12345X"), "no certificate digits in the log");
+}
+
+#[test]
+fn a_client_that_never_finishes_its_request_does_not_hold_up_sigterm() {
+    let server = Server::start("serve-slow");
+    let mut slow = TcpStream::connect(&server.addr).expect("connect");
+    let head = format!(
+        "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 1000\r\n\r\n{{\"type\":"
+    );
+    slow.write_all(head.as_bytes()).expect("send a part");
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let (code, log, dir) = server.terminate();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(start.elapsed() < Duration::from_secs(30), "{log}");
+    assert!(log.contains("still open"), "{log}");
+    let store = dir.str().to_string() + "/world.db";
+    let (code, out, err) = docket(&["journal", "--store", &store]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(lines(&out).len(), 1, "only the store's first row: {out}");
+}

@@ -4,7 +4,7 @@
 use crate::engine::Engine;
 use crate::event::Header;
 use crate::outcome::{Record, RecordBody};
-use crate::program::{FieldDef, FieldKind};
+use crate::program::{CaseTypeId, FieldDef, FieldKind};
 use crate::seal::{is_sealed, SealKey, Sealing};
 use crate::world::World;
 use serde_json::Value as J;
@@ -56,8 +56,7 @@ impl Engine {
     pub fn case_json(&self, world: &World, case_type: &str, key: &str) -> Option<String> {
         let prog = self.program();
         let ty = self.case_names().iter().position(|n| *n == case_type)?;
-        let ty = u16::try_from(ty).ok()?;
-        let id = world.find(ty, key)?;
+        let id = world.find(CaseTypeId::new(ty)?, key)?;
         let case = world.cases.get(id as usize)?;
         let def = prog.case_def(case.ty)?;
         let mut json = crate::persist::case_json(prog, case)?;

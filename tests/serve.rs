@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/bin.rs"]
+mod bin;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 use tempdir::{rules_copy, TempDir};
@@ -42,19 +44,8 @@ fn secrets() -> Vec<String> {
 
 /// Runs `docket ARGS` to its end: (exit code, stdout, stderr).
 fn docket(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DOCKET_STORE_KEY")
-        .env_remove("DOCKET_SERVE_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the docket binary runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("UTF-8"),
-        String::from_utf8(out.stderr).expect("UTF-8"),
-    )
+    let run = bin::docket(args, None);
+    (run.code, run.stdout, run.stderr)
 }
 
 /// A running `docket serve` on a store of its own in a temp dir.

@@ -11,12 +11,13 @@ pub struct Run {
 }
 
 /// Runs `docket ARGS` from the crate root, feeding `stdin` (or nothing) on standard input,
-/// with no store key from the environment of whoever runs the tests.
+/// with no store key or service token from the environment of whoever runs the tests.
 pub fn docket(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DOCKET_STORE_KEY")
+        .env_remove("DOCKET_SERVE_TOKEN")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -4,6 +4,8 @@
 
 mod auth;
 mod http;
+mod metrics;
+mod readers;
 mod writer;
 
 use crate::store_cli::{key_path, store_key};
@@ -118,6 +120,9 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
 
     let (committed, committed_rx) = watch::channel(store.seq());
     let (jobs, jobs_rx) = mpsc::channel(QUEUE);
+    let readers = readers::Readers::new(args.store.clone(), key.clone());
+    let metrics = Arc::new(metrics::Metrics::default());
+    metrics.state(store.seq(), world.len());
     let writer = writer::Writer {
         engine: Arc::clone(&engine),
         spec: args.store.clone(),
@@ -125,6 +130,7 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         store,
         world,
         committed,
+        metrics: Arc::clone(&metrics),
     };
     // a writer that ends early (its store failed for good, or a bug) stops the service:
     // one that cannot write must not go on answering
@@ -142,6 +148,8 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
     let state = http::State {
         engine,
         jobs,
+        readers,
+        metrics,
         committed: committed_rx,
         stopping: stopping_rx,
         token,

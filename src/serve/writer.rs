@@ -7,6 +7,7 @@
 //! and the store (whose API is synchronous and holds one connection) needs no second
 //! connection. A read is cheap next to a commit, so this costs little throughput.
 
+use super::metrics::Metrics;
 use crate::store_cli::{run_batch, BATCH};
 use crate::Line;
 use docket::{Engine, Record, SealKey, Store, World};
@@ -32,14 +33,6 @@ pub(crate) enum Job {
         key: String,
         reply: oneshot::Sender<Option<String>>,
     },
-    /// The journal rows after `since` (at most `limit`), as `docket journal` prints them;
-    /// with `case`, only that case's rows, and `None` when there is no such case.
-    Journal {
-        since: i64,
-        limit: usize,
-        case: Option<(String, String)>,
-        reply: oneshot::Sender<Result<Option<Vec<String>>, String>>,
-    },
 }
 
 impl Job {
@@ -61,6 +54,7 @@ pub(crate) struct Writer {
     pub world: World,
     /// The last journal row committed, for the long polls of the journal feed.
     pub committed: watch::Sender<i64>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Writer {
@@ -97,15 +91,27 @@ impl Writer {
                 other => reads.push(other),
             }
         }
-        let failed = self.write(writes);
-        for job in reads {
-            self.read(job);
+        let wrote = !writes.is_empty();
+        let mut failed = self.write(writes);
+        if !wrote && !reads.is_empty() {
+            // another process may have written to the store (a second service on one
+            // PostgreSQL store): reads see its commits too (a batch catches up by itself)
+            if let Err(e) = self.store.refresh(&self.engine, &mut self.world) {
+                failed = Some(format!("cannot read the store: {e}"));
+            }
         }
-        self.publish();
-        match failed {
+        // the world may be part way through what failed: it is read afresh before the reads
+        let reopened = match failed {
             Some(e) => self.reopen(&e),
             None => Ok(()),
+        };
+        if reopened.is_ok() {
+            for job in reads {
+                self.read(job);
+            }
         }
+        self.publish();
+        reopened
     }
 
     /// Runs the lines of every request in order, in transactions of at most [`BATCH`]
@@ -130,9 +136,18 @@ impl Writer {
         let mut records: Vec<Record> = Vec::with_capacity(all.len());
         let mut failed = None;
         for chunk in all.chunks(BATCH) {
+            let started = std::time::Instant::now();
             match run_batch(&self.engine, &mut self.store, &mut self.world, chunk, None) {
-                Ok(done) => records.extend(done),
+                Ok(done) => {
+                    let refused = done.iter().filter(|r| r.is_error()).count() as u64;
+                    let accepted = done.len() as u64 - refused;
+                    let (seq, cases) = (self.store.seq(), self.world.len());
+                    let took = started.elapsed();
+                    self.metrics.commit(accepted, refused, took, seq, cases);
+                    records.extend(done);
+                }
                 Err(e) => {
+                    self.metrics.failed_commit();
                     failed = Some(e.to_string());
                     break;
                 }
@@ -175,52 +190,7 @@ impl Writer {
             } => {
                 let _ = reply.send(self.engine.case_json(&self.world, &case_type, &key));
             }
-            Job::Journal {
-                since,
-                limit,
-                case,
-                reply,
-            } => {
-                let _ = reply.send(self.journal(since, limit, case));
-            }
         }
-    }
-
-    /// The journal rows after `since`, at most `limit`; of one case when `case` is given
-    /// (`None` when the world has no such case).
-    fn journal(
-        &mut self,
-        since: i64,
-        limit: usize,
-        case: Option<(String, String)>,
-    ) -> Result<Option<Vec<String>>, String> {
-        if let Some((ty, key)) = &case {
-            if self.engine.case_json(&self.world, ty, key).is_none() {
-                return Ok(None);
-            }
-        }
-        let mut rows = Vec::new();
-        let wanted = case.as_ref().map(|(ty, key)| serde_json::json!([ty, key]));
-        self.store
-            .journal(since, case.as_ref().map(|c| c.1.as_str()), &mut |line| {
-                if rows.len() >= limit {
-                    return Ok(());
-                }
-                // `journal` matches the key alone: the type must match too
-                if let Some(wanted) = &wanted {
-                    let row: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-                    let touches = row["cases"]
-                        .as_array()
-                        .is_some_and(|cases| cases.contains(wanted));
-                    if !touches {
-                        return Ok(());
-                    }
-                }
-                rows.push(line);
-                Ok(())
-            })
-            .map_err(|e| format!("cannot read the store: {e}"))?;
-        Ok(Some(rows))
     }
 
     /// Tells the long polls of a new last row; only when it is new (a read must not wake

@@ -69,6 +69,7 @@ pub(crate) async fn serve(
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         // after the layer: the health check needs no token (and tells nothing else)
         .route("/healthz", get(healthz))
+        .route("/v1/openapi.json", get(openapi))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), measure))
         .with_state(state);
@@ -585,6 +586,20 @@ async fn policy(Extract(state): Extract<State>) -> Response {
     json(StatusCode::OK, body.to_string())
 }
 
+/// The OpenAPI description of every route.
+pub(crate) const OPENAPI: &str = include_str!("openapi.json");
+
+/// `GET /v1/openapi.json`: the OpenAPI description (no token needed: it tells nothing of the
+/// world).
+async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
 /// `GET /healthz`: the service answers (no token needed; nothing else told).
 async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#.to_string())
@@ -595,4 +610,51 @@ async fn not_found(request: Request) -> Response {
         StatusCode::NOT_FOUND,
         &format!("there is no `{}` here", request.uri().path()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OPENAPI;
+    use crate::serve::metrics::ROUTES;
+    use serde_json::Value as J;
+
+    /// Every `$ref` in `j`.
+    fn refs<'a>(j: &'a J, out: &mut Vec<&'a str>) {
+        match j {
+            J::Object(m) => {
+                if let Some(J::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            J::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_openapi_description_names_every_route_and_resolves() {
+        let doc: J = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut described: Vec<&str> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut routes: Vec<&str> = ROUTES.iter().copied().filter(|r| *r != "other").collect();
+        described.sort_unstable();
+        routes.sort_unstable();
+        assert_eq!(
+            described, routes,
+            "openapi.json's paths are the service's routes"
+        );
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 20, "the description uses its components");
+        for r in found {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            assert!(doc.pointer(pointer).is_some(), "`{r}` resolves");
+        }
+    }
 }

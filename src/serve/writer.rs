@@ -54,6 +54,8 @@ pub(crate) struct Writer {
     pub world: World,
     /// The last journal row committed, for the long polls of the journal feed.
     pub committed: watch::Sender<i64>,
+    /// When the world's next deadline is due, for `--clock wall`.
+    pub due: watch::Sender<Option<jiff::Timestamp>>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -196,6 +198,12 @@ impl Writer {
     /// Tells the long polls of a new last row; only when it is new (a read must not wake
     /// them, or a poll would wake itself with its own read).
     fn publish(&self) {
+        self.due.send_if_modified(|due| {
+            let next = self.world.next_deadline();
+            let new = *due != next;
+            *due = next;
+            new
+        });
         let seq = self.store.seq();
         self.committed.send_if_modified(|last| {
             let new = *last != seq;

@@ -347,6 +347,59 @@ fn each_endpoint_answers() {
     let health = request(&server.addr, "GET", "/healthz", None, b"");
     assert_eq!(health.status, 200);
     assert_eq!(health.body, "{\"status\":\"ok\"}\n");
+
+    // the journal in pages: `limit`, then on from the last `seq`
+    let page = lines(&server.call("GET", "/v1/journal?limit=2", b"").body);
+    assert_eq!(page.len(), 2);
+    let next = server.call(
+        "GET",
+        &format!("/v1/journal?since={}&limit=2", page[1]["seq"]),
+        b"",
+    );
+    assert_eq!(lines(&next.body)[0]["seq"], 3, "{}", next.body);
+    let one = server.call("GET", "/v1/cases/filing/ICP-0001/journal?limit=1", b"");
+    assert_eq!(lines(&one.body).len(), 1, "{}", one.body);
+
+    // the description of every path (no token needed)
+    let described = request(&server.addr, "GET", "/v1/openapi.json", None, b"");
+    assert_eq!(described.status, 200, "{}", described.body);
+    let described: serde_json::Value = serde_json::from_str(&described.body).expect("JSON");
+    let paths = described["paths"].as_object().expect("paths");
+    assert!(paths.contains_key("/v1/events") && paths.contains_key("/metrics"));
+    for (path, ops) in paths {
+        if path.contains('{')
+            || ops.get("get").is_none()
+            || ["/", "/v1/due"].contains(&path.as_str())
+        {
+            continue;
+        }
+        let answer = server.call("GET", path, b"");
+        assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
+    }
+
+    // the counters: the requests above, the events accepted, the journal's last row
+    let metrics = server.call("GET", "/metrics", b"");
+    assert_eq!(metrics.status, 200, "{}", metrics.body);
+    assert!(metrics
+        .head
+        .to_ascii_lowercase()
+        .contains("content-type: text/plain; version=0.0.4"));
+    let sample = |name: &str| -> f64 {
+        metrics
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("no `{name}` in\n{}", metrics.body))
+    };
+    assert_eq!(sample("docket_events_accepted_total "), 4.0);
+    assert_eq!(sample("docket_journal_seq "), all.len() as f64);
+    assert!(sample("docket_http_requests_total{route=\"/v1/events\",status=\"2xx\"} ") >= 3.0);
+    assert!(
+        sample(
+            "docket_http_request_duration_seconds_count{route=\"/v1/cases/{case_type}/{key}\"} "
+        ) >= 1.0
+    );
+    assert!(sample("docket_commits_total ") >= 1.0);
 }
 
 #[test]
@@ -454,6 +507,37 @@ fn bad_input_is_a_clear_4xx_and_nothing_is_kept() {
         404,
         server.call("GET", "/v1/nothing", b""),
         "no `/v1/nothing`",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?limit=0", b""),
+        "`limit` must be a whole number from 1 to 10000",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/cases/filing/ICP-0001/journal?wait=1", b""),
+        "unknown parameter `wait`",
+    );
+    // the answers axum writes itself are JSON too
+    let wrong_method = server.call("DELETE", "/v1/events", b"");
+    assert!(
+        wrong_method
+            .head
+            .to_ascii_lowercase()
+            .contains("allow: post"),
+        "{}",
+        wrong_method.head
+    );
+    check(405, wrong_method, "`DELETE` is not allowed on `/v1/events`");
+    check(
+        400,
+        server.call("GET", "/v1/cases/filing/%FF/journal", b""),
+        "`GET /v1/cases/filing/%FF/journal`",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?since=1&since=%FF%FE", b""),
+        "`since` must be",
     );
 
     assert_eq!(server.journal(), kept, "nothing was kept");

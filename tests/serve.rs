@@ -60,6 +60,11 @@ struct Server {
 
 impl Server {
     fn start(name: &str) -> Server {
+        Server::start_with(name, &[])
+    }
+
+    /// A server given `args` too.
+    fn start_with(name: &str, args: &[&str]) -> Server {
         let dir = TempDir::new(name);
         let token = dir.path().join("token");
         std::fs::write(&token, format!("{TOKEN}\n")).expect("write the token");
@@ -69,6 +74,7 @@ impl Server {
             .arg(&store)
             .arg("--token-file")
             .arg(&token)
+            .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env_remove("DOCKET_STORE_KEY")
             .env_remove("DOCKET_SERVE_TOKEN")
@@ -731,4 +737,56 @@ fn a_client_that_never_finishes_its_request_does_not_hold_up_sigterm() {
     let (code, out, err) = docket(&["journal", "--store", &store]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(lines(&out).len(), 1, "only the store's first row: {out}");
+}
+
+/// `--clock wall`: a deadline due a moment after the events fires by itself, as a journaled
+/// tick the feed shows.
+#[test]
+fn the_wall_clock_fires_a_deadline_with_a_tick_of_its_own() {
+    let server = Server::start_with("serve-wall", &["--clock", "wall"]);
+    let now = jiff::Timestamp::now();
+    let at = |secs: i64| {
+        (now + jiff::SignedDuration::from_secs(secs))
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    // the SMS's validation window (24 hours) ends two seconds from now
+    let order = format!(
+        r#"{{"type":"order_submitted","at":"{}","filing":"F-WALL","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"13800138000","cert_last6":"52817X"}}]}}"#,
+        at(-25 * 3600)
+    );
+    let sms = format!(
+        r#"{{"type":"sms_sent","at":"{}","filing":"F-WALL","phone":"13800138000","code":"482913","sender":"12381"}}"#,
+        at(-24 * 3600 + 2)
+    );
+    let posted = server.call("POST", "/v1/events", format!("{order}\n{sms}").as_bytes());
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let last = lines(&server.journal()).len();
+    let started = Instant::now();
+    let fed = server.call("GET", &format!("/v1/journal?since={last}&wait=30"), b"");
+    assert_eq!(fed.status, 200, "{}", fed.body);
+    let rows = lines(&fed.body);
+    assert_eq!(rows.len(), 1, "one tick: {}", fed.body);
+    assert_eq!(rows[0]["event"]["type"], "tick", "{}", fed.body);
+    assert_eq!(rows[0]["cases"], serde_json::json!([["filing", "F-WALL"]]));
+    let outcome = &rows[0]["record"]["outcomes"][0];
+    assert_eq!(outcome["filing"], "F-WALL", "{}", fed.body);
+    assert!(
+        !outcome["messages"].as_array().expect("messages").is_empty(),
+        "{}",
+        fed.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "fired within seconds of its instant"
+    );
+    // the tick is an event like any other: the case is expired, and nothing more is due
+    let case = lines(&server.call("GET", "/v1/cases/filing/F-WALL", b"").body);
+    assert_ne!(case[0]["status"], "awaiting_validation", "{case:?}");
+    let quiet = server.call(
+        "GET",
+        &format!("/v1/journal?since={}&wait=2", last + 1),
+        b"",
+    );
+    assert_eq!(quiet.body, "", "no further tick");
 }

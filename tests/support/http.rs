@@ -51,7 +51,8 @@ impl Conn {
     }
 
     fn read_reply(&mut self) -> std::io::Result<Reply> {
-        let broken = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+        let broken =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
         let mut head = String::new();
         loop {
             let mut line = String::new();
@@ -80,7 +81,8 @@ impl Conn {
             loop {
                 let mut size = String::new();
                 self.reader.read_line(&mut size)?;
-                let n = usize::from_str_radix(size.trim(), 16).map_err(|_| broken("a chunk size"))?;
+                let n =
+                    usize::from_str_radix(size.trim(), 16).map_err(|_| broken("a chunk size"))?;
                 let mut chunk = vec![0; n + 2];
                 self.reader.read_exact(&mut chunk)?;
                 if n == 0 {

@@ -11,6 +11,14 @@ use std::time::{Duration, Instant};
 /// The token the servers started here take.
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
+/// An ICP order for a filing of its own. Every order is at the same instant: posts racing on
+/// several connections are never refused for coming after a later one.
+pub fn order(filing: &str) -> String {
+    format!(
+        r#"{{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"{filing}","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"13800138000","cert_last6":"52817X"}}]}}"#
+    )
+}
+
 /// A running `docket serve` on a store of its own in a temp dir.
 pub struct Server {
     pub child: Child,
@@ -100,10 +108,20 @@ impl Server {
     }
 
     /// The journal as the service gives it.
+    /// The whole journal as the service gives it, page after page.
     pub fn journal(&self) -> String {
-        let answer = self.call("GET", "/v1/journal", b"");
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        answer.body
+        let mut all = String::new();
+        let mut since = 0;
+        loop {
+            let answer = self.call("GET", &format!("/v1/journal?since={since}"), b"");
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            let Some(last) = answer.body.lines().last() else {
+                return all;
+            };
+            let row: serde_json::Value = serde_json::from_str(last).expect("a journal row");
+            since = row["seq"].as_i64().expect("a row's seq");
+            all.push_str(&answer.body);
+        }
     }
 
     /// Sends SIGTERM and waits for the exit code; also the log and the folder of the store.

@@ -25,6 +25,8 @@ pub(crate) const MAX_BODY: usize = 8 << 20;
 pub(crate) const MAX_WAIT: u64 = 60;
 /// The most journal rows one answer holds: a consumer goes on from the last one's `seq`.
 pub(crate) const MAX_ROWS: usize = 10_000;
+/// How long a request body may take to arrive.
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the service waits, once told to stop, for its open connections to end.
 pub(crate) const DRAIN: Duration = Duration::from_secs(10);
 /// The request bodies held at once, in KiB (a body counts its declared length, or
@@ -49,15 +51,9 @@ pub(crate) struct State {
     pub bodies: Arc<tokio::sync::Semaphore>,
 }
 
-/// Serves on `listener` until SIGTERM or SIGINT (or the writer thread ends), then answers
-/// what is in flight (`stopping` is set first, so that long polls end).
-pub(crate) async fn serve(
-    listener: tokio::net::TcpListener,
-    state: State,
-    stopping: watch::Sender<bool>,
-    writer_gone: Arc<tokio::sync::Notify>,
-) -> Result<(), String> {
-    let app = Router::new()
+/// Every route, with the token, the measures and JSON errors.
+pub(crate) fn router(state: State) -> Router {
+    Router::new()
         .route("/v1/events", post(events))
         .route("/v1/evaluate", post(evaluate))
         .route("/v1/cases/{case_type}/{key}", get(case))
@@ -72,36 +68,18 @@ pub(crate) async fn serve(
         .route("/v1/openapi.json", get(openapi))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), measure))
-        .with_state(state);
-    let (stopped, stop_seen) = oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        tokio::select! {
-            () = signalled() => {
-                crate::report("docket serve: stopping: answering what is in flight");
-            }
-            () = writer_gone.notified() => {
-                crate::report("docket serve: stopping: the writer thread has ended");
-            }
-        }
-        stopping.send_replace(true);
-        let _ = stopped.send(());
-    });
-    // a client still sending its request (or reading an answer) after DRAIN does not hold
-    // the service up: what was handed to the writer is committed all the same
-    let drained = async move {
-        match stop_seen.await {
-            Ok(()) => tokio::time::sleep(DRAIN).await,
-            Err(_) => std::future::pending().await,
-        }
-    };
+        .with_state(state)
+}
+
+/// Resolves at the first SIGTERM or SIGINT, or when the writer thread has ended, saying
+/// which on stderr.
+pub(crate) async fn stop_signal(writer_gone: Arc<tokio::sync::Notify>) {
     tokio::select! {
-        served = std::future::IntoFuture::into_future(server) => served.map_err(|e| e.to_string()),
-        () = drained => {
-            crate::report(&format!(
-                "docket serve: connections still open {} s after the signal were closed (none had an answer)",
-                DRAIN.as_secs()
-            ));
-            Ok(())
+        () = signalled() => {
+            crate::report("docket serve: stopping: answering what is in flight");
+        }
+        () = writer_gone.notified() => {
+            crate::report("docket serve: stopping: the writer thread has ended");
         }
     }
 }
@@ -302,8 +280,17 @@ async fn read_body(
         .acquire_many_owned(u32::try_from(kib).unwrap_or(u32::MAX))
         .await
         .map_err(|_| unavailable())?;
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
+    let bytes = tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY))
         .await
+        .map_err(|_| {
+            error(
+                StatusCode::REQUEST_TIMEOUT,
+                &format!(
+                    "the request body did not arrive within {} s; nothing was kept",
+                    BODY_TIMEOUT.as_secs()
+                ),
+            )
+        })?
         .map_err(|_| too_big())?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(error(

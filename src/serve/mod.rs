@@ -2,6 +2,7 @@
 //! store and the world ([`writer`]); the HTTP side ([`http`]) parses requests on tokio and
 //! sends the writer jobs.
 
+mod accept;
 mod auth;
 mod http;
 pub(crate) mod metrics;
@@ -182,7 +183,7 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
     // the readers' connections are closed here, outside the runtime: a PostgreSQL client
     // runs a runtime of its own to close, which cannot start inside another
     let kept_readers = Arc::clone(&state.readers);
-    let served = runtime.block_on(http::serve(listener, state, stopping, writer_gone));
+    let served = runtime.block_on(accept::serve(listener, state, stopping, writer_gone));
     // the tasks still open (connections past the drain) are dropped with their senders of
     // jobs; the writer then ends once it has committed and answered what it was handed
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));

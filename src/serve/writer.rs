@@ -2,7 +2,7 @@
 //! handlers send it [`Job`]s; it takes whatever is queued as one batch (group commit, as
 //! `docket run --store` does), and answers each job only once its batch is committed.
 //!
-//! Reads (a case, the journal) go through this thread too, after the writes it took with
+//! Reads (a case, the journal, the open deadlines) go through this thread too, after the writes it took with
 //! them: a read then sees exactly what was committed, never a world half through a batch,
 //! and the store (whose API is synchronous and holds one connection) needs no second
 //! connection. A read is cheap next to a commit, so this costs little throughput.
@@ -39,6 +39,12 @@ pub(crate) enum Job {
         limit: usize,
         case: Option<(String, String)>,
         reply: oneshot::Sender<Result<Option<Vec<String>>, String>>,
+    },
+    /// The open deadlines due before `before` (all without it), at most `limit`: JSON.
+    Due {
+        before: Option<jiff::Timestamp>,
+        limit: usize,
+        reply: oneshot::Sender<String>,
     },
 }
 
@@ -182,6 +188,13 @@ impl Writer {
                 reply,
             } => {
                 let _ = reply.send(self.journal(since, limit, case));
+            }
+            Job::Due {
+                before,
+                limit,
+                reply,
+            } => {
+                let _ = reply.send(self.engine.due(&self.world, before, limit).to_json());
             }
         }
     }

@@ -1,0 +1,196 @@
+//! A running `docket serve` (the built binary, on a free port, with a store in a temporary
+//! folder) and a small HTTP/1.1 client over a TCP socket, for the tests of the service.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::tempdir::TempDir;
+
+/// The token of a server started with [`Server::start`].
+pub const TOKEN: &str = "test-token-0123456789abcdef";
+
+/// A running `docket serve` on a store of its own in a temp dir.
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    /// Its folder, handed over by [`Server::terminate`].
+    dir: Option<TempDir>,
+    /// Everything it wrote on stderr so far.
+    log: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// `docket serve` with the token [`TOKEN`].
+    pub fn start(name: &str) -> Server {
+        Server::spawn(name, true)
+    }
+
+    /// `docket serve --no-auth` (on the loopback address, as it must be).
+    pub fn start_no_auth(name: &str) -> Server {
+        Server::spawn(name, false)
+    }
+
+    fn spawn(name: &str, auth: bool) -> Server {
+        let dir = TempDir::new(name);
+        let store = dir.path().join("world.db");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--store"])
+            .arg(&store);
+        if auth {
+            let token = dir.path().join("token");
+            std::fs::write(&token, format!("{TOKEN}\n")).expect("write the token");
+            command.arg("--token-file").arg(&token);
+        } else {
+            command.arg("--no-auth");
+        }
+        let mut child = command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DOCKET_STORE_KEY")
+            .env_remove("DOCKET_SERVE_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("docket serve starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (found, address) = mpsc::channel();
+        let kept = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("docket serve: listening on http://") {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = found.send(addr.to_string());
+                }
+                let mut log = kept.lock().expect("the log");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = address
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no address printed: {}", log.lock().expect("log")));
+        Server {
+            child,
+            addr,
+            dir: Some(dir),
+            log,
+        }
+    }
+
+    pub fn store(&self) -> String {
+        let dir = self.dir.as_ref().expect("the folder");
+        dir.str().to_string() + "/world.db"
+    }
+
+    /// A request with the token.
+    pub fn call(&self, method: &str, path: &str, body: &[u8]) -> Answer {
+        request(&self.addr, method, path, Some(TOKEN), body)
+    }
+
+    /// The journal as the service gives it.
+    pub fn journal(&self) -> String {
+        let answer = self.call("GET", "/v1/journal", b"");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.body
+    }
+
+    /// Sends SIGTERM and waits for the exit code; also the log and the folder of the store.
+    pub fn terminate(mut self) -> (Option<i32>, String, TempDir) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                // let the reader take the last lines
+                std::thread::sleep(Duration::from_millis(100));
+                let log = self.log.lock().expect("log").clone();
+                let dir = self.dir.take().expect("the folder");
+                return (status.code(), log, dir);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "docket serve did not stop on SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer.
+pub struct Answer {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+/// One HTTP/1.1 request on a connection of its own (`Connection: close`), read to its end.
+pub fn request(addr: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .expect("timeout");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).expect("send the head");
+    // a server may answer (413) and close before taking the whole body
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8(raw).expect("the answer is UTF-8");
+    let (head, rest) = text.split_once("\r\n\r\n").expect("a head and a body");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        unchunk(rest)
+    } else {
+        rest.to_string()
+    };
+    Answer {
+        status,
+        head: head.to_string(),
+        body,
+    }
+}
+
+/// A chunked body, put together.
+fn unchunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).expect("a chunk size");
+        if n == 0 {
+            break;
+        }
+        body.push_str(&after[..n]);
+        rest = &after[n + 2..];
+    }
+    body
+}

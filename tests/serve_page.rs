@@ -46,6 +46,21 @@ fn secrets() -> Vec<String> {
     found
 }
 
+/// The page at `url` as Chromium has it once its calls are answered (a fresh profile).
+fn dom(bin: &std::path::Path, url: &str) -> String {
+    let profile = TempDir::new("serve-page-profile");
+    let out = chromium::run(
+        bin,
+        profile.path(),
+        &[
+            "--virtual-time-budget=10000".into(),
+            "--dump-dom".into(),
+            url.to_string(),
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn the_page_is_static_needs_no_token_and_forbids_inline_script() {
     let server = Server::start("serve-page-static");
@@ -91,31 +106,22 @@ fn the_page_shows_a_case_and_the_due_list_in_headless_chromium() {
         return;
     };
     let server = Server::start_no_auth("serve-page");
-    let posted = request(
-        &server.addr,
-        "POST",
-        "/v1/events",
-        None,
-        example().as_bytes(),
-    );
+    // the example before its ticks, so that the filings' validation windows are still open
+    let example = example();
+    let events: Vec<&str> = example
+        .lines()
+        .filter(|l| !l.contains(r#""type":"tick""#))
+        .collect();
+    let body = events.join("\n");
+    let posted = request(&server.addr, "POST", "/v1/events", None, body.as_bytes());
     assert_eq!(posted.status, 200, "{}", posted.body);
     let dir = TempDir::new("serve-page-chromium");
     let url = format!("http://{}/#/case/filing/ICP-0001", server.addr);
 
-    let out = chromium::run(
-        &bin,
-        &dir.path().join("profile-dom"),
-        &[
-            "--virtual-time-budget=10000".into(),
-            "--dump-dom".into(),
-            url.clone(),
-        ],
-    );
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let dom = dom(&bin, &url);
     assert!(
         dom.contains("data-state=\"ready\""),
-        "the page loaded everything:\n{dom}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "the page loaded everything:\n{dom}"
     );
     let section = |id: &str| -> &str {
         let start = dom
@@ -138,7 +144,12 @@ fn the_page_shows_a_case_and_the_due_list_in_headless_chromium() {
         "{people}"
     );
     let messages = section("messages");
-    assert!(messages.contains(">submitted<"), "{messages}");
+    assert!(messages.contains(">validation_failed<"), "{messages}");
+    assert!(
+        messages
+            .contains(">Dear ICP user: Your text message validation failed. Please try again.<"),
+        "{messages}"
+    );
     let history = section("history");
     assert!(history.matches("<tr>").count() >= 5, "{history}");
     assert!(history.contains(">order_submitted<"), "{history}");
@@ -148,6 +159,8 @@ fn the_page_shows_a_case_and_the_due_list_in_headless_chromium() {
     for secret in secrets() {
         assert!(!dom.contains(&secret), "`{secret}` on the page");
     }
+    assert!(due.contains(">ICP-0002<"), "{due}");
+    assert!(due.contains(">ICP-0002<"), "{due}");
 
     let shot = dir.path().join("page.png");
     let out = chromium::run(
@@ -185,21 +198,26 @@ fn the_page_says_when_there_is_no_such_case() {
         return;
     };
     let server = Server::start_no_auth("serve-page-missing");
-    let dir = TempDir::new("serve-page-missing-chromium");
     let url = format!("http://{}/#/case/filing/NOPE-1", server.addr);
-    let out = chromium::run(
-        &bin,
-        &dir.path().join("profile"),
-        &[
-            "--virtual-time-budget=10000".into(),
-            "--dump-dom".into(),
-            url,
-        ],
-    );
-    let dom = String::from_utf8_lossy(&out.stdout).into_owned();
+    let dom = dom(&bin, &url);
     assert!(
         dom.contains("No such case: there is no filing keyed NOPE-1."),
         "{dom}"
     );
     assert!(dom.contains("No open deadline."), "{dom}");
+}
+
+#[test]
+fn the_page_asks_for_the_token_the_service_needs() {
+    let Some(bin) = chromium::find() else {
+        return;
+    };
+    let server = Server::start("serve-page-token");
+    let url = format!("http://{}/#/case/filing/ICP-0001", server.addr);
+    let dom = dom(&bin, &url);
+    assert!(dom.contains("data-state=\"failed-token\""), "{dom}");
+    assert!(
+        dom.contains("This service needs a token: enter its bearer token above."),
+        "{dom}"
+    );
 }

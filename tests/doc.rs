@@ -198,24 +198,7 @@ fn icp_html_in_headless_chromium() {
     let dir = TempDir::new("doc-chromium");
     let html = icp_html(&dir);
     let url = format!("file://{}", html.display());
-    let shot = dir.path().join("icp.png");
-
-    let out = chromium::run(
-        &bin,
-        &dir.path().join("profile-shot"),
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1400,1500".into(),
-            url.clone(),
-        ],
-    );
-    let bytes = std::fs::read(&shot)
-        .unwrap_or_else(|e| panic!("no screenshot ({e}); chromium said:\n{}", text(&out.stderr)));
-    assert_eq!(
-        chromium::png_size(&bytes),
-        Some((1400, 1500)),
-        "a PNG of the window"
-    );
+    let bytes = chromium::screenshot(&bin, dir.path(), &url, (1400, 1500));
     // a blank page compresses to a few kilobytes; text, tables and the diagram do not
     assert!(
         bytes.len() > 40_000,
@@ -223,12 +206,7 @@ fn icp_html_in_headless_chromium() {
         bytes.len()
     );
 
-    let out = chromium::run(
-        &bin,
-        &dir.path().join("profile-dom"),
-        &["--dump-dom".into(), url],
-    );
-    let dom = text(&out.stdout);
+    let dom = chromium::dom(&bin, dir.path(), &url);
     let svg_start = dom.find("<svg").expect("the DOM holds the diagram");
     let svg_end = dom[svg_start..].find("</svg>").expect("the SVG is closed") + svg_start;
     let svg = &dom[svg_start..svg_end];

@@ -16,34 +16,8 @@ mod bin;
 mod server;
 #[path = "support/tempdir.rs"]
 mod tempdir;
-use server::{request, Answer, Server, TOKEN};
+use server::{example, request, secrets, Answer, Server, TOKEN};
 use tempdir::{rules_copy, TempDir};
-
-fn example() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/stream.jsonl"
-    ))
-    .expect("the example stream")
-}
-
-/// Every verification code and certificate digits of the example stream.
-fn secrets() -> Vec<String> {
-    let mut found = Vec::new();
-    for line in example().lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
-        let people = v.get("personnel").and_then(|x| x.as_array());
-        for item in std::iter::once(&v).chain(people.into_iter().flatten()) {
-            for key in ["code", "cert_last6"] {
-                if let Some(s) = item.get(key).and_then(|x| x.as_str()) {
-                    found.push(s.to_string());
-                }
-            }
-        }
-    }
-    assert!(found.len() > 5, "the example has codes");
-    found
-}
 
 /// Runs `docket ARGS` to its end: (exit code, stdout, stderr).
 fn docket(args: &[&str]) -> (Option<i32>, String, String) {

@@ -16,50 +16,8 @@ mod server;
     reason = "each test binary uses its own part of the shared support"
 )]
 mod tempdir;
-use server::{request, Server};
+use server::{example, request, secrets, Server};
 use tempdir::TempDir;
-
-fn example() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/stream.jsonl"
-    ))
-    .expect("the example stream")
-}
-
-/// Every value the example stream gives to a field declared `sensitive`: the verification
-/// codes and certificate digits.
-fn secrets() -> Vec<String> {
-    let mut found = Vec::new();
-    for line in example().lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
-        let people = v.get("personnel").and_then(|x| x.as_array());
-        for item in std::iter::once(&v).chain(people.into_iter().flatten()) {
-            for key in ["code", "cert_last6"] {
-                if let Some(s) = item.get(key).and_then(|x| x.as_str()) {
-                    found.push(s.to_string());
-                }
-            }
-        }
-    }
-    assert!(found.len() > 5, "the example has codes");
-    found
-}
-
-/// The page at `url` as Chromium has it once its calls are answered (a fresh profile).
-fn dom(bin: &std::path::Path, url: &str) -> String {
-    let profile = TempDir::new("serve-page-profile");
-    let out = chromium::run(
-        bin,
-        profile.path(),
-        &[
-            "--virtual-time-budget=10000".into(),
-            "--dump-dom".into(),
-            url.to_string(),
-        ],
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn the_page_is_static_needs_no_token_and_forbids_inline_script() {
@@ -116,9 +74,9 @@ fn the_page_shows_a_case_and_the_due_list_in_headless_chromium() {
     let posted = request(&server.addr, "POST", "/v1/events", None, body.as_bytes());
     assert_eq!(posted.status, 200, "{}", posted.body);
     let dir = TempDir::new("serve-page-chromium");
-    let url = format!("http://{}/#/case/filing/ICP-0001", server.addr);
+    let url = server.url("/#/case/filing/ICP-0001");
 
-    let dom = dom(&bin, &url);
+    let dom = chromium::dom(&bin, dir.path(), &url);
     assert!(
         dom.contains("data-state=\"ready\""),
         "the page loaded everything:\n{dom}"
@@ -162,28 +120,7 @@ fn the_page_shows_a_case_and_the_due_list_in_headless_chromium() {
     assert!(due.contains(">ICP-0002<"), "{due}");
     assert!(due.contains(">ICP-0002<"), "{due}");
 
-    let shot = dir.path().join("page.png");
-    let out = chromium::run(
-        &bin,
-        &dir.path().join("profile-shot"),
-        &[
-            "--virtual-time-budget=10000".into(),
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1200,900".into(),
-            url,
-        ],
-    );
-    let bytes = std::fs::read(&shot).unwrap_or_else(|e| {
-        panic!(
-            "no screenshot ({e}); chromium said:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert_eq!(
-        chromium::png_size(&bytes),
-        Some((1200, 900)),
-        "a PNG of the window"
-    );
+    let bytes = chromium::screenshot(&bin, dir.path(), &url, (1200, 900));
     // a blank page compresses to a few kilobytes; text and tables do not
     assert!(
         bytes.len() > 30_000,
@@ -198,8 +135,8 @@ fn the_page_says_when_there_is_no_such_case() {
         return;
     };
     let server = Server::start_no_auth("serve-page-missing");
-    let url = format!("http://{}/#/case/filing/NOPE-1", server.addr);
-    let dom = dom(&bin, &url);
+    let dir = TempDir::new("serve-page-missing-chromium");
+    let dom = chromium::dom(&bin, dir.path(), &server.url("/#/case/filing/NOPE-1"));
     assert!(
         dom.contains("No such case: there is no filing keyed NOPE-1."),
         "{dom}"
@@ -213,8 +150,8 @@ fn the_page_asks_for_the_token_the_service_needs() {
         return;
     };
     let server = Server::start("serve-page-token");
-    let url = format!("http://{}/#/case/filing/ICP-0001", server.addr);
-    let dom = dom(&bin, &url);
+    let dir = TempDir::new("serve-page-token-chromium");
+    let dom = chromium::dom(&bin, dir.path(), &server.url("/#/case/filing/ICP-0001"));
     assert!(dom.contains("data-state=\"failed-token\""), "{dom}");
     assert!(
         dom.contains("This service needs a token: enter its bearer token above."),

@@ -27,7 +27,7 @@ fn on_path() -> Option<PathBuf> {
 }
 
 /// Runs Chromium headless with `args`, killed after two minutes.
-pub fn run(bin: &Path, profile: &Path, args: &[String]) -> Output {
+fn run(bin: &Path, profile: &Path, args: &[String]) -> Output {
     let child = Command::new(bin)
         .args([
             "--headless",
@@ -61,10 +61,49 @@ pub fn run(bin: &Path, profile: &Path, args: &[String]) -> Output {
 }
 
 /// The width and height in a PNG's header.
-pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
     if bytes.get(..8)? != b"\x89PNG\r\n\x1a\n" || bytes.get(12..16)? != b"IHDR" {
         return None;
     }
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
     Some((be(bytes.get(16..20)?), be(bytes.get(20..24)?)))
+}
+
+/// The DOM of the page at `url` once its scripts and their calls are done (up to 10 s of
+/// the page's virtual time), in a fresh profile under `dir`.
+pub fn dom(bin: &Path, dir: &Path, url: &str) -> String {
+    let out = run(
+        bin,
+        &dir.join("profile-dom"),
+        &[
+            "--virtual-time-budget=10000".into(),
+            "--dump-dom".into(),
+            url.to_string(),
+        ],
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A screenshot of the page at `url` in a window of `size` (width, height), in a fresh
+/// profile under `dir`: the PNG's bytes, checked to be a PNG of that size.
+pub fn screenshot(bin: &Path, dir: &Path, url: &str, size: (u32, u32)) -> Vec<u8> {
+    let shot = dir.join("screenshot.png");
+    let out = run(
+        bin,
+        &dir.join("profile-shot"),
+        &[
+            "--virtual-time-budget=10000".into(),
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size={},{}", size.0, size.1),
+            url.to_string(),
+        ],
+    );
+    let bytes = std::fs::read(&shot).unwrap_or_else(|e| {
+        panic!(
+            "no screenshot ({e}); chromium said:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert_eq!(png_size(&bytes), Some(size), "a PNG of the window");
+    bytes
 }

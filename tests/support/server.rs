@@ -12,6 +12,34 @@ use super::tempdir::TempDir;
 /// The token of a server started with [`Server::start`].
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
+/// The example stream of `examples/`.
+pub fn example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/stream.jsonl"
+    ))
+    .expect("the example stream")
+}
+
+/// Every value the example stream gives to a field declared `sensitive`: the verification
+/// codes and certificate digits.
+pub fn secrets() -> Vec<String> {
+    let mut found = Vec::new();
+    for line in example().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        let people = v.get("personnel").and_then(|x| x.as_array());
+        for item in std::iter::once(&v).chain(people.into_iter().flatten()) {
+            for key in ["code", "cert_last6"] {
+                if let Some(s) = item.get(key).and_then(|x| x.as_str()) {
+                    found.push(s.to_string());
+                }
+            }
+        }
+    }
+    assert!(found.len() > 5, "the example has codes");
+    found
+}
+
 /// A running `docket serve` on a store of its own in a temp dir.
 pub struct Server {
     pub child: Child,
@@ -86,6 +114,11 @@ impl Server {
     pub fn store(&self) -> String {
         let dir = self.dir.as_ref().expect("the folder");
         dir.str().to_string() + "/world.db"
+    }
+
+    /// The address of `path` on this server, for a browser.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
     }
 
     /// A request with the token.

@@ -110,7 +110,7 @@ mod tests {
             ),
             Source::new(
                 "limits.yaml",
-                "kind: limits\nlimits:\n  zone: { zone: Asia/Shanghai }\n  day: { duration: 24h }\n  two_days: { duration: 48h }\n",
+                "kind: limits\nlimits:\n  zone: { zone: Asia/Singapore }\n  day: { duration: 24h }\n  two_days: { duration: 48h }\n",
             ),
             Source::new(
                 "p.docket",

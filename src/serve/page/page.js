@@ -28,7 +28,7 @@
     try {
       answer = await fetch(path, { headers, cache: 'no-store', credentials: 'omit' });
     } catch (e) {
-      throw new CallError('unreachable', 'The service is unreachable: is `docket serve` running?');
+      throw new CallError('unreachable', 'The service cannot be reached: is docket serve running, and at this address?');
     }
     const text = await answer.text();
     if (answer.ok) return text;
@@ -238,6 +238,10 @@
       await loadDue();
       document.body.dataset.state = 'ready';
     } catch (e) {
+      // nothing read before stays on show (after *Forget*, or with another token)
+      $('case').hidden = true;
+      $('due').replaceChildren();
+      $('due-more').hidden = true;
       failed(e);
       document.body.dataset.state = 'failed-' + (e.kind || 'other');
     }
@@ -247,6 +251,11 @@
     $('token-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const given = $('token').value.trim();
+      // a header holds printable ASCII only: anything else is no token of the service
+      if (given && !/^[\x21-\x7e]+$/.test(given)) {
+        notice('That is not a token: a token is one word of printable ASCII characters.', true);
+        return;
+      }
       if (given) sessionStorage.setItem(TOKEN_KEY, given);
       $('token').value = '';
       refresh();

@@ -113,5 +113,5 @@ pub use policy_files::policy_files;
 pub use scenario::{Failure, Report, Scenario, ScenarioError};
 pub use seal::SealKey;
 pub use span::{Source, Span};
-pub use store::{Store, StoreError};
+pub use store::{JournalQuery, Store, StoreError};
 pub use world::World;

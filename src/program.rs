@@ -114,6 +114,22 @@ pub struct FormatDef {
     pub description: String,
 }
 
+impl FormatDef {
+    /// `raw` with the format's transforms applied (`trim`, then `uppercase` or
+    /// `lowercase`), copied only when they change something.
+    pub fn transform<'r>(&self, raw: &'r str) -> std::borrow::Cow<'r, str> {
+        let trimmed = if self.trim { raw.trim() } else { raw };
+        let changes = |case: fn(char) -> bool| trimmed.chars().any(case);
+        if self.uppercase && changes(|c| !c.to_uppercase().eq([c])) {
+            trimmed.to_uppercase().into()
+        } else if self.lowercase && !self.uppercase && changes(|c| !c.to_lowercase().eq([c])) {
+            trimmed.to_lowercase().into()
+        } else {
+            trimmed.into()
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct RecordDef {
     pub fields: Vec<RecordFieldDef>,

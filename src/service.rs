@@ -55,8 +55,11 @@ impl Engine {
     /// `<sensitive>`. `None` when the policy has no such case type or the world no such case.
     pub fn case_json(&self, world: &World, case_type: &str, key: &str) -> Option<String> {
         let prog = self.program();
-        let ty = self.case_names().iter().position(|n| *n == case_type)?;
-        let id = world.find(CaseTypeId::new(ty)?, key)?;
+        let ty = CaseTypeId::new(self.case_names().iter().position(|n| *n == case_type)?)?;
+        // the key as an event's would be: its format's transforms applied
+        let key_format = prog.case_def(ty)?.key_format.and_then(|f| prog.format(f));
+        let key = key_format.map_or(key.into(), |f| f.transform(key));
+        let id = world.find(ty, &key)?;
         let case = world.cases.get(id as usize)?;
         let def = prog.case_def(case.ty)?;
         let mut json = crate::persist::case_json(prog, case)?;
@@ -147,6 +150,38 @@ mod tests {
         assert_eq!(shown.matches("<sensitive>").count(), 2, "{shown}");
         assert_eq!(engine.case_json(&world, "request", "R2"), None);
         assert_eq!(engine.case_json(&world, "no_such_type", "R1"), None);
+    }
+
+    #[test]
+    fn a_case_is_found_by_its_key_as_an_event_would_give_it() {
+        let engine = Engine::from_sources(vec![
+            Source::new(
+                "messages.yaml",
+                "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+            ),
+            Source::new(
+                "p.docket",
+                r#"
+                format rid = /^[A-Z0-9]{2,8}$/ uppercase trim "two to eight letters or digits"
+                statuses { open }
+                case request key id: rid {}
+                event submit { request: rid }
+                on submit for new request(event.request) {
+                  rule r { emit ok }
+                }
+                "#,
+            ),
+        ])
+        .unwrap_or_else(|e| panic!("{}", e.render()));
+        let mut world = World::new();
+        let line = r#"{"type":"submit","at":"2026-11-28T09:00:00+08:00","request":"ab12"}"#;
+        let record = engine.run_line_sealed(&mut world, 1, line, &key());
+        assert!(!record.is_error(), "{}", record.to_json());
+        for asked in ["AB12", "ab12", " aB12 "] {
+            let shown = engine.case_json(&world, "request", asked).expect(asked);
+            assert!(shown.contains(r#""key":"AB12""#), "{shown}");
+        }
+        assert_eq!(engine.case_json(&world, "request", "AB13"), None);
     }
 
     #[test]

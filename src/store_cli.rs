@@ -417,13 +417,18 @@ pub(crate) fn journal(args: &crate::JournalArgs) -> u8 {
         Err(code) => return code,
     };
     let mut out = BufWriter::new(io::stdout().lock());
-    let result = store.journal(args.since, args.case.as_deref(), &mut |line| {
+    let query = docket::JournalQuery {
+        since: args.since,
+        key: args.case.as_deref(),
+        ..Default::default()
+    };
+    let result = store.journal(query, &mut |line| {
         out.write_all(line.as_bytes())?;
         out.write_all(b"\n")
     });
     let flushed = out.flush();
     match (result, flushed) {
-        (Ok(()), _) => EXIT_OK,
+        (Ok(_), _) => EXIT_OK,
         (Err(docket::StoreError::Database { message, .. }), _)
             if message.contains("Broken pipe") =>
         {

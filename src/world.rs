@@ -131,6 +131,12 @@ impl World {
         self.clock
     }
 
+    /// The instant the earliest pending deadline of any case is due at (`None`: none is
+    /// pending): an event (a `tick`) at or after it fires it.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.queue.first().map(|(at, _, _)| *at)
+    }
+
     /// Builds the indexes if the policy's set of indexed fields is not what they were built for.
     pub(crate) fn ensure_indexes(&mut self, program: &Program) {
         if self.has_indexes(program) {

@@ -156,6 +156,59 @@ fn each_endpoint_answers() {
     let health = request(&server.addr, "GET", "/healthz", None, b"");
     assert_eq!(health.status, 200);
     assert_eq!(health.body, "{\"status\":\"ok\"}\n");
+
+    // the journal in pages: `limit`, then on from the last `seq`
+    let page = lines(&server.call("GET", "/v1/journal?limit=2", b"").body);
+    assert_eq!(page.len(), 2);
+    let next = server.call(
+        "GET",
+        &format!("/v1/journal?since={}&limit=2", page[1]["seq"]),
+        b"",
+    );
+    assert_eq!(lines(&next.body)[0]["seq"], 3, "{}", next.body);
+    let one = server.call("GET", "/v1/cases/filing/ICP-0001/journal?limit=1", b"");
+    assert_eq!(lines(&one.body).len(), 1, "{}", one.body);
+
+    // the description of every path (no token needed)
+    let described = request(&server.addr, "GET", "/v1/openapi.json", None, b"");
+    assert_eq!(described.status, 200, "{}", described.body);
+    let described: serde_json::Value = serde_json::from_str(&described.body).expect("JSON");
+    let paths = described["paths"].as_object().expect("paths");
+    assert!(paths.contains_key("/v1/events") && paths.contains_key("/metrics"));
+    for (path, ops) in paths {
+        if path.contains('{')
+            || ops.get("get").is_none()
+            || ["/", "/v1/due"].contains(&path.as_str())
+        {
+            continue;
+        }
+        let answer = server.call("GET", path, b"");
+        assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
+    }
+
+    // the counters: the requests above, the events accepted, the journal's last row
+    let metrics = server.call("GET", "/metrics", b"");
+    assert_eq!(metrics.status, 200, "{}", metrics.body);
+    assert!(metrics
+        .head
+        .to_ascii_lowercase()
+        .contains("content-type: text/plain; version=0.0.4"));
+    let sample = |name: &str| -> f64 {
+        metrics
+            .body
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or_else(|| panic!("no `{name}` in\n{}", metrics.body))
+    };
+    assert_eq!(sample("docket_events_accepted_total "), 4.0);
+    assert_eq!(sample("docket_journal_seq "), all.len() as f64);
+    assert!(sample("docket_http_requests_total{route=\"/v1/events\",status=\"2xx\"} ") >= 3.0);
+    assert!(
+        sample(
+            "docket_http_request_duration_seconds_count{route=\"/v1/cases/{case_type}/{key}\"} "
+        ) >= 1.0
+    );
+    assert!(sample("docket_commits_total ") >= 1.0);
 }
 
 #[test]
@@ -263,6 +316,37 @@ fn bad_input_is_a_clear_4xx_and_nothing_is_kept() {
         404,
         server.call("GET", "/v1/nothing", b""),
         "no `/v1/nothing`",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?limit=0", b""),
+        "`limit` must be a whole number from 1 to 10000",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/cases/filing/ICP-0001/journal?wait=1", b""),
+        "unknown parameter `wait`",
+    );
+    // the answers axum writes itself are JSON too
+    let wrong_method = server.call("DELETE", "/v1/events", b"");
+    assert!(
+        wrong_method
+            .head
+            .to_ascii_lowercase()
+            .contains("allow: post"),
+        "{}",
+        wrong_method.head
+    );
+    check(405, wrong_method, "`DELETE` is not allowed on `/v1/events`");
+    check(
+        400,
+        server.call("GET", "/v1/cases/filing/%FF/journal", b""),
+        "`GET /v1/cases/filing/%FF/journal`",
+    );
+    check(
+        400,
+        server.call("GET", "/v1/journal?since=1&since=%FF%FE", b""),
+        "`since` must be",
     );
 
     assert_eq!(server.journal(), kept, "nothing was kept");
@@ -456,6 +540,58 @@ fn a_client_that_never_finishes_its_request_does_not_hold_up_sigterm() {
     let (code, out, err) = docket(&["journal", "--store", &store]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(lines(&out).len(), 1, "only the store's first row: {out}");
+}
+
+/// `--clock wall`: a deadline due a moment after the events fires by itself, as a journaled
+/// tick the feed shows.
+#[test]
+fn the_wall_clock_fires_a_deadline_with_a_tick_of_its_own() {
+    let server = Server::start_with("serve-wall", &["--clock", "wall"]);
+    let now = jiff::Timestamp::now();
+    let at = |secs: i64| {
+        (now + jiff::SignedDuration::from_secs(secs))
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    // the SMS's validation window (24 hours) ends two seconds from now
+    let order = format!(
+        r#"{{"type":"order_submitted","at":"{}","filing":"F-WALL","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"13800138000","cert_last6":"52817X"}}]}}"#,
+        at(-25 * 3600)
+    );
+    let sms = format!(
+        r#"{{"type":"sms_sent","at":"{}","filing":"F-WALL","phone":"13800138000","code":"482913","sender":"12381"}}"#,
+        at(-24 * 3600 + 2)
+    );
+    let posted = server.call("POST", "/v1/events", format!("{order}\n{sms}").as_bytes());
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let last = lines(&server.journal()).len();
+    let started = Instant::now();
+    let fed = server.call("GET", &format!("/v1/journal?since={last}&wait=30"), b"");
+    assert_eq!(fed.status, 200, "{}", fed.body);
+    let rows = lines(&fed.body);
+    assert_eq!(rows.len(), 1, "one tick: {}", fed.body);
+    assert_eq!(rows[0]["event"]["type"], "tick", "{}", fed.body);
+    assert_eq!(rows[0]["cases"], serde_json::json!([["filing", "F-WALL"]]));
+    let outcome = &rows[0]["record"]["outcomes"][0];
+    assert_eq!(outcome["filing"], "F-WALL", "{}", fed.body);
+    assert!(
+        !outcome["messages"].as_array().expect("messages").is_empty(),
+        "{}",
+        fed.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "fired within seconds of its instant"
+    );
+    // the tick is an event like any other: the case is expired, and nothing more is due
+    let case = lines(&server.call("GET", "/v1/cases/filing/F-WALL", b"").body);
+    assert_ne!(case[0]["status"], "awaiting_validation", "{case:?}");
+    let quiet = server.call(
+        "GET",
+        &format!("/v1/journal?since={}&wait=2", last + 1),
+        b"",
+    );
+    assert_eq!(quiet.body, "", "no further tick");
 }
 
 #[test]

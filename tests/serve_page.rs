@@ -63,7 +63,7 @@ fn the_page_shows_a_case_and_the_due_list_in_headless_chromium() {
     let Some(bin) = chromium::find() else {
         return;
     };
-    let server = Server::start_no_auth("serve-page");
+    let server = Server::start_with("serve-page", &["--no-auth"]);
     // the example before its ticks, so that the filings' validation windows are still open
     let example = example();
     let events: Vec<&str> = example
@@ -134,7 +134,7 @@ fn the_page_says_when_there_is_no_such_case() {
     let Some(bin) = chromium::find() else {
         return;
     };
-    let server = Server::start_no_auth("serve-page-missing");
+    let server = Server::start_with("serve-page-missing", &["--no-auth"]);
     let dir = TempDir::new("serve-page-missing-chromium");
     let dom = chromium::dom(&bin, dir.path(), &server.url("/#/case/filing/NOPE-1"));
     assert!(

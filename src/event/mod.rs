@@ -369,22 +369,14 @@ impl<'p> Schema<'p> {
             },
             got: shown(raw, sensitive),
         };
-        let trimmed = if def.trim { raw.trim() } else { raw };
         // A value longer than the format allows is refused before anything else reads it
         // whole. A case change never shortens a text (each character becomes one or more),
-        // so one too long here is too long after it.
+        // and a trim only shortens it: one too long after the trim is too long after all.
+        let trimmed = if def.trim { raw.trim() } else { raw };
         if def.pattern.too_long_for_format(trimmed) {
             return Err(refused());
         }
-        // Copied only when a case change changes something.
-        let changes = |case: fn(char) -> bool| trimmed.chars().any(case);
-        let text: Cow<str> = if def.uppercase && changes(|c| !c.to_uppercase().eq([c])) {
-            trimmed.to_uppercase().into()
-        } else if def.lowercase && !def.uppercase && changes(|c| !c.to_lowercase().eq([c])) {
-            trimmed.to_lowercase().into()
-        } else {
-            trimmed.into()
-        };
+        let text = def.transform(trimmed);
         if let Some(max) = def.max_chars {
             if text.chars().nth(max).is_some() {
                 return Err(EventError::BadFormat {

@@ -2,10 +2,12 @@
 //! Handlers parse on tokio's threads and hand the store's work to the writer thread.
 
 use super::auth::Token;
+use super::metrics::Metrics;
+use super::readers::{Readers, Rows};
 use super::writer::Job;
 use crate::{next_line, Line};
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State as Extract};
+use axum::extract::{MatchedPath, Path, Query, Request, State as Extract};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +40,9 @@ pub(crate) const BODY_BUDGET_KIB: u32 = 256 * 1024;
 pub(crate) struct State {
     pub engine: Arc<Engine>,
     pub jobs: mpsc::Sender<Job>,
+    /// Journal reads, beside the writer.
+    pub readers: Arc<Readers>,
+    pub metrics: Arc<Metrics>,
     /// The last journal row committed (the writer's).
     pub committed: watch::Receiver<i64>,
     /// Set when the service is stopping: long polls answer at once.
@@ -63,12 +68,16 @@ pub(crate) async fn serve(
         .route("/v1/journal", get(journal))
         .route("/v1/policy", get(policy))
         .route("/v1/due", get(due::due))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         // after the layer: the health check needs no token (and tells nothing else)
         .route("/healthz", get(healthz))
+        .route("/v1/openapi.json", get(openapi))
         // the operator page: static, and it tells nothing; its calls send the token
         .merge(page::routes())
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), measure))
         .with_state(state);
     let (stopped, stop_seen) = oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -176,6 +185,74 @@ async fn ask<T>(state: &State, job: impl FnOnce(oneshot::Sender<T>) -> Job) -> R
         .await
         .map_err(|_| unavailable())?;
     answer.await.map_err(|_| unavailable())
+}
+
+// ── measures ──────────────────────────────────────────────────────────────────
+
+/// Counts each request by its route and answer, with its latency, for `/metrics`.
+async fn measure(Extract(state): Extract<State>, request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("other", |m| m.as_str())
+        .to_string();
+    let answer = next.run(request).await;
+    state
+        .metrics
+        .request(&route, answer.status().as_u16(), started.elapsed());
+    answer
+}
+
+/// Turns the few answers axum writes itself (a method not allowed, a path or query that
+/// does not parse) into the service's JSON errors, so that every error a client sees has
+/// one shape.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let answer = next.run(request).await;
+    let status = answer.status();
+    let is_json = answer
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return answer;
+    }
+    let allow = answer.headers().get(header::ALLOW).cloned();
+    let text = axum::body::to_bytes(answer.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = allow
+            .as_ref()
+            .and_then(|a| a.to_str().ok())
+            .unwrap_or("none");
+        format!("`{method}` is not allowed on `{path}`; allowed: {allowed}")
+    } else if text.trim().is_empty() {
+        format!("`{method} {path}`: {status}")
+    } else {
+        format!("`{method} {path}`: {}", text.trim())
+    };
+    let mut json = error(status, &message);
+    if let Some(allow) = allow {
+        json.headers_mut().insert(header::ALLOW, allow);
+    }
+    json
+}
+
+/// `GET /metrics`: the counters in Prometheus' text format.
+async fn metrics(Extract(state): Extract<State>) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 // ── the token ─────────────────────────────────────────────────────────────────
@@ -360,23 +437,77 @@ async fn case(
     }
 }
 
-/// `GET /v1/cases/{type}/{key}/journal`: the journal rows of one case.
+/// `GET /v1/cases/{type}/{key}/journal?since=SEQ&limit=N`: the journal rows of one case
+/// (the first [`MAX_ROWS`] after `since`; a consumer goes on from the last one's `seq`).
 async fn case_journal(
     Extract(state): Extract<State>,
     Path((case_type, key)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    let job = |reply| Job::Journal {
-        since: 0,
-        limit: usize::MAX,
-        case: Some((case_type.clone(), key.clone())),
+    let (since, limit) = match cursor(
+        &query,
+        &["since", "limit"],
+        "/v1/cases/{type}/{key}/journal",
+    ) {
+        Ok((since, limit, _)) => (since, limit),
+        Err(answer) => return answer,
+    };
+    let job = |reply| Job::Case {
+        case_type: case_type.clone(),
+        key: key.clone(),
         reply,
     };
-    match ask(&state, job).await {
-        Ok(Ok(Some(rows))) => json_lines(StatusCode::OK, &rows),
-        Ok(Ok(None)) => no_case(&case_type, &key),
-        Ok(Err(message)) => error(StatusCode::SERVICE_UNAVAILABLE, &message),
-        Err(answer) => answer,
+    // the key as the case holds it (its format's transforms applied)
+    let key = match ask(&state, job).await {
+        Ok(Some(case)) => serde_json::from_str::<serde_json::Value>(&case)
+            .ok()
+            .and_then(|c| c["key"].as_str().map(str::to_string))
+            .unwrap_or(key),
+        Ok(None) => return no_case(&case_type, &key),
+        Err(answer) => return answer,
+    };
+    let rows = Rows {
+        since,
+        case: Some((case_type, key)),
+        limit,
+    };
+    match state.readers.journal(rows).await {
+        Ok(rows) => json_lines(StatusCode::OK, &rows),
+        Err(message) => error(StatusCode::SERVICE_UNAVAILABLE, &message),
     }
+}
+
+/// The `since`, `limit` and `wait` parameters of a journal read (only those of `allowed`
+/// are taken), or the 400 answer naming what is wrong.
+fn cursor(
+    query: &HashMap<String, String>,
+    allowed: &[&str],
+    path: &str,
+) -> Result<(i64, usize, Duration), Response> {
+    if let Some(name) = query.keys().find(|k| !allowed.contains(&k.as_str())) {
+        let names: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "unknown parameter `{name}`: `{path}` takes {}",
+                names.join(", ")
+            ),
+        ));
+    }
+    let bad = |message: String| error(StatusCode::BAD_REQUEST, &message);
+    let since = number(query, "since", 0, i64::MAX as u64).map_err(bad)?;
+    let limit = number(query, "limit", MAX_ROWS as u64, MAX_ROWS as u64).map_err(bad)?;
+    if limit == 0 {
+        return Err(bad(format!(
+            "`limit` must be a whole number from 1 to {MAX_ROWS}, not `0`"
+        )));
+    }
+    let wait = number(query, "wait", 0, MAX_WAIT).map_err(bad)?;
+    Ok((
+        i64::try_from(since).unwrap_or(i64::MAX),
+        usize::try_from(limit).unwrap_or(MAX_ROWS),
+        Duration::from_secs(wait),
+    ))
 }
 
 /// A query parameter as a number from 0 to `max`, or what is expected instead.
@@ -395,44 +526,30 @@ fn number(
         .ok_or_else(|| format!("`{name}` must be a whole number from 0 to {max}, not `{text}`"))
 }
 
-/// `GET /v1/journal?since=SEQ&wait=SECONDS`: the rows after `since`; when there is none,
-/// waits up to `wait` seconds for one to be committed.
+/// `GET /v1/journal?since=SEQ&wait=SECONDS&limit=N`: the rows after `since` (at most
+/// `limit`, and [`MAX_ROWS`]); when there is none, waits up to `wait` seconds for one to be
+/// committed.
 async fn journal(
     Extract(state): Extract<State>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(name) = query
-        .keys()
-        .find(|k| !matches!(k.as_str(), "since" | "wait"))
-    {
-        return error(
-            StatusCode::BAD_REQUEST,
-            &format!("unknown parameter `{name}`: `/v1/journal` takes `since` and `wait`"),
-        );
-    }
-    let since = match number(&query, "since", 0, i64::MAX as u64) {
-        Ok(n) => i64::try_from(n).unwrap_or(i64::MAX),
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
-    };
-    let wait = match number(&query, "wait", 0, MAX_WAIT) {
-        Ok(n) => Duration::from_secs(n),
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
+    let (since, limit, wait) = match cursor(&query, &["since", "wait", "limit"], "/v1/journal") {
+        Ok(c) => c,
+        Err(answer) => return answer,
     };
     let deadline = tokio::time::Instant::now() + wait;
     let mut committed = state.committed.clone();
     let mut stopping = state.stopping.clone();
     loop {
         committed.borrow_and_update();
-        let job = |reply| Job::Journal {
+        let rows = Rows {
             since,
-            limit: MAX_ROWS,
             case: None,
-            reply,
+            limit,
         };
-        let rows = match ask(&state, job).await {
-            Ok(Ok(rows)) => rows.unwrap_or_default(),
-            Ok(Err(message)) => return error(StatusCode::SERVICE_UNAVAILABLE, &message),
-            Err(answer) => return answer,
+        let rows = match state.readers.journal(rows).await {
+            Ok(rows) => rows,
+            Err(message) => return error(StatusCode::SERVICE_UNAVAILABLE, &message),
         };
         let now = tokio::time::Instant::now();
         if !rows.is_empty() || now >= deadline || *stopping.borrow() {
@@ -475,6 +592,20 @@ async fn policy(Extract(state): Extract<State>) -> Response {
     json(StatusCode::OK, body.to_string())
 }
 
+/// The OpenAPI description of every route.
+pub(crate) const OPENAPI: &str = include_str!("openapi.json");
+
+/// `GET /v1/openapi.json`: the OpenAPI description (no token needed: it tells nothing of the
+/// world).
+async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
 /// `GET /healthz`: the service answers (no token needed; nothing else told).
 async fn healthz() -> Response {
     json(StatusCode::OK, r#"{"status":"ok"}"#.to_string())
@@ -485,4 +616,51 @@ async fn not_found(request: Request) -> Response {
         StatusCode::NOT_FOUND,
         &format!("there is no `{}` here", request.uri().path()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OPENAPI;
+    use crate::serve::metrics::ROUTES;
+    use serde_json::Value as J;
+
+    /// Every `$ref` in `j`.
+    fn refs<'a>(j: &'a J, out: &mut Vec<&'a str>) {
+        match j {
+            J::Object(m) => {
+                if let Some(J::String(r)) = m.get("$ref") {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            J::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_openapi_description_names_every_route_and_resolves() {
+        let doc: J = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut described: Vec<&str> = doc["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut routes: Vec<&str> = ROUTES.iter().copied().filter(|r| *r != "other").collect();
+        described.sort_unstable();
+        routes.sort_unstable();
+        assert_eq!(
+            described, routes,
+            "openapi.json's paths are the service's routes"
+        );
+        let mut found = Vec::new();
+        refs(&doc, &mut found);
+        assert!(found.len() > 20, "the description uses its components");
+        for r in found {
+            let pointer = r.strip_prefix('#').expect("a local reference");
+            assert!(doc.pointer(pointer).is_some(), "`{r}` resolves");
+        }
+    }
 }

@@ -4,6 +4,9 @@
 
 mod auth;
 mod http;
+pub(crate) mod metrics;
+mod readers;
+mod wall;
 mod writer;
 
 use crate::store_cli::{key_path, store_key};
@@ -61,6 +64,21 @@ pub(crate) struct ServeArgs {
     /// Serve without a token (only on a loopback address)
     #[arg(long, conflicts_with = "token_file")]
     no_auth: bool,
+
+    /// Where time comes from: `events` (only the events' `at`, ticks included), or `wall`:
+    /// the service also posts itself a `tick` at the wall-clock time each time a deadline
+    /// comes due, journaled like any event
+    #[arg(long, value_enum, value_name = "CLOCK", default_value_t = Clock::Events)]
+    clock: Clock,
+}
+
+/// Where `docket serve` takes time from.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Clock {
+    /// From the events alone.
+    Events,
+    /// From the events, and ticks of the service's own at each deadline's instant.
+    Wall,
 }
 
 /// How many requests may wait for the writer before handlers wait to hand theirs over.
@@ -117,7 +135,11 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         .map_err(|e| format!("error: cannot listen on `{}`: {e}", args.listen))?;
 
     let (committed, committed_rx) = watch::channel(store.seq());
+    let (due, due_rx) = watch::channel(world.next_deadline());
     let (jobs, jobs_rx) = mpsc::channel(QUEUE);
+    let readers = readers::Readers::new(args.store.clone(), key.clone());
+    let metrics = Arc::new(metrics::Metrics::default());
+    metrics.state(store.seq(), world.len());
     let writer = writer::Writer {
         engine: Arc::clone(&engine),
         spec: args.store.clone(),
@@ -125,6 +147,8 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         store,
         world,
         committed,
+        due,
+        metrics: Arc::clone(&metrics),
     };
     // a writer that ends early (its store failed for good, or a bug) stops the service:
     // one that cannot write must not go on answering
@@ -139,9 +163,14 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
         .map_err(|e| format!("error: cannot start the writer thread: {e}"))?;
 
     let (stopping, stopping_rx) = watch::channel(false);
+    if args.clock == Clock::Wall {
+        runtime.spawn(wall::ticks(jobs.clone(), due_rx, stopping_rx.clone()));
+    }
     let state = http::State {
         engine,
         jobs,
+        readers,
+        metrics,
         committed: committed_rx,
         stopping: stopping_rx,
         token,

@@ -2,11 +2,12 @@
 //! handlers send it [`Job`]s; it takes whatever is queued as one batch (group commit, as
 //! `docket run --store` does), and answers each job only once its batch is committed.
 //!
-//! Reads (a case, the journal, the open deadlines) go through this thread too, after the writes it took with
+//! Reads (a case, the journal) go through this thread too, after the writes it took with
 //! them: a read then sees exactly what was committed, never a world half through a batch,
 //! and the store (whose API is synchronous and holds one connection) needs no second
 //! connection. A read is cheap next to a commit, so this costs little throughput.
 
+use super::metrics::Metrics;
 use crate::store_cli::{run_batch, BATCH};
 use crate::Line;
 use docket::{Engine, Record, SealKey, Store, World};
@@ -31,14 +32,6 @@ pub(crate) enum Job {
         case_type: String,
         key: String,
         reply: oneshot::Sender<Option<String>>,
-    },
-    /// The journal rows after `since` (at most `limit`), as `docket journal` prints them;
-    /// with `case`, only that case's rows, and `None` when there is no such case.
-    Journal {
-        since: i64,
-        limit: usize,
-        case: Option<(String, String)>,
-        reply: oneshot::Sender<Result<Option<Vec<String>>, String>>,
     },
     /// The open deadlines due before `before` (all without it), at most `limit`: JSON.
     Due {
@@ -67,6 +60,9 @@ pub(crate) struct Writer {
     pub world: World,
     /// The last journal row committed, for the long polls of the journal feed.
     pub committed: watch::Sender<i64>,
+    /// When the world's next deadline is due, for `--clock wall`.
+    pub due: watch::Sender<Option<jiff::Timestamp>>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Writer {
@@ -103,15 +99,27 @@ impl Writer {
                 other => reads.push(other),
             }
         }
-        let failed = self.write(writes);
-        for job in reads {
-            self.read(job);
+        let wrote = !writes.is_empty();
+        let mut failed = self.write(writes);
+        if !wrote && !reads.is_empty() {
+            // another process may have written to the store (a second service on one
+            // PostgreSQL store): reads see its commits too (a batch catches up by itself)
+            if let Err(e) = self.store.refresh(&self.engine, &mut self.world) {
+                failed = Some(format!("cannot read the store: {e}"));
+            }
         }
-        self.publish();
-        match failed {
+        // the world may be part way through what failed: it is read afresh before the reads
+        let reopened = match failed {
             Some(e) => self.reopen(&e),
             None => Ok(()),
+        };
+        if reopened.is_ok() {
+            for job in reads {
+                self.read(job);
+            }
         }
+        self.publish();
+        reopened
     }
 
     /// Runs the lines of every request in order, in transactions of at most [`BATCH`]
@@ -136,9 +144,18 @@ impl Writer {
         let mut records: Vec<Record> = Vec::with_capacity(all.len());
         let mut failed = None;
         for chunk in all.chunks(BATCH) {
+            let started = std::time::Instant::now();
             match run_batch(&self.engine, &mut self.store, &mut self.world, chunk, None) {
-                Ok(done) => records.extend(done),
+                Ok(done) => {
+                    let refused = done.iter().filter(|r| r.is_error()).count() as u64;
+                    let accepted = done.len() as u64 - refused;
+                    let (seq, cases) = (self.store.seq(), self.world.len());
+                    let took = started.elapsed();
+                    self.metrics.commit(accepted, refused, took, seq, cases);
+                    records.extend(done);
+                }
                 Err(e) => {
+                    self.metrics.failed_commit();
                     failed = Some(e.to_string());
                     break;
                 }
@@ -181,14 +198,6 @@ impl Writer {
             } => {
                 let _ = reply.send(self.engine.case_json(&self.world, &case_type, &key));
             }
-            Job::Journal {
-                since,
-                limit,
-                case,
-                reply,
-            } => {
-                let _ = reply.send(self.journal(since, limit, case));
-            }
             Job::Due {
                 before,
                 limit,
@@ -199,46 +208,15 @@ impl Writer {
         }
     }
 
-    /// The journal rows after `since`, at most `limit`; of one case when `case` is given
-    /// (`None` when the world has no such case).
-    fn journal(
-        &mut self,
-        since: i64,
-        limit: usize,
-        case: Option<(String, String)>,
-    ) -> Result<Option<Vec<String>>, String> {
-        if let Some((ty, key)) = &case {
-            if self.engine.case_json(&self.world, ty, key).is_none() {
-                return Ok(None);
-            }
-        }
-        let mut rows = Vec::new();
-        let wanted = case.as_ref().map(|(ty, key)| serde_json::json!([ty, key]));
-        self.store
-            .journal(since, case.as_ref().map(|c| c.1.as_str()), &mut |line| {
-                if rows.len() >= limit {
-                    return Ok(());
-                }
-                // `journal` matches the key alone: the type must match too
-                if let Some(wanted) = &wanted {
-                    let row: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-                    let touches = row["cases"]
-                        .as_array()
-                        .is_some_and(|cases| cases.contains(wanted));
-                    if !touches {
-                        return Ok(());
-                    }
-                }
-                rows.push(line);
-                Ok(())
-            })
-            .map_err(|e| format!("cannot read the store: {e}"))?;
-        Ok(Some(rows))
-    }
-
     /// Tells the long polls of a new last row; only when it is new (a read must not wake
     /// them, or a poll would wake itself with its own read).
     fn publish(&self) {
+        self.due.send_if_modified(|due| {
+            let next = self.world.next_deadline();
+            let new = *due != next;
+            *due = next;
+            new
+        });
         let seq = self.store.seq();
         self.committed.send_if_modified(|last| {
             let new = *last != seq;

@@ -176,8 +176,10 @@ pub(crate) trait Backend: Send {
     fn set_meta(&mut self, name: &str, value: &str) -> R<()>;
     /// The largest sequence number in the journal (0 when empty).
     fn last_seq(&mut self) -> R<i64>;
-    /// Every journal row after `after`, in order.
-    fn journal(&mut self, after: i64, f: &mut dyn FnMut(Row) -> R<()>) -> R<()>;
+    /// The journal rows after `after`, in order: every one (`limit` `None`), or the first
+    /// `limit`.
+    fn journal(&mut self, after: i64, limit: Option<i64>, f: &mut dyn FnMut(Row) -> R<()>)
+        -> R<()>;
     fn append(&mut self, row: &Row) -> R<()>;
     fn put_case(&mut self, case: &CaseRow, seq: i64) -> R<()>;
     fn clear_cases(&mut self) -> R<()>;
@@ -256,6 +258,73 @@ fn cases_list(engine: &Engine, world: &World, ids: &BTreeSet<CaseId>) -> String 
 
 fn now() -> String {
     jiff::Timestamp::now().to_string()
+}
+
+/// How many journal rows [`Store::journal`] reads at a time.
+const JOURNAL_PAGE: i64 = 1024;
+
+/// Which journal rows [`Store::journal`] writes: those after `since`, touching the case
+/// `key` (of type `case_type`, when given) if `key` is given, at most `limit` of them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct JournalQuery<'a> {
+    /// Rows after this one (a cursor: the last row a reader has seen).
+    pub since: i64,
+    /// Only rows that changed a case with this key…
+    pub key: Option<&'a str>,
+    /// …of this case type (any type when `None`).
+    pub case_type: Option<&'a str>,
+    /// At most this many rows (`None`: every one).
+    pub limit: Option<usize>,
+}
+
+impl JournalQuery<'_> {
+    /// Whether a row that changed `cases` (`[[type, key], …]`) is selected.
+    fn touches(&self, cases: &J) -> bool {
+        let Some(key) = self.key else {
+            return true;
+        };
+        cases.as_array().is_some_and(|list| {
+            list.iter().any(|c| {
+                c.get(1).and_then(J::as_str) == Some(key)
+                    && self
+                        .case_type
+                        .is_none_or(|ty| c.get(0).and_then(J::as_str) == Some(ty))
+            })
+        })
+    }
+}
+
+/// A journal row as `docket journal` shows it, the policy's version `version`, sensitive
+/// values masked.
+fn journal_line(row: Row, version: &str, cases: J) -> J {
+    let mut obj = serde_json::Map::new();
+    obj.insert("seq".into(), J::from(row.seq));
+    obj.insert("kind".into(), J::from(row.kind.name()));
+    obj.insert("policy".into(), J::from(version));
+    obj.insert("recorded".into(), J::from(row.recorded));
+    if let Some(at) = row.at {
+        obj.insert("at".into(), J::from(at));
+    }
+    if let Some(line) = &row.line {
+        let mut event: J = serde_json::from_str(line).unwrap_or(J::Null);
+        redact(&mut event);
+        obj.insert("event".into(), event);
+    }
+    if let Some(record) = &row.record {
+        let mut record: J = serde_json::from_str(record).unwrap_or(J::Null);
+        redact(&mut record);
+        let name = if row.kind == Kind::Event {
+            "record"
+        } else {
+            "note"
+        };
+        obj.insert(name.into(), record);
+    }
+    if let Some(t) = row.target {
+        obj.insert("to".into(), J::from(t));
+    }
+    obj.insert("cases".into(), cases);
+    J::Object(obj)
 }
 
 /// The files of a policy as a store keeps them (`[[name, text], …]`).
@@ -680,6 +749,16 @@ impl Store {
         }
     }
 
+    /// Brings `world` up to what other processes committed to the store since this one
+    /// last read or wrote it (one cheap query when nothing was). On an error, `world` must
+    /// be dropped, as after a failed batch.
+    pub fn refresh(&mut self, engine: &Engine, world: &mut World) -> Result<(), StoreError> {
+        self.db.begin(false)?;
+        let result = self.catch_up(engine, world);
+        self.db.rollback();
+        result
+    }
+
     /// Brings `world` up to what other processes committed since it was loaded.
     fn catch_up(&mut self, engine: &Engine, world: &mut World) -> R<()> {
         let last = self.db.last_seq()?;
@@ -687,7 +766,7 @@ impl Store {
             return Ok(());
         }
         let mut rows = Vec::new();
-        self.db.journal(self.seq, &mut |row| {
+        self.db.journal(self.seq, None, &mut |row| {
             rows.push(row);
             Ok(())
         })?;
@@ -779,13 +858,13 @@ impl Store {
     fn events_in_tx(&mut self, f: &mut dyn FnMut(i64, &str) -> Result<(), String>) -> R<()> {
         // a rewind at row w to row t undoes the rows between them
         let mut undone: Vec<(i64, i64)> = Vec::new();
-        self.db.journal(0, &mut |row| {
+        self.db.journal(0, None, &mut |row| {
             if row.kind == Kind::Rewind {
                 undone.push((row.target.unwrap_or(0), row.seq));
             }
             Ok(())
         })?;
-        self.db.journal(0, &mut |row| {
+        self.db.journal(0, None, &mut |row| {
             let kept = !undone.iter().any(|(t, w)| *t < row.seq && row.seq < *w);
             match (&row.line, row.kind) {
                 (Some(line), Kind::Event) if kept => f(row.seq, line).map_err(StoreError::Refused),
@@ -794,78 +873,56 @@ impl Store {
         })
     }
 
-    /// Writes the journal as JSON lines: each row after `since` (touching a case keyed
-    /// `case`, if given), its event with every sensitive value shown as `<sensitive>`.
+    /// Writes the journal rows `query` selects as JSON lines, in order, each event with
+    /// every sensitive value shown as `<sensitive>`. The journal is read a page of rows at a
+    /// time (each page in a read transaction of its own), so that a long journal is never
+    /// held in memory; returns the last row written (`None`: none was).
     pub fn journal(
         &mut self,
-        since: i64,
-        case: Option<&str>,
+        query: JournalQuery<'_>,
         out: &mut dyn FnMut(String) -> std::io::Result<()>,
-    ) -> Result<(), StoreError> {
-        let mut rows = Vec::new();
+    ) -> Result<Option<i64>, StoreError> {
         let mut versions: HashMap<i64, String> = HashMap::new();
-        self.db.begin(false)?;
-        let read = self.db.journal(since, &mut |row| {
-            rows.push(row);
-            Ok(())
-        });
-        let mut ids: Vec<i64> = rows.iter().map(|r| r.policy).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let read = read.and_then(|()| {
-            for id in ids {
-                let version = self.db.policy(id)?.map(|p| p.0).unwrap_or_default();
-                versions.insert(id, version);
-            }
-            Ok(())
-        });
-        self.db.rollback();
-        read?;
-        for row in rows {
-            let cases: J = serde_json::from_str(&row.cases).unwrap_or(J::Null);
-            if let Some(key) = case {
-                let touches = cases.as_array().is_some_and(|list| {
-                    list.iter()
-                        .any(|c| c.get(1).and_then(J::as_str) == Some(key))
-                });
-                if !touches {
+        let (mut after, mut left, mut last) = (query.since, query.limit, None);
+        while left != Some(0) {
+            let mut rows = Vec::with_capacity(JOURNAL_PAGE as usize);
+            self.db.begin(false)?;
+            let read = self.db.journal(after, Some(JOURNAL_PAGE), &mut |row| {
+                rows.push(row);
+                Ok(())
+            });
+            let read = read.and_then(|()| {
+                for row in &rows {
+                    if !versions.contains_key(&row.policy) {
+                        let version = self.db.policy(row.policy)?.map(|p| p.0);
+                        versions.insert(row.policy, version.unwrap_or_default());
+                    }
+                }
+                Ok(())
+            });
+            self.db.rollback();
+            read?;
+            let Some(end) = rows.last().map(|r| r.seq) else {
+                break;
+            };
+            for row in rows {
+                if left == Some(0) {
+                    break;
+                }
+                let cases: J = serde_json::from_str(&row.cases).unwrap_or(J::Null);
+                if !query.touches(&cases) {
                     continue;
                 }
+                let version = versions.get(&row.policy).map_or("", String::as_str);
+                let seq = row.seq;
+                out(journal_line(row, version, cases).to_string())
+                    .map_err(|e| StoreError::db("write the journal", e))?;
+                last = Some(seq);
+                left = left.map(|n| n - 1);
             }
-            let mut obj = serde_json::Map::new();
-            obj.insert("seq".into(), J::from(row.seq));
-            obj.insert("kind".into(), J::from(row.kind.name()));
-            let version = versions.get(&row.policy).map_or("", String::as_str);
-            obj.insert("policy".into(), J::from(version));
-            obj.insert("recorded".into(), J::from(row.recorded.as_str()));
-            if let Some(at) = &row.at {
-                obj.insert("at".into(), J::from(at.as_str()));
-            }
-            if let Some(line) = &row.line {
-                let mut event: J = serde_json::from_str(line).unwrap_or(J::Null);
-                redact(&mut event);
-                obj.insert("event".into(), event);
-            }
-            if let Some(record) = &row.record {
-                let mut record: J = serde_json::from_str(record).unwrap_or(J::Null);
-                redact(&mut record);
-                obj.insert(
-                    if row.kind == Kind::Event {
-                        "record"
-                    } else {
-                        "note"
-                    }
-                    .into(),
-                    record,
-                );
-            }
-            if let Some(t) = row.target {
-                obj.insert("to".into(), J::from(t));
-            }
-            obj.insert("cases".into(), cases);
-            out(J::Object(obj).to_string()).map_err(|e| StoreError::db("write the journal", e))?;
+            after = end;
         }
-        Ok(())
+        Ok(last)
     }
 
     /// The world the journal describes up to row `upto` (all of it when `None`), replayed
@@ -874,7 +931,7 @@ impl Store {
     /// Called inside an open transaction, which reads the journal.
     fn replay(&mut self, upto: Option<i64>, differ: &mut dyn FnMut(String)) -> R<(World, i64)> {
         let mut rows = Vec::new();
-        self.db.journal(0, &mut |row| {
+        self.db.journal(0, None, &mut |row| {
             if upto.is_none_or(|u| row.seq <= u) {
                 rows.push(row);
             }
@@ -1034,7 +1091,7 @@ impl Store {
             )));
         }
         let mut later_policy = None;
-        self.db.journal(to, &mut |row| {
+        self.db.journal(to, None, &mut |row| {
             if row.kind == Kind::Policy && later_policy.is_none() {
                 later_policy = Some(row.seq);
             }

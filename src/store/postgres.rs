@@ -18,6 +18,7 @@
 //! costs a handful of round trips rather than a thousand.
 
 use super::{Backend, CaseRef, CaseRow, Kind, Meta, Row, StoreError, FORMAT, FORMAT_VERSION, R};
+use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Statement};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -73,7 +74,7 @@ const PUT_CASES: &str = "INSERT INTO cases (type, key, data, seq) \
      ON CONFLICT (type, key) DO UPDATE SET data = excluded.data, seq = excluded.seq";
 
 const JOURNAL: &str = "SELECT seq, kind, policy, at, line, record, cases, recorded, target \
-     FROM journal WHERE seq > $1 ORDER BY seq";
+     FROM journal WHERE seq > $1 ORDER BY seq LIMIT $2";
 
 /// Our tables, and every other ordinary table, view or foreign table of the schema.
 const TABLES: &str = "SELECT c.relname::text FROM pg_catalog.pg_class c \
@@ -346,12 +347,17 @@ impl Backend for Postgres {
             .map_err(db("read the journal"))
     }
 
-    fn journal(&mut self, after: i64, f: &mut dyn FnMut(Row) -> R<()>) -> R<()> {
+    fn journal(
+        &mut self,
+        after: i64,
+        limit: Option<i64>,
+        f: &mut dyn FnMut(Row) -> R<()>,
+    ) -> R<()> {
         self.flush()?;
         let st = self.statement(JOURNAL, "read the journal")?;
         let mut rows = self
             .client
-            .query_raw(&st, [after])
+            .query_raw(&st, [&after as &dyn ToSql, &limit]) // `LIMIT NULL`: all
             .map_err(db("read the journal"))?;
         use postgres::fallible_iterator::FallibleIterator;
         while let Some(r) = rows.next().map_err(db("read the journal"))? {

@@ -307,15 +307,23 @@ impl Backend for Sqlite {
             .map_err(db("read the journal"))
     }
 
-    fn journal(&mut self, after: i64, f: &mut dyn FnMut(Row) -> R<()>) -> R<()> {
+    fn journal(
+        &mut self,
+        after: i64,
+        limit: Option<i64>,
+        f: &mut dyn FnMut(Row) -> R<()>,
+    ) -> R<()> {
         let mut st = self
             .conn
             .prepare_cached(
                 "SELECT seq, kind, policy, at, line, record, cases, recorded, target \
-                 FROM journal WHERE seq > ?1 ORDER BY seq",
+                 FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )
             .map_err(db("read the journal"))?;
-        let mut rows = st.query(params![after]).map_err(db("read the journal"))?;
+        // a negative limit: no limit
+        let mut rows = st
+            .query(params![after, limit.unwrap_or(-1)])
+            .map_err(db("read the journal"))?;
         while let Some(r) = rows.next().map_err(db("read the journal"))? {
             let kind: String = r.get(1).map_err(db("read the journal"))?;
             let row = Row {

@@ -1,15 +1,14 @@
-//! A running `docket serve` (the built binary, on a free port, with a store in a temporary
-//! folder) and a small HTTP/1.1 client over a TCP socket, for the tests of the service.
+//! A running `docket serve` for the tests and benchmarks: started on a free port with a store
+//! in a temporary folder, its stderr kept, and a one-shot HTTP/1.1 client.
 
+use super::tempdir::TempDir;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::tempdir::TempDir;
-
-/// The token of a server started with [`Server::start`].
+/// The token the servers started here take.
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
 /// The example stream of `examples/`.
@@ -40,6 +39,14 @@ pub fn secrets() -> Vec<String> {
     found
 }
 
+/// An ICP order for a filing of its own. Every order is at the same instant: posts racing on
+/// several connections are never refused for coming after a later one.
+pub fn order(filing: &str) -> String {
+    format!(
+        r#"{{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"{filing}","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"13800138000","cert_last6":"52817X"}}]}}"#
+    )
+}
+
 /// A running `docket serve` on a store of its own in a temp dir.
 pub struct Server {
     pub child: Child,
@@ -47,37 +54,39 @@ pub struct Server {
     /// Its folder, handed over by [`Server::terminate`].
     dir: Option<TempDir>,
     /// Everything it wrote on stderr so far.
-    log: Arc<Mutex<String>>,
+    pub log: Arc<Mutex<String>>,
 }
 
 impl Server {
-    /// `docket serve` with the token [`TOKEN`].
     pub fn start(name: &str) -> Server {
-        Server::spawn(name, true)
+        Server::start_with(name, &[])
     }
 
-    /// `docket serve --no-auth` (on the loopback address, as it must be).
-    pub fn start_no_auth(name: &str) -> Server {
-        Server::spawn(name, false)
-    }
-
-    fn spawn(name: &str, auth: bool) -> Server {
+    /// A server given `args` too.
+    pub fn start_with(name: &str, args: &[&str]) -> Server {
         let dir = TempDir::new(name);
         let store = dir.path().join("world.db");
+        let store = store.to_str().expect("a UTF-8 path").to_string();
+        Server::on(dir, &store, args)
+    }
+
+    /// A server on the store `store` (its key, if SQLite, beside it; for another store, in
+    /// `$DOCKET_STORE_KEY` as the caller set it), its token in `dir` (none when `args` hold
+    /// `--no-auth`), given `args` too.
+    pub fn on(dir: TempDir, store: &str, args: &[&str]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--store"])
-            .arg(&store);
-        if auth {
+        if !store.starts_with("postgres") {
+            command.env_remove("DOCKET_STORE_KEY");
+        }
+        command.args(["serve", "--listen", "127.0.0.1:0", "--store", store]);
+        if !args.contains(&"--no-auth") {
             let token = dir.path().join("token");
             std::fs::write(&token, format!("{TOKEN}\n")).expect("write the token");
             command.arg("--token-file").arg(&token);
-        } else {
-            command.arg("--no-auth");
         }
         let mut child = command
+            .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env_remove("DOCKET_STORE_KEY")
             .env_remove("DOCKET_SERVE_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -111,6 +120,13 @@ impl Server {
         }
     }
 
+    /// Kills it with SIGKILL (nothing of it runs after) and hands its folder over.
+    pub fn kill(mut self) -> TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.dir.take().expect("the folder")
+    }
+
     pub fn store(&self) -> String {
         let dir = self.dir.as_ref().expect("the folder");
         dir.str().to_string() + "/world.db"
@@ -127,10 +143,20 @@ impl Server {
     }
 
     /// The journal as the service gives it.
+    /// The whole journal as the service gives it, page after page.
     pub fn journal(&self) -> String {
-        let answer = self.call("GET", "/v1/journal", b"");
-        assert_eq!(answer.status, 200, "{}", answer.body);
-        answer.body
+        let mut all = String::new();
+        let mut since = 0;
+        loop {
+            let answer = self.call("GET", &format!("/v1/journal?since={since}"), b"");
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            let Some(last) = answer.body.lines().last() else {
+                return all;
+            };
+            let row: serde_json::Value = serde_json::from_str(last).expect("a journal row");
+            since = row["seq"].as_i64().expect("a row's seq");
+            all.push_str(&answer.body);
+        }
     }
 
     /// Sends SIGTERM and waits for the exit code; also the log and the folder of the store.

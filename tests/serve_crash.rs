@@ -30,16 +30,8 @@ mod server;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 
-use server::{Server, TOKEN};
+use server::{order, Server, TOKEN};
 use tempdir::TempDir;
-
-/// An order for a filing of its own. Every order is at the same instant: posts racing on
-/// several connections are never refused for coming after a later one.
-fn order(filing: &str) -> String {
-    format!(
-        r#"{{"type":"order_submitted","at":"2026-11-28T09:00:00+08:00","filing":"{filing}","scenario":"first_filing","variant":"app","personnel":[{{"role":"entity_leader","phone":"13800138000","cert_last6":"52817X"}}]}}"#
-    )
-}
 
 /// What the clients were told.
 #[derive(Default)]

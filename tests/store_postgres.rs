@@ -3,6 +3,18 @@
 //! database of its own there and drops it afterwards, so the tests run in parallel. Without
 //! the variable, the tests that need a server say so and pass.
 
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the shared support"
+)]
+#[path = "support/http.rs"]
+mod http;
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the shared support"
+)]
+#[path = "support/server.rs"]
+mod server;
 #[path = "support/store_runs.rs"]
 mod store_runs;
 #[allow(
@@ -334,4 +346,82 @@ fn a_server_that_does_not_answer_is_named_without_its_password() {
             assert!(!run.stderr.contains("hunter2"), "{args:?}: {}", run.stderr);
         }
     }
+}
+
+/// Two `docket serve` on one PostgreSQL store, each posted 10 000 events over four
+/// connections at once: every event answered accepted, journaled once, seen by both
+/// services, and the stored cases are the journal's replay.
+#[test]
+fn two_services_on_one_postgres_store() {
+    let Some(pg) = server() else { return };
+    let db = TestDb::new(&pg, "two_services");
+    let (dir_a, dir_b) = (TempDir::new("pg-serve-a"), TempDir::new("pg-serve-b"));
+    let key_file = dir_a.path().join("store.key");
+    std::fs::write(&key_file, KEY).expect("the key file is written");
+    let key = key_file.to_str().expect("UTF-8").to_string();
+    let args = ["--key", key.as_str()];
+    // the first creates the store; then both serve it
+    let a = server::Server::on(dir_a, &db.url, &args);
+    let b = server::Server::on(dir_b, &db.url, &args);
+    const EACH: usize = 10_000;
+    const CONNECTIONS: usize = 4;
+    let started = std::time::Instant::now();
+    let mut threads = Vec::new();
+    for (name, addr) in [("A", a.addr.clone()), ("B", b.addr.clone())] {
+        for c in 0..CONNECTIONS {
+            let addr = addr.clone();
+            threads.push(std::thread::spawn(move || {
+                let mut conn = http::Conn::open(&addr, Some(server::TOKEN)).expect("connect");
+                let mut n = 0;
+                while n < EACH / CONNECTIONS {
+                    // mostly single events, some small batches
+                    let batch = if n % 7 == 0 {
+                        5.min(EACH / CONNECTIONS - n)
+                    } else {
+                        1
+                    };
+                    let body: Vec<String> = (n..n + batch)
+                        .map(|i| server::order(&format!("{name}-{c}-{i}")))
+                        .collect();
+                    let reply = conn
+                        .send("POST", "/v1/events", body.join("\n").as_bytes())
+                        .expect("an answer");
+                    assert_eq!(reply.status, 200, "{}", reply.body);
+                    assert_eq!(reply.body.lines().count(), batch);
+                    assert!(!reply.body.contains("\"error\""), "{}", reply.body);
+                    n += batch;
+                }
+            }));
+        }
+    }
+    for t in threads {
+        t.join().expect("a client");
+    }
+    eprintln!(
+        "two services on one PostgreSQL store: {} events in {:.1} s",
+        2 * EACH,
+        started.elapsed().as_secs_f64()
+    );
+
+    let journal = a.journal();
+    let mut filings = std::collections::HashMap::new();
+    for line in journal.lines() {
+        let row: serde_json::Value = serde_json::from_str(line).expect("a row");
+        if let Some(f) = row["event"]["filing"].as_str() {
+            *filings.entry(f.to_string()).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(filings.len(), 2 * EACH, "every event journaled");
+    assert!(filings.values().all(|n| *n == 1), "none twice");
+    assert_eq!(b.journal(), journal, "both services read one journal");
+    // each sees the other's cases (a read catches up with the other's commits)
+    for (server, filing) in [(&a, "B-3-99"), (&b, "A-0-0")] {
+        let case = server.call("GET", &format!("/v1/cases/filing/{filing}"), b"");
+        assert_eq!(case.status, 200, "{}", case.body);
+    }
+    let (code_a, log_a, _) = a.terminate();
+    let (code_b, log_b, _) = b.terminate();
+    assert_eq!((code_a, code_b), (Some(0), Some(0)), "{log_a}\n{log_b}");
+    let check = docket(&["store", "check", "--store", &db.url], Some(KEY), b"");
+    assert_eq!(check.code, Some(0), "{}{}", check.stdout, check.stderr);
 }

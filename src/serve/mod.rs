@@ -179,10 +179,14 @@ fn start(args: &ServeArgs) -> Result<u8, String> {
     report(&format!(
         "docket serve: listening on http://{bound} (store `{shown}`)"
     ));
+    // the readers' connections are closed here, outside the runtime: a PostgreSQL client
+    // runs a runtime of its own to close, which cannot start inside another
+    let kept_readers = Arc::clone(&state.readers);
     let served = runtime.block_on(http::serve(listener, state, stopping, writer_gone));
     // the tasks still open (connections past the drain) are dropped with their senders of
     // jobs; the writer then ends once it has committed and answered what it was handed
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    drop(kept_readers);
     let written = writer
         .join()
         .unwrap_or_else(|_| Err("the writer thread stopped".into()));

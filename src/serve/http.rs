@@ -450,7 +450,7 @@ async fn case_journal(
         "/v1/cases/{type}/{key}/journal",
     ) {
         Ok((since, limit, _)) => (since, limit),
-        Err(answer) => return answer,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
     let job = |reply| Job::Case {
         case_type: case_type.clone(),
@@ -478,31 +478,27 @@ async fn case_journal(
 }
 
 /// The `since`, `limit` and `wait` parameters of a journal read (only those of `allowed`
-/// are taken), or the 400 answer naming what is wrong.
+/// are taken), or what is wrong with them (for a 400).
 fn cursor(
     query: &HashMap<String, String>,
     allowed: &[&str],
     path: &str,
-) -> Result<(i64, usize, Duration), Response> {
+) -> Result<(i64, usize, Duration), String> {
     if let Some(name) = query.keys().find(|k| !allowed.contains(&k.as_str())) {
         let names: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            &format!(
-                "unknown parameter `{name}`: `{path}` takes {}",
-                names.join(", ")
-            ),
+        return Err(format!(
+            "unknown parameter `{name}`: `{path}` takes {}",
+            names.join(", ")
         ));
     }
-    let bad = |message: String| error(StatusCode::BAD_REQUEST, &message);
-    let since = number(query, "since", 0, i64::MAX as u64).map_err(bad)?;
-    let limit = number(query, "limit", MAX_ROWS as u64, MAX_ROWS as u64).map_err(bad)?;
+    let since = number(query, "since", 0, i64::MAX as u64)?;
+    let limit = number(query, "limit", MAX_ROWS as u64, MAX_ROWS as u64)?;
     if limit == 0 {
-        return Err(bad(format!(
+        return Err(format!(
             "`limit` must be a whole number from 1 to {MAX_ROWS}, not `0`"
-        )));
+        ));
     }
-    let wait = number(query, "wait", 0, MAX_WAIT).map_err(bad)?;
+    let wait = number(query, "wait", 0, MAX_WAIT)?;
     Ok((
         i64::try_from(since).unwrap_or(i64::MAX),
         usize::try_from(limit).unwrap_or(MAX_ROWS),
@@ -535,7 +531,7 @@ async fn journal(
 ) -> Response {
     let (since, limit, wait) = match cursor(&query, &["since", "wait", "limit"], "/v1/journal") {
         Ok(c) => c,
-        Err(answer) => return answer,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message),
     };
     let deadline = tokio::time::Instant::now() + wait;
     let mut committed = state.committed.clone();

@@ -893,9 +893,9 @@ impl Store {
             });
             let read = read.and_then(|()| {
                 for row in &rows {
-                    if !versions.contains_key(&row.policy) {
-                        let version = self.db.policy(row.policy)?.map(|p| p.0);
-                        versions.insert(row.policy, version.unwrap_or_default());
+                    if let std::collections::hash_map::Entry::Vacant(v) = versions.entry(row.policy)
+                    {
+                        v.insert(self.db.policy(row.policy)?.map(|p| p.0).unwrap_or_default());
                     }
                 }
                 Ok(())

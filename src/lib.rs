@@ -68,6 +68,7 @@ mod diag;
 pub mod diff;
 pub mod doc;
 mod dsl;
+mod due;
 mod duration;
 mod engine;
 mod eval;
@@ -97,6 +98,7 @@ mod world;
 
 pub use coverage::{Coverage, Measure};
 pub use diag::{Code, Diagnostic, Severity};
+pub use due::{Due, DueList};
 pub use engine::{Engine, LoadError};
 pub use eval::{EvalError, Step, Trace};
 pub use event::{Event, EventBuilder, EventError};

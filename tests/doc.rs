@@ -1,10 +1,11 @@
 //! `docket doc`: the reviewer's document of the shipped policies, as Markdown (snapshotted)
 //! and as HTML, opened in a real headless Chromium (screenshot and DOM checked).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
+#[path = "support/chromium.rs"]
+mod chromium;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 use tempdir::{rules_copy, TempDir};
@@ -189,83 +190,15 @@ fn icp_html_is_self_contained() {
     }
 }
 
-/// `chromium` or `chromium-browser` on PATH.
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|d| [d.join("chromium"), d.join("chromium-browser")])
-        .find(|p| p.is_file())
-}
-
-/// Runs Chromium headless with `args`, killed after two minutes.
-fn run_chromium(bin: &Path, profile: &Path, args: &[String]) -> Output {
-    let child = Command::new(bin)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--hide-scrollbars",
-            "--no-first-run",
-            &format!("--user-data-dir={}", profile.display()),
-        ])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    let id = child.id();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let watcher = std::thread::spawn(move || {
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(200));
-            if !Path::new(&format!("/proc/{id}")).exists() {
-                return;
-            }
-        }
-        // only the process this test started, by its id
-        let _ = Command::new("kill").arg(id.to_string()).status();
-    });
-    let out = child.wait_with_output().expect("chromium runs");
-    let _ = watcher.join();
-    out
-}
-
-/// The width and height in a PNG's header.
-fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.get(..8)? != b"\x89PNG\r\n\x1a\n" || bytes.get(12..16)? != b"IHDR" {
-        return None;
-    }
-    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
-    Some((be(bytes.get(16..20)?), be(bytes.get(20..24)?)))
-}
-
 #[test]
 fn icp_html_in_headless_chromium() {
-    let Some(bin) = chromium() else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromium is not installed: CI must install it (see .ci/run)");
-        }
-        println!("skipped: no `chromium` or `chromium-browser` on PATH");
+    let Some(bin) = chromium::find() else {
         return;
     };
     let dir = TempDir::new("doc-chromium");
     let html = icp_html(&dir);
     let url = format!("file://{}", html.display());
-    let shot = dir.path().join("icp.png");
-
-    let out = run_chromium(
-        &bin,
-        &dir.path().join("profile-shot"),
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1400,1500".into(),
-            url.clone(),
-        ],
-    );
-    let bytes = std::fs::read(&shot)
-        .unwrap_or_else(|e| panic!("no screenshot ({e}); chromium said:\n{}", text(&out.stderr)));
-    assert_eq!(png_size(&bytes), Some((1400, 1500)), "a PNG of the window");
+    let bytes = chromium::screenshot(&bin, dir.path(), &url, (1400, 1500));
     // a blank page compresses to a few kilobytes; text, tables and the diagram do not
     assert!(
         bytes.len() > 40_000,
@@ -273,12 +206,7 @@ fn icp_html_in_headless_chromium() {
         bytes.len()
     );
 
-    let out = run_chromium(
-        &bin,
-        &dir.path().join("profile-dom"),
-        &["--dump-dom".into(), url],
-    );
-    let dom = text(&out.stdout);
+    let dom = chromium::dom(&bin, dir.path(), &url);
     let svg_start = dom.find("<svg").expect("the DOM holds the diagram");
     let svg_end = dom[svg_start..].find("</svg>").expect("the SVG is closed") + svg_start;
     let svg = &dom[svg_start..svg_end];

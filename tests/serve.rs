@@ -8,42 +8,16 @@ use std::time::{Duration, Instant};
 
 #[path = "support/bin.rs"]
 mod bin;
+#[path = "support/server.rs"]
 #[allow(
     dead_code,
     reason = "each test binary uses its own part of the shared support"
 )]
-#[path = "support/server.rs"]
 mod server;
 #[path = "support/tempdir.rs"]
 mod tempdir;
-use server::{request, Answer, Server, TOKEN};
+use server::{example, request, secrets, Answer, Server, TOKEN};
 use tempdir::{rules_copy, TempDir};
-
-fn example() -> String {
-    std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/examples/stream.jsonl"
-    ))
-    .expect("the example stream")
-}
-
-/// Every verification code and certificate digits of the example stream.
-fn secrets() -> Vec<String> {
-    let mut found = Vec::new();
-    for line in example().lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
-        let people = v.get("personnel").and_then(|x| x.as_array());
-        for item in std::iter::once(&v).chain(people.into_iter().flatten()) {
-            for key in ["code", "cert_last6"] {
-                if let Some(s) = item.get(key).and_then(|x| x.as_str()) {
-                    found.push(s.to_string());
-                }
-            }
-        }
-    }
-    assert!(found.len() > 5, "the example has codes");
-    found
-}
 
 /// Runs `docket ARGS` to its end: (exit code, stdout, stderr).
 fn docket(args: &[&str]) -> (Option<i32>, String, String) {
@@ -618,4 +592,111 @@ fn the_wall_clock_fires_a_deadline_with_a_tick_of_its_own() {
         b"",
     );
     assert_eq!(quiet.body, "", "no further tick");
+}
+
+#[test]
+fn due_lists_the_open_deadlines_earliest_first() {
+    let server = Server::start("serve-due");
+    let none = server.call("GET", "/v1/due", b"");
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert!(none.head.contains("application/json"), "{}", none.head);
+    assert_eq!(none.body, "{\"due\":[],\"more\":false}\n");
+
+    // the example before its ticks: both filings' validation windows are open
+    let example = example();
+    let (events, ticks): (Vec<&str>, Vec<&str>) = example
+        .lines()
+        .partition(|l| !l.contains("\"type\":\"tick\""));
+    assert_eq!(ticks.len(), 2);
+    let posted = server.call("POST", "/v1/events", events.join("\n").as_bytes());
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let due = server.call("GET", "/v1/due", b"");
+    assert_eq!(due.status, 200, "{}", due.body);
+    assert_eq!(
+        due.body,
+        concat!(
+            r#"{"due":["#,
+            r#"{"at":"2026-11-29T02:30:00Z","type":"filing","key":"ICP-0001","status":"under_review","deadline":"window_end"},"#,
+            r#"{"at":"2026-11-29T02:45:00Z","type":"filing","key":"ICP-0002","status":"awaiting_validation","deadline":"window_end"}"#,
+            r#"],"more":false}"#,
+            "\n"
+        )
+    );
+    // each is what its case says
+    let listed: serde_json::Value = serde_json::from_str(&due.body).expect("JSON");
+    for d in listed["due"].as_array().expect("a list") {
+        let path = format!(
+            "/v1/cases/{}/{}",
+            d["type"].as_str().expect("type"),
+            d["key"].as_str().expect("key")
+        );
+        let case: serde_json::Value =
+            serde_json::from_str(&server.call("GET", &path, b"").body).expect("JSON");
+        assert_eq!(case["status"], d["status"]);
+        let deadline = &case["deadlines"][d["deadline"].as_str().expect("name")];
+        assert_eq!(deadline["at"], d["at"]);
+        assert!(deadline["fired"].is_null());
+    }
+
+    // `before` is exclusive (an offset's `+` written `%2B`); `limit` says when more remain
+    let first = |query: &str| {
+        let answer = server.call("GET", &format!("/v1/due?{query}"), b"");
+        assert_eq!(answer.status, 200, "{query}: {}", answer.body);
+        let v: serde_json::Value = serde_json::from_str(&answer.body).expect("JSON");
+        let keys: Vec<String> = v["due"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|d| d["key"].as_str().expect("key").to_string())
+            .collect();
+        (keys, v["more"].as_bool().expect("more"))
+    };
+    let one = (vec!["ICP-0001".to_string()], false);
+    assert_eq!(first("before=2026-11-29T02:45:00Z"), one);
+    assert_eq!(first("before=2026-11-29T10:45:00%2B08:00"), one);
+    assert_eq!(first("before=2026-11-29T02:30:00Z"), (vec![], false));
+    assert_eq!(first("limit=1"), (vec!["ICP-0001".to_string()], true));
+    assert_eq!(first("limit=2&before=2026-11-30T00:00:00Z").0.len(), 2);
+
+    // bad queries: a clear 400; no token: 401
+    for (query, says) in [
+        (
+            "since=3",
+            "unknown parameter `since`: `/v1/due` takes `before` and `limit`",
+        ),
+        (
+            "limit=0",
+            "`limit` must be a whole number from 1 to 10000, not `0`",
+        ),
+        (
+            "limit=10001",
+            "`limit` must be a whole number from 1 to 10000, not `10001`",
+        ),
+        ("limit=many", "not `many`"),
+        (
+            "before=tomorrow",
+            "`before` must be an RFC 3339 instant with an offset",
+        ),
+        ("before=2026-11-29T10:45:00", "not `2026-11-29T10:45:00`"),
+        ("before=2026-11-29T10:45:00+08:00", "`+` is written `%2B`"),
+    ] {
+        let answer = server.call("GET", &format!("/v1/due?{query}"), b"");
+        assert_eq!(answer.status, 400, "{query}: {}", answer.body);
+        let error: serde_json::Value = serde_json::from_str(&answer.body).expect("JSON");
+        let error = error["error"].as_str().expect("an error");
+        assert!(error.contains(says), "{query}: {error}");
+    }
+    let refused = request(&server.addr, "GET", "/v1/due", None, b"");
+    assert_eq!(refused.status, 401, "{}", refused.body);
+
+    // the ticks pass both windows: nothing is open any more
+    let ticked = server.call("POST", "/v1/events", ticks.join("\n").as_bytes());
+    assert_eq!(ticked.status, 200, "{}", ticked.body);
+    assert_eq!(
+        server.call("GET", "/v1/due", b"").body,
+        "{\"due\":[],\"more\":false}\n"
+    );
+    for secret in secrets() {
+        assert!(!due.body.contains(&secret), "`{secret}` in the due list");
+    }
 }

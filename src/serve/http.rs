@@ -19,6 +19,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch, OwnedSemaphorePermit};
 
+mod due;
+mod page;
+
 /// The largest request body taken, in bytes.
 pub(crate) const MAX_BODY: usize = 8 << 20;
 /// The longest long poll of the journal feed, in seconds.
@@ -60,12 +63,15 @@ pub(crate) fn router(state: State) -> Router {
         .route("/v1/cases/{case_type}/{key}/journal", get(case_journal))
         .route("/v1/journal", get(journal))
         .route("/v1/policy", get(policy))
+        .route("/v1/due", get(due::due))
         .route("/metrics", get(metrics))
         .fallback(not_found)
         .route_layer(middleware::from_fn_with_state(state.clone(), authorize))
         // after the layer: the health check needs no token (and tells nothing else)
         .route("/healthz", get(healthz))
         .route("/v1/openapi.json", get(openapi))
+        // the operator page: static, and it tells nothing; its calls send the token
+        .merge(page::routes())
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), measure))
         .with_state(state)

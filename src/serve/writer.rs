@@ -33,6 +33,12 @@ pub(crate) enum Job {
         key: String,
         reply: oneshot::Sender<Option<String>>,
     },
+    /// The open deadlines due before `before` (all without it), at most `limit`: JSON.
+    Due {
+        before: Option<jiff::Timestamp>,
+        limit: usize,
+        reply: oneshot::Sender<String>,
+    },
 }
 
 impl Job {
@@ -191,6 +197,13 @@ impl Writer {
                 reply,
             } => {
                 let _ = reply.send(self.engine.case_json(&self.world, &case_type, &key));
+            }
+            Job::Due {
+                before,
+                limit,
+                reply,
+            } => {
+                let _ = reply.send(self.engine.due(&self.world, before, limit).to_json());
             }
         }
     }

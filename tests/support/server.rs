@@ -11,6 +11,34 @@ use std::time::{Duration, Instant};
 /// The token the servers started here take.
 pub const TOKEN: &str = "test-token-0123456789abcdef";
 
+/// The example stream of `examples/`.
+pub fn example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/stream.jsonl"
+    ))
+    .expect("the example stream")
+}
+
+/// Every value the example stream gives to a field declared `sensitive`: the verification
+/// codes and certificate digits.
+pub fn secrets() -> Vec<String> {
+    let mut found = Vec::new();
+    for line in example().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        let people = v.get("personnel").and_then(|x| x.as_array());
+        for item in std::iter::once(&v).chain(people.into_iter().flatten()) {
+            for key in ["code", "cert_last6"] {
+                if let Some(s) = item.get(key).and_then(|x| x.as_str()) {
+                    found.push(s.to_string());
+                }
+            }
+        }
+    }
+    assert!(found.len() > 5, "the example has codes");
+    found
+}
+
 /// An ICP order for a filing of its own. Every order is at the same instant: posts racing on
 /// several connections are never refused for coming after a later one.
 pub fn order(filing: &str) -> String {
@@ -43,18 +71,20 @@ impl Server {
     }
 
     /// A server on the store `store` (its key, if SQLite, beside it; for another store, in
-    /// `$DOCKET_STORE_KEY` as the caller set it), its token in `dir`, given `args` too.
+    /// `$DOCKET_STORE_KEY` as the caller set it), its token in `dir` (none when `args` hold
+    /// `--no-auth`), given `args` too.
     pub fn on(dir: TempDir, store: &str, args: &[&str]) -> Server {
-        let token = dir.path().join("token");
-        std::fs::write(&token, format!("{TOKEN}\n")).expect("write the token");
         let mut command = Command::new(env!("CARGO_BIN_EXE_docket"));
         if !store.starts_with("postgres") {
             command.env_remove("DOCKET_STORE_KEY");
         }
+        command.args(["serve", "--listen", "127.0.0.1:0", "--store", store]);
+        if !args.contains(&"--no-auth") {
+            let token = dir.path().join("token");
+            std::fs::write(&token, format!("{TOKEN}\n")).expect("write the token");
+            command.arg("--token-file").arg(&token);
+        }
         let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0", "--store", store])
-            .arg("--token-file")
-            .arg(&token)
             .args(args)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env_remove("DOCKET_SERVE_TOKEN")
@@ -100,6 +130,11 @@ impl Server {
     pub fn store(&self) -> String {
         let dir = self.dir.as_ref().expect("the folder");
         dir.str().to_string() + "/world.db"
+    }
+
+    /// The address of `path` on this server, for a browser.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
     }
 
     /// A request with the token.

@@ -24,9 +24,11 @@ use tokio::sync::{mpsc, watch};
 /// Endpoints (JSON in and out; records as `docket run --store` prints them):
 /// `POST /v1/events` (one JSON event, or JSON lines), `POST /v1/evaluate` (what an event
 /// would do, nothing kept), `GET /v1/cases/{type}/{key}`, `GET /v1/cases/{type}/{key}/journal`,
-/// `GET /v1/journal?since=SEQ&wait=SECONDS`, `GET /v1/policy`, `GET /healthz`.
+/// `GET /v1/journal?since=SEQ&wait=SECONDS&limit=N`, `GET /v1/due?before=INSTANT&limit=N`,
+/// `GET /v1/policy`, `GET /metrics` (Prometheus), `GET /v1/openapi.json`, `GET /healthz`, and
+/// `GET /` (a read-only operator page).
 ///
-/// Every request but `/healthz` needs `Authorization: Bearer TOKEN`, the token read from
+/// Every request but `/healthz`, `/v1/openapi.json` and the page needs `Authorization: Bearer TOKEN`, the token read from
 /// `--token-file` or `$DOCKET_SERVE_TOKEN`; without one the service only starts with
 /// `--no-auth` on a loopback address. The address listened on is printed on stderr
 /// (`docket serve: listening on http://ADDR`). SIGTERM or SIGINT: stop accepting, answer

@@ -26,6 +26,9 @@ pub struct Source {
     pub name: String,
     /// The whole text of the file.
     pub text: String,
+    /// Where each line of `text` starts, found at the first [`Source::line_col`] (with the
+    /// length of the text it was found for: a text changed since is indexed again).
+    lines: std::sync::OnceLock<(usize, Vec<usize>)>,
 }
 
 impl Source {
@@ -40,6 +43,24 @@ impl Source {
         Source {
             name: name.into(),
             text,
+            lines: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The byte offset where each line starts (the first is 0).
+    fn line_starts(&self) -> std::borrow::Cow<'_, [usize]> {
+        let index = |text: &str| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect::<Vec<usize>>()
+        };
+        let (len, starts) = self
+            .lines
+            .get_or_init(|| (self.text.len(), index(&self.text)));
+        if *len == self.text.len() {
+            starts.as_slice().into()
+        } else {
+            index(&self.text).into()
         }
     }
 
@@ -49,10 +70,11 @@ impl Source {
     /// an offset inside a multi-byte char counts as that char.
     pub fn line_col(&self, byte: usize) -> (usize, usize) {
         let byte = floor_char_boundary(&self.text, byte);
-        let before = &self.text[..byte];
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let col = before[line_start..].chars().count() + 1;
+        let starts = self.line_starts();
+        // the last line starting at or before `byte` (the first always does: it is 0)
+        let line = starts.partition_point(|&s| s <= byte).max(1);
+        let line_start = starts.get(line - 1).copied().unwrap_or(0);
+        let col = self.text[line_start..byte].chars().count() + 1;
         (line, col)
     }
 }

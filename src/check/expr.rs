@@ -114,9 +114,11 @@ pub(crate) struct Scope {
     pub derived_cutoff: Option<(CaseTypeId, bool, usize)>,
     /// The name of the rule being checked, to name it in reports (empty outside rules).
     pub rule: String,
-    /// The `let`s of the handler not bound yet (the one being checked, and those below it),
-    /// so that reading one says so instead of "unknown name".
-    pub later_lets: Vec<String>,
+    /// The names of the handler's `let`s, in order, and how many are bound: those from
+    /// `lets_bound` on (the one being checked, and those below it) are not yet, so that
+    /// reading one says so instead of "unknown name".
+    pub lets: Vec<String>,
+    pub lets_bound: usize,
 }
 
 impl Scope {

@@ -137,7 +137,8 @@ impl Env {
     }
 
     fn unknown_name(&self, scope: &Scope, id: &Ident) -> CheckError {
-        if let Some(i) = scope.later_lets.iter().position(|l| *l == id.name) {
+        let later = scope.lets.get(scope.lets_bound..).unwrap_or_default();
+        if let Some(i) = later.iter().position(|l| *l == id.name) {
             return CheckError::LetOrder {
                 name: id.name.clone(),
                 itself: i == 0,

@@ -7,7 +7,7 @@ use crate::program::*;
 use crate::sites::{RuleSite, Site};
 use crate::span::Span;
 use crate::value::Ty;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 type Handlers = (Vec<Option<HandlerDef>>, Vec<Option<HandlerDef>>);
 
@@ -155,12 +155,14 @@ fn handler(
     }
     scope.case_bound = routed;
     let mut lets = Vec::new();
+    scope.lets = h.lets.iter().map(|x| x.name.name.clone()).collect();
+    let mut seen: HashMap<&str, &ast::Ident> = HashMap::new();
     for (i, l) in h.lets.iter().enumerate() {
-        let twice = h.lets[..i].iter().find(|x| x.name.name == l.name.name);
+        let twice = seen.get(l.name.name.as_str()).copied();
         if let Some(first) = twice {
             let first = Some(At {
                 source,
-                span: first.name.span,
+                span: first.span,
             });
             env.err(
                 source,
@@ -170,20 +172,22 @@ fn handler(
                     first,
                 },
             );
+        } else {
+            seen.insert(&l.name.name, &l.name);
         }
-        scope.later_lets = h.lets[i..].iter().map(|x| x.name.name.clone()).collect();
+        scope.lets_bound = i;
         let t = env.expr(&mut scope, &l.expr, None);
         // a repeated name is typed as unknown, so that its uses raise no follow-on errors
         let ty = if twice.is_some() { Ty::Unknown } else { t.ty };
         let slot = scope.bind(&l.name.name, ty, t.sensitive);
         lets.push((slot, t.ir));
     }
-    scope.later_lets.clear();
+    scope.lets_bound = scope.lets.len();
     let mut rules = Vec::new();
     let mut assigned: HashSet<u16> = HashSet::new();
-    let mut names: Vec<&ast::Ident> = Vec::new();
+    let mut names: HashMap<&str, &ast::Ident> = HashMap::new();
     for r in &h.rules {
-        if let Some(first) = names.iter().find(|n| n.name == r.name.name) {
+        if let Some(first) = names.get(r.name.name.as_str()) {
             let first = Some(At {
                 source,
                 span: first.span,
@@ -197,7 +201,7 @@ fn handler(
                 },
             );
         }
-        names.push(&r.name);
+        names.entry(&r.name.name).or_insert(&r.name);
         rules.push(rule(env, &mut scope, r, &mut assigned));
     }
     if let Some(r) = route.as_ref().filter(|r| r.create || r.or_new) {

@@ -36,14 +36,13 @@ pub(super) fn decode(entries: &[(Node, Node)], name: String, cx: &mut Cx) -> Opt
     fields.extend(columns.iter().map(String::as_str));
     let expected = format!("a message has {}", list_and(&fields));
     let file_end = cx.src.text.len();
+    let mut starts: Vec<usize> = entries.iter().map(|(k, _)| k.span.start).collect();
+    starts.sort_unstable();
     let mut messages = Vec::new();
     for (id, key, value, first) in cx.named_entries(entries, "message id", "message id") {
         // where the next message starts: its texts are looked for before it
-        let next = entries
-            .iter()
-            .map(|(k, _)| k.span.start)
-            .find(|&start| start > key.span.start)
-            .unwrap_or(file_end);
+        let after = starts.partition_point(|&start| start <= key.span.start);
+        let next = starts.get(after).copied().unwrap_or(file_end);
         let message = decode_message(id, key, value, &fields, &expected, next, cx);
         messages.extend(message.filter(|_| first));
     }

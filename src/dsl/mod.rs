@@ -97,15 +97,41 @@ impl ParseError {
     }
 }
 
+/// Serialises the parses of this crate: pest's switch for error detail is one for the
+/// whole process.
+static PARSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// `text` parsed as `rule`. Parsed first without tracking what was tried where (a third of
+/// the time of a parse that succeeds, as nearly every parse does); only a text that fails
+/// is parsed again with the tracking on, so that the error can name the literal tokens
+/// pest tried at the failure point too (`}`, `,`, `)`…): rule names alone miss every
+/// bracket.
+fn parse(
+    rule: Rule,
+    text: &str,
+) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
+    // a parse that panicked elsewhere leaves nothing to repair: the guard only orders parses
+    let _one_at_a_time = PARSING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_error_detail(false);
+    match DocketParser::parse(rule, text) {
+        Ok(pairs) => Ok(pairs),
+        Err(_) => {
+            pest::set_error_detail(true);
+            let detailed = DocketParser::parse(rule, text);
+            pest::set_error_detail(false);
+            detailed
+        }
+    }
+}
+
 /// Parses one rule file. `source` is the file's index in the policy's source list.
 pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> {
     if let Err(err) = open_brackets(&src.text, src.text.len()) {
         return Err(vec![err.to_diagnostic(source)]);
     }
-    // Track the literal tokens pest tried at the failure point too (`}`, `,`, `)`…), so
-    // "expected …" can name them; rule names alone miss every bracket.
-    pest::set_error_detail(true);
-    let pairs = DocketParser::parse(Rule::file, &src.text)
+    let pairs = parse(Rule::file, &src.text)
         .map_err(|e| vec![syntax_error(e, src, true).to_diagnostic(source)])?;
     let mut too_deep = None;
     for p in pairs.clone() {
@@ -130,7 +156,7 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
 /// pairs. Call it on text that [`parse_file`] accepted; its diagnostics are the ones to show.
 pub(crate) fn syntax_tree(text: &str) -> Result<pest::iterators::Pairs<'_, Rule>, ParseError> {
     open_brackets(text, text.len())?;
-    DocketParser::parse(Rule::file, text).map_err(|e| syntax_error(e, &Source::new("", text), true))
+    parse(Rule::file, text).map_err(|e| syntax_error(e, &Source::new("", text), true))
 }
 
 /// Parses the expression of a `{…}` placeholder (the text between the braces). Its spans,
@@ -140,8 +166,7 @@ pub fn parse_expr(text: &str) -> Result<crate::ast::Expr, ParseError> {
         return Ok(path);
     }
     open_brackets(text, text.len())?;
-    pest::set_error_detail(true);
-    let mut pairs = DocketParser::parse(Rule::placeholder, text).map_err(|e| {
+    let mut pairs = parse(Rule::placeholder, text).map_err(|e| {
         // the placeholder ends where its text does: at its `}`
         let src = Source::new("placeholder", text);
         match syntax_error(e, &src, false) {

@@ -130,6 +130,29 @@ fn limits_by_hand(failures: i64, minutes: i64, resend: bool, used: i64) -> &'sta
     }
 }
 
+/// The lookup's event for a (scenario, variant), built through the typed event API.
+fn lookup_event(engine: &Engine, scenario: &str, variant: &str) -> docket::Event {
+    let event = engine.event("lookup").at(AT).text("scenario", scenario);
+    event.text("variant", variant).build().expect("an event")
+}
+
+/// The limits check's event for (failures, minutes, resend, used).
+fn check_event(engine: &Engine, (f, m, r, u): (i64, i64, bool, i64)) -> docket::Event {
+    let event = engine
+        .event("check")
+        .at(AT)
+        .count("failures", f)
+        .count("minutes", m);
+    event
+        .bool("resend", r)
+        .count("used", u)
+        .build()
+        .expect("an event")
+}
+
+/// The instant of every decision.
+const AT: &str = "2026-11-28T09:00:00+08:00";
+
 /// The first shown value of the decision's outcome.
 fn shown(engine: &Engine, world: &World, event: &docket::Event) -> serde_json::Value {
     let step = engine.evaluate(world, event).expect("a decision");
@@ -146,30 +169,15 @@ fn main() {
     let lookup = load(lookup_sources());
     let limits = load(limits_sources());
     let world = World::new();
-    const AT: &str = "2026-11-28T09:00:00+08:00";
 
     // the two agree with their hand-written twins on every input
     for (s, v) in ROWS {
-        let event = lookup
-            .event("lookup")
-            .at(AT)
-            .text("scenario", s)
-            .text("variant", v);
-        let got = shown(&lookup, &world, &event.build().expect("an event"));
+        let got = shown(&lookup, &world, &lookup_event(&lookup, s, v));
         assert_eq!(got, serde_json::json!(roles_by_hand(s, v)), "{s}/{v}");
     }
-    for (f, m, r, u) in CHECKS {
-        let event = limits
-            .event("check")
-            .at(AT)
-            .count("failures", f)
-            .count("minutes", m);
-        let event = event
-            .bool("resend", r)
-            .count("used", u)
-            .build()
-            .expect("an event");
-        assert_eq!(shown(&limits, &world, &event), limits_by_hand(f, m, r, u));
+    for input @ (f, m, r, u) in CHECKS {
+        let got = shown(&limits, &world, &check_event(&limits, input));
+        assert_eq!(got, limits_by_hand(f, m, r, u));
     }
 
     const SAMPLES: usize = 20;
@@ -192,31 +200,15 @@ fn main() {
     });
     bench("role lookup, docket", &mut |i| {
         let (s, v) = black_box(ROWS[i % ROWS.len()]);
-        let event = lookup
-            .event("lookup")
-            .at(AT)
-            .text("scenario", s)
-            .text("variant", v);
-        let event = event.build().expect("an event");
-        black_box(shown(&lookup, &world, &event));
+        black_box(shown(&lookup, &world, &lookup_event(&lookup, s, v)));
     });
     bench("limits check, hand-written", &mut |i| {
         let (f, m, r, u) = black_box(CHECKS[i % CHECKS.len()]);
         black_box(limits_by_hand(f, m, r, u));
     });
     bench("limits check, docket", &mut |i| {
-        let (f, m, r, u) = black_box(CHECKS[i % CHECKS.len()]);
-        let event = limits
-            .event("check")
-            .at(AT)
-            .count("failures", f)
-            .count("minutes", m);
-        let event = event
-            .bool("resend", r)
-            .count("used", u)
-            .build()
-            .expect("an event");
-        black_box(shown(&limits, &world, &event));
+        let input = black_box(CHECKS[i % CHECKS.len()]);
+        black_box(shown(&limits, &world, &check_event(&limits, input)));
     });
     bench("load + check, role lookup", &mut |_| {
         black_box(load(lookup_sources()));

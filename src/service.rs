@@ -106,16 +106,22 @@ mod tests {
         SealKey::from_hex(&"ab".repeat(32)).expect("a key")
     }
 
-    /// A request with a sensitive pin on the case and on each of its holders.
-    fn engine() -> Engine {
+    /// A policy of the rule file `rules` and one message, `ok`.
+    fn policy(rules: &str) -> Engine {
         Engine::from_sources(vec![
             Source::new(
                 "messages.yaml",
                 "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
             ),
-            Source::new(
-                "p.docket",
-                r#"
+            Source::new("p.docket", rules),
+        ])
+        .unwrap_or_else(|e| panic!("{}", e.render()))
+    }
+
+    /// A request with a sensitive pin on the case and on each of its holders.
+    fn engine() -> Engine {
+        policy(
+            r#"
                 format pin = /^[0-9]{4}$/ "four digits"
                 statuses { open }
                 case request key id: text { pin: pin? sensitive }
@@ -129,9 +135,7 @@ mod tests {
                   }
                 }
                 "#,
-            ),
-        ])
-        .unwrap_or_else(|e| panic!("{}", e.render()))
+        )
     }
 
     const SUBMIT: &str =
@@ -154,25 +158,17 @@ mod tests {
 
     #[test]
     fn a_case_is_found_by_its_key_as_an_event_would_give_it() {
-        let engine = Engine::from_sources(vec![
-            Source::new(
-                "messages.yaml",
-                "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
-            ),
-            Source::new(
-                "p.docket",
-                r#"
-                format rid = /^[A-Z0-9]{2,8}$/ uppercase trim "two to eight letters or digits"
-                statuses { open }
-                case request key id: rid {}
-                event submit { request: rid }
-                on submit for new request(event.request) {
-                  rule r { emit ok }
-                }
-                "#,
-            ),
-        ])
-        .unwrap_or_else(|e| panic!("{}", e.render()));
+        let engine = policy(
+            r#"
+            format rid = /^[A-Z0-9]{2,8}$/ uppercase trim "two to eight letters or digits"
+            statuses { open }
+            case request key id: rid {}
+            event submit { request: rid }
+            on submit for new request(event.request) {
+              rule r { emit ok }
+            }
+            "#,
+        );
         let mut world = World::new();
         let line = r#"{"type":"submit","at":"2026-11-28T09:00:00+08:00","request":"ab12"}"#;
         let record = engine.run_line_sealed(&mut world, 1, line, &key());

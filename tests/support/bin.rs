@@ -13,18 +13,33 @@ pub struct Run {
 /// Runs `docket ARGS` from the crate root, feeding `stdin` (or nothing) on standard input,
 /// with no store key or service token from the environment of whoever runs the tests.
 pub fn docket(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docket"))
-        .args(args)
+    let child = command(args, None)
+        .spawn()
+        .expect("the docket binary starts");
+    finish(child, stdin.unwrap_or_default())
+}
+
+/// The command `docket ARGS`, run from the crate root with its standard streams piped, the
+/// store key taken from `key` (or none: `DOCKET_STORE_KEY` removed), no service token.
+pub fn command(args: &[&str], key: Option<&str>) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docket"));
+    cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DOCKET_STORE_KEY")
         .env_remove("DOCKET_SERVE_TOKEN")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the docket binary starts");
+        .stderr(Stdio::piped());
+    match key {
+        Some(k) => cmd.env("DOCKET_STORE_KEY", k),
+        None => cmd.env_remove("DOCKET_STORE_KEY"),
+    };
+    cmd
+}
+
+/// Waits for a started `docket`, having written `stdin` to it.
+pub fn finish(mut child: std::process::Child, stdin: &[u8]) -> Run {
     let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.unwrap_or_default().to_vec();
+    let input = stdin.to_vec();
     // A thread, so that a large input cannot deadlock against a full stdout pipe; the child
     // may exit without reading everything, so a write error is not a failure here.
     let writer = std::thread::spawn(move || {

@@ -2,54 +2,22 @@
 //! and PostgreSQL back ends: two `docket run --store` processes at once on shared phones,
 //! then the journal, `store check` and a serial replay must all agree.
 
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the shared support"
+)]
+#[path = "bin.rs"]
+mod bin;
+
+pub use bin::Run;
+use bin::{command, finish};
 use serde_json::Value as J;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 /// The key the tests' stores are sealed with (64 hex digits).
 pub const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
-/// What one run of the binary did.
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-/// The command `docket ARGS`, run from the crate root, the store key taken from `key` (or
-/// none: `DOCKET_STORE_KEY` removed).
-pub fn command(args: &[&str], key: Option<&str>) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_docket"));
-    cmd.args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    match key {
-        Some(k) => cmd.env("DOCKET_STORE_KEY", k),
-        None => cmd.env_remove("DOCKET_STORE_KEY"),
-    };
-    cmd
-}
-
-/// Waits for a started `docket`, having written `stdin` to it.
-pub fn finish(mut child: std::process::Child, stdin: &[u8]) -> Run {
-    let mut pipe = child.stdin.take().expect("stdin is piped");
-    let input = stdin.to_vec();
-    // a thread, so that a large input cannot deadlock against a full stdout pipe
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().expect("the docket binary runs");
-    writer.join().expect("the stdin writer does not panic");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    }
-}
 
 /// Runs `docket ARGS` with `stdin`.
 pub fn docket(args: &[&str], key: Option<&str>, stdin: &[u8]) -> Run {

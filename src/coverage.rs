@@ -269,6 +269,44 @@ impl<'e> Coverage<'e> {
         out
     }
 
+    /// Each item not covered, in file and line order: its measure, `file:line`, and what it is.
+    pub(crate) fn missing(&self) -> Vec<(Measure, String, String)> {
+        self.uncovered()
+            .into_iter()
+            .map(|it| (it.measure, self.prog.site_text(it.site), it.label.clone()))
+            .collect()
+    }
+
+    /// The rules that ran with a `when` whose branches show it always held (`true`: no
+    /// `else` or `else when` taken) or never held (`false`: `then` never taken): `file:line`,
+    /// the rule, and which. In file and line order.
+    pub(crate) fn constant_guards(&self) -> Vec<(String, String, bool)> {
+        let mut out = Vec::new();
+        for (&(h, i), &(rule, first)) in &self.rules {
+            let n = self
+                .prog
+                .handler(h)
+                .and_then(|d| d.rules.get(i))
+                .map_or(0, |r| r.site.branches.len());
+            let covered = |i: usize| self.items.get(i).is_some_and(|it| it.covered);
+            if n == 0 || !covered(rule) {
+                continue;
+            }
+            let Some(item) = self.items.get(rule) else {
+                continue;
+            };
+            let then = covered(first);
+            let others = (first + 1..first + n).any(covered);
+            if then != others {
+                out.push((item.site, item.label.clone(), then));
+            }
+        }
+        out.sort_by_key(|(site, _, _)| *site);
+        out.into_iter()
+            .map(|(site, label, t)| (self.prog.site_text(site), label, t))
+            .collect()
+    }
+
     /// The percentage of one measure over the whole policy (100 when it has no item).
     pub fn percent(&self, measure: Measure) -> f64 {
         self.count(measure, None).percent()

@@ -6,3 +6,4 @@ pub mod doc;
 pub mod fmt;
 pub mod lines;
 pub mod schema;
+pub mod verify;

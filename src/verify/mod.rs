@@ -1,0 +1,396 @@
+//! `docket verify`: every sequence of events up to a bound, explored breadth-first over small
+//! generated domains, each world reached checked against the policy's invariants.
+//!
+//! Equal worlds are explored once (as TLC does): a reached world is kept as the hash of its
+//! canonical state and, to rebuild it, the event that reached it from its parent. The
+//! first violation found is at the least depth there is one: its path is the shortest
+//! counterexample, written as JSON lines that `docket run --rules DIR --invariants` replays.
+
+mod domain;
+mod sample;
+
+pub use domain::Unbounded;
+
+use crate::coverage::{Coverage, Measure};
+use crate::engine::Engine;
+use crate::eval::Trace;
+use crate::event::Event;
+use crate::outcome::{Record, RecordBody};
+use crate::world::World;
+use crate::Violation;
+use jiff::{SignedDuration, Timestamp};
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::time::Instant;
+
+/// How far `docket verify` explores.
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    /// The most events in a sequence.
+    pub depth: usize,
+    /// The most distinct worlds kept (memory is about 40 bytes a world).
+    pub max_states: usize,
+    /// How many keys each case type's key format takes (how many cases of a type there can be).
+    pub keys: usize,
+    /// How many values each other format (phones, codes…) takes.
+    pub values: usize,
+    /// The most items of a list or set in an event.
+    pub list_len: usize,
+    /// The instant of the first event.
+    pub start: Timestamp,
+    /// The most distinct future deadline instants around which times are chosen.
+    pub deadlines: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            depth: 6,
+            max_states: 5_000_000,
+            keys: 1,
+            values: 2,
+            list_len: 2,
+            // a Friday near a month's end: periods that end in a short month or on a weekend
+            start: Timestamp::constant(1_801_389_600, 0), // 2027-01-29T10:00:00Z
+            deadlines: 2,
+        }
+    }
+}
+
+/// A shortest sequence of events after which an invariant does not hold.
+#[derive(Debug, Clone)]
+pub struct Counterexample {
+    /// The events, as JSON lines `docket run` reads.
+    pub lines: Vec<String>,
+    /// What does not hold after the last one.
+    pub violations: Vec<Violation>,
+}
+
+/// An item of the policy the exploration never reached.
+#[derive(Debug, Clone)]
+pub struct Unreached {
+    /// `rules`, `branches`, `rows`, `messages`, `deadlines`, `statuses`, or `guards`.
+    pub kind: &'static str,
+    /// `file:line`.
+    pub place: String,
+    /// What it is (`rule `x` (on e)`, `message `m``, `guard of rule `x` (on e) always true`).
+    pub what: String,
+}
+
+/// What an exploration found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Distinct worlds reached (the empty one included).
+    pub states: usize,
+    /// Events evaluated.
+    pub transitions: u64,
+    /// Every sequence of up to this many events was explored.
+    pub depth: usize,
+    /// Whether the exploration stopped at `max_states` before its depth.
+    pub capped: bool,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// The first violation, at the least depth.
+    pub violation: Option<Counterexample>,
+    /// What no explored sequence reached (empty when a violation stopped the exploration).
+    pub unreached: Vec<Unreached>,
+}
+
+/// One reached world: how it was reached.
+#[derive(Clone, Copy)]
+struct Node {
+    parent: u32,
+    /// Index into the events.
+    event: u32,
+    at: Timestamp,
+}
+
+/// Explores every event sequence of up to `bounds.depth` events.
+pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
+    let started = Instant::now();
+    let prog = engine.program();
+    let mut events: Vec<Event> = Vec::new();
+    for (ty, maps) in domain::events(prog, bounds)?.into_iter().enumerate() {
+        let name = prog.events.get(ty).map_or("", |e| e.name.as_str());
+        for mut fields in maps {
+            fields.insert("type".into(), name.into());
+            fields.insert("at".into(), bounds.start.to_string().into());
+            let line = serde_json::Value::Object(fields).to_string();
+            match engine.parse_event(&line) {
+                Ok(e) => events.push(e),
+                Err(e) => {
+                    return Err(Unbounded {
+                        event: name.to_string(),
+                        field: e.field().unwrap_or("?").to_string(),
+                        why: format!("a generated value is refused ({e})"),
+                    })
+                }
+            }
+        }
+    }
+    let routes = events.iter().map(|e| route_of(engine, e)).collect();
+    let mut x = Explorer {
+        engine,
+        routes,
+        events,
+        nodes: vec![Node {
+            parent: 0,
+            event: u32::MAX,
+            at: bounds.start,
+        }],
+        seen: HashSet::new(),
+        coverage: Coverage::new(engine),
+        trace: Trace::with_room(),
+        transitions: 0,
+        cache: None,
+    };
+    x.seen.insert(state_hash(&World::new()));
+    let mut frontier: Vec<u32> = vec![0];
+    let mut depth = 0;
+    let mut capped = false;
+    let mut violation = None;
+    'levels: while depth < bounds.depth && !frontier.is_empty() {
+        let mut next = Vec::new();
+        for &id in &frontier {
+            let world = x.world_of(id);
+            for at in candidate_times(&world, bounds) {
+                for ev in 0..x.events.len() {
+                    let Some(after) = x.step(&world, ev, at) else {
+                        continue;
+                    };
+                    if x.nodes.len() >= bounds.max_states {
+                        capped = true;
+                        break 'levels;
+                    }
+                    let node = x.nodes.len() as u32;
+                    x.nodes.push(Node {
+                        parent: id,
+                        event: ev as u32,
+                        at,
+                    });
+                    let broken = engine.invariant_violations(Some(&world), &after);
+                    if !broken.is_empty() {
+                        violation = Some(Counterexample {
+                            lines: x.path_lines(node),
+                            violations: broken,
+                        });
+                        break 'levels;
+                    }
+                    next.push(node);
+                }
+            }
+        }
+        depth += 1;
+        frontier = next;
+    }
+    if frontier.is_empty() && violation.is_none() && !capped {
+        // nothing new is reachable: every longer sequence is explored too
+        depth = bounds.depth;
+    }
+    let unreached = if violation.is_none() {
+        x.unreached()
+    } else {
+        Vec::new()
+    };
+    Ok(Report {
+        states: x.nodes.len(),
+        transitions: x.transitions,
+        depth,
+        capped,
+        seconds: started.elapsed().as_secs_f64(),
+        violation,
+        unreached,
+    })
+}
+
+/// An event routed by a key its own field holds: the case type, the key, and whether the
+/// case must exist (`true`) or must not (`false`, a handler creating it).
+type Route = Option<(crate::program::CaseTypeId, crate::value::Text, bool)>;
+
+fn route_of(engine: &Engine, e: &Event) -> Route {
+    let r = engine.program().event_handler(e.ty)?.route.as_ref()?;
+    if r.or_new {
+        return None;
+    }
+    let crate::program::IExpr::EventField(i) = &r.key else {
+        return None;
+    };
+    match e.fields.get(*i as usize)? {
+        crate::value::Value::Text(key) => Some((r.case_ty, key.clone(), !r.create)),
+        _ => None,
+    }
+}
+
+struct Explorer<'e> {
+    engine: &'e Engine,
+    /// How each event is routed, when a field of its own says it: an event whose case is
+    /// missing (or exists, for one that creates it) is refused, and not evaluated.
+    routes: Vec<Route>,
+    events: Vec<Event>,
+    nodes: Vec<Node>,
+    seen: HashSet<u128>,
+    coverage: Coverage<'e>,
+    trace: Trace,
+    transitions: u64,
+    /// The last world rebuilt, by node: a node's siblings share its parent.
+    cache: Option<(u32, World)>,
+}
+
+impl Explorer<'_> {
+    /// The event `ev` at `at` on `world`: the world after it, when it is accepted and leads
+    /// to a world not reached before.
+    fn step(&mut self, world: &World, ev: usize, at: Timestamp) -> Option<World> {
+        if let Some(Some((ty, key, must_exist))) = self.routes.get(ev) {
+            if world.find(*ty, key).is_some() != *must_exist {
+                return None;
+            }
+        }
+        let mut event = self.events.get(ev)?.clone();
+        event.at = at;
+        self.transitions += 1;
+        self.trace.clear();
+        let result = self
+            .engine
+            .evaluate_traced(world, &event, Some(&mut self.trace));
+        let body = match &result {
+            Ok(step) => RecordBody::Outcomes(step.outcomes.clone()),
+            Err(e) => RecordBody::Error(e.to_string()),
+        };
+        let record = Record {
+            seq: 0,
+            event_type: None,
+            at: None,
+            body,
+        };
+        self.coverage.add(&self.trace, &record);
+        let step = result.ok()?;
+        let mut after = world.clone();
+        self.engine.commit(&mut after, step).ok()?;
+        self.seen.insert(state_hash(&after)).then_some(after)
+    }
+
+    /// The world of node `id`, rebuilt by replaying its path from the empty world.
+    fn world_of(&mut self, id: u32) -> World {
+        if let Some((cached, w)) = &self.cache {
+            if *cached == id {
+                return w.clone();
+            }
+        }
+        let node = self.nodes[id as usize];
+        let world = if id == 0 {
+            World::new()
+        } else {
+            let mut w = self.world_of(node.parent);
+            if let Some(e) = self.events.get(node.event as usize) {
+                let mut e = e.clone();
+                e.at = node.at;
+                // INVARIANT: it was accepted on this very world when the node was made
+                let _ = self.engine.apply(&mut w, &e);
+            }
+            w
+        };
+        self.cache = Some((id, world.clone()));
+        world
+    }
+
+    /// The events from the empty world to node `id`, as JSON lines.
+    fn path_lines(&self, id: u32) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut at = id;
+        while at != 0 {
+            let node = self.nodes[at as usize];
+            path.push(node);
+            at = node.parent;
+        }
+        path.reverse();
+        path.iter()
+            .filter_map(|n| {
+                let mut e = self.events.get(n.event as usize)?.clone();
+                e.at = n.at;
+                Some(crate::event::to_line(self.engine.program(), &e, None))
+            })
+            .collect()
+    }
+
+    fn unreached(&self) -> Vec<Unreached> {
+        let mut out: Vec<Unreached> = self
+            .coverage
+            .missing()
+            .into_iter()
+            .map(|(m, place, what)| Unreached {
+                kind: m.name(),
+                place,
+                what,
+            })
+            .collect();
+        for (place, what, always) in self.coverage.constant_guards() {
+            out.push(Unreached {
+                kind: "guards",
+                place,
+                what: format!("guard of {what} always {always}"),
+            });
+        }
+        out.retain(|u| u.kind != Measure::Rows.name() || !u.what.is_empty());
+        out
+    }
+}
+
+/// The instants the next event may have: the world's clock, and around each of its next
+/// pending deadlines: a second before, exactly, a second after, and midway to the first.
+fn candidate_times(world: &World, bounds: &Bounds) -> Vec<Timestamp> {
+    let Some(clock) = world.clock else {
+        return vec![bounds.start];
+    };
+    let mut out = vec![clock];
+    let second = SignedDuration::from_secs(1);
+    let mut prev = clock;
+    let mut dues: Vec<Timestamp> = world.queue.iter().map(|(t, _, _)| *t).collect();
+    dues.dedup();
+    for d in dues.into_iter().filter(|d| *d > clock).take(bounds.deadlines) {
+        let gap = d.duration_since(prev);
+        // midway only before the next deadline: past it, its second after stands for between
+        if prev == clock && gap > SignedDuration::from_secs(2) {
+            if let Ok(mid) = prev.checked_add(gap / 2) {
+                out.push(mid);
+            }
+        }
+        for t in [d.checked_sub(second), Ok(d), d.checked_add(second)]
+            .into_iter()
+            .flatten()
+        {
+            if t >= clock && !out.contains(&t) {
+                out.push(t);
+            }
+        }
+        prev = d;
+    }
+    out
+}
+
+/// A hash of what a world holds, whatever the order its cases were created in: its clock,
+/// and each case's type, key, status, fields, participants and deadlines.
+fn state_hash(world: &World) -> u128 {
+    let mut cases: Vec<&crate::world::CaseData> = world.cases.iter().collect();
+    cases.sort_by(|a, b| (a.ty, &a.key).cmp(&(b.ty, &b.key)));
+    let half = |seed: u64| {
+        let mut h = DefaultHasher::new();
+        seed.hash(&mut h);
+        world.clock.hash(&mut h);
+        for c in &cases {
+            c.ty.hash(&mut h);
+            c.key.hash(&mut h);
+            c.status.hash(&mut h);
+            c.fields.hash(&mut h);
+            c.parts.len().hash(&mut h);
+            for p in c.parts.iter() {
+                p.hash(&mut h);
+            }
+            for d in c.deadlines.iter() {
+                d.at.hash(&mut h);
+                d.fired.hash(&mut h);
+            }
+        }
+        h.finish()
+    };
+    (u128::from(half(0x9e37_79b9)) << 64) | u128::from(half(0x85eb_ca6b))
+}

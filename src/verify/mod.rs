@@ -51,7 +51,7 @@ impl Default for Bounds {
             values: 2,
             list_len: 2,
             // a Friday near a month's end: periods that end in a short month or on a weekend
-            start: Timestamp::constant(1_801_389_600, 0), // 2027-01-29T10:00:00Z
+            start: Timestamp::constant(1_801_216_800, 0), // 2027-01-29T10:00:00Z
             deadlines: 2,
         }
     }

@@ -277,7 +277,8 @@ mod tests {
     fn examples_of_simple_patterns() {
         assert_eq!(example("^1[0-9]{10}$", 0).as_deref(), Some("10000000000"));
         assert_eq!(example("^1[0-9]{10}$", 1).as_deref(), Some("10000000001"));
-        assert_eq!(example("^[0-9]{5}[0-9X]$", 1).as_deref(), Some("00000X"));
+        assert_eq!(example("^[0-9]{5}[0-9X]$", 0).as_deref(), Some("00000X"));
+        assert_eq!(example("^[0-9]{5}[0-9X]$", 1).as_deref(), Some("000000"));
         assert_eq!(example("^[A-Za-z0-9_-]{1,64}$", 1).as_deref(), Some("B"));
         assert_eq!(example("^(12381|106[0-9]{10}12381)$", 0).as_deref(), Some("12381"));
         assert_eq!(example(r"^[^@\s]+@[^@\s]+$", 1).as_deref(), Some("A@B"));

@@ -57,7 +57,7 @@ pub struct InvariantDef {
     /// Over a case before and after one event (`change`), or over a case after each event.
     pub transition: bool,
     /// The condition, a bool. Slot 0 holds the case (in a transition invariant, slot 0 is
-    /// `before` and slot 1 `after`, the same case: what reads only `before` is wrapped in
+    /// `after` and slot 1 `before`, the same case: what reads only `before` is wrapped in
     /// [`IExpr::Before`], evaluated on the world before the event).
     pub holds: Unit,
     /// What is wrong when it does not hold, read in the same scope.

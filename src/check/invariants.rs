@@ -9,9 +9,9 @@ use crate::ast;
 use crate::program::{IExpr, InvariantDef, TPart, Unit};
 use crate::value::Ty;
 
-/// The slots of a transition invariant's two names.
-const BEFORE: u16 = 0;
-const AFTER: u16 = 1;
+/// The slots of a transition invariant's two names (the case type's name is `after`).
+const AFTER: u16 = 0;
+const BEFORE: u16 = 1;
 
 /// Checks every `invariant` of the rule files, in file order.
 pub(super) fn check_invariants(env: &mut Env, files: &[ast::File]) -> Vec<InvariantDef> {
@@ -43,11 +43,12 @@ fn invariant(env: &mut Env, source: usize, inv: &ast::InvariantDecl) -> Option<I
         source,
         ..Scope::default()
     };
+    // the case type's name denotes slot 0: the case (after the event)
+    scope.case_bound = Some(case_ty);
     if inv.transition {
-        scope.bind("before", Ty::Case(case_ty), false);
         scope.bind("after", Ty::Case(case_ty), false);
+        scope.bind("before", Ty::Case(case_ty), false);
     } else {
-        scope.case_bound = Some(case_ty);
         scope.bind("", Ty::Case(case_ty), false);
     }
     let t = env.expect(&mut scope, &inv.holds, &Ty::Bool);

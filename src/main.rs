@@ -58,6 +58,7 @@ enum Command {
     Schema(cli::schema::SchemaArgs),
     Serve(serve::ServeArgs),
     Verify(cli::verify::VerifyArgs),
+    Scenarios(cli::scenarios::ScenariosArgs),
 }
 
 /// Move a store to another version of its policy, or show what that would change.
@@ -342,6 +343,7 @@ fn main() -> ExitCode {
         Command::Schema(args) => cli::schema::schema(&args),
         Command::Serve(args) => serve::serve(&args),
         Command::Verify(args) => cli::verify::verify(&args),
+        Command::Scenarios(args) => cli::scenarios::scenarios(&args),
     };
     ExitCode::from(code)
 }

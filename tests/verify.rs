@@ -9,6 +9,10 @@ use std::path::Path;
 mod bin;
 use bin::docket;
 #[path = "support/tempdir.rs"]
+#[expect(
+    dead_code,
+    reason = "rules_copy copies rules/icp only: `seeded` copies either policy"
+)]
 mod tempdir;
 use tempdir::TempDir;
 
@@ -16,7 +20,9 @@ use tempdir::TempDir;
 /// (which must hold `old` once).
 fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
     let dir = TempDir::new(&format!("verify-{policy}"));
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules").join(policy);
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules")
+        .join(policy);
     for entry in std::fs::read_dir(&src).expect("the shipped policy is listed") {
         let path = entry.expect("an entry").path();
         let name = path.file_name().expect("a file name").to_owned();
@@ -36,7 +42,13 @@ fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
     let mut all = vec!["verify", dir.str(), "--format", "json"];
     all.extend_from_slice(args);
     let run = docket(&all, None);
-    assert_eq!(run.code, Some(1), "a violation: {}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "a violation: {}{}",
+        run.stdout,
+        run.stderr
+    );
     let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
     let events = report["violation"]["events"]
         .as_array()
@@ -62,8 +74,10 @@ fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
         replay.stdout
     );
     assert_eq!(records.count(), events.len());
-    let violations: Vec<&serde_json::Value> =
-        out.iter().filter(|r| r.get("violation").is_some()).collect();
+    let violations: Vec<&serde_json::Value> = out
+        .iter()
+        .filter(|r| r.get("violation").is_some())
+        .collect();
     assert!(!violations.is_empty(), "{}", replay.stdout);
     assert_eq!(violations[0]["seq"], events.len());
     assert_eq!(violations[0]["violation"]["invariant"], invariant);
@@ -72,12 +86,18 @@ fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
 #[test]
 fn shipped_policies_verify_clean() {
     for policy in ["rules/icp", "rules/gdpr-dsar"] {
-        let run = docket(&["verify", policy, "--depth", "3", "--format", "json"], None);
+        let run = docket(
+            &["verify", policy, "--depth", "3", "--format", "json"],
+            None,
+        );
         assert_eq!(run.code, Some(0), "{policy}: {}{}", run.stdout, run.stderr);
         let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
         assert_eq!(report["depth"], 3, "{report}");
         assert!(report["violation"].is_null());
-        assert!(report["states"].as_u64().is_some_and(|n| n > 100), "{report}");
+        assert!(
+            report["states"].as_u64().is_some_and(|n| n > 100),
+            "{report}"
+        );
     }
 }
 
@@ -85,7 +105,9 @@ fn shipped_policies_verify_clean() {
 fn text_report_lists_what_was_never_reached() {
     let run = docket(&["verify", "rules/icp", "--depth", "3"], None);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.contains("every invariant holds within the bound"));
+    assert!(run
+        .stdout
+        .contains("every invariant holds within the bound"));
     // a fifth failure needs seven events: at depth 3 the rejection is never reached
     assert!(
         run.stdout.contains("message `application_rejected`"),
@@ -178,5 +200,55 @@ fn a_field_without_a_small_domain_is_named() {
 fn the_state_cap_stops_with_a_clear_message() {
     let run = docket(&["verify", "rules/icp", "--max-states", "50"], None);
     assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("stopped at --max-states 50"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("stopped at --max-states 50"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn boundary_scenarios_are_written_and_pass() {
+    let out = TempDir::new("boundaries");
+    let dir = format!("{}/icp", out.str());
+    let run = docket(
+        &[
+            "scenarios",
+            "--boundaries",
+            "rules/icp",
+            "-o",
+            &dir,
+            "--list-len",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    for name in [
+        "count-people-failures-4",
+        "count-people-failures-5",
+        "count-people-failures-beyond-5",
+        "count-people-resends-2",
+        "deadline-window_end-before",
+        "deadline-window_end-at",
+        "deadline-window_end-after",
+    ] {
+        assert!(
+            Path::new(&dir).join(format!("{name}.yaml")).is_file(),
+            "{name}: {}",
+            run.stdout
+        );
+    }
+    let beyond =
+        std::fs::read_to_string(Path::new(&dir).join("count-people-resends-beyond-2.yaml"))
+            .expect("written");
+    assert!(beyond.contains("resend_limit_reached"), "{beyond}");
+    // the expectations are what the policy does now: its own scenarios pass
+    let test = docket(&["test", "--rules", "rules/icp", &dir], None);
+    assert_eq!(test.code, Some(0), "{}{}", test.stdout, test.stderr);
+    assert!(
+        test.stdout.contains("9 passed, 0 failed"),
+        "{}",
+        test.stdout
+    );
 }

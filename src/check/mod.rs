@@ -10,7 +10,7 @@ mod fields;
 mod guards;
 mod help;
 mod invariants;
-mod ir;
+pub(crate) mod ir;
 mod migrate;
 mod names;
 mod ops;

@@ -142,7 +142,10 @@ fn invariant_decl<'s>(p: &mut Printer<'s>, d: P<'s>) -> R {
     p.lit("for", Sep::Space)?;
     leaf(p, it.next(), Sep::Space)?;
     let mut next = it.next();
-    if next.as_ref().is_some_and(|c| c.as_rule() == Rule::change_word) {
+    if next
+        .as_ref()
+        .is_some_and(|c| c.as_rule() == Rule::change_word)
+    {
         leaf(p, next, Sep::Space)?;
         next = it.next();
     }

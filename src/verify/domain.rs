@@ -28,10 +28,15 @@ pub struct Unbounded {
 
 /// Every event of every type the exploration may send, as JSON fields (without `type` and
 /// `at`), by event type.
-pub(super) fn events(prog: &Program, bounds: &Bounds) -> Result<Vec<Vec<Map<String, Json>>>, Unbounded> {
+pub(super) fn events(
+    prog: &Program,
+    bounds: &Bounds,
+) -> Result<Vec<Vec<Map<String, Json>>>, Unbounded> {
     let mut out = Vec::new();
     for ev in &prog.events {
-        let fields = prog.record(ev.record).map_or(&[][..], |r| r.fields.as_slice());
+        let fields = prog
+            .record(ev.record)
+            .map_or(&[][..], |r| r.fields.as_slice());
         let mut maps = vec![Map::new()];
         for f in fields {
             let fail = |why: String| Unbounded {

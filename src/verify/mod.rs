@@ -6,9 +6,11 @@
 //! first violation found is at the least depth there is one: its path is the shortest
 //! counterexample, written as JSON lines that `docket run --rules DIR --invariants` replays.
 
+mod boundaries;
 mod domain;
 mod sample;
 
+pub use boundaries::{boundaries, scenario_yaml, Boundaries, Boundary};
 pub use domain::Unbounded;
 
 use crate::coverage::{Coverage, Measure};
@@ -105,88 +107,31 @@ struct Node {
     at: Timestamp,
 }
 
+/// A world reached for the first time, as an exploration's visitor sees it.
+pub(crate) struct Visit<'a> {
+    pub node: u32,
+    pub before: &'a World,
+    pub after: &'a World,
+    /// The deadline whose instant the event's time was chosen around, and how
+    /// (−1: a second before, 0: at, 1: a second after).
+    pub near: Option<(crate::program::DeadlineId, i8)>,
+}
+
 /// Explores every event sequence of up to `bounds.depth` events.
 pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
-    let started = Instant::now();
-    let prog = engine.program();
-    let mut events: Vec<Event> = Vec::new();
-    for (ty, maps) in domain::events(prog, bounds)?.into_iter().enumerate() {
-        let name = prog.events.get(ty).map_or("", |e| e.name.as_str());
-        for mut fields in maps {
-            fields.insert("type".into(), name.into());
-            fields.insert("at".into(), bounds.start.to_string().into());
-            let line = serde_json::Value::Object(fields).to_string();
-            match engine.parse_event(&line) {
-                Ok(e) => events.push(e),
-                Err(e) => {
-                    return Err(Unbounded {
-                        event: name.to_string(),
-                        field: e.field().unwrap_or("?").to_string(),
-                        why: format!("a generated value is refused ({e})"),
-                    })
-                }
-            }
-        }
-    }
-    let routes = events.iter().map(|e| route_of(engine, e)).collect();
-    let mut x = Explorer {
-        engine,
-        routes,
-        events,
-        nodes: vec![Node {
-            parent: 0,
-            event: u32::MAX,
-            at: bounds.start,
-        }],
-        seen: HashSet::new(),
-        coverage: Coverage::new(engine),
-        trace: Trace::with_room(),
-        transitions: 0,
-        cache: None,
-    };
-    x.seen.insert(state_hash(&World::new()));
-    let mut frontier: Vec<u32> = vec![0];
-    let mut depth = 0;
-    let mut capped = false;
     let mut violation = None;
-    'levels: while depth < bounds.depth && !frontier.is_empty() {
-        let mut next = Vec::new();
-        for &id in &frontier {
-            let world = x.world_of(id);
-            for at in candidate_times(&world, bounds) {
-                for ev in 0..x.events.len() {
-                    let Some(after) = x.step(&world, ev, at) else {
-                        continue;
-                    };
-                    if x.nodes.len() >= bounds.max_states {
-                        capped = true;
-                        break 'levels;
-                    }
-                    let node = x.nodes.len() as u32;
-                    x.nodes.push(Node {
-                        parent: id,
-                        event: ev as u32,
-                        at,
-                    });
-                    let broken = engine.invariant_violations(Some(&world), &after);
-                    if !broken.is_empty() {
-                        violation = Some(Counterexample {
-                            lines: x.path_lines(node),
-                            violations: broken,
-                        });
-                        break 'levels;
-                    }
-                    next.push(node);
-                }
-            }
+    let mut x = Explorer::new(engine, bounds)?;
+    let (depth, capped) = x.explore(bounds, &mut |x, v| {
+        let broken = engine.invariant_violations(Some(v.before), v.after);
+        if broken.is_empty() {
+            return false;
         }
-        depth += 1;
-        frontier = next;
-    }
-    if frontier.is_empty() && violation.is_none() && !capped {
-        // nothing new is reachable: every longer sequence is explored too
-        depth = bounds.depth;
-    }
+        violation = Some(Counterexample {
+            lines: x.path_lines(v.node),
+            violations: broken,
+        });
+        true
+    });
     let unreached = if violation.is_none() {
         x.unreached()
     } else {
@@ -197,10 +142,104 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
         transitions: x.transitions,
         depth,
         capped,
-        seconds: started.elapsed().as_secs_f64(),
+        seconds: x.started.elapsed().as_secs_f64(),
         violation,
         unreached,
     })
+}
+
+impl<'e> Explorer<'e> {
+    /// The events of `engine`'s policy over the domains of `bounds`, nothing explored yet.
+    fn new(engine: &'e Engine, bounds: &Bounds) -> Result<Explorer<'e>, Unbounded> {
+        let started = Instant::now();
+        let prog = engine.program();
+        let mut events: Vec<Event> = Vec::new();
+        for (ty, maps) in domain::events(prog, bounds)?.into_iter().enumerate() {
+            let name = prog.events.get(ty).map_or("", |e| e.name.as_str());
+            for mut fields in maps {
+                fields.insert("type".into(), name.into());
+                fields.insert("at".into(), bounds.start.to_string().into());
+                let line = serde_json::Value::Object(fields).to_string();
+                match engine.parse_event(&line) {
+                    Ok(e) => events.push(e),
+                    Err(e) => {
+                        return Err(Unbounded {
+                            event: name.to_string(),
+                            field: e.field().unwrap_or("?").to_string(),
+                            why: format!("a generated value is refused ({e})"),
+                        })
+                    }
+                }
+            }
+        }
+        let routes = events.iter().map(|e| route_of(engine, e)).collect();
+        let mut x = Explorer {
+            started,
+            engine,
+            routes,
+            events,
+            nodes: vec![Node {
+                parent: 0,
+                event: u32::MAX,
+                at: bounds.start,
+            }],
+            seen: HashSet::new(),
+            coverage: Coverage::new(engine),
+            trace: Trace::with_room(),
+            transitions: 0,
+            cache: None,
+        };
+        x.seen.insert(state_hash(&World::new()));
+        Ok(x)
+    }
+
+    /// Breadth-first, level by level: `visit` sees each world reached for the first time
+    /// and may stop the exploration (`true`). Returns the depth to which every sequence was
+    /// explored, and whether `max_states` stopped it.
+    fn explore(
+        &mut self,
+        bounds: &Bounds,
+        visit: &mut dyn FnMut(&Explorer<'e>, Visit<'_>) -> bool,
+    ) -> (usize, bool) {
+        let mut frontier: Vec<u32> = vec![0];
+        let mut depth = 0;
+        while depth < bounds.depth && !frontier.is_empty() {
+            let mut next = Vec::new();
+            for &id in &frontier {
+                let world = self.world_of(id);
+                for (at, near) in candidate_times(self.engine, &world, bounds) {
+                    for ev in 0..self.events.len() {
+                        let Some(after) = self.step(&world, ev, at) else {
+                            continue;
+                        };
+                        if self.nodes.len() >= bounds.max_states {
+                            return (depth, true);
+                        }
+                        let node = self.nodes.len() as u32;
+                        self.nodes.push(Node {
+                            parent: id,
+                            event: ev as u32,
+                            at,
+                        });
+                        let v = Visit {
+                            node,
+                            before: &world,
+                            after: &after,
+                            near,
+                        };
+                        if visit(self, v) {
+                            return (depth, false);
+                        }
+                        next.push(node);
+                    }
+                }
+            }
+            depth += 1;
+            frontier = next;
+        }
+        // nothing new reachable: every longer sequence is explored too
+        (bounds.depth, false)
+    }
 }
 
 /// An event routed by a key its own field holds: the case type, the key, and whether the
@@ -222,6 +261,7 @@ fn route_of(engine: &Engine, e: &Event) -> Route {
 }
 
 struct Explorer<'e> {
+    started: Instant,
     engine: &'e Engine,
     /// How each event is routed, when a field of its own says it: an event whose case is
     /// missing (or exists, for one that creates it) is refused, and not evaluated.
@@ -335,31 +375,47 @@ impl Explorer<'_> {
     }
 }
 
+/// A time the next event may have, with the deadline it was chosen around (and how).
+type Candidate = (Timestamp, Option<(crate::program::DeadlineId, i8)>);
+
 /// The instants the next event may have: the world's clock, and around each of its next
 /// pending deadlines: a second before, exactly, a second after, and midway to the first.
-fn candidate_times(world: &World, bounds: &Bounds) -> Vec<Timestamp> {
+fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candidate> {
     let Some(clock) = world.clock else {
-        return vec![bounds.start];
+        return vec![(bounds.start, None)];
     };
-    let mut out = vec![clock];
+    let prog = engine.program();
+    let mut out: Vec<Candidate> = vec![(clock, None)];
     let second = SignedDuration::from_secs(1);
     let mut prev = clock;
-    let mut dues: Vec<Timestamp> = world.queue.iter().map(|(t, _, _)| *t).collect();
-    dues.dedup();
-    for d in dues.into_iter().filter(|d| *d > clock).take(bounds.deadlines) {
+    let mut dues: Vec<(Timestamp, Option<crate::program::DeadlineId>)> = Vec::new();
+    for (t, case, slot) in &world.queue {
+        if *t > clock && dues.last().is_none_or(|(last, _)| last != t) {
+            let id = world
+                .cases
+                .get(*case as usize)
+                .and_then(|c| prog.case_def(c.ty))
+                .and_then(|d| d.deadlines.get(*slot as usize))
+                .copied();
+            dues.push((*t, id));
+        }
+    }
+    for (d, id) in dues.into_iter().take(bounds.deadlines) {
         let gap = d.duration_since(prev);
         // midway only before the next deadline: past it, its second after stands for between
         if prev == clock && gap > SignedDuration::from_secs(2) {
             if let Ok(mid) = prev.checked_add(gap / 2) {
-                out.push(mid);
+                out.push((mid, None));
             }
         }
-        for t in [d.checked_sub(second), Ok(d), d.checked_add(second)]
-            .into_iter()
-            .flatten()
-        {
-            if t >= clock && !out.contains(&t) {
-                out.push(t);
+        for (t, how) in [
+            (d.checked_sub(second), -1),
+            (Ok(d), 0),
+            (d.checked_add(second), 1),
+        ] {
+            let Ok(t) = t else { continue };
+            if t >= clock && !out.iter().any(|(x, _)| *x == t) {
+                out.push((t, id.map(|id| (id, how))));
             }
         }
         prev = d;

@@ -14,7 +14,10 @@ enum Piece {
 
 /// The characters an example prefers, in order: readable ones first.
 fn preferred() -> impl Iterator<Item = char> {
-    ('A'..='Z').chain('0'..='9').chain('a'..='z').chain("_-.@+ ".chars())
+    ('A'..='Z')
+        .chain('0'..='9')
+        .chain('a'..='z')
+        .chain("_-.@+ ".chars())
 }
 
 /// The `n`-th example of `pattern` (0, 1, 2, … give different strings while the pattern
@@ -280,7 +283,10 @@ mod tests {
         assert_eq!(example("^[0-9]{5}[0-9X]$", 0).as_deref(), Some("00000X"));
         assert_eq!(example("^[0-9]{5}[0-9X]$", 1).as_deref(), Some("000000"));
         assert_eq!(example("^[A-Za-z0-9_-]{1,64}$", 1).as_deref(), Some("B"));
-        assert_eq!(example("^(12381|106[0-9]{10}12381)$", 0).as_deref(), Some("12381"));
+        assert_eq!(
+            example("^(12381|106[0-9]{10}12381)$", 0).as_deref(),
+            Some("12381")
+        );
         assert_eq!(example(r"^[^@\s]+@[^@\s]+$", 1).as_deref(), Some("A@B"));
         assert_eq!(example("^a$", 1), None);
         assert_eq!(example("^(?i)a$", 0), None);

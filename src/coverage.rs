@@ -5,7 +5,7 @@
 use crate::engine::Engine;
 use crate::eval::trace::HandlerRef;
 use crate::eval::Trace;
-use crate::outcome::{Record, RecordBody};
+use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
 use crate::sites::Site;
 use serde_json::{json, Value as Json};
@@ -207,6 +207,15 @@ impl<'e> Coverage<'e> {
     /// Adds what one step did: its trace (rules, branches, rows, deadlines, also of a refused
     /// event) and its record (messages and statuses of an accepted one).
     pub fn add(&mut self, trace: &Trace, record: &Record) {
+        let outcomes = match &record.body {
+            RecordBody::Outcomes(outcomes) => Some(outcomes.as_slice()),
+            RecordBody::Error(_) => None,
+        };
+        self.add_outcomes(trace, outcomes);
+    }
+
+    /// [`Coverage::add`] of a trace and the outcomes of an accepted event (`None`: refused).
+    pub(crate) fn add_outcomes(&mut self, trace: &Trace, outcomes: Option<&[Outcome]>) {
         for run in &trace.rules {
             if let Some(&(rule, first)) = self.rules.get(&(run.handler, run.rule)) {
                 self.cover(Some(rule));
@@ -221,7 +230,7 @@ impl<'e> Coverage<'e> {
             let item = self.deadlines.get(f.index()).copied();
             self.cover(item);
         }
-        if let RecordBody::Outcomes(outcomes) = &record.body {
+        if let Some(outcomes) = outcomes {
             for o in outcomes {
                 for m in &o.messages {
                     let item = self.messages.get(&m.id).copied();

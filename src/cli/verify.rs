@@ -29,8 +29,8 @@ use std::path::PathBuf;
 #[command(after_help = "\
 Example:
   docket verify rules/icp --depth 6                 # explore, report
-  docket verify rules/gdpr-dsar --format json       # one JSON object
-  docket verify my-policy > cex.txt; grep '^{\"type\"' cex.txt | docket run --rules my-policy --invariants")]
+  docket verify my-policy --format json             # one JSON object
+  docket verify my-policy > cex.txt; grep '^{' cex.txt | docket run --rules my-policy --invariants")]
 pub struct VerifyArgs {
     /// The policy directory; default: the built-in ICP policy
     #[arg(value_name = "DIR")]

@@ -17,7 +17,7 @@ use crate::coverage::{Coverage, Measure};
 use crate::engine::Engine;
 use crate::eval::Trace;
 use crate::event::Event;
-use crate::outcome::{Record, RecordBody};
+use crate::value::CaseId;
 use crate::world::World;
 use crate::Violation;
 use jiff::{SignedDuration, Timestamp};
@@ -292,21 +292,18 @@ impl Explorer<'_> {
         let result = self
             .engine
             .evaluate_traced(world, &event, Some(&mut self.trace));
-        let body = match &result {
-            Ok(step) => RecordBody::Outcomes(step.outcomes.clone()),
-            Err(e) => RecordBody::Error(e.to_string()),
-        };
-        let record = Record {
-            seq: 0,
-            event_type: None,
-            at: None,
-            body,
-        };
-        self.coverage.add(&self.trace, &record);
+        let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
+        self.coverage.add_outcomes(&self.trace, outcomes);
         let step = result.ok()?;
+        // a world seen before is not built: its hash is read off the world and the changes
+        let hash = step_hash(world, &step);
+        if !self.seen.insert(hash) {
+            return None;
+        }
         let mut after = world.clone();
         self.engine.commit(&mut after, step).ok()?;
-        self.seen.insert(state_hash(&after)).then_some(after)
+        debug_assert_eq!(state_hash(&after), hash, "a step's hash is its world's");
+        Some(after)
     }
 
     /// The world of node `id`, rebuilt by replaying its path from the empty world.
@@ -423,15 +420,35 @@ fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candi
     out
 }
 
+/// The hash of the world `step` would make of `world` ([`state_hash`] of it once committed):
+/// its changed and new cases in place of the old.
+fn step_hash(world: &World, step: &crate::eval::Step) -> u128 {
+    let old = world
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(id, c)| step.changed.get(&(id as CaseId)).unwrap_or(c));
+    let new = step
+        .changed
+        .range(world.cases.len() as CaseId..)
+        .map(|(_, c)| c);
+    // INVARIANT: a step's instant is never before the world's clock, and becomes it
+    let clock = Some(step.at);
+    hash_cases(clock, old.chain(new).collect())
+}
+
 /// A hash of what a world holds, whatever the order its cases were created in: its clock,
 /// and each case's type, key, status, fields, participants and deadlines.
 fn state_hash(world: &World) -> u128 {
-    let mut cases: Vec<&crate::world::CaseData> = world.cases.iter().collect();
+    hash_cases(world.clock, world.cases.iter().collect())
+}
+
+fn hash_cases(clock: Option<Timestamp>, mut cases: Vec<&crate::world::CaseData>) -> u128 {
     cases.sort_by(|a, b| (a.ty, &a.key).cmp(&(b.ty, &b.key)));
     let half = |seed: u64| {
         let mut h = DefaultHasher::new();
         seed.hash(&mut h);
-        world.clock.hash(&mut h);
+        clock.hash(&mut h);
         for c in &cases {
             c.ty.hash(&mut h);
             c.key.hash(&mut h);

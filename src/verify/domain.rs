@@ -56,20 +56,24 @@ pub(super) fn events(
                     ev.name
                 )));
             }
-            maps = maps
-                .into_iter()
-                .flat_map(|m| {
-                    values.iter().map(move |v| {
-                        let mut m = m.clone();
-                        m.insert(f.name.clone(), v.clone());
-                        m
-                    })
-                })
-                .collect();
+            maps = product(maps, &f.name, &values);
         }
         out.push(maps);
     }
     Ok(out)
+}
+
+/// Each of `maps` with each of `values` as its field `name`.
+fn product(maps: Vec<Map<String, Json>>, name: &str, values: &[Json]) -> Vec<Map<String, Json>> {
+    maps.into_iter()
+        .flat_map(|m| {
+            values.iter().map(move |v| {
+                let mut m = m.clone();
+                m.insert(name.to_string(), v.clone());
+                m
+            })
+        })
+        .collect()
 }
 
 /// An error inside a value: the record field it is in (if any), and why.
@@ -172,16 +176,7 @@ fn record(prog: &Program, bounds: &Bounds, r: RecordId, item: usize) -> Result<V
                 vals = vec![v];
             }
         }
-        out = out
-            .into_iter()
-            .flat_map(|m| {
-                vals.iter().map(move |v| {
-                    let mut m = m.clone();
-                    m.insert(f.name.clone(), v.clone());
-                    m
-                })
-            })
-            .collect();
+        out = product(out, &f.name, &vals);
         if out.len() > MAX_FIELD_VALUES {
             return Err((
                 Some(f.name.clone()),

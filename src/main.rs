@@ -236,7 +236,7 @@ struct RunArgs {
     /// does not hold is printed after the event's record, as
     /// `{"seq":N,"violation":{"invariant":…,"place":…,"filing":KEY,"message":…}}`, and the
     /// exit status is 1. What `docket verify` prints as a counterexample reproduces this way
-    #[arg(long, conflicts_with = "store")]
+    #[arg(long, conflicts_with_all = ["store", "explain"])]
     invariants: bool,
 
     /// The events, one JSON object per line; `-` or absent: standard input

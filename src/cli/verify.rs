@@ -40,7 +40,7 @@ pub struct VerifyArgs {
     #[arg(long, default_value_t = 6)]
     depth: usize,
 
-    /// The most distinct worlds kept (about 60 bytes each): past it, the exploration stops
+    /// The most distinct worlds kept (about 50 bytes each): past it, the exploration stops
     /// with exit status 2
     #[arg(long, default_value_t = 5_000_000)]
     max_states: usize,

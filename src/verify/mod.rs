@@ -30,7 +30,7 @@ use std::time::Instant;
 pub struct Bounds {
     /// The most events in a sequence.
     pub depth: usize,
-    /// The most distinct worlds kept (memory is about 40 bytes a world).
+    /// The most distinct worlds kept (memory is about 50 bytes a world).
     pub max_states: usize,
     /// How many keys each case type's key format takes (how many cases of a type there can be).
     pub keys: usize,

@@ -22,6 +22,22 @@ pub struct File {
     pub deadlines: Vec<DeadlineDecl>,
     pub handlers: Vec<Handler>,
     pub migrations: Vec<MigrateDecl>,
+    pub invariants: Vec<InvariantDecl>,
+}
+
+/// `invariant resends_within_limit for filing = … else "…"`: a condition over each case of
+/// a type that must hold after every accepted event; with `change`, over the case `before`
+/// and `after` each event.
+#[derive(Clone, Debug)]
+pub struct InvariantDecl {
+    pub name: Ident,
+    /// The case type it is about.
+    pub case: Ident,
+    /// `change`: a transition invariant, reading `before` and `after`.
+    pub transition: bool,
+    pub holds: Expr,
+    /// What is wrong when it does not hold.
+    pub message: Template,
 }
 
 /// A declared migration: how a world saved under an older version of the policy is read.

@@ -5,7 +5,7 @@
 use crate::engine::Engine;
 use crate::eval::trace::HandlerRef;
 use crate::eval::Trace;
-use crate::outcome::{Record, RecordBody};
+use crate::outcome::{Outcome, Record, RecordBody};
 use crate::program::Program;
 use crate::sites::Site;
 use serde_json::{json, Value as Json};
@@ -207,6 +207,15 @@ impl<'e> Coverage<'e> {
     /// Adds what one step did: its trace (rules, branches, rows, deadlines, also of a refused
     /// event) and its record (messages and statuses of an accepted one).
     pub fn add(&mut self, trace: &Trace, record: &Record) {
+        let outcomes = match &record.body {
+            RecordBody::Outcomes(outcomes) => Some(outcomes.as_slice()),
+            RecordBody::Error(_) => None,
+        };
+        self.add_outcomes(trace, outcomes);
+    }
+
+    /// [`Coverage::add`] of a trace and the outcomes of an accepted event (`None`: refused).
+    pub(crate) fn add_outcomes(&mut self, trace: &Trace, outcomes: Option<&[Outcome]>) {
         for run in &trace.rules {
             if let Some(&(rule, first)) = self.rules.get(&(run.handler, run.rule)) {
                 self.cover(Some(rule));
@@ -221,7 +230,7 @@ impl<'e> Coverage<'e> {
             let item = self.deadlines.get(f.index()).copied();
             self.cover(item);
         }
-        if let RecordBody::Outcomes(outcomes) = &record.body {
+        if let Some(outcomes) = outcomes {
             for o in outcomes {
                 for m in &o.messages {
                     let item = self.messages.get(&m.id).copied();
@@ -267,6 +276,44 @@ impl<'e> Coverage<'e> {
         let mut out: Vec<&Item> = self.items.iter().filter(|it| !it.covered).collect();
         out.sort_by_key(|it| (it.site, it.measure));
         out
+    }
+
+    /// Each item not covered, in file and line order: its measure, `file:line`, and what it is.
+    pub(crate) fn missing(&self) -> Vec<(Measure, String, String)> {
+        self.uncovered()
+            .into_iter()
+            .map(|it| (it.measure, self.prog.site_text(it.site), it.label.clone()))
+            .collect()
+    }
+
+    /// The rules that ran with a `when` whose branches show it always held (`true`: no
+    /// `else` or `else when` taken) or never held (`false`: `then` never taken): `file:line`,
+    /// the rule, and which. In file and line order.
+    pub(crate) fn constant_guards(&self) -> Vec<(String, String, bool)> {
+        let mut out = Vec::new();
+        for (&(h, i), &(rule, first)) in &self.rules {
+            let n = self
+                .prog
+                .handler(h)
+                .and_then(|d| d.rules.get(i))
+                .map_or(0, |r| r.site.branches.len());
+            let covered = |i: usize| self.items.get(i).is_some_and(|it| it.covered);
+            if n == 0 || !covered(rule) {
+                continue;
+            }
+            let Some(item) = self.items.get(rule) else {
+                continue;
+            };
+            let then = covered(first);
+            let others = (first + 1..first + n).any(covered);
+            if then != others {
+                out.push((item.site, item.label.clone(), then));
+            }
+        }
+        out.sort_by_key(|(site, _, _)| *site);
+        out.into_iter()
+            .map(|(site, label, t)| (self.prog.site_text(site), label, t))
+            .collect()
     }
 
     /// The percentage of one measure over the whole policy (100 when it has no item).

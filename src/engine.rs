@@ -327,6 +327,22 @@ impl Engine {
         Ok(step.outcomes)
     }
 
+    /// The policy's invariants checked on `after`: every case for which one does not hold.
+    /// `before` is the world before the last event, for the transition invariants (`change`);
+    /// without it only the state invariants are checked.
+    pub fn invariant_violations(
+        &self,
+        before: Option<&World>,
+        after: &World,
+    ) -> Vec<crate::Violation> {
+        crate::invariants::violations(&self.program, before, after)
+    }
+
+    /// Whether the policy declares any invariant.
+    pub fn has_invariants(&self) -> bool {
+        !self.program.invariants.is_empty()
+    }
+
     /// Runs one JSON-lines input line: parses, applies, and returns its output record.
     pub fn run_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
         self.run_line_with(world, seq, line, Sealing::Clear).0

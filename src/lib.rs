@@ -76,6 +76,7 @@ mod event;
 mod explain;
 pub mod fmt;
 mod ids;
+mod invariants;
 mod migrate;
 mod outcome;
 mod persist;
@@ -94,6 +95,7 @@ mod tables;
 mod test_support;
 mod text;
 mod value;
+pub mod verify;
 mod world;
 
 pub use coverage::{Coverage, Measure};
@@ -103,6 +105,7 @@ pub use engine::{Engine, LoadError};
 pub use eval::{EvalError, Step, Trace};
 pub use event::{Event, EventBuilder, EventError};
 pub use explain::Explained;
+pub use invariants::Violation;
 pub use migrate::{
     Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
     Subject,

@@ -57,6 +57,8 @@ enum Command {
     Migrate(MigrateArgs),
     Schema(cli::schema::SchemaArgs),
     Serve(serve::ServeArgs),
+    Verify(cli::verify::VerifyArgs),
+    Scenarios(cli::scenarios::ScenariosArgs),
 }
 
 /// Move a store to another version of its policy, or show what that would change.
@@ -230,6 +232,13 @@ struct RunArgs {
     #[arg(long, conflicts_with = "store")]
     explain: bool,
 
+    /// After each accepted event, check the policy's invariants: each case for which one
+    /// does not hold is printed after the event's record, as
+    /// `{"seq":N,"violation":{"invariant":…,"place":…,"filing":KEY,"message":…}}`, and the
+    /// exit status is 1. What `docket verify` prints as a counterexample reproduces this way
+    #[arg(long, conflicts_with_all = ["store", "explain"])]
+    invariants: bool,
+
     /// The events, one JSON object per line; `-` or absent: standard input
     #[arg(value_name = "FILE")]
     input: Option<PathBuf>,
@@ -333,6 +342,8 @@ fn main() -> ExitCode {
         Command::Migrate(args) => store_cli::migrate(&args),
         Command::Schema(args) => cli::schema::schema(&args),
         Command::Serve(args) => serve::serve(&args),
+        Command::Verify(args) => cli::verify::verify(&args),
+        Command::Scenarios(args) => cli::scenarios::scenarios(&args),
     };
     ExitCode::from(code)
 }
@@ -627,7 +638,10 @@ fn run(args: &RunArgs) -> u8 {
         BufReader::new(input),
         &mut out,
         key.as_ref(),
-        args.explain,
+        Options {
+            explain: args.explain,
+            invariants: args.invariants,
+        },
     ) {
         Ok(any_error) => any_error,
         Err(Stop::BrokenPipe { any_error }) => {
@@ -672,20 +686,34 @@ fn open_input(path: Option<&Path>) -> Result<Box<dyn Read>, u8> {
     }
 }
 
+/// What `docket run` adds to each record.
+#[derive(Clone, Copy)]
+struct Options {
+    /// Each record carries its trace.
+    explain: bool,
+    /// The invariants are checked after each accepted event.
+    invariants: bool,
+}
+
 /// Runs every line of `input`, printing one record per line; returns whether some
-/// line was an error.
+/// line was an error (or, with `invariants`, broke an invariant).
 fn run_stream(
     engine: &Engine,
     world: &mut World,
     mut input: impl BufRead,
     out: &mut impl Write,
     key: Option<&docket::SealKey>,
-    explain: bool,
+    Options {
+        explain,
+        invariants,
+    }: Options,
 ) -> Result<bool, Stop> {
     let mut any_error = false;
     let mut buf = Vec::new();
     let mut seq = 0usize;
     while let Some(item) = next_line(&mut input, &mut buf, &mut seq)? {
+        // only when asked: a world is copied before each line
+        let before = invariants.then(|| world.clone());
         let record = match item {
             Line::Text(n, line) if explain => {
                 let explained = match key {
@@ -704,6 +732,13 @@ fn run_stream(
         };
         any_error |= record.is_error();
         write_record(out, &record, any_error)?;
+        if let (Some(before), false) = (&before, record.is_error()) {
+            for v in engine.invariant_violations(Some(before), world) {
+                any_error = true;
+                let json = serde_json::json!({ "seq": seq, "violation": v.to_json() });
+                write_json(out, json.to_string(), any_error)?;
+            }
+        }
     }
     Ok(any_error)
 }

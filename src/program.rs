@@ -44,6 +44,26 @@ pub struct Program {
     pub dropped_cases: Vec<String>,
     /// Where messages, table rows, statuses and deadlines are written (for coverage).
     pub sites: crate::sites::Sites,
+    /// The declared invariants, in file order.
+    pub invariants: Vec<InvariantDef>,
+}
+
+/// `invariant name for filing [change] = condition else "message"`, checked.
+#[derive(Debug, Clone)]
+pub struct InvariantDef {
+    pub name: String,
+    /// The case type whose every case it is about.
+    pub case_ty: CaseTypeId,
+    /// Over a case before and after one event (`change`), or over a case after each event.
+    pub transition: bool,
+    /// The condition, a bool. Slot 0 holds the case (in a transition invariant, slot 0 is
+    /// `after` and slot 1 `before`, the same case: what reads only `before` is wrapped in
+    /// [`IExpr::Before`], evaluated on the world before the event).
+    pub holds: Unit,
+    /// What is wrong when it does not hold, read in the same scope.
+    pub message: Vec<TPart>,
+    /// Where it is declared.
+    pub site: crate::sites::Site,
 }
 
 /// A `migrate` block, checked against this policy. Its names of the old policy (a renamed
@@ -585,4 +605,7 @@ pub enum IExpr {
     /// `x is <tag>` on a status of case type `.1`.
     HasTag(Box<IExpr>, CaseTypeId, u16),
     Template(Vec<TPart>),
+    /// In a transition invariant: the expression evaluated on the world as it was before
+    /// the event (what reads `before`).
+    Before(Box<IExpr>),
 }

@@ -629,3 +629,65 @@ on deadline d { rule r { set job.due = unset  show fired_at = now } }
         out[1]
     );
 }
+
+/// A counter with invariants: a state invariant over the case and its participants, and a
+/// transition invariant whose `before` parts read the case as it was before the event.
+const COUNTER: &str = r#"
+format counter_id = /^[A-Z]$/ "a letter"
+statuses { counting: open  stopped: final }
+case counter key id: counter_id { n: count = 0 }
+participants ticks in counter { by: counter_id }
+event open { counter: counter_id }
+event up { counter: counter_id }
+event down { counter: counter_id }
+on open for new counter(event.counter) { rule start { emit opened } }
+on up for counter(event.counter) {
+  rule up { set counter.n = counter.n + 1  add ticks(by: event.counter) }
+}
+on down for counter(event.counter) { rule down { set counter.n = counter.n - 1 } }
+invariant at_most_two for counter = counter.n <= 2 and count(counter.ticks) <= 2
+  else "counter {counter.id} is at {counter.n}"
+invariant never_down for counter change = after.n >= before.n and count(after.ticks) >= count([t in before.ticks where t.by == after.id])
+  else "counter {after.id} went from {before.n} to {after.n}"
+"#;
+
+#[test]
+fn invariants_are_checked_on_the_world_before_and_after_an_event() {
+    let engine = policy(COUNTER, &[("messages.yaml", MESSAGES)]);
+    assert!(engine.has_invariants());
+    let mut world = World::new();
+    let lines = [
+        r#"{"type":"open","at":"2026-11-28T10:00:00Z","counter":"A"}"#,
+        r#"{"type":"up","at":"2026-11-28T10:00:01Z","counter":"A"}"#,
+        r#"{"type":"down","at":"2026-11-28T10:00:02Z","counter":"A"}"#,
+        r#"{"type":"up","at":"2026-11-28T10:00:03Z","counter":"A"}"#,
+        r#"{"type":"up","at":"2026-11-28T10:00:04Z","counter":"A"}"#,
+        r#"{"type":"up","at":"2026-11-28T10:00:05Z","counter":"A"}"#,
+    ];
+    let mut broken = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let before = world.clone();
+        let record = engine.run_line(&mut world, i + 1, line);
+        assert!(!record.is_error(), "{}", record.to_json());
+        for v in engine.invariant_violations(Some(&before), &world) {
+            broken.push((i + 1, v.invariant, v.message));
+        }
+    }
+    assert_eq!(
+        broken,
+        vec![
+            (
+                3,
+                "never_down".to_string(),
+                "counter A went from 1 to 0".to_string()
+            ),
+            (
+                6,
+                "at_most_two".to_string(),
+                "counter A is at 3".to_string()
+            ),
+        ]
+    );
+    // without the world before, only state invariants are checked
+    assert_eq!(engine.invariant_violations(None, &world).len(), 1);
+}

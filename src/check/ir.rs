@@ -3,59 +3,78 @@
 
 use crate::program::{CaseTypeId, IExpr, TPart};
 
-/// Calls `f` on each direct child of `e`, in order.
-pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
-    match e {
-        IExpr::Lit(_) | IExpr::EventField(_) | IExpr::EventAt | IExpr::Now | IExpr::Local(_) => {}
-        IExpr::CaseKey(x)
-        | IExpr::CaseStatus(x)
-        | IExpr::CaseField(x, _)
-        | IExpr::CaseDerived(x, _, _)
-        | IExpr::CaseParts(x)
-        | IExpr::PartField(x, _)
-        | IExpr::PartDerived(x, _, _)
-        | IExpr::PartCase(x)
-        | IExpr::RecField(x, _)
-        | IExpr::Count(x)
-        | IExpr::Not(x)
-        | IExpr::Neg(x)
-        | IExpr::Matches(x, _)
-        | IExpr::IsSet(x)
-        | IExpr::HasTag(x, _, _) => f(x),
-        IExpr::Lookup { keys: xs, .. } | IExpr::List(xs) | IExpr::Call(_, xs) => {
-            xs.iter().for_each(f)
-        }
-        IExpr::IndexLookup {
-            key: a, cond: b, ..
-        }
-        | IExpr::CaseIndexLookup {
-            key: a, cond: b, ..
-        }
-        | IExpr::Filter {
-            source: a, cond: b, ..
-        }
-        | IExpr::Quant {
-            source: a, cond: b, ..
-        }
-        | IExpr::And(a, b)
-        | IExpr::Or(a, b)
-        | IExpr::Cmp(_, a, b)
-        | IExpr::Arith(_, a, b)
-        | IExpr::SetOp(_, a, b)
-        | IExpr::ListOp(_, a, b)
-        | IExpr::In(a, b)
-        | IExpr::Coalesce(a, b) => {
-            f(a);
-            f(b);
-        }
-        IExpr::Template(parts) => {
-            for p in parts {
-                if let TPart::Expr(x) = p {
-                    f(x);
+/// `match`es `$e` (a reference to an [`IExpr`]) and calls `$f` on each direct child, in
+/// order; `$iter` is `iter` or `iter_mut`. The one list of the children of each kind, for
+/// [`children`] and [`children_mut`].
+macro_rules! each_child {
+    ($e:expr, $f:expr, $iter:ident) => {
+        match $e {
+            IExpr::Lit(_)
+            | IExpr::EventField(_)
+            | IExpr::EventAt
+            | IExpr::Now
+            | IExpr::Local(_) => {}
+            IExpr::CaseKey(x)
+            | IExpr::CaseStatus(x)
+            | IExpr::CaseField(x, _)
+            | IExpr::CaseDerived(x, _, _)
+            | IExpr::CaseParts(x)
+            | IExpr::PartField(x, _)
+            | IExpr::PartDerived(x, _, _)
+            | IExpr::PartCase(x)
+            | IExpr::RecField(x, _)
+            | IExpr::Count(x)
+            | IExpr::Not(x)
+            | IExpr::Neg(x)
+            | IExpr::Matches(x, _)
+            | IExpr::IsSet(x)
+            | IExpr::HasTag(x, _, _)
+            | IExpr::Before(x) => $f(x),
+            IExpr::Lookup { keys: xs, .. } | IExpr::List(xs) | IExpr::Call(_, xs) => {
+                xs.$iter().for_each(|x| $f(x))
+            }
+            IExpr::IndexLookup {
+                key: a, cond: b, ..
+            }
+            | IExpr::CaseIndexLookup {
+                key: a, cond: b, ..
+            }
+            | IExpr::Filter {
+                source: a, cond: b, ..
+            }
+            | IExpr::Quant {
+                source: a, cond: b, ..
+            }
+            | IExpr::And(a, b)
+            | IExpr::Or(a, b)
+            | IExpr::Cmp(_, a, b)
+            | IExpr::Arith(_, a, b)
+            | IExpr::SetOp(_, a, b)
+            | IExpr::ListOp(_, a, b)
+            | IExpr::In(a, b)
+            | IExpr::Coalesce(a, b) => {
+                $f(a);
+                $f(b);
+            }
+            IExpr::Template(parts) => {
+                for p in parts.$iter() {
+                    if let TPart::Expr(x) = p {
+                        $f(x);
+                    }
                 }
             }
         }
-    }
+    };
+}
+
+/// Calls `f` on each direct child of `e`, in order.
+pub(crate) fn children<'e>(e: &'e IExpr, f: &mut dyn FnMut(&'e IExpr)) {
+    each_child!(e, f, iter)
+}
+
+/// Calls `f` on each direct child of `e`, in order, to change it: as [`children`].
+pub(crate) fn children_mut(e: &mut IExpr, f: &mut dyn FnMut(&mut IExpr)) {
+    each_child!(e, f, iter_mut)
 }
 
 /// The number of nodes of `e` (saturating), and each derived field it reads, once per

@@ -9,7 +9,8 @@ mod expr;
 mod fields;
 mod guards;
 mod help;
-mod ir;
+mod invariants;
+pub(crate) mod ir;
 mod migrate;
 mod names;
 mod ops;
@@ -409,6 +410,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
     fields::check_fields_and_deadlines(&mut env, &files);
     let (event_handlers, deadline_handlers) = rules::check_handlers(&mut env, &files);
     let (migrations, dropped_cases) = migrate::check_migrations(&mut env, &files);
+    let invariants = invariants::check_invariants(&mut env, &files);
 
     for (i, used) in env.emitted.iter().enumerate() {
         if !used {
@@ -502,6 +504,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         deadline_handlers,
         migrations,
         dropped_cases,
+        invariants,
     };
     program.prepare_trace();
     Ok((program, env.warnings))

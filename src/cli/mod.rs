@@ -5,4 +5,6 @@ pub mod diff;
 pub mod doc;
 pub mod fmt;
 pub mod lines;
+pub mod scenarios;
 pub mod schema;
+pub mod verify;

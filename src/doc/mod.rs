@@ -177,6 +177,7 @@ fn build(engine: &Engine) -> Doc {
     blocks.extend(policy::events(&policy));
     blocks.extend(policy::handlers(&policy));
     blocks.extend(policy::deadlines(&policy));
+    blocks.extend(policy::invariants(&policy));
     blocks.extend(tables::tables(&policy));
     blocks.extend(tables::messages(&policy));
     Doc { title, blocks }

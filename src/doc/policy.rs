@@ -482,6 +482,42 @@ fn rule_item(r: &ast::Rule) -> Item {
     Item { line, children }
 }
 
+/// "Invariants": what holds after every accepted event (`docket verify` checks them).
+pub(super) fn invariants(p: &Policy) -> Vec<Block> {
+    let mut rows = Vec::new();
+    for file in &p.files {
+        for inv in &file.invariants {
+            let kind = if inv.transition {
+                "over each event, before and after it"
+            } else {
+                "after every event"
+            };
+            rows.push(vec![
+                vec![code(inv.name.name.clone())],
+                vec![code(inv.case.name.clone())],
+                vec![text(kind)],
+                vec![code(pretty::expr(&inv.holds))],
+                vec![code(pretty::template(&inv.message))],
+            ]);
+        }
+    }
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    vec![
+        heading(2, vec![text("Invariants")], "invariants"),
+        Block::Para(vec![text(
+            "What must hold of every case of the type after every accepted event (or, over each event, of the case before and after it); docket verify checks them on every sequence of events up to a bound, and reports the message when one does not hold.",
+        )]),
+        Block::Table {
+            head: ["invariant", "case", "when", "holds", "else"]
+                .map(String::from)
+                .to_vec(),
+            rows,
+        },
+    ]
+}
+
 /// "Deadlines": when each falls due, and the rules that run then.
 pub(super) fn deadlines(p: &Policy) -> Vec<Block> {
     let mut rows = Vec::new();

@@ -97,7 +97,7 @@ fn printed(e: &Expr) -> (String, Prec) {
 }
 
 /// A string literal with its `{…}` interpolations, escaped as the grammar reads it.
-fn template(t: &Template) -> String {
+pub(crate) fn template(t: &Template) -> String {
     let mut out = String::from("\"");
     for part in &t.parts {
         match part {

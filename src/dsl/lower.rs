@@ -116,6 +116,7 @@ pub(super) fn lower_file(source: usize, mut pairs: Pairs<Rule>) -> Result<File, 
             Rule::deadline_decl => deadline_decl(decl).map(|d| file.deadlines.push(d)),
             Rule::handler => handler(decl).map(|d| file.handlers.push(d)),
             Rule::migrate_decl => migrate_decl(decl).map(|d| file.migrations.push(d)),
+            Rule::invariant_decl => invariant_decl(decl).map(|d| file.invariants.push(d)),
             _ => Ok(()),
         };
         if let Err(e) = r {
@@ -292,6 +293,27 @@ fn deadline_decl(p: Pair<Rule>) -> R<DeadlineDecl> {
     let name = ident(next(&mut it, &p, "a deadline name")?);
     let e = expr(next(&mut it, &p, "an expression")?)?;
     Ok(DeadlineDecl { name, expr: e })
+}
+
+fn invariant_decl(p: Pair<Rule>) -> R<InvariantDecl> {
+    let mut it = p.clone().into_inner();
+    let _word = next(&mut it, &p, "`invariant`")?;
+    let name = ident(next(&mut it, &p, "an invariant name")?);
+    let case = ident(next(&mut it, &p, "a case type")?);
+    let mut q = next(&mut it, &p, "an expression")?;
+    let transition = q.as_rule() == Rule::change_word;
+    if transition {
+        q = next(&mut it, &p, "an expression")?;
+    }
+    let holds = expr(q)?;
+    let message = template(next(&mut it, &p, "a message")?)?;
+    Ok(InvariantDecl {
+        name,
+        case,
+        transition,
+        holds,
+        message,
+    })
 }
 
 fn migrate_decl(p: Pair<Rule>) -> R<MigrateDecl> {

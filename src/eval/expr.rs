@@ -417,6 +417,10 @@ impl Eval<'_, '_> {
                 _ => return bug("a tag test on a non-status"),
             },
             IExpr::Template(parts) => Value::text(self.template(parts, locals)?),
+            IExpr::Before(x) => match self.before {
+                Some(world) => Eval::new(self.prog, world, self.now).expr(x, locals)?,
+                None => return bug("`before` outside a transition invariant"),
+            },
         })
     }
 }

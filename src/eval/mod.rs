@@ -141,6 +141,8 @@ pub(super) struct Eval<'p, 'w> {
     acc: BTreeMap<Option<CaseId>, Acc>,
     /// Where to record what happens, when explaining or measuring coverage.
     trace: Option<&'p mut Trace>,
+    /// In a transition invariant: the world before the event, which [`IExpr::Before`] reads.
+    before: Option<&'w World>,
 }
 
 /// Evaluates `event` against `world` without changing it; `policy` is the program's
@@ -244,6 +246,27 @@ pub(crate) fn eval_unit(prog: &Program, world: &World, owner: Value, unit: &Unit
     ev.expr(&unit.expr, &mut locals)
 }
 
+/// Whether `inv` holds of the case `case` of `after` (and, for a transition invariant, of
+/// the same case in `before`), at `after`'s clock: `Ok(None)` when it holds, else its
+/// message. A condition that cannot be evaluated (an unset value read) is an error.
+pub(crate) fn invariant_message(
+    prog: &Program,
+    before: Option<&World>,
+    after: &World,
+    inv: &InvariantDef,
+    case: CaseId,
+) -> R<Option<String>> {
+    let mut ev = Eval::new(prog, after, after.clock.unwrap_or(Timestamp::UNIX_EPOCH));
+    ev.before = before;
+    let mut locals = vec![Value::Unset; inv.holds.locals.max(2)];
+    locals[0] = Value::Case(case);
+    locals[1] = Value::Case(case);
+    if ev.truth(&inv.holds.expr, &mut locals)? {
+        return Ok(None);
+    }
+    ev.template(&inv.message, &mut locals).map(Some)
+}
+
 impl<'p, 'w> Eval<'p, 'w> {
     fn new(prog: &'p Program, world: &'w World, now: Timestamp) -> Self {
         Eval {
@@ -258,6 +281,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             now,
             acc: BTreeMap::new(),
             trace: None,
+            before: None,
         }
     }
 

@@ -128,8 +128,34 @@ fn decl<'s>(p: &mut Printer<'s>, d: P<'s>, pad: usize) -> R {
         }
         Rule::handler => handler(p, d),
         Rule::migrate_decl => migrate_decl(p, d),
+        Rule::invariant_decl => invariant_decl(p, d),
         _ => Err(p.lost()),
     }
+}
+
+/// `invariant name for filing [change] = condition else "message"`; a break the author put
+/// before `=`, in the condition or before `else` is kept, going on two columns in.
+fn invariant_decl<'s>(p: &mut Printer<'s>, d: P<'s>) -> R {
+    let mut it = d.into_inner();
+    leaf(p, it.next(), Sep::line(0))?;
+    leaf(p, it.next(), Sep::Space)?;
+    p.lit("for", Sep::Space)?;
+    leaf(p, it.next(), Sep::Space)?;
+    let mut next = it.next();
+    if next
+        .as_ref()
+        .is_some_and(|c| c.as_rule() == Rule::change_word)
+    {
+        leaf(p, next, Sep::Space)?;
+        next = it.next();
+    }
+    p.push_align(p.indent + 2);
+    p.lit("=", Sep::Soft)?;
+    expr_opt(p, next, Sep::Soft)?;
+    p.lit("else", Sep::Soft)?;
+    leaf(p, it.next(), Sep::Space)?;
+    p.pop_align();
+    Ok(())
 }
 
 /// `format phone = /^1[0-9]{10}$/ "…"`, its `=` at `pad` columns after the name's start.

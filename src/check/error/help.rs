@@ -152,6 +152,7 @@ impl CheckError {
             CheckError::RuleTwice { .. } => None,
             CheckError::SensitiveShown { .. }
             | CheckError::SensitiveDeadline { .. }
+            | CheckError::SensitiveInvariant { .. }
             | CheckError::SensitiveInMessage { .. } => fixed(
                 "sensitive values, and values computed from them, may steer rules (in `when`, filters and `for`), never be shown: remove it from the output",
             ),

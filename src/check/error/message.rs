@@ -178,6 +178,9 @@ impl CheckError {
                     "a sensitive value"
                 }
             ),
+            CheckError::SensitiveInvariant { invariant, .. } => format!(
+                "invariant `{invariant}` is computed from a sensitive value, which a report of whether it holds would show"
+            ),
             CheckError::SensitiveDeadline { deadline, .. } => format!(
                 "deadline `{deadline}` is computed from a sensitive value, which its firing time would show"
             ),

@@ -214,6 +214,9 @@ pub enum CheckError {
     },
     /// `deadline expiry = event.code_sent_at` where `code_sent_at` is sensitive
     SensitiveDeadline { deadline: String, span: Span },
+    /// `invariant i for filing = all(p in filing.people: p.code matches /^9/) else "…"`:
+    /// whether it holds would tell something of a code
+    SensitiveInvariant { invariant: String, span: Span },
     /// `text: "your code is {event.code}"` where `code` is sensitive
     SensitiveInMessage {
         /// The value's text, if on one line.
@@ -470,6 +473,7 @@ macro_rules! on_span {
             | CheckError::RuleTwice { span: $span, .. }
             | CheckError::SensitiveShown { span: $span, .. }
             | CheckError::SensitiveDeadline { span: $span, .. }
+            | CheckError::SensitiveInvariant { span: $span, .. }
             | CheckError::SensitiveInMessage { span: $span, .. }
             | CheckError::BuiltinTypeInTable { span: $span, .. }
             | CheckError::EmptyStatuses { span: $span, .. }
@@ -574,6 +578,7 @@ impl CheckError {
             | CheckError::RuleTwice { .. } => Code::Duplicate,
             CheckError::SensitiveShown { .. }
             | CheckError::SensitiveDeadline { .. }
+            | CheckError::SensitiveInvariant { .. }
             | CheckError::SensitiveInMessage { .. } => Code::SensitiveShown,
             CheckError::BuiltinTypeInTable { .. }
             | CheckError::EmptyStatuses { .. }

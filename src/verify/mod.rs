@@ -1,0 +1,469 @@
+//! `docket verify`: every sequence of events up to a bound, explored breadth-first over small
+//! generated domains, each world reached checked against the policy's invariants.
+//!
+//! Equal worlds are explored once (as TLC does): a reached world is kept as the hash of its
+//! canonical state and, to rebuild it, the event that reached it from its parent. The
+//! first violation found is at the least depth there is one: its path is the shortest
+//! counterexample, written as JSON lines that `docket run --rules DIR --invariants` replays.
+
+mod boundaries;
+mod domain;
+mod sample;
+
+pub use boundaries::{boundaries, scenario_yaml, Boundaries, Boundary};
+pub use domain::Unbounded;
+
+use crate::coverage::{Coverage, Measure};
+use crate::engine::Engine;
+use crate::eval::Trace;
+use crate::event::Event;
+use crate::value::CaseId;
+use crate::world::World;
+use crate::Violation;
+use jiff::{SignedDuration, Timestamp};
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::time::Instant;
+
+/// How far `docket verify` explores.
+#[derive(Debug, Clone)]
+pub struct Bounds {
+    /// The most events in a sequence.
+    pub depth: usize,
+    /// The most distinct worlds kept (memory is about 50 bytes a world).
+    pub max_states: usize,
+    /// How many keys each case type's key format takes (how many cases of a type there can be).
+    pub keys: usize,
+    /// How many values each other format (phones, codes…) takes.
+    pub values: usize,
+    /// The most items of a list or set in an event.
+    pub list_len: usize,
+    /// The instant of the first event.
+    pub start: Timestamp,
+    /// The most distinct future deadline instants around which times are chosen.
+    pub deadlines: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Bounds {
+        Bounds {
+            depth: 6,
+            max_states: 5_000_000,
+            keys: 1,
+            values: 2,
+            list_len: 2,
+            // a Friday near a month's end: periods that end in a short month or on a weekend
+            start: Timestamp::constant(1_801_216_800, 0), // 2027-01-29T10:00:00Z
+            deadlines: 2,
+        }
+    }
+}
+
+/// A shortest sequence of events after which an invariant does not hold.
+#[derive(Debug, Clone)]
+pub struct Counterexample {
+    /// The events, as JSON lines `docket run` reads.
+    pub lines: Vec<String>,
+    /// What does not hold after the last one.
+    pub violations: Vec<Violation>,
+}
+
+/// An item of the policy the exploration never reached.
+#[derive(Debug, Clone)]
+pub struct Unreached {
+    /// `rules`, `branches`, `rows`, `messages`, `deadlines`, `statuses`, or `guards`.
+    pub kind: &'static str,
+    /// `file:line`.
+    pub place: String,
+    /// What it is (`rule `x` (on e)`, `message `m``, `guard of rule `x` (on e) always true`).
+    pub what: String,
+}
+
+/// What an exploration found.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Distinct worlds reached (the empty one included).
+    pub states: usize,
+    /// Events evaluated.
+    pub transitions: u64,
+    /// Every sequence of up to this many events was explored.
+    pub depth: usize,
+    /// Whether the exploration stopped at `max_states` before its depth.
+    pub capped: bool,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// The first violation, at the least depth.
+    pub violation: Option<Counterexample>,
+    /// What no explored sequence reached (empty when a violation stopped the exploration).
+    pub unreached: Vec<Unreached>,
+}
+
+/// One reached world: how it was reached.
+#[derive(Clone, Copy)]
+struct Node {
+    parent: u32,
+    /// Index into the events.
+    event: u32,
+    at: Timestamp,
+}
+
+/// A world reached for the first time, as an exploration's visitor sees it.
+pub(crate) struct Visit<'a> {
+    pub node: u32,
+    pub before: &'a World,
+    pub after: &'a World,
+    /// The deadline whose instant the event's time was chosen around, and how
+    /// (−1: a second before, 0: at, 1: a second after).
+    pub near: Option<(crate::program::DeadlineId, i8)>,
+}
+
+/// Explores every event sequence of up to `bounds.depth` events.
+pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
+    let mut violation = None;
+    let mut x = Explorer::new(engine, bounds)?;
+    let (depth, capped) = x.explore(bounds, &mut |x, v| {
+        let broken = engine.invariant_violations(Some(v.before), v.after);
+        if broken.is_empty() {
+            return false;
+        }
+        violation = Some(Counterexample {
+            lines: x.path_lines(v.node),
+            violations: broken,
+        });
+        true
+    });
+    let unreached = if violation.is_none() {
+        x.unreached()
+    } else {
+        Vec::new()
+    };
+    Ok(Report {
+        states: x.nodes.len(),
+        transitions: x.transitions,
+        depth,
+        capped,
+        seconds: x.started.elapsed().as_secs_f64(),
+        violation,
+        unreached,
+    })
+}
+
+impl<'e> Explorer<'e> {
+    /// The events of `engine`'s policy over the domains of `bounds`, nothing explored yet.
+    fn new(engine: &'e Engine, bounds: &Bounds) -> Result<Explorer<'e>, Unbounded> {
+        let started = Instant::now();
+        let prog = engine.program();
+        let mut events: Vec<Event> = Vec::new();
+        for (ty, maps) in domain::events(prog, bounds)?.into_iter().enumerate() {
+            let name = prog.events.get(ty).map_or("", |e| e.name.as_str());
+            for mut fields in maps {
+                fields.insert("type".into(), name.into());
+                fields.insert("at".into(), bounds.start.to_string().into());
+                let line = serde_json::Value::Object(fields).to_string();
+                match engine.parse_event(&line) {
+                    Ok(e) => events.push(e),
+                    Err(e) => {
+                        return Err(Unbounded {
+                            event: name.to_string(),
+                            field: e.field().unwrap_or("?").to_string(),
+                            why: format!("a generated value is refused ({e})"),
+                        })
+                    }
+                }
+            }
+        }
+        let routes = events.iter().map(|e| route_of(engine, e)).collect();
+        let mut x = Explorer {
+            started,
+            engine,
+            routes,
+            events,
+            nodes: vec![Node {
+                parent: 0,
+                event: u32::MAX,
+                at: bounds.start,
+            }],
+            seen: HashSet::new(),
+            coverage: Coverage::new(engine),
+            trace: Trace::with_room(),
+            transitions: 0,
+            cache: None,
+        };
+        x.seen.insert(state_hash(&World::new()));
+        Ok(x)
+    }
+
+    /// Breadth-first, level by level: `visit` sees each world reached for the first time
+    /// and may stop the exploration (`true`). Returns the depth to which every sequence was
+    /// explored, and whether `max_states` stopped it.
+    fn explore(
+        &mut self,
+        bounds: &Bounds,
+        visit: &mut dyn FnMut(&Explorer<'e>, Visit<'_>) -> bool,
+    ) -> (usize, bool) {
+        let mut frontier: Vec<u32> = vec![0];
+        let mut depth = 0;
+        while depth < bounds.depth && !frontier.is_empty() {
+            let mut next = Vec::new();
+            for &id in &frontier {
+                let world = self.world_of(id);
+                for (at, near) in candidate_times(self.engine, &world, bounds) {
+                    for ev in 0..self.events.len() {
+                        let Some(after) = self.step(&world, ev, at) else {
+                            continue;
+                        };
+                        if self.nodes.len() >= bounds.max_states {
+                            return (depth, true);
+                        }
+                        let node = self.nodes.len() as u32;
+                        self.nodes.push(Node {
+                            parent: id,
+                            event: ev as u32,
+                            at,
+                        });
+                        let v = Visit {
+                            node,
+                            before: &world,
+                            after: &after,
+                            near,
+                        };
+                        if visit(self, v) {
+                            return (depth, false);
+                        }
+                        next.push(node);
+                    }
+                }
+            }
+            depth += 1;
+            frontier = next;
+        }
+        // nothing new reachable: every longer sequence is explored too
+        (bounds.depth, false)
+    }
+}
+
+/// An event routed by a key its own field holds: the case type, the key, and whether the
+/// case must exist (`true`) or must not (`false`, a handler creating it).
+type Route = Option<(crate::program::CaseTypeId, crate::value::Text, bool)>;
+
+fn route_of(engine: &Engine, e: &Event) -> Route {
+    let r = engine.program().event_handler(e.ty)?.route.as_ref()?;
+    if r.or_new {
+        return None;
+    }
+    let crate::program::IExpr::EventField(i) = &r.key else {
+        return None;
+    };
+    match e.fields.get(*i as usize)? {
+        crate::value::Value::Text(key) => Some((r.case_ty, key.clone(), !r.create)),
+        _ => None,
+    }
+}
+
+struct Explorer<'e> {
+    started: Instant,
+    engine: &'e Engine,
+    /// How each event is routed, when a field of its own says it: an event whose case is
+    /// missing (or exists, for one that creates it) is refused, and not evaluated.
+    routes: Vec<Route>,
+    events: Vec<Event>,
+    nodes: Vec<Node>,
+    seen: HashSet<u128>,
+    coverage: Coverage<'e>,
+    trace: Trace,
+    transitions: u64,
+    /// The last world rebuilt, by node: a node's siblings share its parent.
+    cache: Option<(u32, World)>,
+}
+
+impl Explorer<'_> {
+    /// The event `ev` at `at` on `world`: the world after it, when it is accepted and leads
+    /// to a world not reached before.
+    fn step(&mut self, world: &World, ev: usize, at: Timestamp) -> Option<World> {
+        if let Some(Some((ty, key, must_exist))) = self.routes.get(ev) {
+            if world.find(*ty, key).is_some() != *must_exist {
+                return None;
+            }
+        }
+        let mut event = self.events.get(ev)?.clone();
+        event.at = at;
+        self.transitions += 1;
+        self.trace.clear();
+        let result = self
+            .engine
+            .evaluate_traced(world, &event, Some(&mut self.trace));
+        let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
+        self.coverage.add_outcomes(&self.trace, outcomes);
+        let step = result.ok()?;
+        // a world seen before is not built: its hash is read off the world and the changes
+        let hash = step_hash(world, &step);
+        if !self.seen.insert(hash) {
+            return None;
+        }
+        let mut after = world.clone();
+        self.engine.commit(&mut after, step).ok()?;
+        debug_assert_eq!(state_hash(&after), hash, "a step's hash is its world's");
+        Some(after)
+    }
+
+    /// The world of node `id`, rebuilt by replaying its path from the empty world.
+    fn world_of(&mut self, id: u32) -> World {
+        if let Some((cached, w)) = &self.cache {
+            if *cached == id {
+                return w.clone();
+            }
+        }
+        let node = self.nodes[id as usize];
+        let world = if id == 0 {
+            World::new()
+        } else {
+            let mut w = self.world_of(node.parent);
+            if let Some(e) = self.events.get(node.event as usize) {
+                let mut e = e.clone();
+                e.at = node.at;
+                // INVARIANT: it was accepted on this very world when the node was made
+                let _ = self.engine.apply(&mut w, &e);
+            }
+            w
+        };
+        self.cache = Some((id, world.clone()));
+        world
+    }
+
+    /// The events from the empty world to node `id`, as JSON lines.
+    fn path_lines(&self, id: u32) -> Vec<String> {
+        let mut path = Vec::new();
+        let mut at = id;
+        while at != 0 {
+            let node = self.nodes[at as usize];
+            path.push(node);
+            at = node.parent;
+        }
+        path.reverse();
+        path.iter()
+            .filter_map(|n| {
+                let mut e = self.events.get(n.event as usize)?.clone();
+                e.at = n.at;
+                Some(crate::event::to_line(self.engine.program(), &e, None))
+            })
+            .collect()
+    }
+
+    fn unreached(&self) -> Vec<Unreached> {
+        let mut out: Vec<Unreached> = self
+            .coverage
+            .missing()
+            .into_iter()
+            .map(|(m, place, what)| Unreached {
+                kind: m.name(),
+                place,
+                what,
+            })
+            .collect();
+        for (place, what, always) in self.coverage.constant_guards() {
+            out.push(Unreached {
+                kind: "guards",
+                place,
+                what: format!("guard of {what} always {always}"),
+            });
+        }
+        out.retain(|u| u.kind != Measure::Rows.name() || !u.what.is_empty());
+        out
+    }
+}
+
+/// A time the next event may have, with the deadline it was chosen around (and how).
+type Candidate = (Timestamp, Option<(crate::program::DeadlineId, i8)>);
+
+/// The instants the next event may have: the world's clock, and around each of its next
+/// pending deadlines: a second before, exactly, a second after, and midway to the first.
+fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candidate> {
+    let Some(clock) = world.clock else {
+        return vec![(bounds.start, None)];
+    };
+    let prog = engine.program();
+    let mut out: Vec<Candidate> = vec![(clock, None)];
+    let second = SignedDuration::from_secs(1);
+    let mut prev = clock;
+    let mut dues: Vec<(Timestamp, Option<crate::program::DeadlineId>)> = Vec::new();
+    for (t, case, slot) in &world.queue {
+        if *t > clock && dues.last().is_none_or(|(last, _)| last != t) {
+            let id = world
+                .cases
+                .get(*case as usize)
+                .and_then(|c| prog.case_def(c.ty))
+                .and_then(|d| d.deadlines.get(*slot as usize))
+                .copied();
+            dues.push((*t, id));
+        }
+    }
+    for (d, id) in dues.into_iter().take(bounds.deadlines) {
+        let gap = d.duration_since(prev);
+        // midway only before the next deadline: past it, its second after stands for between
+        if prev == clock && gap > SignedDuration::from_secs(2) {
+            if let Ok(mid) = prev.checked_add(gap / 2) {
+                out.push((mid, None));
+            }
+        }
+        for (t, how) in [
+            (d.checked_sub(second), -1),
+            (Ok(d), 0),
+            (d.checked_add(second), 1),
+        ] {
+            let Ok(t) = t else { continue };
+            if t >= clock && !out.iter().any(|(x, _)| *x == t) {
+                out.push((t, id.map(|id| (id, how))));
+            }
+        }
+        prev = d;
+    }
+    out
+}
+
+/// The hash of the world `step` would make of `world` ([`state_hash`] of it once committed):
+/// its changed and new cases in place of the old.
+fn step_hash(world: &World, step: &crate::eval::Step) -> u128 {
+    let old = world
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(id, c)| step.changed.get(&(id as CaseId)).unwrap_or(c));
+    let new = step
+        .changed
+        .range(world.cases.len() as CaseId..)
+        .map(|(_, c)| c);
+    // INVARIANT: a step's instant is never before the world's clock, and becomes it
+    let clock = Some(step.at);
+    hash_cases(clock, old.chain(new).collect())
+}
+
+/// A hash of what a world holds, whatever the order its cases were created in: its clock,
+/// and each case's type, key, status, fields, participants and deadlines.
+fn state_hash(world: &World) -> u128 {
+    hash_cases(world.clock, world.cases.iter().collect())
+}
+
+fn hash_cases(clock: Option<Timestamp>, mut cases: Vec<&crate::world::CaseData>) -> u128 {
+    cases.sort_by(|a, b| (a.ty, &a.key).cmp(&(b.ty, &b.key)));
+    let half = |seed: u64| {
+        let mut h = DefaultHasher::new();
+        seed.hash(&mut h);
+        clock.hash(&mut h);
+        for c in &cases {
+            c.ty.hash(&mut h);
+            c.key.hash(&mut h);
+            c.status.hash(&mut h);
+            c.fields.hash(&mut h);
+            c.parts.len().hash(&mut h);
+            for p in c.parts.iter() {
+                p.hash(&mut h);
+            }
+            for d in c.deadlines.iter() {
+                d.at.hash(&mut h);
+                d.fired.hash(&mut h);
+            }
+        }
+        h.finish()
+    };
+    (u128::from(half(0x9e37_79b9)) << 64) | u128::from(half(0x85eb_ca6b))
+}

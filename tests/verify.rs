@@ -1,0 +1,254 @@
+//! `docket verify` through the built binary: the shipped policies verify clean; seeded defects
+//! (edits of copies of them) are each caught with a short counterexample that `docket run
+//! --invariants` replays to the same violation; unbounded fields and the state cap are
+//! reported, not hung on.
+
+use std::path::Path;
+
+#[path = "support/bin.rs"]
+mod bin;
+use bin::docket;
+#[path = "support/tempdir.rs"]
+#[expect(
+    dead_code,
+    reason = "rules_copy copies rules/icp only: `seeded` copies either policy"
+)]
+mod tempdir;
+use tempdir::TempDir;
+
+/// A copy of the shipped policy `rules/<policy>` with `old` replaced by `new` in `file`
+/// (which must hold `old` once).
+fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
+    let dir = TempDir::new(&format!("verify-{policy}"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("rules")
+        .join(policy);
+    for entry in std::fs::read_dir(&src).expect("the shipped policy is listed") {
+        let path = entry.expect("an entry").path();
+        let name = path.file_name().expect("a file name").to_owned();
+        let mut text = std::fs::read_to_string(&path).expect("a shipped file reads");
+        if name.to_str() == Some(file) {
+            assert_eq!(text.matches(old).count(), 1, "`{old}` once in {file}");
+            text = text.replace(old, new);
+        }
+        std::fs::write(dir.path().join(&name), text).expect("the copy is written");
+    }
+    dir
+}
+
+/// Runs `docket verify DIR ARGS --format json`, expects a violation of `invariant` within
+/// `max_events` events, and replays the counterexample with `docket run --invariants`.
+fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
+    let mut all = vec!["verify", dir.str(), "--format", "json"];
+    all.extend_from_slice(args);
+    let run = docket(&all, None);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "a violation: {}{}",
+        run.stdout,
+        run.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    let events = report["violation"]["events"]
+        .as_array()
+        .expect("the counterexample's events");
+    assert!(!events.is_empty() && events.len() <= max_events, "{report}");
+    assert_eq!(report["violation"]["violated"][0]["invariant"], invariant);
+    // the counterexample, replayed by `docket run`, breaks the same invariant at its last event
+    let lines: String = events.iter().map(|e| format!("{e}\n")).collect();
+    let replay = docket(
+        &["run", "--rules", dir.str(), "--invariants", "-"],
+        Some(lines.as_bytes()),
+    );
+    assert_eq!(replay.code, Some(1), "{}{}", replay.stdout, replay.stderr);
+    let out: Vec<serde_json::Value> = replay
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    let records = out.iter().filter(|r| r.get("violation").is_none());
+    assert!(
+        records.clone().all(|r| r.get("error").is_none()),
+        "every event accepted: {}",
+        replay.stdout
+    );
+    assert_eq!(records.count(), events.len());
+    let violations: Vec<&serde_json::Value> = out
+        .iter()
+        .filter(|r| r.get("violation").is_some())
+        .collect();
+    assert!(!violations.is_empty(), "{}", replay.stdout);
+    assert_eq!(violations[0]["seq"], events.len());
+    assert_eq!(violations[0]["violation"]["invariant"], invariant);
+}
+
+#[test]
+fn shipped_policies_verify_clean() {
+    for policy in ["rules/icp", "rules/gdpr-dsar"] {
+        let run = docket(
+            &["verify", policy, "--depth", "3", "--format", "json"],
+            None,
+        );
+        assert_eq!(run.code, Some(0), "{policy}: {}{}", run.stdout, run.stderr);
+        let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        assert_eq!(report["depth"], 3, "{report}");
+        assert!(report["violation"].is_null());
+        assert!(
+            report["states"].as_u64().is_some_and(|n| n > 100),
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn text_report_lists_what_was_never_reached() {
+    let run = docket(&["verify", "rules/icp", "--depth", "3"], None);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run
+        .stdout
+        .contains("every invariant holds within the bound"));
+    // a fifth failure needs seven events: at depth 3 the rejection is never reached
+    assert!(
+        run.stdout.contains("message `application_rejected`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("guard of rule `too_many_failures` (on validation_attempt) always false"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn seeded_ge_made_gt_is_caught() {
+    let dir = seeded(
+        "icp",
+        "icp.docket",
+        "p.failures >= limits.max_failed_attempts",
+        "p.failures > limits.max_failed_attempts",
+    );
+    let args = ["--depth", "8", "--list-len", "1"];
+    caught(&dir, &args, "failures_within_limit", 12);
+}
+
+#[test]
+fn seeded_guard_negated_is_caught() {
+    let dir = seeded(
+        "icp",
+        "icp.docket",
+        "rule already_final when filing.status is final {",
+        "rule already_final when not (filing.status is final) {",
+    );
+    caught(&dir, &["--depth", "4"], "final_stays", 12);
+}
+
+#[test]
+fn seeded_rule_removed_is_caught() {
+    let dir = seeded(
+        "gdpr-dsar",
+        "dsar.docket",
+        "  rule checks_outstanding when count(request.outstanding) > 0 {\n    reject request \"request {request.id} still needs the checks {request.outstanding}\"\n  }\n",
+        "",
+    );
+    caught(&dir, &["--depth", "4"], "answered_after_checks", 12);
+}
+
+#[test]
+fn seeded_status_mapping_changed_is_caught() {
+    let dir = seeded(
+        "gdpr-dsar",
+        "dsar.docket",
+        "rule overdue when request.status is running {\n    set request.status = overdue",
+        "rule overdue when request.status is running {\n    set request.status = received",
+    );
+    caught(&dir, &["--depth", "4"], "past_due_is_overdue", 12);
+}
+
+#[test]
+fn seeded_deadline_shortened_is_caught() {
+    let dir = seeded(
+        "gdpr-dsar",
+        "dsar.docket",
+        "deadline due = request.due_at\n",
+        "deadline due = request.due_at - 1 day\n",
+    );
+    caught(&dir, &["--depth", "4"], "overdue_only_when_due", 12);
+}
+
+#[test]
+fn a_field_without_a_small_domain_is_named() {
+    let dir = seeded(
+        "icp",
+        "icp.docket",
+        "event order_canceled { filing: filing_id }",
+        "event order_canceled { filing: filing_id, effective: instant }",
+    );
+    let run = docket(&["verify", dir.str(), "--depth", "2"], None);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("field `effective` of event `order_canceled` cannot be bounded"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_state_cap_stops_with_a_clear_message() {
+    let run = docket(&["verify", "rules/icp", "--max-states", "50"], None);
+    assert_eq!(run.code, Some(2), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("stopped at --max-states 50"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn boundary_scenarios_are_written_and_pass() {
+    let out = TempDir::new("boundaries");
+    let dir = format!("{}/icp", out.str());
+    let run = docket(
+        &[
+            "scenarios",
+            "--boundaries",
+            "rules/icp",
+            "-o",
+            &dir,
+            "--list-len",
+            "1",
+        ],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    for name in [
+        "count-people-failures-4",
+        "count-people-failures-5",
+        "count-people-failures-beyond-5",
+        "count-people-resends-2",
+        "deadline-window_end-before",
+        "deadline-window_end-at",
+        "deadline-window_end-after",
+    ] {
+        assert!(
+            Path::new(&dir).join(format!("{name}.yaml")).is_file(),
+            "{name}: {}",
+            run.stdout
+        );
+    }
+    let beyond =
+        std::fs::read_to_string(Path::new(&dir).join("count-people-resends-beyond-2.yaml"))
+            .expect("written");
+    assert!(beyond.contains("resend_limit_reached"), "{beyond}");
+    // the expectations are what the policy does now: its own scenarios pass
+    let test = docket(&["test", "--rules", "rules/icp", &dir], None);
+    assert_eq!(test.code, Some(0), "{}{}", test.stdout, test.stderr);
+    assert!(
+        test.stdout.contains("9 passed, 0 failed"),
+        "{}",
+        test.stdout
+    );
+}

@@ -8,21 +8,30 @@
 //!   minutes since the SMS, else a resend refused when 2 or more were used, else ok —
 //!   the thresholds read from a limits table, answered with `show verdict = …`.
 //!
-//! Each docket decision is `engine.event(…)…build()` (the typed event API: the values are
-//! checked as a JSON line's would be) then `engine.evaluate(&world, &event)` on an empty
-//! world, and the shown value read back; the inputs cycle through every row (lookup) or
-//! every branch (limits). Also timed: loading and checking each policy from its texts.
+//! Each docket decision is `engine.event(…)…build_into(&mut event)` (the typed event API:
+//! the values are checked as a JSON line's would be, into the storage of the previous
+//! event) then `engine.evaluate_into(&world, &event, &mut step)` on an empty world (into
+//! the buffers of the previous outcomes), and the shown value read back as Rust values (the
+//! verdict's text; the roles' count, as the hand-written lookup gives); the inputs cycle
+//! through every row (lookup) or every branch (limits). Also timed: the same decisions made
+//! one-shot (`build`, `evaluate`: new buffers each time), and loading and checking each
+//! policy from its texts. A counting allocator gives the allocations per decision.
 //!
 //! Run with `cargo bench --bench decisions` (under a minute). At the end a table on stderr
-//! gives the medians and docket's time over the hand-written one's.
+//! gives the medians, docket's time over the hand-written one's, and the allocations.
 
 mod support;
 
 use criterion::Criterion;
-use docket::{Engine, Source, World};
+use docket::{Engine, Event, Source, Step, World};
+use jiff::Timestamp;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use support::counting::{allocations, Counting};
 use support::{show_ns, show_ratio, Recorder};
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
 
 const MESSAGES: &str = "kind: messages\nmessages: {}\n";
 
@@ -131,36 +140,46 @@ fn limits_by_hand(failures: i64, minutes: i64, resend: bool, used: i64) -> &'sta
 }
 
 /// The lookup's event for a (scenario, variant), built through the typed event API.
-fn lookup_event(engine: &Engine, scenario: &str, variant: &str) -> docket::Event {
-    let event = engine.event("lookup").at(AT).text("scenario", scenario);
+fn lookup_event(engine: &Engine, at: Timestamp, (scenario, variant): (&str, &str)) -> Event {
+    let event = engine.event("lookup").at_instant(at).text("scenario", scenario);
     event.text("variant", variant).build().expect("an event")
 }
 
+/// The lookup's event built into `event`.
+fn lookup_into(engine: &Engine, at: Timestamp, (scenario, variant): (&str, &str), event: &mut Event) {
+    let builder = engine.event("lookup").at_instant(at).text("scenario", scenario);
+    builder.text("variant", variant).build_into(event).expect("an event");
+}
+
 /// The limits check's event for (failures, minutes, resend, used).
-fn check_event(engine: &Engine, (f, m, r, u): (i64, i64, bool, i64)) -> docket::Event {
-    let event = engine
-        .event("check")
-        .at(AT)
-        .count("failures", f)
-        .count("minutes", m);
-    event
-        .bool("resend", r)
-        .count("used", u)
-        .build()
-        .expect("an event")
+fn check_event(engine: &Engine, at: Timestamp, input: (i64, i64, bool, i64)) -> Event {
+    check_builder(engine, at, input).build().expect("an event")
+}
+
+fn check_builder(
+    engine: &Engine,
+    at: Timestamp,
+    (f, m, r, u): (i64, i64, bool, i64),
+) -> docket::EventBuilder<'_> {
+    let event = engine.event("check").at_instant(at).count("failures", f);
+    event.count("minutes", m).bool("resend", r).count("used", u)
 }
 
 /// The instant of every decision.
 const AT: &str = "2026-11-28T09:00:00+08:00";
 
-/// The first shown value of the decision's outcome.
-fn shown(engine: &Engine, world: &World, event: &docket::Event) -> serde_json::Value {
-    let step = engine.evaluate(world, event).expect("a decision");
+/// The first shown value of the step's first outcome.
+fn first_shown(step: &Step) -> &docket::Shown {
     step.outcomes()
         .first()
         .and_then(|o| o.shows.first())
-        .map(|(_, v)| v.clone())
+        .map(|(_, v)| v)
         .expect("a shown value")
+}
+
+/// The first shown value of the decision's outcome, as JSON.
+fn shown(engine: &Engine, world: &World, event: &Event) -> serde_json::Value {
+    first_shown(&engine.evaluate(world, event).expect("a decision")).to_json()
 }
 
 fn main() {
@@ -169,16 +188,67 @@ fn main() {
     let lookup = load(lookup_sources());
     let limits = load(limits_sources());
     let world = World::new();
+    let at: Timestamp = AT.parse().expect("an instant");
 
     // the two agree with their hand-written twins on every input
     for (s, v) in ROWS {
-        let got = shown(&lookup, &world, &lookup_event(&lookup, s, v));
+        let got = shown(&lookup, &world, &lookup_event(&lookup, at, (s, v)));
         assert_eq!(got, serde_json::json!(roles_by_hand(s, v)), "{s}/{v}");
     }
     for input @ (f, m, r, u) in CHECKS {
-        let got = shown(&limits, &world, &check_event(&limits, input));
+        let got = shown(&limits, &world, &check_event(&limits, at, input));
         assert_eq!(got, limits_by_hand(f, m, r, u));
     }
+
+    // one decision of each, reusing the previous one's event and step
+    let mut event = lookup_event(&lookup, at, ROWS[0]);
+    let mut step = Step::default();
+    let mut decide_lookup = |i: usize| -> usize {
+        let row = ROWS[i % ROWS.len()];
+        lookup_into(&lookup, at, row, &mut event);
+        lookup.evaluate_into(&world, &event, &mut step).expect("a decision");
+        first_shown(&step).items().map_or(0, |items| items.len())
+    };
+    let mut check = check_event(&limits, at, CHECKS[0]);
+    let mut check_step = Step::default();
+    let mut decide_limits = |i: usize| -> bool {
+        let input = CHECKS[i % CHECKS.len()];
+        let builder = check_builder(&limits, at, input);
+        builder.build_into(&mut check).expect("an event");
+        limits.evaluate_into(&world, &check, &mut check_step).expect("a decision");
+        first_shown(&check_step).as_str() == Some(limits_by_hand(input.0, input.1, input.2, input.3))
+    };
+    // they agree too, and allocate nothing once warm
+    let per_decision = |decide: &mut dyn FnMut(usize)| {
+        for i in 0..100 {
+            decide(i);
+        }
+        let before = allocations();
+        for i in 0..10_000 {
+            decide(i);
+        }
+        (allocations() - before) as f64 / 10_000.0
+    };
+    for (i, row) in ROWS.iter().enumerate() {
+        assert_eq!(decide_lookup(i), roles_by_hand(row.0, row.1).len());
+    }
+    for i in 0..CHECKS.len() {
+        assert!(decide_limits(i));
+    }
+    let allocs_lookup = per_decision(&mut |i| {
+        black_box(decide_lookup(i));
+    });
+    let allocs_limits = per_decision(&mut |i| {
+        black_box(decide_limits(i));
+    });
+    let allocs_lookup_once = per_decision(&mut |i| {
+        let row = ROWS[i % ROWS.len()];
+        black_box(shown(&lookup, &world, &lookup_event(&lookup, at, row)));
+    });
+    let allocs_limits_once = per_decision(&mut |i| {
+        let input = CHECKS[i % CHECKS.len()];
+        black_box(shown(&limits, &world, &check_event(&limits, at, input)));
+    });
 
     const SAMPLES: usize = 20;
     let mut g = c.benchmark_group("decisions");
@@ -199,16 +269,24 @@ fn main() {
         black_box(roles_by_hand(s, v).len());
     });
     bench("role lookup, docket", &mut |i| {
-        let (s, v) = black_box(ROWS[i % ROWS.len()]);
-        black_box(shown(&lookup, &world, &lookup_event(&lookup, s, v)));
+        black_box(decide_lookup(i));
+    });
+    bench("role lookup, docket one-shot", &mut |i| {
+        let row = black_box(ROWS[i % ROWS.len()]);
+        let step = lookup.evaluate(&world, &lookup_event(&lookup, at, row));
+        black_box(first_shown(&step.expect("a decision")).items().map(|i| i.len()));
     });
     bench("limits check, hand-written", &mut |i| {
         let (f, m, r, u) = black_box(CHECKS[i % CHECKS.len()]);
         black_box(limits_by_hand(f, m, r, u));
     });
     bench("limits check, docket", &mut |i| {
+        black_box(decide_limits(i));
+    });
+    bench("limits check, docket one-shot", &mut |i| {
         let input = black_box(CHECKS[i % CHECKS.len()]);
-        black_box(shown(&limits, &world, &check_event(&limits, input)));
+        let step = limits.evaluate(&world, &check_event(&limits, at, input));
+        black_box(first_shown(&step.expect("a decision")).as_str() == Some("ok"));
     });
     bench("load + check, role lookup", &mut |_| {
         black_box(load(lookup_sources()));
@@ -220,18 +298,23 @@ fn main() {
     rec.warn_if_unmeasured();
 
     let m = |name: &str| rec.ns(name, SAMPLES);
-    eprintln!("\n| decision | hand-written | docket | docket / hand |");
-    eprintln!("|---|---:|---:|---:|");
-    for what in ["role lookup", "limits check"] {
-        let (hand, ours) = (
+    eprintln!("\n| decision | hand-written | docket | docket / hand | allocations | one-shot | allocations |");
+    eprintln!("|---|---:|---:|---:|---:|---:|---:|");
+    for (what, allocs, allocs_once) in [
+        ("role lookup", allocs_lookup, allocs_lookup_once),
+        ("limits check", allocs_limits, allocs_limits_once),
+    ] {
+        let (hand, ours, once) = (
             m(&format!("{what}, hand-written")),
             m(&format!("{what}, docket")),
+            m(&format!("{what}, docket one-shot")),
         );
         eprintln!(
-            "| {what} | {} | {} | {} |",
+            "| {what} | {} | {} | {} | {allocs:.1} | {} | {allocs_once:.1} |",
             show_ns(hand),
             show_ns(ours),
-            show_ratio(ours, hand)
+            show_ratio(ours, hand),
+            show_ns(once),
         );
     }
     for what in ["role lookup", "limits check"] {

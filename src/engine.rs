@@ -259,7 +259,7 @@ impl Engine {
     /// assert_eq!(outcomes[0].case.as_deref(), Some("R1"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn event(&self, type_name: &str) -> EventBuilder<'_> {
+    pub fn event<'a>(&'a self, type_name: &'a str) -> EventBuilder<'a> {
         event::builder(&self.program, &self.shapes, type_name)
     }
 
@@ -270,6 +270,46 @@ impl Engine {
     /// built by one.
     pub fn evaluate(&self, world: &World, event: &Event) -> Result<Step, EvalError> {
         self.evaluate_traced(world, event, None)
+    }
+
+    /// [`Engine::evaluate`] into `step`, replacing what it held: the buffers of its previous
+    /// outcomes are reused for the next ones, so that a program deciding many events in a
+    /// row asks the allocator for nothing once they are warm (a decision that shows a text,
+    /// an enumeration value or a table's row, and changes no case, allocates nothing). On an
+    /// error `step` holds no outcome.
+    ///
+    /// ```
+    /// # use docket::{Engine, Source, Step, World};
+    /// # let engine = Engine::from_sources(vec![
+    /// #     Source::new("m.yaml", "kind: messages\nmessages: {}\n"),
+    /// #     Source::new("p.docket", r#"
+    /// #         event check { failures: count }
+    /// #         on check { rule verdict when event.failures >= 5 { show verdict = "rejected" }
+    /// #                    else { show verdict = "ok" } }
+    /// #     "#),
+    /// # ])?;
+    /// let world = World::new();
+    /// let mut step = Step::default();
+    /// for failures in [0, 7] {
+    ///     let event = engine.event("check").at("2026-11-28T10:30:00+08:00")
+    ///         .count("failures", failures).build()?;
+    ///     engine.evaluate_into(&world, &event, &mut step)?;
+    ///     let verdict = step.outcomes()[0].shows[0].1.as_str();
+    ///     assert_eq!(verdict, Some(if failures < 5 { "ok" } else { "rejected" }));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn evaluate_into(
+        &self,
+        world: &World,
+        event: &Event,
+        step: &mut Step,
+    ) -> Result<(), EvalError> {
+        eval::recycle(std::mem::take(&mut step.outcomes));
+        // on an error, a step of nothing: the old changes must not be committed by mistake
+        *step = Step::default();
+        *step = self.evaluate(world, event)?;
+        Ok(())
     }
 
     /// [`Engine::evaluate`], recording what it did into `trace` when given.

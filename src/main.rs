@@ -739,6 +739,7 @@ fn run_stream(
                 write_json(out, json.to_string(), any_error)?;
             }
         }
+        record.recycle();
     }
     Ok(any_error)
 }

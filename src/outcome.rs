@@ -51,7 +51,7 @@ pub struct Outcome {
     /// an outcome does not copy their texts).
     pub messages: Vec<Arc<MessageOut>>,
     /// Values the rules chose to show (`show name = …`), in order.
-    pub shows: Vec<(String, serde_json::Value)>,
+    pub shows: Vec<(Arc<str>, crate::Shown)>,
 }
 
 impl MessageOut {
@@ -144,8 +144,7 @@ impl Outcome {
             out.push(',');
             push_json_str(out, k);
             out.push(':');
-            // a JSON value always serializes
-            out.push_str(&serde_json::to_string(v).unwrap_or_else(|_| "null".into()));
+            v.write_json(out);
         }
         out.push('}');
     }
@@ -238,6 +237,15 @@ pub enum RecordBody {
 }
 
 impl Record {
+    /// Gives the buffers of the record's outcomes back to this thread's evaluator, which
+    /// reuses them for the next event's outcomes: optional, for a program that runs many
+    /// lines and is done with each record once written.
+    pub fn recycle(self) {
+        if let RecordBody::Outcomes(outcomes) = self.body {
+            crate::eval::recycle(outcomes);
+        }
+    }
+
     /// Whether the line was refused.
     pub fn is_error(&self) -> bool {
         matches!(self.body, RecordBody::Error(_))
@@ -308,6 +316,7 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     fn record(body: RecordBody) -> Record {
         Record {
@@ -385,7 +394,13 @@ mod tests {
             record(RecordBody::Outcomes(Vec::new())),
             record(RecordBody::Outcomes(vec![
                 outcome(Some("K1"), Vec::new()),
-                outcome(None, vec![("n".into(), serde_json::json!({"a": [1, "b"]}))]),
+                outcome(
+                    None,
+                    vec![(
+                        "n".into(),
+                        crate::Shown::plain(Value::list(vec![Value::Count(1), Value::text("b")])),
+                    )],
+                ),
             ])),
             Record {
                 seq: 1,

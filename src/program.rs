@@ -114,6 +114,8 @@ pub struct SharedOut {
     pub requirement_sets: Vec<Vec<Value>>,
     /// The set of each single enumeration member (`[enum][member]`).
     pub singletons: Vec<Vec<Value>>,
+    /// What writing a shown value takes (enumeration names, the time zone).
+    pub(crate) names: Arc<crate::shown::ValueNames>,
 }
 
 #[derive(Debug, Clone)]
@@ -466,7 +468,7 @@ pub enum IAction {
         field: Option<String>,
         message: Vec<TPart>,
     },
-    Show(String, IExpr),
+    Show(Arc<str>, IExpr),
     /// Find-or-create a participant of the context case with these field values, bind it, run the block.
     Add {
         keys: Vec<(u16, IExpr)>,

@@ -278,7 +278,7 @@ fn a_built_event_is_the_parsed_event() {
 #[test]
 fn a_builder_refuses_what_parse_event_refuses_with_the_same_error() {
     let engine = Engine::icp();
-    let sms = |at: &str| engine.event("sms_sent").at(at).text("filing", "A");
+    let sms = |at: &'static str| engine.event("sms_sent").at(at).text("filing", "A");
     let line = |rest: &str| {
         format!(r#"{{"type":"sms_sent","at":"2026-11-28T10:00:00+08:00","filing":"A"{rest}}}"#)
     };

@@ -5,6 +5,7 @@
 //! Each bench binary includes this module (`mod support;`) and uses part of it.
 #![allow(dead_code)]
 
+pub mod counting;
 pub mod stream;
 
 use icp_reference::{Catalogue, MessageText, Model};
@@ -224,7 +225,7 @@ pub fn summarize_engine<E: std::fmt::Display>(r: Result<Vec<docket::Outcome>, E>
                     .shows
                     .iter()
                     .find(|(k, _)| &**k == "required_roles")
-                    .map(|(_, v)| strings(v)),
+                    .map(|(_, v)| strings(&v.to_json())),
             })
             .collect()
     })

@@ -449,6 +449,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
             })
             .collect(),
         case_names: env.cases.iter().map(|c| c.name.as_str().into()).collect(),
+        names: Default::default(),
         singletons: (0..env.enums.len())
             .map(EnumId::at)
             .zip(&env.enums)
@@ -506,6 +507,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         dropped_cases,
         invariants,
     };
+    program.shared.names = std::sync::Arc::new(crate::shown::ValueNames::of(&program));
     program.prepare_trace();
     Ok((program, env.warnings))
 }

@@ -37,7 +37,7 @@ struct CaseOut<'a> {
     case: Option<&'a str>,
     status: Option<&'a str>,
     messages: Vec<&'a MessageOut>,
-    shows: Vec<(&'a str, &'a serde_json::Value)>,
+    shows: Vec<(&'a str, &'a crate::Shown)>,
 }
 
 fn by_case(outcomes: &[Outcome]) -> Vec<CaseOut<'_>> {
@@ -66,9 +66,9 @@ fn by_case(outcomes: &[Outcome]) -> Vec<CaseOut<'_>> {
         }
         c.messages.extend(o.messages.iter().map(Arc::as_ref));
         for (name, value) in &o.shows {
-            match c.shows.iter_mut().find(|(n, _)| n == name) {
+            match c.shows.iter_mut().find(|(n, _)| *n == &**name) {
                 Some(shown) => shown.1 = value,
-                None => c.shows.push((name, value)),
+                None => c.shows.push((&**name, value)),
             }
         }
     }
@@ -253,6 +253,7 @@ fn mask(error: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Value;
 
     #[test]
     fn mask_hides_values_and_keeps_names() {
@@ -284,7 +285,7 @@ mod tests {
         case: &str,
         status: &str,
         messages: &[&Arc<MessageOut>],
-        shows: &[(&str, serde_json::Value)],
+        shows: &[(&str, crate::value::Value)],
     ) -> Outcome {
         Outcome {
             case_name: "filing".into(),
@@ -293,7 +294,7 @@ mod tests {
             messages: messages.iter().map(|m| Arc::clone(m)).collect(),
             shows: shows
                 .iter()
-                .map(|(n, v)| (n.to_string(), v.clone()))
+                .map(|(n, v)| (Arc::from(*n), crate::Shown::plain(v.clone())))
                 .collect(),
         }
     }
@@ -343,7 +344,7 @@ mod tests {
                 RecordBody::Outcomes(vec![same.clone()]),
                 RecordBody::Outcomes(vec![
                     outcome("F1", "open", &[&a, &b, &a], &[]),
-                    outcome("F2", "closed", &[], &[("n", 1.into())]),
+                    outcome("F2", "closed", &[], &[("n", Value::Count(1))]),
                 ])
             ),
             [
@@ -362,14 +363,14 @@ mod tests {
         assert_eq!(
             changes(
                 RecordBody::Outcomes(vec![
-                    outcome("F1", "open", &[&a], &[("n", 1.into()), ("m", 1.into())]),
-                    outcome("F1", "closed", &[&b], &[("n", 2.into())]),
+                    outcome("F1", "open", &[&a], &[("n", Value::Count(1)), ("m", Value::Count(1))]),
+                    outcome("F1", "closed", &[&b], &[("n", Value::Count(2))]),
                 ]),
                 RecordBody::Outcomes(vec![outcome(
                     "F1",
                     "closed",
                     &[&a, &b],
-                    &[("n", 3.into()), ("m", 1.into())]
+                    &[("n", Value::Count(3)), ("m", Value::Count(1))]
                 )])
             ),
             [Change::ShowChanged { name: "n".into() }]

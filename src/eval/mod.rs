@@ -19,9 +19,12 @@ pub const MAX_FIRINGS: usize = 100_000;
 
 mod erase;
 mod expr;
+mod scratch;
 pub(crate) mod trace;
 mod trace_out;
 
+use scratch::ScratchGuard;
+pub(crate) use scratch::recycle;
 use trace::HandlerRef;
 pub use trace::Trace;
 
@@ -64,6 +67,20 @@ pub struct Step {
     pub(crate) generation: u64,
     /// The fingerprint of the policy that computed it: only its engine commits it.
     pub(crate) policy: u64,
+}
+
+/// A step of no event, for [`crate::Engine::evaluate_into`] to fill: an engine commits
+/// none.
+impl Default for Step {
+    fn default() -> Step {
+        Step {
+            outcomes: Vec::new(),
+            changed: BTreeMap::new(),
+            at: Timestamp::UNIX_EPOCH,
+            generation: 0,
+            policy: 0,
+        }
+    }
 }
 
 impl Step {
@@ -129,7 +146,7 @@ impl<'w> Tx<'w> {
 struct Acc {
     /// Shared with the program, unless rendered by this emit.
     messages: Vec<Arc<MessageOut>>,
-    shows: Vec<(String, Value)>,
+    shows: Vec<(Arc<str>, crate::Shown)>,
 }
 
 pub(super) struct Eval<'p, 'w> {
@@ -137,8 +154,8 @@ pub(super) struct Eval<'p, 'w> {
     pub(super) tx: Tx<'w>,
     pub(super) event: Option<&'p Event>,
     pub(super) now: Timestamp,
-    /// Outcomes of the current phase, by case (`None`: about nobody).
-    acc: BTreeMap<Option<CaseId>, Acc>,
+    /// Outcomes of the current phase, by case (`None`: about nobody), and spare buffers.
+    scratch: ScratchGuard,
     /// Where to record what happens, when explaining or measuring coverage.
     trace: Option<&'p mut Trace>,
     /// In a transition invariant: the world before the event, which [`IExpr::Before`] reads.
@@ -187,8 +204,8 @@ pub(crate) fn evaluate_traced(
         ev.trace_handler(HandlerRef::Event(event.ty));
         ev.run_handler(h, None)?;
     }
-    let mut own = Vec::new();
-    for (c, a) in std::mem::take(&mut ev.acc) {
+    let mut own = std::mem::take(&mut ev.scratch.0.own);
+    for (c, a) in ev.scratch.0.outcomes.sorted() {
         let key = match c {
             Some(id) => {
                 let case = ev.tx.case(id)?;
@@ -214,9 +231,10 @@ pub(crate) fn evaluate_traced(
     for id in changed {
         ev.refresh(id)?;
     }
-    for (_, _, c, a) in own {
+    for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
+    ev.scratch.0.own = own;
     Ok(Step {
         outcomes,
         changed: ev.tx.cases,
@@ -279,7 +297,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             },
             event: None,
             now,
-            acc: BTreeMap::new(),
+            scratch: ScratchGuard::take(),
             trace: None,
             before: None,
         }
@@ -302,7 +320,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         queued.sort_unstable();
         let mut queued = queued.into_iter().peekable();
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
-        let mut outcomes = Vec::new();
+        let mut outcomes = self.scratch.0.spare.outcomes.pop().unwrap_or_default();
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
         let mut clock: Option<Timestamp> = world.clock;
@@ -371,9 +389,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                     }
                 }
             }
-            for (c, a) in std::mem::take(&mut self.acc) {
+            let mut done = std::mem::take(&mut self.scratch.0.outcomes);
+            for (c, a) in done.sorted() {
                 outcomes.push(self.outcome(c, a)?);
             }
+            self.scratch.0.outcomes = done;
         }
         Ok(outcomes)
     }
@@ -433,13 +453,16 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
-        self.acc.entry(case).or_default()
+        let scratch::Scratch {
+            outcomes, spare, ..
+        } = &mut self.scratch.0;
+        outcomes.entry(case, spare)
     }
 
     /// Runs a handler: for an event handler, `case` is `None` and the handler routes itself;
     /// for a deadline's, `case` is the case whose deadline fired.
     fn run_handler(&mut self, h: &HandlerDef, case: Option<CaseId>) -> R<()> {
-        let mut locals = vec![Value::Unset; h.locals.max(1)];
+        let mut locals = self.scratch.0.spare.locals(h.locals);
         let case = match &h.route {
             Some(r) => Some(self.route(r, &mut locals)?),
             None => case,
@@ -468,6 +491,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 }
             }
         }
+        self.scratch.0.spare.give_locals(locals);
         Ok(())
     }
 
@@ -524,6 +548,10 @@ impl<'p, 'w> Eval<'p, 'w> {
                 }
                 IAction::Show(name, e) => {
                     let v = self.expr(e, locals)?;
+                    // a case is shown by its key, which never changes
+                    let tx = &self.tx;
+                    let key = |id| tx.case(id).ok().map(|c| c.key.clone());
+                    let v = crate::Shown::new(v, &self.prog.shared.names, &key);
                     let acc = self.touch(ctx);
                     acc.shows.retain(|(n, _)| n != name);
                     acc.shows.push((name.clone(), v));
@@ -693,17 +721,18 @@ impl<'p, 'w> Eval<'p, 'w> {
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
         {
-            let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
+            let mut locals = self.scratch.0.spare.locals(def.unit.locals);
             locals[0] = Value::Case(id);
             times.push(match self.expr(&def.unit.expr, &mut locals)? {
                 Value::Instant(t) => Some(t),
                 _ => None,
             });
+            self.scratch.0.spare.give_locals(locals);
         }
         Ok(times)
     }
 
-    fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
+    fn outcome(&mut self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
         let shared = &self.prog.shared;
         let messages = acc.messages;
         // an answer about nobody is named after the first case type (`"filing": null`)
@@ -715,15 +744,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                     .get(c.ty.index())
                     .and_then(|s| s.get(c.status.index()))
                     .cloned();
-                (c.ty, Some(c.key.to_string()), status)
+                (c.ty, Some(self.scratch.0.spare.key(c.key.as_str())), status)
             }
             None => (CaseTypeId::FIRST, None, None),
         };
-        let shows = acc
-            .shows
-            .into_iter()
-            .map(|(n, v)| (n, self.to_json(&v)))
-            .collect();
+        let shows = acc.shows;
         Ok(Outcome {
             case_name: shared
                 .case_names

@@ -44,72 +44,132 @@ use std::borrow::Cow;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "an event builder does nothing until `build` is called"]
-pub struct EventBuilder<'e> {
-    schema: Schema<'e>,
-    /// The members an equivalent JSON object would have, in the order given.
-    members: Vec<(Cow<'static, str>, Json<'static>)>,
+pub struct EventBuilder<'a> {
+    schema: Schema<'a>,
+    /// The members an equivalent JSON object would have, in the order given (names and
+    /// texts borrowed from the caller where they can be: building an event of a few fields
+    /// asks the allocator for nothing but the event's own values).
+    members: Members<'a>,
 }
 
-impl<'e> EventBuilder<'e> {
-    pub(super) fn new(schema: Schema<'e>, type_name: &str) -> EventBuilder<'e> {
-        EventBuilder {
-            schema,
-            members: vec![("type".into(), Json::Str(type_name.to_string().into()))],
+type Member<'a> = (Cow<'a, str>, Json<'a>);
+
+/// The members given, the first [`MEMBERS`] kept inline. (Not a `SmallVec`: its storage
+/// makes the builder invariant over `'a`, so that a closure could not return a builder of
+/// a borrowed time.)
+struct Members<'a> {
+    inline: [Member<'a>; MEMBERS],
+    len: usize,
+    /// Every member, once there are more than fit inline.
+    spilt: Vec<Member<'a>>,
+}
+
+impl<'a> Members<'a> {
+    fn push(&mut self, member: Member<'a>) {
+        if self.len < MEMBERS {
+            self.inline[self.len] = member;
+            self.len += 1;
+        } else {
+            if self.spilt.is_empty() {
+                self.spilt.extend(self.inline.iter_mut().map(std::mem::take));
+            }
+            self.spilt.push(member);
         }
     }
 
-    fn member(mut self, name: &str, value: Json<'static>) -> Self {
-        self.members.push((name.to_string().into(), value));
+    fn as_slice(&self) -> &[Member<'a>] {
+        if self.spilt.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.spilt
+        }
+    }
+}
+
+thread_local! {
+    /// The fields of the event [`EventBuilder::build_into`] replaced last, for the next one.
+    static SPARE: std::cell::RefCell<Vec<crate::value::Value>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Members kept without an allocation: `type`, `at` and this many fields less two.
+const MEMBERS: usize = 8;
+
+impl<'a> EventBuilder<'a> {
+    pub(super) fn new(schema: Schema<'a>, type_name: &'a str) -> EventBuilder<'a> {
+        let mut members = Members {
+            inline: Default::default(),
+            len: 0,
+            spilt: Vec::new(),
+        };
+        members.push((Cow::Borrowed("type"), Json::Str(Cow::Borrowed(type_name))));
+        EventBuilder { schema, members }
+    }
+
+    fn member(mut self, name: &'a str, value: Json<'a>) -> Self {
+        self.members.push((Cow::Borrowed(name), value));
         self
     }
 
     /// When the event happened: an RFC 3339 time with an offset, as in a line's `at`
     /// (`2026-11-28T10:30:00+08:00`).
-    pub fn at(self, time: &str) -> Self {
-        self.member("at", Json::Str(time.to_string().into()))
+    pub fn at(self, time: &'a str) -> Self {
+        self.member("at", Json::Str(Cow::Borrowed(time)))
     }
 
     /// When the event happened, as an instant (written in UTC).
     pub fn at_instant(self, time: Timestamp) -> Self {
-        self.member("at", Json::Str(time.to_string().into()))
+        self.member("at", Json::Instant(time))
     }
 
     /// A field given as a string: text, a format, an enumeration value, a duration (`24h`)
     /// or a time (RFC 3339).
-    pub fn text(self, field: &str, value: impl Into<String>) -> Self {
-        self.member(field, Json::Str(value.into().into()))
+    pub fn text(self, field: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
+        self.member(field, Json::Str(value.into()))
     }
 
     /// A `count` field.
-    pub fn count(self, field: &str, value: i64) -> Self {
+    pub fn count(self, field: &'a str, value: i64) -> Self {
         self.member(field, Json::Int(value))
     }
 
     /// A `bool` field.
-    pub fn bool(self, field: &str, value: bool) -> Self {
+    pub fn bool(self, field: &'a str, value: bool) -> Self {
         self.member(field, Json::Bool(value))
     }
 
     /// An `instant` field.
-    pub fn instant(self, field: &str, value: Timestamp) -> Self {
-        self.member(field, Json::Str(value.to_string().into()))
+    pub fn instant(self, field: &'a str, value: Timestamp) -> Self {
+        self.member(field, Json::Instant(value))
     }
 
     /// An optional field, explicitly unset (as `null` in a line).
-    pub fn unset(self, field: &str) -> Self {
+    pub fn unset(self, field: &'a str) -> Self {
         self.member(field, Json::Null)
     }
 
     /// A field of any type, as the JSON value a line would hold: a list, a set or a record
     /// (`json!([{"name": "desk", "n": 2}])`), or any other value.
-    pub fn json(self, field: &str, value: serde_json::Value) -> Self {
+    pub fn json(self, field: &'a str, value: serde_json::Value) -> Self {
         self.member(field, from_serde(value))
     }
 
     /// Checks the fields against the event's declaration, as [`crate::Engine::parse_event`]
     /// checks a line: the same checks, in the same order, with the same errors.
     pub fn build(self) -> Result<Event, EventError> {
-        self.schema.event(&self.members)
+        self.schema.event(self.members.as_slice(), Vec::new())
+    }
+
+    /// [`EventBuilder::build`] into `event`, replacing it and reusing its storage: a
+    /// program deciding many events of a few scalar fields each builds them without asking
+    /// the allocator for anything. On an error, `event` is left as it was.
+    pub fn build_into(self, event: &mut Event) -> Result<(), EventError> {
+        // built into a spare buffer of this thread, swapped in only when it is good
+        let spare = SPARE.with_borrow_mut(std::mem::take);
+        let built = self.schema.event(self.members.as_slice(), spare)?;
+        let mut old = std::mem::replace(event, built);
+        old.fields.clear();
+        SPARE.with_borrow_mut(|spare| *spare = old.fields);
+        Ok(())
     }
 }
 

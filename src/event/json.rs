@@ -7,7 +7,9 @@ use std::fmt;
 
 /// A JSON value with its object members in the order written, duplicates kept.
 #[derive(Debug)]
+#[derive(Default)]
 pub(super) enum Json<'a> {
+    #[default]
     Null,
     Bool(bool),
     /// An integer that fits in an `i64`.
@@ -19,6 +21,9 @@ pub(super) enum Json<'a> {
     Str(Cow<'a, str>),
     Array(Vec<Json<'a>>),
     Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    /// An instant given as one by a builder ([`super::EventBuilder::at_instant`]), for an
+    /// RFC 3339 string: never read from a line.
+    Instant(jiff::Timestamp),
 }
 
 impl Json<'_> {
@@ -28,7 +33,7 @@ impl Json<'_> {
             Json::Null => "null",
             Json::Bool(_) => "a boolean",
             Json::Int(_) | Json::BigInt(_) | Json::Float(_) => "a number",
-            Json::Str(_) => "a string",
+            Json::Str(_) | Json::Instant(_) => "a string",
             Json::Array(_) => "an array",
             Json::Object(_) => "an object",
         }

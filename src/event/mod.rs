@@ -104,7 +104,7 @@ pub(crate) fn parse_event(
 pub(crate) fn builder<'p>(
     program: &'p Program,
     shapes: &'p Shapes,
-    type_name: &str,
+    type_name: &'p str,
 ) -> EventBuilder<'p> {
     EventBuilder::new(Schema::of(program, shapes), type_name)
 }
@@ -176,7 +176,7 @@ impl<'p> Schema<'p> {
             type_name: first_string(&members, "type"),
             at: first_string(&members, "at"),
         };
-        match self.event(&members) {
+        match self.event(&members, Vec::new()) {
             Ok(event) => Ok((header, event)),
             Err(e) => Err((header, e)),
         }
@@ -184,7 +184,11 @@ impl<'p> Schema<'p> {
 
     /// Checks an event's members, read from a line or given to a builder: both take this
     /// one path, so they accept and refuse the same events with the same errors.
-    fn event(self, members: &[(Cow<str>, Json)]) -> Result<Event, EventError> {
+    fn event(
+        self,
+        members: &[(Cow<str>, Json)],
+        mut fields: Vec<Value>,
+    ) -> Result<Event, EventError> {
         let type_json = member(members, "type", "type")?.ok_or_else(|| missing("type"))?;
         let Json::Str(type_name) = type_json else {
             return Err(wrong_kind("type", "a string", type_json));
@@ -205,7 +209,16 @@ impl<'p> Schema<'p> {
         // it stores is in range; the shapes are built from `events`.
         let def = &self.events[ty.index()];
         let shape = self.shapes[ty.index()].clone();
-        let fields = self.record(def.record, members, "", &def.name, HEADER_KEYS, false)?;
+        fields.clear();
+        self.record_into(
+            def.record,
+            members,
+            "",
+            &def.name,
+            HEADER_KEYS,
+            false,
+            &mut fields,
+        )?;
         Ok(Event {
             ty,
             at,
@@ -227,6 +240,31 @@ impl<'p> Schema<'p> {
         reserved: &[&str],
         sensitive: bool,
     ) -> Result<Vec<Value>, EventError> {
+        let mut values = Vec::new();
+        self.record_into(
+            record,
+            members,
+            prefix,
+            of,
+            reserved,
+            sensitive,
+            &mut values,
+        )?;
+        Ok(values)
+    }
+
+    /// [`Schema::record`], appending the values to `values`.
+    #[allow(clippy::too_many_arguments)]
+    fn record_into(
+        self,
+        record: RecordId,
+        members: &[(Cow<str>, Json)],
+        prefix: &str,
+        of: &str,
+        reserved: &[&str],
+        sensitive: bool,
+        values: &mut Vec<Value>,
+    ) -> Result<(), EventError> {
         let fields = &self.records[record.index()].fields;
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
@@ -235,7 +273,7 @@ impl<'p> Schema<'p> {
             of: of.to_string(),
             suggestion: suggestion(key, fields.iter().map(|f| f.name.as_str())),
         };
-        let mut values = Vec::with_capacity(fields.len());
+        values.reserve(fields.len());
         for field in fields {
             let path = join(prefix, &field.name);
             let value = match member(members, &field.name, &path)? {
@@ -255,7 +293,7 @@ impl<'p> Schema<'p> {
         }
         match members.iter().find(|(key, _)| undeclared(key)) {
             Some((key, _)) => Err(unknown(key)),
-            None => Ok(values),
+            None => Ok(()),
         }
     }
 
@@ -299,6 +337,10 @@ impl<'p> Schema<'p> {
                 }),
             },
             (Ty::Instant, _) => instant(json, path, sensitive).map(Value::Instant),
+            // an instant given to a builder for another type: as its RFC 3339 text
+            (_, Json::Instant(t)) => {
+                self.value(ty, &Json::Str(Cow::Owned(t.to_string())), path, sensitive)
+            }
             (Ty::Date, Json::Str(s)) => match s.parse::<jiff::civil::Date>() {
                 Ok(d) if s.len() == 10 => Ok(Value::Date(d)),
                 _ => Err(EventError::BadFormat {
@@ -428,6 +470,9 @@ impl<'p> Schema<'p> {
 
 /// Reads an RFC 3339 time with an offset.
 fn instant(json: &Json, path: &str, sensitive: bool) -> Result<Timestamp, EventError> {
+    if let Json::Instant(t) = json {
+        return Ok(*t);
+    }
     let Json::Str(s) = json else {
         return Err(wrong_kind(path, "a string", json));
     };

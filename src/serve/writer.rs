@@ -161,6 +161,9 @@ impl Writer {
                 }
             }
         }
+        // published before anyone hears of the commit: the wall clock's ticker, answered,
+        // must see the next deadline this commit left, not the one its tick just fired
+        self.publish();
         let mut start = 0;
         let mut done = records.into_iter();
         for (end, reply) in ends.into_iter().zip(replies) {

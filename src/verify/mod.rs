@@ -298,10 +298,11 @@ impl Explorer<'_> {
         // a world seen before is not built: its hash is read off the world and the changes
         let hash = step_hash(world, &step);
         if !self.seen.insert(hash) {
+            crate::eval::recycle(step.outcomes);
             return None;
         }
         let mut after = world.clone();
-        self.engine.commit(&mut after, step).ok()?;
+        crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
         debug_assert_eq!(state_hash(&after), hash, "a step's hash is its world's");
         Some(after)
     }

@@ -1,0 +1,211 @@
+//! Buffers that evaluation needs for a moment and then empties: kept per thread between
+//! events, so that deciding an event does not ask the allocator for them again.
+//!
+//! An evaluation takes the thread's buffers when it starts and gives them back when it ends
+//! (a nested evaluation, or one that panics, simply starts with new ones). Only empty
+//! buffers are kept, at most [`KEPT`] of each kind, each at most [`KEPT_CAPACITY`] long: a
+//! tick that fires a million deadlines does not leave a million buffers behind.
+
+use super::Acc;
+use crate::outcome::{MessageOut, Outcome};
+use crate::shown::Shown;
+use crate::value::{CaseId, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// How many spare buffers of each kind a thread keeps.
+const KEPT: usize = 32;
+/// The longest spare buffer a thread keeps.
+const KEPT_CAPACITY: usize = 1024;
+
+/// Past this many cases, an event's outcomes are found by a map rather than a scan.
+const SCANNED: usize = 16;
+
+/// The outcomes of the current phase of an event, by case (`None`: about nobody), in the
+/// order they were first touched; [`Outcomes::sorted`] gives them by case.
+#[derive(Default)]
+pub(super) struct Outcomes {
+    entries: Vec<(Option<CaseId>, Acc)>,
+    /// Where each case's entry is, once there are more than [`SCANNED`].
+    index: HashMap<Option<CaseId>, usize>,
+}
+
+impl Outcomes {
+    /// The entry of `case`, made (with buffers from `spare`) if it has none.
+    pub(super) fn entry(&mut self, case: Option<CaseId>, spare: &mut Spare) -> &mut Acc {
+        let found = if self.entries.len() > SCANNED {
+            self.index.get(&case).copied()
+        } else {
+            self.entries.iter().rposition(|(c, _)| *c == case)
+        };
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let acc = Acc {
+                    messages: spare.messages.pop().unwrap_or_default(),
+                    shows: spare.shows.pop().unwrap_or_default(),
+                };
+                self.entries.push((case, acc));
+                let i = self.entries.len() - 1;
+                if i == SCANNED {
+                    self.index = self.entries.iter().zip(0..).map(|(e, j)| (e.0, j)).collect();
+                } else if i > SCANNED {
+                    self.index.insert(case, i);
+                }
+                i
+            }
+        };
+        &mut self.entries[i].1
+    }
+
+    /// Every entry in order of case (`None` first), leaving this empty.
+    pub(super) fn sorted(&mut self) -> std::vec::Drain<'_, (Option<CaseId>, Acc)> {
+        self.index.clear();
+        // cases are distinct: an unstable sort is exact, and does not allocate
+        self.entries.sort_unstable_by_key(|(c, _)| *c);
+        self.entries.drain(..)
+    }
+}
+
+/// Empty buffers to reuse.
+#[derive(Default)]
+pub(crate) struct Spare {
+    pub(super) messages: Vec<Vec<Arc<MessageOut>>>,
+    pub(super) shows: Vec<Vec<(Arc<str>, Shown)>>,
+    pub(super) keys: Vec<String>,
+    pub(super) locals: Vec<Vec<Value>>,
+    pub(super) outcomes: Vec<Vec<Outcome>>,
+}
+
+fn keep<T>(pool: &mut Vec<T>, item: T, capacity: usize) {
+    if pool.len() < KEPT && capacity <= KEPT_CAPACITY {
+        pool.push(item);
+    }
+}
+
+impl Spare {
+    /// `n` unset local slots.
+    pub(super) fn locals(&mut self, n: usize) -> Vec<Value> {
+        let mut v = self.locals.pop().unwrap_or_default();
+        v.resize(n.max(1), Value::Unset);
+        v
+    }
+
+    pub(super) fn give_locals(&mut self, mut v: Vec<Value>) {
+        v.clear();
+        let cap = v.capacity();
+        keep(&mut self.locals, v, cap);
+    }
+
+    /// Takes back the buffers of outcomes no longer needed.
+    pub(crate) fn give_outcomes(&mut self, mut outcomes: Vec<Outcome>) {
+        for o in outcomes.drain(..) {
+            self.give_acc(Acc {
+                messages: o.messages,
+                shows: o.shows,
+            });
+            if let Some(mut key) = o.case {
+                key.clear();
+                let cap = key.capacity();
+                keep(&mut self.keys, key, cap);
+            }
+        }
+        let cap = outcomes.capacity();
+        keep(&mut self.outcomes, outcomes, cap);
+    }
+
+    pub(super) fn give_acc(&mut self, acc: Acc) {
+        let (mut m, mut s) = (acc.messages, acc.shows);
+        m.clear();
+        s.clear();
+        let (mc, sc) = (m.capacity(), s.capacity());
+        if mc > 0 {
+            keep(&mut self.messages, m, mc);
+        }
+        if sc > 0 {
+            keep(&mut self.shows, s, sc);
+        }
+    }
+
+    /// A case key as an outcome holds it.
+    pub(super) fn key(&mut self, key: &str) -> String {
+        let mut s = self.keys.pop().unwrap_or_default();
+        s.push_str(key);
+        s
+    }
+}
+
+/// The buffers of one evaluation, given back to its thread when it ends.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub(super) outcomes: Outcomes,
+    /// The event's own outcomes, being sorted: (about nobody, (case type, key), case, what).
+    pub(super) own: Vec<Own>,
+    pub(super) spare: Spare,
+}
+
+pub(super) type Own = (
+    bool,
+    Option<(crate::ids::CaseTypeId, crate::value::Text)>,
+    Option<CaseId>,
+    Acc,
+);
+
+thread_local! {
+    static KEPT_SCRATCH: RefCell<Scratch> = RefCell::default();
+}
+
+impl Scratch {
+    /// The thread's buffers (new ones when another evaluation of this thread holds them).
+    pub(super) fn take() -> Scratch {
+        KEPT_SCRATCH
+            .try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).ok())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Gives the buffers back to the thread.
+    pub(super) fn put_back(mut self) {
+        for (_, acc) in self.outcomes.entries.drain(..) {
+            self.spare.give_acc(acc);
+        }
+        // a handler that touched very many cases leaves no very large buffer behind
+        if self.outcomes.entries.capacity() > KEPT_CAPACITY {
+            self.outcomes = Outcomes::default();
+        }
+        self.outcomes.index = HashMap::new();
+        let _ = KEPT_SCRATCH.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                *s = self;
+            }
+        });
+    }
+}
+
+/// The thread's buffers for one evaluation, given back to it when dropped (on every
+/// return path).
+#[derive(Default)]
+pub(super) struct ScratchGuard(pub(super) Scratch);
+
+impl ScratchGuard {
+    pub(super) fn take() -> ScratchGuard {
+        ScratchGuard(Scratch::take())
+    }
+}
+
+impl Drop for ScratchGuard {
+    fn drop(&mut self) {
+        std::mem::take(&mut self.0).put_back();
+    }
+}
+
+/// Takes back the buffers of `outcomes` into this thread's spares, for the next evaluation.
+pub(crate) fn recycle(outcomes: Vec<Outcome>) {
+    let _ = KEPT_SCRATCH.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.spare.give_outcomes(outcomes);
+        }
+    });
+}

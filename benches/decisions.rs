@@ -141,14 +141,28 @@ fn limits_by_hand(failures: i64, minutes: i64, resend: bool, used: i64) -> &'sta
 
 /// The lookup's event for a (scenario, variant), built through the typed event API.
 fn lookup_event(engine: &Engine, at: Timestamp, (scenario, variant): (&str, &str)) -> Event {
-    let event = engine.event("lookup").at_instant(at).text("scenario", scenario);
+    let event = engine
+        .event("lookup")
+        .at_instant(at)
+        .text("scenario", scenario);
     event.text("variant", variant).build().expect("an event")
 }
 
 /// The lookup's event built into `event`.
-fn lookup_into(engine: &Engine, at: Timestamp, (scenario, variant): (&str, &str), event: &mut Event) {
-    let builder = engine.event("lookup").at_instant(at).text("scenario", scenario);
-    builder.text("variant", variant).build_into(event).expect("an event");
+fn lookup_into(
+    engine: &Engine,
+    at: Timestamp,
+    (scenario, variant): (&str, &str),
+    event: &mut Event,
+) {
+    let builder = engine
+        .event("lookup")
+        .at_instant(at)
+        .text("scenario", scenario);
+    builder
+        .text("variant", variant)
+        .build_into(event)
+        .expect("an event");
 }
 
 /// The limits check's event for (failures, minutes, resend, used).
@@ -206,7 +220,9 @@ fn main() {
     let mut decide_lookup = |i: usize| -> usize {
         let row = ROWS[i % ROWS.len()];
         lookup_into(&lookup, at, row, &mut event);
-        lookup.evaluate_into(&world, &event, &mut step).expect("a decision");
+        lookup
+            .evaluate_into(&world, &event, &mut step)
+            .expect("a decision");
         first_shown(&step).items().map_or(0, |items| items.len())
     };
     let mut check = check_event(&limits, at, CHECKS[0]);
@@ -215,8 +231,11 @@ fn main() {
         let input = CHECKS[i % CHECKS.len()];
         let builder = check_builder(&limits, at, input);
         builder.build_into(&mut check).expect("an event");
-        limits.evaluate_into(&world, &check, &mut check_step).expect("a decision");
-        first_shown(&check_step).as_str() == Some(limits_by_hand(input.0, input.1, input.2, input.3))
+        limits
+            .evaluate_into(&world, &check, &mut check_step)
+            .expect("a decision");
+        first_shown(&check_step).as_str()
+            == Some(limits_by_hand(input.0, input.1, input.2, input.3))
     };
     // they agree too, and allocate nothing once warm
     let per_decision = |decide: &mut dyn FnMut(usize)| {
@@ -274,7 +293,11 @@ fn main() {
     bench("role lookup, docket one-shot", &mut |i| {
         let row = black_box(ROWS[i % ROWS.len()]);
         let step = lookup.evaluate(&world, &lookup_event(&lookup, at, row));
-        black_box(first_shown(&step.expect("a decision")).items().map(|i| i.len()));
+        black_box(
+            first_shown(&step.expect("a decision"))
+                .items()
+                .map(|i| i.len()),
+        );
     });
     bench("limits check, hand-written", &mut |i| {
         let (f, m, r, u) = black_box(CHECKS[i % CHECKS.len()]);

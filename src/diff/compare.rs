@@ -363,7 +363,12 @@ mod tests {
         assert_eq!(
             changes(
                 RecordBody::Outcomes(vec![
-                    outcome("F1", "open", &[&a], &[("n", Value::Count(1)), ("m", Value::Count(1))]),
+                    outcome(
+                        "F1",
+                        "open",
+                        &[&a],
+                        &[("n", Value::Count(1)), ("m", Value::Count(1))]
+                    ),
                     outcome("F1", "closed", &[&b], &[("n", Value::Count(2))]),
                 ]),
                 RecordBody::Outcomes(vec![outcome(

@@ -171,14 +171,23 @@ impl Eval<'_, '_> {
                 keys,
                 blame,
             } => {
-                let mut names = Vec::new();
-                for k in keys {
+                // the key cells joined into a buffer kept from one lookup to the next
+                let mut joined = std::mem::take(&mut self.scratch.0.spare.cells);
+                joined.clear();
+                for (i, k) in keys.iter().enumerate() {
                     let v = self.expr(k, locals)?;
-                    names.push(self.display(&v));
+                    if i > 0 {
+                        joined.push(crate::tables::RequirementTable::SEPARATOR);
+                    }
+                    match &v {
+                        Value::Enum(e, m) => joined.push_str(self.prog.enum_name(*e, *m)),
+                        Value::Text(s) => joined.push_str(s.as_str()),
+                        other => joined.push_str(&self.display(other)),
+                    }
                 }
                 let t = &self.prog.requirements[table.index()];
-                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-                let found = t.lookup_index(&refs);
+                let found = t.lookup_joined(&joined);
+                self.scratch.0.spare.cells = joined;
                 if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
                     trace.row(*table, row);
                 }
@@ -205,6 +214,11 @@ impl Eval<'_, '_> {
                         ),
                     },
                     None => {
+                        let mut names = Vec::new();
+                        for k in keys {
+                            let v = self.expr(k, locals)?;
+                            names.push(self.display(&v));
+                        }
                         let cells = t
                             .keys
                             .iter()

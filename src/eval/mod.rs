@@ -23,8 +23,8 @@ mod scratch;
 pub(crate) mod trace;
 mod trace_out;
 
-use scratch::ScratchGuard;
 pub(crate) use scratch::recycle;
+use scratch::ScratchGuard;
 use trace::HandlerRef;
 pub use trace::Trace;
 
@@ -139,6 +139,11 @@ impl<'w> Tx<'w> {
             .map(|(_, _, id)| *id)
             .or_else(|| self.world.find(ty, key))
     }
+}
+
+thread_local! {
+    /// The case type name of an answer of a policy without case types: empty, made once.
+    static NO_CASE_TYPE: Arc<str> = Arc::from("");
 }
 
 /// What the rules of one event said about one case (or about nobody).
@@ -754,7 +759,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .case_names
                 .get(ty.index())
                 .cloned()
-                .unwrap_or_else(|| "".into()),
+                .unwrap_or_else(|| NO_CASE_TYPE.with(Arc::clone)),
             case: key,
             status,
             messages,

@@ -49,7 +49,12 @@ impl Outcomes {
                 self.entries.push((case, acc));
                 let i = self.entries.len() - 1;
                 if i == SCANNED {
-                    self.index = self.entries.iter().zip(0..).map(|(e, j)| (e.0, j)).collect();
+                    self.index = self
+                        .entries
+                        .iter()
+                        .zip(0..)
+                        .map(|(e, j)| (e.0, j))
+                        .collect();
                 } else if i > SCANNED {
                     self.index.insert(case, i);
                 }
@@ -76,6 +81,8 @@ pub(crate) struct Spare {
     pub(super) keys: Vec<String>,
     pub(super) locals: Vec<Vec<Value>>,
     pub(super) outcomes: Vec<Vec<Outcome>>,
+    /// The key cells of a table lookup, joined.
+    pub(super) cells: String,
 }
 
 fn keep<T>(pool: &mut Vec<T>, item: T, capacity: usize) {

@@ -71,7 +71,8 @@ impl<'a> Members<'a> {
             self.len += 1;
         } else {
             if self.spilt.is_empty() {
-                self.spilt.extend(self.inline.iter_mut().map(std::mem::take));
+                self.spilt
+                    .extend(self.inline.iter_mut().map(std::mem::take));
             }
             self.spilt.push(member);
         }

@@ -88,14 +88,15 @@ impl RequirementTable {
         out
     }
 
-    /// The row with these key cells, in the order of [`RequirementTable::keys`].
-    /// The position in `rows` of the row for `keys`.
-    pub fn lookup_index(&self, keys: &[&str]) -> Option<usize> {
-        if keys.len() != self.keys.len() {
-            return None;
-        }
-        self.index.get(&joined(keys)).copied()
+    /// The position in `rows` of the row whose key cells (in the order of
+    /// [`RequirementTable::keys`]) are `joined`, each after a [`RequirementTable::SEPARATOR`]
+    /// but the first.
+    pub fn lookup_joined(&self, joined: &str) -> Option<usize> {
+        self.index.get(joined).copied()
     }
+
+    /// What separates the key cells of a joined key.
+    pub const SEPARATOR: char = '\u{1f}';
 }
 
 /// Key cells joined into one map key. Cells are names (`[a-z_][a-z0-9_]*`), so the
@@ -104,7 +105,7 @@ fn joined<S: AsRef<str>>(keys: &[S]) -> String {
     let mut out = String::new();
     for (i, k) in keys.iter().enumerate() {
         if i > 0 {
-            out.push('\u{1f}');
+            out.push(RequirementTable::SEPARATOR);
         }
         out.push_str(k.as_ref());
     }

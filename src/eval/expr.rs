@@ -59,6 +59,18 @@ impl Eval<'_, '_> {
     }
 
     pub(super) fn truth(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<bool> {
+        // the connectives and comparisons of conditions, without a value made for each
+        match e {
+            IExpr::And(a, b) => return Ok(self.truth(a, locals)? && self.truth(b, locals)?),
+            IExpr::Or(a, b) => return Ok(self.truth(a, locals)? || self.truth(b, locals)?),
+            IExpr::Not(x) => return Ok(!self.truth(x, locals)?),
+            IExpr::Cmp(op, a, b) => {
+                if let (Some(x), Some(y)) = (self.peek(a, locals), self.peek(b, locals)) {
+                    return Self::compare(*op, x, y);
+                }
+            }
+            _ => {}
+        }
         match self.expr(e, locals)? {
             Value::Bool(b) => Ok(b),
             Value::Unset => fail("a condition read an unset value"),
@@ -85,9 +97,57 @@ impl Eval<'_, '_> {
     }
 
     fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
-        let mut locals = vec![Value::Unset; unit.locals.max(1)];
+        let mut locals = self.scratch.spare.locals(unit.locals);
         locals[0] = owner;
-        self.expr(&unit.expr, &mut locals)
+        let v = self.expr(&unit.expr, &mut locals);
+        self.scratch.spare.give_locals(locals);
+        v
+    }
+
+    /// The value `e` reads, borrowed rather than copied, when it is a value already held
+    /// somewhere (a literal, an event field, a local, a stored field of a case or a
+    /// participant held in one of those); `None` for anything to compute, which
+    /// [`Eval::expr`] then does. Comparisons, membership and `is set` read their operands
+    /// through it: most of what rules compare is a stored value and a literal.
+    fn peek<'s>(&'s self, e: &'s IExpr, locals: &'s [Value]) -> Option<&'s Value> {
+        match e {
+            IExpr::Lit(v) => Some(v),
+            IExpr::EventField(i) => self.event?.fields.get(*i as usize),
+            IExpr::Local(i) => locals.get(*i as usize),
+            IExpr::CaseField(c, f) => match self.peek(c, locals)? {
+                Value::Case(id) => self.tx.case(*id).ok()?.fields.get(*f as usize),
+                _ => None,
+            },
+            IExpr::PartField(p, f) => match self.peek(p, locals)? {
+                Value::Part(p) => self
+                    .tx
+                    .case(p.case)
+                    .ok()?
+                    .parts
+                    .get(p.idx as usize)?
+                    .get(*f as usize),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// `op` on two values.
+    fn compare(op: Cmp, x: &Value, y: &Value) -> R<bool> {
+        let ordered = || match (x, y) {
+            // the commonest comparison, without the general order's dispatch
+            (Value::Count(a), Value::Count(b)) => Ok(a.cmp(b)),
+            (Value::Unset, _) | (_, Value::Unset) => fail("compared an unset value"),
+            _ => Ok(x.cmp(y)),
+        };
+        Ok(match op {
+            Cmp::Eq => x == y,
+            Cmp::Ne => x != y,
+            Cmp::Lt => ordered()?.is_lt(),
+            Cmp::Le => ordered()?.is_le(),
+            Cmp::Gt => ordered()?.is_gt(),
+            Cmp::Ge => ordered()?.is_ge(),
+        })
     }
 
     pub(super) fn expr(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<Value> {
@@ -172,7 +232,7 @@ impl Eval<'_, '_> {
                 blame,
             } => {
                 // the key cells joined into a buffer kept from one lookup to the next
-                let mut joined = std::mem::take(&mut self.scratch.0.spare.cells);
+                let mut joined = std::mem::take(&mut self.scratch.spare.cells);
                 joined.clear();
                 for (i, k) in keys.iter().enumerate() {
                     let v = self.expr(k, locals)?;
@@ -187,7 +247,7 @@ impl Eval<'_, '_> {
                 }
                 let t = &self.prog.requirements[table.index()];
                 let found = t.lookup_joined(&joined);
-                self.scratch.0.spare.cells = joined;
+                self.scratch.spare.cells = joined;
                 if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
                     trace.row(*table, row);
                 }
@@ -354,21 +414,11 @@ impl Eval<'_, '_> {
             IExpr::And(a, b) => Value::Bool(self.truth(a, locals)? && self.truth(b, locals)?),
             IExpr::Or(a, b) => Value::Bool(self.truth(a, locals)? || self.truth(b, locals)?),
             IExpr::Cmp(op, a, b) => {
+                if let (Some(x), Some(y)) = (self.peek(a, locals), self.peek(b, locals)) {
+                    return Self::compare(*op, x, y).map(Value::Bool);
+                }
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
-                let ordered = |x: &Value, y: &Value| {
-                    if *x == Value::Unset || *y == Value::Unset {
-                        return fail("compared an unset value");
-                    }
-                    Ok(x.cmp(y))
-                };
-                Value::Bool(match op {
-                    Cmp::Eq => x == y,
-                    Cmp::Ne => x != y,
-                    Cmp::Lt => ordered(&x, &y)?.is_lt(),
-                    Cmp::Le => ordered(&x, &y)?.is_le(),
-                    Cmp::Gt => ordered(&x, &y)?.is_gt(),
-                    Cmp::Ge => ordered(&x, &y)?.is_ge(),
-                })
+                Value::Bool(Self::compare(*op, &x, &y)?)
             }
             IExpr::Arith(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
@@ -405,6 +455,9 @@ impl Eval<'_, '_> {
                 self.shared_set(items, Some(&x))
             }
             IExpr::In(a, b) => {
+                if let (Some(x), Some(y)) = (self.peek(a, locals), self.peek(b, locals)) {
+                    return Ok(Value::Bool(y.elements().is_some_and(|i| i.contains(x))));
+                }
                 let x = self.expr(a, locals)?;
                 let y = self.expr(b, locals)?;
                 Value::Bool(y.elements().is_some_and(|items| items.contains(&x)))
@@ -418,7 +471,10 @@ impl Eval<'_, '_> {
                 Value::Unset => self.expr(b, locals)?,
                 v => v,
             },
-            IExpr::IsSet(x) => Value::Bool(self.expr(x, locals)? != Value::Unset),
+            IExpr::IsSet(x) => match self.peek(x, locals) {
+                Some(v) => Value::Bool(*v != Value::Unset),
+                None => Value::Bool(self.expr(x, locals)? != Value::Unset),
+            },
             IExpr::HasTag(x, ty, tag) => match self.expr(x, locals)? {
                 Value::Enum(_, s) => Value::Bool(
                     self.prog

@@ -209,8 +209,8 @@ pub(crate) fn evaluate_traced(
         ev.trace_handler(HandlerRef::Event(event.ty));
         ev.run_handler(h, None)?;
     }
-    let mut own = std::mem::take(&mut ev.scratch.0.own);
-    for (c, a) in ev.scratch.0.outcomes.sorted() {
+    let mut own = std::mem::take(&mut ev.scratch.own);
+    for (c, a) in ev.scratch.outcomes.sorted() {
         let key = match c {
             Some(id) => {
                 let case = ev.tx.case(id)?;
@@ -239,7 +239,7 @@ pub(crate) fn evaluate_traced(
     for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
-    ev.scratch.0.own = own;
+    ev.scratch.own = own;
     Ok(Step {
         outcomes,
         changed: ev.tx.cases,
@@ -325,7 +325,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         queued.sort_unstable();
         let mut queued = queued.into_iter().peekable();
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
-        let mut outcomes = self.scratch.0.spare.outcomes.pop().unwrap_or_default();
+        let mut outcomes = self.scratch.spare.outcomes.pop().unwrap_or_default();
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
         let mut clock: Option<Timestamp> = world.clock;
@@ -394,11 +394,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                     }
                 }
             }
-            let mut done = std::mem::take(&mut self.scratch.0.outcomes);
+            let mut done = std::mem::take(&mut self.scratch.outcomes);
             for (c, a) in done.sorted() {
                 outcomes.push(self.outcome(c, a)?);
             }
-            self.scratch.0.outcomes = done;
+            self.scratch.outcomes = done;
         }
         Ok(outcomes)
     }
@@ -460,14 +460,14 @@ impl<'p, 'w> Eval<'p, 'w> {
     fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
         let scratch::Scratch {
             outcomes, spare, ..
-        } = &mut self.scratch.0;
+        } = &mut *self.scratch;
         outcomes.entry(case, spare)
     }
 
     /// Runs a handler: for an event handler, `case` is `None` and the handler routes itself;
     /// for a deadline's, `case` is the case whose deadline fired.
     fn run_handler(&mut self, h: &HandlerDef, case: Option<CaseId>) -> R<()> {
-        let mut locals = self.scratch.0.spare.locals(h.locals);
+        let mut locals = self.scratch.spare.locals(h.locals);
         let case = match &h.route {
             Some(r) => Some(self.route(r, &mut locals)?),
             None => case,
@@ -496,7 +496,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 }
             }
         }
-        self.scratch.0.spare.give_locals(locals);
+        self.scratch.spare.give_locals(locals);
         Ok(())
     }
 
@@ -726,13 +726,13 @@ impl<'p, 'w> Eval<'p, 'w> {
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
         {
-            let mut locals = self.scratch.0.spare.locals(def.unit.locals);
+            let mut locals = self.scratch.spare.locals(def.unit.locals);
             locals[0] = Value::Case(id);
             times.push(match self.expr(&def.unit.expr, &mut locals)? {
                 Value::Instant(t) => Some(t),
                 _ => None,
             });
-            self.scratch.0.spare.give_locals(locals);
+            self.scratch.spare.give_locals(locals);
         }
         Ok(times)
     }
@@ -749,7 +749,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     .get(c.ty.index())
                     .and_then(|s| s.get(c.status.index()))
                     .cloned();
-                (c.ty, Some(self.scratch.0.spare.key(c.key.as_str())), status)
+                (c.ty, Some(self.scratch.spare.key(c.key.as_str())), status)
             }
             None => (CaseTypeId::FIRST, None, None),
         };

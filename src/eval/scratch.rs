@@ -10,7 +10,7 @@ use super::Acc;
 use crate::outcome::{MessageOut, Outcome};
 use crate::shown::Shown;
 use crate::value::{CaseId, Value};
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -160,59 +160,70 @@ pub(super) type Own = (
 );
 
 thread_local! {
-    static KEPT_SCRATCH: RefCell<Scratch> = RefCell::default();
+    /// The buffers of this thread's last evaluation, boxed: taking and giving them back
+    /// moves a pointer.
+    static KEPT_SCRATCH: Cell<Option<Box<Scratch>>> = const { Cell::new(None) };
 }
 
 impl Scratch {
-    /// The thread's buffers (new ones when another evaluation of this thread holds them).
-    pub(super) fn take() -> Scratch {
-        KEPT_SCRATCH
-            .try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)).ok())
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-    }
-
     /// Gives the buffers back to the thread.
-    pub(super) fn put_back(mut self) {
-        for (_, acc) in self.outcomes.entries.drain(..) {
-            self.spare.give_acc(acc);
+    fn put_back(mut self: Box<Self>) {
+        let Scratch {
+            outcomes, spare, ..
+        } = &mut *self;
+        for (_, acc) in outcomes.entries.drain(..) {
+            spare.give_acc(acc);
         }
         // a handler that touched very many cases leaves no very large buffer behind
-        if self.outcomes.entries.capacity() > KEPT_CAPACITY {
-            self.outcomes = Outcomes::default();
+        if outcomes.entries.capacity() > KEPT_CAPACITY {
+            *outcomes = Outcomes::default();
         }
-        self.outcomes.index = HashMap::new();
-        let _ = KEPT_SCRATCH.try_with(|s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                *s = self;
-            }
-        });
+        outcomes.index.clear();
+        let _ = KEPT_SCRATCH.try_with(|s| s.set(Some(self)));
     }
 }
 
-/// The thread's buffers for one evaluation, given back to it when dropped (on every
-/// return path).
-#[derive(Default)]
-pub(super) struct ScratchGuard(pub(super) Scratch);
+/// The thread's buffers for one evaluation (new ones when another evaluation of this
+/// thread holds them), given back to it when dropped, on every return path.
+pub(super) struct ScratchGuard(Option<Box<Scratch>>);
 
 impl ScratchGuard {
     pub(super) fn take() -> ScratchGuard {
-        ScratchGuard(Scratch::take())
+        let kept = KEPT_SCRATCH.try_with(Cell::take).ok().flatten();
+        ScratchGuard(Some(kept.unwrap_or_default()))
+    }
+}
+
+impl std::ops::Deref for ScratchGuard {
+    type Target = Scratch;
+    fn deref(&self) -> &Scratch {
+        // INVARIANT: `Some` until dropped
+        self.0.as_deref().unwrap_or(&EMPTY)
+    }
+}
+
+/// What a guard reads after it is dropped: never, in fact (see the invariant).
+static EMPTY: std::sync::LazyLock<Scratch> = std::sync::LazyLock::new(Scratch::default);
+
+impl std::ops::DerefMut for ScratchGuard {
+    fn deref_mut(&mut self) -> &mut Scratch {
+        self.0.get_or_insert_default()
     }
 }
 
 impl Drop for ScratchGuard {
     fn drop(&mut self) {
-        std::mem::take(&mut self.0).put_back();
+        if let Some(s) = self.0.take() {
+            s.put_back();
+        }
     }
 }
 
 /// Takes back the buffers of `outcomes` into this thread's spares, for the next evaluation.
 pub(crate) fn recycle(outcomes: Vec<Outcome>) {
     let _ = KEPT_SCRATCH.try_with(|s| {
-        if let Ok(mut s) = s.try_borrow_mut() {
-            s.spare.give_outcomes(outcomes);
-        }
+        let mut kept = s.take().unwrap_or_default();
+        kept.spare.give_outcomes(outcomes);
+        s.set(Some(kept));
     });
 }

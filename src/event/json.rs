@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// A JSON value with its object members in the order written, duplicates kept.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) enum Json<'a> {
     #[default]
     Null,

@@ -266,6 +266,40 @@ impl<'p> Schema<'p> {
         values: &mut Vec<Value>,
     ) -> Result<(), EventError> {
         let fields = &self.records[record.index()].fields;
+        if let Some(given) = matched(members, fields, reserved) {
+            // every member is a declared field given once (or a reserved one), and every
+            // required field is given: only a value can be wrong, as the full path below
+            // would find it, field by field
+            values.reserve(fields.len());
+            for (field, m) in fields.iter().zip(given) {
+                let value = match members.get(usize::from(m)) {
+                    Some((_, json)) => {
+                        let path = join(prefix, &field.name);
+                        self.value(&field.ty, json, &path, sensitive || field.sensitive)?
+                    }
+                    None => Value::Unset,
+                };
+                values.push(value);
+            }
+            return Ok(());
+        }
+        self.record_checked(record, members, prefix, of, reserved, sensitive, values)
+    }
+
+    /// [`Schema::record_into`] without the fast path: every check in its order, for the
+    /// first problem's error.
+    #[allow(clippy::too_many_arguments)]
+    fn record_checked(
+        self,
+        record: RecordId,
+        members: &[(Cow<str>, Json)],
+        prefix: &str,
+        of: &str,
+        reserved: &[&str],
+        sensitive: bool,
+        values: &mut Vec<Value>,
+    ) -> Result<(), EventError> {
+        let fields = &self.records[record.index()].fields;
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
         let unknown = |key: &str| EventError::UnknownField {
@@ -583,6 +617,42 @@ fn json_message(e: &serde_json::Error) -> String {
         Some(message) if e.line() == 1 => format!("{message} at column {}", e.column()),
         _ => full,
     }
+}
+
+/// The member given for each field (`u8::MAX`: none, and the field is optional), when
+/// every member names a declared field once or is `reserved`, and every required field is
+/// given; `None` for anything else (or more than a few members), which the full path then
+/// reports. Members are looked for first where they would be if written in declared order.
+fn matched(
+    members: &[(Cow<str>, Json)],
+    fields: &[RecordFieldDef],
+    reserved: &[&str],
+) -> Option<impl Iterator<Item = u8>> {
+    const MOST: usize = 32;
+    if members.len() >= usize::from(u8::MAX) || fields.len() > MOST {
+        return None;
+    }
+    let mut given = [u8::MAX; MOST];
+    let mut next = 0;
+    for (m, (key, _)) in members.iter().enumerate() {
+        let i = if fields.get(next).is_some_and(|f| f.name == *key) {
+            next
+        } else if reserved.contains(&&**key) {
+            continue;
+        } else {
+            fields.iter().position(|f| f.name == *key)?
+        };
+        if given[i] != u8::MAX {
+            return None;
+        }
+        given[i] = m as u8;
+        next = i + 1;
+    }
+    let complete = fields
+        .iter()
+        .zip(&given)
+        .all(|(f, m)| *m != u8::MAX || f.ty.is_opt());
+    complete.then(|| given.into_iter().take(fields.len()))
 }
 
 /// The one value of member `name`; a name given twice is an error (`path` names it).

@@ -824,3 +824,62 @@ fn a_format_bound_refuses_longer_values_without_showing_them() {
         "field `code`: expected at most 6 characters (the value is not shown: the field is sensitive)"
     );
 }
+
+/// The fast path of reading a record (members in declared order, each once) gives what the
+/// full checks give, value or first error, on every list of up to four members drawn from
+/// declared, reserved, unknown and misspelt names, with good and bad values.
+#[test]
+fn the_fast_path_reads_what_the_full_checks_read() {
+    let p = policy();
+    let schema = p.schema();
+    // sms_sent: filing, phone, code (sensitive), sender (optional)
+    let record = RecordId::from_raw(2);
+    let pool: Vec<(&str, Json)> = vec![
+        ("filing", Json::Str("A1".into())),
+        ("filing", Json::Int(3)),
+        ("phone", Json::Str("13800000000".into())),
+        ("phone", Json::Str("12".into())),
+        ("code", Json::Str("123456".into())),
+        ("sender", Json::Null),
+        ("sender", Json::Str("ops".into())),
+        ("type", Json::Str("sms_sent".into())),
+        ("phnoe", Json::Str("13800000000".into())),
+        ("extra", Json::Bool(true)),
+    ];
+    let mut lists: Vec<Vec<usize>> = vec![vec![]];
+    for _ in 0..4 {
+        let longer: Vec<Vec<usize>> = lists
+            .iter()
+            .filter(|l| l.len() == lists.last().map_or(0, Vec::len))
+            .flat_map(|l| {
+                (0..pool.len()).map(move |i| {
+                    let mut l = l.clone();
+                    l.push(i);
+                    l
+                })
+            })
+            .collect();
+        lists.extend(longer);
+    }
+    let mut fast_ok = 0;
+    for list in &lists {
+        let members: Vec<(Cow<str>, Json)> = list
+            .iter()
+            .map(|&i| (Cow::Borrowed(pool[i].0), pool[i].1.clone()))
+            .collect();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let fast = schema.record_into(record, &members, "", "sms_sent", &["type"], false, &mut a);
+        let full =
+            schema.record_checked(record, &members, "", "sms_sent", &["type"], false, &mut b);
+        assert_eq!(fast, full, "{list:?}");
+        if fast.is_ok() {
+            assert_eq!(a, b, "{list:?}");
+            fast_ok += 1;
+        }
+    }
+    assert!(
+        lists.len() > 10_000 && fast_ok > 20,
+        "{} lists, {fast_ok} read",
+        lists.len()
+    );
+}

@@ -90,9 +90,10 @@ fn suffix(c: usize) -> String {
 /// The top-level declarations of a rule file, each with the comment lines above it, as
 /// (keyword, text); the text before the first declaration comes first with keyword "".
 fn declarations(text: &str) -> Vec<(&str, String)> {
-    let keyword =
-        Regex::new(r"^(format|enum|statuses|case|participants|event|deadline|on|invariant|migrate)\b")
-            .expect("a regex");
+    let keyword = Regex::new(
+        r"^(format|enum|statuses|case|participants|event|deadline|on|invariant|migrate)\b",
+    )
+    .expect("a regex");
     let mut out: Vec<(&str, String)> = vec![("", String::new())];
     let mut pending = String::new();
     for line in text.split_inclusive('\n') {

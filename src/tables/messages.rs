@@ -95,7 +95,11 @@ fn decode_message(
     cx: &mut Cx,
 ) -> Option<Message> {
     let owner = || format!("message `{id}`");
-    let entries = cx.mapping(node, owner, "a mapping with `text`, `result` and `next_step`")?;
+    let entries = cx.mapping(
+        node,
+        owner,
+        "a mapping with `text`, `result` and `next_step`",
+    )?;
     let found = cx.fields(
         entries,
         fields,

@@ -45,8 +45,14 @@ pub(super) fn decode(
     };
     let columns = keys.as_deref().map(Columns::new);
     for (i, node) in rows.unwrap_or_default().iter().enumerate() {
-        let Some(row) = decode_row(node, i + 1, columns.as_ref(), of_name, values.as_deref(), cx)
-        else {
+        let Some(row) = decode_row(
+            node,
+            i + 1,
+            columns.as_ref(),
+            of_name,
+            values.as_deref(),
+            cx,
+        ) else {
             continue;
         };
         let key = joined(&row.keys);
@@ -182,9 +188,8 @@ fn decode_row(
     );
     let mut cells = Vec::with_capacity(columns.kinds.len());
     for ((column, kind), slot) in columns.names.iter().zip(&columns.kinds).zip(&found) {
-        let cell = slot.and_then(|(_, n)| {
-            cx.name(n, kind, || format!("`{column}` in row {number}"))
-        });
+        let cell =
+            slot.and_then(|(_, n)| cx.name(n, kind, || format!("`{column}` in row {number}")));
         cells.push(cell.map(str::to_string));
     }
     let required = found

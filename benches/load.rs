@@ -90,8 +90,10 @@ fn suffix(c: usize) -> String {
 /// The top-level declarations of a rule file, each with the comment lines above it, as
 /// (keyword, text); the text before the first declaration comes first with keyword "".
 fn declarations(text: &str) -> Vec<(&str, String)> {
-    let keyword =
-        Regex::new(r"^(format|statuses|case|participants|event|deadline|on)\b").expect("a regex");
+    let keyword = Regex::new(
+        r"^(format|enum|statuses|case|participants|event|deadline|on|invariant|migrate)\b",
+    )
+    .expect("a regex");
     let mut out: Vec<(&str, String)> = vec![("", String::new())];
     let mut pending = String::new();
     for line in text.split_inclusive('\n') {
@@ -112,8 +114,9 @@ fn declarations(text: &str) -> Vec<(&str, String)> {
     out
 }
 
-/// The rule file 100 times over: shared declarations once, the events, deadlines and handlers
-/// once per copy with their names suffixed.
+/// The rule file 100 times over: shared declarations once (formats, statuses, the case and
+/// participants, invariants), the events, deadlines and handlers once per copy with their
+/// names suffixed.
 fn repeat_rules(text: &str, scenarios: &[String]) -> String {
     let names = [
         Regex::new(r"(?m)^(event\s+)(\w+)").expect("a regex"),

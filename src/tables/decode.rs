@@ -20,6 +20,8 @@ pub(crate) struct Cx<'s> {
 pub(crate) enum Owner<'a> {
     Row(usize),
     Record(&'a str),
+    /// The message with this id (named "message `id`").
+    Message(&'a str),
 }
 
 impl<'s> Cx<'s> {
@@ -132,6 +134,7 @@ impl<'s> Cx<'s> {
         let owner_text = || match owner {
             Owner::Row(n) => format!("row {n}"),
             Owner::Record(s) => s.to_string(),
+            Owner::Message(id) => format!("message `{id}`"),
         };
         let mut found: Vec<Option<&(Node, Node)>> = vec![None; allowed.len()];
         for entry in entries {
@@ -150,7 +153,7 @@ impl<'s> Cx<'s> {
                         expected: expected.to_string(),
                         span: key.span,
                     },
-                    Owner::Record(_) => TableError::UnknownField {
+                    Owner::Record(_) | Owner::Message(_) => TableError::UnknownField {
                         field: field.clone(),
                         owner: owner_text(),
                         suggestion,
@@ -182,7 +185,7 @@ impl<'s> Cx<'s> {
                         expected: expected.to_string(),
                         span: missing_at,
                     },
-                    Owner::Record(_) => TableError::MissingField {
+                    Owner::Record(_) | Owner::Message(_) => TableError::MissingField {
                         field: name.to_string(),
                         owner: owner_text(),
                         expected: expected.to_string(),

@@ -94,25 +94,25 @@ fn decode_message(
     next: usize,
     cx: &mut Cx,
 ) -> Option<Message> {
-    let owner = format!("message `{id}`");
+    let owner = || format!("message `{id}`");
     let entries = cx.mapping(
         node,
-        || owner.clone(),
+        owner,
         "a mapping with `text`, `result` and `next_step`",
     )?;
     let found = cx.fields(
         entries,
         fields,
         fields,
-        Owner::Record(&owner),
+        Owner::Message(id),
         expected,
         key.span,
     );
     let mut texts: Vec<Option<MessageText>> = Vec::with_capacity(fields.len());
     for (field, slot) in fields.iter().zip(found) {
         let text = slot.and_then(|(k, n)| {
-            let what = format!("`{field}` of {owner}");
-            let s = cx.string(n, || what.clone())?;
+            let what = || format!("`{field}` of {}", owner());
+            let s = cx.string(n, what)?;
             // the next key of this message after this one, or the next message
             let bound = entries
                 .iter()

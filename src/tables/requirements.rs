@@ -43,9 +43,16 @@ pub(super) fn decode(
         rows: Vec::new(),
         index: HashMap::new(),
     };
+    let columns = keys.as_deref().map(Columns::new);
     for (i, node) in rows.unwrap_or_default().iter().enumerate() {
-        let Some(row) = decode_row(node, i + 1, keys.as_deref(), of_name, values.as_deref(), cx)
-        else {
+        let Some(row) = decode_row(
+            node,
+            i + 1,
+            columns.as_ref(),
+            of_name,
+            values.as_deref(),
+            cx,
+        ) else {
             continue;
         };
         let key = joined(&row.keys);
@@ -107,10 +114,9 @@ fn vocabulary(node: &Node, of: &str, cx: &mut Cx) -> Option<Vec<String>> {
     let items = cx.list(node, || "`values`".to_string())?;
     let mut ok = true;
     let mut values: Vec<String> = Vec::new();
+    let kind = format!("{of} name");
     for item in items {
-        let Some(value) = cx.name(item, &format!("{of} name"), || {
-            "an entry of `values`".to_string()
-        }) else {
+        let Some(value) = cx.name(item, &kind, || "an entry of `values`".to_string()) else {
             ok = false;
             continue;
         };
@@ -131,16 +137,38 @@ fn vocabulary(node: &Node, of: &str, cx: &mut Cx) -> Option<Vec<String>> {
 
 /// Row number `number` (1-based). Without valid `keys`, only its `required` is checked;
 /// without valid `values`, only its shape. `None` if a key cell is missing or wrong.
+/// What every row of a table with known key columns is read against, made once per table.
+struct Columns<'k> {
+    /// The key columns, then `required`.
+    names: Vec<&'k str>,
+    /// For each key column, what kind of name its cells are ("scenario name").
+    kinds: Vec<String>,
+    /// The help of a row with a wrong column.
+    expected: String,
+}
+
+impl<'k> Columns<'k> {
+    fn new(keys: &'k [String]) -> Self {
+        let mut names: Vec<&str> = keys.iter().map(String::as_str).collect();
+        names.push("required");
+        Columns {
+            kinds: keys.iter().map(|k| format!("{k} name")).collect(),
+            expected: format!("a row has the columns {}", list_and(&names)),
+            names,
+        }
+    }
+}
+
 fn decode_row(
     node: &Node,
     number: usize,
-    keys: Option<&[String]>,
+    columns: Option<&Columns>,
     of: &str,
     values: Option<&[String]>,
     cx: &mut Cx,
 ) -> Option<ReqRow> {
     let entries = cx.mapping(node, || format!("row {number}"), "a mapping of its columns")?;
-    let Some(keys) = keys else {
+    let Some(columns) = columns else {
         // The key columns are unknown: check what can be checked without them.
         if let Some((_, required)) = entries
             .iter()
@@ -150,24 +178,18 @@ fn decode_row(
         }
         return None;
     };
-    let mut columns: Vec<&str> = keys.iter().map(String::as_str).collect();
-    columns.push("required");
-    let expected = format!("a row has the columns {}", list_and(&columns));
     let found = cx.fields(
         entries,
-        &columns,
-        &columns,
+        &columns.names,
+        &columns.names,
         Owner::Row(number),
-        &expected,
+        &columns.expected,
         node.span,
     );
-    let mut cells = Vec::with_capacity(keys.len());
-    for (column, slot) in keys.iter().zip(&found) {
-        let cell = slot.and_then(|(_, n)| {
-            cx.name(n, &format!("{column} name"), || {
-                format!("`{column}` in row {number}")
-            })
-        });
+    let mut cells = Vec::with_capacity(columns.kinds.len());
+    for ((column, kind), slot) in columns.names.iter().zip(&columns.kinds).zip(&found) {
+        let cell =
+            slot.and_then(|(_, n)| cx.name(n, kind, || format!("`{column}` in row {number}")));
         cells.push(cell.map(str::to_string));
     }
     let required = found

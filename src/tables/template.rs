@@ -12,15 +12,24 @@ use super::{MessageText, Piece};
 use crate::span::Span;
 
 /// Reads `value`, the string held by `node`, as a message text. `what` names it in errors
-/// ("`text` of message `x`"); `bound` is where the file's next key after it starts: its
+/// ("`text` of message `x`", made only for one); `bound` is where the file's next key after it starts: its
 /// placeholders are looked for in the file before it. Every brace problem is reported.
 pub(super) fn message_text(
     cx: &mut Cx,
     node: &Node,
     value: &str,
-    what: &str,
+    what: &dyn Fn() -> String,
     bound: usize,
 ) -> Option<MessageText> {
+    if !value.contains(['{', '}']) {
+        // no placeholder and no brace to report: the text as it is
+        let pieces = if value.is_empty() {
+            Vec::new()
+        } else {
+            vec![Piece::Text(value.to_string())]
+        };
+        return Some(MessageText { pieces });
+    }
     let place = Placer::new(&cx.src.text, node.span, value, bound);
     let mut pieces = Vec::new();
     let mut text = String::new();
@@ -37,7 +46,7 @@ pub(super) fn message_text(
             '{' => {
                 let Some(close) = closing_brace(rest) else {
                     cx.push(TableError::UnclosedPlaceholder {
-                        what: what.to_string(),
+                        what: what(),
                         span: place.at(i, 1),
                     });
                     return None;
@@ -45,7 +54,7 @@ pub(super) fn message_text(
                 let source = &rest[1..close];
                 if source.trim().is_empty() {
                     cx.push(TableError::EmptyPlaceholder {
-                        what: what.to_string(),
+                        what: what(),
                         span: place.at(i, close + 1),
                     });
                     ok = false;
@@ -64,7 +73,7 @@ pub(super) fn message_text(
             }
             '}' => {
                 cx.push(TableError::StrayBrace {
-                    what: what.to_string(),
+                    what: what(),
                     span: place.at(i, 1),
                 });
                 ok = false;

@@ -248,30 +248,6 @@ fn main() {
         }
         (allocations() - before) as f64 / 10_000.0
     };
-    {
-        let mut e = check_event(&limits, at, CHECKS[0]);
-        let mut st = Step::default();
-        for _ in 0..3 {
-            let t0 = Instant::now();
-            for i in 0..200_000 {
-                check_builder(&limits, at, black_box(CHECKS[i % 4]))
-                    .build_into(&mut e)
-                    .unwrap();
-            }
-            let t1 = Instant::now();
-            for _ in 0..200_000 {
-                limits
-                    .evaluate_into(&world, black_box(&e), &mut st)
-                    .unwrap();
-            }
-            let t2 = Instant::now();
-            eprintln!(
-                "TMP build {:?} eval {:?}",
-                (t1 - t0) / 200_000,
-                (t2 - t1) / 200_000
-            );
-        }
-    }
     for (i, row) in ROWS.iter().enumerate() {
         assert_eq!(decide_lookup(i), roles_by_hand(row.0, row.1).len());
     }

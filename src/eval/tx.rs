@@ -64,10 +64,10 @@ pub(crate) struct Tx<'w> {
     undo: Vec<Undo>,
     /// Applying: every case written or created, in order, with repeats.
     touched: Vec<CaseId>,
-    /// Applying: positions in `undo` of the writes to a case's status, fields and
-    /// participants, sorted by case (stable): [`Tx::was`] reads it, built by
-    /// [`Tx::index_undo`] once the rules are done.
-    by_case: Vec<u32>,
+    /// Applying: (case, position in `undo`) of the writes to a case's status, fields and
+    /// participants, sorted (a case's writes in the order they were made): [`Tx::was`]
+    /// reads it, built by [`Tx::index_undo`] once the rules are done.
+    by_case: Vec<(CaseId, u32)>,
     /// How many cases the world held before the event.
     base: usize,
 }
@@ -259,8 +259,10 @@ impl<'w> Tx<'w> {
 
     /// Sets when each deadline of case `id` is due.
     pub(super) fn set_due(&mut self, id: CaseId, times: &[Option<Timestamp>]) -> R<()> {
-        let states: Vec<DeadlineState> = self.case(id)?.deadlines.to_vec();
-        for (d, (st, at)) in states.into_iter().zip(times).enumerate() {
+        for (d, at) in times.iter().enumerate() {
+            let Some(st) = self.case(id)?.deadlines.get(d).copied() else {
+                break;
+            };
             if st.at != *at {
                 self.put_deadline(id, d, DeadlineState { at: *at, ..st })?;
                 self.push_undo(Undo::Due(id, d as u16, st.at));
@@ -307,11 +309,11 @@ impl<'w> Tx<'w> {
             Undo::Part(r, _, _) => Some(r.case),
             Undo::Fired(..) | Undo::Due(..) | Undo::NewCase => None,
         };
-        let mut by_case: Vec<u32> = (0..self.undo.len() as u32)
-            .filter(|i| case_of(&self.undo[*i as usize]).is_some())
+        let mut by_case: Vec<(CaseId, u32)> = (self.undo.iter().enumerate())
+            .filter_map(|(i, u)| Some((case_of(u)?, i as u32)))
             .collect();
-        // stable: a case's writes stay in the order they were made
-        by_case.sort_by_key(|i| case_of(&self.undo[*i as usize]));
+        // mostly in order already (a case's writes come together): the sort finds the runs
+        by_case.sort_unstable();
         self.by_case = by_case;
     }
 
@@ -333,16 +335,10 @@ impl<'w> Tx<'w> {
 
     /// The first value each place of case `id` held, from the record of writes.
     fn was_log(&self, id: CaseId) -> WasLog {
-        let case_at = |i: &u32| match &self.undo[*i as usize] {
-            Undo::Status(c, _) | Undo::Field(c, _, _) | Undo::PushPart(c) => *c,
-            Undo::Part(r, _, _) => r.case,
-            Undo::Fired(c, ..) | Undo::Due(c, ..) => *c,
-            Undo::NewCase => CaseId::MAX,
-        };
-        let start = self.by_case.partition_point(|i| case_at(i) < id);
-        let end = self.by_case.partition_point(|i| case_at(i) <= id);
+        let start = self.by_case.partition_point(|(c, _)| *c < id);
+        let end = start + self.by_case[start..].partition_point(|(c, _)| *c <= id);
         let mut log = WasLog::default();
-        for i in &self.by_case[start..end] {
+        for (_, i) in &self.by_case[start..end] {
             match &self.undo[*i as usize] {
                 Undo::Status(_, s) => {
                     log.status.get_or_insert(*s);

@@ -202,7 +202,11 @@ impl<'w> Tx<'w> {
         match &mut self.world {
             WorldRef::Read(_) => {
                 let c = self.copy_mut(r.case)?;
-                match c.parts.get_mut(r.idx as usize).and_then(|p| p.get_mut(f as usize)) {
+                match c
+                    .parts
+                    .get_mut(r.idx as usize)
+                    .and_then(|p| p.get_mut(f as usize))
+                {
                     Some(slot) => *slot = v,
                     None => return bug("a participant vanished"),
                 }
@@ -221,12 +225,7 @@ impl<'w> Tx<'w> {
     }
 
     /// Adds a participant to case `id`; returns its index.
-    pub(super) fn push_part(
-        &mut self,
-        prog: &Program,
-        id: CaseId,
-        fields: Vec<Value>,
-    ) -> R<usize> {
+    pub(super) fn push_part(&mut self, prog: &Program, id: CaseId, fields: Vec<Value>) -> R<usize> {
         self.mark(id);
         match &mut self.world {
             WorldRef::Read(_) => {
@@ -250,7 +249,14 @@ impl<'w> Tx<'w> {
             return Ok(());
         };
         let old = st.fired;
-        self.put_deadline(id, d, DeadlineState { fired: Some(t), ..st })?;
+        self.put_deadline(
+            id,
+            d,
+            DeadlineState {
+                fired: Some(t),
+                ..st
+            },
+        )?;
         if old != Some(t) {
             self.push_undo(Undo::Fired(id, d as u16, old));
         }
@@ -377,13 +383,21 @@ impl<'w> Tx<'w> {
                 }
                 Undo::PushPart(id) => w.pop_part(prog, id),
                 Undo::Fired(id, d, fired) => {
-                    if let Some(st) = w.cases.get(id as usize).and_then(|c| c.deadlines.get(d as usize)) {
+                    if let Some(st) = w
+                        .cases
+                        .get(id as usize)
+                        .and_then(|c| c.deadlines.get(d as usize))
+                    {
                         let st = DeadlineState { fired, ..*st };
                         w.put_deadline(id, d as usize, st);
                     }
                 }
                 Undo::Due(id, d, at) => {
-                    if let Some(st) = w.cases.get(id as usize).and_then(|c| c.deadlines.get(d as usize)) {
+                    if let Some(st) = w
+                        .cases
+                        .get(id as usize)
+                        .and_then(|c| c.deadlines.get(d as usize))
+                    {
                         let st = DeadlineState { at, ..*st };
                         w.put_deadline(id, d as usize, st);
                     }
@@ -472,7 +486,8 @@ impl Was<'_> {
             Was::Copy(old) => return reads_changed(reads, old, now),
             Was::Log(log) => log,
         };
-        let part_now = |idx: u32, f: u16| now.parts.get(idx as usize).and_then(|p| p.get(f as usize));
+        let part_now =
+            |idx: u32, f: u16| now.parts.get(idx as usize).and_then(|p| p.get(f as usize));
         reads.always
             || (reads.status && log.status.is_some_and(|s| s != now.status))
             || log.fields.iter().any(|(f, v)| {

@@ -161,6 +161,9 @@ impl Writer {
                 }
             }
         }
+        // the next deadline is published before anyone is answered: the wall clock's ticker,
+        // answered, looks at it at once, and a stale instant would make it tick again
+        self.publish();
         let mut start = 0;
         let mut done = records.into_iter();
         for (end, reply) in ends.into_iter().zip(replies) {

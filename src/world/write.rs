@@ -62,7 +62,10 @@ impl World {
         let indexed = prog.case_def(ty).map_or(&[][..], |d| &d.parts.indexed[..]);
         if let Some(s) = indexed.iter().position(|x| *x == f) {
             let case = &self.cases[r.case as usize];
-            let is = case.parts.get(r.idx as usize).and_then(|p| p.get(f as usize));
+            let is = case
+                .parts
+                .get(r.idx as usize)
+                .and_then(|p| p.get(f as usize));
             if let Some(map) = self.index.get_mut(ty.index()).and_then(|m| m.get_mut(s)) {
                 part_index_move(map, r, Some(&old), is);
             }

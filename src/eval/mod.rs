@@ -296,6 +296,8 @@ impl<'p, 'w> Eval<'p, 'w> {
         });
         let mut queued = queued.into_iter().peekable();
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
+        // the cases each firing writes, in one buffer (a tick may fire a million deadlines)
+        let mut dirty_buf: Vec<CaseId> = Vec::new();
         let mut outcomes = Vec::new();
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
@@ -341,7 +343,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             clock = Some(t);
             self.now = t;
             self.trace_fired(case, di, t);
-            self.tx.dirty = Some(Vec::new());
+            self.tx.dirty = Some(std::mem::take(&mut dirty_buf));
             let global = self
                 .tx
                 .case(case)
@@ -352,8 +354,8 @@ impl<'p, 'w> Eval<'p, 'w> {
                 self.run_handler(h, Some(case))?;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
-            let dirty = self.tx.dirty.take().unwrap_or_default();
-            for id in dirty {
+            let mut dirty = self.tx.dirty.take().unwrap_or_default();
+            for id in dirty.drain(..) {
                 let times = self.deadline_times(id)?;
                 self.tx.set_due(id, &times)?;
                 let c = self.tx.case(id)?;
@@ -363,6 +365,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     }
                 }
             }
+            dirty_buf = dirty;
             for (c, a) in std::mem::take(&mut self.acc) {
                 outcomes.push(self.outcome(c, a)?);
             }

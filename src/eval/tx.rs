@@ -11,6 +11,7 @@ use crate::program::{CaseTypeId, MemberId, Program, Reads};
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, World};
 use jiff::Timestamp;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::ops::Deref;
 
@@ -68,6 +69,9 @@ pub(crate) struct Tx<'w> {
     /// participants, sorted (a case's writes in the order they were made): [`Tx::was`]
     /// reads it, built by [`Tx::index_undo`] once the rules are done.
     by_case: Vec<(CaseId, u32)>,
+    /// Where in `by_case` the last [`Tx::was`] found its case: cases are asked about in
+    /// order, so the next one is found by stepping on (a tick may ask about a million).
+    by_case_at: Cell<usize>,
     /// How many cases the world held before the event.
     base: usize,
 }
@@ -95,6 +99,7 @@ impl<'w> Tx<'w> {
             undo: Vec::new(),
             touched: Vec::new(),
             by_case: Vec::new(),
+            by_case_at: Cell::new(0),
             base,
         }
     }
@@ -321,6 +326,7 @@ impl<'w> Tx<'w> {
         // mostly in order already (a case's writes come together): the sort finds the runs
         by_case.sort_unstable();
         self.by_case = by_case;
+        self.by_case_at.set(0);
     }
 
     /// Case `id` as it was before the event, as far as [`Was`] tells (applying: as far as
@@ -341,8 +347,21 @@ impl<'w> Tx<'w> {
 
     /// The first value each place of case `id` held, from the record of writes.
     fn was_log(&self, id: CaseId) -> WasLog {
-        let start = self.by_case.partition_point(|(c, _)| *c < id);
-        let end = start + self.by_case[start..].partition_point(|(c, _)| *c <= id);
+        let from = self.by_case_at.get();
+        let start = match self.by_case.get(from.wrapping_sub(1)) {
+            // a case after the last one asked about: step on (a few writes a case)
+            Some((c, _)) if *c < id => {
+                from + (self.by_case[from..].iter())
+                    .position(|(c, _)| *c >= id)
+                    .unwrap_or(self.by_case.len() - from)
+            }
+            _ => self.by_case.partition_point(|(c, _)| *c < id),
+        };
+        let end = start
+            + (self.by_case[start..].iter())
+                .position(|(c, _)| *c != id)
+                .unwrap_or(self.by_case.len() - start);
+        self.by_case_at.set(end);
         let mut log = WasLog::default();
         for (_, i) in &self.by_case[start..end] {
             match &self.undo[*i as usize] {

@@ -204,13 +204,24 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     for (id, erased) in changed.iter().zip(erasures) {
         ev.apply_erasures(*id, erased)?;
     }
+    let mut due = DueBufs::default();
     for id in changed {
-        ev.refresh(id)?;
+        ev.refresh(id, &mut due)?;
     }
     for (_, _, c, a) in own {
         outcomes.push(ev.outcome(c, a)?);
     }
     Ok(outcomes)
+}
+
+/// Buffers for computing when a case's deadlines are due, kept from one case to the next
+/// (a tick may compute them for a million cases).
+#[derive(Default)]
+struct DueBufs {
+    /// When each deadline is due.
+    times: Vec<Option<Timestamp>>,
+    /// The local slots of a deadline's expression.
+    locals: Vec<Value>,
 }
 
 /// The instant each deadline of a case is due, computed from its fields.
@@ -298,6 +309,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         // the cases each firing writes, in one buffer (a tick may fire a million deadlines)
         let mut dirty_buf: Vec<CaseId> = Vec::new();
+        let mut due = DueBufs::default();
         let mut outcomes = Vec::new();
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
@@ -356,8 +368,8 @@ impl<'p, 'w> Eval<'p, 'w> {
             // the cases this firing changed may be due again (or newly due) before `at`
             let mut dirty = self.tx.dirty.take().unwrap_or_default();
             for id in dirty.drain(..) {
-                let times = self.deadline_times(id)?;
-                self.tx.set_due(id, &times)?;
+                self.deadline_times_into(id, &mut due)?;
+                self.tx.set_due(id, &due.times)?;
                 let c = self.tx.case(id)?;
                 for (dj, state) in c.deadlines.iter().enumerate() {
                     if let Some(when) = state.pending().filter(|w| *w <= at) {
@@ -640,7 +652,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// Recomputes a changed case's deadlines, and checks a new case is complete.
     /// After the rules: checks a changed case holds a value in every field that is not
     /// optional (a rule may have cleared one), and recomputes its deadlines.
-    fn refresh(&mut self, id: CaseId) -> R<()> {
+    fn refresh(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
         let c = self.tx.case(id)?;
         let missing = |defs: &[FieldDef], values: &[Value]| {
             defs.iter().zip(values).find_map(|(f, v)| {
@@ -659,30 +671,39 @@ impl<'p, 'w> Eval<'p, 'w> {
                 def.name, c.key
             ));
         }
-        let times = self.deadline_times(id)?;
-        self.tx.set_due(id, &times)
+        self.deadline_times_into(id, due)?;
+        self.tx.set_due(id, &due.times)
     }
 
     /// When each deadline of a case is due, from its current fields.
     fn deadline_times(&mut self, id: CaseId) -> R<Vec<Option<Timestamp>>> {
+        let mut due = DueBufs::default();
+        self.deadline_times_into(id, &mut due)?;
+        Ok(due.times)
+    }
+
+    /// [`Eval::deadline_times`] into `due.times`.
+    fn deadline_times_into(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
         let ty = self.tx.case(id)?.ty;
         let Some(case_def) = self.prog.case_def(ty) else {
             return bug("no such case type");
         };
-        let mut times = Vec::with_capacity(case_def.deadlines.len());
+        due.times.clear();
         for def in case_def
             .deadlines
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
         {
-            let mut locals = vec![Value::Unset; def.unit.locals.max(1)];
-            locals[0] = Value::Case(id);
-            times.push(match self.expr(&def.unit.expr, &mut locals)? {
-                Value::Instant(t) => Some(t),
-                _ => None,
-            });
+            due.locals.clear();
+            due.locals.resize(def.unit.locals.max(1), Value::Unset);
+            due.locals[0] = Value::Case(id);
+            due.times
+                .push(match self.expr(&def.unit.expr, &mut due.locals)? {
+                    Value::Instant(t) => Some(t),
+                    _ => None,
+                });
         }
-        Ok(times)
+        Ok(())
     }
 
     fn outcome(&self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {

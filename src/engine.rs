@@ -319,6 +319,13 @@ impl Engine {
         event: &Event,
         trace: Option<&mut Trace>,
     ) -> Result<Step, EvalError> {
+        self.check_own(world, event)?;
+        eval::evaluate_traced(&self.program, world, event, self.fingerprint, trace)
+    }
+
+    /// Refuses an event parsed or built by an engine of another policy, and a world built by
+    /// one.
+    fn check_own(&self, world: &World, event: &Event) -> Result<(), EvalError> {
         if event.shape.policy != self.fingerprint {
             return Err(EvalError {
                 field: None,
@@ -334,13 +341,31 @@ impl Engine {
                 message: "this world was built by another policy: load it with this engine's `load_world`".into(),
             });
         }
-        eval::evaluate_traced(&self.program, world, event, self.fingerprint, trace)
+        Ok(())
     }
 
     /// Applies an event: all of its effects, or none of them on error.
+    ///
+    /// The same as [`Engine::evaluate`] then [`Engine::commit`], but written in place: an
+    /// event costs what it changes, not what the cases it changes hold (a failed event's
+    /// writes are undone).
     pub fn apply(&self, world: &mut World, event: &Event) -> Result<Vec<Outcome>, EvalError> {
-        let step = self.evaluate(world, event)?;
-        self.commit(world, step)
+        self.apply_traced(world, event, None)
+            .map(|(outcomes, _)| outcomes)
+    }
+
+    /// [`Engine::apply`], recording what it did into `trace` when given; also returns the
+    /// cases the event changed or created, in order.
+    pub(crate) fn apply_traced(
+        &self,
+        world: &mut World,
+        event: &Event,
+        trace: Option<&mut Trace>,
+    ) -> Result<(Vec<Outcome>, Vec<CaseId>), EvalError> {
+        self.check_own(world, event)?;
+        let applied = eval::apply_traced(&self.program, world, event, trace)?;
+        world.policy = Some(self.fingerprint);
+        Ok(applied)
     }
 
     /// Commits a step computed by [`Engine::evaluate`]. The world must not have changed since:
@@ -499,12 +524,7 @@ impl Engine {
         let (header, result) = match parsed {
             Ok((h, e)) => {
                 let applied = self
-                    .evaluate_traced(world, &e, trace)
-                    .and_then(|step| {
-                        let changed: Vec<CaseId> = step.changed.keys().copied().collect();
-                        let outcomes = self.commit(world, step)?;
-                        Ok((outcomes, changed))
-                    })
+                    .apply_traced(world, &e, trace)
                     .map_err(|e| e.to_string());
                 let accepted = applied.map(|(outcomes, changed)| {
                     let line = event::to_line(&self.program, &e, h.at.as_deref());

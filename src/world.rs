@@ -6,6 +6,8 @@ use jiff::Timestamp;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod write;
+
 /// All cases a policy has seen, with the virtual clock. Cloneable: a world is plain data.
 /// Its `Debug` output is a summary that shows no case's values (`src/redact.rs`).
 #[derive(Clone, Default)]
@@ -89,6 +91,14 @@ impl Parts {
         fields.resize(self.stride, Value::Unset);
         self.values.extend(fields);
         self.count += 1;
+    }
+
+    /// Removes the last participant.
+    pub fn pop(&mut self) {
+        if self.count > 0 {
+            self.count -= 1;
+            self.values.truncate(self.count * self.stride);
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &[Value]> + '_ {
@@ -348,24 +358,34 @@ fn update_case_index(
     for (map, field) in index.iter_mut().zip(indexed) {
         let was = old.and_then(|c| c.fields.get(*field as usize));
         let is = new.fields.get(*field as usize);
-        if was == is {
-            continue;
-        }
-        if let Some(v) = was {
-            if let Some(ids) = map.get_mut(v) {
-                if let Ok(at) = ids.binary_search(&id) {
-                    ids.remove(at);
-                }
-                if ids.is_empty() {
-                    map.remove(v);
-                }
+        case_index_move(map, id, was, is);
+    }
+}
+
+/// Moves case `id` in one case-field index from value `was` to value `is` (`None`: not in it).
+fn case_index_move(
+    map: &mut HashMap<Value, Vec<CaseId>>,
+    id: CaseId,
+    was: Option<&Value>,
+    is: Option<&Value>,
+) {
+    if was == is {
+        return;
+    }
+    if let Some(v) = was {
+        if let Some(ids) = map.get_mut(v) {
+            if let Ok(at) = ids.binary_search(&id) {
+                ids.remove(at);
+            }
+            if ids.is_empty() {
+                map.remove(v);
             }
         }
-        if let Some(v) = is {
-            let ids = map.entry(v.clone()).or_default();
-            if let Err(at) = ids.binary_search(&id) {
-                ids.insert(at, id);
-            }
+    }
+    if let Some(v) = is {
+        let ids = map.entry(v.clone()).or_default();
+        if let Err(at) = ids.binary_search(&id) {
+            ids.insert(at, id);
         }
     }
 }
@@ -390,22 +410,32 @@ fn update_index(
                 .and_then(|c| c.parts.get(pi))
                 .and_then(|p| p.get(*field as usize));
             let is = new.parts.get(pi).and_then(|p| p.get(*field as usize));
-            if was == is {
-                continue;
-            }
-            if let Some(v) = was {
-                if map.get_mut(v).is_some_and(|refs| refs.remove(r)) {
-                    map.remove(v);
-                }
-            }
-            if let Some(v) = is {
-                // one look-up: the value is a copy of a short text or a number, most often
-                match map.entry(v.clone()) {
-                    Entry::Occupied(mut refs) => refs.get_mut().insert(r),
-                    Entry::Vacant(slot) => {
-                        slot.insert(Refs::One(r));
-                    }
-                }
+            part_index_move(map, r, was, is);
+        }
+    }
+}
+
+/// Moves participant `r` in one index from value `was` to value `is` (`None`: not in it).
+fn part_index_move(
+    map: &mut HashMap<Value, Refs>,
+    r: PartRef,
+    was: Option<&Value>,
+    is: Option<&Value>,
+) {
+    if was == is {
+        return;
+    }
+    if let Some(v) = was {
+        if map.get_mut(v).is_some_and(|refs| refs.remove(r)) {
+            map.remove(v);
+        }
+    }
+    if let Some(v) = is {
+        // one look-up: the value is a copy of a short text or a number, most often
+        match map.entry(v.clone()) {
+            Entry::Occupied(mut refs) => refs.get_mut().insert(r),
+            Entry::Vacant(slot) => {
+                slot.insert(Refs::One(r));
             }
         }
     }

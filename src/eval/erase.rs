@@ -3,9 +3,8 @@
 //! condition holds is erased.
 
 use super::{bug, fail, Eval, R};
-use crate::program::{EraseDef, Reads};
+use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
-use crate::world::CaseData;
 
 impl Eval<'_, '_> {
     /// Erases the fields of case `id` and of its participants whose `erase when` condition
@@ -29,9 +28,8 @@ impl Eval<'_, '_> {
         if case_def.erase.is_empty() && case_def.parts.erase.is_empty() {
             return Ok(Vec::new());
         }
-        // the case before this event (none for a case it created: read in full)
-        let world = self.tx.world;
-        let old = world.cases.get(id as usize);
+        // the case before this event (new for a case it created: read in full)
+        let old = self.tx.was(id);
         // (owner: `None` for the case, a participant's index; field)
         let mut erased: Vec<(Option<usize>, usize)> = Vec::new();
         for def in &case_def.erase {
@@ -39,9 +37,9 @@ impl Eval<'_, '_> {
             let new = self.tx.case(id)?;
             let set = new.fields.get(f).is_some_and(|v| *v != Value::Unset);
             let read = set
-                && old.is_none_or(|old| {
-                    old.fields.get(f) != new.fields.get(f) || reads_changed(&def.reads, old, new)
-                });
+                && (old.is_new()
+                    || old.field(f, new) != new.fields.get(f)
+                    || old.reads_changed(&def.reads, new));
             if read && self.holds(def, Value::Case(id), locals)? {
                 erased.push((None, f));
             }
@@ -49,16 +47,12 @@ impl Eval<'_, '_> {
         for def in &case_def.parts.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
-            let all = old.is_none_or(|old| reads_changed(&def.reads, old, new));
+            let all = old.reads_changed(&def.reads, new);
             for idx in 0..new.parts.len() {
                 let new = self.tx.case(id)?;
                 let value = new.parts.get(idx).and_then(|p| p.get(f));
                 let set = value.is_some_and(|v| *v != Value::Unset);
-                let read = set
-                    && (all
-                        || old
-                            .and_then(|old| old.parts.get(idx))
-                            .is_none_or(|was| was.get(f) != value));
+                let read = set && (all || old.part(idx, f, new) != value);
                 let owner = Value::Part(PartRef {
                     case: id,
                     idx: idx as u32,
@@ -80,15 +74,21 @@ impl Eval<'_, '_> {
         if erased.is_empty() {
             return Ok(());
         }
-        let case = self.tx.case_mut(id)?;
+        let prog = self.prog;
         for (owner, f) in erased {
-            let slot = match owner {
-                None => case.fields.get_mut(f),
-                Some(idx) => case.parts.get_mut(idx).and_then(|p| p.get_mut(f)),
+            let f = match u16::try_from(f) {
+                Ok(f) => f,
+                Err(_) => return bug("an erased field vanished"),
             };
-            match slot {
-                Some(v) => *v = Value::Unset,
-                None => return bug("an erased field vanished"),
+            match owner {
+                None => self.tx.set_field(prog, id, f, Value::Unset)?,
+                Some(idx) => {
+                    let r = PartRef {
+                        case: id,
+                        idx: idx as u32,
+                    };
+                    self.tx.set_part(prog, r, f, Value::Unset)?
+                }
             }
         }
         Ok(())
@@ -108,21 +108,4 @@ impl Eval<'_, '_> {
             _ => bug("an `erase when` condition is not a bool"),
         }
     }
-}
-
-/// Whether something `reads` names differs between the case before the event and after.
-fn reads_changed(reads: &Reads, old: &CaseData, new: &CaseData) -> bool {
-    reads.always
-        || (reads.status && old.status != new.status)
-        || reads
-            .case_fields
-            .iter()
-            .any(|&f| old.fields.get(f as usize) != new.fields.get(f as usize))
-        || old.parts.len() != new.parts.len()
-        || old.parts.iter().zip(new.parts.iter()).any(|(was, is)| {
-            reads
-                .part_fields
-                .iter()
-                .any(|&f| was.get(f as usize) != is.get(f as usize))
-        })
 }

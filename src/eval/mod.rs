@@ -1,7 +1,8 @@
 //! The interpreter: applies one event to a world, atomically, on the virtual clock.
 //!
-//! Evaluation reads the world through a transaction ([`Tx`]) that copies a case before its
-//! first write; nothing touches the world until the whole event succeeded.
+//! Evaluation reads and writes the world through a transaction ([`Tx`], `tx.rs`): evaluating
+//! copies a case before its first write and leaves the world as it is; applying writes in
+//! place and undoes its writes if the event fails.
 
 use crate::event::Event;
 use crate::outcome::{MessageOut, Outcome};
@@ -13,8 +14,10 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
 
-/// How many deadline firings one event may cause: past it, a deadline that keeps re-arming
-/// itself before the event's time is an error for the event, not a hang.
+/// How many firings of re-armed deadlines one event may cause: past it, a deadline that keeps
+/// re-arming itself before the event's time is an error for the event, not a hang. (The
+/// deadlines queued before the event are not counted: there are as many as the world holds,
+/// and each fires once.)
 pub const MAX_FIRINGS: usize = 100_000;
 
 mod erase;
@@ -22,11 +25,13 @@ mod expr;
 mod scratch;
 pub(crate) mod trace;
 mod trace_out;
+mod tx;
 
 pub(crate) use scratch::recycle;
 use scratch::ScratchGuard;
 use trace::HandlerRef;
 pub use trace::Trace;
+use tx::Tx;
 
 /// Why an event was refused. The world is unchanged.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -90,57 +95,6 @@ impl Step {
     }
 }
 
-/// Copy-on-write view of the world for one event.
-pub(super) struct Tx<'w> {
-    pub(super) world: &'w World,
-    pub(super) cases: BTreeMap<CaseId, CaseData>,
-    /// Cases created by this event, by (case type, key).
-    // (an event creates one or two cases: a list, not a map)
-    new_keys: Vec<(CaseTypeId, Text, CaseId)>,
-    /// Cases written since the last deadline firing (their deadlines may have moved).
-    /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
-    dirty: Option<Vec<CaseId>>,
-}
-
-impl<'w> Tx<'w> {
-    pub(super) fn case(&self, id: CaseId) -> R<&CaseData> {
-        match self.cases.get(&id) {
-            Some(c) => Ok(c),
-            None => match self.world.cases.get(id as usize) {
-                Some(c) => Ok(c),
-                None => bug("a case vanished"),
-            },
-        }
-    }
-
-    fn case_mut(&mut self, id: CaseId) -> R<&mut CaseData> {
-        if let Some(dirty) = &mut self.dirty {
-            if !dirty.contains(&id) {
-                dirty.push(id);
-            }
-        }
-        if !self.cases.contains_key(&id) {
-            let c = match self.world.cases.get(id as usize) {
-                Some(c) => c.clone(),
-                None => return bug("a case vanished"),
-            };
-            self.cases.insert(id, c);
-        }
-        match self.cases.get_mut(&id) {
-            Some(c) => Ok(c),
-            None => bug("a case vanished"),
-        }
-    }
-
-    fn find(&self, ty: CaseTypeId, key: &Text) -> Option<CaseId> {
-        self.new_keys
-            .iter()
-            .find(|(t, k, _)| *t == ty && k == key)
-            .map(|(_, _, id)| *id)
-            .or_else(|| self.world.find(ty, key))
-    }
-}
-
 thread_local! {
     /// The case type name of an answer of a policy without case types: empty, made once.
     static NO_CASE_TYPE: Arc<str> = Arc::from("");
@@ -181,12 +135,52 @@ pub(crate) fn evaluate_traced(
     policy: u64,
     trace: Option<&mut Trace>,
 ) -> R<Step> {
+    let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
+    ev.trace = trace;
+    let outcomes = run_event(&mut ev, event)?;
+    Ok(Step {
+        outcomes,
+        changed: ev.tx.cases,
+        at: event.at,
+        generation: world.generation,
+        policy,
+    })
+}
+
+/// Applies `event` to `world` in place: all of it, or nothing of it when it fails (its
+/// writes are undone). Returns its outcomes and the cases it changed or created, in order.
+/// The event must have been checked as for [`evaluate_traced`].
+pub(crate) fn apply_traced(
+    prog: &Program,
+    world: &mut World,
+    event: &Event,
+    trace: Option<&mut Trace>,
+) -> R<(Vec<Outcome>, Vec<CaseId>)> {
+    let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
+    ev.trace = trace;
+    match run_event(&mut ev, event) {
+        Ok(outcomes) => {
+            let changed = ev.tx.changed();
+            ev.tx.finish(event.at);
+            Ok((outcomes, changed))
+        }
+        Err(e) => {
+            ev.tx.rollback(prog);
+            Err(e)
+        }
+    }
+}
+
+/// Runs one event through `ev`: its deadlines, its handler, erasures and deadlines of what
+/// it changed. Returns its outcomes.
+fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
+    let prog = ev.prog;
     let declared = prog.event(event.ty).and_then(|def| prog.record(def.record));
     let handler = match (declared, prog.event_handlers.get(event.ty.index())) {
         (Some(record), Some(handler)) if record.fields.len() == event.fields.len() => handler,
         _ => return bug("the event was not checked against this policy"),
     };
-    if let Some(clock) = world.clock {
+    if let Some(clock) = ev.tx.world.clock {
         if event.at < clock {
             return Err(EvalError {
                 field: Some("at".into()),
@@ -198,8 +192,6 @@ pub(crate) fn evaluate_traced(
             });
         }
     }
-    let mut ev = Eval::new(prog, world, event.at);
-    ev.trace = trace;
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
     let mut outcomes = ev.fire_deadlines(event.at)?;
     // 2. The event's own handler: its outcomes in order of case key, answers about nobody last.
@@ -223,7 +215,8 @@ pub(crate) fn evaluate_traced(
     // by case type (as declared), then key; answers about nobody last
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     // 3. Erasures, deadlines and completeness of every changed case.
-    let changed: Vec<CaseId> = ev.tx.cases.keys().copied().collect();
+    ev.tx.index_undo();
+    let changed: Vec<CaseId> = ev.tx.changed();
     let mut slots = Vec::new();
     // every condition is read first, on the world as the rules left it; then erased
     let mut erasures = Vec::with_capacity(changed.len());
@@ -233,20 +226,25 @@ pub(crate) fn evaluate_traced(
     for (id, erased) in changed.iter().zip(erasures) {
         ev.apply_erasures(*id, erased)?;
     }
+    let mut due = DueBufs::default();
     for id in changed {
-        ev.refresh(id)?;
+        ev.refresh(id, &mut due)?;
     }
     for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
     ev.scratch.own = own;
-    Ok(Step {
-        outcomes,
-        changed: ev.tx.cases,
-        at: event.at,
-        generation: world.generation,
-        policy,
-    })
+    Ok(outcomes)
+}
+
+/// Buffers for computing when a case's deadlines are due, kept from one case to the next
+/// (a tick may compute them for a million cases).
+#[derive(Default)]
+struct DueBufs {
+    /// When each deadline is due.
+    times: Vec<Option<Timestamp>>,
+    /// The local slots of a deadline's expression.
+    locals: Vec<Value>,
 }
 
 /// The instant each deadline of a case is due, computed from its fields.
@@ -292,14 +290,13 @@ pub(crate) fn invariant_message(
 
 impl<'p, 'w> Eval<'p, 'w> {
     fn new(prog: &'p Program, world: &'w World, now: Timestamp) -> Self {
+        Eval::with_tx(prog, Tx::read(world), now)
+    }
+
+    fn with_tx(prog: &'p Program, tx: Tx<'w>, now: Timestamp) -> Self {
         Eval {
             prog,
-            tx: Tx {
-                world,
-                cases: BTreeMap::new(),
-                new_keys: Vec::new(),
-                dirty: None,
-            },
+            tx,
             event: None,
             now,
             scratch: ScratchGuard::take(),
@@ -313,18 +310,29 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// still at or before `at` fires again, in its turn. Returns the outcomes in firing order,
     /// each showing its case as that firing left it.
     fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
-        let world = self.tx.world;
         // The firings to consider, in (instant, case key) order: those the world's queue holds,
         // sorted once, and those re-armed while firing, in a min-heap.
-        let mut queued: Vec<(Timestamp, &str, CaseId, u16)> = Vec::new();
-        for &(t, case, d) in world.queue.iter().take_while(|(t, _, _)| *t <= at) {
-            if let Some(c) = world.cases.get(case as usize) {
-                queued.push((t, c.key.as_str(), case, d));
-            }
-        }
-        queued.sort_unstable();
+        let world = &*self.tx.world;
+        let mut queued: Vec<(Timestamp, CaseId, u16)> = world
+            .queue
+            .iter()
+            .take_while(|(t, _, _)| *t <= at)
+            .filter(|(_, case, _)| (*case as usize) < world.cases.len())
+            .copied()
+            .collect();
+        // the queue is in (instant, case id) order: only firings at one instant move, and
+        // the sort (adaptive) looks no key up for the others
+        let key = |case: CaseId| world.cases[case as usize].key.as_str();
+        queued.sort_by(|x, y| {
+            (x.0.cmp(&y.0))
+                .then_with(|| key(x.1).cmp(key(y.1)))
+                .then((x.1, x.2).cmp(&(y.1, y.2)))
+        });
         let mut queued = queued.into_iter().peekable();
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
+        // the cases each firing writes, in one buffer (a tick may fire a million deadlines)
+        let mut dirty_buf: Vec<CaseId> = Vec::new();
+        let mut due = DueBufs::default();
         let mut outcomes = self.scratch.spare.outcomes.pop().unwrap_or_default();
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
@@ -334,12 +342,14 @@ impl<'p, 'w> Eval<'p, 'w> {
                 (None, None) => break,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
-                (Some(q), Some(Reverse(r))) => (q.0, q.1) <= (r.0, r.1.as_str()),
+                (Some(q), Some(Reverse(r))) => {
+                    (q.0, self.tx.case(q.1)?.key.as_str()) <= (r.0, r.1.as_str())
+                }
             };
-            let (t, case, d) = match (from_queue, queued.next_if(|_| from_queue)) {
-                (true, Some((t, _, case, d))) => (t, case, d),
+            let (t, case, d, again) = match (from_queue, queued.next_if(|_| from_queue)) {
+                (true, Some((t, case, d))) => (t, case, d, false),
                 _ => match rearmed.pop() {
-                    Some(Reverse((t, _, case, d))) => (t, case, d),
+                    Some(Reverse((t, _, case, d))) => (t, case, d, true),
                     None => break,
                 },
             };
@@ -355,22 +365,20 @@ impl<'p, 'w> Eval<'p, 'w> {
             if st.pending() != Some(t) {
                 continue;
             }
-            fired += 1;
+            fired += usize::from(again);
             if fired > MAX_FIRINGS {
                 return fail(format!(
-                    "more than {MAX_FIRINGS} deadline firings before this event: deadline `{}` keeps re-arming itself at or before the event's time",
+                    "more than {MAX_FIRINGS} repeated deadline firings before this event: deadline `{}` keeps re-arming itself at or before the event's time",
                     self.deadline_name(case, di)
                 ));
             }
-            if let Some(state) = self.tx.case_mut(case)?.deadlines.get_mut(di) {
-                state.fired = Some(t);
-            }
+            self.tx.fire(case, di, t)?;
             // the clock never runs backwards: a deadline re-armed into the past fires now
             let t = clock.map_or(t, |c| c.max(t));
             clock = Some(t);
             self.now = t;
             self.trace_fired(case, di, t);
-            self.tx.dirty = Some(Vec::new());
+            self.tx.dirty = Some(std::mem::take(&mut dirty_buf));
             let global = self
                 .tx
                 .case(case)
@@ -381,19 +389,18 @@ impl<'p, 'w> Eval<'p, 'w> {
                 self.run_handler(h, Some(case))?;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
-            let dirty = self.tx.dirty.take().unwrap_or_default();
-            for id in dirty {
-                let times = self.deadline_times(id)?;
-                let c = self.tx.case_mut(id)?;
-                for (state, when) in c.deadlines.iter_mut().zip(times) {
-                    state.at = when;
-                }
+            let mut dirty = self.tx.dirty.take().unwrap_or_default();
+            for id in dirty.drain(..) {
+                self.deadline_times_into(id, &mut due)?;
+                self.tx.set_due(id, &due.times)?;
+                let c = self.tx.case(id)?;
                 for (dj, state) in c.deadlines.iter().enumerate() {
                     if let Some(when) = state.pending().filter(|w| *w <= at) {
                         rearmed.push(Reverse((when, c.key.clone(), id, dj as u16)));
                     }
                 }
             }
+            dirty_buf = dirty;
             let mut done = std::mem::take(&mut self.scratch.outcomes);
             for (c, a) in done.sorted() {
                 outcomes.push(self.outcome(c, a)?);
@@ -436,20 +443,16 @@ impl<'p, 'w> Eval<'p, 'w> {
             if existing.is_some() {
                 return Err(blame(format!("{case_name} `{key}` exists already")));
             }
-            let id = (self.tx.world.cases.len() + self.tx.new_keys.len()) as CaseId;
             let fields = initial_values(&def.fields);
-            self.tx.cases.insert(
-                id,
-                CaseData {
-                    ty: r.case_ty,
-                    key: key.clone(),
-                    status: MemberId::FIRST,
-                    fields: fields.into(),
-                    parts: Parts::new(def.parts.fields.len()),
-                    deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
-                },
-            );
-            self.tx.new_keys.push((r.case_ty, key, id));
+            let case = CaseData {
+                ty: r.case_ty,
+                key,
+                status: MemberId::FIRST,
+                fields: fields.into(),
+                parts: Parts::new(def.parts.fields.len()),
+                deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
+            };
+            let id = self.tx.create(self.prog, case);
             self.touch(Some(id));
             Ok(id)
         } else {
@@ -598,9 +601,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                             for (f, v) in &vals {
                                 fields[*f as usize] = v.clone();
                             }
-                            let c = self.tx.case_mut(case)?;
-                            c.parts.push(fields);
-                            c.parts.len() - 1
+                            self.tx.push_part(self.prog, case, fields)?
                         }
                     };
                     self.touch(Some(case));
@@ -654,12 +655,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                     return bug("a status is not a status");
                 };
                 let id = self.case_of(owner, locals)?;
-                self.tx.case_mut(id)?.status = s;
+                self.tx.set_status(id, s)?;
                 self.touch(Some(id));
             }
             Place::CaseField(owner, f) => {
                 let id = self.case_of(owner, locals)?;
-                self.tx.case_mut(id)?.fields[*f as usize] = v;
+                self.tx.set_field(self.prog, id, *f, v)?;
                 self.touch(Some(id));
             }
             Place::PartField(owner, f) => {
@@ -667,11 +668,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     Value::Part(p) => p,
                     _ => return bug("not a participant"),
                 };
-                let c = self.tx.case_mut(p.case)?;
-                match c.parts.get_mut(p.idx as usize) {
-                    Some(part) => part[*f as usize] = v,
-                    None => return bug("a participant vanished"),
-                }
+                self.tx.set_part(self.prog, p, *f, v)?;
                 self.touch(Some(p.case));
             }
         }
@@ -688,7 +685,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// Recomputes a changed case's deadlines, and checks a new case is complete.
     /// After the rules: checks a changed case holds a value in every field that is not
     /// optional (a rule may have cleared one), and recomputes its deadlines.
-    fn refresh(&mut self, id: CaseId) -> R<()> {
+    fn refresh(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
         let c = self.tx.case(id)?;
         let missing = |defs: &[FieldDef], values: &[Value]| {
             defs.iter().zip(values).find_map(|(f, v)| {
@@ -707,34 +704,39 @@ impl<'p, 'w> Eval<'p, 'w> {
                 def.name, c.key
             ));
         }
-        let times = self.deadline_times(id)?;
-        for (state, at) in self.tx.case_mut(id)?.deadlines.iter_mut().zip(times) {
-            state.at = at;
-        }
-        Ok(())
+        self.deadline_times_into(id, due)?;
+        self.tx.set_due(id, &due.times)
     }
 
     /// When each deadline of a case is due, from its current fields.
     fn deadline_times(&mut self, id: CaseId) -> R<Vec<Option<Timestamp>>> {
+        let mut due = DueBufs::default();
+        self.deadline_times_into(id, &mut due)?;
+        Ok(due.times)
+    }
+
+    /// [`Eval::deadline_times`] into `due.times`.
+    fn deadline_times_into(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
         let ty = self.tx.case(id)?.ty;
         let Some(case_def) = self.prog.case_def(ty) else {
             return bug("no such case type");
         };
-        let mut times = Vec::with_capacity(case_def.deadlines.len());
+        due.times.clear();
         for def in case_def
             .deadlines
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
         {
-            let mut locals = self.scratch.spare.locals(def.unit.locals);
-            locals[0] = Value::Case(id);
-            times.push(match self.expr(&def.unit.expr, &mut locals)? {
-                Value::Instant(t) => Some(t),
-                _ => None,
-            });
-            self.scratch.spare.give_locals(locals);
+            due.locals.clear();
+            due.locals.resize(def.unit.locals.max(1), Value::Unset);
+            due.locals[0] = Value::Case(id);
+            due.times
+                .push(match self.expr(&def.unit.expr, &mut due.locals)? {
+                    Value::Instant(t) => Some(t),
+                    _ => None,
+                });
         }
-        Ok(times)
+        Ok(())
     }
 
     fn outcome(&mut self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {

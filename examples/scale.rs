@@ -1,0 +1,220 @@
+//! Scale measurements that a criterion loop cannot make, printed on standard error
+//! (release build; `/proc/self/status` for memory, so Linux):
+//!
+//! ```sh
+//! cargo run --release --example scale -- tick 1000000       # one tick expiring N filings
+//! cargo run --release --example scale -- participants 10000 # attempts on a filing of N people
+//! ```
+//!
+//! - `tick N`: builds a world of N live two-person ICP filings (as `benches/engine.rs` does:
+//!   every person sent a code, windows ending one millisecond apart), then applies one tick
+//!   after every window has ended, which expires all N filings at once. Prints the tick's
+//!   time, and the process's resident memory with the world built (before the tick) and at
+//!   its peak during the tick (the peak is reset just before it: `/proc/self/clear_refs`).
+//!   `tick-cow N` does the same through [`Engine::evaluate`] then [`Engine::commit`], which
+//!   leave the world as it is until the commit (each case changed is copied).
+//! - `participants N`: a copy of the ICP policy without its two rules that refuse a role
+//!   listed twice and a phone listed with two certificates (the latter compares every person
+//!   with every other: the policy's own quadratic cost), so that one order may list N people
+//!   in one role. Orders one filing of N people, sends one of them a code, then times
+//!   validation attempts on it (wrong code, right code), evaluated and applied.
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use docket::{Engine, Event, Source, World};
+use std::time::{Duration, Instant};
+use support::{proc_status_mib, stamp, DAY};
+
+const ORDERED_AT: &str = "2026-11-28T09:00:00+08:00";
+const FIRST_SMS: &str = "2026-11-28T10:00:00+08:00";
+const NOW: &str = "2026-11-28T12:00:00+08:00";
+const LEADER_CERT: &str = "52817X";
+const ADMIN_CERT: &str = "603942";
+const CODE: &str = "482913";
+const WRONG_CODE: &str = "000000";
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let what = args.next().unwrap_or_else(|| "tick".into());
+    let n: usize = args
+        .next()
+        .map(|a| a.parse().expect("a number"))
+        .unwrap_or(if what == "tick" { 1_000_000 } else { 10_000 });
+    match what.as_str() {
+        "tick" => tick(n, false),
+        "tick-cow" => tick(n, true),
+        "participants" => participants(n),
+        other => panic!("`{other}`: say `tick N`, `tick-cow N` or `participants N`"),
+    }
+}
+
+fn mib(key: &str) -> f64 {
+    proc_status_mib(key).unwrap_or(f64::NAN)
+}
+
+/// The time this thread has run on a CPU (`/proc/thread-self/schedstat`): on a machine
+/// shared with other work, closer to the work done than the wall-clock time.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap_or_default();
+    let ns = stat.split_whitespace().next().and_then(|n| n.parse().ok());
+    Duration::from_nanos(ns.unwrap_or(0))
+}
+
+/// Resets the process's peak resident memory (VmHWM) to its current value.
+fn reset_peak() {
+    if let Err(e) = std::fs::write("/proc/self/clear_refs", "5") {
+        eprintln!("(could not reset the peak RSS: {e})");
+    }
+}
+
+fn run(engine: &Engine, world: &mut World, seq: usize, line: &str) {
+    let record = engine.run_line(world, seq, line);
+    assert!(!record.is_error(), "{}", record.to_json());
+}
+
+fn tick(n: usize, copy_on_write: bool) {
+    let engine = Engine::icp();
+    let mut world = World::new();
+    let started = Instant::now();
+    let mut seq = 0;
+    for i in 0..n {
+        seq += 1;
+        let line = support::order(
+            ORDERED_AT,
+            &format!("F{i:07}"),
+            "first_filing",
+            "website",
+            &[
+                ("entity_leader", &format!("13{i:09}"), LEADER_CERT),
+                ("website_admin", &format!("15{i:09}"), ADMIN_CERT),
+            ],
+        );
+        run(&engine, &mut world, seq, &line);
+    }
+    for i in 0..n {
+        let at = stamp(support::ms(FIRST_SMS) + i as i64);
+        for phone in [format!("13{i:09}"), format!("15{i:09}")] {
+            seq += 1;
+            let line = support::sms(&at, &format!("F{i:07}"), &phone, CODE, Some("12381"));
+            run(&engine, &mut world, seq, &line);
+        }
+    }
+    eprintln!(
+        "world of {n} filings built in {:.1?}: RSS {:.0} MiB (peak while building {:.0} MiB)",
+        started.elapsed(),
+        mib("VmRSS:"),
+        mib("VmHWM:")
+    );
+    let tick = engine
+        .parse_event(&support::tick(&stamp(
+            support::ms(FIRST_SMS) + n as i64 + DAY,
+        )))
+        .expect("a tick");
+    let before = mib("VmRSS:");
+    reset_peak();
+    let (started, cpu) = (Instant::now(), cpu_time());
+    let outcomes = if copy_on_write {
+        let step = engine
+            .evaluate(&world, &tick)
+            .expect("the tick is accepted");
+        engine.commit(&mut world, step).expect("committed")
+    } else {
+        engine
+            .apply(&mut world, &tick)
+            .expect("the tick is accepted")
+    };
+    let (took, cpu) = (started.elapsed(), cpu_time() - cpu);
+    let peak = mib("VmHWM:");
+    assert_eq!(outcomes.len(), n, "every filing expires");
+    let expired = outcomes
+        .iter()
+        .filter(|o| o.status.as_deref() == Some("canceled"))
+        .count();
+    assert_eq!(expired, n, "every filing is canceled");
+    eprintln!(
+        "tick expiring {n} filings{}: {:.2?} ({:.2?} on the CPU); RSS {before:.0} MiB before, peak {peak:.0} MiB during it ({:.2}× the world's)",
+        if copy_on_write { " (evaluate + commit)" } else { "" },
+        took,
+        cpu,
+        peak / before
+    );
+    let started = Instant::now();
+    drop(outcomes);
+    eprintln!("its outcomes dropped in {:.1?}", started.elapsed());
+}
+
+/// The ICP policy, without the two rules that stop one order from listing many people in
+/// one role.
+fn many_people_policy() -> Engine {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp");
+    let mut sources = Vec::new();
+    for name in ["icp.docket", "limits.yaml", "messages.yaml", "roles.yaml"] {
+        let path = format!("{dir}/{name}");
+        let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        if name == "icp.docket" {
+            for rule in ["rule required_role_twice", "rule one_phone_one_certificate"] {
+                let start = text.find(rule).expect("the rule is in the policy");
+                let end = start + text[start..].find("\n  }\n").expect("its end") + 5;
+                text.replace_range(start..end, "");
+            }
+        }
+        sources.push(Source::new(name, text));
+    }
+    Engine::from_sources(sources).unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+/// The median of `times`.
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn participants(n: usize) {
+    let engine = many_people_policy();
+    let phone = |i: usize| format!("13{i:09}");
+    let people: Vec<(String, String)> = (0..n).map(|i| (phone(i), LEADER_CERT.into())).collect();
+    let personnel: Vec<(&str, &str, &str)> = people
+        .iter()
+        .map(|(p, c)| ("entity_leader", p.as_str(), c.as_str()))
+        .collect();
+    let order = support::order(ORDERED_AT, "BIG", "first_filing", "app", &personnel);
+    let mut world = World::new();
+    let started = Instant::now();
+    run(&engine, &mut world, 1, &order);
+    eprintln!("order of {n} people: {:.1?}", started.elapsed());
+    let target = phone(n / 2);
+    let started = Instant::now();
+    run(
+        &engine,
+        &mut world,
+        2,
+        &support::sms(FIRST_SMS, "BIG", &target, CODE, None),
+    );
+    eprintln!("an SMS to one of them: {:.1?}", started.elapsed());
+    let attempts: [(&str, Event); 2] =
+        [("wrong code", WRONG_CODE), ("right code", CODE)].map(|(name, code)| {
+            let line = support::attempt(NOW, &target, code, LEADER_CERT);
+            (name, engine.parse_event(&line).expect("an attempt"))
+        });
+    for (name, event) in &attempts {
+        let mut evaluate = Vec::new();
+        let mut apply = Vec::new();
+        for _ in 0..21 {
+            let started = Instant::now();
+            let step = engine.evaluate(&world, event).expect("accepted");
+            evaluate.push(started.elapsed());
+            drop(step);
+            let mut copy = world.clone();
+            let started = Instant::now();
+            let outcomes = engine.apply(&mut copy, event).expect("accepted");
+            apply.push(started.elapsed());
+            assert_eq!(outcomes.len(), 1);
+        }
+        eprintln!(
+            "attempt, {name}, on the filing of {n} people: evaluate {:.2?}, apply {:.2?} (medians of 21)",
+            median(evaluate),
+            median(apply)
+        );
+    }
+}

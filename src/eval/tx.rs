@@ -1,0 +1,538 @@
+//! The transaction through which one event reads and writes the world.
+//!
+//! [`crate::Engine::evaluate`] must not change the world: its transaction copies a case
+//! before the first write to it, and the copies are the step to commit. `apply` writes in
+//! place instead, each write recording the value it replaced, so that an event that fails
+//! is undone by writing the old values back in reverse order: an event costs what it
+//! writes, however large the cases it touches or however many of them it changes.
+
+use super::{bug, R};
+use crate::program::{CaseTypeId, MemberId, Program, Reads};
+use crate::value::{CaseId, PartRef, Text, Value};
+use crate::world::{CaseData, DeadlineState, World};
+use jiff::Timestamp;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::ops::Deref;
+
+/// The world as one event sees it.
+pub(crate) enum WorldRef<'w> {
+    /// Evaluating: never written; writes go to copies of the cases ([`Tx::cases`]).
+    Read(&'w World),
+    /// Applying: written in place, each write recorded to be undone.
+    Write(&'w mut World),
+}
+
+impl Deref for WorldRef<'_> {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        match self {
+            WorldRef::Read(w) => w,
+            WorldRef::Write(w) => w,
+        }
+    }
+}
+
+/// What one write in place replaced.
+enum Undo {
+    Status(CaseId, MemberId),
+    Field(CaseId, u16, Value),
+    Part(PartRef, u16, Value),
+    /// A participant added to the case.
+    PushPart(CaseId),
+    /// The instant deadline `.1` of the case last fired at.
+    Fired(CaseId, u16, Option<Timestamp>),
+    /// The instant deadline `.1` of the case was due at.
+    Due(CaseId, u16, Option<Timestamp>),
+    /// A case added at the world's end.
+    NewCase,
+}
+
+/// One event's view of the world, and its writes.
+pub(crate) struct Tx<'w> {
+    pub(super) world: WorldRef<'w>,
+    /// Evaluating: copies of the cases this event wrote, by id (a case it created is
+    /// numbered past the world's end). Applying in place: always empty.
+    pub(super) cases: BTreeMap<CaseId, CaseData>,
+    /// Evaluating: the cases created by this event, by (case type, key).
+    // (an event creates one or two cases: a list, not a map)
+    new_keys: Vec<(CaseTypeId, Text, CaseId)>,
+    /// Cases written since the last deadline firing (their deadlines may have moved).
+    /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
+    pub(super) dirty: Option<Vec<CaseId>>,
+    /// Applying: the values the writes replaced, in order.
+    undo: Vec<Undo>,
+    /// Applying: every case written or created, in order, with repeats.
+    touched: Vec<CaseId>,
+    /// Applying: (case, position in `undo`) of the writes to a case's status, fields and
+    /// participants, sorted (a case's writes in the order they were made): [`Tx::was`]
+    /// reads it, built by [`Tx::index_undo`] once the rules are done.
+    by_case: Vec<(CaseId, u32)>,
+    /// Where in `by_case` the last [`Tx::was`] found its case: cases are asked about in
+    /// order, so the next one is found by stepping on (a tick may ask about a million).
+    by_case_at: Cell<usize>,
+    /// How many cases the world held before the event.
+    base: usize,
+}
+
+impl<'w> Tx<'w> {
+    /// A transaction that leaves `world` as it is.
+    pub(super) fn read(world: &'w World) -> Tx<'w> {
+        Tx::new(WorldRef::Read(world))
+    }
+
+    /// A transaction that writes `world` in place ([`Tx::rollback`] undoes it). Builds the
+    /// indexes first if they are not built: the writes keep them in step.
+    pub(super) fn write(world: &'w mut World, prog: &Program) -> Tx<'w> {
+        world.ensure_indexes(prog);
+        Tx::new(WorldRef::Write(world))
+    }
+
+    fn new(world: WorldRef<'w>) -> Tx<'w> {
+        let base = world.cases.len();
+        Tx {
+            world,
+            cases: BTreeMap::new(),
+            new_keys: Vec::new(),
+            dirty: None,
+            undo: Vec::new(),
+            touched: Vec::new(),
+            by_case: Vec::new(),
+            by_case_at: Cell::new(0),
+            base,
+        }
+    }
+
+    pub(super) fn case(&self, id: CaseId) -> R<&CaseData> {
+        match self.cases.get(&id) {
+            Some(c) => Ok(c),
+            None => match self.world.cases.get(id as usize) {
+                Some(c) => Ok(c),
+                None => bug("a case vanished"),
+            },
+        }
+    }
+
+    /// The case of type `ty` keyed `key`, created by this event or not.
+    pub(super) fn find(&self, ty: CaseTypeId, key: &Text) -> Option<CaseId> {
+        self.new_keys
+            .iter()
+            .find(|(t, k, _)| *t == ty && k == key)
+            .map(|(_, _, id)| *id)
+            .or_else(|| self.world.find(ty, key))
+    }
+
+    /// Records that case `id` is written.
+    fn mark(&mut self, id: CaseId) {
+        if let Some(dirty) = &mut self.dirty {
+            if !dirty.contains(&id) {
+                dirty.push(id);
+            }
+        }
+        if let WorldRef::Write(_) = self.world {
+            if self.touched.last() != Some(&id) {
+                self.touched.push(id);
+            }
+        }
+    }
+
+    /// Evaluating: the copy of case `id`, made at its first write.
+    fn copy_mut(&mut self, id: CaseId) -> R<&mut CaseData> {
+        if !self.cases.contains_key(&id) {
+            let c = match self.world.cases.get(id as usize) {
+                Some(c) => c.clone(),
+                None => return bug("a case vanished"),
+            };
+            self.cases.insert(id, c);
+        }
+        match self.cases.get_mut(&id) {
+            Some(c) => Ok(c),
+            None => bug("a case vanished"),
+        }
+    }
+
+    /// Adds a case (new to the world) and returns its id.
+    pub(super) fn create(&mut self, prog: &Program, case: CaseData) -> CaseId {
+        match &mut self.world {
+            WorldRef::Read(w) => {
+                let id = (w.cases.len() + self.new_keys.len()) as CaseId;
+                self.new_keys.push((case.ty, case.key.clone(), id));
+                self.cases.insert(id, case);
+                id
+            }
+            WorldRef::Write(w) => {
+                let id = w.push_case(prog, case);
+                self.undo.push(Undo::NewCase);
+                self.touched.push(id);
+                id
+            }
+        }
+    }
+
+    pub(super) fn set_status(&mut self, id: CaseId, status: MemberId) -> R<()> {
+        self.mark(id);
+        match &mut self.world {
+            WorldRef::Read(_) => self.copy_mut(id)?.status = status,
+            WorldRef::Write(w) => match w.put_status(id, status) {
+                Some(old) if old != status => self.undo.push(Undo::Status(id, old)),
+                Some(_) => {}
+                None => return bug("a case vanished"),
+            },
+        }
+        Ok(())
+    }
+
+    pub(super) fn set_field(&mut self, prog: &Program, id: CaseId, f: u16, v: Value) -> R<()> {
+        self.mark(id);
+        match &mut self.world {
+            WorldRef::Read(_) => match self.copy_mut(id)?.fields.get_mut(f as usize) {
+                Some(slot) => *slot = v,
+                None => return bug("a field vanished"),
+            },
+            WorldRef::Write(w) => match w.put_field(prog, id, f, v) {
+                Some(old) => {
+                    if w.cases[id as usize].fields[f as usize] != old {
+                        self.undo.push(Undo::Field(id, f, old));
+                    }
+                }
+                None => return bug("a field vanished"),
+            },
+        }
+        Ok(())
+    }
+
+    pub(super) fn set_part(&mut self, prog: &Program, r: PartRef, f: u16, v: Value) -> R<()> {
+        self.mark(r.case);
+        match &mut self.world {
+            WorldRef::Read(_) => {
+                let c = self.copy_mut(r.case)?;
+                match c
+                    .parts
+                    .get_mut(r.idx as usize)
+                    .and_then(|p| p.get_mut(f as usize))
+                {
+                    Some(slot) => *slot = v,
+                    None => return bug("a participant vanished"),
+                }
+            }
+            WorldRef::Write(w) => match w.put_part_field(prog, r, f, v) {
+                Some(old) => {
+                    let now = w.cases[r.case as usize].parts.get(r.idx as usize);
+                    if now.and_then(|p| p.get(f as usize)) != Some(&old) {
+                        self.undo.push(Undo::Part(r, f, old));
+                    }
+                }
+                None => return bug("a participant vanished"),
+            },
+        }
+        Ok(())
+    }
+
+    /// Adds a participant to case `id`; returns its index.
+    pub(super) fn push_part(&mut self, prog: &Program, id: CaseId, fields: Vec<Value>) -> R<usize> {
+        self.mark(id);
+        match &mut self.world {
+            WorldRef::Read(_) => {
+                let c = self.copy_mut(id)?;
+                c.parts.push(fields);
+                Ok(c.parts.len() - 1)
+            }
+            WorldRef::Write(w) => match w.push_part(prog, id, fields) {
+                Some(idx) => {
+                    self.undo.push(Undo::PushPart(id));
+                    Ok(idx)
+                }
+                None => bug("a case vanished"),
+            },
+        }
+    }
+
+    /// Records that deadline `d` of case `id` fired at `t`.
+    pub(super) fn fire(&mut self, id: CaseId, d: usize, t: Timestamp) -> R<()> {
+        let Some(st) = self.case(id)?.deadlines.get(d).copied() else {
+            return Ok(());
+        };
+        let old = st.fired;
+        self.put_deadline(
+            id,
+            d,
+            DeadlineState {
+                fired: Some(t),
+                ..st
+            },
+        )?;
+        if old != Some(t) {
+            self.push_undo(Undo::Fired(id, d as u16, old));
+        }
+        Ok(())
+    }
+
+    /// Sets when each deadline of case `id` is due.
+    pub(super) fn set_due(&mut self, id: CaseId, times: &[Option<Timestamp>]) -> R<()> {
+        for (d, at) in times.iter().enumerate() {
+            let Some(st) = self.case(id)?.deadlines.get(d).copied() else {
+                break;
+            };
+            if st.at != *at {
+                self.put_deadline(id, d, DeadlineState { at: *at, ..st })?;
+                self.push_undo(Undo::Due(id, d as u16, st.at));
+            }
+        }
+        Ok(())
+    }
+
+    fn push_undo(&mut self, u: Undo) {
+        if let WorldRef::Write(_) = self.world {
+            self.undo.push(u);
+        }
+    }
+
+    fn put_deadline(&mut self, id: CaseId, d: usize, st: DeadlineState) -> R<()> {
+        self.mark(id);
+        let slot = match &mut self.world {
+            WorldRef::Read(_) => self.copy_mut(id)?.deadlines.get_mut(d).map(|s| *s = st),
+            WorldRef::Write(w) => w.put_deadline(id, d, st).map(|_| ()),
+        };
+        match slot {
+            Some(()) => Ok(()),
+            None => bug("a deadline vanished"),
+        }
+    }
+
+    /// The cases this event wrote or created, in order.
+    pub(super) fn changed(&self) -> Vec<CaseId> {
+        match self.world {
+            WorldRef::Read(_) => self.cases.keys().copied().collect(),
+            WorldRef::Write(_) => {
+                let mut ids = self.touched.clone();
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            }
+        }
+    }
+
+    /// Applying: sorts the writes made so far by case, for [`Tx::was`].
+    pub(super) fn index_undo(&mut self) {
+        let case_of = |u: &Undo| match u {
+            Undo::Status(id, _) | Undo::Field(id, _, _) | Undo::PushPart(id) => Some(*id),
+            Undo::Part(r, _, _) => Some(r.case),
+            Undo::Fired(..) | Undo::Due(..) | Undo::NewCase => None,
+        };
+        let mut by_case: Vec<(CaseId, u32)> = (self.undo.iter().enumerate())
+            .filter_map(|(i, u)| Some((case_of(u)?, i as u32)))
+            .collect();
+        // mostly in order already (a case's writes come together): the sort finds the runs
+        by_case.sort_unstable();
+        self.by_case = by_case;
+        self.by_case_at.set(0);
+    }
+
+    /// Case `id` as it was before the event, as far as [`Was`] tells (applying: as far as
+    /// the writes indexed by [`Tx::index_undo`] tell).
+    pub(super) fn was(&self, id: CaseId) -> Was<'w> {
+        if id as usize >= self.base {
+            return Was::New;
+        }
+        let world: &'w World = match self.world {
+            WorldRef::Read(w) => w,
+            WorldRef::Write(_) => return Was::Log(self.was_log(id)),
+        };
+        match world.cases.get(id as usize) {
+            Some(c) => Was::Copy(c),
+            None => Was::New,
+        }
+    }
+
+    /// The first value each place of case `id` held, from the record of writes.
+    fn was_log(&self, id: CaseId) -> WasLog {
+        let from = self.by_case_at.get();
+        let start = match self.by_case.get(from.wrapping_sub(1)) {
+            // a case after the last one asked about: step on (a few writes a case)
+            Some((c, _)) if *c < id => {
+                from + (self.by_case[from..].iter())
+                    .position(|(c, _)| *c >= id)
+                    .unwrap_or(self.by_case.len() - from)
+            }
+            _ => self.by_case.partition_point(|(c, _)| *c < id),
+        };
+        let end = start
+            + (self.by_case[start..].iter())
+                .position(|(c, _)| *c != id)
+                .unwrap_or(self.by_case.len() - start);
+        self.by_case_at.set(end);
+        let mut log = WasLog::default();
+        for (_, i) in &self.by_case[start..end] {
+            match &self.undo[*i as usize] {
+                Undo::Status(_, s) => {
+                    log.status.get_or_insert(*s);
+                }
+                Undo::Field(_, f, v) => {
+                    if !log.fields.iter().any(|(g, _)| g == f) {
+                        log.fields.push((*f, v.clone()));
+                    }
+                }
+                Undo::Part(r, f, v) => log.parts.push((r.idx, *f, v.clone())),
+                Undo::PushPart(_) => log.added += 1,
+                Undo::Fired(..) | Undo::Due(..) | Undo::NewCase => {}
+            }
+        }
+        // the first write to each place holds its value before the event (stable sort)
+        log.parts.sort_by_key(|(idx, f, _)| (*idx, *f));
+        log.parts.dedup_by_key(|(idx, f, _)| (*idx, *f));
+        log
+    }
+
+    /// Applying: undoes every write, last first. The world is as the event found it.
+    pub(super) fn rollback(&mut self, prog: &Program) {
+        let WorldRef::Write(w) = &mut self.world else {
+            return;
+        };
+        while let Some(u) = self.undo.pop() {
+            match u {
+                Undo::Status(id, s) => {
+                    w.put_status(id, s);
+                }
+                Undo::Field(id, f, v) => {
+                    w.put_field(prog, id, f, v);
+                }
+                Undo::Part(r, f, v) => {
+                    w.put_part_field(prog, r, f, v);
+                }
+                Undo::PushPart(id) => w.pop_part(prog, id),
+                Undo::Fired(id, d, fired) => {
+                    if let Some(st) = w
+                        .cases
+                        .get(id as usize)
+                        .and_then(|c| c.deadlines.get(d as usize))
+                    {
+                        let st = DeadlineState { fired, ..*st };
+                        w.put_deadline(id, d as usize, st);
+                    }
+                }
+                Undo::Due(id, d, at) => {
+                    if let Some(st) = w
+                        .cases
+                        .get(id as usize)
+                        .and_then(|c| c.deadlines.get(d as usize))
+                    {
+                        let st = DeadlineState { at, ..*st };
+                        w.put_deadline(id, d as usize, st);
+                    }
+                }
+                Undo::NewCase => w.pop_case(prog),
+            }
+        }
+    }
+
+    /// Applying: keeps the writes; the world is the event's, at its clock.
+    pub(super) fn finish(&mut self, at: Timestamp) {
+        if let WorldRef::Write(w) = &mut self.world {
+            w.clock = Some(at);
+            w.generation += 1;
+            self.undo = Vec::new();
+        }
+    }
+}
+
+/// A case as it was before the event, as far as erasures ask (`src/eval/erase.rs`): the old
+/// value of a place, or whether something a condition reads changed.
+pub(super) enum Was<'w> {
+    /// Created by this event.
+    New,
+    /// Evaluating: the world's case, untouched.
+    Copy(&'w CaseData),
+    /// Applying: the places written, with their first values.
+    Log(WasLog),
+}
+
+/// The places of a case written in place by an event, with the values they held before it.
+#[derive(Default)]
+pub(super) struct WasLog {
+    status: Option<MemberId>,
+    fields: Vec<(u16, Value)>,
+    /// (participant, field, value before), sorted by participant and field.
+    parts: Vec<(u32, u16, Value)>,
+    /// How many participants were added (always at the end).
+    added: usize,
+}
+
+impl WasLog {
+    fn field(&self, f: u16) -> Option<&Value> {
+        self.fields.iter().find(|(g, _)| *g == f).map(|(_, v)| v)
+    }
+
+    fn part(&self, idx: u32, f: u16) -> Option<&Value> {
+        self.parts
+            .binary_search_by_key(&(idx, f), |(i, g, _)| (*i, *g))
+            .ok()
+            .map(|at| &self.parts[at].2)
+    }
+}
+
+impl Was<'_> {
+    pub(super) fn is_new(&self) -> bool {
+        matches!(self, Was::New)
+    }
+
+    /// Field `f` before the event (`None`: the case is new).
+    pub(super) fn field<'a>(&'a self, f: usize, now: &'a CaseData) -> Option<&'a Value> {
+        match self {
+            Was::New => None,
+            Was::Copy(c) => c.fields.get(f),
+            Was::Log(log) => log.field(f as u16).or_else(|| now.fields.get(f)),
+        }
+    }
+
+    /// Field `f` of participant `idx` before the event (`None`: the participant is new).
+    pub(super) fn part<'a>(&'a self, idx: usize, f: usize, now: &'a CaseData) -> Option<&'a Value> {
+        match self {
+            Was::New => None,
+            Was::Copy(c) => c.parts.get(idx).and_then(|p| p.get(f)),
+            // participants are only ever added at the end
+            Was::Log(log) if idx + log.added >= now.parts.len() => None,
+            Was::Log(log) => log
+                .part(idx as u32, f as u16)
+                .or_else(|| now.parts.get(idx).and_then(|p| p.get(f))),
+        }
+    }
+
+    /// Whether something `reads` names differs between the case before the event and `now`.
+    pub(super) fn reads_changed(&self, reads: &Reads, now: &CaseData) -> bool {
+        let log = match self {
+            Was::New => return true,
+            Was::Copy(old) => return reads_changed(reads, old, now),
+            Was::Log(log) => log,
+        };
+        let part_now =
+            |idx: u32, f: u16| now.parts.get(idx as usize).and_then(|p| p.get(f as usize));
+        reads.always
+            || (reads.status && log.status.is_some_and(|s| s != now.status))
+            || log.fields.iter().any(|(f, v)| {
+                reads.case_fields.contains(f) && now.fields.get(*f as usize) != Some(v)
+            })
+            || log.added > 0
+            || log
+                .parts
+                .iter()
+                .any(|(idx, f, v)| reads.part_fields.contains(f) && part_now(*idx, *f) != Some(v))
+    }
+}
+
+/// Whether something `reads` names differs between the case before the event and after.
+fn reads_changed(reads: &Reads, old: &CaseData, new: &CaseData) -> bool {
+    reads.always
+        || (reads.status && old.status != new.status)
+        || reads
+            .case_fields
+            .iter()
+            .any(|&f| old.fields.get(f as usize) != new.fields.get(f as usize))
+        || old.parts.len() != new.parts.len()
+        || old.parts.iter().zip(new.parts.iter()).any(|(was, is)| {
+            reads
+                .part_fields
+                .iter()
+                .any(|&f| was.get(f as usize) != is.get(f as usize))
+        })
+}

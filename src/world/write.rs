@@ -1,0 +1,200 @@
+//! Writes to a world in place, one value at a time, each keeping the indexes and the
+//! deadline queue in step: what an event applied in place does (`src/eval/tx.rs` records
+//! the old values, and undoes them with these same writes when the event fails).
+
+use super::{case_index_move, part_index_move, CaseData, DeadlineState, World};
+use crate::program::{MemberId, Program};
+use crate::value::{CaseId, PartRef, Value};
+use std::collections::HashMap;
+
+impl World {
+    /// Sets the status of case `id`; returns the old one (`None`: no such case).
+    pub(crate) fn put_status(&mut self, id: CaseId, status: MemberId) -> Option<MemberId> {
+        let case = self.cases.get_mut(id as usize)?;
+        Some(std::mem::replace(&mut case.status, status))
+    }
+
+    /// Sets field `f` of case `id`; returns the old value (`None`: no such case or field).
+    pub(crate) fn put_field(
+        &mut self,
+        prog: &Program,
+        id: CaseId,
+        f: u16,
+        v: Value,
+    ) -> Option<Value> {
+        let case = self.cases.get_mut(id as usize)?;
+        let slot = case.fields.get_mut(f as usize)?;
+        if *slot == v {
+            return Some(v);
+        }
+        let old = std::mem::replace(slot, v);
+        let ty = case.ty;
+        let indexed = prog.case_def(ty).map_or(&[][..], |d| &d.indexed[..]);
+        if let Some(s) = indexed.iter().position(|x| *x == f) {
+            let is = &self.cases[id as usize].fields[f as usize];
+            if let Some(map) = self
+                .case_index
+                .get_mut(ty.index())
+                .and_then(|m| m.get_mut(s))
+            {
+                case_index_move(map, id, Some(&old), Some(is));
+            }
+        }
+        Some(old)
+    }
+
+    /// Sets field `f` of participant `r`; returns the old value (`None`: no such participant
+    /// or field).
+    pub(crate) fn put_part_field(
+        &mut self,
+        prog: &Program,
+        r: PartRef,
+        f: u16,
+        v: Value,
+    ) -> Option<Value> {
+        let case = self.cases.get_mut(r.case as usize)?;
+        let slot = case.parts.get_mut(r.idx as usize)?.get_mut(f as usize)?;
+        if *slot == v {
+            return Some(v);
+        }
+        let old = std::mem::replace(slot, v);
+        let ty = case.ty;
+        let indexed = prog.case_def(ty).map_or(&[][..], |d| &d.parts.indexed[..]);
+        if let Some(s) = indexed.iter().position(|x| *x == f) {
+            let case = &self.cases[r.case as usize];
+            let is = case
+                .parts
+                .get(r.idx as usize)
+                .and_then(|p| p.get(f as usize));
+            if let Some(map) = self.index.get_mut(ty.index()).and_then(|m| m.get_mut(s)) {
+                part_index_move(map, r, Some(&old), is);
+            }
+        }
+        Some(old)
+    }
+
+    /// Adds a participant to case `id` (its fields cut or padded to the stride); returns
+    /// its index.
+    pub(crate) fn push_part(
+        &mut self,
+        prog: &Program,
+        id: CaseId,
+        fields: Vec<Value>,
+    ) -> Option<usize> {
+        let case = self.cases.get_mut(id as usize)?;
+        case.parts.push(fields);
+        let idx = case.parts.len() - 1;
+        self.index_part(prog, id, idx, true);
+        Some(idx)
+    }
+
+    /// Removes the last participant of case `id` (undoes [`World::push_part`]).
+    pub(crate) fn pop_part(&mut self, prog: &Program, id: CaseId) {
+        let Some(idx) = self
+            .cases
+            .get(id as usize)
+            .and_then(|c| c.parts.len().checked_sub(1))
+        else {
+            return;
+        };
+        self.index_part(prog, id, idx, false);
+        self.cases[id as usize].parts.pop();
+    }
+
+    /// Adds participant `idx` of case `id` to the indexes (`add`), or removes it.
+    fn index_part(&mut self, prog: &Program, id: CaseId, idx: usize, add: bool) {
+        let Some(case) = self.cases.get(id as usize) else {
+            return;
+        };
+        let (Some(def), Some(maps), Some(part)) = (
+            prog.case_def(case.ty),
+            self.index.get_mut(case.ty.index()),
+            case.parts.get(idx),
+        ) else {
+            return;
+        };
+        let r = PartRef {
+            case: id,
+            idx: idx as u32,
+        };
+        for (map, f) in maps.iter_mut().zip(&def.parts.indexed) {
+            let v = part.get(*f as usize);
+            let (was, is) = if add { (None, v) } else { (v, None) };
+            part_index_move(map, r, was, is);
+        }
+    }
+
+    /// Sets the state of deadline `d` of case `id`, moving it in the queue; returns the
+    /// old state.
+    pub(crate) fn put_deadline(
+        &mut self,
+        id: CaseId,
+        d: usize,
+        st: DeadlineState,
+    ) -> Option<DeadlineState> {
+        let slot = self.cases.get_mut(id as usize)?.deadlines.get_mut(d)?;
+        let old = std::mem::replace(slot, st);
+        if old.pending() != st.pending() {
+            if let Some(t) = old.pending() {
+                self.queue.remove(&(t, id, d as u16));
+            }
+            if let Some(t) = st.pending() {
+                self.queue.insert((t, id, d as u16));
+            }
+        }
+        Some(old)
+    }
+
+    /// Adds a case at the world's end, indexed, its pending deadlines queued; returns its id.
+    pub(crate) fn push_case(&mut self, prog: &Program, case: CaseData) -> CaseId {
+        let id = self.cases.len() as CaseId;
+        let ty = case.ty.index();
+        if self.by_key.len() <= ty {
+            self.by_key.resize_with(ty + 1, HashMap::new);
+        }
+        self.by_key[ty].insert(case.key.clone(), id);
+        for (d, st) in case.deadlines.iter().enumerate() {
+            if let Some(t) = st.pending() {
+                self.queue.insert((t, id, d as u16));
+            }
+        }
+        self.index_new(prog, id, &case);
+        self.cases.push(case);
+        id
+    }
+
+    /// Removes the last case (undoes [`World::push_case`]).
+    pub(crate) fn pop_case(&mut self, prog: &Program) {
+        let Some(case) = self.cases.pop() else {
+            return;
+        };
+        let id = self.cases.len() as CaseId;
+        if let Some(keys) = self.by_key.get_mut(case.ty.index()) {
+            keys.remove(&case.key);
+        }
+        for (d, st) in case.deadlines.iter().enumerate() {
+            if let Some(t) = st.pending() {
+                self.queue.remove(&(t, id, d as u16));
+            }
+        }
+        let Some(def) = prog.case_def(case.ty) else {
+            return;
+        };
+        if let Some(maps) = self.case_index.get_mut(case.ty.index()) {
+            for (map, f) in maps.iter_mut().zip(&def.indexed) {
+                case_index_move(map, id, case.fields.get(*f as usize), None);
+            }
+        }
+        if let Some(maps) = self.index.get_mut(case.ty.index()) {
+            for (idx, part) in case.parts.iter().enumerate() {
+                let r = PartRef {
+                    case: id,
+                    idx: idx as u32,
+                };
+                for (map, f) in maps.iter_mut().zip(&def.parts.indexed) {
+                    part_index_move(map, r, part.get(*f as usize), None);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! `Engine::apply` writes the world in place and undoes its writes when the event fails;
+//! `Engine::evaluate` then `Engine::commit` copy each case changed and swap the copies in.
+//! Both must give the same outcomes and leave the same world (indexes and deadline queue
+//! included: later lookups and firings must agree), on the ICP policy's random streams and
+//! on a small policy whose events write everything a rule can write before they fail.
+
+#[allow(
+    dead_code,
+    reason = "each test binary uses its own part of the shared support"
+)]
+mod support;
+
+use docket::{Engine, Source, World};
+use support::render::{self, RenderOpts};
+use support::runner::{self, fail};
+use support::script;
+
+/// Runs `lines` both ways; after each line, the outcomes (or errors) and the saved worlds
+/// must be equal, and a failed line must leave the world as it was.
+fn both_ways(engine: &Engine, lines: &[impl AsRef<str>]) -> Result<(), String> {
+    let (mut in_place, mut copied) = (World::new(), World::new());
+    for (i, line) in lines.iter().enumerate() {
+        let Ok(event) = engine.parse_event(line.as_ref()) else {
+            continue;
+        };
+        let before = engine.save_world(&in_place);
+        let applied = engine.apply(&mut in_place, &event);
+        let committed = engine
+            .evaluate(&copied, &event)
+            .and_then(|step| engine.commit(&mut copied, step));
+        let line = i + 1;
+        match (&applied, &committed) {
+            (Ok(a), Ok(c)) if a == c => {}
+            (Err(a), Err(c)) if a == c => {
+                if engine.save_world(&in_place) != before {
+                    return Err(format!(
+                        "line {line}: a failed event changed the world: {a}"
+                    ));
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "line {line}: applied {applied:?}, evaluated and committed {committed:?}"
+                ))
+            }
+        }
+        let (a, c) = (engine.save_world(&in_place), engine.save_world(&copied));
+        if a != c {
+            return Err(format!(
+                "line {line}: the worlds differ\napplied:\n{a}\ncommitted:\n{c}"
+            ));
+        }
+        if in_place.next_deadline() != copied.next_deadline() {
+            return Err(format!("line {line}: the deadline queues differ"));
+        }
+    }
+    Ok(())
+}
+
+/// ICP streams (orders, SMSs, attempts, resends, phone changes, cancellations, ticks that
+/// expire filings, and events the rules refuse): applying in place is committing copies.
+#[test]
+fn applying_in_place_is_committing_copies_on_icp_streams() {
+    let engine = Engine::icp();
+    runner::check("in place", 300, script::script(40), |s| {
+        let r = render::render(&s, &RenderOpts::default());
+        both_ways(&engine, &r.lines).map_err(fail)
+    });
+}
+
+/// A policy whose events create a case, add participants, set fields, statuses and
+/// indexed values, and fire deadlines, then are refused when told to.
+const POLICY: &str = r#"
+format gid = /^[A-Z][0-9]$/ "a letter and a digit"
+statuses { open: open  closed: final }
+case group key id: gid { note: text?  last: instant?  moves: count = 0 }
+participants members in group { name: text  score: count = 0  secret: text? sensitive erase when group.status is final }
+deadline due = group.last + 1h
+event make { group: gid, names: list<text>, fail: bool }
+event rename { name: text, to: text, fail: bool }
+event tell { group: gid, name: text, secret: text sensitive, fail: bool }
+event tick { fail: bool }
+on make for new group(event.group) {
+  rule people for n in event.names {
+    add members(name: n) as m {
+      set m.score = m.score + 1
+    }
+  }
+  rule open {
+    set group.note = event.group
+    set group.last = event.at
+  }
+  rule refuse when event.fail {
+    reject "refused"
+  }
+}
+on rename {
+  let found = [m in members where m.name == event.name]
+  rule move for m in found {
+    set m.name = event.to
+    set m.score = m.score + 10
+    set m.group.moves = m.group.moves + 1
+    show moved = count(found)
+  }
+  rule refuse when event.fail {
+    reject "refused"
+  }
+}
+on tell for group(event.group) {
+  let told = [m in group.members where m.name == event.name]
+  rule tell for m in told {
+    set m.secret = event.secret
+  }
+  rule refuse when event.fail {
+    reject "refused"
+  }
+}
+on tick {
+  rule refuse when event.fail {
+    reject "refused"
+  }
+}
+on deadline due {
+  rule close when group.status is open {
+    set group.status = closed
+    show closed = group.moves
+  }
+}
+"#;
+
+fn small_policy() -> Engine {
+    match Engine::from_sources(vec![Source::new("policy.docket", POLICY)]) {
+        Ok(e) => e,
+        Err(e) => panic!("the policy does not load:\n{}", e.render()),
+    }
+}
+
+/// Each event once refused (after writing) and then accepted: a refused event is undone
+/// entirely, and what follows (lookups through the indexes, deadlines) is the same as
+/// when committing copies.
+#[test]
+fn a_refused_event_is_undone_entirely() {
+    let engine = small_policy();
+    let at = |m: u32| format!("2026-01-01T{:02}:{:02}:00Z", m / 60, m % 60);
+    let mut lines = Vec::new();
+    let mut twice = |line: String| {
+        lines.push(line.replace("\"fail\":false", "\"fail\":true"));
+        lines.push(line);
+    };
+    twice(format!(
+        r#"{{"type":"make","at":"{}","group":"A1","names":["ann","bob"],"fail":false}}"#,
+        at(0)
+    ));
+    twice(format!(
+        r#"{{"type":"make","at":"{}","group":"B2","names":["cy","ann","cy"],"fail":false}}"#,
+        at(10)
+    ));
+    twice(format!(
+        r#"{{"type":"rename","at":"{}","name":"ann","to":"dee","fail":false}}"#,
+        at(20)
+    ));
+    twice(format!(
+        r#"{{"type":"tell","at":"{}","group":"A1","name":"bob","secret":"s1","fail":false}}"#,
+        at(25)
+    ));
+    twice(format!(
+        r#"{{"type":"rename","at":"{}","name":"dee","to":"ann","fail":false}}"#,
+        at(30)
+    ));
+    // A1's deadline fires (it closes, and bob's secret is erased), then the tick is refused
+    twice(format!(
+        r#"{{"type":"tick","at":"{}","fail":false}}"#,
+        at(65)
+    ));
+    // on B2's due instant: its deadline fires first (and is undone with the refused rename)
+    twice(format!(
+        r#"{{"type":"rename","at":"{}","name":"ann","to":"eve","fail":false}}"#,
+        at(70)
+    ));
+    twice(format!(
+        r#"{{"type":"tick","at":"{}","fail":false}}"#,
+        at(200)
+    ));
+    twice(format!(
+        r#"{{"type":"rename","at":"{}","name":"eve","to":"fay","fail":false}}"#,
+        at(210)
+    ));
+    for line in &lines {
+        engine
+            .parse_event(line)
+            .unwrap_or_else(|e| panic!("{line}: {e}"));
+    }
+    both_ways(&engine, &lines).unwrap_or_else(|e| panic!("{e}"));
+
+    // and the events did what they say: the refused ones nothing
+    let mut world = World::new();
+    let records: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| engine.run_line(&mut world, i + 1, l).to_json())
+        .collect();
+    for (i, r) in records.iter().enumerate() {
+        assert_eq!(r.contains("refused"), i % 2 == 0, "line {}: {r}", i + 1);
+    }
+    assert!(records[5].contains(r#""moved":2"#), "{}", records[5]);
+    assert!(records[11].contains(r#""closed":2"#), "{}", records[11]);
+    // B2's deadline fires first (its due instant is this event's), then the rename
+    assert!(records[13].contains(r#""closed":2"#), "{}", records[13]);
+    assert!(records[13].contains(r#""moved":2"#), "{}", records[13]);
+    assert!(records[15].contains(r#""outcomes":[]"#), "{}", records[15]);
+    assert!(records[17].contains(r#""moved":2"#), "{}", records[17]);
+}

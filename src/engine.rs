@@ -410,7 +410,8 @@ impl Engine {
 
     /// Runs one JSON-lines input line: parses, applies, and returns its output record.
     pub fn run_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
-        self.run_line_with(world, seq, line, Sealing::Clear).0
+        self.run_line_inner(world, seq, line, Sealing::Clear, None, false)
+            .0
     }
 
     /// Runs one JSON-lines input line as [`Engine::run_line`] does, sealing every sensitive
@@ -423,7 +424,8 @@ impl Engine {
         line: &str,
         key: &SealKey,
     ) -> Record {
-        self.run_line_with(world, seq, line, Sealing::Seal(key)).0
+        self.run_line_inner(world, seq, line, Sealing::Seal(key), None, false)
+            .0
     }
 
     /// Loads a saved world that may have been saved under another version of the policy (a
@@ -481,7 +483,8 @@ impl Engine {
     /// Runs a line whose sensitive values are sealed already, as a store's journal holds it
     /// ([`crate::Store::events`]): each must be a sealed value.
     pub fn run_sealed_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
-        self.run_line_with(world, seq, line, Sealing::Sealed).0
+        self.run_line_inner(world, seq, line, Sealing::Sealed, None, false)
+            .0
     }
 
     /// Loads a world saved by [`Engine::save_world`] as [`Engine::load_world`] does, sealing
@@ -501,10 +504,11 @@ impl Engine {
         line: &str,
         sealing: Sealing,
     ) -> (Record, Option<Accepted>) {
-        self.run_line_inner(world, seq, line, sealing, None)
+        self.run_line_inner(world, seq, line, sealing, None, true)
     }
 
-    /// [`Engine::run_line_with`], recording into `trace` (when given) what the evaluation did.
+    /// [`Engine::run_line_with`], recording into `trace` (when given) what the evaluation did;
+    /// what a journal keeps of an accepted event is made only when `journal` asks for it.
     pub(crate) fn run_line_inner(
         &self,
         world: &mut World,
@@ -512,6 +516,7 @@ impl Engine {
         line: &str,
         sealing: Sealing,
         trace: Option<&mut Trace>,
+        journal: bool,
     ) -> (Record, Option<Accepted>) {
         let parsed = if line.trim().is_empty() {
             Err((
@@ -527,8 +532,11 @@ impl Engine {
                     .apply_traced(world, &e, trace)
                     .map_err(|e| e.to_string());
                 let accepted = applied.map(|(outcomes, changed)| {
-                    let line = event::to_line(&self.program, &e, h.at.as_deref());
-                    (outcomes, Accepted { line, changed })
+                    let kept = journal.then(|| Accepted {
+                        line: event::to_line(&self.program, &e, h.at.as_deref()),
+                        changed,
+                    });
+                    (outcomes, kept)
                 });
                 (h, accepted)
             }
@@ -536,7 +544,7 @@ impl Engine {
         };
         let Header { type_name, at } = header;
         let (body, accepted) = match result {
-            Ok((outcomes, accepted)) => (RecordBody::Outcomes(outcomes), Some(accepted)),
+            Ok((outcomes, accepted)) => (RecordBody::Outcomes(outcomes), accepted),
             Err(e) => (RecordBody::Error(format!("line {seq}: {e}")), None),
         };
         (

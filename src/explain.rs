@@ -45,7 +45,7 @@ impl Engine {
         trace: &mut Trace,
     ) -> Record {
         trace.clear();
-        self.run_line_inner(world, seq, line, Sealing::Clear, Some(trace))
+        self.run_line_inner(world, seq, line, Sealing::Clear, Some(trace), false)
             .0
     }
 
@@ -82,7 +82,7 @@ impl Engine {
     ) -> Explained {
         let mut trace = Trace::with_room();
         let record = self
-            .run_line_inner(world, seq, line, sealing, Some(&mut trace))
+            .run_line_inner(world, seq, line, sealing, Some(&mut trace), false)
             .0;
         Explained {
             record,

@@ -313,6 +313,10 @@ impl<'p, 'w> Eval<'p, 'w> {
         // The firings to consider, in (instant, case key) order: those the world's queue holds,
         // sorted once, and those re-armed while firing, in a min-heap.
         let world = &*self.tx.world;
+        // most events find nothing due: nothing to set up
+        if world.queue.first().is_none_or(|(t, _, _)| *t > at) {
+            return Ok(self.scratch.spare.outcomes.pop().unwrap_or_default());
+        }
         let mut queued: Vec<(Timestamp, CaseId, u16)> = world
             .queue
             .iter()

@@ -583,3 +583,102 @@ fn a_saved_world_reads_back_in_any_layout_and_not_cut_short() {
     let empty = engine.save_world(&World::new());
     assert_eq!(again(&empty).expect("loads"), empty);
 }
+
+/// A small policy that shows one value of each kind, for reading shown values back.
+fn showing_policy() -> Engine {
+    let rules = r#"
+        enum level { low  high }
+        event ask { n: count, word: text, at_level: level }
+        on ask {
+          rule answer when event.n >= 3 {
+            show n = event.n
+            show word = event.word
+            show level = event.at_level
+            show both = [event.word, "x"]
+            show big = true
+          } else {
+            reject "too small: {event.n}"
+          }
+        }
+    "#;
+    Engine::from_sources(vec![
+        Source::new("m.yaml", "kind: messages\nmessages: {}\n"),
+        Source::new("p.docket", rules),
+    ])
+    .unwrap_or_else(|e| panic!("{}", e.render()))
+}
+
+#[test]
+fn shown_values_read_back_as_rust_values_and_as_json() {
+    let engine = showing_policy();
+    let event = engine
+        .event("ask")
+        .at("2026-11-28T10:00:00+08:00")
+        .count("n", 4)
+        .text("word", "hello")
+        .text("at_level", "high")
+        .build()
+        .expect("an event");
+    let step = engine.evaluate(&World::new(), &event).expect("an answer");
+    let shows = &step.outcomes()[0].shows;
+    let get = |name: &str| &shows.iter().find(|(n, _)| &**n == name).expect(name).1;
+    assert_eq!(get("n").as_count(), Some(4));
+    assert_eq!(get("word").as_str(), Some("hello"));
+    assert_eq!(get("level").as_str(), Some("high"));
+    assert_eq!(get("big").as_bool(), Some(true));
+    let both: Vec<String> = get("both")
+        .items()
+        .expect("a list")
+        .map(|s| s.as_str().expect("a text").to_string())
+        .collect();
+    assert_eq!(both, ["hello", "x"]);
+    assert_eq!(get("n").as_str(), None);
+    assert!(get("word").items().is_none());
+    assert_eq!(*get("both"), serde_json::json!(["hello", "x"]));
+    assert_eq!(get("level").to_json(), serde_json::json!("high"));
+    assert_eq!(
+        serde_json::to_string(&step.outcomes()[0]).expect("json"),
+        r#"{"messages":[],"n":4,"word":"hello","level":"high","both":["hello","x"],"big":true}"#
+    );
+}
+
+#[test]
+fn build_into_and_evaluate_into_reuse_and_fail_cleanly() {
+    let engine = showing_policy();
+    let world = World::new();
+    let ask = |n: i64, word: &'static str| {
+        engine
+            .event("ask")
+            .at("2026-11-28T10:00:00+08:00")
+            .count("n", n)
+            .text("word", word)
+            .text("at_level", "low")
+    };
+    let mut event = ask(3, "first").build().expect("an event");
+    let mut step = docket::Step::default();
+    engine
+        .evaluate_into(&world, &event, &mut step)
+        .expect("an answer");
+    assert_eq!(step.outcomes()[0].shows[1].1.as_str(), Some("first"));
+    // a bad event leaves the one built before as it was
+    let refused = ask(-1, "second").build_into(&mut event);
+    assert!(refused.is_err());
+    engine
+        .evaluate_into(&world, &event, &mut step)
+        .expect("an answer");
+    assert_eq!(step.outcomes()[0].shows[1].1.as_str(), Some("first"));
+    // a good one replaces it
+    ask(5, "third").build_into(&mut event).expect("an event");
+    engine
+        .evaluate_into(&world, &event, &mut step)
+        .expect("an answer");
+    assert_eq!(step.outcomes()[0].shows[0].1.as_count(), Some(5));
+    assert_eq!(step.outcomes()[0].shows[1].1.as_str(), Some("third"));
+    // an evaluation that fails leaves a step of nothing, which no engine commits
+    ask(1, "small").build_into(&mut event).expect("an event");
+    let err = engine.evaluate_into(&world, &event, &mut step);
+    assert_eq!(err.expect_err("refused").to_string(), "too small: 1");
+    assert!(step.outcomes().is_empty());
+    let mut w = World::new();
+    assert!(engine.commit(&mut w, step).is_err());
+}

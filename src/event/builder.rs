@@ -65,7 +65,6 @@ struct Members<'a> {
 }
 
 impl<'a> Members<'a> {
-    #[inline]
     fn push(&mut self, member: Member<'a>) {
         if self.len < MEMBERS {
             self.inline[self.len] = member;
@@ -79,7 +78,6 @@ impl<'a> Members<'a> {
         }
     }
 
-    #[inline]
     fn as_slice(&self) -> &[Member<'a>] {
         if self.spilt.is_empty() {
             &self.inline[..self.len]
@@ -98,7 +96,6 @@ thread_local! {
 const MEMBERS: usize = 6;
 
 impl<'a> EventBuilder<'a> {
-    #[inline]
     pub(super) fn new(schema: Schema<'a>, type_name: &'a str) -> EventBuilder<'a> {
         let mut members = Members {
             inline: Default::default(),
@@ -109,7 +106,6 @@ impl<'a> EventBuilder<'a> {
         EventBuilder { schema, members }
     }
 
-    #[inline]
     fn member(mut self, name: &'a str, value: Json<'a>) -> Self {
         self.members.push((Cow::Borrowed(name), value));
         self
@@ -117,58 +113,49 @@ impl<'a> EventBuilder<'a> {
 
     /// When the event happened: an RFC 3339 time with an offset, as in a line's `at`
     /// (`2026-11-28T10:30:00+08:00`).
-    #[inline]
     pub fn at(self, time: &'a str) -> Self {
         self.member("at", Json::Str(Cow::Borrowed(time)))
     }
 
     /// When the event happened, as an instant (written in UTC).
-    #[inline]
     pub fn at_instant(self, time: Timestamp) -> Self {
         self.member("at", Json::Instant(time))
     }
 
     /// A field given as a string: text, a format, an enumeration value, a duration (`24h`)
     /// or a time (RFC 3339).
-    #[inline]
     pub fn text(self, field: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
         self.member(field, Json::Str(value.into()))
     }
 
     /// A `count` field.
-    #[inline]
     pub fn count(self, field: &'a str, value: i64) -> Self {
         self.member(field, Json::Int(value))
     }
 
     /// A `bool` field.
-    #[inline]
     pub fn bool(self, field: &'a str, value: bool) -> Self {
         self.member(field, Json::Bool(value))
     }
 
     /// An `instant` field.
-    #[inline]
     pub fn instant(self, field: &'a str, value: Timestamp) -> Self {
         self.member(field, Json::Instant(value))
     }
 
     /// An optional field, explicitly unset (as `null` in a line).
-    #[inline]
     pub fn unset(self, field: &'a str) -> Self {
         self.member(field, Json::Null)
     }
 
     /// A field of any type, as the JSON value a line would hold: a list, a set or a record
     /// (`json!([{"name": "desk", "n": 2}])`), or any other value.
-    #[inline]
     pub fn json(self, field: &'a str, value: serde_json::Value) -> Self {
         self.member(field, from_serde(value))
     }
 
     /// Checks the fields against the event's declaration, as [`crate::Engine::parse_event`]
     /// checks a line: the same checks, in the same order, with the same errors.
-    #[inline]
     pub fn build(self) -> Result<Event, EventError> {
         self.schema.event(self.members.as_slice(), Vec::new())
     }
@@ -176,7 +163,6 @@ impl<'a> EventBuilder<'a> {
     /// [`EventBuilder::build`] into `event`, replacing it and reusing its storage: a
     /// program deciding many events of a few scalar fields each builds them without asking
     /// the allocator for anything. On an error, `event` is left as it was.
-    #[inline]
     pub fn build_into(self, event: &mut Event) -> Result<(), EventError> {
         // built into a spare buffer of this thread, swapped in only when it is good
         let spare = SPARE.with_borrow_mut(std::mem::take);

@@ -109,6 +109,16 @@ pub(crate) fn builder<'p>(
     EventBuilder::new(Schema::of(program, shapes), type_name)
 }
 
+/// Where a record is read: its path (empty at the top), its name in messages, the members
+/// allowed without being fields, and whether it lies in a sensitive value.
+#[derive(Clone, Copy)]
+struct Within<'a> {
+    prefix: &'a str,
+    of: &'a str,
+    reserved: &'a [&'a str],
+    sensitive: bool,
+}
+
 /// The parts of a program that events are read against.
 #[derive(Clone, Copy)]
 struct Schema<'p> {
@@ -210,15 +220,13 @@ impl<'p> Schema<'p> {
         let def = &self.events[ty.index()];
         let shape = self.shapes[ty.index()].clone();
         fields.clear();
-        self.record_into(
-            def.record,
-            members,
-            "",
-            &def.name,
-            HEADER_KEYS,
-            false,
-            &mut fields,
-        )?;
+        let top = Within {
+            prefix: "",
+            of: &def.name,
+            reserved: HEADER_KEYS,
+            sensitive: false,
+        };
+        self.record_into(def.record, members, top, &mut fields)?;
         Ok(Event {
             ty,
             at,
@@ -228,43 +236,21 @@ impl<'p> Schema<'p> {
         })
     }
 
-    /// Reads the fields of record `record` from an object's `members`. `prefix` is the path
-    /// of the object (empty at the top), `of` its name in messages, `reserved` the members
-    /// that are allowed without being fields.
-    fn record(
-        self,
-        record: RecordId,
-        members: &[(Cow<str>, Json)],
-        prefix: &str,
-        of: &str,
-        reserved: &[&str],
-        sensitive: bool,
-    ) -> Result<Vec<Value>, EventError> {
-        let mut values = Vec::new();
-        self.record_into(
-            record,
-            members,
-            prefix,
-            of,
-            reserved,
-            sensitive,
-            &mut values,
-        )?;
-        Ok(values)
-    }
-
-    /// [`Schema::record`], appending the values to `values`.
-    #[allow(clippy::too_many_arguments)]
+    /// Reads the fields of record `record` from an object's `members` (read `within` it),
+    /// appending their values to `values`.
     fn record_into(
         self,
         record: RecordId,
         members: &[(Cow<str>, Json)],
-        prefix: &str,
-        of: &str,
-        reserved: &[&str],
-        sensitive: bool,
+        within: Within,
         values: &mut Vec<Value>,
     ) -> Result<(), EventError> {
+        let Within {
+            prefix,
+            reserved,
+            sensitive,
+            ..
+        } = within;
         let fields = &self.records[record.index()].fields;
         if let Some(given) = matched(members, fields, reserved) {
             // every member is a declared field given once (or a reserved one), and every
@@ -283,22 +269,24 @@ impl<'p> Schema<'p> {
             }
             return Ok(());
         }
-        self.record_checked(record, members, prefix, of, reserved, sensitive, values)
+        self.record_checked(record, members, within, values)
     }
 
     /// [`Schema::record_into`] without the fast path: every check in its order, for the
     /// first problem's error.
-    #[allow(clippy::too_many_arguments)]
     fn record_checked(
         self,
         record: RecordId,
         members: &[(Cow<str>, Json)],
-        prefix: &str,
-        of: &str,
-        reserved: &[&str],
-        sensitive: bool,
+        within: Within,
         values: &mut Vec<Value>,
     ) -> Result<(), EventError> {
+        let Within {
+            prefix,
+            of,
+            reserved,
+            sensitive,
+        } = within;
         let fields = &self.records[record.index()].fields;
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
@@ -397,9 +385,17 @@ impl<'p> Schema<'p> {
             (Ty::Set(t), Json::Array(items)) => {
                 self.items(t, items, path, sensitive).map(Value::set_of)
             }
-            (Ty::Record(r), Json::Object(members)) => self
-                .record(*r, members, path, path, &[], sensitive)
-                .map(Value::record),
+            (Ty::Record(r), Json::Object(members)) => {
+                let within = Within {
+                    prefix: path,
+                    of: path,
+                    reserved: &[],
+                    sensitive,
+                };
+                let mut values = Vec::new();
+                self.record_into(*r, members, within, &mut values)?;
+                Ok(Value::record(values))
+            }
             (Ty::Case(_) | Ty::Part(_) | Ty::Unknown, _) => Err(EventError::NotAnInput {
                 field: path.to_string(),
             }),

@@ -868,9 +868,14 @@ fn the_fast_path_reads_what_the_full_checks_read() {
             .map(|&i| (Cow::Borrowed(pool[i].0), pool[i].1.clone()))
             .collect();
         let (mut a, mut b) = (Vec::new(), Vec::new());
-        let fast = schema.record_into(record, &members, "", "sms_sent", &["type"], false, &mut a);
-        let full =
-            schema.record_checked(record, &members, "", "sms_sent", &["type"], false, &mut b);
+        let within = Within {
+            prefix: "",
+            of: "sms_sent",
+            reserved: &["type"],
+            sensitive: false,
+        };
+        let fast = schema.record_into(record, &members, within, &mut a);
+        let full = schema.record_checked(record, &members, within, &mut b);
         assert_eq!(fast, full, "{list:?}");
         if fast.is_ok() {
             assert_eq!(a, b, "{list:?}");

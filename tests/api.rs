@@ -682,3 +682,181 @@ fn build_into_and_evaluate_into_reuse_and_fail_cleanly() {
     let mut w = World::new();
     assert!(engine.commit(&mut w, step).is_err());
 }
+
+/// One setter of the event builder, and the member a JSON line would hold for it.
+#[derive(Debug, Clone)]
+enum Set {
+    Count(i64),
+    Bool(bool),
+    Text(&'static str),
+    Instant(i64),
+    Unset,
+}
+
+#[test]
+fn a_builder_given_any_setters_agrees_with_the_line_of_the_same_members() {
+    use proptest::prelude::*;
+    use proptest::test_runner::TestRunner;
+    let engine = Engine::from_sources(vec![
+        Source::new(
+            "m.yaml",
+            "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+        ),
+        Source::new(
+            "p.docket",
+            r#"format pin = /^[0-9]{4}$/ "four digits"
+               enum colour { red, green }
+               statuses { open }
+               case thing key id: text { }
+               event make { id: text, n: count, ok: bool, c: colour, p: pin? sensitive,
+                            due: instant?, m: count?, d: duration? }
+               on make for new thing(event.id) { rule r { emit ok } }"#,
+        ),
+    ])
+    .unwrap_or_else(|e| panic!("{}", e.render()));
+    let names = [
+        "id", "n", "ok", "c", "p", "due", "m", "d", "at", "colour", "nn", "type",
+    ];
+    let texts = [
+        "A",
+        "",
+        "red",
+        "green",
+        "blue",
+        "0042",
+        "42",
+        "24h",
+        "x y",
+        "2026-11-28T10:00:00+08:00",
+        "2026-11-28T10:00:00",
+    ];
+    let set = prop_oneof![
+        prop_oneof![Just(-1i64), Just(0), Just(3)].prop_map(Set::Count),
+        any::<bool>().prop_map(Set::Bool),
+        proptest::sample::select(texts.to_vec()).prop_map(Set::Text),
+        (0i64..3).prop_map(|d| Set::Instant(1_800_000_000 + d * 3600)),
+        Just(Set::Unset),
+    ];
+    // a whole event in any order (its values mostly good), or not, then anything
+    let count = || prop_oneof![4 => Just(3i64), 4 => Just(0), 1 => Just(-1)].prop_map(Set::Count);
+    let text = |good: &'static str, bad: &'static str| prop_oneof![8 => Just(Set::Text(good)), 1 => Just(Set::Text(bad))];
+    let whole = (
+        prop_oneof![
+            8 => (0i64..2).prop_map(Set::Instant),
+            1 => Just(Set::Text("2026-11-28T10:00:00")),
+        ],
+        text("A", ""),
+        count(),
+        prop_oneof![8 => any::<bool>().prop_map(Set::Bool), 1 => Just(Set::Count(1))],
+        text("green", "blue"),
+        prop_oneof![
+            Just(Set::Text("0042")),
+            Just(Set::Text("42")),
+            Just(Set::Unset)
+        ],
+        prop_oneof![Just(Set::Unset), count()],
+        prop_oneof![
+            3 => Just(Set::Instant(1)),
+            3 => Just(Set::Unset),
+            1 => Just(Set::Text("24h")),
+        ],
+    )
+        .prop_map(|(at, id, n, ok, c, p, m, due)| {
+            vec![
+                ("at", at),
+                ("id", id),
+                ("n", n),
+                ("ok", ok),
+                ("c", c),
+                ("p", p),
+                ("m", m),
+                ("due", due),
+            ]
+        })
+        .prop_shuffle();
+    let start = prop_oneof![
+        1 => Just(Vec::new()),
+        4 => (whole, 0usize..40).prop_map(|(mut ops, drop)| {
+            // sometimes one left out
+            if drop < ops.len() {
+                ops.remove(drop);
+            }
+            ops
+        }),
+    ];
+    let more = prop_oneof![
+        2 => Just(Vec::new()),
+        1 => proptest::collection::vec((proptest::sample::select(names.to_vec()), set), 1..3),
+    ];
+    let ops = (start, more).prop_map(|(mut ops, more)| {
+        ops.extend(more);
+        ops
+    });
+    let instant = |s: i64| jiff::Timestamp::from_second(s).expect("an instant");
+    let mut runner = TestRunner::new(proptest::test_runner::Config {
+        cases: 4000,
+        ..Default::default()
+    });
+    runner
+        .run(&ops, |ops| {
+            let mut builder = engine.event("make");
+            let mut line = serde_json::Map::new();
+            let mut members = vec![r#""type":"make""#.to_string()];
+            line.insert("type".into(), "make".into());
+            for (name, set) in &ops {
+                let (b, json) = match set.clone() {
+                    Set::Count(n) => (builder.count(name, n), serde_json::json!(n)),
+                    Set::Bool(b) => (builder.bool(name, b), serde_json::json!(b)),
+                    Set::Text(t) => (builder.text(name, t), serde_json::json!(t)),
+                    Set::Instant(s) => (
+                        if *name == "at" {
+                            builder.at_instant(instant(s))
+                        } else {
+                            builder.instant(name, instant(s))
+                        },
+                        serde_json::json!(instant(s).to_string()),
+                    ),
+                    Set::Unset => (builder.unset(name), serde_json::Value::Null),
+                };
+                builder = b;
+                // written member by member: a name may repeat, as in a line
+                members.push(format!("{}:{json}", serde_json::json!(name)));
+            }
+            let line = format!("{{{}}}", members.join(","));
+            let built = builder.build();
+            prop_assert_eq!(&built, &engine.parse_event(&line), "{}", line);
+            // built into an event, the same
+            let mut into = engine
+                .event("make")
+                .at("2026-11-28T10:00:00+08:00")
+                .text("id", "seed")
+                .count("n", 1)
+                .bool("ok", true)
+                .text("c", "red")
+                .text("p", "1234")
+                .build()
+                .expect("the seed event");
+            let seed = into.clone();
+            let mut again = engine.event("make");
+            for (name, set) in &ops {
+                again = match set.clone() {
+                    Set::Count(n) => again.count(name, n),
+                    Set::Bool(b) => again.bool(name, b),
+                    Set::Text(t) => again.text(name, t),
+                    Set::Instant(s) if *name == "at" => again.at_instant(instant(s)),
+                    Set::Instant(s) => again.instant(name, instant(s)),
+                    Set::Unset => again.unset(name),
+                };
+            }
+            match (again.build_into(&mut into), built) {
+                (Ok(()), Ok(event)) => prop_assert_eq!(into, event),
+                (Err(e), Err(expected)) => {
+                    prop_assert_eq!(e, expected);
+                    prop_assert_eq!(into, seed);
+                }
+                (got, expected) => prop_assert!(false, "{got:?} vs {expected:?}"),
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+}

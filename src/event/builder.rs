@@ -1,8 +1,15 @@
-//! Events built from Rust values instead of JSON text: the values become the members of an
-//! object, which [`Schema::event`] checks exactly as it checks a line's.
+//! Events built from Rust values instead of JSON text. A field of a plain kind (a count, a
+//! bool, an instant, an enumeration value, text) given once is written straight into its
+//! declared slot; anything else — an undeclared or repeated name, a value to check further
+//! (a format, a duration, a list) — sends every member given to [`Schema::event`], which
+//! checks them exactly as it checks a line's, with its errors. The two agree on every event
+//! (`a_builder_given_any_setters_agrees_with_the_line_of_the_same_members` in `tests/api.rs`).
 
 use super::json::Json;
+use super::Shapes;
 use super::{Event, EventError, Schema};
+use crate::program::{EventId, Program, RecordFieldDef};
+use crate::value::Value;
 use jiff::Timestamp;
 use std::borrow::Cow;
 
@@ -45,70 +52,141 @@ use std::borrow::Cow;
 /// ```
 #[must_use = "an event builder does nothing until `build` is called"]
 pub struct EventBuilder<'a> {
-    schema: Schema<'a>,
-    /// The members an equivalent JSON object would have, in the order given (names and
-    /// texts borrowed from the caller where they can be: building an event of a few fields
-    /// asks the allocator for nothing but the event's own values).
-    members: Members<'a>,
+    program: &'a Program,
+    shapes: &'a Shapes,
+    type_name: &'a str,
+    /// The event type and its fields, when `type_name` is declared (and has at most
+    /// [`DIRECT_FIELDS`] fields).
+    def: Option<(EventId, &'a [RecordFieldDef])>,
+    /// `at` as given.
+    at: Option<Json<'a>>,
+    /// The fields' values in declaration order (unset where not given), while every member
+    /// given was taken directly: a declared field given once with a value of its type.
+    values: Vec<Value>,
+    /// Which fields were given: bit `i` for field `i`.
+    given: u64,
+    /// Every member given, in order, once one could not be taken directly (an undeclared
+    /// or repeated name, a second `at`, a value to check further, a list…): from then on
+    /// [`Schema::event`] checks the members as a line's, for its errors.
+    members: Option<Vec<Member<'a>>>,
 }
 
 type Member<'a> = (Cow<'a, str>, Json<'a>);
 
-/// The members given, the first [`MEMBERS`] kept inline. (Not a `SmallVec`: its storage
-/// makes the builder invariant over `'a`, so that a closure could not return a builder of
-/// a borrowed time.)
-struct Members<'a> {
-    inline: [Member<'a>; MEMBERS],
-    len: usize,
-    /// Every member, once there are more than fit inline.
-    spilt: Vec<Member<'a>>,
-}
-
-impl<'a> Members<'a> {
-    fn push(&mut self, member: Member<'a>) {
-        if self.len < MEMBERS {
-            self.inline[self.len] = member;
-            self.len += 1;
-        } else {
-            if self.spilt.is_empty() {
-                self.spilt
-                    .extend(self.inline.iter_mut().map(std::mem::take));
-            }
-            self.spilt.push(member);
-        }
-    }
-
-    fn as_slice(&self) -> &[Member<'a>] {
-        if self.spilt.is_empty() {
-            &self.inline[..self.len]
-        } else {
-            &self.spilt
-        }
-    }
-}
+/// Events of more fields than this are built through their members (the given fields are
+/// bits of a `u64`).
+const DIRECT_FIELDS: usize = 64;
 
 thread_local! {
-    /// The fields of the event [`EventBuilder::build_into`] replaced last, for the next one.
-    static SPARE: std::cell::RefCell<Vec<crate::value::Value>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The fields of the event [`EventBuilder::build_into`] replaced last, for the next
+    /// builder to write into.
+    static SPARE: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Members kept without an allocation: `type`, `at` and this many fields less two.
-const MEMBERS: usize = 6;
-
 impl<'a> EventBuilder<'a> {
-    pub(super) fn new(schema: Schema<'a>, type_name: &'a str) -> EventBuilder<'a> {
-        let mut members = Members {
-            inline: Default::default(),
-            len: 0,
-            spilt: Vec::new(),
-        };
-        members.push((Cow::Borrowed("type"), Json::Str(Cow::Borrowed(type_name))));
-        EventBuilder { schema, members }
+    pub(super) fn new(
+        program: &'a Program,
+        shapes: &'a Shapes,
+        type_name: &'a str,
+    ) -> EventBuilder<'a> {
+        let schema = Schema::of(program, shapes);
+        let def = schema
+            .event_id(type_name)
+            .map(|ty| (ty, schema.event_fields(ty)))
+            .filter(|(_, fields)| fields.len() <= DIRECT_FIELDS);
+        let mut values = Vec::new();
+        let mut members = None;
+        match def {
+            Some((_, fields)) => {
+                values = SPARE.with_borrow_mut(std::mem::take);
+                values.clear();
+                values.resize(fields.len(), Value::Unset);
+            }
+            None => members = Some(vec![(Cow::Borrowed("type"), Json::Str(type_name.into()))]),
+        }
+        EventBuilder {
+            program,
+            shapes,
+            type_name,
+            def,
+            at: None,
+            values,
+            given: 0,
+            members,
+        }
+    }
+
+    /// The program's declarations, as events are checked against them.
+    fn schema(&self) -> Schema<'a> {
+        Schema::of(self.program, self.shapes)
     }
 
     fn member(mut self, name: &'a str, value: Json<'a>) -> Self {
-        self.members.push((Cow::Borrowed(name), value));
+        let value = match self.members {
+            Some(_) => value,
+            None => match self.direct(name, value) {
+                Ok(()) => return self,
+                Err(value) => {
+                    self.members = Some(self.given_members());
+                    value
+                }
+            },
+        };
+        if let Some(members) = &mut self.members {
+            members.push((Cow::Borrowed(name), value));
+        }
         self
+    }
+
+    /// Takes member `name` directly, if it is `at` given first or a declared field given
+    /// first with a value that needs no check beyond its kind.
+    /// (`value` is given back when it is not taken.)
+    fn direct(&mut self, name: &'a str, value: Json<'a>) -> Result<(), Json<'a>> {
+        if name == "at" {
+            return match self.at {
+                None => {
+                    self.at = Some(value);
+                    Ok(())
+                }
+                Some(_) => Err(value),
+            };
+        }
+        let Some((_, fields)) = self.def else {
+            return Err(value);
+        };
+        let Some(i) = fields.iter().position(|f| f.name == name) else {
+            return Err(value);
+        };
+        let bit = 1u64 << i;
+        if self.given & bit != 0 {
+            return Err(value);
+        }
+        match self.schema().direct_value(&fields[i].ty, &value) {
+            Some(v) => {
+                self.values[i] = v;
+                self.given |= bit;
+                Ok(())
+            }
+            None => Err(value),
+        }
+    }
+
+    /// The members given so far, as a JSON object would hold them: `type`, `at`, then the
+    /// fields taken directly (each value written back as given).
+    fn given_members(&self) -> Vec<Member<'a>> {
+        let mut members = Vec::with_capacity(self.values.len() + 3);
+        members.push((Cow::Borrowed("type"), Json::Str(self.type_name.into())));
+        if let Some(at) = &self.at {
+            members.push((Cow::Borrowed("at"), at.clone()));
+        }
+        if let Some((_, fields)) = self.def {
+            for (i, (f, v)) in fields.iter().zip(&self.values).enumerate() {
+                if self.given & (1 << i) != 0 {
+                    members.push((Cow::Borrowed(f.name.as_str()), self.schema().as_json(v)));
+                }
+            }
+        }
+        members
     }
 
     /// When the event happened: an RFC 3339 time with an offset, as in a line's `at`
@@ -157,20 +235,40 @@ impl<'a> EventBuilder<'a> {
     /// Checks the fields against the event's declaration, as [`crate::Engine::parse_event`]
     /// checks a line: the same checks, in the same order, with the same errors.
     pub fn build(self) -> Result<Event, EventError> {
-        self.schema.event(self.members.as_slice(), Vec::new())
+        self.finish()
     }
 
     /// [`EventBuilder::build`] into `event`, replacing it and reusing its storage: a
     /// program deciding many events of a few scalar fields each builds them without asking
     /// the allocator for anything. On an error, `event` is left as it was.
     pub fn build_into(self, event: &mut Event) -> Result<(), EventError> {
-        // built into a spare buffer of this thread, swapped in only when it is good
-        let spare = SPARE.with_borrow_mut(std::mem::take);
-        let built = self.schema.event(self.members.as_slice(), spare)?;
+        let built = self.finish()?;
         let mut old = std::mem::replace(event, built);
         old.fields.clear();
         SPARE.with_borrow_mut(|spare| *spare = old.fields);
         Ok(())
+    }
+
+    /// The event: straight from the values taken directly when they make a whole event
+    /// (every required field given, `at` a good time); otherwise the members given, checked
+    /// by [`Schema::event`] in full, for the first problem's error.
+    fn finish(mut self) -> Result<Event, EventError> {
+        if let (None, Some((ty, fields)), Some(at)) = (&self.members, self.def, &self.at) {
+            let complete = fields
+                .iter()
+                .enumerate()
+                .all(|(i, f)| self.given & (1 << i) != 0 || f.ty.is_opt());
+            if let (true, Ok(when)) = (complete, super::instant(at, "at", false)) {
+                return Ok(self
+                    .schema()
+                    .made(ty, when, at, std::mem::take(&mut self.values)));
+            }
+        }
+        let members = match self.members.take() {
+            Some(members) => members,
+            None => self.given_members(),
+        };
+        self.schema().event(&members, Vec::new())
     }
 }
 

@@ -106,7 +106,7 @@ pub(crate) fn builder<'p>(
     shapes: &'p Shapes,
     type_name: &'p str,
 ) -> EventBuilder<'p> {
-    EventBuilder::new(Schema::of(program, shapes), type_name)
+    EventBuilder::new(program, shapes, type_name)
 }
 
 /// Where a record is read: its path (empty at the top), its name in messages, the members
@@ -203,7 +203,7 @@ impl<'p> Schema<'p> {
         let Json::Str(type_name) = type_json else {
             return Err(wrong_kind("type", "a string", type_json));
         };
-        let Some(&ty) = self.event_index.get(&**type_name) else {
+        let Some(ty) = self.event_id(type_name) else {
             return Err(EventError::UnknownType {
                 name: name_text(type_name),
                 suggestion: suggestion(type_name, self.events.iter().map(|e| e.name.as_str())),
@@ -218,7 +218,6 @@ impl<'p> Schema<'p> {
         // INVARIANT: the checker builds `event_index` from `events`, and every record index
         // it stores is in range; the shapes are built from `events`.
         let def = &self.events[ty.index()];
-        let shape = self.shapes[ty.index()].clone();
         fields.clear();
         let top = Within {
             prefix: "",
@@ -232,8 +231,83 @@ impl<'p> Schema<'p> {
             at,
             offset,
             fields,
-            shape,
+            shape: self.shapes[ty.index()].clone(),
         })
+    }
+
+    /// The event type named `name`: found by comparing names when there are few (cheaper
+    /// than hashing the name), else through the index.
+    fn event_id(self, name: &str) -> Option<EventId> {
+        if self.events.len() <= 8 {
+            return self
+                .events
+                .iter()
+                .position(|e| e.name == name)
+                .map(EventId::at);
+        }
+        self.event_index.get(name).copied()
+    }
+
+    /// The declared fields of event type `ty`.
+    fn event_fields(self, ty: EventId) -> &'p [RecordFieldDef] {
+        let record = self.events[ty.index()].record;
+        &self.records[record.index()].fields
+    }
+
+    /// An event of type `ty` whose fields were checked already, at the instant `at` was
+    /// given as.
+    fn made(self, ty: EventId, when: Timestamp, at: &Json, fields: Vec<Value>) -> Event {
+        Event {
+            ty,
+            at: when,
+            offset: match at {
+                Json::Str(s) => written_offset(s),
+                _ => jiff::tz::Offset::UTC,
+            },
+            fields,
+            shape: self.shapes[ty.index()].clone(),
+        }
+    }
+
+    /// The value of a field of type `ty` given as `json`, when it needs no check beyond its
+    /// kind (a count not below zero, a bool, an instant given as one, a member of an
+    /// enumeration, text that is taken as given, an optional field's `null`): what
+    /// [`Schema::value`] would make of it. `None` for anything else, which `value` then
+    /// checks in full.
+    fn direct_value(self, ty: &Ty, json: &Json) -> Option<Value> {
+        Some(match (ty, json) {
+            (Ty::Opt(_), Json::Null) => Value::Unset,
+            (Ty::Opt(inner), _) => return self.direct_value(inner, json),
+            (Ty::Count, Json::Int(n)) if *n >= 0 => Value::Count(*n),
+            (Ty::Bool, Json::Bool(b)) => Value::Bool(*b),
+            (Ty::Instant, Json::Instant(t)) => Value::Instant(*t),
+            (Ty::Enum(e), Json::Str(s)) => {
+                let def = &self.enums[e.index()];
+                let (_, i) = def.values.iter().zip(0u16..).find(|(v, _)| *v == s)?;
+                Value::Enum(*e, MemberId::from_raw(i))
+            }
+            (Ty::Text, Json::Str(s)) if matches!(self.sealing, Sealing::Clear) => Value::text(&**s),
+            _ => return None,
+        })
+    }
+
+    /// A value [`Schema::direct_value`] made, as the JSON it was made from.
+    fn as_json(self, v: &Value) -> Json<'p> {
+        match v {
+            Value::Count(n) => Json::Int(*n),
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Instant(t) => Json::Instant(*t),
+            Value::Enum(e, m) => match self
+                .enums
+                .get(e.index())
+                .and_then(|d| d.values.get(m.index()))
+            {
+                Some(name) => Json::Str(Cow::Borrowed(name.as_str())),
+                None => Json::Null,
+            },
+            Value::Text(s) => Json::Str(Cow::Owned(s.to_string())),
+            _ => Json::Null,
+        }
     }
 
     /// Reads the fields of record `record` from an object's `members` (read `within` it),

@@ -91,6 +91,15 @@ impl Engine {
         Engine::from_sources(sources)
     }
 
+    /// The same policy with its compiled code dropped: every expression evaluated by the
+    /// tree walker, the reference the compiled code is tested against. The same outcomes,
+    /// slower; for tests and for comparing the two.
+    #[doc(hidden)]
+    pub fn tree_walking(mut self) -> Engine {
+        self.program.compile(false);
+        self
+    }
+
     /// Loads a policy from in-memory files; a name ending in `.yaml`/`.yml` is a table,
     /// anything else a rule file.
     pub fn from_sources(sources: Vec<Source>) -> Result<Engine, LoadError> {

@@ -187,6 +187,27 @@ pub enum FieldKind {
 }
 
 impl Program {
+    /// Compiles every handler (`true`), or drops their compiled code so that the tree
+    /// walker evaluates everything (`false`).
+    pub(crate) fn compile(&mut self, compiled: bool) {
+        let handlers = self.event_handlers.iter().chain(&self.deadline_handlers);
+        let codes: Vec<_> = handlers
+            .map(|h| match h {
+                Some(h) if compiled => crate::eval::compile_handler(self, h),
+                _ => Default::default(),
+            })
+            .collect();
+        let handlers = self
+            .event_handlers
+            .iter_mut()
+            .chain(&mut self.deadline_handlers);
+        for (h, code) in handlers.zip(codes) {
+            if let Some(h) = h {
+                h.code = code;
+            }
+        }
+    }
+
     /// An instant as RFC 3339: with the offset of the policy's time zone when it declares
     /// one, else in UTC.
     pub fn instant_text(&self, t: jiff::Timestamp) -> String {
@@ -406,6 +427,9 @@ pub struct HandlerDef {
     pub locals: usize,
     pub lets: Vec<(u16, IExpr)>,
     pub rules: Vec<RuleDef>,
+    /// Its `let`s, `for` sources and conditions compiled (empty until the checker compiles
+    /// them, and in an engine made to walk the tree).
+    pub code: crate::eval::HandlerCode,
 }
 
 #[derive(Debug, Clone)]

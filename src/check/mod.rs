@@ -508,6 +508,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         invariants,
     };
     program.shared.names = std::sync::Arc::new(crate::shown::ValueNames::of(&program));
+    program.compile(true);
     program.prepare_trace();
     Ok((program, env.warnings))
 }

@@ -229,6 +229,7 @@ fn handler(
         locals: scope.max_slot as usize,
         lets,
         rules,
+        code: Default::default(),
     }
 }
 

@@ -9,7 +9,7 @@ impl Eval<'_, '_> {
     /// A set of `items` (any order, duplicates allowed). A set equal to `like` is `like`
     /// itself, and a set of one enumeration member is the program's: sets are shared
     /// rather than allocated again, as most role or tag sets in a world are alike.
-    fn shared_set(&self, mut items: Vec<Value>, like: Option<&Value>) -> Value {
+    pub(super) fn shared_set(&self, mut items: Vec<Value>, like: Option<&Value>) -> Value {
         items.sort();
         items.dedup();
         if let Some(Value::Set(same)) = like {
@@ -133,7 +133,7 @@ impl Eval<'_, '_> {
     }
 
     /// `op` on two values.
-    fn compare(op: Cmp, x: &Value, y: &Value) -> R<bool> {
+    pub(super) fn compare(op: Cmp, x: &Value, y: &Value) -> R<bool> {
         let ordered = || match (x, y) {
             // the commonest comparison, without the general order's dispatch
             (Value::Count(a), Value::Count(b)) => Ok(a.cmp(b)),

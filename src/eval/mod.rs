@@ -20,6 +20,7 @@ use std::sync::Arc;
 /// and each fires once.)
 pub const MAX_FIRINGS: usize = 100_000;
 
+mod compiled;
 mod erase;
 mod expr;
 mod scratch;
@@ -27,6 +28,7 @@ pub(crate) mod trace;
 mod trace_out;
 mod tx;
 
+pub(crate) use compiled::{handler as compile_handler, HandlerCode};
 pub(crate) use scratch::recycle;
 use scratch::ScratchGuard;
 use trace::HandlerRef;
@@ -480,25 +482,33 @@ impl<'p, 'w> Eval<'p, 'w> {
             None => case,
         };
         locals[0] = case.map(Value::Case).unwrap_or(Value::Unset);
-        for (slot, e) in &h.lets {
-            let v = self.expr(e, &mut locals)?;
+        for (i, (slot, e)) in h.lets.iter().enumerate() {
+            let v = match h.code.lets.get(i) {
+                Some(code) => code(self, &mut locals)?,
+                None => self.expr(e, &mut locals)?,
+            };
             locals[*slot as usize] = v;
         }
-        for rule in &h.rules {
+        for (i, rule) in h.rules.iter().enumerate() {
+            let code = h.code.rules.get(i);
             match &rule.for_each {
                 None => {
                     let ctx = self.context(rule.context, case, None)?;
-                    self.run_rule(rule, ctx, &mut locals)?;
+                    self.run_rule(rule, code, ctx, &mut locals)?;
                 }
                 Some((slot, src)) => {
-                    let items = match self.expr(src, &mut locals)? {
+                    let items = match code.and_then(|c| c.for_each.as_ref()) {
+                        Some(source) => source(self, &mut locals)?,
+                        None => self.expr(src, &mut locals)?,
+                    };
+                    let items = match items {
                         Value::List(v) | Value::Set(v) => v,
                         _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
                     };
                     for item in items.iter() {
                         let ctx = self.context(rule.context, case, Some(item))?;
                         locals[*slot as usize] = item.clone();
-                        self.run_rule(rule, ctx, &mut locals)?;
+                        self.run_rule(rule, code, ctx, &mut locals)?;
                     }
                 }
             }
@@ -521,19 +531,31 @@ impl<'p, 'w> Eval<'p, 'w> {
         })
     }
 
-    fn run_rule(&mut self, rule: &RuleDef, ctx: Option<CaseId>, locals: &mut Vec<Value>) -> R<()> {
+    /// Runs `rule`, by its compiled `code` where it has some (and no trace is asked for).
+    fn run_rule(
+        &mut self,
+        rule: &RuleDef,
+        code: Option<&compiled::RuleCode>,
+        ctx: Option<CaseId>,
+        locals: &mut Vec<Value>,
+    ) -> R<()> {
         if self.trace.is_some() {
             return self.run_rule_traced(rule, ctx, locals);
         }
-        let fire = match &rule.when {
-            None => true,
-            Some(w) => self.truth(w, locals)?,
+        let fire = match (&rule.when, code.and_then(|c| c.when.as_ref())) {
+            (None, _) => true,
+            (Some(_), Some(when)) => when(self, locals)?,
+            (Some(w), None) => self.truth(w, locals)?,
         };
         if fire {
             return self.actions(&rule.then, ctx, locals);
         }
-        for (cond, branch) in &rule.else_when {
-            if self.truth(cond, locals)? {
+        for (i, (cond, branch)) in rule.else_when.iter().enumerate() {
+            let holds = match code.and_then(|c| c.else_when.get(i)) {
+                Some(test) => test(self, locals)?,
+                None => self.truth(cond, locals)?,
+            };
+            if holds {
                 return self.actions(branch, ctx, locals);
             }
         }

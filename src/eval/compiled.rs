@@ -1,0 +1,408 @@
+//! Compiled evaluation: each handler's `let`s, `for` sources and rule conditions compiled
+//! once, when the policy loads, into closures. What the tree walker ([`Eval::expr`],
+//! [`Eval::truth`]) decides at every node of every evaluation — which kind of node, whether
+//! an operand is a value held somewhere that can be read in place — is decided here once:
+//! a comparison of two stored values becomes a closure reading both in place and comparing
+//! them, a filter over a case's participants walks them without making a list of them
+//! first, a count of a held list reads its length.
+//!
+//! A node without a compiled form is evaluated by the tree walker, which stays the
+//! reference: each compiled form gives the same value, or the same error, as the tree
+//! walker on the same node (`tests/compiled.rs` runs every shipped policy both ways, and an
+//! engine made with [`crate::Engine::tree_walking`] uses no compiled code).
+
+use super::{Eval, R};
+use crate::program::{Cmp, FieldKind, HandlerDef, IExpr, Program, RuleDef};
+use crate::value::{PartRef, Value};
+use std::sync::Arc;
+
+/// An expression's value.
+type ValueFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<Value> + Send + Sync;
+/// A condition's truth.
+type TestFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<bool> + Send + Sync;
+/// A value held somewhere (an event field, a local, a stored field of a case or a
+/// participant held in one of those), read in place: `None` when it cannot be read so
+/// (then the tree walker evaluates the node, for its value or its error).
+type PlaceFn =
+    dyn for<'s, 'p, 'w> Fn(&'s Eval<'p, 'w>, &'s [Value]) -> Option<&'s Value> + Send + Sync;
+
+/// A handler's compiled code, in the order of its declaration: empty when not compiled.
+#[derive(Clone, Default)]
+pub(crate) struct HandlerCode {
+    /// One per `let`.
+    pub(super) lets: Vec<Arc<ValueFn>>,
+    /// One per rule.
+    pub(super) rules: Vec<RuleCode>,
+}
+
+impl std::fmt::Debug for HandlerCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "HandlerCode({} lets, {} rules)",
+            self.lets.len(),
+            self.rules.len()
+        )
+    }
+}
+
+/// A rule's compiled code.
+#[derive(Clone)]
+pub(super) struct RuleCode {
+    pub(super) for_each: Option<Arc<ValueFn>>,
+    pub(super) when: Option<Arc<TestFn>>,
+    /// One per `else when`.
+    pub(super) else_when: Vec<Arc<TestFn>>,
+}
+
+/// Compiles handler `h` of `prog`.
+pub(crate) fn handler(prog: &Program, h: &HandlerDef) -> HandlerCode {
+    let c = Compiler { prog };
+    HandlerCode {
+        lets: h.lets.iter().map(|(_, e)| Arc::from(c.value(e))).collect(),
+        rules: h.rules.iter().map(|r| c.rule(r)).collect(),
+    }
+}
+
+/// What compiling reads: the program (a derived field's definition is compiled where it is
+/// read).
+#[derive(Clone, Copy)]
+struct Compiler<'p> {
+    prog: &'p Program,
+}
+
+// The helpers below give each closure its type (and so the lifetimes its signature is
+// generic over), which a closure written where a `Box<dyn …>` is expected does not get.
+
+fn value_fn<F>(f: F) -> Box<ValueFn>
+where
+    F: for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<Value> + Send + Sync + 'static,
+{
+    Box::new(f)
+}
+
+fn test_fn<F>(f: F) -> Box<TestFn>
+where
+    F: for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<bool> + Send + Sync + 'static,
+{
+    Box::new(f)
+}
+
+fn place_fn<F>(f: F) -> Box<PlaceFn>
+where
+    F: for<'s, 'p, 'w> Fn(&'s Eval<'p, 'w>, &'s [Value]) -> Option<&'s Value>
+        + Send
+        + Sync
+        + 'static,
+{
+    Box::new(f)
+}
+
+/// `e` read in place, when it is a value held somewhere (as [`Eval::peek`] reads it; a
+/// literal is an [`Operand::Lit`] instead).
+fn place(e: &IExpr) -> Option<Box<PlaceFn>> {
+    Some(match e {
+        IExpr::EventField(i) => {
+            let i = *i as usize;
+            place_fn(move |ev, _| ev.event?.fields.get(i))
+        }
+        IExpr::Local(i) => {
+            let i = *i as usize;
+            place_fn(move |_, locals| locals.get(i))
+        }
+        IExpr::CaseField(c, f) => {
+            let (c, f) = (place(c)?, *f as usize);
+            place_fn(move |ev, locals| match c(ev, locals)? {
+                Value::Case(id) => ev.tx.case(*id).ok()?.fields.get(f),
+                _ => None,
+            })
+        }
+        IExpr::RecField(r, f) => {
+            let (r, f) = (place(r)?, *f as usize);
+            place_fn(move |ev, locals| match r(ev, locals)? {
+                Value::Record(fields) => fields.get(f),
+                _ => None,
+            })
+        }
+        IExpr::PartField(p, f) => {
+            let (p, f) = (place(p)?, *f as usize);
+            place_fn(move |ev, locals| match p(ev, locals)? {
+                Value::Part(p) => ev.tx.case(p.case).ok()?.parts.get(p.idx as usize)?.get(f),
+                _ => None,
+            })
+        }
+        _ => return None,
+    })
+}
+
+/// An operand of a comparison or a membership test.
+enum Operand {
+    Lit(Value),
+    Place(Box<PlaceFn>),
+    /// Anything else: computed (by its compiled code).
+    Computed(Box<ValueFn>),
+}
+
+impl Operand {
+    fn of(c: Compiler, e: &IExpr) -> Operand {
+        match e {
+            IExpr::Lit(v) => Operand::Lit(v.clone()),
+            _ => match place(e) {
+                Some(p) => Operand::Place(p),
+                None => Operand::Computed(c.value(e)),
+            },
+        }
+    }
+
+    /// The value, read in place: `None` when it must be computed.
+    fn peek<'s>(&'s self, ev: &'s Eval<'_, '_>, locals: &'s [Value]) -> Option<&'s Value> {
+        match self {
+            Operand::Lit(v) => Some(v),
+            Operand::Place(p) => p(ev, locals),
+            Operand::Computed(_) => None,
+        }
+    }
+
+    /// The value, computed (`ir` is the node, for the tree walker when a place cannot be
+    /// read in place).
+    fn eval(&self, ir: &IExpr, ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>) -> R<Value> {
+        match self {
+            Operand::Lit(v) => Ok(v.clone()),
+            Operand::Place(p) => match p(ev, locals) {
+                Some(v) => Ok(v.clone()),
+                None => ev.expr(ir, locals),
+            },
+            Operand::Computed(c) => c(ev, locals),
+        }
+    }
+}
+
+impl Compiler<'_> {
+    fn rule(self, r: &RuleDef) -> RuleCode {
+        RuleCode {
+            for_each: r.for_each.as_ref().map(|(_, e)| Arc::from(self.value(e))),
+            when: r.when.as_ref().map(|e| Arc::from(self.test(e))),
+            else_when: r
+                .else_when
+                .iter()
+                .map(|(e, _)| Arc::from(self.test(e)))
+                .collect(),
+        }
+    }
+
+    /// Two operands, read in place when both can be (as [`Eval::truth`] does), else computed
+    /// in order, then given to `f`.
+    fn binary(
+        self,
+        (a, b): (&IExpr, &IExpr),
+        f: impl Fn(&Value, &Value) -> R<bool> + Send + Sync + 'static,
+    ) -> Box<TestFn> {
+        let (x, y) = (Operand::of(self, a), Operand::of(self, b));
+        let (a, b) = (a.clone(), b.clone());
+        test_fn(move |ev, locals| {
+            if let (Some(v), Some(w)) = (x.peek(ev, locals), y.peek(ev, locals)) {
+                return f(v, w);
+            }
+            let v = x.eval(&a, ev, locals)?;
+            let w = y.eval(&b, ev, locals)?;
+            f(&v, &w)
+        })
+    }
+
+    /// A condition.
+    fn test(self, e: &IExpr) -> Box<TestFn> {
+        match e {
+            IExpr::And(a, b) => {
+                let (a, b) = (self.test(a), self.test(b));
+                test_fn(move |ev, locals| Ok(a(ev, locals)? && b(ev, locals)?))
+            }
+            IExpr::Or(a, b) => {
+                let (a, b) = (self.test(a), self.test(b));
+                test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
+            }
+            IExpr::Not(x) => {
+                let x = self.test(x);
+                test_fn(move |ev, locals| Ok(!x(ev, locals)?))
+            }
+            IExpr::Cmp(op, a, b) => {
+                let op: Cmp = *op;
+                self.binary((a, b), move |x, y| Eval::compare(op, x, y))
+            }
+            IExpr::In(a, b) => self.binary((a, b), |x, y| {
+                Ok(y.elements().is_some_and(|items| items.contains(x)))
+            }),
+            IExpr::IsSet(x) => match place(x) {
+                Some(p) => {
+                    let x = (**x).clone();
+                    test_fn(move |ev, locals| match p(ev, locals) {
+                        Some(v) => Ok(*v != Value::Unset),
+                        None => Ok(ev.expr(&x, locals)? != Value::Unset),
+                    })
+                }
+                None => self.tree_test(e),
+            },
+            IExpr::HasTag(x, ty, tag) => {
+                let on: Vec<bool> = self
+                    .prog
+                    .case_def(*ty)
+                    .and_then(|d| d.tags.get(*tag as usize))
+                    .map(|(_, on)| on.clone())
+                    .unwrap_or_default();
+                let x = self.value(x);
+                test_fn(move |ev, locals| match x(ev, locals)? {
+                    Value::Enum(_, s) => Ok(on.get(s.index()).copied().unwrap_or(false)),
+                    _ => super::bug("a tag test on a non-status"),
+                })
+            }
+            _ => self.tree_test(e),
+        }
+    }
+
+    /// A condition the tree walker evaluates.
+    fn tree_test(self, e: &IExpr) -> Box<TestFn> {
+        let e = e.clone();
+        test_fn(move |ev, locals| ev.truth(&e, locals))
+    }
+
+    /// An expression's value.
+    fn value(self, e: &IExpr) -> Box<ValueFn> {
+        match e {
+            IExpr::Lit(v) => {
+                let v = v.clone();
+                value_fn(move |_, _| Ok(v.clone()))
+            }
+            IExpr::Local(i) => {
+                let i = *i as usize;
+                value_fn(move |_, locals| Ok(locals.get(i).cloned().unwrap_or(Value::Unset)))
+            }
+            IExpr::CaseStatus(c) => match place(c) {
+                Some(case) => {
+                    let whole = e.clone();
+                    value_fn(move |ev, locals| {
+                        let id = match case(ev, locals) {
+                            Some(Value::Case(id)) => *id,
+                            _ => return ev.expr(&whole, locals),
+                        };
+                        let data = ev.tx.case(id)?;
+                        match ev.prog.case_def(data.ty) {
+                            Some(def) => Ok(Value::Enum(def.status_enum, data.status)),
+                            None => super::bug("no such case type"),
+                        }
+                    })
+                }
+                None => self.tree_value(e),
+            },
+            IExpr::CaseDerived(owner, ty, f) | IExpr::PartDerived(owner, ty, f) => {
+                let def = self.prog.case_def(*ty);
+                let fields = match e {
+                    IExpr::PartDerived(..) => def.map(|d| &d.parts.fields),
+                    _ => def.map(|d| &d.fields),
+                };
+                match fields.and_then(|fs| fs.get(*f as usize)).map(|d| &d.kind) {
+                    // the definition compiled where it is read (derived fields read only
+                    // those declared before them: this ends)
+                    Some(FieldKind::Derived(unit)) => {
+                        let (owner, code, n) =
+                            (self.value(owner), self.value(&unit.expr), unit.locals);
+                        value_fn(move |ev, locals| {
+                            let owner = owner(ev, locals)?;
+                            let mut own = ev.scratch.spare.locals(n);
+                            own[0] = owner;
+                            let v = code(ev, &mut own);
+                            ev.scratch.spare.give_locals(own);
+                            v
+                        })
+                    }
+                    _ => self.tree_value(e),
+                }
+            }
+            IExpr::Count(x) => match place(x) {
+                Some(p) => {
+                    let whole = e.clone();
+                    value_fn(move |ev, locals| match p(ev, locals) {
+                        Some(Value::List(v) | Value::Set(v)) => Ok(Value::Count(v.len() as i64)),
+                        // not a list (an error) or not readable in place: as the tree walker
+                        _ => ev.expr(&whole, locals),
+                    })
+                }
+                None => self.tree_value(e),
+            },
+            IExpr::Filter { var, source, cond } => {
+                let (var, cond) = (*var as usize, self.test(cond));
+                match &**source {
+                    // a case's participants, walked without making a list of them
+                    IExpr::CaseParts(c) => match place(c) {
+                        Some(case) => {
+                            let whole = e.clone();
+                            value_fn(move |ev, locals| {
+                                let id = match case(ev, locals) {
+                                    Some(Value::Case(id)) => *id,
+                                    _ => return ev.expr(&whole, locals),
+                                };
+                                let n = ev.tx.case(id)?.parts.len();
+                                let mut out = Vec::new();
+                                for idx in 0..n as u32 {
+                                    let item = Value::Part(PartRef { case: id, idx });
+                                    locals[var] = item.clone();
+                                    if cond(ev, locals)? {
+                                        out.push(item);
+                                    }
+                                }
+                                Ok(Value::list(out))
+                            })
+                        }
+                        None => self.tree_value(e),
+                    },
+                    _ => {
+                        let source = self.value(source);
+                        value_fn(move |ev, locals| {
+                            let src = source(ev, locals)?;
+                            let items = src.elements().unwrap_or_default();
+                            let mut out = Vec::new();
+                            for item in items {
+                                locals[var] = item.clone();
+                                if cond(ev, locals)? {
+                                    out.push(item.clone());
+                                }
+                            }
+                            Ok(match src {
+                                Value::Set(_) => ev.shared_set(out, Some(&src)),
+                                _ => Value::list(out),
+                            })
+                        })
+                    }
+                }
+            }
+            IExpr::Quant {
+                all,
+                var,
+                source,
+                cond,
+            } => {
+                let (all, var, source, cond) =
+                    (*all, *var as usize, self.value(source), self.test(cond));
+                value_fn(move |ev, locals| {
+                    let source = source(ev, locals)?;
+                    for item in source.elements().unwrap_or_default() {
+                        locals[var] = item.clone();
+                        if cond(ev, locals)? != all {
+                            return Ok(Value::Bool(!all));
+                        }
+                    }
+                    Ok(Value::Bool(all))
+                })
+            }
+            IExpr::And(..) | IExpr::Or(..) | IExpr::Not(_) | IExpr::Cmp(..) | IExpr::In(..) => {
+                let t = self.test(e);
+                value_fn(move |ev, locals| t(ev, locals).map(Value::Bool))
+            }
+            _ => self.tree_value(e),
+        }
+    }
+
+    /// An expression the tree walker evaluates.
+    fn tree_value(self, e: &IExpr) -> Box<ValueFn> {
+        let e = e.clone();
+        value_fn(move |ev, locals| ev.expr(&e, locals))
+    }
+}

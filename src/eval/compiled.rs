@@ -254,7 +254,17 @@ impl Compiler<'_> {
                     _ => super::bug("a tag test on a non-status"),
                 })
             }
-            _ => self.tree_test(e),
+            _ => match place(e) {
+                // a bool held somewhere (`event.resend`, a stored flag)
+                Some(p) => {
+                    let whole = e.clone();
+                    test_fn(move |ev, locals| match p(ev, locals) {
+                        Some(Value::Bool(b)) => Ok(*b),
+                        _ => ev.truth(&whole, locals),
+                    })
+                }
+                None => self.tree_test(e),
+            },
         }
     }
 

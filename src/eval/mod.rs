@@ -216,7 +216,14 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     }
     // by case type (as declared), then key; answers about nobody last
     own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
-    // 3. Erasures, deadlines and completeness of every changed case.
+    // 3. Erasures, deadlines and completeness of every changed case (when any was).
+    if ev.tx.wrote_nothing() {
+        for (_, _, c, a) in own.drain(..) {
+            outcomes.push(ev.outcome(c, a)?);
+        }
+        ev.scratch.own = own;
+        return Ok(outcomes);
+    }
     ev.tx.index_undo();
     let changed: Vec<CaseId> = ev.tx.changed();
     let mut slots = Vec::new();

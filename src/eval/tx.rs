@@ -313,6 +313,11 @@ impl<'w> Tx<'w> {
         }
     }
 
+    /// Whether this event has written nothing yet (nor created any case).
+    pub(super) fn wrote_nothing(&self) -> bool {
+        self.cases.is_empty() && self.touched.is_empty() && self.undo.is_empty()
+    }
+
     /// Applying: sorts the writes made so far by case, for [`Tx::was`].
     pub(super) fn index_undo(&mut self) {
         let case_of = |u: &Undo| match u {

@@ -9,7 +9,7 @@ use super::json::Json;
 use super::Shapes;
 use super::{Event, EventError, Schema};
 use crate::program::{EventId, Program, RecordFieldDef};
-use crate::value::Value;
+use crate::value::{Ty, Value};
 use jiff::Timestamp;
 use std::borrow::Cow;
 
@@ -98,8 +98,9 @@ impl<'a> EventBuilder<'a> {
         let mut members = None;
         match def {
             Some((_, fields)) => {
+                // the last event's values, overwritten as fields are given (those not
+                // given are unset at the end)
                 values = SPARE.with_borrow_mut(std::mem::take);
-                values.clear();
                 values.resize(fields.len(), Value::Unset);
             }
             None => members = Some(vec![(Cow::Borrowed("type"), Json::Str(type_name.into()))]),
@@ -114,6 +115,24 @@ impl<'a> EventBuilder<'a> {
             given: 0,
             members,
         }
+    }
+
+    /// The slot of declared field `field` when it can be written directly now — every
+    /// member so far was, `field` was not given before, and its type (or, optional, the
+    /// type it holds) is one `plain` accepts — marked as given.
+    fn slot(&mut self, field: &str, plain: fn(&Ty) -> bool) -> Option<usize> {
+        let (_, fields) = self.def.filter(|_| self.members.is_none())?;
+        let i = fields.iter().position(|f| f.name == field)?;
+        let bit = 1u64 << i;
+        let ty = match &fields[i].ty {
+            Ty::Opt(inner) => inner,
+            ty => ty,
+        };
+        if self.given & bit != 0 || !plain(ty) {
+            return None;
+        }
+        self.given |= bit;
+        Some(i)
     }
 
     /// The program's declarations, as events are checked against them.
@@ -207,12 +226,22 @@ impl<'a> EventBuilder<'a> {
     }
 
     /// A `count` field.
-    pub fn count(self, field: &'a str, value: i64) -> Self {
+    pub fn count(mut self, field: &'a str, value: i64) -> Self {
+        if value >= 0 {
+            if let Some(i) = self.slot(field, |ty| matches!(ty, Ty::Count)) {
+                self.values[i] = Value::Count(value);
+                return self;
+            }
+        }
         self.member(field, Json::Int(value))
     }
 
     /// A `bool` field.
-    pub fn bool(self, field: &'a str, value: bool) -> Self {
+    pub fn bool(mut self, field: &'a str, value: bool) -> Self {
+        if let Some(i) = self.slot(field, |ty| matches!(ty, Ty::Bool)) {
+            self.values[i] = Value::Bool(value);
+            return self;
+        }
         self.member(field, Json::Bool(value))
     }
 
@@ -243,8 +272,7 @@ impl<'a> EventBuilder<'a> {
     /// the allocator for anything. On an error, `event` is left as it was.
     pub fn build_into(self, event: &mut Event) -> Result<(), EventError> {
         let built = self.finish()?;
-        let mut old = std::mem::replace(event, built);
-        old.fields.clear();
+        let old = std::mem::replace(event, built);
         SPARE.with_borrow_mut(|spare| *spare = old.fields);
         Ok(())
     }
@@ -259,6 +287,11 @@ impl<'a> EventBuilder<'a> {
                 .enumerate()
                 .all(|(i, f)| self.given & (1 << i) != 0 || f.ty.is_opt());
             if let (true, Ok(when)) = (complete, super::instant(at, "at", false)) {
+                for (i, v) in self.values.iter_mut().enumerate() {
+                    if self.given & (1 << i) == 0 {
+                        *v = Value::Unset;
+                    }
+                }
                 return Ok(self
                     .schema()
                     .made(ty, when, at, std::mem::take(&mut self.values)));

@@ -160,7 +160,8 @@ pub(crate) fn apply_traced(
 ) -> R<(Vec<Outcome>, Vec<CaseId>)> {
     let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
     ev.trace = trace;
-    match run_event(&mut ev, event) {
+    ev.tx.reuse(std::mem::take(&mut ev.scratch.spare.tx));
+    let done = match run_event(&mut ev, event) {
         Ok(outcomes) => {
             let changed = ev.tx.changed();
             ev.tx.finish(event.at);
@@ -170,7 +171,9 @@ pub(crate) fn apply_traced(
             ev.tx.rollback(prog);
             Err(e)
         }
-    }
+    };
+    ev.scratch.spare.tx = ev.tx.buffers(scratch::KEPT_CAPACITY);
+    done
 }
 
 /// Runs one event through `ev`: its deadlines, its handler, erasures and deadlines of what
@@ -203,6 +206,13 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         ev.trace_handler(HandlerRef::Event(event.ty));
         ev.run_handler(h, None)?;
     }
+    // an event that wrote nothing and answered about nobody (a decision): its one outcome
+    if ev.tx.wrote_nothing() {
+        if let Some(acc) = ev.scratch.outcomes.only_nobody() {
+            outcomes.push(ev.outcome(None, acc)?);
+            return Ok(outcomes);
+        }
+    }
     let mut own = std::mem::take(&mut ev.scratch.own);
     for (c, a) in ev.scratch.outcomes.sorted() {
         let key = match c {
@@ -225,31 +235,32 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         return Ok(outcomes);
     }
     ev.tx.index_undo();
-    let changed: Vec<CaseId> = ev.tx.changed();
-    let mut slots = Vec::new();
+    let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
+    ev.tx.changed_into(&mut changed);
+    let mut due = std::mem::take(&mut ev.scratch.spare.due);
     // every condition is read first, on the world as the rules left it; then erased
     let mut erasures = Vec::with_capacity(changed.len());
     for id in &changed {
-        erasures.push(ev.erasures(*id, &mut slots)?);
+        erasures.push(ev.erasures(*id, &mut due.locals)?);
     }
     for (id, erased) in changed.iter().zip(erasures) {
         ev.apply_erasures(*id, erased)?;
     }
-    let mut due = DueBufs::default();
-    for id in changed {
-        ev.refresh(id, &mut due)?;
+    for id in &changed {
+        ev.refresh(*id, &mut due)?;
     }
     for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
     ev.scratch.own = own;
+    ev.scratch.spare.give_changed(changed, due);
     Ok(outcomes)
 }
 
 /// Buffers for computing when a case's deadlines are due, kept from one case to the next
 /// (a tick may compute them for a million cases).
 #[derive(Default)]
-struct DueBufs {
+pub(super) struct DueBufs {
     /// When each deadline is due.
     times: Vec<Option<Timestamp>>,
     /// The local slots of a deadline's expression.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// How many spare buffers of each kind a thread keeps.
 const KEPT: usize = 32;
 /// The longest spare buffer a thread keeps.
-const KEPT_CAPACITY: usize = 1024;
+pub(super) const KEPT_CAPACITY: usize = 1024;
 
 /// Past this many cases, an event's outcomes are found by a map rather than a scan.
 const SCANNED: usize = 16;
@@ -64,6 +64,14 @@ impl Outcomes {
         &mut self.entries[i].1
     }
 
+    /// The one entry, when there is one and it is about nobody, leaving this empty.
+    pub(super) fn only_nobody(&mut self) -> Option<Acc> {
+        match self.entries.as_slice() {
+            [(None, _)] => self.entries.pop().map(|(_, acc)| acc),
+            _ => None,
+        }
+    }
+
     /// Every entry in order of case (`None` first), leaving this empty.
     pub(super) fn sorted(&mut self) -> std::vec::Drain<'_, (Option<CaseId>, Acc)> {
         self.index.clear();
@@ -83,6 +91,12 @@ pub(crate) struct Spare {
     pub(super) outcomes: Vec<Vec<Outcome>>,
     /// The key cells of a table lookup, joined.
     pub(super) cells: String,
+    /// The writes of the last event applied in place, and where they are by case.
+    pub(super) tx: super::tx::TxBufs,
+    /// The cases the last event changed.
+    pub(super) changed: Vec<CaseId>,
+    /// When a changed case's deadlines are due, and the slots of their expressions.
+    pub(super) due: super::DueBufs,
 }
 
 fn keep<T>(pool: &mut Vec<T>, item: T, capacity: usize) {
@@ -132,6 +146,19 @@ impl Spare {
         }
         if sc > 0 {
             keep(&mut self.shows, s, sc);
+        }
+    }
+
+    /// Takes back the buffers of an event's last phase (not kept past [`KEPT_CAPACITY`]).
+    pub(super) fn give_changed(&mut self, mut changed: Vec<CaseId>, mut due: super::DueBufs) {
+        if changed.capacity() <= KEPT_CAPACITY {
+            changed.clear();
+            self.changed = changed;
+        }
+        if due.times.capacity().max(due.locals.capacity()) <= KEPT_CAPACITY {
+            due.times.clear();
+            due.locals.clear();
+            self.due = due;
         }
     }
 

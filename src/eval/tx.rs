@@ -302,13 +302,20 @@ impl<'w> Tx<'w> {
 
     /// The cases this event wrote or created, in order.
     pub(super) fn changed(&self) -> Vec<CaseId> {
+        let mut ids = Vec::new();
+        self.changed_into(&mut ids);
+        ids
+    }
+
+    /// [`Tx::changed`] into `ids`.
+    pub(super) fn changed_into(&self, ids: &mut Vec<CaseId>) {
+        ids.clear();
         match self.world {
-            WorldRef::Read(_) => self.cases.keys().copied().collect(),
+            WorldRef::Read(_) => ids.extend(self.cases.keys().copied()),
             WorldRef::Write(_) => {
-                let mut ids = self.touched.clone();
+                ids.extend_from_slice(&self.touched);
                 ids.sort_unstable();
                 ids.dedup();
-                ids
             }
         }
     }
@@ -325,13 +332,45 @@ impl<'w> Tx<'w> {
             Undo::Part(r, _, _) => Some(r.case),
             Undo::Fired(..) | Undo::Due(..) | Undo::NewCase => None,
         };
-        let mut by_case: Vec<(CaseId, u32)> = (self.undo.iter().enumerate())
-            .filter_map(|(i, u)| Some((case_of(u)?, i as u32)))
-            .collect();
+        self.by_case.clear();
+        let writes = self.undo.iter().enumerate();
+        (self.by_case).extend(writes.filter_map(|(i, u)| Some((case_of(u)?, i as u32))));
         // mostly in order already (a case's writes come together): the sort finds the runs
-        by_case.sort_unstable();
-        self.by_case = by_case;
+        self.by_case.sort_unstable();
         self.by_case_at.set(0);
+    }
+
+    /// Takes the buffers of an earlier transaction (empty), to write into instead of new ones.
+    pub(super) fn reuse(&mut self, bufs: TxBufs) {
+        let TxBufs {
+            undo,
+            touched,
+            by_case,
+        } = bufs;
+        (self.undo, self.touched, self.by_case) = (undo, touched, by_case);
+    }
+
+    /// Gives back this transaction's buffers, emptied, for the next one (none is kept
+    /// longer than `most`: a tick that wrote a million cases leaves no large buffer).
+    pub(super) fn buffers(&mut self, most: usize) -> TxBufs {
+        let mut bufs = TxBufs {
+            undo: std::mem::take(&mut self.undo),
+            touched: std::mem::take(&mut self.touched),
+            by_case: std::mem::take(&mut self.by_case),
+        };
+        bufs.undo.clear();
+        bufs.touched.clear();
+        bufs.by_case.clear();
+        if bufs
+            .undo
+            .capacity()
+            .max(bufs.touched.capacity())
+            .max(bufs.by_case.capacity())
+            > most
+        {
+            bufs = TxBufs::default();
+        }
+        bufs
     }
 
     /// Case `id` as it was before the event, as far as [`Was`] tells (applying: as far as
@@ -436,9 +475,17 @@ impl<'w> Tx<'w> {
         if let WorldRef::Write(w) = &mut self.world {
             w.clock = Some(at);
             w.generation += 1;
-            self.undo = Vec::new();
+            self.undo.clear();
         }
     }
+}
+
+/// The buffers of a transaction that applies in place, kept from one event to the next.
+#[derive(Default)]
+pub(super) struct TxBufs {
+    undo: Vec<Undo>,
+    touched: Vec<CaseId>,
+    by_case: Vec<(CaseId, u32)>,
 }
 
 /// A case as it was before the event, as far as erasures ask (`src/eval/erase.rs`): the old

@@ -113,10 +113,32 @@ pub(crate) fn builder<'p>(
 /// allowed without being fields, and whether it lies in a sensitive value.
 #[derive(Clone, Copy)]
 struct Within<'a> {
-    prefix: &'a str,
-    of: &'a str,
+    prefix: Path<'a>,
+    /// What the record is called in messages: the event type's name at the top, else its
+    /// path (`None`).
+    of: Option<&'a str>,
     reserved: &'a [&'a str],
     sensitive: bool,
+}
+
+/// Where a value lies in an event (`personnel[0].phone`), for errors: written out only when
+/// an error names it.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Top,
+    Field(&'a Path<'a>, &'a str),
+    Item(&'a Path<'a>, usize),
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Top => Ok(()),
+            Path::Field(Path::Top, name) => f.write_str(name),
+            Path::Field(record, name) => write!(f, "{record}.{name}"),
+            Path::Item(list, i) => write!(f, "{list}[{i}]"),
+        }
+    }
 }
 
 /// The parts of a program that events are read against.
@@ -159,7 +181,7 @@ impl<'p> Schema<'p> {
     }
 
     /// A sensitive textual value read back from a journal: sealed already.
-    fn sealed(self, text: &str, path: &str) -> Result<Value, EventError> {
+    fn sealed(self, text: &str, path: Path) -> Result<Value, EventError> {
         if is_sealed(text) {
             Ok(Value::text(text))
         } else {
@@ -220,8 +242,8 @@ impl<'p> Schema<'p> {
         let def = &self.events[ty.index()];
         fields.clear();
         let top = Within {
-            prefix: "",
-            of: &def.name,
+            prefix: Path::Top,
+            of: Some(&def.name),
             reserved: HEADER_KEYS,
             sensitive: false,
         };
@@ -334,8 +356,8 @@ impl<'p> Schema<'p> {
             for (field, m) in fields.iter().zip(given) {
                 let value = match members.get(usize::from(m)) {
                     Some((_, json)) => {
-                        let path = join(prefix, &field.name);
-                        self.value(&field.ty, json, &path, sensitive || field.sensitive)?
+                        let path = Path::Field(&prefix, &field.name);
+                        self.value(&field.ty, json, path, sensitive || field.sensitive)?
                     }
                     None => Value::Unset,
                 };
@@ -365,15 +387,15 @@ impl<'p> Schema<'p> {
         let undeclared =
             |key: &str| !reserved.contains(&key) && !fields.iter().any(|f| f.name == key);
         let unknown = |key: &str| EventError::UnknownField {
-            field: join(prefix, &name_text(key)).into_owned(),
-            of: of.to_string(),
+            field: Path::Field(&prefix, &name_text(key)).to_string(),
+            of: of.map_or_else(|| prefix.to_string(), str::to_string),
             suggestion: suggestion(key, fields.iter().map(|f| f.name.as_str())),
         };
         values.reserve(fields.len());
         for field in fields {
-            let path = join(prefix, &field.name);
-            let value = match member(members, &field.name, &path)? {
-                Some(json) => self.value(&field.ty, json, &path, sensitive || field.sensitive)?,
+            let path = Path::Field(&prefix, &field.name);
+            let value = match member(members, &field.name, path)? {
+                Some(json) => self.value(&field.ty, json, path, sensitive || field.sensitive)?,
                 None if field.ty.is_opt() => Value::Unset,
                 None => {
                     let misspelt = members
@@ -381,7 +403,7 @@ impl<'p> Schema<'p> {
                         .find(|(key, _)| undeclared(key) && misspells(key, field, fields));
                     return Err(match misspelt {
                         Some((key, _)) => unknown(key),
-                        None => missing(&path),
+                        None => missing(path),
                     });
                 }
             };
@@ -394,7 +416,7 @@ impl<'p> Schema<'p> {
     }
 
     /// Converts `json` to a value of type `ty`; `path` names it in errors.
-    fn value(self, ty: &Ty, json: &Json, path: &str, sensitive: bool) -> Result<Value, EventError> {
+    fn value(self, ty: &Ty, json: &Json, path: Path, sensitive: bool) -> Result<Value, EventError> {
         let shown_number = |text: String| (!sensitive).then(|| text.into());
         match (ty, json) {
             (Ty::Opt(_), Json::Null) => Ok(Value::Unset),
@@ -462,7 +484,7 @@ impl<'p> Schema<'p> {
             (Ty::Record(r), Json::Object(members)) => {
                 let within = Within {
                     prefix: path,
-                    of: path,
+                    of: None,
                     reserved: &[],
                     sensitive,
                 };
@@ -487,13 +509,13 @@ impl<'p> Schema<'p> {
         self,
         ty: &Ty,
         items: &[Json],
-        path: &str,
+        path: Path,
         sensitive: bool,
     ) -> Result<Vec<Value>, EventError> {
         items
             .iter()
             .enumerate()
-            .map(|(i, item)| self.value(ty, item, &format!("{path}[{i}]"), sensitive))
+            .map(|(i, item)| self.value(ty, item, Path::Item(&path, i), sensitive))
             .collect()
     }
 
@@ -502,7 +524,7 @@ impl<'p> Schema<'p> {
         self,
         f: FormatId,
         raw: &'r str,
-        path: &str,
+        path: Path,
         sensitive: bool,
     ) -> Result<Cow<'r, str>, EventError> {
         let def = &self.formats[f.index()];
@@ -542,7 +564,7 @@ impl<'p> Schema<'p> {
         self,
         e: EnumId,
         s: &str,
-        path: &str,
+        path: Path,
         sensitive: bool,
     ) -> Result<Value, EventError> {
         let def = &self.enums[e.index()];
@@ -573,7 +595,11 @@ impl<'p> Schema<'p> {
 }
 
 /// Reads an RFC 3339 time with an offset.
-fn instant(json: &Json, path: &str, sensitive: bool) -> Result<Timestamp, EventError> {
+fn instant(
+    json: &Json,
+    path: impl std::fmt::Display + Copy,
+    sensitive: bool,
+) -> Result<Timestamp, EventError> {
     if let Json::Instant(t) = json {
         return Ok(*t);
     }
@@ -729,7 +755,7 @@ fn matched(
 fn member<'j, 'a>(
     members: &'j [(Cow<'a, str>, Json<'a>)],
     name: &str,
-    path: &str,
+    path: impl std::fmt::Display,
 ) -> Result<Option<&'j Json<'a>>, EventError> {
     let mut found = members
         .iter()
@@ -764,25 +790,17 @@ fn suggestion<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> 
     did_you_mean(name, candidates).map(Box::from)
 }
 
-fn missing(path: &str) -> EventError {
+fn missing(path: impl std::fmt::Display) -> EventError {
     EventError::MissingField {
         field: path.to_string(),
     }
 }
 
-fn wrong_kind(path: &str, expected: &'static str, json: &Json) -> EventError {
+fn wrong_kind(path: impl std::fmt::Display, expected: &'static str, json: &Json) -> EventError {
     EventError::WrongKind {
         field: path.to_string(),
         expected,
         found: json.kind(),
-    }
-}
-
-fn join<'n>(prefix: &str, name: &'n str) -> Cow<'n, str> {
-    if prefix.is_empty() {
-        Cow::Borrowed(name)
-    } else {
-        Cow::Owned(format!("{prefix}.{name}"))
     }
 }
 

@@ -869,8 +869,8 @@ fn the_fast_path_reads_what_the_full_checks_read() {
             .collect();
         let (mut a, mut b) = (Vec::new(), Vec::new());
         let within = Within {
-            prefix: "",
-            of: "sms_sent",
+            prefix: super::Path::Top,
+            of: Some("sms_sent"),
             reserved: &["type"],
             sensitive: false,
         };

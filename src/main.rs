@@ -700,7 +700,7 @@ struct Options {
 fn run_stream(
     engine: &Engine,
     world: &mut World,
-    mut input: impl BufRead,
+    mut input: BufReader<impl Read>,
     out: &mut impl Write,
     key: Option<&docket::SealKey>,
     Options {
@@ -710,8 +710,18 @@ fn run_stream(
 ) -> Result<bool, Stop> {
     let mut any_error = false;
     let mut buf = Vec::new();
+    let mut text = String::new();
     let mut seq = 0usize;
-    while let Some(item) = next_line(&mut input, &mut buf, &mut seq)? {
+    loop {
+        // Records go out whenever the next line has not been read in yet: a program that
+        // sends a line and waits for its record gets it; a file's records are written in
+        // blocks, not one write each.
+        if input.buffer().is_empty() {
+            flush(out, any_error)?;
+        }
+        let Some(item) = next_line(&mut input, &mut buf, &mut seq)? else {
+            break;
+        };
         // only when asked: a world is copied before each line
         let before = invariants.then(|| world.clone());
         let record = match item {
@@ -731,7 +741,9 @@ fn run_stream(
             Line::Refused(record) => record,
         };
         any_error |= record.is_error();
-        write_record(out, &record, any_error)?;
+        text.clear();
+        record.write_json(&mut text);
+        write_line(out, &text, any_error)?;
         if let (Some(before), false) = (&before, record.is_error()) {
             for v in engine.invariant_violations(Some(before), world) {
                 any_error = true;
@@ -741,6 +753,7 @@ fn run_stream(
         }
         record.recycle();
     }
+    flush(out, any_error)?;
     Ok(any_error)
 }
 
@@ -838,23 +851,36 @@ fn read_line_bounded(
 
 /// Writes one record and its newline, flushed.
 fn write_record(out: &mut impl Write, record: &Record, any_error: bool) -> Result<(), Stop> {
-    write_json(out, record.to_json(), any_error)
+    write_line(out, &record.to_json(), any_error)?;
+    flush(out, any_error)
 }
 
-/// Writes one line of JSON and its newline, flushed.
-fn write_json(out: &mut impl Write, mut json: String, any_error: bool) -> Result<(), Stop> {
-    json.push('\n');
-    out.write_all(json.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| {
-            if e.kind() == io::ErrorKind::BrokenPipe {
-                Stop::BrokenPipe { any_error }
-            } else {
-                Stop::Unusable(format!(
-                    "error: cannot write the output: {e} (the state was not saved)"
-                ))
-            }
-        })
+/// Writes one line of JSON and its newline (into `out`'s buffer: see [`flush`]).
+fn write_json(out: &mut impl Write, json: String, any_error: bool) -> Result<(), Stop> {
+    write_line(out, &json, any_error)
+}
+
+/// Writes `line` and a newline.
+fn write_line(out: &mut impl Write, line: &str, any_error: bool) -> Result<(), Stop> {
+    (out.write_all(line.as_bytes()))
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(|e| output_error(e, any_error))
+}
+
+/// Writes out what `out` holds.
+fn flush(out: &mut impl Write, any_error: bool) -> Result<(), Stop> {
+    out.flush().map_err(|e| output_error(e, any_error))
+}
+
+/// Why `docket run` stops on an output error: a closed pipe ends it quietly.
+fn output_error(e: io::Error, any_error: bool) -> Stop {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        Stop::BrokenPipe { any_error }
+    } else {
+        Stop::Unusable(format!(
+            "error: cannot write the output: {e} (the state was not saved)"
+        ))
+    }
 }
 
 /// Takes the lock of a state file (`FILE.lock` beside it), waiting while another run holds

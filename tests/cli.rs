@@ -788,3 +788,37 @@ fn temp_files(dir: &std::path::Path) -> Vec<String> {
         .filter(|n| n.contains(".tmp"))
         .collect()
 }
+
+/// A program that sends one line and waits for its record before sending the next gets
+/// each record as soon as its line is read (records are written in blocks only while more
+/// input is already there to read).
+#[test]
+fn run_answers_each_line_before_the_next_is_sent() {
+    use std::io::{BufRead, BufReader};
+    let mut child = bin::command(&["run", "--rules", "rules/icp"], None)
+        .spawn()
+        .expect("the docket binary starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.expect("a line")).is_err() {
+                break;
+            }
+        }
+    });
+    let stream = read("examples/stream.jsonl");
+    for (i, line) in stream.lines().take(5).enumerate() {
+        writeln!(stdin, "{line}").expect("a line written");
+        stdin.flush().expect("flushed");
+        let record = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no record for line {} while the input stays open", i + 1));
+        let json: serde_json::Value = serde_json::from_str(&record).expect("a JSON record");
+        assert_eq!(json["seq"], i + 1, "{record}");
+    }
+    drop(stdin);
+    assert!(child.wait().expect("docket ends").success());
+    reader.join().expect("the reader ends");
+}

@@ -59,7 +59,7 @@ pub struct EventBuilder<'a> {
     /// [`DIRECT_FIELDS`] fields).
     def: Option<(EventId, &'a [RecordFieldDef])>,
     /// `at` as given.
-    at: Option<Json<'a>>,
+    at: Option<At<'a>>,
     /// The fields' values in declaration order (unset where not given), while every member
     /// given was taken directly: a declared field given once with a value of its type.
     values: Vec<Value>,
@@ -68,7 +68,23 @@ pub struct EventBuilder<'a> {
     /// Every member given, in order, once one could not be taken directly (an undeclared
     /// or repeated name, a second `at`, a value to check further, a list…): from then on
     /// [`Schema::event`] checks the members as a line's, for its errors.
-    members: Option<Vec<Member<'a>>>,
+    members: Option<Box<Vec<Member<'a>>>>,
+}
+
+/// `at` as given: a string (to be read as an RFC 3339 time) or an instant.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Text(&'a str),
+    Instant(Timestamp),
+}
+
+impl<'a> At<'a> {
+    fn json(self) -> Json<'a> {
+        match self {
+            At::Text(s) => Json::Str(Cow::Borrowed(s)),
+            At::Instant(t) => Json::Instant(t),
+        }
+    }
 }
 
 type Member<'a> = (Cow<'a, str>, Json<'a>);
@@ -103,7 +119,12 @@ impl<'a> EventBuilder<'a> {
                 values = SPARE.with_borrow_mut(std::mem::take);
                 values.resize(fields.len(), Value::Unset);
             }
-            None => members = Some(vec![(Cow::Borrowed("type"), Json::Str(type_name.into()))]),
+            None => {
+                members = Some(Box::new(vec![(
+                    Cow::Borrowed("type"),
+                    Json::Str(type_name.into()),
+                )]))
+            }
         }
         EventBuilder {
             program,
@@ -140,13 +161,16 @@ impl<'a> EventBuilder<'a> {
         Schema::of(self.program, self.shapes)
     }
 
-    fn member(mut self, name: &'a str, value: Json<'a>) -> Self {
+    /// Gives member `name`: taken directly when it can be, else kept with every member
+    /// given so far. (The setters are small wrappers of this and the two below, which work
+    /// on the builder where it lies rather than moving it at each call.)
+    fn put(&mut self, name: &'a str, value: Json<'a>) {
         let value = match self.members {
             Some(_) => value,
             None => match self.direct(name, value) {
-                Ok(()) => return self,
+                Ok(()) => return,
                 Err(value) => {
-                    self.members = Some(self.given_members());
+                    self.members = Some(Box::new(self.given_members()));
                     value
                 }
             },
@@ -154,7 +178,23 @@ impl<'a> EventBuilder<'a> {
         if let Some(members) = &mut self.members {
             members.push((Cow::Borrowed(name), value));
         }
-        self
+    }
+
+    fn put_count(&mut self, field: &'a str, value: i64) {
+        if value >= 0 {
+            if let Some(i) = self.slot(field, |ty| matches!(ty, Ty::Count)) {
+                self.values[i] = Value::Count(value);
+                return;
+            }
+        }
+        self.put(field, Json::Int(value));
+    }
+
+    fn put_bool(&mut self, field: &'a str, value: bool) {
+        match self.slot(field, |ty| matches!(ty, Ty::Bool)) {
+            Some(i) => self.values[i] = Value::Bool(value),
+            None => self.put(field, Json::Bool(value)),
+        }
     }
 
     /// Takes member `name` directly, if it is `at` given first or a declared field given
@@ -162,12 +202,16 @@ impl<'a> EventBuilder<'a> {
     /// (`value` is given back when it is not taken.)
     fn direct(&mut self, name: &'a str, value: Json<'a>) -> Result<(), Json<'a>> {
         if name == "at" {
-            return match self.at {
-                None => {
-                    self.at = Some(value);
+            return match (self.at, &value) {
+                (None, Json::Str(Cow::Borrowed(s))) => {
+                    self.at = Some(At::Text(s));
                     Ok(())
                 }
-                Some(_) => Err(value),
+                (None, Json::Instant(t)) => {
+                    self.at = Some(At::Instant(*t));
+                    Ok(())
+                }
+                _ => Err(value),
             };
         }
         let Some((_, fields)) = self.def else {
@@ -195,8 +239,8 @@ impl<'a> EventBuilder<'a> {
     fn given_members(&self) -> Vec<Member<'a>> {
         let mut members = Vec::with_capacity(self.values.len() + 3);
         members.push((Cow::Borrowed("type"), Json::Str(self.type_name.into())));
-        if let Some(at) = &self.at {
-            members.push((Cow::Borrowed("at"), at.clone()));
+        if let Some(at) = self.at {
+            members.push((Cow::Borrowed("at"), at.json()));
         }
         if let Some((_, fields)) = self.def {
             for (i, (f, v)) in fields.iter().zip(&self.values).enumerate() {
@@ -210,55 +254,60 @@ impl<'a> EventBuilder<'a> {
 
     /// When the event happened: an RFC 3339 time with an offset, as in a line's `at`
     /// (`2026-11-28T10:30:00+08:00`).
-    pub fn at(self, time: &'a str) -> Self {
-        self.member("at", Json::Str(Cow::Borrowed(time)))
+    #[inline]
+    pub fn at(mut self, time: &'a str) -> Self {
+        self.put("at", Json::Str(Cow::Borrowed(time)));
+        self
     }
 
     /// When the event happened, as an instant (written in UTC).
-    pub fn at_instant(self, time: Timestamp) -> Self {
-        self.member("at", Json::Instant(time))
+    #[inline]
+    pub fn at_instant(mut self, time: Timestamp) -> Self {
+        self.put("at", Json::Instant(time));
+        self
     }
 
     /// A field given as a string: text, a format, an enumeration value, a duration (`24h`)
     /// or a time (RFC 3339).
-    pub fn text(self, field: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
-        self.member(field, Json::Str(value.into()))
+    #[inline]
+    pub fn text(mut self, field: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
+        self.put(field, Json::Str(value.into()));
+        self
     }
 
     /// A `count` field.
+    #[inline]
     pub fn count(mut self, field: &'a str, value: i64) -> Self {
-        if value >= 0 {
-            if let Some(i) = self.slot(field, |ty| matches!(ty, Ty::Count)) {
-                self.values[i] = Value::Count(value);
-                return self;
-            }
-        }
-        self.member(field, Json::Int(value))
+        self.put_count(field, value);
+        self
     }
 
     /// A `bool` field.
+    #[inline]
     pub fn bool(mut self, field: &'a str, value: bool) -> Self {
-        if let Some(i) = self.slot(field, |ty| matches!(ty, Ty::Bool)) {
-            self.values[i] = Value::Bool(value);
-            return self;
-        }
-        self.member(field, Json::Bool(value))
+        self.put_bool(field, value);
+        self
     }
 
     /// An `instant` field.
-    pub fn instant(self, field: &'a str, value: Timestamp) -> Self {
-        self.member(field, Json::Instant(value))
+    #[inline]
+    pub fn instant(mut self, field: &'a str, value: Timestamp) -> Self {
+        self.put(field, Json::Instant(value));
+        self
     }
 
     /// An optional field, explicitly unset (as `null` in a line).
-    pub fn unset(self, field: &'a str) -> Self {
-        self.member(field, Json::Null)
+    #[inline]
+    pub fn unset(mut self, field: &'a str) -> Self {
+        self.put(field, Json::Null);
+        self
     }
 
     /// A field of any type, as the JSON value a line would hold: a list, a set or a record
     /// (`json!([{"name": "desk", "n": 2}])`), or any other value.
-    pub fn json(self, field: &'a str, value: serde_json::Value) -> Self {
-        self.member(field, from_serde(value))
+    pub fn json(mut self, field: &'a str, value: serde_json::Value) -> Self {
+        self.put(field, from_serde(value));
+        self
     }
 
     /// Checks the fields against the event's declaration, as [`crate::Engine::parse_event`]
@@ -281,24 +330,28 @@ impl<'a> EventBuilder<'a> {
     /// (every required field given, `at` a good time); otherwise the members given, checked
     /// by [`Schema::event`] in full, for the first problem's error.
     fn finish(mut self) -> Result<Event, EventError> {
-        if let (None, Some((ty, fields)), Some(at)) = (&self.members, self.def, &self.at) {
-            let complete = fields
-                .iter()
-                .enumerate()
-                .all(|(i, f)| self.given & (1 << i) != 0 || f.ty.is_opt());
-            if let (true, Ok(when)) = (complete, super::instant(at, "at", false)) {
-                for (i, v) in self.values.iter_mut().enumerate() {
-                    if self.given & (1 << i) == 0 {
-                        *v = Value::Unset;
-                    }
+        if let (None, Some((ty, fields)), Some(at)) = (&self.members, self.def, self.at) {
+            let at = at.json();
+            let required = self.shapes.0[ty.index()].required;
+            let complete = self.given & required == required;
+            if let (true, Ok(when)) = (complete, super::instant(&at, "at", false)) {
+                // the optional fields not given: unset (they hold the last event's values)
+                let all = match fields.len() {
+                    0 => 0,
+                    n => u64::MAX >> (u64::BITS as usize - n),
+                };
+                let mut left = !self.given & all;
+                while left != 0 {
+                    self.values[left.trailing_zeros() as usize] = Value::Unset;
+                    left &= left - 1;
                 }
                 return Ok(self
                     .schema()
-                    .made(ty, when, at, std::mem::take(&mut self.values)));
+                    .made(ty, when, &at, std::mem::take(&mut self.values)));
             }
         }
         let members = match self.members.take() {
-            Some(members) => members,
+            Some(members) => *members,
             None => self.given_members(),
         };
         self.schema().event(&members, Vec::new())

@@ -22,6 +22,9 @@ pub(crate) struct EventShape {
     /// The fields in declaration order: each name, and whether its value may hold a
     /// sensitive value (the field is sensitive, or is or holds a record with such a field).
     pub(crate) fields: Box<[(Box<str>, bool)]>,
+    /// The fields that must be given (not optional), as bits (field `i`: bit `i`, the first
+    /// 64 fields).
+    pub(crate) required: u64,
 }
 
 /// The shape of each event type of a policy, by event index.
@@ -41,10 +44,19 @@ impl Shapes {
                     (Box::from(f.name.as_str()), hidden)
                 })
                 .collect();
+            let required = records
+                .get(e.record.index())
+                .map_or(&[][..], |r| &r.fields[..])
+                .iter()
+                .take(64)
+                .enumerate()
+                .filter(|(_, f)| !f.ty.is_opt())
+                .fold(0u64, |bits, (i, _)| bits | 1 << i);
             Arc::new(EventShape {
                 policy,
                 name: e.name.as_str().into(),
                 fields,
+                required,
             })
         };
         Shapes(events.iter().map(shape).collect())

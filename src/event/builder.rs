@@ -68,6 +68,10 @@ pub struct EventBuilder<'a> {
     /// Every member given, in order, once one could not be taken directly (an undeclared
     /// or repeated name, a second `at`, a value to check further, a list…): from then on
     /// [`Schema::event`] checks the members as a line's, for its errors.
+    #[allow(
+        clippy::box_collection,
+        reason = "one pointer, not three: the builder is moved at every setter, and this is rare"
+    )]
     members: Option<Box<Vec<Member<'a>>>>,
 }
 

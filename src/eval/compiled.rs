@@ -226,7 +226,18 @@ impl Compiler<'_> {
             }
             IExpr::Cmp(op, a, b) => {
                 let op: Cmp = *op;
-                self.binary((a, b), move |x, y| Eval::compare(op, x, y))
+                let general = self.binary((a, b), move |x, y| Eval::compare(op, x, y));
+                match (place(a), &**b) {
+                    // a count held somewhere against a number: the commonest limit check
+                    (Some(p), IExpr::Lit(Value::Count(n))) => {
+                        let n = *n;
+                        test_fn(move |ev, locals| match p(ev, locals) {
+                            Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
+                            _ => general(ev, locals),
+                        })
+                    }
+                    _ => general,
+                }
             }
             IExpr::In(a, b) => self.binary((a, b), |x, y| {
                 Ok(y.elements().is_some_and(|items| items.contains(x)))
@@ -414,5 +425,17 @@ impl Compiler<'_> {
     fn tree_value(self, e: &IExpr) -> Box<ValueFn> {
         let e = e.clone();
         value_fn(move |ev, locals| ev.expr(&e, locals))
+    }
+}
+
+/// Whether two values ordered `o` are in relation `op`.
+fn holds(op: Cmp, o: std::cmp::Ordering) -> bool {
+    match op {
+        Cmp::Eq => o.is_eq(),
+        Cmp::Ne => o.is_ne(),
+        Cmp::Lt => o.is_lt(),
+        Cmp::Le => o.is_le(),
+        Cmp::Gt => o.is_gt(),
+        Cmp::Ge => o.is_ge(),
     }
 }

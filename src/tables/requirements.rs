@@ -1,7 +1,5 @@
 //! `kind: requirements`: key columns → the set of values required.
 
-use std::collections::HashMap;
-
 use crate::diag::did_you_mean;
 
 use super::decode::{Cx, Owner};
@@ -41,7 +39,7 @@ pub(super) fn decode(
         of: of.unwrap_or_default().to_string(),
         values: values.clone().unwrap_or_default(),
         rows: Vec::new(),
-        index: HashMap::new(),
+        index: Default::default(),
     };
     let columns = keys.as_deref().map(Columns::new);
     for (i, node) in rows.unwrap_or_default().iter().enumerate() {

@@ -314,11 +314,8 @@ impl Engine {
         event: &Event,
         step: &mut Step,
     ) -> Result<(), EvalError> {
-        eval::recycle(std::mem::take(&mut step.outcomes));
-        // on an error, a step of nothing: the old changes must not be committed by mistake
-        *step = Step::default();
-        *step = self.evaluate(world, event)?;
-        Ok(())
+        self.check_own(world, event)?;
+        eval::evaluate_into(&self.program, world, event, self.fingerprint, step)
     }
 
     /// [`Engine::evaluate`], recording what it did into `trace` when given.

@@ -149,6 +149,35 @@ pub(crate) fn evaluate_traced(
     })
 }
 
+/// [`evaluate_traced`] into `step`, whose outcomes' buffers are reused; on an error, `step`
+/// is left a step of nothing (its old changes must not be committed by mistake).
+pub(crate) fn evaluate_into(
+    prog: &Program,
+    world: &World,
+    event: &Event,
+    policy: u64,
+    step: &mut Step,
+) -> R<()> {
+    let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
+    ev.scratch
+        .spare
+        .give_outcomes(std::mem::take(&mut step.outcomes));
+    match run_event(&mut ev, event) {
+        Ok(outcomes) => {
+            step.outcomes = outcomes;
+            step.changed = std::mem::take(&mut ev.tx.cases);
+            step.at = event.at;
+            step.generation = world.generation;
+            step.policy = policy;
+            Ok(())
+        }
+        Err(e) => {
+            *step = Step::default();
+            Err(e)
+        }
+    }
+}
+
 /// Applies `event` to `world` in place: all of it, or nothing of it when it fails (its
 /// writes are undone). Returns its outcomes and the cases it changed or created, in order.
 /// The event must have been checked as for [`evaluate_traced`].

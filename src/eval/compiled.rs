@@ -135,6 +135,15 @@ fn place(e: &IExpr) -> Option<Box<PlaceFn>> {
     })
 }
 
+/// The case a place holds, if it holds one (else the tree walker evaluates the node, for
+/// its error).
+fn case_id(case: &PlaceFn, ev: &Eval<'_, '_>, locals: &[Value]) -> Option<crate::value::CaseId> {
+    match case(ev, locals) {
+        Some(Value::Case(id)) => Some(*id),
+        _ => None,
+    }
+}
+
 /// An operand of a comparison or a membership test.
 enum Operand {
     Lit(Value),
@@ -300,9 +309,8 @@ impl Compiler<'_> {
                 Some(case) => {
                     let whole = e.clone();
                     value_fn(move |ev, locals| {
-                        let id = match case(ev, locals) {
-                            Some(Value::Case(id)) => *id,
-                            _ => return ev.expr(&whole, locals),
+                        let Some(id) = case_id(&*case, ev, locals) else {
+                            return ev.expr(&whole, locals);
                         };
                         let data = ev.tx.case(id)?;
                         match ev.prog.case_def(data.ty) {
@@ -356,9 +364,8 @@ impl Compiler<'_> {
                         Some(case) => {
                             let whole = e.clone();
                             value_fn(move |ev, locals| {
-                                let id = match case(ev, locals) {
-                                    Some(Value::Case(id)) => *id,
-                                    _ => return ev.expr(&whole, locals),
+                                let Some(id) = case_id(&*case, ev, locals) else {
+                                    return ev.expr(&whole, locals);
                                 };
                                 let n = ev.tx.case(id)?.parts.len();
                                 let mut out = Vec::new();

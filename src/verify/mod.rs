@@ -8,6 +8,7 @@
 
 mod boundaries;
 mod domain;
+mod fingerprint;
 mod sample;
 
 pub use boundaries::{boundaries, scenario_yaml, Boundaries, Boundary};
@@ -20,9 +21,9 @@ use crate::event::Event;
 use crate::value::CaseId;
 use crate::world::World;
 use crate::Violation;
+use fingerprint::{Fp, Seen};
 use jiff::{SignedDuration, Timestamp};
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
 use std::time::Instant;
 
 /// How far `docket verify` explores.
@@ -183,7 +184,7 @@ impl<'e> Explorer<'e> {
                 event: u32::MAX,
                 at: bounds.start,
             }],
-            seen: HashSet::new(),
+            seen: Seen::default(),
             coverage: Coverage::new(engine),
             trace: Trace::with_room(),
             transitions: 0,
@@ -268,7 +269,7 @@ struct Explorer<'e> {
     routes: Vec<Route>,
     events: Vec<Event>,
     nodes: Vec<Node>,
-    seen: HashSet<u128>,
+    seen: Seen,
     coverage: Coverage<'e>,
     trace: Trace,
     transitions: u64,
@@ -446,25 +447,21 @@ fn state_hash(world: &World) -> u128 {
 
 fn hash_cases(clock: Option<Timestamp>, mut cases: Vec<&crate::world::CaseData>) -> u128 {
     cases.sort_by(|a, b| (a.ty, &a.key).cmp(&(b.ty, &b.key)));
-    let half = |seed: u64| {
-        let mut h = DefaultHasher::new();
-        seed.hash(&mut h);
-        clock.hash(&mut h);
-        for c in &cases {
-            c.ty.hash(&mut h);
-            c.key.hash(&mut h);
-            c.status.hash(&mut h);
-            c.fields.hash(&mut h);
-            c.parts.len().hash(&mut h);
-            for p in c.parts.iter() {
-                p.hash(&mut h);
-            }
-            for d in c.deadlines.iter() {
-                d.at.hash(&mut h);
-                d.fired.hash(&mut h);
-            }
+    let mut h = Fp::new();
+    clock.hash(&mut h);
+    for c in &cases {
+        c.ty.hash(&mut h);
+        c.key.hash(&mut h);
+        c.status.hash(&mut h);
+        c.fields.hash(&mut h);
+        c.parts.len().hash(&mut h);
+        for p in c.parts.iter() {
+            p.hash(&mut h);
         }
-        h.finish()
-    };
-    (u128::from(half(0x9e37_79b9)) << 64) | u128::from(half(0x85eb_ca6b))
+        for d in c.deadlines.iter() {
+            d.at.hash(&mut h);
+            d.fired.hash(&mut h);
+        }
+    }
+    h.finish128()
 }

@@ -188,7 +188,7 @@ impl<'e> Explorer<'e> {
             coverage: Coverage::new(engine),
             trace: Trace::with_room(),
             transitions: 0,
-            cache: None,
+            path: vec![(0, World::new())],
         };
         x.seen.insert(state_hash(&World::new()));
         Ok(x)
@@ -273,8 +273,9 @@ struct Explorer<'e> {
     coverage: Coverage<'e>,
     trace: Trace,
     transitions: u64,
-    /// The last world rebuilt, by node: a node's siblings share its parent.
-    cache: Option<(u32, World)>,
+    /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
+    /// cousins share most of it.
+    path: Vec<(u32, World)>,
 }
 
 impl Explorer<'_> {
@@ -308,28 +309,37 @@ impl Explorer<'_> {
         Some(after)
     }
 
-    /// The world of node `id`, rebuilt by replaying its path from the empty world.
+    /// The world of node `id`, rebuilt by replaying its path from the empty world: from
+    /// the last path rebuilt, where the two part (breadth-first, the next node is most
+    /// often a sibling or a cousin of the last).
     fn world_of(&mut self, id: u32) -> World {
-        if let Some((cached, w)) = &self.cache {
-            if *cached == id {
-                return w.clone();
-            }
+        let mut chain = Vec::new();
+        let mut at = id;
+        while at != 0 {
+            chain.push(at);
+            at = self.nodes[at as usize].parent;
         }
-        let node = self.nodes[id as usize];
-        let world = if id == 0 {
-            World::new()
-        } else {
-            let mut w = self.world_of(node.parent);
+        chain.reverse();
+        // INVARIANT: `path[0]` is the empty world, `path[i]` the world of the `i`-th node on
+        // the last path rebuilt
+        let common = chain
+            .iter()
+            .zip(self.path.iter().skip(1))
+            .take_while(|(a, (b, _))| *a == b)
+            .count();
+        self.path.truncate(common + 1);
+        for &n in &chain[common..] {
+            let node = self.nodes[n as usize];
+            let mut w = self.path.last().map(|(_, w)| w.clone()).unwrap_or_default();
             if let Some(e) = self.events.get(node.event as usize) {
                 let mut e = e.clone();
                 e.at = node.at;
                 // INVARIANT: it was accepted on this very world when the node was made
                 let _ = self.engine.apply(&mut w, &e);
             }
-            w
-        };
-        self.cache = Some((id, world.clone()));
-        world
+            self.path.push((n, w));
+        }
+        self.path.last().map(|(_, w)| w.clone()).unwrap_or_default()
     }
 
     /// The events from the empty world to node `id`, as JSON lines.

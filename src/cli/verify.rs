@@ -62,6 +62,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "INSTANT")]
     start: Option<String>,
 
+    /// Explore every renaming of interchangeable values (case keys, phones, codes that no
+    /// rule tells apart), not one of each
+    #[arg(long)]
+    no_symmetry: bool,
+
     /// `text` (a summary and the counterexample or unreached items) or `json` (one object)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -81,6 +86,7 @@ pub fn verify(args: &VerifyArgs) -> u8 {
         keys: args.keys.max(1),
         values: args.values.max(1),
         list_len: args.list_len,
+        symmetry: !args.no_symmetry,
         ..Bounds::default()
     };
     if let Some(start) = &args.start {
@@ -138,6 +144,17 @@ fn to_text(r: &Report, b: &Bounds) -> String {
         r.seconds,
         rate(r)
     );
+    if !r.symmetric.is_empty() {
+        let each: Vec<String> = r
+            .symmetric
+            .iter()
+            .map(|(f, n)| format!("{n} of `{f}`"))
+            .collect();
+        out.push_str(&format!(
+            "interchangeable values, each world kept once up to their renaming: {}\n",
+            each.join(", ")
+        ));
+    }
     match &r.violation {
         Some(cex) => {
             out.push_str(&format!(
@@ -177,6 +194,7 @@ fn to_json(r: &Report, b: &Bounds) -> serde_json::Value {
         "capped": r.capped,
         "seconds": r.seconds,
         "states_per_second": rate(r),
+        "symmetric": r.symmetric.iter().map(|(f, n)| json!({"format": f, "values": n})).collect::<Vec<_>>(),
         "violation": r.violation.as_ref().map(|c| json!({
             "events": c.lines.iter().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_default()).collect::<Vec<_>>(),
             "violated": c.violations.iter().map(|v| v.to_json()).collect::<Vec<_>>(),

@@ -9,7 +9,11 @@
 //! only 100 bits jointly, the odds are still below 10⁻¹⁶ there. A collision would merge
 //! two worlds, and leave the second one's successors unexplored.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use super::symmetry::Symmetry;
+use crate::value::Value;
+use crate::world::CaseData;
+use jiff::Timestamp;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 const K0: u64 = 0xa076_1d64_78bd_642f;
 const K1: u64 = 0xe703_7ed1_a0b4_28db;
@@ -139,6 +143,136 @@ impl Hasher for Low64 {
 
 /// The set of fingerprints of the worlds reached.
 pub(super) type Seen = std::collections::HashSet<u128, BuildHasherDefault<Low64>>;
+
+/// The fingerprint of a world's canonical form: the same for two worlds that differ only
+/// by the order their cases were created in, or by a renaming of interchangeable values
+/// ([`Symmetry`]).
+///
+/// The canonical form: cases in order of type, then of their *shape* (the case with each
+/// interchangeable value replaced by its class), then of key; each interchangeable value
+/// renamed, per class, by the order it first appears in (the first phone met is phone 0).
+/// Two worlds of one form are renamings of each other, so merging them is sound. Two
+/// renamings of one world can still have different forms (two cases of one shape, ordered
+/// by their keys): then both are explored, which costs time, not soundness.
+pub(super) struct Canon {
+    sym: Symmetry,
+    /// The new name of each interchangeable value met so far, by class: its old one.
+    names: Vec<Vec<crate::value::Text>>,
+    /// The cases in canonical order, with their shapes.
+    order: Vec<(crate::program::CaseTypeId, u64, usize)>,
+}
+
+/// Which form of a value is hashed.
+#[derive(Clone, Copy, PartialEq)]
+enum Form {
+    /// An interchangeable value as its class only.
+    Shape,
+    /// An interchangeable value by its new name.
+    Renamed,
+}
+
+impl Canon {
+    pub(super) fn new(sym: Symmetry) -> Canon {
+        let names = vec![Vec::new(); sym.classes()];
+        Canon {
+            sym,
+            names,
+            order: Vec::new(),
+        }
+    }
+
+    /// The interchangeable values.
+    pub(super) fn symmetry(&self) -> &Symmetry {
+        &self.sym
+    }
+
+    /// The fingerprint of the world of `cases` at `clock`.
+    pub(super) fn fingerprint(&mut self, clock: Option<Timestamp>, cases: &[&CaseData]) -> u128 {
+        self.order.clear();
+        for (i, c) in cases.iter().enumerate() {
+            let shape = if self.sym.is_empty() {
+                0
+            } else {
+                let mut h = Fp::new();
+                self.case(c, Form::Shape, &mut h);
+                h.finish()
+            };
+            self.order.push((c.ty, shape, i));
+        }
+        self.order.sort_unstable_by(|x, y| {
+            (x.0, x.1)
+                .cmp(&(y.0, y.1))
+                .then_with(|| cases[x.2].key.cmp(&cases[y.2].key))
+        });
+        for n in &mut self.names {
+            n.clear();
+        }
+        let mut h = Fp::new();
+        clock.hash(&mut h);
+        h.word(cases.len() as u64);
+        let order = std::mem::take(&mut self.order);
+        for (_, _, i) in &order {
+            self.case(cases[*i], Form::Renamed, &mut h);
+        }
+        self.order = order;
+        h.finish128()
+    }
+
+    /// Hashes case `c`: type, key, status, fields, participants, deadlines.
+    fn case(&mut self, c: &CaseData, form: Form, h: &mut Fp) {
+        c.ty.hash(h);
+        self.text(&c.key, form, h);
+        c.status.hash(h);
+        for v in c.fields.iter() {
+            self.value(v, form, h);
+        }
+        h.word(c.parts.len() as u64);
+        for p in c.parts.iter() {
+            for v in p {
+                self.value(v, form, h);
+            }
+        }
+        for d in c.deadlines.iter() {
+            d.at.hash(h);
+            d.fired.hash(h);
+        }
+    }
+
+    fn value(&mut self, v: &Value, form: Form, h: &mut Fp) {
+        match v {
+            Value::Text(t) => self.text(t, form, h),
+            Value::List(items) | Value::Set(items) | Value::Record(items) => {
+                std::mem::discriminant(v).hash(h);
+                h.word(items.len() as u64);
+                for x in items.iter() {
+                    self.value(x, form, h);
+                }
+            }
+            _ => v.hash(h),
+        }
+    }
+
+    fn text(&mut self, t: &crate::value::Text, form: Form, h: &mut Fp) {
+        let Some(class) = self.sym.class_of(t) else {
+            t.hash(h);
+            return;
+        };
+        // not a text's bytes (those end in 0xff): a mark, the class, the new name
+        h.word(u64::MAX);
+        h.word(u64::from(class));
+        if form == Form::Renamed {
+            let names = &mut self.names[usize::from(class)];
+            let name = match names.iter().position(|n| n == t) {
+                Some(i) => i,
+                None => {
+                    names.push(t.clone());
+                    names.len() - 1
+                }
+            };
+            h.word(name as u64);
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

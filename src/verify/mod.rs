@@ -10,6 +10,7 @@ mod boundaries;
 mod domain;
 mod fingerprint;
 mod sample;
+mod symmetry;
 
 pub use boundaries::{boundaries, scenario_yaml, Boundaries, Boundary};
 pub use domain::Unbounded;
@@ -21,10 +22,10 @@ use crate::event::Event;
 use crate::value::CaseId;
 use crate::world::World;
 use crate::Violation;
-use fingerprint::{Fp, Seen};
+use fingerprint::{Canon, Seen};
 use jiff::{SignedDuration, Timestamp};
-use std::hash::Hash;
 use std::time::Instant;
+use symmetry::Symmetry;
 
 /// How far `docket verify` explores.
 #[derive(Debug, Clone)]
@@ -43,6 +44,9 @@ pub struct Bounds {
     pub start: Timestamp,
     /// The most distinct future deadline instants around which times are chosen.
     pub deadlines: usize,
+    /// Whether worlds that differ only by a renaming of interchangeable generated values
+    /// (case keys, phones, codes that no rule tells apart) are explored once.
+    pub symmetry: bool,
 }
 
 impl Default for Bounds {
@@ -56,6 +60,7 @@ impl Default for Bounds {
             // a Friday near a month's end: periods that end in a short month or on a weekend
             start: Timestamp::constant(1_801_216_800, 0), // 2027-01-29T10:00:00Z
             deadlines: 2,
+            symmetry: true,
         }
     }
 }
@@ -97,6 +102,9 @@ pub struct Report {
     pub violation: Option<Counterexample>,
     /// What no explored sequence reached (empty when a violation stopped the exploration).
     pub unreached: Vec<Unreached>,
+    /// The formats whose generated values were taken as interchangeable, with how many
+    /// values each (`phone`, 2).
+    pub symmetric: Vec<(String, usize)>,
 }
 
 /// One reached world: how it was reached.
@@ -146,6 +154,13 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
         seconds: x.started.elapsed().as_secs_f64(),
         violation,
         unreached,
+        symmetric: x
+            .canon
+            .symmetry()
+            .formats(engine.program())
+            .into_iter()
+            .map(|(f, n)| (f.to_string(), n))
+            .collect(),
     })
 }
 
@@ -154,8 +169,26 @@ impl<'e> Explorer<'e> {
     fn new(engine: &'e Engine, bounds: &Bounds) -> Result<Explorer<'e>, Unbounded> {
         let started = Instant::now();
         let prog = engine.program();
+        let domain = domain::events(prog, bounds)?;
+        let mut sym = if bounds.symmetry {
+            Symmetry::of(prog, bounds)
+        } else {
+            Symmetry::none()
+        };
+        // every renaming of each event, or, past the bound on events of a type, no renaming
+        let closed: Option<Vec<_>> = domain
+            .iter()
+            .map(|maps| sym.close(maps.clone(), domain::MAX_EVENTS_OF_TYPE))
+            .collect();
+        let domain = match closed {
+            Some(closed) => closed,
+            None => {
+                sym = Symmetry::none();
+                domain
+            }
+        };
         let mut events: Vec<Event> = Vec::new();
-        for (ty, maps) in domain::events(prog, bounds)?.into_iter().enumerate() {
+        for (ty, maps) in domain.into_iter().enumerate() {
             let name = prog.events.get(ty).map_or("", |e| e.name.as_str());
             for mut fields in maps {
                 fields.insert("type".into(), name.into());
@@ -189,8 +222,10 @@ impl<'e> Explorer<'e> {
             trace: Trace::with_room(),
             transitions: 0,
             path: vec![(0, World::new())],
+            canon: Canon::new(sym),
         };
-        x.seen.insert(state_hash(&World::new()));
+        let empty = x.canon.fingerprint(None, &[]);
+        x.seen.insert(empty);
         Ok(x)
     }
 
@@ -276,6 +311,8 @@ struct Explorer<'e> {
     /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
     /// cousins share most of it.
     path: Vec<(u32, World)>,
+    /// What makes a world's fingerprint.
+    canon: Canon,
 }
 
 impl Explorer<'_> {
@@ -298,15 +335,37 @@ impl Explorer<'_> {
         self.coverage.add_outcomes(&self.trace, outcomes);
         let step = result.ok()?;
         // a world seen before is not built: its hash is read off the world and the changes
-        let hash = step_hash(world, &step);
+        let hash = self.step_fingerprint(world, &step);
         if !self.seen.insert(hash) {
             crate::eval::recycle(step.outcomes);
             return None;
         }
         let mut after = world.clone();
         crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
-        debug_assert_eq!(state_hash(&after), hash, "a step's hash is its world's");
+        debug_assert_eq!(
+            self.canon
+                .fingerprint(after.clock, &after.cases.iter().collect::<Vec<_>>()),
+            hash,
+            "a step's fingerprint is its world's"
+        );
         Some(after)
+    }
+
+    /// The fingerprint of the world `step` would make of `world`, without making it: its
+    /// changed and new cases in place of the old.
+    fn step_fingerprint(&mut self, world: &World, step: &crate::eval::Step) -> u128 {
+        let old = world
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(id, c)| step.changed.get(&(id as CaseId)).unwrap_or(c));
+        let new = step
+            .changed
+            .range(world.cases.len() as CaseId..)
+            .map(|(_, c)| c);
+        let cases: Vec<&crate::world::CaseData> = old.chain(new).collect();
+        // INVARIANT: a step's instant is never before the world's clock, and becomes it
+        self.canon.fingerprint(Some(step.at), &cases)
     }
 
     /// The world of node `id`, rebuilt by replaying its path from the empty world: from
@@ -430,48 +489,4 @@ fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candi
         prev = d;
     }
     out
-}
-
-/// The hash of the world `step` would make of `world` ([`state_hash`] of it once committed):
-/// its changed and new cases in place of the old.
-fn step_hash(world: &World, step: &crate::eval::Step) -> u128 {
-    let old = world
-        .cases
-        .iter()
-        .enumerate()
-        .map(|(id, c)| step.changed.get(&(id as CaseId)).unwrap_or(c));
-    let new = step
-        .changed
-        .range(world.cases.len() as CaseId..)
-        .map(|(_, c)| c);
-    // INVARIANT: a step's instant is never before the world's clock, and becomes it
-    let clock = Some(step.at);
-    hash_cases(clock, old.chain(new).collect())
-}
-
-/// A hash of what a world holds, whatever the order its cases were created in: its clock,
-/// and each case's type, key, status, fields, participants and deadlines.
-fn state_hash(world: &World) -> u128 {
-    hash_cases(world.clock, world.cases.iter().collect())
-}
-
-fn hash_cases(clock: Option<Timestamp>, mut cases: Vec<&crate::world::CaseData>) -> u128 {
-    cases.sort_by(|a, b| (a.ty, &a.key).cmp(&(b.ty, &b.key)));
-    let mut h = Fp::new();
-    clock.hash(&mut h);
-    for c in &cases {
-        c.ty.hash(&mut h);
-        c.key.hash(&mut h);
-        c.status.hash(&mut h);
-        c.fields.hash(&mut h);
-        c.parts.len().hash(&mut h);
-        for p in c.parts.iter() {
-            p.hash(&mut h);
-        }
-        for d in c.deadlines.iter() {
-            d.at.hash(&mut h);
-            d.fired.hash(&mut h);
-        }
-    }
-    h.finish128()
 }

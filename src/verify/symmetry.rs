@@ -1,0 +1,376 @@
+//! Which generated values `docket verify` may treat as interchangeable: two case keys, two
+//! phones, two codes of one format are, when nothing in the policy can tell one from the
+//! other. Two worlds that differ only by a renaming of such values then behave alike (each
+//! event on one has its renamed twin on the other), so the exploration keeps one of them.
+//!
+//! What can tell generated values of a format apart, each of which keeps the format out:
+//! - a literal equal to one of them (in a rule, an invariant, a default, a table);
+//! - a pattern that matches some of them and not the others (`matches`);
+//! - a format that rewrites them (`uppercase`): the generated value is not the stored one;
+//! - `length`, when their lengths differ;
+//! - a template that builds a stored value (`"{filing.id}-1"` would keep the old name);
+//! - a set of them (a set is sorted by value: what runs over it runs in another order);
+//! - for a case key: deadlines due at the same instant fire in order of case key, so a
+//!   deadline handler that reads other cases (a lookup) could see them in another order;
+//! - a value that is also generated for another format.
+//!
+//! Text is not ordered in the language (`<` on text is a check error), and equality between
+//! values is kept by any renaming: nothing else can tell them apart. A value is renamed
+//! wherever it stands (a phone copied into a `text` field too).
+//!
+//! The events explored must then be closed under renaming: a list of people gives its
+//! `i`-th person the `i`-th phone and certificate, so `[person 0]` alone would have no
+//! twin with phone 1 and certificate 0. [`Symmetry::close`] adds every renaming of each
+//! generated event.
+
+use super::domain::format_values;
+use super::Bounds;
+use crate::program::{CaseTypeId, FieldKind, FormatId, Func, HandlerDef, IAction, IExpr};
+use crate::program::{PatternId, Place, Program};
+use crate::value::{Text, Ty, Value};
+use serde_json::{Map, Value as Json};
+
+/// The interchangeable generated values, each with its class (its format).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Symmetry {
+    /// Each interchangeable value and its class (an index into `classes`).
+    values: Vec<(Text, u8)>,
+    /// The formats whose values are interchangeable, with how many there are of each.
+    classes: Vec<(FormatId, usize)>,
+}
+
+impl Symmetry {
+    /// No value is interchangeable (`--no-symmetry`).
+    pub(super) fn none() -> Symmetry {
+        Symmetry::default()
+    }
+
+    /// The values of the formats of `prog` that nothing in it tells apart, as `bounds`
+    /// generates them.
+    pub(super) fn of(prog: &Program, bounds: &Bounds) -> Symmetry {
+        let uses = Uses::of(prog);
+        let mut sym = Symmetry::default();
+        if uses.template {
+            return sym;
+        }
+        let generated: Vec<(FormatId, Vec<String>)> = (0..prog.formats.len())
+            .filter_map(|i| {
+                let f = FormatId::new(i)?;
+                Some((f, format_values(prog, bounds, f).ok()?))
+            })
+            .collect();
+        for (f, vals) in &generated {
+            if vals.len() < 2 || sym.classes.len() >= usize::from(u8::MAX) {
+                continue;
+            }
+            let rewritten = prog
+                .format(*f)
+                .is_none_or(|def| vals.iter().any(|v| def.transform(v) != v.as_str()));
+            let elsewhere = |v: &String| {
+                uses.literals.contains(v)
+                    || generated
+                        .iter()
+                        .any(|(g, other)| g != f && other.contains(v))
+            };
+            let told_apart = rewritten
+                || vals.iter().any(elsewhere)
+                || uses.patterns.iter().any(|p| tells_apart(prog, *p, vals))
+                || (uses.length
+                    && vals
+                        .iter()
+                        .any(|v| v.chars().count() != vals[0].chars().count()))
+                || uses.sets.contains(f)
+                || prog.cases.iter().enumerate().any(|(t, c)| {
+                    c.key_format == Some(*f) && uses.crossing_deadlines.get(t) == Some(&true)
+                });
+            if told_apart {
+                continue;
+            }
+            let class = sym.classes.len() as u8;
+            sym.classes.push((*f, vals.len()));
+            sym.values
+                .extend(vals.iter().map(|v| (Text::from(v.as_str()), class)));
+        }
+        sym
+    }
+
+    /// `events` (of one type, as JSON fields) with every renaming of each, each once, the
+    /// given ones first; `None` past `max` events.
+    pub(super) fn close(
+        &self,
+        events: Vec<Map<String, Json>>,
+        max: usize,
+    ) -> Option<Vec<Map<String, Json>>> {
+        if self.is_empty() {
+            return Some(events);
+        }
+        // each class's values, by index: a swap of the first two and a rotation of all
+        // generate every renaming of them
+        let mut by_class: Vec<Vec<&str>> = vec![Vec::new(); self.classes.len()];
+        for (v, c) in &self.values {
+            by_class[usize::from(*c)].push(v.as_str());
+        }
+        let mut moves: Vec<Vec<(&str, &str)>> = Vec::new();
+        for vals in &by_class {
+            if let [a, b, ..] = vals[..] {
+                moves.push(vec![(a, b), (b, a)]);
+            }
+            if vals.len() > 2 {
+                let next = vals.iter().cycle().skip(1);
+                moves.push(vals.iter().copied().zip(next.copied()).collect());
+            }
+        }
+        let mut seen: std::collections::HashSet<String> = events
+            .iter()
+            .map(|m| Json::Object(m.clone()).to_string())
+            .collect();
+        let mut out = events;
+        let mut at = 0;
+        while at < out.len() {
+            for m in &moves {
+                let renamed = rename(&Json::Object(out[at].clone()), m);
+                if seen.insert(renamed.to_string()) {
+                    if out.len() >= max {
+                        return None;
+                    }
+                    if let Json::Object(r) = renamed {
+                        out.push(r);
+                    }
+                }
+            }
+            at += 1;
+        }
+        Some(out)
+    }
+
+    /// Whether no value is interchangeable.
+    pub(super) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The class of `t` if it is an interchangeable value.
+    #[inline]
+    pub(super) fn class_of(&self, t: &Text) -> Option<u8> {
+        self.values.iter().find(|(v, _)| v == t).map(|(_, c)| *c)
+    }
+
+    /// How many classes there are.
+    pub(super) fn classes(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Each format whose values are interchangeable, and how many it has (`phone`, 2).
+    pub(super) fn formats<'p>(&self, prog: &'p Program) -> Vec<(&'p str, usize)> {
+        self.classes
+            .iter()
+            .filter_map(|(f, n)| Some((prog.format(*f)?.name.as_str(), *n)))
+            .collect()
+    }
+}
+
+/// Whether pattern `p` matches some of `vals` and not the others.
+fn tells_apart(prog: &Program, p: PatternId, vals: &[String]) -> bool {
+    let Some(p) = prog.patterns.get(p.index()) else {
+        return true;
+    };
+    vals.iter().any(|v| p.is_match(v)) && !vals.iter().all(|v| p.is_match(v))
+}
+
+/// What the policy does with values that could tell generated ones apart.
+#[derive(Default)]
+struct Uses {
+    /// Every text literal, in rules, invariants, defaults and tables.
+    literals: Vec<String>,
+    /// The patterns text is matched against (`matches`).
+    patterns: Vec<PatternId>,
+    /// Whether `length` is called.
+    length: bool,
+    /// Whether a template is used for a value (not a message).
+    template: bool,
+    /// The formats of which a declared type holds a set.
+    sets: Vec<FormatId>,
+    /// By case type: whether one of its deadline handlers reads other cases.
+    crossing_deadlines: Vec<bool>,
+}
+
+impl Uses {
+    fn of(prog: &Program) -> Uses {
+        let mut u = Uses {
+            crossing_deadlines: vec![false; prog.cases.len()],
+            ..Uses::default()
+        };
+        let mut cross = false;
+        for h in prog.event_handlers.iter().flatten() {
+            u.handler(prog, h, &mut cross);
+        }
+        for (d, h) in prog.deadlines.iter().zip(&prog.deadline_handlers) {
+            let Some(h) = h else { continue };
+            let mut cross = false;
+            u.handler(prog, h, &mut cross);
+            if let Some(c) = u.crossing_deadlines.get_mut(d.case_ty.index()) {
+                *c |= cross;
+            }
+        }
+        for d in &prog.deadlines {
+            u.expr(prog, &d.unit.expr, &mut cross);
+        }
+        for inv in &prog.invariants {
+            u.expr(prog, &inv.holds.expr, &mut cross);
+        }
+        for c in &prog.cases {
+            for f in c.fields.iter().chain(&c.parts.fields) {
+                match &f.kind {
+                    FieldKind::Stored { default: Some(v) } => literal_texts(v, &mut u.literals),
+                    FieldKind::Stored { default: None } => {}
+                    FieldKind::Derived(unit) => u.expr(prog, &unit.expr, &mut cross),
+                }
+                u.sets_in(&f.ty);
+            }
+            for e in c.erase.iter().chain(&c.parts.erase) {
+                u.expr(prog, &e.when.expr, &mut cross);
+            }
+        }
+        for r in &prog.records {
+            for f in &r.fields {
+                u.sets_in(&f.ty);
+            }
+        }
+        for t in &prog.requirements {
+            for row in &t.rows {
+                u.literals.extend(row.keys.iter().cloned());
+            }
+            u.literals.extend(t.values.iter().cloned());
+        }
+        u
+    }
+
+    /// Every expression of handler `h`; `cross` is set when one reads other cases.
+    fn handler(&mut self, prog: &Program, h: &HandlerDef, cross: &mut bool) {
+        if let Some(r) = &h.route {
+            self.expr(prog, &r.key, cross);
+        }
+        for (_, e) in &h.lets {
+            self.expr(prog, e, cross);
+        }
+        for r in &h.rules {
+            if let Some((_, e)) = &r.for_each {
+                self.expr(prog, e, cross);
+            }
+            if let Some(e) = &r.when {
+                self.expr(prog, e, cross);
+            }
+            self.actions(prog, &r.then, cross);
+            for (e, acts) in &r.else_when {
+                self.expr(prog, e, cross);
+                self.actions(prog, acts, cross);
+            }
+            self.actions(prog, &r.otherwise, cross);
+        }
+    }
+
+    /// The expressions of actions that change the world (messages and shown values only
+    /// speak of it).
+    fn actions(&mut self, prog: &Program, acts: &[IAction], cross: &mut bool) {
+        for a in acts {
+            match a {
+                IAction::Set(place, e) => {
+                    let (Place::CaseStatus(x) | Place::CaseField(x, _) | Place::PartField(x, _)) =
+                        place;
+                    self.expr(prog, x, cross);
+                    self.expr(prog, e, cross);
+                }
+                IAction::Add { keys, block, .. } => {
+                    for (_, e) in keys {
+                        self.expr(prog, e, cross);
+                    }
+                    self.actions(prog, block, cross);
+                }
+                IAction::Emit(_)
+                | IAction::EmitWith { .. }
+                | IAction::Reject { .. }
+                | IAction::Show(..) => {}
+            }
+        }
+    }
+
+    /// `e` and every node under it, and the derived fields it reads, transitively.
+    fn expr(&mut self, prog: &Program, e: &IExpr, cross: &mut bool) {
+        let mut followed = Vec::new();
+        self.walk(prog, e, cross, &mut followed);
+    }
+
+    fn walk(
+        &mut self,
+        prog: &Program,
+        e: &IExpr,
+        cross: &mut bool,
+        followed: &mut Vec<(CaseTypeId, bool, u16)>,
+    ) {
+        match e {
+            IExpr::Lit(v) => literal_texts(v, &mut self.literals),
+            IExpr::Call(Func::Length, _) => self.length = true,
+            IExpr::Matches(_, p) => self.patterns.push(*p),
+            IExpr::Template(_) => self.template = true,
+            IExpr::IndexLookup { .. } | IExpr::CaseIndexLookup { .. } => *cross = true,
+            IExpr::CaseDerived(_, ty, i) | IExpr::PartDerived(_, ty, i) => {
+                let of_part = matches!(e, IExpr::PartDerived(..));
+                if !followed.contains(&(*ty, of_part, *i)) {
+                    followed.push((*ty, of_part, *i));
+                    let field = prog
+                        .case_def(*ty)
+                        .and_then(|c| c.fields_of(of_part).get(usize::from(*i)));
+                    if let Some(FieldKind::Derived(unit)) = field.map(|f| &f.kind) {
+                        self.walk(prog, &unit.expr, cross, followed);
+                    }
+                }
+            }
+            _ => {}
+        }
+        crate::check::ir::children(e, &mut |c| self.walk(prog, c, cross, followed));
+    }
+
+    /// Notes each format of which `ty` holds a set (in a record or list too).
+    fn sets_in(&mut self, ty: &Ty) {
+        match ty {
+            Ty::Set(inner) => {
+                if let Ty::Format(f) = inner.strip_opt() {
+                    self.sets.push(*f);
+                }
+                self.sets_in(inner);
+            }
+            Ty::List(inner) | Ty::Opt(inner) => self.sets_in(inner),
+            // a record type's fields are read once, from `prog.records`
+            _ => {}
+        }
+    }
+}
+
+/// `j` with each string that `moves` names renamed.
+fn rename(j: &Json, moves: &[(&str, &str)]) -> Json {
+    match j {
+        Json::String(s) => match moves.iter().find(|(from, _)| from == s) {
+            Some((_, to)) => Json::String((*to).to_string()),
+            None => j.clone(),
+        },
+        Json::Array(items) => Json::Array(items.iter().map(|x| rename(x, moves)).collect()),
+        Json::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), rename(v, moves)))
+                .collect(),
+        ),
+        _ => j.clone(),
+    }
+}
+
+/// Pushes every text inside `v` onto `out`.
+fn literal_texts(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Text(t) => out.push(t.to_string()),
+        Value::List(items) | Value::Set(items) | Value::Record(items) => {
+            for x in items.iter() {
+                literal_texts(x, out);
+            }
+        }
+        _ => {}
+    }
+}

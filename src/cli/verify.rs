@@ -136,9 +136,10 @@ fn rate(r: &Report) -> f64 {
 
 fn to_text(r: &Report, b: &Bounds) -> String {
     let mut out = format!(
-        "explored {} states ({} events evaluated) to depth {} of {} in {:.2} s ({:.0} states/s)\n",
+        "explored {} states ({} events evaluated, {} known from another world) to depth {} of {} in {:.2} s ({:.0} states/s)\n",
         r.states,
         r.transitions,
+        r.reused,
         r.depth,
         b.depth,
         r.seconds,
@@ -189,6 +190,7 @@ fn to_json(r: &Report, b: &Bounds) -> serde_json::Value {
     json!({
         "states": r.states,
         "transitions": r.transitions,
+        "reused": r.reused,
         "depth": r.depth,
         "max_depth": b.depth,
         "capped": r.capped,

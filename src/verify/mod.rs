@@ -9,6 +9,8 @@
 mod boundaries;
 mod domain;
 mod fingerprint;
+mod memo;
+mod reads;
 mod sample;
 mod symmetry;
 
@@ -24,6 +26,7 @@ use crate::world::World;
 use crate::Violation;
 use fingerprint::{Canon, Seen};
 use jiff::{SignedDuration, Timestamp};
+use memo::{Known, Memo};
 use std::time::Instant;
 use symmetry::Symmetry;
 
@@ -92,6 +95,9 @@ pub struct Report {
     pub states: usize,
     /// Events evaluated.
     pub transitions: u64,
+    /// Events not evaluated because their step was known from the same event on the same
+    /// case in another world (see `memo`).
+    pub reused: u64,
     /// Every sequence of up to this many events was explored.
     pub depth: usize,
     /// Whether the exploration stopped at `max_states` before its depth.
@@ -149,6 +155,7 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
     Ok(Report {
         states: x.nodes.len(),
         transitions: x.transitions,
+        reused: x.reused,
         depth,
         capped,
         seconds: x.started.elapsed().as_secs_f64(),
@@ -206,11 +213,31 @@ impl<'e> Explorer<'e> {
                 }
             }
         }
-        let routes = events.iter().map(|e| route_of(engine, e)).collect();
+        let routes: Vec<Route> = events.iter().map(|e| route_of(engine, e)).collect();
+        let memo = Memo::new(engine, &events, &routes);
+        // the distinct cases events are routed to, and where each event's is among them
+        let mut keys: Vec<(crate::program::CaseTypeId, crate::value::Text)> = Vec::new();
+        let slots = routes
+            .iter()
+            .map(|r| {
+                let (ty, key, must_exist) = r.as_ref()?;
+                let at = match keys.iter().position(|(t, k)| t == ty && k == key) {
+                    Some(at) => at,
+                    None => {
+                        keys.push((*ty, key.clone()));
+                        keys.len() - 1
+                    }
+                };
+                Some((at, *must_exist))
+            })
+            .collect();
         let mut x = Explorer {
             started,
             engine,
-            routes,
+            routes: slots,
+            keys,
+            found: Vec::new(),
+            case_fps: Vec::new(),
             events,
             nodes: vec![Node {
                 parent: 0,
@@ -223,6 +250,8 @@ impl<'e> Explorer<'e> {
             transitions: 0,
             path: vec![(0, World::new())],
             canon: Canon::new(sym),
+            memo,
+            reused: 0,
         };
         let empty = x.canon.fingerprint(None, &[]);
         x.seen.insert(empty);
@@ -243,6 +272,7 @@ impl<'e> Explorer<'e> {
             let mut next = Vec::new();
             for &id in &frontier {
                 let world = self.world_of(id);
+                self.prepare(&world);
                 for (at, near) in candidate_times(self.engine, &world, bounds) {
                     for ev in 0..self.events.len() {
                         let Some(after) = self.step(&world, ev, at) else {
@@ -280,7 +310,7 @@ impl<'e> Explorer<'e> {
 
 /// An event routed by a key its own field holds: the case type, the key, and whether the
 /// case must exist (`true`) or must not (`false`, a handler creating it).
-type Route = Option<(crate::program::CaseTypeId, crate::value::Text, bool)>;
+pub(super) type Route = Option<(crate::program::CaseTypeId, crate::value::Text, bool)>;
 
 fn route_of(engine: &Engine, e: &Event) -> Route {
     let r = engine.program().event_handler(e.ty)?.route.as_ref()?;
@@ -301,7 +331,13 @@ struct Explorer<'e> {
     engine: &'e Engine,
     /// How each event is routed, when a field of its own says it: an event whose case is
     /// missing (or exists, for one that creates it) is refused, and not evaluated.
-    routes: Vec<Route>,
+    routes: Vec<Option<(usize, bool)>>,
+    /// The cases events are routed to (`routes` points here): (case type, key).
+    keys: Vec<(crate::program::CaseTypeId, crate::value::Text)>,
+    /// In the world being expanded: each of `keys`'s case, if it has it.
+    found: Vec<Option<CaseId>>,
+    /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
+    case_fps: Vec<u128>,
     events: Vec<Event>,
     nodes: Vec<Node>,
     seen: Seen,
@@ -313,29 +349,74 @@ struct Explorer<'e> {
     path: Vec<(u32, World)>,
     /// What makes a world's fingerprint.
     canon: Canon,
+    /// Steps known without evaluating them again.
+    memo: Memo,
+    /// Steps known so (not counted in `transitions`).
+    reused: u64,
 }
 
 impl Explorer<'_> {
     /// The event `ev` at `at` on `world`: the world after it, when it is accepted and leads
     /// to a world not reached before.
     fn step(&mut self, world: &World, ev: usize, at: Timestamp) -> Option<World> {
-        if let Some(Some((ty, key, must_exist))) = self.routes.get(ev) {
-            if world.find(*ty, key).is_some() != *must_exist {
+        let mut case = None;
+        if let Some(Some((slot, must_exist))) = self.routes.get(ev) {
+            let found = self.found.get(*slot).copied().flatten();
+            if found.is_some() != *must_exist {
                 return None;
             }
+            case = Some(found.unwrap_or(world.cases.len() as CaseId));
         }
-        let mut event = self.events.get(ev)?.clone();
+        // a step kept from another world where this case stood the same
+        let memo_key = case.and_then(|c| {
+            let fp = self.case_fps.get(c as usize).copied();
+            Some((self.memo.key(world, ev, at, c, fp)?, c))
+        });
+        let mut expected = None;
+        if let Some((k, _)) = memo_key {
+            let fp = match self.memo.get(k) {
+                Some(Known::Refused) => {
+                    self.reused += 1;
+                    return None;
+                }
+                Some(Known::Unchanged) => Some(fingerprint_after(&mut self.canon, world, at, &[])),
+                Some(Known::Case(id, c)) => Some(fingerprint_after(
+                    &mut self.canon,
+                    world,
+                    at,
+                    &[(*id, &**c)],
+                )),
+                None => None,
+            };
+            if let Some(fp) = fp {
+                if self.seen.contains(&fp) {
+                    self.reused += 1;
+                    return None;
+                }
+                expected = Some(fp);
+            }
+        }
+        let event = self.events.get_mut(ev)?;
         event.at = at;
         self.transitions += 1;
         self.trace.clear();
         let result = self
             .engine
-            .evaluate_traced(world, &event, Some(&mut self.trace));
+            .evaluate_traced(world, event, Some(&mut self.trace));
         let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
         self.coverage.add_outcomes(&self.trace, outcomes);
+        if let Some((k, c)) = memo_key {
+            self.memo.put(k, c, &result);
+        }
         let step = result.ok()?;
         // a world seen before is not built: its hash is read off the world and the changes
-        let hash = self.step_fingerprint(world, &step);
+        let changed: Vec<(CaseId, &crate::world::CaseData)> =
+            step.changed.iter().map(|(id, c)| (*id, c)).collect();
+        let hash = fingerprint_after(&mut self.canon, world, step.at, &changed);
+        debug_assert!(
+            expected.is_none_or(|e| e == hash),
+            "a kept step gives the world evaluating it gives"
+        );
         if !self.seen.insert(hash) {
             crate::eval::recycle(step.outcomes);
             return None;
@@ -351,21 +432,14 @@ impl Explorer<'_> {
         Some(after)
     }
 
-    /// The fingerprint of the world `step` would make of `world`, without making it: its
-    /// changed and new cases in place of the old.
-    fn step_fingerprint(&mut self, world: &World, step: &crate::eval::Step) -> u128 {
-        let old = world
-            .cases
-            .iter()
-            .enumerate()
-            .map(|(id, c)| step.changed.get(&(id as CaseId)).unwrap_or(c));
-        let new = step
-            .changed
-            .range(world.cases.len() as CaseId..)
-            .map(|(_, c)| c);
-        let cases: Vec<&crate::world::CaseData> = old.chain(new).collect();
-        // INVARIANT: a step's instant is never before the world's clock, and becomes it
-        self.canon.fingerprint(Some(step.at), &cases)
+    /// Reads off `world`, about to be expanded, what each step on it looks up.
+    fn prepare(&mut self, world: &World) {
+        self.found.clear();
+        self.found
+            .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
+        self.case_fps.clear();
+        self.case_fps
+            .extend(world.cases.iter().map(memo::case_fingerprint));
     }
 
     /// The world of node `id`, rebuilt by replaying its path from the empty world: from
@@ -489,4 +563,23 @@ fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candi
         prev = d;
     }
     out
+}
+
+/// The fingerprint of `world` after a step at `at` that left the cases `changed` (by
+/// position, in order; past the world's end, new ones) as they are there.
+fn fingerprint_after<'a>(
+    canon: &mut Canon,
+    world: &'a World,
+    at: Timestamp,
+    changed: &[(CaseId, &'a crate::world::CaseData)],
+) -> u128 {
+    let mut cases: Vec<&crate::world::CaseData> = world.cases.iter().collect();
+    for (id, c) in changed {
+        match cases.get_mut(*id as usize) {
+            Some(slot) => *slot = c,
+            None => cases.push(c),
+        }
+    }
+    // INVARIANT: a step's instant is never before the world's clock, and becomes it
+    canon.fingerprint(Some(at), &cases)
 }

@@ -24,9 +24,9 @@
 //! generated event.
 
 use super::domain::format_values;
+use super::reads::{each_read, handler_exprs, Reach};
 use super::Bounds;
-use crate::program::{CaseTypeId, FieldKind, FormatId, Func, HandlerDef, IAction, IExpr};
-use crate::program::{PatternId, Place, Program};
+use crate::program::{FieldKind, FormatId, Func, IExpr, PatternId, Program};
 use crate::value::{Text, Ty, Value};
 use serde_json::{Map, Value as Json};
 
@@ -199,36 +199,32 @@ impl Uses {
             crossing_deadlines: vec![false; prog.cases.len()],
             ..Uses::default()
         };
-        let mut cross = false;
+        let mut roots: Vec<&IExpr> = Vec::new();
         for h in prog.event_handlers.iter().flatten() {
-            u.handler(prog, h, &mut cross);
+            handler_exprs(h, &mut |e| roots.push(e));
         }
         for (d, h) in prog.deadlines.iter().zip(&prog.deadline_handlers) {
             let Some(h) = h else { continue };
-            let mut cross = false;
-            u.handler(prog, h, &mut cross);
+            handler_exprs(h, &mut |e| roots.push(e));
             if let Some(c) = u.crossing_deadlines.get_mut(d.case_ty.index()) {
-                *c |= cross;
+                *c |= Reach::of_handler(prog, h).cross;
             }
         }
-        for d in &prog.deadlines {
-            u.expr(prog, &d.unit.expr, &mut cross);
-        }
-        for inv in &prog.invariants {
-            u.expr(prog, &inv.holds.expr, &mut cross);
-        }
+        roots.extend(prog.deadlines.iter().map(|d| &d.unit.expr));
+        roots.extend(prog.invariants.iter().map(|i| &i.holds.expr));
         for c in &prog.cases {
             for f in c.fields.iter().chain(&c.parts.fields) {
                 match &f.kind {
                     FieldKind::Stored { default: Some(v) } => literal_texts(v, &mut u.literals),
                     FieldKind::Stored { default: None } => {}
-                    FieldKind::Derived(unit) => u.expr(prog, &unit.expr, &mut cross),
+                    FieldKind::Derived(unit) => roots.push(&unit.expr),
                 }
                 u.sets_in(&f.ty);
             }
-            for e in c.erase.iter().chain(&c.parts.erase) {
-                u.expr(prog, &e.when.expr, &mut cross);
-            }
+            roots.extend(c.erase.iter().chain(&c.parts.erase).map(|e| &e.when.expr));
+        }
+        for e in roots {
+            each_read(prog, e, &mut |n| u.note(n));
         }
         for r in &prog.records {
             for f in &r.fields {
@@ -244,92 +240,19 @@ impl Uses {
         u
     }
 
-    /// Every expression of handler `h`; `cross` is set when one reads other cases.
-    fn handler(&mut self, prog: &Program, h: &HandlerDef, cross: &mut bool) {
-        if let Some(r) = &h.route {
-            self.expr(prog, &r.key, cross);
-        }
-        for (_, e) in &h.lets {
-            self.expr(prog, e, cross);
-        }
-        for r in &h.rules {
-            if let Some((_, e)) = &r.for_each {
-                self.expr(prog, e, cross);
-            }
-            if let Some(e) = &r.when {
-                self.expr(prog, e, cross);
-            }
-            self.actions(prog, &r.then, cross);
-            for (e, acts) in &r.else_when {
-                self.expr(prog, e, cross);
-                self.actions(prog, acts, cross);
-            }
-            self.actions(prog, &r.otherwise, cross);
-        }
-    }
-
-    /// The expressions of actions that change the world (messages and shown values only
-    /// speak of it).
-    fn actions(&mut self, prog: &Program, acts: &[IAction], cross: &mut bool) {
-        for a in acts {
-            match a {
-                IAction::Set(place, e) => {
-                    let (Place::CaseStatus(x) | Place::CaseField(x, _) | Place::PartField(x, _)) =
-                        place;
-                    self.expr(prog, x, cross);
-                    self.expr(prog, e, cross);
-                }
-                IAction::Add { keys, block, .. } => {
-                    for (_, e) in keys {
-                        self.expr(prog, e, cross);
-                    }
-                    self.actions(prog, block, cross);
-                }
-                IAction::Emit(_)
-                | IAction::EmitWith { .. }
-                | IAction::Reject { .. }
-                | IAction::Show(..) => {}
-            }
-        }
-    }
-
-    /// `e` and every node under it, and the derived fields it reads, transitively.
-    fn expr(&mut self, prog: &Program, e: &IExpr, cross: &mut bool) {
-        let mut followed = Vec::new();
-        self.walk(prog, e, cross, &mut followed);
-    }
-
-    fn walk(
-        &mut self,
-        prog: &Program,
-        e: &IExpr,
-        cross: &mut bool,
-        followed: &mut Vec<(CaseTypeId, bool, u16)>,
-    ) {
+    /// Notes what node `e` itself does.
+    fn note(&mut self, e: &IExpr) {
         match e {
             IExpr::Lit(v) => literal_texts(v, &mut self.literals),
             IExpr::Call(Func::Length, _) => self.length = true,
             IExpr::Matches(_, p) => self.patterns.push(*p),
             IExpr::Template(_) => self.template = true,
-            IExpr::IndexLookup { .. } | IExpr::CaseIndexLookup { .. } => *cross = true,
-            IExpr::CaseDerived(_, ty, i) | IExpr::PartDerived(_, ty, i) => {
-                let of_part = matches!(e, IExpr::PartDerived(..));
-                if !followed.contains(&(*ty, of_part, *i)) {
-                    followed.push((*ty, of_part, *i));
-                    let field = prog
-                        .case_def(*ty)
-                        .and_then(|c| c.fields_of(of_part).get(usize::from(*i)));
-                    if let Some(FieldKind::Derived(unit)) = field.map(|f| &f.kind) {
-                        self.walk(prog, &unit.expr, cross, followed);
-                    }
-                }
-            }
             _ => {}
         }
-        crate::check::ir::children(e, &mut |c| self.walk(prog, c, cross, followed));
     }
 
-    /// Notes each format of which `ty` holds a set (in a record or list too).
+    /// Notes each format of which `ty` holds a set (in a list too; a record type's fields
+    /// are read from `prog.records`).
     fn sets_in(&mut self, ty: &Ty) {
         match ty {
             Ty::Set(inner) => {
@@ -339,7 +262,6 @@ impl Uses {
                 self.sets_in(inner);
             }
             Ty::List(inner) | Ty::Opt(inner) => self.sets_in(inner),
-            // a record type's fields are read once, from `prog.records`
             _ => {}
         }
     }

@@ -188,8 +188,19 @@ impl Canon {
 
     /// The fingerprint of the world of `cases` at `clock`.
     pub(super) fn fingerprint(&mut self, clock: Option<Timestamp>, cases: &[&CaseData]) -> u128 {
+        self.fingerprint_of(clock, cases.len(), &|i| cases[i])
+    }
+
+    /// The fingerprint of the world of the `n` cases `case(0)`, … at `clock`.
+    pub(super) fn fingerprint_of<'c>(
+        &mut self,
+        clock: Option<Timestamp>,
+        n: usize,
+        case: &dyn Fn(usize) -> &'c CaseData,
+    ) -> u128 {
         self.order.clear();
-        for (i, c) in cases.iter().enumerate() {
+        for i in 0..n {
+            let c = case(i);
             let shape = if self.sym.is_empty() {
                 0
             } else {
@@ -202,17 +213,17 @@ impl Canon {
         self.order.sort_unstable_by(|x, y| {
             (x.0, x.1)
                 .cmp(&(y.0, y.1))
-                .then_with(|| cases[x.2].key.cmp(&cases[y.2].key))
+                .then_with(|| case(x.2).key.cmp(&case(y.2).key))
         });
-        for n in &mut self.names {
-            n.clear();
+        for names in &mut self.names {
+            names.clear();
         }
         let mut h = Fp::new();
         clock.hash(&mut h);
-        h.word(cases.len() as u64);
+        h.word(n as u64);
         let order = std::mem::take(&mut self.order);
         for (_, _, i) in &order {
-            self.case(cases[*i], Form::Renamed, &mut h);
+            self.case(case(*i), Form::Renamed, &mut h);
         }
         self.order = order;
         h.finish128()

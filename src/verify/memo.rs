@@ -39,7 +39,7 @@ const BUDGET: usize = 64 << 20;
 /// The kept steps.
 pub(super) struct Memo {
     /// By event (as the explorer lists them): `None` when its step may read more than its
-    /// case, else whether it reads the time.
+    /// case (or, with no handler, than the deadlines due), else whether it reads the time.
     local: Vec<Option<bool>>,
     known: HashMap<u128, Known, BuildHasherDefault<Low64>>,
     /// About how many bytes `known` holds.
@@ -54,8 +54,12 @@ impl Memo {
             .iter()
             .zip(routes)
             .map(|(e, route)| {
+                let Some(h) = prog.event_handler(e.ty) else {
+                    // no handler: only deadlines due fire, and with none due, only the
+                    // clock moves
+                    return Some(false);
+                };
                 let (ty, _, _) = route.as_ref()?;
-                let h = prog.event_handler(e.ty)?;
                 let reach = Reach::of_handler(prog, h).or(Reach::of_case_type(prog, *ty));
                 (!reach.cross).then_some(reach.time)
             })
@@ -68,14 +72,14 @@ impl Memo {
     }
 
     /// The key of event `ev` at `at` on `world`, routed to `case` (an existing case, whose
-    /// [`case_fingerprint`] is `fp`, or the position a new one takes), when its step reads
-    /// nothing else.
+    /// [`case_fingerprint`] is `fp`, or the position a new one takes; none for an event
+    /// without a handler), when its step reads nothing else.
     pub(super) fn key(
         &self,
         world: &World,
         ev: usize,
         at: Timestamp,
-        case: CaseId,
+        case: Option<CaseId>,
         fp: Option<u128>,
     ) -> Option<u128> {
         let time = (*self.local.get(ev)?)?;
@@ -85,7 +89,7 @@ impl Memo {
         }
         let mut h = Fp::new();
         h.word(ev as u64);
-        h.word(u64::from(case));
+        h.word(case.map_or(u64::MAX, u64::from));
         if time {
             at.hash(&mut h);
         }
@@ -100,13 +104,18 @@ impl Memo {
         self.known.get(&key)
     }
 
-    /// Keeps what `result`, a step on the case at `case`, did, under `key`.
-    pub(super) fn put(&mut self, key: u128, case: CaseId, result: &Result<Step, EvalError>) {
+    /// Keeps what `result`, a step on the case at `case` (if any), did, under `key`.
+    pub(super) fn put(
+        &mut self,
+        key: u128,
+        case: Option<CaseId>,
+        result: &Result<Step, EvalError>,
+    ) {
         let known = match result {
             Err(_) => Known::Refused,
             Ok(step) => match step.changed.iter().next() {
                 None => Known::Unchanged,
-                Some((id, c)) if *id == case && step.changed.len() == 1 => {
+                Some((id, c)) if Some(*id) == case && step.changed.len() == 1 => {
                     Known::Case(*id, Box::new(c.clone()))
                 }
                 // INVARIANT: a step reading only its case changes only that case

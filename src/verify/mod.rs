@@ -368,10 +368,8 @@ impl Explorer<'_> {
             case = Some(found.unwrap_or(world.cases.len() as CaseId));
         }
         // a step kept from another world where this case stood the same
-        let memo_key = case.and_then(|c| {
-            let fp = self.case_fps.get(c as usize).copied();
-            Some((self.memo.key(world, ev, at, c, fp)?, c))
-        });
+        let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
+        let memo_key = self.memo.key(world, ev, at, case, fp).map(|k| (k, case));
         let mut expected = None;
         if let Some((k, _)) = memo_key {
             let fp = match self.memo.get(k) {
@@ -573,13 +571,15 @@ fn fingerprint_after<'a>(
     at: Timestamp,
     changed: &[(CaseId, &'a crate::world::CaseData)],
 ) -> u128 {
-    let mut cases: Vec<&crate::world::CaseData> = world.cases.iter().collect();
-    for (id, c) in changed {
-        match cases.get_mut(*id as usize) {
-            Some(slot) => *slot = c,
-            None => cases.push(c),
-        }
-    }
-    // INVARIANT: a step's instant is never before the world's clock, and becomes it
-    canon.fingerprint(Some(at), &cases)
+    let old = world.cases.len();
+    let new = changed.iter().filter(|(id, _)| *id as usize >= old).count();
+    let case = |i: usize| {
+        changed
+            .iter()
+            .find(|(id, _)| *id as usize == i)
+            .map_or_else(|| &world.cases[i], |(_, c)| *c)
+    };
+    // INVARIANT: a step's instant is never before the world's clock, and becomes it; new
+    // cases are numbered from the world's end, in order
+    canon.fingerprint_of(Some(at), old + new, &case)
 }

@@ -329,3 +329,107 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod canon_tests {
+    use super::*;
+    use crate::program::{CaseTypeId, MemberId};
+    use crate::value::Text;
+    use crate::world::Parts;
+
+    /// A case keyed `key` whose one field holds `phone`.
+    fn case(key: &str, phone: &str) -> CaseData {
+        CaseData {
+            ty: CaseTypeId::FIRST,
+            key: Text::from(key),
+            status: MemberId::FIRST,
+            fields: vec![Value::text(phone), Value::Count(1)].into(),
+            parts: Parts::new(1),
+            deadlines: Box::new([]),
+        }
+    }
+
+    fn fp(canon: &mut Canon, cases: &[CaseData]) -> u128 {
+        canon.fingerprint(None, &cases.iter().collect::<Vec<_>>())
+    }
+
+    fn symmetric() -> Canon {
+        Canon::new(Symmetry::of_values(&[
+            ("A", 0),
+            ("B", 0),
+            ("10000000000", 1),
+            ("10000000001", 1),
+        ]))
+    }
+
+    #[test]
+    fn renamed_worlds_have_one_fingerprint() {
+        let mut canon = symmetric();
+        let one = fp(
+            &mut canon,
+            &[case("A", "10000000000"), case("B", "10000000001")],
+        );
+        // keys swapped, phones swapped, both, and created in the other order
+        for other in [
+            [case("B", "10000000000"), case("A", "10000000001")],
+            [case("A", "10000000001"), case("B", "10000000000")],
+            [case("B", "10000000001"), case("A", "10000000000")],
+        ] {
+            assert_eq!(fp(&mut canon, &other), one);
+        }
+        let single = fp(&mut canon, &[case("A", "10000000000")]);
+        assert_eq!(fp(&mut canon, &[case("B", "10000000001")]), single);
+    }
+
+    #[test]
+    fn worlds_that_are_no_renaming_of_each_other_differ() {
+        let mut canon = symmetric();
+        let apart = fp(
+            &mut canon,
+            &[case("A", "10000000000"), case("B", "10000000001")],
+        );
+        // one phone in both cases: no renaming makes them two
+        let shared = fp(
+            &mut canon,
+            &[case("A", "10000000000"), case("B", "10000000000")],
+        );
+        assert_ne!(apart, shared);
+        // a value that is not interchangeable keeps its name
+        let other = fp(&mut canon, &[case("A", "x"), case("B", "10000000001")]);
+        assert_ne!(apart, other);
+        assert_ne!(
+            fp(&mut canon, &[case("A", "x")]),
+            fp(&mut canon, &[case("A", "y")])
+        );
+        // the clock counts
+        let cases = [case("A", "10000000000")];
+        let refs: Vec<&CaseData> = cases.iter().collect();
+        assert_ne!(
+            canon.fingerprint(None, &refs),
+            canon.fingerprint(Some(Timestamp::UNIX_EPOCH), &refs)
+        );
+    }
+
+    #[test]
+    fn without_symmetry_only_the_order_of_creation_is_forgotten() {
+        let mut canon = Canon::new(Symmetry::none());
+        let one = fp(
+            &mut canon,
+            &[case("A", "10000000000"), case("B", "10000000001")],
+        );
+        assert_eq!(
+            fp(
+                &mut canon,
+                &[case("B", "10000000001"), case("A", "10000000000")]
+            ),
+            one
+        );
+        assert_ne!(
+            fp(
+                &mut canon,
+                &[case("B", "10000000000"), case("A", "10000000001")]
+            ),
+            one
+        );
+    }
+}

@@ -296,3 +296,108 @@ fn literal_texts(v: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+impl Symmetry {
+    /// Interchangeable `values`, each with its class (a class stands for a format).
+    pub(super) fn of_values(values: &[(&str, u8)]) -> Symmetry {
+        let mut sym = Symmetry::default();
+        for (v, c) in values {
+            while sym.classes.len() <= usize::from(*c) {
+                let f = FormatId::new(sym.classes.len()).unwrap_or(FormatId::FIRST);
+                sym.classes.push((f, 0));
+            }
+            sym.classes[usize::from(*c)].1 += 1;
+            sym.values.push((Text::from(*v), *c));
+        }
+        sym
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::span::Source;
+
+    /// The shipped ICP policy, with `old` replaced by `new` in its rule file.
+    fn icp(edit: Option<(&str, &str)>) -> Engine {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp");
+        let mut sources = Vec::new();
+        for p in crate::policy_files(dir).expect("the shipped policy is listed") {
+            let mut text = std::fs::read_to_string(&p).expect("a shipped file reads");
+            if let Some((old, new)) = edit.filter(|_| p.ends_with("icp.docket")) {
+                assert_eq!(text.matches(old).count(), 1, "`{old}` once");
+                text = text.replace(old, new);
+            }
+            sources.push(Source::new(p.display().to_string(), text));
+        }
+        Engine::from_sources(sources).expect("the policy loads")
+    }
+
+    fn interchangeable(engine: &Engine, keys: usize) -> Vec<String> {
+        let bounds = Bounds {
+            keys,
+            ..Bounds::default()
+        };
+        let sym = Symmetry::of(engine.program(), &bounds);
+        let formats = sym.formats(engine.program());
+        formats.into_iter().map(|(f, _)| f.to_string()).collect()
+    }
+
+    #[test]
+    fn the_shipped_formats_are_interchangeable() {
+        let engine = icp(None);
+        assert_eq!(
+            interchangeable(&engine, 2),
+            ["filing_id", "phone", "cert_last6", "code"]
+        );
+        // one key: nothing to rename it to
+        assert_eq!(interchangeable(&engine, 1), ["phone", "cert_last6", "code"]);
+    }
+
+    #[test]
+    fn a_key_named_in_a_rule_is_not_renamed() {
+        let engine = icp(Some((
+            "rule already_final when filing.status is final {",
+            "rule already_final when filing.status is final and filing.id != \"B\" {",
+        )));
+        assert_eq!(interchangeable(&engine, 2), ["phone", "cert_last6", "code"]);
+    }
+
+    #[test]
+    fn a_pattern_telling_phones_apart_keeps_them() {
+        let engine = icp(Some((
+            "rule unrecognized_sender when not from_miit {",
+            "rule unrecognized_sender when not from_miit or event.phone matches /^10+$/ {",
+        )));
+        assert_eq!(
+            interchangeable(&engine, 2),
+            ["filing_id", "cert_last6", "code"]
+        );
+    }
+
+    #[test]
+    fn renamings_of_each_event_are_added_once() {
+        let sym = Symmetry::of_values(&[("P0", 0), ("P1", 0), ("C0", 1), ("C1", 1), ("C2", 1)]);
+        let ev = |p: &str, c: &str| {
+            let mut m = Map::new();
+            m.insert("phone".into(), Json::String(p.into()));
+            m.insert("list".into(), Json::Array(vec![Json::String(c.into())]));
+            m.insert("other".into(), Json::String("x".into()));
+            m
+        };
+        let closed = sym
+            .close(vec![ev("P0", "C0")], 100)
+            .expect("under the bound");
+        // 2 phones × 3 codes
+        assert_eq!(closed.len(), 6);
+        assert_eq!(closed[0], ev("P0", "C0"));
+        for p in ["P0", "P1"] {
+            for c in ["C0", "C1", "C2"] {
+                assert!(closed.contains(&ev(p, c)), "{p} {c}");
+            }
+        }
+        assert!(sym.close(vec![ev("P0", "C0")], 5).is_none());
+    }
+}

@@ -165,6 +165,8 @@ pub(super) struct Canon {
 /// Which form of a value is hashed.
 #[derive(Clone, Copy, PartialEq)]
 enum Form {
+    /// Every value as it is.
+    Raw,
     /// An interchangeable value as its class only.
     Shape,
     /// An interchangeable value by its new name.
@@ -229,6 +231,13 @@ impl Canon {
         h.finish128()
     }
 
+    /// A hash of all of case `c`, as it is: no value renamed.
+    pub(super) fn case_fingerprint(&mut self, c: &CaseData) -> u128 {
+        let mut h = Fp::new();
+        self.case(c, Form::Raw, &mut h);
+        h.finish128()
+    }
+
     /// Hashes case `c`: type, key, status, fields, participants, deadlines.
     fn case(&mut self, c: &CaseData, form: Form, h: &mut Fp) {
         c.ty.hash(h);
@@ -264,7 +273,11 @@ impl Canon {
     }
 
     fn text(&mut self, t: &crate::value::Text, form: Form, h: &mut Fp) {
-        let Some(class) = self.sym.class_of(t) else {
+        let class = match form {
+            Form::Raw => None,
+            Form::Shape | Form::Renamed => self.sym.class_of(t),
+        };
+        let Some(class) = class else {
             t.hash(h);
             return;
         };

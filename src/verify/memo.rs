@@ -72,7 +72,7 @@ impl Memo {
     }
 
     /// The key of event `ev` at `at` on `world`, routed to `case` (an existing case, whose
-    /// [`case_fingerprint`] is `fp`, or the position a new one takes; none for an event
+    /// [`super::fingerprint::Canon::case_fingerprint`] is `fp`, or the position a new one takes; none for an event
     /// without a handler), when its step reads nothing else.
     pub(super) fn key(
         &self,
@@ -137,23 +137,4 @@ impl Memo {
         self.bytes += size;
         self.known.insert(key, known);
     }
-}
-
-/// A hash of all of case `c`, as it is.
-pub(super) fn case_fingerprint(c: &CaseData) -> u128 {
-    let mut h = Fp::new();
-    let h = &mut h;
-    c.ty.hash(h);
-    c.key.hash(h);
-    c.status.hash(h);
-    c.fields.hash(h);
-    h.word(c.parts.len() as u64);
-    for p in c.parts.iter() {
-        p.hash(h);
-    }
-    for d in c.deadlines.iter() {
-        d.at.hash(h);
-        d.fired.hash(h);
-    }
-    h.finish128()
 }

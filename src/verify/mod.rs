@@ -436,8 +436,9 @@ impl Explorer<'_> {
         self.found
             .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
         self.case_fps.clear();
+        let canon = &mut self.canon;
         self.case_fps
-            .extend(world.cases.iter().map(memo::case_fingerprint));
+            .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
     }
 
     /// The world of node `id`, rebuilt by replaying its path from the empty world: from

@@ -13,7 +13,9 @@ use std::path::PathBuf;
 /// generated from the policy's declarations: each format takes `--values` values matching
 /// its pattern (case keys, phones, codes…), each enumeration all its members, lists up to
 /// `--list-len` items; the first event is at `--start`, each next one at the clock or a second
-/// before, at, or after a pending deadline, or midway to it. Equal worlds are explored once.
+/// before, at, or after a pending deadline, or midway to it. Equal worlds are explored once,
+/// and so are worlds that differ only by a renaming of values no rule tells apart (case keys,
+/// phones, codes; `--no-symmetry` explores each).
 /// After every accepted event every `invariant` of the policy is checked.
 ///
 /// On a violation, the shortest sequence that breaks an invariant is printed as JSON lines

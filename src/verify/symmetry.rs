@@ -50,7 +50,7 @@ impl Symmetry {
     pub(super) fn of(prog: &Program, bounds: &Bounds) -> Symmetry {
         let uses = Uses::of(prog);
         let mut sym = Symmetry::default();
-        if uses.template {
+        if uses.template || uses.set_runs {
             return sym;
         }
         let generated: Vec<(FormatId, Vec<String>)> = (0..prog.formats.len())
@@ -187,6 +187,8 @@ struct Uses {
     length: bool,
     /// Whether a template is used for a value (not a message).
     template: bool,
+    /// Whether a rule runs over a set the rules build (`for x in a + b`): in value order.
+    set_runs: bool,
     /// The formats of which a declared type holds a set.
     sets: Vec<FormatId>,
     /// By case type: whether one of its deadline handlers reads other cases.
@@ -225,6 +227,14 @@ impl Uses {
         }
         for e in roots {
             each_read(prog, e, &mut |n| u.note(n));
+        }
+        for h in prog
+            .event_handlers
+            .iter()
+            .chain(&prog.deadline_handlers)
+            .flatten()
+        {
+            u.set_runs |= runs_over_built_set(prog, h);
         }
         for r in &prog.records {
             for f in &r.fields {
@@ -265,6 +275,39 @@ impl Uses {
             _ => {}
         }
     }
+}
+
+/// Whether a rule of `h` runs (`for`) over what a set operation built, directly or through
+/// a `let`: its items come in value order, which a renaming changes.
+fn runs_over_built_set(prog: &Program, h: &crate::program::HandlerDef) -> bool {
+    let builds_set = |e: &IExpr| {
+        let mut found = false;
+        each_read(prog, e, &mut |n| found |= matches!(n, IExpr::SetOp(..)));
+        found
+    };
+    h.rules.iter().any(|r| {
+        let Some((_, source)) = &r.for_each else {
+            return false;
+        };
+        // the source and every `let` it reads, transitively
+        let mut read = vec![source];
+        let mut at = 0;
+        while at < read.len() {
+            let mut slots = Vec::new();
+            each_read(prog, read[at], &mut |n| {
+                if let IExpr::Local(slot) = n {
+                    slots.push(*slot);
+                }
+            });
+            for (_, e) in h.lets.iter().filter(|(s, _)| slots.contains(s)) {
+                if !read.iter().any(|r| std::ptr::eq(*r, e)) {
+                    read.push(e);
+                }
+            }
+            at += 1;
+        }
+        read.into_iter().any(builds_set)
+    })
 }
 
 /// `j` with each string that `moves` names renamed.
@@ -320,13 +363,13 @@ mod tests {
     use crate::engine::Engine;
     use crate::span::Source;
 
-    /// The shipped ICP policy, with `old` replaced by `new` in its rule file.
-    fn icp(edit: Option<(&str, &str)>) -> Engine {
+    /// The shipped ICP policy, with each `old` replaced by its `new` in its rule file.
+    fn icp(edits: &[(&str, &str)]) -> Engine {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/icp");
         let mut sources = Vec::new();
         for p in crate::policy_files(dir).expect("the shipped policy is listed") {
             let mut text = std::fs::read_to_string(&p).expect("a shipped file reads");
-            if let Some((old, new)) = edit.filter(|_| p.ends_with("icp.docket")) {
+            for (old, new) in edits.iter().filter(|_| p.ends_with("icp.docket")) {
                 assert_eq!(text.matches(old).count(), 1, "`{old}` once");
                 text = text.replace(old, new);
             }
@@ -347,7 +390,7 @@ mod tests {
 
     #[test]
     fn the_shipped_formats_are_interchangeable() {
-        let engine = icp(None);
+        let engine = icp(&[]);
         assert_eq!(
             interchangeable(&engine, 2),
             ["filing_id", "phone", "cert_last6", "code"]
@@ -358,23 +401,42 @@ mod tests {
 
     #[test]
     fn a_key_named_in_a_rule_is_not_renamed() {
-        let engine = icp(Some((
+        let engine = icp(&[(
             "rule already_final when filing.status is final {",
             "rule already_final when filing.status is final and filing.id != \"B\" {",
-        )));
+        )]);
         assert_eq!(interchangeable(&engine, 2), ["phone", "cert_last6", "code"]);
     }
 
     #[test]
     fn a_pattern_telling_phones_apart_keeps_them() {
-        let engine = icp(Some((
+        let engine = icp(&[(
             "rule unrecognized_sender when not from_miit {",
             "rule unrecognized_sender when not from_miit or event.phone matches /^10+$/ {",
-        )));
+        )]);
         assert_eq!(
             interchangeable(&engine, 2),
             ["filing_id", "cert_last6", "code"]
         );
+    }
+
+    #[test]
+    fn a_rule_running_over_a_built_set_renames_nothing() {
+        // through a `let`: the rule runs over `both`, which a set operation built
+        let built = (
+            "let listed = [x in event.personnel where x.role in required]",
+            "let listed = [x in event.personnel where x.role in required]\n  let both = required + filing.required_roles",
+        );
+        assert!(
+            !interchangeable(&icp(&[built]), 2).is_empty(),
+            "not run over"
+        );
+        let run = (
+            "rule required_role_missing for r in required",
+            "rule required_role_missing for r in both",
+        );
+        let engine = icp(&[built, run]);
+        assert!(interchangeable(&engine, 2).is_empty());
     }
 
     #[test]

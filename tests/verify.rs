@@ -179,6 +179,49 @@ fn seeded_deadline_shortened_is_caught() {
 }
 
 #[test]
+fn a_key_named_in_a_rule_is_explored_as_itself() {
+    // only filing `B` leaves a final status: were the two keys taken as interchangeable, the
+    // world with filing B alone would be kept as the one with filing A, and the violation
+    // (two events on B) missed at depth 2
+    let dir = seeded(
+        "icp",
+        "icp.docket",
+        "rule already_final when filing.status is final {",
+        "rule already_final when filing.status is final and filing.id != \"B\" {",
+    );
+    caught(&dir, &["--depth", "2", "--keys", "2"], "final_stays", 2);
+}
+
+#[test]
+fn interchangeable_values_are_explored_once() {
+    let run = |extra: &[&str]| {
+        let mut args = vec!["verify", "rules/icp", "--depth", "3", "--keys", "2"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--format", "json"]);
+        let run = docket(&args, None);
+        assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+        serde_json::from_str::<serde_json::Value>(&run.stdout).expect("JSON")
+    };
+    let reduced = run(&[]);
+    let formats: Vec<&str> = reduced["symmetric"]
+        .as_array()
+        .expect("the interchangeable formats")
+        .iter()
+        .filter_map(|f| f["format"].as_str())
+        .collect();
+    assert_eq!(formats, ["filing_id", "phone", "cert_last6", "code"]);
+    let full = run(&["--no-symmetry"]);
+    assert_eq!(full["symmetric"].as_array().map(Vec::len), Some(0));
+    let (r, f) = (reduced["states"].as_u64(), full["states"].as_u64());
+    assert!(
+        r.zip(f).is_some_and(|(r, f)| 0 < r && r < f),
+        "{reduced} {full}"
+    );
+    // the same verdict, and the same items never reached
+    assert_eq!(reduced["unreached"], full["unreached"]);
+}
+
+#[test]
 fn a_field_without_a_small_domain_is_named() {
     let dir = seeded(
         "icp",

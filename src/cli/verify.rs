@@ -13,7 +13,9 @@ use std::path::PathBuf;
 /// generated from the policy's declarations: each format takes `--values` values matching
 /// its pattern (case keys, phones, codes…), each enumeration all its members, lists up to
 /// `--list-len` items; the first event is at `--start`, each next one at the clock or a second
-/// before, at, or after a pending deadline, or midway to it. Equal worlds are explored once.
+/// before, at, or after a pending deadline, or midway to it. Equal worlds are explored once,
+/// and so are worlds that differ only by a renaming of values no rule tells apart (case keys,
+/// phones, codes; `--no-symmetry` explores each).
 /// After every accepted event every `invariant` of the policy is checked.
 ///
 /// On a violation, the shortest sequence that breaks an invariant is printed as JSON lines
@@ -62,6 +64,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "INSTANT")]
     start: Option<String>,
 
+    /// Explore every renaming of interchangeable values (case keys, phones, codes that no
+    /// rule tells apart), not one of each
+    #[arg(long)]
+    no_symmetry: bool,
+
     /// `text` (a summary and the counterexample or unreached items) or `json` (one object)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -81,6 +88,7 @@ pub fn verify(args: &VerifyArgs) -> u8 {
         keys: args.keys.max(1),
         values: args.values.max(1),
         list_len: args.list_len,
+        symmetry: !args.no_symmetry,
         ..Bounds::default()
     };
     if let Some(start) = &args.start {
@@ -130,14 +138,26 @@ fn rate(r: &Report) -> f64 {
 
 fn to_text(r: &Report, b: &Bounds) -> String {
     let mut out = format!(
-        "explored {} states ({} events evaluated) to depth {} of {} in {:.2} s ({:.0} states/s)\n",
+        "explored {} states ({} events evaluated, {} known from another world) to depth {} of {} in {:.2} s ({:.0} states/s)\n",
         r.states,
         r.transitions,
+        r.reused,
         r.depth,
         b.depth,
         r.seconds,
         rate(r)
     );
+    if !r.symmetric.is_empty() {
+        let each: Vec<String> = r
+            .symmetric
+            .iter()
+            .map(|(f, n)| format!("{n} of `{f}`"))
+            .collect();
+        out.push_str(&format!(
+            "interchangeable values, each world kept once up to their renaming: {}\n",
+            each.join(", ")
+        ));
+    }
     match &r.violation {
         Some(cex) => {
             out.push_str(&format!(
@@ -172,11 +192,13 @@ fn to_json(r: &Report, b: &Bounds) -> serde_json::Value {
     json!({
         "states": r.states,
         "transitions": r.transitions,
+        "reused": r.reused,
         "depth": r.depth,
         "max_depth": b.depth,
         "capped": r.capped,
         "seconds": r.seconds,
         "states_per_second": rate(r),
+        "symmetric": r.symmetric.iter().map(|(f, n)| json!({"format": f, "values": n})).collect::<Vec<_>>(),
         "violation": r.violation.as_ref().map(|c| json!({
             "events": c.lines.iter().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_default()).collect::<Vec<_>>(),
             "violated": c.violations.iter().map(|v| v.to_json()).collect::<Vec<_>>(),

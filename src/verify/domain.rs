@@ -6,7 +6,7 @@
 
 use super::sample::example;
 use super::Bounds;
-use crate::program::{Program, RecordId};
+use crate::program::{FormatId, Program, RecordId};
 use crate::value::Ty;
 use serde_json::{Map, Value as Json};
 
@@ -86,43 +86,12 @@ fn values(prog: &Program, bounds: &Bounds, ty: &Ty, item: usize) -> Result<Vec<J
     let vals = match ty {
         Ty::Bool => vec![Json::Bool(false), Json::Bool(true)],
         Ty::Count => (0..=2u64).map(Json::from).collect(),
-        Ty::Format(f) => {
-            let Some(def) = prog.format(*f) else {
-                return Err((None, "its format is not declared".into()));
-            };
-            // a case key format takes `keys` values, others `values`
-            let is_key = prog.cases.iter().any(|c| c.key_format == Some(*f));
-            let n = if is_key { bounds.keys } else { bounds.values };
-            let mut out = Vec::new();
-            for i in 0..n {
-                let Some(s) = example(&def.pattern.source, i)
-                    .filter(|s| def.pattern.is_match(s))
-                else {
-                    break;
-                };
-                out.push(Json::String(s));
-            }
-            if out.is_empty() {
-                return Err((
-                    None,
-                    format!(
-                        "no value of format `{}` could be generated from its pattern `{}` (write it with classes, counts and groups only)",
-                        def.name, def.pattern.source
-                    ),
-                ));
-            }
-            out
-        }
-        Ty::Text => {
-            let mut out = vec![Json::String("x".into())];
-            for p in &prog.patterns {
-                if let Some(s) = example(&p.source, 0).filter(|s| p.is_match(s)) {
-                    out.push(Json::String(s));
-                }
-            }
-            out.dedup();
-            out
-        }
+        Ty::Format(f) => format_values(prog, bounds, *f)
+            .map_err(|why| (None, why))?
+            .into_iter()
+            .map(Json::String)
+            .collect(),
+        Ty::Text => text_values(prog).into_iter().map(Json::String).collect(),
         Ty::Enum(e) => prog
             .enum_def(*e)
             .map(|d| d.values.iter().map(|v| Json::String(v.clone())).collect())
@@ -155,6 +124,65 @@ fn values(prog: &Program, bounds: &Bounds, ty: &Ty, item: usize) -> Result<Vec<J
         ));
     }
     Ok(vals)
+}
+
+/// The values format `f` takes, as written in events: a case key's format `bounds.keys`,
+/// any other `bounds.values`, each an example of its pattern (as the format rewrites it)
+/// that no format declared
+/// before it takes (a code is never also a certificate's digits: a value stands for one
+/// thing, which is what lets [`super::symmetry`] rename it).
+pub(super) fn format_values(
+    prog: &Program,
+    bounds: &Bounds,
+    f: FormatId,
+) -> Result<Vec<String>, String> {
+    let mut taken: Vec<String> = Vec::new();
+    for (i, def) in prog.formats.iter().enumerate().take(f.index() + 1) {
+        let is_key = prog.cases.iter().any(|c| c.key_format == FormatId::new(i));
+        let n = if is_key { bounds.keys } else { bounds.values };
+        let examples = |skip: &[String]| {
+            // a few more examples than wanted, for those taken already
+            (0..n + skip.len())
+                .map_while(|k| {
+                    // as the event will hold it (`uppercase`, `lowercase`)
+                    example(&def.pattern.source, k)
+                        .map(|s| def.transform(&s).into_owned())
+                        .filter(|s| def.pattern.is_match(s))
+                })
+                .filter(|s| !skip.contains(s))
+                .take(n)
+                .collect::<Vec<String>>()
+        };
+        let mut out = examples(&taken);
+        if out.is_empty() {
+            // every example is another format's: shared, then
+            out = examples(&[]);
+        }
+        if i == f.index() {
+            if out.is_empty() {
+                return Err(format!(
+                    "no value of format `{}` could be generated from its pattern `{}` (write it with classes, counts and groups only)",
+                    def.name, def.pattern.source
+                ));
+            }
+            return Ok(out);
+        }
+        taken.extend(out);
+    }
+    Err("its format is not declared".into())
+}
+
+/// The values a `text` field takes: one that matches none of the policy's patterns (most
+/// likely), and an example of each.
+pub(super) fn text_values(prog: &Program) -> Vec<String> {
+    let mut out = vec!["x".to_string()];
+    for p in &prog.patterns {
+        if let Some(s) = example(&p.source, 0).filter(|s| p.is_match(s)) {
+            out.push(s);
+        }
+    }
+    out.dedup();
+    out
 }
 
 /// The records of one person (`item`): their text fields fixed, every combination of the

@@ -8,7 +8,11 @@
 
 mod boundaries;
 mod domain;
+mod fingerprint;
+mod memo;
+mod reads;
 mod sample;
+mod symmetry;
 
 pub use boundaries::{boundaries, scenario_yaml, Boundaries, Boundary};
 pub use domain::Unbounded;
@@ -20,10 +24,11 @@ use crate::event::Event;
 use crate::value::CaseId;
 use crate::world::World;
 use crate::Violation;
+use fingerprint::{Canon, Seen};
 use jiff::{SignedDuration, Timestamp};
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use memo::{Known, Memo};
 use std::time::Instant;
+use symmetry::Symmetry;
 
 /// How far `docket verify` explores.
 #[derive(Debug, Clone)]
@@ -42,6 +47,9 @@ pub struct Bounds {
     pub start: Timestamp,
     /// The most distinct future deadline instants around which times are chosen.
     pub deadlines: usize,
+    /// Whether worlds that differ only by a renaming of interchangeable generated values
+    /// (case keys, phones, codes that no rule tells apart) are explored once.
+    pub symmetry: bool,
 }
 
 impl Default for Bounds {
@@ -55,6 +63,7 @@ impl Default for Bounds {
             // a Friday near a month's end: periods that end in a short month or on a weekend
             start: Timestamp::constant(1_801_216_800, 0), // 2027-01-29T10:00:00Z
             deadlines: 2,
+            symmetry: true,
         }
     }
 }
@@ -86,6 +95,9 @@ pub struct Report {
     pub states: usize,
     /// Events evaluated.
     pub transitions: u64,
+    /// Events not evaluated because their step was known from the same event on the same
+    /// case in another world (see `memo`).
+    pub reused: u64,
     /// Every sequence of up to this many events was explored.
     pub depth: usize,
     /// Whether the exploration stopped at `max_states` before its depth.
@@ -96,6 +108,9 @@ pub struct Report {
     pub violation: Option<Counterexample>,
     /// What no explored sequence reached (empty when a violation stopped the exploration).
     pub unreached: Vec<Unreached>,
+    /// The formats whose generated values were taken as interchangeable, with how many
+    /// values each (`phone`, 2).
+    pub symmetric: Vec<(String, usize)>,
 }
 
 /// One reached world: how it was reached.
@@ -140,11 +155,19 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
     Ok(Report {
         states: x.nodes.len(),
         transitions: x.transitions,
+        reused: x.reused,
         depth,
         capped,
         seconds: x.started.elapsed().as_secs_f64(),
         violation,
         unreached,
+        symmetric: x
+            .canon
+            .symmetry()
+            .formats(engine.program())
+            .into_iter()
+            .map(|(f, n)| (f.to_string(), n))
+            .collect(),
     })
 }
 
@@ -153,8 +176,26 @@ impl<'e> Explorer<'e> {
     fn new(engine: &'e Engine, bounds: &Bounds) -> Result<Explorer<'e>, Unbounded> {
         let started = Instant::now();
         let prog = engine.program();
+        let domain = domain::events(prog, bounds)?;
+        let mut sym = if bounds.symmetry {
+            Symmetry::of(prog, bounds)
+        } else {
+            Symmetry::none()
+        };
+        // every renaming of each event, or, past the bound on events of a type, no renaming
+        let closed: Option<Vec<_>> = domain
+            .iter()
+            .map(|maps| sym.close(maps.clone(), domain::MAX_EVENTS_OF_TYPE))
+            .collect();
+        let domain = match closed {
+            Some(closed) => closed,
+            None => {
+                sym = Symmetry::none();
+                domain
+            }
+        };
         let mut events: Vec<Event> = Vec::new();
-        for (ty, maps) in domain::events(prog, bounds)?.into_iter().enumerate() {
+        for (ty, maps) in domain.into_iter().enumerate() {
             let name = prog.events.get(ty).map_or("", |e| e.name.as_str());
             for mut fields in maps {
                 fields.insert("type".into(), name.into());
@@ -172,24 +213,48 @@ impl<'e> Explorer<'e> {
                 }
             }
         }
-        let routes = events.iter().map(|e| route_of(engine, e)).collect();
+        let routes: Vec<Route> = events.iter().map(|e| route_of(engine, e)).collect();
+        let memo = Memo::new(engine, &events, &routes);
+        // the distinct cases events are routed to, and where each event's is among them
+        let mut keys: Vec<(crate::program::CaseTypeId, crate::value::Text)> = Vec::new();
+        let slots = routes
+            .iter()
+            .map(|r| {
+                let (ty, key, must_exist) = r.as_ref()?;
+                let at = match keys.iter().position(|(t, k)| t == ty && k == key) {
+                    Some(at) => at,
+                    None => {
+                        keys.push((*ty, key.clone()));
+                        keys.len() - 1
+                    }
+                };
+                Some((at, *must_exist))
+            })
+            .collect();
         let mut x = Explorer {
             started,
             engine,
-            routes,
+            routes: slots,
+            keys,
+            found: Vec::new(),
+            case_fps: Vec::new(),
             events,
             nodes: vec![Node {
                 parent: 0,
                 event: u32::MAX,
                 at: bounds.start,
             }],
-            seen: HashSet::new(),
+            seen: Seen::default(),
             coverage: Coverage::new(engine),
             trace: Trace::with_room(),
             transitions: 0,
-            cache: None,
+            path: vec![(0, World::new())],
+            canon: Canon::new(sym),
+            memo,
+            reused: 0,
         };
-        x.seen.insert(state_hash(&World::new()));
+        let empty = x.canon.fingerprint(None, &[]);
+        x.seen.insert(empty);
         Ok(x)
     }
 
@@ -207,6 +272,7 @@ impl<'e> Explorer<'e> {
             let mut next = Vec::new();
             for &id in &frontier {
                 let world = self.world_of(id);
+                self.prepare(&world);
                 for (at, near) in candidate_times(self.engine, &world, bounds) {
                     for ev in 0..self.events.len() {
                         let Some(after) = self.step(&world, ev, at) else {
@@ -244,7 +310,7 @@ impl<'e> Explorer<'e> {
 
 /// An event routed by a key its own field holds: the case type, the key, and whether the
 /// case must exist (`true`) or must not (`false`, a handler creating it).
-type Route = Option<(crate::program::CaseTypeId, crate::value::Text, bool)>;
+pub(super) type Route = Option<(crate::program::CaseTypeId, crate::value::Text, bool)>;
 
 fn route_of(engine: &Engine, e: &Event) -> Route {
     let r = engine.program().event_handler(e.ty)?.route.as_ref()?;
@@ -265,70 +331,147 @@ struct Explorer<'e> {
     engine: &'e Engine,
     /// How each event is routed, when a field of its own says it: an event whose case is
     /// missing (or exists, for one that creates it) is refused, and not evaluated.
-    routes: Vec<Route>,
+    routes: Vec<Option<(usize, bool)>>,
+    /// The cases events are routed to (`routes` points here): (case type, key).
+    keys: Vec<(crate::program::CaseTypeId, crate::value::Text)>,
+    /// In the world being expanded: each of `keys`'s case, if it has it.
+    found: Vec<Option<CaseId>>,
+    /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
+    case_fps: Vec<u128>,
     events: Vec<Event>,
     nodes: Vec<Node>,
-    seen: HashSet<u128>,
+    seen: Seen,
     coverage: Coverage<'e>,
     trace: Trace,
     transitions: u64,
-    /// The last world rebuilt, by node: a node's siblings share its parent.
-    cache: Option<(u32, World)>,
+    /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
+    /// cousins share most of it.
+    path: Vec<(u32, World)>,
+    /// What makes a world's fingerprint.
+    canon: Canon,
+    /// Steps known without evaluating them again.
+    memo: Memo,
+    /// Steps known so (not counted in `transitions`).
+    reused: u64,
 }
 
 impl Explorer<'_> {
     /// The event `ev` at `at` on `world`: the world after it, when it is accepted and leads
     /// to a world not reached before.
     fn step(&mut self, world: &World, ev: usize, at: Timestamp) -> Option<World> {
-        if let Some(Some((ty, key, must_exist))) = self.routes.get(ev) {
-            if world.find(*ty, key).is_some() != *must_exist {
+        let mut case = None;
+        if let Some(Some((slot, must_exist))) = self.routes.get(ev) {
+            let found = self.found.get(*slot).copied().flatten();
+            if found.is_some() != *must_exist {
                 return None;
             }
+            case = Some(found.unwrap_or(world.cases.len() as CaseId));
         }
-        let mut event = self.events.get(ev)?.clone();
+        // a step kept from another world where this case stood the same
+        let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
+        let memo_key = self.memo.key(world, ev, at, case, fp).map(|k| (k, case));
+        let mut expected = None;
+        if let Some((k, _)) = memo_key {
+            let fp = match self.memo.get(k) {
+                Some(Known::Refused) => {
+                    self.reused += 1;
+                    return None;
+                }
+                Some(Known::Unchanged) => Some(fingerprint_after(&mut self.canon, world, at, &[])),
+                Some(Known::Case(id, c)) => Some(fingerprint_after(
+                    &mut self.canon,
+                    world,
+                    at,
+                    &[(*id, &**c)],
+                )),
+                None => None,
+            };
+            if let Some(fp) = fp {
+                if self.seen.contains(&fp) {
+                    self.reused += 1;
+                    return None;
+                }
+                expected = Some(fp);
+            }
+        }
+        let event = self.events.get_mut(ev)?;
         event.at = at;
         self.transitions += 1;
         self.trace.clear();
         let result = self
             .engine
-            .evaluate_traced(world, &event, Some(&mut self.trace));
+            .evaluate_traced(world, event, Some(&mut self.trace));
         let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
         self.coverage.add_outcomes(&self.trace, outcomes);
+        if let Some((k, c)) = memo_key {
+            self.memo.put(k, c, &result);
+        }
         let step = result.ok()?;
         // a world seen before is not built: its hash is read off the world and the changes
-        let hash = step_hash(world, &step);
+        let changed: Vec<(CaseId, &crate::world::CaseData)> =
+            step.changed.iter().map(|(id, c)| (*id, c)).collect();
+        let hash = fingerprint_after(&mut self.canon, world, step.at, &changed);
+        debug_assert!(
+            expected.is_none_or(|e| e == hash),
+            "a kept step gives the world evaluating it gives"
+        );
         if !self.seen.insert(hash) {
             crate::eval::recycle(step.outcomes);
             return None;
         }
         let mut after = world.clone();
         crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
-        debug_assert_eq!(state_hash(&after), hash, "a step's hash is its world's");
+        debug_assert_eq!(
+            self.canon
+                .fingerprint(after.clock, &after.cases.iter().collect::<Vec<_>>()),
+            hash,
+            "a step's fingerprint is its world's"
+        );
         Some(after)
     }
 
-    /// The world of node `id`, rebuilt by replaying its path from the empty world.
+    /// Reads off `world`, about to be expanded, what each step on it looks up.
+    fn prepare(&mut self, world: &World) {
+        self.found.clear();
+        self.found
+            .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
+        self.case_fps.clear();
+        let canon = &mut self.canon;
+        self.case_fps
+            .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
+    }
+
+    /// The world of node `id`, rebuilt by replaying its path from the empty world: from
+    /// the last path rebuilt, where the two part (breadth-first, the next node is most
+    /// often a sibling or a cousin of the last).
     fn world_of(&mut self, id: u32) -> World {
-        if let Some((cached, w)) = &self.cache {
-            if *cached == id {
-                return w.clone();
-            }
+        let mut chain = Vec::new();
+        let mut at = id;
+        while at != 0 {
+            chain.push(at);
+            at = self.nodes[at as usize].parent;
         }
-        let node = self.nodes[id as usize];
-        let world = if id == 0 {
-            World::new()
-        } else {
-            let mut w = self.world_of(node.parent);
+        chain.reverse();
+        // INVARIANT: `path[0]` is the empty world, `path[i]` the world of the `i`-th node on
+        // the last path rebuilt
+        let common = chain
+            .iter()
+            .zip(self.path.iter().skip(1))
+            .take_while(|(a, (b, _))| *a == b)
+            .count();
+        self.path.truncate(common + 1);
+        for &n in &chain[common..] {
+            let node = self.nodes[n as usize];
+            let mut w = self.path.last().map(|(_, w)| w.clone()).unwrap_or_default();
             if let Some(e) = self.events.get(node.event as usize) {
                 let mut e = e.clone();
                 e.at = node.at;
                 // INVARIANT: it was accepted on this very world when the node was made
                 let _ = self.engine.apply(&mut w, &e);
             }
-            w
-        };
-        self.cache = Some((id, world.clone()));
-        world
+            self.path.push((n, w));
+        }
+        self.path.last().map(|(_, w)| w.clone()).unwrap_or_default()
     }
 
     /// The events from the empty world to node `id`, as JSON lines.
@@ -421,50 +564,23 @@ fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candi
     out
 }
 
-/// The hash of the world `step` would make of `world` ([`state_hash`] of it once committed):
-/// its changed and new cases in place of the old.
-fn step_hash(world: &World, step: &crate::eval::Step) -> u128 {
-    let old = world
-        .cases
-        .iter()
-        .enumerate()
-        .map(|(id, c)| step.changed.get(&(id as CaseId)).unwrap_or(c));
-    let new = step
-        .changed
-        .range(world.cases.len() as CaseId..)
-        .map(|(_, c)| c);
-    // INVARIANT: a step's instant is never before the world's clock, and becomes it
-    let clock = Some(step.at);
-    hash_cases(clock, old.chain(new).collect())
-}
-
-/// A hash of what a world holds, whatever the order its cases were created in: its clock,
-/// and each case's type, key, status, fields, participants and deadlines.
-fn state_hash(world: &World) -> u128 {
-    hash_cases(world.clock, world.cases.iter().collect())
-}
-
-fn hash_cases(clock: Option<Timestamp>, mut cases: Vec<&crate::world::CaseData>) -> u128 {
-    cases.sort_by(|a, b| (a.ty, &a.key).cmp(&(b.ty, &b.key)));
-    let half = |seed: u64| {
-        let mut h = DefaultHasher::new();
-        seed.hash(&mut h);
-        clock.hash(&mut h);
-        for c in &cases {
-            c.ty.hash(&mut h);
-            c.key.hash(&mut h);
-            c.status.hash(&mut h);
-            c.fields.hash(&mut h);
-            c.parts.len().hash(&mut h);
-            for p in c.parts.iter() {
-                p.hash(&mut h);
-            }
-            for d in c.deadlines.iter() {
-                d.at.hash(&mut h);
-                d.fired.hash(&mut h);
-            }
-        }
-        h.finish()
+/// The fingerprint of `world` after a step at `at` that left the cases `changed` (by
+/// position, in order; past the world's end, new ones) as they are there.
+fn fingerprint_after<'a>(
+    canon: &mut Canon,
+    world: &'a World,
+    at: Timestamp,
+    changed: &[(CaseId, &'a crate::world::CaseData)],
+) -> u128 {
+    let old = world.cases.len();
+    let new = changed.iter().filter(|(id, _)| *id as usize >= old).count();
+    let case = |i: usize| {
+        changed
+            .iter()
+            .find(|(id, _)| *id as usize == i)
+            .map_or_else(|| &world.cases[i], |(_, c)| *c)
     };
-    (u128::from(half(0x9e37_79b9)) << 64) | u128::from(half(0x85eb_ca6b))
+    // INVARIANT: a step's instant is never before the world's clock, and becomes it; new
+    // cases are numbered from the world's end, in order
+    canon.fingerprint_of(Some(at), old + new, &case)
 }

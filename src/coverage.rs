@@ -436,4 +436,40 @@ mod tests {
         assert_eq!(Count::default().cell(), "-");
         assert_eq!(Count::default().percent(), 100.0);
     }
+
+    /// A trace that only counts (`docket verify`'s, conditions decided by compiled code)
+    /// records the same rules, branches, rows and firings as an explaining one (conditions
+    /// decided part by part by the tree walker), line by line, on both shipped policies.
+    #[test]
+    fn a_counting_trace_counts_what_an_explaining_one_records() {
+        use crate::eval::Trace;
+        use crate::{Engine, World};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (dir, stream) in [
+            ("rules/icp", "examples/stream.jsonl"),
+            ("rules/gdpr-dsar", "examples/dsar.jsonl"),
+        ] {
+            let engine = Engine::load(root.join(dir)).expect("the policy loads");
+            let text = std::fs::read_to_string(root.join(stream)).expect("the stream");
+            let (mut full, mut counting) = (Trace::default(), Trace::counting());
+            let (mut a, mut b) = (World::new(), World::new());
+            let mut rules = 0;
+            for (i, line) in text.lines().enumerate() {
+                let x = engine.run_line_traced(&mut a, i + 1, line, &mut full);
+                let y = engine.run_line_traced(&mut b, i + 1, line, &mut counting);
+                assert_eq!(x.to_json(), y.to_json(), "{stream}:{}", i + 1);
+                let hits = |t: &Trace| -> Vec<_> {
+                    t.rules
+                        .iter()
+                        .map(|r| (r.handler, r.rule, r.branch))
+                        .collect()
+                };
+                assert_eq!(hits(&full), hits(&counting), "{stream}:{}", i + 1);
+                assert_eq!(full.rows, counting.rows, "{stream}:{}", i + 1);
+                assert_eq!(full.fired, counting.fired, "{stream}:{}", i + 1);
+                rules += full.rules.len();
+            }
+            assert!(rules > 20, "{stream}: only {rules} rules ran");
+        }
+    }
 }

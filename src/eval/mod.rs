@@ -541,7 +541,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             match &rule.for_each {
                 None => {
                     let ctx = self.context(rule.context, case, None)?;
-                    self.run_rule(rule, code, ctx, &mut locals)?;
+                    self.run_rule((i, rule), code, ctx, &mut locals)?;
                 }
                 Some((slot, src)) => {
                     let items = match code.and_then(|c| c.for_each.as_ref()) {
@@ -555,7 +555,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     for item in items.iter() {
                         let ctx = self.context(rule.context, case, Some(item))?;
                         locals[*slot as usize] = item.clone();
-                        self.run_rule(rule, code, ctx, &mut locals)?;
+                        self.run_rule((i, rule), code, ctx, &mut locals)?;
                     }
                 }
             }
@@ -579,34 +579,49 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     /// Runs `rule`, by its compiled `code` where it has some (and no trace is asked for).
+    /// Runs rule `index` of the running handler, by its compiled `code` where it has some
+    /// (unless a trace asks for each guard's parts: then the tree walker decides, part by
+    /// part); a trace that only counts records the branch taken.
     fn run_rule(
         &mut self,
-        rule: &RuleDef,
+        (index, rule): (usize, &RuleDef),
         code: Option<&compiled::RuleCode>,
         ctx: Option<CaseId>,
         locals: &mut Vec<Value>,
     ) -> R<()> {
-        if self.trace.is_some() {
+        if self.trace.as_deref().is_some_and(|t| !t.counts_only) {
             return self.run_rule_traced(rule, ctx, locals);
         }
-        let fire = match (&rule.when, code.and_then(|c| c.when.as_ref())) {
-            (None, _) => true,
-            (Some(_), Some(when)) => when(self, locals)?,
-            (Some(w), None) => self.truth(w, locals)?,
-        };
-        if fire {
-            return self.actions(&rule.then, ctx, locals);
-        }
-        for (i, (cond, branch)) in rule.else_when.iter().enumerate() {
-            let holds = match code.and_then(|c| c.else_when.get(i)) {
-                Some(test) => test(self, locals)?,
-                None => self.truth(cond, locals)?,
-            };
-            if holds {
-                return self.actions(branch, ctx, locals);
+        // the branch as the trace numbers it: none without `when`, else the first that
+        // holds, or the one past the `else when`s
+        let branch = match (&rule.when, code.and_then(|c| c.when.as_ref())) {
+            (None, _) => None,
+            (Some(_), Some(when)) if when(self, locals)? => Some(0),
+            (Some(w), None) if self.truth(w, locals)? => Some(0),
+            (Some(_), _) => {
+                let mut taken = rule.else_when.len() + 1;
+                for (i, (cond, _)) in rule.else_when.iter().enumerate() {
+                    let holds = match code.and_then(|c| c.else_when.get(i)) {
+                        Some(test) => test(self, locals)?,
+                        None => self.truth(cond, locals)?,
+                    };
+                    if holds {
+                        taken = i + 1;
+                        break;
+                    }
+                }
+                Some(taken)
             }
-        }
-        self.actions(&rule.otherwise, ctx, locals)
+        };
+        self.count_rule(index, branch);
+        let actions = match branch {
+            None | Some(0) => &rule.then,
+            Some(b) => match rule.else_when.get(b - 1) {
+                Some((_, actions)) => actions,
+                None => &rule.otherwise,
+            },
+        };
+        self.actions(actions, ctx, locals)
     }
 
     fn actions(

@@ -40,6 +40,9 @@ pub struct Trace {
     scratch: String,
     /// The handler running now.
     handler: Option<HandlerRef>,
+    /// Only what coverage counts (rules and branches, rows, deadlines fired) is recorded:
+    /// no JSON, no guard parts, and conditions decided by their compiled code.
+    pub(crate) counts_only: bool,
 }
 
 impl Trace {
@@ -49,6 +52,14 @@ impl Trace {
         Trace {
             rules_json: String::with_capacity(4096),
             scratch: String::with_capacity(512),
+            ..Trace::default()
+        }
+    }
+
+    /// A trace of what coverage counts only (`docket verify`: the branches, not why).
+    pub(crate) fn counting() -> Trace {
+        Trace {
+            counts_only: true,
             ..Trace::default()
         }
     }
@@ -124,6 +135,11 @@ impl Eval<'_, '_> {
             return;
         };
         let key = c.key.clone();
+        if let Some(t) = self.trace.as_deref_mut().filter(|t| t.counts_only) {
+            t.fired.push(global);
+            t.handler = Some(HandlerRef::Deadline(global));
+            return;
+        }
         if let Some(t) = self.trace.as_deref_mut() {
             let out = &mut t.fired_json;
             comma(out);
@@ -184,6 +200,20 @@ impl Eval<'_, '_> {
             },
         };
         self.actions(actions, ctx, locals)
+    }
+
+    /// Counts one run of rule `index` of the running handler, and its branch (when a trace
+    /// is kept).
+    pub(super) fn count_rule(&mut self, index: usize, branch: Option<usize>) {
+        if let Some(t) = self.trace.as_deref_mut() {
+            if let Some(handler) = t.handler {
+                t.rules.push(RuleHit {
+                    handler,
+                    rule: index,
+                    branch,
+                });
+            }
+        }
     }
 
     /// Writes one run of `rule` into the trace: where it is, its case, its item, its

@@ -246,7 +246,7 @@ impl<'e> Explorer<'e> {
             }],
             seen: Seen::default(),
             coverage: Coverage::new(engine),
-            trace: Trace::with_room(),
+            trace: Trace::counting(),
             transitions: 0,
             path: vec![(0, World::new())],
             canon: Canon::new(sym),

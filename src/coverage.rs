@@ -439,37 +439,62 @@ mod tests {
 
     /// A trace that only counts (`docket verify`'s, conditions decided by compiled code)
     /// records the same rules, branches, rows and firings as an explaining one (conditions
-    /// decided part by part by the tree walker), line by line, on both shipped policies.
+    /// decided part by part by the tree walker), line by line, on every shipped policy's
+    /// example streams.
     #[test]
     fn a_counting_trace_counts_what_an_explaining_one_records() {
-        use crate::eval::Trace;
-        use crate::{Engine, World};
+        use crate::Engine;
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        for (dir, stream) in [
-            ("rules/icp", "examples/stream.jsonl"),
-            ("rules/gdpr-dsar", "examples/dsar.jsonl"),
-        ] {
-            let engine = Engine::load(root.join(dir)).expect("the policy loads");
-            let text = std::fs::read_to_string(root.join(stream)).expect("the stream");
-            let (mut full, mut counting) = (Trace::default(), Trace::counting());
-            let (mut a, mut b) = (World::new(), World::new());
-            let mut rules = 0;
-            for (i, line) in text.lines().enumerate() {
-                let x = engine.run_line_traced(&mut a, i + 1, line, &mut full);
-                let y = engine.run_line_traced(&mut b, i + 1, line, &mut counting);
-                assert_eq!(x.to_json(), y.to_json(), "{stream}:{}", i + 1);
-                let hits = |t: &Trace| -> Vec<_> {
-                    t.rules
-                        .iter()
-                        .map(|r| (r.handler, r.rule, r.branch))
-                        .collect()
-                };
-                assert_eq!(hits(&full), hits(&counting), "{stream}:{}", i + 1);
-                assert_eq!(full.rows, counting.rows, "{stream}:{}", i + 1);
-                assert_eq!(full.fired, counting.fired, "{stream}:{}", i + 1);
-                rules += full.rules.len();
+        let listed = |dir: &str| {
+            let mut paths: Vec<_> = std::fs::read_dir(root.join(dir))
+                .expect("a folder")
+                .map(|e| e.expect("an entry").path())
+                .collect();
+            paths.sort();
+            paths
+        };
+        // every shipped policy, with each example stream whose first event is one of its own
+        let mut pairs = 0;
+        for dir in listed("rules").into_iter().filter(|p| p.is_dir()) {
+            let engine = Engine::load(&dir).expect("the policy loads");
+            for stream in listed("examples") {
+                if stream.extension().is_none_or(|x| x != "jsonl") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&stream).expect("the stream");
+                let first = text.lines().next().unwrap_or_default();
+                if engine.parse_event(first).is_ok() {
+                    pairs += 1;
+                    counts_alike(&engine, &stream.display().to_string(), &text);
+                }
             }
-            assert!(rules > 20, "{stream}: only {rules} rules ran");
         }
+        assert!(pairs >= 2, "only {pairs} policies with example streams");
+    }
+
+    /// `text` run through `engine` with both traces: the same records, and the same rules,
+    /// branches, rows and firings recorded, line by line.
+    fn counts_alike(engine: &crate::Engine, stream: &str, text: &str) {
+        use crate::eval::Trace;
+        use crate::World;
+        let (mut full, mut counting) = (Trace::default(), Trace::counting());
+        let (mut a, mut b) = (World::new(), World::new());
+        let mut rules = 0;
+        for (i, line) in text.lines().enumerate() {
+            let x = engine.run_line_traced(&mut a, i + 1, line, &mut full);
+            let y = engine.run_line_traced(&mut b, i + 1, line, &mut counting);
+            assert_eq!(x.to_json(), y.to_json(), "{stream}:{}", i + 1);
+            let hits = |t: &Trace| -> Vec<_> {
+                t.rules
+                    .iter()
+                    .map(|r| (r.handler, r.rule, r.branch))
+                    .collect()
+            };
+            assert_eq!(hits(&full), hits(&counting), "{stream}:{}", i + 1);
+            assert_eq!(full.rows, counting.rows, "{stream}:{}", i + 1);
+            assert_eq!(full.fired, counting.fired, "{stream}:{}", i + 1);
+            rules += full.rules.len();
+        }
+        assert!(rules > 20, "{stream}: only {rules} rules ran");
     }
 }

@@ -834,7 +834,7 @@ fn read_line_bounded(
         if chunk.is_empty() {
             return Ok((len > 0).then_some(len));
         }
-        let (take, done) = match chunk.iter().position(|b| *b == b'\n') {
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
             Some(i) => (i + 1, true),
             None => (chunk.len(), false),
         };

@@ -23,6 +23,7 @@ mod builder;
 mod error;
 mod json;
 mod line;
+mod rfc3339;
 mod shape;
 
 pub use builder::EventBuilder;
@@ -618,9 +619,12 @@ fn instant(
             field: path.to_string(),
             got: shown(s, sensitive),
         }),
-        Shape::Ok => s
-            .parse::<Timestamp>()
-            .map_err(|e| bad(Some(time_reason(&e.to_string())))),
+        Shape::Ok => match rfc3339::instant(s) {
+            Some(t) => Ok(t),
+            None => s
+                .parse::<Timestamp>()
+                .map_err(|e| bad(Some(time_reason(&e.to_string())))),
+        },
     }
 }
 

@@ -12,7 +12,7 @@
 //! engine made with [`crate::Engine::tree_walking`] uses no compiled code).
 
 use super::{Eval, R};
-use crate::program::{Cmp, FieldKind, HandlerDef, IExpr, Program, RuleDef};
+use crate::program::{Cmp, FieldKind, HandlerDef, IExpr, Program, RuleDef, TPart};
 use crate::value::{PartRef, Value};
 use std::sync::Arc;
 
@@ -283,7 +283,16 @@ impl Compiler<'_> {
                         _ => ev.truth(&whole, locals),
                     })
                 }
-                None => self.tree_test(e),
+                // a computed bool (`any(…)`, a derived flag): its compiled value, read as
+                // the tree walker reads a condition's
+                None => {
+                    let v = self.value(e);
+                    test_fn(move |ev, locals| match v(ev, locals)? {
+                        Value::Bool(b) => Ok(b),
+                        Value::Unset => super::fail("a condition read an unset value"),
+                        _ => super::bug("a condition is not a bool"),
+                    })
+                }
             },
         }
     }
@@ -354,7 +363,13 @@ impl Compiler<'_> {
                         _ => ev.expr(&whole, locals),
                     })
                 }
-                None => self.tree_value(e),
+                None => {
+                    let x = self.value(x);
+                    value_fn(move |ev, locals| match x(ev, locals)? {
+                        Value::List(v) | Value::Set(v) => Ok(Value::Count(v.len() as i64)),
+                        _ => super::fail("counted something that is not a list"),
+                    })
+                }
             },
             IExpr::Filter { var, source, cond } => {
                 let (var, cond) = (*var as usize, self.test(cond));
@@ -420,11 +435,117 @@ impl Compiler<'_> {
                     Ok(Value::Bool(all))
                 })
             }
-            IExpr::And(..) | IExpr::Or(..) | IExpr::Not(_) | IExpr::Cmp(..) | IExpr::In(..) => {
+            IExpr::And(..)
+            | IExpr::Or(..)
+            | IExpr::Not(_)
+            | IExpr::Cmp(..)
+            | IExpr::In(..)
+            | IExpr::IsSet(_)
+            | IExpr::HasTag(..) => {
                 let t = self.test(e);
                 value_fn(move |ev, locals| t(ev, locals).map(Value::Bool))
             }
-            _ => self.tree_value(e),
+            IExpr::IndexLookup {
+                ty,
+                field,
+                key,
+                var,
+                cond,
+            }
+            | IExpr::CaseIndexLookup {
+                ty,
+                field,
+                key,
+                var,
+                cond,
+            } => {
+                let (at, var) = ((*ty, *field), *var);
+                let (key, cond) = (self.value(key), self.test(cond));
+                let parts = matches!(e, IExpr::IndexLookup { .. });
+                value_fn(move |ev, locals| {
+                    let k = key(ev, locals)?;
+                    if parts {
+                        ev.part_lookup(at, &k, (var, &*cond), locals)
+                    } else {
+                        ev.case_lookup(at, &k, (var, &*cond), locals)
+                    }
+                })
+            }
+            IExpr::Lookup {
+                table,
+                of,
+                keys,
+                blame,
+            } => {
+                let (at, blame) = ((*table, *of, keys.len()), blame.clone());
+                let keys: Vec<Box<ValueFn>> = keys.iter().map(|k| self.value(k)).collect();
+                value_fn(move |ev, locals| {
+                    let key = |ev: &mut Eval<'_, '_>, i: usize, locals: &mut Vec<Value>| match keys
+                        .get(i)
+                    {
+                        Some(k) => k(ev, locals),
+                        None => super::bug("no such key"),
+                    };
+                    ev.table_lookup(at, &blame, &key, locals)
+                })
+            }
+            IExpr::Arith(op, a, b) => {
+                let (op, a, b) = (*op, self.value(a), self.value(b));
+                value_fn(move |ev, locals| {
+                    let (x, y) = (a(ev, locals)?, b(ev, locals)?);
+                    super::expr::arith(op, x, y, ev.prog.zone.as_ref())
+                })
+            }
+            IExpr::PartCase(p) => {
+                let p = self.value(p);
+                value_fn(move |ev, locals| {
+                    let v = p(ev, locals)?;
+                    Ok(Value::Case(ev.part(&v)?.0.case))
+                })
+            }
+            IExpr::Matches(a, pattern) => {
+                let (a, pattern) = (self.value(a), *pattern);
+                value_fn(move |ev, locals| match a(ev, locals)? {
+                    Value::Text(s) => {
+                        Ok(Value::Bool(ev.prog.patterns[pattern.index()].is_match(&s)))
+                    }
+                    Value::Unset => super::fail("matched an unset value against a pattern"),
+                    _ => super::bug("matched a non-text value"),
+                })
+            }
+            IExpr::Template(parts) => {
+                let parts: Vec<Part> = parts
+                    .iter()
+                    .map(|p| match p {
+                        TPart::Text(s) => Part::Text(s.clone()),
+                        TPart::Expr(e) => Part::Value(self.value(e)),
+                    })
+                    .collect();
+                value_fn(move |ev, locals| {
+                    let mut out = String::new();
+                    for p in &parts {
+                        match p {
+                            Part::Text(s) => out.push_str(s),
+                            Part::Value(v) => {
+                                let v = v(ev, locals)?;
+                                out.push_str(&ev.display(&v));
+                            }
+                        }
+                    }
+                    Ok(Value::text(out))
+                })
+            }
+            _ => match place(e) {
+                // a value held somewhere, copied out of where it lies
+                Some(p) => {
+                    let whole = e.clone();
+                    value_fn(move |ev, locals| match p(ev, locals) {
+                        Some(v) => Ok(v.clone()),
+                        None => ev.expr(&whole, locals),
+                    })
+                }
+                None => self.tree_value(e),
+            },
         }
     }
 
@@ -433,6 +554,12 @@ impl Compiler<'_> {
         let e = e.clone();
         value_fn(move |ev, locals| ev.expr(&e, locals))
     }
+}
+
+/// A part of a compiled template.
+enum Part {
+    Text(String),
+    Value(Box<ValueFn>),
 }
 
 /// Whether two values ordered `o` are in relation `op`.

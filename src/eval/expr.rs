@@ -5,6 +5,12 @@ use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::CaseData;
 
+/// A condition over locals (the tree walker's or compiled code).
+pub(super) type CondFn<'c> = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<bool> + 'c;
+/// The `i`-th key of a table lookup.
+pub(super) type KeyFn<'c> =
+    dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, usize, &mut Vec<Value>) -> R<Value> + 'c;
+
 impl Eval<'_, '_> {
     /// A set of `items` (any order, duplicates allowed). A set equal to `like` is `like`
     /// itself, and a set of one enumeration member is the program's: sets are shared
@@ -78,7 +84,7 @@ impl Eval<'_, '_> {
         }
     }
 
-    fn part<'a>(&'a self, v: &Value) -> R<(PartRef, &'a [Value])> {
+    pub(super) fn part<'a>(&'a self, v: &Value) -> R<(PartRef, &'a [Value])> {
         let Value::Part(p) = v else {
             return fail("read a field of an unset participant");
         };
@@ -231,67 +237,12 @@ impl Eval<'_, '_> {
                 keys,
                 blame,
             } => {
-                // the key cells joined into a buffer kept from one lookup to the next
-                let mut joined = std::mem::take(&mut self.scratch.spare.cells);
-                joined.clear();
-                for (i, k) in keys.iter().enumerate() {
-                    let v = self.expr(k, locals)?;
-                    if i > 0 {
-                        joined.push(crate::tables::RequirementTable::SEPARATOR);
-                    }
-                    match &v {
-                        Value::Enum(e, m) => joined.push_str(self.prog.enum_name(*e, *m)),
-                        Value::Text(s) => joined.push_str(s.as_str()),
-                        other => joined.push_str(&self.display(other)),
-                    }
-                }
-                let t = &self.prog.requirements[table.index()];
-                let found = t.lookup_joined(&joined);
-                self.scratch.spare.cells = joined;
-                if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
-                    trace.row(*table, row);
-                }
-                match found {
-                    Some(row) => match self
-                        .prog
-                        .shared
-                        .requirement_sets
-                        .get(table.index())
-                        .and_then(|rows| rows.get(row))
-                        .filter(|set| match set {
-                            Value::Set(items) => items
-                                .first()
-                                .is_none_or(|i| matches!(i, Value::Enum(e, _) if e == of)),
-                            _ => false,
-                        }) {
-                        Some(set) => set.clone(),
-                        None => Value::set_of(
-                            t.rows[row]
-                                .required
-                                .iter()
-                                .map(|i| Value::Enum(*of, MemberId::at(*i)))
-                                .collect(),
-                        ),
-                    },
-                    None => {
-                        let mut names = Vec::new();
-                        for k in keys {
-                            let v = self.expr(k, locals)?;
-                            names.push(self.display(&v));
-                        }
-                        let cells = t
-                            .keys
-                            .iter()
-                            .zip(&names)
-                            .map(|(k, v)| format!("{k} `{v}`"))
-                            .collect::<Vec<_>>()
-                            .join(" and ");
-                        return Err(EvalError {
-                            field: blame.clone(),
-                            message: format!("table `{}` has no row for {cells}", t.name),
-                        });
-                    }
-                }
+                let key =
+                    |ev: &mut Eval<'_, '_>, i: usize, locals: &mut Vec<Value>| match keys.get(i) {
+                        Some(k) => ev.expr(k, locals),
+                        None => bug("no such key"),
+                    };
+                self.table_lookup((*table, *of, keys.len()), blame, &key, locals)?
             }
             IExpr::IndexLookup {
                 ty,
@@ -301,33 +252,8 @@ impl Eval<'_, '_> {
                 cond,
             } => {
                 let k = self.expr(key, locals)?;
-                let slot = self
-                    .prog
-                    .case_def(*ty)
-                    .and_then(|d| d.parts.indexed.iter().position(|f| f == field))
-                    .unwrap_or(0);
-                let mut found: Vec<PartRef> = if self.tx.world.has_indexes(self.prog) {
-                    self.tx.world.indexed(*ty, slot, &k).collect()
-                } else {
-                    Vec::new()
-                };
-                // cases changed in this event may hold new or changed participants
-                for (id, c) in self.tx.cases.iter().filter(|(_, c)| c.ty == *ty) {
-                    for (i, _) in c.parts.iter().enumerate() {
-                        found.push(PartRef {
-                            case: *id,
-                            idx: i as u32,
-                        });
-                    }
-                }
-                let holds = |c: &CaseData, p: PartRef| {
-                    c.parts
-                        .get(p.idx as usize)
-                        .and_then(|fields| fields.get(*field as usize))
-                        == Some(&k)
-                };
-                let case_of = |p: PartRef| p.case;
-                self.lookup_hits(found, (case_of, Value::Part), holds, (*var, cond), locals)?
+                let cond = |ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>| ev.truth(cond, locals);
+                self.part_lookup((*ty, *field), &k, (*var, &cond), locals)?
             }
             IExpr::CaseIndexLookup {
                 ty,
@@ -337,27 +263,8 @@ impl Eval<'_, '_> {
                 cond,
             } => {
                 let k = self.expr(key, locals)?;
-                let slot = self
-                    .prog
-                    .case_def(*ty)
-                    .and_then(|d| d.indexed.iter().position(|f| f == field))
-                    .unwrap_or(0);
-                let mut found: Vec<CaseId> = if self.tx.world.has_indexes(self.prog) {
-                    self.tx.world.cases_indexed(*ty, slot, &k).to_vec()
-                } else {
-                    Vec::new()
-                };
-                // cases changed in this event may hold the value now
-                found.extend(
-                    self.tx
-                        .cases
-                        .iter()
-                        .filter(|(_, c)| c.ty == *ty)
-                        .map(|(id, _)| *id),
-                );
-                let holds = |c: &CaseData, _: CaseId| c.fields.get(*field as usize) == Some(&k);
-                let case_of = |id: CaseId| id;
-                self.lookup_hits(found, (case_of, Value::Case), holds, (*var, cond), locals)?
+                let cond = |ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>| ev.truth(cond, locals);
+                self.case_lookup((*ty, *field), &k, (*var, &cond), locals)?
             }
             IExpr::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -496,6 +403,153 @@ impl Eval<'_, '_> {
 }
 
 impl Eval<'_, '_> {
+    /// `table[keys…]`: the set of the row the keys name (`key(i)` is the `i`-th of `n`),
+    /// or an error blaming `blame` that names the keys when no row matches.
+    pub(super) fn table_lookup(
+        &mut self,
+        (table, of, n): (TableId, EnumId, usize),
+        blame: &Option<String>,
+        key: &KeyFn<'_>,
+        locals: &mut Vec<Value>,
+    ) -> R<Value> {
+        // the key cells joined into a buffer kept from one lookup to the next
+        let mut joined = std::mem::take(&mut self.scratch.spare.cells);
+        joined.clear();
+        for i in 0..n {
+            let v = match key(self, i, locals) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.scratch.spare.cells = joined;
+                    return Err(e);
+                }
+            };
+            if i > 0 {
+                joined.push(crate::tables::RequirementTable::SEPARATOR);
+            }
+            match &v {
+                Value::Enum(e, m) => joined.push_str(self.prog.enum_name(*e, *m)),
+                Value::Text(s) => joined.push_str(s.as_str()),
+                other => joined.push_str(&self.display(other)),
+            }
+        }
+        let t = &self.prog.requirements[table.index()];
+        let found = t.lookup_joined(&joined);
+        self.scratch.spare.cells = joined;
+        if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
+            trace.row(table, row);
+        }
+        let Some(row) = found else {
+            let mut names = Vec::new();
+            for i in 0..n {
+                let v = key(self, i, locals)?;
+                names.push(self.display(&v));
+            }
+            let cells = t
+                .keys
+                .iter()
+                .zip(&names)
+                .map(|(k, v)| format!("{k} `{v}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            return Err(EvalError {
+                field: blame.clone(),
+                message: format!("table `{}` has no row for {cells}", t.name),
+            });
+        };
+        let shared = self
+            .prog
+            .shared
+            .requirement_sets
+            .get(table.index())
+            .and_then(|rows| rows.get(row))
+            .filter(|set| match set {
+                Value::Set(items) => items
+                    .first()
+                    .is_none_or(|i| matches!(i, Value::Enum(e, _) if *e == of)),
+                _ => false,
+            });
+        Ok(match shared {
+            Some(set) => set.clone(),
+            None => Value::set_of(
+                t.rows[row]
+                    .required
+                    .iter()
+                    .map(|i| Value::Enum(of, MemberId::at(*i)))
+                    .collect(),
+            ),
+        })
+    }
+
+    /// `[p in people where p.<field> == k and cond]` over every case of type `ty`, from the
+    /// world's index on the participant field `field`.
+    pub(super) fn part_lookup(
+        &mut self,
+        (ty, field): (CaseTypeId, u16),
+        k: &Value,
+        (var, cond): (u16, &CondFn<'_>),
+        locals: &mut Vec<Value>,
+    ) -> R<Value> {
+        let slot = self
+            .prog
+            .case_def(ty)
+            .and_then(|d| d.parts.indexed.iter().position(|f| *f == field))
+            .unwrap_or(0);
+        let mut found: Vec<PartRef> = if self.tx.world.has_indexes(self.prog) {
+            self.tx.world.indexed(ty, slot, k).collect()
+        } else {
+            Vec::new()
+        };
+        // cases changed in this event may hold new or changed participants
+        for (id, c) in self.tx.cases.iter().filter(|(_, c)| c.ty == ty) {
+            for (i, _) in c.parts.iter().enumerate() {
+                found.push(PartRef {
+                    case: *id,
+                    idx: i as u32,
+                });
+            }
+        }
+        let holds = |c: &CaseData, p: PartRef| {
+            c.parts
+                .get(p.idx as usize)
+                .and_then(|fields| fields.get(field as usize))
+                == Some(k)
+        };
+        let case_of = |p: PartRef| p.case;
+        self.lookup_hits(found, (case_of, Value::Part), holds, (var, cond), locals)
+    }
+
+    /// `[r in requests where r.<field> == k and cond]` over every case of type `ty`, from
+    /// the world's index on the case field `field`.
+    pub(super) fn case_lookup(
+        &mut self,
+        (ty, field): (CaseTypeId, u16),
+        k: &Value,
+        (var, cond): (u16, &CondFn<'_>),
+        locals: &mut Vec<Value>,
+    ) -> R<Value> {
+        let slot = self
+            .prog
+            .case_def(ty)
+            .and_then(|d| d.indexed.iter().position(|f| *f == field))
+            .unwrap_or(0);
+        let mut found: Vec<CaseId> = if self.tx.world.has_indexes(self.prog) {
+            self.tx.world.cases_indexed(ty, slot, k).to_vec()
+        } else {
+            Vec::new()
+        };
+        // cases changed in this event may hold the value now
+        found.extend(
+            self.tx
+                .cases
+                .iter()
+                .filter(|(_, c)| c.ty == ty)
+                .map(|(id, _)| *id),
+        );
+        let holds = |c: &CaseData, _: CaseId| c.fields.get(field as usize) == Some(k);
+        let case_of = |id: CaseId| id;
+        self.lookup_hits(found, (case_of, Value::Case), holds, (var, cond), locals)
+    }
+
     /// The end of a world-wide lookup: of the candidates `found` (participants or cases,
     /// from the index and the cases this event changed), those whose indexed field holds the
     /// key (`holds`) and that meet the condition with `var` bound to them, in order of their
@@ -505,7 +559,7 @@ impl Eval<'_, '_> {
         mut found: Vec<T>,
         (case_of, value): (impl Fn(T) -> CaseId, fn(T) -> Value),
         holds: impl Fn(&CaseData, T) -> bool,
-        (var, cond): (u16, &IExpr),
+        (var, cond): (u16, &CondFn<'_>),
         locals: &mut Vec<Value>,
     ) -> R<Value> {
         found.sort_unstable();
@@ -518,7 +572,7 @@ impl Eval<'_, '_> {
             }
             let key = c.key.clone();
             locals[var as usize] = value(item);
-            if self.truth(cond, locals)? {
+            if cond(self, locals)? {
                 hits.push((key, item));
             }
         }
@@ -581,7 +635,7 @@ fn overflow() -> EvalError {
     }
 }
 
-fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<Value> {
+pub(super) fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<Value> {
     use crate::calendar::{add_to_date, add_to_instant};
     use Value::*;
     if x == Unset || y == Unset {

@@ -46,6 +46,8 @@ pub struct Program {
     pub sites: crate::sites::Sites,
     /// The declared invariants, in file order.
     pub invariants: Vec<InvariantDef>,
+    /// Whether evaluation runs compiled code ([`Program::compile`]) where it has it.
+    pub(crate) compiled: bool,
 }
 
 /// `invariant name for filing [change] = condition else "message"`, checked.
@@ -190,6 +192,12 @@ impl Program {
     /// Compiles every handler (`true`), or drops their compiled code so that the tree
     /// walker evaluates everything (`false`).
     pub(crate) fn compile(&mut self, compiled: bool) {
+        self.compiled = compiled;
+        if compiled {
+            for unit in Unit::all(self) {
+                unit.code.fill(self, &unit.expr);
+            }
+        }
         let handlers = self.event_handlers.iter().chain(&self.deadline_handlers);
         let codes: Vec<_> = handlers
             .map(|h| match h {
@@ -418,6 +426,39 @@ pub struct DeadlineDef {
 pub struct Unit {
     pub expr: IExpr,
     pub locals: usize,
+    /// Its compiled code, filled by [`Program::compile`] (used only when the program is
+    /// compiled: an engine that walks the tree ignores it).
+    pub(crate) code: crate::eval::UnitCode,
+}
+
+impl Unit {
+    pub fn new(expr: IExpr, locals: usize) -> Unit {
+        Unit {
+            expr,
+            locals,
+            code: Default::default(),
+        }
+    }
+
+    /// Every unit of `prog` evaluated outside a handler: derived fields, erasure
+    /// conditions, deadlines, invariants.
+    fn all(prog: &Program) -> impl Iterator<Item = &Unit> {
+        fn derived(fields: &[FieldDef]) -> impl Iterator<Item = &Unit> {
+            fields.iter().filter_map(|f| match &f.kind {
+                FieldKind::Derived(u) => Some(u),
+                FieldKind::Stored { .. } => None,
+            })
+        }
+        let cases = prog.cases.iter().flat_map(|c| {
+            let erase = c.erase.iter().chain(&c.parts.erase).map(|e| &e.when);
+            derived(&c.fields)
+                .chain(derived(&c.parts.fields))
+                .chain(erase)
+        });
+        cases
+            .chain(prog.deadlines.iter().map(|d| &d.unit))
+            .chain(prog.invariants.iter().map(|i| &i.holds))
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -70,10 +70,7 @@ pub(super) fn conditions(
             read_by(env, &t.ir, &mut reads);
             out.push(EraseDef {
                 field: idx as u16,
-                when: Unit {
-                    expr: t.ir,
-                    locals: scope.max_slot as usize,
-                },
+                when: Unit::new(t.ir, scope.max_slot as usize),
                 reads,
             });
         }

@@ -126,10 +126,7 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
             env.deadlines.push(DeadlineDef {
                 name: d.name.name.clone(),
                 case_ty,
-                unit: Unit {
-                    expr: t.ir,
-                    locals: scope.max_slot as usize,
-                },
+                unit: Unit::new(t.ir, scope.max_slot as usize),
             });
         }
     }
@@ -271,10 +268,7 @@ fn stored_fields(
                 name: name.name.clone(),
                 ty: Ty::Unknown,
                 sensitive: false,
-                kind: FieldKind::Derived(Unit {
-                    expr: IExpr::Lit(Value::Unset),
-                    locals: 1,
-                }),
+                kind: FieldKind::Derived(Unit::new(IExpr::Lit(Value::Unset), 1)),
             }),
         }
     }
@@ -344,10 +338,7 @@ fn derived_fields(
         fields[idx].ty = t.ty;
         // read back as sensitive as a whole, even a collection only chosen by a sensitive value
         fields[idx].sensitive = t.sensitive.is_sensitive();
-        fields[idx].kind = FieldKind::Derived(Unit {
-            expr: t.ir,
-            locals: scope.max_slot as usize,
-        });
+        fields[idx].kind = FieldKind::Derived(Unit::new(t.ir, scope.max_slot as usize));
     }
 }
 

@@ -76,10 +76,7 @@ fn invariant(env: &mut Env, source: usize, inv: &ast::InvariantDecl) -> Option<I
         name: inv.name.name.clone(),
         case_ty,
         transition: inv.transition,
-        holds: Unit {
-            expr: holds,
-            locals: scope.max_slot as usize,
-        },
+        holds: Unit::new(holds, scope.max_slot as usize),
         message,
         site: crate::sites::Site::at(&env.sources, source, inv.name.span.start),
     })

@@ -297,10 +297,7 @@ fn set_step(
     let text = env.quote(src, value.span, "the expression");
     Some(MigrateStep::Set {
         field: idx,
-        unit: Unit {
-            expr: ir,
-            locals: scope.max_slot as usize,
-        },
+        unit: Unit::new(ir, scope.max_slot as usize),
         sensitive,
         text: text.trim_matches('`').to_string(),
     })

@@ -506,6 +506,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         migrations,
         dropped_cases,
         invariants,
+        compiled: false,
     };
     program.shared.names = std::sync::Arc::new(crate::shown::ValueNames::of(&program));
     program.compile(true);

@@ -12,7 +12,7 @@
 //! engine made with [`crate::Engine::tree_walking`] uses no compiled code).
 
 use super::{Eval, R};
-use crate::program::{Cmp, FieldKind, HandlerDef, IExpr, Program, RuleDef, TPart};
+use crate::program::{Cmp, FieldKind, HandlerDef, IAction, IExpr, Program, RuleDef, TPart};
 use crate::value::{PartRef, Value};
 use std::sync::Arc;
 
@@ -25,6 +25,33 @@ type TestFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<bool> 
 /// (then the tree walker evaluates the node, for its value or its error).
 type PlaceFn =
     dyn for<'s, 'p, 'w> Fn(&'s Eval<'p, 'w>, &'s [Value]) -> Option<&'s Value> + Send + Sync;
+
+/// A [`crate::program::Unit`]'s compiled code: its value.
+#[derive(Clone, Default)]
+pub(crate) struct UnitCode(std::sync::OnceLock<Arc<ValueFn>>);
+
+impl UnitCode {
+    /// Compiles `expr` into this cell, unless it was compiled already.
+    pub(crate) fn fill(&self, prog: &Program, expr: &IExpr) {
+        self.0
+            .get_or_init(|| Arc::from(Compiler { prog }.value(expr)));
+    }
+
+    /// The code, when `prog` runs compiled code and it was compiled.
+    pub(super) fn get(&self, prog: &Program) -> Option<&ValueFn> {
+        self.0.get().filter(|_| prog.compiled).map(|code| &**code)
+    }
+}
+
+impl std::fmt::Debug for UnitCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "UnitCode(compiled)"
+        } else {
+            "UnitCode(none)"
+        })
+    }
+}
 
 /// A handler's compiled code, in the order of its declaration: empty when not compiled.
 #[derive(Clone, Default)]
@@ -53,6 +80,39 @@ pub(super) struct RuleCode {
     pub(super) when: Option<Arc<TestFn>>,
     /// One per `else when`.
     pub(super) else_when: Vec<Arc<TestFn>>,
+    /// The actions of each branch: `then`, each `else when`'s, then `else`'s.
+    pub(super) branches: Arc<[Vec<ActionCode>]>,
+}
+
+/// An action's compiled values, in the order of the action list.
+pub(super) enum ActionCode {
+    /// The value a `set` writes or a `show` shows.
+    Value(Box<ValueFn>),
+    /// An `add`: its key values, and its block's actions.
+    Add(Vec<Box<ValueFn>>, Vec<ActionCode>),
+    /// An action without values to compute (`emit`), or left to the tree walker.
+    None,
+}
+
+impl ActionCode {
+    /// The compiled value of action `i` of a list with `code`, if any.
+    pub(super) fn value(code: Option<&[ActionCode]>, i: usize) -> Option<&ValueFn> {
+        match code?.get(i)? {
+            ActionCode::Value(f) => Some(&**f),
+            _ => None,
+        }
+    }
+
+    /// The compiled key `k` and the block of `add` action `i`, if any.
+    pub(super) fn add(
+        code: Option<&[ActionCode]>,
+        i: usize,
+    ) -> (Option<&[Box<ValueFn>]>, Option<&[ActionCode]>) {
+        match code.and_then(|c| c.get(i)) {
+            Some(ActionCode::Add(keys, block)) => (Some(keys), Some(block)),
+            _ => (None, None),
+        }
+    }
 }
 
 /// Compiles handler `h` of `prog`.
@@ -196,7 +256,28 @@ impl Compiler<'_> {
                 .iter()
                 .map(|(e, _)| Arc::from(self.test(e)))
                 .collect(),
+            branches: std::iter::once(&r.then)
+                .chain(r.else_when.iter().map(|(_, a)| a))
+                .chain(std::iter::once(&r.otherwise))
+                .map(|actions| self.actions(actions))
+                .collect(),
         }
+    }
+
+    fn actions(self, actions: &[IAction]) -> Vec<ActionCode> {
+        actions
+            .iter()
+            .map(|a| match a {
+                IAction::Set(_, e) | IAction::Show(_, e) => ActionCode::Value(self.value(e)),
+                IAction::Add { keys, block, .. } => ActionCode::Add(
+                    keys.iter().map(|(_, e)| self.value(e)).collect(),
+                    self.actions(block),
+                ),
+                IAction::Emit(_) | IAction::EmitWith { .. } | IAction::Reject { .. } => {
+                    ActionCode::None
+                }
+            })
+            .collect()
     }
 
     /// Two operands, read in place when both can be (as [`Eval::truth`] does), else computed

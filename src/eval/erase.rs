@@ -102,7 +102,11 @@ impl Eval<'_, '_> {
             locals.resize(slots, Value::Unset);
         }
         locals[0] = owner;
-        match self.expr(&def.when.expr, locals)? {
+        let holds = match def.when.code.get(self.prog) {
+            Some(code) => code(self, locals)?,
+            None => self.expr(&def.when.expr, locals)?,
+        };
+        match holds {
             Value::Bool(b) => Ok(b),
             Value::Unset => fail("an `erase when` condition read an unset value"),
             _ => bug("an `erase when` condition is not a bool"),

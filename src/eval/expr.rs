@@ -105,7 +105,10 @@ impl Eval<'_, '_> {
     fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
         let mut locals = self.scratch.spare.locals(unit.locals);
         locals[0] = owner;
-        let v = self.expr(&unit.expr, &mut locals);
+        let v = match unit.code.get(self.prog) {
+            Some(code) => code(self, &mut locals),
+            None => self.expr(&unit.expr, &mut locals),
+        };
         self.scratch.spare.give_locals(locals);
         v
     }

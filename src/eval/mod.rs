@@ -28,7 +28,7 @@ pub(crate) mod trace;
 mod trace_out;
 mod tx;
 
-pub(crate) use compiled::{handler as compile_handler, HandlerCode};
+pub(crate) use compiled::{handler as compile_handler, HandlerCode, UnitCode};
 pub(crate) use scratch::recycle;
 use scratch::ScratchGuard;
 use trace::HandlerRef;
@@ -331,7 +331,15 @@ pub(crate) fn invariant_message(
     let mut locals = vec![Value::Unset; inv.holds.locals.max(2)];
     locals[0] = Value::Case(case);
     locals[1] = Value::Case(case);
-    if ev.truth(&inv.holds.expr, &mut locals)? {
+    let holds = match inv.holds.code.get(prog) {
+        Some(code) => match code(&mut ev, &mut locals)? {
+            Value::Bool(b) => b,
+            Value::Unset => return fail("a condition read an unset value"),
+            _ => return bug("a condition is not a bool"),
+        },
+        None => ev.truth(&inv.holds.expr, &mut locals)?,
+    };
+    if holds {
         return Ok(None);
     }
     ev.template(&inv.message, &mut locals).map(Some)
@@ -614,23 +622,28 @@ impl<'p, 'w> Eval<'p, 'w> {
             }
         };
         self.count_rule(index, branch);
-        let actions = match branch {
-            None | Some(0) => &rule.then,
-            Some(b) => match rule.else_when.get(b - 1) {
+        let b = branch.unwrap_or(0);
+        let actions = match b {
+            0 => &rule.then,
+            b => match rule.else_when.get(b - 1) {
                 Some((_, actions)) => actions,
                 None => &rule.otherwise,
             },
         };
-        self.actions(actions, ctx, locals)
+        let code = code.and_then(|c| c.branches.get(b)).map(Vec::as_slice);
+        self.actions(actions, code, ctx, locals)
     }
 
+    /// Runs `actions`, by their compiled `code` where it has some.
     fn actions(
         &mut self,
         actions: &[IAction],
+        code: Option<&[compiled::ActionCode]>,
         ctx: Option<CaseId>,
         locals: &mut Vec<Value>,
     ) -> R<()> {
-        for a in actions {
+        use compiled::ActionCode;
+        for (i, a) in actions.iter().enumerate() {
             match a {
                 IAction::Emit(m) => {
                     if let Some(message) = self.prog.message(*m) {
@@ -643,7 +656,10 @@ impl<'p, 'w> Eval<'p, 'w> {
                     self.touch(ctx).messages.push(message);
                 }
                 IAction::Show(name, e) => {
-                    let v = self.expr(e, locals)?;
+                    let v = match ActionCode::value(code, i) {
+                        Some(f) => f(self, locals)?,
+                        None => self.expr(e, locals)?,
+                    };
                     // a case is shown by its key, which never changes
                     let tx = &self.tx;
                     let key = |id| tx.case(id).ok().map(|c| c.key.clone());
@@ -660,7 +676,10 @@ impl<'p, 'w> Eval<'p, 'w> {
                     });
                 }
                 IAction::Set(place, e) => {
-                    let v = self.expr(e, locals)?;
+                    let v = match ActionCode::value(code, i) {
+                        Some(f) => f(self, locals)?,
+                        None => self.expr(e, locals)?,
+                    };
                     self.set(place, v, locals)?;
                     self.touch(ctx);
                 }
@@ -669,9 +688,14 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let Some(Value::Case(case)) = locals.first().cloned() else {
                         return bug("`add` without a case");
                     };
+                    let (key_code, block_code) = ActionCode::add(code, i);
                     let mut vals = Vec::new();
-                    for (f, e) in keys {
-                        vals.push((*f, self.expr(e, locals)?));
+                    for (k, (f, e)) in keys.iter().enumerate() {
+                        let v = match key_code.and_then(|c| c.get(k)) {
+                            Some(f) => f(self, locals)?,
+                            None => self.expr(e, locals)?,
+                        };
+                        vals.push((*f, v));
                     }
                     let data = self.tx.case(case)?;
                     let found = data
@@ -697,7 +721,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                         case,
                         idx: idx as u32,
                     });
-                    self.actions(block, ctx, locals)?;
+                    self.actions(block, block_code, ctx, locals)?;
                 }
             }
         }
@@ -818,11 +842,14 @@ impl<'p, 'w> Eval<'p, 'w> {
             due.locals.clear();
             due.locals.resize(def.unit.locals.max(1), Value::Unset);
             due.locals[0] = Value::Case(id);
-            due.times
-                .push(match self.expr(&def.unit.expr, &mut due.locals)? {
-                    Value::Instant(t) => Some(t),
-                    _ => None,
-                });
+            let due_at = match def.unit.code.get(self.prog) {
+                Some(code) => code(self, &mut due.locals)?,
+                None => self.expr(&def.unit.expr, &mut due.locals)?,
+            };
+            due.times.push(match due_at {
+                Value::Instant(t) => Some(t),
+                _ => None,
+            });
         }
         Ok(())
     }

@@ -199,7 +199,7 @@ impl Eval<'_, '_> {
                 None => &rule.otherwise,
             },
         };
-        self.actions(actions, ctx, locals)
+        self.actions(actions, None, ctx, locals)
     }
 
     /// Counts one run of rule `index` of the running handler, and its branch (when a trace

@@ -616,6 +616,50 @@ impl Compiler<'_> {
                     Ok(Value::text(out))
                 })
             }
+            IExpr::Neg(x) => {
+                let x = self.value(x);
+                value_fn(move |ev, locals| super::expr::negated(x(ev, locals)?))
+            }
+            IExpr::ListOp(op, a, b) | IExpr::SetOp(op, a, b) => {
+                let (op, a, b) = (*op, self.value(a), self.value(b));
+                let list = matches!(e, IExpr::ListOp(..));
+                value_fn(move |ev, locals| {
+                    let (x, y) = (a(ev, locals)?, b(ev, locals)?);
+                    if list {
+                        ev.list_op(op, x, y)
+                    } else {
+                        ev.set_op(op, x, y)
+                    }
+                })
+            }
+            IExpr::List(items) | IExpr::Call(_, items) => {
+                let items: Vec<Box<ValueFn>> = items.iter().map(|i| self.value(i)).collect();
+                let call = match e {
+                    IExpr::Call(f, _) => Some(*f),
+                    _ => None,
+                };
+                value_fn(move |ev, locals| {
+                    let mut vals = Vec::with_capacity(items.len());
+                    for i in &items {
+                        vals.push(i(ev, locals)?);
+                    }
+                    match call {
+                        Some(f) => ev.call(f, &vals),
+                        None => Ok(Value::list(vals)),
+                    }
+                })
+            }
+            IExpr::Coalesce(a, b) => {
+                let (a, b) = (self.value(a), self.value(b));
+                value_fn(move |ev, locals| match a(ev, locals)? {
+                    Value::Unset => b(ev, locals),
+                    v => Ok(v),
+                })
+            }
+            IExpr::RecField(r, f) if place(e).is_none() => {
+                let (r, f) = (self.value(r), *f);
+                value_fn(move |ev, locals| super::expr::record_field(r(ev, locals)?, f))
+            }
             _ => match place(e) {
                 // a value held somewhere, copied out of where it lies
                 Some(p) => {

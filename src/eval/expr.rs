@@ -230,10 +230,10 @@ impl Eval<'_, '_> {
                 let v = self.expr(p, locals)?;
                 Value::Case(self.part(&v)?.0.case)
             }
-            IExpr::RecField(r, f) => match self.expr(r, locals)? {
-                Value::Record(fields) => fields.get(*f as usize).cloned().unwrap_or(Value::Unset),
-                _ => return fail("read a field of an unset record"),
-            },
+            IExpr::RecField(r, f) => {
+                let v = self.expr(r, locals)?;
+                record_field(v, *f)?
+            }
             IExpr::Lookup {
                 table,
                 of,
@@ -316,11 +316,10 @@ impl Eval<'_, '_> {
                 _ => return fail("counted something that is not a list"),
             },
             IExpr::Not(x) => Value::Bool(!self.truth(x, locals)?),
-            IExpr::Neg(x) => match self.expr(x, locals)? {
-                Value::Duration(d) => Value::Duration(d.checked_neg().ok_or_else(overflow)?),
-                Value::Unset => Value::Unset,
-                _ => return bug("bad negation"),
-            },
+            IExpr::Neg(x) => {
+                let v = self.expr(x, locals)?;
+                negated(v)?
+            }
             IExpr::And(a, b) => Value::Bool(self.truth(a, locals)? && self.truth(b, locals)?),
             IExpr::Or(a, b) => Value::Bool(self.truth(a, locals)? || self.truth(b, locals)?),
             IExpr::Cmp(op, a, b) => {
@@ -336,15 +335,7 @@ impl Eval<'_, '_> {
             }
             IExpr::ListOp(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
-                let xs = x.elements().unwrap_or_default();
-                let ys = y.elements().unwrap_or_default();
-                match op {
-                    Arith::Add => Value::List(xs.iter().chain(ys).cloned().collect()),
-                    Arith::Sub => {
-                        Value::List(xs.iter().filter(|v| !ys.contains(v)).cloned().collect())
-                    }
-                    Arith::Mul => return bug("a product of two lists"),
-                }
+                self.list_op(*op, x, y)?
             }
             IExpr::Call(f, args) => {
                 let mut vals = Vec::with_capacity(args.len());
@@ -355,14 +346,7 @@ impl Eval<'_, '_> {
             }
             IExpr::SetOp(op, a, b) => {
                 let (x, y) = (self.expr(a, locals)?, self.expr(b, locals)?);
-                let xs = x.elements().unwrap_or_default();
-                let ys = y.elements().unwrap_or_default();
-                let items: Vec<Value> = match op {
-                    Arith::Add => xs.iter().chain(ys).cloned().collect(),
-                    Arith::Sub => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
-                    Arith::Mul => return bug("a product of two sets"),
-                };
-                self.shared_set(items, Some(&x))
+                self.set_op(*op, x, y)?
             }
             IExpr::In(a, b) => {
                 if let (Some(x), Some(y)) = (self.peek(a, locals), self.peek(b, locals)) {
@@ -585,7 +569,7 @@ impl Eval<'_, '_> {
         ))
     }
 
-    fn call(&self, f: Func, args: &[Value]) -> R<Value> {
+    pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {
         use crate::calendar;
         if args.contains(&Value::Unset) {
             return Ok(Value::Unset);
@@ -628,6 +612,48 @@ impl Eval<'_, '_> {
             }
             _ => return bug("a function was given the wrong arguments"),
         })
+    }
+}
+
+/// `-v`.
+pub(super) fn negated(v: Value) -> R<Value> {
+    match v {
+        Value::Duration(d) => Ok(Value::Duration(d.checked_neg().ok_or_else(overflow)?)),
+        Value::Unset => Ok(Value::Unset),
+        _ => bug("bad negation"),
+    }
+}
+
+/// Field `f` of the record `v`.
+pub(super) fn record_field(v: Value, f: u16) -> R<Value> {
+    match v {
+        Value::Record(fields) => Ok(fields.get(f as usize).cloned().unwrap_or(Value::Unset)),
+        _ => fail("read a field of an unset record"),
+    }
+}
+
+impl Eval<'_, '_> {
+    /// `x + y` or `x - y` of two lists.
+    pub(super) fn list_op(&self, op: Arith, x: Value, y: Value) -> R<Value> {
+        let xs = x.elements().unwrap_or_default();
+        let ys = y.elements().unwrap_or_default();
+        Ok(match op {
+            Arith::Add => Value::List(xs.iter().chain(ys).cloned().collect()),
+            Arith::Sub => Value::List(xs.iter().filter(|v| !ys.contains(v)).cloned().collect()),
+            Arith::Mul => return bug("a product of two lists"),
+        })
+    }
+
+    /// `x + y` or `x - y` of two sets.
+    pub(super) fn set_op(&self, op: Arith, x: Value, y: Value) -> R<Value> {
+        let xs = x.elements().unwrap_or_default();
+        let ys = y.elements().unwrap_or_default();
+        let items: Vec<Value> = match op {
+            Arith::Add => xs.iter().chain(ys).cloned().collect(),
+            Arith::Sub => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
+            Arith::Mul => return bug("a product of two sets"),
+        };
+        Ok(self.shared_set(items, Some(&x)))
     }
 }
 

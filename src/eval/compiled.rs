@@ -1,15 +1,19 @@
-//! Compiled evaluation: each handler's `let`s, `for` sources and rule conditions compiled
-//! once, when the policy loads, into closures. What the tree walker ([`Eval::expr`],
-//! [`Eval::truth`]) decides at every node of every evaluation — which kind of node, whether
-//! an operand is a value held somewhere that can be read in place — is decided here once:
-//! a comparison of two stored values becomes a closure reading both in place and comparing
-//! them, a filter over a case's participants walks them without making a list of them
-//! first, a count of a held list reads its length.
+//! Compiled evaluation: each handler's `let`s, `for` sources, rule conditions and the values
+//! its actions write or show, and every derived field, deadline, erasure condition and
+//! invariant, compiled once, when the policy loads, into closures. What the tree walker
+//! ([`Eval::expr`], [`Eval::truth`]) decides at every node of every evaluation — which kind
+//! of node, whether an operand is a value held somewhere that can be read in place — is
+//! decided here once: a comparison of two stored values becomes a closure reading both in
+//! place and comparing them, a filter over a case's participants walks them without making
+//! a list of them first, a count of a held list reads its length, a table or index lookup
+//! computes its keys and condition by their own closures.
 //!
-//! A node without a compiled form is evaluated by the tree walker, which stays the
-//! reference: each compiled form gives the same value, or the same error, as the tree
-//! walker on the same node (`tests/compiled.rs` runs every shipped policy both ways, and an
-//! engine made with [`crate::Engine::tree_walking`] uses no compiled code).
+//! A node without a compiled form (`before`, read on another world) is evaluated by the tree
+//! walker, which stays the reference: each compiled form gives the same value, or the same
+//! error, as the tree walker on the same node (`tests/compiled.rs` runs every shipped policy
+//! both ways, and an engine made with [`crate::Engine::tree_walking`] uses no compiled code).
+//! With a full trace (`--explain`, coverage) rules run on the tree walker, which records each
+//! guard's parts.
 
 use super::{Eval, R};
 use crate::program::{Cmp, FieldKind, HandlerDef, IAction, IExpr, Program, RuleDef, TPart};

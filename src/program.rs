@@ -419,6 +419,9 @@ pub struct DeadlineDef {
     /// The case type it belongs to.
     pub case_ty: CaseTypeId,
     pub unit: Unit,
+    /// What its instant reads of its case: it is computed again only for a case where
+    /// something of it changed (or that is new).
+    pub reads: Reads,
 }
 
 /// A compiled expression with the number of local slots it needs (slot 0 is `self`/the case).

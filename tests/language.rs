@@ -691,3 +691,85 @@ fn invariants_are_checked_on_the_world_before_and_after_an_event() {
     // without the world before, only state invariants are checked
     assert_eq!(engine.invariant_violations(None, &world).len(), 1);
 }
+
+const STEPS: &str = r#"
+format job_id = /^[A-Z][0-9]$/ "a letter and a digit"
+statuses { running: open  done: final }
+case job key id: job_id {
+  start: instant
+  note: count = 0
+  extra: count = 0
+  wait = 1h * (count(job.steps) + extra)
+}
+participants steps in job { name: text }
+deadline due = job.start + job.wait
+event begin { job: job_id }
+event step { job: job_id, name: text }
+event note { job: job_id }
+event more { job: job_id }
+event tick {}
+on begin for new job(event.job) {
+  rule open {
+    set job.start = event.at
+    add steps(name: "first") as s { }
+  }
+}
+on step for job(event.job) {
+  rule step { add steps(name: event.name) as s { } }
+}
+on note for job(event.job) {
+  rule note { set job.note = job.note + 1 }
+}
+on more for job(event.job) {
+  rule more { set job.extra = job.extra + 1 }
+}
+on deadline due {
+  rule late { emit reminder }
+}
+"#;
+
+/// A deadline is computed again only where something it reads changed: a participant
+/// added, a field its derived field reads; not when another field of its case changes.
+/// Both ways of running an event (applied in place; evaluated, then committed) agree.
+#[test]
+fn a_deadline_moves_when_what_it_reads_changes_and_only_then() {
+    let engine = policy(STEPS, &[("messages.yaml", MESSAGES)]);
+    let lines = [
+        // due 01:00 (one step), then 02:00 (two), unchanged by the note, then 03:00
+        r#"{"type":"begin","at":"2026-01-01T00:00:00Z","job":"J1"}"#,
+        r#"{"type":"step","at":"2026-01-01T00:10:00Z","job":"J1","name":"second"}"#,
+        r#"{"type":"note","at":"2026-01-01T00:20:00Z","job":"J1"}"#,
+        r#"{"type":"tick","at":"2026-01-01T01:30:00Z"}"#,
+        r#"{"type":"more","at":"2026-01-01T01:40:00Z","job":"J1"}"#,
+        r#"{"type":"note","at":"2026-01-01T01:50:00Z","job":"J1"}"#,
+        r#"{"type":"tick","at":"2026-01-01T02:59:59Z"}"#,
+        r#"{"type":"tick","at":"2026-01-01T03:00:00Z"}"#,
+    ];
+    let applied = run(&engine, &lines);
+    let mut world = World::new();
+    let committed: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            let event = engine.parse_event(l).expect("an event");
+            let step = engine.evaluate(&world, &event).expect("accepted");
+            let record = serde_json::to_string(&step.outcomes().len()).unwrap_or_default();
+            engine.commit(&mut world, step).expect("committed");
+            record
+        })
+        .collect();
+    for quiet in [3, 6] {
+        assert!(
+            applied[quiet].contains(r#""outcomes":[]"#),
+            "{}",
+            applied[quiet]
+        );
+        assert_eq!(
+            committed[quiet],
+            "0",
+            "evaluated: nothing due at line {}",
+            quiet + 1
+        );
+    }
+    assert!(applied[7].contains("\"reminder\""), "{}", applied[7]);
+    assert_eq!(committed[7], "1", "evaluated: due at 03:00");
+}

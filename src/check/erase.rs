@@ -80,7 +80,7 @@ pub(super) fn conditions(
 
 /// Adds to `reads` what `e` reads of its case, the derived fields it reads included. Another
 /// case's fields are read only through a world-wide lookup, which counts as always.
-fn read_by(env: &Env, e: &IExpr, reads: &mut Reads) {
+pub(super) fn read_by(env: &Env, e: &IExpr, reads: &mut Reads) {
     let add = |list: &mut Vec<u16>, f: u16| {
         if !list.contains(&f) {
             list.push(f);

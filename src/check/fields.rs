@@ -123,10 +123,13 @@ pub(super) fn check_fields_and_deadlines(env: &mut Env, files: &[ast::File]) {
             env.cases[case_ty.index()].deadlines.push(global);
             env.deadline_index.insert(d.name.name.clone(), global);
             env.deadline_sites.push((f.source, d.name.span));
+            let mut reads = crate::program::Reads::default();
+            super::erase::read_by(env, &t.ir, &mut reads);
             env.deadlines.push(DeadlineDef {
                 name: d.name.name.clone(),
                 case_ty,
                 unit: Unit::new(t.ir, scope.max_slot as usize),
+                reads,
             });
         }
     }

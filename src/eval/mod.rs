@@ -272,12 +272,19 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     for id in &changed {
         erasures.push(ev.erasures(*id, &mut due.locals)?);
     }
+    // a case's deadlines are computed again where something they read changed
+    let mut stale = std::mem::take(&mut due.stale);
+    stale.clear();
+    for (id, erased) in changed.iter().zip(&erasures) {
+        stale.push(ev.deadlines_stale(*id, erased)?);
+    }
     for (id, erased) in changed.iter().zip(erasures) {
         ev.apply_erasures(*id, erased)?;
     }
-    for id in &changed {
-        ev.refresh(*id, &mut due)?;
+    for (id, stale) in changed.iter().zip(&stale) {
+        ev.refresh(*id, *stale, &mut due)?;
     }
+    due.stale = stale;
     for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
@@ -294,6 +301,8 @@ pub(super) struct DueBufs {
     times: Vec<Option<Timestamp>>,
     /// The local slots of a deadline's expression.
     locals: Vec<Value>,
+    /// Per changed case: whether its deadlines are computed again.
+    stale: Vec<bool>,
 }
 
 /// The instant each deadline of a case is due, computed from its fields.
@@ -794,10 +803,33 @@ impl<'p, 'w> Eval<'p, 'w> {
         }
     }
 
-    /// Recomputes a changed case's deadlines, and checks a new case is complete.
+    /// Whether something the deadlines of case `id` read changed in this event, its
+    /// erasures (`erased`, not applied yet) included.
+    fn deadlines_stale(&self, id: CaseId, erased: &[(Option<usize>, usize)]) -> R<bool> {
+        let ty = self.tx.case(id)?.ty;
+        let Some(def) = self.prog.case_def(ty) else {
+            return bug("no such case type");
+        };
+        let erases = |reads: &Reads| {
+            erased.iter().any(|(owner, f)| {
+                let read = match owner {
+                    None => &reads.case_fields,
+                    Some(_) => &reads.part_fields,
+                };
+                read.iter().any(|r| usize::from(*r) == *f)
+            })
+        };
+        Ok(def
+            .deadlines
+            .iter()
+            .filter_map(|d| self.prog.deadline(*d))
+            .any(|d| self.tx.may_have_changed(id, &d.reads) || erases(&d.reads)))
+    }
+
     /// After the rules: checks a changed case holds a value in every field that is not
-    /// optional (a rule may have cleared one), and recomputes its deadlines.
-    fn refresh(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
+    /// optional (a rule may have cleared one), and recomputes its deadlines when they are
+    /// `stale` (else they are due when they were: nothing they read changed).
+    fn refresh(&mut self, id: CaseId, stale: bool, due: &mut DueBufs) -> R<()> {
         let c = self.tx.case(id)?;
         let missing = |defs: &[FieldDef], values: &[Value]| {
             defs.iter().zip(values).find_map(|(f, v)| {
@@ -815,6 +847,9 @@ impl<'p, 'w> Eval<'p, 'w> {
                 "the rules left field `{field}` of {} `{}` unset, and it is not optional",
                 def.name, c.key
             ));
+        }
+        if !stale {
+            return Ok(());
         }
         self.deadline_times_into(id, due)?;
         self.tx.set_due(id, &due.times)

@@ -389,6 +389,34 @@ impl<'w> Tx<'w> {
         }
     }
 
+    /// Whether this event may have changed something `reads` names of case `id`, before
+    /// erasures (applying: asked after [`Tx::index_undo`]). A write counts even when it wrote
+    /// the value the place held: this errs on the side of "changed".
+    pub(super) fn may_have_changed(&self, id: CaseId, reads: &Reads) -> bool {
+        if reads.always || id as usize >= self.base {
+            return true;
+        }
+        match &self.world {
+            WorldRef::Read(w) => match (w.cases.get(id as usize), self.cases.get(&id)) {
+                (Some(old), Some(now)) => reads_changed(reads, old, now),
+                _ => true,
+            },
+            WorldRef::Write(_) => {
+                let start = self.by_case.partition_point(|(c, _)| *c < id);
+                let writes = self.by_case[start..].iter().take_while(|(c, _)| *c == id);
+                writes
+                    .map(|(_, i)| self.undo.get(*i as usize))
+                    .any(|u| match u {
+                        Some(Undo::Status(..)) => reads.status,
+                        Some(Undo::Field(_, f, _)) => reads.case_fields.contains(f),
+                        Some(Undo::Part(_, f, _)) => reads.part_fields.contains(f),
+                        Some(Undo::PushPart(_)) | None => true,
+                        Some(Undo::Fired(..) | Undo::Due(..) | Undo::NewCase) => false,
+                    })
+            }
+        }
+    }
+
     /// The first value each place of case `id` held, from the record of writes.
     fn was_log(&self, id: CaseId) -> WasLog {
         let from = self.by_case_at.get();

@@ -773,3 +773,22 @@ fn a_deadline_moves_when_what_it_reads_changes_and_only_then() {
     assert!(applied[7].contains("\"reminder\""), "{}", applied[7]);
     assert_eq!(committed[7], "1", "evaluated: due at 03:00");
 }
+
+/// A case its event created must hold a value in every field that is not optional, even
+/// when the rule that sets one did not run (the checker sees to it that no later write can
+/// unset one): else the event is refused.
+#[test]
+fn a_new_case_left_without_a_required_value_is_refused() {
+    // the rule that sets it does not run for this job
+    let rules = STEPS.replace("  rule open {", "  rule open when event.job == \"J2\" {");
+    let engine = policy(&rules, &[("messages.yaml", MESSAGES)]);
+    let out = run(
+        &engine,
+        &[r#"{"type":"begin","at":"2026-01-01T00:00:00Z","job":"J1"}"#],
+    );
+    assert!(
+        out[0].contains("the rules left field `start` of job `J1` unset"),
+        "{}",
+        out[0]
+    );
+}

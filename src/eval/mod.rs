@@ -831,17 +831,30 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// `stale` (else they are due when they were: nothing they read changed).
     fn refresh(&mut self, id: CaseId, stale: bool, due: &mut DueBufs) -> R<()> {
         let c = self.tx.case(id)?;
+        let required = |f: &FieldDef| matches!(f.kind, FieldKind::Stored { .. }) && !f.ty.is_opt();
         let missing = |defs: &[FieldDef], values: &[Value]| {
-            defs.iter().zip(values).find_map(|(f, v)| {
-                let required = matches!(f.kind, FieldKind::Stored { .. }) && !f.ty.is_opt();
-                (required && *v == Value::Unset).then(|| f.name.clone())
-            })
+            defs.iter()
+                .zip(values)
+                .find_map(|(f, v)| (required(f) && *v == Value::Unset).then(|| f.name.clone()))
         };
         let Some(def) = self.prog.case_def(c.ty) else {
             return bug("no such case type");
         };
-        let unset = missing(&def.fields, &c.fields)
-            .or_else(|| c.parts.iter().find_map(|p| missing(&def.parts.fields, p)));
+        // only a place the rules wrote can have lost its value: the case held one in every
+        // field that needs it after its last event (or when it was loaded or migrated)
+        let unset_at = |f: Option<&FieldDef>, v: Option<&Value>| match (f, v) {
+            (Some(f), Some(Value::Unset)) if required(f) => Some(f.name.clone()),
+            _ => None,
+        };
+        let unset = self.tx.writes_of(id).find_map(|w| match w {
+            tx::Written::All => missing(&def.fields, &c.fields)
+                .or_else(|| c.parts.iter().find_map(|p| missing(&def.parts.fields, p))),
+            tx::Written::Field(f) => unset_at(def.fields.get(f as usize), c.fields.get(f as usize)),
+            tx::Written::Part(i, f) => unset_at(
+                def.parts.fields.get(f as usize),
+                c.parts.get(i as usize).and_then(|p| p.get(f as usize)),
+            ),
+        });
         if let Some(field) = unset {
             return fail(format!(
                 "the rules left field `{field}` of {} `{}` unset, and it is not optional",

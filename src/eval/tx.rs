@@ -389,6 +389,30 @@ impl<'w> Tx<'w> {
         }
     }
 
+    /// The places of case `id` this event's rules wrote (applying, asked after
+    /// [`Tx::index_undo`]): [`Written::All`] when it cannot say (a case it created, a
+    /// participant added, an evaluation).
+    pub(super) fn writes_of(&self, id: CaseId) -> impl Iterator<Item = Written> + '_ {
+        let logged = matches!(self.world, WorldRef::Write(_)) && (id as usize) < self.base;
+        let start = if logged {
+            self.by_case.partition_point(|(c, _)| *c < id)
+        } else {
+            self.by_case.len()
+        };
+        let writes = self.by_case[start..]
+            .iter()
+            .take_while(move |(c, _)| *c == id);
+        let all = (!logged).then_some(Written::All);
+        all.into_iter().chain(
+            writes.filter_map(|(_, i)| match self.undo.get(*i as usize)? {
+                Undo::Field(_, f, _) => Some(Written::Field(*f)),
+                Undo::Part(r, f, _) => Some(Written::Part(r.idx, *f)),
+                Undo::PushPart(_) => Some(Written::All),
+                Undo::Status(..) | Undo::Fired(..) | Undo::Due(..) | Undo::NewCase => None,
+            }),
+        )
+    }
+
     /// Whether this event may have changed something `reads` names of case `id`, before
     /// erasures (applying: asked after [`Tx::index_undo`]). A write counts even when it wrote
     /// the value the place held: this errs on the side of "changed".
@@ -514,6 +538,15 @@ pub(super) struct TxBufs {
     undo: Vec<Undo>,
     touched: Vec<CaseId>,
     by_case: Vec<(CaseId, u32)>,
+}
+
+/// A place of a case an event wrote ([`Tx::writes_of`]).
+pub(super) enum Written {
+    Field(u16),
+    /// (participant, field)
+    Part(u32, u16),
+    /// Any place.
+    All,
 }
 
 /// A case as it was before the event, as far as erasures ask (`src/eval/erase.rs`): the old

@@ -620,6 +620,13 @@ impl Compiler<'_> {
                     Ok(Value::text(out))
                 })
             }
+            IExpr::CaseParts(c) => {
+                let c = self.value(c);
+                value_fn(move |ev, locals| {
+                    let v = c(ev, locals)?;
+                    ev.case_parts(&v)
+                })
+            }
             IExpr::Neg(x) => {
                 let x = self.value(x);
                 value_fn(move |ev, locals| super::expr::negated(x(ev, locals)?))

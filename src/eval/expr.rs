@@ -199,17 +199,7 @@ impl Eval<'_, '_> {
             }
             IExpr::CaseParts(c) => {
                 let v = self.expr(c, locals)?;
-                let (id, data) = self.case_data(&v)?;
-                Value::List(
-                    (0..data.parts.len())
-                        .map(|i| {
-                            Value::Part(PartRef {
-                                case: id,
-                                idx: i as u32,
-                            })
-                        })
-                        .collect(),
-                )
+                self.case_parts(&v)?
             }
             IExpr::PartField(p, f) => {
                 let v = self.expr(p, locals)?;
@@ -633,6 +623,21 @@ pub(super) fn record_field(v: Value, f: u16) -> R<Value> {
 }
 
 impl Eval<'_, '_> {
+    /// The participants of the case `v`.
+    pub(super) fn case_parts(&self, v: &Value) -> R<Value> {
+        let (id, data) = self.case_data(v)?;
+        Ok(Value::List(
+            (0..data.parts.len())
+                .map(|i| {
+                    Value::Part(PartRef {
+                        case: id,
+                        idx: i as u32,
+                    })
+                })
+                .collect(),
+        ))
+    }
+
     /// `x + y` or `x - y` of two lists.
     pub(super) fn list_op(&self, op: Arith, x: Value, y: Value) -> R<Value> {
         let xs = x.elements().unwrap_or_default();

@@ -201,16 +201,17 @@ impl Canon {
         case: &dyn Fn(usize) -> &'c CaseData,
     ) -> u128 {
         self.order.clear();
-        for i in 0..n {
-            let c = case(i);
-            let shape = if self.sym.is_empty() {
-                0
-            } else {
-                let mut h = Fp::new();
-                self.case(c, Form::Shape, &mut h);
-                h.finish()
-            };
-            self.order.push((c.ty, shape, i));
+        self.order.extend((0..n).map(|i| (case(i).ty, 0, i)));
+        if !self.sym.is_empty() {
+            // a shape orders the cases of one type: a case alone of its type needs none
+            for j in 0..n {
+                let ty = self.order[j].0;
+                if self.order.iter().filter(|o| o.0 == ty).nth(1).is_some() {
+                    let mut h = Fp::new();
+                    self.case(case(j), Form::Shape, &mut h);
+                    self.order[j].1 = h.finish();
+                }
+            }
         }
         self.order.sort_unstable_by(|x, y| {
             (x.0, x.1)

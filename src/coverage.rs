@@ -258,6 +258,14 @@ impl<'e> Coverage<'e> {
         }
     }
 
+    /// Adds what `other`, the coverage of the same policy by other steps, covered.
+    pub(crate) fn merge(&mut self, other: &Coverage<'_>) {
+        debug_assert_eq!(self.items.len(), other.items.len(), "one policy");
+        for (it, o) in self.items.iter_mut().zip(&other.items) {
+            it.covered |= o.covered;
+        }
+    }
+
     fn count(&self, measure: Measure, file: Option<usize>) -> Count {
         let mut c = Count::default();
         for it in self.items.iter().filter(|it| it.measure == measure) {

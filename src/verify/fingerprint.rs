@@ -183,11 +183,6 @@ impl Canon {
         }
     }
 
-    /// The interchangeable values.
-    pub(super) fn symmetry(&self) -> &Symmetry {
-        &self.sym
-    }
-
     /// The fingerprint of the world of `cases` at `clock`.
     pub(super) fn fingerprint(&mut self, clock: Option<Timestamp>, cases: &[&CaseData]) -> u128 {
         self.fingerprint_of(clock, cases.len(), &|i| cases[i])

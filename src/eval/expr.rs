@@ -45,6 +45,14 @@ impl Eval<'_, '_> {
     }
 
     pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
+        if self.trace.as_deref().is_some_and(|t| t.no_texts) {
+            for p in parts {
+                if let TPart::Expr(e) = p {
+                    self.expr(e, locals)?;
+                }
+            }
+            return Ok(String::new());
+        }
         let mut out = String::new();
         for p in parts {
             match p {

@@ -719,6 +719,9 @@ impl<'p, 'w> Eval<'p, 'w> {
         for parts in columns {
             texts.push(self.template(parts, locals)?);
         }
+        if self.trace.as_deref().is_some_and(|t| t.no_texts) {
+            return Ok(Arc::clone(shared));
+        }
         let mut texts = texts.into_iter();
         let mut next = || texts.next().unwrap_or_default();
         let (text, result, next_step) = (next(), next(), next());

@@ -176,6 +176,10 @@ impl<'e> Worker<'e> {
         canon: Canon,
         memo: Memo,
     ) -> Worker<'e> {
+        // the exploration reads no message or refusal: placeholders are evaluated (a step
+        // fails where it would), nothing is rendered
+        let mut trace = Trace::counting();
+        trace.no_texts = true;
         Worker {
             engine,
             routes,
@@ -186,7 +190,7 @@ impl<'e> Worker<'e> {
             path: vec![(0, World::new())],
             canon,
             memo,
-            trace: Trace::counting(),
+            trace,
             coverage: Coverage::new(engine),
             mine: Seen::default(),
             transitions: 0,

@@ -36,20 +36,44 @@ fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
     dir
 }
 
-/// Runs `docket verify DIR ARGS --format json`, expects a violation of `invariant` within
-/// `max_events` events, and replays the counterexample with `docket run --invariants`.
-fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
-    let mut all = vec!["verify", dir.str(), "--format", "json"];
+/// `docket verify ARGS --format json --jobs N`: the exit status, and the report less what
+/// may differ with the number of workers (seconds, rate, events evaluated, steps reused).
+fn report_with_jobs(args: &[&str], jobs: &str) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["verify"];
     all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json", "--jobs", jobs]);
     let run = docket(&all, None);
+    let mut report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("one JSON object ({e}): {}{}", run.stdout, run.stderr));
+    for field in ["seconds", "states_per_second", "transitions", "reused"] {
+        assert!(report[field].is_number(), "{field}: {report}");
+        report[field] = serde_json::Value::Null;
+    }
+    (run.code, report)
+}
+
+/// The report of `docket verify ARGS` with one worker and with two: the same (states,
+/// depth, verdict, counterexample, what was never reached, interchangeable formats).
+fn same_with_jobs(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let one = report_with_jobs(args, "1");
+    let two = report_with_jobs(args, "2");
     assert_eq!(
-        run.code,
-        Some(1),
-        "a violation: {}{}",
-        run.stdout,
-        run.stderr
+        one,
+        two,
+        "`docket verify {}`: --jobs 1, then 2",
+        args.join(" ")
     );
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    two
+}
+
+/// Runs `docket verify DIR ARGS --format json` with one worker and with two (the same
+/// report), expects a violation of `invariant` within `max_events` events, and replays
+/// the counterexample found with two workers with `docket run --invariants`.
+fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
+    let mut all = vec![dir.str()];
+    all.extend_from_slice(args);
+    let (code, report) = same_with_jobs(&all);
+    assert_eq!(code, Some(1), "a violation: {report}");
     let events = report["violation"]["events"]
         .as_array()
         .expect("the counterexample's events");
@@ -99,6 +123,42 @@ fn shipped_policies_verify_clean() {
             "{report}"
         );
     }
+}
+
+#[test]
+fn workers_do_not_change_the_report() {
+    for args in [
+        &["rules/icp", "--depth", "4"][..],
+        &["rules/gdpr-dsar", "--depth", "4"],
+        &["rules/icp", "--depth", "2", "--keys", "2"],
+        &["rules/gdpr-dsar", "--depth", "2", "--keys", "2"],
+        &["rules/icp", "--depth", "3", "--no-symmetry"],
+    ] {
+        let (code, report) = same_with_jobs(args);
+        assert_eq!(code, Some(0), "{report}");
+        assert!(
+            report["unreached"]
+                .as_array()
+                .is_some_and(|u| !u.is_empty()),
+            "{report}"
+        );
+    }
+    // stopped by the cap part way through a level: the same states, and what the levels
+    // explored whole never reached
+    let (code, report) = same_with_jobs(&["rules/gdpr-dsar", "--max-states", "3000"]);
+    assert_eq!(code, Some(2), "{report}");
+    assert_eq!(report["states"], 3000, "{report}");
+    assert_eq!(report["capped"], true, "{report}");
+    // the text report too, but for its first line (the counts and the time)
+    let text = |jobs: &str| {
+        let run = docket(
+            &["verify", "rules/icp", "--depth", "3", "--jobs", jobs],
+            None,
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        run.stdout.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(text("1"), text("2"));
 }
 
 #[test]

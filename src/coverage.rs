@@ -471,6 +471,47 @@ mod tests {
         assert_eq!(Count::default().percent(), 100.0);
     }
 
+    /// Two coverages of halves of a stream, merged, are the coverage of the whole stream:
+    /// an item is covered when either half covered it.
+    #[test]
+    fn merged_halves_cover_what_the_whole_covers() {
+        use super::Coverage;
+        use crate::eval::Trace;
+        use crate::{Engine, World};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let engine = Engine::load(root.join("rules/icp")).expect("the policy loads");
+        let text = std::fs::read_to_string(root.join("examples/stream.jsonl")).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let cover = |from: usize, to: usize| {
+            let (mut c, mut trace, mut world) =
+                (Coverage::new(&engine), Trace::default(), World::new());
+            for (i, line) in lines.iter().enumerate().take(to) {
+                trace.clear();
+                let record = engine.run_line_traced(&mut world, i + 1, line, &mut trace);
+                if i >= from {
+                    c.add(&trace, &record);
+                }
+            }
+            c
+        };
+        let half = lines.len() / 2;
+        let (mut first, second, whole) = (
+            cover(0, half),
+            cover(half, lines.len()),
+            cover(0, lines.len()),
+        );
+        let missing = |c: &Coverage<'_>| c.missing();
+        assert_ne!(
+            missing(&first),
+            missing(&whole),
+            "the first half alone covers less"
+        );
+        assert_ne!(missing(&second), missing(&whole), "so does the second");
+        first.merge(&second);
+        assert_eq!(missing(&first), missing(&whole));
+        assert_eq!(first.constant_guards(), whole.constant_guards());
+    }
+
     /// A trace that only counts (`docket verify`'s, conditions decided by compiled code)
     /// records the same rules, branches, rows and firings as an explaining one (conditions
     /// decided part by part by the tree walker), line by line, on every shipped policy's

@@ -141,8 +141,45 @@ impl Hasher for Low64 {
     }
 }
 
-/// The set of fingerprints of the worlds reached.
+/// A set of fingerprints of worlds.
 pub(super) type Seen = std::collections::HashSet<u128, BuildHasherDefault<Low64>>;
+
+/// How many locks [`Reached`] is split into.
+const SHARDS: usize = 64;
+
+/// The fingerprints of the worlds reached, split by their top bits into sets behind locks of
+/// their own: the merge of a level adds to it while the workers look worlds up in it (which
+/// world a worker finds there is one an earlier level or an earlier chunk reached).
+pub(super) struct Reached {
+    shards: Box<[std::sync::RwLock<Seen>]>,
+}
+
+impl Reached {
+    pub(super) fn new() -> Reached {
+        Reached {
+            shards: (0..SHARDS).map(|_| Default::default()).collect(),
+        }
+    }
+
+    fn shard(&self, fp: u128) -> &std::sync::RwLock<Seen> {
+        // the top bits: the sets hash by the low ones
+        &self.shards[(fp >> (128 - SHARDS.trailing_zeros())) as usize % SHARDS]
+    }
+
+    /// Whether `fp` is in.
+    pub(super) fn contains(&self, fp: u128) -> bool {
+        let set = self.shard(fp).read();
+        set.unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&fp)
+    }
+
+    /// Adds `fp`: whether it was not in.
+    pub(super) fn insert(&self, fp: u128) -> bool {
+        let set = self.shard(fp).write();
+        set.unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(fp)
+    }
+}
 
 /// The fingerprint of a world's canonical form: the same for two worlds that differ only
 /// by the order their cases were created in, or by a renaming of interchangeable values

@@ -5,22 +5,22 @@
 //! The level's frontier (the worlds the previous level reached first, numbered
 //! consecutively) is cut into contiguous chunks, which the workers take in increasing
 //! order. A worker rebuilds each world of its chunk, tries every event at every candidate
-//! time, and keeps each world reached that neither an earlier level (the set of worlds
-//! seen, read only during a level) nor its own earlier tries reached, in the order it
-//! reached them, with what `look` finds in it (an invariant broken, a boundary hit). The
-//! merge takes the chunks in order and, of each world, its first occurrence: exactly the
+//! time, and keeps each world reached that neither the set of worlds reached nor its own
+//! earlier tries in the chunk hold, in the order it reached them, with what `look` finds
+//! in it (an invariant broken, a boundary hit). The merge takes the chunks in order and
+//! adds each world to the set of worlds reached, numbering those not there yet: exactly the
 //! worlds, the order and the numbering a single loop over the frontier gives, so node
 //! numbers, the counterexample (the first in breadth-first order) and where `--max-states`
-//! stops are the same for any number of workers. (A world a worker dropped as its own
-//! duplicate was kept by that worker in an earlier chunk of its own, which the merge
-//! reaches first.) When the merge stops (a violation, the cap), it tells the workers, which
-//! stop at their next world. What they did count past that point — events evaluated, steps
+//! stops are the same for any number of workers. (A world a worker finds in the set was
+//! reached by an earlier level or an earlier chunk — the merge adds only chunks done, and a
+//! worker's chunk is not done — so the merge would have dropped it too.) When the merge stops
+//! (a violation, the cap), it tells the workers, which stop at their next world. What they did count past that point — events evaluated, steps
 //! reused, coverage — is not the same from run to run: the level's coverage is only kept
 //! when the level was explored whole.
 
-use super::fingerprint::{Canon, Seen};
+use super::fingerprint::{Canon, Reached, Seen};
 use super::memo::{Known, Memo};
-use super::{candidate_times, fingerprint_after, Bounds, Near, Node};
+use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;
 use crate::engine::Engine;
 use crate::eval::Trace;
@@ -36,9 +36,9 @@ use std::sync::mpsc;
 /// What the workers of one level share, read only.
 pub(super) struct Level<'a, T> {
     /// Every node of the earlier levels.
-    pub nodes: &'a [Node],
-    /// The fingerprints of their worlds.
-    pub seen: &'a Seen,
+    pub nodes: &'a Nodes,
+    /// The fingerprints of their worlds, and of the worlds merged so far in this level.
+    pub seen: &'a Reached,
     /// The nodes to expand.
     pub frontier: Range<u32>,
     pub bounds: &'a Bounds,
@@ -159,7 +159,7 @@ pub(super) struct Worker<'e> {
     trace: Trace,
     /// What this level's evaluations covered.
     pub coverage: Coverage<'e>,
-    /// The worlds this worker reached first in this level.
+    /// The worlds this worker reached first in its chunk.
     mine: Seen,
     /// Events evaluated.
     pub transitions: u64,
@@ -199,7 +199,6 @@ impl<'e> Worker<'e> {
     }
 
     fn begin_level(&mut self) {
-        self.mine.clear();
         self.coverage = Coverage::new(self.engine);
     }
 
@@ -212,6 +211,7 @@ impl<'e> Worker<'e> {
         stop: &AtomicBool,
     ) -> Vec<Found<T>> {
         let mut out = Vec::new();
+        self.mine.clear();
         for id in chunk {
             if stop.load(Ordering::Relaxed) {
                 break;
@@ -239,10 +239,11 @@ impl<'e> Worker<'e> {
     }
 
     /// The event `ev` at `at` on `world`: the world after it and its fingerprint, when it
-    /// is accepted and leads to a world neither `seen` nor this worker reached before.
+    /// is accepted and leads to a world neither `seen` holds nor this worker reached in its
+    /// chunk.
     fn step(
         &mut self,
-        seen: &Seen,
+        seen: &Reached,
         world: &World,
         ev: usize,
         at: Timestamp,
@@ -275,7 +276,7 @@ impl<'e> Worker<'e> {
                 None => None,
             };
             if let Some(fp) = fp {
-                if seen.contains(&fp) || self.mine.contains(&fp) {
+                if self.mine.contains(&fp) || seen.contains(fp) {
                     self.reused += 1;
                     return None;
                 }
@@ -310,10 +311,11 @@ impl<'e> Worker<'e> {
             }
             None => fingerprint_after(&mut self.canon, world, step.at, &changed),
         };
-        if seen.contains(&hash) || !self.mine.insert(hash) {
+        if self.mine.contains(&hash) || seen.contains(hash) {
             crate::eval::recycle(step.outcomes);
             return None;
         }
+        self.mine.insert(hash);
         let mut after = world.clone();
         crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
         debug_assert_eq!(
@@ -339,12 +341,12 @@ impl<'e> Worker<'e> {
     /// The world of node `id`, rebuilt by replaying its path from the empty world: from
     /// the last path rebuilt, where the two part (breadth-first, the next node is most
     /// often a sibling or a cousin of the last).
-    fn world_of(&mut self, nodes: &[Node], id: u32) -> World {
+    fn world_of(&mut self, nodes: &Nodes, id: u32) -> World {
         let mut chain = Vec::new();
         let mut at = id;
         while at != 0 {
             chain.push(at);
-            at = nodes[at as usize].parent;
+            at = nodes.get(at).parent;
         }
         chain.reverse();
         // INVARIANT: `path[0]` is the empty world, `path[i]` the world of the `i`-th node on
@@ -356,7 +358,7 @@ impl<'e> Worker<'e> {
             .count();
         self.path.truncate(common + 1);
         for &n in &chain[common..] {
-            let node = nodes[n as usize];
+            let node = nodes.get(n);
             let mut w = self.path.last().map(|(_, w)| w.clone()).unwrap_or_default();
             if let Some(e) = self.events.get(node.event as usize) {
                 let mut e = e.clone();

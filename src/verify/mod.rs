@@ -24,7 +24,7 @@ use crate::event::Event;
 use crate::value::CaseId;
 use crate::world::World;
 use crate::Violation;
-use fingerprint::{Canon, Seen};
+use fingerprint::{Canon, Reached};
 use jiff::{SignedDuration, Timestamp};
 use level::{Level, Worker};
 use memo::Memo;
@@ -133,6 +133,44 @@ struct Node {
     /// Index into the events.
     event: u32,
     at: Timestamp,
+}
+
+/// Every node reached, level by level: a level's nodes are numbered after the previous
+/// level's, and kept in a vector of their own (a level is added whole, never copied).
+struct Nodes {
+    levels: Vec<Vec<Node>>,
+    /// The number of each level's first node.
+    starts: Vec<u32>,
+    len: usize,
+}
+
+impl Nodes {
+    /// The empty world's node alone.
+    fn new(root: Node) -> Nodes {
+        Nodes {
+            levels: vec![vec![root]],
+            starts: vec![0],
+            len: 1,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Node `id`. INVARIANT: `id < self.len()`.
+    fn get(&self, id: u32) -> Node {
+        let level = self.starts.partition_point(|s| *s <= id) - 1;
+        self.levels[level][(id - self.starts[level]) as usize]
+    }
+
+    /// Adds a level's nodes, numbered from `self.len()`.
+    fn push_level(&mut self, mut nodes: Vec<Node>) {
+        nodes.shrink_to_fit();
+        self.starts.push(self.len as u32);
+        self.len += nodes.len();
+        self.levels.push(nodes);
+    }
 }
 
 /// The deadline whose instant an event's time was chosen around, and how (−1: a second
@@ -255,17 +293,17 @@ impl<'e> Explorer<'e> {
                 )
             })
             .collect();
-        let mut seen = Seen::default();
+        let seen = Reached::new();
         seen.insert(Canon::new(sym.clone()).fingerprint(None, &[]));
         Ok(Explorer {
             started,
             engine,
             events,
-            nodes: vec![Node {
+            nodes: Nodes::new(Node {
                 parent: 0,
                 event: u32::MAX,
                 at: bounds.start,
-            }],
+            }),
             seen,
             coverage: Coverage::new(engine),
             sym,
@@ -291,7 +329,6 @@ impl<'e> Explorer<'e> {
         while depth < bounds.depth && !frontier.is_empty() {
             let start = self.nodes.len();
             let mut fresh: Vec<Node> = Vec::new();
-            let mut new = Seen::default();
             let (mut capped, mut stopped) = (false, false);
             let level = Level {
                 nodes: &self.nodes,
@@ -301,7 +338,7 @@ impl<'e> Explorer<'e> {
                 look,
             };
             level::expand(&mut self.workers, &level, &mut |f| {
-                if !new.insert(f.fp) {
+                if !self.seen.insert(f.fp) {
                     return false;
                 }
                 if start + fresh.len() >= bounds.max_states {
@@ -313,8 +350,7 @@ impl<'e> Explorer<'e> {
                 stopped = visit(node, f.tag);
                 stopped
             });
-            self.nodes.extend(fresh);
-            self.seen.extend(new);
+            self.nodes.push_level(fresh);
             if capped || stopped {
                 return (depth, capped);
             }
@@ -351,9 +387,9 @@ struct Explorer<'e> {
     started: Instant,
     engine: &'e Engine,
     events: Vec<Event>,
-    nodes: Vec<Node>,
+    nodes: Nodes,
     /// The fingerprints of the worlds of `nodes`.
-    seen: Seen,
+    seen: Reached,
     /// What the levels explored whole covered.
     coverage: Coverage<'e>,
     /// The interchangeable values.
@@ -367,7 +403,7 @@ impl Explorer<'_> {
         let mut path = Vec::new();
         let mut at = id;
         while at != 0 {
-            let node = self.nodes[at as usize];
+            let node = self.nodes.get(at);
             path.push(node);
             at = node.parent;
         }

@@ -16,7 +16,8 @@ use std::path::PathBuf;
 /// before, at, or after a pending deadline, or midway to it. Equal worlds are explored once,
 /// and so are worlds that differ only by a renaming of values no rule tells apart (case keys,
 /// phones, codes; `--no-symmetry` explores each).
-/// After every accepted event every `invariant` of the policy is checked.
+/// After every accepted event every `invariant` of the policy is checked. Each level is
+/// expanded on `--jobs` threads and merged in order: the report is the same for any number.
 ///
 /// On a violation, the shortest sequence that breaks an invariant is printed as JSON lines
 /// (`docket run --rules DIR --invariants` replays it and prints the violation), then which

@@ -13,10 +13,11 @@
 //! numbers, the counterexample (the first in breadth-first order) and where `--max-states`
 //! stops are the same for any number of workers. (A world a worker finds in the set was
 //! reached by an earlier level or an earlier chunk — the merge adds only chunks done, and a
-//! worker's chunk is not done — so the merge would have dropped it too.) When the merge stops
-//! (a violation, the cap), it tells the workers, which stop at their next world. What they did count past that point — events evaluated, steps
-//! reused, coverage — is not the same from run to run: the level's coverage is only kept
-//! when the level was explored whole.
+//! worker's chunk is not done — so the merge would have dropped it too.) When the merge
+//! stops (a violation, the cap), it tells the workers, which stop at their next world. What
+//! they counted past that point — events evaluated, steps reused, coverage — is not the
+//! same from run to run: the level's coverage is only kept when the level was explored
+//! whole.
 
 use super::fingerprint::{Canon, Reached, Seen};
 use super::memo::{Known, Memo};
@@ -42,9 +43,8 @@ pub(super) struct Level<'a, T> {
     /// The nodes to expand.
     pub frontier: Range<u32>,
     pub bounds: &'a Bounds,
-    /// Reads a world reached first (after the world before it, its event's time chosen
-    /// near a deadline or not): what to keep of it, and whether the exploration may stop
-    /// there (the merge decides).
+    /// Reads a world reached first, on the worker's thread (after the world before it, its
+    /// event's time chosen near a deadline or not): what the merge is handed of it.
     pub look: &'a (dyn Fn(&World, &World, Near) -> T + Sync),
 }
 
@@ -98,7 +98,8 @@ pub(super) fn expand<T: Send>(
         for w in workers.iter_mut() {
             let (tx, chunks, next, merged, stop) = (tx.clone(), &chunks, &next, &merged, &stop);
             s.spawn(move || {
-                // INVARIANT: each worker takes its chunks in increasing order
+                // INVARIANT: chunks are taken in increasing order, so the one due is held by
+                // a worker that does not wait
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(c) = chunks.get(i) else { break };

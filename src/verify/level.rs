@@ -149,6 +149,9 @@ pub(super) struct Worker<'e> {
     events: Vec<Event>,
     /// In the world being expanded: each of `keys`'s case, if it has it.
     found: Vec<Option<CaseId>>,
+    /// In the world being expanded: the events that may be accepted, with the case each is
+    /// routed to (an existing one, or the position a new one takes).
+    open: Vec<(usize, Option<CaseId>)>,
     /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
     case_fps: Vec<u128>,
     /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
@@ -187,6 +190,7 @@ impl<'e> Worker<'e> {
             keys,
             events,
             found: Vec::new(),
+            open: Vec::new(),
             case_fps: Vec::new(),
             path: vec![(0, World::new())],
             canon,
@@ -220,8 +224,9 @@ impl<'e> Worker<'e> {
             let world = self.world_of(level.nodes, id);
             self.prepare(&world);
             for (at, near) in candidate_times(self.engine, &world, level.bounds) {
-                for ev in 0..self.events.len() {
-                    let Some((fp, after)) = self.step(level.seen, &world, ev, at) else {
+                for i in 0..self.open.len() {
+                    let (ev, case) = self.open[i];
+                    let Some((fp, after)) = self.step(level.seen, &world, ev, case, at) else {
                         continue;
                     };
                     out.push(Found {
@@ -239,24 +244,17 @@ impl<'e> Worker<'e> {
         out
     }
 
-    /// The event `ev` at `at` on `world`: the world after it and its fingerprint, when it
-    /// is accepted and leads to a world neither `seen` holds nor this worker reached in its
-    /// chunk.
+    /// The event `ev` (routed to `case`) at `at` on `world`: the world after it and its
+    /// fingerprint, when it is accepted and leads to a world neither `seen` holds nor this
+    /// worker reached in its chunk.
     fn step(
         &mut self,
         seen: &Reached,
         world: &World,
         ev: usize,
+        case: Option<CaseId>,
         at: Timestamp,
     ) -> Option<(u128, World)> {
-        let mut case = None;
-        if let Some(Some((slot, must_exist))) = self.routes.get(ev) {
-            let found = self.found.get(*slot).copied().flatten();
-            if found.is_some() != *must_exist {
-                return None;
-            }
-            case = Some(found.unwrap_or(world.cases.len() as CaseId));
-        }
         // a step kept from another world where this case stood the same
         let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
         let memo_key = self.memo.key(world, ev, at, case, fp).map(|k| (k, case));
@@ -333,6 +331,22 @@ impl<'e> Worker<'e> {
         self.found.clear();
         self.found
             .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
+        // an event whose case is missing (or exists, for one creating it) is refused: not
+        // tried, at any time
+        self.open.clear();
+        for (ev, route) in self.routes.iter().enumerate() {
+            let case = match route {
+                None => None,
+                Some((slot, must_exist)) => {
+                    let found = self.found.get(*slot).copied().flatten();
+                    if found.is_some() != *must_exist {
+                        continue;
+                    }
+                    Some(found.unwrap_or(world.cases.len() as CaseId))
+                }
+            };
+            self.open.push((ev, case));
+        }
         self.case_fps.clear();
         let canon = &mut self.canon;
         self.case_fps

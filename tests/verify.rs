@@ -19,6 +19,12 @@ use tempdir::TempDir;
 /// A copy of the shipped policy `rules/<policy>` with `old` replaced by `new` in `file`
 /// (which must hold `old` once).
 fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
+    seeded_edits(policy, file, &[(old, new)])
+}
+
+/// A copy of the shipped policy `rules/<policy>` with each `old` replaced by its `new` in
+/// `file` (which must hold each `old` once).
+fn seeded_edits(policy: &str, file: &str, edits: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new(&format!("verify-{policy}"));
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("rules")
@@ -28,8 +34,10 @@ fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
         let name = path.file_name().expect("a file name").to_owned();
         let mut text = std::fs::read_to_string(&path).expect("a shipped file reads");
         if name.to_str() == Some(file) {
-            assert_eq!(text.matches(old).count(), 1, "`{old}` once in {file}");
-            text = text.replace(old, new);
+            for (old, new) in edits {
+                assert_eq!(text.matches(old).count(), 1, "`{old}` once in {file}");
+                text = text.replace(old, new);
+            }
         }
         std::fs::write(dir.path().join(&name), text).expect("the copy is written");
     }
@@ -168,6 +176,30 @@ fn workers_do_not_change_the_report() {
         run.stdout.lines().skip(1).collect::<Vec<_>>().join("\n")
     };
     assert_eq!(text("1"), text("2"));
+}
+
+#[test]
+fn a_text_built_by_a_template_is_stored_as_rendered() {
+    // verify renders no message; a template that makes a value is rendered all the same:
+    // were it not, the label would be stored empty and the invariant broken
+    let dir = seeded_edits(
+        "icp",
+        "icp.docket",
+        &[
+            ("  first_sms_at: instant?\n}", "  first_sms_at: instant?\n  label: text = \"\"\n}"),
+            (
+                "    set filing.variant = event.variant\n",
+                "    set filing.variant = event.variant\n    set filing.label = \"{event.filing}/{event.variant}\"\n",
+            ),
+            (
+                "invariant final_stays for filing change",
+                "invariant labelled for filing = filing.label != \"\"\n  else \"filing {filing.id} has no label\"\n\ninvariant final_stays for filing change",
+            ),
+        ],
+    );
+    let (code, report) = same_with_jobs(&[dir.str(), "--depth", "2"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report["violation"].is_null(), "{report}");
 }
 
 #[test]

@@ -44,15 +44,23 @@ impl Eval<'_, '_> {
         })
     }
 
-    pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
-        if self.trace.as_deref().is_some_and(|t| t.no_texts) {
-            for p in parts {
-                if let TPart::Expr(e) = p {
-                    self.expr(e, locals)?;
-                }
+    /// Whether the step's texts are read (see [`super::Trace::no_texts`]).
+    pub(super) fn no_texts(&self) -> bool {
+        self.trace.as_deref().is_some_and(|t| t.no_texts)
+    }
+
+    /// Evaluates each placeholder of `parts`, building no text: a message or refusal no
+    /// one reads fails where rendering it would.
+    pub(super) fn placeholders(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<()> {
+        for p in parts {
+            if let TPart::Expr(e) = p {
+                self.expr(e, locals)?;
             }
-            return Ok(String::new());
         }
+        Ok(())
+    }
+
+    pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
         let mut out = String::new();
         for p in parts {
             match p {

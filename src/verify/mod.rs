@@ -5,6 +5,8 @@
 //! canonical state and, to rebuild it, the event that reached it from its parent. The
 //! first violation found is at the least depth there is one: its path is the shortest
 //! counterexample, written as JSON lines that `docket run --rules DIR --invariants` replays.
+//! Each level is expanded by [`Bounds::jobs`] workers and merged in frontier order
+//! (`level.rs`), so that what is found does not depend on their number.
 
 mod boundaries;
 mod domain;

@@ -67,14 +67,15 @@ struct Item {
 pub struct Coverage<'e> {
     prog: &'e Program,
     items: Vec<Item>,
-    /// (handler, rule) → (the rule's item, its first branch's item).
-    rules: HashMap<(HandlerRef, usize), (usize, usize)>,
+    /// By handler (at [`handler_slot`]): the handler, and `[rule]` → (the rule's item, its
+    /// first branch's item).
+    rules: Vec<(HandlerRef, Vec<(usize, usize)>)>,
     /// `[table][row]` → item.
     rows: Vec<Vec<usize>>,
     messages: HashMap<String, usize>,
     deadlines: Vec<usize>,
-    /// (case type name, status) → item.
-    statuses: HashMap<(String, String), usize>,
+    /// case type name → status → item (looked up by `&str`: nothing made per outcome).
+    statuses: HashMap<String, HashMap<String, usize>>,
 }
 
 /// Covered and total counts.
@@ -133,7 +134,7 @@ impl<'e> Coverage<'e> {
         let mut c = Coverage {
             prog,
             items: Vec::new(),
-            rules: HashMap::new(),
+            rules: Vec::new(),
             rows: Vec::new(),
             messages: HashMap::new(),
             deadlines: Vec::new(),
@@ -147,7 +148,12 @@ impl<'e> Coverage<'e> {
             );
         for h in handlers {
             let Some(def) = prog.handler(h) else { continue };
-            for (i, rule) in def.rules.iter().enumerate() {
+            let slot = handler_slot(prog, h);
+            if c.rules.len() <= slot {
+                c.rules.resize(slot + 1, (h, Vec::new()));
+            }
+            c.rules[slot].0 = h;
+            for rule in &def.rules {
                 let name = format!("rule `{}` (on {})", rule.name, prog.handler_label(h));
                 let at = c.push(Measure::Rules, rule.site.at, name.clone());
                 let first = c.items.len();
@@ -155,7 +161,7 @@ impl<'e> Coverage<'e> {
                     let label = format!("{name}: branch `{}`", Program::branch_name(rule, b));
                     c.push(Measure::Branches, *site, label);
                 }
-                c.rules.insert((h, i), (at, first));
+                c.rules[slot].1.push((at, first));
             }
         }
         for (t, table) in prog.requirements.iter().enumerate() {
@@ -182,7 +188,9 @@ impl<'e> Coverage<'e> {
                 let label = format!("status `{status}` of {}", case.name);
                 let i = c.push(Measure::Statuses, *site, label);
                 c.statuses
-                    .insert((case.name.clone(), status.to_string()), i);
+                    .entry(case.name.clone())
+                    .or_default()
+                    .insert(status.to_string(), i);
             }
         }
         c
@@ -217,7 +225,9 @@ impl<'e> Coverage<'e> {
     /// [`Coverage::add`] of a trace and the outcomes of an accepted event (`None`: refused).
     pub(crate) fn add_outcomes(&mut self, trace: &Trace, outcomes: Option<&[Outcome]>) {
         for run in &trace.rules {
-            if let Some(&(rule, first)) = self.rules.get(&(run.handler, run.rule)) {
+            let slot = handler_slot(self.prog, run.handler);
+            let found = self.rules.get(slot).and_then(|(_, r)| r.get(run.rule));
+            if let Some(&(rule, first)) = found {
                 self.cover(Some(rule));
                 self.cover(run.branch.map(|b| first + b));
             }
@@ -233,15 +243,26 @@ impl<'e> Coverage<'e> {
         if let Some(outcomes) = outcomes {
             for o in outcomes {
                 for m in &o.messages {
-                    let item = self.messages.get(&m.id).copied();
+                    let item = self.messages.get(m.id.as_str()).copied();
                     self.cover(item);
                 }
                 if let Some(status) = &o.status {
-                    let key = (o.case_name.to_string(), status.to_string());
-                    let item = self.statuses.get(&key).copied();
+                    let item = self
+                        .statuses
+                        .get(&*o.case_name)
+                        .and_then(|s| s.get(&**status))
+                        .copied();
                     self.cover(item);
                 }
             }
+        }
+    }
+
+    /// Adds what `other`, the coverage of the same policy by other steps, covered.
+    pub(crate) fn merge(&mut self, other: &Coverage<'_>) {
+        debug_assert_eq!(self.items.len(), other.items.len(), "one policy");
+        for (it, o) in self.items.iter_mut().zip(&other.items) {
+            it.covered |= o.covered;
         }
     }
 
@@ -291,7 +312,11 @@ impl<'e> Coverage<'e> {
     /// the rule, and which. In file and line order.
     pub(crate) fn constant_guards(&self) -> Vec<(String, String, bool)> {
         let mut out = Vec::new();
-        for (&(h, i), &(rule, first)) in &self.rules {
+        let handlers = self
+            .rules
+            .iter()
+            .flat_map(|(h, rules)| rules.iter().enumerate().map(move |(i, r)| (*h, i, *r)));
+        for (h, i, (rule, first)) in handlers {
             let n = self
                 .prog
                 .handler(h)
@@ -407,6 +432,15 @@ impl<'e> Coverage<'e> {
     }
 }
 
+/// Where handler `h`'s rules are in [`Coverage`]'s `rules`: the event handlers' in event
+/// order, then the deadline handlers'.
+fn handler_slot(prog: &Program, h: HandlerRef) -> usize {
+    match h {
+        HandlerRef::Event(e) => e.index(),
+        HandlerRef::Deadline(d) => prog.event_handlers.len() + d.index(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{percent_text, Count};
@@ -435,6 +469,47 @@ mod tests {
         );
         assert_eq!(Count::default().cell(), "-");
         assert_eq!(Count::default().percent(), 100.0);
+    }
+
+    /// Two coverages of halves of a stream, merged, are the coverage of the whole stream:
+    /// an item is covered when either half covered it.
+    #[test]
+    fn merged_halves_cover_what_the_whole_covers() {
+        use super::Coverage;
+        use crate::eval::Trace;
+        use crate::{Engine, World};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let engine = Engine::load(root.join("rules/icp")).expect("the policy loads");
+        let text = std::fs::read_to_string(root.join("examples/stream.jsonl")).expect("read");
+        let lines: Vec<&str> = text.lines().collect();
+        let cover = |from: usize, to: usize| {
+            let (mut c, mut trace, mut world) =
+                (Coverage::new(&engine), Trace::default(), World::new());
+            for (i, line) in lines.iter().enumerate().take(to) {
+                trace.clear();
+                let record = engine.run_line_traced(&mut world, i + 1, line, &mut trace);
+                if i >= from {
+                    c.add(&trace, &record);
+                }
+            }
+            c
+        };
+        let half = lines.len() / 2;
+        let (mut first, second, whole) = (
+            cover(0, half),
+            cover(half, lines.len()),
+            cover(0, lines.len()),
+        );
+        let missing = |c: &Coverage<'_>| c.missing();
+        assert_ne!(
+            missing(&first),
+            missing(&whole),
+            "the first half alone covers less"
+        );
+        assert_ne!(missing(&second), missing(&whole), "so does the second");
+        first.merge(&second);
+        assert_eq!(missing(&first), missing(&whole));
+        assert_eq!(first.constant_guards(), whole.constant_guards());
     }
 
     /// A trace that only counts (`docket verify`'s, conditions decided by compiled code)

@@ -19,6 +19,12 @@ use tempdir::TempDir;
 /// A copy of the shipped policy `rules/<policy>` with `old` replaced by `new` in `file`
 /// (which must hold `old` once).
 fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
+    seeded_edits(policy, file, &[(old, new)])
+}
+
+/// A copy of the shipped policy `rules/<policy>` with each `old` replaced by its `new` in
+/// `file` (which must hold each `old` once).
+fn seeded_edits(policy: &str, file: &str, edits: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new(&format!("verify-{policy}"));
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("rules")
@@ -28,28 +34,54 @@ fn seeded(policy: &str, file: &str, old: &str, new: &str) -> TempDir {
         let name = path.file_name().expect("a file name").to_owned();
         let mut text = std::fs::read_to_string(&path).expect("a shipped file reads");
         if name.to_str() == Some(file) {
-            assert_eq!(text.matches(old).count(), 1, "`{old}` once in {file}");
-            text = text.replace(old, new);
+            for (old, new) in edits {
+                assert_eq!(text.matches(old).count(), 1, "`{old}` once in {file}");
+                text = text.replace(old, new);
+            }
         }
         std::fs::write(dir.path().join(&name), text).expect("the copy is written");
     }
     dir
 }
 
-/// Runs `docket verify DIR ARGS --format json`, expects a violation of `invariant` within
-/// `max_events` events, and replays the counterexample with `docket run --invariants`.
-fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
-    let mut all = vec!["verify", dir.str(), "--format", "json"];
+/// `docket verify ARGS --format json --jobs N`: the exit status, and the report less what
+/// may differ with the number of workers (seconds, rate, events evaluated, steps reused).
+fn report_with_jobs(args: &[&str], jobs: &str) -> (Option<i32>, serde_json::Value) {
+    let mut all = vec!["verify"];
     all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json", "--jobs", jobs]);
     let run = docket(&all, None);
+    let mut report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("one JSON object ({e}): {}{}", run.stdout, run.stderr));
+    for field in ["seconds", "states_per_second", "transitions", "reused"] {
+        assert!(report[field].is_number(), "{field}: {report}");
+        report[field] = serde_json::Value::Null;
+    }
+    (run.code, report)
+}
+
+/// The report of `docket verify ARGS` with one worker and with two: the same (states,
+/// depth, verdict, counterexample, what was never reached, interchangeable formats).
+fn same_with_jobs(args: &[&str]) -> (Option<i32>, serde_json::Value) {
+    let one = report_with_jobs(args, "1");
+    let two = report_with_jobs(args, "2");
     assert_eq!(
-        run.code,
-        Some(1),
-        "a violation: {}{}",
-        run.stdout,
-        run.stderr
+        one,
+        two,
+        "`docket verify {}`: --jobs 1, then 2",
+        args.join(" ")
     );
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON object");
+    two
+}
+
+/// Runs `docket verify DIR ARGS --format json` with one worker and with two (the same
+/// report), expects a violation of `invariant` within `max_events` events, and replays
+/// the counterexample found with two workers with `docket run --invariants`.
+fn caught(dir: &TempDir, args: &[&str], invariant: &str, max_events: usize) {
+    let mut all = vec![dir.str()];
+    all.extend_from_slice(args);
+    let (code, report) = same_with_jobs(&all);
+    assert_eq!(code, Some(1), "a violation: {report}");
     let events = report["violation"]["events"]
         .as_array()
         .expect("the counterexample's events");
@@ -99,6 +131,75 @@ fn shipped_policies_verify_clean() {
             "{report}"
         );
     }
+}
+
+#[test]
+fn workers_do_not_change_the_report() {
+    for args in [
+        &["rules/icp", "--depth", "4"][..],
+        &["rules/gdpr-dsar", "--depth", "4"],
+        &["rules/icp", "--depth", "2", "--keys", "2"],
+        &["rules/gdpr-dsar", "--depth", "2", "--keys", "2"],
+        &["rules/icp", "--depth", "3", "--no-symmetry"],
+    ] {
+        let (code, report) = same_with_jobs(args);
+        assert_eq!(code, Some(0), "{report}");
+        assert!(
+            report["unreached"]
+                .as_array()
+                .is_some_and(|u| !u.is_empty()),
+            "{report}"
+        );
+    }
+    // stopped by the cap part way through a level: the same states, and what the levels
+    // explored whole never reached (what a run to their depth reports), not what the
+    // workers got through of the next
+    for (policy, cap) in [("rules/icp", "5000"), ("rules/gdpr-dsar", "3000")] {
+        let (code, capped) = same_with_jobs(&[policy, "--max-states", cap]);
+        assert_eq!(code, Some(2), "{capped}");
+        assert_eq!(capped["states"].to_string(), cap, "{capped}");
+        assert_eq!(capped["capped"], true, "{capped}");
+        let depth = capped["depth"].to_string();
+        let (_, whole) = report_with_jobs(&[policy, "--depth", &depth], "2");
+        assert_eq!(
+            capped["unreached"], whole["unreached"],
+            "{policy} to depth {depth}"
+        );
+    }
+    // the text report too, but for its first line (the counts and the time)
+    let text = |jobs: &str| {
+        let run = docket(
+            &["verify", "rules/icp", "--depth", "3", "--jobs", jobs],
+            None,
+        );
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        run.stdout.lines().skip(1).collect::<Vec<_>>().join("\n")
+    };
+    assert_eq!(text("1"), text("2"));
+}
+
+#[test]
+fn a_text_built_by_a_template_is_stored_as_rendered() {
+    // verify renders no message; a template that makes a value is rendered all the same:
+    // were it not, the label would be stored empty and the invariant broken
+    let dir = seeded_edits(
+        "icp",
+        "icp.docket",
+        &[
+            ("  first_sms_at: instant?\n}", "  first_sms_at: instant?\n  label: text = \"\"\n}"),
+            (
+                "    set filing.variant = event.variant\n",
+                "    set filing.variant = event.variant\n    set filing.label = \"{event.filing}/{event.variant}\"\n",
+            ),
+            (
+                "invariant final_stays for filing change",
+                "invariant labelled for filing = filing.label != \"\"\n  else \"filing {filing.id} has no label\"\n\ninvariant final_stays for filing change",
+            ),
+        ],
+    );
+    let (code, report) = same_with_jobs(&[dir.str(), "--depth", "2"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report["violation"].is_null(), "{report}");
 }
 
 #[test]

@@ -16,7 +16,8 @@ use std::path::PathBuf;
 /// before, at, or after a pending deadline, or midway to it. Equal worlds are explored once,
 /// and so are worlds that differ only by a renaming of values no rule tells apart (case keys,
 /// phones, codes; `--no-symmetry` explores each).
-/// After every accepted event every `invariant` of the policy is checked.
+/// After every accepted event every `invariant` of the policy is checked. Each level is
+/// expanded on `--jobs` threads and merged in order: the report is the same for any number.
 ///
 /// On a violation, the shortest sequence that breaks an invariant is printed as JSON lines
 /// (`docket run --rules DIR --invariants` replays it and prints the violation), then which
@@ -69,6 +70,13 @@ pub struct VerifyArgs {
     #[arg(long)]
     no_symmetry: bool,
 
+    /// How many threads expand each level; default: the cores available (at most 8). The
+    /// states, the verdict, the counterexample and what was never reached are the same for
+    /// any number; the counts of events evaluated and of steps known from another world
+    /// may differ
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+
     /// `text` (a summary and the counterexample or unreached items) or `json` (one object)
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -89,6 +97,10 @@ pub fn verify(args: &VerifyArgs) -> u8 {
         values: args.values.max(1),
         list_len: args.list_len,
         symmetry: !args.no_symmetry,
+        jobs: args
+            .jobs
+            .unwrap_or_else(docket::verify::default_jobs)
+            .max(1),
         ..Bounds::default()
     };
     if let Some(start) = &args.start {

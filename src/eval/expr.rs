@@ -50,6 +50,22 @@ impl Eval<'_, '_> {
         })
     }
 
+    /// Whether the step's texts are read (see [`super::Trace::no_texts`]).
+    pub(super) fn no_texts(&self) -> bool {
+        self.trace.as_deref().is_some_and(|t| t.no_texts)
+    }
+
+    /// Evaluates each placeholder of `parts`, building no text: a message or refusal no
+    /// one reads fails where rendering it would.
+    pub(super) fn placeholders(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<()> {
+        for p in parts {
+            if let TPart::Expr(e) = p {
+                self.expr(e, locals)?;
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
         let mut out = String::new();
         for p in parts {

@@ -678,7 +678,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                     acc.shows.push((name.clone(), v));
                 }
                 IAction::Reject { field, message } => {
-                    let text = self.template(message, locals)?;
+                    let text = if self.no_texts() {
+                        self.placeholders(message, locals)?;
+                        String::new()
+                    } else {
+                        self.template(message, locals)?
+                    };
                     return Err(EvalError {
                         field: field.clone(),
                         message: text,
@@ -749,6 +754,12 @@ impl<'p, 'w> Eval<'p, 'w> {
             return bug("an unknown message");
         };
         let mut texts = Vec::with_capacity(columns.len());
+        if self.no_texts() {
+            for parts in columns {
+                self.placeholders(parts, locals)?;
+            }
+            return Ok(Arc::clone(shared));
+        }
         for parts in columns {
             texts.push(self.template(parts, locals)?);
         }

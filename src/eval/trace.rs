@@ -43,6 +43,11 @@ pub struct Trace {
     /// Only what coverage counts (rules and branches, rows, deadlines fired) is recorded:
     /// no JSON, no guard parts, and conditions decided by their compiled code.
     pub(crate) counts_only: bool,
+    /// No text is read from the step's output (`docket verify`): messages and refusals are
+    /// not rendered. Every placeholder is still evaluated, so a step fails, and is traced,
+    /// as it would be; an emitted message is the policy's own, unrendered. A template that
+    /// makes a value (`set x = "…{y}"`) is rendered as always.
+    pub(crate) no_texts: bool,
 }
 
 impl Trace {

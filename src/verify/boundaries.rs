@@ -3,7 +3,7 @@
 //! after it, when + 1 is out of reach), an event a second before, at and after each
 //! deadline — written as scenario files whose expectations are the current outputs.
 
-use super::{Bounds, Explorer, Unbounded, Visit};
+use super::{Bounds, Explorer, Near, Unbounded};
 use crate::engine::Engine;
 use crate::outcome::RecordBody;
 use crate::program::{FieldKind, IExpr, Program};
@@ -48,17 +48,26 @@ pub fn boundaries(engine: &Engine, bounds: &Bounds) -> Result<Boundaries, Unboun
     // [deadline][before, at, after]
     let mut deadline_hits: Vec<[Option<u32>; 3]> = vec![[None; 3]; prog.deadlines.len()];
     let mut x = Explorer::new(engine, bounds)?;
-    x.explore(bounds, &mut |_, v: Visit<'_>| {
-        if let Some((d, how)) = v.near {
+    // on the workers' threads: which boundaries a world is at ([count target] → each of
+    // limit − 1, limit, limit + 1), and the deadline its event came near
+    let look = |_: &World, after: &World, near: Near| {
+        let at: Vec<[bool; 3]> = counts
+            .iter()
+            .map(|t| std::array::from_fn(|i| holds_count(prog, after, t, t.limit - 1 + i as i64)))
+            .collect();
+        (at, near)
+    };
+    x.explore(bounds, &look, &mut |node, (at, near)| {
+        if let Some((d, how)) = near {
             let i = (how + 1) as usize;
             if let Some(slot) = deadline_hits.get_mut(d.index()).and_then(|h| h.get_mut(i)) {
-                slot.get_or_insert(v.node);
+                slot.get_or_insert(node);
             }
         }
-        for (t, hits) in counts.iter().zip(count_hits.iter_mut()) {
-            for (i, hit) in hits.iter_mut().enumerate() {
-                if hit.is_none() && holds_count(prog, v.after, t, t.limit - 1 + i as i64) {
-                    *hit = Some(v.node);
+        for (hits, at) in count_hits.iter_mut().zip(at) {
+            for (hit, at) in hits.iter_mut().zip(at) {
+                if at {
+                    hit.get_or_insert(node);
                 }
             }
         }

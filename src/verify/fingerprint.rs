@@ -141,8 +141,45 @@ impl Hasher for Low64 {
     }
 }
 
-/// The set of fingerprints of the worlds reached.
+/// A set of fingerprints of worlds.
 pub(super) type Seen = std::collections::HashSet<u128, BuildHasherDefault<Low64>>;
+
+/// How many locks [`Reached`] is split into.
+const SHARDS: usize = 64;
+
+/// The fingerprints of the worlds reached, split by their top bits into sets behind locks of
+/// their own: the merge of a level adds to it while the workers look worlds up in it (which
+/// world a worker finds there is one an earlier level or an earlier chunk reached).
+pub(super) struct Reached {
+    shards: Box<[std::sync::RwLock<Seen>]>,
+}
+
+impl Reached {
+    pub(super) fn new() -> Reached {
+        Reached {
+            shards: (0..SHARDS).map(|_| Default::default()).collect(),
+        }
+    }
+
+    fn shard(&self, fp: u128) -> &std::sync::RwLock<Seen> {
+        // the top bits: the sets hash by the low ones
+        &self.shards[(fp >> (128 - SHARDS.trailing_zeros())) as usize % SHARDS]
+    }
+
+    /// Whether `fp` is in.
+    pub(super) fn contains(&self, fp: u128) -> bool {
+        let set = self.shard(fp).read();
+        set.unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&fp)
+    }
+
+    /// Adds `fp`: whether it was not in.
+    pub(super) fn insert(&self, fp: u128) -> bool {
+        let set = self.shard(fp).write();
+        set.unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(fp)
+    }
+}
 
 /// The fingerprint of a world's canonical form: the same for two worlds that differ only
 /// by the order their cases were created in, or by a renaming of interchangeable values
@@ -183,11 +220,6 @@ impl Canon {
         }
     }
 
-    /// The interchangeable values.
-    pub(super) fn symmetry(&self) -> &Symmetry {
-        &self.sym
-    }
-
     /// The fingerprint of the world of `cases` at `clock`.
     pub(super) fn fingerprint(&mut self, clock: Option<Timestamp>, cases: &[&CaseData]) -> u128 {
         self.fingerprint_of(clock, cases.len(), &|i| cases[i])
@@ -201,16 +233,17 @@ impl Canon {
         case: &dyn Fn(usize) -> &'c CaseData,
     ) -> u128 {
         self.order.clear();
-        for i in 0..n {
-            let c = case(i);
-            let shape = if self.sym.is_empty() {
-                0
-            } else {
-                let mut h = Fp::new();
-                self.case(c, Form::Shape, &mut h);
-                h.finish()
-            };
-            self.order.push((c.ty, shape, i));
+        self.order.extend((0..n).map(|i| (case(i).ty, 0, i)));
+        if !self.sym.is_empty() {
+            // a shape orders the cases of one type: a case alone of its type needs none
+            for j in 0..n {
+                let ty = self.order[j].0;
+                if self.order.iter().filter(|o| o.0 == ty).nth(1).is_some() {
+                    let mut h = Fp::new();
+                    self.case(case(j), Form::Shape, &mut h);
+                    self.order[j].1 = h.finish();
+                }
+            }
         }
         self.order.sort_unstable_by(|x, y| {
             (x.0, x.1)

@@ -33,7 +33,8 @@ pub(super) enum Known {
     Case(CaseId, Box<CaseData>),
 }
 
-/// About how many bytes the kept steps may take; past it they are forgotten.
+/// About how many bytes the kept steps may take, all workers' together; past it they are
+/// forgotten.
 const BUDGET: usize = 64 << 20;
 
 /// The kept steps.
@@ -44,6 +45,8 @@ pub(super) struct Memo {
     known: HashMap<u128, Known, BuildHasherDefault<Low64>>,
     /// About how many bytes `known` holds.
     bytes: usize,
+    /// About how many bytes `known` may hold.
+    budget: usize,
 }
 
 impl Memo {
@@ -68,6 +71,18 @@ impl Memo {
             local,
             known: HashMap::default(),
             bytes: 0,
+            budget: BUDGET,
+        }
+    }
+
+    /// An empty memo for the same events, for one of `workers` (each gets its share of the
+    /// budget).
+    pub(super) fn for_worker(&self, workers: usize) -> Memo {
+        Memo {
+            local: self.local.clone(),
+            known: HashMap::default(),
+            bytes: 0,
+            budget: BUDGET / workers.max(1),
         }
     }
 
@@ -130,7 +145,7 @@ impl Memo {
                 }
                 _ => 0,
             };
-        if self.bytes + size > BUDGET {
+        if self.bytes + size > self.budget {
             self.known.clear();
             self.bytes = 0;
         }

@@ -5,10 +5,13 @@
 //! canonical state and, to rebuild it, the event that reached it from its parent. The
 //! first violation found is at the least depth there is one: its path is the shortest
 //! counterexample, written as JSON lines that `docket run --rules DIR --invariants` replays.
+//! Each level is expanded by [`Bounds::jobs`] workers and merged in frontier order
+//! (`level.rs`), so that what is found does not depend on their number.
 
 mod boundaries;
 mod domain;
 mod fingerprint;
+mod level;
 mod memo;
 mod reads;
 mod sample;
@@ -19,14 +22,14 @@ pub use domain::Unbounded;
 
 use crate::coverage::{Coverage, Measure};
 use crate::engine::Engine;
-use crate::eval::Trace;
 use crate::event::Event;
 use crate::value::CaseId;
 use crate::world::World;
 use crate::Violation;
-use fingerprint::{Canon, Seen};
+use fingerprint::{Canon, Reached};
 use jiff::{SignedDuration, Timestamp};
-use memo::{Known, Memo};
+use level::{Level, Worker};
+use memo::Memo;
 use std::time::Instant;
 use symmetry::Symmetry;
 
@@ -50,6 +53,17 @@ pub struct Bounds {
     /// Whether worlds that differ only by a renaming of interchangeable generated values
     /// (case keys, phones, codes that no rule tells apart) are explored once.
     pub symmetry: bool,
+    /// How many threads expand each level (1: this one alone). What is found is the same
+    /// for any number; only the counts of events evaluated and steps reused may differ.
+    pub jobs: usize,
+}
+
+/// The most threads [`Bounds::jobs`] takes by default.
+const MAX_JOBS: usize = 8;
+
+/// The default of [`Bounds::jobs`]: the cores this process may use, at most 8.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_JOBS))
 }
 
 impl Default for Bounds {
@@ -64,6 +78,7 @@ impl Default for Bounds {
             start: Timestamp::constant(1_801_216_800, 0), // 2027-01-29T10:00:00Z
             deadlines: 2,
             symmetry: true,
+            jobs: default_jobs(),
         }
     }
 }
@@ -122,30 +137,67 @@ struct Node {
     at: Timestamp,
 }
 
-/// A world reached for the first time, as an exploration's visitor sees it.
-pub(crate) struct Visit<'a> {
-    pub node: u32,
-    pub before: &'a World,
-    pub after: &'a World,
-    /// The deadline whose instant the event's time was chosen around, and how
-    /// (−1: a second before, 0: at, 1: a second after).
-    pub near: Option<(crate::program::DeadlineId, i8)>,
+/// Every node reached, level by level: a level's nodes are numbered after the previous
+/// level's, and kept in a vector of their own (a level is added whole, never copied).
+struct Nodes {
+    levels: Vec<Vec<Node>>,
+    /// The number of each level's first node.
+    starts: Vec<u32>,
+    len: usize,
 }
+
+impl Nodes {
+    /// The empty world's node alone.
+    fn new(root: Node) -> Nodes {
+        Nodes {
+            levels: vec![vec![root]],
+            starts: vec![0],
+            len: 1,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Node `id`. INVARIANT: `id < self.len()`.
+    fn get(&self, id: u32) -> Node {
+        let level = self.starts.partition_point(|s| *s <= id) - 1;
+        self.levels[level][(id - self.starts[level]) as usize]
+    }
+
+    /// Adds a level's nodes, numbered from `self.len()`.
+    fn push_level(&mut self, mut nodes: Vec<Node>) {
+        nodes.shrink_to_fit();
+        self.starts.push(self.len as u32);
+        self.len += nodes.len();
+        self.levels.push(nodes);
+    }
+}
+
+/// The deadline whose instant an event's time was chosen around, and how (−1: a second
+/// before, 0: at, 1: a second after).
+type Near = Option<(crate::program::DeadlineId, i8)>;
 
 /// Explores every event sequence of up to `bounds.depth` events.
 pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
     let mut violation = None;
     let mut x = Explorer::new(engine, bounds)?;
-    let (depth, capped) = x.explore(bounds, &mut |x, v| {
-        let broken = engine.invariant_violations(Some(v.before), v.after);
-        if broken.is_empty() {
+    // the invariants are checked by the workers; the merge keeps the first violation
+    let look = |before: &World, after: &World, _: Near| {
+        let broken = engine.invariant_violations(Some(before), after);
+        (!broken.is_empty()).then_some(broken)
+    };
+    let (depth, capped) = x.explore(bounds, &look, &mut |node, broken| {
+        let Some(broken) = broken else {
             return false;
-        }
-        violation = Some(Counterexample {
-            lines: x.path_lines(v.node),
-            violations: broken,
-        });
+        };
+        violation = Some((node, broken));
         true
+    });
+    let violation = violation.map(|(node, violations)| Counterexample {
+        lines: x.path_lines(node),
+        violations,
     });
     let unreached = if violation.is_none() {
         x.unreached()
@@ -154,16 +206,15 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
     };
     Ok(Report {
         states: x.nodes.len(),
-        transitions: x.transitions,
-        reused: x.reused,
+        transitions: x.workers.iter().map(|w| w.transitions).sum(),
+        reused: x.workers.iter().map(|w| w.reused).sum(),
         depth,
         capped,
         seconds: x.started.elapsed().as_secs_f64(),
         violation,
         unreached,
         symmetric: x
-            .canon
-            .symmetry()
+            .sym
             .formats(engine.program())
             .into_iter()
             .map(|(f, n)| (f.to_string(), n))
@@ -217,7 +268,7 @@ impl<'e> Explorer<'e> {
         let memo = Memo::new(engine, &events, &routes);
         // the distinct cases events are routed to, and where each event's is among them
         let mut keys: Vec<(crate::program::CaseTypeId, crate::value::Text)> = Vec::new();
-        let slots = routes
+        let slots: Vec<Option<(usize, bool)>> = routes
             .iter()
             .map(|r| {
                 let (ty, key, must_exist) = r.as_ref()?;
@@ -231,77 +282,85 @@ impl<'e> Explorer<'e> {
                 Some((at, *must_exist))
             })
             .collect();
-        let mut x = Explorer {
+        let jobs = bounds.jobs.max(1);
+        let workers = (0..jobs)
+            .map(|_| {
+                Worker::new(
+                    engine,
+                    slots.clone(),
+                    keys.clone(),
+                    events.clone(),
+                    Canon::new(sym.clone()),
+                    memo.for_worker(jobs),
+                )
+            })
+            .collect();
+        let seen = Reached::new();
+        seen.insert(Canon::new(sym.clone()).fingerprint(None, &[]));
+        Ok(Explorer {
             started,
             engine,
-            routes: slots,
-            keys,
-            found: Vec::new(),
-            case_fps: Vec::new(),
             events,
-            nodes: vec![Node {
+            nodes: Nodes::new(Node {
                 parent: 0,
                 event: u32::MAX,
                 at: bounds.start,
-            }],
-            seen: Seen::default(),
+            }),
+            seen,
             coverage: Coverage::new(engine),
-            trace: Trace::counting(),
-            transitions: 0,
-            path: vec![(0, World::new())],
-            canon: Canon::new(sym),
-            memo,
-            reused: 0,
-        };
-        let empty = x.canon.fingerprint(None, &[]);
-        x.seen.insert(empty);
-        Ok(x)
+            sym,
+            workers,
+        })
     }
 
-    /// Breadth-first, level by level: `visit` sees each world reached for the first time
-    /// and may stop the exploration (`true`). Returns the depth to which every sequence was
-    /// explored, and whether `max_states` stopped it.
-    fn explore(
+    /// Breadth-first, level by level: `look` reads each world reached for the first time
+    /// (on a worker's thread), and `visit` is handed what it found and the world's node, in
+    /// breadth-first order, and may stop the exploration (`true`). Returns the depth to
+    /// which every sequence was explored, and whether `max_states` stopped it.
+    ///
+    /// The coverage is of the levels explored whole: a level stopped part way is not
+    /// counted, so that what was never reached does not depend on how far the workers got.
+    fn explore<T: Send>(
         &mut self,
         bounds: &Bounds,
-        visit: &mut dyn FnMut(&Explorer<'e>, Visit<'_>) -> bool,
+        look: &(dyn Fn(&World, &World, Near) -> T + Sync),
+        visit: &mut dyn FnMut(u32, T) -> bool,
     ) -> (usize, bool) {
-        let mut frontier: Vec<u32> = vec![0];
+        let mut frontier = 0..1;
         let mut depth = 0;
         while depth < bounds.depth && !frontier.is_empty() {
-            let mut next = Vec::new();
-            for &id in &frontier {
-                let world = self.world_of(id);
-                self.prepare(&world);
-                for (at, near) in candidate_times(self.engine, &world, bounds) {
-                    for ev in 0..self.events.len() {
-                        let Some(after) = self.step(&world, ev, at) else {
-                            continue;
-                        };
-                        if self.nodes.len() >= bounds.max_states {
-                            return (depth, true);
-                        }
-                        let node = self.nodes.len() as u32;
-                        self.nodes.push(Node {
-                            parent: id,
-                            event: ev as u32,
-                            at,
-                        });
-                        let v = Visit {
-                            node,
-                            before: &world,
-                            after: &after,
-                            near,
-                        };
-                        if visit(self, v) {
-                            return (depth, false);
-                        }
-                        next.push(node);
-                    }
+            let start = self.nodes.len();
+            let mut fresh: Vec<Node> = Vec::new();
+            let (mut capped, mut stopped) = (false, false);
+            let level = Level {
+                nodes: &self.nodes,
+                seen: &self.seen,
+                frontier,
+                bounds,
+                look,
+            };
+            level::expand(&mut self.workers, &level, &mut |f| {
+                if !self.seen.insert(f.fp) {
+                    return false;
                 }
+                if start + fresh.len() >= bounds.max_states {
+                    capped = true;
+                    return true;
+                }
+                let node = (start + fresh.len()) as u32;
+                fresh.push(f.node);
+                stopped = visit(node, f.tag);
+                stopped
+            });
+            self.nodes.push_level(fresh);
+            if capped || stopped {
+                return (depth, capped);
+            }
+            for w in &self.workers {
+                self.coverage.merge(&w.coverage);
             }
             depth += 1;
-            frontier = next;
+            frontier = start as u32..self.nodes.len() as u32;
         }
         // nothing new reachable: every longer sequence is explored too
         (bounds.depth, false)
@@ -329,157 +388,24 @@ fn route_of(engine: &Engine, e: &Event) -> Route {
 struct Explorer<'e> {
     started: Instant,
     engine: &'e Engine,
-    /// How each event is routed, when a field of its own says it: an event whose case is
-    /// missing (or exists, for one that creates it) is refused, and not evaluated.
-    routes: Vec<Option<(usize, bool)>>,
-    /// The cases events are routed to (`routes` points here): (case type, key).
-    keys: Vec<(crate::program::CaseTypeId, crate::value::Text)>,
-    /// In the world being expanded: each of `keys`'s case, if it has it.
-    found: Vec<Option<CaseId>>,
-    /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
-    case_fps: Vec<u128>,
     events: Vec<Event>,
-    nodes: Vec<Node>,
-    seen: Seen,
+    nodes: Nodes,
+    /// The fingerprints of the worlds of `nodes`.
+    seen: Reached,
+    /// What the levels explored whole covered.
     coverage: Coverage<'e>,
-    trace: Trace,
-    transitions: u64,
-    /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
-    /// cousins share most of it.
-    path: Vec<(u32, World)>,
-    /// What makes a world's fingerprint.
-    canon: Canon,
-    /// Steps known without evaluating them again.
-    memo: Memo,
-    /// Steps known so (not counted in `transitions`).
-    reused: u64,
+    /// The interchangeable values.
+    sym: Symmetry,
+    workers: Vec<Worker<'e>>,
 }
 
 impl Explorer<'_> {
-    /// The event `ev` at `at` on `world`: the world after it, when it is accepted and leads
-    /// to a world not reached before.
-    fn step(&mut self, world: &World, ev: usize, at: Timestamp) -> Option<World> {
-        let mut case = None;
-        if let Some(Some((slot, must_exist))) = self.routes.get(ev) {
-            let found = self.found.get(*slot).copied().flatten();
-            if found.is_some() != *must_exist {
-                return None;
-            }
-            case = Some(found.unwrap_or(world.cases.len() as CaseId));
-        }
-        // a step kept from another world where this case stood the same
-        let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
-        let memo_key = self.memo.key(world, ev, at, case, fp).map(|k| (k, case));
-        let mut expected = None;
-        if let Some((k, _)) = memo_key {
-            let fp = match self.memo.get(k) {
-                Some(Known::Refused) => {
-                    self.reused += 1;
-                    return None;
-                }
-                Some(Known::Unchanged) => Some(fingerprint_after(&mut self.canon, world, at, &[])),
-                Some(Known::Case(id, c)) => Some(fingerprint_after(
-                    &mut self.canon,
-                    world,
-                    at,
-                    &[(*id, &**c)],
-                )),
-                None => None,
-            };
-            if let Some(fp) = fp {
-                if self.seen.contains(&fp) {
-                    self.reused += 1;
-                    return None;
-                }
-                expected = Some(fp);
-            }
-        }
-        let event = self.events.get_mut(ev)?;
-        event.at = at;
-        self.transitions += 1;
-        self.trace.clear();
-        let result = self
-            .engine
-            .evaluate_traced(world, event, Some(&mut self.trace));
-        let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
-        self.coverage.add_outcomes(&self.trace, outcomes);
-        if let Some((k, c)) = memo_key {
-            self.memo.put(k, c, &result);
-        }
-        let step = result.ok()?;
-        // a world seen before is not built: its hash is read off the world and the changes
-        let changed: Vec<(CaseId, &crate::world::CaseData)> =
-            step.changed.iter().map(|(id, c)| (*id, c)).collect();
-        let hash = fingerprint_after(&mut self.canon, world, step.at, &changed);
-        debug_assert!(
-            expected.is_none_or(|e| e == hash),
-            "a kept step gives the world evaluating it gives"
-        );
-        if !self.seen.insert(hash) {
-            crate::eval::recycle(step.outcomes);
-            return None;
-        }
-        let mut after = world.clone();
-        crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
-        debug_assert_eq!(
-            self.canon
-                .fingerprint(after.clock, &after.cases.iter().collect::<Vec<_>>()),
-            hash,
-            "a step's fingerprint is its world's"
-        );
-        Some(after)
-    }
-
-    /// Reads off `world`, about to be expanded, what each step on it looks up.
-    fn prepare(&mut self, world: &World) {
-        self.found.clear();
-        self.found
-            .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
-        self.case_fps.clear();
-        let canon = &mut self.canon;
-        self.case_fps
-            .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
-    }
-
-    /// The world of node `id`, rebuilt by replaying its path from the empty world: from
-    /// the last path rebuilt, where the two part (breadth-first, the next node is most
-    /// often a sibling or a cousin of the last).
-    fn world_of(&mut self, id: u32) -> World {
-        let mut chain = Vec::new();
-        let mut at = id;
-        while at != 0 {
-            chain.push(at);
-            at = self.nodes[at as usize].parent;
-        }
-        chain.reverse();
-        // INVARIANT: `path[0]` is the empty world, `path[i]` the world of the `i`-th node on
-        // the last path rebuilt
-        let common = chain
-            .iter()
-            .zip(self.path.iter().skip(1))
-            .take_while(|(a, (b, _))| *a == b)
-            .count();
-        self.path.truncate(common + 1);
-        for &n in &chain[common..] {
-            let node = self.nodes[n as usize];
-            let mut w = self.path.last().map(|(_, w)| w.clone()).unwrap_or_default();
-            if let Some(e) = self.events.get(node.event as usize) {
-                let mut e = e.clone();
-                e.at = node.at;
-                // INVARIANT: it was accepted on this very world when the node was made
-                let _ = self.engine.apply(&mut w, &e);
-            }
-            self.path.push((n, w));
-        }
-        self.path.last().map(|(_, w)| w.clone()).unwrap_or_default()
-    }
-
     /// The events from the empty world to node `id`, as JSON lines.
     fn path_lines(&self, id: u32) -> Vec<String> {
         let mut path = Vec::new();
         let mut at = id;
         while at != 0 {
-            let node = self.nodes[at as usize];
+            let node = self.nodes.get(at);
             path.push(node);
             at = node.parent;
         }
@@ -517,7 +443,7 @@ impl Explorer<'_> {
 }
 
 /// A time the next event may have, with the deadline it was chosen around (and how).
-type Candidate = (Timestamp, Option<(crate::program::DeadlineId, i8)>);
+type Candidate = (Timestamp, Near);
 
 /// The instants the next event may have: the world's clock, and around each of its next
 /// pending deadlines: a second before, exactly, a second after, and midway to the first.

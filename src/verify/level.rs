@@ -1,0 +1,409 @@
+//! One breadth-first level of an exploration, expanded by workers on threads of their own
+//! and merged on the calling thread in frontier order, so that what is found does not
+//! depend on how many workers there are.
+//!
+//! The level's frontier (the worlds the previous level reached first, numbered
+//! consecutively) is cut into contiguous chunks, which the workers take in increasing
+//! order. A worker rebuilds each world of its chunk, tries every event at every candidate
+//! time, and keeps each world reached that neither the set of worlds reached nor its own
+//! earlier tries in the chunk hold, in the order it reached them, with what `look` finds
+//! in it (an invariant broken, a boundary hit). The merge takes the chunks in order and
+//! adds each world to the set of worlds reached, numbering those not there yet: exactly the
+//! worlds, the order and the numbering a single loop over the frontier gives, so node
+//! numbers, the counterexample (the first in breadth-first order) and where `--max-states`
+//! stops are the same for any number of workers. (A world a worker finds in the set was
+//! reached by an earlier level or an earlier chunk — the merge adds only chunks done, and a
+//! worker's chunk is not done — so the merge would have dropped it too.) When the merge
+//! stops (a violation, the cap), it tells the workers, which stop at their next world. What
+//! they counted past that point — events evaluated, steps reused, coverage — is not the
+//! same from run to run: the level's coverage is only kept when the level was explored
+//! whole.
+
+use super::fingerprint::{Canon, Reached, Seen};
+use super::memo::{Known, Memo};
+use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
+use crate::coverage::Coverage;
+use crate::engine::Engine;
+use crate::eval::Trace;
+use crate::event::Event;
+use crate::program::CaseTypeId;
+use crate::value::{CaseId, Text};
+use crate::world::{CaseData, World};
+use jiff::Timestamp;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// What the workers of one level share, read only.
+pub(super) struct Level<'a, T> {
+    /// Every node of the earlier levels.
+    pub nodes: &'a Nodes,
+    /// The fingerprints of their worlds, and of the worlds merged so far in this level.
+    pub seen: &'a Reached,
+    /// The nodes to expand.
+    pub frontier: Range<u32>,
+    pub bounds: &'a Bounds,
+    /// Reads a world reached first, on the worker's thread (after the world before it, its
+    /// event's time chosen near a deadline or not): what the merge is handed of it.
+    pub look: &'a (dyn Fn(&World, &World, Near) -> T + Sync),
+}
+
+/// A world a worker reached first: its fingerprint, how, and what `look` found.
+pub(super) struct Found<T> {
+    pub fp: u128,
+    pub node: Node,
+    pub tag: T,
+}
+
+/// The chunks of `frontier` the workers take: about sixteen a worker, each of at most 256
+/// worlds (a chunk's worlds are mostly siblings and cousins, rebuilt from one another).
+fn chunks(frontier: &Range<u32>, jobs: usize) -> Vec<Range<u32>> {
+    let len = frontier.len();
+    let size = (len / (jobs * 16)).clamp(1, 256);
+    (frontier.start..frontier.end)
+        .step_by(size)
+        .map(|s| s..(s + size as u32).min(frontier.end))
+        .collect()
+}
+
+/// Expands `level` with `workers` (one: on this thread), and hands each world reached
+/// first to `merge`, in frontier order, until `merge` returns `true` (stop).
+pub(super) fn expand<T: Send>(
+    workers: &mut [Worker<'_>],
+    level: &Level<'_, T>,
+    merge: &mut dyn FnMut(Found<T>) -> bool,
+) {
+    let chunks = chunks(&level.frontier, workers.len());
+    for w in workers.iter_mut() {
+        w.begin_level();
+    }
+    if let [one] = workers {
+        for chunk in chunks {
+            for f in one.chunk(level, chunk, &AtomicBool::new(false)) {
+                if merge(f) {
+                    return;
+                }
+            }
+        }
+        return;
+    }
+    let next = AtomicUsize::new(0);
+    // the first chunk not merged yet: a worker waits rather than run far ahead of it, so
+    // that what waits to be merged stays a few chunks
+    let merged = AtomicUsize::new(0);
+    let ahead = 8 * workers.len();
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = mpsc::channel::<(usize, Vec<Found<T>>)>();
+        for w in workers.iter_mut() {
+            let (tx, chunks, next, merged, stop) = (tx.clone(), &chunks, &next, &merged, &stop);
+            s.spawn(move || {
+                // INVARIANT: chunks are taken in increasing order, so the one due is held by
+                // a worker that does not wait
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(c) = chunks.get(i) else { break };
+                    while i >= merged.load(Ordering::Acquire) + ahead
+                        && !stop.load(Ordering::Relaxed)
+                    {
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let found = w.chunk(level, c.clone(), stop);
+                    if tx.send((i, found)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // chunks done before the one due
+        let mut early = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, found) in rx {
+            early.insert(i, found);
+            while let Some(found) = early.remove(&due) {
+                for f in found {
+                    if merge(f) {
+                        stop.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                }
+                due += 1;
+                merged.store(due, Ordering::Release);
+            }
+        }
+    });
+}
+
+/// One worker: what it needs to expand worlds, its own copies of what changes.
+pub(super) struct Worker<'e> {
+    engine: &'e Engine,
+    /// How each event is routed, when a field of its own says it: an event whose case is
+    /// missing (or exists, for one that creates it) is refused, and not evaluated.
+    routes: Vec<Option<(usize, bool)>>,
+    /// The cases events are routed to (`routes` points here): (case type, key).
+    keys: Vec<(CaseTypeId, Text)>,
+    events: Vec<Event>,
+    /// In the world being expanded: each of `keys`'s case, if it has it.
+    found: Vec<Option<CaseId>>,
+    /// In the world being expanded: the events that may be accepted, with the case each is
+    /// routed to (an existing one, or the position a new one takes).
+    open: Vec<(usize, Option<CaseId>)>,
+    /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
+    case_fps: Vec<u128>,
+    /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
+    /// cousins share most of it.
+    path: Vec<(u32, World)>,
+    canon: Canon,
+    /// Steps known without evaluating them again.
+    memo: Memo,
+    trace: Trace,
+    /// What this level's evaluations covered.
+    pub coverage: Coverage<'e>,
+    /// The worlds this worker reached first in its chunk.
+    mine: Seen,
+    /// Events evaluated.
+    pub transitions: u64,
+    /// Steps known from another world (not counted in `transitions`).
+    pub reused: u64,
+}
+
+impl<'e> Worker<'e> {
+    pub(super) fn new(
+        engine: &'e Engine,
+        routes: Vec<Option<(usize, bool)>>,
+        keys: Vec<(CaseTypeId, Text)>,
+        events: Vec<Event>,
+        canon: Canon,
+        memo: Memo,
+    ) -> Worker<'e> {
+        // the exploration reads no message or refusal: placeholders are evaluated (a step
+        // fails where it would), nothing is rendered
+        let mut trace = Trace::counting();
+        trace.no_texts = true;
+        Worker {
+            engine,
+            routes,
+            keys,
+            events,
+            found: Vec::new(),
+            open: Vec::new(),
+            case_fps: Vec::new(),
+            path: vec![(0, World::new())],
+            canon,
+            memo,
+            trace,
+            coverage: Coverage::new(engine),
+            mine: Seen::default(),
+            transitions: 0,
+            reused: 0,
+        }
+    }
+
+    fn begin_level(&mut self) {
+        self.coverage = Coverage::new(self.engine);
+    }
+
+    /// Expands the nodes `chunk` of `level`: the worlds reached first, in order. Stops
+    /// early, with what it has, when `stop` is set.
+    fn chunk<T>(
+        &mut self,
+        level: &Level<'_, T>,
+        chunk: Range<u32>,
+        stop: &AtomicBool,
+    ) -> Vec<Found<T>> {
+        let mut out = Vec::new();
+        self.mine.clear();
+        for id in chunk {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let world = self.world_of(level.nodes, id);
+            self.prepare(&world);
+            for (at, near) in candidate_times(self.engine, &world, level.bounds) {
+                for i in 0..self.open.len() {
+                    let (ev, case) = self.open[i];
+                    let Some((fp, after)) = self.step(level.seen, &world, ev, case, at) else {
+                        continue;
+                    };
+                    out.push(Found {
+                        fp,
+                        node: Node {
+                            parent: id,
+                            event: ev as u32,
+                            at,
+                        },
+                        tag: (level.look)(&world, &after, near),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The event `ev` (routed to `case`) at `at` on `world`: the world after it and its
+    /// fingerprint, when it is accepted and leads to a world neither `seen` holds nor this
+    /// worker reached in its chunk.
+    fn step(
+        &mut self,
+        seen: &Reached,
+        world: &World,
+        ev: usize,
+        case: Option<CaseId>,
+        at: Timestamp,
+    ) -> Option<(u128, World)> {
+        // a step kept from another world where this case stood the same
+        let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
+        let memo_key = self.memo.key(world, ev, at, case, fp).map(|k| (k, case));
+        let mut expected = None;
+        if let Some((k, _)) = memo_key {
+            let fp = match self.memo.get(k) {
+                Some(Known::Refused) => {
+                    self.reused += 1;
+                    return None;
+                }
+                Some(Known::Unchanged) => Some(fingerprint_after(&mut self.canon, world, at, &[])),
+                Some(Known::Case(id, c)) => Some(fingerprint_after(
+                    &mut self.canon,
+                    world,
+                    at,
+                    &[(*id, &**c)],
+                )),
+                None => None,
+            };
+            if let Some(fp) = fp {
+                if self.mine.contains(&fp) || seen.contains(fp) {
+                    self.reused += 1;
+                    return None;
+                }
+                expected = Some(fp);
+            }
+        }
+        let event = self.events.get_mut(ev)?;
+        event.at = at;
+        self.transitions += 1;
+        self.trace.clear();
+        let result = self
+            .engine
+            .evaluate_traced(world, event, Some(&mut self.trace));
+        let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
+        self.coverage.add_outcomes(&self.trace, outcomes);
+        if let Some((k, c)) = memo_key {
+            self.memo.put(k, c, &result);
+        }
+        let step = result.ok()?;
+        // a world seen before is not built: its hash is read off the world and the changes
+        let changed: Vec<(CaseId, &CaseData)> =
+            step.changed.iter().map(|(id, c)| (*id, c)).collect();
+        // a kept step's fingerprint was just computed
+        let hash = match expected {
+            Some(e) => {
+                debug_assert_eq!(
+                    e,
+                    fingerprint_after(&mut self.canon, world, step.at, &changed),
+                    "a kept step gives the world evaluating it gives"
+                );
+                e
+            }
+            None => fingerprint_after(&mut self.canon, world, step.at, &changed),
+        };
+        if self.mine.contains(&hash) || seen.contains(hash) {
+            crate::eval::recycle(step.outcomes);
+            return None;
+        }
+        self.mine.insert(hash);
+        let mut after = world.clone();
+        crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
+        debug_assert_eq!(
+            self.canon
+                .fingerprint(after.clock, &after.cases.iter().collect::<Vec<_>>()),
+            hash,
+            "a step's fingerprint is its world's"
+        );
+        Some((hash, after))
+    }
+
+    /// Reads off `world`, about to be expanded, what each step on it looks up.
+    fn prepare(&mut self, world: &World) {
+        self.found.clear();
+        self.found
+            .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
+        // an event whose case is missing (or exists, for one creating it) is refused: not
+        // tried, at any time
+        self.open.clear();
+        for (ev, route) in self.routes.iter().enumerate() {
+            let case = match route {
+                None => None,
+                Some((slot, must_exist)) => {
+                    let found = self.found.get(*slot).copied().flatten();
+                    if found.is_some() != *must_exist {
+                        continue;
+                    }
+                    Some(found.unwrap_or(world.cases.len() as CaseId))
+                }
+            };
+            self.open.push((ev, case));
+        }
+        self.case_fps.clear();
+        let canon = &mut self.canon;
+        self.case_fps
+            .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
+    }
+
+    /// The world of node `id`, rebuilt by replaying its path from the empty world: from
+    /// the last path rebuilt, where the two part (breadth-first, the next node is most
+    /// often a sibling or a cousin of the last).
+    fn world_of(&mut self, nodes: &Nodes, id: u32) -> World {
+        let mut chain = Vec::new();
+        let mut at = id;
+        while at != 0 {
+            chain.push(at);
+            at = nodes.get(at).parent;
+        }
+        chain.reverse();
+        // INVARIANT: `path[0]` is the empty world, `path[i]` the world of the `i`-th node on
+        // the last path rebuilt
+        let common = chain
+            .iter()
+            .zip(self.path.iter().skip(1))
+            .take_while(|(a, (b, _))| *a == b)
+            .count();
+        self.path.truncate(common + 1);
+        for &n in &chain[common..] {
+            let node = nodes.get(n);
+            let mut w = self.path.last().map(|(_, w)| w.clone()).unwrap_or_default();
+            if let Some(e) = self.events.get(node.event as usize) {
+                let mut e = e.clone();
+                e.at = node.at;
+                // INVARIANT: it was accepted on this very world when the node was made
+                let _ = self.engine.apply(&mut w, &e);
+            }
+            self.path.push((n, w));
+        }
+        self.path.last().map(|(_, w)| w.clone()).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunks;
+
+    #[test]
+    fn chunks_cover_the_frontier_in_order() {
+        for (frontier, jobs) in [
+            (1..2, 1),
+            (5..5, 2),
+            (1..1000, 2),
+            (7..100_007, 2),
+            (3..40, 8),
+        ] {
+            let cs = chunks(&frontier, jobs);
+            let flat: Vec<u32> = cs.iter().flat_map(Clone::clone).collect();
+            assert_eq!(flat, frontier.clone().collect::<Vec<_>>());
+            assert!(cs.iter().all(|c| !c.is_empty() && c.len() <= 256));
+        }
+    }
+}

@@ -620,6 +620,18 @@ impl Compiler<'_> {
                     Ok(Value::text(out))
                 })
             }
+            IExpr::Now => value_fn(|ev, _| Ok(Value::Instant(ev.now))),
+            IExpr::EventAt => value_fn(|ev, _| match ev.event {
+                Some(event) => Ok(Value::Instant(event.at)),
+                None => super::bug("no event here"),
+            }),
+            IExpr::CaseKey(c) => {
+                let c = self.value(c);
+                value_fn(move |ev, locals| {
+                    let v = c(ev, locals)?;
+                    Ok(Value::Text(ev.case_data(&v)?.1.key.clone()))
+                })
+            }
             IExpr::CaseParts(c) => {
                 let c = self.value(c);
                 value_fn(move |ev, locals| {

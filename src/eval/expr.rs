@@ -111,7 +111,7 @@ impl Eval<'_, '_> {
         }
     }
 
-    fn case_data(&self, v: &Value) -> R<(CaseId, &CaseData)> {
+    pub(super) fn case_data(&self, v: &Value) -> R<(CaseId, &CaseData)> {
         let Value::Case(id) = v else {
             return fail("read a field of an unset case");
         };

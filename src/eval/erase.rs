@@ -6,6 +6,13 @@ use super::{bug, fail, Eval, R};
 use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
 
+/// A field to erase: of the case, or of its participant `part`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Erased {
+    pub(super) part: Option<u32>,
+    pub(super) field: u16,
+}
+
 impl Eval<'_, '_> {
     /// Erases the fields of case `id` and of its participants whose `erase when` condition
     /// holds. Every condition is read on the case as the rules left it, then the fields are
@@ -16,22 +23,22 @@ impl Eval<'_, '_> {
     /// Which fields of case `id` (and of its participants) are to be erased: (owner: `None`
     /// for the case, a participant's index; field). Nothing is erased here, so that every
     /// case's conditions are read on the world as the rules left it ([`Eval::apply_erasures`]).
+    /// They are appended to `erased` (a tick erases for a million cases: one buffer for all).
     pub(super) fn erasures(
         &mut self,
         id: CaseId,
         locals: &mut Vec<Value>,
-    ) -> R<Vec<(Option<usize>, usize)>> {
+        erased: &mut Vec<Erased>,
+    ) -> R<()> {
         let prog = self.prog;
         let Some(case_def) = prog.case_def(self.tx.case(id)?.ty) else {
             return bug("no such case type");
         };
         if case_def.erase.is_empty() && case_def.parts.erase.is_empty() {
-            return Ok(Vec::new());
+            return Ok(());
         }
         // the case before this event (new for a case it created: read in full)
         let old = self.tx.was(id);
-        // (owner: `None` for the case, a participant's index; field)
-        let mut erased: Vec<(Option<usize>, usize)> = Vec::new();
         for def in &case_def.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
@@ -41,53 +48,45 @@ impl Eval<'_, '_> {
                     || old.field(f, new) != new.fields.get(f)
                     || old.reads_changed(&def.reads, new));
             if read && self.holds(def, Value::Case(id), locals)? {
-                erased.push((None, f));
+                erased.push(Erased {
+                    part: None,
+                    field: def.field,
+                });
             }
         }
         for def in &case_def.parts.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
             let all = old.reads_changed(&def.reads, new);
-            for idx in 0..new.parts.len() {
+            let Ok(count) = u32::try_from(new.parts.len()) else {
+                return bug("more participants than a case can number");
+            };
+            for idx in 0..count {
                 let new = self.tx.case(id)?;
-                let value = new.parts.get(idx).and_then(|p| p.get(f));
+                let value = new.parts.get(idx as usize).and_then(|p| p.get(f));
                 let set = value.is_some_and(|v| *v != Value::Unset);
-                let read = set && (all || old.part(idx, f, new) != value);
-                let owner = Value::Part(PartRef {
-                    case: id,
-                    idx: idx as u32,
-                });
+                let read = set && (all || old.part(idx as usize, f, new) != value);
+                let owner = Value::Part(PartRef { case: id, idx });
                 if read && self.holds(def, owner, locals)? {
-                    erased.push((Some(idx), f));
+                    erased.push(Erased {
+                        part: Some(idx),
+                        field: def.field,
+                    });
                 }
             }
         }
-        Ok(erased)
+        Ok(())
     }
 
     /// Erases what [`Eval::erasures`] found for case `id`.
-    pub(super) fn apply_erasures(
-        &mut self,
-        id: CaseId,
-        erased: Vec<(Option<usize>, usize)>,
-    ) -> R<()> {
-        if erased.is_empty() {
-            return Ok(());
-        }
+    pub(super) fn apply_erasures(&mut self, id: CaseId, erased: &[Erased]) -> R<()> {
         let prog = self.prog;
-        for (owner, f) in erased {
-            let f = match u16::try_from(f) {
-                Ok(f) => f,
-                Err(_) => return bug("an erased field vanished"),
-            };
-            match owner {
-                None => self.tx.set_field(prog, id, f, Value::Unset)?,
+        for e in erased {
+            match e.part {
+                None => self.tx.set_field(prog, id, e.field, Value::Unset)?,
                 Some(idx) => {
-                    let r = PartRef {
-                        case: id,
-                        idx: idx as u32,
-                    };
-                    self.tx.set_part(prog, r, f, Value::Unset)?
+                    let r = PartRef { case: id, idx };
+                    self.tx.set_part(prog, r, e.field, Value::Unset)?
                 }
             }
         }

@@ -110,6 +110,17 @@ struct Acc {
     shows: Vec<(Arc<str>, crate::Shown)>,
 }
 
+impl Acc {
+    /// Adds an emitted message. Most outcomes hold one (a tick may make a million): a new
+    /// buffer is made for exactly one.
+    fn emit(&mut self, message: Arc<MessageOut>) {
+        if self.messages.capacity() == 0 {
+            self.messages.reserve_exact(1);
+        }
+        self.messages.push(message);
+    }
+}
+
 pub(super) struct Eval<'p, 'w> {
     pub(super) prog: &'p Program,
     pub(super) tx: Tx<'w>,
@@ -267,24 +278,37 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
     ev.tx.changed_into(&mut changed);
     let mut due = std::mem::take(&mut ev.scratch.spare.due);
-    // every condition is read first, on the world as the rules left it; then erased
-    let mut erasures = Vec::with_capacity(changed.len());
+    // every condition is read first, on the world as the rules left it; then erased (the
+    // fields of changed case `i` are `erased[ends[i - 1]..ends[i]]`)
+    let mut erased = std::mem::take(&mut due.erased);
+    let mut ends = std::mem::take(&mut due.ends);
+    erased.clear();
+    ends.clear();
     for id in &changed {
-        erasures.push(ev.erasures(*id, &mut due.locals)?);
+        ev.erasures(*id, &mut due.locals, &mut erased)?;
+        ends.push(erased.len());
     }
+    let of = |i: usize| {
+        let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
+        erased
+            .get(start.unwrap_or(0)..ends.get(i).copied().unwrap_or(0))
+            .unwrap_or_default()
+    };
     // a case's deadlines are computed again where something they read changed
     let mut stale = std::mem::take(&mut due.stale);
     stale.clear();
-    for (id, erased) in changed.iter().zip(&erasures) {
-        stale.push(ev.deadlines_stale(*id, erased)?);
+    for (i, id) in changed.iter().enumerate() {
+        stale.push(ev.deadlines_stale(*id, of(i))?);
     }
-    for (id, erased) in changed.iter().zip(erasures) {
-        ev.apply_erasures(*id, erased)?;
+    for (i, id) in changed.iter().enumerate() {
+        ev.apply_erasures(*id, of(i))?;
     }
     for (id, stale) in changed.iter().zip(&stale) {
         ev.refresh(*id, *stale, &mut due)?;
     }
     due.stale = stale;
+    due.erased = erased;
+    due.ends = ends;
     for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
@@ -303,6 +327,26 @@ pub(super) struct DueBufs {
     locals: Vec<Value>,
     /// Per changed case: whether its deadlines are computed again.
     stale: Vec<bool>,
+    /// The fields to erase of every changed case, one case after another.
+    erased: Vec<erase::Erased>,
+    /// Per changed case: where its fields to erase end in `erased`.
+    ends: Vec<usize>,
+}
+
+impl DueBufs {
+    /// The capacity of the largest buffer.
+    pub(super) fn largest(&self) -> usize {
+        [
+            self.times.capacity(),
+            self.locals.capacity(),
+            self.stale.capacity(),
+            self.erased.capacity(),
+            self.ends.capacity(),
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
 }
 
 /// The instant each deadline of a case is due, computed from its fields.
@@ -657,12 +701,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                 IAction::Emit(m) => {
                     if let Some(message) = self.prog.message(*m) {
                         let message = Arc::clone(message);
-                        self.touch(ctx).messages.push(message);
+                        self.touch(ctx).emit(message);
                     }
                 }
                 IAction::EmitWith { message, columns } => {
                     let message = self.render_message(*message, columns, locals)?;
-                    self.touch(ctx).messages.push(message);
+                    self.touch(ctx).emit(message);
                 }
                 IAction::Show(name, e) => {
                     let v = match ActionCode::value(code, i) {
@@ -816,18 +860,18 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     /// Whether something the deadlines of case `id` read changed in this event, its
     /// erasures (`erased`, not applied yet) included.
-    fn deadlines_stale(&self, id: CaseId, erased: &[(Option<usize>, usize)]) -> R<bool> {
+    fn deadlines_stale(&self, id: CaseId, erased: &[erase::Erased]) -> R<bool> {
         let ty = self.tx.case(id)?.ty;
         let Some(def) = self.prog.case_def(ty) else {
             return bug("no such case type");
         };
         let erases = |reads: &Reads| {
-            erased.iter().any(|(owner, f)| {
-                let read = match owner {
+            erased.iter().any(|e| {
+                let read = match e.part {
                     None => &reads.case_fields,
                     Some(_) => &reads.part_fields,
                 };
-                read.iter().any(|r| usize::from(*r) == *f)
+                read.contains(&e.field)
             })
         };
         Ok(def

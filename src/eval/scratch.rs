@@ -155,7 +155,7 @@ impl Spare {
             changed.clear();
             self.changed = changed;
         }
-        if due.times.capacity().max(due.locals.capacity()) <= KEPT_CAPACITY {
+        if due.largest() <= KEPT_CAPACITY {
             due.times.clear();
             due.locals.clear();
             self.due = due;

@@ -77,6 +77,11 @@ impl Parts {
         self.count
     }
 
+    /// Fields per participant.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
     /// The fields of participant `i`.
     pub fn get(&self, i: usize) -> Option<&[Value]> {
         (i < self.count).then(|| &self.values[i * self.stride..(i + 1) * self.stride])

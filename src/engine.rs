@@ -374,6 +374,19 @@ impl Engine {
         Ok(applied)
     }
 
+    /// [`Engine::apply`] then undone: `seen` is given the world as the event left it, its
+    /// outcomes and the cases it wrote; `world` is then as it was (see [`eval::probe`]).
+    pub(crate) fn probe_traced<T>(
+        &self,
+        world: &mut World,
+        event: &Event,
+        trace: Option<&mut Trace>,
+        seen: impl FnOnce(&World, Vec<Outcome>, &[CaseId]) -> T,
+    ) -> Result<T, EvalError> {
+        self.check_own(world, event)?;
+        eval::probe(&self.program, world, event, self.fingerprint, trace, seen)
+    }
+
     /// Commits a step computed by [`Engine::evaluate`]. The world must not have changed since:
     /// a step computed on an older state of it is refused, and the world is left as it is.
     pub fn commit(&self, world: &mut World, step: Step) -> Result<Vec<Outcome>, EvalError> {

@@ -216,6 +216,32 @@ pub(crate) fn apply_traced(
     done
 }
 
+/// Applies `event` to `world` in place, hands `seen` the world as it left it (at the
+/// event's clock and generation, as `policy`'s), its outcomes and the cases it wrote or
+/// created, then undoes every write: `world` is as it was, whatever the event did. An
+/// exploration trying many events on one world (`docket verify`) pays for what each
+/// writes, not for copying the cases it writes.
+pub(crate) fn probe<T>(
+    prog: &Program,
+    world: &mut World,
+    event: &Event,
+    policy: u64,
+    trace: Option<&mut Trace>,
+    seen: impl FnOnce(&World, Vec<Outcome>, &[CaseId]) -> T,
+) -> R<T> {
+    let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
+    ev.trace = trace;
+    ev.tx.reuse(std::mem::take(&mut ev.scratch.spare.tx));
+    let done = run_event(&mut ev, event).map(|outcomes| {
+        let changed = ev.tx.changed();
+        ev.tx
+            .as_committed(event.at, policy, |w| seen(w, outcomes, &changed))
+    });
+    ev.tx.rollback(prog);
+    ev.scratch.spare.tx = ev.tx.buffers(scratch::KEPT_CAPACITY);
+    done
+}
+
 /// Runs one event through `ev`: its deadlines, its handler, erasures and deadlines of what
 /// it changed. Returns its outcomes.
 fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {

@@ -646,6 +646,27 @@ impl<'w> Tx<'w> {
         }
     }
 
+    /// Applying: `f` of the world as [`Tx::finish`] would leave it (at `at`, its next
+    /// generation, `policy`'s), which is then as it was before, writes kept (to be undone).
+    pub(super) fn as_committed<T>(
+        &mut self,
+        at: Timestamp,
+        policy: u64,
+        f: impl FnOnce(&World) -> T,
+    ) -> T {
+        match &mut self.world {
+            WorldRef::Read(w) => f(w),
+            WorldRef::Write(w) => {
+                let was = (w.clock, w.generation, w.policy);
+                (w.clock, w.policy) = (Some(at), Some(policy));
+                w.generation += 1;
+                let t = f(w);
+                (w.clock, w.generation, w.policy) = was;
+                t
+            }
+        }
+    }
+
     /// Applying: keeps the writes; the world is the event's, at its clock.
     pub(super) fn finish(&mut self, at: Timestamp) {
         if let WorldRef::Write(w) = &mut self.world {

@@ -28,7 +28,7 @@ use crate::eval::Trace;
 use crate::event::Event;
 use crate::program::CaseTypeId;
 use crate::value::{CaseId, Text};
-use crate::world::{CaseData, World};
+use crate::world::World;
 use jiff::Timestamp;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -221,12 +221,12 @@ impl<'e> Worker<'e> {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            let world = self.world_of(level.nodes, id);
+            let mut world = self.world_of(level.nodes, id);
             self.prepare(&world);
             for (at, near) in candidate_times(self.engine, &world, level.bounds) {
                 for i in 0..self.open.len() {
                     let (ev, case) = self.open[i];
-                    let Some((fp, after)) = self.step(level.seen, &world, ev, case, at) else {
+                    let Some((fp, after)) = self.step(level.seen, &mut world, ev, case, at) else {
                         continue;
                     };
                     out.push(Found {
@@ -250,16 +250,16 @@ impl<'e> Worker<'e> {
     fn step(
         &mut self,
         seen: &Reached,
-        world: &World,
+        world: &mut World,
         ev: usize,
         case: Option<CaseId>,
         at: Timestamp,
     ) -> Option<(u128, World)> {
         // a step kept from another world where this case stood the same
         let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
-        let memo_key = self.memo.key(world, ev, at, case, fp).map(|k| (k, case));
+        let memo_key = self.memo.key(world, ev, at, case, fp);
         let mut expected = None;
-        if let Some((k, _)) = memo_key {
+        if let Some(k) = memo_key {
             let fp = match self.memo.get(k) {
                 Some(Known::Refused) => {
                     self.reused += 1;
@@ -286,43 +286,53 @@ impl<'e> Worker<'e> {
         event.at = at;
         self.transitions += 1;
         self.trace.clear();
-        let result = self
-            .engine
-            .evaluate_traced(world, event, Some(&mut self.trace));
-        let outcomes = result.as_ref().ok().map(|s| s.outcomes.as_slice());
-        self.coverage.add_outcomes(&self.trace, outcomes);
-        if let Some((k, c)) = memo_key {
-            self.memo.put(k, c, &result);
-        }
-        let step = result.ok()?;
-        // a world seen before is not built: its hash is read off the world and the changes
-        let changed: Vec<(CaseId, &CaseData)> =
-            step.changed.iter().map(|(id, c)| (*id, c)).collect();
-        // a kept step's fingerprint was just computed
-        let hash = match expected {
-            Some(e) => {
-                debug_assert_eq!(
-                    e,
-                    fingerprint_after(&mut self.canon, world, step.at, &changed),
-                    "a kept step gives the world evaluating it gives"
-                );
-                e
-            }
-            None => fingerprint_after(&mut self.canon, world, step.at, &changed),
-        };
-        if self.mine.contains(&hash) || seen.contains(hash) {
-            crate::eval::recycle(step.outcomes);
-            return None;
-        }
-        self.mine.insert(hash);
-        let mut after = world.clone();
-        crate::eval::recycle(self.engine.commit(&mut after, step).ok()?);
-        debug_assert_eq!(
-            self.canon
-                .fingerprint(after.clock, &after.cases.iter().collect::<Vec<_>>()),
-            hash,
-            "a step's fingerprint is its world's"
+        // applied in place and undone: the world after is fingerprinted where it lies, and
+        // copied only when not seen before
+        let (canon, mine, engine) = (&mut self.canon, &self.mine, self.engine);
+        let keep = memo_key.is_some();
+        let probed = engine.probe_traced(
+            world,
+            event,
+            Some(&mut self.trace),
+            |after, outcomes, changed| {
+                let hash =
+                    canon.fingerprint_of(after.clock, after.cases.len(), &|i| &after.cases[i]);
+                let known = match changed {
+                    _ if !keep => None,
+                    [] => Some(Known::Unchanged),
+                    [id] if Some(*id) == case => after
+                        .cases
+                        .get(*id as usize)
+                        .map(|c| Known::Case(*id, Box::new(c.clone()))),
+                    // INVARIANT: a step reading only its case changes only that case
+                    _ => None,
+                };
+                let new = !(mine.contains(&hash) || seen.contains(hash));
+                (outcomes, hash, known, new.then(|| after.clone()))
+            },
         );
+        let (outcomes, hash, known, after) = match probed {
+            Ok(p) => p,
+            Err(_) => {
+                self.coverage.add_outcomes(&self.trace, None);
+                if let Some(k) = memo_key {
+                    self.memo.put(k, Known::Refused);
+                }
+                return None;
+            }
+        };
+        self.coverage.add_outcomes(&self.trace, Some(&outcomes));
+        crate::eval::recycle(outcomes);
+        if let (Some(k), Some(known)) = (memo_key, known) {
+            self.memo.put(k, known);
+        }
+        // a kept step's fingerprint was computed before evaluating it
+        debug_assert!(
+            expected.is_none_or(|e| e == hash),
+            "a kept step gives the world evaluating it gives"
+        );
+        let after = after?;
+        self.mine.insert(hash);
         Some((hash, after))
     }
 

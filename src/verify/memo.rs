@@ -15,7 +15,6 @@ use super::fingerprint::{Fp, Low64};
 use super::reads::Reach;
 use super::Route;
 use crate::engine::Engine;
-use crate::eval::{EvalError, Step};
 use crate::event::Event;
 use crate::value::CaseId;
 use crate::world::{CaseData, World};
@@ -119,24 +118,8 @@ impl Memo {
         self.known.get(&key)
     }
 
-    /// Keeps what `result`, a step on the case at `case` (if any), did, under `key`.
-    pub(super) fn put(
-        &mut self,
-        key: u128,
-        case: Option<CaseId>,
-        result: &Result<Step, EvalError>,
-    ) {
-        let known = match result {
-            Err(_) => Known::Refused,
-            Ok(step) => match step.changed.iter().next() {
-                None => Known::Unchanged,
-                Some((id, c)) if Some(*id) == case && step.changed.len() == 1 => {
-                    Known::Case(*id, Box::new(c.clone()))
-                }
-                // INVARIANT: a step reading only its case changes only that case
-                Some(_) => return,
-            },
-        };
+    /// Keeps what a step did, under `key`.
+    pub(super) fn put(&mut self, key: u128, known: Known) {
         let size = 64
             + match &known {
                 Known::Case(_, c) => {

@@ -120,22 +120,19 @@ impl Symmetry {
                 moves.push(vals.iter().copied().zip(next.copied()).collect());
             }
         }
-        let mut seen: std::collections::HashSet<String> = events
-            .iter()
-            .map(|m| Json::Object(m.clone()).to_string())
-            .collect();
+        // an event's identity: its JSON text (a map's members are in a fixed order)
+        let text = |m: &Map<String, Json>| serde_json::to_string(m).unwrap_or_default();
+        let mut seen: std::collections::HashSet<String> = events.iter().map(text).collect();
         let mut out = events;
         let mut at = 0;
         while at < out.len() {
             for m in &moves {
-                let renamed = rename(&Json::Object(out[at].clone()), m);
-                if seen.insert(renamed.to_string()) {
+                let renamed = rename_members(&out[at], m);
+                if seen.insert(text(&renamed)) {
                     if out.len() >= max {
                         return None;
                     }
-                    if let Json::Object(r) = renamed {
-                        out.push(r);
-                    }
+                    out.push(renamed);
                 }
             }
             at += 1;
@@ -318,13 +315,16 @@ fn rename(j: &Json, moves: &[(&str, &str)]) -> Json {
             None => j.clone(),
         },
         Json::Array(items) => Json::Array(items.iter().map(|x| rename(x, moves)).collect()),
-        Json::Object(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| (k.clone(), rename(v, moves)))
-                .collect(),
-        ),
+        Json::Object(m) => Json::Object(rename_members(m, moves)),
         _ => j.clone(),
     }
+}
+
+/// [`rename`] of an object's members.
+fn rename_members(m: &Map<String, Json>, moves: &[(&str, &str)]) -> Map<String, Json> {
+    m.iter()
+        .map(|(k, v)| (k.clone(), rename(v, moves)))
+        .collect()
 }
 
 /// Pushes every text inside `v` onto `out`.

@@ -413,7 +413,18 @@ impl Compiler<'_> {
                         }
                     })
                 }
-                None => self.tree_value(e),
+                // a computed case (a participant's): read as the tree walker reads it
+                None => {
+                    let c = self.value(c);
+                    value_fn(move |ev, locals| {
+                        let v = c(ev, locals)?;
+                        let data = ev.case_data(&v)?.1;
+                        match ev.prog.case_def(data.ty) {
+                            Some(def) => Ok(Value::Enum(def.status_enum, data.status)),
+                            None => super::bug("no such case type"),
+                        }
+                    })
+                }
             },
             IExpr::CaseDerived(owner, ty, f) | IExpr::PartDerived(owner, ty, f) => {
                 let def = self.prog.case_def(*ty);

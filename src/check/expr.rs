@@ -297,6 +297,17 @@ pub(super) fn path_text(path: &[Ident]) -> String {
         .join(".")
 }
 
+/// Whether `path` is one of the `narrowed` paths (each as [`path_text`] writes it), compared
+/// segment by segment rather than by building its text: every path the checker resolves asks.
+pub(super) fn narrowed_path(narrowed: &[String], path: &[Ident]) -> bool {
+    narrowed.iter().any(|n| {
+        let mut segments = n.split('.');
+        path.iter()
+            .all(|i| segments.next() == Some(i.name.as_str()))
+            && segments.next().is_none()
+    })
+}
+
 pub(super) fn span_of(path: &[Ident]) -> Span {
     match (path.first(), path.last()) {
         (Some(a), Some(b)) => Span::new(a.span.start, b.span.end),
@@ -682,7 +693,7 @@ impl Env {
 
     fn is_narrowed(&self, scope: &Scope, e: &Expr) -> bool {
         match &e.kind {
-            ExprKind::Path(p) => scope.narrowed.contains(&path_text(p)),
+            ExprKind::Path(p) => narrowed_path(&scope.narrowed, p),
             _ => false,
         }
     }
@@ -911,5 +922,45 @@ impl Env {
             ty,
             sensitive: t.sensitive.derived(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{narrowed_path, path_text};
+    use crate::ast::Ident;
+    use crate::span::Span;
+
+    fn path(names: &[&str]) -> Vec<Ident> {
+        names
+            .iter()
+            .map(|n| Ident {
+                name: n.to_string(),
+                span: Span::default(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_narrowed_path_is_found_as_its_text_would_be() {
+        let narrowed = vec!["event.sender".to_string(), "p.code".to_string()];
+        for names in [
+            &["event", "sender"][..],
+            &["p", "code"],
+            &["p"],
+            &["event", "sender", "x"],
+            &["p", "cod"],
+            &["filing", "first_sms_at"],
+        ] {
+            let p = path(names);
+            assert_eq!(
+                narrowed_path(&narrowed, &p),
+                narrowed.contains(&path_text(&p)),
+                "{names:?}"
+            );
+        }
+        assert!(narrowed_path(&narrowed, &path(&["p", "code"])));
+        assert!(!narrowed_path(&narrowed, &path(&["p"])));
+        assert!(!narrowed_path(&[], &path(&["p", "code"])));
     }
 }

@@ -1,7 +1,7 @@
 //! Resolving names and paths: locals, the event, the case, limits, enumeration values and
 //! fields of cases, participants and records.
 
-use super::expr::{path_text, resolve_limit, span_of, Scope, Typed};
+use super::expr::{narrowed_path, path_text, resolve_limit, span_of, Scope, Typed};
 use super::{unknown, CheckError, Env, LimitRef};
 use crate::ast::Ident;
 use crate::program::{CaseTypeId, EnumId, FieldKind, IExpr, MemberId};
@@ -14,7 +14,7 @@ impl Env {
         let Some(head) = path.first() else {
             return Typed::error();
         };
-        let narrowed = scope.narrowed.contains(&path_text(path));
+        let narrowed = narrowed_path(&scope.narrowed, path);
         let (mut cur, rest) = if let Some(l) = scope.local(&head.name) {
             (
                 Typed {

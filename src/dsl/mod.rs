@@ -135,7 +135,7 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
         .map_err(|e| vec![syntax_error(e, src, true).to_diagnostic(source)])?;
     let mut too_deep = None;
     for p in pairs.clone() {
-        expr_depth(p, &mut too_deep);
+        deep_exprs(p, &mut too_deep);
     }
     if let Some(span) = too_deep {
         let err = ParseError::ExprTooDeep {
@@ -319,6 +319,23 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
         }
     }
     Ok(stack)
+}
+
+/// Puts in `too_deep` the first expression under `p` deeper than [`MAX_EXPR_DEPTH`], as
+/// [`expr_depth`] over all of `p` would, folding only what could be that deep: each level of
+/// an expression's tree is a pair of its own (an operator, a call, a literal), so a pair with
+/// no more than [`MAX_EXPR_DEPTH`] pairs inside holds no expression deeper than that.
+fn deep_exprs(p: pest::iterators::Pair<Rule>, too_deep: &mut Option<Span>) {
+    if too_deep.is_some() || p.clone().into_inner().flatten().len() <= MAX_EXPR_DEPTH {
+        return;
+    }
+    if p.as_rule() == Rule::expr {
+        expr_depth(p, too_deep);
+        return;
+    }
+    for child in p.into_inner() {
+        deep_exprs(child, too_deep);
+    }
 }
 
 /// The depth of the expression tree that `p` lowers to (0 for a pair holding no expression).
@@ -588,7 +605,9 @@ fn rule_name(r: Rule) -> Option<&'static str> {
         Rule::or_op | Rule::and_op | Rule::in_op | Rule::matches_op | Rule::coalesce_op => {
             "an operator"
         }
-        Rule::add_op | Rule::sub_op | Rule::mul_op | Rule::is_test => "an operator",
+        Rule::add_op | Rule::sub_op | Rule::mul_op | Rule::is_test | Rule::no_operator => {
+            "an operator"
+        }
         Rule::type_expr | Rule::set_type | Rule::list_type | Rule::record_type => "a type",
         Rule::optional => "`?`",
         Rule::sensitive => "`sensitive`",

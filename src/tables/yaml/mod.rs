@@ -135,7 +135,11 @@ impl<'t> Reader<'t> {
     /// of the whole scalar as serde_yaml would place it: `s` in the text with nothing around
     /// it but its quotes, and no anchor or tag before it.
     fn lent_span(&self, s: &str) -> Option<Span> {
-        if s.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
+        // a line break (`\n`, `\r`, U+0085, U+2028, U+2029): looked for byte by byte, the
+        // last three by their first byte (0xC2, 0xE2), as a `char` search decodes each one
+        if s.bytes().any(|b| matches!(b, b'\n' | b'\r' | 0xC2 | 0xE2))
+            && s.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}'])
+        {
             return None;
         }
         let offset = s.as_ptr().addr().checked_sub(self.body.as_ptr().addr())?;
@@ -168,7 +172,7 @@ impl<'t> Reader<'t> {
         // An anchor (`&a`) or tag (`!t`) of this scalar would lie between the last scalar
         // placed and this one.
         let gap = self.text.get(self.placed_end.get()..span.start)?;
-        if gap.contains(['&', '!']) {
+        if gap.bytes().any(|b| b == b'&' || b == b'!') {
             return None;
         }
         self.placed_end.set(span.end);

@@ -145,6 +145,11 @@ pub fn date_of(t: Timestamp, zone: &TimeZone) -> Date {
 /// The first instant of `date` in `zone` (00:00, or the first existing time of a day that
 /// starts in a gap).
 pub fn start_of(date: Date, zone: &TimeZone) -> Option<Timestamp> {
+    // nearly every day starts at 00:00: one look-up of the zone's offsets
+    let midnight = zone.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()));
+    if let Ok(t) = midnight.unambiguous() {
+        return Some(t);
+    }
     date.to_zoned(zone.clone())
         .ok()
         .and_then(|z: Zoned| z.start_of_day().ok())
@@ -331,5 +336,44 @@ mod tests {
         let t: Timestamp = "2027-01-31T10:00:00Z".parse().expect("t");
         let later = add_to_instant(t, Period { months: 1, days: 0 }, &zone).expect("t");
         assert_eq!(later.to_string(), "2027-02-28T10:00:00Z");
+    }
+
+    /// Every day of several years in zones whose clocks change at midnight (a day that
+    /// starts at 01:00, a midnight that happens twice): `start_of` as the zone's own
+    /// start of day gives it.
+    #[test]
+    fn a_day_starts_where_the_zone_says() {
+        for name in [
+            "America/Sao_Paulo",
+            "America/Havana",
+            "Asia/Beirut",
+            "Europe/Paris",
+        ] {
+            let zone = TimeZone::get(name).expect("zone");
+            let mut d = date(2010, 1, 1);
+            let (mut gaps, mut folds) = (0, 0);
+            while d < date(2020, 1, 1) {
+                let midnight = d.to_datetime(jiff::civil::Time::midnight());
+                let amb = zone.to_ambiguous_timestamp(midnight);
+                match amb.offset() {
+                    jiff::tz::AmbiguousOffset::Gap { .. } => gaps += 1,
+                    jiff::tz::AmbiguousOffset::Fold { .. } => folds += 1,
+                    jiff::tz::AmbiguousOffset::Unambiguous { .. } => {}
+                }
+                let full = d.to_zoned(zone.clone()).and_then(|z| z.start_of_day());
+                assert_eq!(
+                    start_of(d, &zone),
+                    full.ok().map(|z| z.timestamp()),
+                    "{name} {d}"
+                );
+                d = d.tomorrow().expect("a next day");
+            }
+            if name != "Europe/Paris" {
+                assert!(
+                    gaps > 0 && gaps + folds > 1,
+                    "{name}: {gaps} gaps, {folds} folds"
+                );
+            }
+        }
     }
 }

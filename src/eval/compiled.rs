@@ -89,11 +89,16 @@ pub(super) struct RuleCode {
 }
 
 /// An action's compiled values, in the order of the action list.
+/// A template's placeholders compiled, by part: `None` for a part of plain text.
+pub(super) type Placeholders = Vec<Option<Box<ValueFn>>>;
+
 pub(super) enum ActionCode {
     /// The value a `set` writes or a `show` shows.
     Value(Box<ValueFn>),
     /// An `add`: its key values, and its block's actions.
     Add(Vec<Box<ValueFn>>, Vec<ActionCode>),
+    /// The templates of a refusal's text (one) or of a message's columns.
+    Templates(Vec<Placeholders>),
     /// An action without values to compute (`emit`), or left to the tree walker.
     None,
 }
@@ -103,6 +108,14 @@ impl ActionCode {
     pub(super) fn value(code: Option<&[ActionCode]>, i: usize) -> Option<&ValueFn> {
         match code?.get(i)? {
             ActionCode::Value(f) => Some(&**f),
+            _ => None,
+        }
+    }
+
+    /// The compiled templates of action `i` (a refusal, a message with placeholders).
+    pub(super) fn templates(code: Option<&[ActionCode]>, i: usize) -> Option<&[Placeholders]> {
+        match code?.get(i)? {
+            ActionCode::Templates(t) => Some(t),
             _ => None,
         }
     }
@@ -277,9 +290,13 @@ impl Compiler<'_> {
                     keys.iter().map(|(_, e)| self.value(e)).collect(),
                     self.actions(block),
                 ),
-                IAction::Emit(_) | IAction::EmitWith { .. } | IAction::Reject { .. } => {
-                    ActionCode::None
+                IAction::EmitWith { columns, .. } => {
+                    ActionCode::Templates(columns.iter().map(|t| self.placeholders(t)).collect())
                 }
+                IAction::Reject { message, .. } => {
+                    ActionCode::Templates(vec![self.placeholders(message)])
+                }
+                IAction::Emit(_) => ActionCode::None,
             })
             .collect()
     }
@@ -706,6 +723,17 @@ impl Compiler<'_> {
                 None => self.tree_value(e),
             },
         }
+    }
+
+    /// The placeholders of template `parts`.
+    fn placeholders(self, parts: &[TPart]) -> Placeholders {
+        parts
+            .iter()
+            .map(|p| match p {
+                TPart::Text(_) => None,
+                TPart::Expr(e) => Some(self.value(e)),
+            })
+            .collect()
     }
 
     /// An expression the tree walker evaluates.

@@ -1,5 +1,6 @@
 //! Expression evaluation: a typed expression and local slots in, a value out.
 
+use super::compiled::Placeholders;
 use super::{bug, fail, Eval, EvalError, R};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
@@ -57,27 +58,53 @@ impl Eval<'_, '_> {
 
     /// Evaluates each placeholder of `parts`, building no text: a message or refusal no
     /// one reads fails where rendering it would.
-    pub(super) fn placeholders(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<()> {
-        for p in parts {
+    /// `code` is the placeholders compiled, when they are.
+    pub(super) fn placeholders(
+        &mut self,
+        parts: &[TPart],
+        code: Option<&Placeholders>,
+        locals: &mut Vec<Value>,
+    ) -> R<()> {
+        for (i, p) in parts.iter().enumerate() {
             if let TPart::Expr(e) = p {
-                self.expr(e, locals)?;
+                self.placeholder(e, code, i, locals)?;
             }
         }
         Ok(())
     }
 
-    pub(super) fn template(&mut self, parts: &[TPart], locals: &mut Vec<Value>) -> R<String> {
+    /// Template `parts` rendered; `code` is its placeholders compiled, when they are.
+    pub(super) fn template(
+        &mut self,
+        parts: &[TPart],
+        code: Option<&Placeholders>,
+        locals: &mut Vec<Value>,
+    ) -> R<String> {
         let mut out = String::new();
-        for p in parts {
+        for (i, p) in parts.iter().enumerate() {
             match p {
                 TPart::Text(s) => out.push_str(s),
                 TPart::Expr(e) => {
-                    let v = self.expr(e, locals)?;
+                    let v = self.placeholder(e, code, i, locals)?;
                     out.push_str(&self.display(&v));
                 }
             }
         }
         Ok(out)
+    }
+
+    /// Placeholder `e`, part `i` of a template whose placeholders are compiled to `code`.
+    fn placeholder(
+        &mut self,
+        e: &IExpr,
+        code: Option<&Placeholders>,
+        i: usize,
+        locals: &mut Vec<Value>,
+    ) -> R<Value> {
+        match code.and_then(|c| c.get(i)).and_then(Option::as_ref) {
+            Some(f) => f(self, locals),
+            None => self.expr(e, locals),
+        }
     }
 
     pub(super) fn truth(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<bool> {
@@ -386,7 +413,7 @@ impl Eval<'_, '_> {
                 ),
                 _ => return bug("a tag test on a non-status"),
             },
-            IExpr::Template(parts) => Value::text(self.template(parts, locals)?),
+            IExpr::Template(parts) => Value::text(self.template(parts, None, locals)?),
             IExpr::Before(x) => match self.before {
                 Some(world) => Eval::new(self.prog, world, self.now).expr(x, locals)?,
                 None => return bug("`before` outside a transition invariant"),

@@ -421,7 +421,7 @@ pub(crate) fn invariant_message(
     if holds {
         return Ok(None);
     }
-    ev.template(&inv.message, &mut locals).map(Some)
+    ev.template(&inv.message, None, &mut locals).map(Some)
 }
 
 impl<'p, 'w> Eval<'p, 'w> {
@@ -731,7 +731,8 @@ impl<'p, 'w> Eval<'p, 'w> {
                     }
                 }
                 IAction::EmitWith { message, columns } => {
-                    let message = self.render_message(*message, columns, locals)?;
+                    let code = ActionCode::templates(code, i);
+                    let message = self.render_message(*message, columns, code, locals)?;
                     self.touch(ctx).emit(message);
                 }
                 IAction::Show(name, e) => {
@@ -748,11 +749,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                     acc.shows.push((name.clone(), v));
                 }
                 IAction::Reject { field, message } => {
+                    let template = ActionCode::templates(code, i).and_then(<[_]>::first);
                     let text = if self.no_texts() {
-                        self.placeholders(message, locals)?;
+                        self.placeholders(message, template, locals)?;
                         String::new()
                     } else {
-                        self.template(message, locals)?
+                        self.template(message, template, locals)?
                     };
                     return Err(EvalError {
                         field: field.clone(),
@@ -818,20 +820,22 @@ impl<'p, 'w> Eval<'p, 'w> {
         &mut self,
         m: MessageId,
         columns: &[Vec<TPart>],
+        code: Option<&[compiled::Placeholders]>,
         locals: &mut Vec<Value>,
     ) -> R<Arc<MessageOut>> {
+        let code = |i: usize| code.and_then(|c| c.get(i));
         let Some(shared) = self.prog.message(m) else {
             return bug("an unknown message");
         };
         let mut texts = Vec::with_capacity(columns.len());
         if self.no_texts() {
-            for parts in columns {
-                self.placeholders(parts, locals)?;
+            for (i, parts) in columns.iter().enumerate() {
+                self.placeholders(parts, code(i), locals)?;
             }
             return Ok(Arc::clone(shared));
         }
-        for parts in columns {
-            texts.push(self.template(parts, locals)?);
+        for (i, parts) in columns.iter().enumerate() {
+            texts.push(self.template(parts, code(i), locals)?);
         }
         let mut texts = texts.into_iter();
         let mut next = || texts.next().unwrap_or_default();

@@ -74,6 +74,15 @@ struct Logged {
 
 const KIND_BITS: u32 = 3;
 const ARG: u32 = u32::MAX >> KIND_BITS;
+// the kinds of [`Logged::what`]: the first four write a case's status, fields and
+// participants, which [`Tx::was`] reads back
+const STATUS: u32 = 0;
+const FIELD: u32 = 1;
+const PART: u32 = 2;
+const PUSH_PART: u32 = 3;
+const FIRED: u32 = 4;
+const DUE: u32 = 5;
+const NEW_CASE: u32 = 6;
 
 impl Logged {
     /// `u` as logged in `world` (after the write: a participant's fields are counted with
@@ -86,8 +95,8 @@ impl Logged {
         };
         let instant = |t: Option<Timestamp>| t.map_or(Value::Unset, Value::Instant);
         Ok(match u {
-            Undo::Status(id, s) => at(0, id, s.index() as u32, Value::Unset),
-            Undo::Field(id, f, v) => at(1, id, u32::from(f), v),
+            Undo::Status(id, s) => at(STATUS, id, s.index() as u32, Value::Unset),
+            Undo::Field(id, f, v) => at(FIELD, id, u32::from(f), v),
             Undo::Part(r, f, v) => {
                 let stride = world
                     .cases
@@ -99,15 +108,15 @@ impl Logged {
                     .and_then(|n| u32::try_from(n).ok())
                     .filter(|n| *n <= ARG);
                 match flat {
-                    Some(flat) => at(2, r.case, flat, v),
+                    Some(flat) => at(PART, r.case, flat, v),
                     None => {
                         return bug("more participants' fields in a case than the log can number")
                     }
                 }
             }
-            Undo::PushPart(id) => at(3, id, 0, Value::Unset),
-            Undo::Fired(id, d, t) => at(4, id, u32::from(d), instant(t)),
-            Undo::Due(id, d, t) => at(5, id, u32::from(d), instant(t)),
+            Undo::PushPart(id) => at(PUSH_PART, id, 0, Value::Unset),
+            Undo::Fired(id, d, t) => at(FIRED, id, u32::from(d), instant(t)),
+            Undo::Due(id, d, t) => at(DUE, id, u32::from(d), instant(t)),
         })
     }
 
@@ -115,18 +124,22 @@ impl Logged {
     const NEW_CASE: Logged = Logged {
         old: Value::Unset,
         case: 0,
-        what: 6 << (32 - KIND_BITS),
+        what: NEW_CASE << (32 - KIND_BITS),
     };
+
+    fn kind(&self) -> u32 {
+        self.what >> (32 - KIND_BITS)
+    }
 
     /// What was written, read with `world`'s strides (a participant's fields).
     fn did(&self, world: &World) -> Did {
         let arg = self.what & ARG;
         // INVARIANT: `arg` was made from a u16 for these
         let small = arg as u16;
-        match self.what >> (32 - KIND_BITS) {
-            0 => Did::Status(MemberId::from_raw(small)),
-            1 => Did::Field(small),
-            2 => {
+        match self.kind() {
+            STATUS => Did::Status(MemberId::from_raw(small)),
+            FIELD => Did::Field(small),
+            PART => {
                 let stride = world
                     .cases
                     .get(self.case as usize)
@@ -143,19 +156,16 @@ impl Logged {
                     f,
                 )
             }
-            3 => Did::PushPart,
-            4 => Did::Fired(small),
-            5 => Did::Due(small),
+            PUSH_PART => Did::PushPart,
+            FIRED => Did::Fired(small),
+            DUE => Did::Due(small),
             _ => Did::NewCase,
         }
     }
 
     /// The case written, for the writes [`Tx::was`] reads.
     fn case_written(&self) -> Option<CaseId> {
-        match self.what >> (32 - KIND_BITS) {
-            0..=3 => Some(self.case),
-            _ => None,
-        }
+        (self.kind() <= PUSH_PART).then_some(self.case)
     }
 
     /// The deadline instant replaced.

@@ -125,10 +125,15 @@ impl Period {
 /// `date + period`: months first (clamped to the month's last day), then days; `None` out of
 /// the range of dates.
 pub fn add_to_date(date: Date, p: Period) -> Option<Date> {
-    let d = date
-        .checked_add(Span::new().try_months(p.months).ok()?)
-        .ok()?;
-    d.checked_add(Span::new().try_days(p.days).ok()?).ok()
+    // most periods are days only (a due day 30 days on): no month arithmetic for those
+    let d = match p.months {
+        0 => date,
+        m => date.checked_add(Span::new().try_months(m).ok()?).ok()?,
+    };
+    match p.days {
+        0 => Some(d),
+        n => d.checked_add(Span::new().try_days(n).ok()?).ok(),
+    }
 }
 
 /// `instant + period` in `zone`: the same local time that many months and days later.

@@ -25,6 +25,36 @@ pub struct File {
     pub invariants: Vec<InvariantDecl>,
 }
 
+impl File {
+    /// The declarations of `rest`, the part of the same file after this one's, added after
+    /// this one's.
+    pub fn append(&mut self, rest: File) {
+        let File {
+            source: _,
+            formats,
+            enums,
+            statuses,
+            cases,
+            participants,
+            events,
+            deadlines,
+            handlers,
+            migrations,
+            invariants,
+        } = rest;
+        self.formats.extend(formats);
+        self.enums.extend(enums);
+        self.statuses.extend(statuses);
+        self.cases.extend(cases);
+        self.participants.extend(participants);
+        self.events.extend(events);
+        self.deadlines.extend(deadlines);
+        self.handlers.extend(handlers);
+        self.migrations.extend(migrations);
+        self.invariants.extend(invariants);
+    }
+}
+
 /// `invariant resends_within_limit for filing = … else "…"`: a condition over each case of
 /// a type that must hold after every accepted event; with `change`, over the case `before`
 /// and `after` each event.

@@ -110,25 +110,25 @@ impl Engine {
         let mut unparsed = false;
         // warnings of the rule files' text, whether or not they parse
         let mut bidi = Vec::new();
-        for (i, src) in sources.iter().enumerate() {
-            if tables::is_table_file(&src.name) {
-                match tables::load_table(i, src) {
-                    Ok(t) => tables.push((i, t)),
-                    Err(ds) => {
-                        diagnostics.extend(ds);
-                        broken_tables.push((
-                            tables::table_name(&src.name),
-                            tables::declared_kind(&src.text),
-                        ));
-                    }
+        let (sources, parsed, version) = crate::read::read_all(sources);
+        for ((i, src), read) in sources.iter().enumerate().zip(parsed) {
+            match read {
+                crate::read::Read::Table(Ok(t)) => tables.push((i, t)),
+                crate::read::Read::Table(Err(ds)) => {
+                    diagnostics.extend(ds);
+                    broken_tables.push((
+                        tables::table_name(&src.name),
+                        tables::declared_kind(&src.text),
+                    ));
                 }
-            } else {
-                bidi.extend(crate::dsl::bidi_warnings(i, src));
-                match crate::dsl::parse_file(i, src) {
-                    Ok(f) => files.push(f),
-                    Err(ds) => {
-                        diagnostics.extend(ds);
-                        unparsed = true;
+                crate::read::Read::Rules(warnings, file) => {
+                    bidi.extend(warnings);
+                    match file {
+                        Ok(f) => files.push(f),
+                        Err(ds) => {
+                            diagnostics.extend(ds);
+                            unparsed = true;
+                        }
                     }
                 }
             }
@@ -165,7 +165,6 @@ impl Engine {
             Ok((program, mut warnings)) => {
                 bidi.extend(warnings);
                 warnings = bidi;
-                let version = version(&sources);
                 let fingerprint = u64::from_str_radix(&version[..16], 16).unwrap_or_default();
                 Ok(Engine {
                     version,
@@ -683,19 +682,4 @@ impl Engine {
         world.policy = Some(self.fingerprint);
         Ok(world)
     }
-}
-
-/// A SHA-256 of a policy's files (base names and texts, in order), in hex: stable across
-/// builds and machines, so a store can tell the policy that decided each event.
-fn version(sources: &[Source]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for s in sources {
-        let name = s.name.rsplit(['/', '\\']).next().unwrap_or(&s.name);
-        for part in [name, &s.text] {
-            h.update((part.len() as u64).to_le_bytes());
-            h.update(part.as_bytes());
-        }
-    }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

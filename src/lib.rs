@@ -82,6 +82,7 @@ mod outcome;
 mod persist;
 mod policy_files;
 mod program;
+mod read;
 mod redact;
 mod scenario;
 pub mod schema;

@@ -623,6 +623,8 @@ pub enum IExpr {
         table: TableId,
         of: EnumId,
         keys: Vec<IExpr>,
+        /// The enumeration of each key column (`roles.scenario`, …), the keys' types.
+        columns: Vec<EnumId>,
         blame: Option<String>,
     },
     /// `[r in requests where r.<field> == key and cond]` over every case: served from the

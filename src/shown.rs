@@ -49,7 +49,27 @@ pub struct Shown {
     /// Never a case or a participant: a case is replaced by its key (a participant by unset)
     /// when the outcome is made, as the world may change after.
     value: Value,
-    names: Arc<ValueNames>,
+    /// Held only when writing the value needs them (it holds an enumeration value or an
+    /// instant): most shown values are texts, counts and bools, and sharing the names with
+    /// each of them would cost two atomic operations a value (a decision's tenth).
+    names: Option<Arc<ValueNames>>,
+}
+
+/// The names of a value that needs none.
+static NO_NAMES: ValueNames = ValueNames {
+    enums: Vec::new(),
+    zone: None,
+};
+
+/// Whether writing `v` reads the policy's names (an enumeration value's, the time zone).
+fn needs_names(v: &Value) -> bool {
+    match v {
+        Value::Enum(..) | Value::Instant(_) => true,
+        Value::List(items) | Value::Set(items) | Value::Record(items) => {
+            items.iter().any(needs_names)
+        }
+        _ => false,
+    }
 }
 
 impl Shown {
@@ -59,28 +79,29 @@ impl Shown {
         names: &Arc<ValueNames>,
         case_key: &dyn Fn(u32) -> Option<Text>,
     ) -> Shown {
-        Shown {
-            value: without_cases(value, case_key),
-            names: Arc::clone(names),
-        }
+        let value = without_cases(value, case_key);
+        let names = needs_names(&value).then(|| Arc::clone(names));
+        Shown { value, names }
     }
 
     /// A value that holds no case, enumeration value or instant (for tests).
     #[cfg(test)]
     pub(crate) fn plain(value: Value) -> Shown {
-        Shown {
-            value,
-            names: Arc::default(),
-        }
+        Shown { value, names: None }
     }
 
     /// A text, or the name of an enumeration value (a status, a role…).
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Text(t) => Some(t.as_str()),
-            Value::Enum(e, i) => Some(self.names.enum_name(*e, *i)),
+            Value::Enum(e, i) => Some(self.names().enum_name(*e, *i)),
             _ => None,
         }
+    }
+
+    /// The names writing the value takes.
+    fn names(&self) -> &ValueNames {
+        self.names.as_deref().unwrap_or(&NO_NAMES)
     }
 
     /// A count.
@@ -119,7 +140,7 @@ impl Shown {
             Value::List(items) | Value::Set(items) | Value::Record(items) => {
                 Some(items.iter().map(|v| Shown {
                     value: v.clone(),
-                    names: Arc::clone(&self.names),
+                    names: needs_names(v).then(|| self.names.clone()).flatten(),
                 }))
             }
             _ => None,
@@ -128,12 +149,12 @@ impl Shown {
 
     /// The value as JSON.
     pub fn to_json(&self) -> serde_json::Value {
-        json(&self.value, &self.names)
+        json(&self.value, self.names())
     }
 
     /// Writes the value as JSON to `out`, as [`Shown::to_json`] would serialize.
     pub(crate) fn write_json(&self, out: &mut String) {
-        write_json(&self.value, &self.names, out)
+        write_json(&self.value, self.names(), out)
     }
 }
 
@@ -259,7 +280,7 @@ fn without_cases(value: Value, case_key: &dyn Fn(u32) -> Option<Text>) -> Value 
 
 impl Serialize for Shown {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        Ser(&self.value, &self.names).serialize(s)
+        Ser(&self.value, self.names()).serialize(s)
     }
 }
 

@@ -250,7 +250,7 @@ impl Env {
         let mut irs = Vec::new();
         let mut blame = None;
         let mut taint = Taint::Clean;
-        for (k, en) in keys.iter().zip(key_enums) {
+        for (k, en) in keys.iter().zip(key_enums.iter().copied()) {
             let t = self.expect(scope, k, &Ty::Enum(en));
             taint |= t.sensitive;
             if t.sensitive.is_sensitive() {
@@ -280,6 +280,7 @@ impl Env {
                 table: idx,
                 of,
                 keys: irs,
+                columns: key_enums,
                 blame,
             },
             Ty::Set(Box::new(Ty::Enum(of))),

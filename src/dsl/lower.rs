@@ -57,12 +57,37 @@ pub(super) fn rule_op(rule: Rule) -> Option<BinOp> {
     BinOp::ALL.into_iter().find(|op| op_rule(*op) == rule)
 }
 
+thread_local! {
+    /// Where the text being lowered starts in its file: 0, but for the second part of a
+    /// rule file cut in two ([`super::parse_part`]), parsed on its own.
+    static BASE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// [`lower_file`] of the pairs of the text from byte `base` of the file on: spans are
+/// offsets into the whole file.
+pub(super) fn lower_file_from(
+    base: usize,
+    source: usize,
+    pairs: Pairs<Rule>,
+) -> Result<File, Vec<ParseError>> {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            BASE.set(0);
+        }
+    }
+    BASE.set(base);
+    let _reset = Reset;
+    lower_file(source, pairs)
+}
+
 /// The span of a pair, without the whitespace pest skips after its last token (a rule
 /// ending in `x*` keeps the whitespace it skipped before finding no more `x`).
 fn span(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
     let text = s.as_str();
-    Span::new(s.start(), s.start() + text.trim_end().len())
+    let start = BASE.get() + s.start();
+    Span::new(start, start + text.trim_end().len())
 }
 
 fn internal(p: &Pair<Rule>, what: &str) -> ParseError {

@@ -97,27 +97,36 @@ impl ParseError {
     }
 }
 
-/// Serialises the parses of this crate: pest's switch for error detail is one for the
-/// whole process.
-static PARSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// Orders the parses of this crate: pest's switch for error detail is one for the whole
+/// process. Parses without detail (nearly all) run side by side; one with detail, for a
+/// text that failed, runs alone.
+static PARSING: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 /// `text` parsed as `rule`. Parsed first without tracking what was tried where (a third of
 /// the time of a parse that succeeds, as nearly every parse does); only a text that fails
 /// is parsed again with the tracking on, so that the error can name the literal tokens
 /// pest tried at the failure point too (`}`, `,`, `)`…): rule names alone miss every
 /// bracket.
+#[allow(
+    clippy::result_large_err,
+    reason = "pest's own error, made once for a file that fails and turned into a diagnostic at once"
+)]
 fn parse(
     rule: Rule,
     text: &str,
 ) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
     // a parse that panicked elsewhere leaves nothing to repair: the guard only orders parses
-    let _one_at_a_time = PARSING
-        .lock()
+    let quick = PARSING
+        .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    pest::set_error_detail(false);
-    match DocketParser::parse(rule, text) {
+    let parsed = DocketParser::parse(rule, text);
+    drop(quick);
+    match parsed {
         Ok(pairs) => Ok(pairs),
         Err(_) => {
+            let _alone = PARSING
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             pest::set_error_detail(true);
             let detailed = DocketParser::parse(rule, text);
             pest::set_error_detail(false);
@@ -128,9 +137,7 @@ fn parse(
 
 /// Parses one rule file. `source` is the file's index in the policy's source list.
 pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> {
-    if let Err(err) = open_brackets(&src.text, src.text.len()) {
-        return Err(vec![err.to_diagnostic(source)]);
-    }
+    check_nesting(source, src)?;
     let pairs = parse(Rule::file, &src.text)
         .map_err(|e| vec![syntax_error(e, src, true).to_diagnostic(source)])?;
     let mut too_deep = None;
@@ -149,6 +156,87 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
             .map(|e| e.to_diagnostic(source))
             .collect::<Vec<_>>()
     })
+}
+
+/// Where a rule file of `text` may be cut in two for two threads to parse, each part on its
+/// own: the start of a line near the middle that begins a declaration (a declaration
+/// keyword at the line's first column, then a space) outside every bracket and string. No
+/// declaration continues past such a line (none of their trailing parts, nor an expression,
+/// can go on with a declaration keyword), so the parts hold the file's declarations, in
+/// order; a cut that is wrong after all makes a part fail, and [`parse_part`]'s caller then
+/// parses the whole file. `None` for a file too small to be worth it.
+pub fn cut_point(text: &str) -> Option<usize> {
+    const KEYWORDS: [&str; 10] = [
+        "format",
+        "enum",
+        "statuses",
+        "case",
+        "participants",
+        "event",
+        "deadline",
+        "on",
+        "migrate",
+        "invariant",
+    ];
+    if text.len() < CUT_BYTES {
+        return None;
+    }
+    let starts_declaration = |at: usize| {
+        let line = &text.as_bytes()[at..];
+        KEYWORDS.iter().any(|k| {
+            line.starts_with(k.as_bytes()) && matches!(line.get(k.len()), Some(b' ' | b'\t'))
+        })
+    };
+    let middle = text.len() / 2;
+    // line starts from the middle on, then (for a file whose second half is one
+    // declaration) before it
+    let after = memchr::memchr_iter(b'\n', &text.as_bytes()[middle..]).map(|i| middle + i + 1);
+    let before = memchr::memrchr_iter(b'\n', &text.as_bytes()[..middle]).map(|i| i + 1);
+    after
+        .chain(before)
+        .filter(|&at| at < text.len() && at > 0 && starts_declaration(at))
+        .take(8)
+        .find(|&at| open_brackets(text, at).is_ok_and(|open| open.is_empty()))
+}
+
+/// Below this many bytes, a rule file is parsed whole by one thread.
+const CUT_BYTES: usize = 4 * 1024;
+
+/// Which part of a rule file cut at [`cut_point`] to parse.
+#[derive(Clone, Copy)]
+pub enum Part {
+    /// The text before the cut.
+    Before(usize),
+    /// The text from the cut on.
+    From(usize),
+}
+
+/// The declarations of one part of a rule file cut at [`cut_point`], with the spans they
+/// have in the whole file; `None` when the part does not parse or lower cleanly (the whole
+/// file is then parsed again with [`parse_file`], for its errors). The file's nesting must
+/// have been checked ([`check_nesting`]).
+pub fn parse_part(source: usize, src: &Source, part: Part) -> Option<File> {
+    let (base, text) = match part {
+        Part::Before(cut) => (0, src.text.get(..cut)?),
+        Part::From(cut) => (cut, src.text.get(cut..)?),
+    };
+    let pairs = parse(Rule::file, text).ok()?;
+    let mut too_deep = None;
+    for p in pairs.clone() {
+        deep_exprs(p, &mut too_deep);
+    }
+    if too_deep.is_some() {
+        return None;
+    }
+    lower::lower_file_from(base, source, pairs).ok()
+}
+
+/// A rule file's brackets nest no deeper than [`MAX_NESTING`] (else its error), as
+/// [`parse_file`] checks first.
+pub fn check_nesting(source: usize, src: &Source) -> Result<(), Vec<Diagnostic>> {
+    open_brackets(&src.text, src.text.len())
+        .map(drop)
+        .map_err(|err| vec![err.to_diagnostic(source)])
 }
 
 /// The parse tree of a rule file, for the formatter (`crate::fmt`) alone: it works on the
@@ -235,74 +323,97 @@ fn plain_path(text: &str) -> Option<crate::ast::Expr> {
 /// interpolations of a string are brackets like any other. Refuses input that nests deeper
 /// than [`MAX_NESTING`], before pest ever sees it, so that no input can exhaust the stack.
 fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseError> {
+    // Read byte by byte: every character that means anything here is ASCII, and no byte of
+    // another character's UTF-8 is (a rule file is read on every load: this runs a word at a
+    // time rather than a character at a time).
+    let bytes = text.as_bytes();
+    let upto = upto.min(bytes.len());
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
     // `"` entries mark strings: inside one, only `\`, `"`, `{` and a newline mean anything.
     let mut stack: Vec<(char, usize)> = Vec::new();
     let mut depth = 0usize;
     // The `<` of `set<…>` and `list<…>` types nest too (not on the stack: they are no
-    // brackets of an expression). `word` is where the word being read started; `type_word`,
-    // whether the last word read, with only whitespace or comments after it, is `set`/`list`.
+    // brackets of an expression). `type_word`: whether the last word read, with only
+    // whitespace or comments after it, is `set`/`list`.
     let mut angles = 0usize;
-    let mut word: Option<usize> = None;
     let mut type_word = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if i >= upto {
-            break;
-        }
-        let in_string = matches!(stack.last(), Some(('"', _)));
-        if !in_string {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                word.get_or_insert(i);
-                continue;
+    let mut i = 0;
+    while i < upto {
+        let b = bytes[i];
+        let opened = if matches!(stack.last(), Some(('"', _))) {
+            i += 1;
+            match b {
+                b'\\' => {
+                    // the escaped character, whole
+                    i += text
+                        .get(i..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    false
+                }
+                // an unterminated string ends with its line
+                b'"' | b'\n' => {
+                    stack.pop();
+                    false
+                }
+                b'{' => {
+                    stack.push(('{', i - 1));
+                    depth += 1;
+                    true
+                }
+                _ => false,
             }
-            if let Some(start) = word.take() {
-                type_word = matches!(&text[start..i], "set" | "list");
+        } else if is_word(b) {
+            let start = i;
+            while i < upto && is_word(bytes[i]) {
+                i += 1;
             }
+            // (a word cut off by `upto` is never followed by anything)
+            type_word = matches!(&bytes[start..i], b"set" | b"list");
+            false
+        } else {
+            let c = match b {
+                0..=0x7f => char::from(b),
+                _ => text.get(i..).and_then(|t| t.chars().next()).unwrap_or(' '),
+            };
+            let next = bytes.get(i + 1).copied();
+            i += c.len_utf8();
+            let mut opened = false;
             match c {
-                '<' if type_word => angles += 1,
+                '<' if type_word => {
+                    angles += 1;
+                    opened = true;
+                }
                 '>' => angles = angles.saturating_sub(1),
                 _ => {}
             }
-            if !(c.is_whitespace() || c == '/' && matches!(chars.peek(), Some((_, '/')))) {
+            if !(c.is_whitespace() || c == '/' && next == Some(b'/')) {
                 type_word = false;
             }
-        }
-        if in_string {
             match c {
-                '\\' => {
-                    chars.next();
+                '"' => stack.push(('"', i - 1)),
+                '/' if next == Some(b'/') => {
+                    // `//` runs to the end of the line
+                    i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
                 }
-                // an unterminated string ends with its line
-                '"' | '\n' => {
-                    stack.pop();
-                }
-                '{' => {
-                    stack.push(('{', i));
-                    depth += 1;
-                }
-                _ => {}
-            }
-        } else {
-            match c {
-                '"' => stack.push(('"', i)),
                 '/' => {
-                    // `//` runs to the end of the line; `/…/` is a pattern (no division exists)
-                    let comment = matches!(chars.peek(), Some((_, '/')));
-                    while let Some(&(_, c)) = chars.peek() {
-                        if c == '\n' {
+                    // `/…/` is a pattern (no division exists), ended by `/` or the line's end
+                    while let Some(&p) = bytes.get(i) {
+                        if p == b'\n' {
                             break;
                         }
-                        chars.next();
-                        if !comment && c == '\\' {
-                            chars.next();
-                        } else if !comment && c == '/' {
+                        i += 1;
+                        if p == b'\\' {
+                            i += 1;
+                        } else if p == b'/' {
                             break;
                         }
                     }
                 }
                 '(' | '[' | '{' => {
-                    stack.push((c, i));
+                    stack.push((c, i - 1));
                     depth += 1;
+                    opened = true;
                 }
                 ')' | ']' | '}' => {
                     stack.pop();
@@ -310,11 +421,13 @@ fn open_brackets(text: &str, upto: usize) -> Result<Vec<(char, usize)>, ParseErr
                 }
                 _ => {}
             }
-        }
-        if depth + angles > MAX_NESTING {
+            opened
+        };
+        // nesting only grows where a bracket opens, and that one byte is to blame
+        if opened && depth + angles > MAX_NESTING {
             return Err(ParseError::TooDeep {
                 max: MAX_NESTING,
-                span: Span::new(i, i + c.len_utf8()),
+                span: Span::new(i - 1, i),
             });
         }
     }

@@ -1,7 +1,9 @@
 //! The grammar, rule by rule (in the spirit of tera's `assert_lex_rule!`), the shapes the
 //! parser builds, and the wording of syntax errors, which authors read.
 
-use super::{open_brackets, parse_file, DocketParser, Rule, MAX_NESTING};
+use super::{
+    cut_point, open_brackets, parse_file, parse_part, DocketParser, Part, Rule, MAX_NESTING,
+};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::span::Source;
@@ -1117,4 +1119,70 @@ fn migrate_blocks_lower_to_their_steps() {
         matches!(&f.migrations[1], MigrateDecl::Block { parts_of: Some(c), target, .. } if c.name == "filing" && target.name == "people")
     );
     assert!(matches!(&f.migrations[2], MigrateDecl::DropCase(c) if c.name == "loan"));
+}
+
+/// The rule files of the repository's policies, with their texts.
+fn repository_rule_files() -> Vec<Source> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for dir in ["rules", "tests/policies"] {
+        let Ok(policies) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for policy in policies.flatten() {
+            for file in std::fs::read_dir(policy.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = file.path();
+                if path.extension().is_some_and(|e| e == "docket") {
+                    let text = std::fs::read_to_string(&path).expect("a rule file");
+                    out.push(Source::new(path.display().to_string(), text));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A file parsed in two parts cut at `cut`, as two threads parse it at load.
+fn in_two(src: &Source, cut: usize) -> Option<File> {
+    let mut file = parse_part(0, src, Part::Before(cut))?;
+    file.append(parse_part(0, src, Part::From(cut))?);
+    Some(file)
+}
+
+#[test]
+fn a_rule_file_parsed_in_two_parts_is_the_file_parsed_whole() {
+    let files = repository_rule_files();
+    assert!(files.len() >= 3, "{} rule files found", files.len());
+    let mut cut = 0;
+    for src in &files {
+        let whole = format!("{:?}", parse_file(0, src).expect("the policy parses"));
+        // where a load cuts it, and every other line start: wherever both parts parse,
+        // they hold the whole file's declarations, spans and all
+        let chosen = cut_point(&src.text);
+        let lines = src.text.match_indices('\n').map(|(i, _)| i + 1);
+        let mut agreeing = 0;
+        for at in chosen.into_iter().chain(lines) {
+            if let Some(parts) = in_two(src, at) {
+                assert_eq!(format!("{parts:?}"), whole, "{} cut at {at}", src.name);
+                agreeing += 1;
+            } else {
+                assert_ne!(Some(at), chosen, "{}: the chosen cut fails", src.name);
+            }
+        }
+        cut += usize::from(chosen.is_some());
+        assert!(agreeing > 1, "{}", src.name);
+    }
+    // the two large policies are cut
+    assert!(cut >= 2, "{cut} files cut");
+    // a file cut at a line that does not start a declaration fails in a part, not silently
+    let text = "deadline d = a\n  + 1h\nevent e { }\n";
+    assert!(in_two(
+        &Source::new("x.docket", text),
+        text.find("  +").unwrap_or(0)
+    )
+    .is_none());
 }

@@ -16,6 +16,7 @@
 //! guard's parts.
 
 use super::{Eval, R};
+use crate::ids::{EnumId, TableId};
 use crate::program::{Cmp, FieldKind, HandlerDef, IAction, IExpr, Program, RuleDef, TPart};
 use crate::value::{PartRef, Value};
 use std::sync::Arc;
@@ -146,6 +147,75 @@ pub(crate) fn handler(prog: &Program, h: &HandlerDef) -> HandlerCode {
 #[derive(Clone, Copy)]
 struct Compiler<'p> {
     prog: &'p Program,
+}
+
+/// A requirements table's rows by the positions of their key cells in the key columns'
+/// enumerations: a lookup whose keys are those enumerations' values (as the checker types
+/// them) finds its row by arithmetic, with no text joined or hashed.
+struct Dense {
+    /// Each key column's enumeration and its number of members.
+    columns: Vec<(EnumId, usize)>,
+    /// The row of each combination of members (`columns[0]`'s member the most significant),
+    /// [`Dense::NONE`] where the table has none.
+    rows: Vec<u32>,
+}
+
+impl Dense {
+    const NONE: u32 = u32::MAX;
+    /// Past this many combinations of key cells, a table is looked up by its text keys.
+    const MAX_CELLS: usize = 4096;
+
+    /// The table's rows laid out by key members, unless it has too many combinations (or a
+    /// key cell is not a member of its column's enumeration, which the checker rules out).
+    fn of(prog: &Program, table: TableId, columns: &[EnumId]) -> Option<Dense> {
+        let t = prog.requirements.get(table.index())?;
+        let members = |e: EnumId| prog.enums.get(e.index()).map(|d| &d.values);
+        let mut sizes = Vec::with_capacity(columns.len());
+        let mut cells = 1usize;
+        for e in columns {
+            let n = members(*e)?.len();
+            cells = cells.checked_mul(n).filter(|c| *c <= Dense::MAX_CELLS)?;
+            sizes.push((*e, n));
+        }
+        let mut rows = vec![Dense::NONE; cells];
+        for (r, row) in t.rows.iter().enumerate() {
+            let mut at = 0usize;
+            for ((e, n), cell) in sizes.iter().zip(&row.keys) {
+                let m = members(*e)?.iter().position(|v| v == cell)?;
+                at = at * n + m;
+            }
+            let slot = rows.get_mut(at)?;
+            if *slot == Dense::NONE {
+                *slot = u32::try_from(r).ok()?;
+            }
+        }
+        Some(Dense {
+            columns: sizes,
+            rows,
+        })
+    }
+
+    /// The row the keys choose: `Ok(None)` when a key is not of its column's enumeration, or
+    /// no row has these cells.
+    fn row(
+        &self,
+        ev: &mut Eval<'_, '_>,
+        keys: &[Box<ValueFn>],
+        locals: &mut Vec<Value>,
+    ) -> R<Option<usize>> {
+        let mut at = 0usize;
+        for ((e, n), key) in self.columns.iter().zip(keys) {
+            match key(ev, locals)? {
+                Value::Enum(of, m) if of == *e && m.index() < *n => at = at * n + m.index(),
+                _ => return Ok(None),
+            }
+        }
+        Ok(self
+            .rows
+            .get(at)
+            .filter(|r| **r != Dense::NONE)
+            .map(|r| *r as usize))
+    }
 }
 
 // The helpers below give each closure its type (and so the lifetimes its signature is
@@ -588,11 +658,19 @@ impl Compiler<'_> {
                 table,
                 of,
                 keys,
+                columns,
                 blame,
             } => {
                 let (at, blame) = ((*table, *of, keys.len()), blame.clone());
                 let keys: Vec<Box<ValueFn>> = keys.iter().map(|k| self.value(k)).collect();
+                let dense = Dense::of(self.prog, *table, columns);
                 value_fn(move |ev, locals| {
+                    if let Some(dense) = &dense {
+                        if let Some(row) = dense.row(ev, &keys, locals)? {
+                            return Ok(ev.table_row(at.0, at.1, row));
+                        }
+                    }
+                    // a key of another kind, or no such row (for its error)
                     let key = |ev: &mut Eval<'_, '_>, i: usize, locals: &mut Vec<Value>| match keys
                         .get(i)
                     {

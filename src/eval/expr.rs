@@ -272,6 +272,7 @@ impl Eval<'_, '_> {
                 of,
                 keys,
                 blame,
+                ..
             } => {
                 let key =
                     |ev: &mut Eval<'_, '_>, i: usize, locals: &mut Vec<Value>| match keys.get(i) {
@@ -455,9 +456,6 @@ impl Eval<'_, '_> {
         let t = &self.prog.requirements[table.index()];
         let found = t.lookup_joined(&joined);
         self.scratch.spare.cells = joined;
-        if let (Some(trace), Some(row)) = (self.trace.as_deref_mut(), found) {
-            trace.row(table, row);
-        }
         let Some(row) = found else {
             let mut names = Vec::new();
             for i in 0..n {
@@ -476,6 +474,16 @@ impl Eval<'_, '_> {
                 message: format!("table `{}` has no row for {cells}", t.name),
             });
         };
+        Ok(self.table_row(table, of, row))
+    }
+
+    /// Row `row` of table `table` as a lookup answers it: the set of its values (of
+    /// enumeration `of`), shared with every other answer of that row.
+    pub(super) fn table_row(&mut self, table: TableId, of: EnumId, row: usize) -> Value {
+        if let Some(trace) = self.trace.as_deref_mut() {
+            trace.row(table, row);
+        }
+        let t = &self.prog.requirements[table.index()];
         let shared = self
             .prog
             .shared
@@ -488,16 +496,17 @@ impl Eval<'_, '_> {
                     .is_none_or(|i| matches!(i, Value::Enum(e, _) if *e == of)),
                 _ => false,
             });
-        Ok(match shared {
+        match shared {
             Some(set) => set.clone(),
             None => Value::set_of(
-                t.rows[row]
-                    .required
+                t.rows
+                    .get(row)
+                    .map_or(&[][..], |r| &r.required[..])
                     .iter()
                     .map(|i| Value::Enum(of, MemberId::at(*i)))
                     .collect(),
             ),
-        })
+        }
     }
 
     /// `[p in people where p.<field> == k and cond]` over every case of type `ty`, from the

@@ -1,0 +1,338 @@
+//! Reading a policy's files: each table read, each rule file parsed and lowered, and the
+//! policy's version hashed. With two cores or more and enough to read, the work is shared
+//! with a second thread: it is cut into tasks (a table, a rule file or one of its two parts,
+//! the version), largest first, and each thread takes the next task left until none is.
+//! The calling thread never waits for the other to start (a new thread may start hundreds
+//! of microseconds late, as long as a large table takes to read): it waits only for the
+//! tasks the other took. The results are the same as one thread's, in the same order.
+
+use crate::ast::File;
+use crate::diag::Diagnostic;
+use crate::dsl::{self, Part};
+use crate::span::Source;
+use crate::tables;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+
+/// One source file as read: a table, or a rule file with the warnings of its text.
+#[derive(Debug)]
+pub(crate) enum Read {
+    Table(Result<tables::Table, Vec<Diagnostic>>),
+    Rules(Vec<Diagnostic>, Result<File, Vec<Diagnostic>>),
+}
+
+/// Source `i` read whole.
+fn read(i: usize, src: &Source) -> Read {
+    if tables::is_table_file(&src.name) {
+        Read::Table(tables::load_table(i, src))
+    } else {
+        Read::Rules(dsl::bidi_warnings(i, src), dsl::parse_file(i, src))
+    }
+}
+
+/// Below this much work (bytes of tables, and three times the bytes of rule files, which
+/// take about three times as long a byte), one thread reads everything: starting another
+/// costs more than it saves.
+const SHARED_WORK: usize = 16 * 1024;
+
+/// Every source read, in order, and the policy's [`version`]; `sources` are given back.
+pub(crate) fn read_all(sources: Vec<Source>) -> (Vec<Source>, Vec<Read>, String) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let work: usize = (0..sources.len())
+        .map(|i| Task::Whole(i).weight(&sources))
+        .sum();
+    if cores < 2 || work < SHARED_WORK {
+        let all = (sources.iter().enumerate())
+            .map(|(i, s)| read(i, s))
+            .collect();
+        let version = version(&sources);
+        return (sources, all, version);
+    }
+    let board = Arc::new(Board {
+        sources,
+        plan: OnceLock::new(),
+        next: AtomicUsize::new(0),
+        finished: Mutex::new(0),
+        all_finished: Condvar::new(),
+    });
+    // started first, while the work is cut into tasks: a thread may take longer to start
+    // than that (without one, none to be had, this thread does it all)
+    let theirs = Arc::clone(&board);
+    let _ = std::thread::Builder::new()
+        .name("docket-load".into())
+        .spawn(move || theirs.work(true));
+    let tasks = tasks(&board.sources);
+    let done = tasks.iter().map(|_| Mutex::new(None)).collect();
+    let plan = board.plan.get_or_init(|| Plan { tasks, done });
+    board.work(false);
+    board.wait(plan.tasks.len());
+    board.results()
+}
+
+/// One piece of the work of reading a policy.
+#[derive(Clone, Copy)]
+enum Task {
+    /// Source `.0` read whole.
+    Whole(usize),
+    /// Part of rule file `.0`, cut at [`dsl::cut_point`].
+    Part(usize, Part),
+    Version,
+}
+
+impl Task {
+    /// About how long the task takes, in bytes of tables.
+    fn weight(self, sources: &[Source]) -> usize {
+        let rules = |n: usize| n * 3;
+        match self {
+            Task::Whole(i) => sources
+                .get(i)
+                .map_or(0, |s| match tables::is_table_file(&s.name) {
+                    true => s.text.len(),
+                    false => rules(s.text.len()),
+                }),
+            Task::Part(_, Part::Before(cut)) => rules(cut),
+            Task::Part(i, Part::From(cut)) => rules(
+                sources
+                    .get(i)
+                    .map_or(0, |s| s.text.len().saturating_sub(cut)),
+            ),
+            Task::Version => 0,
+        }
+    }
+
+    fn run(self, sources: &[Source]) -> Done {
+        match self {
+            Task::Whole(i) => Done::Read(read(i, &sources[i])),
+            Task::Part(i, part) => Done::Part(dsl::parse_part(i, &sources[i], part)),
+            Task::Version => Done::Version(version(sources)),
+        }
+    }
+}
+
+/// The tasks of reading `sources`, largest first: each source whole, but a rule file large
+/// enough to cut ([`dsl::cut_point`]) in two parts; then the version.
+fn tasks(sources: &[Source]) -> Vec<Task> {
+    let mut tasks = Vec::with_capacity(sources.len() + 2);
+    for (i, s) in sources.iter().enumerate() {
+        let cut = (!tables::is_table_file(&s.name) && dsl::check_nesting(i, s).is_ok())
+            .then(|| dsl::cut_point(&s.text))
+            .flatten();
+        match cut {
+            Some(cut) => tasks.extend([
+                Task::Part(i, Part::Before(cut)),
+                Task::Part(i, Part::From(cut)),
+            ]),
+            None => tasks.push(Task::Whole(i)),
+        }
+    }
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.weight(sources)));
+    tasks.push(Task::Version);
+    tasks
+}
+
+/// What a task gave.
+enum Done {
+    Read(Read),
+    /// A part's declarations, `None` if it did not parse.
+    Part(Option<File>),
+    Version(String),
+    /// The other thread's task panicked: the calling thread runs it again (and so panics
+    /// itself, as a load on one thread would).
+    Panicked,
+}
+
+/// The sources, their tasks, what each gave, and how many are done.
+struct Board {
+    sources: Vec<Source>,
+    /// Set once the calling thread has cut the work into tasks.
+    plan: OnceLock<Plan>,
+    /// The next task to take.
+    next: AtomicUsize,
+    finished: Mutex<usize>,
+    all_finished: Condvar,
+}
+
+/// The tasks, and what each gave.
+struct Plan {
+    tasks: Vec<Task>,
+    done: Vec<Mutex<Option<Done>>>,
+}
+
+/// The lock, whatever happened to another holder (each value is written whole).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Board {
+    /// Takes the tasks left, one after another, until none is. `helping`: this is the
+    /// second thread, whose panic is caught (the calling thread would wait for it forever).
+    fn work(&self, helping: bool) {
+        let Plan { tasks, done: slots } = self.plan.wait();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(task) = tasks.get(i) else {
+                return;
+            };
+            let done = match helping {
+                true => catch_unwind(AssertUnwindSafe(|| task.run(&self.sources)))
+                    .unwrap_or(Done::Panicked),
+                false => task.run(&self.sources),
+            };
+            if let Some(slot) = slots.get(i) {
+                *lock(slot) = Some(done);
+            }
+            let mut finished = lock(&self.finished);
+            *finished += 1;
+            if *finished == tasks.len() {
+                self.all_finished.notify_all();
+            }
+        }
+    }
+
+    /// Until all `tasks` are done (those the other thread took, if it started).
+    fn wait(&self, tasks: usize) {
+        let mut finished = lock(&self.finished);
+        while *finished < tasks {
+            finished = self
+                .all_finished
+                .wait(finished)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The sources back, each read, and the version: a file cut in two is whole again, or
+    /// parsed again whole when a part did not parse (for its errors).
+    fn results(self: Arc<Self>) -> (Vec<Source>, Vec<Read>, String) {
+        let sources = &self.sources;
+        let mut reads: Vec<Option<Read>> = sources.iter().map(|_| None).collect();
+        let mut parts: Vec<[Option<Option<File>>; 2]> =
+            sources.iter().map(|_| [None, None]).collect();
+        let mut version = None;
+        let (tasks, slots) = match self.plan.get() {
+            Some(plan) => (&plan.tasks[..], &plan.done[..]),
+            None => (&[][..], &[][..]),
+        };
+        for (task, slot) in tasks.iter().zip(slots) {
+            let done = match lock(slot).take() {
+                Some(Done::Panicked) | None => task.run(sources),
+                Some(done) => done,
+            };
+            match (task, done) {
+                (Task::Whole(i), Done::Read(r)) => reads[*i] = Some(r),
+                (Task::Part(i, part), Done::Part(file)) => {
+                    let which = usize::from(matches!(part, Part::From(_)));
+                    parts[*i][which] = Some(file);
+                }
+                (_, Done::Version(v)) => version = Some(v),
+                _ => {}
+            }
+        }
+        let mut all = Vec::with_capacity(sources.len());
+        for (i, (read_whole, parts)) in reads.into_iter().zip(parts).enumerate() {
+            let r = match (read_whole, parts) {
+                (Some(r), _) => r,
+                (None, [Some(Some(mut file)), Some(Some(rest))]) => {
+                    file.append(rest);
+                    Read::Rules(dsl::bidi_warnings(i, &sources[i]), Ok(file))
+                }
+                (None, _) => read(i, &sources[i]),
+            };
+            all.push(r);
+        }
+        let version = version.unwrap_or_else(|| self::version(sources));
+        // the other thread may still hold the board, about to end
+        let sources = match Arc::try_unwrap(self) {
+            Ok(board) => board.sources,
+            Err(shared) => shared.sources.clone(),
+        };
+        (sources, all, version)
+    }
+}
+
+/// A SHA-256 of a policy's files (base names and texts, in order), in hex: stable across
+/// builds and machines, so a store can tell the policy that decided each event.
+pub(crate) fn version(sources: &[Source]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for s in sources {
+        let name = s.name.rsplit(['/', '\\']).next().unwrap_or(&s.name);
+        for part in [name, &s.text] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The files of the shipped policy `name`.
+    fn policy(name: &str) -> Vec<Source> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("rules")
+            .join(name);
+        (crate::policy_files(&dir)
+            .expect("the policy's files")
+            .iter())
+        .map(|p| {
+            let text = std::fs::read_to_string(p).expect("a policy file");
+            Source::new(p.display().to_string(), text)
+        })
+        .collect()
+    }
+
+    /// `sources` read by one thread, file after file.
+    fn one_by_one(sources: &[Source]) -> (Vec<Read>, String) {
+        let all = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| read(i, s))
+            .collect();
+        (all, version(sources))
+    }
+
+    #[test]
+    fn two_threads_read_what_one_reads() {
+        let icp = policy("icp");
+        let rules = icp.iter().position(|s| s.name.ends_with(".docket"));
+        let rules = rules.expect("a rule file");
+        let cut = dsl::cut_point(&icp[rules].text).expect("the ICP rule file is cut");
+        // a syntax error before the cut, after it, and a table that does not load
+        let broken = |at: usize, what: &str| {
+            let mut sources = icp.clone();
+            let text = &mut sources[rules].text;
+            let line = text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
+            text.insert_str(line, what);
+            sources
+        };
+        let mut bad_table = icp.clone();
+        if let Some(t) = bad_table
+            .iter_mut()
+            .find(|s| s.name.ends_with("messages.yaml"))
+        {
+            t.text.push_str("\n  oops: [\n");
+        }
+        for sources in [
+            icp.clone(),
+            policy("gdpr-dsar"),
+            broken(cut / 3, "on nothing {\n"),
+            broken(cut + (icp[rules].text.len() - cut) / 2, "rule r when { }\n"),
+            broken(cut, "deadline d =\n"),
+            bad_table,
+        ] {
+            let (alone, version_alone) = one_by_one(&sources);
+            let (back, shared, version_shared) = read_all(sources.clone());
+            let texts = |s: &[Source]| {
+                s.iter()
+                    .map(|s| (s.name.clone(), s.text.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(texts(&back), texts(&sources));
+            assert_eq!(format!("{shared:?}"), format!("{alone:?}"));
+            assert_eq!(version_shared, version_alone);
+        }
+    }
+}

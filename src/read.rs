@@ -38,11 +38,10 @@ const SHARED_WORK: usize = 16 * 1024;
 
 /// Every source read, in order, and the policy's [`version`]; `sources` are given back.
 pub(crate) fn read_all(sources: Vec<Source>) -> (Vec<Source>, Vec<Read>, String) {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let work: usize = (0..sources.len())
         .map(|i| Task::Whole(i).weight(&sources))
         .sum();
-    if cores < 2 || work < SHARED_WORK {
+    if work < SHARED_WORK || cores() < 2 {
         let all = (sources.iter().enumerate())
             .map(|(i, s)| read(i, s))
             .collect();
@@ -68,6 +67,13 @@ pub(crate) fn read_all(sources: Vec<Source>) -> (Vec<Source>, Vec<Read>, String)
     board.work(false);
     board.wait(plan.tasks.len());
     board.results()
+}
+
+/// The cores this process may use, asked once: asking reads the cgroup's files (tens of
+/// microseconds, the time of a small policy's whole load).
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// One piece of the work of reading a policy.

@@ -17,20 +17,6 @@ pub(super) struct At<'a> {
     pub keyword: bool,
 }
 
-/// The words that start a declaration: a syntax error on one of them usually means the
-/// declaration before it is not finished.
-const DECLARATION_WORDS: [&str; 9] = [
-    "format",
-    "statuses",
-    "case",
-    "participants",
-    "event",
-    "deadline",
-    "on",
-    "enum",
-    "migrate",
-];
-
 /// The help for a syntax error: a likely fix, or what the grammar expected, explained.
 pub(super) fn help(at: &At) -> String {
     likely_fix(at).unwrap_or_else(|| expected(at))
@@ -57,7 +43,7 @@ pub(super) fn likely_fix(at: &At) -> Option<String> {
         found
             if at.unclosed.is_some_and(|(open, _)| {
                 expects(&format!("`{}`", closer(open)))
-                    && (found.is_empty() || DECLARATION_WORDS.contains(&found))
+                    && (found.is_empty() || super::DECLARATION_WORDS.contains(&found))
             }) =>
         {
             let (open, line) = at.unclosed?;

@@ -166,24 +166,12 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
 /// order; a cut that is wrong after all makes a part fail, and [`parse_part`]'s caller then
 /// parses the whole file. `None` for a file too small to be worth it.
 pub fn cut_point(text: &str) -> Option<usize> {
-    const KEYWORDS: [&str; 10] = [
-        "format",
-        "enum",
-        "statuses",
-        "case",
-        "participants",
-        "event",
-        "deadline",
-        "on",
-        "migrate",
-        "invariant",
-    ];
     if text.len() < CUT_BYTES {
         return None;
     }
     let starts_declaration = |at: usize| {
         let line = &text.as_bytes()[at..];
-        KEYWORDS.iter().any(|k| {
+        DECLARATION_WORDS.iter().any(|k| {
             line.starts_with(k.as_bytes()) && matches!(line.get(k.len()), Some(b' ' | b'\t'))
         })
     };
@@ -198,6 +186,20 @@ pub fn cut_point(text: &str) -> Option<usize> {
         .take(8)
         .find(|&at| open_brackets(text, at).is_ok_and(|open| open.is_empty()))
 }
+
+/// The words that start a declaration.
+pub(super) const DECLARATION_WORDS: [&str; 10] = [
+    "format",
+    "statuses",
+    "case",
+    "participants",
+    "event",
+    "deadline",
+    "on",
+    "enum",
+    "migrate",
+    "invariant",
+];
 
 /// Below this many bytes, a rule file is parsed whole by one thread.
 const CUT_BYTES: usize = 4 * 1024;

@@ -806,6 +806,12 @@ fn a_missing_closing_brace_points_back_to_its_opening() {
         d.help.as_deref(),
         Some("the `{` on line 1 is never closed: is a `}` missing before this?")
     );
+    // before any declaration word, `invariant` included
+    let d = syntax_error("on x {\n  rule r { emit a }\n\ninvariant i for c = true else \"m\"\n");
+    assert_eq!(d.label.as_deref(), Some("found `invariant`"));
+    assert!(d
+        .help
+        .is_some_and(|h| h.starts_with("the `{` on line 1 is never closed")));
     // at the end of the file too
     let d = syntax_error("on x {\n  rule r { emit a }\n");
     assert_eq!(d.label.as_deref(), Some("found the end of the file"));

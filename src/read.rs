@@ -275,19 +275,24 @@ pub(crate) fn version(sources: &[Source]) -> String {
 mod tests {
     use super::*;
 
-    /// The files of the shipped policy `name`.
-    fn policy(name: &str) -> Vec<Source> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("rules")
-            .join(name);
-        (crate::policy_files(&dir)
-            .expect("the policy's files")
-            .iter())
-        .map(|p| {
-            let text = std::fs::read_to_string(p).expect("a policy file");
-            Source::new(p.display().to_string(), text)
-        })
-        .collect()
+    /// The files of each shipped policy (each folder of `rules/`).
+    fn shipped() -> Vec<Vec<Source>> {
+        let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut dirs: Vec<_> = (std::fs::read_dir(rules).expect("rules/").flatten())
+            .map(|d| d.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        (dirs.iter())
+            .map(|dir| {
+                (crate::policy_files(dir).expect("the policy's files").iter())
+                    .map(|p| {
+                        let text = std::fs::read_to_string(p).expect("a policy file");
+                        Source::new(p.display().to_string(), text)
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     /// `sources` read by one thread, file after file.
@@ -300,35 +305,46 @@ mod tests {
         (all, version(sources))
     }
 
+    /// `sources` with `what` inserted into source `file` at the line after byte `at`.
+    fn broken(sources: &[Source], file: usize, at: usize, what: &str) -> Vec<Source> {
+        let mut sources = sources.to_vec();
+        let text = &mut sources[file].text;
+        let line = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |n| at + n + 1);
+        text.insert_str(line, what);
+        sources
+    }
+
     #[test]
     fn two_threads_read_what_one_reads() {
-        let icp = policy("icp");
-        let rules = icp.iter().position(|s| s.name.ends_with(".docket"));
-        let rules = rules.expect("a rule file");
-        let cut = dsl::cut_point(&icp[rules].text).expect("the ICP rule file is cut");
-        // a syntax error before the cut, after it, and a table that does not load
-        let broken = |at: usize, what: &str| {
-            let mut sources = icp.clone();
-            let text = &mut sources[rules].text;
-            let line = text[at..].find('\n').map_or(text.len(), |n| at + n + 1);
-            text.insert_str(line, what);
-            sources
-        };
-        let mut bad_table = icp.clone();
-        if let Some(t) = bad_table
-            .iter_mut()
-            .find(|s| s.name.ends_with("messages.yaml"))
-        {
-            t.text.push_str("\n  oops: [\n");
+        let mut cases = Vec::new();
+        let mut cut_files = 0;
+        for policy in shipped() {
+            // each rule file large enough to cut, with a syntax error before the cut, after
+            // it and at it
+            for (file, src) in policy.iter().enumerate() {
+                let Some(cut) = dsl::cut_point(&src.text) else {
+                    continue;
+                };
+                cut_files += 1;
+                let after = cut + (src.text.len() - cut) / 2;
+                cases.push(broken(&policy, file, cut / 3, "on nothing {\n"));
+                cases.push(broken(&policy, file, after, "rule r when { }\n"));
+                cases.push(broken(&policy, file, cut, "deadline d =\n"));
+            }
+            // its largest table broken
+            let largest = (policy.iter().enumerate())
+                .filter(|(_, s)| tables::is_table_file(&s.name))
+                .max_by_key(|(_, s)| s.text.len())
+                .map(|(i, _)| i);
+            if let Some(table) = largest {
+                let mut bad = policy.clone();
+                bad[table].text.push_str("\n  oops: [\n");
+                cases.push(bad);
+            }
+            cases.push(policy);
         }
-        for sources in [
-            icp.clone(),
-            policy("gdpr-dsar"),
-            broken(cut / 3, "on nothing {\n"),
-            broken(cut + (icp[rules].text.len() - cut) / 2, "rule r when { }\n"),
-            broken(cut, "deadline d =\n"),
-            bad_table,
-        ] {
+        assert!(cut_files >= 2, "{cut_files} rule files cut");
+        for sources in cases {
             let (alone, version_alone) = one_by_one(&sources);
             let (back, shared, version_shared) = read_all(sources.clone());
             let texts = |s: &[Source]| {

@@ -115,15 +115,9 @@ fn parse(
     rule: Rule,
     text: &str,
 ) -> Result<pest::iterators::Pairs<'_, Rule>, pest::error::Error<Rule>> {
-    // a parse that panicked elsewhere leaves nothing to repair: the guard only orders parses
-    let quick = PARSING
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let parsed = DocketParser::parse(rule, text);
-    drop(quick);
-    match parsed {
-        Ok(pairs) => Ok(pairs),
-        Err(_) => {
+    match parse_quick(rule, text) {
+        Some(pairs) => Ok(pairs),
+        None => {
             let _alone = PARSING
                 .write()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -133,6 +127,17 @@ fn parse(
             detailed
         }
     }
+}
+
+/// `text` parsed as `rule` without tracking what was tried where: `None` if it does not
+/// parse.
+fn parse_quick(rule: Rule, text: &str) -> Option<pest::iterators::Pairs<'_, Rule>> {
+    // a parse that panicked elsewhere leaves nothing to repair: the guard only orders parses
+    let _quick = PARSING
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    pest::set_error_detail(false);
+    DocketParser::parse(rule, text).ok()
 }
 
 /// Parses one rule file. `source` is the file's index in the policy's source list.
@@ -222,7 +227,8 @@ pub fn parse_part(source: usize, src: &Source, part: Part) -> Option<File> {
         Part::Before(cut) => (0, src.text.get(..cut)?),
         Part::From(cut) => (cut, src.text.get(cut..)?),
     };
-    let pairs = parse(Rule::file, text).ok()?;
+    // a part that fails is parsed again whole, for its error: no detail needed here
+    let pairs = parse_quick(Rule::file, text)?;
     let mut too_deep = None;
     for p in pairs.clone() {
         deep_exprs(p, &mut too_deep);

@@ -258,7 +258,7 @@ impl Board {
 
 /// A SHA-256 of a policy's files (base names and texts, in order), in hex: stable across
 /// builds and machines, so a store can tell the policy that decided each event.
-pub(crate) fn version(sources: &[Source]) -> String {
+fn version(sources: &[Source]) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for s in sources {

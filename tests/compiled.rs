@@ -105,3 +105,43 @@ fn random_icp_streams_give_the_same_records_both_ways() {
         }
     });
 }
+
+#[test]
+fn a_table_lookup_gives_the_same_rows_and_errors_both_ways() {
+    // a lookup by two enumeration keys: the compiled code finds the row from the members'
+    // positions, the tree walker by the cells' names; one combination has no row
+    let sources = || {
+        vec![
+            docket::Source::new(
+                "grid.yaml",
+                "kind: requirements\nkeys: [size, colour]\nof: part\nvalues: [a, b, c]\nrows:\n  - { size: small, colour: red, required: [a] }\n  - { size: small, colour: blue, required: [a, b] }\n  - { size: large, colour: red, required: [c] }\n",
+            ),
+            docket::Source::new("messages.yaml", "kind: messages\nmessages: {}\n"),
+            docket::Source::new(
+                "p.docket",
+                "event ask { size: grid.size, colour: grid.colour }\non ask {\n  rule answer { show parts = grid[event.size, event.colour] }\n}\n",
+            ),
+        ]
+    };
+    let load = || Engine::from_sources(sources()).unwrap_or_else(|e| panic!("{}", e.render()));
+    let (compiled, walked) = (load(), load().tree_walking());
+    let mut lines = Vec::new();
+    for size in ["small", "large"] {
+        for colour in ["red", "blue"] {
+            lines.push(format!(
+                r#"{{"type":"ask","at":"2026-11-28T10:00:00+08:00","size":"{size}","colour":"{colour}"}}"#
+            ));
+        }
+    }
+    let (a, b) = (records(&compiled, &lines), records(&walked, &lines));
+    if let Some(d) = first_difference(&a, &b) {
+        panic!("{d}");
+    }
+    assert!(a[1].contains(r#"["a","b"]"#), "{}", a[1]);
+    assert!(a[2].contains(r#"["c"]"#), "{}", a[2]);
+    assert!(
+        a[3].contains("table `grid` has no row for size `large` and colour `blue`"),
+        "{}",
+        a[3]
+    );
+}

@@ -74,3 +74,21 @@ pub(crate) fn violations(prog: &Program, before: Option<&World>, after: &World) 
     }
     out
 }
+
+/// Whether every transition invariant of its case type holds for case `case` of `after`
+/// (the same case in `before`), at `now`: [`violations`]'s verdict on it, without messages.
+pub(crate) fn transitions_hold(
+    prog: &Program,
+    before: &World,
+    after: &World,
+    case: CaseId,
+    now: jiff::Timestamp,
+) -> bool {
+    let Some(ty) = after.cases.get(case as usize).map(|c| c.ty) else {
+        return true;
+    };
+    prog.invariants
+        .iter()
+        .filter(|inv| inv.transition && inv.case_ty == ty)
+        .all(|inv| crate::eval::invariant_holds(prog, Some(before), after, inv, case, now))
+}

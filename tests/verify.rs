@@ -247,6 +247,21 @@ fn seeded_guard_negated_is_caught() {
 }
 
 #[test]
+fn a_step_back_to_a_world_reached_before_is_checked() {
+    // every accepted event that leaves a filing awaiting its sync breaks this invariant, and
+    // each such step leads to a world reached before (the filing as it was, at the same
+    // instant): a transition invariant is checked on every step, not only on new worlds
+    let dir = seeded(
+        "icp",
+        "icp.docket",
+        "// contract §1: a final status is final\n",
+        "invariant sync_moves_on for filing change\n  = not (before.status == awaiting_sync and after.status == awaiting_sync)\n  else \"filing {after.id} stayed awaiting_sync\"\n\n// contract §1: a final status is final\n",
+    );
+    caught(&dir, &["--depth", "3"], "sync_moves_on", 2);
+    caught(&dir, &["--depth", "3", "--keys", "2"], "sync_moves_on", 2);
+}
+
+#[test]
 fn seeded_rule_removed_is_caught() {
     let dir = seeded(
         "gdpr-dsar",

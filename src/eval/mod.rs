@@ -408,20 +408,48 @@ pub(crate) fn invariant_message(
     let mut ev = Eval::new(prog, after, after.clock.unwrap_or(Timestamp::UNIX_EPOCH));
     ev.before = before;
     let mut locals = vec![Value::Unset; inv.holds.locals.max(2)];
-    locals[0] = Value::Case(case);
-    locals[1] = Value::Case(case);
-    let holds = match inv.holds.code.get(prog) {
-        Some(code) => match code(&mut ev, &mut locals)? {
-            Value::Bool(b) => b,
-            Value::Unset => return fail("a condition read an unset value"),
-            _ => return bug("a condition is not a bool"),
-        },
-        None => ev.truth(&inv.holds.expr, &mut locals)?,
-    };
-    if holds {
+    if ev.invariant_holds(inv, case, &mut locals)? {
         return Ok(None);
     }
     ev.template(&inv.message, None, &mut locals).map(Some)
+}
+
+/// Whether invariant `inv` holds for case `case` of `after` (the same case in `before`), at
+/// `now`, as [`invariant_message`] decides it at `after`'s clock, without its message: a
+/// condition that cannot be evaluated does not hold.
+pub(crate) fn invariant_holds(
+    prog: &Program,
+    before: Option<&World>,
+    after: &World,
+    inv: &InvariantDef,
+    case: CaseId,
+    now: Timestamp,
+) -> bool {
+    let mut ev = Eval::new(prog, after, now);
+    ev.before = before;
+    let mut locals = vec![Value::Unset; inv.holds.locals.max(2)];
+    ev.invariant_holds(inv, case, &mut locals).unwrap_or(false)
+}
+
+impl Eval<'_, '_> {
+    /// Whether invariant `inv` holds for case `case`, `locals` its slots.
+    fn invariant_holds(
+        &mut self,
+        inv: &InvariantDef,
+        case: CaseId,
+        locals: &mut Vec<Value>,
+    ) -> R<bool> {
+        locals[0] = Value::Case(case);
+        locals[1] = Value::Case(case);
+        match inv.holds.code.get(self.prog) {
+            Some(code) => match code(self, locals)? {
+                Value::Bool(b) => Ok(b),
+                Value::Unset => fail("a condition read an unset value"),
+                _ => bug("a condition is not a bool"),
+            },
+            None => self.truth(&inv.holds.expr, locals),
+        }
+    }
 }
 
 impl<'p, 'w> Eval<'p, 'w> {

@@ -199,6 +199,15 @@ pub(super) struct Canon {
     order: Vec<(crate::program::CaseTypeId, u64, usize)>,
 }
 
+/// The fingerprint of the world at `clock` whose cases' canonical form has the fingerprint
+/// `content` ([`Canon::content_of`]).
+pub(super) fn at_clock(clock: Option<Timestamp>, content: u128) -> u128 {
+    let mut h = Fp::new();
+    clock.hash(&mut h);
+    h.write_u128(content);
+    h.finish128()
+}
+
 /// Which form of a value is hashed.
 #[derive(Clone, Copy, PartialEq)]
 enum Form {
@@ -232,6 +241,16 @@ impl Canon {
         n: usize,
         case: &dyn Fn(usize) -> &'c CaseData,
     ) -> u128 {
+        at_clock(clock, self.content_of(n, case))
+    }
+
+    /// The fingerprint of the canonical form of the `n` cases `case(0)`, …, without a
+    /// clock: [`at_clock`] makes it a world's.
+    pub(super) fn content_of<'c>(
+        &mut self,
+        n: usize,
+        case: &dyn Fn(usize) -> &'c CaseData,
+    ) -> u128 {
         self.order.clear();
         self.order.extend((0..n).map(|i| (case(i).ty, 0, i)));
         if !self.sym.is_empty() {
@@ -254,7 +273,6 @@ impl Canon {
             names.clear();
         }
         let mut h = Fp::new();
-        clock.hash(&mut h);
         h.word(n as u64);
         let order = std::mem::take(&mut self.order);
         for (_, _, i) in &order {

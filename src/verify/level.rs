@@ -19,6 +19,8 @@
 //! same from run to run: the level's coverage is only kept when the level was explored
 //! whole.
 
+use super::checks::Checks;
+use super::fingerprint::at_clock;
 use super::fingerprint::{Canon, Reached, Seen};
 use super::memo::{Known, Memo};
 use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
@@ -43,16 +45,20 @@ pub(super) struct Level<'a, T> {
     /// The nodes to expand.
     pub frontier: Range<u32>,
     pub bounds: &'a Bounds,
-    /// Reads a world reached first, on the worker's thread (after the world before it, its
-    /// event's time chosen near a deadline or not): what the merge is handed of it.
+    /// Reads a world reached first, or reached again by a step that breaks a transition
+    /// invariant, on the worker's thread (after the world before it, its event's time
+    /// chosen near a deadline or not): what the merge is handed of it.
     pub look: &'a (dyn Fn(&World, &World, Near) -> T + Sync),
 }
 
-/// A world a worker reached first: its fingerprint, how, and what `look` found.
+/// A world a worker reached first, or reached by a step breaking a transition invariant
+/// (`forced`: a node even when the world was reached before, for the counterexample): its
+/// fingerprint, how, and what `look` found.
 pub(super) struct Found<T> {
     pub fp: u128,
     pub node: Node,
     pub tag: T,
+    pub forced: bool,
 }
 
 /// The chunks of `frontier` the workers take: about sixteen a worker, each of at most 256
@@ -154,6 +160,12 @@ pub(super) struct Worker<'e> {
     open: Vec<(usize, Option<CaseId>)>,
     /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
     case_fps: Vec<u128>,
+    /// In the world being expanded: the fingerprint of its cases
+    /// ([`super::fingerprint::Canon::content_of`]).
+    content: u128,
+    /// The transition invariants, checked on every step evaluated, even one reaching a
+    /// world reached before (where it breaks one, the step is a counterexample).
+    checks: Checks,
     /// The worlds along the last path rebuilt, from the empty one: a node's siblings and
     /// cousins share most of it.
     path: Vec<(u32, World)>,
@@ -179,6 +191,7 @@ impl<'e> Worker<'e> {
         events: Vec<Event>,
         canon: Canon,
         memo: Memo,
+        transitions: bool,
     ) -> Worker<'e> {
         // the exploration reads no message or refusal: placeholders are evaluated (a step
         // fails where it would), nothing is rendered
@@ -192,6 +205,8 @@ impl<'e> Worker<'e> {
             found: Vec::new(),
             open: Vec::new(),
             case_fps: Vec::new(),
+            content: 0,
+            checks: Checks::new(engine.program(), transitions),
             path: vec![(0, World::new())],
             canon,
             memo,
@@ -226,7 +241,8 @@ impl<'e> Worker<'e> {
             for (at, near) in candidate_times(self.engine, &world, level.bounds) {
                 for i in 0..self.open.len() {
                     let (ev, case) = self.open[i];
-                    let Some((fp, after)) = self.step(level.seen, &mut world, ev, case, at) else {
+                    let Some((fp, after, forced)) = self.step(level.seen, &mut world, ev, case, at)
+                    else {
                         continue;
                     };
                     out.push(Found {
@@ -237,6 +253,7 @@ impl<'e> Worker<'e> {
                             at,
                         },
                         tag: (level.look)(&world, &after, near),
+                        forced,
                     });
                 }
             }
@@ -244,9 +261,10 @@ impl<'e> Worker<'e> {
         out
     }
 
-    /// The event `ev` (routed to `case`) at `at` on `world`: the world after it and its
-    /// fingerprint, when it is accepted and leads to a world neither `seen` holds nor this
-    /// worker reached in its chunk.
+    /// The event `ev` (routed to `case`) at `at` on `world`: the world after it, its
+    /// fingerprint and whether it breaks a transition invariant, when it is accepted and
+    /// leads to a world neither `seen` holds nor this worker reached in its chunk, or breaks
+    /// one.
     fn step(
         &mut self,
         seen: &Reached,
@@ -254,24 +272,51 @@ impl<'e> Worker<'e> {
         ev: usize,
         case: Option<CaseId>,
         at: Timestamp,
-    ) -> Option<(u128, World)> {
-        // a step kept from another world where this case stood the same
-        let fp = case.and_then(|c| self.case_fps.get(c as usize).copied());
-        let memo_key = self.memo.key(world, ev, at, case, fp);
+    ) -> Option<(u128, World, bool)> {
+        // a step kept from another world where what it reads stood the same
+        let keys = self.memo.key(world, ev, at, case, &self.case_fps);
+        if let Some(k) = keys.filter(|k| k.refused != k.done) {
+            if let Some(Known::Refused) = self.memo.get(k.refused) {
+                self.reused += 1;
+                return None;
+            }
+        }
+        // a step kept by its case alone kept the transition invariants on its case: the
+        // others, unchanged, keep them where they do on this world as it is
+        let memo_key = match keys {
+            Some(k)
+                if !k.by_all
+                    && self.checks.any()
+                    && !self.checks.hold(
+                        self.engine.program(),
+                        &mut self.canon,
+                        world,
+                        &self.case_fps,
+                        world,
+                        &[],
+                        at,
+                    ) =>
+            {
+                None
+            }
+            k => k,
+        };
+        let by_all = memo_key.is_some_and(|k| k.by_all);
         let mut expected = None;
         if let Some(k) = memo_key {
-            let fp = match self.memo.get(k) {
+            let fp = match self.memo.get(k.done) {
                 Some(Known::Refused) => {
                     self.reused += 1;
                     return None;
                 }
-                Some(Known::Unchanged) => Some(fingerprint_after(&mut self.canon, world, at, &[])),
+                Some(Known::Unchanged) => Some(at_clock(Some(at), self.content)),
                 Some(Known::Case(id, c)) => Some(fingerprint_after(
                     &mut self.canon,
                     world,
                     at,
                     &[(*id, &**c)],
                 )),
+                Some(Known::Cases(content)) => Some(at_clock(Some(at), *content)),
                 None => None,
             };
             if let Some(fp) = fp {
@@ -289,16 +334,24 @@ impl<'e> Worker<'e> {
         // applied in place and undone: the world after is fingerprinted where it lies, and
         // copied only when not seen before
         let (canon, mine, engine) = (&mut self.canon, &self.mine, self.engine);
+        let (checks, fps) = (&mut self.checks, &self.case_fps);
+        // INVARIANT: `world` is a copy of the last world of the path, which stays as it was
+        let before = self.path.last().map(|(_, w)| w).filter(|_| checks.any());
         let keep = memo_key.is_some();
         let probed = engine.probe_traced(
             world,
             event,
             Some(&mut self.trace),
             |after, outcomes, changed| {
-                let hash =
-                    canon.fingerprint_of(after.clock, after.cases.len(), &|i| &after.cases[i]);
+                let content = canon.content_of(after.cases.len(), &|i| &after.cases[i]);
+                let hash = at_clock(after.clock, content);
+                let broken = before.is_some_and(|before| {
+                    !checks.hold(engine.program(), canon, before, fps, after, changed, at)
+                });
                 let known = match changed {
-                    _ if !keep => None,
+                    // a step breaking a transition invariant is evaluated wherever it is met
+                    _ if !keep || broken => None,
+                    _ if by_all => Some(Known::Cases(content)),
                     [] => Some(Known::Unchanged),
                     [id] if Some(*id) == case => after
                         .cases
@@ -308,15 +361,16 @@ impl<'e> Worker<'e> {
                     _ => None,
                 };
                 let new = !(mine.contains(&hash) || seen.contains(hash));
-                (outcomes, hash, known, new.then(|| after.clone()))
+                let after = (new || broken).then(|| after.clone());
+                (outcomes, hash, known, after, new, broken)
             },
         );
-        let (outcomes, hash, known, after) = match probed {
+        let (outcomes, hash, known, after, new, broken) = match probed {
             Ok(p) => p,
             Err(_) => {
                 self.coverage.add_outcomes(&self.trace, None);
-                if let Some(k) = memo_key {
-                    self.memo.put(k, Known::Refused);
+                if let Some(k) = keys {
+                    self.memo.put(k.refused, Known::Refused);
                 }
                 return None;
             }
@@ -324,7 +378,7 @@ impl<'e> Worker<'e> {
         self.coverage.add_outcomes(&self.trace, Some(&outcomes));
         crate::eval::recycle(outcomes);
         if let (Some(k), Some(known)) = (memo_key, known) {
-            self.memo.put(k, known);
+            self.memo.put(k.done, known);
         }
         // a kept step's fingerprint was computed before evaluating it
         debug_assert!(
@@ -332,8 +386,10 @@ impl<'e> Worker<'e> {
             "a kept step gives the world evaluating it gives"
         );
         let after = after?;
-        self.mine.insert(hash);
-        Some((hash, after))
+        if new {
+            self.mine.insert(hash);
+        }
+        Some((hash, after, broken))
     }
 
     /// Reads off `world`, about to be expanded, what each step on it looks up.
@@ -361,6 +417,7 @@ impl<'e> Worker<'e> {
         let canon = &mut self.canon;
         self.case_fps
             .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
+        self.content = canon.content_of(world.cases.len(), &|i| &world.cases[i]);
     }
 
     /// The world of node `id`, rebuilt by replaying its path from the empty world: from

@@ -9,6 +9,7 @@
 //! (`level.rs`), so that what is found does not depend on their number.
 
 mod boundaries;
+mod checks;
 mod domain;
 mod fingerprint;
 mod level;
@@ -182,7 +183,8 @@ type Near = Option<(crate::program::DeadlineId, i8)>;
 /// Explores every event sequence of up to `bounds.depth` events.
 pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
     let mut violation = None;
-    let mut x = Explorer::new(engine, bounds)?;
+    let transitions = engine.program().invariants.iter().any(|i| i.transition);
+    let mut x = Explorer::new(engine, bounds, transitions)?;
     // the invariants are checked by the workers; the merge keeps the first violation
     let look = |before: &World, after: &World, _: Near| {
         let broken = engine.invariant_violations(Some(before), after);
@@ -224,7 +226,13 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
 
 impl<'e> Explorer<'e> {
     /// The events of `engine`'s policy over the domains of `bounds`, nothing explored yet.
-    fn new(engine: &'e Engine, bounds: &Bounds) -> Result<Explorer<'e>, Unbounded> {
+    /// With `transitions`, every step is checked against the transition invariants, even
+    /// one reaching a world reached before.
+    fn new(
+        engine: &'e Engine,
+        bounds: &Bounds,
+        transitions: bool,
+    ) -> Result<Explorer<'e>, Unbounded> {
         let started = Instant::now();
         let prog = engine.program();
         let domain = domain::events(prog, bounds)?;
@@ -265,7 +273,7 @@ impl<'e> Explorer<'e> {
             }
         }
         let routes: Vec<Route> = events.iter().map(|e| route_of(engine, e)).collect();
-        let memo = Memo::new(engine, &events, &routes);
+        let memo = Memo::new(engine, &events, &routes, transitions);
         // the distinct cases events are routed to, and where each event's is among them
         let mut keys: Vec<(crate::program::CaseTypeId, crate::value::Text)> = Vec::new();
         let slots: Vec<Option<(usize, bool)>> = routes
@@ -292,6 +300,7 @@ impl<'e> Explorer<'e> {
                     events.clone(),
                     Canon::new(sym.clone()),
                     memo.for_worker(jobs),
+                    transitions,
                 )
             })
             .collect();
@@ -340,7 +349,9 @@ impl<'e> Explorer<'e> {
                 look,
             };
             level::expand(&mut self.workers, &level, &mut |f| {
-                if !self.seen.insert(f.fp) {
+                // a step breaking a transition invariant gets a node even to a world
+                // reached before: the path to it is the counterexample
+                if !self.seen.insert(f.fp) && !f.forced {
                     return false;
                 }
                 if start + fresh.len() >= bounds.max_states {

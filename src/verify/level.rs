@@ -34,6 +34,7 @@ use crate::world::World;
 use jiff::Timestamp;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::sync::mpsc;
 
 /// What the workers of one level share, read only.
@@ -171,7 +172,7 @@ pub(super) struct Worker<'e> {
     path: Vec<(u32, World)>,
     canon: Canon,
     /// Steps known without evaluating them again.
-    memo: Memo,
+    memo: Arc<Memo>,
     trace: Trace,
     /// What this level's evaluations covered.
     pub coverage: Coverage<'e>,
@@ -190,7 +191,7 @@ impl<'e> Worker<'e> {
         keys: Vec<(CaseTypeId, Text)>,
         events: Vec<Event>,
         canon: Canon,
-        memo: Memo,
+        memo: Arc<Memo>,
         transitions: bool,
     ) -> Worker<'e> {
         // the exploration reads no message or refusal: placeholders are evaluated (a step
@@ -276,7 +277,10 @@ impl<'e> Worker<'e> {
         // a step kept from another world where what it reads stood the same
         let keys = self.memo.key(world, ev, at, case, &self.case_fps);
         if let Some(k) = keys.filter(|k| k.refused != k.done) {
-            if let Some(Known::Refused) = self.memo.get(k.refused) {
+            if self
+                .memo
+                .with(k.refused, |k| matches!(k, Some(Known::Refused)))
+            {
                 self.reused += 1;
                 return None;
             }
@@ -304,20 +308,19 @@ impl<'e> Worker<'e> {
         let by_all = memo_key.is_some_and(|k| k.by_all);
         let mut expected = None;
         if let Some(k) = memo_key {
-            let fp = match self.memo.get(k.done) {
-                Some(Known::Refused) => {
-                    self.reused += 1;
-                    return None;
+            let (canon, content) = (&mut self.canon, self.content);
+            let fp = self.memo.with(k.done, |known| match known {
+                Some(Known::Refused) => Err(()),
+                Some(Known::Unchanged) => Ok(Some(at_clock(Some(at), content))),
+                Some(Known::Case(id, c)) => {
+                    Ok(Some(fingerprint_after(canon, world, at, &[(*id, &**c)])))
                 }
-                Some(Known::Unchanged) => Some(at_clock(Some(at), self.content)),
-                Some(Known::Case(id, c)) => Some(fingerprint_after(
-                    &mut self.canon,
-                    world,
-                    at,
-                    &[(*id, &**c)],
-                )),
-                Some(Known::Cases(content)) => Some(at_clock(Some(at), *content)),
-                None => None,
+                Some(Known::Cases(content)) => Ok(Some(at_clock(Some(at), *content))),
+                None => Ok(None),
+            });
+            let Ok(fp) = fp else {
+                self.reused += 1;
+                return None;
             };
             if let Some(fp) = fp {
                 if self.mine.contains(&fp) || seen.contains(fp) {

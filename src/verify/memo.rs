@@ -23,6 +23,7 @@ use crate::value::CaseId;
 use crate::world::{CaseData, World};
 use jiff::Timestamp;
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// What a step did.
@@ -69,11 +70,20 @@ pub(super) struct Memo {
     /// Whether a step that is not refused is also kept by its instant: a transition
     /// invariant reads the time.
     checked_time: bool,
+    /// The steps kept, by the top bits of their keys (the maps hash by the low ones): each
+    /// shard behind its own lock, shared by the workers.
+    shards: Box<[Mutex<Shard>]>,
+}
+
+/// How many locks share the kept steps.
+const SHARDS: usize = 64;
+
+/// Some of the steps kept.
+#[derive(Default)]
+struct Shard {
     known: HashMap<u128, Known, BuildHasherDefault<Low64>>,
     /// About how many bytes `known` holds.
     bytes: usize,
-    /// About how many bytes `known` may hold.
-    budget: usize,
 }
 
 impl Memo {
@@ -130,21 +140,7 @@ impl Memo {
         Memo {
             checked_time: checked.time,
             scope,
-            known: HashMap::default(),
-            bytes: 0,
-            budget: BUDGET,
-        }
-    }
-
-    /// An empty memo for the same events, for one of `workers` (each gets its share of the
-    /// budget).
-    pub(super) fn for_worker(&self, workers: usize) -> Memo {
-        Memo {
-            scope: self.scope.clone(),
-            checked_time: self.checked_time,
-            known: HashMap::default(),
-            bytes: 0,
-            budget: BUDGET / workers.max(1),
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
@@ -205,13 +201,19 @@ impl Memo {
         })
     }
 
-    /// The step kept under `key`.
-    pub(super) fn get(&self, key: u128) -> Option<&Known> {
-        self.known.get(&key)
+    /// The shard of `key`, locked.
+    fn shard(&self, key: u128) -> MutexGuard<'_, Shard> {
+        let shard = &self.shards[(key >> (128 - SHARDS.trailing_zeros())) as usize % SHARDS];
+        shard.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `f` of the step kept under `key`, if any (the step's shard locked meanwhile).
+    pub(super) fn with<R>(&self, key: u128, f: impl FnOnce(Option<&Known>) -> R) -> R {
+        f(self.shard(key).known.get(&key))
     }
 
     /// Keeps what a step did, under `key`.
-    pub(super) fn put(&mut self, key: u128, known: Known) {
+    pub(super) fn put(&self, key: u128, known: Known) {
         let size = 64
             + match &known {
                 Known::Case(_, c) => {
@@ -220,11 +222,12 @@ impl Memo {
                 }
                 _ => 0,
             };
-        if self.bytes + size > self.budget {
-            self.known.clear();
-            self.bytes = 0;
+        let mut shard = self.shard(key);
+        if shard.bytes + size > BUDGET / SHARDS {
+            shard.known.clear();
+            shard.bytes = 0;
         }
-        self.bytes += size;
-        self.known.insert(key, known);
+        shard.bytes += size;
+        shard.known.insert(key, known);
     }
 }

@@ -273,7 +273,7 @@ impl<'e> Explorer<'e> {
             }
         }
         let routes: Vec<Route> = events.iter().map(|e| route_of(engine, e)).collect();
-        let memo = Memo::new(engine, &events, &routes, transitions);
+        let memo = std::sync::Arc::new(Memo::new(engine, &events, &routes, transitions));
         // the distinct cases events are routed to, and where each event's is among them
         let mut keys: Vec<(crate::program::CaseTypeId, crate::value::Text)> = Vec::new();
         let slots: Vec<Option<(usize, bool)>> = routes
@@ -299,7 +299,7 @@ impl<'e> Explorer<'e> {
                     keys.clone(),
                     events.clone(),
                     Canon::new(sym.clone()),
-                    memo.for_worker(jobs),
+                    memo.clone(),
                     transitions,
                 )
             })

@@ -76,19 +76,28 @@ pub(crate) fn violations(prog: &Program, before: Option<&World>, after: &World) 
 }
 
 /// Whether every transition invariant of its case type holds for case `case` of `after`
-/// (the same case in `before`), at `now`: [`violations`]'s verdict on it, without messages.
+/// (the same case in `before`), at `now` ([`violations`]'s verdict on it, without
+/// messages); and whether deciding it read `now`.
 pub(crate) fn transitions_hold(
     prog: &Program,
     before: &World,
     after: &World,
     case: CaseId,
     now: jiff::Timestamp,
-) -> bool {
+) -> (bool, bool) {
     let Some(ty) = after.cases.get(case as usize).map(|c| c.ty) else {
-        return true;
+        return (true, false);
     };
-    prog.invariants
+    let mut read_time = false;
+    let holds = prog
+        .invariants
         .iter()
         .filter(|inv| inv.transition && inv.case_ty == ty)
-        .all(|inv| crate::eval::invariant_holds(prog, Some(before), after, inv, case, now))
+        .all(|inv| {
+            let (holds, read) =
+                crate::eval::invariant_holds(prog, Some(before), after, inv, case, now);
+            read_time |= read;
+            holds
+        });
+    (holds, read_time)
 }

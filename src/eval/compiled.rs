@@ -726,9 +726,15 @@ impl Compiler<'_> {
                     Ok(Value::text(out))
                 })
             }
-            IExpr::Now => value_fn(|ev, _| Ok(Value::Instant(ev.now))),
+            IExpr::Now => value_fn(|ev, _| {
+                ev.read_time = true;
+                Ok(Value::Instant(ev.now))
+            }),
             IExpr::EventAt => value_fn(|ev, _| match ev.event {
-                Some(event) => Ok(Value::Instant(event.at)),
+                Some(event) => {
+                    ev.read_time = true;
+                    Ok(Value::Instant(event.at))
+                }
                 None => super::bug("no event here"),
             }),
             IExpr::CaseKey(c) => {

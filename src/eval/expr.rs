@@ -210,10 +210,16 @@ impl Eval<'_, '_> {
                 None => return bug("no event here"),
             },
             IExpr::EventAt => match self.event {
-                Some(ev) => Value::Instant(ev.at),
+                Some(ev) => {
+                    self.read_time = true;
+                    Value::Instant(ev.at)
+                }
                 None => return bug("no event here"),
             },
-            IExpr::Now => Value::Instant(self.now),
+            IExpr::Now => {
+                self.read_time = true;
+                Value::Instant(self.now)
+            }
             IExpr::Local(i) => locals.get(*i as usize).cloned().unwrap_or(Value::Unset),
             IExpr::CaseKey(c) => {
                 let v = self.expr(c, locals)?;
@@ -416,7 +422,12 @@ impl Eval<'_, '_> {
             },
             IExpr::Template(parts) => Value::text(self.template(parts, None, locals)?),
             IExpr::Before(x) => match self.before {
-                Some(world) => Eval::new(self.prog, world, self.now).expr(x, locals)?,
+                Some(world) => {
+                    let mut before = Eval::new(self.prog, world, self.now);
+                    let v = before.expr(x, locals)?;
+                    self.read_time |= before.read_time;
+                    v
+                }
                 None => return bug("`before` outside a transition invariant"),
             },
         })

@@ -132,6 +132,9 @@ pub(super) struct Eval<'p, 'w> {
     trace: Option<&'p mut Trace>,
     /// In a transition invariant: the world before the event, which [`IExpr::Before`] reads.
     before: Option<&'w World>,
+    /// Whether the time (`now`, the event's `at`) was read: a step that never read it does
+    /// the same at any instant with nothing due before it (`docket verify` keeps it so).
+    pub(super) read_time: bool,
 }
 
 /// Evaluates `event` against `world` without changing it; `policy` is the program's
@@ -232,7 +235,11 @@ pub(crate) fn probe<T>(
     let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
     ev.trace = trace;
     ev.tx.reuse(std::mem::take(&mut ev.scratch.spare.tx));
-    let done = run_event(&mut ev, event).map(|outcomes| {
+    let done = run_event(&mut ev, event);
+    if let Some(t) = ev.trace.as_deref_mut() {
+        t.read_time = ev.read_time;
+    }
+    let done = done.map(|outcomes| {
         let changed = ev.tx.changed();
         ev.tx
             .as_committed(event.at, policy, |w| seen(w, outcomes, &changed))
@@ -415,8 +422,8 @@ pub(crate) fn invariant_message(
 }
 
 /// Whether invariant `inv` holds for case `case` of `after` (the same case in `before`), at
-/// `now`, as [`invariant_message`] decides it at `after`'s clock, without its message: a
-/// condition that cannot be evaluated does not hold.
+/// `now`, as [`invariant_message`] decides it at `after`'s clock, without its message (a
+/// condition that cannot be evaluated does not hold); and whether deciding it read `now`.
 pub(crate) fn invariant_holds(
     prog: &Program,
     before: Option<&World>,
@@ -424,11 +431,12 @@ pub(crate) fn invariant_holds(
     inv: &InvariantDef,
     case: CaseId,
     now: Timestamp,
-) -> bool {
+) -> (bool, bool) {
     let mut ev = Eval::new(prog, after, now);
     ev.before = before;
     let mut locals = vec![Value::Unset; inv.holds.locals.max(2)];
-    ev.invariant_holds(inv, case, &mut locals).unwrap_or(false)
+    let holds = ev.invariant_holds(inv, case, &mut locals).unwrap_or(false);
+    (holds, ev.read_time)
 }
 
 impl Eval<'_, '_> {
@@ -466,6 +474,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             scratch: ScratchGuard::take(),
             trace: None,
             before: None,
+            read_time: false,
         }
     }
 

@@ -48,6 +48,9 @@ pub struct Trace {
     /// as it would be; an emitted message is the policy's own, unrendered. A template that
     /// makes a value (`set x = "…{y}"`) is rendered as always.
     pub(crate) no_texts: bool,
+    /// Set by `Engine::probe_traced`: whether the step read the time (`now`, the event's
+    /// `at`).
+    pub(crate) read_time: bool,
 }
 
 impl Trace {

@@ -47,7 +47,7 @@ pub fn boundaries(engine: &Engine, bounds: &Bounds) -> Result<Boundaries, Unboun
     let mut count_hits: Vec<[Option<u32>; 3]> = vec![[None; 3]; counts.len()];
     // [deadline][before, at, after]
     let mut deadline_hits: Vec<[Option<u32>; 3]> = vec![[None; 3]; prog.deadlines.len()];
-    let mut x = Explorer::new(engine, bounds, false)?;
+    let mut x = Explorer::new(engine, bounds, false, true)?;
     // on the workers' threads: which boundaries a world is at ([count target] → each of
     // limit − 1, limit, limit + 1), and the deadline its event came near
     let look = |_: &World, after: &World, near: Near| {

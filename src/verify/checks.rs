@@ -25,7 +25,7 @@ pub(super) struct Checks {
     types: Vec<bool>,
     /// Verdicts by case before, case after and instant; `None` when an invariant reads
     /// other cases (every case is then checked at every step).
-    kept: Option<HashMap<u128, bool, BuildHasherDefault<Low64>>>,
+    kept: Option<HashMap<u128, (bool, bool), BuildHasherDefault<Low64>>>,
     /// Whether an invariant reads the time.
     time: bool,
 }
@@ -55,7 +55,7 @@ impl Checks {
 
     /// Whether every transition invariant holds for every case of `before` (whose cases
     /// have the hashes `fps`, [`Canon::case_fingerprint`]) after a step at `at` to
-    /// `after` that changed the cases `changed`.
+    /// `after` that changed the cases `changed`; and whether deciding it read the time.
     #[expect(
         clippy::too_many_arguments,
         reason = "two call sites, each argument distinct: the worker's parts, borrowed apart"
@@ -69,7 +69,8 @@ impl Checks {
         after: &World,
         changed: &[CaseId],
         at: Timestamp,
-    ) -> bool {
+    ) -> (bool, bool) {
+        let mut read_time = false;
         for (i, case) in before.cases.iter().enumerate() {
             if !self.types.get(case.ty.index()).copied().unwrap_or(false) {
                 continue;
@@ -106,10 +107,11 @@ impl Checks {
                 }
                 _ => check(),
             };
-            if !holds {
-                return false;
+            read_time |= holds.1;
+            if !holds.0 {
+                return (false, read_time);
             }
         }
-        true
+        (true, read_time)
     }
 }

@@ -22,7 +22,7 @@
 use super::checks::Checks;
 use super::fingerprint::at_clock;
 use super::fingerprint::{Canon, Reached, Seen};
-use super::memo::{Known, Memo};
+use super::memo::{Keys, Known, Memo};
 use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;
 use crate::engine::Engine;
@@ -34,8 +34,8 @@ use crate::world::World;
 use jiff::Timestamp;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::Arc;
 
 /// What the workers of one level share, read only.
 pub(super) struct Level<'a, T> {
@@ -276,40 +276,10 @@ impl<'e> Worker<'e> {
     ) -> Option<(u128, World, bool)> {
         // a step kept from another world where what it reads stood the same
         let keys = self.memo.key(world, ev, at, case, &self.case_fps);
-        if let Some(k) = keys.filter(|k| k.refused != k.done) {
-            if self
-                .memo
-                .with(k.refused, |k| matches!(k, Some(Known::Refused)))
-            {
-                self.reused += 1;
-                return None;
-            }
-        }
-        // a step kept by its case alone kept the transition invariants on its case: the
-        // others, unchanged, keep them where they do on this world as it is
-        let memo_key = match keys {
-            Some(k)
-                if !k.by_all
-                    && self.checks.any()
-                    && !self.checks.hold(
-                        self.engine.program(),
-                        &mut self.canon,
-                        world,
-                        &self.case_fps,
-                        world,
-                        &[],
-                        at,
-                    ) =>
-            {
-                None
-            }
-            k => k,
-        };
-        let by_all = memo_key.is_some_and(|k| k.by_all);
         let mut expected = None;
-        if let Some(k) = memo_key {
+        if let Some(k) = keys {
             let (canon, content) = (&mut self.canon, self.content);
-            let fp = self.memo.with(k.done, |known| match known {
+            let kept = self.memo.with(k, |known| match known {
                 Some(Known::Refused) => Err(()),
                 Some(Known::Unchanged) => Ok(Some(at_clock(Some(at), content))),
                 Some(Known::Case(id, c)) => {
@@ -318,11 +288,22 @@ impl<'e> Worker<'e> {
                 Some(Known::Cases(content)) => Ok(Some(at_clock(Some(at), *content))),
                 None => Ok(None),
             });
-            let Ok(fp) = fp else {
+            let Ok(kept) = kept else {
                 self.reused += 1;
                 return None;
             };
-            if let Some(fp) = fp {
+            // a step kept by its case alone kept the transition invariants on its case: the
+            // others, unchanged, keep them where they do on this world as it is
+            let mut holds = || {
+                let prog = self.engine.program();
+                let fps = &self.case_fps;
+                k.by_all
+                    || !self.checks.any()
+                    || (self.checks)
+                        .hold(prog, &mut self.canon, world, fps, world, &[], at)
+                        .0
+            };
+            if let Some(fp) = kept.filter(|_| holds()) {
                 if self.mine.contains(&fp) || seen.contains(fp) {
                     self.reused += 1;
                     return None;
@@ -340,7 +321,7 @@ impl<'e> Worker<'e> {
         let (checks, fps) = (&mut self.checks, &self.case_fps);
         // INVARIANT: `world` is a copy of the last world of the path, which stays as it was
         let before = self.path.last().map(|(_, w)| w).filter(|_| checks.any());
-        let keep = memo_key.is_some();
+        let (keep, by_all) = (keys.is_some(), keys.is_some_and(|k| k.by_all));
         let probed = engine.probe_traced(
             world,
             event,
@@ -348,9 +329,13 @@ impl<'e> Worker<'e> {
             |after, outcomes, changed| {
                 let content = canon.content_of(after.cases.len(), &|i| &after.cases[i]);
                 let hash = at_clock(after.clock, content);
-                let broken = before.is_some_and(|before| {
-                    !checks.hold(engine.program(), canon, before, fps, after, changed, at)
-                });
+                let (holds, checks_read_time) = match before {
+                    Some(before) => {
+                        checks.hold(engine.program(), canon, before, fps, after, changed, at)
+                    }
+                    None => (true, false),
+                };
+                let broken = !holds;
                 let known = match changed {
                     // a step breaking a transition invariant is evaluated wherever it is met
                     _ if !keep || broken => None,
@@ -365,23 +350,26 @@ impl<'e> Worker<'e> {
                 };
                 let new = !(mine.contains(&hash) || seen.contains(hash));
                 let after = (new || broken).then(|| after.clone());
-                (outcomes, hash, known, after, new, broken)
+                (outcomes, hash, known, after, new, broken, checks_read_time)
             },
         );
-        let (outcomes, hash, known, after, new, broken) = match probed {
+        // what did not read the time is kept for every instant
+        let key = |k: Keys, read_time: bool| if read_time { k.timed } else { k.timeless };
+        let (outcomes, hash, known, after, new, broken, checks_read_time) = match probed {
             Ok(p) => p,
             Err(_) => {
                 self.coverage.add_outcomes(&self.trace, None);
                 if let Some(k) = keys {
-                    self.memo.put(k.refused, Known::Refused);
+                    self.memo.put(key(k, self.trace.read_time), Known::Refused);
                 }
                 return None;
             }
         };
         self.coverage.add_outcomes(&self.trace, Some(&outcomes));
         crate::eval::recycle(outcomes);
-        if let (Some(k), Some(known)) = (memo_key, known) {
-            self.memo.put(k.done, known);
+        if let (Some(k), Some(known)) = (keys, known) {
+            let read_time = self.trace.read_time || checks_read_time;
+            self.memo.put(key(k, read_time), known);
         }
         // a kept step's fingerprint was computed before evaluating it
         debug_assert!(

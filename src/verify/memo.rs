@@ -1,30 +1,35 @@
 //! Steps known without evaluating them again. What a step does depends only on what it
-//! reads — the event, its instant when something it runs reads the time, the cases it may
-//! look at and the policy's constants — as long as no deadline is due before it (a deadline
-//! firing first could change anything). So a step is kept by a hash of all that, as what it
-//! did: refused, or the cases it left changed (none: only the clock moved). A kept refusal
-//! is not evaluated again; a kept change gives the next world's fingerprint, and only a
-//! world not seen before is evaluated (to build it, with its coverage).
+//! reads — the event, the cases it may look at, the policy's constants and, where it reads
+//! it, the time — as long as no deadline is due before it (a deadline firing first could
+//! change anything). So a step is kept by a hash of all that, as what it did: refused, or
+//! the cases it left changed (none: only the clock moved). A kept refusal is not evaluated
+//! again; a kept change gives the next world's fingerprint, and only a world not seen
+//! before is evaluated (to build it, with its coverage).
 //!
 //! An event whose handler reads nothing but its own fields, the one case it routes to and
 //! the constants (no look-up of other cases, in its rules, that case type's derived fields,
 //! deadlines or erasures) is kept by that case alone: with two cases of a type, most worlds
 //! differ only in the other case, and the step on this one was computed already. Any other
-//! event is kept by every case of the world: the same cases at another instant (most worlds
-//! differ from others only by their clock) do the same.
+//! event is kept by every case of the world.
+//!
+//! Whether a step read the time is known when it has run (the evaluator notes every read of
+//! `now` and of the event's `at`): a step that did not, nor the transition invariants
+//! checked on it, does the same at every instant, and is kept without its instant, for the
+//! same cases at another time (most worlds differ from others only by their clock); one
+//! that did is kept by its instant too. With a deadline due, the instant is always part of
+//! the key.
 
 use super::fingerprint::{Fp, Low64};
 use super::reads::Reach;
 use super::Route;
 use crate::engine::Engine;
 use crate::event::Event;
-use crate::program::CaseTypeId;
 use crate::value::CaseId;
 use crate::world::{CaseData, World};
 use jiff::Timestamp;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// What a step did.
 pub(super) enum Known {
@@ -39,24 +44,14 @@ pub(super) enum Known {
     Cases(u128),
 }
 
-/// The keys of a step: what it did is kept under `done`, or, refused, under `refused` (the
-/// same, or, when a transition invariant reads the time, without the instant: a refusal
-/// changes nothing to check).
+/// The keys of a step: what it did is kept under `timeless` when neither it nor the checks
+/// made of it read the time, else under `timed` (the same, with the instant).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Keys {
-    pub refused: u128,
-    pub done: u128,
+    pub timeless: u128,
+    pub timed: u128,
     /// Kept by every case (then what it did is kept as [`Known::Cases`]).
     pub by_all: bool,
-}
-
-/// What an event's steps are kept by, besides the event.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Scope {
-    /// By the one case it is routed to (else by every case of the world).
-    pub case: bool,
-    /// And by its instant.
-    pub time: bool,
 }
 
 /// About how many bytes the kept steps may take, all workers' together; past it they are
@@ -65,11 +60,11 @@ const BUDGET: usize = 64 << 20;
 
 /// The kept steps.
 pub(super) struct Memo {
-    /// By event (as the explorer lists them): what its steps are kept by.
-    scope: Vec<Scope>,
-    /// Whether a step that is not refused is also kept by its instant: a transition
-    /// invariant reads the time.
-    checked_time: bool,
+    /// By event (as the explorer lists them): whether its steps are kept by the one case
+    /// it is routed to (else by every case of the world).
+    by_case: Vec<bool>,
+    /// Whether steps are kept at all.
+    keep: bool,
     /// The steps kept, by the top bits of their keys (the maps hash by the low ones): each
     /// shard behind its own lock, shared by the workers.
     shards: Box<[Mutex<Shard>]>,
@@ -89,14 +84,13 @@ struct Shard {
 impl Memo {
     /// What each of `events` (routed as `routes` say) is kept by. With `transitions`, a
     /// step is kept only where it kept the transition invariants, and by enough that the
-    /// same step elsewhere keeps them too: by every case when one reads other cases, and
-    /// (unless refused) by its instant when one reads the time (`now`, before the event as
-    /// after it, is the event's instant).
+    /// same step elsewhere keeps them too: by every case when one reads other cases.
     pub(super) fn new(
         engine: &Engine,
         events: &[Event],
         routes: &[Route],
         transitions: bool,
+        keep: bool,
     ) -> Memo {
         let prog = engine.program();
         let mut checked = Reach::default();
@@ -105,41 +99,28 @@ impl Memo {
                 checked.add(prog, &inv.holds.expr);
             }
         }
-        // what is read after an event, of every case it may have changed
-        let any_case = (0..prog.cases.len()).fold(Reach::default(), |r, ty| {
-            r.or(Reach::of_case_type(prog, CaseTypeId::at(ty)))
-        });
-        let scope = events
+        let by_case = events
             .iter()
             .zip(routes)
             .map(|(e, route)| {
+                if checked.cross {
+                    return false;
+                }
+                // no handler: only deadlines due fire, and with none due, only the clock
+                // moves
                 let Some(h) = prog.event_handler(e.ty) else {
-                    // no handler: only deadlines due fire, and with none due, only the
-                    // clock moves
-                    return Scope {
-                        case: !checked.cross,
-                        time: false,
-                    };
+                    return true;
                 };
-                let reach = Reach::of_handler(prog, h);
-                if let Some((ty, _, _)) = route {
-                    let reach = reach.or(Reach::of_case_type(prog, *ty));
-                    if !reach.cross && !checked.cross {
-                        return Scope {
-                            case: true,
-                            time: reach.time,
-                        };
-                    }
-                }
-                Scope {
-                    case: false,
-                    time: reach.or(any_case).time,
-                }
+                route.as_ref().is_some_and(|(ty, _, _)| {
+                    !Reach::of_handler(prog, h)
+                        .or(Reach::of_case_type(prog, *ty))
+                        .cross
+                })
             })
             .collect();
         Memo {
-            checked_time: checked.time,
-            scope,
+            keep,
+            by_case,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
@@ -155,21 +136,20 @@ impl Memo {
         case: Option<CaseId>,
         fps: &[u128],
     ) -> Option<Keys> {
-        let mut scope = *self.scope.get(ev)?;
-        let mut clock = None;
+        if !self.keep {
+            return None;
+        }
+        let mut by_case = *self.by_case.get(ev)?;
         // a deadline due at or before the event fires first, and may change anything, at
         // its instant, or at the clock when it was due before (the clock never runs
         // backwards)
-        if let Some(due) = world.next_deadline().filter(|t| *t <= at) {
-            scope = Scope {
-                case: false,
-                time: true,
-            };
-            clock = world.clock.filter(|c| due < *c);
+        let due = world.next_deadline().filter(|t| *t <= at);
+        if due.is_some() {
+            by_case = false;
         }
         // a world of one case at most: its step by that case is its step by every case,
         // whose outcome is kept as a fingerprint rather than a case
-        let by_case = scope.case && fps.len() > 1;
+        let by_case = by_case && fps.len() > 1;
         let mut h = Fp::new();
         h.word(ev as u64);
         if by_case {
@@ -183,20 +163,15 @@ impl Memo {
                 h.write_u128(*fp);
             }
         }
-        if scope.time {
-            at.hash(&mut h);
-            clock.hash(&mut h);
+        let timeless = h.finish128();
+        at.hash(&mut h);
+        if let Some(due) = due {
+            world.clock.filter(|c| due < *c).hash(&mut h);
         }
-        let refused = h.finish128();
-        let done = if self.checked_time && !scope.time {
-            at.hash(&mut h);
-            h.finish128()
-        } else {
-            refused
-        };
+        let timed = h.finish128();
         Some(Keys {
-            refused,
-            done,
+            timeless: if due.is_some() { timed } else { timeless },
+            timed,
             by_all: !by_case,
         })
     }
@@ -207,9 +182,17 @@ impl Memo {
         shard.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `f` of the step kept under `key`, if any (the step's shard locked meanwhile).
-    pub(super) fn with<R>(&self, key: u128, f: impl FnOnce(Option<&Known>) -> R) -> R {
-        f(self.shard(key).known.get(&key))
+    /// `f` of the step kept under `keys`, if any (its shard locked meanwhile).
+    pub(super) fn with<R>(&self, keys: Keys, f: impl FnOnce(Option<&Known>) -> R) -> R {
+        let shard = self.shard(keys.timeless);
+        if let Some(known) = shard.known.get(&keys.timeless) {
+            return f(Some(known));
+        }
+        if keys.timed == keys.timeless {
+            return f(None);
+        }
+        drop(shard);
+        f(self.shard(keys.timed).known.get(&keys.timed))
     }
 
     /// Keeps what a step did, under `key`.

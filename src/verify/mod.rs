@@ -182,9 +182,14 @@ type Near = Option<(crate::program::DeadlineId, i8)>;
 
 /// Explores every event sequence of up to `bounds.depth` events.
 pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
+    verify_keeping(engine, bounds, true)
+}
+
+/// [`verify`], keeping steps to reuse them in other worlds (see `memo`) or not.
+fn verify_keeping(engine: &Engine, bounds: &Bounds, keep: bool) -> Result<Report, Unbounded> {
     let mut violation = None;
     let transitions = engine.program().invariants.iter().any(|i| i.transition);
-    let mut x = Explorer::new(engine, bounds, transitions)?;
+    let mut x = Explorer::new(engine, bounds, transitions, keep)?;
     // the invariants are checked by the workers; the merge keeps the first violation
     let look = |before: &World, after: &World, _: Near| {
         let broken = engine.invariant_violations(Some(before), after);
@@ -227,11 +232,12 @@ pub fn verify(engine: &Engine, bounds: &Bounds) -> Result<Report, Unbounded> {
 impl<'e> Explorer<'e> {
     /// The events of `engine`'s policy over the domains of `bounds`, nothing explored yet.
     /// With `transitions`, every step is checked against the transition invariants, even
-    /// one reaching a world reached before.
+    /// one reaching a world reached before; with `keep`, steps are kept for other worlds.
     fn new(
         engine: &'e Engine,
         bounds: &Bounds,
         transitions: bool,
+        keep: bool,
     ) -> Result<Explorer<'e>, Unbounded> {
         let started = Instant::now();
         let prog = engine.program();
@@ -273,7 +279,7 @@ impl<'e> Explorer<'e> {
             }
         }
         let routes: Vec<Route> = events.iter().map(|e| route_of(engine, e)).collect();
-        let memo = std::sync::Arc::new(Memo::new(engine, &events, &routes, transitions));
+        let memo = std::sync::Arc::new(Memo::new(engine, &events, &routes, transitions, keep));
         // the distinct cases events are routed to, and where each event's is among them
         let mut keys: Vec<(crate::program::CaseTypeId, crate::value::Text)> = Vec::new();
         let slots: Vec<Option<(usize, bool)>> = routes
@@ -520,4 +526,58 @@ fn fingerprint_after<'a>(
     // INVARIANT: a step's instant is never before the world's clock, and becomes it; new
     // cases are numbered from the world's end, in order
     canon.fingerprint_of(Some(at), old + new, &case)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every policy of `rules/` and of `tests/policies/`.
+    fn policies() -> Vec<std::path::PathBuf> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs: Vec<_> = ["rules", "tests/policies"]
+            .iter()
+            .flat_map(|d| std::fs::read_dir(root.join(d)).expect("a folder of policies"))
+            .flatten()
+            .map(|d| d.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    }
+
+    /// What a report says of the policy: all but the time and the counts of steps
+    /// evaluated and reused.
+    fn verdict(r: &Report) -> String {
+        format!(
+            "{} states, depth {}, capped {}, {:?}, {:?}, {:?}",
+            r.states, r.depth, r.capped, r.violation, r.unreached, r.symmetric
+        )
+    }
+
+    #[test]
+    fn kept_steps_change_nothing_found() {
+        for dir in policies() {
+            let engine = Engine::load(&dir).expect("the policy loads");
+            for (depth, keys) in [(4, 1), (2, 2)] {
+                let bounds = Bounds {
+                    depth,
+                    keys,
+                    jobs: 1,
+                    ..Bounds::default()
+                };
+                let kept = verify_keeping(&engine, &bounds, true).expect("bounded");
+                let not = verify_keeping(&engine, &bounds, false).expect("bounded");
+                assert_eq!(verdict(&kept), verdict(&not), "{}", dir.display());
+                assert!(kept.reused > 0, "{}: steps are kept", dir.display());
+                assert_eq!(not.reused, 0);
+                assert_eq!(
+                    kept.transitions + kept.reused,
+                    not.transitions,
+                    "{}: every step is evaluated or kept",
+                    dir.display()
+                );
+            }
+        }
+    }
 }

@@ -80,6 +80,7 @@ impl Trace {
         self.fired_json.clear();
         self.rules_json.clear();
         self.handler = None;
+        self.read_time = false;
     }
 
     pub(super) fn row(&mut self, table: TableId, row: usize) {

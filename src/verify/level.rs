@@ -52,6 +52,19 @@ pub(super) struct Level<'a, T> {
     pub look: &'a (dyn Fn(&World, &World, Near) -> T + Sync),
 }
 
+/// What the kept steps say of a step.
+#[derive(Clone, Copy)]
+enum Kept {
+    /// Nothing: it is evaluated.
+    Unknown,
+    /// It is refused.
+    Refused,
+    /// It leads to this world, reached before (by this worker in its chunk, or merged).
+    Seen(u128),
+    /// It leads to this world, not reached yet: it is evaluated, to build the world.
+    New(u128),
+}
+
 /// A world a worker reached first, or reached by a step breaking a transition invariant
 /// (`forced`: a node even when the world was reached before, for the counterexample): its
 /// fingerprint, how, and what `look` found.
@@ -276,10 +289,10 @@ impl<'e> Worker<'e> {
     ) -> Option<(u128, World, bool)> {
         // a step kept from another world where what it reads stood the same
         let keys = self.memo.key(world, ev, at, case, &self.case_fps);
-        let mut expected = None;
+        let mut kept = Kept::Unknown;
         if let Some(k) = keys {
             let (canon, content) = (&mut self.canon, self.content);
-            let kept = self.memo.with(k, |known| match known {
+            let found = self.memo.with(k, |known| match known {
                 Some(Known::Refused) => Err(()),
                 Some(Known::Unchanged) => Ok(Some(at_clock(Some(at), content))),
                 Some(Known::Case(id, c)) => {
@@ -288,10 +301,6 @@ impl<'e> Worker<'e> {
                 Some(Known::Cases(content)) => Ok(Some(at_clock(Some(at), *content))),
                 None => Ok(None),
             });
-            let Ok(kept) = kept else {
-                self.reused += 1;
-                return None;
-            };
             // a step kept by its case alone kept the transition invariants on its case: the
             // others, unchanged, keep them where they do on this world as it is
             let mut holds = || {
@@ -303,17 +312,42 @@ impl<'e> Worker<'e> {
                         .hold(prog, &mut self.canon, world, fps, world, &[], at)
                         .0
             };
-            if let Some(fp) = kept.filter(|_| holds()) {
-                if self.mine.contains(&fp) || seen.contains(fp) {
-                    self.reused += 1;
-                    return None;
-                }
-                expected = Some(fp);
-            }
+            kept = match found {
+                Err(()) => Kept::Refused,
+                Ok(Some(fp)) if holds() => match self.mine.contains(&fp) || seen.contains(fp) {
+                    true => Kept::Seen(fp),
+                    false => Kept::New(fp),
+                },
+                Ok(_) => Kept::Unknown,
+            };
         }
+        if matches!(kept, Kept::Refused | Kept::Seen(_)) {
+            self.reused += 1;
+            // debug builds evaluate it all the same, to check what was kept
+            if !cfg!(debug_assertions) {
+                return None;
+            }
+        } else {
+            self.transitions += 1;
+        }
+        self.evaluate(seen, world, (ev, case, at), keys, kept)
+    }
+
+    /// Evaluates the step `(ev, case, at)` of [`Worker::step`], whose keys are `keys`;
+    /// `kept` is what the kept steps say of it. A step known to be refused or to lead to a
+    /// world reached before (evaluated only in debug builds, which check it) returns
+    /// nothing and keeps nothing.
+    fn evaluate(
+        &mut self,
+        seen: &Reached,
+        world: &mut World,
+        (ev, case, at): (usize, Option<CaseId>, Timestamp),
+        keys: Option<Keys>,
+        kept: Kept,
+    ) -> Option<(u128, World, bool)> {
+        let known_already = matches!(kept, Kept::Refused | Kept::Seen(_));
         let event = self.events.get_mut(ev)?;
         event.at = at;
-        self.transitions += 1;
         self.trace.clear();
         // applied in place and undone: the world after is fingerprinted where it lies, and
         // copied only when not seen before
@@ -358,6 +392,13 @@ impl<'e> Worker<'e> {
         let (outcomes, hash, known, after, new, broken, checks_read_time) = match probed {
             Ok(p) => p,
             Err(_) => {
+                debug_assert!(
+                    matches!(kept, Kept::Unknown | Kept::Refused),
+                    "a step kept as accepted is accepted"
+                );
+                if known_already {
+                    return None;
+                }
                 self.coverage.add_outcomes(&self.trace, None);
                 if let Some(k) = keys {
                     self.memo.put(key(k, self.trace.read_time), Known::Refused);
@@ -365,17 +406,24 @@ impl<'e> Worker<'e> {
                 return None;
             }
         };
+        match kept {
+            Kept::Unknown => {}
+            Kept::Refused => debug_assert!(false, "a step kept as refused is refused"),
+            Kept::Seen(fp) | Kept::New(fp) => {
+                debug_assert_eq!(fp, hash, "a kept step gives the world evaluating it gives");
+                debug_assert!(!broken, "a kept step keeps the transition invariants");
+            }
+        }
+        if known_already {
+            crate::eval::recycle(outcomes);
+            return None;
+        }
         self.coverage.add_outcomes(&self.trace, Some(&outcomes));
         crate::eval::recycle(outcomes);
         if let (Some(k), Some(known)) = (keys, known) {
             let read_time = self.trace.read_time || checks_read_time;
             self.memo.put(key(k, read_time), known);
         }
-        // a kept step's fingerprint was computed before evaluating it
-        debug_assert!(
-            expected.is_none_or(|e| e == hash),
-            "a kept step gives the world evaluating it gives"
-        );
         let after = after?;
         if new {
             self.mine.insert(hash);

@@ -152,6 +152,8 @@ impl Memo {
         let by_case = by_case && fps.len() > 1;
         let mut h = Fp::new();
         h.word(ev as u64);
+        // the two kinds of keys apart: (case 1, its hash) is no (one case, its hash)
+        h.word(u64::from(by_case));
         if by_case {
             h.word(case.map_or(u64::MAX, u64::from));
             if let Some(fp) = case.and_then(|c| fps.get(c as usize)) {

@@ -248,17 +248,19 @@ impl<'e> Explorer<'e> {
             Symmetry::none()
         };
         // every renaming of each event, or, past the bound on events of a type, no renaming
-        let closed: Option<Vec<_>> = domain
+        let added: Option<Vec<_>> = domain
             .iter()
-            .map(|maps| sym.close(maps.clone(), domain::MAX_EVENTS_OF_TYPE))
+            .map(|maps| sym.close(maps, domain::MAX_EVENTS_OF_TYPE))
             .collect();
-        let domain = match closed {
-            Some(closed) => closed,
-            None => {
-                sym = Symmetry::none();
-                domain
+        let mut domain = domain;
+        match added {
+            Some(added) => {
+                for (maps, added) in domain.iter_mut().zip(added) {
+                    maps.extend(added);
+                }
             }
-        };
+            None => sym = Symmetry::none(),
+        }
         let mut events: Vec<Event> = Vec::new();
         for (ty, maps) in domain.into_iter().enumerate() {
             let name = prog.events.get(ty).map_or("", |e| e.name.as_str());

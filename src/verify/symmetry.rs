@@ -24,11 +24,14 @@
 //! generated event.
 
 use super::domain::format_values;
+use super::fingerprint::{Fp, Low64};
 use super::reads::{each_read, handler_exprs, Reach};
 use super::Bounds;
 use crate::program::{FieldKind, FormatId, Func, IExpr, PatternId, Program};
 use crate::value::{Text, Ty, Value};
 use serde_json::{Map, Value as Json};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hash};
 
 /// The interchangeable generated values, each with its class (its format).
 #[derive(Debug, Clone, Default)]
@@ -94,15 +97,16 @@ impl Symmetry {
         sym
     }
 
-    /// `events` (of one type, as JSON fields) with every renaming of each, each once, the
-    /// given ones first; `None` past `max` events.
+    /// The renamings of `events` (of one type, as JSON fields) that `events` lacks, each
+    /// once: with them, every renaming of each event is there. `None` past `max` events in
+    /// all.
     pub(super) fn close(
         &self,
-        events: Vec<Map<String, Json>>,
+        events: &[Map<String, Json>],
         max: usize,
     ) -> Option<Vec<Map<String, Json>>> {
         if self.is_empty() {
-            return Some(events);
+            return Some(Vec::new());
         }
         // each class's values, by index: a swap of the first two and a rotation of all
         // generate every renaming of them
@@ -120,24 +124,34 @@ impl Symmetry {
                 moves.push(vals.iter().copied().zip(next.copied()).collect());
             }
         }
-        // an event's identity: its JSON text (a map's members are in a fixed order)
-        let text = |m: &Map<String, Json>| serde_json::to_string(m).unwrap_or_default();
-        let mut seen: std::collections::HashSet<String> = events.iter().map(text).collect();
-        let mut out = events;
+        // an event's identity: a hash of its members (in a fixed order), the renamed one's
+        // taken before it is made
+        let id = |m: &Map<String, Json>, moves: &[(&str, &str)]| {
+            let mut h = Fp::new();
+            hash_renamed_members(m, moves, &mut h);
+            h.finish128()
+        };
+        let mut seen: HashSet<u128, BuildHasherDefault<Low64>> =
+            events.iter().map(|e| id(e, &[])).collect();
+        let mut added: Vec<Map<String, Json>> = Vec::new();
         let mut at = 0;
-        while at < out.len() {
+        while at < events.len() + added.len() {
             for m in &moves {
-                let renamed = rename_members(&out[at], m);
-                if seen.insert(text(&renamed)) {
-                    if out.len() >= max {
+                let event = match at.checked_sub(events.len()) {
+                    None => &events[at],
+                    Some(i) => &added[i],
+                };
+                if seen.insert(id(event, m)) {
+                    if events.len() + added.len() >= max {
                         return None;
                     }
-                    out.push(renamed);
+                    let renamed = rename_members(event, m);
+                    added.push(renamed);
                 }
             }
             at += 1;
         }
-        Some(out)
+        Some(added)
     }
 
     /// Whether no value is interchangeable.
@@ -320,6 +334,43 @@ fn rename(j: &Json, moves: &[(&str, &str)]) -> Json {
     }
 }
 
+/// Hashes `j` as [`rename`] would leave it, without making it.
+fn hash_renamed(j: &Json, moves: &[(&str, &str)], h: &mut Fp) {
+    match j {
+        Json::Null => h.word(0),
+        Json::Bool(b) => h.word(1 + u64::from(*b)),
+        Json::Number(n) => {
+            h.word(3);
+            n.to_string().hash(h);
+        }
+        Json::String(s) => {
+            h.word(4);
+            let to = moves.iter().find(|(from, _)| from == s).map(|(_, to)| *to);
+            to.unwrap_or(s).hash(h);
+        }
+        Json::Array(items) => {
+            h.word(5);
+            h.word(items.len() as u64);
+            for x in items {
+                hash_renamed(x, moves, h);
+            }
+        }
+        Json::Object(m) => {
+            h.word(6);
+            hash_renamed_members(m, moves, h);
+        }
+    }
+}
+
+/// [`hash_renamed`] of an object's members.
+fn hash_renamed_members(m: &Map<String, Json>, moves: &[(&str, &str)], h: &mut Fp) {
+    h.word(m.len() as u64);
+    for (k, v) in m {
+        k.hash(h);
+        hash_renamed(v, moves, h);
+    }
+}
+
 /// [`rename`] of an object's members.
 fn rename_members(m: &Map<String, Json>, moves: &[(&str, &str)]) -> Map<String, Json> {
     m.iter()
@@ -449,9 +500,9 @@ mod tests {
             m.insert("other".into(), Json::String("x".into()));
             m
         };
-        let closed = sym
-            .close(vec![ev("P0", "C0")], 100)
-            .expect("under the bound");
+        let mut closed = vec![ev("P0", "C0")];
+        let added = sym.close(&closed, 100).expect("under the bound");
+        closed.extend(added);
         // 2 phones × 3 codes
         assert_eq!(closed.len(), 6);
         assert_eq!(closed[0], ev("P0", "C0"));
@@ -460,6 +511,6 @@ mod tests {
                 assert!(closed.contains(&ev(p, c)), "{p} {c}");
             }
         }
-        assert!(sym.close(vec![ev("P0", "C0")], 5).is_none());
+        assert!(sym.close(&[ev("P0", "C0")], 5).is_none());
     }
 }

@@ -7,8 +7,10 @@
 //! order. A worker rebuilds each world of its chunk, tries every event at every candidate
 //! time, and keeps each world reached that neither the set of worlds reached nor its own
 //! earlier tries in the chunk hold, in the order it reached them, with what `look` finds
-//! in it (an invariant broken, a boundary hit). The merge takes the chunks in order and
-//! adds each world to the set of worlds reached, numbering those not there yet: exactly the
+//! in it (an invariant broken, a boundary hit), and each step that breaks a transition
+//! invariant, wherever it leads. The merge takes the chunks in order and adds each world to
+//! the set of worlds reached, numbering those not there yet (and a step breaking a
+//! transition invariant, to have its path): exactly the
 //! worlds, the order and the numbering a single loop over the frontier gives, so node
 //! numbers, the counterexample (the first in breadth-first order) and where `--max-states`
 //! stops are the same for any number of workers. (A world a worker finds in the set was
@@ -20,8 +22,7 @@
 //! whole.
 
 use super::checks::Checks;
-use super::fingerprint::at_clock;
-use super::fingerprint::{Canon, Reached, Seen};
+use super::fingerprint::{at_clock, Canon, Reached, Seen};
 use super::memo::{Keys, Known, Memo};
 use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;

@@ -563,7 +563,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .and_then(|c| self.prog.case_def(c.ty))
                 .and_then(|def| def.deadlines.get(di).copied());
             if let Some(h) = global.and_then(|g| self.prog.deadline_handler(g)) {
+                // its `now` is the deadline's instant, not the event's: which deadlines
+                // fire is what depends on the event's time, and is noted below
+                let read_time = self.read_time;
                 self.run_handler(h, Some(case))?;
+                self.read_time = read_time;
             }
             // the cases this firing changed may be due again (or newly due) before `at`
             let mut dirty = self.tx.dirty.take().unwrap_or_default();
@@ -572,6 +576,8 @@ impl<'p, 'w> Eval<'p, 'w> {
                 self.tx.set_due(id, &due.times)?;
                 let c = self.tx.case(id)?;
                 for (dj, state) in c.deadlines.iter().enumerate() {
+                    // whether a deadline pending again fires depends on the event's time
+                    self.read_time |= state.pending().is_some();
                     if let Some(when) = state.pending().filter(|w| *w <= at) {
                         rearmed.push(Reverse((when, c.key.clone(), id, dj as u16)));
                     }

@@ -16,8 +16,11 @@
 //! `now` and of the event's `at`): a step that did not, nor the transition invariants
 //! checked on it, does the same at every instant, and is kept without its instant, for the
 //! same cases at another time (most worlds differ from others only by their clock); one
-//! that did is kept by its instant too. With a deadline due, the instant is always part of
-//! the key.
+//! that did is kept by its instant too. With a deadline due, the step is kept by every case
+//! and by which deadlines are due (how many of the queue's, and the clock when the first
+//! was due before it: it fires at the clock); each fires at its own instant, and the
+//! event's time is read, or not, after them (whether a deadline a firing left pending fires
+//! too depends on it: that counts as reading it).
 
 use super::fingerprint::{Fp, Low64};
 use super::reads::Reach;
@@ -165,15 +168,19 @@ impl Memo {
                 h.write_u128(*fp);
             }
         }
+        if let Some(first) = due {
+            // which deadlines fire, each at its instant (or at the clock, when due before
+            // it): the event's own time is read, or not, after them
+            h.word(u64::MAX);
+            let n = world.queue.iter().take_while(|(t, _, _)| *t <= at).count();
+            h.word(n as u64);
+            world.clock.filter(|c| first < *c).hash(&mut h);
+        }
         let timeless = h.finish128();
         at.hash(&mut h);
-        if let Some(due) = due {
-            world.clock.filter(|c| due < *c).hash(&mut h);
-        }
-        let timed = h.finish128();
         Some(Keys {
-            timeless: if due.is_some() { timed } else { timeless },
-            timed,
+            timeless,
+            timed: h.finish128(),
             by_all: !by_case,
         })
     }

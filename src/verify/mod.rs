@@ -557,6 +557,51 @@ mod tests {
         )
     }
 
+    /// A job reminded every second by a deadline its own handler re-arms: how many times
+    /// it fires before an event (a second after it was due, it fires again) depends on the
+    /// event's time, not only on which deadlines were due. Debug builds check each kept
+    /// step (a step kept by the deadlines due alone, once, fails here).
+    const REMINDERS: &str = r#"
+format job_id = /^[A-Z][0-9]$/ "a letter and a digit"
+statuses { running: open  done: final }
+case job key id: job_id { last: instant?  reminders: count = 0 }
+deadline again = job.last + 1s
+event start { job: job_id }
+event stop { job: job_id }
+event tick {}
+on start for new job(event.job) {
+  rule open { set job.last = event.at }
+}
+on stop for job(event.job) {
+  rule close { set job.status = done  set job.last = unset }
+}
+on deadline again {
+  rule remind when job.status is open and job.reminders < 3 {
+    set job.last = now
+    set job.reminders = job.reminders + 1
+  }
+}
+invariant few_reminders for job = job.reminders <= 3 else "too many"
+"#;
+
+    #[test]
+    fn a_deadline_rearmed_before_an_event_is_kept_by_the_event_s_time() {
+        let engine = Engine::from_sources(vec![crate::Source::new("p.docket", REMINDERS)])
+            .expect("the policy loads");
+        for depth in [3, 5] {
+            let bounds = Bounds {
+                depth,
+                jobs: 1,
+                deadlines: 3,
+                ..Bounds::default()
+            };
+            let kept = verify_keeping(&engine, &bounds, true).expect("bounded");
+            let not = verify_keeping(&engine, &bounds, false).expect("bounded");
+            assert_eq!(verdict(&kept), verdict(&not));
+            assert!(kept.reused > 0);
+        }
+    }
+
     #[test]
     fn kept_steps_change_nothing_found() {
         for dir in policies() {

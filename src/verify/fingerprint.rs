@@ -9,6 +9,7 @@
 //! only 100 bits jointly, the odds are still below 10⁻¹⁶ there. A collision would merge
 //! two worlds, and leave the second one's successors unexplored.
 
+use super::reads::Fields;
 use super::symmetry::Symmetry;
 use crate::value::Value;
 use crate::world::CaseData;
@@ -287,6 +288,37 @@ impl Canon {
         let mut h = Fp::new();
         self.case(c, Form::Raw, &mut h);
         h.finish128()
+    }
+
+    /// A hash of what a step reading only `fields` may read of case `c`, as it is: its type,
+    /// key, status, those fields, its number of participants and those fields of each, and
+    /// its deadlines.
+    pub(super) fn case_read(&mut self, c: &CaseData, fields: &Fields) -> u128 {
+        let mut h = Fp::new();
+        c.ty.hash(&mut h);
+        self.text(&c.key, Form::Raw, &mut h);
+        c.status.hash(&mut h);
+        self.some(&c.fields, &fields.case, &mut h);
+        h.word(c.parts.len() as u64);
+        for p in c.parts.iter() {
+            self.some(p, &fields.part, &mut h);
+        }
+        for d in c.deadlines.iter() {
+            d.at.hash(&mut h);
+            d.fired.hash(&mut h);
+        }
+        h.finish128()
+    }
+
+    /// Hashes the values at positions `which` of `values` (a mark for a position past its
+    /// end).
+    fn some(&mut self, values: &[Value], which: &[u16], h: &mut Fp) {
+        for f in which {
+            match values.get(usize::from(*f)) {
+                Some(v) => self.value(v, Form::Raw, h),
+                None => h.word(u64::MAX),
+            }
+        }
     }
 
     /// Hashes case `c`: type, key, status, fields, participants, deadlines.

@@ -23,7 +23,7 @@
 
 use super::checks::Checks;
 use super::fingerprint::{at_clock, Canon, Reached, Seen};
-use super::memo::{Keys, Known, Memo};
+use super::memo::{Keys, Known, Memo, WorldKeys};
 use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;
 use crate::engine::Engine;
@@ -175,6 +175,11 @@ pub(super) struct Worker<'e> {
     open: Vec<(usize, Option<CaseId>)>,
     /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
     case_fps: Vec<u128>,
+    /// In the world being expanded: for each of [`Memo::fields`], a hash of what a step may
+    /// read of each case.
+    read_fps: Vec<Vec<u128>>,
+    /// In the world being expanded: what the keys of its steps start from.
+    world_keys: WorldKeys,
     /// In the world being expanded: the fingerprint of its cases
     /// ([`super::fingerprint::Canon::content_of`]).
     content: u128,
@@ -220,6 +225,8 @@ impl<'e> Worker<'e> {
             found: Vec::new(),
             open: Vec::new(),
             case_fps: Vec::new(),
+            read_fps: Vec::new(),
+            world_keys: WorldKeys::default(),
             content: 0,
             checks: Checks::new(engine.program(), transitions),
             path: vec![(0, World::new())],
@@ -289,7 +296,8 @@ impl<'e> Worker<'e> {
         at: Timestamp,
     ) -> Option<(u128, World, bool)> {
         // a step kept from another world where what it reads stood the same
-        let keys = self.memo.key(world, ev, at, case, &self.case_fps);
+        let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
+        let keys = self.memo.key(wk, world, ev, at, case);
         let mut kept = Kept::Unknown;
         if let Some(k) = keys {
             let (canon, content) = (&mut self.canon, self.content);
@@ -300,7 +308,7 @@ impl<'e> Worker<'e> {
                     Ok(Some(fingerprint_after(canon, world, at, &[(*id, &**c)])))
                 }
                 Some(Known::Cases(content)) => Ok(Some(at_clock(Some(at), *content))),
-                None => Ok(None),
+                Some(Known::Changes) | None => Ok(None),
             });
             // a step kept by its case alone kept the transition invariants on its case: the
             // others, unchanged, keep them where they do on this world as it is
@@ -374,8 +382,8 @@ impl<'e> Worker<'e> {
                 let known = match changed {
                     // a step breaking a transition invariant is evaluated wherever it is met
                     _ if !keep || broken => None,
-                    _ if by_all => Some(Known::Cases(content)),
                     [] => Some(Known::Unchanged),
+                    _ if by_all => Some(Known::Cases(content)),
                     [id] if Some(*id) == case => after
                         .cases
                         .get(*id as usize)
@@ -388,8 +396,6 @@ impl<'e> Worker<'e> {
                 (outcomes, hash, known, after, new, broken, checks_read_time)
             },
         );
-        // what did not read the time is kept for every instant
-        let key = |k: Keys, read_time: bool| if read_time { k.timed } else { k.timeless };
         let (outcomes, hash, known, after, new, broken, checks_read_time) = match probed {
             Ok(p) => p,
             Err(_) => {
@@ -402,7 +408,7 @@ impl<'e> Worker<'e> {
                 }
                 self.coverage.add_outcomes(&self.trace, None);
                 if let Some(k) = keys {
-                    self.memo.put(key(k, self.trace.read_time), Known::Refused);
+                    self.memo.put(k, self.trace.read_time, Known::Refused);
                 }
                 return None;
             }
@@ -422,8 +428,9 @@ impl<'e> Worker<'e> {
         self.coverage.add_outcomes(&self.trace, Some(&outcomes));
         crate::eval::recycle(outcomes);
         if let (Some(k), Some(known)) = (keys, known) {
+            // what did not read the time is kept for every instant
             let read_time = self.trace.read_time || checks_read_time;
-            self.memo.put(key(k, read_time), known);
+            self.memo.put(k, read_time, known);
         }
         let after = after?;
         if new {
@@ -457,6 +464,13 @@ impl<'e> Worker<'e> {
         let canon = &mut self.canon;
         self.case_fps
             .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
+        let fields = self.memo.fields();
+        self.read_fps.resize_with(fields.len(), Vec::new);
+        for (fps, fields) in self.read_fps.iter_mut().zip(fields) {
+            fps.clear();
+            fps.extend(world.cases.iter().map(|c| canon.case_read(c, fields)));
+        }
+        (self.memo).world(&self.case_fps, &self.read_fps, &mut self.world_keys);
         self.content = canon.content_of(world.cases.len(), &|i| &world.cases[i]);
     }
 

@@ -23,7 +23,7 @@
 //! too depends on it: that counts as reading it).
 
 use super::fingerprint::{Fp, Low64};
-use super::reads::Reach;
+use super::reads::{Fields, Reach};
 use super::Route;
 use crate::engine::Engine;
 use crate::event::Event;
@@ -45,16 +45,45 @@ pub(super) enum Known {
     /// Kept by every case: the fingerprint of the cases as the step left them
     /// ([`super::fingerprint::Canon::content_of`]).
     Cases(u128),
+    /// Under a key by what the step reads: it changed cases, kept under its key by all of
+    /// them (never handed out by [`Memo::with`]).
+    Changes,
 }
 
-/// The keys of a step: what it did is kept under `timeless` when neither it nor the checks
-/// made of it read the time, else under `timed` (the same, with the instant).
-#[derive(Debug, Clone, Copy)]
+/// The keys of a step. What it did is kept under `read` when neither it nor the checks made
+/// of it read the time, else under `read_timed` (the same, with the instant): keys made of
+/// only what the step may read of the cases ([`Fields`]). There a refusal or a step that
+/// changed nothing is kept; a step that changed cases is kept under the same keys made of
+/// every case ([`Keys::all`]), and marked as such ([`Known::Changes`]) under these.
+#[derive(Clone, Copy)]
 pub(super) struct Keys {
-    pub timeless: u128,
-    pub timed: u128,
+    pub read: u128,
+    pub read_timed: u128,
+    /// The key made of every case, without the instant.
+    all: Fp,
+    at: Timestamp,
     /// Kept by every case (then what it did is kept as [`Known::Cases`]).
     pub by_all: bool,
+}
+
+impl Keys {
+    /// The keys made of every case: without the instant and with it.
+    fn all(&self) -> (u128, u128) {
+        let mut h = self.all;
+        let timeless = h.finish128();
+        self.at.hash(&mut h);
+        (timeless, h.finish128())
+    }
+}
+
+/// What the keys of the steps on one world start from: a hash of every case (of each, and
+/// of what steps may read of it, by each of [`Memo::fields`]).
+#[derive(Default)]
+pub(super) struct WorldKeys {
+    /// How many cases.
+    cases: usize,
+    all: Option<Fp>,
+    all_read: Vec<Fp>,
 }
 
 /// About how many bytes the kept steps may take, all workers' together; past it they are
@@ -68,6 +97,10 @@ pub(super) struct Memo {
     by_case: Vec<bool>,
     /// Whether steps are kept at all.
     keep: bool,
+    /// What steps may read of the cases, each set once.
+    fields: Vec<Fields>,
+    /// By event: its set in `fields`.
+    reads: Vec<usize>,
     /// The steps kept, by the top bits of their keys (the maps hash by the low ones): each
     /// shard behind its own lock, shared by the workers.
     shards: Box<[Mutex<Shard>]>,
@@ -121,28 +154,70 @@ impl Memo {
                 })
             })
             .collect();
+        let mut fields: Vec<Fields> = Vec::new();
+        let reads = events
+            .iter()
+            .map(|e| {
+                let f = Fields::of_step(prog, prog.event_handler(e.ty));
+                fields.iter().position(|x| *x == f).unwrap_or_else(|| {
+                    fields.push(f);
+                    fields.len() - 1
+                })
+            })
+            .collect();
         Memo {
             keep,
+            fields,
+            reads,
             by_case,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
-    /// The key of event `ev` at `at` on `world`, routed to `case` (an existing case, or the
-    /// position a new one takes; none for an event without a handler), where `fps` holds a
-    /// [`super::fingerprint::Canon::case_fingerprint`] of each case of the world.
+    /// What steps may read of the cases: [`Memo::key`] takes, for each, a hash of each
+    /// case of the world by it ([`super::fingerprint::Canon::case_read`]).
+    pub(super) fn fields(&self) -> &[Fields] {
+        if self.keep {
+            &self.fields
+        } else {
+            &[]
+        }
+    }
+
+    /// What the keys of the steps on a world start from, where `fps` holds a
+    /// [`super::fingerprint::Canon::case_fingerprint`] of each case of the world and
+    /// `read[i]` one by [`Memo::fields`]`[i]`.
+    pub(super) fn world(&self, fps: &[u128], read: &[Vec<u128>], wk: &mut WorldKeys) {
+        let of = |fps: &[u128]| {
+            let mut h = Fp::new();
+            h.word(fps.len() as u64);
+            for fp in fps {
+                h.write_u128(*fp);
+            }
+            h
+        };
+        wk.cases = fps.len();
+        wk.all = Some(of(fps));
+        wk.all_read.clear();
+        wk.all_read.extend(read.iter().map(|r| of(r)));
+    }
+
+    /// The keys of event `ev` at `at` on `world`, routed to `case` (an existing case, or
+    /// the position a new one takes; none for an event without a handler), where `wk`,
+    /// `fps` and `read` are as [`Memo::world`] was given and made them.
     pub(super) fn key(
         &self,
+        (wk, fps, read): (&WorldKeys, &[u128], &[Vec<u128>]),
         world: &World,
         ev: usize,
         at: Timestamp,
         case: Option<CaseId>,
-        fps: &[u128],
     ) -> Option<Keys> {
         if !self.keep {
             return None;
         }
         let mut by_case = *self.by_case.get(ev)?;
+        let reads = *self.reads.get(ev)?;
         // a deadline due at or before the event fires first, and may change anything, at
         // its instant, or at the clock when it was due before (the clock never runs
         // backwards)
@@ -152,35 +227,45 @@ impl Memo {
         }
         // a world of one case at most: its step by that case is its step by every case,
         // whose outcome is kept as a fingerprint rather than a case
-        let by_case = by_case && fps.len() > 1;
-        let mut h = Fp::new();
-        h.word(ev as u64);
-        // the two kinds of keys apart: (case 1, its hash) is no (one case, its hash)
-        h.word(u64::from(by_case));
-        if by_case {
-            h.word(case.map_or(u64::MAX, u64::from));
-            if let Some(fp) = case.and_then(|c| fps.get(c as usize)) {
-                h.write_u128(*fp);
-            }
-        } else {
-            h.word(fps.len() as u64);
-            for fp in fps {
-                h.write_u128(*fp);
-            }
-        }
-        if let Some(first) = due {
+        let by_case = by_case && wk.cases > 1;
+        let due = due.map(|first| {
             // which deadlines fire, each at its instant (or at the clock, when due before
             // it): the event's own time is read, or not, after them
-            h.word(u64::MAX);
             let n = world.queue.iter().take_while(|(t, _, _)| *t <= at).count();
-            h.word(n as u64);
-            world.clock.filter(|c| first < *c).hash(&mut h);
-        }
-        let timeless = h.finish128();
-        at.hash(&mut h);
+            (n, world.clock.filter(|c| first < *c))
+        });
+        let key = |all: &Fp, fps: &[u128], kind: u64| {
+            let mut h = match by_case {
+                true => {
+                    let mut h = Fp::new();
+                    h.word(case.map_or(u64::MAX, u64::from));
+                    if let Some(fp) = case.and_then(|c| fps.get(c as usize)) {
+                        h.write_u128(*fp);
+                    }
+                    h
+                }
+                false => *all,
+            };
+            h.word(ev as u64);
+            // the kinds of keys apart: (case 1, its hash) is no (one case, its hash), a hash
+            // of a case no hash of what a step reads of it
+            h.word(kind + u64::from(by_case));
+            if let Some((n, clock)) = due {
+                h.word(u64::MAX);
+                h.word(n as u64);
+                clock.hash(&mut h);
+            }
+            h
+        };
+        let mut read = key(wk.all_read.get(reads)?, read.get(reads)?, 2);
+        let all = key(wk.all.as_ref()?, fps, 0);
+        let timeless = read.finish128();
+        at.hash(&mut read);
         Some(Keys {
-            timeless,
-            timed: h.finish128(),
+            read: timeless,
+            read_timed: read.finish128(),
+            all,
+            at,
             by_all: !by_case,
         })
     }
@@ -191,21 +276,49 @@ impl Memo {
         shard.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `f` of the step kept under `keys`, if any (its shard locked meanwhile).
+    /// `f` of the step kept under `keys`, if any (its shard locked meanwhile): first by
+    /// what the step reads, where a refusal or a step that changed nothing is kept, or a
+    /// mark that it changed cases, kept by all of them.
     pub(super) fn with<R>(&self, keys: Keys, f: impl FnOnce(Option<&Known>) -> R) -> R {
-        let shard = self.shard(keys.timeless);
-        if let Some(known) = shard.known.get(&keys.timeless) {
-            return f(Some(known));
+        for (read, timed) in [(keys.read, false), (keys.read_timed, true)] {
+            let shard = self.shard(read);
+            match shard.known.get(&read) {
+                Some(Known::Changes) => {
+                    drop(shard);
+                    let all = keys.all();
+                    let all = if timed { all.1 } else { all.0 };
+                    let shard = self.shard(all);
+                    return f(shard
+                        .known
+                        .get(&all)
+                        .filter(|k| !matches!(k, Known::Changes)));
+                }
+                Some(known) => return f(Some(known)),
+                None => {}
+            }
         }
-        if keys.timed == keys.timeless {
-            return f(None);
-        }
-        drop(shard);
-        f(self.shard(keys.timed).known.get(&keys.timed))
+        f(None)
     }
 
-    /// Keeps what a step did, under `key`.
-    pub(super) fn put(&self, key: u128, known: Known) {
+    /// Keeps what a step with keys `keys` did, by its instant when it or the checks made of
+    /// it read the time.
+    pub(super) fn put(&self, keys: Keys, read_time: bool, known: Known) {
+        let all = keys.all();
+        let (read, all) = match read_time {
+            true => (keys.read_timed, all.1),
+            false => (keys.read, all.0),
+        };
+        match known {
+            Known::Refused | Known::Unchanged | Known::Changes => self.insert(read, known),
+            Known::Case(..) | Known::Cases(_) => {
+                self.insert(all, known);
+                self.insert(read, Known::Changes);
+            }
+        }
+    }
+
+    /// Keeps `known` under `key`.
+    fn insert(&self, key: u128, known: Known) {
         let size = 64
             + match &known {
                 Known::Case(_, c) => {

@@ -2,7 +2,7 @@
 //! expression that decides what an event does to the world (messages and shown values only
 //! speak of it), walked together with the derived fields it reads.
 
-use crate::program::{CaseTypeId, FieldKind, HandlerDef, IAction, IExpr, Place, Program};
+use crate::program::{CaseTypeId, FieldKind, HandlerDef, IAction, IExpr, Place, Program, TPart};
 
 /// Calls `f` on every expression of handler `h` that decides what its event does to the
 /// world: its route's key, its lets, and each rule's `for`, guards and changes.
@@ -133,5 +133,92 @@ impl Reach {
             cross: self.cross || other.cross,
             time: self.time || other.time,
         }
+    }
+}
+
+/// The fields of cases and of participants a step may read, by position, sorted: the same
+/// positions for every case type (reading field 3 of one type keeps field 3 of each).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Fields {
+    pub case: Vec<u16>,
+    pub part: Vec<u16>,
+}
+
+impl Fields {
+    /// What a step of an event handled by `h` may read, besides the status, key, deadlines
+    /// and number of participants of each case: everything its handler evaluates (its
+    /// messages' and shown values too: one may fail), every deadline handler (deadlines
+    /// due fire first), every deadline's instant and erasure's condition (read again after
+    /// a change), each derived field these read, and the transition invariants (checked on
+    /// the step).
+    pub(super) fn of_step(prog: &Program, h: Option<&HandlerDef>) -> Fields {
+        let mut f = Fields::default();
+        for h in h.into_iter().chain(prog.deadline_handlers.iter().flatten()) {
+            f.handler(prog, h);
+        }
+        for d in &prog.deadlines {
+            f.add(prog, &d.unit.expr);
+        }
+        for c in &prog.cases {
+            for e in c.erase.iter().chain(&c.parts.erase) {
+                f.add(prog, &e.when.expr);
+            }
+        }
+        for inv in prog.invariants.iter().filter(|i| i.transition) {
+            f.add(prog, &inv.holds.expr);
+        }
+        for list in [&mut f.case, &mut f.part] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        f
+    }
+
+    /// Adds every expression of `h`.
+    fn handler(&mut self, prog: &Program, h: &HandlerDef) {
+        handler_exprs(h, &mut |e| self.add(prog, e));
+        for r in &h.rules {
+            let acts = r.else_when.iter().map(|(_, a)| a);
+            for acts in [&r.then, &r.otherwise].into_iter().chain(acts) {
+                self.actions(prog, acts);
+            }
+        }
+    }
+
+    /// Adds what [`handler_exprs`] leaves out of `acts`: messages, shown values, and the
+    /// fields an `add` finds its participant by.
+    fn actions(&mut self, prog: &Program, acts: &[IAction]) {
+        for a in acts {
+            match a {
+                IAction::EmitWith { columns, .. } => {
+                    columns.iter().for_each(|c| self.text(prog, c))
+                }
+                IAction::Reject { message, .. } => self.text(prog, message),
+                IAction::Show(_, e) => self.add(prog, e),
+                IAction::Add { keys, block, .. } => {
+                    self.part.extend(keys.iter().map(|(f, _)| *f));
+                    self.actions(prog, block);
+                }
+                IAction::Set(..) | IAction::Emit(_) => {}
+            }
+        }
+    }
+
+    /// Adds what the placeholders of `parts` read.
+    fn text(&mut self, prog: &Program, parts: &[TPart]) {
+        for p in parts {
+            if let TPart::Expr(e) = p {
+                self.add(prog, e);
+            }
+        }
+    }
+
+    /// Adds what `e` reads.
+    fn add(&mut self, prog: &Program, e: &IExpr) {
+        each_read(prog, e, &mut |n| match n {
+            IExpr::CaseField(_, i) | IExpr::CaseIndexLookup { field: i, .. } => self.case.push(*i),
+            IExpr::PartField(_, i) | IExpr::IndexLookup { field: i, .. } => self.part.push(*i),
+            _ => {}
+        });
     }
 }

@@ -222,3 +222,86 @@ impl Fields {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Fields;
+    use crate::engine::Engine;
+
+    /// A policy whose case has a field read by each kind of expression a step runs, one
+    /// only written, one not even that.
+    const READERS: &str = r#"
+format job_id = /^[A-Z][0-9]$/ "a letter and a digit"
+statuses { running: open  done: final }
+case job key id: job_id {
+  by_handler: count = 0
+  by_message: count = 0
+  by_deadline_handler: count = 0
+  by_deadline: instant?
+  by_erasure: bool = false
+  by_invariant: count = 0
+  by_other_event: count = 0
+  secret: text? sensitive erase when by_erasure
+  written: count = 0
+  unread: count = 0
+}
+participants helpers in job { name: text  helped: count = 0 }
+deadline due = job.by_deadline + 1s
+event poke { job: job_id }
+event prod { job: job_id }
+on poke for job(event.job) {
+  rule refused when job.by_handler > 0 { reject job "{job.by_message} of {job.id}" }
+  rule helper { add helpers(name: "x") as h { set h.helped = 1 } }
+  rule write { set job.written = 1 }
+}
+on prod for job(event.job) {
+  rule other when job.by_other_event > 0 { set job.status = done }
+}
+on deadline due {
+  rule close when job.by_deadline_handler > 0 { set job.status = done }
+}
+invariant stays for job change = after.by_invariant == before.by_invariant else "changed"
+"#;
+
+    #[test]
+    fn a_step_may_read_what_anything_it_runs_reads() {
+        let engine = Engine::from_sources(vec![crate::Source::new("p.docket", READERS)])
+            .expect("the policy loads");
+        let prog = engine.program();
+        let job = &prog.cases[0];
+        let names = |which: &[u16], fields: &[crate::program::FieldDef]| -> Vec<String> {
+            which
+                .iter()
+                .map(|i| fields[usize::from(*i)].name.clone())
+                .collect()
+        };
+        let poke = prog.event_index["poke"];
+        let read = Fields::of_step(prog, prog.event_handler(poke));
+        assert_eq!(
+            names(&read.case, &job.fields),
+            [
+                "by_handler",
+                "by_message",
+                "by_deadline_handler",
+                "by_deadline",
+                "by_erasure",
+                "by_invariant"
+            ]
+        );
+        // the field an `add` finds its participant by
+        assert_eq!(names(&read.part, &job.parts.fields), ["name"]);
+        let prod = prog.event_index["prod"];
+        let read = Fields::of_step(prog, prog.event_handler(prod));
+        assert_eq!(
+            names(&read.case, &job.fields),
+            [
+                "by_deadline_handler",
+                "by_deadline",
+                "by_erasure",
+                "by_invariant",
+                "by_other_event"
+            ]
+        );
+        assert!(read.part.is_empty());
+    }
+}

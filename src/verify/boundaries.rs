@@ -50,7 +50,7 @@ pub fn boundaries(engine: &Engine, bounds: &Bounds) -> Result<Boundaries, Unboun
     let mut x = Explorer::new(engine, bounds, false, true)?;
     // on the workers' threads: which boundaries a world is at ([count target] → each of
     // limit − 1, limit, limit + 1), and the deadline its event came near
-    let look = |_: &World, after: &World, near: Near| {
+    let look = |_: Option<&World>, after: &World, near: Near| {
         let at: Vec<[bool; 3]> = counts
             .iter()
             .map(|t| std::array::from_fn(|i| holds_count(prog, after, t, t.limit - 1 + i as i64)))

@@ -24,7 +24,7 @@
 use super::checks::Checks;
 use super::fingerprint::{at_clock, Canon, Reached, Seen};
 use super::memo::{Keys, Known, Memo, WorldKeys};
-use super::{candidate_times, fingerprint_after, Bounds, Near, Node, Nodes};
+use super::{candidate_times, content_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;
 use crate::engine::Engine;
 use crate::eval::Trace;
@@ -48,9 +48,10 @@ pub(super) struct Level<'a, T> {
     pub frontier: Range<u32>,
     pub bounds: &'a Bounds,
     /// Reads a world reached first, or reached again by a step that breaks a transition
-    /// invariant, on the worker's thread (after the world before it, its event's time
-    /// chosen near a deadline or not): what the merge is handed of it.
-    pub look: &'a (dyn Fn(&World, &World, Near) -> T + Sync),
+    /// invariant, on the worker's thread (after the world before it when the step broke a
+    /// transition invariant, else none: they were checked; its event's time chosen near a
+    /// deadline or not): what the merge is handed of it.
+    pub look: &'a (dyn Fn(Option<&World>, &World, Near) -> T + Sync),
 }
 
 /// What the kept steps say of a step.
@@ -180,6 +181,13 @@ pub(super) struct Worker<'e> {
     read_fps: Vec<Vec<u128>>,
     /// In the world being expanded: what the keys of its steps start from.
     world_keys: WorldKeys,
+    /// The worlds expanded so far (the one being expanded is numbered this).
+    world_no: u64,
+    /// By event: what the kept steps said of it on world `.0` at an instant with no
+    /// deadline due, by a key without the instant (refused, or the fingerprint of the cases
+    /// it leads to), for its steps at the world's other such instants; `.1`: whether it was
+    /// kept by every case.
+    here: Vec<(u64, bool, Result<Option<u128>, ()>)>,
     /// In the world being expanded: the fingerprint of its cases
     /// ([`super::fingerprint::Canon::content_of`]).
     content: u128,
@@ -227,6 +235,8 @@ impl<'e> Worker<'e> {
             case_fps: Vec::new(),
             read_fps: Vec::new(),
             world_keys: WorldKeys::default(),
+            world_no: 0,
+            here: Vec::new(),
             content: 0,
             checks: Checks::new(engine.program(), transitions),
             path: vec![(0, World::new())],
@@ -274,7 +284,7 @@ impl<'e> Worker<'e> {
                             event: ev as u32,
                             at,
                         },
-                        tag: (level.look)(&world, &after, near),
+                        tag: (level.look)(forced.then_some(&world), &after, near),
                         forced,
                     });
                 }
@@ -295,27 +305,51 @@ impl<'e> Worker<'e> {
         case: Option<CaseId>,
         at: Timestamp,
     ) -> Option<(u128, World, bool)> {
-        // a step kept from another world where what it reads stood the same
-        let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
-        let keys = self.memo.key(wk, world, ev, at, case);
+        // what the kept steps said of it at another instant of this world with no deadline
+        // due, by a key without the instant (then its keys are made only to keep it)
+        let due = world.next_deadline().is_some_and(|t| t <= at);
+        let here = (self.here.get(ev))
+            .filter(|h| !due && h.0 == self.world_no)
+            .map(|h| (h.1, h.2));
+        let mut keys = None;
+        let said = match here {
+            Some(said) => Some(said),
+            None => {
+                // a step kept from another world where what it reads stood the same
+                let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
+                keys = self.memo.key(wk, world, ev, at, case);
+                keys.map(|k| {
+                    let (canon, content) = (&mut self.canon, self.content);
+                    let (said, timed) = self.memo.with(k, |known, timed| {
+                        let said = match known {
+                            Some(Known::Refused) => Err(()),
+                            Some(Known::Unchanged) => Ok(Some(content)),
+                            Some(Known::Case(id, c)) => {
+                                Ok(Some(content_after(canon, world, &[(*id, &**c)])))
+                            }
+                            Some(Known::Cases(content)) => Ok(Some(*content)),
+                            Some(Known::Changes) | None => Ok(None),
+                        };
+                        (said, timed)
+                    });
+                    if !timed && !due && !matches!(said, Ok(None)) {
+                        if let Some(h) = self.here.get_mut(ev) {
+                            *h = (self.world_no, k.by_all, said);
+                        }
+                    }
+                    (k.by_all, said)
+                })
+            }
+        };
         let mut kept = Kept::Unknown;
-        if let Some(k) = keys {
-            let (canon, content) = (&mut self.canon, self.content);
-            let found = self.memo.with(k, |known| match known {
-                Some(Known::Refused) => Err(()),
-                Some(Known::Unchanged) => Ok(Some(at_clock(Some(at), content))),
-                Some(Known::Case(id, c)) => {
-                    Ok(Some(fingerprint_after(canon, world, at, &[(*id, &**c)])))
-                }
-                Some(Known::Cases(content)) => Ok(Some(at_clock(Some(at), *content))),
-                Some(Known::Changes) | None => Ok(None),
-            });
+        if let Some((by_all, found)) = said {
+            let found = found.map(|content| content.map(|c| at_clock(Some(at), c)));
             // a step kept by its case alone kept the transition invariants on its case: the
             // others, unchanged, keep them where they do on this world as it is
             let mut holds = || {
                 let prog = self.engine.program();
                 let fps = &self.case_fps;
-                k.by_all
+                by_all
                     || !self.checks.any()
                     || (self.checks)
                         .hold(prog, &mut self.canon, world, fps, world, &[], at)
@@ -338,6 +372,10 @@ impl<'e> Worker<'e> {
             }
         } else {
             self.transitions += 1;
+        }
+        if keys.is_none() && here.is_some() {
+            let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
+            keys = self.memo.key(wk, world, ev, at, case);
         }
         self.evaluate(seen, world, (ev, case, at), keys, kept)
     }
@@ -471,6 +509,8 @@ impl<'e> Worker<'e> {
             fps.extend(world.cases.iter().map(|c| canon.case_read(c, fields)));
         }
         (self.memo).world(&self.case_fps, &self.read_fps, &mut self.world_keys);
+        self.world_no += 1;
+        self.here.resize(self.events.len(), (0, false, Ok(None)));
         self.content = canon.content_of(world.cases.len(), &|i| &world.cases[i]);
     }
 

@@ -279,7 +279,8 @@ impl Memo {
     /// `f` of the step kept under `keys`, if any (its shard locked meanwhile): first by
     /// what the step reads, where a refusal or a step that changed nothing is kept, or a
     /// mark that it changed cases, kept by all of them.
-    pub(super) fn with<R>(&self, keys: Keys, f: impl FnOnce(Option<&Known>) -> R) -> R {
+    /// (`f` is also told whether it was kept by its instant.)
+    pub(super) fn with<R>(&self, keys: Keys, f: impl FnOnce(Option<&Known>, bool) -> R) -> R {
         for (read, timed) in [(keys.read, false), (keys.read_timed, true)] {
             let shard = self.shard(read);
             match shard.known.get(&read) {
@@ -288,16 +289,14 @@ impl Memo {
                     let all = keys.all();
                     let all = if timed { all.1 } else { all.0 };
                     let shard = self.shard(all);
-                    return f(shard
-                        .known
-                        .get(&all)
-                        .filter(|k| !matches!(k, Known::Changes)));
+                    let known = shard.known.get(&all);
+                    return f(known.filter(|k| !matches!(k, Known::Changes)), timed);
                 }
-                Some(known) => return f(Some(known)),
+                Some(known) => return f(Some(known), timed),
                 None => {}
             }
         }
-        f(None)
+        f(None, false)
     }
 
     /// Keeps what a step with keys `keys` did, by its instant when it or the checks made of

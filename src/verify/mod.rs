@@ -191,8 +191,10 @@ fn verify_keeping(engine: &Engine, bounds: &Bounds, keep: bool) -> Result<Report
     let transitions = engine.program().invariants.iter().any(|i| i.transition);
     let mut x = Explorer::new(engine, bounds, transitions, keep)?;
     // the invariants are checked by the workers; the merge keeps the first violation
-    let look = |before: &World, after: &World, _: Near| {
-        let broken = engine.invariant_violations(Some(before), after);
+    // (the transition invariants were checked on every step: only one that broke one is
+    // handed the world before it)
+    let look = |before: Option<&World>, after: &World, _: Near| {
+        let broken = engine.invariant_violations(before, after);
         (!broken.is_empty()).then_some(broken)
     };
     let (depth, capped) = x.explore(bounds, &look, &mut |node, broken| {
@@ -340,7 +342,7 @@ impl<'e> Explorer<'e> {
     fn explore<T: Send>(
         &mut self,
         bounds: &Bounds,
-        look: &(dyn Fn(&World, &World, Near) -> T + Sync),
+        look: &(dyn Fn(Option<&World>, &World, Near) -> T + Sync),
         visit: &mut dyn FnMut(u32, T) -> bool,
     ) -> (usize, bool) {
         let mut frontier = 0..1;
@@ -509,12 +511,12 @@ fn candidate_times(engine: &Engine, world: &World, bounds: &Bounds) -> Vec<Candi
     out
 }
 
-/// The fingerprint of `world` after a step at `at` that left the cases `changed` (by
-/// position, in order; past the world's end, new ones) as they are there.
-fn fingerprint_after<'a>(
+/// The fingerprint of the cases of `world` after a step that left the cases `changed` (by
+/// position, in order; past the world's end, new ones) as they are there
+/// ([`Canon::content_of`]: [`fingerprint::at_clock`] makes it the world's).
+fn content_after<'a>(
     canon: &mut Canon,
     world: &'a World,
-    at: Timestamp,
     changed: &[(CaseId, &'a crate::world::CaseData)],
 ) -> u128 {
     let old = world.cases.len();
@@ -525,9 +527,8 @@ fn fingerprint_after<'a>(
             .find(|(id, _)| *id as usize == i)
             .map_or_else(|| &world.cases[i], |(_, c)| *c)
     };
-    // INVARIANT: a step's instant is never before the world's clock, and becomes it; new
-    // cases are numbered from the world's end, in order
-    canon.fingerprint_of(Some(at), old + new, &case)
+    // INVARIANT: new cases are numbered from the world's end, in order
+    canon.content_of(old + new, &case)
 }
 
 #[cfg(test)]

@@ -56,6 +56,12 @@ impl Fp {
     }
 }
 
+impl Default for Fp {
+    fn default() -> Fp {
+        Fp::new()
+    }
+}
+
 impl Hasher for Fp {
     fn finish(&self) -> u64 {
         self.finish128() as u64

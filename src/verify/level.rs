@@ -22,8 +22,8 @@
 //! whole.
 
 use super::checks::Checks;
-use super::fingerprint::{at_clock, Canon, Reached, Seen};
-use super::memo::{Keys, Known, Memo, WorldKeys};
+use super::fingerprint::{at_clock, Canon, Low64, Reached, Seen};
+use super::memo::{After, Keys, Known, Memo, WorldKeys};
 use super::{candidate_times, content_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;
 use crate::engine::Engine;
@@ -33,6 +33,8 @@ use crate::program::CaseTypeId;
 use crate::value::{CaseId, Text};
 use crate::world::World;
 use jiff::Timestamp;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -53,6 +55,9 @@ pub(super) struct Level<'a, T> {
     /// deadline or not): what the merge is handed of it.
     pub look: &'a (dyn Fn(Option<&World>, &World, Near) -> T + Sync),
 }
+
+/// How many kept steps a worker keeps a copy of.
+const MINE: usize = 1 << 18;
 
 /// What the kept steps say of a step.
 #[derive(Clone, Copy)]
@@ -179,15 +184,17 @@ pub(super) struct Worker<'e> {
     /// In the world being expanded: for each of [`Memo::fields`], a hash of what a step may
     /// read of each case.
     read_fps: Vec<Vec<u128>>,
+    /// A copy of the kept steps this worker looked up or kept (at most [`MINE`]).
+    known: HashMap<u128, Known, BuildHasherDefault<Low64>>,
     /// In the world being expanded: what the keys of its steps start from.
     world_keys: WorldKeys,
     /// The worlds expanded so far (the one being expanded is numbered this).
     world_no: u64,
-    /// By event: what the kept steps said of it on world `.0` at an instant with no
-    /// deadline due, by a key without the instant (refused, or the fingerprint of the cases
-    /// it leads to), for its steps at the world's other such instants; `.1`: whether it was
-    /// kept by every case.
-    here: Vec<(u64, bool, Result<Option<u128>, ()>)>,
+    /// By event: what the kept steps said of it (`.3`: refused, or the fingerprint of the
+    /// cases it leads to) on world `.0`, by a key without the instant, for its steps at the
+    /// world's other instants where it has the same key: `.1`, with a deadline due (with
+    /// none, the key is the same at each); `.2`: whether it was kept by every case.
+    here: Vec<(u64, Option<u128>, bool, Result<Option<u128>, ()>)>,
     /// In the world being expanded: the fingerprint of its cases
     /// ([`super::fingerprint::Canon::content_of`]).
     content: u128,
@@ -235,6 +242,7 @@ impl<'e> Worker<'e> {
             case_fps: Vec::new(),
             read_fps: Vec::new(),
             world_keys: WorldKeys::default(),
+            known: HashMap::default(),
             world_no: 0,
             here: Vec::new(),
             content: 0,
@@ -305,36 +313,30 @@ impl<'e> Worker<'e> {
         case: Option<CaseId>,
         at: Timestamp,
     ) -> Option<(u128, World, bool)> {
-        // what the kept steps said of it at another instant of this world with no deadline
-        // due, by a key without the instant (then its keys are made only to keep it)
+        // what the kept steps said of it at another instant of this world, by a key without
+        // the instant: with no deadline due, the same at each (then its keys are made only
+        // to keep it)
         let due = world.next_deadline().is_some_and(|t| t <= at);
+        let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
+        let mut keys = match due {
+            true => self.memo.key(wk, world, ev, at, case),
+            false => None,
+        };
         let here = (self.here.get(ev))
-            .filter(|h| !due && h.0 == self.world_no)
-            .map(|h| (h.1, h.2));
-        let mut keys = None;
+            .filter(|h| h.0 == self.world_no && h.1 == keys.map(|k| k.timeless))
+            .map(|h| (h.2, h.3));
         let said = match here {
             Some(said) => Some(said),
             None => {
                 // a step kept from another world where what it reads stood the same
-                let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
-                keys = self.memo.key(wk, world, ev, at, case);
+                if keys.is_none() {
+                    keys = self.memo.key(wk, world, ev, at, case);
+                }
                 keys.map(|k| {
-                    let (canon, content) = (&mut self.canon, self.content);
-                    let (said, timed) = self.memo.with(k, |known, timed| {
-                        let said = match known {
-                            Some(Known::Refused) => Err(()),
-                            Some(Known::Unchanged) => Ok(Some(content)),
-                            Some(Known::Case(id, c)) => {
-                                Ok(Some(content_after(canon, world, &[(*id, &**c)])))
-                            }
-                            Some(Known::Cases(content)) => Ok(Some(*content)),
-                            Some(Known::Changes) | None => Ok(None),
-                        };
-                        (said, timed)
-                    });
-                    if !timed && !due && !matches!(said, Ok(None)) {
+                    let (said, timed) = self.kept(world, ev, k);
+                    if !timed && !matches!(said, Ok(None)) {
                         if let Some(h) = self.here.get_mut(ev) {
-                            *h = (self.world_no, k.by_all, said);
+                            *h = (self.world_no, due.then_some(k.timeless), k.by_all, said);
                         }
                     }
                     (k.by_all, said)
@@ -380,6 +382,48 @@ impl<'e> Worker<'e> {
         self.evaluate(seen, world, (ev, case, at), keys, kept)
     }
 
+    /// What the kept steps say of the step of event `ev` on `world` with keys `keys`:
+    /// refused, or the fingerprint of the cases it leads to (none: not kept); and whether
+    /// it was kept by its instant.
+    fn kept(&mut self, world: &World, ev: usize, keys: Keys) -> (Result<Option<u128>, ()>, bool) {
+        // this worker's copy first: the kept steps are shared, and their locks with them
+        let mine = [(keys.timeless, false), (keys.timed, true)]
+            .into_iter()
+            .find_map(|(key, timed)| Some((self.known.get(&key)?, timed)));
+        let (known, timed) = match mine {
+            Some((known, timed)) => (known.clone(), timed),
+            None => match self.memo.get(keys) {
+                None => return (Ok(None), false),
+                Some((known, timed)) => {
+                    self.remember(keys, timed, known.clone());
+                    (known, timed)
+                }
+            },
+        };
+        match known {
+            Known::Refused => (Err(()), timed),
+            Known::Unchanged => (Ok(Some(self.content)), timed),
+            Known::Wrote(cases) => {
+                // made once for the same cases, at any instant
+                let content = self.memo.content(keys, timed).or_else(|| {
+                    let c = changed_content(&mut self.canon, &self.memo, world, ev, &cases)?;
+                    self.memo.put_content(keys, timed, c);
+                    Some(c)
+                });
+                (Ok(content), timed)
+            }
+        }
+    }
+
+    /// Keeps a copy of what the kept steps say of the step with keys `keys`.
+    fn remember(&mut self, keys: Keys, timed: bool, known: Known) {
+        if self.known.len() >= MINE {
+            self.known.clear();
+        }
+        self.known
+            .insert(if timed { keys.timed } else { keys.timeless }, known);
+    }
+
     /// Evaluates the step `(ev, case, at)` of [`Worker::step`], whose keys are `keys`;
     /// `kept` is what the kept steps say of it. A step known to be refused or to lead to a
     /// world reached before (evaluated only in debug builds, which check it) returns
@@ -401,7 +445,9 @@ impl<'e> Worker<'e> {
         let (canon, mine, engine) = (&mut self.canon, &self.mine, self.engine);
         let (checks, fps) = (&mut self.checks, &self.case_fps);
         // INVARIANT: `world` is a copy of the last world of the path, which stays as it was
-        let before = self.path.last().map(|(_, w)| w).filter(|_| checks.any());
+        let prior = self.path.last().map(|(_, w)| w);
+        let before = prior.filter(|_| checks.any());
+        let read = self.memo.fields_of(ev);
         let (keep, by_all) = (keys.is_some(), keys.is_some_and(|k| k.by_all));
         let probed = engine.probe_traced(
             world,
@@ -421,16 +467,19 @@ impl<'e> Worker<'e> {
                     // a step breaking a transition invariant is evaluated wherever it is met
                     _ if !keep || broken => None,
                     [] => Some(Known::Unchanged),
-                    _ if by_all => Some(Known::Cases(content)),
-                    [id] if Some(*id) == case => after
-                        .cases
-                        .get(*id as usize)
-                        .map(|c| Known::Case(*id, Box::new(c.clone()))),
                     // INVARIANT: a step reading only its case changes only that case
-                    _ => None,
+                    [id] if !by_all && Some(*id) != case => None,
+                    _ => prior.zip(read).and_then(|(prior, read)| {
+                        let cases = changed.iter().map(|id| {
+                            let c = after.cases.get(*id as usize)?;
+                            Some(After::of(prior.cases.get(*id as usize), c, *id, read))
+                        });
+                        Some(Known::Wrote(cases.collect::<Option<_>>()?))
+                    }),
                 };
                 let new = !(mine.contains(&hash) || seen.contains(hash));
                 let after = (new || broken).then(|| after.clone());
+                let known = known.map(|k| (k, content));
                 (outcomes, hash, known, after, new, broken, checks_read_time)
             },
         );
@@ -447,6 +496,7 @@ impl<'e> Worker<'e> {
                 self.coverage.add_outcomes(&self.trace, None);
                 if let Some(k) = keys {
                     self.memo.put(k, self.trace.read_time, Known::Refused);
+                    self.remember(k, self.trace.read_time, Known::Refused);
                 }
                 return None;
             }
@@ -465,10 +515,14 @@ impl<'e> Worker<'e> {
         }
         self.coverage.add_outcomes(&self.trace, Some(&outcomes));
         crate::eval::recycle(outcomes);
-        if let (Some(k), Some(known)) = (keys, known) {
+        if let (Some(k), Some((known, content))) = (keys, known) {
             // what did not read the time is kept for every instant
             let read_time = self.trace.read_time || checks_read_time;
-            self.memo.put(k, read_time, known);
+            if matches!(known, Known::Wrote(_)) {
+                self.memo.put_content(k, read_time, content);
+            }
+            self.memo.put(k, read_time, known.clone());
+            self.remember(k, read_time, known);
         }
         let after = after?;
         if new {
@@ -510,7 +564,8 @@ impl<'e> Worker<'e> {
         }
         (self.memo).world(&self.case_fps, &self.read_fps, &mut self.world_keys);
         self.world_no += 1;
-        self.here.resize(self.events.len(), (0, false, Ok(None)));
+        self.here
+            .resize(self.events.len(), (0, None, false, Ok(None)));
         self.content = canon.content_of(world.cases.len(), &|i| &world.cases[i]);
     }
 
@@ -546,6 +601,35 @@ impl<'e> Worker<'e> {
         }
         self.path.last().map(|(_, w)| w.clone()).unwrap_or_default()
     }
+}
+
+/// The fingerprint of the cases of `world` after a step of event `ev` kept as having
+/// changed `cases` ([`Known::Wrote`]), if they fit the world.
+fn changed_content(
+    canon: &mut Canon,
+    memo: &Memo,
+    world: &World,
+    ev: usize,
+    cases: &[After],
+) -> Option<u128> {
+    let read = memo.fields_of(ev)?;
+    let mut made: Vec<(CaseId, crate::world::CaseData)> = Vec::with_capacity(cases.len());
+    for c in cases {
+        let (id, case) = c.apply(world, read)?;
+        // new cases are numbered from the world's end, in order
+        let id = match c {
+            After::New(_) => {
+                id + made
+                    .iter()
+                    .filter(|(i, _)| *i as usize >= world.cases.len())
+                    .count() as CaseId
+            }
+            After::Old { .. } => id,
+        };
+        made.push((id, case));
+    }
+    let refs: Vec<(CaseId, &crate::world::CaseData)> = made.iter().map(|(i, c)| (*i, c)).collect();
+    Some(content_after(canon, world, &refs))
 }
 
 #[cfg(test)]

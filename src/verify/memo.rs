@@ -1,10 +1,19 @@
 //! Steps known without evaluating them again. What a step does depends only on what it
-//! reads — the event, the cases it may look at, the policy's constants and, where it reads
-//! it, the time — as long as no deadline is due before it (a deadline firing first could
-//! change anything). So a step is kept by a hash of all that, as what it did: refused, or
-//! the cases it left changed (none: only the clock moved). A kept refusal is not evaluated
-//! again; a kept change gives the next world's fingerprint, and only a world not seen
-//! before is evaluated (to build it, with its coverage).
+//! reads — the event, what it may read of the cases it may look at, the policy's constants
+//! and, where it reads it, the time — as long as no deadline is due before it (a deadline
+//! firing first could change anything). So a step is kept by a hash of all that, as what
+//! it did: refused, nothing (only the clock moved), or the cases it changed, as far as it
+//! may have read or written them. A kept refusal is not evaluated again; a kept change
+//! gives the next world (its changed cases made from this world's), and only a world not
+//! seen before is evaluated (to build it, with its coverage).
+//!
+//! What a step may read or write of a case is known before it runs ([`Fields`]: the fields
+//! its handler, the deadline handlers, deadlines, erasures and transition invariants read,
+//! those they write, and those erased, by position), beside the case's type, key, status,
+//! deadlines and number of participants. Two worlds where those stand the same see the same
+//! step: the same reads, so the same writes of the same values. A case it changed is kept
+//! as its status, those fields (its participants' too), the participants it added and its
+//! deadlines; every other field it neither read nor wrote is as it was.
 //!
 //! An event whose handler reads nothing but its own fields, the one case it routes to and
 //! the constants (no look-up of other cases, in its rules, that case type's derived fields,
@@ -27,63 +36,157 @@ use super::reads::{Fields, Reach};
 use super::Route;
 use crate::engine::Engine;
 use crate::event::Event;
-use crate::value::CaseId;
-use crate::world::{CaseData, World};
+use crate::program::MemberId;
+use crate::value::{CaseId, Value};
+use crate::world::{CaseData, DeadlineState, World};
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// What a step did.
+#[derive(Clone)]
 pub(super) enum Known {
     /// The event was refused.
     Refused,
     /// It changed nothing but the clock.
     Unchanged,
-    /// Kept by its case: that case (at this position) as the step left it.
-    Case(CaseId, Box<CaseData>),
-    /// Kept by every case: the fingerprint of the cases as the step left them
-    /// ([`super::fingerprint::Canon::content_of`]).
-    Cases(u128),
-    /// Under a key by what the step reads: it changed cases, kept under its key by all of
-    /// them (never handed out by [`Memo::with`]).
-    Changes,
+    /// It changed these cases.
+    Wrote(Arc<[After]>),
 }
 
-/// The keys of a step. What it did is kept under `read` when neither it nor the checks made
-/// of it read the time, else under `read_timed` (the same, with the instant): keys made of
-/// only what the step may read of the cases ([`Fields`]). There a refusal or a step that
-/// changed nothing is kept; a step that changed cases is kept under the same keys made of
-/// every case ([`Keys::all`]), and marked as such ([`Known::Changes`]) under these.
-#[derive(Clone, Copy)]
-pub(super) struct Keys {
-    pub read: u128,
-    pub read_timed: u128,
-    /// The key made of every case, without the instant.
-    all: Fp,
-    at: Timestamp,
-    /// Kept by every case (then what it did is kept as [`Known::Cases`]).
-    pub by_all: bool,
+/// A case as a step left it, as far as the step may have read or written it ([`Fields`]).
+pub(super) enum After {
+    /// A case it created: all of it.
+    New(Box<CaseData>),
+    /// Case `id` of the world: its status, the fields at the positions of [`Fields::case`],
+    /// the fields of each of its participants at those of [`Fields::part`] (one after the
+    /// other), the participants it added (whole, one after the other) and its deadlines.
+    Old {
+        id: CaseId,
+        status: MemberId,
+        fields: Box<[Value]>,
+        parts: Box<[Value]>,
+        added: Box<[Value]>,
+        deadlines: Box<[DeadlineState]>,
+    },
 }
 
-impl Keys {
-    /// The keys made of every case: without the instant and with it.
-    fn all(&self) -> (u128, u128) {
-        let mut h = self.all;
-        let timeless = h.finish128();
-        self.at.hash(&mut h);
-        (timeless, h.finish128())
+impl After {
+    /// Case `id` of `after`, which was `before` (none: new), as far as `read` tells.
+    pub(super) fn of(
+        before: Option<&CaseData>,
+        after: &CaseData,
+        id: CaseId,
+        read: &Fields,
+    ) -> After {
+        let Some(before) = before else {
+            return After::New(Box::new(after.clone()));
+        };
+        let old = before.parts.len().min(after.parts.len());
+        let mut parts = Vec::new();
+        for p in after.parts.iter().take(old) {
+            parts.extend(at(p, &read.part).cloned());
+        }
+        let added = after.parts.iter().skip(old).flatten().cloned().collect();
+        After::Old {
+            id,
+            status: after.status,
+            fields: at(&after.fields, &read.case).cloned().collect(),
+            parts: parts.into(),
+            added,
+            deadlines: after.deadlines.clone(),
+        }
+    }
+
+    /// The case this makes of `world`'s (none if `world` has no case there, or one of
+    /// another shape), where `read` is as [`After::of`] was given.
+    pub(super) fn apply(&self, world: &World, read: &Fields) -> Option<(CaseId, CaseData)> {
+        let (id, status, fields, parts, added, deadlines) = match self {
+            After::New(c) => return Some((world.cases.len() as CaseId, (**c).clone())),
+            After::Old {
+                id,
+                status,
+                fields,
+                parts,
+                added,
+                deadlines,
+            } => (*id, status, fields, parts, added, deadlines),
+        };
+        let mut c = world.cases.get(id as usize)?.clone();
+        c.status = *status;
+        put(&mut c.fields, &read.case, fields)?;
+        let stride = (read.part.iter())
+            .filter(|p| usize::from(**p) < c.parts.stride())
+            .count();
+        if parts.len() != stride * c.parts.len() {
+            return None;
+        }
+        for (i, values) in parts.chunks(stride.max(1)).enumerate() {
+            put(c.parts.get_mut(i)?, &read.part, values)?;
+        }
+        if c.parts.stride() > 0 {
+            for p in added.chunks(c.parts.stride()) {
+                c.parts.push(p.to_vec());
+            }
+        }
+        c.deadlines = deadlines.clone();
+        Some((id, c))
+    }
+
+    /// About how many bytes it holds.
+    fn size(&self) -> usize {
+        let values = match self {
+            After::New(c) => c.fields.len() + c.parts.len() * c.parts.stride(),
+            After::Old {
+                fields,
+                parts,
+                added,
+                ..
+            } => fields.len() + parts.len() + added.len(),
+        };
+        64 + values * std::mem::size_of::<Value>()
     }
 }
 
-/// What the keys of the steps on one world start from: a hash of every case (of each, and
-/// of what steps may read of it, by each of [`Memo::fields`]).
+/// The values of `values` at `positions` (those it has).
+fn at<'v>(values: &'v [Value], positions: &'v [u16]) -> impl Iterator<Item = &'v Value> {
+    positions.iter().filter_map(|p| values.get(usize::from(*p)))
+}
+
+/// Writes `new` at the `positions` of `values` it has, in order; none unless they match.
+fn put(values: &mut [Value], positions: &[u16], new: &[Value]) -> Option<()> {
+    let mut new = new.iter();
+    for p in positions {
+        if let Some(slot) = values.get_mut(usize::from(*p)) {
+            *slot = new.next()?.clone();
+        }
+    }
+    new.next().is_none().then_some(())
+}
+
+/// The keys of a step: what it did is kept under `timeless` when neither it nor the checks
+/// made of it read the time, else under `timed` (the same, with the instant); `whole` and
+/// `whole_timed` are the same keys made of all of every case, not only of what the step
+/// may read, for [`Known::Content`].
+#[derive(Clone, Copy)]
+pub(super) struct Keys {
+    pub timeless: u128,
+    pub timed: u128,
+    pub whole: u128,
+    pub whole_timed: u128,
+    /// Kept by every case (else by the case it is routed to).
+    pub by_all: bool,
+}
+
+/// What the keys of the steps on one world start from: a hash of every case by each of
+/// [`Memo::fields`], and one of all of every case.
 #[derive(Default)]
 pub(super) struct WorldKeys {
     /// How many cases.
     cases: usize,
-    all: Option<Fp>,
-    all_read: Vec<Fp>,
+    all: Vec<Fp>,
+    whole: Fp,
 }
 
 /// About how many bytes the kept steps may take, all workers' together; past it they are
@@ -103,18 +206,32 @@ pub(super) struct Memo {
     reads: Vec<usize>,
     /// The steps kept, by the top bits of their keys (the maps hash by the low ones): each
     /// shard behind its own lock, shared by the workers.
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[Mutex<Shard<Known>>]>,
+    /// Under keys made of every case as it is (not only of what a step may read), for a
+    /// step that changed cases: the fingerprint of the cases it left
+    /// ([`super::fingerprint::Canon::content_of`]), made once from [`Known::Wrote`] for the
+    /// same cases at other instants. (Apart from `shards`, which then stay small, and in
+    /// the caches.)
+    contents: Box<[Mutex<Shard<u128>>]>,
 }
 
 /// How many locks share the kept steps.
 const SHARDS: usize = 64;
 
 /// Some of the steps kept.
-#[derive(Default)]
-struct Shard {
-    known: HashMap<u128, Known, BuildHasherDefault<Low64>>,
+struct Shard<V> {
+    known: HashMap<u128, V, BuildHasherDefault<Low64>>,
     /// About how many bytes `known` holds.
     bytes: usize,
+}
+
+impl<V> Default for Shard<V> {
+    fn default() -> Shard<V> {
+        Shard {
+            known: HashMap::default(),
+            bytes: 0,
+        }
+    }
 }
 
 impl Memo {
@@ -171,6 +288,7 @@ impl Memo {
             reads,
             by_case,
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            contents: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
     }
 
@@ -184,9 +302,15 @@ impl Memo {
         }
     }
 
-    /// What the keys of the steps on a world start from, where `fps` holds a
-    /// [`super::fingerprint::Canon::case_fingerprint`] of each case of the world and
-    /// `read[i]` one by [`Memo::fields`]`[i]`.
+    /// What the step of event `ev` may read or write of the cases.
+    pub(super) fn fields_of(&self, ev: usize) -> Option<&Fields> {
+        self.fields.get(*self.reads.get(ev)?)
+    }
+
+    /// What the keys of the steps on a world start from, where `read[i]` holds a hash of
+    /// each case of the world by [`Memo::fields`]`[i]`
+    /// ([`super::fingerprint::Canon::case_read`]).
+    /// (`fps` holds a [`super::fingerprint::Canon::case_fingerprint`] of each case.)
     pub(super) fn world(&self, fps: &[u128], read: &[Vec<u128>], wk: &mut WorldKeys) {
         let of = |fps: &[u128]| {
             let mut h = Fp::new();
@@ -197,9 +321,9 @@ impl Memo {
             h
         };
         wk.cases = fps.len();
-        wk.all = Some(of(fps));
-        wk.all_read.clear();
-        wk.all_read.extend(read.iter().map(|r| of(r)));
+        wk.whole = of(fps);
+        wk.all.clear();
+        wk.all.extend(read.iter().map(|fps| of(fps)));
     }
 
     /// The keys of event `ev` at `at` on `world`, routed to `case` (an existing case, or
@@ -225,8 +349,7 @@ impl Memo {
         if due.is_some() {
             by_case = false;
         }
-        // a world of one case at most: its step by that case is its step by every case,
-        // whose outcome is kept as a fingerprint rather than a case
+        // a world of one case at most: its step by that case is its step by every case
         let by_case = by_case && wk.cases > 1;
         let due = due.map(|first| {
             // which deadlines fire, each at its instant (or at the clock, when due before
@@ -234,7 +357,7 @@ impl Memo {
             let n = world.queue.iter().take_while(|(t, _, _)| *t <= at).count();
             (n, world.clock.filter(|c| first < *c))
         });
-        let key = |all: &Fp, fps: &[u128], kind: u64| {
+        let keys = |all: &Fp, fps: &[u128], kind: u64| {
             let mut h = match by_case {
                 true => {
                     let mut h = Fp::new();
@@ -247,91 +370,78 @@ impl Memo {
                 false => *all,
             };
             h.word(ev as u64);
-            // the kinds of keys apart: (case 1, its hash) is no (one case, its hash), a hash
-            // of a case no hash of what a step reads of it
+            // the kinds of keys apart: (case 1, its hash) is no (one case, its hash), a
+            // hash of all of a case no hash of what a step may read of it
             h.word(kind + u64::from(by_case));
             if let Some((n, clock)) = due {
                 h.word(u64::MAX);
                 h.word(n as u64);
                 clock.hash(&mut h);
             }
-            h
+            let timeless = h.finish128();
+            at.hash(&mut h);
+            (timeless, h.finish128())
         };
-        let mut read = key(wk.all_read.get(reads)?, read.get(reads)?, 2);
-        let all = key(wk.all.as_ref()?, fps, 0);
-        let timeless = read.finish128();
-        at.hash(&mut read);
+        let (timeless, timed) = keys(wk.all.get(reads)?, read.get(reads)?, 0);
+        let (whole, whole_timed) = keys(&wk.whole, fps, 2);
         Some(Keys {
-            read: timeless,
-            read_timed: read.finish128(),
-            all,
-            at,
+            timeless,
+            timed,
+            whole,
+            whole_timed,
             by_all: !by_case,
         })
     }
 
-    /// The shard of `key`, locked.
-    fn shard(&self, key: u128) -> MutexGuard<'_, Shard> {
-        let shard = &self.shards[(key >> (128 - SHARDS.trailing_zeros())) as usize % SHARDS];
-        shard.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// `f` of the step kept under `keys`, if any (its shard locked meanwhile): first by
-    /// what the step reads, where a refusal or a step that changed nothing is kept, or a
-    /// mark that it changed cases, kept by all of them.
-    /// (`f` is also told whether it was kept by its instant.)
-    pub(super) fn with<R>(&self, keys: Keys, f: impl FnOnce(Option<&Known>, bool) -> R) -> R {
-        for (read, timed) in [(keys.read, false), (keys.read_timed, true)] {
-            let shard = self.shard(read);
-            match shard.known.get(&read) {
-                Some(Known::Changes) => {
-                    drop(shard);
-                    let all = keys.all();
-                    let all = if timed { all.1 } else { all.0 };
-                    let shard = self.shard(all);
-                    let known = shard.known.get(&all);
-                    return f(known.filter(|k| !matches!(k, Known::Changes)), timed);
-                }
-                Some(known) => return f(Some(known), timed),
-                None => {}
+    /// The step kept under `keys`, if any, and whether it was kept by its instant.
+    pub(super) fn get(&self, keys: Keys) -> Option<(Known, bool)> {
+        for (key, timed) in [(keys.timeless, false), (keys.timed, true)] {
+            if let Some(known) = lock(&self.shards, key).known.get(&key) {
+                return Some((known.clone(), timed));
             }
         }
-        f(None, false)
+        None
+    }
+
+    /// The fingerprint of the cases the step with keys `keys` left, kept by its instant
+    /// when `timed`, if it changed cases and that was kept.
+    pub(super) fn content(&self, keys: Keys, timed: bool) -> Option<u128> {
+        let key = if timed { keys.whole_timed } else { keys.whole };
+        lock(&self.contents, key).known.get(&key).copied()
+    }
+
+    /// Keeps `content` as [`Memo::content`] gives it.
+    pub(super) fn put_content(&self, keys: Keys, timed: bool, content: u128) {
+        let key = if timed { keys.whole_timed } else { keys.whole };
+        insert(&self.contents, key, content, 48);
     }
 
     /// Keeps what a step with keys `keys` did, by its instant when it or the checks made of
     /// it read the time.
     pub(super) fn put(&self, keys: Keys, read_time: bool, known: Known) {
-        let all = keys.all();
-        let (read, all) = match read_time {
-            true => (keys.read_timed, all.1),
-            false => (keys.read, all.0),
+        let size = match &known {
+            Known::Wrote(cases) => 64 + cases.iter().map(After::size).sum::<usize>(),
+            Known::Refused | Known::Unchanged => 64,
         };
-        match known {
-            Known::Refused | Known::Unchanged | Known::Changes => self.insert(read, known),
-            Known::Case(..) | Known::Cases(_) => {
-                self.insert(all, known);
-                self.insert(read, Known::Changes);
-            }
-        }
+        let key = if read_time { keys.timed } else { keys.timeless };
+        insert(&self.shards, key, known, size);
     }
+}
 
-    /// Keeps `known` under `key`.
-    fn insert(&self, key: u128, known: Known) {
-        let size = 64
-            + match &known {
-                Known::Case(_, c) => {
-                    (c.fields.len() + c.parts.len() * c.parts.get(0).map_or(0, <[_]>::len))
-                        * std::mem::size_of::<crate::value::Value>()
-                }
-                _ => 0,
-            };
-        let mut shard = self.shard(key);
-        if shard.bytes + size > BUDGET / SHARDS {
-            shard.known.clear();
-            shard.bytes = 0;
-        }
-        shard.bytes += size;
-        shard.known.insert(key, known);
+/// The shard of `shards` that holds `key`, locked.
+fn lock<V>(shards: &[Mutex<Shard<V>>], key: u128) -> MutexGuard<'_, Shard<V>> {
+    let shard = &shards[(key >> (128 - SHARDS.trailing_zeros())) as usize % SHARDS];
+    shard.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Keeps `value`, of about `size` bytes, under `key` in `shards`: each shard takes an equal
+/// part of the budget, and forgets all it holds when full.
+fn insert<V>(shards: &[Mutex<Shard<V>>], key: u128, value: V, size: usize) {
+    let mut shard = lock(shards, key);
+    if shard.bytes + size > BUDGET / (2 * SHARDS) {
+        shard.known.clear();
+        shard.bytes = 0;
     }
+    shard.bytes += size;
+    shard.known.insert(key, value);
 }

@@ -145,12 +145,15 @@ pub(super) struct Fields {
 }
 
 impl Fields {
-    /// What a step of an event handled by `h` may read, besides the status, key, deadlines
-    /// and number of participants of each case: everything its handler evaluates (its
-    /// messages' and shown values too: one may fail), every deadline handler (deadlines
+    /// What a step of an event handled by `h` may read or write, besides the status, key,
+    /// deadlines and number of participants of each case: everything its handler evaluates
+    /// (its messages' and shown values too: one may fail), every deadline handler (deadlines
     /// due fire first), every deadline's instant and erasure's condition (read again after
     /// a change), each derived field these read, and the transition invariants (checked on
-    /// the step).
+    /// the step); the fields these handlers set, and those erased. (A field written is kept
+    /// by what it held before too: a write of the value a field holds changes nothing, so
+    /// the same step on another world, where it held another value, is only told apart by
+    /// it.)
     pub(super) fn of_step(prog: &Program, h: Option<&HandlerDef>) -> Fields {
         let mut f = Fields::default();
         for h in h.into_iter().chain(prog.deadline_handlers.iter().flatten()) {
@@ -163,6 +166,8 @@ impl Fields {
             for e in c.erase.iter().chain(&c.parts.erase) {
                 f.add(prog, &e.when.expr);
             }
+            f.case.extend(c.erase.iter().map(|e| e.field));
+            f.part.extend(c.parts.erase.iter().map(|e| e.field));
         }
         for inv in prog.invariants.iter().filter(|i| i.transition) {
             f.add(prog, &inv.holds.expr);
@@ -185,8 +190,8 @@ impl Fields {
         }
     }
 
-    /// Adds what [`handler_exprs`] leaves out of `acts`: messages, shown values, and the
-    /// fields an `add` finds its participant by.
+    /// Adds what [`handler_exprs`] leaves out of `acts`: messages, shown values, the fields
+    /// an `add` finds its participant by, and the fields set.
     fn actions(&mut self, prog: &Program, acts: &[IAction]) {
         for a in acts {
             match a {
@@ -199,7 +204,9 @@ impl Fields {
                     self.part.extend(keys.iter().map(|(f, _)| *f));
                     self.actions(prog, block);
                 }
-                IAction::Set(..) | IAction::Emit(_) => {}
+                IAction::Set(Place::CaseField(_, i), _) => self.case.push(*i),
+                IAction::Set(Place::PartField(_, i), _) => self.part.push(*i),
+                IAction::Set(Place::CaseStatus(_), _) | IAction::Emit(_) => {}
             }
         }
     }
@@ -229,7 +236,7 @@ mod tests {
     use crate::engine::Engine;
 
     /// A policy whose case has a field read by each kind of expression a step runs, one
-    /// only written, one not even that.
+    /// erased, one written, one neither read nor written.
     const READERS: &str = r#"
 format job_id = /^[A-Z][0-9]$/ "a letter and a digit"
 statuses { running: open  done: final }
@@ -264,7 +271,7 @@ invariant stays for job change = after.by_invariant == before.by_invariant else 
 "#;
 
     #[test]
-    fn a_step_may_read_what_anything_it_runs_reads() {
+    fn a_step_may_read_or_write_what_anything_it_runs_does() {
         let engine = Engine::from_sources(vec![crate::Source::new("p.docket", READERS)])
             .expect("the policy loads");
         let prog = engine.program();
@@ -285,11 +292,13 @@ invariant stays for job change = after.by_invariant == before.by_invariant else 
                 "by_deadline_handler",
                 "by_deadline",
                 "by_erasure",
-                "by_invariant"
+                "by_invariant",
+                "secret",
+                "written"
             ]
         );
-        // the field an `add` finds its participant by
-        assert_eq!(names(&read.part, &job.parts.fields), ["name"]);
+        // the field an `add` finds its participant by, and one set
+        assert_eq!(names(&read.part, &job.parts.fields), ["name", "helped"]);
         let prod = prog.event_index["prod"];
         let read = Fields::of_step(prog, prog.event_handler(prod));
         assert_eq!(
@@ -299,7 +308,8 @@ invariant stays for job change = after.by_invariant == before.by_invariant else 
                 "by_deadline",
                 "by_erasure",
                 "by_invariant",
-                "by_other_event"
+                "by_other_event",
+                "secret"
             ]
         );
         assert!(read.part.is_empty());

@@ -56,6 +56,23 @@ pub(super) struct Level<'a, T> {
     pub look: &'a (dyn Fn(Option<&World>, &World, Near) -> T + Sync),
 }
 
+/// What the kept steps say of a step: refused, or the fingerprint of the cases it leads to
+/// (none: not kept).
+type Said = Result<Option<u128>, ()>;
+
+/// What the kept steps said of an event on a world, by a key without the instant: with no
+/// deadline due, the same at each of the world's instants.
+#[derive(Clone, Copy)]
+struct Here {
+    /// The world's number ([`Worker::world_no`]).
+    world: u64,
+    /// With a deadline due, the key: the same at the world's other instants that have it.
+    due: Option<u128>,
+    /// Whether it was kept by every case.
+    by_all: bool,
+    said: Said,
+}
+
 /// How many kept steps a worker keeps a copy of.
 const MINE: usize = 1 << 18;
 
@@ -190,11 +207,9 @@ pub(super) struct Worker<'e> {
     world_keys: WorldKeys,
     /// The worlds expanded so far (the one being expanded is numbered this).
     world_no: u64,
-    /// By event: what the kept steps said of it (`.3`: refused, or the fingerprint of the
-    /// cases it leads to) on world `.0`, by a key without the instant, for its steps at the
-    /// world's other instants where it has the same key: `.1`, with a deadline due (with
-    /// none, the key is the same at each); `.2`: whether it was kept by every case.
-    here: Vec<(u64, Option<u128>, bool, Result<Option<u128>, ()>)>,
+    /// By event: what the kept steps said of it on a world, for its steps at the world's
+    /// other instants.
+    here: Vec<Here>,
     /// In the world being expanded: the fingerprint of its cases
     /// ([`super::fingerprint::Canon::content_of`]).
     content: u128,
@@ -323,8 +338,8 @@ impl<'e> Worker<'e> {
             false => None,
         };
         let here = (self.here.get(ev))
-            .filter(|h| h.0 == self.world_no && h.1 == keys.map(|k| k.timeless))
-            .map(|h| (h.2, h.3));
+            .filter(|h| h.world == self.world_no && h.due == keys.map(|k| k.timeless))
+            .map(|h| (h.by_all, h.said));
         let said = match here {
             Some(said) => Some(said),
             None => {
@@ -336,7 +351,12 @@ impl<'e> Worker<'e> {
                     let (said, timed) = self.kept(world, ev, k);
                     if !timed && !matches!(said, Ok(None)) {
                         if let Some(h) = self.here.get_mut(ev) {
-                            *h = (self.world_no, due.then_some(k.timeless), k.by_all, said);
+                            *h = Here {
+                                world: self.world_no,
+                                due: due.then_some(k.timeless),
+                                by_all: k.by_all,
+                                said,
+                            };
                         }
                     }
                     (k.by_all, said)
@@ -385,7 +405,7 @@ impl<'e> Worker<'e> {
     /// What the kept steps say of the step of event `ev` on `world` with keys `keys`:
     /// refused, or the fingerprint of the cases it leads to (none: not kept); and whether
     /// it was kept by its instant.
-    fn kept(&mut self, world: &World, ev: usize, keys: Keys) -> (Result<Option<u128>, ()>, bool) {
+    fn kept(&mut self, world: &World, ev: usize, keys: Keys) -> (Said, bool) {
         // this worker's copy first: the kept steps are shared, and their locks with them
         let mine = [(keys.timeless, false), (keys.timed, true)]
             .into_iter()
@@ -564,8 +584,13 @@ impl<'e> Worker<'e> {
         }
         (self.memo).world(&self.case_fps, &self.read_fps, &mut self.world_keys);
         self.world_no += 1;
-        self.here
-            .resize(self.events.len(), (0, None, false, Ok(None)));
+        let none = Here {
+            world: 0,
+            due: None,
+            by_all: false,
+            said: Ok(None),
+        };
+        self.here.resize(self.events.len(), none);
         self.content = canon.content_of(world.cases.len(), &|i| &world.cases[i]);
     }
 

@@ -489,6 +489,7 @@ impl<'e> Worker<'e> {
                     [] => Some(Known::Unchanged),
                     // INVARIANT: a step reading only its case changes only that case
                     [id] if !by_all && Some(*id) != case => None,
+                    [_, _, ..] if !by_all => None,
                     _ => prior.zip(read).and_then(|(prior, read)| {
                         let cases = changed.iter().map(|id| {
                             let c = after.cases.get(*id as usize)?;

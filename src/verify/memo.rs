@@ -357,7 +357,7 @@ impl Memo {
             let n = world.queue.iter().take_while(|(t, _, _)| *t <= at).count();
             (n, world.clock.filter(|c| first < *c))
         });
-        let keys = |all: &Fp, fps: &[u128], kind: u64| {
+        let keys = |all: &Fp, fps: &[u128], kind: u64, by_case: bool| {
             let mut h = match by_case {
                 true => {
                     let mut h = Fp::new();
@@ -382,8 +382,9 @@ impl Memo {
             at.hash(&mut h);
             (timeless, h.finish128())
         };
-        let (timeless, timed) = keys(wk.all.get(reads)?, read.get(reads)?, 0);
-        let (whole, whole_timed) = keys(&wk.whole, fps, 2);
+        let (timeless, timed) = keys(wk.all.get(reads)?, read.get(reads)?, 0, by_case);
+        // the cases a step leaves are all of the world's, whatever it read
+        let (whole, whole_timed) = keys(&wk.whole, fps, 2, false);
         Some(Keys {
             timeless,
             timed,

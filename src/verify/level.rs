@@ -23,7 +23,7 @@
 
 use super::checks::Checks;
 use super::fingerprint::{at_clock, Canon, Low64, Reached, Seen};
-use super::memo::{After, Keys, Known, Memo, WorldKeys};
+use super::memo::{After, Due, Keys, Known, Memo, WorldKeys};
 use super::{candidate_times, content_after, Bounds, Near, Node, Nodes};
 use crate::coverage::Coverage;
 use crate::engine::Engine;
@@ -66,8 +66,8 @@ type Said = Result<Option<u128>, ()>;
 struct Here {
     /// The world's number ([`Worker::world_no`]).
     world: u64,
-    /// With a deadline due, the key: the same at the world's other instants that have it.
-    due: Option<u128>,
+    /// The deadlines due: the same at the world's other instants where the same are.
+    due: Option<Due>,
     /// Whether it was kept by every case.
     by_all: bool,
     said: Said,
@@ -331,29 +331,24 @@ impl<'e> Worker<'e> {
         // what the kept steps said of it at another instant of this world, by a key without
         // the instant: with no deadline due, the same at each (then its keys are made only
         // to keep it)
-        let due = world.next_deadline().is_some_and(|t| t <= at);
+        let due = Due::of(world, at);
         let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
-        let mut keys = match due {
-            true => self.memo.key(wk, world, ev, at, case),
-            false => None,
-        };
+        let mut keys = None;
         let here = (self.here.get(ev))
-            .filter(|h| h.world == self.world_no && h.due == keys.map(|k| k.timeless))
+            .filter(|h| h.world == self.world_no && h.due == due)
             .map(|h| (h.by_all, h.said));
         let said = match here {
             Some(said) => Some(said),
             None => {
                 // a step kept from another world where what it reads stood the same
-                if keys.is_none() {
-                    keys = self.memo.key(wk, world, ev, at, case);
-                }
+                keys = self.memo.key(wk, due, ev, at, case);
                 keys.map(|k| {
                     let (said, timed) = self.kept(world, ev, k);
                     if !timed && !matches!(said, Ok(None)) {
                         if let Some(h) = self.here.get_mut(ev) {
                             *h = Here {
                                 world: self.world_no,
-                                due: due.then_some(k.timeless),
+                                due,
                                 by_all: k.by_all,
                                 said,
                             };
@@ -397,7 +392,7 @@ impl<'e> Worker<'e> {
         }
         if keys.is_none() && here.is_some() {
             let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
-            keys = self.memo.key(wk, world, ev, at, case);
+            keys = self.memo.key(wk, due, ev, at, case);
         }
         self.evaluate(seen, world, (ev, case, at), keys, kept)
     }
@@ -406,31 +401,39 @@ impl<'e> Worker<'e> {
     /// refused, or the fingerprint of the cases it leads to (none: not kept); and whether
     /// it was kept by its instant.
     fn kept(&mut self, world: &World, ev: usize, keys: Keys) -> (Said, bool) {
-        // this worker's copy first: the kept steps are shared, and their locks with them
-        let mine = [(keys.timeless, false), (keys.timed, true)]
+        // this worker's copies first: the kept steps are shared, and their locks with them
+        let found = [(keys.timeless, false), (keys.timed, true)]
             .into_iter()
-            .find_map(|(key, timed)| Some((self.known.get(&key)?, timed)));
-        let (known, timed) = match mine {
-            Some((known, timed)) => (known.clone(), timed),
+            .find(|(key, _)| self.known.contains_key(key));
+        let (key, timed) = match found {
+            Some(found) => found,
             None => match self.memo.get(keys) {
                 None => return (Ok(None), false),
                 Some((known, timed)) => {
-                    self.remember(keys, timed, known.clone());
-                    (known, timed)
+                    self.remember(keys, timed, known);
+                    (if timed { keys.timed } else { keys.timeless }, timed)
                 }
             },
         };
-        match known {
-            Known::Refused => (Err(()), timed),
-            Known::Unchanged => (Ok(Some(self.content)), timed),
-            Known::Wrote(cases) => {
+        let Worker {
+            known,
+            canon,
+            memo,
+            content,
+            ..
+        } = self;
+        match known.get(&key) {
+            None => (Ok(None), false),
+            Some(Known::Refused) => (Err(()), timed),
+            Some(Known::Unchanged) => (Ok(Some(*content)), timed),
+            Some(Known::Wrote(cases)) => {
                 // made once for the same cases, at any instant
-                let content = self.memo.content(keys, timed).or_else(|| {
-                    let c = changed_content(&mut self.canon, &self.memo, world, ev, &cases)?;
-                    self.memo.put_content(keys, timed, c);
+                let c = memo.content(keys, timed).or_else(|| {
+                    let c = changed_content(canon, memo, world, ev, cases)?;
+                    memo.put_content(keys, timed, c);
                     Some(c)
                 });
-                (Ok(content), timed)
+                (Ok(c), timed)
             }
         }
     }

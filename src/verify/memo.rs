@@ -166,17 +166,50 @@ fn put(values: &mut [Value], positions: &[u16], new: &[Value]) -> Option<()> {
 }
 
 /// The keys of a step: what it did is kept under `timeless` when neither it nor the checks
-/// made of it read the time, else under `timed` (the same, with the instant); `whole` and
-/// `whole_timed` are the same keys made of all of every case, not only of what the step
-/// may read, for [`Known::Content`].
+/// made of it read the time, else under `timed` (the same, with the instant). The same
+/// keys made of all of every case, not only of what the step may read, are
+/// [`Keys::whole`], for [`Memo::content`].
 #[derive(Clone, Copy)]
 pub(super) struct Keys {
     pub timeless: u128,
     pub timed: u128,
-    pub whole: u128,
-    pub whole_timed: u128,
+    /// [`Keys::whole`] without its end.
+    whole: Fp,
+    at: Timestamp,
     /// Kept by every case (else by the case it is routed to).
     pub by_all: bool,
+}
+
+impl Keys {
+    /// The key made of all of every case: by the instant when `timed`.
+    fn whole(&self, timed: bool) -> u128 {
+        let mut h = self.whole;
+        if timed {
+            self.at.hash(&mut h);
+        }
+        h.finish128()
+    }
+}
+
+/// Which deadlines are due before a step (a deadline due first fires first, and may change
+/// anything, at its instant, or at the clock when it was due before: the clock never runs
+/// backwards): how many of the world's queue, and the clock when the first was due before
+/// it. The event's own time is read, or not, after them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Due {
+    fire: usize,
+    clock: Option<Timestamp>,
+}
+
+impl Due {
+    /// The deadlines of `world` due at `at`, if any.
+    pub(super) fn of(world: &World, at: Timestamp) -> Option<Due> {
+        let first = world.next_deadline().filter(|t| *t <= at)?;
+        Some(Due {
+            fire: world.queue.iter().take_while(|(t, _, _)| *t <= at).count(),
+            clock: world.clock.filter(|c| first < *c),
+        })
+    }
 }
 
 /// What the keys of the steps on one world start from: a hash of every case by each of
@@ -332,7 +365,7 @@ impl Memo {
     pub(super) fn key(
         &self,
         (wk, fps, read): (&WorldKeys, &[u128], &[Vec<u128>]),
-        world: &World,
+        due: Option<Due>,
         ev: usize,
         at: Timestamp,
         case: Option<CaseId>,
@@ -340,24 +373,11 @@ impl Memo {
         if !self.keep {
             return None;
         }
-        let mut by_case = *self.by_case.get(ev)?;
         let reads = *self.reads.get(ev)?;
-        // a deadline due at or before the event fires first, and may change anything, at
-        // its instant, or at the clock when it was due before (the clock never runs
-        // backwards)
-        let due = world.next_deadline().filter(|t| *t <= at);
-        if due.is_some() {
-            by_case = false;
-        }
-        // a world of one case at most: its step by that case is its step by every case
-        let by_case = by_case && wk.cases > 1;
-        let due = due.map(|first| {
-            // which deadlines fire, each at its instant (or at the clock, when due before
-            // it): the event's own time is read, or not, after them
-            let n = world.queue.iter().take_while(|(t, _, _)| *t <= at).count();
-            (n, world.clock.filter(|c| first < *c))
-        });
-        let keys = |all: &Fp, fps: &[u128], kind: u64, by_case: bool| {
+        // a world of one case at most: its step by that case is its step by every case; a
+        // deadline due first may change any
+        let by_case = *self.by_case.get(ev)? && due.is_none() && wk.cases > 1;
+        let start = |all: &Fp, fps: &[u128], kind: u64, by_case: bool| {
             let mut h = match by_case {
                 true => {
                     let mut h = Fp::new();
@@ -373,23 +393,22 @@ impl Memo {
             // the kinds of keys apart: (case 1, its hash) is no (one case, its hash), a
             // hash of all of a case no hash of what a step may read of it
             h.word(kind + u64::from(by_case));
-            if let Some((n, clock)) = due {
+            if let Some(Due { fire, clock }) = due {
                 h.word(u64::MAX);
-                h.word(n as u64);
+                h.word(fire as u64);
                 clock.hash(&mut h);
             }
-            let timeless = h.finish128();
-            at.hash(&mut h);
-            (timeless, h.finish128())
+            h
         };
-        let (timeless, timed) = keys(wk.all.get(reads)?, read.get(reads)?, 0, by_case);
-        // the cases a step leaves are all of the world's, whatever it read
-        let (whole, whole_timed) = keys(&wk.whole, fps, 2, false);
+        let mut h = start(wk.all.get(reads)?, read.get(reads)?, 0, by_case);
+        let timeless = h.finish128();
+        at.hash(&mut h);
         Some(Keys {
             timeless,
-            timed,
-            whole,
-            whole_timed,
+            timed: h.finish128(),
+            // the cases a step leaves are all of the world's, whatever it read
+            whole: start(&wk.whole, fps, 2, false),
+            at,
             by_all: !by_case,
         })
     }
@@ -407,13 +426,13 @@ impl Memo {
     /// The fingerprint of the cases the step with keys `keys` left, kept by its instant
     /// when `timed`, if it changed cases and that was kept.
     pub(super) fn content(&self, keys: Keys, timed: bool) -> Option<u128> {
-        let key = if timed { keys.whole_timed } else { keys.whole };
+        let key = keys.whole(timed);
         lock(&self.contents, key).known.get(&key).copied()
     }
 
     /// Keeps `content` as [`Memo::content`] gives it.
     pub(super) fn put_content(&self, keys: Keys, timed: bool, content: u128) {
-        let key = if timed { keys.whole_timed } else { keys.whole };
+        let key = keys.whole(timed);
         insert(&self.contents, key, content, 48);
     }
 

@@ -381,6 +381,29 @@ impl<'e> Worker<'e> {
                 Ok(_) => Kept::Unknown,
             };
         }
+        if let Kept::New(fp) = kept {
+            let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
+            keys = keys.or_else(|| self.memo.key(wk, due, ev, at, case));
+            // a world reached first by a kept step: made from this one, not evaluated
+            if let Some(made) = keys.and_then(|k| self.made(world, ev, at, k)) {
+                self.reused += 1;
+                if !cfg!(debug_assertions) {
+                    self.mine.insert(fp);
+                    return Some((fp, made, false));
+                }
+                // debug builds evaluate it all the same, to check what was kept
+                let found = self.evaluate(seen, world, (ev, case, at), keys, kept);
+                if let Some((_, after, _)) = &found {
+                    debug_assert!(
+                        after.cases == made.cases
+                            && after.clock == made.clock
+                            && after.queue == made.queue,
+                        "a kept step makes the world evaluating it makes"
+                    );
+                }
+                return found;
+            }
+        }
         if matches!(kept, Kept::Refused | Kept::Seen(_)) {
             self.reused += 1;
             // debug builds evaluate it all the same, to check what was kept
@@ -436,6 +459,28 @@ impl<'e> Worker<'e> {
                 (Ok(c), timed)
             }
         }
+    }
+
+    /// The world the step of event `ev` at `at` with keys `keys`, kept as accepted, makes of
+    /// `world`, if what it did is at hand.
+    fn made(&mut self, world: &World, ev: usize, at: Timestamp, keys: Keys) -> Option<World> {
+        let local = [keys.timeless, keys.timed]
+            .iter()
+            .find_map(|k| self.known.get(k).cloned());
+        let known = match local {
+            Some(known) => known,
+            None => self.memo.get(keys)?.0,
+        };
+        let changed = match known {
+            Known::Refused => return None,
+            Known::Unchanged => std::collections::BTreeMap::new(),
+            Known::Wrote(cases) => made_cases(&self.memo, world, ev, &cases)?
+                .into_iter()
+                .collect(),
+        };
+        let mut made = world.clone();
+        made.commit(self.engine.program(), changed, at);
+        Some(made)
     }
 
     /// Keeps a copy of what the kept steps say of the step with keys `keys`.
@@ -641,6 +686,19 @@ fn changed_content(
     ev: usize,
     cases: &[After],
 ) -> Option<u128> {
+    let made = made_cases(memo, world, ev, cases)?;
+    let refs: Vec<(CaseId, &crate::world::CaseData)> = made.iter().map(|(i, c)| (*i, c)).collect();
+    Some(content_after(canon, world, &refs))
+}
+
+/// The cases of `world` a step of event `ev` kept as having changed `cases`
+/// ([`Known::Wrote`]) leaves, by position, if they fit the world.
+fn made_cases(
+    memo: &Memo,
+    world: &World,
+    ev: usize,
+    cases: &[After],
+) -> Option<Vec<(CaseId, crate::world::CaseData)>> {
     let read = memo.fields_of(ev)?;
     let mut made: Vec<(CaseId, crate::world::CaseData)> = Vec::with_capacity(cases.len());
     for c in cases {
@@ -657,8 +715,7 @@ fn changed_content(
         };
         made.push((id, case));
     }
-    let refs: Vec<(CaseId, &crate::world::CaseData)> = made.iter().map(|(i, c)| (*i, c)).collect();
-    Some(content_after(canon, world, &refs))
+    Some(made)
 }
 
 #[cfg(test)]

@@ -204,6 +204,8 @@ pub(super) struct Canon {
     names: Vec<Vec<crate::value::Text>>,
     /// The cases in canonical order, with their shapes.
     order: Vec<(crate::program::CaseTypeId, u64, usize)>,
+    /// A hash of each value of a case ([`Canon::case_hashes`]).
+    vals: Vec<u64>,
 }
 
 /// The fingerprint of the world at `clock` whose cases' canonical form has the fingerprint
@@ -233,6 +235,7 @@ impl Canon {
             sym,
             names,
             order: Vec::new(),
+            vals: Vec::new(),
         }
     }
 
@@ -291,40 +294,62 @@ impl Canon {
 
     /// A hash of all of case `c`, as it is: no value renamed.
     pub(super) fn case_fingerprint(&mut self, c: &CaseData) -> u128 {
-        let mut h = Fp::new();
-        self.case(c, Form::Raw, &mut h);
-        h.finish128()
+        self.case_hashes(c, &[], &mut [])
     }
 
-    /// A hash of what a step reading only `fields` may read of case `c`, as it is: its type,
-    /// key, status, those fields, its number of participants and those fields of each, and
-    /// its deadlines.
-    pub(super) fn case_read(&mut self, c: &CaseData, fields: &Fields) -> u128 {
-        let mut h = Fp::new();
-        c.ty.hash(&mut h);
-        self.text(&c.key, Form::Raw, &mut h);
-        c.status.hash(&mut h);
-        self.some(&c.fields, &fields.case, &mut h);
-        h.word(c.parts.len() as u64);
-        for p in c.parts.iter() {
-            self.some(p, &fields.part, &mut h);
+    /// A hash of all of case `c`, as it is ([`Canon::case_fingerprint`]), and into each of
+    /// `reads` one of what a step reading only the matching `fields` may read of it: its
+    /// type, key, status, those fields, its number of participants and those fields of each,
+    /// and its deadlines. Each value is hashed once, for all of them.
+    pub(super) fn case_hashes(
+        &mut self,
+        c: &CaseData,
+        fields: &[Fields],
+        reads: &mut [Vec<u128>],
+    ) -> u128 {
+        let mut vals = std::mem::take(&mut self.vals);
+        vals.clear();
+        for v in c.fields.iter().chain(c.parts.iter().flatten()) {
+            let mut h = Fp::new();
+            self.value(v, Form::Raw, &mut h);
+            vals.push(h.finish());
         }
+        let (fields_of, parts_of) = vals.split_at(c.fields.len().min(vals.len()));
+        let mut head = Fp::new();
+        c.ty.hash(&mut head);
+        self.text(&c.key, Form::Raw, &mut head);
+        c.status.hash(&mut head);
+        let mut due = Fp::new();
         for d in c.deadlines.iter() {
-            d.at.hash(&mut h);
-            d.fired.hash(&mut h);
+            d.at.hash(&mut due);
+            d.fired.hash(&mut due);
         }
-        h.finish128()
-    }
-
-    /// Hashes the values at positions `which` of `values` (a mark for a position past its
-    /// end).
-    fn some(&mut self, values: &[Value], which: &[u16], h: &mut Fp) {
-        for f in which {
-            match values.get(usize::from(*f)) {
-                Some(v) => self.value(v, Form::Raw, h),
-                None => h.word(u64::MAX),
+        let due = due.finish();
+        let mut all = head;
+        for v in fields_of {
+            all.word(*v);
+        }
+        all.word(c.parts.len() as u64);
+        for v in parts_of {
+            all.word(*v);
+        }
+        all.word(due);
+        for (fields, out) in fields.iter().zip(reads.iter_mut()) {
+            let mut h = head;
+            for f in &fields.case {
+                h.word(fields_of.get(usize::from(*f)).copied().unwrap_or(u64::MAX));
             }
+            h.word(c.parts.len() as u64);
+            for part in parts_of.chunks(c.parts.stride().max(1)) {
+                for f in &fields.part {
+                    h.word(part.get(usize::from(*f)).copied().unwrap_or(u64::MAX));
+                }
+            }
+            h.word(due);
+            out.push(h.finish128());
         }
+        self.vals = vals;
+        all.finish128()
     }
 
     /// Hashes case `c`: type, key, status, fields, participants, deadlines.

@@ -623,13 +623,14 @@ impl<'e> Worker<'e> {
         }
         self.case_fps.clear();
         let canon = &mut self.canon;
-        self.case_fps
-            .extend(world.cases.iter().map(|c| canon.case_fingerprint(c)));
         let fields = self.memo.fields();
         self.read_fps.resize_with(fields.len(), Vec::new);
-        for (fps, fields) in self.read_fps.iter_mut().zip(fields) {
+        for fps in &mut self.read_fps {
             fps.clear();
-            fps.extend(world.cases.iter().map(|c| canon.case_read(c, fields)));
+        }
+        for c in &world.cases {
+            let all = canon.case_hashes(c, fields, &mut self.read_fps);
+            self.case_fps.push(all);
         }
         (self.memo).world(&self.case_fps, &self.read_fps, &mut self.world_keys);
         self.world_no += 1;

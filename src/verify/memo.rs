@@ -326,7 +326,7 @@ impl Memo {
     }
 
     /// What steps may read of the cases: [`Memo::key`] takes, for each, a hash of each
-    /// case of the world by it ([`super::fingerprint::Canon::case_read`]).
+    /// case of the world by it ([`super::fingerprint::Canon::case_hashes`]).
     pub(super) fn fields(&self) -> &[Fields] {
         if self.keep {
             &self.fields
@@ -342,7 +342,7 @@ impl Memo {
 
     /// What the keys of the steps on a world start from, where `read[i]` holds a hash of
     /// each case of the world by [`Memo::fields`]`[i]`
-    /// ([`super::fingerprint::Canon::case_read`]).
+    /// ([`super::fingerprint::Canon::case_hashes`]).
     /// (`fps` holds a [`super::fingerprint::Canon::case_fingerprint`] of each case.)
     pub(super) fn world(&self, fps: &[u128], read: &[Vec<u128>], wk: &mut WorldKeys) {
         let of = |fps: &[u128]| {

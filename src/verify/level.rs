@@ -85,7 +85,8 @@ enum Kept {
     Refused,
     /// It leads to this world, reached before (by this worker in its chunk, or merged).
     Seen(u128),
-    /// It leads to this world, not reached yet: it is evaluated, to build the world.
+    /// It leads to this world, not reached yet: the world is made from the one before
+    /// and what the step did ([`Known::Wrote`]), or, when that is not at hand, evaluated.
     New(u128),
 }
 
@@ -193,9 +194,14 @@ pub(super) struct Worker<'e> {
     events: Vec<Event>,
     /// In the world being expanded: each of `keys`'s case, if it has it.
     found: Vec<Option<CaseId>>,
-    /// In the world being expanded: the events that may be accepted, with the case each is
-    /// routed to (an existing one, or the position a new one takes).
-    open: Vec<(usize, Option<CaseId>)>,
+    /// In the world being expanded: the events that may be accepted, with which of `keys`
+    /// each is routed to.
+    open: Arc<[(usize, Option<usize>)]>,
+    /// In the world being expanded: the case of each of `keys` (where it has none, the
+    /// position a new one takes).
+    slot_case: Vec<CaseId>,
+    /// `open` by which of `keys` have a case (a bit each), as far as 64.
+    opens: HashMap<u64, Arc<[(usize, Option<usize>)]>>,
     /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
     case_fps: Vec<u128>,
     /// In the world being expanded: for each of [`Memo::fields`], a hash of what a step may
@@ -253,7 +259,9 @@ impl<'e> Worker<'e> {
             keys,
             events,
             found: Vec::new(),
-            open: Vec::new(),
+            open: Arc::new([]),
+            slot_case: Vec::new(),
+            opens: HashMap::new(),
             case_fps: Vec::new(),
             read_fps: Vec::new(),
             world_keys: WorldKeys::default(),
@@ -295,7 +303,8 @@ impl<'e> Worker<'e> {
             self.prepare(&world);
             for (at, near) in candidate_times(self.engine, &world, level.bounds) {
                 for i in 0..self.open.len() {
-                    let (ev, case) = self.open[i];
+                    let (ev, slot) = self.open[i];
+                    let case = slot.and_then(|s| self.slot_case.get(s).copied());
                     let Some((fp, after, forced)) = self.step(level.seen, &mut world, ev, case, at)
                     else {
                         continue;
@@ -606,21 +615,33 @@ impl<'e> Worker<'e> {
         self.found
             .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
         // an event whose case is missing (or exists, for one creating it) is refused: not
-        // tried, at any time
-        self.open.clear();
-        for (ev, route) in self.routes.iter().enumerate() {
-            let case = match route {
-                None => None,
-                Some((slot, must_exist)) => {
-                    let found = self.found.get(*slot).copied().flatten();
-                    if found.is_some() != *must_exist {
-                        continue;
-                    }
-                    Some(found.unwrap_or(world.cases.len() as CaseId))
+        // tried, at any time; which are tried depends only on which cases exist
+        self.slot_case.clear();
+        let ends = world.cases.len() as CaseId;
+        (self.slot_case).extend(self.found.iter().map(|f| f.unwrap_or(ends)));
+        let exist: Option<u64> = (self.found.len() <= 64).then(|| {
+            let bits = self.found.iter().enumerate();
+            bits.fold(0, |m, (i, f)| m | (u64::from(f.is_some()) << i))
+        });
+        let cached = exist.and_then(|e| self.opens.get(&e).cloned());
+        self.open = match cached {
+            Some(open) => open,
+            None => {
+                let open: Arc<[(usize, Option<usize>)]> = (self.routes.iter().enumerate())
+                    .filter_map(|(ev, route)| match route {
+                        None => Some((ev, None)),
+                        Some((slot, must_exist)) => {
+                            let found = self.found.get(*slot).copied().flatten();
+                            (found.is_some() == *must_exist).then_some((ev, Some(*slot)))
+                        }
+                    })
+                    .collect();
+                if let Some(e) = exist {
+                    self.opens.insert(e, open.clone());
                 }
-            };
-            self.open.push((ev, case));
-        }
+                open
+            }
+        };
         self.case_fps.clear();
         let canon = &mut self.canon;
         let fields = self.memo.fields();

@@ -3,9 +3,11 @@
 //! and, where it reads it, the time — as long as no deadline is due before it (a deadline
 //! firing first could change anything). So a step is kept by a hash of all that, as what
 //! it did: refused, nothing (only the clock moved), or the cases it changed, as far as it
-//! may have read or written them. A kept refusal is not evaluated again; a kept change
-//! gives the next world (its changed cases made from this world's), and only a world not
-//! seen before is evaluated (to build it, with its coverage).
+//! may have read or written them. A kept step is not evaluated again: a kept change gives
+//! the next world's fingerprint (its changed cases made from this world's, hashed once for
+//! the same cases at every instant: [`Memo::content`]), and a world not reached before is
+//! made the same way and committed at the step's instant. Its coverage is the coverage of
+//! the step kept, recorded when it was evaluated.
 //!
 //! What a step may read or write of a case is known before it runs ([`Fields`]: the fields
 //! its handler, the deadline handlers, deadlines, erasures and transition invariants read,

@@ -56,6 +56,10 @@ pub(super) struct Level<'a, T> {
     pub look: &'a (dyn Fn(Option<&World>, &World, Near) -> T + Sync),
 }
 
+/// The events that may be accepted on a world: each with which of the routed cases it is
+/// routed to.
+type Open = Arc<[(usize, Option<usize>)]>;
+
 /// What the kept steps say of a step: refused, or the fingerprint of the cases it leads to
 /// (none: not kept).
 type Said = Result<Option<u128>, ()>;
@@ -196,12 +200,12 @@ pub(super) struct Worker<'e> {
     found: Vec<Option<CaseId>>,
     /// In the world being expanded: the events that may be accepted, with which of `keys`
     /// each is routed to.
-    open: Arc<[(usize, Option<usize>)]>,
+    open: Open,
     /// In the world being expanded: the case of each of `keys` (where it has none, the
     /// position a new one takes).
     slot_case: Vec<CaseId>,
     /// `open` by which of `keys` have a case (a bit each), as far as 64.
-    opens: HashMap<u64, Arc<[(usize, Option<usize>)]>>,
+    opens: HashMap<u64, Open>,
     /// In the world being expanded: a hash of each case as it is (for [`Memo::key`]).
     case_fps: Vec<u128>,
     /// In the world being expanded: for each of [`Memo::fields`], a hash of what a step may
@@ -627,7 +631,7 @@ impl<'e> Worker<'e> {
         self.open = match cached {
             Some(open) => open,
             None => {
-                let open: Arc<[(usize, Option<usize>)]> = (self.routes.iter().enumerate())
+                let open: Open = (self.routes.iter().enumerate())
                     .filter_map(|(ev, route)| match route {
                         None => Some((ev, None)),
                         Some((slot, must_exist)) => {

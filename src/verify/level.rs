@@ -221,8 +221,8 @@ pub(super) struct Worker<'e> {
     /// other instants.
     here: Vec<Here>,
     /// In the world being expanded: the fingerprint of its cases
-    /// ([`super::fingerprint::Canon::content_of`]).
-    content: u128,
+    /// ([`super::fingerprint::Canon::content_of`]), once a step needs it.
+    content: Option<u128>,
     /// The transition invariants, checked on every step evaluated, even one reaching a
     /// world reached before (where it breaks one, the step is a counterexample).
     checks: Checks,
@@ -272,7 +272,7 @@ impl<'e> Worker<'e> {
             known: HashMap::default(),
             world_no: 0,
             here: Vec::new(),
-            content: 0,
+            content: None,
             checks: Checks::new(engine.program(), transitions),
             path: vec![(0, World::new())],
             canon,
@@ -461,7 +461,12 @@ impl<'e> Worker<'e> {
         match known.get(&key) {
             None => (Ok(None), false),
             Some(Known::Refused) => (Err(()), timed),
-            Some(Known::Unchanged) => (Ok(Some(*content)), timed),
+            Some(Known::Unchanged) => {
+                let c = *content.get_or_insert_with(|| {
+                    canon.content_of(world.cases.len(), &|i| &world.cases[i])
+                });
+                (Ok(Some(c)), timed)
+            }
             Some(Known::Wrote(cases)) => {
                 // made once for the same cases, at any instant
                 let c = memo.content(keys, timed).or_else(|| {
@@ -666,7 +671,7 @@ impl<'e> Worker<'e> {
             said: Ok(None),
         };
         self.here.resize(self.events.len(), none);
-        self.content = canon.content_of(world.cases.len(), &|i| &world.cases[i]);
+        self.content = None;
     }
 
     /// The world of node `id`, rebuilt by replaying its path from the empty world: from

@@ -287,6 +287,10 @@ impl Memo {
                 checked.add(prog, &inv.holds.expr);
             }
         }
+        // whether each event type's handler reads other cases
+        let cross: Vec<Option<bool>> = (prog.event_handlers.iter())
+            .map(|h| h.as_ref().map(|h| Reach::of_handler(prog, h).cross))
+            .collect();
         let by_case = events
             .iter()
             .zip(routes)
@@ -296,26 +300,28 @@ impl Memo {
                 }
                 // no handler: only deadlines due fire, and with none due, only the clock
                 // moves
-                let Some(h) = prog.event_handler(e.ty) else {
+                let Some(reads_others) = cross.get(e.ty.index()).copied().flatten() else {
                     return true;
                 };
                 route.as_ref().is_some_and(|(ty, _, _)| {
-                    !Reach::of_handler(prog, h)
-                        .or(Reach::of_case_type(prog, *ty))
-                        .cross
+                    !reads_others && !Reach::of_case_type(prog, *ty).cross
                 })
             })
             .collect();
+        // what the steps of each event type may read, each set once
         let mut fields: Vec<Fields> = Vec::new();
-        let reads = events
-            .iter()
-            .map(|e| {
-                let f = Fields::of_step(prog, prog.event_handler(e.ty));
+        let of_type: Vec<usize> = (0..prog.events.len())
+            .map(|ty| {
+                let h = prog.event_handlers.get(ty).and_then(Option::as_ref);
+                let f = Fields::of_step(prog, h);
                 fields.iter().position(|x| *x == f).unwrap_or_else(|| {
                     fields.push(f);
                     fields.len() - 1
                 })
             })
+            .collect();
+        let reads = (events.iter())
+            .map(|e| of_type.get(e.ty.index()).copied().unwrap_or(0))
             .collect();
         Memo {
             keep,

@@ -126,14 +126,6 @@ impl Reach {
             _ => {}
         });
     }
-
-    /// What either reads.
-    pub(super) fn or(self, other: Reach) -> Reach {
-        Reach {
-            cross: self.cross || other.cross,
-            time: self.time || other.time,
-        }
-    }
 }
 
 /// The fields of cases and of participants a step may read, by position, sorted: the same

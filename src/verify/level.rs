@@ -78,7 +78,7 @@ struct Here {
 }
 
 /// How many kept steps a worker keeps a copy of.
-const MINE: usize = 1 << 18;
+const MINE: usize = 1 << 16;
 
 /// What the kept steps say of a step.
 #[derive(Clone, Copy)]

@@ -274,10 +274,17 @@ invariant stays for job change = after.by_invariant == before.by_invariant else 
                 .map(|i| fields[usize::from(*i)].name.clone())
                 .collect()
         };
-        let poke = prog.event_index["poke"];
-        let read = Fields::of_step(prog, prog.event_handler(poke));
+        // the case's fields and the participants' a step of `event` may read or write
+        let of = |event: &str| {
+            let read = Fields::of_step(prog, prog.event_handler(prog.event_index[event]));
+            (
+                names(&read.case, &job.fields),
+                names(&read.part, &job.parts.fields),
+            )
+        };
+        let (case, part) = of("poke");
         assert_eq!(
-            names(&read.case, &job.fields),
+            case,
             [
                 "by_handler",
                 "by_message",
@@ -290,11 +297,10 @@ invariant stays for job change = after.by_invariant == before.by_invariant else 
             ]
         );
         // the field an `add` finds its participant by, and one set
-        assert_eq!(names(&read.part, &job.parts.fields), ["name", "helped"]);
-        let prod = prog.event_index["prod"];
-        let read = Fields::of_step(prog, prog.event_handler(prod));
+        assert_eq!(part, ["name", "helped"]);
+        let (case, part) = of("prod");
         assert_eq!(
-            names(&read.case, &job.fields),
+            case,
             [
                 "by_deadline_handler",
                 "by_deadline",
@@ -304,6 +310,6 @@ invariant stays for job change = after.by_invariant == before.by_invariant else 
                 "secret"
             ]
         );
-        assert!(read.part.is_empty());
+        assert!(part.is_empty());
     }
 }

@@ -345,7 +345,6 @@ impl<'e> Worker<'e> {
         // the instant: with no deadline due, the same at each (then its keys are made only
         // to keep it)
         let due = Due::of(world, at);
-        let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
         let mut keys = None;
         let here = (self.here.get(ev))
             .filter(|h| h.world == self.world_no && h.due == due)
@@ -354,7 +353,7 @@ impl<'e> Worker<'e> {
             Some(said) => Some(said),
             None => {
                 // a step kept from another world where what it reads stood the same
-                keys = self.memo.key(wk, due, ev, at, case);
+                keys = self.keys(due, ev, at, case);
                 keys.map(|k| {
                     let (said, timed) = self.kept(world, ev, k);
                     if !timed && !matches!(said, Ok(None)) {
@@ -395,8 +394,7 @@ impl<'e> Worker<'e> {
             };
         }
         if let Kept::New(fp) = kept {
-            let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
-            keys = keys.or_else(|| self.memo.key(wk, due, ev, at, case));
+            keys = keys.or_else(|| self.keys(due, ev, at, case));
             // a world reached first by a kept step: made from this one, not evaluated
             if let Some(made) = keys.and_then(|k| self.made(world, ev, at, k)) {
                 self.reused += 1;
@@ -427,29 +425,45 @@ impl<'e> Worker<'e> {
             self.transitions += 1;
         }
         if keys.is_none() && here.is_some() {
-            let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
-            keys = self.memo.key(wk, due, ev, at, case);
+            keys = self.keys(due, ev, at, case);
         }
         self.evaluate(seen, world, (ev, case, at), keys, kept)
+    }
+
+    /// The keys of the step of event `ev` at `at` (with the deadlines `due` due), routed to
+    /// `case`, on the world being expanded ([`Memo::key`]).
+    fn keys(
+        &self,
+        due: Option<Due>,
+        ev: usize,
+        at: Timestamp,
+        case: Option<CaseId>,
+    ) -> Option<Keys> {
+        let wk = (&self.world_keys, &self.case_fps[..], &self.read_fps[..]);
+        self.memo.key(wk, due, ev, at, case)
+    }
+
+    /// Where this worker's copy holds what the kept steps say of the step with keys `keys`
+    /// (copied from the shared ones if need be), and whether it was kept by its instant.
+    fn copy_of(&mut self, keys: Keys) -> Option<(u128, bool)> {
+        // this worker's copies first: the kept steps are shared, and their locks with them
+        let found = [(keys.timeless, false), (keys.timed, true)]
+            .into_iter()
+            .find(|(key, _)| self.known.contains_key(key));
+        if found.is_some() {
+            return found;
+        }
+        let (known, timed) = self.memo.get(keys)?;
+        self.remember(keys, timed, known);
+        Some((if timed { keys.timed } else { keys.timeless }, timed))
     }
 
     /// What the kept steps say of the step of event `ev` on `world` with keys `keys`:
     /// refused, or the fingerprint of the cases it leads to (none: not kept); and whether
     /// it was kept by its instant.
     fn kept(&mut self, world: &World, ev: usize, keys: Keys) -> (Said, bool) {
-        // this worker's copies first: the kept steps are shared, and their locks with them
-        let found = [(keys.timeless, false), (keys.timed, true)]
-            .into_iter()
-            .find(|(key, _)| self.known.contains_key(key));
-        let (key, timed) = match found {
-            Some(found) => found,
-            None => match self.memo.get(keys) {
-                None => return (Ok(None), false),
-                Some((known, timed)) => {
-                    self.remember(keys, timed, known);
-                    (if timed { keys.timed } else { keys.timeless }, timed)
-                }
-            },
+        let Some((key, timed)) = self.copy_of(keys) else {
+            return (Ok(None), false);
         };
         let Worker {
             known,
@@ -482,14 +496,8 @@ impl<'e> Worker<'e> {
     /// The world the step of event `ev` at `at` with keys `keys`, kept as accepted, makes of
     /// `world`, if what it did is at hand.
     fn made(&mut self, world: &World, ev: usize, at: Timestamp, keys: Keys) -> Option<World> {
-        let local = [keys.timeless, keys.timed]
-            .iter()
-            .find_map(|k| self.known.get(k).cloned());
-        let known = match local {
-            Some(known) => known,
-            None => self.memo.get(keys)?.0,
-        };
-        let changed = match known {
+        let (key, _) = self.copy_of(keys)?;
+        let changed = match self.known.get(&key)?.clone() {
             Known::Refused => return None,
             Known::Unchanged => std::collections::BTreeMap::new(),
             Known::Wrote(cases) => made_cases(&self.memo, world, ev, &cases)?
@@ -554,8 +562,7 @@ impl<'e> Worker<'e> {
                     _ if !keep || broken => None,
                     [] => Some(Known::Unchanged),
                     // INVARIANT: a step reading only its case changes only that case
-                    [id] if !by_all && Some(*id) != case => None,
-                    [_, _, ..] if !by_all => None,
+                    _ if !by_all && changed.iter().any(|id| Some(*id) != case) => None,
                     _ => prior.zip(read).and_then(|(prior, read)| {
                         let cases = changed.iter().map(|id| {
                             let c = after.cases.get(*id as usize)?;

@@ -112,7 +112,7 @@ pub use migrate::{
     Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
     Subject,
 };
-pub use outcome::{MessageOut, Outcome, Record, RecordBody};
+pub use outcome::{MessageOut, Messages, Outcome, Record, RecordBody};
 pub use persist::WorldError;
 pub use policy_files::policy_files;
 pub use scenario::{Failure, Report, Scenario, ScenarioError};
@@ -120,4 +120,5 @@ pub use seal::SealKey;
 pub use shown::Shown;
 pub use span::{Source, Span};
 pub use store::{JournalQuery, Store, StoreError};
+pub use value::Text;
 pub use world::World;

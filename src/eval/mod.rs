@@ -5,7 +5,7 @@
 //! place and undoes its writes if the event fails.
 
 use crate::event::Event;
-use crate::outcome::{MessageOut, Outcome};
+use crate::outcome::{MessageOut, Messages, Outcome};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -106,17 +106,13 @@ thread_local! {
 #[derive(Default, Debug)]
 struct Acc {
     /// Shared with the program, unless rendered by this emit.
-    messages: Vec<Arc<MessageOut>>,
+    messages: Messages,
     shows: Vec<(Arc<str>, crate::Shown)>,
 }
 
 impl Acc {
-    /// Adds an emitted message. Most outcomes hold one (a tick may make a million): a new
-    /// buffer is made for exactly one.
+    /// Adds an emitted message (the first takes no buffer: [`Messages`]).
     fn emit(&mut self, message: Arc<MessageOut>) {
-        if self.messages.capacity() == 0 {
-            self.messages.reserve_exact(1);
-        }
         self.messages.push(message);
     }
 }
@@ -1042,7 +1038,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     .get(c.ty.index())
                     .and_then(|s| s.get(c.status.index()))
                     .cloned();
-                (c.ty, Some(self.scratch.spare.key(c.key.as_str())), status)
+                (c.ty, Some(c.key.clone()), status)
             }
             None => (CaseTypeId::FIRST, None, None),
         };

@@ -7,7 +7,7 @@
 //! tick that fires a million deadlines does not leave a million buffers behind.
 
 use super::Acc;
-use crate::outcome::{MessageOut, Outcome};
+use crate::outcome::{Messages, Outcome};
 use crate::shown::Shown;
 use crate::value::{CaseId, Value};
 use std::cell::Cell;
@@ -84,9 +84,8 @@ impl Outcomes {
 /// Empty buffers to reuse.
 #[derive(Default)]
 pub(crate) struct Spare {
-    pub(super) messages: Vec<Vec<Arc<MessageOut>>>,
+    pub(super) messages: Vec<Messages>,
     pub(super) shows: Vec<Vec<(Arc<str>, Shown)>>,
-    pub(super) keys: Vec<String>,
     pub(super) locals: Vec<Vec<Value>>,
     pub(super) outcomes: Vec<Vec<Outcome>>,
     /// The key cells of a table lookup, joined.
@@ -126,11 +125,6 @@ impl Spare {
                 messages: o.messages,
                 shows: o.shows,
             });
-            if let Some(mut key) = o.case {
-                key.clear();
-                let cap = key.capacity();
-                keep(&mut self.keys, key, cap);
-            }
         }
         let cap = outcomes.capacity();
         keep(&mut self.outcomes, outcomes, cap);
@@ -160,13 +154,6 @@ impl Spare {
             due.locals.clear();
             self.due = due;
         }
-    }
-
-    /// A case key as an outcome holds it.
-    pub(super) fn key(&mut self, key: &str) -> String {
-        let mut s = self.keys.pop().unwrap_or_default();
-        s.push_str(key);
-        s
     }
 }
 

@@ -59,17 +59,127 @@ enum Did {
     NewCase,
 }
 
-/// An [`Undo`] as the log holds it: 32 bytes where the enum takes 40 (a tick expiring a
-/// million cases logs four million writes).
+/// An [`Undo`] as the log holds it: 12 bytes, the value it replaced (if any) kept apart in
+/// [`Log::olds`] (a tick expiring a million cases logs four million writes, two of them
+/// with a value: 96 bytes a case where a 32-byte entry holding a value took 128).
+#[derive(Clone, Copy)]
 struct Logged {
-    /// The value replaced: a field's or a participant's; a deadline's instant (unset for
-    /// none); unset for the rest.
-    old: Value,
     case: CaseId,
     /// The kind of write in the top [`KIND_BITS`] bits, below them its argument: a status,
     /// a field, a deadline, or a participant's field counted through every participant's
     /// fields (`idx × fields per participant + field`).
     what: u32,
+    /// Where the value replaced is in [`Log::olds`]: a field's or a participant's, or a
+    /// deadline's instant; [`NO_OLD`] for unset (no instant) and for the other writes.
+    old: u32,
+}
+
+const NO_OLD: u32 = u32::MAX;
+
+const _: () = assert!(std::mem::size_of::<Logged>() == 12);
+
+/// The writes of an event applied in place, in order, with the values they replaced.
+#[derive(Default)]
+struct Log {
+    entries: Vec<Logged>,
+    /// The values replaced that were set, in the order they were logged.
+    olds: Vec<Value>,
+}
+
+impl Log {
+    /// Logs `u` (made in `world`: a participant's fields are counted with its case's stride).
+    fn push(&mut self, u: Undo, world: &World) -> R<()> {
+        let (kind, case, arg, old) = match u {
+            Undo::Status(id, s) => (STATUS, id, s.index() as u32, Value::Unset),
+            Undo::Field(id, f, v) => (FIELD, id, u32::from(f), v),
+            Undo::Part(r, f, v) => {
+                let stride = world
+                    .cases
+                    .get(r.case as usize)
+                    .map_or(0, |c| c.parts.stride());
+                let flat = (r.idx as usize)
+                    .checked_mul(stride)
+                    .and_then(|n| n.checked_add(usize::from(f)))
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n <= ARG);
+                match flat {
+                    Some(flat) => (PART, r.case, flat, v),
+                    None => {
+                        return bug("more participants' fields in a case than the log can number")
+                    }
+                }
+            }
+            Undo::PushPart(id) => (PUSH_PART, id, 0, Value::Unset),
+            Undo::Fired(id, d, t) => (FIRED, id, u32::from(d), instant(t)),
+            Undo::Due(id, d, t) => (DUE, id, u32::from(d), instant(t)),
+        };
+        let old = match old {
+            Value::Unset => NO_OLD,
+            v => match u32::try_from(self.olds.len()) {
+                Ok(at) if at != NO_OLD => {
+                    self.olds.push(v);
+                    at
+                }
+                _ => return bug("more writes in one event than the log can number"),
+            },
+        };
+        self.entries.push(Logged {
+            case,
+            what: kind << (32 - KIND_BITS) | arg,
+            old,
+        });
+        Ok(())
+    }
+
+    /// Logs a case added at the world's end.
+    fn push_new_case(&mut self) {
+        self.entries.push(Logged {
+            case: 0,
+            what: NEW_CASE << (32 - KIND_BITS),
+            old: NO_OLD,
+        });
+    }
+
+    fn get(&self, i: usize) -> Option<&Logged> {
+        self.entries.get(i)
+    }
+
+    /// The value `u` replaced (unset for none).
+    fn old(&self, u: &Logged) -> &Value {
+        const UNSET: &Value = &Value::Unset;
+        self.olds.get(u.old as usize).unwrap_or(UNSET)
+    }
+
+    /// The last write, and the value it replaced, taken off the log.
+    fn pop(&mut self) -> Option<(Logged, Value)> {
+        let u = self.entries.pop()?;
+        let old = match self.olds.get_mut(u.old as usize) {
+            Some(v) => std::mem::replace(v, Value::Unset),
+            None => Value::Unset,
+        };
+        if u.old != NO_OLD {
+            self.olds.truncate(u.old as usize);
+        }
+        Some((u, old))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.olds.clear();
+    }
+
+    fn capacity(&self) -> usize {
+        self.entries.capacity().max(self.olds.capacity())
+    }
+}
+
+/// A deadline's instant as logged: unset for none.
+fn instant(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Unset, Value::Instant)
 }
 
 const KIND_BITS: u32 = 3;
@@ -85,48 +195,6 @@ const DUE: u32 = 5;
 const NEW_CASE: u32 = 6;
 
 impl Logged {
-    /// `u` as logged in `world` (after the write: a participant's fields are counted with
-    /// its case's stride).
-    fn new(u: Undo, world: &World) -> R<Logged> {
-        let at = |kind: u32, case: CaseId, arg: u32, old: Value| Logged {
-            old,
-            case,
-            what: kind << (32 - KIND_BITS) | arg,
-        };
-        let instant = |t: Option<Timestamp>| t.map_or(Value::Unset, Value::Instant);
-        Ok(match u {
-            Undo::Status(id, s) => at(STATUS, id, s.index() as u32, Value::Unset),
-            Undo::Field(id, f, v) => at(FIELD, id, u32::from(f), v),
-            Undo::Part(r, f, v) => {
-                let stride = world
-                    .cases
-                    .get(r.case as usize)
-                    .map_or(0, |c| c.parts.stride());
-                let flat = (r.idx as usize)
-                    .checked_mul(stride)
-                    .and_then(|n| n.checked_add(usize::from(f)))
-                    .and_then(|n| u32::try_from(n).ok())
-                    .filter(|n| *n <= ARG);
-                match flat {
-                    Some(flat) => at(PART, r.case, flat, v),
-                    None => {
-                        return bug("more participants' fields in a case than the log can number")
-                    }
-                }
-            }
-            Undo::PushPart(id) => at(PUSH_PART, id, 0, Value::Unset),
-            Undo::Fired(id, d, t) => at(FIRED, id, u32::from(d), instant(t)),
-            Undo::Due(id, d, t) => at(DUE, id, u32::from(d), instant(t)),
-        })
-    }
-
-    /// A case added at the world's end, logged.
-    const NEW_CASE: Logged = Logged {
-        old: Value::Unset,
-        case: 0,
-        what: NEW_CASE << (32 - KIND_BITS),
-    };
-
     fn kind(&self) -> u32 {
         self.what >> (32 - KIND_BITS)
     }
@@ -167,17 +235,7 @@ impl Logged {
     fn case_written(&self) -> Option<CaseId> {
         (self.kind() <= PUSH_PART).then_some(self.case)
     }
-
-    /// The deadline instant replaced.
-    fn old_instant(&self) -> Option<Timestamp> {
-        match self.old {
-            Value::Instant(t) => Some(t),
-            _ => None,
-        }
-    }
 }
-
-const _: () = assert!(std::mem::size_of::<Logged>() == 32);
 
 /// One event's view of the world, and its writes.
 pub(crate) struct Tx<'w> {
@@ -192,7 +250,7 @@ pub(crate) struct Tx<'w> {
     /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
     pub(super) dirty: Option<Vec<CaseId>>,
     /// Applying: the values the writes replaced, in order.
-    undo: Vec<Logged>,
+    undo: Log,
     /// Applying: every case written or created, in order, with repeats.
     touched: Vec<CaseId>,
     /// Applying: (case, position in `undo`) of the writes to a case's status, fields and
@@ -226,7 +284,7 @@ impl<'w> Tx<'w> {
             cases: BTreeMap::new(),
             new_keys: Vec::new(),
             dirty: None,
-            undo: Vec::new(),
+            undo: Log::default(),
             touched: Vec::new(),
             by_case: Vec::new(),
             by_case_at: Cell::new(0),
@@ -293,7 +351,7 @@ impl<'w> Tx<'w> {
             }
             WorldRef::Write(w) => {
                 let id = w.push_case(prog, case);
-                self.undo.push(Logged::NEW_CASE);
+                self.undo.push_new_case();
                 self.touched.push(id);
                 id
             }
@@ -305,9 +363,7 @@ impl<'w> Tx<'w> {
         match &mut self.world {
             WorldRef::Read(_) => self.copy_mut(id)?.status = status,
             WorldRef::Write(w) => match w.put_status(id, status) {
-                Some(old) if old != status => {
-                    self.undo.push(Logged::new(Undo::Status(id, old), w)?)
-                }
+                Some(old) if old != status => self.undo.push(Undo::Status(id, old), w)?,
                 Some(_) => {}
                 None => return bug("a case vanished"),
             },
@@ -325,7 +381,7 @@ impl<'w> Tx<'w> {
             WorldRef::Write(w) => match w.put_field(prog, id, f, v) {
                 Some(old) => {
                     if w.cases[id as usize].fields[f as usize] != old {
-                        self.undo.push(Logged::new(Undo::Field(id, f, old), w)?);
+                        self.undo.push(Undo::Field(id, f, old), w)?;
                     }
                 }
                 None => return bug("a field vanished"),
@@ -352,7 +408,7 @@ impl<'w> Tx<'w> {
                 Some(old) => {
                     let now = w.cases[r.case as usize].parts.get(r.idx as usize);
                     if now.and_then(|p| p.get(f as usize)) != Some(&old) {
-                        self.undo.push(Logged::new(Undo::Part(r, f, old), w)?);
+                        self.undo.push(Undo::Part(r, f, old), w)?;
                     }
                 }
                 None => return bug("a participant vanished"),
@@ -372,7 +428,7 @@ impl<'w> Tx<'w> {
             }
             WorldRef::Write(w) => match w.push_part(prog, id, fields) {
                 Some(idx) => {
-                    self.undo.push(Logged::new(Undo::PushPart(id), w)?);
+                    self.undo.push(Undo::PushPart(id), w)?;
                     Ok(idx)
                 }
                 None => bug("a case vanished"),
@@ -416,7 +472,7 @@ impl<'w> Tx<'w> {
 
     fn push_undo(&mut self, u: Undo) -> R<()> {
         if let WorldRef::Write(w) = &self.world {
-            self.undo.push(Logged::new(u, w)?);
+            self.undo.push(u, w)?;
         }
         Ok(())
     }
@@ -461,7 +517,7 @@ impl<'w> Tx<'w> {
     /// Applying: sorts the writes made so far by case, for [`Tx::was`].
     pub(super) fn index_undo(&mut self) {
         self.by_case.clear();
-        let writes = self.undo.iter().enumerate();
+        let writes = self.undo.entries.iter().enumerate();
         (self.by_case).extend(writes.filter_map(|(i, u)| Some((u.case_written()?, i as u32))));
         // mostly in order already (a case's writes come together): the sort finds the runs
         self.by_case.sort_unstable();
@@ -597,10 +653,10 @@ impl<'w> Tx<'w> {
                 }
                 Did::Field(f) => {
                     if !log.fields.iter().any(|(g, _)| *g == f) {
-                        log.fields.push((f, u.old.clone()));
+                        log.fields.push((f, self.undo.old(u).clone()));
                     }
                 }
-                Did::Part(r, f) => log.parts.push((r.idx, f, u.old.clone())),
+                Did::Part(r, f) => log.parts.push((r.idx, f, self.undo.old(u).clone())),
                 Did::PushPart => log.added += 1,
                 Did::Fired(_) | Did::Due(_) | Did::NewCase => {}
             }
@@ -616,21 +672,21 @@ impl<'w> Tx<'w> {
         let WorldRef::Write(w) = &mut self.world else {
             return;
         };
-        while let Some(u) = self.undo.pop() {
+        while let Some((u, old)) = self.undo.pop() {
             let id = u.case;
             match u.did(w) {
                 Did::Status(s) => {
                     w.put_status(id, s);
                 }
                 Did::Field(f) => {
-                    w.put_field(prog, id, f, u.old);
+                    w.put_field(prog, id, f, old);
                 }
                 Did::Part(r, f) => {
-                    w.put_part_field(prog, r, f, u.old);
+                    w.put_part_field(prog, r, f, old);
                 }
                 Did::PushPart => w.pop_part(prog, id),
                 Did::Fired(d) => {
-                    let fired = u.old_instant();
+                    let fired = old_instant(&old);
                     if let Some(st) = w
                         .cases
                         .get(id as usize)
@@ -641,7 +697,7 @@ impl<'w> Tx<'w> {
                     }
                 }
                 Did::Due(d) => {
-                    let at = u.old_instant();
+                    let at = old_instant(&old);
                     if let Some(st) = w
                         .cases
                         .get(id as usize)
@@ -687,10 +743,18 @@ impl<'w> Tx<'w> {
     }
 }
 
+/// The deadline instant a write replaced (logged by [`instant`]).
+fn old_instant(old: &Value) -> Option<Timestamp> {
+    match old {
+        Value::Instant(t) => Some(*t),
+        _ => None,
+    }
+}
+
 /// The buffers of a transaction that applies in place, kept from one event to the next.
 #[derive(Default)]
 pub(super) struct TxBufs {
-    undo: Vec<Logged>,
+    undo: Log,
     touched: Vec<CaseId>,
     by_case: Vec<(CaseId, u32)>,
 }

@@ -257,7 +257,7 @@ pub fn scenario_yaml(engine: &Engine, b: &Boundary) -> String {
                 for o in outcomes {
                     if let (Some(case), Some(s)) = (&o.case, &o.status) {
                         status.retain(|(c, _)| c != case);
-                        status.push((case.clone(), s.to_string()));
+                        status.push((case.to_string(), s.to_string()));
                     }
                 }
                 if !status.is_empty() {

@@ -1,5 +1,6 @@
 //! What an event produced: outcomes per case, and the output record of one input line.
 
+use crate::shown::Shown;
 use crate::value::Text;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -43,17 +44,17 @@ impl Serialize for MessageOut {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome {
     /// The policy's name for its case type, used as the JSON key (e.g. `filing`).
-    pub case_name: Arc<str>,
+    pub case_name: Name,
     /// The case's key, or `None` for an answer about a person rather than a case (held
     /// without an allocation when short: a tick may answer about a million cases).
     pub case: Option<Text>,
     /// The case's status after the event.
-    pub status: Option<Arc<str>>,
+    pub status: Option<Name>,
     /// The messages the rules emitted for this case, in order (shared with the policy:
     /// an outcome does not copy their texts).
     pub messages: Messages,
     /// Values the rules chose to show (`show name = …`), in order.
-    pub shows: Vec<(Arc<str>, crate::Shown)>,
+    pub shows: Shows,
 }
 
 /// The messages of an [`Outcome`], in order: a slice of shared messages (it derefs to
@@ -71,9 +72,10 @@ enum Held {
     More(Box<Vec<Arc<MessageOut>>>),
 }
 
-// what the box is for: an outcome is 96 bytes, not 104 (a million of them, 8 MB less)
+// what the box is for: `Messages` is two words, not three (a million outcomes, 8 MB less)
 const _: () = assert!(std::mem::size_of::<Messages>() == 16);
-const _: () = assert!(std::mem::size_of::<Outcome>() == 96);
+// a tick may answer about a million cases at once: an outcome is 64 bytes, not 104
+const _: () = assert!(std::mem::size_of::<Outcome>() == 64);
 
 impl Messages {
     /// No messages.
@@ -163,6 +165,165 @@ impl std::fmt::Debug for Messages {
 impl Serialize for Messages {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.iter())
+    }
+}
+
+/// A name of the policy's (a case type's, a status's) as an [`Outcome`] holds it: shared
+/// with the policy, one word (it derefs to `str`).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(Arc<String>);
+
+impl Name {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Name {
+    fn from(s: &str) -> Name {
+        Name(Arc::new(s.to_string()))
+    }
+}
+
+impl From<String> for Name {
+    fn from(s: String) -> Name {
+        Name(Arc::new(s))
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The values an [`Outcome`] shows (`show name = …`), in order, by name: a slice (it derefs
+/// to `[(Arc<str>, Shown)]`). Most outcomes show nothing, and hold one word for it.
+#[derive(Clone, Default)]
+pub struct Shows(
+    // boxed so that `Shows` is one word, not three
+    #[allow(clippy::box_collection)] Option<Box<Vec<Show>>>,
+);
+
+/// A shown value and its name.
+type Show = (Arc<str>, Shown);
+
+const _: () = assert!(std::mem::size_of::<Shows>() == 8);
+
+impl Shows {
+    /// Nothing shown.
+    pub const fn new() -> Shows {
+        Shows(None)
+    }
+
+    /// Adds `value`, shown as `name`, after the others.
+    pub fn push(&mut self, name: Arc<str>, value: Shown) {
+        self.0.get_or_insert_with(Box::default).push((name, value));
+    }
+
+    /// Keeps only the values `keep` says to keep, in order.
+    pub fn retain(&mut self, keep: impl FnMut(&(Arc<str>, Shown)) -> bool) {
+        if let Some(v) = &mut self.0 {
+            v.retain(keep);
+        }
+    }
+
+    /// Removes every value, keeping the buffer.
+    pub fn clear(&mut self) {
+        if let Some(v) = &mut self.0 {
+            v.clear();
+        }
+    }
+
+    /// How many values its buffer holds.
+    pub(crate) fn capacity(&self) -> usize {
+        self.0.as_ref().map_or(0, |v| v.capacity())
+    }
+}
+
+impl std::ops::Deref for Shows {
+    type Target = [(Arc<str>, Shown)];
+
+    fn deref(&self) -> &[(Arc<str>, Shown)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl<'a> IntoIterator for &'a Shows {
+    type Item = &'a (Arc<str>, Shown);
+    type IntoIter = std::slice::Iter<'a, (Arc<str>, Shown)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl From<Vec<(Arc<str>, Shown)>> for Shows {
+    fn from(v: Vec<(Arc<str>, Shown)>) -> Shows {
+        Shows((!v.is_empty()).then(|| Box::new(v)))
+    }
+}
+
+impl FromIterator<(Arc<str>, Shown)> for Shows {
+    fn from_iter<I: IntoIterator<Item = (Arc<str>, Shown)>>(items: I) -> Shows {
+        Shows::from(items.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl PartialEq for Shows {
+    fn eq(&self, other: &Shows) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Shows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -494,12 +655,12 @@ mod tests {
                 ("channel".into(), "sms".into()),
             ],
         ));
-        let outcome = |case: Option<&str>, shows| Outcome {
+        let outcome = |case: Option<&str>, shows: Vec<_>| Outcome {
             case_name: "case".into(),
             case: case.map(Text::from),
             status: case.map(|_| "open".into()),
             messages: vec![m.clone(), with_columns.clone(), m.clone()].into(),
-            shows,
+            shows: shows.into(),
         };
         let records = [
             record(RecordBody::Error("line 7: bad \"x\"".into())),

@@ -108,9 +108,9 @@ pub enum MigrateStep {
 pub struct SharedOut {
     pub messages: Vec<Arc<MessageOut>>,
     /// Each case type's status names (`[case type][status]`).
-    pub statuses: Vec<Vec<Arc<str>>>,
+    pub statuses: Vec<Vec<crate::outcome::Name>>,
     /// Each case type's name.
-    pub case_names: Vec<Arc<str>>,
+    pub case_names: Vec<crate::outcome::Name>,
     /// Each requirements table's rows as the set values a lookup returns (`[table][row]`),
     /// so that every case holding one shares it.
     pub requirement_sets: Vec<Vec<Value>>,

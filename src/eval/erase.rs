@@ -6,12 +6,26 @@ use super::{bug, fail, Eval, R};
 use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
 
-/// A field to erase: of the case, or of its participant `part`.
+/// A field to erase: of the case, or of one of its participants (8 bytes: a tick may erase
+/// two million).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Erased {
-    pub(super) part: Option<u32>,
+    /// The participant's index, or [`Erased::CASE`] (a case numbers its participants
+    /// with `u32`s: none is at `u32::MAX`).
+    owner: u32,
     pub(super) field: u16,
 }
+
+impl Erased {
+    const CASE: u32 = u32::MAX;
+
+    /// The participant whose field it is (`None`: the case's own).
+    pub(super) fn part(&self) -> Option<u32> {
+        (self.owner != Erased::CASE).then_some(self.owner)
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Erased>() == 8);
 
 impl Eval<'_, '_> {
     /// Erases the fields of case `id` and of its participants whose `erase when` condition
@@ -49,7 +63,7 @@ impl Eval<'_, '_> {
                     || old.reads_changed(&def.reads, new));
             if read && self.holds(def, Value::Case(id), locals)? {
                 erased.push(Erased {
-                    part: None,
+                    owner: Erased::CASE,
                     field: def.field,
                 });
             }
@@ -58,7 +72,10 @@ impl Eval<'_, '_> {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
             let all = old.reads_changed(&def.reads, new);
-            let Ok(count) = u32::try_from(new.parts.len()) else {
+            let Some(count) = u32::try_from(new.parts.len())
+                .ok()
+                .filter(|n| *n < Erased::CASE)
+            else {
                 return bug("more participants than a case can number");
             };
             for idx in 0..count {
@@ -69,7 +86,7 @@ impl Eval<'_, '_> {
                 let owner = Value::Part(PartRef { case: id, idx });
                 if read && self.holds(def, owner, locals)? {
                     erased.push(Erased {
-                        part: Some(idx),
+                        owner: idx,
                         field: def.field,
                     });
                 }
@@ -82,7 +99,7 @@ impl Eval<'_, '_> {
     pub(super) fn apply_erasures(&mut self, id: CaseId, erased: &[Erased]) -> R<()> {
         let prog = self.prog;
         for e in erased {
-            match e.part {
+            match e.part() {
                 None => self.tx.set_field(prog, id, e.field, Value::Unset)?,
                 Some(idx) => {
                     let r = PartRef { case: id, idx };

@@ -5,7 +5,7 @@
 //! place and undoes its writes if the event fails.
 
 use crate::event::Event;
-use crate::outcome::{MessageOut, Messages, Outcome};
+use crate::outcome::{MessageOut, Messages, Name, Outcome, Shows};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -99,7 +99,7 @@ impl Step {
 
 thread_local! {
     /// The case type name of an answer of a policy without case types: empty, made once.
-    static NO_CASE_TYPE: Arc<str> = Arc::from("");
+    static NO_CASE_TYPE: Name = Name::from("");
 }
 
 /// What the rules of one event said about one case (or about nobody).
@@ -107,7 +107,7 @@ thread_local! {
 struct Acc {
     /// Shared with the program, unless rendered by this emit.
     messages: Messages,
-    shows: Vec<(Arc<str>, crate::Shown)>,
+    shows: Shows,
 }
 
 impl Acc {
@@ -315,12 +315,16 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     ends.clear();
     for id in &changed {
         ev.erasures(*id, &mut due.locals, &mut erased)?;
-        ends.push(erased.len());
+        match u32::try_from(erased.len()) {
+            Ok(end) => ends.push(end),
+            Err(_) => return bug("more fields to erase than one event can number"),
+        }
     }
     let of = |i: usize| {
         let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
+        let end = ends.get(i).copied().unwrap_or(0);
         erased
-            .get(start.unwrap_or(0)..ends.get(i).copied().unwrap_or(0))
+            .get(start.unwrap_or(0) as usize..end as usize)
             .unwrap_or_default()
     };
     // a case's deadlines are computed again where something they read changed
@@ -359,7 +363,7 @@ pub(super) struct DueBufs {
     /// The fields to erase of every changed case, one case after another.
     erased: Vec<erase::Erased>,
     /// Per changed case: where its fields to erase end in `erased`.
-    ends: Vec<usize>,
+    ends: Vec<u32>,
 }
 
 impl DueBufs {
@@ -507,6 +511,9 @@ impl<'p, 'w> Eval<'p, 'w> {
         let mut dirty_buf: Vec<CaseId> = Vec::new();
         let mut due = DueBufs::default();
         let mut outcomes = self.scratch.spare.outcomes.pop().unwrap_or_default();
+        // one outcome a firing, most often: made once at its size (a tick may fire a million
+        // deadlines, and a vector grown by doubling leaves the memory it moved from behind)
+        outcomes.reserve(queued.len());
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
         let mut clock: Option<Timestamp> = world.clock;
@@ -785,7 +792,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let v = crate::Shown::new(v, &self.prog.shared.names, &key);
                     let acc = self.touch(ctx);
                     acc.shows.retain(|(n, _)| n != name);
-                    acc.shows.push((name.clone(), v));
+                    acc.shows.push(name.clone(), v);
                 }
                 IAction::Reject { field, message } => {
                     let template = ActionCode::templates(code, i).and_then(<[_]>::first);
@@ -936,7 +943,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         };
         let erases = |reads: &Reads| {
             erased.iter().any(|e| {
-                let read = match e.part {
+                let read = match e.part() {
                     None => &reads.case_fields,
                     Some(_) => &reads.part_fields,
                 };
@@ -1048,7 +1055,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .case_names
                 .get(ty.index())
                 .cloned()
-                .unwrap_or_else(|| NO_CASE_TYPE.with(Arc::clone)),
+                .unwrap_or_else(|| NO_CASE_TYPE.with(Name::clone)),
             case: key,
             status,
             messages,

@@ -81,9 +81,96 @@ const _: () = assert!(std::mem::size_of::<Logged>() == 12);
 /// The writes of an event applied in place, in order, with the values they replaced.
 #[derive(Default)]
 struct Log {
-    entries: Vec<Logged>,
+    entries: Segmented<Logged>,
     /// The values replaced that were set, in the order they were logged.
-    olds: Vec<Value>,
+    olds: Segmented<Value>,
+}
+
+/// A vector kept in segments of at most [`SEGMENT`] items once it outgrows the first: it
+/// grows without moving what it holds, so a log of millions of writes does not leave the
+/// memory of each smaller copy of itself behind (the peak memory of a large tick).
+struct Segmented<T> {
+    /// Every segment but the last is full.
+    segments: Vec<Vec<T>>,
+    len: usize,
+}
+
+const SEGMENT: usize = 1 << 16;
+
+impl<T> Default for Segmented<T> {
+    fn default() -> Self {
+        Segmented {
+            segments: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Segmented<T> {
+    fn push(&mut self, item: T) {
+        match self.segments.last_mut() {
+            Some(last) if last.len() < SEGMENT => last.push(item),
+            _ => {
+                // the first segment grows as a vector does (most events write a few things)
+                let cap = if self.segments.is_empty() { 0 } else { SEGMENT };
+                let mut segment = Vec::with_capacity(cap);
+                segment.push(item);
+                self.segments.push(segment);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn pop(&mut self) -> Option<T> {
+        let last = self.segments.last_mut()?;
+        let item = last.pop()?;
+        if last.is_empty() && self.segments.len() > 1 {
+            self.segments.pop();
+        }
+        self.len -= 1;
+        Some(item)
+    }
+
+    fn get(&self, i: usize) -> Option<&T> {
+        self.segments.get(i / SEGMENT)?.get(i % SEGMENT)
+    }
+
+    fn get_mut(&mut self, i: usize) -> Option<&mut T> {
+        self.segments.get_mut(i / SEGMENT)?.get_mut(i % SEGMENT)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.segments.iter().flatten()
+    }
+
+    /// Empties it, keeping the first segment's buffer.
+    fn clear(&mut self) {
+        self.segments.truncate(1);
+        if let Some(first) = self.segments.first_mut() {
+            first.clear();
+        }
+        self.len = 0;
+    }
+
+    /// The items its buffers hold.
+    fn capacity(&self) -> usize {
+        self.segments.iter().map(Vec::capacity).sum()
+    }
+
+    /// Keeps the first `n` items.
+    fn truncate(&mut self, n: usize) {
+        while self.len > n {
+            self.pop();
+        }
+    }
 }
 
 impl Log {
@@ -518,6 +605,8 @@ impl<'w> Tx<'w> {
     pub(super) fn index_undo(&mut self) {
         self.by_case.clear();
         let writes = self.undo.entries.iter().enumerate();
+        // at most one a write, in place once (a tick may write millions)
+        self.by_case.reserve(self.undo.entries.len());
         (self.by_case).extend(writes.filter_map(|(i, u)| Some((u.case_written()?, i as u32))));
         // mostly in order already (a case's writes come together): the sort finds the runs
         self.by_case.sort_unstable();

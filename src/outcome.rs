@@ -591,6 +591,57 @@ mod tests {
     use super::*;
     use crate::value::Value;
 
+    #[test]
+    fn messages_and_shows_are_their_slices() {
+        let m = |id: &str| {
+            Arc::new(MessageOut::new(
+                id.into(),
+                "t".into(),
+                "r".into(),
+                "".into(),
+            ))
+        };
+        let all = vec![m("a"), m("b"), m("c")];
+        let mut pushed = Messages::new();
+        assert!(pushed.is_empty());
+        for (i, x) in all.iter().enumerate() {
+            pushed.push(x.clone());
+            assert_eq!(&*pushed, &all[..=i]);
+        }
+        assert_eq!(pushed, Messages::from(all.clone()));
+        assert_eq!(
+            serde_json::to_string(&pushed).ok(),
+            serde_json::to_string(&all).ok()
+        );
+        assert_eq!(format!("{pushed:?}"), format!("{all:?}"));
+        // one message held alone or in a buffer of more is the same; so is none
+        let mut one = pushed.clone();
+        one.clear();
+        assert_eq!(one, Messages::new());
+        one.push(all[0].clone());
+        assert_eq!(one, all[..1].iter().cloned().collect());
+
+        let shown = |n: i64| ("n".into(), crate::Shown::plain(Value::Count(n)));
+        let mut shows = Shows::new();
+        assert!(shows.is_empty());
+        shows.push("m".into(), crate::Shown::plain(Value::Bool(true)));
+        let (name, value) = shown(1);
+        shows.push(name, value);
+        shows.retain(|(name, _)| &**name == "n");
+        assert_eq!(shows, Shows::from(vec![shown(1)]));
+        assert_eq!(format!("{shows:?}"), format!("{:?}", vec![shown(1)]));
+        shows.clear();
+        assert_eq!(shows, Shows::new());
+        assert_eq!(Shows::from(Vec::new()), Shows::new());
+
+        let name = Name::from("open");
+        assert!(name == "open" && name.as_str() == "open" && name.to_string() == "open");
+        assert_eq!(
+            serde_json::to_string(&name).ok().as_deref(),
+            Some("\"open\"")
+        );
+    }
+
     fn record(body: RecordBody) -> Record {
         Record {
             seq: 7,

@@ -957,3 +957,72 @@ fn reads_changed(reads: &Reads, old: &CaseData, new: &CaseData) -> bool {
                 .any(|&f| was.get(f as usize) != is.get(f as usize))
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_segmented_vector_is_a_vector() {
+        let (mut s, mut v) = (Segmented::default(), Vec::new());
+        let n = 3 * SEGMENT + 17;
+        for i in 0..n {
+            s.push(i);
+            v.push(i);
+        }
+        assert_eq!(s.len(), n);
+        for i in [0, 1, SEGMENT - 1, SEGMENT, 2 * SEGMENT + 5, n - 1] {
+            assert_eq!(s.get(i), Some(&i));
+        }
+        assert_eq!(s.get(n), None);
+        assert!(s.iter().eq(v.iter()));
+        if let Some(x) = s.get_mut(SEGMENT) {
+            *x = 0;
+        }
+        v[SEGMENT] = 0;
+        s.truncate(SEGMENT + 1);
+        v.truncate(SEGMENT + 1);
+        assert!(s.iter().eq(v.iter()));
+        // a segment is given back once it is empty
+        assert_eq!(s.segments.len(), 2);
+        while let Some(x) = s.pop() {
+            assert_eq!(Some(x), v.pop());
+        }
+        assert!(s.is_empty() && v.is_empty());
+        s.push(1);
+        s.clear();
+        assert!(s.is_empty());
+        assert_eq!(s.get(0), None);
+    }
+
+    #[test]
+    fn the_log_gives_back_each_value_replaced_last_first() {
+        let world = World::new();
+        let mut log = Log::default();
+        let n = 2 * SEGMENT + 3;
+        // every third write replaced an unset value, which the log keeps no copy of
+        let old = |i: usize| match i % 3 {
+            0 => Value::Unset,
+            1 => Value::Count(i as i64),
+            _ => Value::text(format!("a text longer than any held inline: {i}")),
+        };
+        for i in 0..n {
+            let u = Undo::Field(i as CaseId, (i % 7) as u16, old(i));
+            assert!(log.push(u, &world).is_ok());
+        }
+        assert_eq!(log.olds.len(), n - n.div_ceil(3));
+        // read in place, as `Tx::was` reads it
+        for i in [0, 1, 2, SEGMENT, n - 1] {
+            let u = log.get(i).copied();
+            assert_eq!(u.map(|u| log.old(&u).clone()), Some(old(i)));
+        }
+        for i in (0..n).rev() {
+            let Some((u, was)) = log.pop() else {
+                panic!("write {i} missing");
+            };
+            assert_eq!((u.case, was), (i as CaseId, old(i)));
+        }
+        assert!(log.pop().is_none());
+        assert!(log.is_empty() && log.olds.is_empty());
+    }
+}

@@ -635,7 +635,7 @@ mod tests {
         assert_eq!(Shows::from(Vec::new()), Shows::new());
 
         let name = Name::from("open");
-        assert!(name == "open" && name.as_str() == "open" && name.to_string() == "open");
+        assert!(name == "open" && name.as_str() == "open" && format!("{name}") == "open");
         assert_eq!(
             serde_json::to_string(&name).ok().as_deref(),
             Some("\"open\"")

@@ -112,7 +112,7 @@ pub use migrate::{
     Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
     Subject,
 };
-pub use outcome::{MessageOut, Messages, Name, Outcome, Record, RecordBody, Shows};
+pub use outcome::{MessageOut, Messages, Name, Outcome, Record, RecordBody};
 pub use persist::WorldError;
 pub use policy_files::policy_files;
 pub use scenario::{Failure, Report, Scenario, ScenarioError};

@@ -54,7 +54,7 @@ pub struct Outcome {
     /// an outcome does not copy their texts).
     pub messages: Messages,
     /// Values the rules chose to show (`show name = …`), in order.
-    pub shows: Shows,
+    pub shows: Vec<(Arc<str>, Shown)>,
 }
 
 /// The messages of an [`Outcome`], in order: a slice of shared messages (it derefs to
@@ -74,8 +74,8 @@ enum Held {
 
 // what the box is for: `Messages` is two words, not three (a million outcomes, 8 MB less)
 const _: () = assert!(std::mem::size_of::<Messages>() == 16);
-// a tick may answer about a million cases at once: an outcome is 64 bytes, not 104
-const _: () = assert!(std::mem::size_of::<Outcome>() == 64);
+// a tick may answer about a million cases at once: an outcome is 80 bytes, not 104
+const _: () = assert!(std::mem::size_of::<Outcome>() == 80);
 
 impl Messages {
     /// No messages.
@@ -239,91 +239,6 @@ impl std::fmt::Display for Name {
 impl Serialize for Name {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
-    }
-}
-
-/// The values an [`Outcome`] shows (`show name = …`), in order, by name: a slice (it derefs
-/// to `[(Arc<str>, Shown)]`). Most outcomes show nothing, and hold one word for it.
-#[derive(Clone, Default)]
-pub struct Shows(
-    // boxed so that `Shows` is one word, not three
-    #[allow(clippy::box_collection)] Option<Box<Vec<Show>>>,
-);
-
-/// A shown value and its name.
-type Show = (Arc<str>, Shown);
-
-const _: () = assert!(std::mem::size_of::<Shows>() == 8);
-
-impl Shows {
-    /// Nothing shown.
-    pub const fn new() -> Shows {
-        Shows(None)
-    }
-
-    /// Adds `value`, shown as `name`, after the others.
-    pub fn push(&mut self, name: Arc<str>, value: Shown) {
-        self.0.get_or_insert_with(Box::default).push((name, value));
-    }
-
-    /// Keeps only the values `keep` says to keep, in order.
-    pub fn retain(&mut self, keep: impl FnMut(&(Arc<str>, Shown)) -> bool) {
-        if let Some(v) = &mut self.0 {
-            v.retain(keep);
-        }
-    }
-
-    /// Removes every value, keeping the buffer.
-    pub fn clear(&mut self) {
-        if let Some(v) = &mut self.0 {
-            v.clear();
-        }
-    }
-
-    /// How many values its buffer holds.
-    pub(crate) fn capacity(&self) -> usize {
-        self.0.as_ref().map_or(0, |v| v.capacity())
-    }
-}
-
-impl std::ops::Deref for Shows {
-    type Target = [(Arc<str>, Shown)];
-
-    fn deref(&self) -> &[(Arc<str>, Shown)] {
-        self.0.as_deref().map_or(&[], Vec::as_slice)
-    }
-}
-
-impl<'a> IntoIterator for &'a Shows {
-    type Item = &'a (Arc<str>, Shown);
-    type IntoIter = std::slice::Iter<'a, (Arc<str>, Shown)>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl From<Vec<(Arc<str>, Shown)>> for Shows {
-    fn from(v: Vec<(Arc<str>, Shown)>) -> Shows {
-        Shows((!v.is_empty()).then(|| Box::new(v)))
-    }
-}
-
-impl FromIterator<(Arc<str>, Shown)> for Shows {
-    fn from_iter<I: IntoIterator<Item = (Arc<str>, Shown)>>(items: I) -> Shows {
-        Shows::from(items.into_iter().collect::<Vec<_>>())
-    }
-}
-
-impl PartialEq for Shows {
-    fn eq(&self, other: &Shows) -> bool {
-        **self == **other
-    }
-}
-
-impl std::fmt::Debug for Shows {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -592,7 +507,7 @@ mod tests {
     use crate::value::Value;
 
     #[test]
-    fn messages_and_shows_are_their_slices() {
+    fn messages_are_their_slice() {
         let m = |id: &str| {
             Arc::new(MessageOut::new(
                 id.into(),
@@ -620,19 +535,6 @@ mod tests {
         assert_eq!(one, Messages::new());
         one.push(all[0].clone());
         assert_eq!(one, all[..1].iter().cloned().collect());
-
-        let shown = |n: i64| ("n".into(), crate::Shown::plain(Value::Count(n)));
-        let mut shows = Shows::new();
-        assert!(shows.is_empty());
-        shows.push("m".into(), crate::Shown::plain(Value::Bool(true)));
-        let (name, value) = shown(1);
-        shows.push(name, value);
-        shows.retain(|(name, _)| &**name == "n");
-        assert_eq!(shows, Shows::from(vec![shown(1)]));
-        assert_eq!(format!("{shows:?}"), format!("{:?}", vec![shown(1)]));
-        shows.clear();
-        assert_eq!(shows, Shows::new());
-        assert_eq!(Shows::from(Vec::new()), Shows::new());
 
         let name = Name::from("open");
         assert!(name == "open" && name.as_str() == "open" && format!("{name}") == "open");
@@ -706,12 +608,12 @@ mod tests {
                 ("channel".into(), "sms".into()),
             ],
         ));
-        let outcome = |case: Option<&str>, shows: Vec<_>| Outcome {
+        let outcome = |case: Option<&str>, shows| Outcome {
             case_name: "case".into(),
             case: case.map(Text::from),
             status: case.map(|_| "open".into()),
             messages: vec![m.clone(), with_columns.clone(), m.clone()].into(),
-            shows: shows.into(),
+            shows,
         };
         let records = [
             record(RecordBody::Error("line 7: bad \"x\"".into())),

@@ -5,7 +5,7 @@
 //! place and undoes its writes if the event fails.
 
 use crate::event::Event;
-use crate::outcome::{MessageOut, Messages, Name, Outcome, Shows};
+use crate::outcome::{MessageOut, Messages, Name, Outcome};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -107,7 +107,7 @@ thread_local! {
 struct Acc {
     /// Shared with the program, unless rendered by this emit.
     messages: Messages,
-    shows: Shows,
+    shows: Vec<(Arc<str>, crate::Shown)>,
 }
 
 impl Acc {
@@ -792,7 +792,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let v = crate::Shown::new(v, &self.prog.shared.names, &key);
                     let acc = self.touch(ctx);
                     acc.shows.retain(|(n, _)| n != name);
-                    acc.shows.push(name.clone(), v);
+                    acc.shows.push((name.clone(), v));
                 }
                 IAction::Reject { field, message } => {
                     let template = ActionCode::templates(code, i).and_then(<[_]>::first);

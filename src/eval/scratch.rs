@@ -7,10 +7,12 @@
 //! tick that fires a million deadlines does not leave a million buffers behind.
 
 use super::Acc;
-use crate::outcome::{Messages, Outcome, Shows};
+use crate::outcome::{Messages, Outcome};
+use crate::shown::Shown;
 use crate::value::{CaseId, Value};
 use std::cell::Cell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// How many spare buffers of each kind a thread keeps.
 const KEPT: usize = 32;
@@ -83,7 +85,7 @@ impl Outcomes {
 #[derive(Default)]
 pub(crate) struct Spare {
     pub(super) messages: Vec<Messages>,
-    pub(super) shows: Vec<Shows>,
+    pub(super) shows: Vec<Vec<(Arc<str>, Shown)>>,
     pub(super) locals: Vec<Vec<Value>>,
     pub(super) outcomes: Vec<Vec<Outcome>>,
     /// The key cells of a table lookup, joined.

@@ -90,7 +90,8 @@ enum Repr {
 }
 
 impl Text {
-    /// The longest string kept inline. With it, a `Text` is 24 bytes, and so is a [`Value`].
+    /// The longest string kept inline. With it, a `Text` is 24 bytes, and so is a value of
+    /// the rules.
     pub const INLINE: usize = 22;
 
     /// The string.

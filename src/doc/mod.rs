@@ -2,7 +2,7 @@
 //! them (a diagram), cases, events, every handler's rules in order, deadlines, tables with
 //! their notes, and messages — as Markdown or as one self-contained HTML page.
 //!
-//! The document is built once as [`Block`]s from the checked program, the rule files'
+//! The document is built once as `Block`s from the checked program, the rule files'
 //! syntax trees and the tables; [`markdown`] and [`html`] only render those blocks. It
 //! shows the policy's own texts and never a value of an event (so never a sensitive one).
 

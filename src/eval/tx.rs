@@ -1000,6 +1000,32 @@ mod tests {
         assert_eq!(s.get(0), None);
     }
 
+    /// The shipped example streams applied in place (their logs in many segments here) and
+    /// evaluated then committed (copies, no log): the same outcomes, the same worlds.
+    #[test]
+    fn applied_in_segments_is_committed_from_copies() {
+        let policies = crate::test_support::shipped_examples();
+        for (engine, stream) in policies {
+            let (mut in_place, mut copied) = (World::new(), World::new());
+            for (i, line) in stream.lines().enumerate() {
+                let Ok(event) = engine.parse_event(line) else {
+                    continue;
+                };
+                let applied = engine.apply(&mut in_place, &event);
+                let committed = engine
+                    .evaluate(&copied, &event)
+                    .and_then(|step| engine.commit(&mut copied, step));
+                assert_eq!(applied, committed, "line {}", i + 1);
+                assert_eq!(
+                    engine.save_world(&in_place),
+                    engine.save_world(&copied),
+                    "line {}",
+                    i + 1
+                );
+            }
+        }
+    }
+
     #[test]
     fn the_log_gives_back_each_value_replaced_last_first() {
         let world = World::new();

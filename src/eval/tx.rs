@@ -95,11 +95,11 @@ struct Segmented<T> {
     len: usize,
 }
 
-#[cfg(not(test))]
+#[cfg(not(debug_assertions))]
 const SEGMENT: usize = 1 << 16;
-// small in the crate's own tests, so that every event they apply, undo or probe (`docket
-// verify` undoes each step it tries) keeps its log in many segments
-#[cfg(test)]
+// small in debug builds (the tests' builds), so that every event the tests apply, undo or
+// probe (`docket verify` undoes each step it tries) keeps its log in many segments
+#[cfg(debug_assertions)]
 const SEGMENT: usize = 4;
 
 impl<T> Default for Segmented<T> {
@@ -1000,7 +1000,8 @@ mod tests {
         assert_eq!(s.get(0), None);
     }
 
-    /// The shipped example streams applied in place (their logs in many segments here) and
+    /// The shipped example streams applied in place (their logs in many segments in a debug
+    /// build) and
     /// evaluated then committed (copies, no log): the same outcomes, the same worlds.
     #[test]
     fn applied_in_segments_is_committed_from_copies() {

@@ -1,6 +1,7 @@
 //! Reading a policy's files: each table read, each rule file parsed and lowered, and the
 //! policy's version hashed. With two cores or more and enough to read, the work is shared
-//! with a second thread: it is cut into tasks (a table, a rule file or one of its two parts,
+//! with a second thread (started by the first such load, then parked for the next ones): it
+//! is cut into tasks (a table, a rule file or one of its two parts,
 //! the version), largest first, and each thread takes the next task left until none is.
 //! The calling thread never waits for the other to start (a new thread may start hundreds
 //! of microseconds late, as long as a large table takes to read): it waits only for the
@@ -12,7 +13,7 @@ use crate::dsl::{self, Part};
 use crate::span::Source;
 use crate::tables;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 /// One source file as read: a table, or a rule file with the warnings of its text.
@@ -55,12 +56,9 @@ pub(crate) fn read_all(sources: Vec<Source>) -> (Vec<Source>, Vec<Read>, String)
         finished: Mutex::new(0),
         all_finished: Condvar::new(),
     });
-    // started first, while the work is cut into tasks: a thread may take longer to start
-    // than that (without one, none to be had, this thread does it all)
-    let theirs = Arc::clone(&board);
-    let _ = std::thread::Builder::new()
-        .name("docket-load".into())
-        .spawn(move || theirs.work(true));
+    // offered first, while the work is cut into tasks: the helper may take longer to wake
+    // or start than that (without it, busy or none to be had, this thread does it all)
+    Helper::offer(&board);
     let tasks = tasks(&board.sources);
     let done = tasks.iter().map(|_| Mutex::new(None)).collect();
     let plan = board.plan.get_or_init(|| Plan { tasks, done });
@@ -74,6 +72,70 @@ pub(crate) fn read_all(sources: Vec<Source>) -> (Vec<Source>, Vec<Read>, String)
 fn cores() -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+}
+
+/// The second thread: started by the first load that shares its work, then parked between
+/// loads for the next one. Waking a parked thread takes microseconds; starting a thread on a
+/// virtual machine can take as long as a small policy's whole load.
+struct Helper {
+    /// The board offered, until the helper takes it.
+    offered: Mutex<Option<Arc<Board>>>,
+    wake: Condvar,
+    /// Whether the helper is waiting for a board (none offered, none in hand).
+    idle: AtomicBool,
+}
+
+impl Helper {
+    /// Offers `board` to the helper, started now if it never was; not when it is busy with
+    /// another load's (that load's thread could not count on it), nor when no thread can be
+    /// started: then the calling thread does all the work.
+    fn offer(board: &Arc<Board>) {
+        static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
+        let helper = HELPER.get_or_init(|| {
+            let helper: &'static Helper = Box::leak(Box::new(Helper {
+                offered: Mutex::new(None),
+                wake: Condvar::new(),
+                idle: AtomicBool::new(true),
+            }));
+            std::thread::Builder::new()
+                .name("docket-load".into())
+                .spawn(move || helper.serve())
+                .ok()
+                .map(|_| helper)
+        });
+        let Some(helper) = helper else {
+            return;
+        };
+        if helper.idle.swap(false, Ordering::AcqRel) {
+            *lock(&helper.offered) = Some(Arc::clone(board));
+            helper.wake.notify_one();
+        }
+    }
+
+    /// Takes each board offered and works on it (what its tasks gave, even a panic, is on
+    /// the board: the helper itself never ends).
+    fn serve(&self) {
+        loop {
+            let board = {
+                let mut offered = lock(&self.offered);
+                loop {
+                    match offered.take() {
+                        Some(board) => break board,
+                        None => {
+                            offered = self
+                                .wake
+                                .wait(offered)
+                                .unwrap_or_else(PoisonError::into_inner)
+                        }
+                    }
+                }
+            };
+            board.work(true);
+            // let go first: the loading thread takes its sources back from the board
+            drop(board);
+            self.idle.store(true, Ordering::Release);
+        }
+    }
 }
 
 /// One piece of the work of reading a policy.
@@ -121,7 +183,7 @@ impl Task {
 fn tasks(sources: &[Source]) -> Vec<Task> {
     let mut tasks = Vec::with_capacity(sources.len() + 2);
     for (i, s) in sources.iter().enumerate() {
-        let cut = (!tables::is_table_file(&s.name) && dsl::check_nesting(i, s).is_ok())
+        let cut = (!tables::is_table_file(&s.name))
             .then(|| dsl::cut_point(&s.text))
             .flatten();
         match cut {

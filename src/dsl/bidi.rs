@@ -20,11 +20,16 @@ const BIDI: &[(char, &str)] = &[
     ('\u{200F}', "RIGHT-TO-LEFT MARK"),
 ];
 
+/// The first byte of each character of [`BIDI`] in UTF-8 (all are in U+2000–U+2FFF).
+const BIDI_FIRST_BYTE: u8 = 0xE2;
+
 /// A warning at each bidirectional control character of a rule file, `source` its index.
 pub fn bidi_warnings(source: usize, src: &Source) -> Vec<Diagnostic> {
-    src.text
-        .char_indices()
-        .filter_map(|(at, c)| {
+    // each of them is written with this first byte, which starts a character wherever it is
+    // (the bytes that continue one are 0x80–0xBF): most files hold none
+    memchr::memchr_iter(BIDI_FIRST_BYTE, src.text.as_bytes())
+        .filter_map(|at| {
+            let c = src.text.get(at..)?.chars().next()?;
             let (_, name) = BIDI.iter().find(|(b, _)| *b == c)?;
             let span = Span::new(at, at + c.len_utf8());
             Some(
@@ -78,5 +83,28 @@ mod tests {
         let src = Source::new("p.docket", text);
         assert_eq!(src.line_col(ds[1].span.start), (2, 8));
         assert!(bidi_warnings(0, &Source::new("p.docket", "rule r {} // שלום\n")).is_empty());
+    }
+
+    #[test]
+    fn every_bidi_character_is_found_among_others_of_its_first_byte() {
+        for (c, _) in BIDI {
+            assert_eq!(c.to_string().as_bytes()[0], BIDI_FIRST_BYTE, "{c:?}");
+        }
+        // beside quotes, dashes and arrows of the same first byte, and text of other scripts
+        let mut text = String::from("“a” — b → 备案 ");
+        for (c, _) in BIDI {
+            text.push(*c);
+            text.push_str("‘x’…");
+        }
+        let found: Vec<usize> = bidi_warnings(0, &Source::new("p.docket", text.as_str()))
+            .iter()
+            .map(|d| d.span.start)
+            .collect();
+        let each: Vec<usize> = (text.char_indices())
+            .filter(|(_, c)| BIDI.iter().any(|(b, _)| b == c))
+            .map(|(at, _)| at)
+            .collect();
+        assert_eq!(found, each);
+        assert_eq!(found.len(), BIDI.len());
     }
 }

@@ -164,12 +164,14 @@ pub fn parse_file(source: usize, src: &Source) -> Result<File, Vec<Diagnostic>> 
 }
 
 /// Where a rule file of `text` may be cut in two for two threads to parse, each part on its
-/// own: the start of a line near the middle that begins a declaration (a declaration
-/// keyword at the line's first column, then a space) outside every bracket and string. No
+/// own: the start of the first line from the middle on (else the last before it) that begins
+/// a declaration (a declaration keyword at the line's first column, then a space). No
 /// declaration continues past such a line (none of their trailing parts, nor an expression,
 /// can go on with a declaration keyword), so the parts hold the file's declarations, in
-/// order; a cut that is wrong after all makes a part fail, and [`parse_part`]'s caller then
-/// parses the whole file. `None` for a file too small to be worth it.
+/// order. The text is not read for brackets here (the thread cutting the work would read
+/// the whole file for it): each part checks its own nesting, and one that is cut inside
+/// brackets or a string, or fails for any reason, makes [`parse_part`]'s caller parse the
+/// whole file. `None` for a file too small to be worth it.
 pub fn cut_point(text: &str) -> Option<usize> {
     if text.len() < CUT_BYTES {
         return None;
@@ -187,9 +189,7 @@ pub fn cut_point(text: &str) -> Option<usize> {
     let before = memchr::memrchr_iter(b'\n', &text.as_bytes()[..middle]).map(|i| i + 1);
     after
         .chain(before)
-        .filter(|&at| at < text.len() && at > 0 && starts_declaration(at))
-        .take(8)
-        .find(|&at| open_brackets(text, at).is_ok_and(|open| open.is_empty()))
+        .find(|&at| at < text.len() && at > 0 && starts_declaration(at))
 }
 
 /// The words that start a declaration.
@@ -220,13 +220,18 @@ pub enum Part {
 
 /// The declarations of one part of a rule file cut at [`cut_point`], with the spans they
 /// have in the whole file; `None` when the part does not parse or lower cleanly (the whole
-/// file is then parsed again with [`parse_file`], for its errors). The file's nesting must
-/// have been checked ([`check_nesting`]).
+/// file is then parsed again with [`parse_file`], for its errors). Each part checks its own
+/// nesting, as [`parse_file`] checks a whole file's, and ends outside every bracket and
+/// string: the part before the cut so, the cut is outside them too, and the part after it
+/// is read from where a whole file starts.
 pub fn parse_part(source: usize, src: &Source, part: Part) -> Option<File> {
     let (base, text) = match part {
         Part::Before(cut) => (0, src.text.get(..cut)?),
         Part::From(cut) => (cut, src.text.get(cut..)?),
     };
+    if !open_brackets(text, text.len()).is_ok_and(|open| open.is_empty()) {
+        return None;
+    }
     // a part that fails is parsed again whole, for its error: no detail needed here
     let pairs = parse_quick(Rule::file, text)?;
     let mut too_deep = None;

@@ -51,7 +51,7 @@ impl Source {
     fn line_starts(&self) -> std::borrow::Cow<'_, [usize]> {
         let index = |text: &str| {
             std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
                 .collect::<Vec<usize>>()
         };
         let (len, starts) = self

@@ -16,13 +16,13 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
             ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b),
             IExpr::And(ia, ib) | IExpr::Or(ia, ib),
         ) if (*op == BinOp::And) == matches!(ir, IExpr::And(..)) => {
-            let label = label(env, scope, ast, ir);
             let left = guard(env, scope, a, ia);
             // the right side is read where the left one allows it, as the checker reads it
             let before = scope.narrowed.len();
             scope.narrowed.extend(known_set(a, *op == BinOp::And));
             let right = guard(env, scope, b, ib);
             scope.narrowed.truncate(before);
+            let label = label(env, scope, ast, sensitive(&left) || sensitive(&right));
             if *op == BinOp::And {
                 Guard::And(label, Box::new(left), Box::new(right))
             } else {
@@ -30,8 +30,8 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
             }
         }
         (ExprKind::Not(a), IExpr::Not(ia)) => {
-            let label = label(env, scope, ast, ir);
-            Guard::Not(label, Box::new(guard(env, scope, a, ia)))
+            let inner = guard(env, scope, a, ia);
+            Guard::Not(label(env, scope, ast, sensitive(&inner)), Box::new(inner))
         }
         (ExprKind::Binary(op, a, b), IExpr::Cmp(_, ia, ib) | IExpr::In(ia, ib))
             if is_comparison(*op) =>
@@ -48,11 +48,45 @@ pub(super) fn guard(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) ->
     }
 }
 
-fn label(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> Label {
-    let Part {
-        head, sensitive, ..
-    } = part(env, scope, ast, ir);
-    Label { head, sensitive }
+/// The label of an `and`, `or` or `not`: sensitive when a side is, as the checker's
+/// data-flow rules make it (`(l | r).derived()`), so it is not checked again. (A side that
+/// is troubled when checked on its own counts as sensitive, and so does its label.)
+fn label(env: &Env, scope: &Scope, ast: &Expr, sensitive: bool) -> Label {
+    Label {
+        head: head(env, scope, ast),
+        sensitive,
+    }
+}
+
+/// Whether the value of guard `g` is computed from a sensitive value.
+fn sensitive(g: &Guard) -> bool {
+    match g {
+        Guard::And(label, ..) | Guard::Or(label, ..) | Guard::Not(label, _) => label.sensitive,
+        Guard::Leaf(part, _) => part.sensitive,
+    }
+}
+
+/// The start of a part's trace item, `{"expr":"<its text>","value":`: its text as written,
+/// each run of whitespace one space, with the parentheses its span left out put back.
+fn head(env: &Env, scope: &Scope, ast: &Expr) -> String {
+    let text = (env.sources.get(scope.source))
+        .and_then(|s| s.text.get(ast.span.start..ast.span.end))
+        .unwrap_or_default();
+    let (unopened, open) = unbalanced(text);
+    let mut shown = String::with_capacity(text.len() + unopened + open);
+    shown.extend(std::iter::repeat_n('(', unopened));
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            shown.push(' ');
+        }
+        shown.push_str(word);
+    }
+    shown.extend(std::iter::repeat_n(')', open));
+    let mut head = String::with_capacity(shown.len() + 24);
+    head.push_str("{\"expr\":");
+    crate::outcome::push_json_str(&mut head, &shown);
+    head.push_str(",\"value\":");
+    head
 }
 
 fn is_comparison(op: BinOp) -> bool {
@@ -78,16 +112,8 @@ fn shows_operand(ast: &Expr, ir: &IExpr) -> bool {
 }
 
 fn part(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> Part {
-    let text = env
-        .sources
-        .get(scope.source)
-        .and_then(|s| s.text.get(ast.span.start..ast.span.end))
-        .map(|t| balanced(&t.split_whitespace().collect::<Vec<_>>().join(" ")))
-        .unwrap_or_default();
+    let head = head(env, scope, ast);
     let (sensitive, ty) = checked(env, scope, ast, ir);
-    let mut head = String::from("{\"expr\":");
-    crate::outcome::push_json_str(&mut head, &text);
-    head.push_str(",\"value\":");
     Part {
         head,
         expr: ir.clone(),
@@ -114,29 +140,31 @@ fn checked(env: &mut Env, scope: &mut Scope, ast: &Expr, ir: &IExpr) -> (bool, T
     (troubled || t.sensitive.is_sensitive(), t.ty)
 }
 
-/// The text with the parentheses its span left out put back: the span of a parenthesised
-/// operand covers what is inside them (`not (a or b)` spans `not (a or b`).
-fn balanced(text: &str) -> String {
+/// The parentheses a part's span left out, as (closing ones never opened, opened ones never
+/// closed): the span of a parenthesised operand covers what is inside them (`not (a or b)`
+/// spans `not (a or b`).
+fn unbalanced(text: &str) -> (usize, usize) {
     let (mut open, mut unopened) = (0usize, 0usize);
-    for c in text.chars() {
-        match c {
-            '(' => open += 1,
-            ')' if open > 0 => open -= 1,
-            ')' => unopened += 1,
+    for b in text.bytes() {
+        match b {
+            b'(' => open += 1,
+            b')' if open > 0 => open -= 1,
+            b')' => unopened += 1,
             _ => {}
         }
     }
-    format!("{}{text}{}", "(".repeat(unopened), ")".repeat(open))
+    (unopened, open)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::balanced;
+    use super::unbalanced;
 
     #[test]
-    fn parentheses_left_out_by_a_span_are_put_back() {
-        assert_eq!(balanced("not (a or b"), "not (a or b)");
-        assert_eq!(balanced("a or b) and c"), "(a or b) and c");
-        assert_eq!(balanced("count(xs) > 1"), "count(xs) > 1");
+    fn parentheses_left_out_by_a_span_are_counted() {
+        assert_eq!(unbalanced("not (a or b"), (0, 1));
+        assert_eq!(unbalanced("a or b) and c"), (1, 0));
+        assert_eq!(unbalanced("count(xs) > 1"), (0, 0));
+        assert_eq!(unbalanced(")) x (("), (2, 2));
     }
 }

@@ -2,7 +2,8 @@
 //! parser builds, and the wording of syntax errors, which authors read.
 
 use super::{
-    cut_point, open_brackets, parse_file, parse_part, DocketParser, Part, Rule, MAX_NESTING,
+    cut_point, is_keyword, open_brackets, parse_file, parse_part, DocketParser, Part, Rule,
+    KEYWORDS, MAX_NESTING,
 };
 use crate::ast::*;
 use crate::diag::Diagnostic;
@@ -197,6 +198,64 @@ fn keywords_are_not_names() {
         "events",
         "index"
     );
+}
+
+/// `word` read by the grammar's `keyword` rule, whole.
+fn lexes_as_keyword(word: &str) -> bool {
+    DocketParser::parse(Rule::keyword, word).is_ok_and(|p| p.as_str().len() == word.len())
+}
+
+#[test]
+fn the_keyword_list_is_the_grammars() {
+    assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]), "in order, once each");
+    // the words `keyword_body` spells out: each branch's first letter, then each of its
+    // strings
+    let grammar = include_str!("../../grammar/docket.pest");
+    let body = grammar
+        .split("keyword_body = _{")
+        .nth(1)
+        .and_then(|rest| rest.split("~ !ident_char").next())
+        .expect("keyword_body in the grammar");
+    let mut spelt = Vec::new();
+    for line in body.lines() {
+        let Some((first, strings)) = line.split_once("..") else {
+            continue;
+        };
+        let Some(letter) = first.trim_end_matches('\'').chars().last() else {
+            continue;
+        };
+        if !strings.contains('"') {
+            continue; // a range of first letters, looked ahead
+        }
+        for (i, part) in strings.split('"').enumerate() {
+            if i % 2 == 1 {
+                spelt.push(format!("{letter}{part}"));
+            }
+        }
+    }
+    spelt.sort();
+    assert_eq!(spelt, KEYWORDS, "the keywords spelt out in grammar/docket.pest");
+    for word in KEYWORDS {
+        assert!(lexes_as_keyword(word), "{word}");
+        assert!(is_keyword(word));
+    }
+    // and every word of up to three letters, with the keywords' prefixes and extensions
+    let letters = ('a'..='z').chain(['_', '0']);
+    let mut words: Vec<String> = letters.clone().map(String::from).collect();
+    for _ in 0..2 {
+        let longer: Vec<String> = (words.iter())
+            .flat_map(|w| letters.clone().map(move |c| format!("{w}{c}")))
+            .collect();
+        words.extend(longer);
+    }
+    for kw in KEYWORDS {
+        words.extend((1..kw.len()).map(|n| kw[..n].to_string()));
+        words.extend(['s', '_', '1', 'x'].map(|c| format!("{kw}{c}")));
+    }
+    words.extend(["".to_string(), "Event".to_string(), "event.x".to_string()]);
+    for w in &words {
+        assert_eq!(is_keyword(w), lexes_as_keyword(w), "{w:?}");
+    }
 }
 
 #[test]

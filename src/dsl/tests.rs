@@ -207,7 +207,10 @@ fn lexes_as_keyword(word: &str) -> bool {
 
 #[test]
 fn the_keyword_list_is_the_grammars() {
-    assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]), "in order, once each");
+    assert!(
+        KEYWORDS.windows(2).all(|w| w[0] < w[1]),
+        "in order, once each"
+    );
     // the words `keyword_body` spells out: each branch's first letter, then each of its
     // strings
     let grammar = include_str!("../../grammar/docket.pest");
@@ -234,7 +237,10 @@ fn the_keyword_list_is_the_grammars() {
         }
     }
     spelt.sort();
-    assert_eq!(spelt, KEYWORDS, "the keywords spelt out in grammar/docket.pest");
+    assert_eq!(
+        spelt, KEYWORDS,
+        "the keywords spelt out in grammar/docket.pest"
+    );
     for word in KEYWORDS {
         assert!(lexes_as_keyword(word), "{word}");
         assert!(is_keyword(word));

@@ -19,7 +19,7 @@ pub struct Site {
 impl Site {
     /// The site of byte `at` of file `source`.
     pub fn at(sources: &[Source], source: usize, at: usize) -> Site {
-        let line = sources.get(source).map_or(0, |s| s.line_col(at).0);
+        let line = sources.get(source).map_or(0, |s| s.line(at));
         Site { source, line }
     }
 }

@@ -70,12 +70,23 @@ impl Source {
     /// an offset inside a multi-byte char counts as that char.
     pub fn line_col(&self, byte: usize) -> (usize, usize) {
         let byte = floor_char_boundary(&self.text, byte);
+        let (line, line_start) = self.line_and_start(byte);
+        let col = self.text[line_start..byte].chars().count() + 1;
+        (line, col)
+    }
+
+    /// The 1-based line of byte offset `byte`: [`Source::line_col`] without counting the
+    /// column's characters.
+    pub fn line(&self, byte: usize) -> usize {
+        self.line_and_start(floor_char_boundary(&self.text, byte)).0
+    }
+
+    /// The 1-based line of char boundary `byte`, and where that line starts.
+    fn line_and_start(&self, byte: usize) -> (usize, usize) {
         let starts = self.line_starts();
         // the last line starting at or before `byte` (the first always does: it is 0)
         let line = starts.partition_point(|&s| s <= byte).max(1);
-        let line_start = starts.get(line - 1).copied().unwrap_or(0);
-        let col = self.text[line_start..byte].chars().count() + 1;
-        (line, col)
+        (line, starts.get(line - 1).copied().unwrap_or(0))
     }
 }
 
@@ -102,6 +113,11 @@ mod tests {
         assert_eq!(src.line_col(7), (2, 4));
         assert_eq!(src.line_col(8), (3, 1));
         assert_eq!(src.line_col(9), (3, 2));
+        // the line alone, at every offset (inside `é`, past the end)
+        for byte in 0..12 {
+            assert_eq!(src.line(byte), src.line_col(byte).0, "{byte}");
+        }
+        assert_eq!(Source::new("t", "").line(5), 1);
     }
 
     #[test]

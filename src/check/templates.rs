@@ -69,10 +69,12 @@ impl Placeholder {
 /// Parses every placeholder of every message, checks those that read only limits and writes
 /// their values in. Runs once the declarations are gathered (enumeration names are known).
 pub(super) fn parse_messages(env: &mut Env) {
-    let mut templates = Vec::with_capacity(env.messages.len());
-    for i in 0..env.messages.len() {
+    // taken out while their placeholders are checked (which never read the messages), not
+    // copied
+    let messages = std::mem::take(&mut env.messages);
+    let mut templates = Vec::with_capacity(messages.len());
+    for (i, message) in messages.iter().enumerate() {
         let source = env.message_sources[i];
-        let message = env.messages[i].clone();
         let mut template = MessageTemplate::default();
         for (_, text) in message.columns() {
             let mut parts: Vec<Part> = Vec::new();
@@ -141,6 +143,7 @@ pub(super) fn parse_messages(env: &mut Env) {
         }
         templates.push(template);
     }
+    env.messages = messages;
     env.templates = templates;
 }
 

@@ -24,8 +24,11 @@ pub const UNBOUNDED_FORMAT_CAP: usize = 4096;
 pub struct Pattern {
     /// The expression as written.
     pub source: String,
-    /// The compiled expression: the reference for every match.
-    regex: regex_lite::Regex,
+    /// The compiled expression: the reference for every match the fast automaton does not
+    /// answer. `None` when it answers all that can match: every string the expression
+    /// matches is shorter than [`MAX_FAST_LEN`] bytes (`^1[0-9]{10}$`; compiling it would
+    /// cost more than a policy's whole check of its formats).
+    regex: Option<regex_lite::Regex>,
     /// The same language as a position-set automaton, when the expression is simple enough.
     fast: Option<Alternatives>,
     /// The most characters a string it matches can have, when it bounds them.
@@ -35,11 +38,17 @@ pub struct Pattern {
 impl Pattern {
     /// Compiles a pattern; the error says what is wrong with it.
     pub fn new(source: &str) -> Result<Pattern, String> {
-        let regex = regex_lite::Regex::new(source).map_err(|e| e.to_string())?;
+        let fast = Alternatives::parse(source);
+        let regex = match fast.as_ref().and_then(Alternatives::max_bytes) {
+            // the fast subset is valid syntax of the general engine (a property test
+            // compiles every random pattern the fast parser takes)
+            Some(bytes) if bytes < MAX_FAST_LEN => None,
+            _ => Some(regex_lite::Regex::new(source).map_err(|e| e.to_string())?),
+        };
         Ok(Pattern {
             source: source.to_string(),
             regex,
-            fast: Alternatives::parse(source),
+            fast,
             max_chars: bound::max_chars(source),
         })
     }
@@ -51,9 +60,11 @@ impl Pattern {
         if self.max_chars.is_some_and(|max| longer_than(s, max)) {
             return false;
         }
-        match &self.fast {
-            Some(fast) if s.len() < MAX_FAST_LEN => fast.is_match(s),
-            _ => self.regex.is_match(s),
+        match (&self.fast, &self.regex) {
+            (Some(fast), _) if s.len() < MAX_FAST_LEN => fast.is_match(s),
+            (_, Some(regex)) => regex.is_match(s),
+            // no general engine: nothing this long matches (`Pattern::new`)
+            (_, None) => false,
         }
     }
 
@@ -259,6 +270,25 @@ impl Alternatives {
     fn is_match(&self, s: &str) -> bool {
         self.0.iter().any(|seq| seq.is_match(s))
     }
+
+    /// The most bytes a string the alternatives match can have, when they bound it: an
+    /// ASCII class matches one byte, a negated one (the only kind holding other
+    /// characters) up to four.
+    fn max_bytes(&self) -> Option<usize> {
+        let mut most = 0usize;
+        for seq in &self.0 {
+            let mut bytes = 0usize;
+            for item in &seq.items {
+                if item.max == u32::MAX {
+                    return None;
+                }
+                let each = if item.class.negated { 4 } else { 1 };
+                bytes = bytes.checked_add((item.max as usize).checked_mul(each)?)?;
+            }
+            most = most.max(bytes);
+        }
+        Some(most)
+    }
 }
 
 /// Whether `s` ends with an odd number of backslashes (its last character is escaped).
@@ -266,7 +296,7 @@ fn ends_escaped(s: &str) -> bool {
     s.bytes().rev().take_while(|b| *b == b'\\').count() % 2 == 1
 }
 
-/// `{n}`, `{n,}` or `{n,m}` (with `n <= m`, as the general engine already checked).
+/// `{n}`, `{n,}` or `{n,m}` with `n <= m` (the general engine refuses the others).
 fn parse_counts(spec: &str) -> Option<(u32, u32)> {
     let num = |s: &str| -> Option<u32> {
         let s = s.trim();
@@ -277,7 +307,7 @@ fn parse_counts(spec: &str) -> Option<(u32, u32)> {
     match spec.split_once(',') {
         None => num(spec).map(|n| (n, n)),
         Some((lo, hi)) if hi.trim().is_empty() => num(lo).map(|n| (n, u32::MAX)),
-        Some((lo, hi)) => Some((num(lo)?, num(hi)?)),
+        Some((lo, hi)) => Some((num(lo)?, num(hi)?)).filter(|(lo, hi)| lo <= hi),
     }
 }
 
@@ -403,6 +433,11 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// The general engine's reading of `p`: the reference every match is tested against.
+    fn reference(p: &Pattern) -> regex_lite::Regex {
+        regex_lite::Regex::new(&p.source).unwrap_or_else(|e| panic!("{}: {e}", p.source))
+    }
+
     const SHAPES: [&str; 14] = [
         "^7[0-9]{4}$",
         "^[A-Za-z0-9_-]{1,64}$",
@@ -487,7 +522,7 @@ mod tests {
         for shape in SHAPES {
             let p = Pattern::new(shape).unwrap();
             for s in inputs {
-                assert_eq!(p.is_match(s), p.regex.is_match(s), "{shape} on {s:?}");
+                assert_eq!(p.is_match(s), reference(&p).is_match(s), "{shape} on {s:?}");
             }
         }
     }
@@ -573,6 +608,74 @@ mod tests {
         })
     }
 
+    /// Any short pattern of the characters that mean something to either parser, mostly
+    /// anchored (the fast parser takes nothing else).
+    fn any_pattern() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("a"), Just("b"), Just("X"), Just("0"), Just("9"), Just("é"), Just(" "),
+            Just("["), Just("]"), Just("^"), Just("-"), Just("("), Just(")"), Just("?:"),
+            Just("|"), Just("{"), Just("}"), Just(","), Just("2"), Just("*"), Just("+"),
+            Just("?"), Just("."), Just("\\"), Just("\\d"), Just("\\w"), Just("\\."),
+            Just("\\-"), Just("\\<"), Just("\\]"), Just("\\{"), Just("\\/"), Just("!"),
+            Just("&&"), Just("--"), Just("~~"), Just("[:alpha:]"), Just("{1,2}"), Just("{2,1}"),
+            Just("{1, 2}"), Just("{,2}"), Just("{3}"), Just("{0}"), Just("[a-z]"), Just("[z-a]"),
+            Just("$"), Just("\\x41"), Just("(?i)"),
+        ];
+        (prop::collection::vec(piece, 0..8), any::<bool>(), any::<bool>()).prop_map(
+            |(pieces, open, close)| {
+                let body = pieces.concat();
+                format!("{}{body}{}", if open { "^" } else { "" }, if close { "$" } else { "" })
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 20_000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+        /// A pattern compiled without the general engine must be one it takes, and read
+        /// the same.
+        #[test]
+        fn the_fast_subset_is_valid_for_the_general_engine(
+            source in any_pattern(),
+            inputs in prop::collection::vec("[abX09é .\\-\\]\\[]{0,6}", 6),
+        ) {
+            if Alternatives::parse(&source).is_some() {
+                let general = regex_lite::Regex::new(&source);
+                prop_assert!(general.is_ok(), "{} is taken by the fast parser only", source);
+                let p = Pattern::new(&source).map_err(TestCaseError::fail)?;
+                for s in &inputs {
+                    prop_assert_eq!(p.is_match(s), reference(&p).is_match(s), "{} on {:?}", source, s);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_formats_need_no_general_engine_and_long_inputs_never_match_them() {
+        for (shape, general) in [
+            ("^1[0-9]{10}$", false),
+            ("^[A-Za-z0-9_-]{1,64}$", false),
+            ("^[0-9]{5}[0-9X]$", false),
+            ("^[^a]{0,31}$", false),
+            ("^[^a]{0,32}$", true),
+            ("^[a-z]{0,200}$", true),
+            ("^[a-z]+$", true),
+            ("^(ab|[0-9]{3})$", false),
+            ("[0-9]{6}", true),
+        ] {
+            let p = Pattern::new(shape).unwrap_or_else(|e| panic!("{shape}: {e}"));
+            assert_eq!(p.regex.is_some(), general, "{shape}");
+            for s in ["a".repeat(200), "1".repeat(MAX_FAST_LEN), "é".repeat(64)] {
+                assert_eq!(p.is_match(&s), reference(&p).is_match(&s), "{shape} on {s}");
+            }
+        }
+        // a count the general engine refuses is refused, fast subset or not
+        assert!(Pattern::new("^a{2,1}$").is_err());
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig {
             cases: 2000,
@@ -587,7 +690,7 @@ mod tests {
             let p = Pattern::new(&source).unwrap();
             prop_assert!(p.is_fast(), "{} is in the fast subset", source);
             for s in &inputs {
-                prop_assert_eq!(p.is_match(s), p.regex.is_match(s), "{} on {:?}", source, s);
+                prop_assert_eq!(p.is_match(s), reference(&p).is_match(s), "{} on {:?}", source, s);
             }
         }
     }

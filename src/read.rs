@@ -58,7 +58,7 @@ pub(crate) fn read_all(sources: Vec<Source>) -> (Vec<Source>, Vec<Read>, String)
     });
     // offered first, while the work is cut into tasks: the helper may take longer to wake
     // or start than that (without it, busy or none to be had, this thread does it all)
-    Helper::offer(&board);
+    let _ = Helper::offer(&board);
     let tasks = tasks(&board.sources);
     let done = tasks.iter().map(|_| Mutex::new(None)).collect();
     let plan = board.plan.get_or_init(|| Plan { tasks, done });
@@ -88,8 +88,8 @@ struct Helper {
 impl Helper {
     /// Offers `board` to the helper, started now if it never was; not when it is busy with
     /// another load's (that load's thread could not count on it), nor when no thread can be
-    /// started: then the calling thread does all the work.
-    fn offer(board: &Arc<Board>) {
+    /// started: then the calling thread does all the work. Whether the helper took it.
+    fn offer(board: &Arc<Board>) -> bool {
         static HELPER: OnceLock<Option<&'static Helper>> = OnceLock::new();
         let helper = HELPER.get_or_init(|| {
             let helper: &'static Helper = Box::leak(Box::new(Helper {
@@ -104,12 +104,14 @@ impl Helper {
                 .map(|_| helper)
         });
         let Some(helper) = helper else {
-            return;
+            return false;
         };
-        if helper.idle.swap(false, Ordering::AcqRel) {
-            *lock(&helper.offered) = Some(Arc::clone(board));
-            helper.wake.notify_one();
+        if !helper.idle.swap(false, Ordering::AcqRel) {
+            return false;
         }
+        *lock(&helper.offered) = Some(Arc::clone(board));
+        helper.wake.notify_one();
+        true
     }
 
     /// Takes each board offered and works on it (what its tasks gave, even a panic, is on
@@ -374,6 +376,42 @@ mod tests {
         let line = memchr::memchr(b'\n', &text.as_bytes()[at..]).map_or(text.len(), |n| at + n + 1);
         text.insert_str(line, what);
         sources
+    }
+
+    #[test]
+    fn the_helper_does_the_work_it_takes_load_after_load() {
+        let policy = shipped().into_iter().next().expect("a shipped policy");
+        let (alone, version_alone) = one_by_one(&policy);
+        for _ in 0..3 {
+            let board = Arc::new(Board {
+                sources: policy.clone(),
+                plan: OnceLock::new(),
+                next: AtomicUsize::new(0),
+                finished: Mutex::new(0),
+                all_finished: Condvar::new(),
+            });
+            // the helper may be busy with another test's load: offered until it takes it
+            let started = std::time::Instant::now();
+            while !Helper::offer(&board) {
+                assert!(
+                    started.elapsed().as_secs() < 20,
+                    "the helper never came back"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let tasks = tasks(&board.sources);
+            let done = tasks.iter().map(|_| Mutex::new(None)).collect();
+            let n = board.plan.get_or_init(|| Plan { tasks, done }).tasks.len();
+            // this thread takes none: every task is the helper's
+            while *lock(&board.finished) < n {
+                assert!(started.elapsed().as_secs() < 20, "the helper took no task");
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            let (back, read, version) = board.results();
+            assert_eq!(back.len(), policy.len());
+            assert_eq!(format!("{read:?}"), format!("{alone:?}"));
+            assert_eq!(version, version_alone);
+        }
     }
 
     #[test]

@@ -1256,4 +1256,13 @@ fn a_rule_file_parsed_in_two_parts_is_the_file_parsed_whole() {
         text.find("  +").unwrap_or(0)
     )
     .is_none());
+    // a line that looks like a declaration inside braces (a string, a list): the part
+    // before it is refused for its open bracket, before any parse
+    for inside in ["\"{\n", "[\n", "{ x\n"] {
+        let text = format!("event a {{ x: text }}\non a {{ rule r {{ emit {inside}event e {{ }}\n");
+        let src = Source::new("x.docket", text.as_str());
+        let at = text.find("event e").unwrap_or(0);
+        assert!(parse_part(0, &src, Part::Before(at)).is_none(), "{text}");
+        assert!(in_two(&src, at).is_none());
+    }
 }

@@ -1,11 +1,11 @@
 //! Reading a policy's files: each table read, each rule file parsed and lowered, and the
 //! policy's version hashed. With two cores or more and enough to read, the work is shared
-//! with a second thread (started by the first such load, then parked for the next ones): it
-//! is cut into tasks (a table, a rule file or one of its two parts,
-//! the version), largest first, and each thread takes the next task left until none is.
-//! The calling thread never waits for the other to start (a new thread may start hundreds
-//! of microseconds late, as long as a large table takes to read): it waits only for the
-//! tasks the other took. The results are the same as one thread's, in the same order.
+//! with a second thread, started by the first such load and then parked for the next ones:
+//! the work is cut into tasks (a table, a rule file or one of its two parts, the version),
+//! largest first, and each thread takes the next task left until none is. The calling
+//! thread never waits for the other to start or wake (a new thread may start hundreds of
+//! microseconds late, as long as a large table takes to read): it waits only for the tasks
+//! the other took. The results are the same as one thread's, in the same order.
 
 use crate::ast::File;
 use crate::diag::Diagnostic;

@@ -108,7 +108,9 @@ impl Spare {
     /// `n` unset local slots.
     pub(super) fn locals(&mut self, n: usize) -> Vec<Value> {
         let mut v = self.locals.pop().unwrap_or_default();
-        v.resize(n.max(1), Value::Unset);
+        // (given back cleared: filled in place, without `resize`'s clone of a value each)
+        v.clear();
+        v.extend(std::iter::repeat_with(|| Value::Unset).take(n.max(1)));
         v
     }
 

@@ -108,7 +108,7 @@ impl Spare {
     /// `n` unset local slots.
     pub(super) fn locals(&mut self, n: usize) -> Vec<Value> {
         let mut v = self.locals.pop().unwrap_or_default();
-        // (given back cleared: filled in place, without `resize`'s clone of a value each)
+        // filled in place, not by `resize`, which clones a value into each slot
         v.clear();
         v.extend(std::iter::repeat_with(|| Value::Unset).take(n.max(1)));
         v

@@ -710,7 +710,9 @@ fn a_builder_given_any_setters_agrees_with_the_line_of_the_same_members() {
                case thing key id: text { }
                event make { id: text, n: count, ok: bool, c: colour, p: pin? sensitive,
                             due: instant?, m: count?, d: duration? }
-               on make for new thing(event.id) { rule r { emit ok } }"#,
+               event other { id: text }
+               on make for new thing(event.id) { rule r { emit ok } }
+               on other for thing(event.id) { rule r { emit ok } }"#,
         ),
     ])
     .unwrap_or_else(|e| panic!("{}", e.render()));
@@ -825,17 +827,24 @@ fn a_builder_given_any_setters_agrees_with_the_line_of_the_same_members() {
             let line = format!("{{{}}}", members.join(","));
             let built = builder.build();
             prop_assert_eq!(&built, &engine.parse_event(&line), "{}", line);
-            // built into an event, the same
-            let mut into = engine
+            // built into an event (of the same type, or of another), the same
+            let seed = engine
                 .event("make")
                 .at("2026-11-28T10:00:00+08:00")
                 .text("id", "seed")
                 .count("n", 1)
                 .bool("ok", true)
                 .text("c", "red")
-                .text("p", "1234")
-                .build()
-                .expect("the seed event");
+                .text("p", "1234");
+            let other = engine
+                .event("other")
+                .at("2026-11-28T10:00:00Z")
+                .text("id", "o");
+            let mut into = match ops.len() % 2 {
+                0 => seed.build(),
+                _ => other.build(),
+            }
+            .expect("the seed event");
             let seed = into.clone();
             let mut again = engine.event("make");
             for (name, set) in &ops {

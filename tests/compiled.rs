@@ -145,3 +145,142 @@ fn a_table_lookup_gives_the_same_rows_and_errors_both_ways() {
         a[3]
     );
 }
+
+/// The decisions the test below asks for: an event whose handler only answers (it routes
+/// to no case and writes nothing), added to the one-time password policy.
+const DECISIONS: &str = r#"
+event ask { account: account_id, n: count, flag: bool, moment: instant?, code: code? sensitive }
+on ask {
+  let doubled = event.n + event.n
+  rule verdict when event.n >= limits.max_wrong_codes {
+    show verdict = "too many"
+    show n = doubled
+    show verdict = "too many, again"
+  } else when event.flag and event.n == 0 {
+    emit still_locked
+    show verdict = "locked"
+  } else when event.n == 1 {
+    reject n "one is refused for {event.account}"
+  } else when event.n == 2 {
+  } else {
+    show verdict = "ok"
+    show at = event.at
+    show moment = event.moment
+    show list = [event.n, doubled]
+    show lifetime = limits.code_lifetime
+  }
+  rule greet when event.flag {
+    emit asked
+  }
+}
+"#;
+
+/// An event whose handler only answers is decided by a path of its own (no case to route
+/// to, nothing to write): decisions of every kind — shown values of several types, a
+/// value shown twice, messages plain and with placeholders, a refusal, no answer at all —
+/// made into one reused step between events that create and write cases and fire
+/// deadlines (a decision with a deadline due takes the general path) give, event by event,
+/// what the tree walker gives, evaluated and applied.
+#[test]
+fn decisions_give_the_same_answers_both_ways() {
+    let dir = root().join("tests/policies/otp-lockout");
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("a policy file");
+    let messages = read("messages.yaml")
+        + "  asked: { text: \"Asked about {event.account} at {event.at}.\", result: asked, next_step: \"-\" }\n";
+    let sources = || {
+        vec![
+            docket::Source::new("limits.yaml", read("limits.yaml")),
+            docket::Source::new("messages.yaml", messages.clone()),
+            docket::Source::new("otp.docket", read("otp.docket") + DECISIONS),
+        ]
+    };
+    let load = || Engine::from_sources(sources()).unwrap_or_else(|e| panic!("{}", e.render()));
+    let (compiled, walked) = (load(), load().tree_walking());
+    let ask = |minute: u32, n: u32, flag: bool, extra: &str| {
+        format!(
+            r#"{{"type":"ask","at":"2026-11-28T10:{minute:02}:00+08:00","account":"ann","n":{n},"flag":{flag}{extra}}}"#
+        )
+    };
+    let write = |minute: u32, ty: &str, code: &str| {
+        format!(
+            r#"{{"type":"{ty}","at":"2026-11-28T10:{minute:02}:00+08:00","account":"ann","code":"{code}"}}"#
+        )
+    };
+    let mut lines = Vec::new();
+    for (n, flag) in [
+        (0, false),
+        (0, true),
+        (1, false),
+        (2, true),
+        (3, false),
+        (4, true),
+    ] {
+        lines.push(ask(0, n, flag, ""));
+    }
+    lines.push(write(1, "code_sent", "123456"));
+    lines.push(ask(
+        1,
+        5,
+        true,
+        r#","moment":"2026-11-28T11:00:00Z","code":"654321""#,
+    ));
+    lines.push(write(2, "code_entered", "000000"));
+    lines.push(ask(2, 0, true, ""));
+    lines.push(ask(3, 1, true, ""));
+    // the code expires at 10:06: this decision fires it first, on the general path
+    lines.push(ask(7, 0, false, ""));
+    lines.push(ask(7, 3, true, r#","moment":null"#));
+    lines.push(write(8, "code_sent", "111111"));
+    for (minute, ty) in [
+        (8, "code_entered"),
+        (9, "code_entered"),
+        (9, "code_entered"),
+    ] {
+        lines.push(write(minute, ty, "222222"));
+    }
+    lines.push(ask(10, 4, true, ""));
+    // the account unlocks at 10:39
+    lines.push(ask(40, 2, false, ""));
+    lines.push(ask(41, 0, true, ""));
+    lines.push(ask(41, 1, false, ""));
+
+    let (mut world_c, mut world_w) = (World::new(), World::new());
+    let mut step = docket::Step::default();
+    let mut decided = 0;
+    for line in &lines {
+        let (c, w) = (compiled.parse_event(line), walked.parse_event(line));
+        let (Ok(c), Ok(w)) = (c, w) else {
+            panic!("{line}: not an event");
+        };
+        let reused = compiled.evaluate_into(&world_c, &c, &mut step);
+        let once = compiled.evaluate(&world_c, &c);
+        let walk = walked.evaluate(&world_w, &w);
+        match (&reused, &once, &walk) {
+            (Ok(()), Ok(once), Ok(walk)) => {
+                assert_eq!(step.outcomes(), walk.outcomes(), "{line}");
+                assert_eq!(once.outcomes(), walk.outcomes(), "{line}");
+                decided += usize::from(!walk.outcomes().is_empty());
+            }
+            (Err(a), Err(b), Err(c)) => {
+                assert_eq!(a.to_string(), c.to_string(), "{line}");
+                assert_eq!(b.to_string(), c.to_string(), "{line}");
+                assert!(step.outcomes().is_empty(), "{line}");
+            }
+            _ => panic!(
+                "{line}: {reused:?} / {:?} / {:?}",
+                once.is_ok(),
+                walk.is_ok()
+            ),
+        }
+        let (a, b) = (
+            compiled.apply(&mut world_c, &c),
+            walked.apply(&mut world_w, &w),
+        );
+        match (a, b) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{line}"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{line}"),
+            (a, b) => panic!("{line}: {a:?} / {b:?}"),
+        }
+    }
+    assert!(decided > 10, "only {decided} answers");
+}

@@ -65,6 +65,11 @@ pub(crate) struct HandlerCode {
     pub(super) lets: Vec<Arc<ValueFn>>,
     /// One per rule.
     pub(super) rules: Vec<RuleCode>,
+    /// The handler only answers: it routes to no case, runs no rule `for` each item, and
+    /// its actions only emit, show or refuse. Such an event writes nothing and answers
+    /// about nobody, and [`super::evaluate_into`] decides it without the bookkeeping of
+    /// cases and outcomes a general event needs.
+    pub(super) answers_only: bool,
 }
 
 impl std::fmt::Debug for HandlerCode {
@@ -139,7 +144,30 @@ pub(crate) fn handler(prog: &Program, h: &HandlerDef) -> HandlerCode {
     HandlerCode {
         lets: h.lets.iter().map(|(_, e)| Arc::from(c.value(e))).collect(),
         rules: h.rules.iter().map(|r| c.rule(r)).collect(),
+        answers_only: answers_only(h),
     }
+}
+
+/// Whether handler `h` only answers ([`HandlerCode::answers_only`]).
+fn answers_only(h: &HandlerDef) -> bool {
+    let answers = |actions: &[IAction]| {
+        actions.iter().all(|a| {
+            matches!(
+                a,
+                IAction::Emit(_)
+                    | IAction::EmitWith { .. }
+                    | IAction::Show(..)
+                    | IAction::Reject { .. }
+            )
+        })
+    };
+    h.route.is_none()
+        && h.rules.iter().all(|r| {
+            r.for_each.is_none()
+                && answers(&r.then)
+                && r.else_when.iter().all(|(_, a)| answers(a))
+                && answers(&r.otherwise)
+        })
 }
 
 /// What compiling reads: the program (a derived field's definition is compiled where it is

@@ -131,6 +131,9 @@ pub(super) struct Eval<'p, 'w> {
     /// Whether the time (`now`, the event's `at`) was read: a step that never read it does
     /// the same at any instant with nothing due before it (`docket verify` keeps it so).
     pub(super) read_time: bool,
+    /// Deciding an event whose handler only answers ([`answer_into`]): what it says about
+    /// nobody, written here rather than among the outcomes by case.
+    answer: Option<Acc>,
 }
 
 /// Evaluates `event` against `world` without changing it; `policy` is the program's
@@ -147,6 +150,11 @@ pub(crate) fn evaluate_traced(
     policy: u64,
     trace: Option<&mut Trace>,
 ) -> R<Step> {
+    if trace.is_none() {
+        let mut step = Step::default();
+        evaluate_into(prog, world, event, policy, &mut step)?;
+        return Ok(step);
+    }
     let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
     ev.trace = trace;
     let outcomes = run_event(&mut ev, event)?;
@@ -168,14 +176,23 @@ pub(crate) fn evaluate_into(
     policy: u64,
     step: &mut Step,
 ) -> R<()> {
-    let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
-    ev.scratch
-        .spare
-        .give_outcomes(std::mem::take(&mut step.outcomes));
-    match run_event(&mut ev, event) {
-        Ok(outcomes) => {
-            step.outcomes = outcomes;
-            step.changed = std::mem::take(&mut ev.tx.cases);
+    let done = match answering(prog, world, event) {
+        Some(h) => answer_into(prog, world, event, h, &mut step.outcomes).map(|()| {
+            step.changed.clear();
+        }),
+        None => {
+            let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
+            ev.scratch
+                .spare
+                .give_outcomes(std::mem::take(&mut step.outcomes));
+            run_event(&mut ev, event).map(|outcomes| {
+                step.outcomes = outcomes;
+                step.changed = std::mem::take(&mut ev.tx.cases);
+            })
+        }
+    };
+    match done {
+        Ok(()) => {
             step.at = event.at;
             step.generation = world.generation;
             step.policy = policy;
@@ -186,6 +203,83 @@ pub(crate) fn evaluate_into(
             Err(e)
         }
     }
+}
+
+/// The handler of `event` when the event can be decided by [`answer_into`]: it only answers
+/// ([`compiled::HandlerCode::answers_only`]), the program runs compiled code, the event
+/// fits its declaration, comes in time order and finds no deadline due. (Anything else,
+/// errors included, takes the general path.)
+fn answering<'p>(prog: &'p Program, world: &World, event: &Event) -> Option<&'p HandlerDef> {
+    let h = prog.event_handlers.get(event.ty.index())?.as_ref()?;
+    let fits = || {
+        prog.event(event.ty)
+            .and_then(|def| prog.record(def.record))
+            .is_some_and(|record| record.fields.len() == event.fields.len())
+    };
+    let in_order = world.clock.is_none_or(|clock| event.at >= clock);
+    let nothing_due = world.queue.first().is_none_or(|(t, _, _)| *t > event.at);
+    (prog.compiled && h.code.answers_only && in_order && nothing_due && fits()).then_some(h)
+}
+
+/// Decides an event whose handler only answers ([`answering`]) into `outcomes`, reusing
+/// the buffers of the one outcome it held: what [`run_event`] would give (the one outcome
+/// about nobody, or none when no rule answered), without sorting outcomes by case or
+/// looking for changed cases, since there are none.
+fn answer_into(
+    prog: &Program,
+    world: &World,
+    event: &Event,
+    h: &HandlerDef,
+    outcomes: &mut Vec<Outcome>,
+) -> R<()> {
+    let mut last = outcomes.pop();
+    if !outcomes.is_empty() {
+        recycle(std::mem::take(outcomes));
+    }
+    let mut acc = Acc::default();
+    if let Some(o) = &mut last {
+        acc.messages = std::mem::take(&mut o.messages);
+        acc.shows = std::mem::take(&mut o.shows);
+        acc.messages.clear();
+        acc.shows.clear();
+    }
+    let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
+    ev.event = Some(event);
+    ev.answer = Some(acc);
+    ev.run_handler(h, None)?;
+    let acc = ev.answer.take().unwrap_or_default();
+    // a rule that answers shows or emits something: nothing said, no outcome
+    if acc.messages.is_empty() && acc.shows.is_empty() {
+        ev.scratch.spare.give_acc(acc);
+        return Ok(());
+    }
+    // (the last outcome's name is kept when it is the one to write: no count to change)
+    let first = prog.shared.case_names.get(CaseTypeId::FIRST.index());
+    let outcome = match last {
+        Some(mut o) => {
+            let kept = match first {
+                Some(name) => o.case_name.same(name),
+                None => o.case_name.is_empty(),
+            };
+            if !kept {
+                o.case_name = outcome_case_name(prog, CaseTypeId::FIRST);
+            }
+            o.case = None;
+            o.status = None;
+            o.messages = acc.messages;
+            o.shows = acc.shows;
+            o
+        }
+        None => Outcome {
+            case_name: outcome_case_name(prog, CaseTypeId::FIRST),
+            case: None,
+            status: None,
+            messages: acc.messages,
+            shows: acc.shows,
+        },
+    };
+    outcomes.push(outcome);
+    Ok(())
 }
 
 /// Applies `event` to `world` in place: all of it, or nothing of it when it fails (its
@@ -475,6 +569,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             trace: None,
             before: None,
             read_time: false,
+            answer: None,
         }
     }
 
@@ -647,6 +742,9 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
+        if let (None, Some(acc)) = (case, &mut self.answer) {
+            return acc;
+        }
         let scratch::Scratch {
             outcomes, spare, ..
         } = &mut *self.scratch;
@@ -1051,15 +1149,89 @@ impl<'p, 'w> Eval<'p, 'w> {
         };
         let shows = acc.shows;
         Ok(Outcome {
-            case_name: shared
-                .case_names
-                .get(ty.index())
-                .cloned()
-                .unwrap_or_else(|| NO_CASE_TYPE.with(Name::clone)),
+            case_name: outcome_case_name(self.prog, ty),
             case: key,
             status,
             messages,
             shows,
         })
+    }
+}
+
+/// The name of case type `ty` in outcomes (empty in a policy without case types).
+fn outcome_case_name(prog: &Program, ty: CaseTypeId) -> Name {
+    prog.shared
+        .case_names
+        .get(ty.index())
+        .cloned()
+        .unwrap_or_else(|| NO_CASE_TYPE.with(Name::clone))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Engine, Source, World};
+
+    const POLICY: &str = r#"
+        statuses { open }
+        case thing key id: text { until: instant? }
+        deadline expiry = thing.until
+        event ask { n: count }
+        event each { n: count }
+        event make { id: text, until: instant }
+        on ask {
+          rule r when event.n > 1 { show n = event.n } else when event.n == 1 {
+            reject n "one"
+          } else { emit ok }
+        }
+        on each {
+          let xs = [event.n]
+          rule r for x in xs { show x = x }
+        }
+        on make for new thing(event.id) {
+          rule r { set thing.until = event.until }
+        }
+        on deadline expiry { rule r { emit ok } }
+    "#;
+
+    /// Which events [`super::answering`] sends on the answering path: those whose handler
+    /// only shows, emits or refuses, while nothing is due and events come in order, in an
+    /// engine that runs compiled code; not one routed to a case, nor one with `for`.
+    #[test]
+    fn only_answers_take_the_answering_path() {
+        let load = || {
+            Engine::from_sources(vec![
+                Source::new(
+                    "m.yaml",
+                    "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+                ),
+                Source::new("p.docket", POLICY),
+            ])
+            .unwrap_or_else(|e| panic!("{}", e.render()))
+        };
+        let engine = load();
+        let event = |line: &str| engine.parse_event(line).expect("an event");
+        let ask = |at: &str| event(&format!(r#"{{"type":"ask","at":"{at}","n":2}}"#));
+        let answers = |world: &World, e: &crate::Event| {
+            super::answering(engine.program(), world, e).is_some()
+        };
+        let mut world = World::new();
+        assert!(answers(&world, &ask("2026-11-28T10:00:00Z")));
+        let each = event(r#"{"type":"each","at":"2026-11-28T10:00:00Z","n":2}"#);
+        assert!(!answers(&world, &each));
+        let make = event(
+            r#"{"type":"make","at":"2026-11-28T10:00:00Z","id":"a","until":"2026-11-28T11:00:00Z"}"#,
+        );
+        assert!(!answers(&world, &make));
+        engine.apply(&mut world, &make).expect("made");
+        // before the deadline, at it (it is due: it fires first), and out of order
+        assert!(answers(&world, &ask("2026-11-28T10:59:59Z")));
+        assert!(!answers(&world, &ask("2026-11-28T11:00:00Z")));
+        assert!(!answers(&world, &ask("2026-11-28T09:00:00Z")));
+        // an engine that walks the tree: the general path, always
+        let walked = load().tree_walking();
+        let e = walked
+            .parse_event(r#"{"type":"ask","at":"2026-11-28T10:00:00Z","n":2}"#)
+            .expect("an event");
+        assert!(super::answering(walked.program(), &World::new(), &e).is_none());
     }
 }

@@ -12,6 +12,7 @@ use crate::program::{EventId, Program, RecordFieldDef};
 use crate::value::{Ty, Value};
 use jiff::Timestamp;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// An event under construction, from [`crate::Engine::event`]. Setters take a field's name
 /// and its value; [`EventBuilder::build`] checks them against the event's declaration, with
@@ -65,6 +66,9 @@ pub struct EventBuilder<'a> {
     values: Vec<Value>,
     /// Which fields were given: bit `i` for field `i`.
     given: u64,
+    /// The field after the last one given: where the next name is looked for first
+    /// (fields are most often given in the order they are declared).
+    next: usize,
     /// Every member given, in order, once one could not be taken directly (an undeclared
     /// or repeated name, a second `at`, a value to check further, a list…): from then on
     /// [`Schema::event`] checks the members as a line's, for its errors.
@@ -138,8 +142,20 @@ impl<'a> EventBuilder<'a> {
             at: None,
             values,
             given: 0,
+            next: 0,
             members,
         }
+    }
+
+    /// The position of field `name` among `fields`, tried first where the last one given
+    /// left off.
+    fn position(&mut self, fields: &[RecordFieldDef], name: &str) -> Option<usize> {
+        let i = match fields.get(self.next) {
+            Some(f) if f.name == name => self.next,
+            _ => fields.iter().position(|f| f.name == name)?,
+        };
+        self.next = i + 1;
+        Some(i)
     }
 
     /// The slot of declared field `field` when it can be written directly now — every
@@ -147,7 +163,7 @@ impl<'a> EventBuilder<'a> {
     /// type it holds) is one `plain` accepts — marked as given.
     fn slot(&mut self, field: &str, plain: fn(&Ty) -> bool) -> Option<usize> {
         let (_, fields) = self.def.filter(|_| self.members.is_none())?;
-        let i = fields.iter().position(|f| f.name == field)?;
+        let i = self.position(fields, field)?;
         let bit = 1u64 << i;
         let ty = match &fields[i].ty {
             Ty::Opt(inner) => inner,
@@ -221,7 +237,7 @@ impl<'a> EventBuilder<'a> {
         let Some((_, fields)) = self.def else {
             return Err(value);
         };
-        let Some(i) = fields.iter().position(|f| f.name == name) else {
+        let Some(i) = self.position(fields, name) else {
             return Err(value);
         };
         let bit = 1u64 << i;
@@ -323,37 +339,75 @@ impl<'a> EventBuilder<'a> {
     /// [`EventBuilder::build`] into `event`, replacing it and reusing its storage: a
     /// program deciding many events of a few scalar fields each builds them without asking
     /// the allocator for anything. On an error, `event` is left as it was.
-    pub fn build_into(self, event: &mut Event) -> Result<(), EventError> {
-        let built = self.finish()?;
-        let old = std::mem::replace(event, built);
-        SPARE.with_borrow_mut(|spare| *spare = old.fields);
+    pub fn build_into(mut self, event: &mut Event) -> Result<(), EventError> {
+        let Some((ty, at, offset)) = self.whole() else {
+            let built = self.checked()?;
+            let old = std::mem::replace(event, built);
+            SPARE.with_borrow_mut(|spare| *spare = old.fields);
+            return Ok(());
+        };
+        // written in place: the shape is most often the one `event` holds already
+        let shape = &self.shapes.0[ty.index()];
+        if !Arc::ptr_eq(&event.shape, shape) {
+            event.shape = Arc::clone(shape);
+        }
+        event.ty = ty;
+        event.at = at;
+        event.offset = offset;
+        std::mem::swap(&mut event.fields, &mut self.values);
+        SPARE.with_borrow_mut(|spare| *spare = std::mem::take(&mut self.values));
         Ok(())
     }
 
     /// The event: straight from the values taken directly when they make a whole event
-    /// (every required field given, `at` a good time); otherwise the members given, checked
-    /// by [`Schema::event`] in full, for the first problem's error.
+    /// ([`EventBuilder::whole`]); otherwise the members given, checked by [`Schema::event`]
+    /// in full, for the first problem's error.
     fn finish(mut self) -> Result<Event, EventError> {
-        if let (None, Some((ty, fields)), Some(at)) = (&self.members, self.def, self.at) {
-            let at = at.json();
-            let required = self.shapes.0[ty.index()].required;
-            let complete = self.given & required == required;
-            if let (true, Ok(when)) = (complete, super::instant(&at, "at", false)) {
-                // the optional fields not given: unset (they hold the last event's values)
-                let all = match fields.len() {
-                    0 => 0,
-                    n => u64::MAX >> (u64::BITS as usize - n),
-                };
-                let mut left = !self.given & all;
-                while left != 0 {
-                    self.values[left.trailing_zeros() as usize] = Value::Unset;
-                    left &= left - 1;
-                }
-                return Ok(self
-                    .schema()
-                    .made(ty, when, &at, std::mem::take(&mut self.values)));
-            }
+        match self.whole() {
+            Some((ty, at, offset)) => Ok(Event {
+                ty,
+                at,
+                offset,
+                fields: std::mem::take(&mut self.values),
+                shape: Arc::clone(&self.shapes.0[ty.index()]),
+            }),
+            None => self.checked(),
         }
+    }
+
+    /// When every member given was taken directly and they make a whole event (every
+    /// required field given, `at` a good time): its type, time and the offset `at` was
+    /// written with, the optional fields not given left unset in `values`.
+    fn whole(&mut self) -> Option<(EventId, Timestamp, jiff::tz::Offset)> {
+        let (None, Some((ty, fields)), Some(at)) = (&self.members, self.def, self.at) else {
+            return None;
+        };
+        let required = self.shapes.0[ty.index()].required;
+        if self.given & required != required {
+            return None;
+        }
+        let (when, offset) = match at {
+            At::Instant(t) => (t, jiff::tz::Offset::UTC),
+            At::Text(s) => (
+                super::instant(&at.json(), "at", false).ok()?,
+                super::written_offset(s),
+            ),
+        };
+        // the optional fields not given: unset (they hold the last event's values)
+        let all = match fields.len() {
+            0 => 0,
+            n => u64::MAX >> (u64::BITS as usize - n),
+        };
+        let mut left = !self.given & all;
+        while left != 0 {
+            self.values[left.trailing_zeros() as usize] = Value::Unset;
+            left &= left - 1;
+        }
+        Some((ty, when, offset))
+    }
+
+    /// The members given, checked by [`Schema::event`] in full.
+    fn checked(mut self) -> Result<Event, EventError> {
         let members = match self.members.take() {
             Some(members) => *members,
             None => self.given_members(),

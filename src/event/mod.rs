@@ -277,21 +277,6 @@ impl<'p> Schema<'p> {
         &self.records[record.index()].fields
     }
 
-    /// An event of type `ty` whose fields were checked already, at the instant `at` was
-    /// given as.
-    fn made(self, ty: EventId, when: Timestamp, at: &Json, fields: Vec<Value>) -> Event {
-        Event {
-            ty,
-            at: when,
-            offset: match at {
-                Json::Str(s) => written_offset(s),
-                _ => jiff::tz::Offset::UTC,
-            },
-            fields,
-            shape: self.shapes[ty.index()].clone(),
-        }
-    }
-
     /// The value of a field of type `ty` given as `json`, when it needs no check beyond its
     /// kind (a count not below zero, a bool, an instant given as one, a member of an
     /// enumeration, text that is taken as given, an optional field's `null`): what

@@ -107,13 +107,47 @@ thread_local! {
 struct Acc {
     /// Shared with the program, unless rendered by this emit.
     messages: Messages,
+    /// The values shown, `shows[..shown]`; past them, those of the last answer whose
+    /// buffer this one reuses ([`answer_into`]), kept until [`Acc::finish`] so that a value
+    /// shown again under the same name takes its entry back, name and all: sharing the
+    /// name again and letting the old go would cost two atomic counts a show.
     shows: Vec<(Arc<str>, crate::Shown)>,
+    shown: usize,
 }
 
 impl Acc {
     /// Adds an emitted message (the first takes no buffer: [`Messages`]).
     fn emit(&mut self, message: Arc<MessageOut>) {
         self.messages.push(message);
+    }
+
+    /// Shows `value` as `name`, after every value shown so far (one shown under that name
+    /// before is taken out).
+    fn show(&mut self, name: &Arc<str>, value: crate::Shown) {
+        if let Some(i) = self.shows[..self.shown].iter().position(|(n, _)| n == name) {
+            self.shows.remove(i);
+            self.shown -= 1;
+        }
+        let at = self.shown;
+        match self.shows[at..].iter().position(|(n, _)| n == name) {
+            Some(i) => {
+                self.shows.swap(at, at + i);
+                self.shows[at].1 = value;
+            }
+            None => self.shows.insert(at, (Arc::clone(name), value)),
+        }
+        self.shown += 1;
+    }
+
+    /// Whether nothing was emitted or shown.
+    fn said_nothing(&self) -> bool {
+        self.messages.is_empty() && self.shown == 0
+    }
+
+    /// The values shown, the last answer's left out.
+    fn finish(mut self) -> (Messages, Vec<(Arc<str>, crate::Shown)>) {
+        self.shows.truncate(self.shown);
+        (self.messages, self.shows)
     }
 }
 
@@ -239,9 +273,9 @@ fn answer_into(
     let mut acc = Acc::default();
     if let Some(o) = &mut last {
         acc.messages = std::mem::take(&mut o.messages);
-        acc.shows = std::mem::take(&mut o.shows);
         acc.messages.clear();
-        acc.shows.clear();
+        // shown again, most often under the same names: kept until then
+        acc.shows = std::mem::take(&mut o.shows);
     }
     let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
     ev.event = Some(event);
@@ -249,8 +283,14 @@ fn answer_into(
     ev.run_handler(h, None)?;
     let acc = ev.answer.take().unwrap_or_default();
     // a rule that answers shows or emits something: nothing said, no outcome
-    if acc.messages.is_empty() && acc.shows.is_empty() {
-        ev.scratch.spare.give_acc(acc);
+    let said_nothing = acc.said_nothing();
+    let (messages, shows) = acc.finish();
+    if said_nothing {
+        ev.scratch.spare.give_acc(Acc {
+            messages,
+            shows,
+            shown: 0,
+        });
         return Ok(());
     }
     // (the last outcome's name is kept when it is the one to write: no count to change)
@@ -266,16 +306,16 @@ fn answer_into(
             }
             o.case = None;
             o.status = None;
-            o.messages = acc.messages;
-            o.shows = acc.shows;
+            o.messages = messages;
+            o.shows = shows;
             o
         }
         None => Outcome {
             case_name: outcome_case_name(prog, CaseTypeId::FIRST),
             case: None,
             status: None,
-            messages: acc.messages,
-            shows: acc.shows,
+            messages,
+            shows,
         },
     };
     outcomes.push(outcome);
@@ -888,9 +928,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let tx = &self.tx;
                     let key = |id| tx.case(id).ok().map(|c| c.key.clone());
                     let v = crate::Shown::new(v, &self.prog.shared.names, &key);
-                    let acc = self.touch(ctx);
-                    acc.shows.retain(|(n, _)| n != name);
-                    acc.shows.push((name.clone(), v));
+                    self.touch(ctx).show(name, v);
                 }
                 IAction::Reject { field, message } => {
                     let template = ActionCode::templates(code, i).and_then(<[_]>::first);
@@ -1133,7 +1171,7 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     fn outcome(&mut self, case: Option<CaseId>, acc: Acc) -> R<Outcome> {
         let shared = &self.prog.shared;
-        let messages = acc.messages;
+        let (messages, shows) = acc.finish();
         // an answer about nobody is named after the first case type (`"filing": null`)
         let (ty, key, status) = match case {
             Some(id) => {
@@ -1147,7 +1185,6 @@ impl<'p, 'w> Eval<'p, 'w> {
             }
             None => (CaseTypeId::FIRST, None, None),
         };
-        let shows = acc.shows;
         Ok(Outcome {
             case_name: outcome_case_name(self.prog, ty),
             case: key,
@@ -1233,5 +1270,40 @@ mod tests {
             .parse_event(r#"{"type":"ask","at":"2026-11-28T10:00:00Z","n":2}"#)
             .expect("an event");
         assert!(super::answering(walked.program(), &World::new(), &e).is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        /// [`super::Acc::show`] into the entries of a last answer, then
+        /// [`super::Acc::finish`], gives what showing into an empty list gives: each name
+        /// once, in the order it was last shown, with its last value; whatever the last
+        /// answer held.
+        #[test]
+        fn showing_over_a_last_answer_is_showing_afresh(
+            last in proptest::collection::vec((0..4usize, 0..9i64), 0..6),
+            shows in proptest::collection::vec((0..4usize, 0..9i64), 0..8),
+        ) {
+            use std::sync::Arc;
+            let names: Vec<Arc<str>> = ["a", "b", "c", "d"].into_iter().map(Arc::from).collect();
+            // some of the last answer's names are the program's own, some only equal
+            let name = |i: usize, own: bool| match own {
+                true => Arc::clone(&names[i]),
+                false => Arc::from(&*names[i]),
+            };
+            let shown = |n: i64| crate::Shown::plain(crate::value::Value::Count(n));
+            let mut acc = super::Acc {
+                shows: last.iter().map(|&(i, n)| (name(i, n % 2 == 0), shown(n))).collect(),
+                ..Default::default()
+            };
+            let mut model: Vec<(Arc<str>, crate::Shown)> = Vec::new();
+            for &(i, n) in &shows {
+                acc.show(&names[i], shown(n));
+                model.retain(|(m, _)| *m != names[i]);
+                model.push((Arc::clone(&names[i]), shown(n)));
+            }
+            proptest::prop_assert_eq!(acc.said_nothing(), shows.is_empty());
+            proptest::prop_assert_eq!(acc.finish().1, model);
+        }
     }
 }

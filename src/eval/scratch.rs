@@ -45,6 +45,7 @@ impl Outcomes {
                 let acc = Acc {
                     messages: spare.messages.pop().unwrap_or_default(),
                     shows: spare.shows.pop().unwrap_or_default(),
+                    shown: 0,
                 };
                 self.entries.push((case, acc));
                 let i = self.entries.len() - 1;
@@ -126,6 +127,7 @@ impl Spare {
             self.give_acc(Acc {
                 messages: o.messages,
                 shows: o.shows,
+                shown: 0,
             });
         }
         let cap = outcomes.capacity();

@@ -318,9 +318,15 @@ fn escape_class(c: char) -> Option<Class> {
             ascii: digits(),
             negated: false,
         }),
-        c if c.is_ascii_punctuation() => Some(Class::single(c as u8)),
+        c if literal_escape(c) => Some(Class::single(c as u8)),
         _ => None,
     }
+}
+
+/// Whether `\c` is the character `c` itself, as the general engine reads it: ASCII
+/// punctuation, but for `\<` and `\>` (word boundaries there, and refused in a class).
+fn literal_escape(c: char) -> bool {
+    c.is_ascii_punctuation() && !matches!(c, '<' | '>')
 }
 
 fn digits() -> u128 {
@@ -346,7 +352,7 @@ fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<C
                     first = false;
                     continue;
                 }
-                e if e.is_ascii_punctuation() => e,
+                e if literal_escape(e) => e,
                 _ => return None,
             },
             c => c,
@@ -454,6 +460,33 @@ mod tests {
         "^$",
         "^é$",
     ];
+
+    /// Every escaped ASCII punctuation character, alone and in a class, as the fast
+    /// parser reads it (when it takes it) and as the general engine does: `\<` and `\>`
+    /// are word boundaries there, not the characters.
+    #[test]
+    fn escaped_punctuation_is_read_as_the_general_engine_reads_it() {
+        for c in (b'!'..=b'~')
+            .map(char::from)
+            .filter(char::is_ascii_punctuation)
+        {
+            for source in [
+                format!("^\\{c}$"),
+                format!("^[\\{c}]$"),
+                format!("^a\\{c}$"),
+            ] {
+                let general = regex_lite::Regex::new(&source);
+                if Alternatives::parse(&source).is_none() {
+                    continue;
+                }
+                let general = general.unwrap_or_else(|e| panic!("{source}: {e}"));
+                let p = Pattern::new(&source).unwrap();
+                for s in [c.to_string(), format!("a{c}"), "a".into(), String::new()] {
+                    assert_eq!(p.is_match(&s), general.is_match(&s), "{source} on {s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_usual_formats_take_the_fast_path() {

@@ -73,6 +73,16 @@ fn needs_names(v: &Value) -> bool {
 }
 
 impl Shown {
+    /// `value` as shown when it is a value that needs no names to be written and holds no
+    /// case (a text, a count, a bool…): made once for a value that never changes.
+    pub(crate) fn constant(value: &Value) -> Option<Shown> {
+        let plain = !needs_names(value) && without_cases(value.clone(), &|_| None) == *value;
+        plain.then(|| Shown {
+            value: value.clone(),
+            names: None,
+        })
+    }
+
     /// `value` as shown: `case_key` gives the key of a case it holds.
     pub(crate) fn new(
         value: Value,

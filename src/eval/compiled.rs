@@ -105,6 +105,8 @@ pub(super) enum ActionCode {
     Add(Vec<Box<ValueFn>>, Vec<ActionCode>),
     /// The templates of a refusal's text (one) or of a message's columns.
     Templates(Vec<Placeholders>),
+    /// The value a `show` of a literal shows, made when the policy loads (a text, a count…).
+    Shown(crate::Shown),
     /// An action without values to compute (`emit`), or left to the tree walker.
     None,
 }
@@ -114,6 +116,14 @@ impl ActionCode {
     pub(super) fn value(code: Option<&[ActionCode]>, i: usize) -> Option<&ValueFn> {
         match code?.get(i)? {
             ActionCode::Value(f) => Some(&**f),
+            _ => None,
+        }
+    }
+
+    /// The value shown by action `i`, when it was made when the policy loaded.
+    pub(super) fn shown(code: Option<&[ActionCode]>, i: usize) -> Option<&crate::Shown> {
+        match code?.get(i)? {
+            ActionCode::Shown(shown) => Some(shown),
             _ => None,
         }
     }
@@ -383,6 +393,10 @@ impl Compiler<'_> {
         actions
             .iter()
             .map(|a| match a {
+                IAction::Show(_, IExpr::Lit(v)) => match crate::Shown::constant(v) {
+                    Some(shown) => ActionCode::Shown(shown),
+                    None => ActionCode::Value(self.value(&IExpr::Lit(v.clone()))),
+                },
                 IAction::Set(_, e) | IAction::Show(_, e) => ActionCode::Value(self.value(e)),
                 IAction::Add { keys, block, .. } => ActionCode::Add(
                     keys.iter().map(|(_, e)| self.value(e)).collect(),

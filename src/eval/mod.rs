@@ -799,7 +799,10 @@ impl<'p, 'w> Eval<'p, 'w> {
             Some(r) => Some(self.route(r, &mut locals)?),
             None => case,
         };
-        locals[0] = case.map(Value::Case).unwrap_or(Value::Unset);
+        // (slot 0 is unset already, as every slot: `Spare::locals`)
+        if let Some(id) = case {
+            locals[0] = Value::Case(id);
+        }
         for (i, (slot, e)) in h.lets.iter().enumerate() {
             let v = match h.code.lets.get(i) {
                 Some(code) => code(self, &mut locals)?,
@@ -918,6 +921,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let code = ActionCode::templates(code, i);
                     let message = self.render_message(*message, columns, code, locals)?;
                     self.touch(ctx).emit(message);
+                }
+                IAction::Show(name, _) if ActionCode::shown(code, i).is_some() => {
+                    if let Some(shown) = ActionCode::shown(code, i) {
+                        self.touch(ctx).show(name, shown.clone());
+                    }
                 }
                 IAction::Show(name, e) => {
                     let v = match ActionCode::value(code, i) {

@@ -55,8 +55,7 @@ use std::sync::Arc;
 pub struct EventBuilder<'a> {
     program: &'a Program,
     shapes: &'a Shapes,
-    type_name: &'a str,
-    /// The event type and its fields, when `type_name` is declared (and has at most
+    /// The event type and its fields, when the name given is declared (and has at most
     /// [`DIRECT_FIELDS`] fields).
     def: Option<(EventId, &'a [RecordFieldDef])>,
     /// `at` as given.
@@ -137,7 +136,6 @@ impl<'a> EventBuilder<'a> {
         EventBuilder {
             program,
             shapes,
-            type_name,
             def,
             at: None,
             values,
@@ -203,7 +201,11 @@ impl<'a> EventBuilder<'a> {
     fn put_count(&mut self, field: &'a str, value: i64) {
         if value >= 0 {
             if let Some(i) = self.slot(field, |ty| matches!(ty, Ty::Count)) {
-                self.values[i] = Value::Count(value);
+                // the slot most often holds the last event's count: its number rewritten
+                match &mut self.values[i] {
+                    Value::Count(n) => *n = value,
+                    slot => *slot = Value::Count(value),
+                }
                 return;
             }
         }
@@ -212,7 +214,10 @@ impl<'a> EventBuilder<'a> {
 
     fn put_bool(&mut self, field: &'a str, value: bool) {
         match self.slot(field, |ty| matches!(ty, Ty::Bool)) {
-            Some(i) => self.values[i] = Value::Bool(value),
+            Some(i) => match &mut self.values[i] {
+                Value::Bool(b) => *b = value,
+                slot => *slot = Value::Bool(value),
+            },
             None => self.put(field, Json::Bool(value)),
         }
     }
@@ -258,7 +263,9 @@ impl<'a> EventBuilder<'a> {
     /// fields taken directly (each value written back as given).
     fn given_members(&self) -> Vec<Member<'a>> {
         let mut members = Vec::with_capacity(self.values.len() + 3);
-        members.push((Cow::Borrowed("type"), Json::Str(self.type_name.into())));
+        let name = self.def.and_then(|(ty, _)| self.program.event(ty));
+        let name = name.map_or("", |def| def.name.as_str());
+        members.push((Cow::Borrowed("type"), Json::Str(name.into())));
         if let Some(at) = self.at {
             members.push((Cow::Borrowed("at"), at.json()));
         }

@@ -166,8 +166,9 @@ pub(super) struct Eval<'p, 'w> {
     /// the same at any instant with nothing due before it (`docket verify` keeps it so).
     pub(super) read_time: bool,
     /// Deciding an event whose handler only answers ([`answer_into`]): what it says about
-    /// nobody, written here rather than among the outcomes by case.
-    answer: Option<Acc>,
+    /// nobody is written into `answer` rather than among the outcomes by case.
+    answering: bool,
+    answer: Acc,
 }
 
 /// Evaluates `event` against `world` without changing it; `policy` is the program's
@@ -266,38 +267,34 @@ fn answer_into(
     h: &HandlerDef,
     outcomes: &mut Vec<Outcome>,
 ) -> R<()> {
-    let mut last = outcomes.pop();
-    if !outcomes.is_empty() {
+    if outcomes.len() > 1 {
         recycle(std::mem::take(outcomes));
-    }
-    let mut acc = Acc::default();
-    if let Some(o) = &mut last {
-        acc.messages = std::mem::take(&mut o.messages);
-        acc.messages.clear();
-        // shown again, most often under the same names: kept until then
-        acc.shows = std::mem::take(&mut o.shows);
     }
     let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
     ev.event = Some(event);
-    ev.answer = Some(acc);
+    ev.answering = true;
+    // the buffers of the last answer, swapped rather than moved (no copy of an outcome);
+    // its shows are kept until shown again, most often under the same names
+    if let Some(o) = outcomes.first_mut() {
+        std::mem::swap(&mut ev.answer.messages, &mut o.messages);
+        std::mem::swap(&mut ev.answer.shows, &mut o.shows);
+        ev.answer.messages.clear();
+    }
     ev.run_handler(h, None)?;
-    let acc = ev.answer.take().unwrap_or_default();
+    let acc = &mut ev.answer;
+    acc.shows.truncate(acc.shown);
     // a rule that answers shows or emits something: nothing said, no outcome
-    let said_nothing = acc.said_nothing();
-    let (messages, shows) = acc.finish();
-    if said_nothing {
-        ev.scratch.spare.give_acc(Acc {
-            messages,
-            shows,
-            shown: 0,
-        });
+    if acc.said_nothing() {
+        outcomes.clear();
+        let acc = std::mem::take(acc);
+        ev.scratch.spare.give_acc(acc);
         return Ok(());
     }
-    // (the last outcome's name is kept when it is the one to write: no count to change)
-    let first = prog.shared.case_names.get(CaseTypeId::FIRST.index());
-    let outcome = match last {
-        Some(mut o) => {
-            let kept = match first {
+    match outcomes.first_mut() {
+        Some(o) => {
+            // the last outcome's name is kept when it is the one to write (no count to
+            // change)
+            let kept = match prog.shared.case_names.get(CaseTypeId::FIRST.index()) {
                 Some(name) => o.case_name.same(name),
                 None => o.case_name.is_empty(),
             };
@@ -306,19 +303,17 @@ fn answer_into(
             }
             o.case = None;
             o.status = None;
-            o.messages = messages;
-            o.shows = shows;
-            o
+            std::mem::swap(&mut o.messages, &mut acc.messages);
+            std::mem::swap(&mut o.shows, &mut acc.shows);
         }
-        None => Outcome {
+        None => outcomes.push(Outcome {
             case_name: outcome_case_name(prog, CaseTypeId::FIRST),
             case: None,
             status: None,
-            messages,
-            shows,
-        },
-    };
-    outcomes.push(outcome);
+            messages: std::mem::take(&mut acc.messages),
+            shows: std::mem::take(&mut acc.shows),
+        }),
+    }
     Ok(())
 }
 
@@ -609,7 +604,8 @@ impl<'p, 'w> Eval<'p, 'w> {
             trace: None,
             before: None,
             read_time: false,
-            answer: None,
+            answering: false,
+            answer: Acc::default(),
         }
     }
 
@@ -782,8 +778,8 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
-        if let (None, Some(acc)) = (case, &mut self.answer) {
-            return acc;
+        if case.is_none() && self.answering {
+            return &mut self.answer;
         }
         let scratch::Scratch {
             outcomes, spare, ..

@@ -94,6 +94,22 @@ impl Shown {
         Shown { value, names }
     }
 
+    /// Makes this `value` as [`Shown::new`] would, keeping the names it holds when they are
+    /// `names` (sharing them again and letting go of the old would be two atomic counts).
+    pub(crate) fn set(
+        &mut self,
+        value: Value,
+        names: &Arc<ValueNames>,
+        case_key: &dyn Fn(u32) -> Option<Text>,
+    ) {
+        self.value = without_cases(value, case_key);
+        if !needs_names(&self.value) {
+            self.names = None;
+        } else if !self.names.as_ref().is_some_and(|n| Arc::ptr_eq(n, names)) {
+            self.names = Some(Arc::clone(names));
+        }
+    }
+
     /// A value that holds no case, enumeration value or instant (for tests).
     #[cfg(test)]
     pub(crate) fn plain(value: Value) -> Shown {
@@ -320,5 +336,50 @@ impl fmt::Display for Shown {
         let mut out = String::new();
         self.write_json(&mut out);
         f.write_str(&out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{EnumId, MemberId};
+
+    /// [`Shown::set`] over any shown value gives what [`Shown::new`] gives, holding the
+    /// names it is given exactly when the value needs them.
+    #[test]
+    fn a_value_set_over_another_is_the_value_made_afresh() {
+        let names = |members: [&str; 2], zone: &str| {
+            Arc::new(ValueNames {
+                enums: vec![members.into_iter().map(Box::from).collect()],
+                zone: Some(jiff::tz::TimeZone::get(zone).expect("a zone")),
+            })
+        };
+        let ours = names(["low", "high"], "Asia/Shanghai");
+        let theirs = names(["small", "large"], "Europe/Paris");
+        let member = |i: usize| Value::Enum(EnumId::at(0), MemberId::at(i));
+        let at: jiff::Timestamp = "2026-11-28T10:00:00Z".parse().expect("an instant");
+        let values = [
+            Value::text("word"),
+            Value::Count(3),
+            Value::Unset,
+            member(1),
+            Value::Instant(at),
+            Value::List(vec![member(0), Value::Count(1)].into()),
+            Value::Case(0),
+            Value::List(vec![Value::Case(1), Value::text("x")].into()),
+        ];
+        let key = |id: u32| Some(Text::from(format!("case-{id}")));
+        for old in &values {
+            for old_names in [&ours, &theirs] {
+                for value in &values {
+                    let fresh = Shown::new(value.clone(), &ours, &key);
+                    let mut set = Shown::new(old.clone(), old_names, &key);
+                    set.set(value.clone(), &ours, &key);
+                    assert_eq!(set.to_json(), fresh.to_json(), "{value:?} over {old:?}");
+                    assert_eq!(set.names.is_some(), fresh.names.is_some(), "{value:?}");
+                    assert!(set.names.as_ref().is_none_or(|n| Arc::ptr_eq(n, &ours)));
+                }
+            }
+        }
     }
 }

@@ -235,16 +235,25 @@ impl Dense {
 
     /// The row the keys choose: `Ok(None)` when a key is not of its column's enumeration, or
     /// no row has these cells.
+    /// (A key held somewhere — an event's field, a local — is read in place.)
     fn row(
         &self,
         ev: &mut Eval<'_, '_>,
-        keys: &[Box<ValueFn>],
+        keys: &[(Option<Box<PlaceFn>>, Box<ValueFn>)],
         locals: &mut Vec<Value>,
     ) -> R<Option<usize>> {
         let mut at = 0usize;
-        for ((e, n), key) in self.columns.iter().zip(keys) {
-            match key(ev, locals)? {
-                Value::Enum(of, m) if of == *e && m.index() < *n => at = at * n + m.index(),
+        for ((e, n), (place, key)) in self.columns.iter().zip(keys) {
+            let member = match place.as_ref().and_then(|p| p(ev, locals)) {
+                Some(Value::Enum(of, m)) => Some((*of, *m)),
+                Some(_) => None,
+                None => match key(ev, locals)? {
+                    Value::Enum(of, m) => Some((of, m)),
+                    _ => None,
+                },
+            };
+            match member {
+                Some((of, m)) if of == *e && m.index() < *n => at = at * n + m.index(),
                 _ => return Ok(None),
             }
         }
@@ -704,7 +713,8 @@ impl Compiler<'_> {
                 blame,
             } => {
                 let (at, blame) = ((*table, *of, keys.len()), blame.clone());
-                let keys: Vec<Box<ValueFn>> = keys.iter().map(|k| self.value(k)).collect();
+                let keys: Vec<(Option<Box<PlaceFn>>, Box<ValueFn>)> =
+                    keys.iter().map(|k| (place(k), self.value(k))).collect();
                 let dense = Dense::of(self.prog, *table, columns);
                 value_fn(move |ev, locals| {
                     if let Some(dense) = &dense {
@@ -716,7 +726,7 @@ impl Compiler<'_> {
                     let key = |ev: &mut Eval<'_, '_>, i: usize, locals: &mut Vec<Value>| match keys
                         .get(i)
                     {
-                        Some(k) => k(ev, locals),
+                        Some((_, k)) => k(ev, locals),
                         None => super::bug("no such key"),
                     };
                     ev.table_lookup(at, &blame, &key, locals)

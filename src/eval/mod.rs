@@ -124,19 +124,48 @@ impl Acc {
     /// Shows `value` as `name`, after every value shown so far (one shown under that name
     /// before is taken out).
     fn show(&mut self, name: &Arc<str>, value: crate::Shown) {
+        match self.entry(name) {
+            Ok(i) => self.shows[i].1 = value,
+            Err(i) => self.shows.insert(i, (Arc::clone(name), value)),
+        }
+    }
+
+    /// [`Acc::show`] of `value` as [`crate::Shown::new`] makes it, written over the last
+    /// answer's value of that name when there is one (which keeps the names it holds, when
+    /// they are `names`: no atomic counts).
+    fn show_value(
+        &mut self,
+        name: &Arc<str>,
+        value: Value,
+        names: &Arc<crate::shown::ValueNames>,
+        case_key: &dyn Fn(u32) -> Option<crate::value::Text>,
+    ) {
+        match self.entry(name) {
+            Ok(i) => self.shows[i].1.set(value, names, case_key),
+            Err(i) => {
+                let shown = crate::Shown::new(value, names, case_key);
+                self.shows.insert(i, (Arc::clone(name), shown));
+            }
+        }
+    }
+
+    /// Where the value shown next as `name` goes, counted as shown (one shown under that
+    /// name before is taken out): `Ok(i)`, the last answer's entry of that name, moved to
+    /// `i`, to be written over; `Err(i)`, where a new entry is to be inserted.
+    fn entry(&mut self, name: &Arc<str>) -> Result<usize, usize> {
         if let Some(i) = self.shows[..self.shown].iter().position(|(n, _)| n == name) {
             self.shows.remove(i);
             self.shown -= 1;
         }
         let at = self.shown;
+        self.shown += 1;
         match self.shows[at..].iter().position(|(n, _)| n == name) {
             Some(i) => {
                 self.shows.swap(at, at + i);
-                self.shows[at].1 = value;
+                Ok(at)
             }
-            None => self.shows.insert(at, (Arc::clone(name), value)),
+            None => Err(at),
         }
-        self.shown += 1;
     }
 
     /// Whether nothing was emitted or shown.
@@ -778,12 +807,22 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
-        if case.is_none() && self.answering {
-            return &mut self.answer;
+        Self::acc((self.answering, &mut self.answer), &mut self.scratch, case)
+    }
+
+    /// What is said about `case`: [`Eval::touch`] over the fields it needs (so that the
+    /// others can be read meanwhile).
+    fn acc<'a>(
+        (answering, answer): (bool, &'a mut Acc),
+        scratch: &'a mut ScratchGuard,
+        case: Option<CaseId>,
+    ) -> &'a mut Acc {
+        if case.is_none() && answering {
+            return answer;
         }
         let scratch::Scratch {
             outcomes, spare, ..
-        } = &mut *self.scratch;
+        } = &mut **scratch;
         outcomes.entry(case, spare)
     }
 
@@ -931,8 +970,8 @@ impl<'p, 'w> Eval<'p, 'w> {
                     // a case is shown by its key, which never changes
                     let tx = &self.tx;
                     let key = |id| tx.case(id).ok().map(|c| c.key.clone());
-                    let v = crate::Shown::new(v, &self.prog.shared.names, &key);
-                    self.touch(ctx).show(name, v);
+                    let acc = Self::acc((self.answering, &mut self.answer), &mut self.scratch, ctx);
+                    acc.show_value(name, v, &self.prog.shared.names, &key);
                 }
                 IAction::Reject { field, message } => {
                     let template = ActionCode::templates(code, i).and_then(<[_]>::first);

@@ -8,14 +8,16 @@
 //!   minutes since the SMS, else a resend refused when 2 or more were used, else ok —
 //!   the thresholds read from a limits table, answered with `show verdict = …`.
 //!
-//! Each docket decision is `engine.event(…)…build_into(&mut event)` (the typed event API:
-//! the values are checked as a JSON line's would be, into the storage of the previous
-//! event) then `engine.evaluate_into(&world, &event, &mut step)` on an empty world (into
-//! the buffers of the previous outcomes), and the shown value read back as Rust values (the
-//! verdict's text; the roles' count, as the hand-written lookup gives); the inputs cycle
-//! through every row (lookup) or every branch (limits). Also timed: the same decisions made
-//! one-shot (`build`, `evaluate`: new buffers each time), and loading and checking each
-//! policy from its texts. A counting allocator gives the allocations per decision.
+//! Each docket decision is `builder.at_instant(…).count(…)…build_into(&mut event)` (the
+//! typed event API, with the builder `engine.event("check")` gave kept from one decision to
+//! the next: the values are checked as a JSON line's would be, into the storage of the
+//! previous event) then `engine.evaluate_into(&world, &event, &mut step)` on an empty world
+//! (into the buffers of the previous outcomes), and the shown value read back as Rust
+//! values (the verdict's text; the roles' count, as the hand-written lookup gives); the
+//! inputs cycle through every row (lookup) or every branch (limits). Also timed: the same
+//! decisions made one-shot (a new builder, `build`, `evaluate`: new buffers each time), and
+//! loading and checking each policy from its texts. A counting allocator gives the
+//! allocations per decision.
 //!
 //! Run with `cargo bench --bench decisions` (under a minute). At the end a table on stderr
 //! gives the medians, docket's time over the hand-written one's, and the allocations.
@@ -23,7 +25,7 @@
 mod support;
 
 use criterion::Criterion;
-use docket::{Engine, Event, Source, Step, World};
+use docket::{Engine, Event, EventBuilder, Source, Step, World};
 use jiff::Timestamp;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -139,44 +141,43 @@ fn limits_by_hand(failures: i64, minutes: i64, resend: bool, used: i64) -> &'sta
     }
 }
 
-/// The lookup's event for a (scenario, variant), built through the typed event API.
-fn lookup_event(engine: &Engine, at: Timestamp, (scenario, variant): (&str, &str)) -> Event {
-    let event = engine
-        .event("lookup")
-        .at_instant(at)
-        .text("scenario", scenario);
-    event.text("variant", variant).build().expect("an event")
+/// The lookup's fields for a (scenario, variant), given to `builder`.
+fn lookup_fields<'b, 'a>(
+    builder: &'b mut EventBuilder<'a>,
+    at: Timestamp,
+    (scenario, variant): (&'a str, &'a str),
+) -> &'b mut EventBuilder<'a> {
+    let builder = builder.at_instant(at).text("scenario", scenario);
+    builder.text("variant", variant)
 }
 
-/// The lookup's event built into `event`.
-fn lookup_into(
-    engine: &Engine,
+/// The lookup's event for a (scenario, variant), built through the typed event API.
+fn lookup_event(engine: &Engine, at: Timestamp, row: (&str, &str)) -> Event {
+    let mut builder = engine.event("lookup");
+    lookup_fields(&mut builder, at, row)
+        .build()
+        .expect("an event")
+}
+
+/// The limits check's fields (failures, minutes, resend, used), given to `builder`.
+fn check_fields<'b, 'a>(
+    builder: &'b mut EventBuilder<'a>,
     at: Timestamp,
-    (scenario, variant): (&str, &str),
-    event: &mut Event,
-) {
-    let builder = engine
-        .event("lookup")
-        .at_instant(at)
-        .text("scenario", scenario);
+    (f, m, r, u): (i64, i64, bool, i64),
+) -> &'b mut EventBuilder<'a> {
+    let builder = builder.at_instant(at).count("failures", f);
     builder
-        .text("variant", variant)
-        .build_into(event)
-        .expect("an event");
+        .count("minutes", m)
+        .bool("resend", r)
+        .count("used", u)
 }
 
 /// The limits check's event for (failures, minutes, resend, used).
 fn check_event(engine: &Engine, at: Timestamp, input: (i64, i64, bool, i64)) -> Event {
-    check_builder(engine, at, input).build().expect("an event")
-}
-
-fn check_builder(
-    engine: &Engine,
-    at: Timestamp,
-    (f, m, r, u): (i64, i64, bool, i64),
-) -> docket::EventBuilder<'_> {
-    let event = engine.event("check").at_instant(at).count("failures", f);
-    event.count("minutes", m).bool("resend", r).count("used", u)
+    let mut builder = engine.event("check");
+    check_fields(&mut builder, at, input)
+        .build()
+        .expect("an event")
 }
 
 /// The instant of every decision.
@@ -214,12 +215,15 @@ fn main() {
         assert_eq!(got, limits_by_hand(f, m, r, u));
     }
 
-    // one decision of each, reusing the previous one's event and step
+    // one decision of each, reusing the previous one's builder, event and step
     let mut event = lookup_event(&lookup, at, ROWS[0]);
     let mut step = Step::default();
+    let mut lookup_builder = lookup.event("lookup");
     let mut decide_lookup = |i: usize| -> usize {
         let row = ROWS[i % ROWS.len()];
-        lookup_into(&lookup, at, row, &mut event);
+        lookup_fields(&mut lookup_builder, at, row)
+            .build_into(&mut event)
+            .expect("an event");
         lookup
             .evaluate_into(&world, &event, &mut step)
             .expect("a decision");
@@ -227,10 +231,12 @@ fn main() {
     };
     let mut check = check_event(&limits, at, CHECKS[0]);
     let mut check_step = Step::default();
+    let mut check_builder = limits.event("check");
     let mut decide_limits = |i: usize| -> bool {
         let input = CHECKS[i % CHECKS.len()];
-        let builder = check_builder(&limits, at, input);
-        builder.build_into(&mut check).expect("an event");
+        check_fields(&mut check_builder, at, input)
+            .build_into(&mut check)
+            .expect("an event");
         limits
             .evaluate_into(&world, &check, &mut check_step)
             .expect("a decision");

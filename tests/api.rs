@@ -278,7 +278,11 @@ fn a_built_event_is_the_parsed_event() {
 #[test]
 fn a_builder_refuses_what_parse_event_refuses_with_the_same_error() {
     let engine = Engine::icp();
-    let sms = |at: &'static str| engine.event("sms_sent").at(at).text("filing", "A");
+    let sms = |at: &'static str| {
+        let mut builder = engine.event("sms_sent");
+        builder.at(at).text("filing", "A");
+        builder
+    };
     let line = |rest: &str| {
         format!(r#"{{"type":"sms_sent","at":"2026-11-28T10:00:00+08:00","filing":"A"{rest}}}"#)
     };
@@ -411,8 +415,8 @@ fn a_builder_fed_a_line_member_by_member_agrees_with_parse_event() {
         let json: serde_json::Value = serde_json::from_str(line).expect("JSON");
         let mut builder = engine.event(json["type"].as_str().expect("a type"));
         for (name, value) in json.as_object().expect("an object") {
-            builder = match name.as_str() {
-                "type" => builder,
+            match name.as_str() {
+                "type" => &mut builder,
                 "at" => builder.at(value.as_str().expect("a string")),
                 _ => builder.json(name, value.clone()),
             };
@@ -647,12 +651,13 @@ fn build_into_and_evaluate_into_reuse_and_fail_cleanly() {
     let engine = showing_policy();
     let world = World::new();
     let ask = |n: i64, word: &'static str| {
-        engine
-            .event("ask")
+        let mut builder = engine.event("ask");
+        builder
             .at("2026-11-28T10:00:00+08:00")
             .count("n", n)
             .text("word", word)
-            .text("at_level", "low")
+            .text("at_level", "low");
+        builder
     };
     let mut event = ask(3, "first").build().expect("an event");
     let mut step = docket::Step::default();
@@ -681,6 +686,27 @@ fn build_into_and_evaluate_into_reuse_and_fail_cleanly() {
     assert!(step.outcomes().is_empty());
     let mut w = World::new();
     assert!(engine.commit(&mut w, step).is_err());
+    // a builder kept from one event to the next: left empty by each build, refused or not
+    let mut builder = engine.event("ask");
+    let first = builder
+        .at("2026-11-28T10:00:00+08:00")
+        .count("n", 2)
+        .build();
+    assert!(first.is_err(), "`word` and `at_level` are missing");
+    builder.at("2026-11-28T10:00:00+08:00").count("n", 7);
+    builder.text("word", "again").text("at_level", "low");
+    assert_eq!(builder.build(), ask(7, "again").build());
+    let mut unknown = engine.event("nothing");
+    let twice = unknown.text("type", "nothing").build();
+    assert_eq!(twice.expect_err("`type` given twice").field(), Some("type"));
+    let refused = unknown.at("2026-11-28T10:00:00+08:00").build();
+    assert_eq!(
+        refused.expect_err("an unknown type").to_string(),
+        engine
+            .parse_event(r#"{"type":"nothing","at":"2026-11-28T10:00:00+08:00"}"#)
+            .expect_err("an unknown type")
+            .to_string()
+    );
 }
 
 /// One setter of the event builder, and the member a JSON line would hold for it.
@@ -806,49 +832,46 @@ fn a_builder_given_any_setters_agrees_with_the_line_of_the_same_members() {
             let mut members = vec![r#""type":"make""#.to_string()];
             line.insert("type".into(), "make".into());
             for (name, set) in &ops {
-                let (b, json) = match set.clone() {
-                    Set::Count(n) => (builder.count(name, n), serde_json::json!(n)),
-                    Set::Bool(b) => (builder.bool(name, b), serde_json::json!(b)),
-                    Set::Text(t) => (builder.text(name, t), serde_json::json!(t)),
-                    Set::Instant(s) => (
+                let json = match set.clone() {
+                    Set::Count(n) => (builder.count(name, n), serde_json::json!(n)).1,
+                    Set::Bool(b) => (builder.bool(name, b), serde_json::json!(b)).1,
+                    Set::Text(t) => (builder.text(name, t), serde_json::json!(t)).1,
+                    Set::Instant(s) => {
                         if *name == "at" {
-                            builder.at_instant(instant(s))
+                            builder.at_instant(instant(s));
                         } else {
-                            builder.instant(name, instant(s))
-                        },
-                        serde_json::json!(instant(s).to_string()),
-                    ),
-                    Set::Unset => (builder.unset(name), serde_json::Value::Null),
+                            builder.instant(name, instant(s));
+                        }
+                        serde_json::json!(instant(s).to_string())
+                    }
+                    Set::Unset => (builder.unset(name), serde_json::Value::Null).1,
                 };
-                builder = b;
                 // written member by member: a name may repeat, as in a line
                 members.push(format!("{}:{json}", serde_json::json!(name)));
             }
             let line = format!("{{{}}}", members.join(","));
             let built = builder.build();
             prop_assert_eq!(&built, &engine.parse_event(&line), "{}", line);
-            // built into an event (of the same type, or of another), the same
-            let seed = engine
-                .event("make")
-                .at("2026-11-28T10:00:00+08:00")
+            // built again by the same builder (left empty by `build`), into an event (of
+            // the same type, or of another), the same
+            let mut seed = engine.event("make");
+            seed.at("2026-11-28T10:00:00+08:00")
                 .text("id", "seed")
                 .count("n", 1)
                 .bool("ok", true)
                 .text("c", "red")
                 .text("p", "1234");
-            let other = engine
-                .event("other")
-                .at("2026-11-28T10:00:00Z")
-                .text("id", "o");
+            let mut other = engine.event("other");
+            other.at("2026-11-28T10:00:00Z").text("id", "o");
             let mut into = match ops.len() % 2 {
                 0 => seed.build(),
                 _ => other.build(),
             }
             .expect("the seed event");
             let seed = into.clone();
-            let mut again = engine.event("make");
+            let again = &mut builder;
             for (name, set) in &ops {
-                again = match set.clone() {
+                match set.clone() {
                     Set::Count(n) => again.count(name, n),
                     Set::Bool(b) => again.bool(name, b),
                     Set::Text(t) => again.text(name, t),

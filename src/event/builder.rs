@@ -19,6 +19,12 @@ use std::sync::Arc;
 /// the checks and errors of [`crate::Engine::parse_event`] (unknown type, missing or unknown
 /// field, a field given twice, formats, enumerations, …).
 ///
+/// Setters take and return `&mut self`, as [`std::process::Command`]'s do: chained on
+/// [`crate::Engine::event`] in one statement, or called on a builder held in a variable.
+/// [`EventBuilder::build`] and [`EventBuilder::build_into`] leave the builder empty, ready
+/// for the next event of its type: a program deciding many events keeps one builder, and
+/// neither the type's name nor any buffer is looked up or asked for again.
+///
 /// ```
 /// # use docket::{Engine, Source, World};
 /// # let engine = Engine::from_sources(vec![
@@ -101,8 +107,7 @@ type Member<'a> = (Cow<'a, str>, Json<'a>);
 const DIRECT_FIELDS: usize = 64;
 
 thread_local! {
-    /// The fields of the event [`EventBuilder::build_into`] replaced last, for the next
-    /// builder to write into.
+    /// The values' storage of the builder dropped last, for the next builder to write into.
     static SPARE: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -282,14 +287,14 @@ impl<'a> EventBuilder<'a> {
     /// When the event happened: an RFC 3339 time with an offset, as in a line's `at`
     /// (`2026-11-28T10:30:00+08:00`).
     #[inline]
-    pub fn at(mut self, time: &'a str) -> Self {
+    pub fn at(&mut self, time: &'a str) -> &mut Self {
         self.put("at", Json::Str(Cow::Borrowed(time)));
         self
     }
 
     /// When the event happened, as an instant (written in UTC).
     #[inline]
-    pub fn at_instant(mut self, time: Timestamp) -> Self {
+    pub fn at_instant(&mut self, time: Timestamp) -> &mut Self {
         self.put("at", Json::Instant(time));
         self
     }
@@ -297,80 +302,51 @@ impl<'a> EventBuilder<'a> {
     /// A field given as a string: text, a format, an enumeration value, a duration (`24h`)
     /// or a time (RFC 3339).
     #[inline]
-    pub fn text(mut self, field: &'a str, value: impl Into<Cow<'a, str>>) -> Self {
+    pub fn text(&mut self, field: &'a str, value: impl Into<Cow<'a, str>>) -> &mut Self {
         self.put(field, Json::Str(value.into()));
         self
     }
 
     /// A `count` field.
     #[inline]
-    pub fn count(mut self, field: &'a str, value: i64) -> Self {
+    pub fn count(&mut self, field: &'a str, value: i64) -> &mut Self {
         self.put_count(field, value);
         self
     }
 
     /// A `bool` field.
     #[inline]
-    pub fn bool(mut self, field: &'a str, value: bool) -> Self {
+    pub fn bool(&mut self, field: &'a str, value: bool) -> &mut Self {
         self.put_bool(field, value);
         self
     }
 
     /// An `instant` field.
     #[inline]
-    pub fn instant(mut self, field: &'a str, value: Timestamp) -> Self {
+    pub fn instant(&mut self, field: &'a str, value: Timestamp) -> &mut Self {
         self.put(field, Json::Instant(value));
         self
     }
 
     /// An optional field, explicitly unset (as `null` in a line).
     #[inline]
-    pub fn unset(mut self, field: &'a str) -> Self {
+    pub fn unset(&mut self, field: &'a str) -> &mut Self {
         self.put(field, Json::Null);
         self
     }
 
     /// A field of any type, as the JSON value a line would hold: a list, a set or a record
     /// (`json!([{"name": "desk", "n": 2}])`), or any other value.
-    pub fn json(mut self, field: &'a str, value: serde_json::Value) -> Self {
+    pub fn json(&mut self, field: &'a str, value: serde_json::Value) -> &mut Self {
         self.put(field, from_serde(value));
         self
     }
 
     /// Checks the fields against the event's declaration, as [`crate::Engine::parse_event`]
-    /// checks a line: the same checks, in the same order, with the same errors.
-    pub fn build(self) -> Result<Event, EventError> {
-        self.finish()
-    }
-
-    /// [`EventBuilder::build`] into `event`, replacing it and reusing its storage: a
-    /// program deciding many events of a few scalar fields each builds them without asking
-    /// the allocator for anything. On an error, `event` is left as it was.
-    pub fn build_into(mut self, event: &mut Event) -> Result<(), EventError> {
-        let Some((ty, at, offset)) = self.whole() else {
-            let built = self.checked()?;
-            let old = std::mem::replace(event, built);
-            SPARE.with_borrow_mut(|spare| *spare = old.fields);
-            return Ok(());
-        };
-        // written in place: the shape is most often the one `event` holds already
-        let shape = &self.shapes.0[ty.index()];
-        if !Arc::ptr_eq(&event.shape, shape) {
-            event.shape = Arc::clone(shape);
-        }
-        event.ty = ty;
-        event.at = at;
-        event.offset = offset;
-        std::mem::swap(&mut event.fields, &mut self.values);
-        SPARE.with_borrow_mut(|spare| *spare = std::mem::take(&mut self.values));
-        Ok(())
-    }
-
-    /// The event: straight from the values taken directly when they make a whole event
-    /// ([`EventBuilder::whole`]); otherwise the members given, checked by [`Schema::event`]
-    /// in full, for the first problem's error.
-    fn finish(mut self) -> Result<Event, EventError> {
-        match self.whole() {
+    /// checks a line: the same checks, in the same order, with the same errors. The builder
+    /// is left empty, for the next event of its type.
+    pub fn build(&mut self) -> Result<Event, EventError> {
+        let built = match self.whole() {
             Some((ty, at, offset)) => Ok(Event {
                 ty,
                 at,
@@ -379,7 +355,36 @@ impl<'a> EventBuilder<'a> {
                 shape: Arc::clone(&self.shapes.0[ty.index()]),
             }),
             None => self.checked(),
-        }
+        };
+        self.reset();
+        built
+    }
+
+    /// [`EventBuilder::build`] into `event`, replacing it and reusing its storage: a
+    /// program deciding many events of a few scalar fields each builds them without asking
+    /// the allocator for anything. On an error, `event` is left as it was. Either way the
+    /// builder is left empty, for the next event of its type.
+    pub fn build_into(&mut self, event: &mut Event) -> Result<(), EventError> {
+        let done = match self.whole() {
+            Some((ty, at, offset)) => {
+                // written in place: the shape is most often the one `event` holds already
+                let shape = &self.shapes.0[ty.index()];
+                if !Arc::ptr_eq(&event.shape, shape) {
+                    event.shape = Arc::clone(shape);
+                }
+                event.ty = ty;
+                event.at = at;
+                event.offset = offset;
+                // the builder keeps the event's old fields, for its next event
+                std::mem::swap(&mut event.fields, &mut self.values);
+                Ok(())
+            }
+            None => self.checked().map(|built| {
+                self.values = std::mem::replace(event, built).fields;
+            }),
+        };
+        self.reset();
+        done
     }
 
     /// When every member given was taken directly and they make a whole event (every
@@ -414,12 +419,42 @@ impl<'a> EventBuilder<'a> {
     }
 
     /// The members given, checked by [`Schema::event`] in full.
-    fn checked(mut self) -> Result<Event, EventError> {
-        let members = match self.members.take() {
-            Some(members) => *members,
-            None => self.given_members(),
-        };
-        self.schema().event(&members, Vec::new())
+    fn checked(&self) -> Result<Event, EventError> {
+        match &self.members {
+            Some(members) => self.schema().event(members, Vec::new()),
+            None => self.schema().event(&self.given_members(), Vec::new()),
+        }
+    }
+
+    /// Empties the builder for the next event of its type: nothing given, its values'
+    /// storage kept (holding the last event's values, overwritten as fields are given).
+    fn reset(&mut self) {
+        self.at = None;
+        self.given = 0;
+        self.next = 0;
+        match (self.def, &mut self.members) {
+            (Some((_, fields)), _) => {
+                self.members = None;
+                self.values.resize(fields.len(), Value::Unset);
+            }
+            // an undeclared type: its members start with the type again
+            (None, Some(members)) => members.truncate(1),
+            (None, None) => {}
+        }
+    }
+}
+
+/// A builder's values' storage goes back to the thread, for the next builder.
+impl Drop for EventBuilder<'_> {
+    fn drop(&mut self) {
+        let values = std::mem::take(&mut self.values);
+        if values.capacity() > 0 {
+            let _ = SPARE.try_with(|spare| {
+                if let Ok(mut spare) = spare.try_borrow_mut() {
+                    *spare = values;
+                }
+            });
+        }
     }
 }
 

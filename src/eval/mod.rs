@@ -242,7 +242,10 @@ pub(crate) fn evaluate_into(
 ) -> R<()> {
     let done = match answering(prog, world, event) {
         Some(h) => answer_into(prog, world, event, h, &mut step.outcomes).map(|()| {
-            step.changed.clear();
+            // (an empty map is left as it is: clearing one still walks it)
+            if !step.changed.is_empty() {
+                step.changed.clear();
+            }
         }),
         None => {
             let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);

@@ -74,6 +74,9 @@ pub struct Step {
     pub(crate) generation: u64,
     /// The fingerprint of the policy that computed it: only its engine commits it.
     pub(crate) policy: u64,
+    /// The local slots of the last decision evaluated into this step ([`answer_into`]),
+    /// for the next (their values are never read again).
+    locals: Vec<Value>,
 }
 
 /// A step of no event, for [`crate::Engine::evaluate_into`] to fill: an engine commits
@@ -86,6 +89,7 @@ impl Default for Step {
             at: Timestamp::UNIX_EPOCH,
             generation: 0,
             policy: 0,
+            locals: Vec::new(),
         }
     }
 }
@@ -228,6 +232,7 @@ pub(crate) fn evaluate_traced(
         at: event.at,
         generation: world.generation,
         policy,
+        locals: Vec::new(),
     })
 }
 
@@ -241,7 +246,7 @@ pub(crate) fn evaluate_into(
     step: &mut Step,
 ) -> R<()> {
     let done = match answering(prog, world, event) {
-        Some(h) => answer_into(prog, world, event, h, &mut step.outcomes).map(|()| {
+        Some(h) => answer_into(prog, world, event, h, step).map(|()| {
             // (an empty map is left as it is: clearing one still walks it)
             if !step.changed.is_empty() {
                 step.changed.clear();
@@ -297,8 +302,11 @@ fn answer_into(
     world: &World,
     event: &Event,
     h: &HandlerDef,
-    outcomes: &mut Vec<Outcome>,
+    step: &mut Step,
 ) -> R<()> {
+    let Step {
+        outcomes, locals, ..
+    } = step;
     if outcomes.len() > 1 {
         recycle(std::mem::take(outcomes));
     }
@@ -312,7 +320,9 @@ fn answer_into(
         std::mem::swap(&mut ev.answer.shows, &mut o.shows);
         ev.answer.messages.clear();
     }
-    ev.run_handler(h, None)?;
+    // the step's slots: the thread's spare buffers are not needed (nor taken)
+    fill_locals(locals, h.locals);
+    ev.run_handler_in(h, None, locals)?;
     let acc = &mut ev.answer;
     acc.shows.truncate(acc.shown);
     // a rule that answers shows or emits something: nothing said, no outcome
@@ -632,7 +642,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             tx,
             event: None,
             now,
-            scratch: ScratchGuard::take(),
+            scratch: ScratchGuard::lazy(),
             trace: None,
             before: None,
             read_time: false,
@@ -833,8 +843,20 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// for a deadline's, `case` is the case whose deadline fired.
     fn run_handler(&mut self, h: &HandlerDef, case: Option<CaseId>) -> R<()> {
         let mut locals = self.scratch.spare.locals(h.locals);
+        self.run_handler_in(h, case, &mut locals)?;
+        self.scratch.spare.give_locals(locals);
+        Ok(())
+    }
+
+    /// [`Eval::run_handler`] in `locals`, unset slots enough for it.
+    fn run_handler_in(
+        &mut self,
+        h: &HandlerDef,
+        case: Option<CaseId>,
+        locals: &mut Vec<Value>,
+    ) -> R<()> {
         let case = match &h.route {
-            Some(r) => Some(self.route(r, &mut locals)?),
+            Some(r) => Some(self.route(r, locals)?),
             None => case,
         };
         // (slot 0 is unset already, as every slot: `Spare::locals`)
@@ -843,8 +865,8 @@ impl<'p, 'w> Eval<'p, 'w> {
         }
         for (i, (slot, e)) in h.lets.iter().enumerate() {
             let v = match h.code.lets.get(i) {
-                Some(code) => code(self, &mut locals)?,
-                None => self.expr(e, &mut locals)?,
+                Some(code) => code(self, locals)?,
+                None => self.expr(e, locals)?,
             };
             locals[*slot as usize] = v;
         }
@@ -853,12 +875,12 @@ impl<'p, 'w> Eval<'p, 'w> {
             match &rule.for_each {
                 None => {
                     let ctx = self.context(rule.context, case, None)?;
-                    self.run_rule((i, rule), code, ctx, &mut locals)?;
+                    self.run_rule((i, rule), code, ctx, locals)?;
                 }
                 Some((slot, src)) => {
                     let items = match code.and_then(|c| c.for_each.as_ref()) {
-                        Some(source) => source(self, &mut locals)?,
-                        None => self.expr(src, &mut locals)?,
+                        Some(source) => source(self, locals)?,
+                        None => self.expr(src, locals)?,
                     };
                     let items = match items {
                         Value::List(v) | Value::Set(v) => v,
@@ -867,12 +889,11 @@ impl<'p, 'w> Eval<'p, 'w> {
                     for item in items.iter() {
                         let ctx = self.context(rule.context, case, Some(item))?;
                         locals[*slot as usize] = item.clone();
-                        self.run_rule((i, rule), code, ctx, &mut locals)?;
+                        self.run_rule((i, rule), code, ctx, locals)?;
                     }
                 }
             }
         }
-        self.scratch.spare.give_locals(locals);
         Ok(())
     }
 
@@ -1239,6 +1260,13 @@ impl<'p, 'w> Eval<'p, 'w> {
             shows,
         })
     }
+}
+
+/// `locals` made `n` unset slots (at least one: slot 0 is the case's), in place.
+pub(super) fn fill_locals(locals: &mut Vec<Value>, n: usize) {
+    locals.clear();
+    // filled in place, not by `resize`, which clones a value into each slot
+    locals.extend(std::iter::repeat_with(|| Value::Unset).take(n.max(1)));
 }
 
 /// The name of case type `ty` in outcomes (empty in a policy without case types).

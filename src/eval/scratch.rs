@@ -1,8 +1,9 @@
 //! Buffers that evaluation needs for a moment and then empties: kept per thread between
 //! events, so that deciding an event does not ask the allocator for them again.
 //!
-//! An evaluation takes the thread's buffers when it starts and gives them back when it ends
-//! (a nested evaluation, or one that panics, simply starts with new ones). Only empty
+//! An evaluation takes the thread's buffers when it first needs them (a decision, most
+//! often, needs none) and gives them back when it ends (a nested evaluation, or one that
+//! panics, simply starts with new ones). Only empty
 //! buffers are kept, at most [`KEPT`] of each kind, each at most [`KEPT_CAPACITY`] long: a
 //! tick that fires a million deadlines does not leave a million buffers behind.
 
@@ -109,9 +110,7 @@ impl Spare {
     /// `n` unset local slots.
     pub(super) fn locals(&mut self, n: usize) -> Vec<Value> {
         let mut v = self.locals.pop().unwrap_or_default();
-        // filled in place, not by `resize`, which clones a value into each slot
-        v.clear();
-        v.extend(std::iter::repeat_with(|| Value::Unset).take(n.max(1)));
+        super::fill_locals(&mut v, n);
         v
     }
 
@@ -206,26 +205,30 @@ impl Scratch {
 pub(super) struct ScratchGuard(Option<Box<Scratch>>);
 
 impl ScratchGuard {
-    pub(super) fn take() -> ScratchGuard {
-        let kept = KEPT_SCRATCH.try_with(Cell::take).ok().flatten();
-        ScratchGuard(Some(kept.unwrap_or_default()))
+    /// The thread's buffers, taken when first used: an evaluation that needs none (a
+    /// decision, most often) does not take them, nor give them back.
+    pub(super) fn lazy() -> ScratchGuard {
+        ScratchGuard(None)
     }
 }
 
 impl std::ops::Deref for ScratchGuard {
     type Target = Scratch;
     fn deref(&self) -> &Scratch {
-        // INVARIANT: `Some` until dropped
+        // not taken yet: as the thread's buffers are between evaluations, empty
         self.0.as_deref().unwrap_or(&EMPTY)
     }
 }
 
-/// What a guard reads after it is dropped: never, in fact (see the invariant).
+/// What a guard reads before its buffers are taken.
 static EMPTY: std::sync::LazyLock<Scratch> = std::sync::LazyLock::new(Scratch::default);
 
 impl std::ops::DerefMut for ScratchGuard {
     fn deref_mut(&mut self) -> &mut Scratch {
-        self.0.get_or_insert_default()
+        self.0.get_or_insert_with(|| {
+            let kept = KEPT_SCRATCH.try_with(Cell::take).ok().flatten();
+            kept.unwrap_or_default()
+        })
     }
 }
 

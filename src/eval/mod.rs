@@ -221,6 +221,7 @@ pub(crate) fn evaluate_traced(
     if trace.is_none() {
         let mut step = Step::default();
         evaluate_into(prog, world, event, policy, &mut step)?;
+        scratch::recycle_locals(std::mem::take(&mut step.locals));
         return Ok(step);
     }
     let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
@@ -320,7 +321,11 @@ fn answer_into(
         std::mem::swap(&mut ev.answer.shows, &mut o.shows);
         ev.answer.messages.clear();
     }
-    // the step's slots: the thread's spare buffers are not needed (nor taken)
+    // the step's slots: the thread's spare buffers are not needed (nor taken), unless the
+    // step is new (a one-shot `evaluate`, which gives them back)
+    if locals.capacity() == 0 {
+        *locals = ev.scratch.spare.locals(h.locals);
+    }
     fill_locals(locals, h.locals);
     ev.run_handler_in(h, None, locals)?;
     let acc = &mut ev.answer;

@@ -248,3 +248,15 @@ pub(crate) fn recycle(outcomes: Vec<Outcome>) {
         s.set(Some(kept));
     });
 }
+
+/// Takes back local slots into this thread's spares, for the next evaluation.
+pub(super) fn recycle_locals(locals: Vec<Value>) {
+    if locals.capacity() == 0 {
+        return;
+    }
+    let _ = KEPT_SCRATCH.try_with(|s| {
+        let mut kept = s.take().unwrap_or_default();
+        kept.spare.give_locals(locals);
+        s.set(Some(kept));
+    });
+}

@@ -459,9 +459,19 @@ impl Compiler<'_> {
             IExpr::Cmp(op, a, b) => {
                 let op: Cmp = *op;
                 let general = self.binary((a, b), move |x, y| Eval::compare(op, x, y));
-                match (place(a), &**b) {
+                match (&**a, place(a), &**b) {
+                    // an event's count against a number, read without a call
+                    (IExpr::EventField(i), _, IExpr::Lit(Value::Count(n))) => {
+                        let (n, i) = (*n, *i as usize);
+                        test_fn(
+                            move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
+                                Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
+                                _ => general(ev, locals),
+                            },
+                        )
+                    }
                     // a count held somewhere against a number: the commonest limit check
-                    (Some(p), IExpr::Lit(Value::Count(n))) => {
+                    (_, Some(p), IExpr::Lit(Value::Count(n))) => {
                         let n = *n;
                         test_fn(move |ev, locals| match p(ev, locals) {
                             Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
@@ -497,8 +507,18 @@ impl Compiler<'_> {
                     _ => super::bug("a tag test on a non-status"),
                 })
             }
+            // an event's bool (`event.resend`), read without a call
+            IExpr::EventField(i) => {
+                let (i, whole) = (*i as usize, e.clone());
+                test_fn(
+                    move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
+                        Some(Value::Bool(b)) => Ok(*b),
+                        _ => ev.truth(&whole, locals),
+                    },
+                )
+            }
             _ => match place(e) {
-                // a bool held somewhere (`event.resend`, a stored flag)
+                // a bool held somewhere (a local, a stored flag)
                 Some(p) => {
                     let whole = e.clone();
                     test_fn(move |ev, locals| match p(ev, locals) {

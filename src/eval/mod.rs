@@ -319,7 +319,9 @@ fn answer_into(
     if let Some(o) = outcomes.first_mut() {
         std::mem::swap(&mut ev.answer.messages, &mut o.messages);
         std::mem::swap(&mut ev.answer.shows, &mut o.shows);
-        ev.answer.messages.clear();
+        if !ev.answer.messages.is_empty() {
+            ev.answer.messages.clear();
+        }
     }
     // the step's slots: the thread's spare buffers are not needed (nor taken), unless the
     // step is new (a one-shot `evaluate`, which gives them back)

@@ -363,6 +363,9 @@ fn answer_into(
             shows: std::mem::take(&mut acc.shows),
         }),
     }
+    // it read the world and wrote nothing
+    let Eval { tx, .. } = ev;
+    tx.discard();
     Ok(())
 }
 

@@ -402,11 +402,13 @@ impl Compiler<'_> {
         actions
             .iter()
             .map(|a| match a {
-                IAction::Show(_, IExpr::Lit(v)) => match crate::Shown::constant(v) {
-                    Some(shown) => ActionCode::Shown(shown),
-                    None => ActionCode::Value(self.value(&IExpr::Lit(v.clone()))),
-                },
-                IAction::Set(_, e) | IAction::Show(_, e) => ActionCode::Value(self.value(e)),
+                // a literal shown: made now, when it needs nothing of the world
+                IAction::Show(_, e) => match e {
+                    IExpr::Lit(v) => crate::Shown::constant(v).map(ActionCode::Shown),
+                    _ => None,
+                }
+                .unwrap_or_else(|| ActionCode::Value(self.value(e))),
+                IAction::Set(_, e) => ActionCode::Value(self.value(e)),
                 IAction::Add { keys, block, .. } => ActionCode::Add(
                     keys.iter().map(|(_, e)| self.value(e)).collect(),
                     self.actions(block),

@@ -991,12 +991,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let message = self.render_message(*message, columns, code, locals)?;
                     self.touch(ctx).emit(message);
                 }
-                IAction::Show(name, _) if ActionCode::shown(code, i).is_some() => {
+                IAction::Show(name, e) => {
+                    // a literal, made when the policy loaded
                     if let Some(shown) = ActionCode::shown(code, i) {
                         self.touch(ctx).show(name, shown.clone());
+                        continue;
                     }
-                }
-                IAction::Show(name, e) => {
                     let v = match ActionCode::value(code, i) {
                         Some(f) => f(self, locals)?,
                         None => self.expr(e, locals)?,

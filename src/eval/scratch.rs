@@ -3,9 +3,9 @@
 //!
 //! An evaluation takes the thread's buffers when it first needs them (a decision, most
 //! often, needs none) and gives them back when it ends (a nested evaluation, or one that
-//! panics, simply starts with new ones). Only empty
-//! buffers are kept, at most [`KEPT`] of each kind, each at most [`KEPT_CAPACITY`] long: a
-//! tick that fires a million deadlines does not leave a million buffers behind.
+//! panics, simply starts with new ones). Only empty buffers are kept, at most [`KEPT`] of
+//! each kind, each at most [`KEPT_CAPACITY`] long: a tick that fires a million deadlines
+//! does not leave a million buffers behind.
 
 use super::Acc;
 use crate::outcome::{Messages, Outcome};

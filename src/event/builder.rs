@@ -79,7 +79,7 @@ pub struct EventBuilder<'a> {
     /// [`Schema::event`] checks the members as a line's, for its errors.
     #[allow(
         clippy::box_collection,
-        reason = "one pointer, not three: the builder is moved at every setter, and this is rare"
+        reason = "one pointer, not three: a small builder, and members are rare"
     )]
     members: Option<Box<Vec<Member<'a>>>>,
 }
@@ -185,8 +185,7 @@ impl<'a> EventBuilder<'a> {
     }
 
     /// Gives member `name`: taken directly when it can be, else kept with every member
-    /// given so far. (The setters are small wrappers of this and the two below, which work
-    /// on the builder where it lies rather than moving it at each call.)
+    /// given so far. (The setters are small wrappers of this and the two below.)
     fn put(&mut self, name: &'a str, value: Json<'a>) {
         let value = match self.members {
             Some(_) => value,

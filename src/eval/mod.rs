@@ -363,9 +363,6 @@ fn answer_into(
             shows: std::mem::take(&mut acc.shows),
         }),
     }
-    // it read the world and wrote nothing
-    let Eval { tx, .. } = ev;
-    tx.discard();
     Ok(())
 }
 
@@ -991,12 +988,14 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let message = self.render_message(*message, columns, code, locals)?;
                     self.touch(ctx).emit(message);
                 }
-                IAction::Show(name, e) => {
-                    // a literal, made when the policy loaded
+                // a literal, made when the policy loaded (an arm of its own: as an early
+                // `continue` in the arm below, the limits decision took 54 -> 58 ns)
+                IAction::Show(name, _) if ActionCode::shown(code, i).is_some() => {
                     if let Some(shown) = ActionCode::shown(code, i) {
                         self.touch(ctx).show(name, shown.clone());
-                        continue;
                     }
+                }
+                IAction::Show(name, e) => {
                     let v = match ActionCode::value(code, i) {
                         Some(f) => f(self, locals)?,
                         None => self.expr(e, locals)?,

@@ -602,27 +602,6 @@ impl<'w> Tx<'w> {
     }
 
     /// Whether this event has written nothing yet (nor created any case).
-    /// Lets go of the transaction without walking its empty map and logs (dropping them
-    /// does: a tenth of a small decision's evaluation) when it holds no allocation at all,
-    /// so that nothing is leaked; otherwise drops it as usual. (`cases` only ever gains
-    /// entries, or is taken whole: empty, it never allocated.)
-    pub(super) fn discard(self) {
-        if self.holds_nothing() {
-            std::mem::forget(self);
-        }
-    }
-
-    /// Whether the transaction holds no allocation (see [`Tx::discard`]).
-    fn holds_nothing(&self) -> bool {
-        self.cases.is_empty()
-            && self.new_keys.capacity() == 0
-            && self.dirty.is_none()
-            && self.undo.entries.segments.capacity() == 0
-            && self.undo.olds.segments.capacity() == 0
-            && self.touched.capacity() == 0
-            && self.by_case.capacity() == 0
-    }
-
     pub(super) fn wrote_nothing(&self) -> bool {
         self.cases.is_empty() && self.touched.is_empty() && self.undo.is_empty()
     }
@@ -987,32 +966,6 @@ fn reads_changed(reads: &Reads, old: &CaseData, new: &CaseData) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// [`Tx::discard`] forgets only a transaction that holds no allocation: one with any
-    /// buffer, however empty, is dropped (or its memory would be lost).
-    #[test]
-    fn only_a_transaction_without_buffers_is_let_go_unwalked() {
-        let world = World::new();
-        assert!(Tx::read(&world).holds_nothing());
-        let with = |f: &dyn Fn(&mut Tx<'_>)| {
-            let mut tx = Tx::read(&world);
-            f(&mut tx);
-            tx.holds_nothing()
-        };
-        assert!(!with(&|tx| tx.new_keys.reserve(1)));
-        assert!(!with(&|tx| tx.dirty = Some(Vec::new())));
-        assert!(!with(&|tx| tx.undo.olds.push(Value::Unset)));
-        assert!(!with(&|tx| tx.undo.entries.segments.reserve(1)));
-        assert!(!with(&|tx| tx.touched.reserve(1)));
-        assert!(!with(&|tx| tx.by_case.reserve(1)));
-        let spare = TxBufs {
-            touched: Vec::with_capacity(4),
-            ..TxBufs::default()
-        };
-        let mut tx = Tx::read(&world);
-        tx.reuse(spare);
-        assert!(!tx.holds_nothing());
-    }
 
     #[test]
     fn a_segmented_vector_is_a_vector() {

@@ -355,20 +355,21 @@ impl Engine {
     /// event costs what it changes, not what the cases it changes hold (a failed event's
     /// writes are undone).
     pub fn apply(&self, world: &mut World, event: &Event) -> Result<Vec<Outcome>, EvalError> {
-        self.apply_traced(world, event, None)
+        self.apply_traced(world, event, None, false)
             .map(|(outcomes, _)| outcomes)
     }
 
     /// [`Engine::apply`], recording what it did into `trace` when given; also returns the
-    /// cases the event changed or created, in order.
+    /// cases the event changed or created, in order, when `changed` (else none).
     pub(crate) fn apply_traced(
         &self,
         world: &mut World,
         event: &Event,
         trace: Option<&mut Trace>,
+        changed: bool,
     ) -> Result<(Vec<Outcome>, Vec<CaseId>), EvalError> {
         self.check_own(world, event)?;
-        let applied = eval::apply_traced(&self.program, world, event, trace)?;
+        let applied = eval::apply_traced(&self.program, world, event, trace, changed)?;
         world.policy = Some(self.fingerprint);
         Ok(applied)
     }
@@ -547,7 +548,7 @@ impl Engine {
         let (header, result) = match parsed {
             Ok((h, e)) => {
                 let applied = self
-                    .apply_traced(world, &e, trace)
+                    .apply_traced(world, &e, trace, journal)
                     .map_err(|e| e.to_string());
                 let accepted = applied.map(|(outcomes, changed)| {
                     let kept = journal.then(|| Accepted {
@@ -556,6 +557,7 @@ impl Engine {
                     });
                     (outcomes, kept)
                 });
+                event::recycle(e);
                 (h, accepted)
             }
             Err((h, e)) => (h, Err(e.to_string())),

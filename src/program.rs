@@ -143,6 +143,16 @@ impl FormatDef {
     /// `lowercase`), copied only when they change something.
     pub fn transform<'r>(&self, raw: &'r str) -> std::borrow::Cow<'r, str> {
         let trimmed = if self.trim { raw.trim() } else { raw };
+        if trimmed.is_ascii() {
+            // the common case, without asking Unicode's tables of each character
+            return if self.uppercase && trimmed.bytes().any(|b| b.is_ascii_lowercase()) {
+                trimmed.to_ascii_uppercase().into()
+            } else if self.lowercase && !self.uppercase && trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+                trimmed.to_ascii_lowercase().into()
+            } else {
+                trimmed.into()
+            };
+        }
         let changes = |case: fn(char) -> bool| trimmed.chars().any(case);
         if self.uppercase && changes(|c| !c.to_uppercase().eq([c])) {
             trimmed.to_uppercase().into()
@@ -680,4 +690,43 @@ pub enum IExpr {
     /// In a transition invariant: the expression evaluated on the world as it was before
     /// the event (what reads `before`).
     Before(Box<IExpr>),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FormatDef;
+    use crate::tables::Pattern;
+    use proptest::prelude::*;
+
+    fn def(trim: bool, uppercase: bool, lowercase: bool) -> FormatDef {
+        FormatDef {
+            name: "f".into(),
+            pattern: Pattern::new("^.*$").unwrap(),
+            uppercase,
+            lowercase,
+            trim,
+            max_chars: None,
+            description: String::new(),
+        }
+    }
+
+    proptest! {
+        /// The transforms give what `str`'s own give, ASCII or not, and borrow the text
+        /// when they change nothing.
+        #[test]
+        fn transforms_are_strs_own(raw in "[ a-zA-Z0-9_éÉßİ\u{1F600}\t]{0,12}", flags in 0u8..8) {
+            let d = def(flags & 1 != 0, flags & 2 != 0, flags & 4 != 0);
+            let trimmed = if d.trim { raw.trim() } else { raw.as_str() };
+            let expected = if d.uppercase {
+                trimmed.to_uppercase()
+            } else if d.lowercase {
+                trimmed.to_lowercase()
+            } else {
+                trimmed.to_string()
+            };
+            let got = d.transform(&raw);
+            prop_assert_eq!(&*got, expected.as_str());
+            prop_assert_eq!(matches!(got, std::borrow::Cow::Borrowed(_)), expected == trimmed);
+        }
+    }
 }

@@ -51,7 +51,27 @@ impl Value {
 
     /// A list of `items`, in order.
     pub fn list(items: Vec<Value>) -> Value {
+        if items.is_empty() {
+            return Value::empty_list();
+        }
         Value::List(items.into())
+    }
+
+    /// The empty list: one per thread, shared, so that making it allocates nothing.
+    pub(crate) fn empty_list() -> Value {
+        thread_local! {
+            static EMPTY: Arc<[Value]> = Arc::new([]);
+        }
+        Value::List(EMPTY.try_with(Arc::clone).unwrap_or_else(|_| Arc::new([])))
+    }
+
+    /// A list of what `items` yields, in order, taking it out of `items`' buffer: one
+    /// allocation (none for the empty list).
+    pub(crate) fn list_drained(items: std::vec::Drain<'_, Value>) -> Value {
+        if items.len() == 0 {
+            return Value::empty_list();
+        }
+        Value::List(items.collect())
     }
 
     /// A record of `fields`, in declaration order.

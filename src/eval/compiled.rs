@@ -639,7 +639,7 @@ impl Compiler<'_> {
                                     return ev.expr(&whole, locals);
                                 };
                                 let n = ev.tx.case(id)?.parts.len();
-                                let mut out = Vec::new();
+                                let mut out = ev.spare_values();
                                 for idx in 0..n as u32 {
                                     let item = Value::Part(PartRef { case: id, idx });
                                     locals[var] = item.clone();
@@ -647,7 +647,7 @@ impl Compiler<'_> {
                                         out.push(item);
                                     }
                                 }
-                                Ok(Value::list(out))
+                                Ok(ev.list_of(out))
                             })
                         }
                         None => self.tree_value(e),
@@ -657,7 +657,7 @@ impl Compiler<'_> {
                         value_fn(move |ev, locals| {
                             let src = source(ev, locals)?;
                             let items = src.elements().unwrap_or_default();
-                            let mut out = Vec::new();
+                            let mut out = ev.spare_values();
                             for item in items {
                                 locals[var] = item.clone();
                                 if cond(ev, locals)? {
@@ -666,7 +666,7 @@ impl Compiler<'_> {
                             }
                             Ok(match src {
                                 Value::Set(_) => ev.shared_set(out, Some(&src)),
-                                _ => Value::list(out),
+                                _ => ev.list_of(out),
                             })
                         })
                     }
@@ -678,6 +678,22 @@ impl Compiler<'_> {
                 source,
                 cond,
             } => {
+                if let IExpr::CaseParts(c) = &**source {
+                    // a case's participants, walked without making a list of them
+                    let (all, var, case, cond) =
+                        (*all, *var as usize, self.value(c), self.test(cond));
+                    return value_fn(move |ev, locals| {
+                        let case = case(ev, locals)?;
+                        let (id, data) = ev.case_data(&case)?;
+                        for idx in 0..data.parts.len() as u32 {
+                            locals[var] = Value::Part(PartRef { case: id, idx });
+                            if cond(ev, locals)? != all {
+                                return Ok(Value::Bool(!all));
+                            }
+                        }
+                        Ok(Value::Bool(all))
+                    });
+                }
                 let (all, var, source, cond) =
                     (*all, *var as usize, self.value(source), self.test(cond));
                 value_fn(move |ev, locals| {

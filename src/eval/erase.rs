@@ -92,6 +92,7 @@ impl Eval<'_, '_> {
                 }
             }
         }
+        self.tx.give_back(old);
         Ok(())
     }
 

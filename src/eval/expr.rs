@@ -1,7 +1,7 @@
 //! Expression evaluation: a typed expression and local slots in, a value out.
 
 use super::compiled::Placeholders;
-use super::{bug, fail, Eval, EvalError, R};
+use super::{bug, fail, scratch, Eval, EvalError, R};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::CaseData;
@@ -520,6 +520,20 @@ impl Eval<'_, '_> {
         }
     }
 
+    /// An empty buffer of values, from the thread's spares: give it back through
+    /// [`Eval::list_of`].
+    pub(super) fn spare_values(&mut self) -> Vec<Value> {
+        self.scratch.spare.locals.pop().unwrap_or_default()
+    }
+
+    /// The list of `items`, in order: one allocation (none when empty); the buffer goes
+    /// back to the spares.
+    pub(super) fn list_of(&mut self, mut items: Vec<Value>) -> Value {
+        let list = Value::list_drained(items.drain(..));
+        self.scratch.spare.give_locals(items);
+        list
+    }
+
     /// `[p in people where p.<field> == k and cond]` over every case of type `ty`, from the
     /// world's index on the participant field `field`.
     pub(super) fn part_lookup(
@@ -534,11 +548,11 @@ impl Eval<'_, '_> {
             .case_def(ty)
             .and_then(|d| d.parts.indexed.iter().position(|f| *f == field))
             .unwrap_or(0);
-        let mut found: Vec<PartRef> = if self.tx.world.has_indexes(self.prog) {
-            self.tx.world.indexed(ty, slot, k).collect()
-        } else {
-            Vec::new()
-        };
+        let mut found = std::mem::take(&mut self.scratch.spare.lookup.parts);
+        found.clear();
+        if self.tx.world.has_indexes(self.prog) {
+            found.extend(self.tx.world.indexed(ty, slot, k));
+        }
         // cases changed in this event may hold new or changed participants
         for (id, c) in self.tx.cases.iter().filter(|(_, c)| c.ty == ty) {
             for (i, _) in c.parts.iter().enumerate() {
@@ -555,7 +569,18 @@ impl Eval<'_, '_> {
                 == Some(k)
         };
         let case_of = |p: PartRef| p.case;
-        self.lookup_hits(found, (case_of, Value::Part), holds, (var, cond), locals)
+        let mut hits = std::mem::take(&mut self.scratch.spare.lookup.part_hits);
+        let list = self.lookup_hits(
+            (&mut found, &mut hits),
+            (case_of, Value::Part),
+            holds,
+            (var, cond),
+            locals,
+        );
+        let lookup = &mut self.scratch.spare.lookup;
+        lookup.parts = scratch::bounded(found);
+        lookup.part_hits = scratch::bounded(hits);
+        list
     }
 
     /// `[r in requests where r.<field> == k and cond]` over every case of type `ty`, from
@@ -572,11 +597,11 @@ impl Eval<'_, '_> {
             .case_def(ty)
             .and_then(|d| d.indexed.iter().position(|f| *f == field))
             .unwrap_or(0);
-        let mut found: Vec<CaseId> = if self.tx.world.has_indexes(self.prog) {
-            self.tx.world.cases_indexed(ty, slot, k).to_vec()
-        } else {
-            Vec::new()
-        };
+        let mut found = std::mem::take(&mut self.scratch.spare.lookup.cases);
+        found.clear();
+        if self.tx.world.has_indexes(self.prog) {
+            found.extend_from_slice(self.tx.world.cases_indexed(ty, slot, k));
+        }
         // cases changed in this event may hold the value now
         found.extend(
             self.tx
@@ -587,16 +612,29 @@ impl Eval<'_, '_> {
         );
         let holds = |c: &CaseData, _: CaseId| c.fields.get(field as usize) == Some(k);
         let case_of = |id: CaseId| id;
-        self.lookup_hits(found, (case_of, Value::Case), holds, (var, cond), locals)
+        let mut hits = std::mem::take(&mut self.scratch.spare.lookup.case_hits);
+        let list = self.lookup_hits(
+            (&mut found, &mut hits),
+            (case_of, Value::Case),
+            holds,
+            (var, cond),
+            locals,
+        );
+        let lookup = &mut self.scratch.spare.lookup;
+        lookup.cases = scratch::bounded(found);
+        lookup.case_hits = scratch::bounded(hits);
+        list
     }
 
     /// The end of a world-wide lookup: of the candidates `found` (participants or cases,
     /// from the index and the cases this event changed), those whose indexed field holds the
     /// key (`holds`) and that meet the condition with `var` bound to them, in order of their
     /// case's key (then of themselves).
+    ///
+    /// `found` and `hits` are buffers, left empty.
     fn lookup_hits<T: Copy + Ord>(
         &mut self,
-        mut found: Vec<T>,
+        (found, hits): (&mut Vec<T>, &mut Vec<(Text, T)>),
         (case_of, value): (impl Fn(T) -> CaseId, fn(T) -> Value),
         holds: impl Fn(&CaseData, T) -> bool,
         (var, cond): (u16, &CondFn<'_>),
@@ -604,8 +642,8 @@ impl Eval<'_, '_> {
     ) -> R<Value> {
         found.sort_unstable();
         found.dedup();
-        let mut hits: Vec<(Text, T)> = Vec::new();
-        for item in found {
+        hits.clear();
+        for item in found.drain(..) {
             let c = self.tx.case(case_of(item))?;
             if !holds(c, item) {
                 continue;
@@ -616,10 +654,11 @@ impl Eval<'_, '_> {
                 hits.push((key, item));
             }
         }
-        hits.sort();
-        Ok(Value::List(
-            hits.into_iter().map(|(_, x)| value(x)).collect(),
-        ))
+        hits.sort_unstable();
+        if hits.is_empty() {
+            return Ok(Value::empty_list());
+        }
+        Ok(Value::List(hits.drain(..).map(|(_, x)| value(x)).collect()))
     }
 
     pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {

@@ -367,20 +367,22 @@ fn answer_into(
 }
 
 /// Applies `event` to `world` in place: all of it, or nothing of it when it fails (its
-/// writes are undone). Returns its outcomes and the cases it changed or created, in order.
+/// writes are undone). Returns its outcomes and, when `changed`, the cases it changed or
+/// created, in order.
 /// The event must have been checked as for [`evaluate_traced`].
 pub(crate) fn apply_traced(
     prog: &Program,
     world: &mut World,
     event: &Event,
     trace: Option<&mut Trace>,
+    changed: bool,
 ) -> R<(Vec<Outcome>, Vec<CaseId>)> {
     let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
     ev.trace = trace;
     ev.tx.reuse(std::mem::take(&mut ev.scratch.spare.tx));
     let done = match run_event(&mut ev, event) {
         Ok(outcomes) => {
-            let changed = ev.tx.changed();
+            let changed = if changed { ev.tx.changed() } else { Vec::new() };
             ev.tx.finish(event.at);
             Ok((outcomes, changed))
         }

@@ -96,8 +96,29 @@ pub(crate) struct Spare {
     pub(super) tx: super::tx::TxBufs,
     /// The cases the last event changed.
     pub(super) changed: Vec<CaseId>,
+    /// The candidates and hits of a world-wide lookup.
+    pub(super) lookup: Lookup,
     /// When a changed case's deadlines are due, and the slots of their expressions.
     pub(super) due: super::DueBufs,
+}
+
+/// The buffers of a world-wide lookup ([`super::Eval::part_lookup`] and
+/// [`super::Eval::case_lookup`]): its candidates, and its hits with their case's key.
+#[derive(Default)]
+pub(super) struct Lookup {
+    pub(super) parts: Vec<crate::value::PartRef>,
+    pub(super) part_hits: Vec<(crate::value::Text, crate::value::PartRef)>,
+    pub(super) cases: Vec<CaseId>,
+    pub(super) case_hits: Vec<(crate::value::Text, CaseId)>,
+}
+
+/// `buffer`, or an empty one when it is too long to keep ([`KEPT_CAPACITY`]).
+pub(super) fn bounded<T>(buffer: Vec<T>) -> Vec<T> {
+    if buffer.capacity() <= KEPT_CAPACITY {
+        buffer
+    } else {
+        Vec::new()
+    }
 }
 
 fn keep<T>(pool: &mut Vec<T>, item: T, capacity: usize) {

@@ -352,6 +352,8 @@ pub(crate) struct Tx<'w> {
     /// Where in `by_case` the last [`Tx::was`] found its case: cases are asked about in
     /// order, so the next one is found by stepping on (a tick may ask about a million).
     by_case_at: Cell<usize>,
+    /// The buffers of the last [`WasLog`] given back, for the next.
+    spare_was: Cell<WasLog>,
     /// How many cases the world held before the event.
     base: usize,
 }
@@ -380,6 +382,7 @@ impl<'w> Tx<'w> {
             touched: Vec::new(),
             by_case: Vec::new(),
             by_case_at: Cell::new(0),
+            spare_was: Cell::default(),
             base,
         }
     }
@@ -624,8 +627,10 @@ impl<'w> Tx<'w> {
             undo,
             touched,
             by_case,
+            was,
         } = bufs;
         (self.undo, self.touched, self.by_case) = (undo, touched, by_case);
+        self.spare_was.set(was);
     }
 
     /// Gives back this transaction's buffers, emptied, for the next one (none is kept
@@ -635,7 +640,9 @@ impl<'w> Tx<'w> {
             undo: std::mem::take(&mut self.undo),
             touched: std::mem::take(&mut self.touched),
             by_case: std::mem::take(&mut self.by_case),
+            was: self.spare_was.take(),
         };
+        bufs.was.clear();
         bufs.undo.clear();
         bufs.touched.clear();
         bufs.by_case.clear();
@@ -644,6 +651,8 @@ impl<'w> Tx<'w> {
             .capacity()
             .max(bufs.touched.capacity())
             .max(bufs.by_case.capacity())
+            .max(bufs.was.fields.capacity())
+            .max(bufs.was.parts.capacity())
             > most
         {
             bufs = TxBufs::default();
@@ -736,7 +745,8 @@ impl<'w> Tx<'w> {
                 .position(|(c, _)| *c != id)
                 .unwrap_or(self.by_case.len() - start);
         self.by_case_at.set(end);
-        let mut log = WasLog::default();
+        let mut log = self.spare_was.take();
+        log.clear();
         for (_, i) in &self.by_case[start..end] {
             let Some(u) = self.undo.get(*i as usize) else {
                 continue;
@@ -759,6 +769,13 @@ impl<'w> Tx<'w> {
         log.parts.sort_by_key(|(idx, f, _)| (*idx, *f));
         log.parts.dedup_by_key(|(idx, f, _)| (*idx, *f));
         log
+    }
+
+    /// Takes back what [`Tx::was`] gave, done with, for its buffers.
+    pub(super) fn give_back(&self, was: Was) {
+        if let Was::Log(log) = was {
+            self.spare_was.set(log);
+        }
     }
 
     /// Applying: undoes every write, last first. The world is as the event found it.
@@ -851,6 +868,7 @@ pub(super) struct TxBufs {
     undo: Log,
     touched: Vec<CaseId>,
     by_case: Vec<(CaseId, u32)>,
+    was: WasLog,
 }
 
 /// A place of a case an event wrote ([`Tx::writes_of`]).
@@ -885,6 +903,13 @@ pub(super) struct WasLog {
 }
 
 impl WasLog {
+    fn clear(&mut self) {
+        self.status = None;
+        self.fields.clear();
+        self.parts.clear();
+        self.added = 0;
+    }
+
     fn field(&self, f: u16) -> Option<&Value> {
         self.fields.iter().find(|(g, _)| *g == f).map(|(_, v)| v)
     }

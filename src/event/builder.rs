@@ -128,7 +128,7 @@ impl<'a> EventBuilder<'a> {
             Some((_, fields)) => {
                 // the last event's values, overwritten as fields are given (those not
                 // given are unset at the end)
-                values = SPARE.with_borrow_mut(std::mem::take);
+                values = take_spare();
                 values.resize(fields.len(), Value::Unset);
             }
             None => {
@@ -446,15 +446,36 @@ impl<'a> EventBuilder<'a> {
 /// A builder's values' storage goes back to the thread, for the next builder.
 impl Drop for EventBuilder<'_> {
     fn drop(&mut self) {
-        let values = std::mem::take(&mut self.values);
-        if values.capacity() > 0 {
-            let _ = SPARE.try_with(|spare| {
-                if let Ok(mut spare) = spare.try_borrow_mut() {
-                    *spare = values;
-                }
-            });
-        }
+        give_spare(std::mem::take(&mut self.values));
     }
+}
+
+/// The values' storage the thread keeps (empty when it keeps none), for the next event.
+pub(super) fn take_spare() -> Vec<Value> {
+    SPARE
+        .try_with(|spare| match spare.try_borrow_mut() {
+            Ok(mut spare) => std::mem::take(&mut *spare),
+            Err(_) => Vec::new(),
+        })
+        .unwrap_or_default()
+}
+
+/// Keeps `values`' storage for the thread's next event (its values are dropped).
+fn give_spare(mut values: Vec<Value>) {
+    if values.capacity() > 0 && values.capacity() <= DIRECT_FIELDS {
+        values.clear();
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                *spare = values;
+            }
+        });
+    }
+}
+
+/// Gives an event read or built and now done with back to the thread: the next event
+/// read from a line or built is written into its storage.
+pub(crate) fn recycle(event: Event) {
+    give_spare(event.fields);
 }
 
 /// A `serde_json` value as the tree lines are read into.

@@ -109,7 +109,7 @@ impl<'de> Visitor<'de> for JsonVisitor {
 
 /// An object key, borrowed from the line unless it holds an escape (serde's own `Cow`
 /// always copies).
-struct Key<'a>(Cow<'a, str>);
+pub(super) struct Key<'a>(pub(super) Cow<'a, str>);
 
 impl<'de> Deserialize<'de> for Key<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {

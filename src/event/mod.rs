@@ -20,6 +20,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 mod builder;
+mod direct;
 mod error;
 mod json;
 mod line;
@@ -27,6 +28,7 @@ mod rfc3339;
 mod shape;
 
 pub use builder::EventBuilder;
+pub(crate) use builder::recycle;
 pub use error::EventError;
 use json::Json;
 pub(crate) use line::to_line;
@@ -195,6 +197,20 @@ impl<'p> Schema<'p> {
     }
 
     fn parse(self, line: &str) -> Result<(Header, Event), (Header, EventError)> {
+        let mut fields = builder::take_spare();
+        if let Some(read) = self.direct(line, &mut fields) {
+            return Ok(read);
+        }
+        self.general(line, fields)
+    }
+
+    /// [`Schema::parse`] without the direct path: the line read into a tree, then checked
+    /// (`fields` is the storage the event's values are written into).
+    fn general(
+        self,
+        line: &str,
+        fields: Vec<Value>,
+    ) -> Result<(Header, Event), (Header, EventError)> {
         let json: Json = match serde_json::from_str(line) {
             Ok(json) => json,
             Err(e) => return Err((Header::default(), EventError::Json(json_message(&e)))),
@@ -209,7 +225,7 @@ impl<'p> Schema<'p> {
             type_name: first_string(&members, "type"),
             at: first_string(&members, "at"),
         };
-        match self.event(&members, Vec::new()) {
+        match self.event(&members, fields) {
             Ok(event) => Ok((header, event)),
             Err(e) => Err((header, e)),
         }

@@ -888,3 +888,100 @@ fn the_fast_path_reads_what_the_full_checks_read() {
         lists.len()
     );
 }
+
+/// The direct path of reading a line (no tree of its members) gives what the general path
+/// gives, event or first error, header included: on every order of a valid line's members,
+/// and on each of them with one member replaced by another (a bad value, an escaped key, a
+/// member given twice, `type` of another kind), left out, or with one more inserted.
+#[test]
+fn the_direct_path_reads_what_the_general_path_reads() {
+    let p = policy();
+    let schema = p.schema();
+    let good = [
+        r#""type":"validation_attempt""#,
+        r#""at":"2026-11-28T10:00:00+08:00""#,
+        r#""phone":" 13800000000 ""#,
+        r#""code":"123456""#,
+        r#""cert_last6":"12345x""#,
+    ];
+    let others = [
+        r#""type":"sms_sent""#,
+        r#""type":"tick""#,
+        r#""type":7"#,
+        r#""type":"nope""#,
+        r#""at":"soon""#,
+        r#""at":"2026-11-28T10:00:00""#,
+        r#""at":"2026-11-28T10:00:00.5Z""#,
+        r#""phone":"12""#,
+        r#""p\u0068one":"13800000000""#,
+        r#""code":"12345a""#,
+        r#""code":123456"#,
+        r#""cert_last6":"12345X""#,
+        r#""cert_last6":null"#,
+        r#""extra":true"#,
+        r#""phnoe":"13800000000""#,
+        r#""sender":null"#,
+        r#""code":"1234\u00356""#,
+    ];
+    let mut orders: Vec<Vec<&str>> = vec![vec![]];
+    for _ in 0..good.len() {
+        orders = orders
+            .into_iter()
+            .flat_map(|o| {
+                good.iter()
+                    .filter(|m| !o.contains(m))
+                    .map(|m| {
+                        let mut o = o.clone();
+                        o.push(*m);
+                        o
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+    }
+    let mut lines = Vec::new();
+    for order in &orders {
+        lines.push(order.clone());
+        for i in 0..order.len() {
+            let mut fewer = order.clone();
+            fewer.remove(i);
+            lines.push(fewer);
+            for other in others.iter().chain(&good) {
+                let mut changed = order.clone();
+                changed[i] = other;
+                lines.push(changed);
+            }
+        }
+        for i in 0..=order.len() {
+            for extra in [others[13], good[1], good[0]] {
+                let mut more = order.clone();
+                more.insert(i, extra);
+                lines.push(more);
+            }
+        }
+    }
+    lines.extend([vec![], vec![good[0]], vec![good[0], good[1]], vec![good[1], good[0]]]);
+    let tick = [r#""type":"tick""#, good[1]];
+    lines.push(tick.to_vec());
+    let (mut direct, mut accepted) = (0, 0);
+    for members in &lines {
+        let line = format!("{{{}}}", members.join(","));
+        let general = schema.general(&line, Vec::new());
+        let read = schema.parse(&line);
+        assert_eq!(read, general, "{line}");
+        if let Some(d) = schema.direct(&line, &mut Vec::new()) {
+            assert_eq!(Ok(d), general, "{line}");
+            direct += 1;
+        }
+        accepted += usize::from(general.is_ok());
+    }
+    // not JSON, or not an object: the general path's errors
+    for line in ["", "{", "[1]", "{\"type\":\"tick\",\"at\":\"2026-11-28T10:00:00Z\"} x"] {
+        assert_eq!(schema.parse(line), schema.general(line, Vec::new()), "{line}");
+    }
+    assert!(
+        lines.len() > 10_000 && direct > 200 && accepted > direct,
+        "{} lines, {direct} read directly, {accepted} accepted",
+        lines.len()
+    );
+}

@@ -953,7 +953,7 @@ fn the_direct_path_reads_what_the_general_path_reads() {
             }
         }
         for i in 0..=order.len() {
-            for extra in [others[13], good[1], good[0]] {
+            for extra in [others[13], others[8], good[2], good[1], good[0]] {
                 let mut more = order.clone();
                 more.insert(i, extra);
                 lines.push(more);

@@ -1,61 +1,38 @@
-//! A line read straight into its event's fields, without a tree of its top-level members.
+//! A line read straight into its event's fields, without a tree of its members and without
+//! serde at the top level.
 //!
 //! This takes the shape nearly every line has: an object whose first member is `type` (a
-//! declared event type), then `at` and the declared fields, each given once and each valid.
-//! Any other line, and any line with a problem, is left to the general path
-//! ([`Schema::parse`]): it reads the line again and reports the first problem in its order.
-//! So this path only ever gives what the general path would give, and has no errors of its
-//! own.
+//! declared event type), then `at` and the declared fields, each given once and each valid,
+//! the keys and strings without escapes, the numbers whole. Any other line, and any line
+//! with a problem, is left to the general path ([`Schema::parse`]): it reads the line again
+//! and reports the first problem in its order. So this path only ever gives what the general
+//! path would give, and has no errors of its own.
 
-use super::json::{Json, Key};
+use super::json::Json;
 use super::{instant, written_offset, Event, Header, Path, Schema};
 use crate::value::Value;
-use serde::de::{Deserializer as _, MapAccess, Visitor};
-use std::fmt;
+use std::borrow::Cow;
 
 /// The most declared fields an event type can have for this path (one bit each).
 const MOST: usize = 64;
+/// The deepest array or object this path reads.
+const NESTED_MOST: usize = 32;
 
 impl Schema<'_> {
     /// The event `line` holds, read into `fields` (emptied first, then taken), when it has
     /// the common shape and no problem; `None` otherwise.
     pub(super) fn direct(self, line: &str, fields: &mut Vec<Value>) -> Option<(Header, Event)> {
-        let mut de = serde_json::Deserializer::from_str(line);
-        let read = de.deserialize_map(Direct { schema: self, fields }).ok()??;
-        de.end().ok()?;
-        Some(read)
-    }
-}
-
-struct Direct<'s, 'p> {
-    schema: Schema<'p>,
-    fields: &'s mut Vec<Value>,
-}
-
-impl<'de> Visitor<'de> for Direct<'_, '_> {
-    /// `None`: not the common shape, or not valid.
-    type Value = Option<(Header, Event)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an event")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let Direct { schema, fields } = self;
+        let mut scan = Scan { line, at: 0 };
+        scan.punct(b'{')?;
         // `type` first: the fields are known before they come
-        match map.next_key::<Key>()? {
-            Some(Key(key)) if key == "type" => {}
-            _ => return Ok(None),
+        if scan.key()? != "type" {
+            return None;
         }
-        let Json::Str(type_name) = map.next_value::<Json>()? else {
-            return Ok(None);
-        };
-        let Some(ty) = schema.event_id(&type_name) else {
-            return Ok(None);
-        };
-        let declared = schema.event_fields(ty);
+        let type_name = scan.string()?;
+        let ty = self.event_id(type_name)?;
+        let declared = self.event_fields(ty);
         if declared.len() > MOST {
-            return Ok(None);
+            return None;
         }
         fields.clear();
         fields.resize(declared.len(), Value::Unset);
@@ -63,58 +40,186 @@ impl<'de> Visitor<'de> for Direct<'_, '_> {
         let mut at = None;
         // where the next member is looked for first: after the last, as they are declared
         let mut next = 0;
-        while let Some(Key(key)) = map.next_key::<Key>()? {
+        while scan.more()? {
+            let key = scan.key()?;
             if key == "at" {
-                let json = map.next_value::<Json>()?;
-                let (None, Json::Str(text)) = (&at, &json) else {
-                    return Ok(None);
-                };
-                let Ok(t) = instant(&json, "at", false) else {
-                    return Ok(None);
-                };
-                at = Some((text.to_string(), t));
+                let text = scan.string()?;
+                if at.is_some() {
+                    return None;
+                }
+                let t = instant(&Json::Str(Cow::Borrowed(text)), "at", false).ok()?;
+                at = Some((text, t));
                 continue;
             }
             let i = match declared.get(next) {
-                Some(f) if f.name == *key => next,
-                _ => match declared.iter().position(|f| f.name == *key) {
-                    Some(i) => i,
-                    None => return Ok(None),
-                },
+                Some(f) if f.name == key => next,
+                _ => declared.iter().position(|f| f.name == key)?,
             };
             if given & (1 << i) != 0 {
-                return Ok(None);
+                return None;
             }
             given |= 1 << i;
             next = i + 1;
-            let field = &declared[i];
-            let json = map.next_value::<Json>()?;
+            let field = declared.get(i)?;
+            let json = scan.value()?;
             let path = Path::Field(&Path::Top, &field.name);
-            match (schema.value(&field.ty, &json, path, field.sensitive), fields.get_mut(i)) {
-                (Ok(v), Some(slot)) => *slot = v,
-                _ => return Ok(None),
-            }
+            let value = self.value(&field.ty, &json, path, field.sensitive).ok()?;
+            *fields.get_mut(i)? = value;
         }
+        scan.end()?;
         let complete = (declared.iter().enumerate())
             .all(|(i, f)| given & (1 << i) != 0 || f.ty.is_opt());
-        let Some((at_text, at)) = at.filter(|_| complete) else {
-            return Ok(None);
-        };
-        let offset = written_offset(&at_text);
-        let Some(shape) = schema.shapes.get(ty.index()) else {
-            return Ok(None);
-        };
+        let (at_text, at) = at.filter(|_| complete)?;
+        let shape = self.shapes.get(ty.index())?;
         let header = Header {
-            type_name: Some(type_name.into_owned()),
-            at: Some(at_text),
+            type_name: Some(type_name.to_string()),
+            at: Some(at_text.to_string()),
         };
         let event = Event {
             ty,
             at,
-            offset,
+            offset: written_offset(at_text),
             fields: std::mem::take(fields),
             shape: shape.clone(),
         };
-        Ok(Some((header, event)))
+        Some((header, event))
     }
+}
+
+/// A reader of the JSON this path takes: `None` wherever the text is anything else (or not
+/// JSON at all), for the general path to read.
+struct Scan<'a> {
+    line: &'a str,
+    /// The byte read next.
+    at: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.line.as_bytes().get(self.at).copied()
+    }
+
+    /// Steps over JSON whitespace.
+    fn blank(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// `byte`, after any whitespace.
+    fn punct(&mut self, byte: u8) -> Option<()> {
+        self.blank();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    /// A member's key and its colon.
+    fn key(&mut self) -> Option<&'a str> {
+        let key = self.string()?;
+        self.punct(b':')?;
+        Some(key)
+    }
+
+    /// Whether another member follows (a comma), or the object ends (its brace).
+    fn more(&mut self) -> Option<bool> {
+        self.blank();
+        let more = match self.peek()? {
+            b',' => true,
+            b'}' => false,
+            _ => return None,
+        };
+        self.at += 1;
+        Some(more)
+    }
+
+    /// Nothing but whitespace after the object.
+    fn end(&mut self) -> Option<()> {
+        self.blank();
+        (self.at == self.line.len()).then_some(())
+    }
+
+    /// A string without escapes or control characters, borrowed from the line.
+    fn string(&mut self) -> Option<&'a str> {
+        self.punct(b'"')?;
+        let start = self.at;
+        let bytes = self.line.as_bytes();
+        let len = bytes.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        if bytes.get(start + len) != Some(&b'"') {
+            return None;
+        }
+        self.at = start + len + 1;
+        // both ends are ASCII quotes: char boundaries of the line
+        self.line.get(start..start + len)
+    }
+
+    /// A member's value: a string, a whole number, `true`, `false`, `null`, or an array or
+    /// object (read by serde_json, as the general path reads it).
+    fn value(&mut self) -> Option<Json<'a>> {
+        self.blank();
+        let rest = self.line.get(self.at..)?;
+        let (json, len) = match *rest.as_bytes().first()? {
+            b'"' => return self.string().map(|s| Json::Str(Cow::Borrowed(s))),
+            b't' if rest.starts_with("true") => (Json::Bool(true), 4),
+            b'f' if rest.starts_with("false") => (Json::Bool(false), 5),
+            b'n' if rest.starts_with("null") => (Json::Null, 4),
+            b'-' | b'0'..=b'9' => {
+                let digits = rest.as_bytes().iter().skip(1).take_while(|b| b.is_ascii_digit());
+                let len = 1 + digits.count();
+                let text = rest.get(..len)?;
+                let unsigned = text.strip_prefix('-').unwrap_or(text);
+                // JSON has no leading zeros; a fraction, an exponent or `-0` is left to
+                // serde_json
+                let plain = !unsigned.is_empty()
+                    && (text == "0" || !unsigned.starts_with('0'))
+                    && !matches!(rest.as_bytes().get(len), Some(b'.' | b'e' | b'E'));
+                if !plain {
+                    return None;
+                }
+                (Json::Int(text.parse().ok()?), len)
+            }
+            b'[' | b'{' => {
+                let len = nested_len(rest.as_bytes())?;
+                (serde_json::from_str(rest.get(..len)?).ok()?, len)
+            }
+            _ => return None,
+        };
+        self.at += len;
+        Some(json)
+    }
+}
+
+/// The length of the array or object `text` starts with, up to its closing bracket (strings
+/// stepped over, escapes included); `None` if it does not close.
+fn nested_len(text: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in text.iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                // deeper is left to serde_json, whose limit counts the line's own depth
+                if depth > NESTED_MOST {
+                    return None;
+                }
+            }
+            b']' | b'}' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }

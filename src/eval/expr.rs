@@ -3,7 +3,7 @@
 use super::compiled::Placeholders;
 use super::{bug, fail, scratch, Eval, EvalError, R};
 use crate::program::*;
-use crate::value::{CaseId, PartRef, Text, Value};
+use crate::value::{CaseId, PartRef, Value};
 use crate::world::CaseData;
 
 /// A condition over locals (the tree walker's or compiled code).
@@ -634,7 +634,7 @@ impl Eval<'_, '_> {
     /// `found` and `hits` are buffers, left empty.
     fn lookup_hits<T: Copy + Ord>(
         &mut self,
-        (found, hits): (&mut Vec<T>, &mut Vec<(Text, T)>),
+        (found, hits): (&mut Vec<T>, &mut Vec<T>),
         (case_of, value): (impl Fn(T) -> CaseId, fn(T) -> Value),
         holds: impl Fn(&CaseData, T) -> bool,
         (var, cond): (u16, &CondFn<'_>),
@@ -644,21 +644,24 @@ impl Eval<'_, '_> {
         found.dedup();
         hits.clear();
         for item in found.drain(..) {
-            let c = self.tx.case(case_of(item))?;
-            if !holds(c, item) {
+            if !holds(self.tx.case(case_of(item))?, item) {
                 continue;
             }
-            let key = c.key.clone();
             locals[var as usize] = value(item);
             if cond(self, locals)? {
-                hits.push((key, item));
+                hits.push(item);
             }
         }
-        hits.sort_unstable();
+        if hits.len() > 1 {
+            // by their case's key, then themselves (every hit's case was read above)
+            let tx = &self.tx;
+            let key = |x: &T| tx.case(case_of(*x)).ok().map(|c| &c.key);
+            hits.sort_unstable_by(|x, y| key(x).cmp(&key(y)).then(x.cmp(y)));
+        }
         if hits.is_empty() {
             return Ok(Value::empty_list());
         }
-        Ok(Value::List(hits.drain(..).map(|(_, x)| value(x)).collect()))
+        Ok(Value::List(hits.drain(..).map(value).collect()))
     }
 
     pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {

@@ -463,18 +463,22 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         }
     }
     let mut own = std::mem::take(&mut ev.scratch.own);
+    // one outcome needs no order, nor its case's key
+    let sorted = ev.scratch.outcomes.len() > 1;
     for (c, a) in ev.scratch.outcomes.sorted() {
         let key = match c {
-            Some(id) => {
+            Some(id) if sorted => {
                 let case = ev.tx.case(id)?;
                 Some((case.ty, case.key.clone()))
             }
-            None => None,
+            _ => None,
         };
-        own.push((key.is_none(), key, c, a));
+        own.push((c.is_none(), key, c, a));
     }
     // by case type (as declared), then key; answers about nobody last
-    own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    if sorted {
+        own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
+    }
     // 3. Erasures, deadlines and completeness of every changed case (when any was).
     if ev.tx.wrote_nothing() {
         for (_, _, c, a) in own.drain(..) {

@@ -66,6 +66,11 @@ impl Outcomes {
         &mut self.entries[i].1
     }
 
+    /// How many cases (or nobody) have an entry.
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     /// The one entry, when there is one and it is about nobody, leaving this empty.
     pub(super) fn only_nobody(&mut self) -> Option<Acc> {
         match self.entries.as_slice() {
@@ -103,13 +108,13 @@ pub(crate) struct Spare {
 }
 
 /// The buffers of a world-wide lookup ([`super::Eval::part_lookup`] and
-/// [`super::Eval::case_lookup`]): its candidates, and its hits with their case's key.
+/// [`super::Eval::case_lookup`]): its candidates, and its hits.
 #[derive(Default)]
 pub(super) struct Lookup {
     pub(super) parts: Vec<crate::value::PartRef>,
-    pub(super) part_hits: Vec<(crate::value::Text, crate::value::PartRef)>,
+    pub(super) part_hits: Vec<crate::value::PartRef>,
     pub(super) cases: Vec<CaseId>,
-    pub(super) case_hits: Vec<(crate::value::Text, CaseId)>,
+    pub(super) case_hits: Vec<CaseId>,
 }
 
 /// `buffer`, or an empty one when it is too long to keep ([`KEPT_CAPACITY`]).

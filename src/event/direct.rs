@@ -10,7 +10,8 @@
 
 use super::json::Json;
 use super::{instant, written_offset, Event, Header, Path, Schema};
-use crate::value::Value;
+use crate::program::RecordFieldDef;
+use crate::value::{Ty, Value};
 use std::borrow::Cow;
 
 /// The most declared fields an event type can have for this path (one bit each).
@@ -61,15 +62,12 @@ impl Schema<'_> {
             given |= 1 << i;
             next = i + 1;
             let field = declared.get(i)?;
-            let json = scan.value()?;
             let path = Path::Field(&Path::Top, &field.name);
-            let value = self.value(&field.ty, &json, path, field.sensitive).ok()?;
+            let value = self.read(&mut scan, &field.ty, path, field.sensitive)?;
             *fields.get_mut(i)? = value;
         }
         scan.end()?;
-        let complete = (declared.iter().enumerate())
-            .all(|(i, f)| given & (1 << i) != 0 || f.ty.is_opt());
-        let (at_text, at) = at.filter(|_| complete)?;
+        let (at_text, at) = at.filter(|_| complete(declared, given))?;
         let shape = self.shapes.get(ty.index())?;
         let header = Header {
             type_name: Some(type_name.to_string()),
@@ -84,6 +82,83 @@ impl Schema<'_> {
         };
         Some((header, event))
     }
+}
+
+impl Schema<'_> {
+    /// A value of type `ty` (at `path`, `sensitive` or not), read by its type: a list or a
+    /// record straight into its values, anything else as [`Schema::value`] reads it.
+    fn read(self, scan: &mut Scan, ty: &Ty, path: Path, sensitive: bool) -> Option<Value> {
+        scan.blank();
+        match (ty, scan.peek()?) {
+            (Ty::Opt(inner), b) if b != b'n' => self.read(scan, inner, path, sensitive),
+            (Ty::List(item), b'[') => Some(Value::list(self.read_items(scan, item, path, sensitive)?)),
+            (Ty::Set(item), b'[') => Some(Value::set_of(self.read_items(scan, item, path, sensitive)?)),
+            (Ty::Record(r), b'{') => {
+                let declared = &self.records.get(r.index())?.fields;
+                if declared.len() > MOST {
+                    return None;
+                }
+                scan.at += 1;
+                let mut values = vec![Value::Unset; declared.len()];
+                let mut given: u64 = 0;
+                let mut next = 0;
+                scan.blank();
+                let mut more = scan.peek()? != b'}';
+                if !more {
+                    scan.at += 1;
+                }
+                while more {
+                    let key = scan.key()?;
+                    let i = match declared.get(next) {
+                        Some(f) if f.name == key => next,
+                        _ => declared.iter().position(|f| f.name == key)?,
+                    };
+                    if given & (1 << i) != 0 {
+                        return None;
+                    }
+                    given |= 1 << i;
+                    next = i + 1;
+                    let field = declared.get(i)?;
+                    let at = Path::Field(&path, &field.name);
+                    *values.get_mut(i)? = self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
+                    more = scan.more()?;
+                }
+                complete(declared, given).then(|| Value::record(values))
+            }
+            _ => {
+                let json = scan.value()?;
+                self.value(ty, &json, path, sensitive).ok()
+            }
+        }
+    }
+
+    /// The items of an array of `ty`s.
+    fn read_items(self, scan: &mut Scan, ty: &Ty, path: Path, sensitive: bool) -> Option<Vec<Value>> {
+        scan.at += 1;
+        let mut items = Vec::new();
+        scan.blank();
+        if scan.peek()? == b']' {
+            scan.at += 1;
+            return Some(items);
+        }
+        loop {
+            items.push(self.read(scan, ty, Path::Item(&path, items.len()), sensitive)?);
+            scan.blank();
+            match scan.peek()? {
+                b',' => scan.at += 1,
+                b']' => {
+                    scan.at += 1;
+                    return Some(items);
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Whether every required field of `declared` is `given` (one bit each).
+fn complete(declared: &[RecordFieldDef], given: u64) -> bool {
+    (declared.iter().enumerate()).all(|(i, f)| given & (1 << i) != 0 || f.ty.is_opt())
 }
 
 /// A reader of the JSON this path takes: `None` wherever the text is anything else (or not

@@ -11,6 +11,7 @@
 use super::json::Json;
 use super::{instant, written_offset, Event, Header, Path, Schema};
 use crate::program::RecordFieldDef;
+use crate::seal::Sealing;
 use crate::value::{Ty, Value};
 use std::borrow::Cow;
 
@@ -91,6 +92,19 @@ impl Schema<'_> {
         scan.blank();
         match (ty, scan.peek()?) {
             (Ty::Opt(inner), b) if b != b'n' => self.read(scan, inner, path, sensitive),
+            // text, as `Schema::value` reads it (a sealed one from a journal aside)
+            (Ty::Text | Ty::Format(_), b'"')
+                if !(sensitive && matches!(self.sealing, Sealing::Sealed)) =>
+            {
+                let s = scan.string()?;
+                match ty {
+                    Ty::Format(f) => {
+                        let checked = self.format(*f, s, path, sensitive).ok()?;
+                        Some(self.textual(&checked, sensitive))
+                    }
+                    _ => Some(self.textual(s, sensitive)),
+                }
+            }
             (Ty::List(item), b'[') => Some(Value::list(self.read_items(scan, item, path, sensitive)?)),
             (Ty::Set(item), b'[') => Some(Value::set_of(self.read_items(scan, item, path, sensitive)?)),
             (Ty::Record(r), b'{') => {

@@ -890,6 +890,22 @@ impl<'p, 'w> Eval<'p, 'w> {
                     let ctx = self.context(rule.context, case, None)?;
                     self.run_rule((i, rule), code, ctx, locals)?;
                 }
+                // over a `let` list: item by item from its slot, which no rule writes,
+                // without a share of the list to take and give back
+                Some((slot, IExpr::Local(from))) if h.lets.iter().any(|(l, _)| l == from) => {
+                    for k in 0.. {
+                        let item = match locals.get(*from as usize) {
+                            Some(Value::List(v) | Value::Set(v)) => match v.get(k) {
+                                Some(item) => item.clone(),
+                                None => break,
+                            },
+                            _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
+                        };
+                        let ctx = self.context(rule.context, case, Some(&item))?;
+                        locals[*slot as usize] = item;
+                        self.run_rule((i, rule), code, ctx, locals)?;
+                    }
+                }
                 Some((slot, src)) => {
                     let items = match code.and_then(|c| c.for_each.as_ref()) {
                         Some(source) => source(self, locals)?,

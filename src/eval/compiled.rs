@@ -653,8 +653,31 @@ impl Compiler<'_> {
                         None => self.tree_value(e),
                     },
                     _ => {
+                        // a list in a local slot is read item by item where it lies: the
+                        // condition binds only slots above it
+                        let from = match &**source {
+                            IExpr::Local(l) => Some(*l as usize),
+                            _ => None,
+                        };
                         let source = self.value(source);
                         value_fn(move |ev, locals| {
+                            if let Some(from) = from {
+                                if let Some(Value::List(_)) = locals.get(from) {
+                                    let mut out = ev.spare_values();
+                                    for k in 0.. {
+                                        let item = match locals.get(from) {
+                                            Some(Value::List(v)) => v.get(k).cloned(),
+                                            _ => None,
+                                        };
+                                        let Some(item) = item else { break };
+                                        locals[var] = item.clone();
+                                        if cond(ev, locals)? {
+                                            out.push(item);
+                                        }
+                                    }
+                                    return Ok(ev.list_of(out));
+                                }
+                            }
                             let src = source(ev, locals)?;
                             let items = src.elements().unwrap_or_default();
                             let mut out = ev.spare_values();

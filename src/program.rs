@@ -147,7 +147,10 @@ impl FormatDef {
             // the common case, without asking Unicode's tables of each character
             return if self.uppercase && trimmed.bytes().any(|b| b.is_ascii_lowercase()) {
                 trimmed.to_ascii_uppercase().into()
-            } else if self.lowercase && !self.uppercase && trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            } else if self.lowercase
+                && !self.uppercase
+                && trimmed.bytes().any(|b| b.is_ascii_uppercase())
+            {
                 trimmed.to_ascii_lowercase().into()
             } else {
                 trimmed.into()

@@ -105,8 +105,12 @@ impl Schema<'_> {
                     _ => Some(self.textual(s, sensitive)),
                 }
             }
-            (Ty::List(item), b'[') => Some(Value::list(self.read_items(scan, item, path, sensitive)?)),
-            (Ty::Set(item), b'[') => Some(Value::set_of(self.read_items(scan, item, path, sensitive)?)),
+            (Ty::List(item), b'[') => {
+                Some(Value::list(self.read_items(scan, item, path, sensitive)?))
+            }
+            (Ty::Set(item), b'[') => {
+                Some(Value::set_of(self.read_items(scan, item, path, sensitive)?))
+            }
             (Ty::Record(r), b'{') => {
                 let declared = &self.records.get(r.index())?.fields;
                 if declared.len() > MOST {
@@ -134,7 +138,8 @@ impl Schema<'_> {
                     next = i + 1;
                     let field = declared.get(i)?;
                     let at = Path::Field(&path, &field.name);
-                    *values.get_mut(i)? = self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
+                    *values.get_mut(i)? =
+                        self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
                     more = scan.more()?;
                 }
                 complete(declared, given).then(|| Value::record(values))
@@ -147,7 +152,13 @@ impl Schema<'_> {
     }
 
     /// The items of an array of `ty`s.
-    fn read_items(self, scan: &mut Scan, ty: &Ty, path: Path, sensitive: bool) -> Option<Vec<Value>> {
+    fn read_items(
+        self,
+        scan: &mut Scan,
+        ty: &Ty,
+        path: Path,
+        sensitive: bool,
+    ) -> Option<Vec<Value>> {
         scan.at += 1;
         let mut items = Vec::new();
         scan.blank();
@@ -231,7 +242,10 @@ impl<'a> Scan<'a> {
         self.punct(b'"')?;
         let start = self.at;
         let bytes = self.line.as_bytes();
-        let len = bytes.get(start..)?.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = bytes
+            .get(start..)?
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
         if bytes.get(start + len) != Some(&b'"') {
             return None;
         }
@@ -251,7 +265,11 @@ impl<'a> Scan<'a> {
             b'f' if rest.starts_with("false") => (Json::Bool(false), 5),
             b'n' if rest.starts_with("null") => (Json::Null, 4),
             b'-' | b'0'..=b'9' => {
-                let digits = rest.as_bytes().iter().skip(1).take_while(|b| b.is_ascii_digit());
+                let digits = rest
+                    .as_bytes()
+                    .iter()
+                    .skip(1)
+                    .take_while(|b| b.is_ascii_digit());
                 let len = 1 + digits.count();
                 let text = rest.get(..len)?;
                 let unsigned = text.strip_prefix('-').unwrap_or(text);

@@ -27,8 +27,8 @@ mod line;
 mod rfc3339;
 mod shape;
 
-pub use builder::EventBuilder;
 pub(crate) use builder::recycle;
+pub use builder::EventBuilder;
 pub use error::EventError;
 use json::Json;
 pub(crate) use line::to_line;

@@ -960,7 +960,12 @@ fn the_direct_path_reads_what_the_general_path_reads() {
             }
         }
     }
-    lines.extend([vec![], vec![good[0]], vec![good[0], good[1]], vec![good[1], good[0]]]);
+    lines.extend([
+        vec![],
+        vec![good[0]],
+        vec![good[0], good[1]],
+        vec![good[1], good[0]],
+    ]);
     let tick = [r#""type":"tick""#, good[1]];
     lines.push(tick.to_vec());
     let (mut direct, mut accepted) = (0, 0);
@@ -976,8 +981,17 @@ fn the_direct_path_reads_what_the_general_path_reads() {
         accepted += usize::from(general.is_ok());
     }
     // not JSON, or not an object: the general path's errors
-    for line in ["", "{", "[1]", "{\"type\":\"tick\",\"at\":\"2026-11-28T10:00:00Z\"} x"] {
-        assert_eq!(schema.parse(line), schema.general(line, Vec::new()), "{line}");
+    for line in [
+        "",
+        "{",
+        "[1]",
+        "{\"type\":\"tick\",\"at\":\"2026-11-28T10:00:00Z\"} x",
+    ] {
+        assert_eq!(
+            schema.parse(line),
+            schema.general(line, Vec::new()),
+            "{line}"
+        );
     }
     assert!(
         lines.len() > 10_000 && direct > 150 && accepted > direct,
@@ -995,29 +1009,74 @@ fn the_direct_path_reads_every_kind_of_value_as_the_general_path() {
     let p = policy();
     let schema = p.schema();
     let values = [
-        "0", "7", "-1", "-0", "01", "1.5", "1e3", "2E1", "99999999999999999999", "-",
-        "9223372036854775807", "-9223372036854775808", "true", "false", "null", "tru", "nul",
-        r#""""#, r#""r3""#, r#""r\u0033""#, r#""owner""#, r#""2 days""#, r#""10m""#,
-        r#""2026-11-28T10:00:00Z""#, r#""2026-11-28T10:00:00""#, r#""a	b""#, "[]", "[1,2]",
-        r#"["a","b","a"]"#, r#"["a",1]"#, "{}", r#"{"a":1}"#, r#"[{"role":"owner","phone":"13800000000","cert_last6":"12345x"}]"#,
+        "0",
+        "7",
+        "-1",
+        "-0",
+        "01",
+        "1.5",
+        "1e3",
+        "2E1",
+        "99999999999999999999",
+        "-",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "true",
+        "false",
+        "null",
+        "tru",
+        "nul",
+        r#""""#,
+        r#""r3""#,
+        r#""r\u0033""#,
+        r#""owner""#,
+        r#""2 days""#,
+        r#""10m""#,
+        r#""2026-11-28T10:00:00Z""#,
+        r#""2026-11-28T10:00:00""#,
+        r#""a	b""#,
+        "[]",
+        "[1,2]",
+        r#"["a","b","a"]"#,
+        r#"["a",1]"#,
+        "{}",
+        r#"{"a":1}"#,
+        r#"[{"role":"owner","phone":"13800000000","cert_last6":"12345x"}]"#,
         r#"[{"role":"owner","phone":"13800000000","cert_last6":"12345x","x":1}]"#,
-        r#"[{"role":"owner","phone":"13800000000"}]"#, r#"[{"role":"own\"er"}]"#,
+        r#"[{"role":"owner","phone":"13800000000"}]"#,
+        r#"[{"role":"own\"er"}]"#,
         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
-        "[1", r#""x"#, "1 2", r#""\ud800""#,
+        "[1",
+        r#""x"#,
+        "1 2",
+        r#""\ud800""#,
     ];
     let misc = [
-        "n", "flag", "grace", "when", "tags", "region", "secret_n", "secret_grace",
-        "secret_when", "secret_role", "secret_people",
+        "n",
+        "flag",
+        "grace",
+        "when",
+        "tags",
+        "region",
+        "secret_n",
+        "secret_grace",
+        "secret_when",
+        "secret_role",
+        "secret_people",
     ];
     let mut lines = Vec::new();
     for value in values {
         for field in misc {
-            lines.push(format!(r#"{{"type":"misc","at":"2026-11-28T10:00:00Z","{field}":{value}}}"#));
+            lines.push(format!(
+                r#"{{"type":"misc","at":"2026-11-28T10:00:00Z","{field}":{value}}}"#
+            ));
         }
         lines.push(format!(
             r#"{{ "type" : "order_submitted" ,{AT}, "filing" : "A1" , "personnel" : {value} }} "#
         ));
-        lines.push(format!(r#"{{"type":"order_submitted",{AT},"personnel":{value},"filing":"A1"}}"#));
+        lines.push(format!(
+            r#"{{"type":"order_submitted",{AT},"personnel":{value},"filing":"A1"}}"#
+        ));
         lines.push(format!(r#"{{"type":"misc",{AT},"n":1}}{value}"#));
     }
     // in the clear, sealing sensitive values, and reading a journal's sealed ones
@@ -1043,6 +1102,9 @@ fn the_direct_path_reads_every_kind_of_value_as_the_general_path() {
             }
             accepted += usize::from(general.is_ok());
         }
-        assert!(direct > 20 && accepted > direct, "{direct} read directly, {accepted} accepted");
+        assert!(
+            direct > 20 && accepted > direct,
+            "{direct} read directly, {accepted} accepted"
+        );
     }
 }

@@ -343,6 +343,21 @@ impl Outcome {
     }
 }
 
+/// Appends `n` in decimal (without the formatting machinery: once a record).
+fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+}
+
 fn push_opt_json_str(out: &mut String, s: Option<&str>) {
     match s {
         Some(s) => push_json_str(out, s),
@@ -458,8 +473,8 @@ impl Record {
 
     /// Appends [`Record::to_json`] to `out`, for a caller that reuses one buffer.
     pub fn write_json(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{{\"seq\":{}", self.seq);
+        out.push_str("{\"seq\":");
+        push_decimal(out, self.seq);
         if let Some(t) = &self.event_type {
             out.push_str(",\"type\":");
             push_json_str(out, t);
@@ -510,6 +525,16 @@ impl Record {
 mod tests {
     use super::*;
     use crate::value::Value;
+
+    #[test]
+    fn a_number_is_written_as_display_writes_it() {
+        let numbers = [0, 1, 9, 10, 99, 100, 12_345, 1 << 40, usize::MAX - 1, usize::MAX];
+        for n in numbers.into_iter().chain((0..2_000).map(|i| i * 7_919)) {
+            let mut out = String::from("x");
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 
     #[test]
     fn messages_are_their_slice() {

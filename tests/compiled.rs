@@ -284,3 +284,114 @@ fn decisions_give_the_same_answers_both_ways() {
     }
     assert!(decided > 10, "only {decided} answers");
 }
+
+/// Lists read where they lie and counted without being made: counts, `all` and `any` over a
+/// case's participants, over an event's list and over a set; rules `for` each item of a
+/// `let` list; a filter over a list in a local slot; a world-wide lookup with hits in
+/// several cases. Each gives what the tree walker gives.
+#[test]
+fn lists_read_in_place_give_the_same_values_both_ways() {
+    const POLICY: &str = r#"
+statuses { open }
+case team key id: text { size: count = 0 }
+participants members in team {
+  name: text
+  level: count = 0
+  active: bool = false
+}
+event open_team { team: text }
+event join { team: text, name: text, level: count }
+event census { team: text, names: list<text>, tags: set<text> }
+event find { name: text }
+on open_team for new team(event.team) {
+  rule opened { set team.size = 0 }
+}
+on join for team(event.team) {
+  rule joined {
+    add members(name: event.name) as m {
+      set m.level = event.level
+      set m.active = event.level > 1
+    }
+  }
+}
+on census for team(event.team) {
+  let strong = [m in team.members where m.level >= 2]
+  let named = [n in event.names where n != ""]
+  let picked = [n in named where n != "x"]
+  rule counts {
+    show strong = count([m in team.members where m.level >= 2])
+    show named = count([n in event.names where n != "b"])
+    show tags = count([t in event.tags where t != "z"])
+    show all_active = all(m in team.members: m.active)
+    show any_high = any(m in team.members: m.level > 5)
+    show picked = picked
+    show strong_listed = count(strong)
+  }
+  rule each_strong for m in strong {
+    show last_strong = m.name
+  }
+  rule each_picked for n in picked when n != "q" {
+    show last_picked = n
+  }
+}
+on find {
+  let found = [m in members where m.name == event.name and m.level >= 1]
+  rule found_some when count(found) > 0 {
+    show found = count(found)
+  }
+  rule each_found for m in found {
+    show last_team = m.team.id
+  }
+}
+"#;
+    let sources = || {
+        vec![
+            docket::Source::new("messages.yaml", "kind: messages\nmessages: {}\n"),
+            docket::Source::new("p.docket", POLICY),
+        ]
+    };
+    let load = || Engine::from_sources(sources()).unwrap_or_else(|e| panic!("{}", e.render()));
+    let (compiled, walked) = (load(), load().tree_walking());
+    let at = r#""at":"2026-11-28T10:00:00+08:00""#;
+    let mut lines = Vec::new();
+    for team in ["t3", "t1", "t2"] {
+        lines.push(format!(r#"{{"type":"open_team",{at},"team":"{team}"}}"#));
+        for (name, level) in [("ann", 1), ("bob", 3), ("cy", 7), ("dee", 0)] {
+            lines.push(format!(
+                r#"{{"type":"join",{at},"team":"{team}","name":"{name}","level":{level}}}"#
+            ));
+        }
+        lines.push(format!(
+            r#"{{"type":"census",{at},"team":"{team}","names":["a","","b","x","q","b"],"tags":["z","y","x"]}}"#
+        ));
+        lines.push(format!(r#"{{"type":"census",{at},"team":"{team}","names":[],"tags":[]}}"#));
+    }
+    for name in ["ann", "bob", "nobody"] {
+        lines.push(format!(r#"{{"type":"find",{at},"name":"{name}"}}"#));
+    }
+    let (a, b) = (records(&compiled, &lines), records(&walked, &lines));
+    if let Some(d) = first_difference(&a, &b) {
+        panic!("{d}");
+    }
+    let census = &a[5];
+    for shown in [
+        r#""strong":2"#,
+        r#""named":4"#,
+        r#""tags":2"#,
+        r#""all_active":false"#,
+        r#""any_high":true"#,
+        r#""picked":["a","b","q","b"]"#,
+        r#""strong_listed":2"#,
+        r#""last_strong":"cy""#,
+        r#""last_picked":"b""#,
+    ] {
+        assert!(census.contains(shown), "{shown} in {census}");
+    }
+    // each of the three teams holds an `ann` of level 1 or more; none holds a `nobody`
+    let found = &a[a.len() - 3];
+    assert!(found.contains(r#""found":3"#), "{found}");
+    for team in ["t1", "t2", "t3"] {
+        assert!(found.contains(&format!(r#""last_team":"{team}""#)), "{found}");
+    }
+    assert!(!a[a.len() - 1].contains("found"), "{}", a[a.len() - 1]);
+}

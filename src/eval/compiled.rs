@@ -610,6 +610,36 @@ impl Compiler<'_> {
                     _ => self.tree_value(e),
                 }
             }
+            // how many items meet a condition, counted without making the list of them
+            IExpr::Count(x) if matches!(&**x, IExpr::Filter { .. }) => {
+                let IExpr::Filter { var, source, cond } = &**x else {
+                    return self.tree_value(e);
+                };
+                let (var, cond) = (*var as usize, self.test(cond));
+                if let IExpr::CaseParts(c) = &**source {
+                    let case = self.value(c);
+                    return value_fn(move |ev, locals| {
+                        let case = case(ev, locals)?;
+                        let (id, data) = ev.case_data(&case)?;
+                        let mut n = 0;
+                        for idx in 0..data.parts.len() as u32 {
+                            locals[var] = Value::Part(PartRef { case: id, idx });
+                            n += i64::from(cond(ev, locals)?);
+                        }
+                        Ok(Value::Count(n))
+                    });
+                }
+                let source = self.value(source);
+                value_fn(move |ev, locals| {
+                    let src = source(ev, locals)?;
+                    let mut n = 0;
+                    for item in src.elements().unwrap_or_default() {
+                        locals[var] = item.clone();
+                        n += i64::from(cond(ev, locals)?);
+                    }
+                    Ok(Value::Count(n))
+                })
+            }
             IExpr::Count(x) => match place(x) {
                 Some(p) => {
                     let whole = e.clone();

@@ -528,7 +528,18 @@ mod tests {
 
     #[test]
     fn a_number_is_written_as_display_writes_it() {
-        let numbers = [0, 1, 9, 10, 99, 100, 12_345, 1 << 40, usize::MAX - 1, usize::MAX];
+        let numbers = [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            1 << 40,
+            usize::MAX - 1,
+            usize::MAX,
+        ];
         for n in numbers.into_iter().chain((0..2_000).map(|i| i * 7_919)) {
             let mut out = String::from("x");
             push_decimal(&mut out, n);

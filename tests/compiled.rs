@@ -328,7 +328,11 @@ on census for team(event.team) {
     show strong_listed = count(strong)
   }
   rule each_strong for m in strong {
+    set team.size = team.size + 1
     show last_strong = m.name
+  }
+  rule sized {
+    show size = team.size
   }
   rule each_picked for n in picked when n != "q" {
     show last_picked = n
@@ -364,8 +368,21 @@ on find {
         lines.push(format!(
             r#"{{"type":"census",{at},"team":"{team}","names":["a","","b","x","q","b"],"tags":["z","y","x"]}}"#
         ));
-        lines.push(format!(r#"{{"type":"census",{at},"team":"{team}","names":[],"tags":[]}}"#));
+        lines.push(format!(
+            r#"{{"type":"census",{at},"team":"{team}","names":[],"tags":[]}}"#
+        ));
     }
+    // every member active, none above 5: `all` holds and `any` does not
+    lines.push(format!(r#"{{"type":"open_team",{at},"team":"t4"}}"#));
+    for (name, level) in [("eve", 2), ("fay", 3)] {
+        lines.push(format!(
+            r#"{{"type":"join",{at},"team":"t4","name":"{name}","level":{level}}}"#
+        ));
+    }
+    lines.push(format!(
+        r#"{{"type":"census",{at},"team":"t4","names":["b"],"tags":["z"]}}"#
+    ));
+    let t4 = lines.len() - 1;
     for name in ["ann", "bob", "nobody"] {
         lines.push(format!(r#"{{"type":"find",{at},"name":"{name}"}}"#));
     }
@@ -384,14 +401,25 @@ on find {
         r#""strong_listed":2"#,
         r#""last_strong":"cy""#,
         r#""last_picked":"b""#,
+        r#""size":2"#,
     ] {
         assert!(census.contains(shown), "{shown} in {census}");
+    }
+    for shown in [
+        r#""all_active":true"#,
+        r#""any_high":false"#,
+        r#""named":0"#,
+    ] {
+        assert!(a[t4].contains(shown), "{shown} in {}", a[t4]);
     }
     // each of the three teams holds an `ann` of level 1 or more; none holds a `nobody`
     let found = &a[a.len() - 3];
     assert!(found.contains(r#""found":3"#), "{found}");
     for team in ["t1", "t2", "t3"] {
-        assert!(found.contains(&format!(r#""last_team":"{team}""#)), "{found}");
+        assert!(
+            found.contains(&format!(r#""last_team":"{team}""#)),
+            "{found}"
+        );
     }
     assert!(!a[a.len() - 1].contains("found"), "{}", a[a.len() - 1]);
 }

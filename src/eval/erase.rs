@@ -2,6 +2,7 @@
 //! `erase when` field of a case the event changed, or of one of its participants, whose
 //! condition holds is erased.
 
+use super::tx::WasLog;
 use super::{bug, fail, Eval, R};
 use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
@@ -33,7 +34,8 @@ impl Eval<'_, '_> {
     /// erased: one erasure does not decide another. A condition is read only for a field
     /// that is set, and only where something it reads changed, or the field itself did:
     /// otherwise it is false, as it was after the previous event (see [`EraseDef::reads`]).
-    /// `locals` is a buffer for the conditions' local slots, kept from one case to the next.
+    /// `locals` is a buffer for the conditions' local slots, and `was` one for the case's log
+    /// of its places before the event, kept from one case to the next.
     /// Which fields of case `id` (and of its participants) are to be erased: (owner: `None`
     /// for the case, a participant's index; field). Nothing is erased here, so that every
     /// case's conditions are read on the world as the rules left it ([`Eval::apply_erasures`]).
@@ -41,7 +43,7 @@ impl Eval<'_, '_> {
     pub(super) fn erasures(
         &mut self,
         id: CaseId,
-        locals: &mut Vec<Value>,
+        (locals, was): (&mut Vec<Value>, &mut WasLog),
         erased: &mut Vec<Erased>,
     ) -> R<()> {
         let prog = self.prog;
@@ -52,7 +54,7 @@ impl Eval<'_, '_> {
             return Ok(());
         }
         // the case before this event (new for a case it created: read in full)
-        let old = self.tx.was(id);
+        let old = self.tx.was(id, std::mem::take(was));
         for def in &case_def.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
@@ -92,7 +94,9 @@ impl Eval<'_, '_> {
                 }
             }
         }
-        self.tx.give_back(old);
+        if let Some(log) = old.into_buffer() {
+            *was = log;
+        }
         Ok(())
     }
 

@@ -498,7 +498,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     erased.clear();
     ends.clear();
     for id in &changed {
-        ev.erasures(*id, &mut due.locals, &mut erased)?;
+        ev.erasures(*id, (&mut due.locals, &mut due.was), &mut erased)?;
         match u32::try_from(erased.len()) {
             Ok(end) => ends.push(end),
             Err(_) => return bug("more fields to erase than one event can number"),
@@ -548,6 +548,8 @@ pub(super) struct DueBufs {
     erased: Vec<erase::Erased>,
     /// Per changed case: where its fields to erase end in `erased`.
     ends: Vec<u32>,
+    /// The storage of a changed case's log of its places before the event.
+    was: tx::WasLog,
 }
 
 impl DueBufs {
@@ -559,6 +561,7 @@ impl DueBufs {
             self.stale.capacity(),
             self.erased.capacity(),
             self.ends.capacity(),
+            self.was.largest(),
         ]
         .into_iter()
         .max()

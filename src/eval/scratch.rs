@@ -181,6 +181,8 @@ impl Spare {
         if due.largest() <= KEPT_CAPACITY {
             due.times.clear();
             due.locals.clear();
+            // the values a case held before the event are not kept past it
+            due.was.clear();
             self.due = due;
         }
     }

@@ -352,8 +352,6 @@ pub(crate) struct Tx<'w> {
     /// Where in `by_case` the last [`Tx::was`] found its case: cases are asked about in
     /// order, so the next one is found by stepping on (a tick may ask about a million).
     by_case_at: Cell<usize>,
-    /// The buffers of the last [`WasLog`] given back, for the next.
-    spare_was: Cell<WasLog>,
     /// How many cases the world held before the event.
     base: usize,
 }
@@ -382,7 +380,6 @@ impl<'w> Tx<'w> {
             touched: Vec::new(),
             by_case: Vec::new(),
             by_case_at: Cell::new(0),
-            spare_was: Cell::default(),
             base,
         }
     }
@@ -627,10 +624,8 @@ impl<'w> Tx<'w> {
             undo,
             touched,
             by_case,
-            was,
         } = bufs;
         (self.undo, self.touched, self.by_case) = (undo, touched, by_case);
-        self.spare_was.set(was);
     }
 
     /// Gives back this transaction's buffers, emptied, for the next one (none is kept
@@ -640,9 +635,7 @@ impl<'w> Tx<'w> {
             undo: std::mem::take(&mut self.undo),
             touched: std::mem::take(&mut self.touched),
             by_case: std::mem::take(&mut self.by_case),
-            was: self.spare_was.take(),
         };
-        bufs.was.clear();
         bufs.undo.clear();
         bufs.touched.clear();
         bufs.by_case.clear();
@@ -651,8 +644,6 @@ impl<'w> Tx<'w> {
             .capacity()
             .max(bufs.touched.capacity())
             .max(bufs.by_case.capacity())
-            .max(bufs.was.fields.capacity())
-            .max(bufs.was.parts.capacity())
             > most
         {
             bufs = TxBufs::default();
@@ -662,13 +653,16 @@ impl<'w> Tx<'w> {
 
     /// Case `id` as it was before the event, as far as [`Was`] tells (applying: as far as
     /// the writes indexed by [`Tx::index_undo`] tell).
-    pub(super) fn was(&self, id: CaseId) -> Was<'w> {
+    ///
+    /// `buffer` is the storage of a log, emptied and used if one is made: give it back
+    /// through [`Was::into_buffer`].
+    pub(super) fn was(&self, id: CaseId, buffer: WasLog) -> Was<'w> {
         if id as usize >= self.base {
             return Was::New;
         }
         let world: &'w World = match self.world {
             WorldRef::Read(w) => w,
-            WorldRef::Write(_) => return Was::Log(self.was_log(id)),
+            WorldRef::Write(_) => return Was::Log(self.was_log(id, buffer)),
         };
         match world.cases.get(id as usize) {
             Some(c) => Was::Copy(c),
@@ -729,7 +723,7 @@ impl<'w> Tx<'w> {
     }
 
     /// The first value each place of case `id` held, from the record of writes.
-    fn was_log(&self, id: CaseId) -> WasLog {
+    fn was_log(&self, id: CaseId, mut log: WasLog) -> WasLog {
         let from = self.by_case_at.get();
         let start = match self.by_case.get(from.wrapping_sub(1)) {
             // a case after the last one asked about: step on (a few writes a case)
@@ -745,7 +739,6 @@ impl<'w> Tx<'w> {
                 .position(|(c, _)| *c != id)
                 .unwrap_or(self.by_case.len() - start);
         self.by_case_at.set(end);
-        let mut log = self.spare_was.take();
         log.clear();
         for (_, i) in &self.by_case[start..end] {
             let Some(u) = self.undo.get(*i as usize) else {
@@ -769,13 +762,6 @@ impl<'w> Tx<'w> {
         log.parts.sort_by_key(|(idx, f, _)| (*idx, *f));
         log.parts.dedup_by_key(|(idx, f, _)| (*idx, *f));
         log
-    }
-
-    /// Takes back what [`Tx::was`] gave, done with, for its buffers.
-    pub(super) fn give_back(&self, was: Was) {
-        if let Was::Log(log) = was {
-            self.spare_was.set(log);
-        }
     }
 
     /// Applying: undoes every write, last first. The world is as the event found it.
@@ -868,7 +854,6 @@ pub(super) struct TxBufs {
     undo: Log,
     touched: Vec<CaseId>,
     by_case: Vec<(CaseId, u32)>,
-    was: WasLog,
 }
 
 /// A place of a case an event wrote ([`Tx::writes_of`]).
@@ -903,7 +888,12 @@ pub(super) struct WasLog {
 }
 
 impl WasLog {
-    fn clear(&mut self) {
+    /// The capacity of its longest buffer.
+    pub(super) fn largest(&self) -> usize {
+        self.fields.capacity().max(self.parts.capacity())
+    }
+
+    pub(super) fn clear(&mut self) {
         self.status = None;
         self.fields.clear();
         self.parts.clear();
@@ -923,6 +913,14 @@ impl WasLog {
 }
 
 impl Was<'_> {
+    /// The storage of its log, if it has one, for the next [`Tx::was`].
+    pub(super) fn into_buffer(self) -> Option<WasLog> {
+        match self {
+            Was::Log(log) => Some(log),
+            _ => None,
+        }
+    }
+
     pub(super) fn is_new(&self) -> bool {
         matches!(self, Was::New)
     }

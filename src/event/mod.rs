@@ -1,9 +1,11 @@
 //! Input events: one JSON object per line, checked against the event types the policy declares.
 //!
-//! The line is read into a small JSON tree of our own ([`Json`]) rather than
+//! A line of the shape nearly every line has (`type` first, no escapes, each field once and
+//! valid) is read straight into its event's fields (`direct.rs`). Any other line — and any
+//! line with a problem — is read into a small JSON tree of our own ([`Json`]) rather than
 //! `serde_json::Value`, so that members keep the order they were written in (whatever features
 //! other crates turn on in serde_json) and a key given twice is an error instead of being
-//! silently overwritten: bad input fails closed.
+//! silently overwritten: bad input fails closed. The tree's path decides every error.
 
 use crate::diag::did_you_mean;
 use crate::duration::parse_duration;

@@ -38,10 +38,8 @@ impl Schema<'_> {
         }
         fields.clear();
         fields.resize(declared.len(), Value::Unset);
-        let mut given: u64 = 0;
+        let mut given = Given::default();
         let mut at = None;
-        // where the next member is looked for first: after the last, as they are declared
-        let mut next = 0;
         while scan.more()? {
             let key = scan.key()?;
             if key == "at" {
@@ -53,22 +51,13 @@ impl Schema<'_> {
                 at = Some((text, t));
                 continue;
             }
-            let i = match declared.get(next) {
-                Some(f) if f.name == key => next,
-                _ => declared.iter().position(|f| f.name == key)?,
-            };
-            if given & (1 << i) != 0 {
-                return None;
-            }
-            given |= 1 << i;
-            next = i + 1;
-            let field = declared.get(i)?;
+            let (i, field) = given.field(declared, key)?;
             let path = Path::Field(&Path::Top, &field.name);
             let value = self.read(&mut scan, &field.ty, path, field.sensitive)?;
             *fields.get_mut(i)? = value;
         }
         scan.end()?;
-        let (at_text, at) = at.filter(|_| complete(declared, given))?;
+        let (at_text, at) = at.filter(|_| given.complete(declared))?;
         let shape = self.shapes.get(ty.index())?;
         let header = Header {
             type_name: Some(type_name.to_string()),
@@ -118,31 +107,20 @@ impl Schema<'_> {
                 }
                 scan.at += 1;
                 let mut values = vec![Value::Unset; declared.len()];
-                let mut given: u64 = 0;
-                let mut next = 0;
+                let mut given = Given::default();
                 scan.blank();
                 let mut more = scan.peek()? != b'}';
                 if !more {
                     scan.at += 1;
                 }
                 while more {
-                    let key = scan.key()?;
-                    let i = match declared.get(next) {
-                        Some(f) if f.name == key => next,
-                        _ => declared.iter().position(|f| f.name == key)?,
-                    };
-                    if given & (1 << i) != 0 {
-                        return None;
-                    }
-                    given |= 1 << i;
-                    next = i + 1;
-                    let field = declared.get(i)?;
+                    let (i, field) = given.field(declared, scan.key()?)?;
                     let at = Path::Field(&path, &field.name);
                     *values.get_mut(i)? =
                         self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
                     more = scan.more()?;
                 }
-                complete(declared, given).then(|| Value::record(values))
+                given.complete(declared).then(|| Value::record(values))
             }
             _ => {
                 let json = scan.value()?;
@@ -181,9 +159,38 @@ impl Schema<'_> {
     }
 }
 
-/// Whether every required field of `declared` is `given` (one bit each).
-fn complete(declared: &[RecordFieldDef], given: u64) -> bool {
-    (declared.iter().enumerate()).all(|(i, f)| given & (1 << i) != 0 || f.ty.is_opt())
+/// The fields of a record given so far (of at most [`MOST`]).
+#[derive(Default)]
+struct Given {
+    /// One bit a field.
+    bits: u64,
+    /// Where the next member is looked for first: after the last, as they are declared.
+    next: usize,
+}
+
+impl Given {
+    /// The field of `declared` named `key`, with its index, when it was not given yet.
+    fn field<'d>(
+        &mut self,
+        declared: &'d [RecordFieldDef],
+        key: &str,
+    ) -> Option<(usize, &'d RecordFieldDef)> {
+        let i = match declared.get(self.next) {
+            Some(f) if f.name == key => self.next,
+            _ => declared.iter().position(|f| f.name == key)?,
+        };
+        if self.bits & (1 << i) != 0 {
+            return None;
+        }
+        self.bits |= 1 << i;
+        self.next = i + 1;
+        Some((i, declared.get(i)?))
+    }
+
+    /// Whether every required field of `declared` is given.
+    fn complete(&self, declared: &[RecordFieldDef]) -> bool {
+        (declared.iter().enumerate()).all(|(i, f)| self.bits & (1 << i) != 0 || f.ty.is_opt())
+    }
 }
 
 /// A reader of the JSON this path takes: `None` wherever the text is anything else (or not

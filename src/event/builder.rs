@@ -126,8 +126,8 @@ impl<'a> EventBuilder<'a> {
         let mut members = None;
         match def {
             Some((_, fields)) => {
-                // the last event's values, overwritten as fields are given (those not
-                // given are unset at the end)
+                // the storage the thread keeps, every slot unset, written as fields are
+                // given
                 values = take_spare();
                 values.resize(fields.len(), Value::Unset);
             }

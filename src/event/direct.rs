@@ -4,7 +4,7 @@
 //! This takes the shape nearly every line has: an object whose first member is `type` (a
 //! declared event type), then `at` and the declared fields, each given once and each valid,
 //! the keys and strings without escapes, the numbers whole. Any other line, and any line
-//! with a problem, is left to the general path ([`Schema::parse`]): it reads the line again
+//! with a problem, is left to the general path ([`Schema::general`]): it reads the line again
 //! and reports the first problem in its order. So this path only ever gives what the general
 //! path would give, and has no errors of its own.
 
@@ -17,7 +17,8 @@ use std::borrow::Cow;
 
 /// The most declared fields an event type can have for this path (one bit each).
 const MOST: usize = 64;
-/// The deepest array or object this path reads.
+/// The deepest array or object this path hands to serde_json (a value of another type than
+/// a list or a record); anything deeper is left to the general path.
 const NESTED_MOST: usize = 32;
 
 impl Schema<'_> {
@@ -72,9 +73,7 @@ impl Schema<'_> {
         };
         Some((header, event))
     }
-}
 
-impl Schema<'_> {
     /// A value of type `ty` (at `path`, `sensitive` or not), read by its type: a list or a
     /// record straight into its values, anything else as [`Schema::value`] reads it.
     fn read(self, scan: &mut Scan, ty: &Ty, path: Path, sensitive: bool) -> Option<Value> {

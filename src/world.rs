@@ -3,10 +3,13 @@
 use crate::program::{CaseTypeId, MemberId, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use jiff::Timestamp;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+mod index;
 mod write;
+
+use index::{Hash, HashIndex};
 
 /// All cases a policy has seen, with the virtual clock. Cloneable: a world is plain data.
 /// Its `Debug` output is a summary that shows no case's values (`src/redact.rs`).
@@ -16,12 +19,14 @@ pub struct World {
     pub(crate) cases: Vec<CaseData>,
     /// Each case type's cases by key (`[case type]`).
     pub(crate) by_key: Vec<HashMap<Text, CaseId>>,
-    /// Per case type, one index per entry of its `parts.indexed`: field value →
-    /// participants holding it.
-    pub(crate) index: Vec<Vec<HashMap<Value, Refs>>>,
-    /// Per case type, one index per entry of its `indexed`: case field value → cases
-    /// holding it, sorted.
-    pub(crate) case_index: Vec<Vec<HashMap<Value, Vec<CaseId>>>>,
+    /// Per case type, one index per entry of its `parts.indexed`: field value's hash →
+    /// participants holding it (or a value of the same hash).
+    pub(crate) index: Vec<Vec<HashIndex<Refs>>>,
+    /// Per case type, one index per entry of its `indexed`: case field value's hash → cases
+    /// holding it (or a value of the same hash), sorted.
+    pub(crate) case_index: Vec<Vec<HashIndex<Vec<CaseId>>>>,
+    /// The keys of the indexes' hash, this world's own.
+    pub(crate) hash_keys: RandomState,
     /// Scheduled deadlines: (instant, case, deadline). Deadlines due at the same instant
     /// fire in order of case key, which the evaluator sorts out.
     pub(crate) queue: BTreeSet<(Timestamp, CaseId, u16)>,
@@ -171,7 +176,7 @@ impl World {
             .zip(&parts)
             .map(|(c, n)| {
                 (0..c.parts.indexed.len())
-                    .map(|_| HashMap::with_capacity(*n))
+                    .map(|_| HashIndex::with_capacity(*n))
                     .collect()
             })
             .collect();
@@ -181,13 +186,13 @@ impl World {
             .zip(&cases)
             .map(|(c, n)| {
                 (0..c.indexed.len())
-                    .map(|_| HashMap::with_capacity(*n))
+                    .map(|_| HashIndex::with_capacity(*n))
                     .collect()
             })
             .collect();
         for (id, c) in self.cases.iter().enumerate() {
             update_indexes(
-                (&mut self.index, &mut self.case_index),
+                (&mut self.index, &mut self.case_index, &self.hash_keys),
                 program,
                 id as CaseId,
                 None,
@@ -199,7 +204,7 @@ impl World {
     /// Indexes `case`, about to be added as `id`, in indexes built already.
     pub(crate) fn index_new(&mut self, program: &Program, id: CaseId, case: &CaseData) {
         update_indexes(
-            (&mut self.index, &mut self.case_index),
+            (&mut self.index, &mut self.case_index, &self.hash_keys),
             program,
             id,
             None,
@@ -244,7 +249,7 @@ impl World {
                 let old = std::mem::replace(&mut self.cases[idx], new);
                 let new = &self.cases[idx];
                 update_indexes(
-                    (&mut self.index, &mut self.case_index),
+                    (&mut self.index, &mut self.case_index, &self.hash_keys),
                     program,
                     id,
                     Some(&old),
@@ -262,7 +267,7 @@ impl World {
                 }
             } else {
                 update_indexes(
-                    (&mut self.index, &mut self.case_index),
+                    (&mut self.index, &mut self.case_index, &self.hash_keys),
                     program,
                     id,
                     None,
@@ -297,7 +302,7 @@ impl World {
         self.index
             .get(ty.index())
             .and_then(|i| i.get(slot))
-            .and_then(|m| m.get(v))
+            .and_then(|m| m.get(Hash::of(&self.hash_keys, v)))
             .into_iter()
             .flat_map(|refs| refs.as_slice().iter().copied())
     }
@@ -307,7 +312,7 @@ impl World {
         self.case_index
             .get(ty.index())
             .and_then(|i| i.get(slot))
-            .and_then(|m| m.get(v))
+            .and_then(|m| m.get(Hash::of(&self.hash_keys, v)))
             .map_or(&[], Vec::as_slice)
     }
 
@@ -329,13 +334,14 @@ impl World {
 }
 
 type Indexes<'a> = (
-    &'a mut Vec<Vec<HashMap<Value, Refs>>>,
-    &'a mut Vec<Vec<HashMap<Value, Vec<CaseId>>>>,
+    &'a mut Vec<Vec<HashIndex<Refs>>>,
+    &'a mut Vec<Vec<HashIndex<Vec<CaseId>>>>,
+    &'a RandomState,
 );
 
 /// Moves case `id` in the indexes of its type from what `old` held to what `new` holds.
 fn update_indexes(
-    (index, case_index): Indexes,
+    (index, case_index, keys): Indexes,
     program: &Program,
     id: CaseId,
     old: Option<&CaseData>,
@@ -345,16 +351,16 @@ fn update_indexes(
         return;
     };
     if let Some(index) = index.get_mut(new.ty.index()) {
-        update_index(index, &def.parts.indexed, id, old, new);
+        update_index((index, keys), &def.parts.indexed, id, old, new);
     }
     if let Some(index) = case_index.get_mut(new.ty.index()) {
-        update_case_index(index, &def.indexed, id, old, new);
+        update_case_index((index, keys), &def.indexed, id, old, new);
     }
 }
 
 /// Moves case `id` in the case-field indexes from what `old` held to what `new` holds.
 fn update_case_index(
-    index: &mut [HashMap<Value, Vec<CaseId>>],
+    (index, keys): (&mut [HashIndex<Vec<CaseId>>], &RandomState),
     indexed: &[u16],
     id: CaseId,
     old: Option<&CaseData>,
@@ -363,13 +369,13 @@ fn update_case_index(
     for (map, field) in index.iter_mut().zip(indexed) {
         let was = old.and_then(|c| c.fields.get(*field as usize));
         let is = new.fields.get(*field as usize);
-        case_index_move(map, id, was, is);
+        case_index_move((map, keys), id, was, is);
     }
 }
 
 /// Moves case `id` in one case-field index from value `was` to value `is` (`None`: not in it).
 fn case_index_move(
-    map: &mut HashMap<Value, Vec<CaseId>>,
+    (map, keys): (&mut HashIndex<Vec<CaseId>>, &RandomState),
     id: CaseId,
     was: Option<&Value>,
     is: Option<&Value>,
@@ -378,17 +384,18 @@ fn case_index_move(
         return;
     }
     if let Some(v) = was {
-        if let Some(ids) = map.get_mut(v) {
+        let h = Hash::of(keys, v);
+        if let Some(ids) = map.get_mut(h) {
             if let Ok(at) = ids.binary_search(&id) {
                 ids.remove(at);
             }
             if ids.is_empty() {
-                map.remove(v);
+                map.remove(h);
             }
         }
     }
     if let Some(v) = is {
-        let ids = map.entry(v.clone()).or_default();
+        let ids = map.get_or_insert_with(Hash::of(keys, v), Vec::new);
         if let Err(at) = ids.binary_search(&id) {
             ids.insert(at, id);
         }
@@ -398,7 +405,7 @@ fn case_index_move(
 /// Moves case `id`'s participants in the indexes from what `old` held to what `new` holds,
 /// touching only the values that changed.
 fn update_index(
-    index: &mut [HashMap<Value, Refs>],
+    (index, keys): (&mut [HashIndex<Refs>], &RandomState),
     indexed: &[u16],
     id: CaseId,
     old: Option<&CaseData>,
@@ -415,14 +422,14 @@ fn update_index(
                 .and_then(|c| c.parts.get(pi))
                 .and_then(|p| p.get(*field as usize));
             let is = new.parts.get(pi).and_then(|p| p.get(*field as usize));
-            part_index_move(map, r, was, is);
+            part_index_move((map, keys), r, was, is);
         }
     }
 }
 
 /// Moves participant `r` in one index from value `was` to value `is` (`None`: not in it).
 fn part_index_move(
-    map: &mut HashMap<Value, Refs>,
+    (map, keys): (&mut HashIndex<Refs>, &RandomState),
     r: PartRef,
     was: Option<&Value>,
     is: Option<&Value>,
@@ -431,18 +438,15 @@ fn part_index_move(
         return;
     }
     if let Some(v) = was {
-        if map.get_mut(v).is_some_and(|refs| refs.remove(r)) {
-            map.remove(v);
+        let h = Hash::of(keys, v);
+        if map.get_mut(h).is_some_and(|refs| refs.remove(r)) {
+            map.remove(h);
         }
     }
     if let Some(v) = is {
-        // one look-up: the value is a copy of a short text or a number, most often
-        match map.entry(v.clone()) {
-            Entry::Occupied(mut refs) => refs.get_mut().insert(r),
-            Entry::Vacant(slot) => {
-                slot.insert(Refs::One(r));
-            }
-        }
+        // inserting `r` into the one made of `r` leaves it as it is
+        map.get_or_insert_with(Hash::of(keys, v), || Refs::One(r))
+            .insert(r);
     }
 }
 

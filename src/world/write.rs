@@ -37,7 +37,7 @@ impl World {
                 .get_mut(ty.index())
                 .and_then(|m| m.get_mut(s))
             {
-                case_index_move(map, id, Some(&old), Some(is));
+                case_index_move((map, &self.hash_keys), id, Some(&old), Some(is));
             }
         }
         Some(old)
@@ -67,7 +67,7 @@ impl World {
                 .get(r.idx as usize)
                 .and_then(|p| p.get(f as usize));
             if let Some(map) = self.index.get_mut(ty.index()).and_then(|m| m.get_mut(s)) {
-                part_index_move(map, r, Some(&old), is);
+                part_index_move((map, &self.hash_keys), r, Some(&old), is);
             }
         }
         Some(old)
@@ -120,7 +120,7 @@ impl World {
         for (map, f) in maps.iter_mut().zip(&def.parts.indexed) {
             let v = part.get(*f as usize);
             let (was, is) = if add { (None, v) } else { (v, None) };
-            part_index_move(map, r, was, is);
+            part_index_move((map, &self.hash_keys), r, was, is);
         }
     }
 
@@ -182,7 +182,12 @@ impl World {
         };
         if let Some(maps) = self.case_index.get_mut(case.ty.index()) {
             for (map, f) in maps.iter_mut().zip(&def.indexed) {
-                case_index_move(map, id, case.fields.get(*f as usize), None);
+                case_index_move(
+                    (map, &self.hash_keys),
+                    id,
+                    case.fields.get(*f as usize),
+                    None,
+                );
             }
         }
         if let Some(maps) = self.index.get_mut(case.ty.index()) {
@@ -192,7 +197,7 @@ impl World {
                     idx: idx as u32,
                 };
                 for (map, f) in maps.iter_mut().zip(&def.parts.indexed) {
-                    part_index_move(map, r, part.get(*f as usize), None);
+                    part_index_move((map, &self.hash_keys), r, part.get(*f as usize), None);
                 }
             }
         }

@@ -74,7 +74,7 @@ fn main() {
     };
     let from_reloaded = Record {
         seq: 5,
-        event_type: Some(attempt.type_name().to_string()),
+        event_type: Some(attempt.type_name().into()),
         at: Some(at.to_string()),
         body: match engine.apply(&mut reloaded, &attempt) {
             Ok(outcomes) => RecordBody::Outcomes(outcomes),

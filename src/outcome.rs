@@ -424,7 +424,7 @@ pub struct Record {
     pub seq: usize,
     /// The event's `type`, when the line had one.
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<String>,
+    pub event_type: Option<Text>,
     /// The event's `at`, exactly as given, when the line had one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,

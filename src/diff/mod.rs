@@ -441,7 +441,7 @@ impl<'e> Diff<'e> {
             source: label.to_string(),
             seq: old.seq,
             file_line: input.file_line,
-            event_type: old.event_type.clone(),
+            event_type: old.event_type.as_deref().map(String::from),
             at: old.at.clone(),
             old: old.to_json(),
             new: new.to_json(),

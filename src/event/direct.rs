@@ -61,7 +61,7 @@ impl Schema<'_> {
         let (at_text, at) = at.filter(|_| given.complete(declared))?;
         let shape = self.shapes.get(ty.index())?;
         let header = Header {
-            type_name: Some(type_name.to_string()),
+            type_name: Some(type_name.into()),
             at: Some(at_text.to_string()),
         };
         let event = Event {

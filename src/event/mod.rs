@@ -14,7 +14,7 @@ use crate::program::{
     RecordFieldDef, RecordId,
 };
 use crate::seal::{is_sealed, Sealing};
-use crate::value::{Ty, Value};
+use crate::value::{Text, Ty, Value};
 use jiff::Timestamp;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -83,7 +83,7 @@ impl Event {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Header {
     /// `type`, whenever it is a string (declared or not).
-    pub type_name: Option<String>,
+    pub type_name: Option<Text>,
     /// `at` exactly as given, whenever it is a string (valid or not).
     pub at: Option<String>,
 }
@@ -224,8 +224,8 @@ impl<'p> Schema<'p> {
             ));
         };
         let header = Header {
-            type_name: first_string(&members, "type"),
-            at: first_string(&members, "at"),
+            type_name: first_string(&members, "type").map(Text::from),
+            at: first_string(&members, "at").map(String::from),
         };
         match self.event(&members, fields) {
             Ok(event) => Ok((header, event)),
@@ -778,9 +778,9 @@ fn member<'j, 'a>(
 }
 
 /// The first member `name`, if it is a string.
-fn first_string(members: &[(Cow<str>, Json)], name: &str) -> Option<String> {
+fn first_string<'a>(members: &'a [(Cow<str>, Json)], name: &str) -> Option<&'a str> {
     match members.iter().find(|(key, _)| key == name) {
-        Some((_, Json::Str(s))) => Some(s.to_string()),
+        Some((_, Json::Str(s))) => Some(s),
         _ => None,
     }
 }

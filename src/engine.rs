@@ -314,7 +314,7 @@ impl Engine {
         step: &mut Step,
     ) -> Result<(), EvalError> {
         self.check_own(world, event)?;
-        eval::evaluate_into(&self.program, world, event, self.fingerprint, step)
+        eval::evaluate_into(&self.program, world, event, self.fingerprint, step).map_err(|e| *e)
     }
 
     /// [`Engine::evaluate`], recording what it did into `trace` when given.
@@ -325,7 +325,7 @@ impl Engine {
         trace: Option<&mut Trace>,
     ) -> Result<Step, EvalError> {
         self.check_own(world, event)?;
-        eval::evaluate_traced(&self.program, world, event, self.fingerprint, trace)
+        eval::evaluate_traced(&self.program, world, event, self.fingerprint, trace).map_err(|e| *e)
     }
 
     /// Refuses an event parsed or built by an engine of another policy, and a world built by
@@ -369,7 +369,8 @@ impl Engine {
         changed: bool,
     ) -> Result<(Vec<Outcome>, Vec<CaseId>), EvalError> {
         self.check_own(world, event)?;
-        let applied = eval::apply_traced(&self.program, world, event, trace, changed)?;
+        let applied =
+            eval::apply_traced(&self.program, world, event, trace, changed).map_err(|e| *e)?;
         world.policy = Some(self.fingerprint);
         Ok(applied)
     }
@@ -384,7 +385,7 @@ impl Engine {
         seen: impl FnOnce(&World, Vec<Outcome>, &[CaseId]) -> T,
     ) -> Result<T, EvalError> {
         self.check_own(world, event)?;
-        eval::probe(&self.program, world, event, self.fingerprint, trace, seen)
+        eval::probe(&self.program, world, event, self.fingerprint, trace, seen).map_err(|e| *e)
     }
 
     /// Commits a step computed by [`Engine::evaluate`]. The world must not have changed since:

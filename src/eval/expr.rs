@@ -480,10 +480,10 @@ impl Eval<'_, '_> {
                 .map(|(k, v)| format!("{k} `{v}`"))
                 .collect::<Vec<_>>()
                 .join(" and ");
-            return Err(EvalError {
+            return Err(Box::new(EvalError {
                 field: blame.clone(),
                 message: format!("table `{}` has no row for {cells}", t.name),
-            });
+            }));
         };
         Ok(self.table_row(table, of, row))
     }

@@ -45,22 +45,24 @@ pub struct EvalError {
     pub message: String,
 }
 
-pub(super) fn fail<T>(message: impl Into<String>) -> Result<T, EvalError> {
-    Err(EvalError {
+pub(super) fn fail<T>(message: impl Into<String>) -> R<T> {
+    Err(Box::new(EvalError {
         field: None,
         message: message.into(),
-    })
+    }))
 }
 
 /// An invariant of the checked program failed: only a bug of docket can cause it, never the
 /// policy or the event, and the message says so (with what failed, for the report).
-pub(super) fn bug<T>(what: &str) -> Result<T, EvalError> {
+pub(super) fn bug<T>(what: &str) -> R<T> {
     fail(format!(
         "internal error, a bug of docket rather than of the policy or the event ({what}): please report it"
     ))
 }
 
-pub(super) type R<T> = Result<T, EvalError>;
+/// A result inside the evaluator. The error is boxed: an event is refused rarely, and a
+/// result of one word (`R<bool>`, `R<CaseId>`) comes back in registers.
+pub(super) type R<T> = Result<T, Box<EvalError>>;
 
 /// The result of evaluating one event: outcomes, and the changes to commit.
 ///
@@ -436,14 +438,14 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     };
     if let Some(clock) = ev.tx.world.clock {
         if event.at < clock {
-            return Err(EvalError {
+            return Err(Box::new(EvalError {
                 field: Some("at".into()),
                 message: format!(
                     "`{}` is earlier than the previous event (`{}`): events come in time order",
                     event.at.display_with_offset(event.offset),
                     clock.display_with_offset(event.offset)
                 ),
-            });
+            }));
         }
     }
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
@@ -802,9 +804,11 @@ impl<'p, 'w> Eval<'p, 'w> {
             Value::Text(s) => s,
             _ => return bug("a case key is not text"),
         };
-        let blame = |message: String| EvalError {
-            field: r.key_field.clone(),
-            message,
+        let blame = |message: String| {
+            Box::new(EvalError {
+                field: r.key_field.clone(),
+                message,
+            })
         };
         let existing = self.tx.find(r.case_ty, &key);
         let Some(def) = self.prog.case_def(r.case_ty) else {
@@ -1039,10 +1043,10 @@ impl<'p, 'w> Eval<'p, 'w> {
                     } else {
                         self.template(message, template, locals)?
                     };
-                    return Err(EvalError {
+                    return Err(Box::new(EvalError {
                         field: field.clone(),
                         message: text,
-                    });
+                    }));
                 }
                 IAction::Set(place, e) => {
                     let v = match ActionCode::value(code, i) {

@@ -511,6 +511,69 @@ mod tests {
         PartRef { case, idx: 0 }
     }
 
+    /// Two values of one hash share a slot of an index, their participants with it
+    /// (`index.rs`): a world-wide lookup keeps only those that hold the value it looks for.
+    #[test]
+    fn a_lookup_keeps_only_the_candidates_that_hold_its_value() {
+        const POLICY: &str = r#"
+            statuses { open }
+            case team key id: text {}
+            participants members in team { name: text }
+            event open_team { team: text }
+            event join { team: text, name: text }
+            event find { name: text }
+            on open_team for new team(event.team) { rule r { emit ok } }
+            on join for team(event.team) { rule r { add members(name: event.name) } }
+            on find {
+              let found = [m in members where m.name == event.name]
+              rule r { show found = count(found) }
+              rule each for m in found { show last_team = m.team.id }
+            }
+        "#;
+        for walked in [false, true] {
+            let engine = crate::Engine::from_sources(vec![
+                crate::Source::new(
+                    "m.yaml",
+                    "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+                ),
+                crate::Source::new("p.docket", POLICY),
+            ])
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+            let engine = if walked {
+                engine.tree_walking()
+            } else {
+                engine
+            };
+            let at = r#""at":"2026-11-28T10:00:00Z""#;
+            let mut world = World::new();
+            for line in [
+                format!(r#"{{"type":"open_team",{at},"team":"a"}}"#),
+                format!(r#"{{"type":"open_team",{at},"team":"b"}}"#),
+                format!(r#"{{"type":"join",{at},"team":"a","name":"ann"}}"#),
+                format!(r#"{{"type":"join",{at},"team":"b","name":"bob"}}"#),
+            ] {
+                let event = engine.parse_event(&line).expect("an event");
+                engine.apply(&mut world, &event).expect("applied");
+            }
+            // as if "bob" had the hash of "ann": bob joins ann's slot
+            let ann = Hash::of(&world.hash_keys, &Value::Text(Text::from("ann")));
+            let slot = world.index[0][0].get_mut(ann).expect("ann is indexed");
+            slot.insert(PartRef { case: 1, idx: 0 });
+            assert_eq!(slot.as_slice().len(), 2);
+            let find = engine
+                .parse_event(&format!(r#"{{"type":"find",{at},"name":"ann"}}"#))
+                .expect("an event");
+            let step = engine.evaluate(&world, &find).expect("evaluated");
+            let shows: Vec<String> = step
+                .outcomes()
+                .iter()
+                .flat_map(|o| &o.shows)
+                .map(|(name, v)| format!("{name}={}", v.to_json()))
+                .collect();
+            assert_eq!(shows, ["last_team=\"a\"", "found=1"]);
+        }
+    }
+
     #[test]
     fn refs_stay_sorted_and_shrink_back_to_one() {
         let mut refs = Refs::One(r(5));

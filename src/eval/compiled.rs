@@ -917,19 +917,13 @@ impl Compiler<'_> {
                     _ => None,
                 };
                 value_fn(move |ev, locals| {
-                    // the thread's spare buffer: a call's arguments, or a list's items
-                    // until they are moved into it
-                    let mut vals = ev.spare_values();
+                    let mut vals = Vec::with_capacity(items.len());
                     for i in &items {
                         vals.push(i(ev, locals)?);
                     }
                     match call {
-                        Some(f) => {
-                            let called = ev.call(f, &vals);
-                            ev.give_values(vals);
-                            called
-                        }
-                        None => Ok(ev.list_of(vals)),
+                        Some(f) => ev.call(f, &vals),
+                        None => Ok(Value::list(vals)),
                     }
                 })
             }

@@ -16,25 +16,26 @@ impl Eval<'_, '_> {
     /// A set of `items` (any order, duplicates allowed). A set equal to `like` is `like`
     /// itself, and a set of one enumeration member is the program's: sets are shared
     /// rather than allocated again, as most role or tag sets in a world are alike.
-    ///
-    /// `items`' buffer goes back to the spares.
-    pub(super) fn shared_set(&mut self, mut items: Vec<Value>, like: Option<&Value>) -> Value {
+    pub(super) fn shared_set(&self, mut items: Vec<Value>, like: Option<&Value>) -> Value {
         items.sort();
         items.dedup();
-        let shared = match (like, &items[..]) {
-            (Some(Value::Set(same)), _) if **same == items[..] => Some(Value::Set(same.clone())),
-            (_, [Value::Enum(e, i)]) => self
+        if let Some(Value::Set(same)) = like {
+            if **same == items[..] {
+                return Value::Set(same.clone());
+            }
+        }
+        if let [Value::Enum(e, i)] = items[..] {
+            if let Some(one) = self
                 .prog
                 .shared
                 .singletons
                 .get(e.index())
                 .and_then(|sets| sets.get(i.index()))
-                .cloned(),
-            _ => None,
-        };
-        let set = shared.unwrap_or_else(|| Value::Set(items.drain(..).collect()));
-        self.give_values(items);
-        set
+            {
+                return one.clone();
+            }
+        }
+        Value::Set(items.into())
     }
 
     /// A value as JSON, for `show`.
@@ -525,16 +526,11 @@ impl Eval<'_, '_> {
         self.scratch.spare.locals.pop().unwrap_or_default()
     }
 
-    /// Gives a buffer taken with [`Eval::spare_values`] back, its values dropped.
-    pub(super) fn give_values(&mut self, items: Vec<Value>) {
-        self.scratch.spare.give_locals(items);
-    }
-
     /// The list of `items`, in order: one allocation (none when empty); the buffer goes
     /// back to the spares.
     pub(super) fn list_of(&mut self, mut items: Vec<Value>) -> Value {
         let list = Value::list_drained(items.drain(..));
-        self.give_values(items);
+        self.scratch.spare.give_locals(items);
         list
     }
 
@@ -759,15 +755,14 @@ impl Eval<'_, '_> {
     }
 
     /// `x + y` or `x - y` of two sets.
-    pub(super) fn set_op(&mut self, op: Arith, x: Value, y: Value) -> R<Value> {
+    pub(super) fn set_op(&self, op: Arith, x: Value, y: Value) -> R<Value> {
         let xs = x.elements().unwrap_or_default();
         let ys = y.elements().unwrap_or_default();
-        let mut items = self.spare_values();
-        match op {
-            Arith::Add => items.extend(xs.iter().chain(ys).cloned()),
-            Arith::Sub => items.extend(xs.iter().filter(|v| !ys.contains(v)).cloned()),
+        let items: Vec<Value> = match op {
+            Arith::Add => xs.iter().chain(ys).cloned().collect(),
+            Arith::Sub => xs.iter().filter(|v| !ys.contains(v)).cloned().collect(),
             Arith::Mul => return bug("a product of two sets"),
-        }
+        };
         Ok(self.shared_set(items, Some(&x)))
     }
 }

@@ -1062,20 +1062,19 @@ impl<'p, 'w> Eval<'p, 'w> {
                         return bug("`add` without a case");
                     };
                     let (key_code, block_code) = ActionCode::add(code, i);
-                    // the key's values, in the order of `keys`
-                    let mut vals = self.spare_values();
-                    for (k, (_, e)) in keys.iter().enumerate() {
-                        vals.push(match key_code.and_then(|c| c.get(k)) {
+                    let mut vals = Vec::new();
+                    for (k, (f, e)) in keys.iter().enumerate() {
+                        let v = match key_code.and_then(|c| c.get(k)) {
                             Some(f) => f(self, locals)?,
                             None => self.expr(e, locals)?,
-                        });
+                        };
+                        vals.push((*f, v));
                     }
-                    let keyed = |p: &[Value]| {
-                        keys.iter()
-                            .zip(&vals)
-                            .all(|((f, _), v)| p.get(*f as usize) == Some(v))
-                    };
-                    let found = self.tx.case(case)?.parts.iter().position(keyed);
+                    let data = self.tx.case(case)?;
+                    let found = data
+                        .parts
+                        .iter()
+                        .position(|p| vals.iter().all(|(f, v)| p.get(*f as usize) == Some(v)));
                     let idx = match found {
                         Some(i) => i,
                         None => {
@@ -1084,15 +1083,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                                 return bug("no such case type");
                             };
                             let mut fields = initial_values(&def.parts.fields);
-                            for ((f, _), v) in keys.iter().zip(vals.drain(..)) {
-                                if let Some(field) = fields.get_mut(*f as usize) {
-                                    *field = v;
-                                }
+                            for (f, v) in &vals {
+                                fields[*f as usize] = v.clone();
                             }
                             self.tx.push_part(self.prog, case, fields)?
                         }
                     };
-                    self.give_values(vals);
                     self.touch(Some(case));
                     locals[*bind as usize] = Value::Part(PartRef {
                         case,

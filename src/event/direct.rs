@@ -14,44 +14,12 @@ use crate::program::RecordFieldDef;
 use crate::seal::Sealing;
 use crate::value::{Ty, Value};
 use std::borrow::Cow;
-use std::cell::RefCell;
 
 /// The most declared fields an event type can have for this path (one bit each).
 const MOST: usize = 64;
 /// The deepest array or object this path hands to serde_json (a value of another type than
 /// a list or a record); anything deeper is left to the general path.
 const NESTED_MOST: usize = 32;
-
-thread_local! {
-    /// Storage for the items of lists and the fields of records being read, kept between
-    /// lines (emptied, so no value outlives its line): a list or a record read is then one
-    /// allocation, its own.
-    static BUFFERS: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A buffer of the thread's, empty.
-fn take_buffer() -> Vec<Value> {
-    BUFFERS
-        .try_with(|b| b.try_borrow_mut().ok().and_then(|mut b| b.pop()))
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-/// Gives `buffer` back to the thread, its values dropped; a few of modest size are kept.
-fn give_buffer(mut buffer: Vec<Value>) {
-    buffer.clear();
-    if buffer.capacity() == 0 || buffer.capacity() > MOST {
-        return;
-    }
-    let _ = BUFFERS.try_with(|b| {
-        if let Ok(mut b) = b.try_borrow_mut() {
-            if b.len() < 8 {
-                b.push(buffer);
-            }
-        }
-    });
-}
 
 impl Schema<'_> {
     /// The event `line` holds, read into `fields` (emptied first, then taken), when it has
@@ -126,18 +94,10 @@ impl Schema<'_> {
                 }
             }
             (Ty::List(item), b'[') => {
-                let mut items = self.read_items(scan, item, path, sensitive)?;
-                let list = Value::list_drained(items.drain(..));
-                give_buffer(items);
-                Some(list)
+                Some(Value::list(self.read_items(scan, item, path, sensitive)?))
             }
             (Ty::Set(item), b'[') => {
-                let mut items = self.read_items(scan, item, path, sensitive)?;
-                items.sort();
-                items.dedup();
-                let set = Value::Set(items.drain(..).collect());
-                give_buffer(items);
-                Some(set)
+                Some(Value::set_of(self.read_items(scan, item, path, sensitive)?))
             }
             (Ty::Record(r), b'{') => {
                 let declared = &self.records.get(r.index())?.fields;
@@ -145,8 +105,7 @@ impl Schema<'_> {
                     return None;
                 }
                 scan.at += 1;
-                let mut values = take_buffer();
-                values.resize(declared.len(), Value::Unset);
+                let mut values = vec![Value::Unset; declared.len()];
                 let mut given = Given::default();
                 scan.blank();
                 let mut more = scan.peek()? != b'}';
@@ -160,11 +119,7 @@ impl Schema<'_> {
                         self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
                     more = scan.more()?;
                 }
-                let record = given
-                    .complete(declared)
-                    .then(|| Value::Record(values.drain(..).collect()));
-                give_buffer(values);
-                record
+                given.complete(declared).then(|| Value::record(values))
             }
             _ => {
                 let json = scan.value()?;
@@ -182,7 +137,7 @@ impl Schema<'_> {
         sensitive: bool,
     ) -> Option<Vec<Value>> {
         scan.at += 1;
-        let mut items = take_buffer();
+        let mut items = Vec::new();
         scan.blank();
         if scan.peek()? == b']' {
             scan.at += 1;

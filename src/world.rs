@@ -4,7 +4,7 @@ use crate::program::{CaseTypeId, MemberId, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use jiff::Timestamp;
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 mod index;
 mod write;
@@ -17,8 +17,9 @@ use index::{Hash, HashIndex};
 pub struct World {
     pub(crate) clock: Option<Timestamp>,
     pub(crate) cases: Vec<CaseData>,
-    /// Each case type's cases by key (`[case type]`).
-    pub(crate) by_key: Vec<HashMap<Text, CaseId>>,
+    /// Each case type's cases by their key's hash (`[case type]`): a reader checks the key
+    /// of the case it gets ([`World::find`]).
+    pub(crate) by_key: Vec<HashIndex<KeyIds>>,
     /// Per case type, one index per entry of its `parts.indexed`: field value's hash →
     /// participants holding it (or a value of the same hash).
     pub(crate) index: Vec<Vec<HashIndex<Refs>>>,
@@ -214,10 +215,48 @@ impl World {
 
     /// The case of type `ty` keyed `key`.
     pub(crate) fn find(&self, ty: CaseTypeId, key: &str) -> Option<CaseId> {
-        self.by_key
-            .get(ty.index())
-            .and_then(|m| m.get(key))
-            .copied()
+        let ids = self
+            .by_key
+            .get(ty.index())?
+            .get(Hash::of(&self.hash_keys, key))?;
+        // another key of the same hash shares the slot: the case tells
+        ids.as_slice().iter().copied().find(|id| {
+            self.cases
+                .get(*id as usize)
+                .is_some_and(|c| c.ty == ty && *c.key == *key)
+        })
+    }
+
+    /// Files case `id`, of type `ty` and keyed `key`, under its key (no case of that type
+    /// is keyed `key` yet: the caller checked, with [`World::find`]).
+    pub(crate) fn file_key(&mut self, ty: CaseTypeId, key: &str, id: CaseId) {
+        if self.by_key.len() <= ty.index() {
+            self.by_key.resize_with(ty.index() + 1, HashIndex::default);
+        }
+        if let Some(keys) = self.by_key.get_mut(ty.index()) {
+            keys.get_or_insert_with(Hash::of(&self.hash_keys, key), || KeyIds::One(id))
+                .insert(id);
+        }
+    }
+
+    /// Makes room for `n` keys of case type `ty` (a world read from a file knows how many).
+    pub(crate) fn expect_keys(&mut self, ty: CaseTypeId, n: usize) {
+        if self.by_key.len() <= ty.index() {
+            self.by_key.resize_with(ty.index() + 1, HashIndex::default);
+        }
+        if let Some(keys) = self.by_key.get_mut(ty.index()) {
+            keys.reserve(n);
+        }
+    }
+
+    /// Takes case `id`, of type `ty` and keyed `key`, out of the cases by key.
+    pub(crate) fn unfile_key(&mut self, ty: CaseTypeId, key: &str, id: CaseId) {
+        let h = Hash::of(&self.hash_keys, key);
+        if let Some(keys) = self.by_key.get_mut(ty.index()) {
+            if keys.get_mut(h).is_some_and(|ids| ids.remove(id)) {
+                keys.remove(h);
+            }
+        }
     }
 
     /// Schedules every pending deadline of every case afresh.
@@ -279,11 +318,7 @@ impl World {
                     }
                 }
                 // INVARIANT: new cases are numbered from the world's end, in order.
-                let ty = new.ty.index();
-                if self.by_key.len() <= ty {
-                    self.by_key.resize_with(ty + 1, HashMap::new);
-                }
-                self.by_key[ty].insert(new.key.clone(), self.cases.len() as CaseId);
+                self.file_key(new.ty, &new.key, self.cases.len() as CaseId);
                 self.cases.push(new);
             }
         }
@@ -503,12 +538,125 @@ impl Refs {
     }
 }
 
+/// The cases filed under one key's hash: one, but for two keys of the same hash (in
+/// practice never), so it is kept without an allocation. No duplicates.
+#[derive(Clone, Debug)]
+pub(crate) enum KeyIds {
+    One(CaseId),
+    // INVARIANT: two or more, no duplicates.
+    Many(Box<[CaseId]>),
+}
+
+impl KeyIds {
+    pub(crate) fn as_slice(&self) -> &[CaseId] {
+        match self {
+            KeyIds::One(id) => std::slice::from_ref(id),
+            KeyIds::Many(ids) => ids,
+        }
+    }
+
+    fn insert(&mut self, id: CaseId) {
+        if !self.as_slice().contains(&id) {
+            *self = KeyIds::Many(self.as_slice().iter().copied().chain([id]).collect());
+        }
+    }
+
+    /// Removes `id`; returns whether nothing is left.
+    fn remove(&mut self, id: CaseId) -> bool {
+        let left: Vec<CaseId> = self
+            .as_slice()
+            .iter()
+            .copied()
+            .filter(|x| *x != id)
+            .collect();
+        match left.as_slice() {
+            [] => true,
+            [one] => {
+                *self = KeyIds::One(*one);
+                false
+            }
+            _ => {
+                *self = KeyIds::Many(left.into());
+                false
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn r(case: u32) -> PartRef {
         PartRef { case, idx: 0 }
+    }
+
+    /// Two keys of one hash share a slot of the cases by key: finding a case by its key
+    /// gets that key's case, and a key nobody has finds nothing, whoever shares its slot.
+    #[test]
+    fn a_key_finds_only_its_own_case_when_keys_share_a_hash() {
+        const POLICY: &str = r#"
+            statuses { open }
+            case team key id: text { size: count = 0 }
+            event open_team { team: text }
+            event grow { team: text }
+            on open_team for new team(event.team) { rule r { emit ok } }
+            on grow for team(event.team) { rule r { set team.size = team.size + 1 } }
+        "#;
+        for walked in [false, true] {
+            let engine = crate::Engine::from_sources(vec![
+                crate::Source::new(
+                    "m.yaml",
+                    "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+                ),
+                crate::Source::new("p.docket", POLICY),
+            ])
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+            let engine = if walked {
+                engine.tree_walking()
+            } else {
+                engine
+            };
+            let at = r#""at":"2026-11-28T10:00:00Z""#;
+            let run = |world: &mut World, line: String| {
+                let event = engine.parse_event(&line).expect("an event");
+                engine.apply(world, &event)
+            };
+            let mut world = World::new();
+            for team in ["a", "b"] {
+                run(
+                    &mut world,
+                    format!(r#"{{"type":"open_team",{at},"team":"{team}"}}"#),
+                )
+                .expect("opened");
+            }
+            let ty = world.cases[0].ty;
+            // as if "b" and "c" had the hash of "a", and "a" that of "c"
+            world.file_key(ty, "a", 1);
+            world.file_key(ty, "c", 0);
+            world.file_key(ty, "c", 1);
+            assert_eq!(world.find(ty, "a"), Some(0));
+            assert_eq!(world.find(ty, "b"), Some(1));
+            assert_eq!(world.find(ty, "c"), None);
+            run(&mut world, format!(r#"{{"type":"grow",{at},"team":"b"}}"#)).expect("grown");
+            assert_eq!(world.cases[0].fields[0], Value::Count(0));
+            assert_eq!(world.cases[1].fields[0], Value::Count(1));
+            run(&mut world, format!(r#"{{"type":"grow",{at},"team":"c"}}"#))
+                .expect_err("no team c");
+            run(
+                &mut world,
+                format!(r#"{{"type":"open_team",{at},"team":"c"}}"#),
+            )
+            .expect("c is new");
+            assert_eq!(world.find(ty, "c"), Some(2));
+            // the slot of "c" loses a and b, and keeps c
+            world.unfile_key(ty, "c", 0);
+            world.unfile_key(ty, "c", 1);
+            assert_eq!(world.find(ty, "c"), Some(2));
+            world.unfile_key(ty, "c", 2);
+            assert_eq!(world.find(ty, "c"), None);
+            assert_eq!(world.find(ty, "a"), Some(0));
+        }
     }
 
     /// Two values of one hash share a slot of an index, their participants with it

@@ -20,7 +20,6 @@ use crate::program::{CaseTypeId, FieldDef, MemberId, MigrateStep, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
 use plan::{Plan, Source};
-use std::collections::HashMap;
 use types::{Compat, Misfit, Progs};
 
 /// What the old world holds, counted once: per old case type.
@@ -107,7 +106,6 @@ fn convert(plan: &mut Plan, world: &World) -> World {
     let Progs { old, new } = plan.progs;
     let mut out = World::new();
     out.clock = world.clock;
-    out.by_key = vec![HashMap::new(); new.cases.len()];
     out.cases.reserve(world.cases.len());
     let mut fields = Vec::new();
     for c in &world.cases {
@@ -169,7 +167,7 @@ fn convert(plan: &mut Plan, world: &World) -> World {
             })
             .collect();
         let id = out.cases.len() as CaseId;
-        out.by_key[ty.index()].insert(c.key.clone(), id);
+        out.file_key(ty, &c.key, id);
         map.ids.push(id);
         out.cases.push(CaseData {
             ty,

@@ -307,22 +307,14 @@ impl<'p> Builder<'p> {
                 }
             }
         }
-        if world.by_key.len() <= c.ty.index() {
-            world.by_key.resize_with(c.ty.index() + 1, Default::default);
-        }
         let id = world.cases.len() as u32;
-        let by_key = &mut world.by_key[c.ty.index()];
-        if by_key.is_empty() {
-            by_key.reserve(std::mem::take(&mut self.expected));
+        if self.expected > 0 {
+            world.expect_keys(c.ty, std::mem::take(&mut self.expected));
         }
-        match by_key.entry(c.key.clone()) {
-            std::collections::hash_map::Entry::Occupied(_) => {
-                return Err(bad(at(&format!("case `{}` appears twice", short(&c.key)))));
-            }
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(id);
-            }
+        if world.find(c.ty, &c.key).is_some() {
+            return Err(bad(at(&format!("case `{}` appears twice", short(&c.key)))));
         }
+        world.file_key(c.ty, &c.key, id);
         world.index_new(prog, id, &c);
         world.cases.push(c);
         Ok(())

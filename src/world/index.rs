@@ -17,7 +17,10 @@ pub(crate) struct Hash(NonZeroU64);
 
 impl Hash {
     /// The hash of `v` under `keys`.
-    pub fn of(keys: &std::collections::hash_map::RandomState, v: &impl std::hash::Hash) -> Hash {
+    pub fn of<T: std::hash::Hash + ?Sized>(
+        keys: &std::collections::hash_map::RandomState,
+        v: &T,
+    ) -> Hash {
         let h = keys.hash_one(v);
         // 0 marks nothing; its one value shares a hash with 1, which costs only a check
         Hash(NonZeroU64::new(h).unwrap_or(NonZeroU64::MIN))
@@ -117,7 +120,7 @@ impl<P> HashIndex<P> {
     }
 
     /// Room for `n` hashes: the table doubles until a quarter of it stays empty.
-    fn reserve(&mut self, n: usize) {
+    pub fn reserve(&mut self, n: usize) {
         let mut size = self.slots.len().max(8);
         while n.saturating_mul(4) > size.saturating_mul(3) {
             size *= 2;

@@ -5,7 +5,6 @@
 use super::{case_index_move, part_index_move, CaseData, DeadlineState, World};
 use crate::program::{MemberId, Program};
 use crate::value::{CaseId, PartRef, Value};
-use std::collections::HashMap;
 
 impl World {
     /// Sets the status of case `id`; returns the old one (`None`: no such case).
@@ -148,11 +147,7 @@ impl World {
     /// Adds a case at the world's end, indexed, its pending deadlines queued; returns its id.
     pub(crate) fn push_case(&mut self, prog: &Program, case: CaseData) -> CaseId {
         let id = self.cases.len() as CaseId;
-        let ty = case.ty.index();
-        if self.by_key.len() <= ty {
-            self.by_key.resize_with(ty + 1, HashMap::new);
-        }
-        self.by_key[ty].insert(case.key.clone(), id);
+        self.file_key(case.ty, &case.key, id);
         for (d, st) in case.deadlines.iter().enumerate() {
             if let Some(t) = st.pending() {
                 self.queue.insert((t, id, d as u16));
@@ -169,9 +164,7 @@ impl World {
             return;
         };
         let id = self.cases.len() as CaseId;
-        if let Some(keys) = self.by_key.get_mut(case.ty.index()) {
-            keys.remove(&case.key);
-        }
+        self.unfile_key(case.ty, &case.key, id);
         for (d, st) in case.deadlines.iter().enumerate() {
             if let Some(t) = st.pending() {
                 self.queue.remove(&(t, id, d as u16));

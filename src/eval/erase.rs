@@ -2,7 +2,7 @@
 //! `erase when` field of a case the event changed, or of one of its participants, whose
 //! condition holds is erased.
 
-use super::tx::WasLog;
+use super::tx::{WasLog, Written};
 use super::{bug, fail, Eval, R};
 use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
@@ -51,6 +51,24 @@ impl Eval<'_, '_> {
             return bug("no such case type");
         };
         if case_def.erase.is_empty() && case_def.parts.erase.is_empty() {
+            return Ok(());
+        }
+        // A condition is read only where something it reads, or its own field, changed
+        // (see below). Where the event wrote none of these places (a counter moved), nothing
+        // is read: the case's log of its places before the event is not even made.
+        let tx = &self.tx;
+        let wrote = |of_part: bool, f: u16| {
+            tx.writes_of(id).any(|w| match w {
+                Written::All => true,
+                Written::Field(g) => !of_part && g == f,
+                Written::Part(_, g) => of_part && g == f,
+            })
+        };
+        let untouched = |defs: &[EraseDef], of_part: bool| {
+            defs.iter()
+                .all(|d| !tx.may_have_changed(id, &d.reads) && !wrote(of_part, d.field))
+        };
+        if untouched(&case_def.erase, false) && untouched(&case_def.parts.erase, true) {
             return Ok(());
         }
         // the case before this event (new for a case it created: read in full)

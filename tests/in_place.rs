@@ -210,3 +210,34 @@ fn a_refused_event_is_undone_entirely() {
     assert!(records[15].contains(r#""outcomes":[]"#), "{}", records[15]);
     assert!(records[17].contains(r#""moved":2"#), "{}", records[17]);
 }
+
+/// A field written where its `erase when` condition already holds is erased by the same
+/// event, though nothing the condition reads was written: in place as with copies.
+#[test]
+fn a_field_written_where_its_erase_condition_holds_is_erased_at_once() {
+    let engine = small_policy();
+    let at = |m: u32| format!("2026-01-01T{:02}:{:02}:00Z", m / 60, m % 60);
+    let lines = [
+        format!(
+            r#"{{"type":"make","at":"{}","group":"A1","names":["ann","bob"],"fail":false}}"#,
+            at(0)
+        ),
+        // A1's deadline fires: it closes, a final status
+        format!(r#"{{"type":"tick","at":"{}","fail":false}}"#, at(65)),
+        format!(
+            r#"{{"type":"tell","at":"{}","group":"A1","name":"bob","secret":"s2","fail":false}}"#,
+            at(66)
+        ),
+    ];
+    both_ways(&engine, &lines).unwrap_or_else(|e| panic!("{e}"));
+    let mut world = World::new();
+    for (i, line) in lines.iter().enumerate() {
+        let record = engine.run_line(&mut world, i + 1, line).to_json();
+        assert!(!record.contains("error"), "{record}");
+    }
+    let saved = engine.save_world(&world);
+    assert!(
+        saved.contains(r#"{"name": "bob", "score": 1, "secret": null}"#),
+        "bob's secret is kept:\n{saved}"
+    );
+}

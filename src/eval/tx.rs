@@ -47,6 +47,20 @@ enum Undo {
     Due(CaseId, u16, Option<Timestamp>),
 }
 
+impl Undo {
+    /// The case written.
+    fn case(&self) -> CaseId {
+        match self {
+            Undo::Status(id, _)
+            | Undo::Field(id, _, _)
+            | Undo::PushPart(id)
+            | Undo::Fired(id, _, _)
+            | Undo::Due(id, _, _) => *id,
+            Undo::Part(r, _, _) => r.case,
+        }
+    }
+}
+
 /// What a logged write wrote (the value it replaced is [`Logged::old`]).
 #[derive(Clone, Copy)]
 enum Did {
@@ -452,10 +466,11 @@ impl<'w> Tx<'w> {
 
     pub(super) fn set_status(&mut self, id: CaseId, status: MemberId) -> R<()> {
         self.mark(id);
+        let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => self.copy_mut(id)?.status = status,
             WorldRef::Write(w) => match w.put_status(id, status) {
-                Some(old) if old != status => self.undo.push(Undo::Status(id, old), w)?,
+                Some(old) if old != status && logs => self.undo.push(Undo::Status(id, old), w)?,
                 Some(_) => {}
                 None => return bug("a case vanished"),
             },
@@ -465,6 +480,7 @@ impl<'w> Tx<'w> {
 
     pub(super) fn set_field(&mut self, prog: &Program, id: CaseId, f: u16, v: Value) -> R<()> {
         self.mark(id);
+        let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => match self.copy_mut(id)?.fields.get_mut(f as usize) {
                 Some(slot) => *slot = v,
@@ -472,7 +488,7 @@ impl<'w> Tx<'w> {
             },
             WorldRef::Write(w) => match w.put_field(prog, id, f, v) {
                 Some(old) => {
-                    if w.cases[id as usize].fields[f as usize] != old {
+                    if logs && w.cases[id as usize].fields[f as usize] != old {
                         self.undo.push(Undo::Field(id, f, old), w)?;
                     }
                 }
@@ -484,6 +500,7 @@ impl<'w> Tx<'w> {
 
     pub(super) fn set_part(&mut self, prog: &Program, r: PartRef, f: u16, v: Value) -> R<()> {
         self.mark(r.case);
+        let logs = self.logs(r.case);
         match &mut self.world {
             WorldRef::Read(_) => {
                 let c = self.copy_mut(r.case)?;
@@ -497,6 +514,7 @@ impl<'w> Tx<'w> {
                 }
             }
             WorldRef::Write(w) => match w.put_part_field(prog, r, f, v) {
+                Some(_) if !logs => {}
                 Some(old) => {
                     let now = w.cases[r.case as usize].parts.get(r.idx as usize);
                     if now.and_then(|p| p.get(f as usize)) != Some(&old) {
@@ -512,6 +530,7 @@ impl<'w> Tx<'w> {
     /// Adds a participant to case `id`; returns its index.
     pub(super) fn push_part(&mut self, prog: &Program, id: CaseId, fields: Vec<Value>) -> R<usize> {
         self.mark(id);
+        let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => {
                 let c = self.copy_mut(id)?;
@@ -520,7 +539,9 @@ impl<'w> Tx<'w> {
             }
             WorldRef::Write(w) => match w.push_part(prog, id, fields) {
                 Some(idx) => {
-                    self.undo.push(Undo::PushPart(id), w)?;
+                    if logs {
+                        self.undo.push(Undo::PushPart(id), w)?;
+                    }
                     Ok(idx)
                 }
                 None => bug("a case vanished"),
@@ -564,9 +585,18 @@ impl<'w> Tx<'w> {
 
     fn push_undo(&mut self, u: Undo) -> R<()> {
         if let WorldRef::Write(w) = &self.world {
-            self.undo.push(u, w)?;
+            if self.logs(u.case()) {
+                self.undo.push(u, w)?;
+            }
         }
         Ok(())
+    }
+
+    /// Applying: whether a write to case `id` is logged. A case this event created is
+    /// not: undoing the event takes it away whole ([`World::pop_case`] reads its indexed
+    /// values and deadlines as they are then), so its earlier values are never needed.
+    fn logs(&self, id: CaseId) -> bool {
+        (id as usize) < self.base
     }
 
     fn put_deadline(&mut self, id: CaseId, d: usize, st: DeadlineState) -> R<()> {

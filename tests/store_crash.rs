@@ -366,25 +366,38 @@ fn store_survives_sigkill_at_random_moments_and_resumes_to_the_same_world() {
     let mut journal_seq = 0i64;
     let (mut kills, mut attempts, mut unprinted_commits, mut skipped_total) = (0, 0, 0, 0);
     let mut at_start = 0;
+    // records a run printed a millisecond, from spawn to kill, in the last run killed
+    // after printing (none yet: the first kill counts records)
+    let mut pace: Option<f64> = None;
     while next < lines.len() {
         attempts += 1;
         let rest = &lines[next..];
         write_lines(&rest_file, rest);
+        let spawned = Instant::now();
         let victim = Victim::spawn(&[
             "run", "--store", &spec, "--key", &key_s, "--resume", &rest_s,
         ]);
         // a quarter of the kills after a delay, the others after a number of records chosen
-        // so that the stream takes some more than `kills_wanted()` kills; the delay within
-        // the time the rest takes at 100 000 events a second (a run that ends before its
-        // kill ends the test: on a fast machine, delays of up to a second left too few kills)
-        let moment = if rng.range(0, 3) == 0 {
-            let within = (2 + rest.len() as u64 / 100).min(1000);
-            Moment::After(Duration::from_millis(rng.range(2, within)))
-        } else {
-            let aim = 2 * rest.len() / (kills_wanted() + 8).saturating_sub(kills).max(1);
-            Moment::Printed(rng.range(0, aim as u64) as usize)
+        // so that the stream takes some more than `kills_wanted()` kills: up to `aim`
+        // records, half of it on average. The delay is within the time `aim` records took
+        // at the pace of the runs so far, so that it too leaves enough of the stream for the
+        // kills to come (a run that ends before its kill ends the test: a delay bound set
+        // in advance, a pace assumed, left too few kills on a machine or a build faster
+        // than assumed)
+        let aim = 2 * rest.len() / (kills_wanted() + 8).saturating_sub(kills).max(1);
+        let delay = rng.range(0, 3) == 0;
+        let moment = match pace {
+            Some(per_ms) if delay => {
+                let within = ((aim as f64 / per_ms) as u64).clamp(3, 1000);
+                Moment::After(Duration::from_millis(rng.range(2, within)))
+            }
+            _ => Moment::Printed(rng.range(0, aim as u64) as usize),
         };
         let (killed, out) = victim.kill_at(moment, &mut rng);
+        let ran = spawned.elapsed().as_secs_f64() * 1000.0;
+        if killed && !out.is_empty() {
+            pace = Some(out.len() as f64 / ran.max(1.0));
+        }
         kills += usize::from(killed);
         let context = format!(
             "seed {seed}, attempt {attempts} (kill at {moment:?}), input from stream line {}",

@@ -591,6 +591,21 @@ mod tests {
         PartRef { case, idx: 0 }
     }
 
+    /// `policy` (with a message `ok`) loaded twice: compiled, and tree-walked.
+    fn both_evaluators(policy: &str) -> [crate::Engine; 2] {
+        let load = || {
+            crate::Engine::from_sources(vec![
+                crate::Source::new(
+                    "m.yaml",
+                    "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
+                ),
+                crate::Source::new("p.docket", policy),
+            ])
+            .unwrap_or_else(|e| panic!("{}", e.render()))
+        };
+        [load(), load().tree_walking()]
+    }
+
     /// Two keys of one hash share a slot of the cases by key: finding a case by its key
     /// gets that key's case, and a key nobody has finds nothing, whoever shares its slot.
     #[test]
@@ -603,20 +618,7 @@ mod tests {
             on open_team for new team(event.team) { rule r { emit ok } }
             on grow for team(event.team) { rule r { set team.size = team.size + 1 } }
         "#;
-        for walked in [false, true] {
-            let engine = crate::Engine::from_sources(vec![
-                crate::Source::new(
-                    "m.yaml",
-                    "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
-                ),
-                crate::Source::new("p.docket", POLICY),
-            ])
-            .unwrap_or_else(|e| panic!("{}", e.render()));
-            let engine = if walked {
-                engine.tree_walking()
-            } else {
-                engine
-            };
+        for engine in both_evaluators(POLICY) {
             let at = r#""at":"2026-11-28T10:00:00Z""#;
             let run = |world: &mut World, line: String| {
                 let event = engine.parse_event(&line).expect("an event");
@@ -678,20 +680,7 @@ mod tests {
               rule each for m in found { show last_team = m.team.id }
             }
         "#;
-        for walked in [false, true] {
-            let engine = crate::Engine::from_sources(vec![
-                crate::Source::new(
-                    "m.yaml",
-                    "kind: messages\nmessages:\n  ok: { text: t, result: r, next_step: n }\n",
-                ),
-                crate::Source::new("p.docket", POLICY),
-            ])
-            .unwrap_or_else(|e| panic!("{}", e.render()));
-            let engine = if walked {
-                engine.tree_walking()
-            } else {
-                engine
-            };
+        for engine in both_evaluators(POLICY) {
             let at = r#""at":"2026-11-28T10:00:00Z""#;
             let mut world = World::new();
             for line in [

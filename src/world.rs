@@ -230,23 +230,23 @@ impl World {
     /// Files case `id`, of type `ty` and keyed `key`, under its key (no case of that type
     /// is keyed `key` yet: the caller checked, with [`World::find`]).
     pub(crate) fn file_key(&mut self, ty: CaseTypeId, key: &str, id: CaseId) {
-        if self.by_key.len() <= ty.index() {
-            self.by_key.resize_with(ty.index() + 1, HashIndex::default);
-        }
-        if let Some(keys) = self.by_key.get_mut(ty.index()) {
-            keys.get_or_insert_with(Hash::of(&self.hash_keys, key), || KeyIds::One(id))
-                .insert(id);
-        }
+        let h = Hash::of(&self.hash_keys, key);
+        self.keys_mut(ty)
+            .get_or_insert_with(h, || KeyIds::One(id))
+            .insert(id);
     }
 
     /// Makes room for `n` keys of case type `ty` (a world read from a file knows how many).
     pub(crate) fn expect_keys(&mut self, ty: CaseTypeId, n: usize) {
+        self.keys_mut(ty).reserve(n);
+    }
+
+    /// The cases by key of type `ty`, made if there are none yet.
+    fn keys_mut(&mut self, ty: CaseTypeId) -> &mut HashIndex<KeyIds> {
         if self.by_key.len() <= ty.index() {
             self.by_key.resize_with(ty.index() + 1, HashIndex::default);
         }
-        if let Some(keys) = self.by_key.get_mut(ty.index()) {
-            keys.reserve(n);
-        }
+        &mut self.by_key[ty.index()]
     }
 
     /// Takes case `id`, of type `ty` and keyed `key`, out of the cases by key.

@@ -11,7 +11,7 @@ mod store_runs;
 #[path = "support/tempdir.rs"]
 mod tempdir;
 
-use store_runs::Pace;
+use store_runs::{json_lines, Pace, KEY};
 use tempdir::TempDir;
 
 fn two_writers(name: &str, pace: Pace) -> store_runs::TwoWriters {
@@ -45,4 +45,52 @@ fn two_paced_writers_on_one_sqlite_store() {
     );
     assert!(seen.accepted > 15_000, "most events are accepted");
     assert!(seen.switches >= 25, "the writers' commits interleave");
+}
+
+/// Two runs open one store that does not exist yet at the same moment: both go on, one of
+/// them having created it, and the journal holds what the two accepted. (Two processes that
+/// switch one new SQLite file to WAL together may be told at once that it is locked; a run
+/// that took that for a failure ended before reading its first event.) Each attempt is a
+/// new store, as the race is in the first moments of one.
+#[test]
+fn two_runs_create_one_new_sqlite_store_at_once() {
+    let dir = TempDir::new("two-creators-sqlite");
+    let streams = store_runs::two_streams(20, Pace::Free);
+    for attempt in 0..20 {
+        let spec = format!(
+            "sqlite:{}",
+            dir.path().join(format!("world{attempt}.db")).display()
+        );
+        let args = ["run", "--store", spec.as_str()];
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                store_runs::command(&args, Some(KEY))
+                    .spawn()
+                    .expect("the docket binary starts")
+            })
+            .collect();
+        let mut accepted = 0;
+        for (w, (child, stream)) in children.into_iter().zip(&streams).enumerate() {
+            let run = store_runs::finish(child, (stream.join("\n") + "\n").as_bytes());
+            assert!(
+                matches!(run.code, Some(0 | 1)),
+                "attempt {attempt}: writer {w} failed ({:?}): {}",
+                run.code,
+                run.stderr
+            );
+            let records = json_lines(&run.stdout);
+            assert_eq!(records.len(), stream.len(), "writer {w} answers every line");
+            accepted += records.iter().filter(|r| r.get("error").is_none()).count();
+        }
+        let journal = store_runs::docket(&["journal", "--store", &spec], Some(KEY), b"");
+        assert_eq!(journal.code, Some(0), "journal: {}", journal.stderr);
+        let events = json_lines(&journal.stdout)
+            .into_iter()
+            .filter(|r| r["kind"] == "event")
+            .count();
+        assert_eq!(
+            events, accepted,
+            "attempt {attempt}: the journal holds what was accepted"
+        );
+    }
 }

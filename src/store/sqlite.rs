@@ -142,8 +142,7 @@ impl Sqlite {
             .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
             .map_err(|e| foreign_or(spec, "open the store", e))?;
         if tables == 0 && create {
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(|e| foreign_or(spec, "open the store", e))?;
+            to_wal(&conn).map_err(|e| foreign_or(spec, "open the store", e))?;
         }
         Ok(Sqlite {
             conn,
@@ -155,6 +154,27 @@ impl Sqlite {
 
     fn exec(&self, sql: &str, doing: &'static str) -> R<()> {
         self.conn.execute_batch(sql).map_err(db(doing))
+    }
+}
+
+/// Switches a new database to WAL. The switch reads the file and then writes it, and when
+/// another process switches the same new file at the same moment, SQLite answers "database
+/// is locked" at once instead of calling the busy handler (waiting there could deadlock the
+/// two): the switch is tried again, a few milliseconds later, until [`BUSY_TIMEOUT`]. A file
+/// another process switched already is left as it is (the switch is then a no-op).
+fn to_wal(conn: &Connection) -> rusqlite::Result<()> {
+    const PAUSE: Duration = Duration::from_millis(5);
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(e)
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(PAUSE);
+            }
+            done => return done,
+        }
     }
 }
 

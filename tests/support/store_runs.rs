@@ -9,8 +9,7 @@
 #[path = "bin.rs"]
 mod bin;
 
-pub use bin::Run;
-use bin::{command, finish};
+pub use bin::{command, finish, Run};
 use serde_json::Value as J;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
@@ -407,9 +406,21 @@ fn paced_run(spec: &str, key_file: &str, streams: &[Vec<String>; 2], per: usize)
         });
         for (w, chunk) in chunks.iter().enumerate() {
             for _ in 0..chunk.len() {
-                let line = outputs[w]
-                    .recv_timeout(WAIT)
-                    .unwrap_or_else(|e| panic!("writer {w} gave no record in round {r} ({e})"));
+                let line = match outputs[w].recv_timeout(WAIT) {
+                    Ok(line) => line,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        panic!("writer {w} gave no record in round {r} within {WAIT:?}")
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        // it closed its output: it has ended, and its error says why
+                        let mut stderr = String::new();
+                        if let Some(mut pipe) = children[w].stderr.take() {
+                            let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
+                        }
+                        let status = children[w].wait();
+                        panic!("writer {w} ended in round {r} ({status:?}): {stderr}")
+                    }
+                };
                 stdouts[w].push_str(&line);
                 stdouts[w].push('\n');
             }

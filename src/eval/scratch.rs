@@ -101,7 +101,7 @@ pub(crate) struct Spare {
     /// The key cells of a table lookup, joined.
     pub(super) cells: String,
     /// The writes of the last event applied in place, and where they are by case.
-    pub(super) tx: super::tx::TxBufs,
+    pub(super) tx: Option<Box<super::tx::TxBufs>>,
     /// The cases the last event changed.
     pub(super) changed: Vec<CaseId>,
     /// The candidates and hits of a world-wide lookup.

@@ -355,14 +355,10 @@ pub(crate) struct Tx<'w> {
     /// Cases written since the last deadline firing (their deadlines may have moved).
     /// Recorded only while deadlines fire (`Some`); the event's own rules need no record.
     pub(super) dirty: Option<Vec<CaseId>>,
-    /// Applying: the values the writes replaced, in order.
-    undo: Log,
-    /// Applying: every case written or created, in order, with repeats.
-    touched: Vec<CaseId>,
-    /// Applying: (case, position in `undo`) of the writes to a case's status, fields and
-    /// participants, sorted (a case's writes in the order they were made): [`Tx::was`]
-    /// reads it, built by [`Tx::index_undo`] once the rules are done.
-    by_case: Vec<(CaseId, u32)>,
+    /// Applying: the log of writes and what it is read by ([`TxBufs`]), taken from the
+    /// thread's spares (one pointer moved in and out, not their dozen words); made at the
+    /// first write when there were none. Evaluating: none.
+    bufs: Option<Box<TxBufs>>,
     /// Where in `by_case` the last [`Tx::was`] found its case: cases are asked about in
     /// order, so the next one is found by stepping on (a tick may ask about a million).
     by_case_at: Cell<usize>,
@@ -390,9 +386,7 @@ impl<'w> Tx<'w> {
             cases: BTreeMap::new(),
             new_keys: Vec::new(),
             dirty: None,
-            undo: Log::default(),
-            touched: Vec::new(),
-            by_case: Vec::new(),
+            bufs: None,
             by_case_at: Cell::new(0),
             base,
         }
@@ -425,8 +419,9 @@ impl<'w> Tx<'w> {
             }
         }
         if let WorldRef::Write(_) = self.world {
-            if self.touched.last() != Some(&id) {
-                self.touched.push(id);
+            let touched = &mut bufs(&mut self.bufs).touched;
+            if touched.last() != Some(&id) {
+                touched.push(id);
             }
         }
     }
@@ -457,8 +452,9 @@ impl<'w> Tx<'w> {
             }
             WorldRef::Write(w) => {
                 let id = w.push_case(prog, case);
-                self.undo.push_new_case();
-                self.touched.push(id);
+                let b = bufs(&mut self.bufs);
+                b.undo.push_new_case();
+                b.touched.push(id);
                 id
             }
         }
@@ -470,7 +466,9 @@ impl<'w> Tx<'w> {
         match &mut self.world {
             WorldRef::Read(_) => self.copy_mut(id)?.status = status,
             WorldRef::Write(w) => match w.put_status(id, status) {
-                Some(old) if old != status && logs => self.undo.push(Undo::Status(id, old), w)?,
+                Some(old) if old != status && logs => {
+                    bufs(&mut self.bufs).undo.push(Undo::Status(id, old), w)?
+                }
                 Some(_) => {}
                 None => return bug("a case vanished"),
             },
@@ -489,7 +487,7 @@ impl<'w> Tx<'w> {
             WorldRef::Write(w) => match w.put_field(prog, id, f, v) {
                 Some(old) => {
                     if logs && w.cases[id as usize].fields[f as usize] != old {
-                        self.undo.push(Undo::Field(id, f, old), w)?;
+                        bufs(&mut self.bufs).undo.push(Undo::Field(id, f, old), w)?;
                     }
                 }
                 None => return bug("a field vanished"),
@@ -518,7 +516,7 @@ impl<'w> Tx<'w> {
                 Some(old) => {
                     let now = w.cases[r.case as usize].parts.get(r.idx as usize);
                     if now.and_then(|p| p.get(f as usize)) != Some(&old) {
-                        self.undo.push(Undo::Part(r, f, old), w)?;
+                        bufs(&mut self.bufs).undo.push(Undo::Part(r, f, old), w)?;
                     }
                 }
                 None => return bug("a participant vanished"),
@@ -540,7 +538,7 @@ impl<'w> Tx<'w> {
             WorldRef::Write(w) => match w.push_part(prog, id, fields) {
                 Some(idx) => {
                     if logs {
-                        self.undo.push(Undo::PushPart(id), w)?;
+                        bufs(&mut self.bufs).undo.push(Undo::PushPart(id), w)?;
                     }
                     Ok(idx)
                 }
@@ -586,7 +584,7 @@ impl<'w> Tx<'w> {
     fn push_undo(&mut self, u: Undo) -> R<()> {
         if let WorldRef::Write(w) = &self.world {
             if self.logs(u.case()) {
-                self.undo.push(u, w)?;
+                bufs(&mut self.bufs).undo.push(u, w)?;
             }
         }
         Ok(())
@@ -624,7 +622,7 @@ impl<'w> Tx<'w> {
         match self.world {
             WorldRef::Read(_) => ids.extend(self.cases.keys().copied()),
             WorldRef::Write(_) => {
-                ids.extend_from_slice(&self.touched);
+                ids.extend_from_slice(&self.bufs_ref().touched);
                 ids.sort_unstable();
                 ids.dedup();
             }
@@ -633,52 +631,47 @@ impl<'w> Tx<'w> {
 
     /// Whether this event has written nothing yet (nor created any case).
     pub(super) fn wrote_nothing(&self) -> bool {
-        self.cases.is_empty() && self.touched.is_empty() && self.undo.is_empty()
+        let b = self.bufs_ref();
+        self.cases.is_empty() && b.touched.is_empty() && b.undo.is_empty()
     }
 
     /// Applying: sorts the writes made so far by case, for [`Tx::was`].
     pub(super) fn index_undo(&mut self) {
-        self.by_case.clear();
-        let writes = self.undo.entries.iter().enumerate();
-        // at most one a write, in place once (a tick may write millions)
-        self.by_case.reserve(self.undo.entries.len());
-        (self.by_case).extend(writes.filter_map(|(i, u)| Some((u.case_written()?, i as u32))));
-        // mostly in order already (a case's writes come together): the sort finds the runs
-        self.by_case.sort_unstable();
         self.by_case_at.set(0);
+        let Some(b) = self.bufs.as_deref_mut() else {
+            return;
+        };
+        b.by_case.clear();
+        let writes = b.undo.entries.iter().enumerate();
+        // at most one a write, in place once (a tick may write millions)
+        b.by_case.reserve(b.undo.entries.len());
+        (b.by_case).extend(writes.filter_map(|(i, u)| Some((u.case_written()?, i as u32))));
+        // mostly in order already (a case's writes come together): the sort finds the runs
+        b.by_case.sort_unstable();
     }
 
     /// Takes the buffers of an earlier transaction (empty), to write into instead of new ones.
-    pub(super) fn reuse(&mut self, bufs: TxBufs) {
-        let TxBufs {
-            undo,
-            touched,
-            by_case,
-        } = bufs;
-        (self.undo, self.touched, self.by_case) = (undo, touched, by_case);
+    pub(super) fn reuse(&mut self, bufs: Option<Box<TxBufs>>) {
+        self.bufs = bufs;
     }
 
     /// Gives back this transaction's buffers, emptied, for the next one (none is kept
     /// longer than `most`: a tick that wrote a million cases leaves no large buffer).
-    pub(super) fn buffers(&mut self, most: usize) -> TxBufs {
-        let mut bufs = TxBufs {
-            undo: std::mem::take(&mut self.undo),
-            touched: std::mem::take(&mut self.touched),
-            by_case: std::mem::take(&mut self.by_case),
-        };
+    pub(super) fn buffers(&mut self, most: usize) -> Option<Box<TxBufs>> {
+        let mut bufs = self.bufs.take()?;
         bufs.undo.clear();
         bufs.touched.clear();
         bufs.by_case.clear();
-        if bufs
-            .undo
-            .capacity()
+        let largest = (bufs.undo.capacity())
             .max(bufs.touched.capacity())
-            .max(bufs.by_case.capacity())
-            > most
-        {
-            bufs = TxBufs::default();
-        }
-        bufs
+            .max(bufs.by_case.capacity());
+        (largest <= most).then_some(bufs)
+    }
+
+    /// The log of writes and its records, empty when there are none (evaluating, or
+    /// applying before the first write).
+    fn bufs_ref(&self) -> &TxBufs {
+        self.bufs.as_deref().unwrap_or(&NO_BUFS)
     }
 
     /// Case `id` as it was before the event, as far as [`Was`] tells (applying: as far as
@@ -705,17 +698,16 @@ impl<'w> Tx<'w> {
     /// participant added, an evaluation).
     pub(super) fn writes_of(&self, id: CaseId) -> impl Iterator<Item = Written> + '_ {
         let logged = matches!(self.world, WorldRef::Write(_)) && (id as usize) < self.base;
+        let b = self.bufs_ref();
         let start = if logged {
-            self.by_case.partition_point(|(c, _)| *c < id)
+            b.by_case.partition_point(|(c, _)| *c < id)
         } else {
-            self.by_case.len()
+            b.by_case.len()
         };
-        let writes = self.by_case[start..]
-            .iter()
-            .take_while(move |(c, _)| *c == id);
+        let writes = b.by_case[start..].iter().take_while(move |(c, _)| *c == id);
         let all = (!logged).then_some(Written::All);
-        all.into_iter().chain(writes.filter_map(|(_, i)| {
-            match self.undo.get(*i as usize)?.did(&self.world) {
+        all.into_iter().chain(writes.filter_map(move |(_, i)| {
+            match b.undo.get(*i as usize)?.did(&self.world) {
                 Did::Field(f) => Some(Written::Field(f)),
                 Did::Part(r, f) => Some(Written::Part(r.idx, f)),
                 Did::PushPart => Some(Written::All),
@@ -737,10 +729,11 @@ impl<'w> Tx<'w> {
                 _ => true,
             },
             WorldRef::Write(_) => {
-                let start = self.by_case.partition_point(|(c, _)| *c < id);
-                let writes = self.by_case[start..].iter().take_while(|(c, _)| *c == id);
+                let b = self.bufs_ref();
+                let start = b.by_case.partition_point(|(c, _)| *c < id);
+                let writes = b.by_case[start..].iter().take_while(|(c, _)| *c == id);
                 writes
-                    .map(|(_, i)| self.undo.get(*i as usize).map(|u| u.did(&self.world)))
+                    .map(|(_, i)| b.undo.get(*i as usize).map(|u| u.did(&self.world)))
                     .any(|u| match u {
                         Some(Did::Status(_)) => reads.status,
                         Some(Did::Field(f)) => reads.case_fields.contains(&f),
@@ -754,24 +747,25 @@ impl<'w> Tx<'w> {
 
     /// The first value each place of case `id` held, from the record of writes.
     fn was_log(&self, id: CaseId, mut log: WasLog) -> WasLog {
+        let TxBufs { undo, by_case, .. } = self.bufs_ref();
         let from = self.by_case_at.get();
-        let start = match self.by_case.get(from.wrapping_sub(1)) {
+        let start = match by_case.get(from.wrapping_sub(1)) {
             // a case after the last one asked about: step on (a few writes a case)
             Some((c, _)) if *c < id => {
-                from + (self.by_case[from..].iter())
+                from + (by_case[from..].iter())
                     .position(|(c, _)| *c >= id)
-                    .unwrap_or(self.by_case.len() - from)
+                    .unwrap_or(by_case.len() - from)
             }
-            _ => self.by_case.partition_point(|(c, _)| *c < id),
+            _ => by_case.partition_point(|(c, _)| *c < id),
         };
         let end = start
-            + (self.by_case[start..].iter())
+            + (by_case[start..].iter())
                 .position(|(c, _)| *c != id)
-                .unwrap_or(self.by_case.len() - start);
+                .unwrap_or(by_case.len() - start);
         self.by_case_at.set(end);
         log.clear();
-        for (_, i) in &self.by_case[start..end] {
-            let Some(u) = self.undo.get(*i as usize) else {
+        for (_, i) in &by_case[start..end] {
+            let Some(u) = undo.get(*i as usize) else {
                 continue;
             };
             match u.did(&self.world) {
@@ -780,10 +774,10 @@ impl<'w> Tx<'w> {
                 }
                 Did::Field(f) => {
                     if !log.fields.iter().any(|(g, _)| *g == f) {
-                        log.fields.push((f, self.undo.old(u).clone()));
+                        log.fields.push((f, undo.old(u).clone()));
                     }
                 }
-                Did::Part(r, f) => log.parts.push((r.idx, f, self.undo.old(u).clone())),
+                Did::Part(r, f) => log.parts.push((r.idx, f, undo.old(u).clone())),
                 Did::PushPart => log.added += 1,
                 Did::Fired(_) | Did::Due(_) | Did::NewCase => {}
             }
@@ -796,10 +790,10 @@ impl<'w> Tx<'w> {
 
     /// Applying: undoes every write, last first. The world is as the event found it.
     pub(super) fn rollback(&mut self, prog: &Program) {
-        let WorldRef::Write(w) = &mut self.world else {
+        let (WorldRef::Write(w), Some(b)) = (&mut self.world, self.bufs.as_deref_mut()) else {
             return;
         };
-        while let Some((u, old)) = self.undo.pop() {
+        while let Some((u, old)) = b.undo.pop() {
             let id = u.case;
             match u.did(w) {
                 Did::Status(s) => {
@@ -865,7 +859,9 @@ impl<'w> Tx<'w> {
         if let WorldRef::Write(w) = &mut self.world {
             w.clock = Some(at);
             w.generation += 1;
-            self.undo.clear();
+            if let Some(b) = self.bufs.as_deref_mut() {
+                b.undo.clear();
+            }
         }
     }
 }
@@ -881,9 +877,36 @@ fn old_instant(old: &Value) -> Option<Timestamp> {
 /// The buffers of a transaction that applies in place, kept from one event to the next.
 #[derive(Default)]
 pub(super) struct TxBufs {
+    /// The values the writes replaced, in order.
     undo: Log,
+    /// Every case written or created, in order, with repeats.
     touched: Vec<CaseId>,
+    /// (case, position in `undo`) of the writes to a case's status, fields and
+    /// participants, sorted (a case's writes in the order they were made): [`Tx::was`]
+    /// reads it, built by [`Tx::index_undo`] once the rules are done.
     by_case: Vec<(CaseId, u32)>,
+}
+
+/// The buffers of a transaction that has written nothing.
+static NO_BUFS: TxBufs = TxBufs {
+    undo: Log {
+        entries: Segmented {
+            segments: Vec::new(),
+            len: 0,
+        },
+        olds: Segmented {
+            segments: Vec::new(),
+            len: 0,
+        },
+    },
+    touched: Vec::new(),
+    by_case: Vec::new(),
+};
+
+/// `bufs`, made empty when there are none yet (the first write of a transaction that was
+/// given none).
+fn bufs(bufs: &mut Option<Box<TxBufs>>) -> &mut TxBufs {
+    bufs.get_or_insert_with(Box::default)
 }
 
 /// A place of a case an event wrote ([`Tx::writes_of`]).

@@ -538,13 +538,14 @@ impl Engine {
         trace: Option<&mut Trace>,
         journal: bool,
     ) -> (Record, Option<Accepted>) {
-        let parsed = if line.trim().is_empty() {
-            Err((
+        // a blank line is refused as such (looked at only when the line is refused: an
+        // event's line is read once)
+        let parsed = match event::parse_event(&self.program, &self.shapes, line, sealing) {
+            Err(_) if line.trim().is_empty() => Err((
                 Header::default(),
                 EventError::Json("the line is empty: write one JSON object per line".into()),
-            ))
-        } else {
-            event::parse_event(&self.program, &self.shapes, line, sealing)
+            )),
+            parsed => parsed,
         };
         let (header, result) = match parsed {
             Ok((h, e)) => {

@@ -9,7 +9,7 @@
 //! path would give, and has no errors of its own.
 
 use super::json::Json;
-use super::{instant, written_offset, Event, Header, Path, Schema};
+use super::{rfc3339, Event, Header, Path, Schema};
 use crate::program::RecordFieldDef;
 use crate::seal::Sealing;
 use crate::value::{Ty, Value};
@@ -48,8 +48,9 @@ impl Schema<'_> {
                 if at.is_some() {
                     return None;
                 }
-                let t = instant(&Json::Str(Cow::Borrowed(text)), "at", false).ok()?;
-                at = Some((text, t));
+                // the everyday shape only: anything else (and its error) is the general
+                // path's
+                at = Some((text, rfc3339::instant_at_offset(text)?));
                 continue;
             }
             let (i, field) = given.field(declared, key)?;
@@ -58,7 +59,7 @@ impl Schema<'_> {
             *fields.get_mut(i)? = value;
         }
         scan.end()?;
-        let (at_text, at) = at.filter(|_| given.complete(declared))?;
+        let (at_text, (at, offset)) = at.filter(|_| given.complete(declared))?;
         let shape = self.shapes.get(ty.index())?;
         let header = Header {
             type_name: Some(type_name.into()),
@@ -67,7 +68,7 @@ impl Schema<'_> {
         let event = Event {
             ty,
             at,
-            offset: written_offset(at_text),
+            offset,
             fields: std::mem::take(fields),
             shape: shape.clone(),
         };

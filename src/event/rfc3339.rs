@@ -8,6 +8,12 @@ use jiff::Timestamp;
 /// below 60 and at most nine fraction digits. `None` for anything else, which jiff's parser
 /// then reads, with its errors: this gives the instant jiff gives, or leaves it to jiff.
 pub(super) fn instant(s: &str) -> Option<Timestamp> {
+    instant_at_offset(s).map(|(t, _)| t)
+}
+
+/// [`instant`], with the UTC offset `s` is written with: what the direct path of a line
+/// reads of its `at` in one pass.
+pub(super) fn instant_at_offset(s: &str) -> Option<(Timestamp, jiff::tz::Offset)> {
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Option<i64> {
         b.get(from..from + len)?.iter().try_fold(0i64, |n, d| {
@@ -65,7 +71,10 @@ pub(super) fn instant(s: &str) -> Option<Timestamp> {
     };
     let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second;
     // out of jiff's range: jiff says so
-    Timestamp::new(local - offset, i32::try_from(nanos).ok()?).ok()
+    let t = Timestamp::new(local - offset, i32::try_from(nanos).ok()?).ok()?;
+    // at most 23:59 either way: always in jiff's range
+    let written = jiff::tz::Offset::from_seconds(i32::try_from(offset).ok()?).ok()?;
+    Some((t, written))
 }
 
 fn is_leap(year: i64) -> bool {
@@ -118,7 +127,13 @@ mod tests {
         ] {
             assert_eq!(instant(s), jiff(s), "{s}");
             assert!(instant(s).is_some(), "{s}");
+            let offset = instant_at_offset(s).map(|(_, o)| o.seconds());
+            assert_eq!(offset, Some(super::super::written_offset(s).seconds()), "{s}");
         }
+        let written = |s| instant_at_offset(s).map(|(_, o)| o.seconds());
+        assert_eq!(written("2026-11-28T10:00:00+08:00"), Some(8 * 3600));
+        assert_eq!(written("2024-02-29T23:59:59.5-23:59"), Some(-(23 * 3600 + 59 * 60)));
+        assert_eq!(written("2026-11-28t10:00:00.123z"), Some(0));
     }
 
     #[test]
@@ -163,8 +178,10 @@ mod tests {
             let s = format!(
                 "{year:04}-{month:02}-{day:02}{sep}{hour:02}:{minute:02}:{second:02}{fraction}{zone}"
             );
-            if let Some(t) = instant(&s) {
+            if let Some((t, offset)) = instant_at_offset(&s) {
                 prop_assert_eq!(Some(t), jiff(&s), "{}", s);
+                // the offset the general path reads of the same text
+                prop_assert_eq!(offset, super::super::written_offset(&s), "{}", s);
             } else if super::super::rfc3339_shape(&s) == super::super::Shape::Ok
                 && second < 60
                 && fraction.len() <= 10

@@ -128,11 +128,18 @@ mod tests {
             assert_eq!(instant(s), jiff(s), "{s}");
             assert!(instant(s).is_some(), "{s}");
             let offset = instant_at_offset(s).map(|(_, o)| o.seconds());
-            assert_eq!(offset, Some(super::super::written_offset(s).seconds()), "{s}");
+            assert_eq!(
+                offset,
+                Some(super::super::written_offset(s).seconds()),
+                "{s}"
+            );
         }
         let written = |s| instant_at_offset(s).map(|(_, o)| o.seconds());
         assert_eq!(written("2026-11-28T10:00:00+08:00"), Some(8 * 3600));
-        assert_eq!(written("2024-02-29T23:59:59.5-23:59"), Some(-(23 * 3600 + 59 * 60)));
+        assert_eq!(
+            written("2024-02-29T23:59:59.5-23:59"),
+            Some(-(23 * 3600 + 59 * 60))
+        );
         assert_eq!(written("2026-11-28t10:00:00.123z"), Some(0));
     }
 

@@ -28,9 +28,10 @@
 //! replayed untimed through both systems: every step must take the case's path, and the engine
 //! and the model must say the same (filing, status, message ids, required roles).
 //!
-//! Two levels: `json_line` is a JSON line in and a JSON record out (`Engine::run_line` +
-//! `Record::to_json`, a new `String` per record, vs `Model::run_line` writing into one reused
-//! buffer, as a streaming loop would); `decoded` is an event already decoded in memory
+//! Two levels: `json_line` is a JSON line in and a JSON record out, each system as a streaming
+//! loop runs it: the engine as `docket run` does (`Engine::run_line`, `Record::write_json`
+//! into one reused buffer, then `Record::recycle`), the model by `Model::run_line` into one
+//! reused buffer; `decoded` is an event already decoded in memory
 //! (`Engine::apply`, i.e. `evaluate` + `commit`, vs `Model::apply`), outcomes dropped inside
 //! the timing.
 //!
@@ -465,6 +466,23 @@ fn check_step(case: &Case, level: &str, j: u64, engine: &Summary, model: &Summar
     );
 }
 
+/// One line run as `docket run` runs it: its record written into `buf` (emptied first), then
+/// its buffers given back to the thread. Whether the line was refused.
+fn stream_line(
+    engine: &Engine,
+    world: &mut World,
+    seq: usize,
+    line: &str,
+    buf: &mut String,
+) -> bool {
+    buf.clear();
+    let record = engine.run_line(world, seq, line);
+    record.write_json(buf);
+    let refused = record.is_error();
+    record.recycle();
+    refused
+}
+
 fn bench_json(c: &mut Criterion, rec: &Recorder, engine: &Engine, w: &Warm, cases: &[Case]) {
     let mut group = c.benchmark_group("json_line");
     let seq = w.seq;
@@ -515,9 +533,9 @@ fn bench_json(c: &mut Criterion, rec: &Recorder, engine: &Engine, w: &Warm, case
             &format!("{}/engine", case.name),
             Pass::default(),
             budget,
-            fresh_engine,
+            || (w.world.clone(), String::with_capacity(4096)),
             &case.lines,
-            |w, l| engine.run_line(w, seq, l).to_json(),
+            |(w, buf): &mut (World, String), l| stream_line(engine, w, seq, l, buf),
         );
         bench_pool(
             &mut group,
@@ -686,9 +704,10 @@ fn bench_stream(c: &mut Criterion, rec: &Recorder, engine: &Engine, stream: &Str
             let n = lines.len() as u64;
             let mut pass = Pass::default();
             let mut seq = 0;
-            let took = time_steps(iters * n, &mut pass, n, World::new, lines, |w, l| {
+            let fresh = || (World::new(), String::with_capacity(4096));
+            let took = time_steps(iters * n, &mut pass, n, fresh, lines, |(w, buf), l| {
                 seq = seq % lines.len() + 1;
-                engine.run_line(w, seq, l).to_json()
+                stream_line(engine, w, seq, l, buf)
             });
             rec.record("stream/engine", iters, took)
         })

@@ -446,13 +446,9 @@ pub enum RecordBody {
 
 impl Record {
     /// Gives the buffers of the record's outcomes back to this thread's evaluator, which
-    /// reuses them for the next event's outcomes (and the storage of its `at` for the next
-    /// line's): optional, for a program that runs many lines and is done with each record
-    /// once written.
+    /// reuses them for the next event's outcomes: optional, for a program that runs many
+    /// lines and is done with each record once written.
     pub fn recycle(self) {
-        if let Some(at) = self.at {
-            crate::event::recycle_at(at);
-        }
         if let RecordBody::Outcomes(outcomes) = self.body {
             crate::eval::recycle(outcomes);
         }

@@ -892,31 +892,3 @@ fn a_builder_given_any_setters_agrees_with_the_line_of_the_same_members() {
         })
         .unwrap_or_else(|e| panic!("{e}"));
 }
-
-#[test]
-fn a_recycled_record_lends_its_storage_to_the_next_line() {
-    let engine = Engine::icp();
-    let mut world = World::new();
-    let first = engine.run_line(&mut world, 1, ORDER);
-    assert!(!first.is_error(), "{}", first.to_json());
-    let storage = first.at.as_ref().map(|at| at.as_ptr());
-    first.recycle();
-    let second = engine.run_line(&mut world, 2, SMS);
-    // the same text as ever, in the storage the first record gave back
-    assert_eq!(second.at.as_deref(), Some("2026-11-28T10:00:00+08:00"));
-    assert_eq!(second.at.as_ref().map(|at| at.as_ptr()), storage);
-    assert_eq!(
-        second.to_json(),
-        r#"{"seq":2,"type":"sms_sent","at":"2026-11-28T10:00:00+08:00","outcomes":[{"filing":"A","status":"awaiting_validation","messages":[]}]}"#
-    );
-    // a record not given back lends nothing: the next line's `at` is its own
-    let kept = second;
-    let tick = r#"{"type":"tick","at":"2026-11-28T10:30:00+08:00"}"#;
-    let third = engine.run_line(&mut world, 3, tick);
-    assert_eq!(third.at.as_deref(), Some("2026-11-28T10:30:00+08:00"));
-    assert_eq!(kept.at.as_deref(), Some("2026-11-28T10:00:00+08:00"));
-    assert_ne!(
-        third.at.as_ref().map(|at| at.as_ptr()),
-        kept.at.as_ref().map(|at| at.as_ptr())
-    );
-}

@@ -109,35 +109,6 @@ const DIRECT_FIELDS: usize = 64;
 thread_local! {
     /// The values' storage of the builder dropped last, for the next builder to write into.
     static SPARE: std::cell::RefCell<Vec<Value>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// The storage of the `at` of the record recycled last, for the next line's.
-    static SPARE_AT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-}
-
-/// The longest `at` whose storage the thread keeps: longer than any RFC 3339 time.
-const AT_KEPT: usize = 64;
-
-/// `at` as a record echoes it, written into the storage the thread keeps when it keeps one.
-pub(super) fn at_text(at: &str) -> String {
-    let mut text = SPARE_AT
-        .try_with(|spare| match spare.try_borrow_mut() {
-            Ok(mut spare) => std::mem::take(&mut *spare),
-            Err(_) => String::new(),
-        })
-        .unwrap_or_default();
-    text.clear();
-    text.push_str(at);
-    text
-}
-
-/// Keeps the storage of a record's `at`, done with, for the thread's next line.
-pub(crate) fn recycle_at(at: String) {
-    if at.capacity() > 0 && at.capacity() <= AT_KEPT {
-        let _ = SPARE_AT.try_with(|spare| {
-            if let Ok(mut spare) = spare.try_borrow_mut() {
-                *spare = at;
-            }
-        });
-    }
 }
 
 impl<'a> EventBuilder<'a> {

@@ -885,10 +885,14 @@ impl<'p, 'w> Eval<'p, 'w> {
         }
         for (i, (slot, e)) in h.lets.iter().enumerate() {
             let v = match h.code.lets.get(i) {
-                Some(code) => code(self, locals)?,
-                None => self.expr(e, locals)?,
+                Some(code) => code(self, locals),
+                None => self.expr(e, locals),
             };
-            locals[*slot as usize] = v;
+            match (v, locals.get_mut(*slot as usize)) {
+                (Ok(v), Some(to)) => drop(std::mem::replace(to, v)),
+                (Ok(_), None) => return bug("a `let` slot past the handler's slots"),
+                (Err(e), _) => return Err(e),
+            }
         }
         for (i, rule) in h.rules.iter().enumerate() {
             let code = h.code.rules.get(i);

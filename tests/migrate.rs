@@ -1200,10 +1200,10 @@ fn icp_renamed_first_sms_at_is_refused_then_migrates_when_declared() {
         assert!(!text.contains(secret), "{text}");
     }
 
-    let declared = icp_copy("declared", |t| {
+    let declared_dir = icp_copy("declared", |t| {
         renamed_sms(t) + "\nmigrate filing { rename first_sms_at to first_sent_at }\n"
     });
-    let declared = Engine::load(&declared).unwrap_or_else(|e| panic!("{e}"));
+    let declared = Engine::load(&declared_dir).unwrap_or_else(|e| panic!("{e}"));
     let (mut migrated, plan) = declared
         .migrate_world(&icp, &world)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -1255,6 +1255,7 @@ fn icp_renamed_first_sms_at_is_refused_then_migrates_when_declared() {
         .to_json();
     assert_eq!(out, expected);
     let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(declared_dir);
 }
 
 #[test]

@@ -3,21 +3,17 @@
 
 use docket::{Engine, World};
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// A fresh copy of `rules/icp` in a temporary directory.
-fn policy_copy(name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/icp");
-    let dst = std::env::temp_dir().join(format!("docket-policy-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dst);
-    std::fs::create_dir_all(&dst).expect("create the copy");
-    for entry in std::fs::read_dir(&src).expect("read rules/icp") {
-        let path = entry.expect("entry").path();
-        if path.is_file() {
-            std::fs::copy(&path, dst.join(path.file_name().expect("name"))).expect("copy");
-        }
-    }
-    dst
+// shared with other tests, which use the parts this one does not
+#[allow(dead_code)]
+#[path = "support/tempdir.rs"]
+mod tempdir;
+use tempdir::{rules_copy, TempDir};
+
+/// A fresh copy of `rules/icp` in a temporary directory, removed when it is dropped.
+fn policy_copy(name: &str) -> TempDir {
+    rules_copy(&format!("policy-{name}"), |_, text| text)
 }
 
 /// Replaces `from` by `to` in one file of a policy copy; `from` must occur exactly once.
@@ -97,8 +93,8 @@ fn failure_limit_set_to_three_in_the_limits_table() {
     assert_eq!(ids(&shipped[4]), ["validation_failed"]);
 
     let dir = policy_copy("limit3");
-    edit(&dir, "limits.yaml", "count: 5", "count: 3");
-    let edited = run(&load(&dir), &three_failures());
+    edit(dir.path(), "limits.yaml", "count: 5", "count: 3");
+    let edited = run(&load(dir.path()), &three_failures());
     assert_eq!(
         ids(&edited[4]),
         ["validation_failed", "application_rejected"]
@@ -132,9 +128,9 @@ fn message_texts_read_the_limit_from_the_limits_table() {
     );
 
     let dir = policy_copy("limit4");
-    edit(&dir, "limits.yaml", "count: 5", "count: 4");
-    edit(&dir, "limits.yaml", "duration: 24h", "duration: 36h");
-    let edited = run(&load(&dir), &events);
+    edit(dir.path(), "limits.yaml", "count: 5", "count: 4");
+    edit(dir.path(), "limits.yaml", "duration: 24h", "duration: 36h");
+    let edited = run(&load(dir.path()), &events);
     assert_eq!(
         ids(&edited[5]),
         ["validation_failed", "application_rejected"]
@@ -151,7 +147,7 @@ fn message_texts_read_the_limit_from_the_limits_table() {
         edited[0]
     );
     // the seed's own words stay as the seed has them
-    let seed = std::fs::read_to_string(dir.join("messages.yaml")).expect("read");
+    let seed = std::fs::read_to_string(dir.path().join("messages.yaml")).expect("read");
     assert!(seed.contains("If the validation is not completed within 24 hours, you must restart"));
 }
 
@@ -169,12 +165,12 @@ fn a_new_scenario_variant_row_in_the_roles_table() {
 
     let dir = policy_copy("newrow");
     edit(
-        &dir,
+        dir.path(),
         "roles.yaml",
         "  - { scenario: add_service,     variant: app,                required: [entity_leader] }",
         "  - { scenario: add_service,     variant: app,                required: [entity_leader] }\n  - { scenario: add_service, variant: mini_program, required: [website_admin] }",
     );
-    let edited = run(&load(&dir), &events);
+    let edited = run(&load(dir.path()), &events);
     assert_eq!(ids(&edited[0]), ["order_submitted"]);
     assert_eq!(
         edited[0]["outcomes"][0]["required_roles"],
@@ -194,12 +190,12 @@ fn a_changed_message_text_in_the_messages_table() {
 
     let dir = policy_copy("text");
     edit(
-        &dir,
+        dir.path(),
         "messages.yaml",
         "Your text message validation failed. Please try again.\"",
         "Your text message validation failed. Please check the code and try again.\"",
     );
-    let edited = run(&load(&dir), &events[..3]);
+    let edited = run(&load(dir.path()), &events[..3]);
     assert_eq!(
         edited[2]["outcomes"][0]["messages"][0]["text"],
         "Dear ICP user: Your text message validation failed. Please check the code and try again."
@@ -228,24 +224,24 @@ fn failures_counted_per_filing_by_a_rule_file_edit() {
 
     let dir = policy_copy("perfiling");
     edit(
-        &dir,
+        dir.path(),
         "icp.docket",
         "  first_sms_at: instant?\n",
         "  first_sms_at: instant?\n  failures: count = 0\n",
     );
     edit(
-        &dir,
+        dir.path(),
         "icp.docket",
         "    set p.failures = p.failures + 1\n",
         "    set p.filing.failures = p.filing.failures + 1\n",
     );
     edit(
-        &dir,
+        dir.path(),
         "icp.docket",
         "when count(matched) == 0 and p.failures >= limits.max_failed_attempts {",
         "when count(matched) == 0 and p.filing.failures >= limits.max_failed_attempts {",
     );
-    let edited = run(&load(&dir), &events);
+    let edited = run(&load(dir.path()), &events);
     assert_eq!(ids(&edited[6]), ["validation_failed"]);
     assert_eq!(
         ids(&edited[7]),

@@ -26,6 +26,20 @@ pub fn docket(args: &[&str], key: Option<&str>, stdin: &[u8]) -> Run {
     finish(child, stdin)
 }
 
+/// The records writer `who` gave: it ended with 0 or 1 (some lines refused at most) and
+/// answered each of its `lines` lines.
+pub fn answers(run: &Run, lines: usize, who: &str) -> Vec<J> {
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "{who} failed ({:?}): {}",
+        run.code,
+        run.stderr
+    );
+    let records = json_lines(&run.stdout);
+    assert_eq!(records.len(), lines, "{who} answers every line");
+    records
+}
+
 /// The JSON objects of `text`, one a line.
 pub fn json_lines(text: &str) -> Vec<J> {
     text.lines()
@@ -191,14 +205,7 @@ pub fn two_writers(
     // the accepted lines, by what they are known by, each writer's in its order
     let mut original: HashMap<(String, String, String), VecDeque<String>> = HashMap::new();
     for (w, run) in runs.iter().enumerate() {
-        assert!(
-            matches!(run.code, Some(0 | 1)),
-            "writer {w} failed ({:?}): {}",
-            run.code,
-            run.stderr
-        );
-        let records = json_lines(&run.stdout);
-        assert_eq!(records.len(), n, "writer {w} answers every line");
+        let records = answers(run, n, &format!("writer {w}"));
         for (record, line) in records.into_iter().zip(&streams[w]) {
             let event: J = serde_json::from_str(line).expect("a generated line is JSON");
             assert_eq!(

@@ -104,7 +104,8 @@ pub struct Text(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    // INVARIANT: `len <= INLINE` and `buf[..len]` is UTF-8.
+    // INVARIANT: `len <= INLINE`, `buf[..len]` is UTF-8 and `buf[len..]` is zeros; a
+    // string of at most `INLINE` bytes is always inline, a longer one never.
     Inline { len: u8, buf: [u8; Text::INLINE] },
     Heap(Box<str>),
 }
@@ -139,16 +140,47 @@ impl Text {
 impl From<&str> for Text {
     fn from(s: &str) -> Text {
         if s.len() <= Text::INLINE {
-            let mut buf = [0; Text::INLINE];
-            buf[..s.len()].copy_from_slice(s.as_bytes());
             Text(Repr::Inline {
                 len: s.len() as u8,
-                buf,
+                buf: inline_buf(s.as_bytes()),
             })
         } else {
             Text(Repr::Heap(s.into()))
         }
     }
+}
+
+/// `bytes` (at most [`Text::INLINE`] of them) zero-padded to an inline buffer.
+///
+/// Read as (possibly overlapping) whole words and put together in registers: a copy of a
+/// variable length goes through memory in narrow stores, and the buffer, read back whole as
+/// it is moved into its value, waited for them (the store cannot be forwarded to the load).
+fn inline_buf(bytes: &[u8]) -> [u8; Text::INLINE] {
+    let n = bytes.len();
+    let word = |at: usize| -> u64 {
+        // the (zero-padded) little-endian word of `bytes[at..at + 8]`
+        let mut read = [0u8; 8];
+        match n.checked_sub(at) {
+            None | Some(0) => 0,
+            Some(left) if left >= 8 => {
+                read.copy_from_slice(&bytes[at..at + 8]);
+                u64::from_le_bytes(read)
+            }
+            // the word ending at the end, shifted down: its first bytes were read already
+            Some(left) if n >= 8 => {
+                read.copy_from_slice(&bytes[n - 8..]);
+                u64::from_le_bytes(read) >> (8 * (8 - left))
+            }
+            // a string shorter than a word
+            Some(_) => (bytes.iter().rev()).fold(0, |w, b| (w << 8) | u64::from(*b)),
+        }
+    };
+    let (a, b, c) = (word(0), word(8), word(16));
+    let mut buf = [0u8; Text::INLINE];
+    buf[..8].copy_from_slice(&a.to_le_bytes());
+    buf[8..16].copy_from_slice(&b.to_le_bytes());
+    buf[16..].copy_from_slice(&c.to_le_bytes()[..Text::INLINE - 16]);
+    buf
 }
 
 impl From<String> for Text {
@@ -191,7 +223,14 @@ impl std::borrow::Borrow<str> for Text {
 
 impl PartialEq for Text {
     fn eq(&self, other: &Text) -> bool {
-        self.bytes() == other.bytes()
+        // By the invariant of `Repr`, equal strings have the same representation, and two
+        // inline ones are equal exactly when their whole buffers are: compared as words,
+        // without a call.
+        match (&self.0, &other.0) {
+            (Repr::Inline { len: a, buf: x }, Repr::Inline { len: b, buf: y }) => a == b && x == y,
+            (Repr::Heap(x), Repr::Heap(y)) => x == y,
+            _ => false,
+        }
     }
 }
 
@@ -364,5 +403,44 @@ mod tests {
         let mut v = [Text::from("b"), Text::from("a".repeat(30)), Text::from("a")];
         v.sort();
         assert_eq!(v.iter().map(|t| t.len()).collect::<Vec<_>>(), [1, 30, 1]);
+    }
+
+    #[test]
+    fn an_inline_buffer_is_the_bytes_then_zeros() {
+        let all: Vec<u8> = (1..=Text::INLINE as u8)
+            .map(|b| b.wrapping_mul(37) | 1)
+            .collect();
+        for n in 0..=Text::INLINE {
+            let mut expected = [0u8; Text::INLINE];
+            expected[..n].copy_from_slice(&all[..n]);
+            assert_eq!(inline_buf(&all[..n]), expected, "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn texts_are_equal_exactly_when_their_strings_are() {
+        let long = "p".repeat(Text::INLINE);
+        let longer = "p".repeat(Text::INLINE + 1);
+        let strings = [
+            "",
+            "a",
+            "a\0",
+            "ab",
+            "ba",
+            "é",
+            "13800000001",
+            "13800000002",
+            &long,
+            &longer,
+        ];
+        for a in strings {
+            for b in strings {
+                // made from `&str` and from `String`, which take different paths
+                let (x, y) = (Text::from(a), Text::from(b.to_string()));
+                assert_eq!(x == y, a == b, "{a:?} == {b:?}");
+                assert_eq!(x.clone() == y, a == b, "a clone of {a:?} == {b:?}");
+                assert_eq!(Value::text(a) == Value::text(b), a == b, "{a:?} == {b:?}");
+            }
+        }
     }
 }

@@ -267,13 +267,18 @@ impl Program {
 
 /// The values of fields at creation: defaults, and unset where none is given.
 pub fn initial_values(fields: &[FieldDef]) -> Vec<Value> {
-    fields
-        .iter()
-        .map(|f| match &f.kind {
-            FieldKind::Stored { default: Some(v) } => v.clone(),
-            _ => Value::Unset,
-        })
-        .collect()
+    let mut values = Vec::with_capacity(fields.len());
+    initial_values_into(fields, &mut values);
+    values
+}
+
+/// [`initial_values`] into `values` (emptied first), to reuse its storage.
+pub fn initial_values_into(fields: &[FieldDef], values: &mut Vec<Value>) {
+    values.clear();
+    values.extend(fields.iter().map(|f| match &f.kind {
+        FieldKind::Stored { default: Some(v) } => v.clone(),
+        _ => Value::Unset,
+    }));
 }
 
 /// A case type (e.g. a filing): keyed by text, with a status, fields, participants and

@@ -98,9 +98,10 @@ impl Parts {
     }
 
     /// Adds a participant; its fields are cut or padded (with unset) to the stride.
-    pub fn push(&mut self, mut fields: Vec<Value>) {
-        fields.resize(self.stride, Value::Unset);
-        self.values.extend(fields);
+    pub fn push(&mut self, fields: impl IntoIterator<Item = Value>) {
+        let end = self.values.len() + self.stride;
+        self.values.extend(fields.into_iter().take(self.stride));
+        self.values.resize(end, Value::Unset);
         self.count += 1;
     }
 

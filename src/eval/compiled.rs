@@ -899,6 +899,9 @@ impl Compiler<'_> {
                 value_fn(move |ev, locals| super::expr::negated(x(ev, locals)?))
             }
             IExpr::ListOp(op, a, b) | IExpr::SetOp(op, a, b) => {
+                if let (IExpr::SetOp(..), IExpr::List(items)) = (e, &**b) {
+                    return self.set_with_items(*op, a, items);
+                }
                 let (op, a, b) = (*op, self.value(a), self.value(b));
                 let list = matches!(e, IExpr::ListOp(..));
                 value_fn(move |ev, locals| {
@@ -953,6 +956,26 @@ impl Compiler<'_> {
     }
 
     /// The placeholders of template `parts`.
+    /// A set and a list written out (`p.roles + [x.role]`): the list's items go straight
+    /// into the new set's storage, without making the list.
+    fn set_with_items(self, op: crate::program::Arith, a: &IExpr, items: &[IExpr]) -> Box<ValueFn> {
+        let items: Vec<Box<ValueFn>> = items.iter().map(|i| self.value(i)).collect();
+        let a = self.value(a);
+        value_fn(move |ev, locals| {
+            let x = a(ev, locals)?;
+            let mut ys = ev.spare_values();
+            for i in &items {
+                match i(ev, locals) {
+                    Ok(y) => ys.push(y),
+                    Err(e) => return Err(e),
+                }
+            }
+            let set = ev.set_op_items(op, x, &mut ys);
+            ev.scratch.spare.give_locals(ys);
+            set
+        })
+    }
+
     fn placeholders(self, parts: &[TPart]) -> Placeholders {
         parts
             .iter()

@@ -17,25 +17,31 @@ impl Eval<'_, '_> {
     /// itself, and a set of one enumeration member is the program's: sets are shared
     /// rather than allocated again, as most role or tag sets in a world are alike.
     pub(super) fn shared_set(&self, mut items: Vec<Value>, like: Option<&Value>) -> Value {
+        self.shared_set_from(&mut items, like)
+    }
+
+    /// [`Eval::shared_set`] of what `items` holds, leaving it empty (its storage kept).
+    fn shared_set_from(&self, items: &mut Vec<Value>, like: Option<&Value>) -> Value {
         items.sort();
         items.dedup();
-        if let Some(Value::Set(same)) = like {
-            if **same == items[..] {
-                return Value::Set(same.clone());
-            }
-        }
-        if let [Value::Enum(e, i)] = items[..] {
-            if let Some(one) = self
+        let shared = match (like, &items[..]) {
+            (Some(Value::Set(same)), _) if **same == items[..] => Some(Value::Set(same.clone())),
+            (_, [Value::Enum(e, i)]) => self
                 .prog
                 .shared
                 .singletons
                 .get(e.index())
                 .and_then(|sets| sets.get(i.index()))
-            {
-                return one.clone();
+                .cloned(),
+            _ => None,
+        };
+        match shared {
+            Some(set) => {
+                items.clear();
+                set
             }
+            None => Value::Set(items.drain(..).collect()),
         }
-        Value::Set(items.into())
     }
 
     /// A value as JSON, for `show`.
@@ -752,6 +758,24 @@ impl Eval<'_, '_> {
             Arith::Sub => Value::List(xs.iter().filter(|v| !ys.contains(v)).cloned().collect()),
             Arith::Mul => return bug("a product of two lists"),
         })
+    }
+
+    /// `x + [a, b, …]` or `x - [a, b, …]`: a set and the items of a list written out,
+    /// `ys` (left empty), without making that list.
+    pub(super) fn set_op_items(&mut self, op: Arith, x: Value, ys: &mut Vec<Value>) -> R<Value> {
+        let xs = x.elements().unwrap_or_default();
+        match op {
+            Arith::Add => {
+                ys.extend(xs.iter().cloned());
+                Ok(self.shared_set_from(ys, Some(&x)))
+            }
+            Arith::Sub => {
+                let items = xs.iter().filter(|v| !ys.contains(v)).cloned().collect();
+                ys.clear();
+                Ok(self.shared_set(items, Some(&x)))
+            }
+            Arith::Mul => bug("a product of two sets"),
+        }
     }
 
     /// `x + y` or `x - y` of two sets.

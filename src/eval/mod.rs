@@ -1066,33 +1066,35 @@ impl<'p, 'w> Eval<'p, 'w> {
                         return bug("`add` without a case");
                     };
                     let (key_code, block_code) = ActionCode::add(code, i);
-                    let mut vals = Vec::new();
+                    let Some(def) = self.prog.case_def(self.tx.case(case)?.ty) else {
+                        return bug("no such case type");
+                    };
+                    // the new participant's fields, its keys written in: the keys are
+                    // looked for in these, and these are what a new one is made of
+                    let mut fields = self.spare_values();
+                    initial_values_into(&def.parts.fields, &mut fields);
                     for (k, (f, e)) in keys.iter().enumerate() {
                         let v = match key_code.and_then(|c| c.get(k)) {
-                            Some(f) => f(self, locals)?,
-                            None => self.expr(e, locals)?,
+                            Some(f) => f(self, locals),
+                            None => self.expr(e, locals),
                         };
-                        vals.push((*f, v));
+                        match (v, fields.get_mut(*f as usize)) {
+                            (Ok(v), Some(to)) => *to = v,
+                            (Ok(_), None) => return bug("an `add` key past the fields"),
+                            (Err(e), _) => return Err(e),
+                        }
                     }
-                    let data = self.tx.case(case)?;
-                    let found = data
-                        .parts
-                        .iter()
-                        .position(|p| vals.iter().all(|(f, v)| p.get(*f as usize) == Some(v)));
+                    let found = self.tx.case(case)?.parts.iter().position(|p| {
+                        keys.iter().all(|(f, _)| {
+                            let f = *f as usize;
+                            p.get(f) == fields.get(f)
+                        })
+                    });
                     let idx = match found {
                         Some(i) => i,
-                        None => {
-                            let ty = self.tx.case(case)?.ty;
-                            let Some(def) = self.prog.case_def(ty) else {
-                                return bug("no such case type");
-                            };
-                            let mut fields = initial_values(&def.parts.fields);
-                            for (f, v) in &vals {
-                                fields[*f as usize] = v.clone();
-                            }
-                            self.tx.push_part(self.prog, case, fields)?
-                        }
+                        None => self.tx.push_part(self.prog, case, &mut fields)?,
                     };
+                    self.scratch.spare.give_locals(fields);
                     self.touch(Some(case));
                     locals[*bind as usize] = Value::Part(PartRef {
                         case,

@@ -526,16 +526,21 @@ impl<'w> Tx<'w> {
     }
 
     /// Adds a participant to case `id`; returns its index.
-    pub(super) fn push_part(&mut self, prog: &Program, id: CaseId, fields: Vec<Value>) -> R<usize> {
+    pub(super) fn push_part(
+        &mut self,
+        prog: &Program,
+        id: CaseId,
+        fields: &mut Vec<Value>,
+    ) -> R<usize> {
         self.mark(id);
         let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => {
                 let c = self.copy_mut(id)?;
-                c.parts.push(fields);
+                c.parts.push(fields.drain(..));
                 Ok(c.parts.len() - 1)
             }
-            WorldRef::Write(w) => match w.push_part(prog, id, fields) {
+            WorldRef::Write(w) => match w.push_part(prog, id, fields.drain(..)) {
                 Some(idx) => {
                     if logs {
                         bufs(&mut self.bufs).undo.push(Undo::PushPart(id), w)?;

@@ -78,7 +78,7 @@ impl World {
         &mut self,
         prog: &Program,
         id: CaseId,
-        fields: Vec<Value>,
+        fields: impl IntoIterator<Item = Value>,
     ) -> Option<usize> {
         let case = self.cases.get_mut(id as usize)?;
         case.parts.push(fields);

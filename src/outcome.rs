@@ -169,14 +169,33 @@ impl Serialize for Messages {
 }
 
 /// A name of the policy's (a case type's, a status's) as an [`Outcome`] holds it: shared
-/// with the policy, one word (it derefs to `str`).
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Name(Arc<String>);
+/// with the policy, one word (it derefs to `str`). It is compared, ordered and hashed as its
+/// string.
+#[derive(Clone)]
+pub struct Name(Arc<Spelled>);
+
+/// A name, and the name written as a JSON string once, when it is made: every outcome
+/// writes its case type's name and its status's.
+struct Spelled {
+    name: String,
+    json: String,
+}
 
 impl Name {
+    fn new(name: String) -> Name {
+        let mut json = String::with_capacity(name.len() + 2);
+        push_json_str(&mut json, &name);
+        Name(Arc::new(Spelled { name, json }))
+    }
+
     /// The name.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.0.name
+    }
+
+    /// The name as a JSON string (quoted, escaped).
+    fn json(&self) -> &str {
+        &self.0.json
     }
 
     /// Whether the two are the one shared name (not only equal).
@@ -189,31 +208,58 @@ impl std::ops::Deref for Name {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::borrow::Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        &self.0
+        self.as_str()
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Name {}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Name {
+    // as `str` hashes: a map keyed by names finds a `&str` (`Borrow`)
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h)
     }
 }
 
 impl From<&str> for Name {
     fn from(s: &str) -> Name {
-        Name(Arc::new(s.to_string()))
+        Name::new(s.to_string())
     }
 }
 
 impl From<String> for Name {
     fn from(s: String) -> Name {
-        Name(Arc::new(s))
+        Name::new(s)
     }
 }
 
@@ -318,11 +364,11 @@ impl Outcome {
         out.push('{');
         // a stateless policy (no case type) answers without naming a case
         if !self.case_name.is_empty() {
-            push_json_str(out, &self.case_name);
+            out.push_str(self.case_name.json());
             out.push(':');
             push_opt_json_str(out, self.case.as_deref());
             out.push_str(",\"status\":");
-            push_opt_json_str(out, self.status.as_deref());
+            out.push_str(self.status.as_ref().map_or("null", Name::json));
             out.push(',');
         }
         out.push_str("\"messages\":[");
@@ -650,9 +696,10 @@ mod tests {
             ],
         ));
         let outcome = |case: Option<&str>, shows| Outcome {
-            case_name: "case".into(),
+            // names a policy cannot declare, to show they are escaped (once, when made)
+            case_name: "ca\"se".into(),
             case: case.map(Text::from),
-            status: case.map(|_| "open".into()),
+            status: case.map(|_| "op\u{1}en".into()),
             messages: vec![m.clone(), with_columns.clone(), m.clone()].into(),
             shows,
         };

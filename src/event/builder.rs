@@ -6,6 +6,7 @@
 //! (`a_builder_given_any_setters_agrees_with_the_line_of_the_same_members` in `tests/api.rs`).
 
 use super::json::Json;
+use super::shape::EventShape;
 use super::Shapes;
 use super::{Event, EventError, Schema};
 use crate::program::{EventId, Program, RecordFieldDef};
@@ -351,7 +352,7 @@ impl<'a> EventBuilder<'a> {
                 at,
                 offset,
                 fields: std::mem::take(&mut self.values),
-                shape: Arc::clone(&self.shapes.0[ty.index()]),
+                shape: shape_of(&self.shapes.0[ty.index()]),
             }),
             None => self.checked(),
         };
@@ -473,9 +474,41 @@ fn give_spare(mut values: Vec<Value>) {
 }
 
 /// Gives an event read or built and now done with back to the thread: the next event
-/// read from a line or built is written into its storage.
+/// read from a line or built is written into its storage, and takes its share of the
+/// type's shape when it is of the same type ([`shape_of`]).
 pub(crate) fn recycle(event: Event) {
     give_spare(event.fields);
+    let _ = SHAPES.try_with(|kept| {
+        if let Ok(mut kept) = kept.try_borrow_mut() {
+            if kept.len() == KEPT_SHAPES {
+                kept.remove(0);
+            }
+            kept.push(event.shape);
+        }
+    });
+}
+
+/// How many shares of event shapes a thread keeps: one per event type of a policy of a
+/// few types, for a stream that mixes them.
+const KEPT_SHAPES: usize = 16;
+
+thread_local! {
+    /// Shares of the shapes of the events given back last ([`recycle`]), oldest first.
+    static SHAPES: std::cell::RefCell<Vec<Arc<EventShape>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A share of `shape` for a new event: one the thread kept from an event of that type given
+/// back, or a new one. An event read and done with, then the next, takes and gives back
+/// the same share: no atomic count for each (a reference count shared between threads is
+/// counted with a locked instruction).
+pub(super) fn shape_of(shape: &Arc<EventShape>) -> Arc<EventShape> {
+    let kept = SHAPES.try_with(|kept| {
+        let mut kept = kept.try_borrow_mut().ok()?;
+        let at = kept.iter().rposition(|k| Arc::ptr_eq(k, shape))?;
+        Some(kept.swap_remove(at))
+    });
+    kept.ok().flatten().unwrap_or_else(|| Arc::clone(shape))
 }
 
 /// A `serde_json` value as the tree lines are read into.

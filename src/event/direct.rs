@@ -70,7 +70,7 @@ impl Schema<'_> {
             at,
             offset,
             fields: std::mem::take(fields),
-            shape: shape.clone(),
+            shape: super::builder::shape_of(shape),
         };
         Some((header, event))
     }

@@ -272,7 +272,7 @@ impl<'p> Schema<'p> {
             at,
             offset,
             fields,
-            shape: self.shapes[ty.index()].clone(),
+            shape: builder::shape_of(&self.shapes[ty.index()]),
         })
     }
 

@@ -352,7 +352,7 @@ impl<'a> EventBuilder<'a> {
                 at,
                 offset,
                 fields: std::mem::take(&mut self.values),
-                shape: shape_of(&self.shapes.0[ty.index()]),
+                shape: Arc::clone(&self.shapes.0[ty.index()]),
             }),
             None => self.checked(),
         };
@@ -498,10 +498,11 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// A share of `shape` for a new event: one the thread kept from an event of that type given
-/// back, or a new one. An event read and done with, then the next, takes and gives back
-/// the same share: no atomic count for each (a reference count shared between threads is
-/// counted with a locked instruction).
+/// A share of `shape` for an event read from a line: one the thread kept from an event of
+/// that type given back, or a new one. An event read and done with, then the next, takes and
+/// gives back the same share: no atomic count for each (a reference count shared between
+/// threads is counted with a locked instruction). A built event takes a new share: a program
+/// that builds events drops them, and would only pay for the look.
 pub(super) fn shape_of(shape: &Arc<EventShape>) -> Arc<EventShape> {
     let kept = SHAPES.try_with(|kept| {
         let mut kept = kept.try_borrow_mut().ok()?;

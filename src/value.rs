@@ -222,6 +222,7 @@ impl std::borrow::Borrow<str> for Text {
 }
 
 impl PartialEq for Text {
+    #[inline(always)]
     fn eq(&self, other: &Text) -> bool {
         // By the invariant of `Repr`, equal strings have the same representation, and two
         // inline ones are equal exactly when their whole buffers are: compared as words,

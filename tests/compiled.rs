@@ -24,6 +24,18 @@ fn both(dir: &str) -> (Engine, Engine) {
     (load(), load().tree_walking())
 }
 
+/// A policy of one rule file (and no message), compiled and walked.
+fn one_file(rules: &str) -> (Engine, Engine) {
+    let load = || {
+        Engine::from_sources(vec![
+            docket::Source::new("messages.yaml", "kind: messages\nmessages: {}\n"),
+            docket::Source::new("p.docket", rules),
+        ])
+        .unwrap_or_else(|e| panic!("{}", e.render()))
+    };
+    (load(), load().tree_walking())
+}
+
 /// The records of `lines` run through `engine` from an empty world, as JSON.
 fn records(engine: &Engine, lines: &[impl AsRef<str>]) -> Vec<String> {
     let mut world = World::new();
@@ -348,14 +360,7 @@ on find {
   }
 }
 "#;
-    let sources = || {
-        vec![
-            docket::Source::new("messages.yaml", "kind: messages\nmessages: {}\n"),
-            docket::Source::new("p.docket", POLICY),
-        ]
-    };
-    let load = || Engine::from_sources(sources()).unwrap_or_else(|e| panic!("{}", e.render()));
-    let (compiled, walked) = (load(), load().tree_walking());
+    let (compiled, walked) = one_file(POLICY);
     let at = r#""at":"2026-11-28T10:00:00+08:00""#;
     let mut lines = Vec::new();
     for team in ["t3", "t1", "t2"] {
@@ -472,14 +477,7 @@ on hold for box(event.box) {
   }
 }
 "#;
-    let sources = || {
-        vec![
-            docket::Source::new("messages.yaml", "kind: messages\nmessages: {}\n"),
-            docket::Source::new("p.docket", POLICY),
-        ]
-    };
-    let load = || Engine::from_sources(sources()).unwrap_or_else(|e| panic!("{}", e.render()));
-    let (compiled, walked) = (load(), load().tree_walking());
+    let (compiled, walked) = one_file(POLICY);
     let at = r#""at":"2026-11-28T10:00:00+08:00""#;
     let mut lines = vec![format!(r#"{{"type":"make",{at},"box":"k"}}"#)];
     for (a, b, level) in [

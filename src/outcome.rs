@@ -226,7 +226,7 @@ impl std::borrow::Borrow<str> for Name {
 
 impl PartialEq for Name {
     fn eq(&self, other: &Name) -> bool {
-        self.as_str() == other.as_str()
+        self.same(other) || self.as_str() == other.as_str()
     }
 }
 

@@ -955,7 +955,6 @@ impl Compiler<'_> {
         }
     }
 
-    /// The placeholders of template `parts`.
     /// A set and a list written out (`p.roles + [x.role]`): the list's items go straight
     /// into the new set's storage, without making the list.
     fn set_with_items(self, op: crate::program::Arith, a: &IExpr, items: &[IExpr]) -> Box<ValueFn> {
@@ -976,6 +975,7 @@ impl Compiler<'_> {
         })
     }
 
+    /// The placeholders of template `parts`.
     fn placeholders(self, parts: &[TPart]) -> Placeholders {
         parts
             .iter()

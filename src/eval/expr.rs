@@ -762,7 +762,7 @@ impl Eval<'_, '_> {
 
     /// `x + [a, b, …]` or `x - [a, b, …]`: a set and the items of a list written out,
     /// `ys` (left empty), without making that list.
-    pub(super) fn set_op_items(&mut self, op: Arith, x: Value, ys: &mut Vec<Value>) -> R<Value> {
+    pub(super) fn set_op_items(&self, op: Arith, x: Value, ys: &mut Vec<Value>) -> R<Value> {
         let xs = x.elements().unwrap_or_default();
         match op {
             Arith::Add => {

@@ -106,7 +106,11 @@ impl Schema<'_> {
                     return None;
                 }
                 scan.at += 1;
-                let mut values = vec![Value::Unset; declared.len()];
+                // made shared at once and filled in place (the only share: `get_mut` always
+                // gives it), rather than a vector then copied into its shared slice
+                let mut values: std::sync::Arc<[Value]> = std::iter::repeat_with(|| Value::Unset)
+                    .take(declared.len())
+                    .collect();
                 let mut given = Given::default();
                 scan.blank();
                 let mut more = scan.peek()? != b'}';
@@ -116,11 +120,11 @@ impl Schema<'_> {
                 while more {
                     let (i, field) = given.field(declared, scan.key()?)?;
                     let at = Path::Field(&path, &field.name);
-                    *values.get_mut(i)? =
-                        self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
+                    let value = self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
+                    *std::sync::Arc::get_mut(&mut values)?.get_mut(i)? = value;
                     more = scan.more()?;
                 }
-                given.complete(declared).then(|| Value::record(values))
+                given.complete(declared).then_some(Value::Record(values))
             }
             _ => {
                 let json = scan.value()?;

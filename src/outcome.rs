@@ -492,9 +492,13 @@ pub enum RecordBody {
 
 impl Record {
     /// Gives the buffers of the record's outcomes back to this thread's evaluator, which
-    /// reuses them for the next event's outcomes: optional, for a program that runs many
-    /// lines and is done with each record once written.
+    /// reuses them for the next event's outcomes, and its `at` text to the next line read:
+    /// optional, for a program that runs many lines and is done with each record once
+    /// written.
     pub fn recycle(self) {
+        if let Some(at) = self.at {
+            crate::event::give_at(at);
+        }
         if let RecordBody::Outcomes(outcomes) = self.body {
             crate::eval::recycle(outcomes);
         }

@@ -44,7 +44,6 @@ impl ValueNames {
 /// serde): text, enumeration values, durations, dates and instants as strings, counts as
 /// numbers, lists, sets and records as arrays, an unset value as `null`. A case is shown by
 /// its key.
-#[derive(Clone)]
 pub struct Shown {
     /// Never a case or a participant: a case is replaced by its key (a participant by unset)
     /// when the outcome is made, as the world may change after.
@@ -53,6 +52,24 @@ pub struct Shown {
     /// instant): most shown values are texts, counts and bools, and sharing the names with
     /// each of them would cost two atomic operations a value (a decision's tenth).
     names: Option<Arc<ValueNames>>,
+}
+
+impl Clone for Shown {
+    fn clone(&self) -> Shown {
+        Shown {
+            value: self.value.clone(),
+            names: self.names.clone(),
+        }
+    }
+
+    /// Written over in place, field by field.
+    fn clone_from(&mut self, source: &Shown) {
+        match (&mut self.value, &source.value) {
+            (Value::Text(to), Value::Text(from)) => to.clone_from(from),
+            (to, from) => *to = from.clone(),
+        }
+        self.names.clone_from(&source.names);
+    }
 }
 
 /// The names of a value that needs none.

@@ -127,16 +127,17 @@ impl Acc {
         self.messages.push(message);
     }
 
-    /// Shows `value` as `name`, after every value shown so far (one shown under that name
-    /// before is taken out).
-    fn show(&mut self, name: &Arc<str>, value: crate::Shown) {
+    /// Shows a copy of `value` as `name`, after every value shown so far (one shown under
+    /// that name before is taken out). The copy is made where it is kept: a value copied to
+    /// the stack and moved from there is read back whole before its bytes have landed.
+    fn show_copy(&mut self, name: &Arc<str>, value: &crate::Shown) {
         match self.entry(name) {
-            Ok(i) => self.shows[i].1 = value,
-            Err(i) => self.shows.insert(i, (Arc::clone(name), value)),
+            Ok(i) => self.shows[i].1.clone_from(value),
+            Err(i) => self.shows.insert(i, (Arc::clone(name), value.clone())),
         }
     }
 
-    /// [`Acc::show`] of `value` as [`crate::Shown::new`] makes it, written over the last
+    /// [`Acc::show_copy`] of `value` as [`crate::Shown::new`] makes it, written over the last
     /// answer's value of that name when there is one (which keeps the names it holds, when
     /// they are `names`: no atomic counts).
     fn show_value(
@@ -1025,7 +1026,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 // `continue` in the arm below, the limits decision took 54 -> 58 ns)
                 IAction::Show(name, _) if ActionCode::shown(code, i).is_some() => {
                     if let Some(shown) = ActionCode::shown(code, i) {
-                        self.touch(ctx).show(name, shown.clone());
+                        self.touch(ctx).show_copy(name, shown);
                     }
                 }
                 IAction::Show(name, e) => {
@@ -1393,7 +1394,7 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
 
-        /// [`super::Acc::show`] into the entries of a last answer, then
+        /// [`super::Acc::show_copy`] into the entries of a last answer, then
         /// [`super::Acc::finish`], gives what showing into an empty list gives: each name
         /// once, in the order it was last shown, with its last value; whatever the last
         /// answer held.
@@ -1416,7 +1417,7 @@ mod tests {
             };
             let mut model: Vec<(Arc<str>, crate::Shown)> = Vec::new();
             for &(i, n) in &shows {
-                acc.show(&names[i], shown(n));
+                acc.show_copy(&names[i], &shown(n));
                 model.retain(|(m, _)| *m != names[i]);
                 model.push((Arc::clone(&names[i]), shown(n)));
             }

@@ -473,6 +473,30 @@ fn give_spare(mut values: Vec<Value>) {
     }
 }
 
+/// The `at` text of an event read from a line, as its record keeps it: written into the
+/// storage of the last record's given back ([`give_at`]), so that a stream that recycles its
+/// records allocates none for it.
+pub(super) fn at_text(at: &str) -> String {
+    let mut text = SPARE_AT.try_with(std::cell::Cell::take).unwrap_or_default();
+    text.clear();
+    text.push_str(at);
+    text
+}
+
+/// Keeps the storage of a record's `at` for the next line's ([`at_text`]).
+pub(crate) fn give_at(text: String) {
+    // an instant with nanoseconds and an offset is 35 bytes: anything much longer was not
+    // read by the common path, and is not worth keeping
+    if text.capacity() <= 64 {
+        let _ = SPARE_AT.try_with(|spare| spare.set(text));
+    }
+}
+
+thread_local! {
+    /// The storage of the `at` of the record given back last.
+    static SPARE_AT: std::cell::Cell<String> = const { std::cell::Cell::new(String::new()) };
+}
+
 /// Gives an event read or built and now done with back to the thread: the next event
 /// read from a line or built is written into its storage, and takes its share of the
 /// type's shape when it is of the same type ([`shape_of`]).

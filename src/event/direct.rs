@@ -63,7 +63,7 @@ impl Schema<'_> {
         let shape = self.shapes.get(ty.index())?;
         let header = Header {
             type_name: Some(type_name.into()),
-            at: Some(at_text.to_string()),
+            at: Some(super::builder::at_text(at_text)),
         };
         let event = Event {
             ty,

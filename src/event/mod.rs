@@ -29,8 +29,8 @@ mod line;
 mod rfc3339;
 mod shape;
 
-pub(crate) use builder::recycle;
 pub use builder::EventBuilder;
+pub(crate) use builder::{give_at, recycle};
 pub use error::EventError;
 use json::Json;
 pub(crate) use line::to_line;

@@ -465,10 +465,8 @@ mod tests {
                 assert_eq!(to.as_str(), b, "{a:?} written over with {b:?}");
                 assert!(to == from, "{a:?} written over with {b:?}");
                 // the inline buffer keeps its zeros past the length (equality relies on them)
-                assert!(
-                    to == Text::from(b.to_string()),
-                    "{a:?} written over with {b:?}"
-                );
+                let made = Text::from(b.to_string());
+                assert!(to == made, "{a:?} written over with {b:?}");
             }
         }
     }

@@ -119,41 +119,69 @@ fn longer_than(s: &str, max: usize) -> bool {
 #[derive(Clone, Debug)]
 struct Alternatives(Vec<Sequence>);
 
-/// One alternative. When every item has a fixed count and lists ASCII characters only
-/// (`^1[0-9]{10}$`), it is also kept as one class per byte: a match is then a length check
+/// One alternative, with the shortcut its shape allows: a match is then a length check
 /// and one bit test per byte.
 #[derive(Clone, Debug)]
 struct Sequence {
     items: Vec<Item>,
-    per_byte: Option<Vec<u128>>,
+    shortcut: Option<Shortcut>,
+}
+
+/// How a sequence of ASCII classes only is matched without the general search.
+#[derive(Clone, Debug)]
+enum Shortcut {
+    /// Every item has a fixed count (`^1[0-9]{10}$`): one class per byte.
+    PerByte(Vec<Bits>),
+    /// One item (`^[A-Za-z0-9_-]{1,64}$`): `min..=max` bytes, each in the class.
+    Run { class: Bits, min: u32, max: u32 },
+}
+
+/// An ASCII class as two words: bit `b % 64` of word `b / 64` for byte `b` (tested with a
+/// word shift, cheaper than a shift of a `u128`).
+type Bits = [u64; 2];
+
+fn bits(ascii: u128) -> Bits {
+    [ascii as u64, (ascii >> 64) as u64]
+}
+
+/// Whether byte `b` is in `class`: bytes of non-ASCII characters are >= 128, in no class.
+#[inline]
+fn has(class: &Bits, b: u8) -> bool {
+    b < 128 && (class[usize::from(b >> 6)] >> (b & 63)) & 1 != 0
 }
 
 impl Sequence {
     fn new(items: Vec<Item>) -> Sequence {
-        let fixed = items.iter().all(|i| i.min == i.max && !i.class.negated);
-        let per_byte = fixed
-            .then(|| {
-                let len: u32 = items.iter().map(|i| i.min).sum();
-                (len as usize) < MAX_FAST_LEN
-            })
-            .filter(|short| *short)
-            .map(|_| {
+        let ascii = items.iter().all(|i| !i.class.negated);
+        let fixed = ascii && items.iter().all(|i| i.min == i.max);
+        let len: u64 = items.iter().map(|i| u64::from(i.min)).sum();
+        let shortcut = match items.as_slice() {
+            _ if fixed && len < MAX_FAST_LEN as u64 => Some(Shortcut::PerByte(
                 items
                     .iter()
-                    .flat_map(|i| std::iter::repeat_n(i.class.ascii, i.min as usize))
-                    .collect()
-            });
-        Sequence { items, per_byte }
+                    .flat_map(|i| std::iter::repeat_n(bits(i.class.ascii), i.min as usize))
+                    .collect(),
+            )),
+            [one] if ascii => Some(Shortcut::Run {
+                class: bits(one.class.ascii),
+                min: one.min,
+                max: one.max,
+            }),
+            _ => None,
+        };
+        Sequence { items, shortcut }
     }
 
     fn is_match(&self, s: &str) -> bool {
-        match &self.per_byte {
-            // Bytes of non-ASCII characters are >= 128: in no listed class.
-            Some(classes) => {
-                s.len() == classes.len()
-                    && s.bytes()
-                        .zip(classes)
-                        .all(|(b, class)| b < 128 && class & (1 << b) != 0)
+        // (a non-ASCII character has a byte in no ASCII class: counting bytes rather than
+        // characters changes no answer)
+        match &self.shortcut {
+            Some(Shortcut::PerByte(classes)) => {
+                s.len() == classes.len() && s.bytes().zip(classes).all(|(b, c)| has(c, b))
+            }
+            Some(Shortcut::Run { class, min, max }) => {
+                (*min as usize..=*max as usize).contains(&s.len())
+                    && s.bytes().all(|b| has(class, b))
             }
             None => matches_sequence(&self.items, s),
         }

@@ -65,6 +65,15 @@ impl Value {
         Value::List(EMPTY.try_with(Arc::clone).unwrap_or_else(|_| Arc::new([])))
     }
 
+    /// A list of what `items` yields, in order, taking it out of `items`' buffer: one
+    /// allocation (none for the empty list).
+    pub(crate) fn list_drained(items: std::vec::Drain<'_, Value>) -> Value {
+        if items.len() == 0 {
+            return Value::empty_list();
+        }
+        Value::List(items.collect())
+    }
+
     /// A record of `fields`, in declaration order.
     pub fn record(fields: Vec<Value>) -> Value {
         Value::Record(fields.into())

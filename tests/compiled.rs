@@ -135,7 +135,7 @@ fn random_icp_streams_give_the_same_records_both_ways() {
 }
 
 /// The same streams, the compiled engine given back each record once written (its `at`,
-/// its outcomes' buffers, the lists its rules made): nothing of one line shows in the next.
+/// its outcomes' buffers): nothing of one line shows in the next.
 #[test]
 fn records_given_back_change_nothing_of_the_next_ones() {
     let (compiled, walked) = both("rules/icp");

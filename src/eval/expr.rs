@@ -535,7 +535,7 @@ impl Eval<'_, '_> {
     /// The list of `items`, in order: one allocation (none when empty); the buffer goes
     /// back to the spares.
     pub(super) fn list_of(&mut self, mut items: Vec<Value>) -> Value {
-        let list = self.scratch.spare.list(items.drain(..));
+        let list = Value::list_drained(items.drain(..));
         self.scratch.spare.give_locals(items);
         list
     }
@@ -664,7 +664,10 @@ impl Eval<'_, '_> {
             let key = |x: &T| tx.case(case_of(*x)).ok().map(|c| &c.key);
             hits.sort_unstable_by(|x, y| key(x).cmp(&key(y)).then(x.cmp(y)));
         }
-        Ok(self.scratch.spare.list(hits.drain(..).map(value)))
+        if hits.is_empty() {
+            return Ok(Value::empty_list());
+        }
+        Ok(Value::List(hits.drain(..).map(value).collect()))
     }
 
     pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {

@@ -108,15 +108,7 @@ pub(crate) struct Spare {
     pub(super) lookup: Lookup,
     /// When a changed case's deadlines are due, and the slots of their expressions.
     pub(super) due: super::DueBufs,
-    /// Lists no longer shared, of one to [`POOLED_LIST`] items (each unset), by length: a
-    /// `let` that finds the event's person makes a list of one each event.
-    lists: [Vec<Arc<[Value]>>; POOLED_LIST],
 }
-
-/// The longest list whose storage a thread keeps ([`Spare::lists`]).
-const POOLED_LIST: usize = 4;
-/// How many lists of each length a thread keeps.
-const KEPT_LISTS: usize = 8;
 
 /// The buffers of a world-wide lookup ([`super::Eval::part_lookup`] and
 /// [`super::Eval::case_lookup`]): its candidates, and its hits.
@@ -152,44 +144,9 @@ impl Spare {
     }
 
     pub(super) fn give_locals(&mut self, mut v: Vec<Value>) {
-        for value in v.drain(..) {
-            if let Value::List(list) = value {
-                self.give_list(list);
-            }
-        }
+        v.clear();
         let cap = v.capacity();
         keep(&mut self.locals, v, cap);
-    }
-
-    /// Keeps the storage of `list` for a later list of its length, when nothing else holds
-    /// it and it is short; drops it otherwise.
-    fn give_list(&mut self, mut list: Arc<[Value]>) {
-        let pool = self.lists.get_mut(list.len().wrapping_sub(1));
-        if let (Some(pool), Some(items)) = (pool, Arc::get_mut(&mut list)) {
-            if pool.len() < KEPT_LISTS {
-                items.fill_with(|| Value::Unset);
-                pool.push(list);
-            }
-        }
-    }
-
-    /// The list of `items`, in order, in the storage of a list given back when one of its
-    /// length is kept: no allocation then (none either for the empty list).
-    pub(super) fn list(&mut self, items: impl ExactSizeIterator<Item = Value>) -> Value {
-        let n = items.len();
-        if n == 0 {
-            return Value::empty_list();
-        }
-        if let Some(mut list) = self.lists.get_mut(n - 1).and_then(Vec::pop) {
-            // a kept list is held by nothing else (`give_list`): `get_mut` gives it
-            if let Some(slots) = Arc::get_mut(&mut list) {
-                for (slot, item) in slots.iter_mut().zip(items) {
-                    *slot = item;
-                }
-                return Value::List(list);
-            }
-        }
-        Value::List(items.collect())
     }
 
     /// Takes back the buffers of outcomes no longer needed.
@@ -333,68 +290,4 @@ pub(super) fn recycle_locals(locals: Vec<Value>) {
         kept.spare.give_locals(locals);
         s.set(Some(kept));
     });
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn texts(items: &[&str]) -> Vec<Value> {
-        items.iter().map(|s| Value::text(*s)).collect()
-    }
-
-    #[test]
-    fn a_list_given_back_is_made_again_with_the_new_items_only() {
-        let mut spare = Spare::default();
-        let first = spare.list(texts(&["a", "b"]).into_iter());
-        let Value::List(made) = &first else {
-            panic!("a list");
-        };
-        let storage = Arc::as_ptr(made);
-        spare.give_locals(vec![Value::Unset, first]);
-        // the same length takes the kept storage, and holds the new items in order
-        let again = spare.list(texts(&["c", "d"]).into_iter());
-        match &again {
-            Value::List(l) => {
-                assert_eq!(Arc::as_ptr(l), storage, "the storage is reused");
-                assert_eq!(&l[..], &texts(&["c", "d"])[..]);
-            }
-            other => panic!("a list, not {other:?}"),
-        }
-        // another length does not
-        let three = spare.list(texts(&["x", "y", "z"]).into_iter());
-        assert_eq!(three, Value::List(texts(&["x", "y", "z"]).into()));
-        assert_eq!(spare.list(std::iter::empty()), Value::empty_list());
-    }
-
-    #[test]
-    fn a_list_still_held_elsewhere_is_not_kept() {
-        let mut spare = Spare::default();
-        let list = spare.list(texts(&["a"]).into_iter());
-        let held = list.clone();
-        spare.give_locals(vec![list]);
-        // the holder still reads its item, and a new list of one is made apart
-        let other = spare.list(texts(&["b"]).into_iter());
-        assert_eq!(held, Value::List(texts(&["a"]).into()));
-        assert_eq!(other, Value::List(texts(&["b"]).into()));
-        match (&held, &other) {
-            (Value::List(h), Value::List(o)) => assert!(!Arc::ptr_eq(h, o)),
-            _ => panic!("lists"),
-        }
-    }
-
-    #[test]
-    fn a_thread_keeps_a_bounded_number_of_lists() {
-        let mut spare = Spare::default();
-        let lists: Vec<Value> = (0..3 * KEPT_LISTS)
-            .map(|i| spare.list(texts(&[&i.to_string()]).into_iter()))
-            .collect();
-        spare.give_locals(lists);
-        assert_eq!(spare.lists[0].len(), KEPT_LISTS);
-        // long lists are not kept at all
-        let long = spare.list(texts(&["a"; POOLED_LIST + 1]).into_iter());
-        spare.give_locals(vec![long]);
-        assert!(spare.lists.iter().all(|kept| kept.len() <= KEPT_LISTS));
-        assert_eq!(spare.lists.iter().map(Vec::len).sum::<usize>(), KEPT_LISTS);
-    }
 }

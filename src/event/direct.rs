@@ -253,10 +253,7 @@ impl<'a> Scan<'a> {
         self.punct(b'"')?;
         let start = self.at;
         let bytes = self.line.as_bytes();
-        let len = bytes
-            .get(start..)?
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        let len = string_end(bytes.get(start..)?)?;
         if bytes.get(start + len) != Some(&b'"') {
             return None;
         }
@@ -305,6 +302,34 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// Where the first quote, backslash or control character of `text` is: the end of a string
+/// without escapes, or where it stops being one. Eight bytes at a time, each word tested for
+/// the three at once (a string's bytes are most of a line's).
+fn string_end(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // `(x - ONES) & !x & HIGH` marks the bytes of `x` that are zero, and `(x - 0x20 each) &
+    // !x & HIGH` those below 0x20; a byte above a marked one may be marked wrongly (by the
+    // borrow), never one below it: the lowest mark is right.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let mut words = text.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().ok()?);
+        let marks = (zero(x ^ (ONES * u64::from(b'"')))
+            | zero(x ^ (ONES * u64::from(b'\\')))
+            | (x.wrapping_sub(ONES * 0x20) & !x))
+            & HIGH;
+        if marks != 0 {
+            return Some(at + (marks.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let mut rest = words.remainder().iter();
+    rest.position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .map(|i| at + i)
+}
+
 /// The length of the array or object `text` starts with, up to its closing bracket (strings
 /// stepped over, escapes included); `None` if it does not close.
 fn nested_len(text: &[u8]) -> Option<usize> {
@@ -340,4 +365,54 @@ fn nested_len(text: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_end;
+    use proptest::prelude::*;
+
+    /// What [`string_end`] finds, a byte at a time.
+    fn one_by_one(text: &[u8]) -> Option<usize> {
+        text.iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+    }
+
+    proptest! {
+        /// Word by word, it stops where a byte-by-byte search stops: quotes, backslashes,
+        /// control characters, bytes of every value around them, at every place in a word.
+        #[test]
+        fn a_string_ends_where_a_byte_by_byte_search_says(
+            text in proptest::collection::vec(
+                prop_oneof![
+                    4 => 0x20u8..0x7f,
+                    1 => Just(b'"'),
+                    1 => Just(b'\\'),
+                    1 => 0u8..0x20,
+                    1 => 0x7fu8..=0xff,
+                ],
+                0..40,
+            ),
+        ) {
+            prop_assert_eq!(string_end(&text), one_by_one(&text));
+        }
+    }
+
+    #[test]
+    fn each_stopping_byte_is_found_at_each_place_after_any_other_byte() {
+        for stop in [b'"', b'\\', 0, 0x1f] {
+            for before in [0x20u8, 0x21, 0x7f, 0x80, 0xff, 0x1f, b'"'] {
+                for at in 0..20 {
+                    let mut text = vec![b'a'; 24];
+                    text[..at].fill(before);
+                    text[at] = stop;
+                    assert_eq!(
+                        string_end(&text),
+                        one_by_one(&text),
+                        "{stop} at {at} after {before}"
+                    );
+                }
+            }
+        }
+    }
 }

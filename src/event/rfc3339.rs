@@ -15,16 +15,21 @@ pub(super) fn instant(s: &str) -> Option<Timestamp> {
 /// reads of its `at` in one pass.
 pub(super) fn instant_at_offset(s: &str) -> Option<(Timestamp, jiff::tz::Offset)> {
     let b = s.as_bytes();
-    let num = |from: usize, len: usize| -> Option<i64> {
-        b.get(from..from + len)?.iter().try_fold(0i64, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })
+    // the date and time at their fixed places, read once (no bounds checks after this)
+    let head: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    let digit = |c: u8| -> Option<i64> {
+        let d = c.wrapping_sub(b'0');
+        (d < 10).then_some(i64::from(d))
     };
-    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
-    if separators.iter().any(|(i, c)| b.get(*i) != Some(c))
-        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+    let two = |i: usize| Some(digit(head[i])? * 10 + digit(head[i + 1])?);
+    let year = two(0)? * 100 + two(2)?;
+    let (month, day) = (two(5)?, two(8)?);
+    let (hour, minute, second) = (two(11)?, two(14)?, two(17)?);
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || head[13] != b':'
+        || head[16] != b':'
+        || !matches!(head[10], b'T' | b't' | b' ')
     {
         return None;
     }
@@ -40,23 +45,28 @@ pub(super) fn instant_at_offset(s: &str) -> Option<(Timestamp, jiff::tz::Offset)
     let mut rest = b.get(19..)?;
     let mut nanos = 0i64;
     if let [b'.', fraction @ ..] = rest {
-        let n = fraction.iter().take_while(|d| d.is_ascii_digit()).count();
-        if n == 0 || n > 9 {
+        // up to nine digits, scaled to nanoseconds as they are read
+        let mut n = 0;
+        let mut scale = 1_000_000_000i64;
+        for &c in fraction {
+            let Some(d) = digit(c) else { break };
+            n += 1;
+            if n > 9 {
+                return None;
+            }
+            scale /= 10;
+            nanos += d * scale;
+        }
+        if n == 0 {
             return None;
         }
-        let digits = fraction.get(..n)?;
-        nanos = digits
-            .iter()
-            .fold(0i64, |v, d| v * 10 + i64::from(d - b'0'));
-        nanos *= 10i64.pow(9 - n as u32);
         rest = fraction.get(n..)?;
     }
     let offset = match rest {
         [b'Z' | b'z'] => 0,
         [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
-            let digit = |d: &u8| d.is_ascii_digit().then(|| i64::from(d - b'0'));
-            let hours = digit(h0)? * 10 + digit(h1)?;
-            let minutes = digit(m0)? * 10 + digit(m1)?;
+            let hours = digit(*h0)? * 10 + digit(*h1)?;
+            let minutes = digit(*m0)? * 10 + digit(*m1)?;
             if hours > 23 || minutes > 59 {
                 return None;
             }

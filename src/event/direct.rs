@@ -28,7 +28,7 @@ impl Schema<'_> {
         let mut scan = Scan { line, at: 0 };
         scan.punct(b'{')?;
         // `type` first: the fields are known before they come
-        if scan.key()? != "type" {
+        if !scan.expected_key("type") && scan.key()? != "type" {
             return None;
         }
         let type_name = scan.string()?;
@@ -42,8 +42,7 @@ impl Schema<'_> {
         let mut given = Given::default();
         let mut at = None;
         while scan.more()? {
-            let key = scan.key()?;
-            if key == "at" {
+            let Member::Field(i, field) = given.member(&mut scan, declared, true)? else {
                 let text = scan.string()?;
                 if at.is_some() {
                     return None;
@@ -52,8 +51,7 @@ impl Schema<'_> {
                 // path's
                 at = Some((text, rfc3339::instant_at_offset(text)?));
                 continue;
-            }
-            let (i, field) = given.field(declared, key)?;
+            };
             let path = Path::Field(&Path::Top, &field.name);
             let value = self.read(&mut scan, &field.ty, path, field.sensitive)?;
             *fields.get_mut(i)? = value;
@@ -118,7 +116,9 @@ impl Schema<'_> {
                     scan.at += 1;
                 }
                 while more {
-                    let (i, field) = given.field(declared, scan.key()?)?;
+                    let Member::Field(i, field) = given.member(scan, declared, false)? else {
+                        return None;
+                    };
                     let at = Path::Field(&path, &field.name);
                     let value = self.read(scan, &field.ty, at, sensitive || field.sensitive)?;
                     *std::sync::Arc::get_mut(&mut values)?.get_mut(i)? = value;
@@ -163,6 +163,14 @@ impl Schema<'_> {
     }
 }
 
+/// A member of an object, by its key.
+enum Member<'d> {
+    /// `at`, at the top of a line.
+    At,
+    /// A declared field, with its index.
+    Field(usize, &'d RecordFieldDef),
+}
+
 /// The fields of a record given so far (of at most [`MOST`]).
 #[derive(Default)]
 struct Given {
@@ -189,6 +197,36 @@ impl Given {
         self.bits |= 1 << i;
         self.next = i + 1;
         Some((i, declared.get(i)?))
+    }
+
+    /// The next member's key, read with its colon: the field declared after the last one
+    /// given, when the line names it there, without a space (the common case, recognized
+    /// in one comparison); else any key, read in full. `at` is a member of its own where
+    /// `header` says the object is a line's.
+    fn member<'d>(
+        &mut self,
+        scan: &mut Scan,
+        declared: &'d [RecordFieldDef],
+        header: bool,
+    ) -> Option<Member<'d>> {
+        if let Some(next) = declared.get(self.next) {
+            let free = self.bits & (1 << self.next) == 0;
+            if free && !(header && next.name == "at") && scan.expected_key(&next.name) {
+                let i = self.next;
+                self.bits |= 1 << i;
+                self.next = i + 1;
+                return Some(Member::Field(i, next));
+            }
+        }
+        if header && scan.expected_key("at") {
+            return Some(Member::At);
+        }
+        let key = scan.key()?;
+        if header && key == "at" {
+            return Some(Member::At);
+        }
+        let (i, field) = self.field(declared, key)?;
+        Some(Member::Field(i, field))
     }
 
     /// Whether every required field of `declared` is given.
@@ -228,6 +266,21 @@ impl<'a> Scan<'a> {
         let key = self.string()?;
         self.punct(b':')?;
         Some(key)
+    }
+
+    /// Whether the line has the key `name` here, quoted and followed by its colon, exactly
+    /// (no space, no escape); if so, steps over it. A key the reader expects next is so
+    /// recognized in one comparison, where reading any key scans it and looks it up.
+    fn expected_key(&mut self, name: &str) -> bool {
+        let n = name.len();
+        let rest = self.line.as_bytes().get(self.at..).unwrap_or_default();
+        let hit = rest.first() == Some(&b'"')
+            && rest.get(1..=n) == Some(name.as_bytes())
+            && rest.get(n + 1..n + 3) == Some(b"\":".as_slice());
+        if hit {
+            self.at += n + 3;
+        }
+        hit
     }
 
     /// Whether another member follows (a comma), or the object ends (its brace).
@@ -369,7 +422,31 @@ fn nested_len(text: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::string_end;
+    use super::{string_end, Scan};
+
+    #[test]
+    fn an_expected_key_is_taken_only_when_written_exactly() {
+        let taken = |line: &str| {
+            let mut scan = Scan { line, at: 0 };
+            let hit = scan.expected_key("phone");
+            (hit, scan.at)
+        };
+        assert_eq!(taken(r#""phone":"1""#), (true, 8));
+        assert_eq!(taken(r#""phone":"#), (true, 8));
+        for other in [
+            r#""phone" :"1""#,
+            r#""phoneX":"1""#,
+            r#""phon":"1""#,
+            r#""ph\u006fne":"1""#,
+            r#" "phone":"1""#,
+            r#""phone""#,
+            r#""phone"#,
+            "",
+            "\"",
+        ] {
+            assert_eq!(taken(other), (false, 0), "{other}");
+        }
+    }
     use proptest::prelude::*;
 
     /// What [`string_end`] finds, a byte at a time.

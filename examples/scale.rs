@@ -18,6 +18,13 @@
 //!   with every other: the policy's own quadratic cost), so that one order may list N people
 //!   in one role. Orders one filing of N people, sends one of them a code, then times
 //!   validation attempts on it (wrong code, right code), evaluated and applied.
+//! - `stream-engine N`, `stream-model N`, `stream-none N`: makes the benchmarks' mixed stream
+//!   of N filings (`benches/support/stream.rs`, about 9.7 events each), then runs it, JSON
+//!   line in and JSON record out, through the engine as `docket run` does, or through the
+//!   reference model, or through nothing. Prints the time per event. Its use is counting
+//!   instructions, which a shared machine's load does not change: run each mode under
+//!   `valgrind --tool=cachegrind` and divide each side's count, less `stream-none`'s (making
+//!   the stream), by the events (README.md, "Instructions per event").
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -45,7 +52,13 @@ fn main() {
         "tick" => tick(n, false),
         "tick-cow" => tick(n, true),
         "participants" => participants(n),
-        other => panic!("`{other}`: say `tick N`, `tick-cow N` or `participants N`"),
+        "stream-engine" => stream(n, Side::Engine),
+        "stream-model" => stream(n, Side::Model),
+        "stream-none" => stream(n, Side::None),
+        other => panic!(
+            "`{other}`: say `tick N`, `tick-cow N`, `participants N` or \
+             `stream-engine|stream-model|stream-none N`"
+        ),
     }
 }
 
@@ -217,4 +230,47 @@ fn participants(n: usize) {
             median(apply)
         );
     }
+}
+
+/// What runs the mixed stream.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Engine,
+    Model,
+    /// Nothing: the cost of making the stream, to take off the others'.
+    None,
+}
+
+fn stream(filings: usize, side: Side) {
+    // both made in every mode, so that `stream-none` counts their making too
+    let engine = Engine::icp();
+    let mut model = support::model();
+    let lines = support::stream::mixed(filings).lines;
+    let mut out = String::with_capacity(4096);
+    let started = Instant::now();
+    match side {
+        Side::Engine => {
+            let mut world = World::new();
+            for (n, line) in lines.iter().enumerate() {
+                out.clear();
+                let record = engine.run_line(&mut world, n + 1, line);
+                record.write_json(&mut out);
+                assert!(!record.is_error(), "{out}");
+                record.recycle();
+            }
+        }
+        Side::Model => {
+            for (n, line) in lines.iter().enumerate() {
+                out.clear();
+                model.run_line(n + 1, line, &mut out);
+            }
+        }
+        Side::None => {}
+    }
+    let took = started.elapsed();
+    eprintln!(
+        "{} events of {filings} filings: {:.0} ns an event",
+        lines.len(),
+        took.as_nanos() as f64 / lines.len().max(1) as f64
+    );
 }

@@ -142,6 +142,9 @@ impl FormatDef {
     /// `raw` with the format's transforms applied (`trim`, then `uppercase` or
     /// `lowercase`), copied only when they change something.
     pub fn transform<'r>(&self, raw: &'r str) -> std::borrow::Cow<'r, str> {
+        if !(self.trim || self.uppercase || self.lowercase) {
+            return raw.into();
+        }
         let trimmed = if self.trim { raw.trim() } else { raw };
         if trimmed.is_ascii() {
             // the common case, without asking Unicode's tables of each character

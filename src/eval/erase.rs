@@ -138,7 +138,9 @@ impl Eval<'_, '_> {
     fn holds(&mut self, def: &EraseDef, owner: Value, locals: &mut Vec<Value>) -> R<bool> {
         let slots = def.when.locals.max(1);
         if locals.len() < slots {
-            locals.resize(slots, Value::Unset);
+            // filled in place (`resize` clones a value into each slot)
+            let more = slots - locals.len();
+            locals.extend(std::iter::repeat_with(|| Value::Unset).take(more));
         }
         locals[0] = owner;
         let holds = match def.when.code.get(self.prog) {

@@ -1266,8 +1266,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
         {
-            due.locals.clear();
-            due.locals.resize(def.unit.locals.max(1), Value::Unset);
+            fill_locals(&mut due.locals, def.unit.locals);
             due.locals[0] = Value::Case(id);
             let due_at = match def.unit.code.get(self.prog) {
                 Some(code) => code(self, &mut due.locals)?,

@@ -37,8 +37,9 @@ impl Schema<'_> {
         if declared.len() > MOST {
             return None;
         }
+        // unset slots, filled in place (`resize` clones a value into each)
         fields.clear();
-        fields.resize(declared.len(), Value::Unset);
+        fields.extend(std::iter::repeat_with(|| Value::Unset).take(declared.len()));
         let mut given = Given::default();
         let mut at = None;
         while scan.more()? {

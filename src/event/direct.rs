@@ -424,6 +424,7 @@ fn nested_len(text: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::{string_end, Scan};
+    use proptest::prelude::*;
 
     #[test]
     fn an_expected_key_is_taken_only_when_written_exactly() {
@@ -448,7 +449,6 @@ mod tests {
             assert_eq!(taken(other), (false, 0), "{other}");
         }
     }
-    use proptest::prelude::*;
 
     /// What [`string_end`] finds, a byte at a time.
     fn one_by_one(text: &[u8]) -> Option<usize> {

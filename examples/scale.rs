@@ -233,7 +233,7 @@ fn participants(n: usize) {
 }
 
 /// What runs the mixed stream.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Side {
     Engine,
     Model,

@@ -18,7 +18,7 @@
 use super::{Eval, R};
 use crate::ids::{EnumId, TableId};
 use crate::program::{Cmp, FieldKind, HandlerDef, IAction, IExpr, Program, RuleDef, TPart};
-use crate::value::{PartRef, Value};
+use crate::value::{CaseId, PartRef, Value};
 use std::sync::Arc;
 
 /// An expression's value.
@@ -331,10 +331,51 @@ fn place(e: &IExpr) -> Option<Box<PlaceFn>> {
 
 /// The case a place holds, if it holds one (else the tree walker evaluates the node, for
 /// its error).
-fn case_id(case: &PlaceFn, ev: &Eval<'_, '_>, locals: &[Value]) -> Option<crate::value::CaseId> {
+fn case_id(case: &PlaceFn, ev: &Eval<'_, '_>, locals: &[Value]) -> Option<CaseId> {
     match case(ev, locals) {
         Some(Value::Case(id)) => Some(*id),
         _ => None,
+    }
+}
+
+/// A case read in place: `None` when it cannot be read so.
+type CaseFn = dyn for<'p, 'w> Fn(&Eval<'p, 'w>, &[Value]) -> Option<CaseId> + Send + Sync;
+
+/// An expression whose value is a case: read in place where it is a case held somewhere or
+/// a held participant's case (`filing`, `p.filing`), else computed.
+struct CaseOf {
+    place: Option<Box<CaseFn>>,
+    value: Box<ValueFn>,
+}
+
+impl CaseOf {
+    fn of(c: Compiler, e: &IExpr) -> CaseOf {
+        let place: Option<Box<CaseFn>> = match e {
+            IExpr::PartCase(p) => place(p).map(|p| -> Box<CaseFn> {
+                Box::new(move |ev, locals| match p(ev, locals)? {
+                    Value::Part(part) => {
+                        let case = ev.tx.case(part.case).ok()?;
+                        case.parts.get(part.idx as usize).map(|_| part.case)
+                    }
+                    _ => None,
+                })
+            }),
+            _ => place(e)
+                .map(|p| -> Box<CaseFn> { Box::new(move |ev, locals| case_id(&*p, ev, locals)) }),
+        };
+        CaseOf {
+            place,
+            value: c.value(e),
+        }
+    }
+
+    /// The case: read in place, else computed (for its error when it is none).
+    fn id(&self, ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>) -> R<CaseId> {
+        if let Some(id) = self.place.as_ref().and_then(|p| p(ev, locals)) {
+            return Ok(id);
+        }
+        let v = (self.value)(ev, locals)?;
+        Ok(ev.case_data(&v)?.0)
     }
 }
 
@@ -363,6 +404,27 @@ impl Operand {
             Operand::Lit(v) => Some(v),
             Operand::Place(p) => p(ev, locals),
             Operand::Computed(_) => None,
+        }
+    }
+
+    /// The value of a computed operand (`None` for a literal or a place: read in place).
+    fn computed(&self, ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>) -> R<Option<Value>> {
+        match self {
+            Operand::Computed(c) => c(ev, locals).map(Some),
+            Operand::Lit(_) | Operand::Place(_) => Ok(None),
+        }
+    }
+
+    /// Its value: `computed` (what [`Operand::computed`] gave) if any, else read in place.
+    fn read<'s>(
+        &'s self,
+        computed: &'s Option<Value>,
+        ev: &'s Eval<'_, '_>,
+        locals: &'s [Value],
+    ) -> Option<&'s Value> {
+        match computed {
+            Some(v) => Some(v),
+            None => self.peek(ev, locals),
         }
     }
 
@@ -433,18 +495,64 @@ impl Compiler<'_> {
     ) -> Box<TestFn> {
         let (x, y) = (Operand::of(self, a), Operand::of(self, b));
         let (a, b) = (a.clone(), b.clone());
+        let computed = |o: &Operand| matches!(o, Operand::Computed(_));
+        if !computed(&x) && !computed(&y) {
+            return test_fn(move |ev, locals| {
+                if let (Some(v), Some(w)) = (x.peek(ev, locals), y.peek(ev, locals)) {
+                    return f(v, w);
+                }
+                // a place that cannot be read in place: as the tree walker reads it
+                let v = x.eval(&a, ev, locals)?;
+                let w = y.eval(&b, ev, locals)?;
+                f(&v, &w)
+            });
+        }
         test_fn(move |ev, locals| {
-            if let (Some(v), Some(w)) = (x.peek(ev, locals), y.peek(ev, locals)) {
+            // the computed operands first, in order; the others then read in place
+            let v = x.computed(ev, locals)?;
+            let w = y.computed(ev, locals)?;
+            if let (Some(v), Some(w)) = (x.read(&v, ev, locals), y.read(&w, ev, locals)) {
                 return f(v, w);
             }
-            let v = x.eval(&a, ev, locals)?;
-            let w = y.eval(&b, ev, locals)?;
+            // a place that cannot be read in place: as the tree walker reads it
+            let v = match v {
+                Some(v) => v,
+                None => x.eval(&a, ev, locals)?,
+            };
+            let w = match w {
+                Some(w) => w,
+                None => y.eval(&b, ev, locals)?,
+            };
             f(&v, &w)
         })
     }
 
+    /// A derived field read, its definition written in place of the read when that changes
+    /// nothing: it reads only its owner (binds no name), and its owner is a local slot, which
+    /// reading again gives the same value. Then it is compiled as part of the expression that
+    /// reads it, with no slots of its own.
+    fn inlined(self, e: &IExpr) -> Option<IExpr> {
+        let (IExpr::CaseDerived(owner, ty, f) | IExpr::PartDerived(owner, ty, f)) = e else {
+            return None;
+        };
+        let def = self.prog.case_def(*ty)?;
+        let fields = match e {
+            IExpr::PartDerived(..) => &def.parts.fields,
+            _ => &def.fields,
+        };
+        match (&fields.get(*f as usize)?.kind, &**owner) {
+            (FieldKind::Derived(unit), IExpr::Local(_)) if unit.locals <= 1 => {
+                with_owner(&unit.expr, owner)
+            }
+            _ => None,
+        }
+    }
+
     /// A condition.
     fn test(self, e: &IExpr) -> Box<TestFn> {
+        if let Some(inlined) = self.inlined(e) {
+            return self.test(&inlined);
+        }
         match e {
             IExpr::And(a, b) => {
                 let (a, b) = (self.test(a), self.test(b));
@@ -472,6 +580,19 @@ impl Compiler<'_> {
                             },
                         )
                     }
+                    // how many items a list held somewhere has, against a number
+                    (IExpr::Count(list), _, IExpr::Lit(Value::Count(n))) => match place(list) {
+                        Some(list) => {
+                            let n = *n;
+                            test_fn(move |ev, locals| match list(ev, locals) {
+                                Some(Value::List(v) | Value::Set(v)) => {
+                                    Ok(holds(op, (v.len() as i64).cmp(&n)))
+                                }
+                                _ => general(ev, locals),
+                            })
+                        }
+                        None => general,
+                    },
                     // a count held somewhere against a number: the commonest limit check
                     (_, Some(p), IExpr::Lit(Value::Count(n))) => {
                         let n = *n;
@@ -550,6 +671,9 @@ impl Compiler<'_> {
 
     /// An expression's value.
     fn value(self, e: &IExpr) -> Box<ValueFn> {
+        if let Some(inlined) = self.inlined(e) {
+            return self.value(&inlined);
+        }
         match e {
             IExpr::Lit(v) => {
                 let v = v.clone();
@@ -559,33 +683,17 @@ impl Compiler<'_> {
                 let i = *i as usize;
                 value_fn(move |_, locals| Ok(locals.get(i).cloned().unwrap_or(Value::Unset)))
             }
-            IExpr::CaseStatus(c) => match place(c) {
-                Some(case) => {
-                    let whole = e.clone();
-                    value_fn(move |ev, locals| {
-                        let Some(id) = case_id(&*case, ev, locals) else {
-                            return ev.expr(&whole, locals);
-                        };
-                        let data = ev.tx.case(id)?;
-                        match ev.prog.case_def(data.ty) {
-                            Some(def) => Ok(Value::Enum(def.status_enum, data.status)),
-                            None => super::bug("no such case type"),
-                        }
-                    })
-                }
-                // a computed case (a participant's): read as the tree walker reads it
-                None => {
-                    let c = self.value(c);
-                    value_fn(move |ev, locals| {
-                        let v = c(ev, locals)?;
-                        let data = ev.case_data(&v)?.1;
-                        match ev.prog.case_def(data.ty) {
-                            Some(def) => Ok(Value::Enum(def.status_enum, data.status)),
-                            None => super::bug("no such case type"),
-                        }
-                    })
-                }
-            },
+            IExpr::CaseStatus(c) => {
+                let c = CaseOf::of(self, c);
+                value_fn(move |ev, locals| {
+                    let id = c.id(ev, locals)?;
+                    let data = ev.tx.case(id)?;
+                    match ev.prog.case_def(data.ty) {
+                        Some(def) => Ok(Value::Enum(def.status_enum, data.status)),
+                        None => super::bug("no such case type"),
+                    }
+                })
+            }
             IExpr::CaseDerived(owner, ty, f) | IExpr::PartDerived(owner, ty, f) => {
                 let def = self.prog.case_def(*ty);
                 let fields = match e {
@@ -617,12 +725,11 @@ impl Compiler<'_> {
                 };
                 let (var, cond) = (*var as usize, self.test(cond));
                 if let IExpr::CaseParts(c) = &**source {
-                    let case = self.value(c);
+                    let case = CaseOf::of(self, c);
                     return value_fn(move |ev, locals| {
-                        let case = case(ev, locals)?;
-                        let (id, data) = ev.case_data(&case)?;
+                        let id = case.id(ev, locals)?;
                         let mut n = 0;
-                        for idx in 0..data.parts.len() as u32 {
+                        for idx in 0..ev.tx.case(id)?.parts.len() as u32 {
                             locals[var] = Value::Part(PartRef { case: id, idx });
                             n += i64::from(cond(ev, locals)?);
                         }
@@ -734,11 +841,10 @@ impl Compiler<'_> {
                 if let IExpr::CaseParts(c) = &**source {
                     // a case's participants, walked without making a list of them
                     let (all, var, case, cond) =
-                        (*all, *var as usize, self.value(c), self.test(cond));
+                        (*all, *var as usize, CaseOf::of(self, c), self.test(cond));
                     return value_fn(move |ev, locals| {
-                        let case = case(ev, locals)?;
-                        let (id, data) = ev.case_data(&case)?;
-                        for idx in 0..data.parts.len() as u32 {
+                        let id = case.id(ev, locals)?;
+                        for idx in 0..ev.tx.case(id)?.parts.len() as u32 {
                             locals[var] = Value::Part(PartRef { case: id, idx });
                             if cond(ev, locals)? != all {
                                 return Ok(Value::Bool(!all));
@@ -1000,6 +1106,76 @@ enum Part {
 }
 
 /// Whether two values ordered `o` are in relation `op`.
+/// `e` (a derived field's definition, its owner in slot 0) with `owner` read where it reads
+/// slot 0: `None` when it binds a name (a comprehension's, a quantifier's), whose slot would
+/// be the reader's.
+fn with_owner(e: &IExpr, owner: &IExpr) -> Option<IExpr> {
+    let of = |x: &IExpr| with_owner(x, owner).map(Box::new);
+    let all = |xs: &[IExpr]| {
+        xs.iter()
+            .map(|x| with_owner(x, owner))
+            .collect::<Option<Vec<_>>>()
+    };
+    Some(match e {
+        IExpr::Local(0) => owner.clone(),
+        IExpr::Lit(_) | IExpr::EventField(_) | IExpr::EventAt | IExpr::Now | IExpr::Local(_) => {
+            e.clone()
+        }
+        IExpr::Filter { .. }
+        | IExpr::Quant { .. }
+        | IExpr::IndexLookup { .. }
+        | IExpr::CaseIndexLookup { .. } => return None,
+        IExpr::CaseKey(x) => IExpr::CaseKey(of(x)?),
+        IExpr::CaseStatus(x) => IExpr::CaseStatus(of(x)?),
+        IExpr::CaseField(x, f) => IExpr::CaseField(of(x)?, *f),
+        IExpr::CaseDerived(x, ty, f) => IExpr::CaseDerived(of(x)?, *ty, *f),
+        IExpr::CaseParts(x) => IExpr::CaseParts(of(x)?),
+        IExpr::PartField(x, f) => IExpr::PartField(of(x)?, *f),
+        IExpr::PartDerived(x, ty, f) => IExpr::PartDerived(of(x)?, *ty, *f),
+        IExpr::PartCase(x) => IExpr::PartCase(of(x)?),
+        IExpr::RecField(x, f) => IExpr::RecField(of(x)?, *f),
+        IExpr::Lookup {
+            table,
+            of: e,
+            keys,
+            columns,
+            blame,
+        } => IExpr::Lookup {
+            table: *table,
+            of: *e,
+            keys: all(keys)?,
+            columns: columns.clone(),
+            blame: blame.clone(),
+        },
+        IExpr::List(xs) => IExpr::List(all(xs)?),
+        IExpr::Count(x) => IExpr::Count(of(x)?),
+        IExpr::Not(x) => IExpr::Not(of(x)?),
+        IExpr::Neg(x) => IExpr::Neg(of(x)?),
+        IExpr::And(a, b) => IExpr::And(of(a)?, of(b)?),
+        IExpr::Or(a, b) => IExpr::Or(of(a)?, of(b)?),
+        IExpr::Cmp(op, a, b) => IExpr::Cmp(*op, of(a)?, of(b)?),
+        IExpr::Arith(op, a, b) => IExpr::Arith(*op, of(a)?, of(b)?),
+        IExpr::SetOp(op, a, b) => IExpr::SetOp(*op, of(a)?, of(b)?),
+        IExpr::ListOp(op, a, b) => IExpr::ListOp(*op, of(a)?, of(b)?),
+        IExpr::Call(f, xs) => IExpr::Call(*f, all(xs)?),
+        IExpr::In(a, b) => IExpr::In(of(a)?, of(b)?),
+        IExpr::Matches(x, p) => IExpr::Matches(of(x)?, *p),
+        IExpr::Coalesce(a, b) => IExpr::Coalesce(of(a)?, of(b)?),
+        IExpr::IsSet(x) => IExpr::IsSet(of(x)?),
+        IExpr::HasTag(x, ty, tag) => IExpr::HasTag(of(x)?, *ty, *tag),
+        IExpr::Template(parts) => IExpr::Template(
+            parts
+                .iter()
+                .map(|p| match p {
+                    TPart::Text(t) => Some(TPart::Text(t.clone())),
+                    TPart::Expr(x) => with_owner(x, owner).map(TPart::Expr),
+                })
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        IExpr::Before(x) => IExpr::Before(of(x)?),
+    })
+}
+
 fn holds(op: Cmp, o: std::cmp::Ordering) -> bool {
     match op {
         Cmp::Eq => o.is_eq(),

@@ -146,7 +146,7 @@ impl Text {
 
 impl Text {
     /// The string's bytes: compared, ordered and hashed without checking UTF-8 again.
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, buf } => &buf[..*len as usize],
             Repr::Heap(s) => s.as_bytes(),

@@ -1164,10 +1164,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 self.touch(Some(id));
             }
             Place::PartField(owner, f) => {
-                let p = match self.expr(owner, locals)? {
-                    Value::Part(p) => p,
-                    _ => return bug("not a participant"),
-                };
+                let p = self.part_of(owner, locals)?;
                 self.tx.set_part(self.prog, p, *f, v)?;
                 self.touch(Some(p.case));
             }
@@ -1176,9 +1173,38 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     fn case_of(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<CaseId> {
+        // the commonest owners, read where they lie: a case in a slot, a participant's case
+        match e {
+            IExpr::Local(i) => {
+                if let Some(Value::Case(c)) = locals.get(*i as usize) {
+                    return Ok(*c);
+                }
+            }
+            IExpr::PartCase(p) => {
+                if let IExpr::Local(i) = &**p {
+                    if let Some(v @ Value::Part(_)) = locals.get(*i as usize) {
+                        return Ok(self.part(v)?.0.case);
+                    }
+                }
+            }
+            _ => {}
+        }
         match self.expr(e, locals)? {
             Value::Case(c) => Ok(c),
             _ => bug("not a case"),
+        }
+    }
+
+    /// The participant `e` denotes, read where it lies when it is in a slot.
+    fn part_of(&mut self, e: &IExpr, locals: &mut Vec<Value>) -> R<PartRef> {
+        if let IExpr::Local(i) = e {
+            if let Some(Value::Part(p)) = locals.get(*i as usize) {
+                return Ok(*p);
+            }
+        }
+        match self.expr(e, locals)? {
+            Value::Part(p) => Ok(p),
+            _ => bug("not a participant"),
         }
     }
 

@@ -7,7 +7,8 @@
 //! keeps only the value's hash, beside the ids, in one slot; and the reader checks the value
 //! in the case it reads anyway.
 
-use std::hash::BuildHasher;
+use crate::value::Value;
+use std::hash::{BuildHasher, Hasher};
 use std::num::NonZeroU64;
 
 /// The hash a world gives a value, keyed per world (`std`'s SipHash with random keys), so
@@ -15,13 +16,34 @@ use std::num::NonZeroU64;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Hash(NonZeroU64);
 
+/// What the world's indexes key: a case's key, a field's value.
+pub(crate) trait Key {
+    /// Feeds it to `h`: a text in one call (a call costs a keyed hasher more than the few
+    /// bytes of a key or a phone number).
+    fn feed(&self, h: &mut impl Hasher);
+}
+
+impl Key for str {
+    fn feed(&self, h: &mut impl Hasher) {
+        h.write(self.as_bytes());
+    }
+}
+
+impl Key for Value {
+    fn feed(&self, h: &mut impl Hasher) {
+        match self {
+            Value::Text(t) => h.write(t.bytes()),
+            v => std::hash::Hash::hash(v, h),
+        }
+    }
+}
+
 impl Hash {
     /// The hash of `v` under `keys`.
-    pub fn of<T: std::hash::Hash + ?Sized>(
-        keys: &std::collections::hash_map::RandomState,
-        v: &T,
-    ) -> Hash {
-        let h = keys.hash_one(v);
+    pub fn of<T: Key + ?Sized>(keys: &std::collections::hash_map::RandomState, v: &T) -> Hash {
+        let mut hasher = keys.build_hasher();
+        v.feed(&mut hasher);
+        let h = hasher.finish();
         // 0 marks nothing; its one value shares a hash with 1, which costs only a check
         Hash(NonZeroU64::new(h).unwrap_or(NonZeroU64::MIN))
     }

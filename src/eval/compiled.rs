@@ -1107,8 +1107,8 @@ enum Part {
 
 /// Whether two values ordered `o` are in relation `op`.
 /// `e` (a derived field's definition, its owner in slot 0) with `owner` read where it reads
-/// slot 0: `None` when it binds a name (a comprehension's, a quantifier's), whose slot would
-/// be the reader's.
+/// slot 0: `None` when it reads another slot or binds a name (a comprehension's, a
+/// quantifier's), whose slot would be the reader's.
 fn with_owner(e: &IExpr, owner: &IExpr) -> Option<IExpr> {
     let of = |x: &IExpr| with_owner(x, owner).map(Box::new);
     let all = |xs: &[IExpr]| {
@@ -1118,10 +1118,10 @@ fn with_owner(e: &IExpr, owner: &IExpr) -> Option<IExpr> {
     };
     Some(match e {
         IExpr::Local(0) => owner.clone(),
-        IExpr::Lit(_) | IExpr::EventField(_) | IExpr::EventAt | IExpr::Now | IExpr::Local(_) => {
-            e.clone()
-        }
-        IExpr::Filter { .. }
+        IExpr::Lit(_) | IExpr::EventField(_) | IExpr::EventAt | IExpr::Now => e.clone(),
+        // another slot of its own would be the reader's
+        IExpr::Local(_)
+        | IExpr::Filter { .. }
         | IExpr::Quant { .. }
         | IExpr::IndexLookup { .. }
         | IExpr::CaseIndexLookup { .. } => return None,

@@ -568,7 +568,12 @@ impl Compiler<'_> {
             }
             IExpr::Cmp(op, a, b) => {
                 let op: Cmp = *op;
-                let general = self.binary((a, b), move |x, y| Eval::compare(op, x, y));
+                let general = match op {
+                    // equality needs no order (nor its check of unset values)
+                    Cmp::Eq => self.binary((a, b), |x, y| Ok(x == y)),
+                    Cmp::Ne => self.binary((a, b), |x, y| Ok(x != y)),
+                    _ => self.binary((a, b), move |x, y| Eval::compare(op, x, y)),
+                };
                 match (&**a, place(a), &**b) {
                     // an event's count against a number, read without a call
                     (IExpr::EventField(i), _, IExpr::Lit(Value::Count(n))) => {

@@ -1110,7 +1110,6 @@ enum Part {
     Value(Box<ValueFn>),
 }
 
-/// Whether two values ordered `o` are in relation `op`.
 /// `e` (a derived field's definition, its owner in slot 0) with `owner` read where it reads
 /// slot 0: `None` when it reads another slot or binds a name (a comprehension's, a
 /// quantifier's), whose slot would be the reader's.
@@ -1181,6 +1180,7 @@ fn with_owner(e: &IExpr, owner: &IExpr) -> Option<IExpr> {
     })
 }
 
+/// Whether two values ordered `o` are in relation `op`.
 fn holds(op: Cmp, o: std::cmp::Ordering) -> bool {
     match op {
         Cmp::Eq => o.is_eq(),

@@ -1191,3 +1191,58 @@ fn holds(op: Cmp, o: std::cmp::Ordering) -> bool {
         Cmp::Ge => o.is_ge(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::with_owner;
+    use crate::program::IExpr;
+    use crate::value::Value;
+
+    fn field(of: IExpr, f: u16) -> IExpr {
+        IExpr::PartField(Box::new(of), f)
+    }
+
+    /// A derived field's definition, written in where it is read, reads its owner wherever
+    /// it read slot 0, and nothing else changes; one that reads another slot or binds a name
+    /// is not written in.
+    #[test]
+    fn a_definition_written_in_reads_its_owner_where_it_read_slot_0() {
+        let owner = IExpr::Local(7);
+        let def = |of: &dyn Fn() -> IExpr| {
+            IExpr::And(
+                Box::new(IExpr::Not(Box::new(field(of(), 4)))),
+                Box::new(IExpr::Or(
+                    Box::new(IExpr::IsSet(Box::new(field(of(), 3)))),
+                    Box::new(IExpr::HasTag(
+                        Box::new(IExpr::CaseStatus(Box::new(IExpr::PartCase(Box::new(of()))))),
+                        crate::ids::CaseTypeId::FIRST,
+                        1,
+                    )),
+                )),
+            )
+        };
+        let got = with_owner(&def(&|| IExpr::Local(0)), &owner);
+        let want = def(&|| IExpr::Local(7));
+        assert_eq!(format!("{got:?}"), format!("{:?}", Some(want)));
+
+        let binds = IExpr::Quant {
+            all: true,
+            var: 1,
+            source: Box::new(IExpr::CaseParts(Box::new(IExpr::Local(0)))),
+            cond: Box::new(IExpr::Lit(Value::Bool(true))),
+        };
+        for e in [binds, IExpr::Local(1), field(IExpr::Local(2), 0)] {
+            assert!(with_owner(&e, &owner).is_none(), "{e:?}");
+        }
+        // what reads no slot is kept as it is
+        let plain = IExpr::Cmp(
+            crate::program::Cmp::Eq,
+            Box::new(IExpr::EventField(2)),
+            Box::new(IExpr::Lit(Value::Count(3))),
+        );
+        assert_eq!(
+            format!("{:?}", with_owner(&plain, &owner)),
+            format!("{:?}", Some(plain))
+        );
+    }
+}

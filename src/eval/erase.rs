@@ -2,7 +2,7 @@
 //! `erase when` field of a case the event changed, or of one of its participants, whose
 //! condition holds is erased.
 
-use super::tx::{WasLog, Written};
+use super::tx::{WasLog, WriteSet};
 use super::{bug, fail, Eval, R};
 use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
@@ -42,7 +42,7 @@ impl Eval<'_, '_> {
     /// They are appended to `erased` (a tick erases for a million cases: one buffer for all).
     pub(super) fn erasures(
         &mut self,
-        id: CaseId,
+        (id, writes): (CaseId, Option<WriteSet>),
         (locals, was): (&mut Vec<Value>, &mut WasLog),
         erased: &mut Vec<Erased>,
     ) -> R<()> {
@@ -55,18 +55,12 @@ impl Eval<'_, '_> {
         }
         // A condition is read only where something it reads, or its own field, changed
         // (see below). Where the event wrote none of these places (a counter moved), nothing
-        // is read: the case's log of its places before the event is not even made.
-        let tx = &self.tx;
-        let wrote = |of_part: bool, f: u16| {
-            tx.writes_of(id).any(|w| match w {
-                Written::All => true,
-                Written::Field(g) => !of_part && g == f,
-                Written::Part(_, g) => of_part && g == f,
-            })
-        };
+        // is read: the case's log of its places before the event is not even made. Where
+        // `writes` cannot say (a case new to the world, an evaluation), every one is read.
         let untouched = |defs: &[EraseDef], of_part: bool| {
-            defs.iter()
-                .all(|d| !tx.may_have_changed(id, &d.reads) && !wrote(of_part, d.field))
+            writes.is_some_and(|w| {
+                (defs.iter()).all(|d| !w.may_change(&d.reads) && !w.wrote(of_part, d.field))
+            })
         };
         if untouched(&case_def.erase, false) && untouched(&case_def.parts.erase, true) {
             return Ok(());

@@ -500,12 +500,19 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     let mut ends = std::mem::take(&mut due.ends);
     erased.clear();
     ends.clear();
+    // a case's deadlines are computed again where something they read changed
+    let mut stale = std::mem::take(&mut due.stale);
+    stale.clear();
     for id in &changed {
-        ev.erasures(*id, (&mut due.locals, &mut due.was), &mut erased)?;
+        // what the event wrote of the case, read once for its conditions and deadlines
+        let writes = ev.tx.write_set(*id);
+        let start = erased.len();
+        ev.erasures((*id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
         match u32::try_from(erased.len()) {
             Ok(end) => ends.push(end),
             Err(_) => return bug("more fields to erase than one event can number"),
         }
+        stale.push(ev.deadlines_stale((*id, writes), &erased[start..])?);
     }
     let of = |i: usize| {
         let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
@@ -514,12 +521,6 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
             .get(start.unwrap_or(0) as usize..end as usize)
             .unwrap_or_default()
     };
-    // a case's deadlines are computed again where something they read changed
-    let mut stale = std::mem::take(&mut due.stale);
-    stale.clear();
-    for (i, id) in changed.iter().enumerate() {
-        stale.push(ev.deadlines_stale(*id, of(i))?);
-    }
     for (i, id) in changed.iter().enumerate() {
         ev.apply_erasures(*id, of(i))?;
     }
@@ -1209,8 +1210,13 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     /// Whether something the deadlines of case `id` read changed in this event, its
-    /// erasures (`erased`, not applied yet) included.
-    fn deadlines_stale(&self, id: CaseId, erased: &[erase::Erased]) -> R<bool> {
+    /// erasures (`erased`, not applied yet) included; `writes`: what the event wrote of it,
+    /// where the transaction can say ([`tx::Tx::write_set`]).
+    fn deadlines_stale(
+        &self,
+        (id, writes): (CaseId, Option<tx::WriteSet>),
+        erased: &[erase::Erased],
+    ) -> R<bool> {
         let ty = self.tx.case(id)?.ty;
         let Some(def) = self.prog.case_def(ty) else {
             return bug("no such case type");
@@ -1228,7 +1234,13 @@ impl<'p, 'w> Eval<'p, 'w> {
             .deadlines
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
-            .any(|d| self.tx.may_have_changed(id, &d.reads) || erases(&d.reads)))
+            .any(|d| {
+                let changed = match writes {
+                    Some(w) => w.may_change(&d.reads),
+                    None => self.tx.may_have_changed(id, &d.reads),
+                };
+                changed || erases(&d.reads)
+            }))
     }
 
     /// After the rules: checks a changed case holds a value in every field that is not

@@ -721,6 +721,28 @@ impl<'w> Tx<'w> {
         }))
     }
 
+    /// In brief, what this event wrote of case `id` (applying, asked after
+    /// [`Tx::index_undo`]): `None` where it cannot say so (evaluating, or a case it created),
+    /// where [`Tx::may_have_changed`] and [`Tx::writes_of`] compare or answer "all".
+    pub(super) fn write_set(&self, id: CaseId) -> Option<WriteSet> {
+        if !matches!(self.world, WorldRef::Write(_)) || id as usize >= self.base {
+            return None;
+        }
+        let b = self.bufs_ref();
+        let start = b.by_case.partition_point(|(c, _)| *c < id);
+        let mut set = WriteSet::default();
+        for (_, i) in b.by_case[start..].iter().take_while(|(c, _)| *c == id) {
+            match b.undo.get(*i as usize).map(|u| u.did(&self.world)) {
+                Some(Did::Status(_)) => set.status = true,
+                Some(Did::Field(f)) => set.fields |= WriteSet::bit(f),
+                Some(Did::Part(_, f)) => set.parts |= WriteSet::bit(f),
+                Some(Did::PushPart) | None => set.all = true,
+                Some(Did::Fired(_) | Did::Due(_) | Did::NewCase) => {}
+            }
+        }
+        Some(set)
+    }
+
     /// Whether this event may have changed something `reads` names of case `id`, before
     /// erasures (applying: asked after [`Tx::index_undo`]). A write counts even when it wrote
     /// the value the place held: this errs on the side of "changed".
@@ -921,6 +943,42 @@ pub(super) enum Written {
     Part(u32, u16),
     /// Any place.
     All,
+}
+
+/// The places of one case an event wrote, as sets of fields ([`Tx::write_set`]): read once
+/// for the case, then asked of each condition and deadline that reads it. A write counts
+/// even when it wrote the value the place held, as in [`Tx::may_have_changed`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct WriteSet {
+    /// Any place: a participant was added.
+    all: bool,
+    status: bool,
+    /// Bit `f` for each field `f` of the case written; bit 63 for every field from 63 on
+    /// (it then errs on the side of "written").
+    fields: u64,
+    /// The same for the participants' fields, whichever participant's.
+    parts: u64,
+}
+
+impl WriteSet {
+    fn bit(f: u16) -> u64 {
+        1 << f.min(63)
+    }
+
+    /// Whether field `f` (of a participant, with `of_part`) may have been written.
+    pub(super) fn wrote(&self, of_part: bool, f: u16) -> bool {
+        let set = if of_part { self.parts } else { self.fields };
+        self.all || set & WriteSet::bit(f) != 0
+    }
+
+    /// Whether something `reads` names may have changed, as [`Tx::may_have_changed`] says.
+    pub(super) fn may_change(&self, reads: &Reads) -> bool {
+        reads.always
+            || self.all
+            || (reads.status && self.status)
+            || (reads.case_fields.iter()).any(|f| self.fields & WriteSet::bit(*f) != 0)
+            || (reads.part_fields.iter()).any(|f| self.parts & WriteSet::bit(*f) != 0)
+    }
 }
 
 /// A case as it was before the event, as far as erasures ask (`src/eval/erase.rs`): the old

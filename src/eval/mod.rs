@@ -493,7 +493,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     ev.tx.index_undo();
     let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
     ev.tx.changed_into(&mut changed);
-    let mut due = std::mem::take(&mut ev.scratch.spare.due);
+    let mut due = ev.scratch.spare.due.take().unwrap_or_default();
     // every condition is read first, on the world as the rules left it; then erased (the
     // fields of changed case `i` are `erased[ends[i - 1]..ends[i]]`)
     let mut erased = std::mem::take(&mut due.erased);

@@ -106,8 +106,9 @@ pub(crate) struct Spare {
     pub(super) changed: Vec<CaseId>,
     /// The candidates and hits of a world-wide lookup.
     pub(super) lookup: Lookup,
-    /// When a changed case's deadlines are due, and the slots of their expressions.
-    pub(super) due: super::DueBufs,
+    /// When a changed case's deadlines are due, and the slots of their expressions (boxed:
+    /// taken and given back by each event that writes, they move as one word).
+    pub(super) due: Option<Box<super::DueBufs>>,
 }
 
 /// The buffers of a world-wide lookup ([`super::Eval::part_lookup`] and
@@ -176,7 +177,7 @@ impl Spare {
     }
 
     /// Takes back the buffers of an event's last phase (not kept past [`KEPT_CAPACITY`]).
-    pub(super) fn give_changed(&mut self, mut changed: Vec<CaseId>, mut due: super::DueBufs) {
+    pub(super) fn give_changed(&mut self, mut changed: Vec<CaseId>, mut due: Box<super::DueBufs>) {
         if changed.capacity() <= KEPT_CAPACITY {
             changed.clear();
             self.changed = changed;
@@ -186,7 +187,7 @@ impl Spare {
             due.locals.clear();
             // the values a case held before the event are not kept past it
             due.was.clear();
-            self.due = due;
+            self.due = Some(due);
         }
     }
 }

@@ -791,6 +791,7 @@ impl Eval<'_, '_> {
     }
 }
 
+#[cold]
 fn overflow() -> EvalError {
     EvalError {
         field: None,

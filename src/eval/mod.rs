@@ -45,6 +45,10 @@ pub struct EvalError {
     pub message: String,
 }
 
+// `#[cold]` here and on `bug`: an evaluation fails rarely, so the code that builds the error
+// is laid out away from the paths every event runs (they fit the instruction cache better)
+#[cold]
+#[inline(never)]
 pub(super) fn fail<T>(message: impl Into<String>) -> R<T> {
     Err(Box::new(EvalError {
         field: None,
@@ -52,8 +56,20 @@ pub(super) fn fail<T>(message: impl Into<String>) -> R<T> {
     }))
 }
 
+/// The event is refused: `message`, blaming event field `field` (`#[cold]`, as `fail`).
+#[cold]
+#[inline(never)]
+fn refuse(field: Option<&str>, message: std::fmt::Arguments<'_>) -> Box<EvalError> {
+    Box::new(EvalError {
+        field: field.map(str::to_owned),
+        message: message.to_string(),
+    })
+}
+
 /// An invariant of the checked program failed: only a bug of docket can cause it, never the
 /// policy or the event, and the message says so (with what failed, for the report).
+#[cold]
+#[inline(never)]
 pub(super) fn bug<T>(what: &str) -> R<T> {
     fail(format!(
         "internal error, a bug of docket rather than of the policy or the event ({what}): please report it"
@@ -439,14 +455,14 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     };
     if let Some(clock) = ev.tx.world.clock {
         if event.at < clock {
-            return Err(Box::new(EvalError {
-                field: Some("at".into()),
-                message: format!(
+            return Err(refuse(
+                Some("at"),
+                format_args!(
                     "`{}` is earlier than the previous event (`{}`): events come in time order",
                     event.at.display_with_offset(event.offset),
                     clock.display_with_offset(event.offset)
                 ),
-            }));
+            ));
         }
     }
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
@@ -683,6 +699,14 @@ impl<'p, 'w> Eval<'p, 'w> {
         if world.queue.first().is_none_or(|(t, _, _)| *t > at) {
             return Ok(self.scratch.spare.outcomes.pop().unwrap_or_default());
         }
+        self.fire_due(at)
+    }
+
+    /// [`Eval::fire_deadlines`] when one is due: a function of its own, so that the code
+    /// of every event's path stays together (it fits the instruction cache better).
+    #[inline(never)]
+    fn fire_due(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
+        let world = &*self.tx.world;
         let mut queued: Vec<(Timestamp, CaseId, u16)> = world
             .queue
             .iter()
@@ -806,12 +830,6 @@ impl<'p, 'w> Eval<'p, 'w> {
             Value::Text(s) => s,
             _ => return bug("a case key is not text"),
         };
-        let blame = |message: String| {
-            Box::new(EvalError {
-                field: r.key_field.clone(),
-                message,
-            })
-        };
         let existing = self.tx.find(r.case_ty, &key);
         let Some(def) = self.prog.case_def(r.case_ty) else {
             return bug("no such case type");
@@ -822,7 +840,11 @@ impl<'p, 'w> Eval<'p, 'w> {
         }
         if r.create || r.or_new {
             if existing.is_some() {
-                return Err(blame(format!("{case_name} `{key}` exists already")));
+                let field = r.key_field.as_deref();
+                return Err(refuse(
+                    field,
+                    format_args!("{case_name} `{key}` exists already"),
+                ));
             }
             let fields = initial_values(&def.fields);
             let case = CaseData {
@@ -837,7 +859,12 @@ impl<'p, 'w> Eval<'p, 'w> {
             self.touch(Some(id));
             Ok(id)
         } else {
-            existing.ok_or_else(|| blame(format!("no {case_name} `{key}`")))
+            existing.ok_or_else(|| {
+                refuse(
+                    r.key_field.as_deref(),
+                    format_args!("no {case_name} `{key}`"),
+                )
+            })
         }
     }
 

@@ -532,15 +532,7 @@ impl<'p> Schema<'p> {
         sensitive: bool,
     ) -> Result<Cow<'r, str>, EventError> {
         let def = &self.formats[f.index()];
-        let refused = || EventError::BadFormat {
-            field: path.to_string(),
-            expected: if def.description.is_empty() {
-                format!("the format `{}`", def.name).into()
-            } else {
-                def.description.as_str().into()
-            },
-            got: shown(raw, sensitive),
-        };
+        let refused = || not_in_format(def, path, raw, sensitive);
         // A value longer than the format allows is refused before anything else reads it
         // whole. A case change never shortens a text (each character becomes one or more),
         // and a trim only shortens it: one too long after the trim is too long after all.
@@ -551,11 +543,7 @@ impl<'p> Schema<'p> {
         let text = def.transform(trimmed);
         if let Some(max) = def.max_chars {
             if text.chars().nth(max).is_some() {
-                return Err(EventError::BadFormat {
-                    field: path.to_string(),
-                    expected: format!("at most {max} characters").into(),
-                    got: None,
-                });
+                return Err(too_many_chars(path, max));
             }
         }
         // a text the transforms left as it was is not too long: that was checked above
@@ -815,6 +803,32 @@ fn wrong_kind(path: impl std::fmt::Display, expected: &'static str, json: &Json)
 
 /// A value for an error message: `None` (not shown) when sensitive, else a JSON string of at
 /// most [`SHOWN_CHARS`] characters, `…` marking a cut.
+/// A text refused by format `def` (`#[cold]`: laid out away from the path of every value
+/// that is in its format).
+#[cold]
+#[inline(never)]
+fn not_in_format(def: &FormatDef, path: Path, raw: &str, sensitive: bool) -> EventError {
+    EventError::BadFormat {
+        field: path.to_string(),
+        expected: if def.description.is_empty() {
+            format!("the format `{}`", def.name).into()
+        } else {
+            def.description.as_str().into()
+        },
+        got: shown(raw, sensitive),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn too_many_chars(path: Path, max: usize) -> EventError {
+    EventError::BadFormat {
+        field: path.to_string(),
+        expected: format!("at most {max} characters").into(),
+        got: None,
+    }
+}
+
 fn shown(s: &str, sensitive: bool) -> Option<Box<str>> {
     if sensitive {
         return None;

@@ -1107,6 +1107,47 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_write_set_answers_as_the_writes_it_sums_up() {
+        let reads = |case_fields: &[u16], part_fields: &[u16], status: bool| Reads {
+            status,
+            case_fields: case_fields.to_vec(),
+            part_fields: part_fields.to_vec(),
+            always: false,
+        };
+        let mut w = WriteSet::default();
+        w.fields |= WriteSet::bit(2);
+        w.parts |= WriteSet::bit(5);
+        assert!(w.wrote(false, 2) && !w.wrote(true, 2));
+        assert!(w.wrote(true, 5) && !w.wrote(false, 5));
+        assert!(w.may_change(&reads(&[1, 2], &[], false)));
+        assert!(w.may_change(&reads(&[], &[5], false)));
+        assert!(
+            !w.may_change(&reads(&[5], &[2], true)),
+            "other places, and no status"
+        );
+        assert!(w.may_change(&Reads {
+            always: true,
+            ..reads(&[], &[], false)
+        }));
+        // fields from 63 on share a bit: a write to one of them counts for all
+        w.fields |= WriteSet::bit(70);
+        assert!(w.wrote(false, 63) && w.wrote(false, 64) && !w.wrote(false, 62));
+        assert!(w.may_change(&reads(&[99], &[], false)));
+        // a status write, and "anything"
+        let status = WriteSet {
+            status: true,
+            ..WriteSet::default()
+        };
+        assert!(status.may_change(&reads(&[], &[], true)));
+        assert!(!status.may_change(&reads(&[0], &[0], false)) && !status.wrote(false, 0));
+        let all = WriteSet {
+            all: true,
+            ..WriteSet::default()
+        };
+        assert!(all.wrote(true, 9) && all.may_change(&reads(&[], &[], false)));
+    }
+
+    #[test]
     fn a_segmented_vector_is_a_vector() {
         let (mut s, mut v) = (Segmented::default(), Vec::new());
         let n = 3 * SEGMENT + 17;

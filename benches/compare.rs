@@ -47,6 +47,9 @@
 //! criterion took (the timing routine records what it returns to criterion; see
 //! `support::Recorder`), so the table and criterion's report come from the same measurements.
 //! A ratio of 2.5× means the engine takes 2.5 times as long as the reference model.
+//!
+//! On a machine too noisy for time, `DOCKET_COUNT_POOL=<case>` runs one pass of that case's
+//! pool through each side, untimed, for a count of instructions (see `count_pool`).
 
 mod support;
 
@@ -783,10 +786,55 @@ fn main() {
     let (prefix, filings) = prefix();
     let w = warm(&engine, &prefix);
     let cases = cases(&filings);
+    if let Ok(name) = std::env::var("DOCKET_COUNT_POOL") {
+        return count_pool(&engine, &w, &cases, &name);
+    }
     bench_json(&mut c, &rec, &engine, &w, &cases);
     bench_decoded(&mut c, &rec, &engine, &w, &cases);
     let stream = Stream::new();
     bench_stream(&mut c, &rec, &engine, &stream);
     c.final_summary();
     table(&rec, &cases, stream.lines.len());
+}
+
+/// `DOCKET_COUNT_POOL=<case>`: instead of timing, one pass of the case's pool through the
+/// engine (`pool_engine`, JSON line in, record written into one buffer, as timed) and then
+/// the model (`pool_model`), each in a function of its own, for a counter of instructions
+/// to take apart: `valgrind --tool=callgrind --toggle-collect='compare::pool_engine'
+/// --toggle-collect='compare::pool_model'` on the bench binary, then the two functions'
+/// inclusive counts over the lines printed.
+fn count_pool(engine: &Engine, w: &Warm, cases: &[Case], name: &str) {
+    let Some(case) = cases.iter().find(|c| c.name == name) else {
+        let names: Vec<&str> = cases.iter().map(|c| c.name).collect();
+        eprintln!("no case `{name}`: one of {}", names.join(", "));
+        std::process::exit(2);
+    };
+    let mut buf = String::with_capacity(4096);
+    let mut world = w.world.clone();
+    let refused = pool_engine(engine, &mut world, w.seq, &case.lines, &mut buf);
+    let mut model = w.model.clone();
+    pool_model(&mut model, w.seq, &case.lines, &mut buf);
+    assert_eq!(refused, 0, "the engine refused lines of `{name}`");
+    println!("{name}: {} lines", case.lines.len());
+}
+
+#[inline(never)]
+fn pool_engine(
+    engine: &Engine,
+    world: &mut World,
+    seq: usize,
+    lines: &[String],
+    buf: &mut String,
+) -> usize {
+    (lines.iter())
+        .filter(|l| stream_line(engine, world, seq, l, buf))
+        .count()
+}
+
+#[inline(never)]
+fn pool_model(model: &mut Model, seq: usize, lines: &[String], buf: &mut String) {
+    for l in lines {
+        buf.clear();
+        model.run_line(seq, l, buf);
+    }
 }

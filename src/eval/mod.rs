@@ -45,8 +45,9 @@ pub struct EvalError {
     pub message: String,
 }
 
-// `#[cold]` here and on `bug`: an evaluation fails rarely, so the code that builds the error
-// is laid out away from the paths every event runs (they fit the instruction cache better)
+// `#[cold]` here and on `bug`: an evaluation fails rarely, and the compiler then lays out
+// (and gives registers to) the paths every event runs without the code that builds the error
+// (2 % fewer instructions an event of the ICP mixed stream, `README.md`)
 #[cold]
 #[inline(never)]
 pub(super) fn fail<T>(message: impl Into<String>) -> R<T> {
@@ -703,7 +704,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     }
 
     /// [`Eval::fire_deadlines`] when one is due: a function of its own, so that the code
-    /// of every event's path stays together (it fits the instruction cache better).
+    /// of `run_event`, which every event runs, is not spread over the code of firing.
     #[inline(never)]
     fn fire_due(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
         let world = &*self.tx.world;

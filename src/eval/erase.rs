@@ -29,17 +29,15 @@ impl Erased {
 const _: () = assert!(std::mem::size_of::<Erased>() == 8);
 
 impl Eval<'_, '_> {
-    /// Erases the fields of case `id` and of its participants whose `erase when` condition
-    /// holds. Every condition is read on the case as the rules left it, then the fields are
-    /// erased: one erasure does not decide another. A condition is read only for a field
-    /// that is set, and only where something it reads changed, or the field itself did:
+    /// Which fields of case `id` and of its participants are to be erased: those set whose
+    /// `erase when` condition holds, appended to `erased` (a tick erases for a million cases:
+    /// one buffer for all). Nothing is erased here ([`Eval::apply_erasures`] does it), so that
+    /// every case's conditions are read on the world as the rules left it: one erasure does
+    /// not decide another. A condition is read only where something it reads changed, or its
+    /// field did, as `writes` says ([`super::tx::Tx::write_set`]; `None`: read them all);
     /// otherwise it is false, as it was after the previous event (see [`EraseDef::reads`]).
     /// `locals` is a buffer for the conditions' local slots, and `was` one for the case's log
     /// of its places before the event, kept from one case to the next.
-    /// Which fields of case `id` (and of its participants) are to be erased: (owner: `None`
-    /// for the case, a participant's index; field). Nothing is erased here, so that every
-    /// case's conditions are read on the world as the rules left it ([`Eval::apply_erasures`]).
-    /// They are appended to `erased` (a tick erases for a million cases: one buffer for all).
     pub(super) fn erasures(
         &mut self,
         (id, writes): (CaseId, Option<WriteSet>),

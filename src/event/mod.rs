@@ -801,8 +801,6 @@ fn wrong_kind(path: impl std::fmt::Display, expected: &'static str, json: &Json)
     }
 }
 
-/// A value for an error message: `None` (not shown) when sensitive, else a JSON string of at
-/// most [`SHOWN_CHARS`] characters, `…` marking a cut.
 /// A text refused by format `def` (`#[cold]`: laid out away from the path of every value
 /// that is in its format).
 #[cold]
@@ -829,6 +827,8 @@ fn too_many_chars(path: Path, max: usize) -> EventError {
     }
 }
 
+/// A value for an error message: `None` (not shown) when sensitive, else a JSON string of at
+/// most [`SHOWN_CHARS`] characters, `…` marking a cut.
 fn shown(s: &str, sensitive: bool) -> Option<Box<str>> {
     if sensitive {
         return None;

@@ -755,20 +755,7 @@ impl<'w> Tx<'w> {
                 (Some(old), Some(now)) => reads_changed(reads, old, now),
                 _ => true,
             },
-            WorldRef::Write(_) => {
-                let b = self.bufs_ref();
-                let start = b.by_case.partition_point(|(c, _)| *c < id);
-                let writes = b.by_case[start..].iter().take_while(|(c, _)| *c == id);
-                writes
-                    .map(|(_, i)| b.undo.get(*i as usize).map(|u| u.did(&self.world)))
-                    .any(|u| match u {
-                        Some(Did::Status(_)) => reads.status,
-                        Some(Did::Field(f)) => reads.case_fields.contains(&f),
-                        Some(Did::Part(_, f)) => reads.part_fields.contains(&f),
-                        Some(Did::PushPart) | None => true,
-                        Some(Did::Fired(_) | Did::Due(_) | Did::NewCase) => false,
-                    })
-            }
+            WorldRef::Write(_) => self.write_set(id).is_none_or(|w| w.may_change(reads)),
         }
     }
 

@@ -709,6 +709,40 @@ fn build_into_and_evaluate_into_reuse_and_fail_cleanly() {
     );
 }
 
+#[test]
+fn a_kept_builder_knows_a_field_by_its_text_not_where_the_text_lies() {
+    let engine = Engine::from_sources(vec![
+        Source::new("m.yaml", "kind: messages\nmessages: {}\n"),
+        Source::new(
+            "p.docket",
+            "event e { ab: count, a: count }\non e { rule r { show sum = event.ab + event.a } }",
+        ),
+    ])
+    .unwrap_or_else(|e| panic!("{}", e.render()));
+    let line = |ab: i64, a: i64| {
+        engine
+            .parse_event(&format!(
+                r#"{{"type":"e","at":"2026-11-28T10:00:00+08:00","ab":{ab},"a":{a}}}"#
+            ))
+            .expect("a line")
+    };
+    const AB: &str = "ab";
+    let at = "2026-11-28T10:00:00+08:00";
+    // (a builder borrows the names it is given for as long as it lives)
+    let (ab, a) = (String::from("ab"), String::from("a"));
+    let mut builder = engine.event("e");
+    builder.at(at).count(AB, 1).count("a", 2);
+    assert_eq!(builder.build().expect("an event"), line(1, 2));
+    // `a` as the first letter of the `ab` given before: where that name lies, shorter
+    let first = &AB[..1];
+    assert_eq!(first.as_ptr(), AB.as_ptr());
+    builder.at(at).count(first, 3).count(AB, 4);
+    assert_eq!(builder.build().expect("an event"), line(4, 3));
+    // the same names spelled in buffers of their own
+    builder.at(at).count(&ab, 5).count(&a, 6);
+    assert_eq!(builder.build().expect("an event"), line(5, 6));
+}
+
 /// One setter of the event builder, and the member a JSON line would hold for it.
 #[derive(Debug, Clone)]
 enum Set {

@@ -177,13 +177,15 @@ impl Acc {
     /// name before is taken out): `Ok(i)`, the last answer's entry of that name, moved to
     /// `i`, to be written over; `Err(i)`, where a new entry is to be inserted.
     fn entry(&mut self, name: &Arc<str>) -> Result<usize, usize> {
-        if let Some(i) = self.shows[..self.shown].iter().position(|(n, _)| n == name) {
+        // most often the name is the program's, shared: the same, without reading its text
+        let same = |(n, _): &(Arc<str>, crate::Shown)| Arc::ptr_eq(n, name) || n == name;
+        if let Some(i) = self.shows[..self.shown].iter().position(same) {
             self.shows.remove(i);
             self.shown -= 1;
         }
         let at = self.shown;
         self.shown += 1;
-        match self.shows[at..].iter().position(|(n, _)| n == name) {
+        match self.shows[at..].iter().position(same) {
             Some(i) => {
                 self.shows.swap(at, at + i);
                 Ok(at)
@@ -249,7 +251,7 @@ pub(crate) fn evaluate_traced(
     let outcomes = run_event(&mut ev, event)?;
     Ok(Step {
         outcomes,
-        changed: ev.tx.cases,
+        changed: ev.tx.cases.take(),
         at: event.at,
         generation: world.generation,
         policy,
@@ -280,7 +282,7 @@ pub(crate) fn evaluate_into(
                 .give_outcomes(std::mem::take(&mut step.outcomes));
             run_event(&mut ev, event).map(|outcomes| {
                 step.outcomes = outcomes;
-                step.changed = std::mem::take(&mut ev.tx.cases);
+                step.changed = ev.tx.cases.take();
             })
         }
     };

@@ -13,6 +13,7 @@ use crate::world::{CaseData, DeadlineState, World};
 use jiff::Timestamp;
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::mem::ManuallyDrop;
 use std::ops::Deref;
 
 /// The world as one event sees it.
@@ -343,12 +344,48 @@ impl Logged {
     }
 }
 
+/// Evaluating: the copies of the cases an event wrote, by id (it reads as the map). Most
+/// evaluations write nothing, and dropping even an empty map walks it: an empty one is not
+/// dropped, which leaves nothing behind (it has nothing allocated).
+#[derive(Default)]
+pub(crate) struct Copies(ManuallyDrop<BTreeMap<CaseId, CaseData>>);
+
+impl Drop for Copies {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            let copies = std::mem::replace(&mut self.0, ManuallyDrop::new(BTreeMap::new()));
+            drop(ManuallyDrop::into_inner(copies));
+        }
+    }
+}
+
+impl std::ops::Deref for Copies {
+    type Target = BTreeMap<CaseId, CaseData>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Copies {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Copies {
+    /// The copies, leaving none.
+    pub(crate) fn take(&mut self) -> BTreeMap<CaseId, CaseData> {
+        std::mem::take(&mut self.0)
+    }
+}
+
 /// One event's view of the world, and its writes.
 pub(crate) struct Tx<'w> {
     pub(super) world: WorldRef<'w>,
     /// Evaluating: copies of the cases this event wrote, by id (a case it created is
     /// numbered past the world's end). Applying in place: always empty.
-    pub(super) cases: BTreeMap<CaseId, CaseData>,
+    pub(super) cases: Copies,
     /// Evaluating: the cases created by this event, by (case type, key).
     // (an event creates one or two cases: a list, not a map)
     new_keys: Vec<(CaseTypeId, Text, CaseId)>,
@@ -383,7 +420,7 @@ impl<'w> Tx<'w> {
         let base = world.cases.len();
         Tx {
             world,
-            cases: BTreeMap::new(),
+            cases: Copies::default(),
             new_keys: Vec::new(),
             dirty: None,
             bufs: None,

@@ -75,6 +75,11 @@ pub struct EventBuilder<'a> {
     /// The field after the last one given: where the next name is looked for first
     /// (fields are most often given in the order they are declared).
     next: usize,
+    /// The name each of the first [`SPELLED`] fields was last given by: a program most
+    /// often names a field by the same string every time (a literal), and a name at the
+    /// same address and of the same length as that one is the same text (it is borrowed
+    /// for `'a`, so it is still there, unchanged), found without comparing its letters.
+    spelled: [Option<&'a str>; SPELLED],
     /// Every member given, in order, once one could not be taken directly (an undeclared
     /// or repeated name, a second `at`, a value to check further, a list…): from then on
     /// [`Schema::event`] checks the members as a line's, for its errors.
@@ -106,6 +111,9 @@ type Member<'a> = (Cow<'a, str>, Json<'a>);
 /// Events of more fields than this are built through their members (the given fields are
 /// bits of a `u64`).
 const DIRECT_FIELDS: usize = 64;
+
+/// How many fields' names a builder remembers as given ([`EventBuilder::position`]).
+const SPELLED: usize = 16;
 
 thread_local! {
     /// The values' storage of the builder dropped last, for the next builder to write into.
@@ -147,17 +155,24 @@ impl<'a> EventBuilder<'a> {
             values,
             given: 0,
             next: 0,
+            spelled: [None; SPELLED],
             members,
         }
     }
 
     /// The position of field `name` among `fields`, tried first where the last one given
     /// left off.
-    fn position(&mut self, fields: &[RecordFieldDef], name: &str) -> Option<usize> {
+    fn position(&mut self, fields: &[RecordFieldDef], name: &'a str) -> Option<usize> {
+        let spelled = |i: usize| -> bool {
+            matches!(self.spelled.get(i), Some(Some(known)) if std::ptr::eq(*known, name))
+        };
         let i = match fields.get(self.next) {
-            Some(f) if f.name == name => self.next,
+            Some(f) if spelled(self.next) || f.name == name => self.next,
             _ => fields.iter().position(|f| f.name == name)?,
         };
+        if let Some(known) = self.spelled.get_mut(i) {
+            *known = Some(name);
+        }
         self.next = i + 1;
         Some(i)
     }
@@ -165,7 +180,7 @@ impl<'a> EventBuilder<'a> {
     /// The slot of declared field `field` when it can be written directly now — every
     /// member so far was, `field` was not given before, and its type (or, optional, the
     /// type it holds) is one `plain` accepts — marked as given.
-    fn slot(&mut self, field: &str, plain: fn(&Ty) -> bool) -> Option<usize> {
+    fn slot(&mut self, field: &'a str, plain: impl Fn(&Ty) -> bool) -> Option<usize> {
         let (_, fields) = self.def.filter(|_| self.members.is_none())?;
         let i = self.position(fields, field)?;
         let bit = 1u64 << i;
@@ -295,7 +310,12 @@ impl<'a> EventBuilder<'a> {
     /// When the event happened, as an instant (written in UTC).
     #[inline]
     pub fn at_instant(&mut self, time: Timestamp) -> &mut Self {
-        self.put("at", Json::Instant(time));
+        // taken directly when it is the first `at` and every member so far was (as `put`
+        // would take it, without naming it)
+        match (self.at, &self.members) {
+            (None, None) => self.at = Some(At::Instant(time)),
+            _ => self.put("at", Json::Instant(time)),
+        }
         self
     }
 
@@ -435,7 +455,10 @@ impl<'a> EventBuilder<'a> {
         match (self.def, &mut self.members) {
             (Some((_, fields)), _) => {
                 self.members = None;
-                self.values.resize(fields.len(), Value::Unset);
+                // most often the event just built left its own slots, as many
+                if self.values.len() != fields.len() {
+                    self.values.resize(fields.len(), Value::Unset);
+                }
             }
             // an undeclared type: its members start with the type again
             (None, Some(members)) => members.truncate(1),

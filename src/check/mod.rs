@@ -30,6 +30,7 @@ pub(crate) use error::{
     TypeOwner, Unassignable,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// Builds the `Unknown` error with a "did you mean" over `candidates`.
 pub(crate) fn unknown<'a>(
@@ -115,9 +116,22 @@ pub(crate) struct Env {
     /// Types declared with an error already reported (a format whose pattern does not
     /// compile): their uses are typed as unknown, without a follow-on error.
     pub broken_types: HashSet<String>,
+    /// The names values are shown under, one share each: every `show` of a name holds the
+    /// same, so that an answer finds a name again by its share, without reading it.
+    pub show_names: HashMap<String, Arc<str>>,
 }
 
 impl Env {
+    /// The one share of show name `name`.
+    pub fn show_name(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.show_names.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = name.into();
+        self.show_names.insert(name.to_owned(), Arc::clone(&shared));
+        shared
+    }
+
     /// Reports a second declaration of `id` (a `kind` of thing), pointing at the first one.
     pub fn declared_twice(
         &mut self,
@@ -398,6 +412,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         warnings: Vec::new(),
         sources,
         broken_types: HashSet::new(),
+        show_names: HashMap::new(),
     };
     let first_rule_source = files.first().map(|f| f.source).unwrap_or(0);
     decls::gather_tables(&mut env, tables, &files);

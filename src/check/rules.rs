@@ -452,7 +452,7 @@ fn show(env: &mut Env, scope: &mut Scope, name: &Ident, value: &Expr) -> Option<
     }
     // without a case, the value goes into the answer about nobody (a stateless
     // decision): `{"filing": null, "status": null, …, "verdict": "ok"}`
-    Some(IAction::Show(name.name.as_str().into(), t.ir))
+    Some(IAction::Show(env.show_name(&name.name), t.ir))
 }
 
 /// `reject "text"` or `reject field "text"`: refuses the event.

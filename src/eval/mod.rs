@@ -185,6 +185,14 @@ impl Acc {
         }
         let at = self.shown;
         self.shown += 1;
+        // most often the last answer showed the same names in the same order: this one next
+        if self
+            .shows
+            .get(at)
+            .is_some_and(|(n, _)| Arc::ptr_eq(n, name))
+        {
+            return Ok(at);
+        }
         match self.shows[at..].iter().position(same) {
             Some(i) => {
                 self.shows.swap(at, at + i);
@@ -1376,9 +1384,18 @@ impl<'p, 'w> Eval<'p, 'w> {
 
 /// `locals` made `n` unset slots (at least one: slot 0 is the case's), in place.
 pub(super) fn fill_locals(locals: &mut Vec<Value>, n: usize) {
-    locals.clear();
-    // filled in place, not by `resize`, which clones a value into each slot
-    locals.extend(std::iter::repeat_with(|| Value::Unset).take(n.max(1)));
+    let n = n.max(1);
+    locals.truncate(n);
+    // the slots kept are written only where they hold something (most often the same
+    // handler ran last, and left most of them unset); the rest filled in place, not by
+    // `resize`, which clones a value into each slot
+    for slot in locals.iter_mut() {
+        if !matches!(slot, Value::Unset) {
+            *slot = Value::Unset;
+        }
+    }
+    let more = n - locals.len();
+    locals.extend(std::iter::repeat_with(|| Value::Unset).take(more));
 }
 
 /// The name of case type `ty` in outcomes (empty in a policy without case types).

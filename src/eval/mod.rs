@@ -177,8 +177,9 @@ impl Acc {
     /// name before is taken out): `Ok(i)`, the last answer's entry of that name, moved to
     /// `i`, to be written over; `Err(i)`, where a new entry is to be inserted.
     fn entry(&mut self, name: &Arc<str>) -> Result<usize, usize> {
-        // most often the name is the program's, shared: the same, without reading its text
-        let same = |(n, _): &(Arc<str>, crate::Shown)| Arc::ptr_eq(n, name) || n == name;
+        // (`==` on shares compares where they point first: the program's one share of a name
+        // is found without reading its text)
+        let same = |(n, _): &(Arc<str>, crate::Shown)| n == name;
         if let Some(i) = self.shows[..self.shown].iter().position(same) {
             self.shows.remove(i);
             self.shown -= 1;

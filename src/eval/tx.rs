@@ -359,7 +359,7 @@ impl Drop for Copies {
     }
 }
 
-impl std::ops::Deref for Copies {
+impl Deref for Copies {
     type Target = BTreeMap<CaseId, CaseData>;
 
     fn deref(&self) -> &Self::Target {

@@ -416,17 +416,24 @@ fn push_opt_json_str(out: &mut String, s: Option<&str>) {
 pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
-    // Most strings need no escape: skip them eight bytes at a time.
-    let clean = s
-        .as_bytes()
-        .chunks_exact(8)
-        .take_while(|chunk| {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            !needs_escape(u64::from_le_bytes(word))
-        })
+    // Most strings need no escape: they are checked eight bytes at a time (the last few
+    // bytes padded with spaces, which need none) and copied whole.
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    let word = |chunk: &[u8]| {
+        let mut word = [b' '; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(word)
+    };
+    let clean = chunks
+        .by_ref()
+        .take_while(|c| !needs_escape(word(c)))
         .count()
         * 8;
+    if clean == s.len() - s.len() % 8 && !needs_escape(word(chunks.remainder())) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate().skip(clean) {
         let short = match b {
@@ -666,16 +673,17 @@ mod tests {
 
     #[test]
     fn every_byte_is_escaped_where_serde_json_escapes_it_at_every_position() {
-        for b in 0u8..0x80 {
-            for at in 0..17 {
-                let mut s = "x".repeat(17);
+        // every length up to two words and a part: the whole words and the rest alike
+        for (b, len) in (0u8..0x80).flat_map(|b| (1..=17).map(move |len| (b, len))) {
+            for at in 0..len {
+                let mut s = "x".repeat(len);
                 s.replace_range(at..at + 1, &char::from(b).to_string());
                 let mut out = String::new();
                 push_json_str(&mut out, &s);
                 assert_eq!(
                     out,
                     serde_json::to_string(&s).unwrap(),
-                    "byte {b:#x} at {at}"
+                    "byte {b:#x} at {at} of {len}"
                 );
             }
         }

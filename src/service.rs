@@ -59,7 +59,7 @@ impl Engine {
         // the key as an event's would be: its format's transforms applied
         let key_format = prog.case_def(ty)?.key_format.and_then(|f| prog.format(f));
         let key = key_format.map_or(key.into(), |f| f.transform(key));
-        let id = world.find(ty, &key)?;
+        let id = world.find(ty, key.as_bytes())?;
         let case = world.cases.get(id as usize)?;
         let def = prog.case_def(case.ty)?;
         let mut json = crate::persist::case_json(prog, case)?;

@@ -215,7 +215,7 @@ impl World {
     }
 
     /// The case of type `ty` keyed `key`.
-    pub(crate) fn find(&self, ty: CaseTypeId, key: &str) -> Option<CaseId> {
+    pub(crate) fn find(&self, ty: CaseTypeId, key: &[u8]) -> Option<CaseId> {
         let ids = self
             .by_key
             .get(ty.index())?
@@ -224,13 +224,13 @@ impl World {
         ids.as_slice().iter().copied().find(|id| {
             self.cases
                 .get(*id as usize)
-                .is_some_and(|c| c.ty == ty && *c.key == *key)
+                .is_some_and(|c| c.ty == ty && c.key.bytes() == key)
         })
     }
 
     /// Files case `id`, of type `ty` and keyed `key`, under its key (no case of that type
     /// is keyed `key` yet: the caller checked, with [`World::find`]).
-    pub(crate) fn file_key(&mut self, ty: CaseTypeId, key: &str, id: CaseId) {
+    pub(crate) fn file_key(&mut self, ty: CaseTypeId, key: &[u8], id: CaseId) {
         let h = Hash::of(&self.hash_keys, key);
         self.keys_mut(ty)
             .get_or_insert_with(h, || KeyIds::One(id))
@@ -251,7 +251,7 @@ impl World {
     }
 
     /// Takes case `id`, of type `ty` and keyed `key`, out of the cases by key.
-    pub(crate) fn unfile_key(&mut self, ty: CaseTypeId, key: &str, id: CaseId) {
+    pub(crate) fn unfile_key(&mut self, ty: CaseTypeId, key: &[u8], id: CaseId) {
         let h = Hash::of(&self.hash_keys, key);
         if let Some(keys) = self.by_key.get_mut(ty.index()) {
             if keys.get_mut(h).is_some_and(|ids| ids.remove(id)) {
@@ -319,7 +319,7 @@ impl World {
                     }
                 }
                 // INVARIANT: new cases are numbered from the world's end, in order.
-                self.file_key(new.ty, &new.key, self.cases.len() as CaseId);
+                self.file_key(new.ty, new.key.bytes(), self.cases.len() as CaseId);
                 self.cases.push(new);
             }
         }
@@ -635,12 +635,12 @@ mod tests {
             }
             let ty = world.cases[0].ty;
             // as if "b" and "c" had the hash of "a", and "a" that of "c"
-            world.file_key(ty, "a", 1);
-            world.file_key(ty, "c", 0);
-            world.file_key(ty, "c", 1);
-            assert_eq!(world.find(ty, "a"), Some(0));
-            assert_eq!(world.find(ty, "b"), Some(1));
-            assert_eq!(world.find(ty, "c"), None);
+            world.file_key(ty, b"a", 1);
+            world.file_key(ty, b"c", 0);
+            world.file_key(ty, b"c", 1);
+            assert_eq!(world.find(ty, b"a"), Some(0));
+            assert_eq!(world.find(ty, b"b"), Some(1));
+            assert_eq!(world.find(ty, b"c"), None);
             run(&mut world, format!(r#"{{"type":"grow",{at},"team":"b"}}"#)).expect("grown");
             assert_eq!(world.cases[0].fields[0], Value::Count(0));
             assert_eq!(world.cases[1].fields[0], Value::Count(1));
@@ -651,14 +651,14 @@ mod tests {
                 format!(r#"{{"type":"open_team",{at},"team":"c"}}"#),
             )
             .expect("c is new");
-            assert_eq!(world.find(ty, "c"), Some(2));
+            assert_eq!(world.find(ty, b"c"), Some(2));
             // the slot of "c" loses a and b, and keeps c
             world.unfile_key(ty, "c", 0);
             world.unfile_key(ty, "c", 1);
-            assert_eq!(world.find(ty, "c"), Some(2));
+            assert_eq!(world.find(ty, b"c"), Some(2));
             world.unfile_key(ty, "c", 2);
-            assert_eq!(world.find(ty, "c"), None);
-            assert_eq!(world.find(ty, "a"), Some(0));
+            assert_eq!(world.find(ty, b"c"), None);
+            assert_eq!(world.find(ty, b"a"), Some(0));
         }
     }
 

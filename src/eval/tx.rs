@@ -445,7 +445,7 @@ impl<'w> Tx<'w> {
             .iter()
             .find(|(t, k, _)| *t == ty && k == key)
             .map(|(_, _, id)| *id)
-            .or_else(|| self.world.find(ty, key))
+            .or_else(|| self.world.find(ty, key.bytes()))
     }
 
     /// Records that case `id` is written.

@@ -167,7 +167,7 @@ fn convert(plan: &mut Plan, world: &World) -> World {
             })
             .collect();
         let id = out.cases.len() as CaseId;
-        out.file_key(ty, &c.key, id);
+        out.file_key(ty, c.key.bytes(), id);
         map.ids.push(id);
         out.cases.push(CaseData {
             ty,

@@ -311,10 +311,10 @@ impl<'p> Builder<'p> {
         if self.expected > 0 {
             world.expect_keys(c.ty, std::mem::take(&mut self.expected));
         }
-        if world.find(c.ty, &c.key).is_some() {
+        if world.find(c.ty, c.key.bytes()).is_some() {
             return Err(bad(at(&format!("case `{}` appears twice", short(&c.key)))));
         }
-        world.file_key(c.ty, &c.key, id);
+        world.file_key(c.ty, c.key.bytes(), id);
         world.index_new(prog, id, &c);
         world.cases.push(c);
         Ok(())

@@ -628,8 +628,11 @@ impl<'e> Worker<'e> {
     /// Reads off `world`, about to be expanded, what each step on it looks up.
     fn prepare(&mut self, world: &World) {
         self.found.clear();
-        self.found
-            .extend(self.keys.iter().map(|(ty, key)| world.find(*ty, key)));
+        self.found.extend(
+            self.keys
+                .iter()
+                .map(|(ty, key)| world.find(*ty, key.bytes())),
+        );
         // an event whose case is missing (or exists, for one creating it) is refused: not
         // tried, at any time; which are tried depends only on which cases exist
         self.slot_case.clear();

@@ -29,6 +29,13 @@ impl Key for str {
     }
 }
 
+/// A text's bytes hash as the text does.
+impl Key for [u8] {
+    fn feed(&self, h: &mut impl Hasher) {
+        h.write(self);
+    }
+}
+
 impl Key for Value {
     fn feed(&self, h: &mut impl Hasher) {
         match self {

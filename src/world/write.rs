@@ -147,7 +147,7 @@ impl World {
     /// Adds a case at the world's end, indexed, its pending deadlines queued; returns its id.
     pub(crate) fn push_case(&mut self, prog: &Program, case: CaseData) -> CaseId {
         let id = self.cases.len() as CaseId;
-        self.file_key(case.ty, &case.key, id);
+        self.file_key(case.ty, case.key.bytes(), id);
         for (d, st) in case.deadlines.iter().enumerate() {
             if let Some(t) = st.pending() {
                 self.queue.insert((t, id, d as u16));
@@ -164,7 +164,7 @@ impl World {
             return;
         };
         let id = self.cases.len() as CaseId;
-        self.unfile_key(case.ty, &case.key, id);
+        self.unfile_key(case.ty, case.key.bytes(), id);
         for (d, st) in case.deadlines.iter().enumerate() {
             if let Some(t) = st.pending() {
                 self.queue.remove(&(t, id, d as u16));

@@ -653,10 +653,10 @@ mod tests {
             .expect("c is new");
             assert_eq!(world.find(ty, b"c"), Some(2));
             // the slot of "c" loses a and b, and keeps c
-            world.unfile_key(ty, "c", 0);
-            world.unfile_key(ty, "c", 1);
+            world.unfile_key(ty, b"c", 0);
+            world.unfile_key(ty, b"c", 1);
             assert_eq!(world.find(ty, b"c"), Some(2));
-            world.unfile_key(ty, "c", 2);
+            world.unfile_key(ty, b"c", 2);
             assert_eq!(world.find(ty, b"c"), None);
             assert_eq!(world.find(ty, b"a"), Some(0));
         }

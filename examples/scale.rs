@@ -24,7 +24,12 @@
 //!   reference model, or through nothing. Prints the time per event. Its use is counting
 //!   instructions, which a shared machine's load does not change: run each mode under
 //!   `valgrind --tool=cachegrind` and divide each side's count, less `stream-none`'s (making
-//!   the stream), by the events (README.md, "Instructions per event").
+//!   the stream), by the events (README.md, "Performance").
+//! - `stream-by-type N`: runs the same stream through both, each line through a function of
+//!   its own per side and event type (`by_type::engine_resend_request`, …), and prints how
+//!   many lines of each type there were. Under `valgrind --tool=callgrind`, each function's
+//!   inclusive count (`callgrind_annotate --inclusive=yes`) divided by its lines is that
+//!   side's instructions per event of that type.
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -55,9 +60,10 @@ fn main() {
         "stream-engine" => stream(n, Side::Engine),
         "stream-model" => stream(n, Side::Model),
         "stream-none" => stream(n, Side::None),
+        "stream-by-type" => by_type::run(n),
         other => panic!(
             "`{other}`: say `tick N`, `tick-cow N`, `participants N` or \
-             `stream-engine|stream-model|stream-none N`"
+             `stream-engine|stream-model|stream-none|stream-by-type N`"
         ),
     }
 }
@@ -273,4 +279,70 @@ fn stream(filings: usize, side: Side) {
         lines.len(),
         took.as_nanos() as f64 / lines.len().max(1) as f64
     );
+}
+
+/// Each line of the mixed stream through a function per side and event type, so that a
+/// profiler counts each type apart.
+mod by_type {
+    use docket::{Engine, World};
+    use icp_reference::Model;
+
+    macro_rules! sides {
+        ($($ty:literal => $engine:ident, $model:ident;)*) => {
+            $(
+                #[inline(never)]
+                fn $engine(engine: &Engine, world: &mut World, seq: usize, line: &str, out: &mut String) {
+                    // (the type named, so that the functions of two types are not one)
+                    std::hint::black_box($ty);
+                    out.clear();
+                    let record = engine.run_line(world, seq, line);
+                    record.write_json(out);
+                    assert!(!record.is_error(), "{out}");
+                    record.recycle();
+                }
+
+                #[inline(never)]
+                fn $model(model: &mut Model, seq: usize, line: &str, out: &mut String) {
+                    std::hint::black_box($ty);
+                    out.clear();
+                    model.run_line(seq, line, out);
+                }
+            )*
+
+            pub(super) fn run(filings: usize) {
+                let engine = Engine::icp();
+                let mut model = super::support::model();
+                let lines = super::support::stream::mixed(filings).lines;
+                let (mut world, mut out) = (World::new(), String::with_capacity(4096));
+                let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+                for (n, line) in lines.iter().enumerate() {
+                    let ty = line
+                        .strip_prefix(r#"{"type":""#)
+                        .and_then(|rest| rest.split('"').next())
+                        .unwrap_or_default();
+                    match ty {
+                        $($ty => {
+                            $engine(&engine, &mut world, n + 1, line, &mut out);
+                            $model(&mut model, n + 1, line, &mut out);
+                        })*
+                        other => panic!("an event of type `{other}` in the stream"),
+                    }
+                    *counts.entry(ty).or_default() += 1;
+                }
+                for (ty, n) in counts {
+                    eprintln!("{n:7} {ty}");
+                }
+            }
+        };
+    }
+
+    sides! {
+        "order_submitted" => engine_order_submitted, model_order_submitted;
+        "sms_sent" => engine_sms_sent, model_sms_sent;
+        "validation_attempt" => engine_validation_attempt, model_validation_attempt;
+        "resend_request" => engine_resend_request, model_resend_request;
+        "phone_change" => engine_phone_change, model_phone_change;
+        "order_canceled" => engine_order_canceled, model_order_canceled;
+        "tick" => engine_tick, model_tick;
+    }
 }

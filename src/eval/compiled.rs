@@ -575,6 +575,23 @@ impl Compiler<'_> {
                     _ => self.binary((a, b), move |x, y| Eval::compare(op, x, y)),
                 };
                 match (&**a, place(a), &**b) {
+                    // a case's status against a status named (`filing.status == rejected`):
+                    // its member compared where the case holds it, no value made of it
+                    (IExpr::CaseStatus(c), _, IExpr::Lit(Value::Enum(e, m)))
+                    | (IExpr::Lit(Value::Enum(e, m)), _, IExpr::CaseStatus(c))
+                        if matches!(op, Cmp::Eq | Cmp::Ne) =>
+                    {
+                        let (c, e, m, eq) = (CaseOf::of(self, c), *e, *m, op == Cmp::Eq);
+                        test_fn(move |ev, locals| {
+                            let id = c.id(ev, locals)?;
+                            let case = ev.tx.case(id)?;
+                            match ev.prog.case_def(case.ty) {
+                                Some(def) => Ok((def.status_enum == e && case.status == m) == eq),
+                                // (for the tree walker's error)
+                                None => general(ev, locals),
+                            }
+                        })
+                    }
                     // an event's count against a number, read without a call
                     (IExpr::EventField(i), _, IExpr::Lit(Value::Count(n))) => {
                         let (n, i) = (*n, *i as usize);
@@ -629,6 +646,18 @@ impl Compiler<'_> {
                     .and_then(|d| d.tags.get(*tag as usize))
                     .map(|(_, on)| on.clone())
                     .unwrap_or_default();
+                if let IExpr::CaseStatus(c) = &**x {
+                    // a case's status read where the case holds it (`filing.status is open`)
+                    let c = CaseOf::of(self, c);
+                    return test_fn(move |ev, locals| {
+                        let id = c.id(ev, locals)?;
+                        let case = ev.tx.case(id)?;
+                        if ev.prog.case_def(case.ty).is_none() {
+                            return super::bug("no such case type");
+                        }
+                        Ok(on.get(case.status.index()).copied().unwrap_or(false))
+                    });
+                }
                 let x = self.value(x);
                 test_fn(move |ev, locals| match x(ev, locals)? {
                     Value::Enum(_, s) => Ok(on.get(s.index()).copied().unwrap_or(false)),

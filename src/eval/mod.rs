@@ -47,7 +47,7 @@ pub struct EvalError {
 
 // `#[cold]` here and on `bug`: an evaluation fails rarely, and the compiler then lays out
 // (and gives registers to) the paths every event runs without the code that builds the error
-// (2 % fewer instructions an event of the ICP mixed stream, `README.md`)
+// (2 % fewer instructions an event of the ICP mixed stream, `docs/performance.md`)
 #[cold]
 #[inline(never)]
 pub(super) fn fail<T>(message: impl Into<String>) -> R<T> {

@@ -2,7 +2,7 @@
 //!
 //! A world of a million cases is far bigger than the caches, so each step of a look-up that
 //! lands in another part of memory costs a cache miss (about 200 ns on the machines we
-//! measure on, `README.md`). A map keyed by the value takes three such steps: a control
+//! measure on, `docs/performance.md`). A map keyed by the value takes three such steps: a control
 //! byte, then the value kept beside the ids, then the case to read. This index takes two: it
 //! keeps only the value's hash, beside the ids, in one slot; and the reader checks the value
 //! in the case it reads anyway.

@@ -20,6 +20,9 @@ use std::sync::Arc;
 /// and each fires once.)
 pub const MAX_FIRINGS: usize = 100_000;
 
+/// Past this many deadlines due at once, the outcomes are made room for at once.
+const RESERVED_FIRINGS: usize = 64;
+
 mod compiled;
 mod erase;
 mod expr;
@@ -531,6 +534,10 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     // a case's deadlines are computed again where something they read changed
     let mut stale = std::mem::take(&mut due.stale);
     stale.clear();
+    // the cases of which the event wrote no place (a deadline fired and its handler changed
+    // nothing of the case): none of their fields can have lost its value
+    let mut unwritten = std::mem::take(&mut due.unwritten);
+    unwritten.clear();
     for id in &changed {
         // what the event wrote of the case, read once for its conditions and deadlines
         let writes = ev.tx.write_set(*id);
@@ -541,6 +548,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
             Err(_) => return bug("more fields to erase than one event can number"),
         }
         stale.push(ev.deadlines_stale((*id, writes), &erased[start..])?);
+        unwritten.push(writes.is_some_and(|w| w.is_empty()) && erased.len() == start);
     }
     let of = |i: usize| {
         let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
@@ -550,12 +558,19 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
             .unwrap_or_default()
     };
     for (i, id) in changed.iter().enumerate() {
-        ev.apply_erasures(*id, of(i))?;
+        let erase = of(i);
+        if !erase.is_empty() {
+            ev.apply_erasures(*id, erase)?;
+        }
     }
-    for (id, stale) in changed.iter().zip(&stale) {
-        ev.refresh(*id, *stale, &mut due)?;
+    for ((id, stale), unwritten) in changed.iter().zip(&stale).zip(&unwritten) {
+        // an unwritten case whose deadlines read nothing that changed: nothing to do
+        if *stale || !*unwritten {
+            ev.refresh(*id, *stale, &mut due)?;
+        }
     }
     due.stale = stale;
+    due.unwritten = unwritten;
     due.erased = erased;
     due.ends = ends;
     for (_, _, c, a) in own.drain(..) {
@@ -576,6 +591,8 @@ pub(super) struct DueBufs {
     locals: Vec<Value>,
     /// Per changed case: whether its deadlines are computed again.
     stale: Vec<bool>,
+    /// Per changed case: whether the event wrote none of its places, nor erased any.
+    unwritten: Vec<bool>,
     /// The fields to erase of every changed case, one case after another.
     erased: Vec<erase::Erased>,
     /// Per changed case: where its fields to erase end in `erased`.
@@ -591,6 +608,7 @@ impl DueBufs {
             self.times.capacity(),
             self.locals.capacity(),
             self.stale.capacity(),
+            self.unwritten.capacity(),
             self.erased.capacity(),
             self.ends.capacity(),
             self.was.largest(),
@@ -719,13 +737,15 @@ impl<'p, 'w> Eval<'p, 'w> {
     #[inline(never)]
     fn fire_due(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
         let world = &*self.tx.world;
-        let mut queued: Vec<(Timestamp, CaseId, u16)> = world
-            .queue
-            .iter()
-            .take_while(|(t, _, _)| *t <= at)
-            .filter(|(_, case, _)| (*case as usize) < world.cases.len())
-            .copied()
-            .collect();
+        // (in the thread's spare buffer: a tick most often fires a few)
+        let mut queued = std::mem::take(&mut self.scratch.spare.queued);
+        queued.clear();
+        queued.extend(
+            (world.queue.iter())
+                .take_while(|(t, _, _)| *t <= at)
+                .filter(|(_, case, _)| (*case as usize) < world.cases.len())
+                .copied(),
+        );
         // the queue is in (instant, case id) order: only firings at one instant move, and
         // the sort (adaptive) looks no key up for the others
         let key = |case: CaseId| world.cases[case as usize].key.as_str();
@@ -734,15 +754,19 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .then_with(|| key(x.1).cmp(key(y.1)))
                 .then((x.1, x.2).cmp(&(y.1, y.2)))
         });
-        let mut queued = queued.into_iter().peekable();
+        let mut queued_buf = queued;
+        let mut queued = queued_buf.drain(..).peekable();
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         // the cases each firing writes, in one buffer (a tick may fire a million deadlines)
         let mut dirty_buf: Vec<CaseId> = Vec::new();
         let mut due = DueBufs::default();
         let mut outcomes = self.scratch.spare.outcomes.pop().unwrap_or_default();
-        // one outcome a firing, most often: made once at its size (a tick may fire a million
-        // deadlines, and a vector grown by doubling leaves the memory it moved from behind)
-        outcomes.reserve(queued.len());
+        // one outcome a firing, most often: made once at its size when there are many (a
+        // tick may fire a million deadlines, and a vector grown by doubling leaves the memory
+        // it moved from behind; a few firings, most with nothing to say, grow it less)
+        if queued.len() > RESERVED_FIRINGS {
+            outcomes.reserve(queued.len());
+        }
         let mut fired = 0usize;
         // never before the last accepted event: a deadline set into the past fires now
         let mut clock: Option<Timestamp> = world.clock;
@@ -822,6 +846,8 @@ impl<'p, 'w> Eval<'p, 'w> {
             }
             self.scratch.outcomes = done;
         }
+        drop(queued);
+        self.scratch.spare.queued = scratch::bounded(queued_buf);
         Ok(outcomes)
     }
 

@@ -104,6 +104,8 @@ pub(crate) struct Spare {
     pub(super) tx: Option<Box<super::tx::TxBufs>>,
     /// The cases the last event changed.
     pub(super) changed: Vec<CaseId>,
+    /// The deadlines due at an event, in the order they fire.
+    pub(super) queued: Vec<(jiff::Timestamp, CaseId, u16)>,
     /// The candidates and hits of a world-wide lookup.
     pub(super) lookup: Lookup,
     /// When a changed case's deadlines are due, and the slots of their expressions (boxed:

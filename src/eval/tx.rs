@@ -995,6 +995,11 @@ impl WriteSet {
         self.all || set & WriteSet::bit(f) != 0
     }
 
+    /// Whether the event wrote no place of the case (it only fired or moved its deadlines).
+    pub(super) fn is_empty(&self) -> bool {
+        !self.all && !self.status && self.fields == 0 && self.parts == 0
+    }
+
     /// Whether something `reads` names may have changed, as [`Tx::may_have_changed`] says.
     pub(super) fn may_change(&self, reads: &Reads) -> bool {
         reads.always

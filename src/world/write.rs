@@ -135,7 +135,14 @@ impl World {
         let old = std::mem::replace(slot, st);
         if old.pending() != st.pending() {
             if let Some(t) = old.pending() {
-                self.queue.remove(&(t, id, d as u16));
+                let due = (t, id, d as u16);
+                // a deadline firing is most often the queue's first: taken off the front
+                // without a search
+                if self.queue.first() == Some(&due) {
+                    self.queue.pop_first();
+                } else {
+                    self.queue.remove(&due);
+                }
             }
             if let Some(t) = st.pending() {
                 self.queue.insert((t, id, d as u16));

@@ -49,6 +49,13 @@ impl Value {
         Value::Set(items.into())
     }
 
+    /// Whether this is [`Value::Unset`] (a pattern test: no call to the comparison of two
+    /// values, which the hot paths of evaluation make often).
+    #[inline]
+    pub fn is_unset(&self) -> bool {
+        matches!(self, Value::Unset)
+    }
+
     /// A list of `items`, in order.
     pub fn list(items: Vec<Value>) -> Value {
         if items.is_empty() {

@@ -633,8 +633,8 @@ impl Compiler<'_> {
                 Some(p) => {
                     let x = (**x).clone();
                     test_fn(move |ev, locals| match p(ev, locals) {
-                        Some(v) => Ok(*v != Value::Unset),
-                        None => Ok(ev.expr(&x, locals)? != Value::Unset),
+                        Some(v) => Ok(!v.is_unset()),
+                        None => Ok(!ev.expr(&x, locals)?.is_unset()),
                     })
                 }
                 None => self.tree_test(e),

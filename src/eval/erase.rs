@@ -68,7 +68,7 @@ impl Eval<'_, '_> {
         for def in &case_def.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;
-            let set = new.fields.get(f).is_some_and(|v| *v != Value::Unset);
+            let set = new.fields.get(f).is_some_and(|v| !v.is_unset());
             let read = set
                 && (old.is_new()
                     || old.field(f, new) != new.fields.get(f)
@@ -93,7 +93,7 @@ impl Eval<'_, '_> {
             for idx in 0..count {
                 let new = self.tx.case(id)?;
                 let value = new.parts.get(idx as usize).and_then(|p| p.get(f));
-                let set = value.is_some_and(|v| *v != Value::Unset);
+                let set = value.is_some_and(|v| !v.is_unset());
                 let read = set && (all || old.part(idx as usize, f, new) != value);
                 let owner = Value::Part(PartRef { case: id, idx });
                 if read && self.holds(def, owner, locals)? {

@@ -412,8 +412,8 @@ impl Eval<'_, '_> {
                 v => v,
             },
             IExpr::IsSet(x) => match self.peek(x, locals) {
-                Some(v) => Value::Bool(*v != Value::Unset),
-                None => Value::Bool(self.expr(x, locals)? != Value::Unset),
+                Some(v) => Value::Bool(!v.is_unset()),
+                None => Value::Bool(!self.expr(x, locals)?.is_unset()),
             },
             IExpr::HasTag(x, ty, tag) => match self.expr(x, locals)? {
                 Value::Enum(_, s) => Value::Bool(
@@ -672,7 +672,7 @@ impl Eval<'_, '_> {
 
     pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {
         use crate::calendar;
-        if args.contains(&Value::Unset) {
+        if args.iter().any(Value::is_unset) {
             return Ok(Value::Unset);
         }
         let zone = || match &self.prog.zone {
@@ -802,7 +802,7 @@ fn overflow() -> EvalError {
 pub(super) fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZone>) -> R<Value> {
     use crate::calendar::{add_to_date, add_to_instant};
     use Value::*;
-    if x == Unset || y == Unset {
+    if x.is_unset() || y.is_unset() {
         return Ok(Unset);
     }
     let of = overflow;

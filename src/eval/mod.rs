@@ -1320,7 +1320,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         let missing = |defs: &[FieldDef], values: &[Value]| {
             defs.iter()
                 .zip(values)
-                .find_map(|(f, v)| (required(f) && *v == Value::Unset).then(|| f.name.clone()))
+                .find_map(|(f, v)| (required(f) && v.is_unset()).then(|| f.name.clone()))
         };
         let Some(def) = self.prog.case_def(c.ty) else {
             return bug("no such case type");

@@ -49,6 +49,35 @@ impl Value {
         Value::Set(items.into())
     }
 
+    /// Puts `v` in place of this value. The value it replaces is dropped without a call when
+    /// it owns nothing (a participant, a case, a count…: the local slots of a loop over
+    /// participants are rewritten once an item, and dropping a value is otherwise a call).
+    #[inline]
+    pub(crate) fn put(&mut self, v: Value) {
+        let old = std::mem::replace(self, v);
+        if old.owns_nothing() {
+            std::mem::forget(old);
+        }
+    }
+
+    /// Whether dropping this value frees nothing.
+    #[inline]
+    fn owns_nothing(&self) -> bool {
+        matches!(
+            self,
+            Value::Unset
+                | Value::Bool(_)
+                | Value::Count(_)
+                | Value::Duration(_)
+                | Value::Instant(_)
+                | Value::Date(_)
+                | Value::Period(_)
+                | Value::Enum(..)
+                | Value::Case(_)
+                | Value::Part(_)
+        )
+    }
+
     /// Whether this is [`Value::Unset`] (a pattern test: no call to the comparison of two
     /// values, which the hot paths of evaluation make often).
     #[inline]
@@ -392,6 +421,20 @@ impl Ty {
 mod tests {
     use super::*;
     use std::hash::Hash;
+
+    #[test]
+    fn a_value_put_over_another_drops_what_that_one_owned() {
+        let list: Arc<[Value]> = vec![Value::Count(1)].into();
+        let mut slot = Value::List(Arc::clone(&list));
+        assert_eq!(Arc::strong_count(&list), 2);
+        let part = Value::Part(PartRef { case: 1, idx: 0 });
+        slot.put(part.clone());
+        assert_eq!(Arc::strong_count(&list), 1, "the slot's share of the list is dropped");
+        assert_eq!(slot, part);
+        slot.put(Value::List(Arc::clone(&list)));
+        slot.put(Value::Count(3));
+        assert_eq!((slot, Arc::strong_count(&list)), (Value::Count(3), 1));
+    }
 
     #[test]
     fn a_value_is_three_words() {

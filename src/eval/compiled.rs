@@ -764,7 +764,7 @@ impl Compiler<'_> {
                         let id = case.id(ev, locals)?;
                         let mut n = 0;
                         for idx in 0..ev.tx.case(id)?.parts.len() as u32 {
-                            locals[var] = Value::Part(PartRef { case: id, idx });
+                            locals[var].put(Value::Part(PartRef { case: id, idx }));
                             n += i64::from(cond(ev, locals)?);
                         }
                         Ok(Value::Count(n))
@@ -775,7 +775,7 @@ impl Compiler<'_> {
                     let src = source(ev, locals)?;
                     let mut n = 0;
                     for item in src.elements().unwrap_or_default() {
-                        locals[var] = item.clone();
+                        locals[var].put(item.clone());
                         n += i64::from(cond(ev, locals)?);
                     }
                     Ok(Value::Count(n))
@@ -813,7 +813,7 @@ impl Compiler<'_> {
                                 let mut out = ev.spare_values();
                                 for idx in 0..n as u32 {
                                     let item = Value::Part(PartRef { case: id, idx });
-                                    locals[var] = item.clone();
+                                    locals[var].put(item.clone());
                                     if cond(ev, locals)? {
                                         out.push(item);
                                     }
@@ -841,7 +841,7 @@ impl Compiler<'_> {
                                             _ => None,
                                         };
                                         let Some(item) = item else { break };
-                                        locals[var] = item.clone();
+                                        locals[var].put(item.clone());
                                         if cond(ev, locals)? {
                                             out.push(item);
                                         }
@@ -853,7 +853,7 @@ impl Compiler<'_> {
                             let items = src.elements().unwrap_or_default();
                             let mut out = ev.spare_values();
                             for item in items {
-                                locals[var] = item.clone();
+                                locals[var].put(item.clone());
                                 if cond(ev, locals)? {
                                     out.push(item.clone());
                                 }
@@ -879,7 +879,7 @@ impl Compiler<'_> {
                     return value_fn(move |ev, locals| {
                         let id = case.id(ev, locals)?;
                         for idx in 0..ev.tx.case(id)?.parts.len() as u32 {
-                            locals[var] = Value::Part(PartRef { case: id, idx });
+                            locals[var].put(Value::Part(PartRef { case: id, idx }));
                             if cond(ev, locals)? != all {
                                 return Ok(Value::Bool(!all));
                             }
@@ -892,7 +892,7 @@ impl Compiler<'_> {
                 value_fn(move |ev, locals| {
                     let source = source(ev, locals)?;
                     for item in source.elements().unwrap_or_default() {
-                        locals[var] = item.clone();
+                        locals[var].put(item.clone());
                         if cond(ev, locals)? != all {
                             return Ok(Value::Bool(!all));
                         }

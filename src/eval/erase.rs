@@ -134,7 +134,7 @@ impl Eval<'_, '_> {
             let more = slots - locals.len();
             locals.extend(std::iter::repeat_with(|| Value::Unset).take(more));
         }
-        locals[0] = owner;
+        locals[0].put(owner);
         let holds = match def.when.code.get(self.prog) {
             Some(code) => code(self, locals)?,
             None => self.expr(&def.when.expr, locals)?,

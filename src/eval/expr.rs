@@ -153,7 +153,7 @@ impl Eval<'_, '_> {
 
     fn derived(&mut self, unit: &Unit, owner: Value) -> R<Value> {
         let mut locals = self.scratch.spare.locals(unit.locals);
-        locals[0] = owner;
+        locals[0].put(owner);
         let v = match unit.code.get(self.prog) {
             Some(code) => code(self, &mut locals),
             None => self.expr(&unit.expr, &mut locals),
@@ -653,7 +653,7 @@ impl Eval<'_, '_> {
             if !holds(self.tx.case(case_of(item))?, item) {
                 continue;
             }
-            locals[var as usize] = value(item);
+            locals[var as usize].put(value(item));
             if cond(self, locals)? {
                 hits.push(item);
             }

@@ -951,7 +951,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         };
         // (slot 0 is unset already, as every slot: `Spare::locals`)
         if let Some(id) = case {
-            locals[0] = Value::Case(id);
+            locals[0].put(Value::Case(id));
         }
         for (i, (slot, e)) in h.lets.iter().enumerate() {
             let v = match h.code.lets.get(i) {
@@ -983,7 +983,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                             _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
                         };
                         let ctx = self.context(rule.context, case, Some(&item))?;
-                        locals[*slot as usize] = item;
+                        locals[*slot as usize].put(item);
                         self.run_rule((i, rule), code, ctx, locals)?;
                     }
                 }
@@ -998,7 +998,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     };
                     for item in items.iter() {
                         let ctx = self.context(rule.context, case, Some(item))?;
-                        locals[*slot as usize] = item.clone();
+                        locals[*slot as usize].put(item.clone());
                         self.run_rule((i, rule), code, ctx, locals)?;
                     }
                 }
@@ -1373,7 +1373,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             .filter_map(|d| self.prog.deadline(*d))
         {
             fill_locals(&mut due.locals, def.unit.locals);
-            due.locals[0] = Value::Case(id);
+            due.locals[0].put(Value::Case(id));
             let due_at = match def.unit.code.get(self.prog) {
                 Some(code) => code(self, &mut due.locals)?,
                 None => self.expr(&def.unit.expr, &mut due.locals)?,

@@ -429,7 +429,11 @@ mod tests {
         assert_eq!(Arc::strong_count(&list), 2);
         let part = Value::Part(PartRef { case: 1, idx: 0 });
         slot.put(part.clone());
-        assert_eq!(Arc::strong_count(&list), 1, "the slot's share of the list is dropped");
+        assert_eq!(
+            Arc::strong_count(&list),
+            1,
+            "the slot's share of the list is dropped"
+        );
         assert_eq!(slot, part);
         slot.put(Value::List(Arc::clone(&list)));
         slot.put(Value::Count(3));

@@ -23,13 +23,7 @@ pub(crate) trait Key {
     fn feed(&self, h: &mut impl Hasher);
 }
 
-impl Key for str {
-    fn feed(&self, h: &mut impl Hasher) {
-        h.write(self.as_bytes());
-    }
-}
-
-/// A text's bytes hash as the text does.
+/// A case's key, as its bytes (hashed as a text value's are, below).
 impl Key for [u8] {
     fn feed(&self, h: &mut impl Hasher) {
         h.write(self);

@@ -214,10 +214,15 @@ impl Program {
                 unit.code.fill(self, &unit.expr);
             }
         }
-        let handlers = self.event_handlers.iter().chain(&self.deadline_handlers);
+        // (each deadline's handler with its case type)
+        let handlers = (self.event_handlers.iter().map(|h| (h, None))).chain(
+            (self.deadline_handlers.iter())
+                .zip(&self.deadlines)
+                .map(|(h, d)| (h, Some(d.case_ty))),
+        );
         let codes: Vec<_> = handlers
-            .map(|h| match h {
-                Some(h) if compiled => crate::eval::compile_handler(self, h),
+            .map(|(h, of)| match h {
+                Some(h) if compiled => crate::eval::compile_handler(self, h, of),
                 _ => Default::default(),
             })
             .collect();

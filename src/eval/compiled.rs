@@ -16,8 +16,10 @@
 //! guard's parts.
 
 use super::{Eval, R};
-use crate::ids::{EnumId, TableId};
-use crate::program::{Cmp, FieldKind, HandlerDef, IAction, IExpr, Program, RuleDef, TPart};
+use crate::ids::{CaseTypeId, EnumId, MemberId, TableId};
+use crate::program::{
+    CaseDef, Cmp, FieldKind, HandlerDef, IAction, IExpr, Program, RuleDef, TPart,
+};
 use crate::value::{CaseId, PartRef, Value};
 use std::sync::Arc;
 
@@ -70,6 +72,12 @@ pub(crate) struct HandlerCode {
     /// about nobody, and [`super::evaluate_into`] decides it without the bookkeeping of
     /// cases and outcomes a general event needs.
     pub(super) answers_only: bool,
+    /// For a deadline's handler: per status of the deadline's case, whether the handler
+    /// does nothing at all in it (empty: never known). It is known where the handler has no
+    /// `let` and each rule is a guard over the case's status alone (`filing.status is
+    /// open`) with no `for` nor `else`: a firing at a case in such a status changes nothing
+    /// but the deadline's state, and [`super::Eval::fire_due`] runs no rule for it.
+    pub(super) idle_in: Vec<bool>,
 }
 
 impl std::fmt::Debug for HandlerCode {
@@ -148,13 +156,85 @@ impl ActionCode {
     }
 }
 
-/// Compiles handler `h` of `prog`.
-pub(crate) fn handler(prog: &Program, h: &HandlerDef) -> HandlerCode {
+/// Compiles handler `h` of `prog`; `deadline_of` is the case type of the deadline it
+/// handles, if it handles one.
+pub(crate) fn handler(
+    prog: &Program,
+    h: &HandlerDef,
+    deadline_of: Option<CaseTypeId>,
+) -> HandlerCode {
     let c = Compiler { prog };
     HandlerCode {
         lets: h.lets.iter().map(|(_, e)| Arc::from(c.value(e))).collect(),
         rules: h.rules.iter().map(|r| c.rule(r)).collect(),
         answers_only: answers_only(h),
+        idle_in: deadline_of.map_or(Vec::new(), |ty| idle_in(prog, h, ty)),
+    }
+}
+
+/// [`HandlerCode::idle_in`] of handler `h` of a deadline of case type `ty`.
+fn idle_in(prog: &Program, h: &HandlerDef, ty: CaseTypeId) -> Vec<bool> {
+    let Some(def) = prog.case_def(ty) else {
+        return Vec::new();
+    };
+    let Some(statuses) = prog.enum_def(def.status_enum).map(|e| e.values.len()) else {
+        return Vec::new();
+    };
+    // a `let` is computed before any rule, and could fail: the event with it
+    if h.route.is_some() || !h.lets.is_empty() {
+        return Vec::new();
+    }
+    let mut idle = vec![true; statuses];
+    for r in &h.rules {
+        // a rule acts on its guard's failing too (`else`), or reads a list first (`for`)
+        let guard = match r {
+            RuleDef {
+                for_each: None,
+                when: Some(guard),
+                else_when,
+                otherwise,
+                ..
+            } if else_when.is_empty() && otherwise.is_empty() => guard,
+            _ => return Vec::new(),
+        };
+        for (s, idle) in idle.iter_mut().enumerate() {
+            // a guard it cannot decide from the status alone may hold
+            *idle &= status_test((ty, def), guard, MemberId::at(s)) == Some(false);
+        }
+    }
+    idle
+}
+
+/// What condition `e` of a deadline's handler is when the deadline's case (slot 0) has
+/// status `s`, where that alone decides it (as evaluation does: `a and b` is false without
+/// `b` where `a` is); `None` where something else is read.
+fn status_test(case @ (ty, def): (CaseTypeId, &CaseDef), e: &IExpr, s: MemberId) -> Option<bool> {
+    let own_status =
+        |x: &IExpr| matches!(x, IExpr::CaseStatus(c) if matches!(**c, IExpr::Local(0)));
+    match e {
+        IExpr::Lit(Value::Bool(b)) => Some(*b),
+        IExpr::Not(x) => status_test(case, x, s).map(|b| !b),
+        IExpr::And(a, b) => match status_test(case, a, s)? {
+            false => Some(false),
+            true => status_test(case, b, s),
+        },
+        IExpr::Or(a, b) => match status_test(case, a, s)? {
+            true => Some(true),
+            false => status_test(case, b, s),
+        },
+        IExpr::Cmp(op @ (Cmp::Eq | Cmp::Ne), a, b) => match (&**a, &**b) {
+            (x, IExpr::Lit(Value::Enum(e, m))) | (IExpr::Lit(Value::Enum(e, m)), x)
+                if own_status(x) && *e == def.status_enum =>
+            {
+                Some((*m == s) == (*op == Cmp::Eq))
+            }
+            _ => None,
+        },
+        IExpr::HasTag(x, t, tag) if own_status(x) && *t == ty => def
+            .tags
+            .get(usize::from(*tag))
+            .and_then(|(_, on)| on.get(s.index()).copied()),
+        _ => None,
     }
 }
 
@@ -1226,6 +1306,57 @@ mod tests {
     use super::with_owner;
     use crate::program::IExpr;
     use crate::value::Value;
+
+    /// Which statuses a deadline's handler is known to do nothing in: those its rules'
+    /// status guards all fail in, decided as evaluation decides them (left to right); none
+    /// where a rule has an `else` or a `for`, the handler a `let`, or a guard reads anything
+    /// but the status before the status decides it.
+    #[test]
+    fn a_deadline_handler_is_idle_where_every_status_guard_fails() {
+        let idle = |handler: &str| {
+            let rules = format!(
+                "statuses {{ s0  s1: up  s2: up  s3: end }}\n\
+                 case c key id: text {{ at: instant?  n: count = 0 }}\n\
+                 deadline d = c.at\n\
+                 event e {{ id: text }}\n\
+                 on e for new c(event.id) {{ rule r {{ set c.at = event.at }} }}\n\
+                 on deadline d {{ {handler} }}\n"
+            );
+            let engine = crate::Engine::from_sources(vec![
+                crate::Source::new("m.yaml", "kind: messages\nmessages: {}\n"),
+                crate::Source::new("p.docket", &rules),
+            ])
+            .unwrap_or_else(|e| panic!("{handler}: {}", e.render()));
+            let prog = engine.program();
+            let h = prog.deadline_handlers[0].as_ref().expect("a handler");
+            (0..4)
+                .filter(|s| h.code.idle_in.get(*s) == Some(&true))
+                .collect::<Vec<_>>()
+        };
+        let set = "set c.n = c.n + 1";
+        let cases: [(String, &[usize]); 12] = [
+            (format!("rule r when c.status is up {{ {set} }}"), &[0, 3]),
+            (format!("rule r when c.status == s3 {{ {set} }}"), &[0, 1, 2]),
+            (format!("rule r when s3 != c.status {{ {set} }}"), &[3]),
+            (format!("rule r when not (c.status is up) {{ {set} }}"), &[1, 2]),
+            (
+                format!("rule r when c.status == s1 {{ {set} }} rule q when c.status is end {{ {set} }}"),
+                &[0, 2],
+            ),
+            // the status decides before the count is read
+            (format!("rule r when c.status == s1 and c.n > 2 {{ {set} }}"), &[0, 2, 3]),
+            (format!("rule r when c.status is end or c.n > 2 {{ {set} }}"), &[]),
+            // the count is read first
+            (format!("rule r when c.n > 2 and c.status == s1 {{ {set} }}"), &[]),
+            (format!("rule r when c.status == s1 {{ {set} }} else {{ {set} }}"), &[]),
+            (format!("let k = c.n\n rule r when c.status == s1 {{ {set} }}"), &[]),
+            (format!("rule r {{ {set} }}"), &[]),
+            (format!("rule r for x in [1, 2] when c.status == s1 {{ {set} }}"), &[]),
+        ];
+        for (handler, want) in cases {
+            assert_eq!(idle(&handler), want, "{handler}");
+        }
+    }
 
     fn field(of: IExpr, f: u16) -> IExpr {
         IExpr::PartField(Box::new(of), f)

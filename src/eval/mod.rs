@@ -20,8 +20,11 @@ use std::sync::Arc;
 /// and each fires once.)
 pub const MAX_FIRINGS: usize = 100_000;
 
-/// Past this many deadlines due at once, the outcomes are made room for at once.
-const RESERVED_FIRINGS: usize = 64;
+/// Past this many deadlines due at once, the outcomes are made room for at once (one a
+/// firing: a tick expiring a million cases grows no vector by doubling). Below it, they grow
+/// as they come: most firings of a busy tick may have nothing to say, and a large block
+/// asked of the allocator for a few hundred costs more than growing.
+const RESERVED_FIRINGS: usize = 4096;
 
 mod compiled;
 mod erase;
@@ -819,7 +822,16 @@ impl<'p, 'w> Eval<'p, 'w> {
                 .ok()
                 .and_then(|c| self.prog.case_def(c.ty))
                 .and_then(|def| def.deadlines.get(di).copied());
-            if let Some(h) = global.and_then(|g| self.prog.deadline_handler(g)) {
+            // a handler idle in the case's status: no rule to run (unless traced: a trace
+            // shows each rule's guard)
+            let idle = |h: &HandlerDef| {
+                let status = self.tx.case(case).map(|c| c.status.index());
+                self.trace.is_none()
+                    && status.is_ok_and(|s| h.code.idle_in.get(s).copied().unwrap_or(false))
+            };
+            if let Some(h) =
+                (global.and_then(|g| self.prog.deadline_handler(g))).filter(|h| !idle(h))
+            {
                 // its `now` is the deadline's instant, not the event's: which deadlines
                 // fire is what depends on the event's time, and is noted below
                 let read_time = self.read_time;

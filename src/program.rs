@@ -139,6 +139,31 @@ pub struct FormatDef {
 }
 
 impl FormatDef {
+    /// Whether `raw` is in the format as it stands, known without copying or counting:
+    /// the pattern is one class per byte of a fixed length, which `raw` matches, and no
+    /// transform could change a string it matches (no space for `trim` to cut, no letter
+    /// for a case change). `false` says nothing: [`FormatDef::transform`] and the pattern
+    /// decide.
+    pub(crate) fn plainly_matches(&self, raw: &str) -> bool {
+        const SPACES: u128 = 1 << b' ' | 0b11111 << b'\t';
+        const LOWER: u128 = ((1 << 26) - 1) << b'a';
+        const UPPER: u128 = ((1 << 26) - 1) << b'A';
+        let Some(fixed) = self.pattern.fixed() else {
+            return false;
+        };
+        let changed = [
+            (self.trim, SPACES),
+            (self.uppercase, LOWER),
+            (self.lowercase, UPPER),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |all, (_, bytes)| all | bytes);
+        !fixed.admits_any(changed)
+            && self.max_chars.is_none_or(|max| fixed.len() <= max)
+            && fixed.matches(raw)
+    }
+
     /// `raw` with the format's transforms applied (`trim`, then `uppercase` or
     /// `lowercase`), copied only when they change something.
     pub fn transform<'r>(&self, raw: &'r str) -> std::borrow::Cow<'r, str> {
@@ -727,6 +752,7 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
         /// The transforms give what `str`'s own give, ASCII or not, and borrow the text
         /// when they change nothing.
         #[test]
@@ -743,6 +769,40 @@ mod tests {
             let got = d.transform(&raw);
             prop_assert_eq!(&*got, expected.as_str());
             prop_assert_eq!(matches!(got, std::borrow::Cow::Borrowed(_)), expected == trimmed);
+        }
+
+        /// A value plainly in a format is one the transforms leave as it is and the pattern
+        /// matches; and every such value of a pattern of one class a byte, whose classes hold
+        /// nothing a transform changes, is plainly in it.
+        #[test]
+        fn a_value_plainly_in_a_format_is_in_it_as_it_stands(
+            raw in prop_oneof![
+                "[ a-dA-D0-9\t]{0,10}", "[0-9]{4,6}", "[ 0-9X]{4}", "[a-d]{2}[A-D]{2}", "[A-D0-9]{8}",
+            ],
+            flags in 0u8..16,
+            pattern in prop::sample::select(vec![
+                "^[0-9]{6}$", "^1[0-9]{3}$", "^[0-9]{3}[0-9X]$", "^[a-d]{2}[A-D]{2}$",
+                "^[ a0-9]{1,9}$", "^[ 0-9]{4}$", "^[A-D0-9]{8}$", "^.{4}$", "^(1|2[0-9])$",
+            ]),
+        ) {
+            let mut d = def(flags & 1 != 0, flags & 2 != 0, flags & 4 != 0);
+            d.pattern = Pattern::new(pattern).unwrap();
+            d.max_chars = (flags & 8 != 0).then_some(5);
+            let transformed = d.transform(&raw);
+            let in_format = transformed == raw.as_str()
+                && d.max_chars.is_none_or(|m| raw.chars().count() <= m)
+                && d.pattern.is_match(&raw);
+            let plain = d.plainly_matches(&raw);
+            prop_assert!(!plain || in_format, "{} {:?} flags {}", pattern, raw, flags);
+            let (spaces, lower, upper) = (
+                pattern.contains(' '),
+                pattern.bytes().any(|b| b.is_ascii_lowercase()),
+                pattern.bytes().any(|b| b.is_ascii_uppercase()),
+            );
+            let changeable = (d.trim && spaces) || (d.uppercase && lower) || (d.lowercase && upper);
+            if d.pattern.fixed().is_some() && !changeable && d.max_chars.is_none() {
+                prop_assert_eq!(plain, in_format, "{} {:?} flags {}", pattern, raw, flags);
+            }
         }
     }
 }

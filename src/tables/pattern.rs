@@ -86,6 +86,20 @@ impl Pattern {
         longer_than(s, self.format_cap())
     }
 
+    /// The pattern as one class per byte of a fixed length (`^1[0-9]{10}$`), when it is
+    /// that: every string it matches is read by [`Fixed::matches`].
+    pub(crate) fn fixed(&self) -> Option<&Fixed> {
+        match self.fast.as_ref().map(|f| f.0.as_slice()) {
+            Some(
+                [Sequence {
+                    shortcut: Some(Shortcut::PerByte(fixed)),
+                    ..
+                }],
+            ) => Some(fixed),
+            _ => None,
+        }
+    }
+
     /// Whether [`Pattern::is_match`] takes the fast path for short inputs.
     #[cfg(test)]
     pub(crate) fn is_fast(&self) -> bool {
@@ -131,7 +145,7 @@ struct Sequence {
 #[derive(Clone, Debug)]
 enum Shortcut {
     /// Every item has a fixed count (`^1[0-9]{10}$`): one class per byte.
-    PerByte(Vec<Bits>),
+    PerByte(Fixed),
     /// One item (`^[A-Za-z0-9_-]{1,64}$`): `min..=max` bytes, each in the class.
     Run { class: Bits, min: u32, max: u32 },
 }
@@ -156,12 +170,11 @@ impl Sequence {
         let fixed = ascii && items.iter().all(|i| i.min == i.max);
         let len: u64 = items.iter().map(|i| u64::from(i.min)).sum();
         let shortcut = match items.as_slice() {
-            _ if fixed && len < MAX_FAST_LEN as u64 => Some(Shortcut::PerByte(
-                items
-                    .iter()
-                    .flat_map(|i| std::iter::repeat_n(bits(i.class.ascii), i.min as usize))
-                    .collect(),
-            )),
+            _ if fixed && len < MAX_FAST_LEN as u64 => Some(Shortcut::PerByte(Fixed::new(
+                &(items.iter())
+                    .flat_map(|i| std::iter::repeat_n(i.class.ascii, i.min as usize))
+                    .collect::<Vec<_>>(),
+            ))),
             [one] if ascii => Some(Shortcut::Run {
                 class: bits(one.class.ascii),
                 min: one.min,
@@ -176,15 +189,132 @@ impl Sequence {
         // (a non-ASCII character has a byte in no ASCII class: counting bytes rather than
         // characters changes no answer)
         match &self.shortcut {
-            Some(Shortcut::PerByte(classes)) => {
-                s.len() == classes.len() && s.bytes().zip(classes).all(|(b, c)| has(c, b))
-            }
+            Some(Shortcut::PerByte(fixed)) => fixed.matches(s),
             Some(Shortcut::Run { class, min, max }) => {
                 (*min as usize..=*max as usize).contains(&s.len())
                     && s.bytes().all(|b| has(class, b))
             }
             None => matches_sequence(&self.items, s),
         }
+    }
+}
+
+/// A sequence of one ASCII class per byte, of a fixed length (`^1[0-9]{10}$`), matched a
+/// word at a time: each byte of a word is checked against the range from its class's least
+/// byte to its greatest in a few operations for the whole word, then each byte whose class
+/// has gaps (`[0-9X]`) against its class.
+#[derive(Clone, Debug)]
+pub(crate) struct Fixed {
+    len: usize,
+    /// The words read, each of [`Fixed::width`] bytes (the last one may overlap the one
+    /// before it); none for a sequence shorter than 4 bytes.
+    words: Vec<Word>,
+    /// 8, or 4 for a sequence of 4 to 7 bytes.
+    width: usize,
+    /// The positions whose class is not one range of bytes, with their class.
+    gaps: Vec<(usize, Bits)>,
+    /// Every byte some position's class holds.
+    admits: u128,
+}
+
+/// A word of a [`Fixed`] sequence: where it starts, and per byte what added to the byte
+/// sets its high bit when it is above its range (`127 - greatest`), and what added sets it
+/// when it is in or above (`128 - least`). A byte and either stays below 256: no carry
+/// crosses into the next byte.
+#[derive(Clone, Copy, Debug)]
+struct Word {
+    at: usize,
+    above: u64,
+    at_least: u64,
+}
+
+/// The high bit of every byte of a word.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+impl Fixed {
+    /// The sequence of `classes`, one a byte (ASCII bytes as bits; fewer than
+    /// [`MAX_FAST_LEN`]).
+    fn new(classes: &[u128]) -> Fixed {
+        let len = classes.len();
+        let width = match len {
+            8.. => 8,
+            4..8 => 4,
+            _ => 0,
+        };
+        // a class is one range when its bits, shifted down to its least, are all ones
+        let range = |c: u128| {
+            c != 0 && (c >> c.trailing_zeros()) & (c >> c.trailing_zeros()).wrapping_add(1) == 0
+        };
+        let gaps = (classes.iter().enumerate())
+            .filter(|(_, c)| width == 0 || !range(**c))
+            .map(|(i, c)| (i, bits(*c)))
+            .collect();
+        let mut words = Vec::new();
+        let mut at = 0;
+        while width > 0 && at < len {
+            let start = at.min(len - width);
+            let (mut above, mut at_least) = (0u64, 0u64);
+            for (k, c) in classes[start..start + width].iter().enumerate() {
+                // (a class with gaps is checked by its range too, then byte by byte; an
+                // empty one is a gap no byte passes)
+                let (least, greatest) = match *c {
+                    0 => (0, 127),
+                    c => (
+                        u64::from(c.trailing_zeros()),
+                        u64::from(127 - c.leading_zeros()),
+                    ),
+                };
+                above |= (127 - greatest) << (8 * k);
+                at_least |= (128 - least) << (8 * k);
+            }
+            words.push(Word {
+                at: start,
+                above,
+                at_least,
+            });
+            at += width;
+        }
+        Fixed {
+            len,
+            words,
+            width,
+            gaps,
+            admits: classes.iter().fold(0, |all, c| all | c),
+        }
+    }
+
+    /// Its length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether some position's class holds one of `bytes` (ASCII bytes as bits).
+    pub(crate) fn admits_any(&self, bytes: u128) -> bool {
+        self.admits & bytes != 0
+    }
+
+    /// Whether `s` is the sequence.
+    pub(crate) fn matches(&self, s: &str) -> bool {
+        let s = s.as_bytes();
+        if s.len() != self.len {
+            return false;
+        }
+        let high = if self.width == 8 { HIGH } else { HIGH >> 32 };
+        for w in &self.words {
+            let word = match s.get(w.at..w.at + self.width) {
+                Some(&[a, b, c, d, e, f, g, h]) => u64::from_le_bytes([a, b, c, d, e, f, g, h]),
+                Some(&[a, b, c, d]) => u64::from(u32::from_le_bytes([a, b, c, d])),
+                _ => return false,
+            };
+            // every byte ASCII, none above its range, each at least its least
+            if word & HIGH != 0
+                || (word + w.above) & HIGH != 0
+                || (word + w.at_least) & high != high
+            {
+                return false;
+            }
+        }
+        (self.gaps.iter()).all(|(i, c)| s.get(*i).is_some_and(|b| has(c, *b)))
     }
 }
 
@@ -636,6 +766,42 @@ mod tests {
         assert_eq!(p.max_chars(), Some(15));
         assert!(p.is_match("990123456789555"));
         assert!(!p.is_match(&format!("99{}555", "0".repeat(100_000))));
+    }
+
+    /// A sequence of one class per byte is matched a word at a time: every length around
+    /// the word widths, every position holding every ASCII character (and one that is not),
+    /// classes that are one range and classes with gaps, as the general engine matches.
+    #[test]
+    fn a_fixed_sequence_matched_by_words_agrees_with_the_general_engine() {
+        let mut seen = 0;
+        for n in 0..=17 {
+            for (source, least) in [
+                (format!("^[0-9]{{{n}}}$"), "0".repeat(n)),
+                (format!("^1[0-9]{{{n}}}$"), format!("1{}", "0".repeat(n))),
+                (format!("^[0-9]{{{n}}}[0-9X]$"), "0".repeat(n + 1)),
+                (format!("^[a-cx]{{{n}}}$"), "a".repeat(n)),
+                (format!("^[ -~]{{{n}}}z$"), format!("{}z", " ".repeat(n))),
+            ] {
+                let p = Pattern::new(&source).unwrap();
+                assert!(p.fixed().is_some(), "{source}");
+                let general = reference(&p);
+                let mut inputs = vec![least.clone(), format!("{least}0"), format!("0{least}")];
+                inputs.extend((1..=least.len()).map(|k| least[k..].to_string()));
+                for at in 0..least.len() {
+                    for c in (0u8..128).map(char::from).chain(['é']) {
+                        let mut s = least.clone();
+                        s.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
+                        inputs.push(s);
+                    }
+                }
+                for s in &inputs {
+                    assert_eq!(p.is_match(s), general.is_match(s), "{source} on {s:?}");
+                    seen += usize::from(p.is_match(s));
+                }
+            }
+        }
+        // (not every input refused)
+        assert!(seen > 10_000, "{seen}");
     }
 
     /// A random pattern of the fast subset, from a few classes and counts.

@@ -140,15 +140,15 @@ pub struct FormatDef {
 
 impl FormatDef {
     /// Whether `raw` is in the format as it stands, known without copying or counting:
-    /// the pattern is one class per byte of a fixed length, which `raw` matches, and no
-    /// transform could change a string it matches (no space for `trim` to cut, no letter
-    /// for a case change). `false` says nothing: [`FormatDef::transform`] and the pattern
-    /// decide.
+    /// the pattern is ASCII classes alone (`^1[0-9]{10}$`, `^[A-Za-z0-9_-]{1,64}$`), which
+    /// `raw` matches, and no transform could change a string it matches (no space for
+    /// `trim` to cut, no letter for a case change). `false` says nothing:
+    /// [`FormatDef::transform`] and the pattern decide.
     pub(crate) fn plainly_matches(&self, raw: &str) -> bool {
         const SPACES: u128 = 1 << b' ' | 0b11111 << b'\t';
         const LOWER: u128 = ((1 << 26) - 1) << b'a';
         const UPPER: u128 = ((1 << 26) - 1) << b'A';
-        let Some(fixed) = self.pattern.fixed() else {
+        let Some(plain) = self.pattern.plain() else {
             return false;
         };
         let changed = [
@@ -159,9 +159,9 @@ impl FormatDef {
         .iter()
         .filter(|(on, _)| *on)
         .fold(0, |all, (_, bytes)| all | bytes);
-        !fixed.admits_any(changed)
-            && self.max_chars.is_none_or(|max| fixed.len() <= max)
-            && fixed.matches(raw)
+        !plain.admits_any(changed)
+            && self.max_chars.is_none_or(|max| plain.max_len() <= max)
+            && plain.matches(raw)
     }
 
     /// `raw` with the format's transforms applied (`trim`, then `uppercase` or
@@ -772,8 +772,8 @@ mod tests {
         }
 
         /// A value plainly in a format is one the transforms leave as it is and the pattern
-        /// matches; and every such value of a pattern of one class a byte, whose classes hold
-        /// nothing a transform changes, is plainly in it.
+        /// matches; and every such value of a pattern of ASCII classes alone, whose classes
+        /// hold nothing a transform changes, is plainly in it.
         #[test]
         fn a_value_plainly_in_a_format_is_in_it_as_it_stands(
             raw in prop_oneof![
@@ -800,7 +800,7 @@ mod tests {
                 pattern.bytes().any(|b| b.is_ascii_uppercase()),
             );
             let changeable = (d.trim && spaces) || (d.uppercase && lower) || (d.lowercase && upper);
-            if d.pattern.fixed().is_some() && !changeable && d.max_chars.is_none() {
+            if d.pattern.plain().is_some() && !changeable && d.max_chars.is_none() {
                 prop_assert_eq!(plain, in_format, "{} {:?} flags {}", pattern, raw, flags);
             }
         }

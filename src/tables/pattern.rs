@@ -86,16 +86,16 @@ impl Pattern {
         longer_than(s, self.format_cap())
     }
 
-    /// The pattern as one class per byte of a fixed length (`^1[0-9]{10}$`), when it is
-    /// that: every string it matches is read by [`Fixed::matches`].
-    pub(crate) fn fixed(&self) -> Option<&Fixed> {
+    /// The pattern as ASCII classes alone, when it is that (`^1[0-9]{10}$`,
+    /// `^[A-Za-z0-9_-]{1,64}$`): every string it matches is read by [`Plain::matches`].
+    pub(crate) fn plain(&self) -> Option<Plain<'_>> {
         match self.fast.as_ref().map(|f| f.0.as_slice()) {
             Some(
                 [Sequence {
-                    shortcut: Some(Shortcut::PerByte(fixed)),
+                    shortcut: Some(shortcut),
                     ..
                 }],
-            ) => Some(fixed),
+            ) => Some(Plain(shortcut)),
             _ => None,
         }
     }
@@ -189,11 +189,7 @@ impl Sequence {
         // (a non-ASCII character has a byte in no ASCII class: counting bytes rather than
         // characters changes no answer)
         match &self.shortcut {
-            Some(Shortcut::PerByte(fixed)) => fixed.matches(s),
-            Some(Shortcut::Run { class, min, max }) => {
-                (*min as usize..=*max as usize).contains(&s.len())
-                    && s.bytes().all(|b| has(class, b))
-            }
+            Some(shortcut) => Plain(shortcut).matches(s),
             None => matches_sequence(&self.items, s),
         }
     }
@@ -204,7 +200,7 @@ impl Sequence {
 /// byte to its greatest in a few operations for the whole word, then each byte whose class
 /// has gaps (`[0-9X]`) against its class.
 #[derive(Clone, Debug)]
-pub(crate) struct Fixed {
+struct Fixed {
     len: usize,
     /// The words read, each of [`Fixed::width`] bytes (the last one may overlap the one
     /// before it); none for a sequence shorter than 4 bytes.
@@ -283,18 +279,8 @@ impl Fixed {
         }
     }
 
-    /// Its length in bytes.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether some position's class holds one of `bytes` (ASCII bytes as bits).
-    pub(crate) fn admits_any(&self, bytes: u128) -> bool {
-        self.admits & bytes != 0
-    }
-
     /// Whether `s` is the sequence.
-    pub(crate) fn matches(&self, s: &str) -> bool {
+    fn matches(&self, s: &str) -> bool {
         let s = s.as_bytes();
         if s.len() != self.len {
             return false;
@@ -315,6 +301,41 @@ impl Fixed {
             }
         }
         (self.gaps.iter()).all(|(i, c)| s.get(*i).is_some_and(|b| has(c, *b)))
+    }
+}
+
+/// A pattern of ASCII classes alone ([`Pattern::plain`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Plain<'p>(&'p Shortcut);
+
+impl Plain<'_> {
+    /// The most bytes a string it matches has.
+    pub(crate) fn max_len(self) -> usize {
+        match self.0 {
+            Shortcut::PerByte(fixed) => fixed.len,
+            Shortcut::Run { max, .. } => *max as usize,
+        }
+    }
+
+    /// Whether some byte a string it matches can hold is one of `bytes` (ASCII bytes as
+    /// bits).
+    pub(crate) fn admits_any(self, bytes: u128) -> bool {
+        let admits = match self.0 {
+            Shortcut::PerByte(fixed) => fixed.admits,
+            Shortcut::Run { class, .. } => u128::from(class[0]) | u128::from(class[1]) << 64,
+        };
+        admits & bytes != 0
+    }
+
+    /// Whether it matches `s`.
+    pub(crate) fn matches(self, s: &str) -> bool {
+        match self.0 {
+            Shortcut::PerByte(fixed) => fixed.matches(s),
+            Shortcut::Run { class, min, max } => {
+                (*min as usize..=*max as usize).contains(&s.len())
+                    && s.bytes().all(|b| has(class, b))
+            }
+        }
     }
 }
 
@@ -783,7 +804,7 @@ mod tests {
                 (format!("^[ -~]{{{n}}}z$"), format!("{}z", " ".repeat(n))),
             ] {
                 let p = Pattern::new(&source).unwrap();
-                assert!(p.fixed().is_some(), "{source}");
+                assert!(p.plain().is_some(), "{source}");
                 let general = reference(&p);
                 let mut inputs = vec![least.clone(), format!("{least}0"), format!("0{least}")];
                 inputs.extend((1..=least.len()).map(|k| least[k..].to_string()));

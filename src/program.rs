@@ -48,6 +48,10 @@ pub struct Program {
     pub invariants: Vec<InvariantDef>,
     /// Whether evaluation runs compiled code ([`Program::compile`]) where it has it.
     pub(crate) compiled: bool,
+    /// Whether some `erase when` condition or deadline reads what changes without its case
+    /// changing (the clock, other cases): a case of which an event wrote nothing but its
+    /// deadlines is then looked at after the event too (set by [`Program::compile`]).
+    pub(crate) reads_unwritten: bool,
 }
 
 /// `invariant name for filing [change] = condition else "message"`, checked.
@@ -234,6 +238,10 @@ impl Program {
     /// walker evaluates everything (`false`).
     pub(crate) fn compile(&mut self, compiled: bool) {
         self.compiled = compiled;
+        let erasures = (self.cases.iter()).flat_map(|c| c.erase.iter().chain(&c.parts.erase));
+        self.reads_unwritten = (erasures.map(|e| &e.reads))
+            .chain(self.deadlines.iter().map(|d| &d.reads))
+            .any(|r| r.always);
         if compiled {
             for unit in Unit::all(self) {
                 unit.code.fill(self, &unit.expr);

@@ -792,3 +792,43 @@ fn a_new_case_left_without_a_required_value_is_refused() {
         out[0]
     );
 }
+
+/// A case of which an event wrote nothing but a deadline (it fired, and its handler did
+/// nothing) is still looked at after the event where an `erase when` condition reads the
+/// clock: its condition may hold now, and its field is erased then, not at its next write.
+#[test]
+fn a_case_whose_deadline_alone_fired_is_erased_where_the_clock_says_so() {
+    let engine = policy(
+        r#"
+format id = /^[A-Z][0-9]$/ "id"
+statuses { open  closed }
+case box key id: id {
+  until: instant?
+  secret: text? sensitive erase when until is set and now >= until
+}
+deadline look = box.until
+event fill { b: id, secret: text sensitive }
+event peek { b: id }
+event tick {}
+on fill for new box(event.b) {
+  rule r { set box.secret = event.secret  set box.until = event.at + 1h }
+}
+on peek for box(event.b) { rule r { show has_secret = box.secret is set } }
+on deadline look {
+  rule never when box.status == closed { set box.until = unset }
+}
+"#,
+        &[],
+    );
+    let out = run(
+        &engine,
+        &[
+            r#"{"type":"fill","at":"2026-01-01T00:00:00Z","b":"B1","secret":"s3cret"}"#,
+            r#"{"type":"peek","at":"2026-01-01T00:30:00Z","b":"B1"}"#,
+            r#"{"type":"tick","at":"2026-01-01T01:30:00Z"}"#,
+            r#"{"type":"peek","at":"2026-01-01T01:31:00Z","b":"B1"}"#,
+        ],
+    );
+    assert!(out[1].contains(r#""has_secret":true"#), "{}", out[1]);
+    assert!(out[3].contains(r#""has_secret":false"#), "{}", out[3]);
+}

@@ -522,6 +522,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         dropped_cases,
         invariants,
         compiled: false,
+        reads_unwritten: false,
     };
     program.shared.names = std::sync::Arc::new(crate::shown::ValueNames::of(&program));
     program.compile(true);

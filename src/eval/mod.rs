@@ -526,7 +526,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     }
     ev.tx.index_undo();
     let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
-    ev.tx.changed_into(&mut changed);
+    ev.tx.written_into(&mut changed, prog.reads_unwritten);
     let mut due = ev.scratch.spare.due.take().unwrap_or_default();
     // every condition is read first, on the world as the rules left it; then erased (the
     // fields of changed case `i` are `erased[ends[i - 1]..ends[i]]`)

@@ -448,17 +448,20 @@ impl<'w> Tx<'w> {
             .or_else(|| self.world.find(ty, key.bytes()))
     }
 
-    /// Records that case `id` is written.
-    fn mark(&mut self, id: CaseId) {
+    /// Records that case `id` is written: one of its places (`place`), or its deadlines.
+    fn mark(&mut self, id: CaseId, place: bool) {
         if let Some(dirty) = &mut self.dirty {
             if !dirty.contains(&id) {
                 dirty.push(id);
             }
         }
         if let WorldRef::Write(_) = self.world {
-            let touched = &mut bufs(&mut self.bufs).touched;
-            if touched.last() != Some(&id) {
-                touched.push(id);
+            let b = bufs(&mut self.bufs);
+            if b.touched.last() != Some(&id) {
+                b.touched.push(id);
+            }
+            if place && b.placed.last() != Some(&id) {
+                b.placed.push(id);
             }
         }
     }
@@ -492,13 +495,14 @@ impl<'w> Tx<'w> {
                 let b = bufs(&mut self.bufs);
                 b.undo.push_new_case();
                 b.touched.push(id);
+                b.placed.push(id);
                 id
             }
         }
     }
 
     pub(super) fn set_status(&mut self, id: CaseId, status: MemberId) -> R<()> {
-        self.mark(id);
+        self.mark(id, true);
         let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => self.copy_mut(id)?.status = status,
@@ -514,7 +518,7 @@ impl<'w> Tx<'w> {
     }
 
     pub(super) fn set_field(&mut self, prog: &Program, id: CaseId, f: u16, v: Value) -> R<()> {
-        self.mark(id);
+        self.mark(id, true);
         let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => match self.copy_mut(id)?.fields.get_mut(f as usize) {
@@ -534,7 +538,7 @@ impl<'w> Tx<'w> {
     }
 
     pub(super) fn set_part(&mut self, prog: &Program, r: PartRef, f: u16, v: Value) -> R<()> {
-        self.mark(r.case);
+        self.mark(r.case, true);
         let logs = self.logs(r.case);
         match &mut self.world {
             WorldRef::Read(_) => {
@@ -569,7 +573,7 @@ impl<'w> Tx<'w> {
         id: CaseId,
         fields: &mut Vec<Value>,
     ) -> R<usize> {
-        self.mark(id);
+        self.mark(id, true);
         let logs = self.logs(id);
         match &mut self.world {
             WorldRef::Read(_) => {
@@ -640,7 +644,7 @@ impl<'w> Tx<'w> {
     }
 
     fn put_deadline(&mut self, id: CaseId, d: usize, st: DeadlineState) -> R<()> {
-        self.mark(id);
+        self.mark(id, false);
         let slot = match &mut self.world {
             WorldRef::Read(_) => self.copy_mut(id)?.deadlines.get_mut(d).map(|s| *s = st),
             WorldRef::Write(w) => w.put_deadline(id, d, st).map(|_| ()),
@@ -668,6 +672,23 @@ impl<'w> Tx<'w> {
                 ids.sort_unstable();
                 ids.dedup();
             }
+        }
+    }
+
+    /// The cases to look at after the event's rules ([`Tx::changed_into`]), leaving out,
+    /// when applying, those of which it wrote nothing but deadlines (`all`: none left out).
+    /// Such a case has no condition to read again nor deadline to compute again, unless one
+    /// reads what changes without its case changing (the clock, other cases), which `all`
+    /// says.
+    pub(super) fn written_into(&self, ids: &mut Vec<CaseId>, all: bool) {
+        match self.world {
+            WorldRef::Write(_) if !all => {
+                ids.clear();
+                ids.extend_from_slice(&self.bufs_ref().placed);
+                ids.sort_unstable();
+                ids.dedup();
+            }
+            _ => self.changed_into(ids),
         }
     }
 
@@ -703,9 +724,11 @@ impl<'w> Tx<'w> {
         let mut bufs = self.bufs.take()?;
         bufs.undo.clear();
         bufs.touched.clear();
+        bufs.placed.clear();
         bufs.by_case.clear();
         let largest = (bufs.undo.capacity())
             .max(bufs.touched.capacity())
+            .max(bufs.placed.capacity())
             .max(bufs.by_case.capacity());
         (largest <= most).then_some(bufs)
     }
@@ -932,6 +955,9 @@ pub(super) struct TxBufs {
     undo: Log,
     /// Every case written or created, in order, with repeats.
     touched: Vec<CaseId>,
+    /// The cases of `touched` of which a place was written (status, field, participant), or
+    /// that were created.
+    placed: Vec<CaseId>,
     /// (case, position in `undo`) of the writes to a case's status, fields and
     /// participants, sorted (a case's writes in the order they were made): [`Tx::was`]
     /// reads it, built by [`Tx::index_undo`] once the rules are done.
@@ -951,6 +977,7 @@ static NO_BUFS: TxBufs = TxBufs {
         },
     },
     touched: Vec::new(),
+    placed: Vec::new(),
     by_case: Vec::new(),
 };
 

@@ -815,7 +815,6 @@ impl<'p, 'w> Eval<'p, 'w> {
             clock = Some(t);
             self.now = t;
             self.trace_fired(case, di, t);
-            self.tx.dirty = Some(std::mem::take(&mut dirty_buf));
             let global = self
                 .tx
                 .case(case)
@@ -829,15 +828,17 @@ impl<'p, 'w> Eval<'p, 'w> {
                 self.trace.is_none()
                     && status.is_ok_and(|s| h.code.idle_in.get(s).copied().unwrap_or(false))
             };
-            if let Some(h) =
-                (global.and_then(|g| self.prog.deadline_handler(g))).filter(|h| !idle(h))
-            {
-                // its `now` is the deadline's instant, not the event's: which deadlines
-                // fire is what depends on the event's time, and is noted below
-                let read_time = self.read_time;
-                self.run_handler(h, Some(case))?;
-                self.read_time = read_time;
-            }
+            let handler = (global.and_then(|g| self.prog.deadline_handler(g))).filter(|h| !idle(h));
+            // no rule runs: nothing but the deadline changed, and nothing is to say
+            let Some(h) = handler else {
+                continue;
+            };
+            self.tx.dirty = Some(std::mem::take(&mut dirty_buf));
+            // its `now` is the deadline's instant, not the event's: which deadlines fire is
+            // what depends on the event's time, and is noted below
+            let read_time = self.read_time;
+            self.run_handler(h, Some(case))?;
+            self.read_time = read_time;
             // the cases this firing changed may be due again (or newly due) before `at`
             let mut dirty = self.tx.dirty.take().unwrap_or_default();
             for id in dirty.drain(..) {

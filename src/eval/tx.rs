@@ -238,6 +238,16 @@ impl Log {
         Ok(())
     }
 
+    /// Logs a deadline's firing whose instant replaced none (`Undo::Fired(case, d, None)`),
+    /// without a value to keep: a tick may log a million.
+    fn push_first_firing(&mut self, case: CaseId, d: u16) {
+        self.entries.push(Logged {
+            case,
+            what: FIRED << (32 - KIND_BITS) | u32::from(d),
+            old: NO_OLD,
+        });
+    }
+
     /// Logs a case added at the world's end.
     fn push_new_case(&mut self) {
         self.entries.push(Logged {
@@ -607,8 +617,16 @@ impl<'w> Tx<'w> {
                 ..st
             },
         )?;
-        if old != Some(t) {
-            self.push_undo(Undo::Fired(id, d as u16, old))?;
+        match old {
+            Some(old) if old == t => {}
+            Some(_) => self.push_undo(Undo::Fired(id, d as u16, old))?,
+            None => {
+                if let WorldRef::Write(_) = &self.world {
+                    if self.logs(id) {
+                        bufs(&mut self.bufs).undo.push_first_firing(id, d as u16);
+                    }
+                }
+            }
         }
         Ok(())
     }

@@ -195,6 +195,9 @@ impl<T> Segmented<T> {
 
 impl Log {
     /// Logs `u` (made in `world`: a participant's fields are counted with its case's stride).
+    // Inlined where each write is logged: the kind of write is known there, and the match
+    // on it, the value made for none and its drop, fold away.
+    #[inline(always)]
     fn push(&mut self, u: Undo, world: &World) -> R<()> {
         let (kind, case, arg, old) = match u {
             Undo::Status(id, s) => (STATUS, id, s.index() as u32, Value::Unset),

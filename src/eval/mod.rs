@@ -541,6 +541,10 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     // nothing of the case): none of their fields can have lost its value
     let mut unwritten = std::mem::take(&mut due.unwritten);
     unwritten.clear();
+    // the cases new or given a participant: only theirs can lack a value a field needs (the
+    // checker sees to it that no write to a place a case had unsets one that needs it)
+    let mut whole = std::mem::take(&mut due.whole);
+    whole.clear();
     for id in &changed {
         // what the event wrote of the case, read once for its conditions and deadlines
         let writes = ev.tx.write_set(*id);
@@ -552,6 +556,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         }
         stale.push(ev.deadlines_stale((*id, writes), &erased[start..])?);
         unwritten.push(writes.is_some_and(|w| w.is_empty()) && erased.len() == start);
+        whole.push(writes.is_none_or(|w| w.added()));
     }
     let of = |i: usize| {
         let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
@@ -566,14 +571,16 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
             ev.apply_erasures(*id, erase)?;
         }
     }
-    for ((id, stale), unwritten) in changed.iter().zip(&stale).zip(&unwritten) {
+    for (((id, stale), unwritten), whole) in changed.iter().zip(&stale).zip(&unwritten).zip(&whole)
+    {
         // an unwritten case whose deadlines read nothing that changed: nothing to do
-        if *stale || !*unwritten {
-            ev.refresh(*id, *stale, &mut due)?;
+        if *stale || (!*unwritten && *whole) {
+            ev.refresh(*id, *stale, *whole, &mut due)?;
         }
     }
     due.stale = stale;
     due.unwritten = unwritten;
+    due.whole = whole;
     due.erased = erased;
     due.ends = ends;
     for (_, _, c, a) in own.drain(..) {
@@ -596,6 +603,8 @@ pub(super) struct DueBufs {
     stale: Vec<bool>,
     /// Per changed case: whether the event wrote none of its places, nor erased any.
     unwritten: Vec<bool>,
+    /// Per changed case: whether it is new, or was given a participant.
+    whole: Vec<bool>,
     /// The fields to erase of every changed case, one case after another.
     erased: Vec<erase::Erased>,
     /// Per changed case: where its fields to erase end in `erased`.
@@ -612,6 +621,7 @@ impl DueBufs {
             self.locals.capacity(),
             self.stale.capacity(),
             self.unwritten.capacity(),
+            self.whole.capacity(),
             self.erased.capacity(),
             self.ends.capacity(),
             self.was.largest(),
@@ -1327,7 +1337,16 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// After the rules: checks a changed case holds a value in every field that is not
     /// optional (a rule may have cleared one), and recomputes its deadlines when they are
     /// `stale` (else they are due when they were: nothing they read changed).
-    fn refresh(&mut self, id: CaseId, stale: bool, due: &mut DueBufs) -> R<()> {
+    fn refresh(&mut self, id: CaseId, stale: bool, whole: bool, due: &mut DueBufs) -> R<()> {
+        if !whole {
+            return match stale {
+                true => {
+                    self.deadline_times_into(id, due)?;
+                    self.tx.set_due(id, &due.times)
+                }
+                false => Ok(()),
+            };
+        }
         let c = self.tx.case(id)?;
         let required = |f: &FieldDef| matches!(f.kind, FieldKind::Stored { .. }) && !f.ty.is_opt();
         let missing = |defs: &[FieldDef], values: &[Value]| {

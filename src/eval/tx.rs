@@ -1043,6 +1043,11 @@ impl WriteSet {
         self.all || set & WriteSet::bit(f) != 0
     }
 
+    /// Whether a participant was added to the case.
+    pub(super) fn added(&self) -> bool {
+        self.all
+    }
+
     /// Whether the event wrote no place of the case (it only fired or moved its deadlines).
     pub(super) fn is_empty(&self) -> bool {
         !self.all && !self.status && self.fields == 0 && self.parts == 0

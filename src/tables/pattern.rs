@@ -250,7 +250,8 @@ impl Fixed {
         while width > 0 && at < len {
             let start = at.min(len - width);
             let (mut above, mut at_least) = (0u64, 0u64);
-            for (k, c) in classes[start..start + width].iter().enumerate() {
+            let word = classes.get(start..start + width).unwrap_or_default();
+            for (k, c) in word.iter().enumerate() {
                 // (a class with gaps is checked by its range too, then byte by byte; an
                 // empty one is a gap no byte passes)
                 let (least, greatest) = match *c {

@@ -1334,19 +1334,24 @@ impl<'p, 'w> Eval<'p, 'w> {
             }))
     }
 
-    /// After the rules: checks a changed case holds a value in every field that is not
-    /// optional (a rule may have cleared one), and recomputes its deadlines when they are
-    /// `stale` (else they are due when they were: nothing they read changed).
+    /// After the rules: checks a changed case that is new or was given a participant
+    /// (`whole`) holds a value in every field that is not optional (a rule that sets one may
+    /// not have run; no write to a place a case had can unset one: the checker refuses it),
+    /// and recomputes its deadlines when they are `stale` (else they are due when they were:
+    /// nothing they read changed).
     fn refresh(&mut self, id: CaseId, stale: bool, whole: bool, due: &mut DueBufs) -> R<()> {
-        if !whole {
-            return match stale {
-                true => {
-                    self.deadline_times_into(id, due)?;
-                    self.tx.set_due(id, &due.times)
-                }
-                false => Ok(()),
-            };
+        if whole {
+            self.check_required(id)?;
         }
+        if !stale {
+            return Ok(());
+        }
+        self.deadline_times_into(id, due)?;
+        self.tx.set_due(id, &due.times)
+    }
+
+    /// [`Eval::refresh`]'s check of a case's fields that are not optional.
+    fn check_required(&self, id: CaseId) -> R<()> {
         let c = self.tx.case(id)?;
         let required = |f: &FieldDef| matches!(f.kind, FieldKind::Stored { .. }) && !f.ty.is_opt();
         let missing = |defs: &[FieldDef], values: &[Value]| {
@@ -1372,17 +1377,13 @@ impl<'p, 'w> Eval<'p, 'w> {
                 c.parts.get(i as usize).and_then(|p| p.get(f as usize)),
             ),
         });
-        if let Some(field) = unset {
-            return fail(format!(
+        match unset {
+            Some(field) => fail(format!(
                 "the rules left field `{field}` of {} `{}` unset, and it is not optional",
                 def.name, c.key
-            ));
+            )),
+            None => Ok(()),
         }
-        if !stale {
-            return Ok(());
-        }
-        self.deadline_times_into(id, due)?;
-        self.tx.set_due(id, &due.times)
     }
 
     /// When each deadline of a case is due, from its current fields.

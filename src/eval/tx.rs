@@ -621,7 +621,7 @@ impl<'w> Tx<'w> {
             },
         )?;
         match old {
-            Some(old) if old == t => {}
+            Some(was) if was == t => {}
             Some(_) => self.push_undo(Undo::Fired(id, d as u16, old))?,
             None => {
                 if let WorldRef::Write(_) = &self.world {

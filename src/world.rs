@@ -30,12 +30,15 @@ pub struct World {
     pub(crate) hash_keys: RandomState,
     /// Scheduled deadlines: (instant, case, deadline). Deadlines due at the same instant
     /// fire in order of case key, which the evaluator sorts out.
-    pub(crate) queue: BTreeSet<(Timestamp, CaseId, u16)>,
+    pub(crate) queue: BTreeSet<Queued>,
     /// How many steps were committed: a step computed on an older generation is refused.
     pub(crate) generation: u64,
     /// The fingerprint of the policy whose events built this world.
     pub(crate) policy: Option<u64>,
 }
+
+/// A deadline in the queue: its instant, its case, its slot in the case's deadlines.
+pub(crate) type Queued = (Timestamp, CaseId, u16);
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct CaseData {

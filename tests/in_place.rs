@@ -23,7 +23,7 @@ fn both_ways(engine: &Engine, lines: &[impl AsRef<str>]) -> Result<(), String> {
         let Ok(event) = engine.parse_event(line.as_ref()) else {
             continue;
         };
-        let before = engine.save_world(&in_place);
+        let before = (engine.save_world(&in_place), queue(engine, &in_place));
         let applied = engine.apply(&mut in_place, &event);
         let committed = engine
             .evaluate(&copied, &event)
@@ -32,7 +32,7 @@ fn both_ways(engine: &Engine, lines: &[impl AsRef<str>]) -> Result<(), String> {
         match (&applied, &committed) {
             (Ok(a), Ok(c)) if a == c => {}
             (Err(a), Err(c)) if a == c => {
-                if engine.save_world(&in_place) != before {
+                if (engine.save_world(&in_place), queue(engine, &in_place)) != before {
                     return Err(format!(
                         "line {line}: a failed event changed the world: {a}"
                     ));
@@ -50,11 +50,19 @@ fn both_ways(engine: &Engine, lines: &[impl AsRef<str>]) -> Result<(), String> {
                 "line {line}: the worlds differ\napplied:\n{a}\ncommitted:\n{c}"
             ));
         }
-        if in_place.next_deadline() != copied.next_deadline() {
-            return Err(format!("line {line}: the deadline queues differ"));
+        let (a, c) = (queue(engine, &in_place), queue(engine, &copied));
+        if a != c {
+            return Err(format!(
+                "line {line}: the deadline queues differ\napplied:\n{a}\ncommitted:\n{c}"
+            ));
         }
     }
     Ok(())
+}
+
+/// Every deadline of `world`'s queue, in order.
+fn queue(engine: &Engine, world: &World) -> String {
+    engine.due(world, None, usize::MAX).to_json()
 }
 
 /// ICP streams (orders, SMSs, attempts, resends, phone changes, cancellations, ticks that
@@ -240,4 +248,96 @@ fn a_field_written_where_its_erase_condition_holds_is_erased_at_once() {
         saved.contains(r#"{"name": "bob", "score": 1, "secret": null}"#),
         "bob's secret is kept:\n{saved}"
     );
+}
+
+/// Deadlines due at one instant, fired in place one after another: a rule of one moves
+/// another's deadline away and back before its turn; a firing fails halfway through the
+/// due ones. The queue ends as when committing copies, and as it was where the event fails.
+#[test]
+fn deadlines_moved_by_earlier_firings_or_failing_midway_leave_the_queue_in_step() {
+    const POLICY: &str = r#"
+format gid = /^[A-Z][0-9]$/ "a letter and a digit"
+statuses { open: open  closed: final }
+case group key id: gid { last: instant  push: text  mode: text  n: count  hits: count = 0 }
+participants members in group { name: text }
+deadline due = group.last + 1h
+event make { group: gid, name: text, push: text, mode: text, n: count }
+event tick {}
+on make for new group(event.group) {
+  rule open {
+    set group.last = event.at
+    set group.push = event.push
+    set group.mode = event.mode
+    set group.n = event.n
+    add members(name: event.name)
+  }
+}
+on tick {}
+// moves the deadline of the groups of the members named by `push`, then counts (an error
+// where `n` overflows)
+on deadline due {
+  let pushed = [m in members where m.name == group.push]
+  rule away for m in pushed when group.mode == "away" { set m.group.last = m.group.last + 10h }
+  rule back for m in pushed when group.mode == "back" { set m.group.last = m.group.last - 10h }
+  rule counted {
+    set group.hits = group.hits + group.n + 1
+    show hits = group.hits
+  }
+}
+"#;
+    let engine = match Engine::from_sources(vec![Source::new("policy.docket", POLICY)]) {
+        Ok(e) => e,
+        Err(e) => panic!("the policy does not load:\n{}", e.render()),
+    };
+    let make = |at: &str, group: &str, name: &str, push: &str, mode: &str, n: i64| {
+        format!(
+            r#"{{"type":"make","at":"2026-01-01T{at}:00Z","group":"{group}","name":"{name}","push":"{push}","mode":"{mode}","n":{n}}}"#
+        )
+    };
+    let tick = |at: &str| format!(r#"{{"type":"tick","at":"2026-01-01T{at}:00Z"}}"#);
+    // A1 then C1 (in key order) move D1's deadline away and back at the instant all three
+    // are due; D1's fires in its turn, once
+    let moved = [
+        make("00:00", "A1", "a", "d", "away", 0),
+        make("00:00", "C1", "c", "d", "back", 0),
+        make("00:00", "D1", "d", "", "none", 0),
+        make("00:00", "E1", "e", "", "none", 0),
+        tick("00:30"),
+        tick("01:00"),
+        tick("12:00"),
+    ];
+    // G1's firing fails, after F1's and before H1's: the tick (and each later event) fails
+    // and changes nothing
+    let failing = [
+        make("00:00", "F1", "f", "", "none", 0),
+        make("00:00", "G1", "g", "", "none", i64::MAX),
+        make("00:00", "H1", "h", "", "none", 0),
+        make("00:10", "J1", "j", "", "none", 0),
+        tick("01:00"),
+        tick("02:00"),
+    ];
+    for lines in [&moved[..], &failing[..]] {
+        both_ways(&engine, lines).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let run = |lines: &[String]| {
+        let mut world = World::new();
+        let records: Vec<String> = (lines.iter().enumerate())
+            .map(|(i, l)| engine.run_line(&mut world, i + 1, l).to_json())
+            .collect();
+        (records, queue(&engine, &world))
+    };
+    let (records, left) = run(&moved);
+    // every firing counted once, D1's too; nothing left due
+    let fired = &records[5];
+    for group in ["A1", "C1", "D1", "E1"] {
+        let shown = format!(r#""group":"{group}","status":"open","messages":[],"hits":1}}"#);
+        assert!(fired.contains(&shown), "{group} did not fire once: {fired}");
+    }
+    assert!(!fired.contains(r#""hits":2"#), "{fired}");
+    assert_eq!(left, r#"{"due":[],"more":false}"#);
+    let (records, left) = run(&failing);
+    assert!(records[4].contains(r#""error""#), "{}", records[4]);
+    for group in ["F1", "G1", "H1", "J1"] {
+        assert!(left.contains(group), "{group} is not due:\n{left}");
+    }
 }

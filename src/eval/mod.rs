@@ -8,7 +8,7 @@ use crate::event::Event;
 use crate::outcome::{MessageOut, Messages, Name, Outcome};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
-use crate::world::{CaseData, DeadlineState, Parts, World};
+use crate::world::{CaseData, DeadlineState, Parts, Queued, World};
 use jiff::Timestamp;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -749,26 +749,43 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// of `run_event`, which every event runs, is not spread over the code of firing.
     #[inline(never)]
     fn fire_due(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
-        let world = &*self.tx.world;
         // (in the thread's spare buffer: a tick most often fires a few)
         let mut queued = std::mem::take(&mut self.scratch.spare.queued);
         queued.clear();
-        queued.extend(
-            (world.queue.iter())
-                .take_while(|(t, _, _)| *t <= at)
-                .filter(|(_, case, _)| (*case as usize) < world.cases.len())
-                .copied(),
-        );
+        let taken = self.tx.take_due(at, &mut queued);
+        let world = &*self.tx.world;
         // the queue is in (instant, case id) order: only firings at one instant move, and
         // the sort (adaptive) looks no key up for the others
-        let key = |case: CaseId| world.cases[case as usize].key.as_str();
+        let key = |case: CaseId| world.cases.get(case as usize).map(|c| c.key.as_str());
         queued.sort_by(|x, y| {
             (x.0.cmp(&y.0))
-                .then_with(|| key(x.1).cmp(key(y.1)))
+                .then_with(|| key(x.1).cmp(&key(y.1)))
                 .then((x.1, x.2).cmp(&(y.1, y.2)))
         });
         let mut queued_buf = queued;
         let mut queued = queued_buf.drain(..).peekable();
+        let fired = self.fire_queued(at, &mut queued, taken);
+        match &fired {
+            Ok(_) => {
+                drop(queued);
+                self.tx.drop_fired(at);
+            }
+            Err(_) => self.tx.requeue(queued),
+        }
+        self.scratch.spare.queued = scratch::bounded(queued_buf);
+        fired
+    }
+
+    /// Fires `queued`, the deadlines due at or before `at` in order ([`Eval::fire_due`]),
+    /// `taken` out of the world's queue or not ([`Tx::take_due`]), and those rules re-arm
+    /// at or before `at` as they come. On an error, `queued` holds those not yet fired.
+    fn fire_queued(
+        &mut self,
+        at: Timestamp,
+        queued: &mut std::iter::Peekable<std::vec::Drain<'_, Queued>>,
+        taken: bool,
+    ) -> R<Vec<Outcome>> {
+        let world = &*self.tx.world;
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         // the cases each firing writes, in one buffer (a tick may fire a million deadlines)
         let mut dirty_buf: Vec<CaseId> = Vec::new();
@@ -819,7 +836,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     self.deadline_name(case, di)
                 ));
             }
-            self.tx.fire(case, di, t)?;
+            self.tx.fire(case, di, t, taken && !again)?;
             // the clock never runs backwards: a deadline re-armed into the past fires now
             let t = clock.map_or(t, |c| c.max(t));
             clock = Some(t);
@@ -872,8 +889,6 @@ impl<'p, 'w> Eval<'p, 'w> {
                 outcomes.push(self.outcome(c, a)?);
             }
         }
-        drop(queued);
-        self.scratch.spare.queued = scratch::bounded(queued_buf);
         Ok(outcomes)
     }
 

@@ -9,7 +9,7 @@
 use super::{bug, R};
 use crate::program::{CaseTypeId, MemberId, Program, Reads};
 use crate::value::{CaseId, PartRef, Text, Value};
-use crate::world::{CaseData, DeadlineState, World};
+use crate::world::{CaseData, DeadlineState, Queued, World};
 use jiff::Timestamp;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -606,20 +606,65 @@ impl<'w> Tx<'w> {
         }
     }
 
-    /// Records that deadline `d` of case `id` fired at `t`.
-    pub(super) fn fire(&mut self, id: CaseId, d: usize, t: Timestamp) -> R<()> {
+    /// The deadlines due at or before `at`, in queue order, appended to `into`. Applying,
+    /// they are taken out of the world's queue ([`World::take_due`]), and `true` returned:
+    /// each is then fired with `taken` ([`Tx::fire`]), and what is not fired is put back
+    /// ([`Tx::requeue`]).
+    pub(super) fn take_due(&mut self, at: Timestamp, into: &mut Vec<Queued>) -> bool {
+        match &mut self.world {
+            WorldRef::Read(w) => {
+                into.extend(w.queue.iter().take_while(|(t, _, _)| *t <= at));
+                false
+            }
+            WorldRef::Write(w) => {
+                w.take_due(at, into);
+                true
+            }
+        }
+    }
+
+    /// Applying: puts back in the queue those of `rest` ([`Tx::take_due`]) not fired.
+    pub(super) fn requeue(&mut self, rest: impl IntoIterator<Item = Queued>) {
+        if let WorldRef::Write(w) = &mut self.world {
+            w.requeue(rest);
+        }
+    }
+
+    /// Applying, once every deadline due at or before `at` has fired: takes off the queue
+    /// what is left of them there. A deadline taken ([`Tx::take_due`]), moved by a rule and
+    /// moved back to its instant before its turn came is queued again, and its firing, as
+    /// one taken, took nothing off the queue.
+    pub(super) fn drop_fired(&mut self, at: Timestamp) {
+        if let WorldRef::Write(w) = &mut self.world {
+            while w.queue.first().is_some_and(|(t, _, _)| *t <= at) {
+                w.queue.pop_first();
+            }
+        }
+    }
+
+    /// Records that deadline `d` of case `id` fired at `t`; `taken`: it was taken out of the
+    /// queue ([`Tx::take_due`]).
+    pub(super) fn fire(&mut self, id: CaseId, d: usize, t: Timestamp, taken: bool) -> R<()> {
         let Some(st) = self.case(id)?.deadlines.get(d).copied() else {
             return Ok(());
         };
         let old = st.fired;
-        self.put_deadline(
-            id,
-            d,
-            DeadlineState {
-                fired: Some(t),
-                ..st
-            },
-        )?;
+        match &mut self.world {
+            WorldRef::Write(w) if taken => {
+                if w.fire_taken(id, d, t).is_none() {
+                    return bug("a deadline vanished");
+                }
+                self.mark(id, false);
+            }
+            _ => self.put_deadline(
+                id,
+                d,
+                DeadlineState {
+                    fired: Some(t),
+                    ..st
+                },
+            )?,
+        }
         match old {
             Some(was) if was == t => {}
             Some(_) => self.push_undo(Undo::Fired(id, d as u16, old))?,

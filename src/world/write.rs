@@ -2,7 +2,11 @@
 //! deadline queue in step: what an event applied in place does (`src/eval/tx.rs` records
 //! the old values, and undoes them with these same writes when the event fails).
 
-use super::{case_index_move, part_index_move, CaseData, DeadlineState, World};
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+
+use super::{case_index_move, part_index_move, CaseData, DeadlineState, Queued, World};
 use crate::program::{MemberId, Program};
 use crate::value::{CaseId, PartRef, Value};
 
@@ -149,6 +153,45 @@ impl World {
             }
         }
         Some(old)
+    }
+
+    /// Takes the deadlines due at or before `at` out of the queue, appending them to `into`
+    /// in queue order: firing them one by one then takes none off the queue again
+    /// ([`World::fire_taken`]). Until each is fired, the queue misses it: what does not
+    /// fire goes back with [`World::requeue`].
+    pub(crate) fn take_due(&mut self, at: Timestamp, into: &mut Vec<Queued>) {
+        // (one split of the tree, where popping each would rebalance it each time)
+        let later = match at.checked_add(jiff::SignedDuration::from_nanos(1)) {
+            Ok(next) => self.queue.split_off(&(next, 0, 0)),
+            Err(_) => BTreeSet::new(),
+        };
+        into.extend(std::mem::replace(&mut self.queue, later));
+    }
+
+    /// Puts back in the queue each of `due` ([`World::take_due`]) still pending at its
+    /// instant: those not fired.
+    pub(crate) fn requeue(&mut self, due: impl IntoIterator<Item = Queued>) {
+        for (t, id, d) in due {
+            let pending = (self.cases.get(id as usize))
+                .and_then(|c| c.deadlines.get(d as usize))
+                .and_then(DeadlineState::pending);
+            if pending == Some(t) {
+                self.queue.insert((t, id, d));
+            }
+        }
+    }
+
+    /// Records that deadline `d` of case `id`, taken out of the queue ([`World::take_due`]),
+    /// fired at `t`; returns the instant of its last firing before, if any.
+    pub(crate) fn fire_taken(
+        &mut self,
+        id: CaseId,
+        d: usize,
+        t: Timestamp,
+    ) -> Option<Option<Timestamp>> {
+        let slot = self.cases.get_mut(id as usize)?.deadlines.get_mut(d)?;
+        // (fired at its instant: no longer pending, so out of the queue, as it is)
+        Some(slot.fired.replace(t))
     }
 
     /// Adds a case at the world's end, indexed, its pending deadlines queued; returns its id.

@@ -818,13 +818,12 @@ impl<'p, 'w> Eval<'p, 'w> {
                 },
             };
             let di = d as usize;
-            let st = self
-                .tx
-                .case(case)?
-                .deadlines
-                .get(di)
-                .copied()
-                .unwrap_or_default();
+            // (its status is the same once fired: a firing writes its deadline's state only)
+            let (st, ty, status) = {
+                let c = self.tx.case(case)?;
+                let st = c.deadlines.get(di).copied().unwrap_or_default();
+                (st, c.ty, c.status.index())
+            };
             // moved or fired since it was queued: its current instant is queued too
             if st.pending() != Some(t) {
                 continue;
@@ -836,26 +835,20 @@ impl<'p, 'w> Eval<'p, 'w> {
                     self.deadline_name(case, di)
                 ));
             }
-            self.tx.fire(case, di, t, taken && !again)?;
+            self.tx.fire(case, di, st, t, taken && !again)?;
             // the clock never runs backwards: a deadline re-armed into the past fires now
             let t = clock.map_or(t, |c| c.max(t));
             clock = Some(t);
             self.now = t;
             self.trace_fired(case, di, t);
-            let global = self
-                .tx
-                .case(case)
-                .ok()
-                .and_then(|c| self.prog.case_def(c.ty))
-                .and_then(|def| def.deadlines.get(di).copied());
+            let prog = self.prog;
+            let global = (prog.case_def(ty)).and_then(|def| def.deadlines.get(di).copied());
             // a handler idle in the case's status: no rule to run (unless traced: a trace
             // shows each rule's guard)
             let idle = |h: &HandlerDef| {
-                let status = self.tx.case(case).map(|c| c.status.index());
-                self.trace.is_none()
-                    && status.is_ok_and(|s| h.code.idle_in.get(s).copied().unwrap_or(false))
+                self.trace.is_none() && h.code.idle_in.get(status).copied().unwrap_or(false)
             };
-            let handler = (global.and_then(|g| self.prog.deadline_handler(g))).filter(|h| !idle(h));
+            let handler = (global.and_then(|g| prog.deadline_handler(g))).filter(|h| !idle(h));
             // no rule runs: nothing but the deadline changed, and nothing is to say
             let Some(h) = handler else {
                 continue;

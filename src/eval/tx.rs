@@ -127,18 +127,24 @@ impl<T> Default for Segmented<T> {
 }
 
 impl<T> Segmented<T> {
+    #[inline]
     fn push(&mut self, item: T) {
         match self.segments.last_mut() {
             Some(last) if last.len() < SEGMENT => last.push(item),
-            _ => {
-                // the first segment grows as a vector does (most events write a few things)
-                let cap = if self.segments.is_empty() { 0 } else { SEGMENT };
-                let mut segment = Vec::with_capacity(cap);
-                segment.push(item);
-                self.segments.push(segment);
-            }
+            _ => self.push_segment(item),
         }
         self.len += 1;
+    }
+
+    /// [`Segmented::push`] where the last segment is full, or there is none.
+    #[cold]
+    #[inline(never)]
+    fn push_segment(&mut self, item: T) {
+        // the first segment grows as a vector does (most events write a few things)
+        let cap = if self.segments.is_empty() { 0 } else { SEGMENT };
+        let mut segment = Vec::with_capacity(cap);
+        segment.push(item);
+        self.segments.push(segment);
     }
 
     fn pop(&mut self) -> Option<T> {
@@ -462,6 +468,7 @@ impl<'w> Tx<'w> {
     }
 
     /// Records that case `id` is written: one of its places (`place`), or its deadlines.
+    #[inline]
     fn mark(&mut self, id: CaseId, place: bool) {
         if let Some(dirty) = &mut self.dirty {
             if !dirty.contains(&id) {
@@ -642,12 +649,16 @@ impl<'w> Tx<'w> {
         }
     }
 
-    /// Records that deadline `d` of case `id` fired at `t`; `taken`: it was taken out of the
-    /// queue ([`Tx::take_due`]).
-    pub(super) fn fire(&mut self, id: CaseId, d: usize, t: Timestamp, taken: bool) -> R<()> {
-        let Some(st) = self.case(id)?.deadlines.get(d).copied() else {
-            return Ok(());
-        };
+    /// Records that deadline `d` of case `id`, in state `st`, fired at `t`; `taken`: it was
+    /// taken out of the queue ([`Tx::take_due`]).
+    pub(super) fn fire(
+        &mut self,
+        id: CaseId,
+        d: usize,
+        st: DeadlineState,
+        t: Timestamp,
+        taken: bool,
+    ) -> R<()> {
         let old = st.fired;
         match &mut self.world {
             WorldRef::Write(w) if taken => {

@@ -261,7 +261,9 @@ statuses { open: open  closed: final }
 case group key id: gid { last: instant  push: text  mode: text  n: count  hits: count = 0 }
 participants members in group { name: text }
 deadline due = group.last + 1h
+deadline later = group.last + 2h
 event make { group: gid, name: text, push: text, mode: text, n: count }
+event move { group: gid }
 event tick {}
 on make for new group(event.group) {
   rule open {
@@ -273,6 +275,13 @@ on make for new group(event.group) {
   }
 }
 on tick {}
+on move for group(event.group) {
+  rule moved { set group.last = event.at }
+}
+// runs no rule while the group is open
+on deadline later {
+  rule shut when group.status == closed { set group.hits = group.hits + 100 }
+}
 // moves the deadline of the groups of the members named by `push`, then counts (an error
 // where `n` overflows)
 on deadline due {
@@ -316,7 +325,17 @@ on deadline due {
         tick("01:00"),
         tick("02:00"),
     ];
-    for lines in [&moved[..], &failing[..]] {
+    // K1's `later`, fired once and moved, fires again running no rule, then G2's firing
+    // fails: K1's deadline is as it was
+    let refired = [
+        make("00:00", "K1", "k", "", "none", 0),
+        tick("02:10"),
+        format!(r#"{{"type":"move","at":"2026-01-01T02:20:00Z","group":"K1"}}"#),
+        tick("03:30"),
+        make("04:00", "G2", "g", "", "none", i64::MAX),
+        tick("05:30"),
+    ];
+    for lines in [&moved[..], &failing[..], &refired[..]] {
         both_ways(&engine, lines).unwrap_or_else(|e| panic!("{e}"));
     }
     let run = |lines: &[String]| {
@@ -340,4 +359,10 @@ on deadline due {
     for group in ["F1", "G1", "H1", "J1"] {
         assert!(left.contains(group), "{group} is not due:\n{left}");
     }
+    let (records, left) = run(&refired);
+    assert!(records[5].contains(r#""error""#), "{}", records[5]);
+    assert!(
+        left.contains(r#""key":"K1","status":"open","deadline":"later""#),
+        "{left}"
+    );
 }

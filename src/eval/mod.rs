@@ -331,6 +331,24 @@ fn answering<'p>(prog: &'p Program, world: &World, event: &Event) -> Option<&'p 
     (prog.compiled && h.code.answers_only && in_order && nothing_due && fits()).then_some(h)
 }
 
+/// The handler of deadline `slot` of case type `ty`, if it has one.
+fn handler(prog: &Program, ty: CaseTypeId, slot: usize) -> Option<&HandlerDef> {
+    let global = prog.case_def(ty)?.deadlines.get(slot)?;
+    prog.deadline_handler(*global)
+}
+
+/// Whether handler `h` of a deadline runs no rule at a case in status `status`: each of
+/// its rules' guards fails there (decided at load).
+fn idle(h: &HandlerDef, status: usize) -> bool {
+    h.code.idle_in.get(status).copied().unwrap_or(false)
+}
+
+/// Whether a firing of deadline `slot` of a case of type `ty` in status `status` runs no
+/// rule: it has no handler, or one idle in that status.
+fn quiet(prog: &Program, ty: CaseTypeId, slot: usize, status: usize) -> bool {
+    handler(prog, ty, slot).is_none_or(|h| idle(h, status))
+}
+
 /// Decides an event whose handler only answers ([`answering`]) into `outcomes`, reusing
 /// the buffers of the one outcome it held: what [`run_event`] would give (the one outcome
 /// about nobody, or none when no rule answered), without sorting outcomes by case or
@@ -802,6 +820,15 @@ impl<'p, 'w> Eval<'p, 'w> {
         // never before the last accepted event: a deadline set into the past fires now
         let mut clock: Option<Timestamp> = world.clock;
         loop {
+            // the firings that run no rule, taken out of the queue, one after another (most
+            // of a busy tick's): at once, as long as none is re-armed to come between
+            if taken && rearmed.is_empty() && self.trace.is_none() {
+                let prog = self.prog;
+                let quiet = |ty, di, status| quiet(prog, ty, di, status);
+                if self.tx.fire_quiet(queued, quiet, &mut clock)? > 0 {
+                    self.now = clock.unwrap_or(self.now);
+                }
+            }
             let from_queue = match (queued.peek(), rearmed.peek()) {
                 (None, None) => break,
                 (Some(_), None) => true,
@@ -841,18 +868,14 @@ impl<'p, 'w> Eval<'p, 'w> {
             clock = Some(t);
             self.now = t;
             self.trace_fired(case, di, t);
-            let prog = self.prog;
-            let global = (prog.case_def(ty)).and_then(|def| def.deadlines.get(di).copied());
-            // a handler idle in the case's status: no rule to run (unless traced: a trace
-            // shows each rule's guard)
-            let idle = |h: &HandlerDef| {
-                self.trace.is_none() && h.code.idle_in.get(status).copied().unwrap_or(false)
-            };
-            let handler = (global.and_then(|g| prog.deadline_handler(g))).filter(|h| !idle(h));
-            // no rule runs: nothing but the deadline changed, and nothing is to say
-            let Some(h) = handler else {
+            // no rule runs: nothing but the deadline changed, and nothing is to say (a trace
+            // shows each rule's guard, though)
+            let Some(h) = handler(self.prog, ty, di) else {
                 continue;
             };
+            if self.trace.is_none() && idle(h, status) {
+                continue;
+            }
             self.tx.dirty = Some(std::mem::take(&mut dirty_buf));
             // its `now` is the deadline's instant, not the event's: which deadlines fire is
             // what depends on the event's time, and is noted below

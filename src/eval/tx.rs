@@ -13,8 +13,10 @@ use crate::world::{CaseData, DeadlineState, Queued, World};
 use jiff::Timestamp;
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::iter::Peekable;
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
+use std::vec::Drain;
 
 /// The world as one event sees it.
 pub(crate) enum WorldRef<'w> {
@@ -628,6 +630,54 @@ impl<'w> Tx<'w> {
                 true
             }
         }
+    }
+
+    /// Applying, the deadlines `queued` taken out of the queue ([`Tx::take_due`]), in
+    /// firing order: fires those at its front whose firing runs no rule (`quiet`, given the
+    /// case's type, the deadline's slot and the case's status), as [`Tx::fire`] would, and
+    /// stops before the first that runs one; passes those no longer due at their instant.
+    /// `clock` becomes the instant of the last firing, if later. Returns how many fired.
+    pub(super) fn fire_quiet(
+        &mut self,
+        queued: &mut Peekable<Drain<'_, Queued>>,
+        quiet: impl Fn(CaseTypeId, usize, usize) -> bool,
+        clock: &mut Option<Timestamp>,
+    ) -> R<usize> {
+        let base = self.base;
+        // (a rule running would note the cases it writes: none runs here)
+        let (WorldRef::Write(w), None) = (&mut self.world, &self.dirty) else {
+            return Ok(0);
+        };
+        let b = bufs(&mut self.bufs);
+        let mut fired = 0;
+        while let Some(&(t, id, d)) = queued.peek() {
+            let Some(c) = w.cases.get_mut(id as usize) else {
+                break;
+            };
+            let (ty, status) = (c.ty, c.status.index());
+            let Some(st) = c.deadlines.get_mut(usize::from(d)) else {
+                break;
+            };
+            if st.pending() == Some(t) {
+                if !quiet(ty, usize::from(d), status) {
+                    break;
+                }
+                let old = st.fired.replace(t);
+                if b.touched.last() != Some(&id) {
+                    b.touched.push(id);
+                }
+                if (id as usize) < base {
+                    match old {
+                        None => b.undo.push_first_firing(id, d),
+                        Some(_) => b.undo.push(Undo::Fired(id, d, old), w)?,
+                    }
+                }
+                *clock = Some(clock.map_or(t, |c| c.max(t)));
+                fired += 1;
+            }
+            queued.next();
+        }
+        Ok(fired)
     }
 
     /// Applying: puts back in the queue those of `rest` ([`Tx::take_due`]) not fired.

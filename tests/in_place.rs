@@ -330,7 +330,7 @@ on deadline due {
     let refired = [
         make("00:00", "K1", "k", "", "none", 0),
         tick("02:10"),
-        format!(r#"{{"type":"move","at":"2026-01-01T02:20:00Z","group":"K1"}}"#),
+        r#"{"type":"move","at":"2026-01-01T02:20:00Z","group":"K1"}"#.to_string(),
         tick("03:30"),
         make("04:00", "G2", "g", "", "none", i64::MAX),
         tick("05:30"),

@@ -29,7 +29,8 @@ pub struct World {
     /// The keys of the indexes' hash, this world's own.
     pub(crate) hash_keys: RandomState,
     /// Scheduled deadlines: (instant, case, deadline). Deadlines due at the same instant
-    /// fire in order of case key, which the evaluator sorts out.
+    /// fire in order of case key, which the evaluator sorts out. While an event applied in
+    /// place fires the deadlines due, they are out of it (`World::take_due`).
     pub(crate) queue: BTreeSet<Queued>,
     /// How many steps were committed: a step computed on an older generation is refused.
     pub(crate) generation: u64,

@@ -288,6 +288,8 @@ on deadline due {
   let pushed = [m in members where m.name == group.push]
   rule away for m in pushed when group.mode == "away" { set m.group.last = m.group.last + 10h }
   rule back for m in pushed when group.mode == "back" { set m.group.last = m.group.last - 10h }
+  rule past for m in pushed when group.mode == "past" { set m.group.last = m.group.last - 30h }
+  rule again when group.mode == "again" and group.hits < 3 { set group.last = group.last - 1h }
   rule counted {
     set group.hits = group.hits + group.n + 1
     show hits = group.hits
@@ -335,7 +337,69 @@ on deadline due {
         make("04:00", "G2", "g", "", "none", i64::MAX),
         tick("05:30"),
     ];
-    for lines in [&moved[..], &failing[..], &refired[..]] {
+    let move_at = |at: &str, group: &str| {
+        format!(r#"{{"type":"move","at":"2026-01-01T{at}:00Z","group":"{group}"}}"#)
+    };
+    // more orders of the same pieces, each applied both ways: moved away and back, then a
+    // later firing of the tick fails; moved away, then a firing before its turn fails;
+    // moved into the past, before the world's clock (then failing, or not); re-armed by its
+    // own rule among deadlines that run no rule (then failing, or not)
+    let more: [Vec<String>; 7] = [
+        vec![
+            make("00:00", "A1", "a", "d", "away", 0),
+            make("00:00", "C1", "c", "d", "back", 0),
+            make("00:00", "D1", "d", "", "none", 0),
+            make("00:00", "G1", "g", "", "none", i64::MAX),
+            tick("01:00"),
+            tick("23:00"),
+        ],
+        vec![
+            make("00:00", "A1", "a", "d", "away", 0),
+            make("00:00", "B1", "b", "", "none", i64::MAX),
+            make("00:00", "D1", "d", "", "none", 0),
+            tick("01:00"),
+            tick("12:00"),
+        ],
+        vec![
+            make("00:00", "A1", "a", "d", "past", 0),
+            make("00:00", "D1", "d", "", "none", 0),
+            make("00:00", "E1", "e", "", "none", 0),
+            move_at("00:50", "D1"),
+            tick("07:00"),
+            tick("08:00"),
+        ],
+        vec![
+            make("00:00", "A1", "a", "d", "past", 0),
+            make("00:00", "D1", "d", "", "none", 0),
+            make("00:00", "Z1", "z", "", "none", i64::MAX),
+            move_at("00:50", "D1"),
+            tick("07:00"),
+        ],
+        vec![
+            make("00:00", "A1", "a", "d", "past", 0),
+            make("00:00", "B1", "b", "", "none", i64::MAX),
+            make("00:00", "D1", "d", "", "none", 0),
+            move_at("00:50", "D1"),
+            tick("01:00"),
+        ],
+        vec![
+            make("00:00", "B1", "b", "", "again", 0),
+            make("00:00", "C1", "c", "", "none", 0),
+            make("00:30", "E1", "e", "", "none", 0),
+            tick("06:00"),
+            tick("07:00"),
+        ],
+        vec![
+            make("00:00", "B1", "b", "", "again", 0),
+            make("00:00", "C1", "c", "", "none", 0),
+            make("00:30", "E1", "e", "", "none", 0),
+            make("00:40", "Y1", "y", "", "none", i64::MAX),
+            tick("01:00"),
+            tick("06:00"),
+        ],
+    ];
+    let streams = [&moved[..], &failing[..], &refired[..]];
+    for lines in streams.into_iter().chain(more.iter().map(|m| &m[..])) {
         both_ways(&engine, lines).unwrap_or_else(|e| panic!("{e}"));
     }
     let run = |lines: &[String]| {
@@ -358,6 +422,12 @@ on deadline due {
     assert!(records[4].contains(r#""error""#), "{}", records[4]);
     for group in ["F1", "G1", "H1", "J1"] {
         assert!(left.contains(group), "{group} is not due:\n{left}");
+    }
+    // B1's deadline, moved back by its own rule, fires again in the same tick, three times
+    let (records, _) = run(&more[5]);
+    for hits in 1..=3 {
+        let shown = format!(r#""group":"B1","status":"open","messages":[],"hits":{hits}}}"#);
+        assert!(records[3].contains(&shown), "{}", records[3]);
     }
     let (records, left) = run(&refired);
     assert!(records[5].contains(r#""error""#), "{}", records[5]);

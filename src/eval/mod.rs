@@ -753,8 +753,9 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// still at or before `at` fires again, in its turn. Returns the outcomes in firing order,
     /// each showing its case as that firing left it.
     fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
-        // The firings to consider, in (instant, case key) order: those the world's queue holds,
-        // sorted once, and those re-armed while firing, in a min-heap.
+        // The firings to consider, in (instant, case key) order: those due in the world's
+        // queue (taken out of it when applying), sorted once, and those re-armed while
+        // firing, in a min-heap.
         let world = &*self.tx.world;
         // most events find nothing due: nothing to set up
         if world.queue.first().is_none_or(|(t, _, _)| *t > at) {
@@ -796,7 +797,9 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     /// Fires `queued`, the deadlines due at or before `at` in order ([`Eval::fire_due`]),
     /// `taken` out of the world's queue or not ([`Tx::take_due`]), and those rules re-arm
-    /// at or before `at` as they come. On an error, `queued` holds those not yet fired.
+    /// at or before `at` as they come. On an error, `queued` holds those not yet fired
+    /// (and perhaps the one whose firing failed: [`Tx::requeue`] puts back only what is
+    /// still due at its instant).
     fn fire_queued(
         &mut self,
         at: Timestamp,

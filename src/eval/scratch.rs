@@ -11,6 +11,7 @@ use super::Acc;
 use crate::outcome::{Messages, Outcome};
 use crate::shown::Shown;
 use crate::value::{CaseId, Value};
+use crate::world::Queued;
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -105,7 +106,7 @@ pub(crate) struct Spare {
     /// The cases the last event changed.
     pub(super) changed: Vec<CaseId>,
     /// The deadlines due at an event, in the order they fire.
-    pub(super) queued: Vec<(jiff::Timestamp, CaseId, u16)>,
+    pub(super) queued: Vec<Queued>,
     /// The candidates and hits of a world-wide lookup.
     pub(super) lookup: Lookup,
     /// When a changed case's deadlines are due, and the slots of their expressions (boxed:

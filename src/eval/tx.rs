@@ -662,15 +662,26 @@ impl<'w> Tx<'w> {
                 if !quiet(ty, usize::from(d), status) {
                     break;
                 }
-                let old = st.fired.replace(t);
+                // logged before it is written: a log that cannot take it leaves it unwritten
+                let logs = (id as usize) < base;
+                match st.fired {
+                    None => {
+                        st.fired = Some(t);
+                        if logs {
+                            b.undo.push_first_firing(id, d);
+                        }
+                    }
+                    old => {
+                        if logs {
+                            b.undo.push(Undo::Fired(id, d, old), w)?;
+                        }
+                        if w.fire_taken(id, usize::from(d), t).is_none() {
+                            return bug("a deadline vanished");
+                        }
+                    }
+                }
                 if b.touched.last() != Some(&id) {
                     b.touched.push(id);
-                }
-                if (id as usize) < base {
-                    match old {
-                        None => b.undo.push_first_firing(id, d),
-                        Some(_) => b.undo.push(Undo::Fired(id, d, old), w)?,
-                    }
                 }
                 *clock = Some(clock.map_or(t, |c| c.max(t)));
                 fired += 1;

@@ -140,8 +140,9 @@ impl World {
         if old.pending() != st.pending() {
             if let Some(t) = old.pending() {
                 let due = (t, id, d as u16);
-                // a deadline firing is most often the queue's first: taken off the front
-                // without a search
+                // a deadline re-armed at or before an event's instant and fired in its turn
+                // (the others due are taken off at once: `take_due`) is most often the
+                // queue's first: taken off the front without a search
                 if self.queue.first() == Some(&due) {
                     self.queue.pop_first();
                 } else {
@@ -190,7 +191,8 @@ impl World {
         t: Timestamp,
     ) -> Option<Option<Timestamp>> {
         let slot = self.cases.get_mut(id as usize)?.deadlines.get_mut(d)?;
-        // (fired at its instant: no longer pending, so out of the queue, as it is)
+        // (fired at its instant: no longer pending, so out of the queue, as it is, unless a
+        // rule moved it away and back before its turn: see `Tx::drop_fired`)
         Some(slot.fired.replace(t))
     }
 

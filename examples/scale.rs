@@ -152,7 +152,7 @@ fn tick(n: usize, copy_on_write: bool) {
         .count();
     assert_eq!(expired, n, "every filing is canceled");
     eprintln!(
-        "tick expiring {n} filings{}: {:.2?} ({:.2?} on the CPU); RSS {before:.0} MiB before, peak {peak:.0} MiB during it ({:.2}× the world's)",
+        "tick expiring {n} filings{}: {:.2?} ({:.2?} on the CPU); RSS {before:.0} MiB before, peak {peak:.0} MiB during it ({:.3}× the world's)",
         if copy_on_write { " (evaluate + commit)" } else { "" },
         took,
         cpu,

@@ -8,7 +8,7 @@ use crate::event::Event;
 use crate::outcome::{MessageOut, Messages, Name, Outcome};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
-use crate::world::{CaseData, DeadlineState, Parts, Queued, World};
+use crate::world::{CaseData, DeadlineState, Parts, World};
 use jiff::Timestamp;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -27,6 +27,7 @@ pub const MAX_FIRINGS: usize = 100_000;
 const RESERVED_FIRINGS: usize = 4096;
 
 mod compiled;
+mod due;
 mod erase;
 mod expr;
 mod scratch;
@@ -35,6 +36,7 @@ mod trace_out;
 mod tx;
 
 pub(crate) use compiled::{handler as compile_handler, HandlerCode, UnitCode};
+use due::Due;
 pub(crate) use scratch::recycle;
 use scratch::ScratchGuard;
 use trace::HandlerRef;
@@ -769,29 +771,24 @@ impl<'p, 'w> Eval<'p, 'w> {
     #[inline(never)]
     fn fire_due(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
         // (in the thread's spare buffer: a tick most often fires a few)
-        let mut queued = std::mem::take(&mut self.scratch.spare.queued);
-        queued.clear();
-        let taken = self.tx.take_due(at, &mut queued);
-        let world = &*self.tx.world;
-        // the queue is in (instant, case id) order: only firings at one instant move, and
-        // the sort (adaptive) looks no key up for the others
-        let key = |case: CaseId| world.cases.get(case as usize).map(|c| c.key.as_str());
-        queued.sort_by(|x, y| {
-            (x.0.cmp(&y.0))
-                .then_with(|| key(x.1).cmp(&key(y.1)))
-                .then((x.1, x.2).cmp(&(y.1, y.2)))
-        });
-        let mut queued_buf = queued;
-        let mut queued = queued_buf.drain(..).peekable();
-        let fired = self.fire_queued(at, &mut queued, taken);
-        match &fired {
+        let mut buffer = std::mem::take(&mut self.scratch.spare.queued);
+        buffer.clear();
+        let taken = self.tx.take_due(at, &mut buffer);
+        let is_taken = taken.is_some();
+        let mut queued = Due::new(&self.tx.world, buffer, taken.unwrap_or_default());
+        let fired = self.fire_queued(at, &mut queued, is_taken);
+        let buffer = match &fired {
             Ok(_) => {
-                drop(queued);
                 self.tx.drop_fired(at);
+                queued.into_buffer()
             }
-            Err(_) => self.tx.requeue(queued),
-        }
-        self.scratch.spare.queued = scratch::bounded(queued_buf);
+            Err(_) => {
+                let (rest, buffer) = queued.into_rest();
+                self.tx.requeue(rest);
+                buffer
+            }
+        };
+        self.scratch.spare.queued = scratch::bounded(buffer);
         fired
     }
 
@@ -800,12 +797,7 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// at or before `at` as they come. On an error, `queued` holds those not yet fired
     /// (and perhaps the one whose firing failed: [`Tx::requeue`] puts back only what is
     /// still due at its instant).
-    fn fire_queued(
-        &mut self,
-        at: Timestamp,
-        queued: &mut std::iter::Peekable<std::vec::Drain<'_, Queued>>,
-        taken: bool,
-    ) -> R<Vec<Outcome>> {
+    fn fire_queued(&mut self, at: Timestamp, queued: &mut Due, taken: bool) -> R<Vec<Outcome>> {
         let world = &*self.tx.world;
         let mut rearmed: BinaryHeap<Reverse<(Timestamp, Text, CaseId, u16)>> = BinaryHeap::new();
         // the cases each firing writes, in one buffer (a tick may fire a million deadlines)
@@ -832,7 +824,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                     self.now = clock.unwrap_or(self.now);
                 }
             }
-            let from_queue = match (queued.peek(), rearmed.peek()) {
+            let from_queue = match (queued.peek(&self.tx.world), rearmed.peek()) {
                 (None, None) => break,
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
@@ -840,8 +832,16 @@ impl<'p, 'w> Eval<'p, 'w> {
                     (q.0, self.tx.case(q.1)?.key.as_str()) <= (r.0, r.1.as_str())
                 }
             };
-            let (t, case, d, again) = match (from_queue, queued.next_if(|_| from_queue)) {
-                (true, Some((t, case, d))) => (t, case, d, false),
+            let next = if from_queue {
+                queued.peek(&self.tx.world)
+            } else {
+                None
+            };
+            let (t, case, d, again) = match next {
+                Some((t, case, d)) => {
+                    queued.advance();
+                    (t, case, d, false)
+                }
                 _ => match rearmed.pop() {
                     Some(Reverse((t, _, case, d))) => (t, case, d, true),
                     None => break,

@@ -6,17 +6,16 @@
 //! is undone by writing the old values back in reverse order: an event costs what it
 //! writes, however large the cases it touches or however many of them it changes.
 
+use super::due::Due;
 use super::{bug, R};
 use crate::program::{CaseTypeId, MemberId, Program, Reads};
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Queued, World};
 use jiff::Timestamp;
 use std::cell::Cell;
-use std::collections::BTreeMap;
-use std::iter::Peekable;
+use std::collections::{BTreeMap, BTreeSet};
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
-use std::vec::Drain;
 
 /// The world as one event sees it.
 pub(crate) enum WorldRef<'w> {
@@ -615,20 +614,21 @@ impl<'w> Tx<'w> {
         }
     }
 
-    /// The deadlines due at or before `at`, in queue order, appended to `into`. Applying,
-    /// they are taken out of the world's queue ([`World::take_due`]), and `true` returned:
-    /// each is then fired with `taken` ([`Tx::fire`]), and what is not fired is put back
-    /// ([`Tx::requeue`]).
-    pub(super) fn take_due(&mut self, at: Timestamp, into: &mut Vec<Queued>) -> bool {
+    /// The deadlines due at or before `at`. Evaluating, they are appended to `into`, in
+    /// queue order, and `None` returned; applying, they are taken out of the world's queue
+    /// ([`World::take_due`]) and returned: each is then fired with `taken` ([`Tx::fire`]),
+    /// and what is not fired is put back ([`Tx::requeue`]).
+    pub(super) fn take_due(
+        &mut self,
+        at: Timestamp,
+        into: &mut Vec<Queued>,
+    ) -> Option<BTreeSet<Queued>> {
         match &mut self.world {
             WorldRef::Read(w) => {
                 into.extend(w.queue.iter().take_while(|(t, _, _)| *t <= at));
-                false
+                None
             }
-            WorldRef::Write(w) => {
-                w.take_due(at, into);
-                true
-            }
+            WorldRef::Write(w) => Some(w.take_due(at)),
         }
     }
 
@@ -639,7 +639,7 @@ impl<'w> Tx<'w> {
     /// `clock` becomes the instant of the last firing, if later. Returns how many fired.
     pub(super) fn fire_quiet(
         &mut self,
-        queued: &mut Peekable<Drain<'_, Queued>>,
+        queued: &mut Due,
         quiet: impl Fn(CaseTypeId, usize, usize) -> bool,
         clock: &mut Option<Timestamp>,
     ) -> R<usize> {
@@ -650,7 +650,7 @@ impl<'w> Tx<'w> {
         };
         let b = bufs(&mut self.bufs);
         let mut fired = 0;
-        while let Some(&(t, id, d)) = queued.peek() {
+        while let Some((t, id, d)) = queued.peek(w) {
             let Some(c) = w.cases.get_mut(id as usize) else {
                 break;
             };
@@ -686,7 +686,7 @@ impl<'w> Tx<'w> {
                 *clock = Some(clock.map_or(t, |c| c.max(t)));
                 fired += 1;
             }
-            queued.next();
+            queued.advance();
         }
         Ok(fired)
     }

@@ -156,17 +156,17 @@ impl World {
         Some(old)
     }
 
-    /// Takes the deadlines due at or before `at` out of the queue, appending them to `into`
-    /// in queue order: firing them one by one then takes none off the queue again
-    /// ([`World::fire_taken`]). Until each is fired, the queue misses it: what does not
-    /// fire goes back with [`World::requeue`].
-    pub(crate) fn take_due(&mut self, at: Timestamp, into: &mut Vec<Queued>) {
+    /// Takes the deadlines due at or before `at` out of the queue, and returns them: firing
+    /// them one by one then takes none off the queue again ([`World::fire_taken`]). Until
+    /// each is fired, the queue misses it: what does not fire goes back with
+    /// [`World::requeue`].
+    pub(crate) fn take_due(&mut self, at: Timestamp) -> BTreeSet<Queued> {
         // (one split of the tree, where popping each would rebalance it each time)
         let later = match at.checked_add(jiff::SignedDuration::from_nanos(1)) {
             Ok(next) => self.queue.split_off(&(next, 0, 0)),
             Err(_) => BTreeSet::new(),
         };
-        into.extend(std::mem::replace(&mut self.queue, later));
+        std::mem::replace(&mut self.queue, later)
     }
 
     /// Puts back in the queue each of `due` ([`World::take_due`]) still pending at its

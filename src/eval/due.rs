@@ -1,0 +1,111 @@
+//! The deadlines due at an event's instant, in the order they fire, sorted a chunk at a time.
+//!
+//! Deadlines due at one instant fire in order of case key, which the world's queue (in
+//! instant, case id order) does not keep. Applying, the deadlines due are taken out of the
+//! queue in one piece ([`crate::World::take_due`]), and are copied into a buffer and sorted
+//! a chunk at a time, each chunk ending with a whole instant: a tick that fires a million
+//! deadlines holds a chunk of them twice, not all of them (the peak memory of a large tick).
+
+use crate::world::{Queued, World};
+use std::collections::btree_set;
+use std::iter::Peekable;
+
+/// How many deadlines a chunk holds at least, unless fewer are left; more when the
+/// deadlines at its last instant go on.
+#[cfg(not(debug_assertions))]
+const CHUNK: usize = 1 << 12;
+// small in debug builds (the tests' builds), so that the ticks the tests apply fire their
+// deadlines over many chunks, chunks ending inside a group of one instant's deadlines too
+#[cfg(debug_assertions)]
+const CHUNK: usize = 2;
+
+/// The deadlines due, in firing order: (instant, case key, case id, slot).
+pub(super) struct Due {
+    /// The next chunk, sorted: the next due at `at`.
+    chunk: Vec<Queued>,
+    at: usize,
+    /// Those not yet in `chunk`, in queue order, taken out of the world's queue (applying);
+    /// none when evaluating (then `chunk` holds every one).
+    rest: Peekable<btree_set::IntoIter<Queued>>,
+}
+
+impl Due {
+    /// The deadlines of `chunk` (evaluating: every one due, in queue order) then of
+    /// `taken` (applying: those taken out of the world's queue), in firing order.
+    pub(super) fn new(
+        world: &World,
+        chunk: Vec<Queued>,
+        taken: btree_set::BTreeSet<Queued>,
+    ) -> Due {
+        let mut due = Due {
+            chunk,
+            at: 0,
+            rest: taken.into_iter().peekable(),
+        };
+        if due.chunk.is_empty() {
+            due.refill(world);
+        } else {
+            sort(world, &mut due.chunk);
+        }
+        due
+    }
+
+    /// How many are left.
+    pub(super) fn len(&self) -> usize {
+        (self.chunk.len() - self.at.min(self.chunk.len())) + self.rest.len()
+    }
+
+    /// The next, read with `world`'s case keys (those of the world the deadlines were taken
+    /// from: a case's key never changes).
+    #[inline]
+    pub(super) fn peek(&mut self, world: &World) -> Option<Queued> {
+        if self.at >= self.chunk.len() {
+            self.refill(world);
+        }
+        self.chunk.get(self.at).copied()
+    }
+
+    /// Passes the next (after a [`Due::peek`] that found one).
+    #[inline]
+    pub(super) fn advance(&mut self) {
+        self.at += 1;
+    }
+
+    /// The next chunk from `rest`, sorted, in place of the one used up.
+    #[cold]
+    fn refill(&mut self, world: &World) {
+        self.chunk.clear();
+        self.at = 0;
+        self.chunk.extend(self.rest.by_ref().take(CHUNK));
+        // a chunk ends with a whole instant: the sort orders one instant's deadlines
+        if let Some(&(t, _, _)) = self.chunk.last() {
+            while let Some(next) = self.rest.next_if(|(u, _, _)| *u == t) {
+                self.chunk.push(next);
+            }
+        }
+        sort(world, &mut self.chunk);
+    }
+
+    /// Those left, in queue order within each part, and the chunk's buffer to reuse.
+    pub(super) fn into_rest(mut self) -> (impl Iterator<Item = Queued>, Vec<Queued>) {
+        let left: Vec<Queued> = self.chunk.drain(self.at.min(self.chunk.len())..).collect();
+        (left.into_iter().chain(self.rest), self.chunk)
+    }
+
+    /// The chunk's buffer to reuse, once every one has been passed.
+    pub(super) fn into_buffer(self) -> Vec<Queued> {
+        self.chunk
+    }
+}
+
+/// Sorts deadlines in queue order into firing order: the queue is in (instant, case id)
+/// order, so only firings at one instant move, and the sort (adaptive) looks no key up for
+/// the others.
+fn sort(world: &World, chunk: &mut [Queued]) {
+    let key = |case| world.cases.get(case as usize).map(|c| c.key.as_str());
+    chunk.sort_by(|x, y| {
+        (x.0.cmp(&y.0))
+            .then_with(|| key(x.1).cmp(&key(y.1)))
+            .then((x.1, x.2).cmp(&(y.1, y.2)))
+    });
+}

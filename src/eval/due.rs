@@ -2,12 +2,13 @@
 //!
 //! Deadlines due at one instant fire in order of case key, which the world's queue (in
 //! instant, case id order) does not keep. Applying, the deadlines due are taken out of the
-//! queue in one piece ([`crate::World::take_due`]), and are copied into a buffer and sorted
-//! a chunk at a time, each chunk ending with a whole instant: a tick that fires a million
-//! deadlines holds a chunk of them twice, not all of them (the peak memory of a large tick).
+//! queue in one piece ([`crate::World::take_due`]) and copied into a buffer to be sorted;
+//! when more than a chunk's worth are taken, a chunk at a time, each chunk ending with a
+//! whole instant: a tick that fires a million deadlines holds a chunk of them twice, not
+//! all of them (the peak memory of a large tick).
 
 use crate::world::{Queued, World};
-use std::collections::btree_set;
+use std::collections::{btree_set, BTreeSet};
 use std::iter::Peekable;
 
 /// How many deadlines a chunk holds at least, unless fewer are left; more when the
@@ -24,25 +25,31 @@ pub(super) struct Due {
     /// The next chunk, sorted: the next due at `at`.
     chunk: Vec<Queued>,
     at: usize,
-    /// Those not yet in `chunk`, in queue order, taken out of the world's queue (applying);
-    /// none when evaluating (then `chunk` holds every one).
-    rest: Peekable<btree_set::IntoIter<Queued>>,
+    /// Those not yet in `chunk`, in queue order, taken out of the world's queue (applying),
+    /// when more than a chunk were taken (boxed: most ticks take a few, and move this
+    /// small); `None`: `chunk` holds every one.
+    rest: Option<Box<Peekable<btree_set::IntoIter<Queued>>>>,
 }
 
 impl Due {
-    /// The deadlines of `chunk` (evaluating: every one due, in queue order) then of
-    /// `taken` (applying: those taken out of the world's queue), in firing order.
+    /// The deadlines of `chunk` (evaluating: every one due, in queue order) and of `taken`
+    /// (applying: those taken out of the world's queue), in firing order.
+    #[inline]
     pub(super) fn new(
         world: &World,
-        chunk: Vec<Queued>,
-        taken: btree_set::BTreeSet<Queued>,
+        mut chunk: Vec<Queued>,
+        taken: Option<BTreeSet<Queued>>,
     ) -> Due {
-        let mut due = Due {
-            chunk,
-            at: 0,
-            rest: taken.into_iter().peekable(),
+        let rest = match taken {
+            Some(taken) if taken.len() > CHUNK => Some(Box::new(taken.into_iter().peekable())),
+            Some(taken) => {
+                chunk.extend(taken);
+                None
+            }
+            None => None,
         };
-        if due.chunk.is_empty() {
+        let mut due = Due { chunk, at: 0, rest };
+        if due.rest.is_some() {
             due.refill(world);
         } else {
             sort(world, &mut due.chunk);
@@ -52,7 +59,8 @@ impl Due {
 
     /// How many are left.
     pub(super) fn len(&self) -> usize {
-        (self.chunk.len() - self.at.min(self.chunk.len())) + self.rest.len()
+        let rest = self.rest.as_ref().map_or(0, |r| r.len());
+        (self.chunk.len() - self.at.min(self.chunk.len())) + rest
     }
 
     /// The next, read with `world`'s case keys (those of the world the deadlines were taken
@@ -60,6 +68,9 @@ impl Due {
     #[inline]
     pub(super) fn peek(&mut self, world: &World) -> Option<Queued> {
         if self.at >= self.chunk.len() {
+            if self.rest.as_ref().is_none_or(|r| r.len() == 0) {
+                return None;
+            }
             self.refill(world);
         }
         self.chunk.get(self.at).copied()
@@ -76,11 +87,18 @@ impl Due {
     fn refill(&mut self, world: &World) {
         self.chunk.clear();
         self.at = 0;
-        self.chunk.extend(self.rest.by_ref().take(CHUNK));
-        // a chunk ends with a whole instant: the sort orders one instant's deadlines
-        if let Some(&(t, _, _)) = self.chunk.last() {
-            while let Some(next) = self.rest.next_if(|(u, _, _)| *u == t) {
-                self.chunk.push(next);
+        let Some(rest) = self.rest.as_mut() else {
+            return;
+        };
+        if rest.len() <= CHUNK {
+            self.chunk.extend(rest);
+        } else {
+            self.chunk.extend(rest.by_ref().take(CHUNK));
+            // a chunk ends with a whole instant: the sort orders one instant's deadlines
+            if let Some(&(t, _, _)) = self.chunk.last() {
+                while let Some(next) = rest.next_if(|(u, _, _)| *u == t) {
+                    self.chunk.push(next);
+                }
             }
         }
         sort(world, &mut self.chunk);
@@ -89,10 +107,14 @@ impl Due {
     /// Those left, in queue order within each part, and the chunk's buffer to reuse.
     pub(super) fn into_rest(mut self) -> (impl Iterator<Item = Queued>, Vec<Queued>) {
         let left: Vec<Queued> = self.chunk.drain(self.at.min(self.chunk.len())..).collect();
-        (left.into_iter().chain(self.rest), self.chunk)
+        (
+            left.into_iter().chain(self.rest.into_iter().flatten()),
+            self.chunk,
+        )
     }
 
     /// The chunk's buffer to reuse, once every one has been passed.
+    #[inline]
     pub(super) fn into_buffer(self) -> Vec<Queued> {
         self.chunk
     }

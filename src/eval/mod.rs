@@ -775,7 +775,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         buffer.clear();
         let taken = self.tx.take_due(at, &mut buffer);
         let is_taken = taken.is_some();
-        let mut queued = Due::new(&self.tx.world, buffer, taken.unwrap_or_default());
+        let mut queued = Due::new(&self.tx.world, buffer, taken);
         let fired = self.fire_queued(at, &mut queued, is_taken);
         let buffer = match &fired {
             Ok(_) => {

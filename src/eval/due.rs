@@ -2,10 +2,10 @@
 //!
 //! Deadlines due at one instant fire in order of case key, which the world's queue (in
 //! instant, case id order) does not keep. Applying, the deadlines due are taken out of the
-//! queue in one piece ([`crate::World::take_due`]) and copied into a buffer to be sorted;
-//! when more than a chunk's worth are taken, a chunk at a time, each chunk ending with a
-//! whole instant: a tick that fires a million deadlines holds a chunk of them twice, not
-//! all of them (the peak memory of a large tick).
+//! queue, a few one by one, more in one piece ([`crate::World::take_due`]), and copied into
+//! a buffer to be sorted; when more than a chunk's worth are taken, a chunk at a time, each
+//! chunk ending with a whole instant: a tick that fires a million deadlines holds a chunk
+//! of them twice, not all of them (the peak memory of a large tick).
 
 use crate::world::{Queued, World};
 use std::collections::{btree_set, BTreeSet};
@@ -32,8 +32,8 @@ pub(super) struct Due {
 }
 
 impl Due {
-    /// The deadlines of `chunk` (evaluating: every one due, in queue order) and of `taken`
-    /// (applying: those taken out of the world's queue), in firing order.
+    /// The deadlines of `chunk` (in queue order) and of `taken` (applying, more than a few
+    /// taken out of the world's queue in one piece), in firing order.
     #[inline]
     pub(super) fn new(
         world: &World,
@@ -41,7 +41,9 @@ impl Due {
         taken: Option<BTreeSet<Queued>>,
     ) -> Due {
         let rest = match taken {
-            Some(taken) if taken.len() > CHUNK => Some(Box::new(taken.into_iter().peekable())),
+            Some(taken) if taken.len() > CHUNK && chunk.is_empty() => {
+                Some(Box::new(taken.into_iter().peekable()))
+            }
             Some(taken) => {
                 chunk.extend(taken);
                 None

@@ -773,10 +773,9 @@ impl<'p, 'w> Eval<'p, 'w> {
         // (in the thread's spare buffer: a tick most often fires a few)
         let mut buffer = std::mem::take(&mut self.scratch.spare.queued);
         buffer.clear();
-        let taken = self.tx.take_due(at, &mut buffer);
-        let is_taken = taken.is_some();
-        let mut queued = Due::new(&self.tx.world, buffer, taken);
-        let fired = self.fire_queued(at, &mut queued, is_taken);
+        let (taken, rest) = self.tx.take_due(at, &mut buffer);
+        let mut queued = Due::new(&self.tx.world, buffer, rest);
+        let fired = self.fire_queued(at, &mut queued, taken);
         let buffer = match &fired {
             Ok(_) => {
                 self.tx.drop_fired(at);

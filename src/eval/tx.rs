@@ -614,21 +614,22 @@ impl<'w> Tx<'w> {
         }
     }
 
-    /// The deadlines due at or before `at`. Evaluating, they are appended to `into`, in
-    /// queue order, and `None` returned; applying, they are taken out of the world's queue
-    /// ([`World::take_due`]) and returned: each is then fired with `taken` ([`Tx::fire`]),
-    /// and what is not fired is put back ([`Tx::requeue`]).
+    /// The deadlines due at or before `at`, in queue order: appended to `into`, or (applying,
+    /// when there are more than a few) returned as a piece of the queue. Applying, they are
+    /// taken out of the world's queue ([`World::take_due`]), and the first returned is
+    /// `true`: each is then fired with `taken` ([`Tx::fire`]), and what is not fired is put
+    /// back ([`Tx::requeue`]).
     pub(super) fn take_due(
         &mut self,
         at: Timestamp,
         into: &mut Vec<Queued>,
-    ) -> Option<BTreeSet<Queued>> {
+    ) -> (bool, Option<BTreeSet<Queued>>) {
         match &mut self.world {
             WorldRef::Read(w) => {
                 into.extend(w.queue.iter().take_while(|(t, _, _)| *t <= at));
-                None
+                (false, None)
             }
-            WorldRef::Write(w) => Some(w.take_due(at)),
+            WorldRef::Write(w) => (true, w.take_due(at, into)),
         }
     }
 

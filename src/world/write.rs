@@ -10,6 +10,14 @@ use super::{case_index_move, part_index_move, CaseData, DeadlineState, Queued, W
 use crate::program::{MemberId, Program};
 use crate::value::{CaseId, PartRef, Value};
 
+/// How many deadlines due [`World::take_due`] takes off the queue one by one at most.
+#[cfg(not(debug_assertions))]
+const FEW_DUE: usize = 4;
+// one in debug builds (the tests' builds), so that the ticks the tests apply that fire
+// two or more take them in one piece, as a large tick does
+#[cfg(debug_assertions)]
+const FEW_DUE: usize = 1;
+
 impl World {
     /// Sets the status of case `id`; returns the old one (`None`: no such case).
     pub(crate) fn put_status(&mut self, id: CaseId, status: MemberId) -> Option<MemberId> {
@@ -156,17 +164,30 @@ impl World {
         Some(old)
     }
 
-    /// Takes the deadlines due at or before `at` out of the queue, and returns them: firing
-    /// them one by one then takes none off the queue again ([`World::fire_taken`]). Until
-    /// each is fired, the queue misses it: what does not fire goes back with
-    /// [`World::requeue`].
-    pub(crate) fn take_due(&mut self, at: Timestamp) -> BTreeSet<Queued> {
+    /// Takes the deadlines due at or before `at` out of the queue: a few are appended to
+    /// `into`, in queue order, and `None` returned; more are returned as they were in the
+    /// queue. Firing them one by one then takes none off the queue again
+    /// ([`World::fire_taken`]). Until each is fired, the queue misses it: what does not
+    /// fire goes back with [`World::requeue`].
+    pub(crate) fn take_due(
+        &mut self,
+        at: Timestamp,
+        into: &mut Vec<Queued>,
+    ) -> Option<BTreeSet<Queued>> {
+        // a few are taken off one by one (a split costs what a few of these do)
+        let few = (self.queue.iter().take(FEW_DUE + 1))
+            .take_while(|(t, _, _)| *t <= at)
+            .count();
+        if few <= FEW_DUE {
+            into.extend(std::iter::from_fn(|| self.queue.pop_first()).take(few));
+            return None;
+        }
         // (one split of the tree, where popping each would rebalance it each time)
         let later = match at.checked_add(jiff::SignedDuration::from_nanos(1)) {
             Ok(next) => self.queue.split_off(&(next, 0, 0)),
             Err(_) => BTreeSet::new(),
         };
-        std::mem::replace(&mut self.queue, later)
+        Some(std::mem::replace(&mut self.queue, later))
     }
 
     /// Puts back in the queue each of `due` ([`World::take_due`]) still pending at its

@@ -197,6 +197,22 @@ fn shown(engine: &Engine, world: &World, event: &Event) -> serde_json::Value {
     first_shown(&engine.evaluate(world, event).expect("a decision")).to_json()
 }
 
+/// `n` role lookups, for a count of instructions.
+#[inline(never)]
+fn count_lookup(decide: &mut dyn FnMut(usize) -> usize, n: usize) {
+    for i in 0..n {
+        decide(i);
+    }
+}
+
+/// `n` limits checks, for a count of instructions.
+#[inline(never)]
+fn count_limits(decide: &mut dyn FnMut(usize) -> bool, n: usize) {
+    for i in 0..n {
+        decide(i);
+    }
+}
+
 fn main() {
     let mut c: Criterion = support::config(20, Duration::from_secs(3));
     let rec = Recorder::default();
@@ -259,6 +275,18 @@ fn main() {
     }
     for i in 0..CHECKS.len() {
         assert!(decide_limits(i));
+    }
+    // `DOCKET_COUNT_DECISIONS=<n>`: n decisions of each, untimed, for a count of
+    // instructions (`valgrind --tool=callgrind --toggle-collect='decisions::count_lookup'
+    // --toggle-collect='decisions::count_limits'`, each function's inclusive count over n)
+    if let Some(n) = std::env::var("DOCKET_COUNT_DECISIONS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        count_lookup(&mut |i| black_box(decide_lookup(i)), n);
+        count_limits(&mut |i| black_box(decide_limits(i)), n);
+        println!("{n} decisions of each");
+        return;
     }
     let allocs_lookup = per_decision(&mut |i| {
         black_box(decide_lookup(i));

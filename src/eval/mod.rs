@@ -519,96 +519,131 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
             return Ok(outcomes);
         }
     }
+    // one outcome needs no order, nor its case's key; more are put in order of case type
+    // (as declared), then key, answers about nobody last
+    let one = ev.scratch.outcomes.only();
     let mut own = std::mem::take(&mut ev.scratch.own);
-    // one outcome needs no order, nor its case's key
-    let sorted = ev.scratch.outcomes.len() > 1;
-    for (c, a) in ev.scratch.outcomes.sorted() {
-        let key = match c {
-            Some(id) if sorted => {
-                let case = ev.tx.case(id)?;
-                Some((case.ty, case.key.clone()))
-            }
-            _ => None,
-        };
-        own.push((c.is_none(), key, c, a));
-    }
-    // by case type (as declared), then key; answers about nobody last
-    if sorted {
+    if one.is_none() {
+        for (c, a) in ev.scratch.outcomes.sorted() {
+            let key = match c {
+                Some(id) => {
+                    let case = ev.tx.case(id)?;
+                    Some((case.ty, case.key.clone()))
+                }
+                None => None,
+            };
+            own.push((c.is_none(), key, c, a));
+        }
         own.sort_by(|x, y| (x.0, &x.1).cmp(&(y.0, &y.1)));
     }
     // 3. Erasures, deadlines and completeness of every changed case (when any was).
-    if ev.tx.wrote_nothing() {
-        for (_, _, c, a) in own.drain(..) {
-            outcomes.push(ev.outcome(c, a)?);
+    if !ev.tx.wrote_nothing() {
+        ev.tx.index_undo();
+        let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
+        ev.tx.written_into(&mut changed, prog.reads_unwritten);
+        let mut due = ev.scratch.spare.due.take().unwrap_or_default();
+        match changed[..] {
+            // most events change one case: its conditions read, then its fields erased,
+            // then its deadlines, with no list of what to do for each
+            [id] => ev.settle_one(id, &mut due)?,
+            _ => ev.settle(&changed, &mut due)?,
         }
-        ev.scratch.own = own;
-        return Ok(outcomes);
+        ev.scratch.spare.give_changed(changed, due);
     }
-    ev.tx.index_undo();
-    let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
-    ev.tx.written_into(&mut changed, prog.reads_unwritten);
-    let mut due = ev.scratch.spare.due.take().unwrap_or_default();
-    // every condition is read first, on the world as the rules left it; then erased (the
-    // fields of changed case `i` are `erased[ends[i - 1]..ends[i]]`)
-    let mut erased = std::mem::take(&mut due.erased);
-    let mut ends = std::mem::take(&mut due.ends);
-    erased.clear();
-    ends.clear();
-    // a case's deadlines are computed again where something they read changed
-    let mut stale = std::mem::take(&mut due.stale);
-    stale.clear();
-    // the cases of which the event wrote no place (a deadline fired and its handler changed
-    // nothing of the case): none of their fields can have lost its value
-    let mut unwritten = std::mem::take(&mut due.unwritten);
-    unwritten.clear();
-    // the cases new or given a participant: only theirs can lack a value a field needs (the
-    // checker sees to it that no write to a place a case had unsets one that needs it)
-    let mut whole = std::mem::take(&mut due.whole);
-    whole.clear();
-    for id in &changed {
-        // what the event wrote of the case, read once for its conditions and deadlines
-        let writes = ev.tx.write_set(*id);
-        let start = erased.len();
-        ev.erasures((*id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
-        match u32::try_from(erased.len()) {
-            Ok(end) => ends.push(end),
-            Err(_) => return bug("more fields to erase than one event can number"),
-        }
-        stale.push(ev.deadlines_stale((*id, writes), &erased[start..])?);
-        unwritten.push(writes.is_some_and(|w| w.is_empty()) && erased.len() == start);
-        whole.push(writes.is_none_or(|w| w.added()));
+    if let Some((c, a)) = one {
+        outcomes.push(ev.outcome(c, a)?);
     }
-    let of = |i: usize| {
-        let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
-        let end = ends.get(i).copied().unwrap_or(0);
-        erased
-            .get(start.unwrap_or(0) as usize..end as usize)
-            .unwrap_or_default()
-    };
-    for (i, id) in changed.iter().enumerate() {
-        let erase = of(i);
-        if !erase.is_empty() {
-            ev.apply_erasures(*id, erase)?;
-        }
-    }
-    for (((id, stale), unwritten), whole) in changed.iter().zip(&stale).zip(&unwritten).zip(&whole)
-    {
-        // an unwritten case whose deadlines read nothing that changed: nothing to do
-        if *stale || (!*unwritten && *whole) {
-            ev.refresh(*id, *stale, *whole, &mut due)?;
-        }
-    }
-    due.stale = stale;
-    due.unwritten = unwritten;
-    due.whole = whole;
-    due.erased = erased;
-    due.ends = ends;
     for (_, _, c, a) in own.drain(..) {
         outcomes.push(ev.outcome(c, a)?);
     }
     ev.scratch.own = own;
-    ev.scratch.spare.give_changed(changed, due);
     Ok(outcomes)
+}
+
+impl Eval<'_, '_> {
+    /// The cases `changed` (more than one) settled after the handler: every erasure
+    /// condition read first, on the world as the rules left it; then the fields to erase
+    /// erased; then the deadlines computed again where something they read changed, and
+    /// the fields a new case or participant needs checked.
+    fn settle(&mut self, changed: &[CaseId], due: &mut DueBufs) -> R<()> {
+        // every condition is read first, on the world as the rules left it; then erased (the
+        // fields of changed case `i` are `erased[ends[i - 1]..ends[i]]`)
+        let mut erased = std::mem::take(&mut due.erased);
+        let mut ends = std::mem::take(&mut due.ends);
+        erased.clear();
+        ends.clear();
+        // a case's deadlines are computed again where something they read changed
+        let mut stale = std::mem::take(&mut due.stale);
+        stale.clear();
+        // the cases of which the event wrote no place (a deadline fired and its handler changed
+        // nothing of the case): none of their fields can have lost its value
+        let mut unwritten = std::mem::take(&mut due.unwritten);
+        unwritten.clear();
+        // the cases new or given a participant: only theirs can lack a value a field needs (the
+        // checker sees to it that no write to a place a case had unsets one that needs it)
+        let mut whole = std::mem::take(&mut due.whole);
+        whole.clear();
+        for id in changed {
+            // what the event wrote of the case, read once for its conditions and deadlines
+            let writes = self.tx.write_set(*id);
+            let start = erased.len();
+            self.erasures((*id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
+            match u32::try_from(erased.len()) {
+                Ok(end) => ends.push(end),
+                Err(_) => return bug("more fields to erase than one event can number"),
+            }
+            stale.push(self.deadlines_stale((*id, writes), &erased[start..])?);
+            unwritten.push(writes.is_some_and(|w| w.is_empty()) && erased.len() == start);
+            whole.push(writes.is_none_or(|w| w.added()));
+        }
+        let of = |i: usize| {
+            let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
+            let end = ends.get(i).copied().unwrap_or(0);
+            erased
+                .get(start.unwrap_or(0) as usize..end as usize)
+                .unwrap_or_default()
+        };
+        for (i, id) in changed.iter().enumerate() {
+            let erase = of(i);
+            if !erase.is_empty() {
+                self.apply_erasures(*id, erase)?;
+            }
+        }
+        for (((id, stale), unwritten), whole) in
+            changed.iter().zip(&stale).zip(&unwritten).zip(&whole)
+        {
+            // an unwritten case whose deadlines read nothing that changed: nothing to do
+            if *stale || (!*unwritten && *whole) {
+                self.refresh(*id, *stale, *whole, due)?;
+            }
+        }
+        due.stale = stale;
+        due.unwritten = unwritten;
+        due.whole = whole;
+        due.erased = erased;
+        due.ends = ends;
+        Ok(())
+    }
+
+    /// [`Eval::settle`] for one changed case.
+    fn settle_one(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
+        let writes = self.tx.write_set(id);
+        let mut erased = std::mem::take(&mut due.erased);
+        erased.clear();
+        self.erasures((id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
+        let stale = self.deadlines_stale((id, writes), &erased)?;
+        let unwritten = writes.is_some_and(|w| w.is_empty()) && erased.is_empty();
+        let whole = writes.is_none_or(|w| w.added());
+        if !erased.is_empty() {
+            self.apply_erasures(id, &erased)?;
+        }
+        due.erased = erased;
+        // an unwritten case whose deadlines read nothing that changed: nothing to do
+        if stale || (!unwritten && whole) {
+            self.refresh(id, stale, whole, due)?;
+        }
+        Ok(())
+    }
 }
 
 /// Buffers for computing when a case's deadlines are due, kept from one case to the next

@@ -67,9 +67,12 @@ impl Outcomes {
         &mut self.entries[i].1
     }
 
-    /// How many cases (or nobody) have an entry.
-    pub(super) fn len(&self) -> usize {
-        self.entries.len()
+    /// The one entry, when there is exactly one, leaving this empty.
+    pub(super) fn only(&mut self) -> Option<(Option<CaseId>, Acc)> {
+        match self.entries.len() {
+            1 => self.entries.pop(),
+            _ => None,
+        }
     }
 
     /// The one entry, when there is one and it is about nobody, leaving this empty.

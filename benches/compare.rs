@@ -38,7 +38,9 @@
 //! **Mixed stream** (group `stream`, `Throughput::Elements`): a deterministic stream of
 //! 100 000 filings' lives, ~970 000 events (the mix is documented in `support/stream.rs` and its
 //! counts are printed), run line by line through a fresh, empty world per pass; `events/s` is
-//! the criterion throughput. `DOCKET_STREAM_FILINGS=20000` picks another size (the default is
+//! the criterion throughput. `engine_decoded` and `reference_decoded` run the same stream
+//! decoded beforehand (untimed, once): `Engine::apply` against `Model::apply`, as the
+//! `decoded` group does per event type. `DOCKET_STREAM_FILINGS=20000` picks another size (the default is
 //! 2 000 when criterion does not measure: `cargo test --benches`, `-- --test`, `-- --list`).
 //!
 //! Run with `cargo bench --bench compare` (about 3 minutes; `cargo bench --bench compare --
@@ -661,6 +663,8 @@ fn check_stream(engine: &Engine, lines: &[String]) -> BTreeMap<String, usize> {
 struct Stream {
     lines: Vec<String>,
     checked: OnceCell<()>,
+    /// The lines decoded by each side, made when first asked for (untimed).
+    decoded: OnceCell<(Vec<docket::Event>, Vec<icp_reference::Event>)>,
 }
 
 impl Stream {
@@ -677,7 +681,22 @@ impl Stream {
         Stream {
             lines: stream.lines,
             checked: OnceCell::new(),
+            decoded: OnceCell::new(),
         }
+    }
+
+    /// Every line decoded by the engine and by the model (checked first, as [`Stream::get`]).
+    fn decoded(&self, engine: &Engine) -> &(Vec<docket::Event>, Vec<icp_reference::Event>) {
+        let lines = self.get(engine);
+        self.decoded.get_or_init(|| {
+            let model = support::model();
+            let decode = |l: &String| {
+                let e = engine.parse_event(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+                let m = model.decode(l).unwrap_or_else(|e| panic!("{e:?}: {l}"));
+                (e, m)
+            };
+            lines.iter().map(decode).unzip()
+        })
     }
 
     fn get(&self, engine: &Engine) -> &[String] {
@@ -730,6 +749,30 @@ fn bench_stream(c: &mut Criterion, rec: &Recorder, engine: &Engine, stream: &Str
             rec.record("stream/reference", iters, took)
         })
     });
+    // the same stream decoded beforehand: `Engine::apply` against `Model::apply`, outcomes
+    // dropped inside the timing (as the `decoded` group's)
+    group.bench_function("engine_decoded", |b| {
+        b.iter_custom(|iters| {
+            let events = &stream.decoded(engine).0;
+            let n = events.len() as u64;
+            let mut pass = Pass::default();
+            let took = time_steps(iters * n, &mut pass, n, World::new, events, |w, e| {
+                engine.apply(w, e)
+            });
+            rec.record("stream/engine_decoded", iters, took)
+        })
+    });
+    group.bench_function("reference_decoded", |b| {
+        b.iter_custom(|iters| {
+            let events = &stream.decoded(engine).1;
+            let n = events.len() as u64;
+            let mut pass = Pass::default();
+            let took = time_steps(iters * n, &mut pass, n, support::model, events, |m, e| {
+                m.apply(e)
+            });
+            rec.record("stream/reference_decoded", iters, took)
+        })
+    });
     group.finish();
 }
 
@@ -773,6 +816,16 @@ fn table(rec: &Recorder, cases: &[Case], stream_events: usize) {
     let show = |x: Option<f64>| x.map_or("—".into(), |x| format!("{:.0} events/s", x));
     eprintln!(
         "mixed stream ({stream_events} events): engine {}, reference {}, engine takes {} as long",
+        show(e),
+        show(r),
+        show_ratio(r, e)
+    );
+    let (e, r) = (
+        per_second("engine_decoded"),
+        per_second("reference_decoded"),
+    );
+    eprintln!(
+        "mixed stream decoded beforehand: engine {}, reference {}, engine takes {} as long",
         show(e),
         show(r),
         show_ratio(r, e)

@@ -60,6 +60,7 @@ use docket::{Engine, World};
 use icp_reference::Model;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::hint::black_box;
 use std::time::Duration;
 use support::{
     attempt, bench_pool, cancel, check_steps, ids, order, phone_change, resend, show_ns,
@@ -855,7 +856,9 @@ fn main() {
 /// the model (`pool_model`), each in a function of its own, for a counter of instructions
 /// to take apart: `valgrind --tool=callgrind --toggle-collect='compare::pool_engine'
 /// --toggle-collect='compare::pool_model'` on the bench binary, then the two functions'
-/// inclusive counts over the lines printed.
+/// inclusive counts over the lines printed. Then the same pool decoded beforehand
+/// (`pool_engine_decoded`, `pool_model_decoded`: `apply` on each side, as the `decoded`
+/// group times it).
 fn count_pool(engine: &Engine, w: &Warm, cases: &[Case], name: &str) {
     let Some(case) = cases.iter().find(|c| c.name == name) else {
         let names: Vec<&str> = cases.iter().map(|c| c.name).collect();
@@ -868,7 +871,33 @@ fn count_pool(engine: &Engine, w: &Warm, cases: &[Case], name: &str) {
     let mut model = w.model.clone();
     pool_model(&mut model, w.seq, &case.lines, &mut buf);
     assert_eq!(refused, 0, "the engine refused lines of `{name}`");
+    // then decoded beforehand, on fresh copies of the warm world
+    let engine_events: Vec<_> = (case.lines.iter())
+        .filter_map(|l| engine.parse_event(l).ok())
+        .collect();
+    let model_events: Vec<_> = (case.lines.iter())
+        .filter_map(|l| w.model.decode(l).ok())
+        .collect();
+    let mut world = w.world.clone();
+    let refused = pool_engine_decoded(engine, &mut world, &engine_events);
+    let mut model = w.model.clone();
+    pool_model_decoded(&mut model, &model_events);
+    assert_eq!(refused, 0, "the engine refused events of `{name}`");
     println!("{name}: {} lines", case.lines.len());
+}
+
+#[inline(never)]
+fn pool_engine_decoded(engine: &Engine, world: &mut World, events: &[docket::Event]) -> usize {
+    (events.iter())
+        .filter(|e| black_box(engine.apply(world, e)).is_err())
+        .count()
+}
+
+#[inline(never)]
+fn pool_model_decoded(model: &mut Model, events: &[icp_reference::Event]) {
+    for e in events {
+        drop(black_box(model.apply(e)));
+    }
 }
 
 #[inline(never)]

@@ -538,37 +538,23 @@ impl Engine {
         trace: Option<&mut Trace>,
         journal: bool,
     ) -> (Record, Option<Accepted>) {
-        // a blank line is refused as such (looked at only when the line is refused: an
-        // event's line is read once)
-        let parsed = match event::parse_event(&self.program, &self.shapes, line, sealing) {
-            Err(_) if line.trim().is_empty() => Err((
-                Header::default(),
-                EventError::Json("the line is empty: write one JSON object per line".into()),
-            )),
-            parsed => parsed,
+        let (header, e) = match event::parse_event(&self.program, &self.shapes, line, sealing) {
+            Ok(parsed) => parsed,
+            Err((header, e)) => return (line_refused(seq, line, header, &e), None),
         };
-        let (header, result) = match parsed {
-            Ok((h, e)) => {
-                let applied = self
-                    .apply_traced(world, &e, trace, journal)
-                    .map_err(|e| e.to_string());
-                let accepted = applied.map(|(outcomes, changed)| {
-                    let kept = journal.then(|| Accepted {
-                        line: event::to_line(&self.program, &e, h.at.as_deref()),
-                        changed,
-                    });
-                    (outcomes, kept)
+        let applied = self.apply_traced(world, &e, trace, journal);
+        let (body, accepted) = match applied {
+            Ok((outcomes, changed)) => {
+                let kept = journal.then(|| Accepted {
+                    line: event::to_line(&self.program, &e, header.at.as_deref()),
+                    changed,
                 });
-                event::recycle(e);
-                (h, accepted)
+                (RecordBody::Outcomes(outcomes), kept)
             }
-            Err((h, e)) => (h, Err(e.to_string())),
+            Err(e) => (event_refused(seq, &e), None),
         };
+        event::recycle(e);
         let Header { type_name, at } = header;
-        let (body, accepted) = match result {
-            Ok((outcomes, accepted)) => (RecordBody::Outcomes(outcomes), accepted),
-            Err(e) => (RecordBody::Error(format!("line {seq}: {e}")), None),
-        };
         (
             Record {
                 seq,
@@ -686,4 +672,32 @@ impl Engine {
         world.policy = Some(self.fingerprint);
         Ok(world)
     }
+}
+
+/// The record of a line that is no event of the policy (a function of its own, out of the
+/// way of the lines that are: `docket run` reads one line after another through
+/// [`Engine::run_line`]). A blank line is refused as such (looked at only here: an event's
+/// line is read once).
+#[cold]
+#[inline(never)]
+fn line_refused(seq: usize, line: &str, header: Header, e: &EventError) -> Record {
+    let (header, message) = if line.trim().is_empty() {
+        let e = EventError::Json("the line is empty: write one JSON object per line".into());
+        (Header::default(), e.to_string())
+    } else {
+        (header, e.to_string())
+    };
+    Record {
+        seq,
+        event_type: header.type_name,
+        at: header.at,
+        body: RecordBody::Error(format!("line {seq}: {message}")),
+    }
+}
+
+/// The body of the record of an event the policy refused (as [`line_refused`]).
+#[cold]
+#[inline(never)]
+fn event_refused(seq: usize, e: &EvalError) -> RecordBody {
+    RecordBody::Error(format!("line {seq}: {e}"))
 }

@@ -25,6 +25,10 @@
 //!   instructions, which a shared machine's load does not change: run each mode under
 //!   `valgrind --tool=cachegrind` and divide each side's count, less `stream-none`'s (making
 //!   the stream), by the events (README.md, "Performance").
+//! - `stream-engine-decoded N`, `stream-model-decoded N`, `stream-decode N`: the same stream
+//!   decoded beforehand by both sides, then applied (`Engine::apply`, `Model::apply`) by one,
+//!   or by none (the cost of making and decoding it, to take off the others' under
+//!   cachegrind, as above).
 //! - `stream-by-type N`: runs the same stream through both, each line through a function of
 //!   its own per side and event type (`by_type::engine_resend_request`, …), and prints how
 //!   many lines of each type there were. Under `valgrind --tool=callgrind`, each function's
@@ -60,10 +64,14 @@ fn main() {
         "stream-engine" => stream(n, Side::Engine),
         "stream-model" => stream(n, Side::Model),
         "stream-none" => stream(n, Side::None),
+        "stream-engine-decoded" => stream_decoded(n, Side::Engine),
+        "stream-model-decoded" => stream_decoded(n, Side::Model),
+        "stream-decode" => stream_decoded(n, Side::None),
         "stream-by-type" => by_type::run(n),
         other => panic!(
             "`{other}`: say `tick N`, `tick-cow N`, `participants N` or \
-             `stream-engine|stream-model|stream-none|stream-by-type N`"
+             `stream-engine|stream-model|stream-none|stream-by-type N` or \
+             `stream-engine-decoded|stream-model-decoded|stream-decode N`"
         ),
     }
 }
@@ -278,6 +286,46 @@ fn stream(filings: usize, side: Side) {
         "{} events of {filings} filings: {:.0} ns an event",
         lines.len(),
         took.as_nanos() as f64 / lines.len().max(1) as f64
+    );
+}
+
+/// The mixed stream decoded beforehand by both sides, then applied (`Engine::apply`,
+/// `Model::apply`, outcomes dropped) by one, or by none (`stream-decode`: the cost of making
+/// and decoding it, to take off the others').
+fn stream_decoded(filings: usize, side: Side) {
+    let engine = Engine::icp();
+    let mut model = support::model();
+    let lines = support::stream::mixed(filings).lines;
+    let events: Vec<Event> = (lines.iter())
+        .map(|l| engine.parse_event(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let model_events: Vec<icp_reference::Event> = (lines.iter())
+        .map(|l| model.decode(l).unwrap_or_else(|e| panic!("{e:?}: {l}")))
+        .collect();
+    let started = Instant::now();
+    match side {
+        Side::Engine => {
+            let mut world = World::new();
+            for e in &events {
+                let outcomes = engine.apply(&mut world, e);
+                assert!(outcomes.is_ok(), "{outcomes:?}");
+                drop(std::hint::black_box(outcomes));
+            }
+        }
+        Side::Model => {
+            for e in &model_events {
+                let outcomes = model.apply(e);
+                assert!(outcomes.is_ok(), "{outcomes:?}");
+                drop(std::hint::black_box(outcomes));
+            }
+        }
+        Side::None => {}
+    }
+    let took = started.elapsed();
+    eprintln!(
+        "{} events of {filings} filings, decoded beforehand: {:.0} ns an event",
+        events.len(),
+        took.as_nanos() as f64 / events.len().max(1) as f64
     );
 }
 

@@ -988,7 +988,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 deadlines: vec![DeadlineState::default(); def.deadlines.len()].into(),
             };
             let id = self.tx.create(self.prog, case);
-            self.touch(Some(id));
+            self.touched(Some(id));
             Ok(id)
         } else {
             existing.ok_or_else(|| {
@@ -1002,6 +1002,15 @@ impl<'p, 'w> Eval<'p, 'w> {
 
     fn touch(&mut self, case: Option<CaseId>) -> &mut Acc {
         Self::acc((self.answering, &mut self.answer), &mut self.scratch, case)
+    }
+
+    /// [`Eval::touch`] where nothing is said: `case` gets an outcome. Most often it is the
+    /// case written or touched last, which has one already.
+    #[inline]
+    fn touched(&mut self, case: Option<CaseId>) {
+        if !self.scratch.outcomes.is_last(case) {
+            self.touch(case);
+        }
     }
 
     /// What is said about `case`: [`Eval::touch`] over the fields it needs (so that the
@@ -1219,7 +1228,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                         None => self.expr(e, locals)?,
                     };
                     self.set(place, v, locals)?;
-                    self.touch(ctx);
+                    self.touched(ctx);
                 }
                 IAction::Add { keys, bind, block } => {
                     // the routed case (the deadline's, in a deadline handler), as checked
@@ -1256,7 +1265,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                         None => self.tx.push_part(self.prog, case, &mut fields)?,
                     };
                     self.scratch.spare.give_locals(fields);
-                    self.touch(Some(case));
+                    self.touched(Some(case));
                     locals[*bind as usize] = Value::Part(PartRef {
                         case,
                         idx: idx as u32,
@@ -1316,17 +1325,17 @@ impl<'p, 'w> Eval<'p, 'w> {
                 };
                 let id = self.case_of(owner, locals)?;
                 self.tx.set_status(id, s)?;
-                self.touch(Some(id));
+                self.touched(Some(id));
             }
             Place::CaseField(owner, f) => {
                 let id = self.case_of(owner, locals)?;
                 self.tx.set_field(self.prog, id, *f, v)?;
-                self.touch(Some(id));
+                self.touched(Some(id));
             }
             Place::PartField(owner, f) => {
                 let p = self.part_of(owner, locals)?;
                 self.tx.set_part(self.prog, p, *f, v)?;
-                self.touch(Some(p.case));
+                self.touched(Some(p.case));
             }
         }
         Ok(())

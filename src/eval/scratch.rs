@@ -67,6 +67,12 @@ impl Outcomes {
         &mut self.entries[i].1
     }
 
+    /// Whether `case` has the last entry made (and so has one).
+    #[inline]
+    pub(super) fn is_last(&self, case: Option<CaseId>) -> bool {
+        self.entries.last().is_some_and(|(c, _)| *c == case)
+    }
+
     /// The one entry, when there is exactly one, leaving this empty.
     pub(super) fn only(&mut self) -> Option<(Option<CaseId>, Acc)> {
         match self.entries.len() {

@@ -1068,7 +1068,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             let code = h.code.rules.get(i);
             match &rule.for_each {
                 None => {
-                    let ctx = self.context(rule.context, case, None)?;
+                    let ctx = context(rule.context, case, None);
                     self.run_rule((i, rule), code, ctx, locals)?;
                 }
                 // over a `let` list: item by item from its slot, which no rule writes,
@@ -1082,7 +1082,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                             },
                             _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
                         };
-                        let ctx = self.context(rule.context, case, Some(&item))?;
+                        let ctx = context(rule.context, case, Some(&item));
                         locals[*slot as usize].put(item);
                         self.run_rule((i, rule), code, ctx, locals)?;
                     }
@@ -1097,7 +1097,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                         _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
                     };
                     for item in items.iter() {
-                        let ctx = self.context(rule.context, case, Some(item))?;
+                        let ctx = context(rule.context, case, Some(item));
                         locals[*slot as usize].put(item.clone());
                         self.run_rule((i, rule), code, ctx, locals)?;
                     }
@@ -1105,20 +1105,6 @@ impl<'p, 'w> Eval<'p, 'w> {
             }
         }
         Ok(())
-    }
-
-    fn context(
-        &self,
-        c: RuleContext,
-        case: Option<CaseId>,
-        item: Option<&Value>,
-    ) -> R<Option<CaseId>> {
-        Ok(match (c, item) {
-            (RuleContext::ForVar, Some(Value::Part(p))) => Some(p.case),
-            (RuleContext::ForVar, Some(Value::Case(id))) => Some(*id),
-            (RuleContext::Nobody, _) => None,
-            _ => case,
-        })
     }
 
     /// Runs `rule`, by its compiled `code` where it has some (and no trace is asked for).
@@ -1519,6 +1505,16 @@ impl<'p, 'w> Eval<'p, 'w> {
             messages,
             shows,
         })
+    }
+}
+
+/// The case a rule's outcome is about: the `for` item's case, nobody, or the handler's.
+fn context(c: RuleContext, case: Option<CaseId>, item: Option<&Value>) -> Option<CaseId> {
+    match (c, item) {
+        (RuleContext::ForVar, Some(Value::Part(p))) => Some(p.case),
+        (RuleContext::ForVar, Some(Value::Case(id))) => Some(*id),
+        (RuleContext::Nobody, _) => None,
+        _ => case,
     }
 }
 

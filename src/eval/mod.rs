@@ -561,7 +561,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
 }
 
 impl Eval<'_, '_> {
-    /// The cases `changed` (more than one) settled after the handler: every erasure
+    /// The cases `changed` (none, or more than one) settled after the handler: every erasure
     /// condition read first, on the world as the rules left it; then the fields to erase
     /// erased; then the deadlines computed again where something they read changed, and
     /// the fields a new case or participant needs checked.

@@ -60,6 +60,16 @@ impl Value {
         }
     }
 
+    /// Drops this value, without a call when it owns nothing.
+    #[inline]
+    pub(crate) fn discard(self) {
+        if self.owns_nothing() {
+            std::mem::forget(self);
+        } else {
+            drop(self);
+        }
+    }
+
     /// Whether dropping this value frees nothing.
     #[inline]
     fn owns_nothing(&self) -> bool {
@@ -99,15 +109,6 @@ impl Value {
             static EMPTY: Arc<[Value]> = Arc::new([]);
         }
         Value::List(EMPTY.try_with(Arc::clone).unwrap_or_else(|_| Arc::new([])))
-    }
-
-    /// A list of what `items` yields, in order, taking it out of `items`' buffer: one
-    /// allocation (none for the empty list).
-    pub(crate) fn list_drained(items: std::vec::Drain<'_, Value>) -> Value {
-        if items.len() == 0 {
-            return Value::empty_list();
-        }
-        Value::List(items.collect())
     }
 
     /// A record of `fields`, in declaration order.

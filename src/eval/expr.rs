@@ -532,10 +532,10 @@ impl Eval<'_, '_> {
         self.scratch.spare.locals.pop().unwrap_or_default()
     }
 
-    /// The list of `items`, in order: one allocation (none when empty); the buffer goes
-    /// back to the spares.
+    /// The list of `items`, in order ([`scratch::Spare::list`]: at most one allocation);
+    /// the buffer goes back to the spares.
     pub(super) fn list_of(&mut self, mut items: Vec<Value>) -> Value {
-        let list = Value::list_drained(items.drain(..));
+        let list = self.scratch.spare.list(items.drain(..));
         self.scratch.spare.give_locals(items);
         list
     }
@@ -667,7 +667,7 @@ impl Eval<'_, '_> {
         if hits.is_empty() {
             return Ok(Value::empty_list());
         }
-        Ok(Value::List(hits.drain(..).map(value).collect()))
+        Ok(self.scratch.spare.list(hits.drain(..).map(value)))
     }
 
     pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {

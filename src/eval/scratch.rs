@@ -20,6 +20,8 @@ use std::sync::Arc;
 const KEPT: usize = 32;
 /// The longest spare buffer a thread keeps.
 pub(super) const KEPT_CAPACITY: usize = 1024;
+/// The longest list whose storage a thread keeps, to make another list of that length in.
+const KEPT_LIST: usize = 16;
 
 /// Past this many cases, an event's outcomes are found by a map rather than a scan.
 const SCANNED: usize = 16;
@@ -108,6 +110,9 @@ pub(crate) struct Spare {
     pub(super) shows: Vec<Vec<(Arc<str>, Shown)>>,
     pub(super) locals: Vec<Vec<Value>>,
     pub(super) outcomes: Vec<Vec<Outcome>>,
+    /// The storage of lists no longer held by anyone (their items unset), to make lists of
+    /// the same length in: a rule's `let` list lives for one event.
+    lists: Vec<Arc<[Value]>>,
     /// The key cells of a table lookup, joined.
     pub(super) cells: String,
     /// The writes of the last event applied in place, and where they are by case.
@@ -156,10 +161,51 @@ impl Spare {
         v
     }
 
+    /// Takes back local slots (emptied here: the storage of a list they held alone too).
     pub(super) fn give_locals(&mut self, mut v: Vec<Value>) {
-        v.clear();
+        // popped, not cleared: a value that owns nothing is dropped without a call
+        while let Some(x) = v.pop() {
+            match x {
+                Value::List(list) => self.give_list(list),
+                x => x.discard(),
+            }
+        }
         let cap = v.capacity();
         keep(&mut self.locals, v, cap);
+    }
+
+    /// The list of `items`, in order: made in the storage of a list of that length given
+    /// back ([`Spare::give_list`]) when there is one, else one allocation (none when empty).
+    pub(super) fn list(&mut self, items: impl ExactSizeIterator<Item = Value>) -> Value {
+        let n = items.len();
+        if n == 0 {
+            return Value::empty_list();
+        }
+        if let Some(i) = self.lists.iter().position(|l| l.len() == n) {
+            let mut list = self.lists.swap_remove(i);
+            if let Some(slots) = Arc::get_mut(&mut list) {
+                // `items` yields `n` exactly (it is exact-size)
+                for (slot, item) in slots.iter_mut().zip(items) {
+                    slot.put(item);
+                }
+                return Value::List(list);
+            }
+        }
+        Value::List(items.collect())
+    }
+
+    /// Keeps the storage of `list` for [`Spare::list`] when nothing else holds it (its items
+    /// dropped now), else lets it go.
+    pub(super) fn give_list(&mut self, mut list: Arc<[Value]>) {
+        if list.is_empty() || list.len() > KEPT_LIST || self.lists.len() >= KEPT {
+            return;
+        }
+        if let Some(items) = Arc::get_mut(&mut list) {
+            for x in items.iter_mut() {
+                x.put(Value::Unset);
+            }
+            self.lists.push(list);
+        }
     }
 
     /// Takes back the buffers of outcomes no longer needed.
@@ -303,4 +349,67 @@ pub(super) fn recycle_locals(locals: Vec<Value>) {
         kept.spare.give_locals(locals);
         s.set(Some(kept));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(n: usize) -> impl ExactSizeIterator<Item = Value> {
+        (0..n).map(|i| Value::Count(i as i64))
+    }
+
+    fn storage(v: &Value) -> *const Value {
+        match v {
+            Value::List(l) => l.as_ptr(),
+            _ => panic!("not a list: {v:?}"),
+        }
+    }
+
+    #[test]
+    fn a_list_given_back_is_made_again_in_its_storage_with_the_new_items() {
+        let mut spare = Spare::default();
+        let first = spare.list(std::iter::once(Value::text(
+            "a long text, held by the list",
+        )));
+        let at = storage(&first);
+        spare.give_locals(vec![Value::Unset, first, Value::Count(1)]);
+        // kept with its items dropped: the text is not held on to
+        assert!(spare.lists.iter().all(|l| l.iter().all(Value::is_unset)));
+        let second = spare.list(items(1));
+        assert_eq!(storage(&second), at);
+        assert_eq!(second, Value::List(Arc::from([Value::Count(0)])));
+        assert!(spare.lists.is_empty());
+    }
+
+    #[test]
+    fn a_list_is_made_only_in_storage_of_its_own_length() {
+        let mut spare = Spare::default();
+        let two = spare.list(items(2));
+        let at = storage(&two);
+        spare.give_locals(vec![two]);
+        let three = spare.list(items(3));
+        assert_ne!(storage(&three), at);
+        assert_eq!(three, Value::List(items(3).collect()));
+        assert_eq!(spare.lists.len(), 1, "the storage of two is still kept");
+        assert_eq!(spare.list(std::iter::empty()), Value::empty_list());
+    }
+
+    #[test]
+    fn a_list_someone_else_holds_is_not_taken_back() {
+        let mut spare = Spare::default();
+        let list = spare.list(items(2));
+        let held = list.clone();
+        spare.give_locals(vec![list]);
+        assert!(spare.lists.is_empty());
+        assert_eq!(held, Value::List(items(2).collect()));
+        // nor one longer than kept, nor past the number kept
+        spare.give_locals(vec![Spare::default().list(items(KEPT_LIST + 1))]);
+        assert!(spare.lists.is_empty());
+        let many = (0..KEPT + 1)
+            .map(|_| Value::List(items(1).collect()))
+            .collect();
+        spare.give_locals(many);
+        assert_eq!(spare.lists.len(), KEPT);
+    }
 }

@@ -48,7 +48,11 @@
 //! engine and reference, and their ratio: the medians of the time per iteration of the samples
 //! criterion took (the timing routine records what it returns to criterion; see
 //! `support::Recorder`), so the table and criterion's report come from the same measurements.
-//! A ratio of 2.5× means the engine takes 2.5 times as long as the reference model.
+//! A ratio of 2.5× means the engine takes 2.5 times as long as the reference model. When the
+//! stream was timed, its two ratios are measured once more from six pairs of passes, each
+//! pair a pass of either side back to back (`paired`): criterion samples one side for
+//! seconds and then the other, and a shared machine's load can change in between by more
+//! than the gap to a bound; the last line gives the median pair's ratio and the range.
 //!
 //! On a machine too noisy for time, `DOCKET_COUNT_POOL=<case>` runs one pass of that case's
 //! pool through each side, untimed, for a count of instructions (see `count_pool`).
@@ -777,9 +781,76 @@ fn bench_stream(c: &mut Criterion, rec: &Recorder, engine: &Engine, stream: &Str
     group.finish();
 }
 
+/// How many pairs of passes [`paired`] times.
+const PAIRS: usize = 6;
+
+/// The mixed stream's two ratios (JSON lines; decoded beforehand) again, from passes in
+/// pairs: [`PAIRS`] times a pass of each side back to back (the engine first in one pair,
+/// the model first in the next), each pair's ratio taken on its own. Criterion samples one
+/// side for seconds, then the other, and on a shared machine the load can change in between
+/// by more than the gap to a bound; two passes back to back see nearly the same load. Each
+/// list holds the pairs' ratios, sorted.
+fn paired(engine: &Engine, stream: &Stream) -> [Vec<f64>; 2] {
+    let lines = stream.get(engine);
+    let (events, model_events) = stream.decoded(engine);
+    let json_engine = || {
+        let (mut world, mut buf) = (World::new(), String::with_capacity(4096));
+        let started = std::time::Instant::now();
+        for (i, l) in lines.iter().enumerate() {
+            black_box(stream_line(engine, &mut world, i + 1, l, &mut buf));
+        }
+        started.elapsed()
+    };
+    let json_model = || {
+        let (mut model, mut buf) = (support::model(), String::with_capacity(4096));
+        let started = std::time::Instant::now();
+        for (i, l) in lines.iter().enumerate() {
+            buf.clear();
+            black_box(model.run_line(i + 1, l, &mut buf));
+        }
+        started.elapsed()
+    };
+    let decoded_engine = || {
+        let mut world = World::new();
+        let started = std::time::Instant::now();
+        for e in events {
+            drop(black_box(engine.apply(&mut world, e)));
+        }
+        started.elapsed()
+    };
+    let decoded_model = || {
+        let mut model = support::model();
+        let started = std::time::Instant::now();
+        for e in model_events {
+            drop(black_box(model.apply(e)));
+        }
+        started.elapsed()
+    };
+    let ratios = |engine: &dyn Fn() -> Duration, model: &dyn Fn() -> Duration| {
+        let mut ratios: Vec<f64> = (0..PAIRS)
+            .map(|i| {
+                let (e, m) = if i % 2 == 0 {
+                    let e = engine();
+                    (e, model())
+                } else {
+                    let m = model();
+                    (engine(), m)
+                };
+                e.as_secs_f64() / m.as_secs_f64().max(1e-9)
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios
+    };
+    [
+        ratios(&json_engine, &json_model),
+        ratios(&decoded_engine, &decoded_model),
+    ]
+}
+
 // ── The table ───────────────────────────────────────────────────────────────
 
-fn table(rec: &Recorder, cases: &[Case], stream_events: usize) {
+fn table(rec: &Recorder, cases: &[Case], stream_events: usize, pairs: Option<[Vec<f64>; 2]>) {
     let ns = |level: &str, case: &str, who: &str| rec.ns(&format!("{level}/{case}/{who}"), SAMPLES);
     eprintln!();
     rec.warn_if_unmeasured();
@@ -831,6 +902,21 @@ fn table(rec: &Recorder, cases: &[Case], stream_events: usize) {
         show(r),
         show_ratio(r, e)
     );
+    if let Some([json, decoded]) = pairs {
+        let show = |ratios: &[f64]| match ratios {
+            [] => "—".to_string(),
+            [low, .., high] => format!(
+                "{:.2}× (range {low:.2}–{high:.2}×)",
+                (ratios[(ratios.len() - 1) / 2] + ratios[ratios.len() / 2]) / 2.0
+            ),
+            [one] => format!("{one:.2}×"),
+        };
+        eprintln!(
+            "mixed stream, {PAIRS} pairs of passes back to back (median pair): JSON {}, decoded {}",
+            show(&json),
+            show(&decoded)
+        );
+    }
 }
 
 fn main() {
@@ -848,7 +934,10 @@ fn main() {
     let stream = Stream::new();
     bench_stream(&mut c, &rec, &engine, &stream);
     c.final_summary();
-    table(&rec, &cases, stream.lines.len());
+    // the pairs when the stream was timed (its group selected)
+    let timed = rec.ns("stream/engine", STREAM_SAMPLES).is_some();
+    let pairs = (timed && support::measuring()).then(|| paired(&engine, &stream));
+    table(&rec, &cases, stream.lines.len(), pairs);
 }
 
 /// `DOCKET_COUNT_POOL=<case>`: instead of timing, one pass of the case's pool through the

@@ -139,10 +139,12 @@ impl Eval<'_, '_> {
             Some(code) => code(self, locals)?,
             None => self.expr(&def.when.expr, locals)?,
         };
-        match holds {
-            Value::Bool(b) => Ok(b),
+        let answer = match &holds {
+            Value::Bool(b) => Ok(*b),
             Value::Unset => fail("an `erase when` condition read an unset value"),
             _ => bug("an `erase when` condition is not a bool"),
-        }
+        };
+        holds.discard();
+        answer
     }
 }

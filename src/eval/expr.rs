@@ -535,8 +535,22 @@ impl Eval<'_, '_> {
     /// The list of `items`, in order ([`scratch::Spare::list`]: at most one allocation);
     /// the buffer goes back to the spares.
     pub(super) fn list_of(&mut self, mut items: Vec<Value>) -> Value {
-        let list = self.scratch.spare.list(items.drain(..));
-        self.scratch.spare.give_locals(items);
+        let spare = &mut self.scratch.spare;
+        let list = match spare.kept_list(items.len()) {
+            // filled from the back, each item moved out by `pop`
+            Some(mut list) => {
+                if let Some(slots) = std::sync::Arc::get_mut(&mut list) {
+                    for slot in slots.iter_mut().rev() {
+                        if let Some(item) = items.pop() {
+                            slot.put(item);
+                        }
+                    }
+                }
+                Value::List(list)
+            }
+            None => spare.list(items.drain(..)),
+        };
+        spare.give_locals(items);
         list
     }
 
@@ -637,7 +651,7 @@ impl Eval<'_, '_> {
     /// key (`holds`) and that meet the condition with `var` bound to them, in order of their
     /// case's key (then of themselves).
     ///
-    /// `found` and `hits` are buffers, left empty.
+    /// `found` and `hits` are buffers, left empty (after an error, emptied when next used).
     fn lookup_hits<T: Copy + Ord>(
         &mut self,
         (found, hits): (&mut Vec<T>, &mut Vec<T>),
@@ -649,7 +663,9 @@ impl Eval<'_, '_> {
         found.sort_unstable();
         found.dedup();
         hits.clear();
-        for item in found.drain(..) {
+        // (read in place, then emptied: the items are copies, and an error leaves the
+        // buffers to be emptied when next used)
+        for &item in found.iter() {
             if !holds(self.tx.case(case_of(item))?, item) {
                 continue;
             }
@@ -658,6 +674,7 @@ impl Eval<'_, '_> {
                 hits.push(item);
             }
         }
+        found.clear();
         if hits.len() > 1 {
             // by their case's key, then themselves (every hit's case was read above)
             let tx = &self.tx;
@@ -667,7 +684,9 @@ impl Eval<'_, '_> {
         if hits.is_empty() {
             return Ok(Value::empty_list());
         }
-        Ok(self.scratch.spare.list(hits.drain(..).map(value)))
+        let list = self.scratch.spare.list(hits.iter().map(|h| value(*h)));
+        hits.clear();
+        Ok(list)
     }
 
     pub(super) fn call(&self, f: Func, args: &[Value]) -> R<Value> {
@@ -803,6 +822,8 @@ pub(super) fn arith(op: Arith, x: Value, y: Value, zone: Option<&jiff::tz::TimeZ
     use crate::calendar::{add_to_date, add_to_instant};
     use Value::*;
     if x.is_unset() || y.is_unset() {
+        x.discard();
+        y.discard();
         return Ok(Unset);
     }
     let of = overflow;

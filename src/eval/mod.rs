@@ -1059,7 +1059,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 None => self.expr(e, locals),
             };
             match (v, locals.get_mut(*slot as usize)) {
-                (Ok(v), Some(to)) => drop(std::mem::replace(to, v)),
+                (Ok(v), Some(to)) => to.put(v),
                 (Ok(_), None) => return bug("a `let` slot past the handler's slots"),
                 (Err(e), _) => return Err(e),
             }

@@ -181,8 +181,7 @@ impl Spare {
         if n == 0 {
             return Value::empty_list();
         }
-        if let Some(i) = self.lists.iter().position(|l| l.len() == n) {
-            let mut list = self.lists.swap_remove(i);
+        if let Some(mut list) = self.kept_list(n) {
             if let Some(slots) = Arc::get_mut(&mut list) {
                 // `items` yields `n` exactly (it is exact-size)
                 for (slot, item) in slots.iter_mut().zip(items) {
@@ -192,6 +191,13 @@ impl Spare {
             }
         }
         Value::List(items.collect())
+    }
+
+    /// The storage of a list of `n` items given back ([`Spare::give_list`]), if one is
+    /// kept: held by nobody else, its items unset (`n` > 0).
+    pub(super) fn kept_list(&mut self, n: usize) -> Option<Arc<[Value]>> {
+        let i = self.lists.iter().position(|l| l.len() == n && n > 0)?;
+        Some(self.lists.swap_remove(i))
     }
 
     /// Keeps the storage of `list` for [`Spare::list`] when nothing else holds it (its items

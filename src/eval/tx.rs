@@ -547,11 +547,10 @@ impl<'w> Tx<'w> {
                 None => return bug("a field vanished"),
             },
             WorldRef::Write(w) => match w.put_field(prog, id, f, v) {
-                Some(old) => {
-                    if logs && w.cases[id as usize].fields[f as usize] != old {
-                        bufs(&mut self.bufs).undo.push(Undo::Field(id, f, old), w)?;
-                    }
+                Some(Some(old)) if logs => {
+                    bufs(&mut self.bufs).undo.push(Undo::Field(id, f, old), w)?
                 }
+                Some(_) => {}
                 None => return bug("a field vanished"),
             },
         }
@@ -574,13 +573,10 @@ impl<'w> Tx<'w> {
                 }
             }
             WorldRef::Write(w) => match w.put_part_field(prog, r, f, v) {
-                Some(_) if !logs => {}
-                Some(old) => {
-                    let now = w.cases[r.case as usize].parts.get(r.idx as usize);
-                    if now.and_then(|p| p.get(f as usize)) != Some(&old) {
-                        bufs(&mut self.bufs).undo.push(Undo::Part(r, f, old), w)?;
-                    }
+                Some(Some(old)) if logs => {
+                    bufs(&mut self.bufs).undo.push(Undo::Part(r, f, old), w)?
                 }
+                Some(_) => {}
                 None => return bug("a participant vanished"),
             },
         }

@@ -25,18 +25,19 @@ impl World {
         Some(std::mem::replace(&mut case.status, status))
     }
 
-    /// Sets field `f` of case `id`; returns the old value (`None`: no such case or field).
+    /// Sets field `f` of case `id`; returns the old value, `None` within when it held `v`
+    /// already (`None`: no such case or field).
     pub(crate) fn put_field(
         &mut self,
         prog: &Program,
         id: CaseId,
         f: u16,
         v: Value,
-    ) -> Option<Value> {
+    ) -> Option<Option<Value>> {
         let case = self.cases.get_mut(id as usize)?;
         let slot = case.fields.get_mut(f as usize)?;
         if *slot == v {
-            return Some(v);
+            return Some(None);
         }
         let old = std::mem::replace(slot, v);
         let ty = case.ty;
@@ -51,22 +52,22 @@ impl World {
                 case_index_move((map, &self.hash_keys), id, Some(&old), Some(is));
             }
         }
-        Some(old)
+        Some(Some(old))
     }
 
-    /// Sets field `f` of participant `r`; returns the old value (`None`: no such participant
-    /// or field).
+    /// Sets field `f` of participant `r`; returns the old value, `None` within when it held
+    /// `v` already (`None`: no such participant or field).
     pub(crate) fn put_part_field(
         &mut self,
         prog: &Program,
         r: PartRef,
         f: u16,
         v: Value,
-    ) -> Option<Value> {
+    ) -> Option<Option<Value>> {
         let case = self.cases.get_mut(r.case as usize)?;
         let slot = case.parts.get_mut(r.idx as usize)?.get_mut(f as usize)?;
         if *slot == v {
-            return Some(v);
+            return Some(None);
         }
         let old = std::mem::replace(slot, v);
         let ty = case.ty;
@@ -81,7 +82,7 @@ impl World {
                 part_index_move((map, &self.hash_keys), r, Some(&old), is);
             }
         }
-        Some(old)
+        Some(Some(old))
     }
 
     /// Adds a participant to case `id` (its fields cut or padded to the stride); returns

@@ -174,6 +174,7 @@ impl<T> Segmented<T> {
         self.len == 0
     }
 
+    #[cfg(test)]
     fn iter(&self) -> impl Iterator<Item = &T> {
         self.segments.iter().flatten()
     }
@@ -840,10 +841,18 @@ impl<'w> Tx<'w> {
             return;
         };
         b.by_case.clear();
-        let writes = b.undo.entries.iter().enumerate();
-        // at most one a write, in place once (a tick may write millions)
+        // at most one a write, in place once (a tick may write millions); segment by
+        // segment, each a plain loop
         b.by_case.reserve(b.undo.entries.len());
-        (b.by_case).extend(writes.filter_map(|(i, u)| Some((u.case_written()?, i as u32))));
+        let mut i = 0u32;
+        for segment in &b.undo.entries.segments {
+            for u in segment {
+                if let Some(case) = u.case_written() {
+                    b.by_case.push((case, i));
+                }
+                i = i.wrapping_add(1);
+            }
+        }
         // mostly in order already (a case's writes come together): the sort finds the runs
         b.by_case.sort_unstable();
     }

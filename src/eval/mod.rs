@@ -553,8 +553,11 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     if let Some((c, a)) = one {
         outcomes.push(ev.outcome(c, a)?);
     }
-    for (_, _, c, a) in own.drain(..) {
-        outcomes.push(ev.outcome(c, a)?);
+    // (most events have one outcome, taken above: the drain is not even made)
+    if !own.is_empty() {
+        for (_, _, c, a) in own.drain(..) {
+            outcomes.push(ev.outcome(c, a)?);
+        }
     }
     ev.scratch.own = own;
     Ok(outcomes)

@@ -284,7 +284,8 @@ impl Scratch {
         let Scratch {
             outcomes, spare, ..
         } = &mut *self;
-        for (_, acc) in outcomes.entries.drain(..) {
+        // (most often none is left: each went into an outcome)
+        while let Some((_, acc)) = outcomes.entries.pop() {
             spare.give_acc(acc);
         }
         // a handler that touched very many cases leaves no very large buffer behind

@@ -799,7 +799,9 @@ impl<'p, 'w> Eval<'p, 'w> {
         let world = &*self.tx.world;
         // most events find nothing due: nothing to set up
         if world.queue.first().is_none_or(|(t, _, _)| *t > at) {
-            return Ok(self.scratch.spare.outcomes.pop().unwrap_or_default());
+            // (room for one made at once: most events have one outcome)
+            let spare = self.scratch.spare.outcomes.pop();
+            return Ok(spare.unwrap_or_else(|| Vec::with_capacity(1)));
         }
         self.fire_due(at)
     }

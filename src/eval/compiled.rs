@@ -95,9 +95,6 @@ impl std::fmt::Debug for HandlerCode {
 #[derive(Clone)]
 pub(super) struct RuleCode {
     pub(super) for_each: Option<Arc<ValueFn>>,
-    /// Its `for` runs over a list a `let` of its handler holds (no rule writes that slot:
-    /// the items are read where they lie).
-    pub(super) over_let: bool,
     pub(super) when: Option<Arc<TestFn>>,
     /// One per `else when`.
     pub(super) else_when: Vec<Arc<TestFn>>,
@@ -169,7 +166,7 @@ pub(crate) fn handler(
     let c = Compiler { prog };
     HandlerCode {
         lets: h.lets.iter().map(|(_, e)| Arc::from(c.value(e))).collect(),
-        rules: h.rules.iter().map(|r| c.rule(r, &h.lets)).collect(),
+        rules: h.rules.iter().map(|r| c.rule(r)).collect(),
         answers_only: answers_only(h),
         idle_in: deadline_of.map_or(Vec::new(), |ty| idle_in(prog, h, ty)),
     }
@@ -526,11 +523,9 @@ impl Operand {
 }
 
 impl Compiler<'_> {
-    fn rule(self, r: &RuleDef, lets: &[(u16, IExpr)]) -> RuleCode {
+    fn rule(self, r: &RuleDef) -> RuleCode {
         RuleCode {
             for_each: r.for_each.as_ref().map(|(_, e)| Arc::from(self.value(e))),
-            over_let: matches!(&r.for_each,
-                Some((_, IExpr::Local(from))) if lets.iter().any(|(l, _)| l == from)),
             when: r.when.as_ref().map(|e| Arc::from(self.test(e))),
             else_when: r
                 .else_when

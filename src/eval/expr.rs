@@ -532,25 +532,11 @@ impl Eval<'_, '_> {
         self.scratch.spare.locals.pop().unwrap_or_default()
     }
 
-    /// The list of `items`, in order ([`scratch::Spare::list`]: at most one allocation);
-    /// the buffer goes back to the spares.
+    /// The list of `items`, in order ([`scratch::Spare::list_taken`]: at most one
+    /// allocation); the buffer goes back to the spares.
     pub(super) fn list_of(&mut self, mut items: Vec<Value>) -> Value {
-        let spare = &mut self.scratch.spare;
-        let list = match spare.kept_list(items.len()) {
-            // filled from the back, each item moved out by `pop`
-            Some(mut list) => {
-                if let Some(slots) = std::sync::Arc::get_mut(&mut list) {
-                    for slot in slots.iter_mut().rev() {
-                        if let Some(item) = items.pop() {
-                            slot.put(item);
-                        }
-                    }
-                }
-                Value::List(list)
-            }
-            None => spare.list(items.drain(..)),
-        };
-        spare.give_locals(items);
+        let list = self.scratch.spare.list_taken(&mut items);
+        self.scratch.spare.give_locals(items);
         list
     }
 

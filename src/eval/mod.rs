@@ -1078,10 +1078,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 }
                 // over a `let` list: item by item from its slot, which no rule writes,
                 // without a share of the list to take and give back
-                Some((slot, IExpr::Local(from)))
-                    if code
-                        .map_or_else(|| h.lets.iter().any(|(l, _)| l == from), |c| c.over_let) =>
-                {
+                Some((slot, IExpr::Local(from))) if h.lets.iter().any(|(l, _)| l == from) => {
                     for k in 0.. {
                         let item = match locals.get(*from as usize) {
                             Some(Value::List(v) | Value::Set(v)) => match v.get(k) {

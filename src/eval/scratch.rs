@@ -193,10 +193,30 @@ impl Spare {
         Value::List(items.collect())
     }
 
+    /// [`Spare::list`] of the items of `items`, left empty: each moved out by `pop`, which
+    /// runs no drain.
+    pub(super) fn list_taken(&mut self, items: &mut Vec<Value>) -> Value {
+        if items.is_empty() {
+            return Value::empty_list();
+        }
+        if let Some(mut list) = self.kept_list(items.len()) {
+            if let Some(slots) = Arc::get_mut(&mut list) {
+                // filled from the back: `items` holds one for each slot
+                for slot in slots.iter_mut().rev() {
+                    if let Some(item) = items.pop() {
+                        slot.put(item);
+                    }
+                }
+                return Value::List(list);
+            }
+        }
+        Value::List(items.drain(..).collect())
+    }
+
     /// The storage of a list of `n` items given back ([`Spare::give_list`]), if one is
-    /// kept: held by nobody else, its items unset (`n` > 0).
-    pub(super) fn kept_list(&mut self, n: usize) -> Option<Arc<[Value]>> {
-        let i = self.lists.iter().position(|l| l.len() == n && n > 0)?;
+    /// kept: held by nobody else, its items unset.
+    fn kept_list(&mut self, n: usize) -> Option<Arc<[Value]>> {
+        let i = self.lists.iter().position(|l| l.len() == n)?;
         Some(self.lists.swap_remove(i))
     }
 
@@ -387,6 +407,24 @@ mod tests {
         assert_eq!(storage(&second), at);
         assert_eq!(second, Value::List(Arc::from([Value::Count(0)])));
         assert!(spare.lists.is_empty());
+    }
+
+    #[test]
+    fn a_list_taken_from_a_buffer_keeps_its_order_and_empties_the_buffer() {
+        let mut spare = Spare::default();
+        let mut buffer: Vec<Value> = items(3).collect();
+        let first = spare.list_taken(&mut buffer);
+        assert!(buffer.is_empty());
+        assert_eq!(first, Value::List(items(3).collect()));
+        let at = storage(&first);
+        spare.give_locals(vec![first]);
+        // made again in the same storage, in the same order
+        let mut buffer: Vec<Value> = (10..13).map(Value::Count).collect();
+        let again = spare.list_taken(&mut buffer);
+        assert_eq!(storage(&again), at);
+        assert_eq!(again, Value::List((10..13).map(Value::Count).collect()));
+        assert!(buffer.is_empty());
+        assert_eq!(spare.list_taken(&mut Vec::new()), Value::empty_list());
     }
 
     #[test]

@@ -416,26 +416,42 @@ fn push_opt_json_str(out: &mut String, s: Option<&str>) {
 pub(crate) fn push_json_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
-    // Most strings need no escape: they are checked eight bytes at a time (the last few
-    // bytes padded with spaces, which need none) and copied whole.
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    let word = |chunk: &[u8]| {
-        let mut word = [b' '; 8];
-        word[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(word)
-    };
-    let clean = chunks
-        .by_ref()
-        .take_while(|c| !needs_escape(word(c)))
-        .count()
-        * 8;
-    if clean == s.len() - s.len() % 8 && !needs_escape(word(chunks.remainder())) {
+    if is_clean(s.as_bytes()) {
+        // most strings need no escape: copied whole
         out.push_str(s);
-        out.push('"');
-        return;
+    } else {
+        push_escaped(out, s);
     }
+    out.push('"');
+}
+
+/// Whether no byte of `b` needs an escape: read eight bytes at a time, the last word the
+/// one ending at the end (it may overlap the word before: those bytes are checked twice).
+fn is_clean(b: &[u8]) -> bool {
+    let n = b.len();
+    if n < 8 {
+        return (b.iter()).all(|&c| c >= 0x20 && c != b'"' && c != b'\\');
+    }
+    let word = |at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut at = 0;
+    while at + 8 < n {
+        if needs_escape(word(at)) {
+            return false;
+        }
+        at += 8;
+    }
+    !needs_escape(word(n - 8))
+}
+
+/// `s` escaped, without its quotes.
+#[inline(never)]
+fn push_escaped(out: &mut String, s: &str) {
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate().skip(clean) {
+    for (i, b) in s.bytes().enumerate() {
         let short = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -457,11 +473,9 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
 }
 
-/// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (a bit trick:
-/// a byte below `n` has its top bit set after subtracting `n` from it, if it was not set).
+/// Whether any byte of word `w` needs an escape: a control character, `"` or `\\`.
 fn needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -673,8 +687,9 @@ mod tests {
 
     #[test]
     fn every_byte_is_escaped_where_serde_json_escapes_it_at_every_position() {
-        // every length up to two words and a part: the whole words and the rest alike
-        for (b, len) in (0u8..0x80).flat_map(|b| (1..=17).map(move |len| (b, len))) {
+        // every length up to three words and a part: the short ones, the whole words and
+        // the last word that overlaps the one before alike
+        for (b, len) in (0u8..0x80).flat_map(|b| (1..=25).map(move |len| (b, len))) {
             for at in 0..len {
                 let mut s = "x".repeat(len);
                 s.replace_range(at..at + 1, &char::from(b).to_string());

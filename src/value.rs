@@ -60,6 +60,21 @@ impl Value {
         }
     }
 
+    /// `self == other`, the commonest kinds compared without a call (the derived equality
+    /// is one function for every kind, too large to be inlined).
+    #[inline]
+    pub(crate) fn same(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::Text(a), Value::Text(b)) => a == b,
+            (Value::Enum(e, m), Value::Enum(f, n)) => e == f && m == n,
+            (Value::Count(a), Value::Count(b)) => a == b,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Part(a), Value::Part(b)) => a == b,
+            (Value::Case(a), Value::Case(b)) => a == b,
+            _ => self == other,
+        }
+    }
+
     /// Drops this value, without a call when it owns nothing.
     #[inline]
     pub(crate) fn discard(self) {

@@ -470,6 +470,85 @@ on find {
     assert!(!a[a.len() - 1].contains("found"), "{}", a[a.len() - 1]);
 }
 
+/// A list of records walked with a condition on the items' fields (`x.role == r`,
+/// `x.role in wanted`, `x.ok`, an unset field, mixed with conjuncts that read the item whole
+/// or read no item), which the compiled evaluator reads where each item lies: each count,
+/// `any` and `all` is what the tree walker gives.
+#[test]
+fn records_walked_in_place_give_the_same_values_both_ways() {
+    const POLICY: &str = r#"
+statuses { open }
+event roster {
+  people: list<{ role: text, level: count, ok: bool, nick: text?, score: count? }>,
+  wanted: set<text>,
+  floor: count,
+}
+on roster {
+  rule per_role for r in event.wanted {
+    show of_role = count([x in event.people where x.role == r])
+    show any_high = any(x in event.people: r == x.role and x.level > event.floor)
+  }
+  rule whole {
+    show wanted = count([x in event.people where x.role in event.wanted and x.level >= 1])
+    show all_ok = all(x in event.people: x.ok)
+    show any_ok = any(x in event.people: not x.ok)
+    show nicked = count([x in event.people where x.nick == "z"])
+    show unnicked = count([x in event.people where x.nick != "z" and x.nick is unset])
+    show mixed = count([x in event.people where x.level >= 0 and count(event.wanted) > 1])
+    show same = count([x in event.people where x.role != "" and x == x])
+  }
+  rule scored when any(x in event.people: x.role == "b" and x.score is set and x.score > 1) {
+    show scored = true
+  }
+}
+"#;
+    let (compiled, walked) = one_file(POLICY);
+    let at = r#""at":"2026-11-28T10:00:00+08:00""#;
+    let person = |role: &str, level: u32, ok: bool, nick: &str, score: &str| {
+        format!(r#"{{"role":"{role}","level":{level},"ok":{ok},"nick":{nick},"score":{score}}}"#)
+    };
+    let roster = |people: &[String], wanted: &str, floor: u32| {
+        format!(
+            r#"{{"type":"roster",{at},"people":[{}],"wanted":{wanted},"floor":{floor}}}"#,
+            people.join(",")
+        )
+    };
+    let a = person("a", 3, true, r#""z""#, "2");
+    let b = person("b", 0, true, "null", "3");
+    let b_unscored = person("b", 2, false, r#""y""#, "null");
+    let c = person("c", 1, true, "null", "0");
+    let lines = [
+        roster(&[a.clone(), b.clone(), c.clone()], r#"["a","b"]"#, 1),
+        roster(&[a.clone(), b.clone(), a.clone()], r#"["a"]"#, 5),
+        roster(&[], r#"["a","b"]"#, 0),
+        roster(&[c.clone(), c.clone()], "[]", 0),
+        // a `b` without a score, then one with
+        roster(&[a.clone(), b_unscored, b.clone()], r#"["b","c"]"#, 0),
+        roster(&[a, b, c], r#"["c","b","a"]"#, 2),
+    ];
+    let (x, y) = (records(&compiled, &lines), records(&walked, &lines));
+    if let Some(d) = first_difference(&x, &y) {
+        panic!("{d}");
+    }
+    for shown in [
+        r#""wanted":1"#,
+        r#""all_ok":true"#,
+        r#""any_ok":false"#,
+        r#""nicked":1"#,
+        r#""unnicked":2"#,
+        r#""same":3"#,
+        r#""scored":true"#,
+    ] {
+        assert!(x[0].contains(shown), "{shown} in {}", x[0]);
+    }
+    assert!(
+        !x[4].contains("error") && x[4].contains(r#""scored":true"#),
+        "{}",
+        x[4]
+    );
+    assert!(x[2].contains(r#""all_ok":true"#), "{}", x[2]);
+}
+
 /// A set and a list written out (`tags + [a, b]`, `tags - [a]`), which the compiled
 /// evaluator builds without making the list: duplicates, items already in the set or not
 /// in it, an unset item, an enumeration's one-member sets, and an `add` that finds its

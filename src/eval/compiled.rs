@@ -5,7 +5,8 @@
 //! of node, whether an operand is a value held somewhere that can be read in place — is
 //! decided here once: a comparison of two stored values becomes a closure reading both in
 //! place and comparing them, a filter over a case's participants walks them without making
-//! a list of them first, a count of a held list reads its length, a table or index lookup
+//! a list of them first, a walk over a list of records compares each item's fields where
+//! the item lies (`items`), a count of a held list reads its length, a table or index lookup
 //! computes its keys and condition by their own closures.
 //!
 //! A node without a compiled form (`before`, read on another world) is evaluated by the tree
@@ -22,6 +23,8 @@ use crate::program::{
 };
 use crate::value::{CaseId, PartRef, Value};
 use std::sync::Arc;
+
+mod items;
 
 /// An expression's value.
 type ValueFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<Value> + Send + Sync;
@@ -650,8 +653,8 @@ impl Compiler<'_> {
                 let op: Cmp = *op;
                 let general = match op {
                     // equality needs no order (nor its check of unset values)
-                    Cmp::Eq => self.binary((a, b), |x, y| Ok(x == y)),
-                    Cmp::Ne => self.binary((a, b), |x, y| Ok(x != y)),
+                    Cmp::Eq => self.binary((a, b), |x, y| Ok(x.same(y))),
+                    Cmp::Ne => self.binary((a, b), |x, y| Ok(!x.same(y))),
                     _ => self.binary((a, b), move |x, y| Eval::compare(op, x, y)),
                 };
                 match (&**a, place(a), &**b) {
@@ -707,7 +710,8 @@ impl Compiler<'_> {
                 }
             }
             IExpr::In(a, b) => self.binary((a, b), |x, y| {
-                Ok(y.elements().is_some_and(|items| items.contains(x)))
+                Ok(y.elements()
+                    .is_some_and(|items| items.iter().any(|i| i.same(x))))
             }),
             IExpr::IsSet(x) => match place(x) {
                 Some(p) => {
@@ -837,6 +841,9 @@ impl Compiler<'_> {
                 let IExpr::Filter { var, source, cond } = &**x else {
                     return self.tree_value(e);
                 };
+                if let Some(walk) = self.walk_items(items::Walk::Count, *var, source, cond) {
+                    return walk;
+                }
                 let (var, cond) = (*var as usize, self.test(cond));
                 if let IExpr::CaseParts(c) = &**source {
                     let case = CaseOf::of(self, c);
@@ -879,6 +886,9 @@ impl Compiler<'_> {
                 }
             },
             IExpr::Filter { var, source, cond } => {
+                if let Some(walk) = self.walk_items(items::Walk::Filter, *var, source, cond) {
+                    return walk;
+                }
                 let (var, cond) = (*var as usize, self.test(cond));
                 match &**source {
                     // a case's participants, walked without making a list of them
@@ -952,6 +962,9 @@ impl Compiler<'_> {
                 source,
                 cond,
             } => {
+                if let Some(walk) = self.walk_items(items::Walk::Quant(*all), *var, source, cond) {
+                    return walk;
+                }
                 if let IExpr::CaseParts(c) = &**source {
                     // a case's participants, walked without making a list of them
                     let (all, var, case, cond) =

@@ -109,6 +109,12 @@ impl Parts {
         self.count += 1;
     }
 
+    /// Makes room for `n` more participants at once (exactly: a case's participants are
+    /// most often all added by one event).
+    pub fn reserve(&mut self, n: usize) {
+        self.values.reserve_exact(n.saturating_mul(self.stride));
+    }
+
     /// Removes the last participant.
     pub fn pop(&mut self) {
         if self.count > 0 {

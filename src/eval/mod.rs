@@ -241,6 +241,9 @@ pub(super) struct Eval<'p, 'w> {
     /// nobody is written into `answer` rather than among the outcomes by case.
     answering: bool,
     answer: Acc,
+    /// How many items the `for` running has (0 when none runs, or once an `add` made room
+    /// for that many participants: see [`IAction::Add`] in [`Eval::actions`]).
+    items_left: usize,
 }
 
 /// Evaluates `event` against `world` without changing it; `policy` is the program's
@@ -785,6 +788,7 @@ impl<'p, 'w> Eval<'p, 'w> {
             read_time: false,
             answering: false,
             answer: Acc::default(),
+            items_left: 0,
         }
     }
 
@@ -1079,6 +1083,9 @@ impl<'p, 'w> Eval<'p, 'w> {
                 // over a `let` list: item by item from its slot, which no rule writes,
                 // without a share of the list to take and give back
                 Some((slot, IExpr::Local(from))) if h.lets.iter().any(|(l, _)| l == from) => {
+                    if let Some(Value::List(v) | Value::Set(v)) = locals.get(*from as usize) {
+                        self.items_left = v.len();
+                    }
                     for k in 0.. {
                         let item = match locals.get(*from as usize) {
                             Some(Value::List(v) | Value::Set(v)) => match v.get(k) {
@@ -1091,6 +1098,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                         locals[*slot as usize].put(item);
                         self.run_rule((i, rule), code, ctx, locals)?;
                     }
+                    self.items_left = 0;
                 }
                 Some((slot, src)) => {
                     let items = match code.and_then(|c| c.for_each.as_ref()) {
@@ -1101,18 +1109,19 @@ impl<'p, 'w> Eval<'p, 'w> {
                         Value::List(v) | Value::Set(v) => v,
                         _ => return fail(format!("rule `{}`: `for` needs a list", rule.name)),
                     };
+                    self.items_left = items.len();
                     for item in items.iter() {
                         let ctx = context(rule.context, case, Some(item));
                         locals[*slot as usize].put(item.clone());
                         self.run_rule((i, rule), code, ctx, locals)?;
                     }
+                    self.items_left = 0;
                 }
             }
         }
         Ok(())
     }
 
-    /// Runs `rule`, by its compiled `code` where it has some (and no trace is asked for).
     /// Runs rule `index` of the running handler, by its compiled `code` where it has some
     /// (unless a trace asks for each guard's parts: then the tree walker decides, part by
     /// part); a trace that only counts records the branch taken.
@@ -1253,7 +1262,15 @@ impl<'p, 'w> Eval<'p, 'w> {
                     });
                     let idx = match found {
                         Some(i) => i,
-                        None => self.tx.push_part(self.prog, case, &mut fields)?,
+                        None => {
+                            // in a `for` over several items: room made for one participant
+                            // each at once, not grown one at a time
+                            let n = std::mem::take(&mut self.items_left);
+                            if n > 1 {
+                                self.tx.reserve_parts(case, n);
+                            }
+                            self.tx.push_part(self.prog, case, &mut fields)?
+                        }
                     };
                     self.scratch.spare.give_locals(fields);
                     self.touched(Some(case));

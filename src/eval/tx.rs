@@ -584,6 +584,14 @@ impl<'w> Tx<'w> {
         Ok(())
     }
 
+    /// Makes room for `n` more participants of case `id` where it is written in place (an
+    /// evaluation's copy is left as it is): nothing a rule reads changes.
+    pub(super) fn reserve_parts(&mut self, id: CaseId, n: usize) {
+        if let WorldRef::Write(w) = &mut self.world {
+            w.reserve_parts(id, n);
+        }
+    }
+
     /// Adds a participant to case `id`; returns its index.
     pub(super) fn push_part(
         &mut self,

@@ -85,6 +85,13 @@ impl World {
         Some(Some(old))
     }
 
+    /// Makes room for `n` more participants of case `id` (none is added).
+    pub(crate) fn reserve_parts(&mut self, id: CaseId, n: usize) {
+        if let Some(case) = self.cases.get_mut(id as usize) {
+            case.parts.reserve(n);
+        }
+    }
+
     /// Adds a participant to case `id` (its fields cut or padded to the stride); returns
     /// its index.
     pub(crate) fn push_part(

@@ -3,13 +3,12 @@
 use crate::program::{CaseTypeId, MemberId, Program};
 use crate::value::{CaseId, PartRef, Text, Value};
 use jiff::Timestamp;
-use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod index;
 mod write;
 
-use index::{Hash, HashIndex};
+use index::{Hash, HashIndex, HashKeys};
 
 /// All cases a policy has seen, with the virtual clock. Cloneable: a world is plain data.
 /// Its `Debug` output is a summary that shows no case's values (`src/redact.rs`).
@@ -27,7 +26,7 @@ pub struct World {
     /// holding it (or a value of the same hash), sorted.
     pub(crate) case_index: Vec<Vec<HashIndex<Vec<CaseId>>>>,
     /// The keys of the indexes' hash, this world's own.
-    pub(crate) hash_keys: RandomState,
+    pub(crate) hash_keys: HashKeys,
     /// Scheduled deadlines: (instant, case, deadline). Deadlines due at the same instant
     /// fire in order of case key, which the evaluator sorts out. While an event applied in
     /// place fires the deadlines due, they are out of it (`World::take_due`).
@@ -382,7 +381,7 @@ impl World {
 type Indexes<'a> = (
     &'a mut Vec<Vec<HashIndex<Refs>>>,
     &'a mut Vec<Vec<HashIndex<Vec<CaseId>>>>,
-    &'a RandomState,
+    &'a HashKeys,
 );
 
 /// Moves case `id` in the indexes of its type from what `old` held to what `new` holds.
@@ -406,7 +405,7 @@ fn update_indexes(
 
 /// Moves case `id` in the case-field indexes from what `old` held to what `new` holds.
 fn update_case_index(
-    (index, keys): (&mut [HashIndex<Vec<CaseId>>], &RandomState),
+    (index, keys): (&mut [HashIndex<Vec<CaseId>>], &HashKeys),
     indexed: &[u16],
     id: CaseId,
     old: Option<&CaseData>,
@@ -421,7 +420,7 @@ fn update_case_index(
 
 /// Moves case `id` in one case-field index from value `was` to value `is` (`None`: not in it).
 fn case_index_move(
-    (map, keys): (&mut HashIndex<Vec<CaseId>>, &RandomState),
+    (map, keys): (&mut HashIndex<Vec<CaseId>>, &HashKeys),
     id: CaseId,
     was: Option<&Value>,
     is: Option<&Value>,
@@ -451,7 +450,7 @@ fn case_index_move(
 /// Moves case `id`'s participants in the indexes from what `old` held to what `new` holds,
 /// touching only the values that changed.
 fn update_index(
-    (index, keys): (&mut [HashIndex<Refs>], &RandomState),
+    (index, keys): (&mut [HashIndex<Refs>], &HashKeys),
     indexed: &[u16],
     id: CaseId,
     old: Option<&CaseData>,
@@ -475,7 +474,7 @@ fn update_index(
 
 /// Moves participant `r` in one index from value `was` to value `is` (`None`: not in it).
 fn part_index_move(
-    (map, keys): (&mut HashIndex<Refs>, &RandomState),
+    (map, keys): (&mut HashIndex<Refs>, &HashKeys),
     r: PartRef,
     was: Option<&Value>,
     is: Option<&Value>,

@@ -741,6 +741,19 @@ pub enum IExpr {
     Before(Box<IExpr>),
 }
 
+impl IExpr {
+    /// The conjuncts of it (`a and b and c`), in order, appended to `into`.
+    pub(crate) fn conjuncts<'e>(&'e self, into: &mut Vec<&'e IExpr>) {
+        match self {
+            IExpr::And(a, b) => {
+                a.conjuncts(into);
+                b.conjuncts(into);
+            }
+            e => into.push(e),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::FormatDef;

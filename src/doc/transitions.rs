@@ -650,18 +650,9 @@ impl<'p> Handler<'p> {
 /// Whether the rule's guard requires the `let` list in `slot` to be empty
 /// (`count(matched) == 0` among its `and`ed conditions).
 fn requires_empty(rule: &RuleDef, slot: u16) -> bool {
-    fn conjuncts<'e>(e: &'e IExpr, out: &mut Vec<&'e IExpr>) {
-        match e {
-            IExpr::And(a, b) => {
-                conjuncts(a, out);
-                conjuncts(b, out);
-            }
-            e => out.push(e),
-        }
-    }
     let Some(when) = &rule.when else { return false };
     let mut all = Vec::new();
-    conjuncts(when, &mut all);
+    when.conjuncts(&mut all);
     all.iter().any(|c| match c {
         IExpr::Cmp(Cmp::Eq, a, b) => {
             let empty = |x: &IExpr, n: &IExpr| {

@@ -115,7 +115,7 @@ impl Test {
     /// condition reads a participant's field as this would).
     fn of(c: Compiler, var: u16, cond: &IExpr) -> Option<Test> {
         let mut conjuncts = Vec::new();
-        flatten(cond, &mut conjuncts);
+        cond.conjuncts(&mut conjuncts);
         let parts: Vec<Part> = conjuncts.into_iter().map(|e| part(c, var, e)).collect();
         let of_record = |p: &Part| {
             matches!(
@@ -182,17 +182,6 @@ impl Test {
             }
         }
         Ok(true)
-    }
-}
-
-/// The conjuncts of `e` (`a and b and c`), in order.
-fn flatten<'e>(e: &'e IExpr, into: &mut Vec<&'e IExpr>) {
-    match e {
-        IExpr::And(a, b) => {
-            flatten(a, into);
-            flatten(b, into);
-        }
-        e => into.push(e),
     }
 }
 

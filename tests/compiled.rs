@@ -471,8 +471,8 @@ on find {
 }
 
 /// A list of records walked with a condition on the items' fields (`x.role == r`,
-/// `x.role in wanted`, `x.ok`, an unset field, mixed with conjuncts that read the item whole
-/// or read no item), which the compiled evaluator reads where each item lies: each count,
+/// `x.role in wanted`, `x.ok`, an unset field, a pattern, mixed with conjuncts that read the
+/// item whole or read no item), which the compiled evaluator reads where each item lies: each count,
 /// `any` and `all` is what the tree walker gives.
 #[test]
 fn records_walked_in_place_give_the_same_values_both_ways() {
@@ -496,13 +496,23 @@ on roster {
     show unnicked = count([x in event.people where x.nick != "z" and x.nick is unset])
     show mixed = count([x in event.people where x.level >= 0 and count(event.wanted) > 1])
     show same = count([x in event.people where x.role != "" and x == x])
+    show z_nicks = count([x in event.people where x.nick is set and x.nick matches limits.z])
   }
   rule scored when any(x in event.people: x.role == "b" and x.score is set and x.score > 1) {
     show scored = true
   }
 }
 "#;
-    let (compiled, walked) = one_file(POLICY);
+    const LIMITS: &str = "kind: limits\nlimits:\n  z:\n    pattern: '^z'\n";
+    let load = || {
+        Engine::from_sources(vec![
+            docket::Source::new("messages.yaml", "kind: messages\nmessages: {}\n"),
+            docket::Source::new("limits.yaml", LIMITS),
+            docket::Source::new("p.docket", POLICY),
+        ])
+        .unwrap_or_else(|e| panic!("{}", e.render()))
+    };
+    let (compiled, walked) = (load(), load().tree_walking());
     let at = r#""at":"2026-11-28T10:00:00+08:00""#;
     let person = |role: &str, level: u32, ok: bool, nick: &str, score: &str| {
         format!(r#"{{"role":"{role}","level":{level},"ok":{ok},"nick":{nick},"score":{score}}}"#)
@@ -537,6 +547,7 @@ on roster {
         r#""nicked":1"#,
         r#""unnicked":2"#,
         r#""same":3"#,
+        r#""z_nicks":1"#,
         r#""scored":true"#,
     ] {
         assert!(x[0].contains(shown), "{shown} in {}", x[0]);

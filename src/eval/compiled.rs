@@ -713,6 +713,24 @@ impl Compiler<'_> {
                 Ok(y.elements()
                     .is_some_and(|items| items.iter().any(|i| i.same(x))))
             }),
+            // a text against a pattern, read in place where it is held
+            IExpr::Matches(x, pattern) => {
+                let (operand, pattern, x) = (Operand::of(self, x), pattern.index(), (**x).clone());
+                test_fn(move |ev, locals| {
+                    let prog = ev.prog;
+                    let matches = |v: &Value| match (v, prog.patterns.get(pattern)) {
+                        (Value::Text(s), Some(p)) => Ok(p.is_match(s)),
+                        (Value::Unset, _) => {
+                            super::fail("matched an unset value against a pattern")
+                        }
+                        _ => super::bug("matched a non-text value"),
+                    };
+                    match operand.peek(ev, locals) {
+                        Some(v) => matches(v),
+                        None => matches(&operand.eval(&x, ev, locals)?),
+                    }
+                })
+            }
             IExpr::IsSet(x) => match place(x) {
                 Some(p) => {
                     let x = (**x).clone();
@@ -998,6 +1016,7 @@ impl Compiler<'_> {
             | IExpr::Not(_)
             | IExpr::Cmp(..)
             | IExpr::In(..)
+            | IExpr::Matches(..)
             | IExpr::IsSet(_)
             | IExpr::HasTag(..) => {
                 let t = self.test(e);
@@ -1068,16 +1087,6 @@ impl Compiler<'_> {
                 value_fn(move |ev, locals| {
                     let v = p(ev, locals)?;
                     Ok(Value::Case(ev.part(&v)?.0.case))
-                })
-            }
-            IExpr::Matches(a, pattern) => {
-                let (a, pattern) = (self.value(a), *pattern);
-                value_fn(move |ev, locals| match a(ev, locals)? {
-                    Value::Text(s) => {
-                        Ok(Value::Bool(ev.prog.patterns[pattern.index()].is_match(&s)))
-                    }
-                    Value::Unset => super::fail("matched an unset value against a pattern"),
-                    _ => super::bug("matched a non-text value"),
                 })
             }
             IExpr::Template(parts) => {

@@ -268,7 +268,10 @@ impl Spare {
         }
         if due.largest() <= KEPT_CAPACITY {
             due.times.clear();
-            due.locals.clear();
+            // popped, not cleared: a value that owns nothing is dropped without a call
+            while let Some(v) = due.locals.pop() {
+                v.discard();
+            }
             // the values a case held before the event are not kept past it
             due.was.clear();
             self.due = Some(due);

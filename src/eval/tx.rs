@@ -1224,8 +1224,13 @@ impl WasLog {
 
     pub(super) fn clear(&mut self) {
         self.status = None;
-        self.fields.clear();
-        self.parts.clear();
+        // popped, not cleared: a value that owns nothing is dropped without a call
+        while let Some((_, v)) = self.fields.pop() {
+            v.discard();
+        }
+        while let Some((_, _, v)) = self.parts.pop() {
+            v.discard();
+        }
         self.added = 0;
     }
 

@@ -71,7 +71,7 @@ impl Eval<'_, '_> {
             let set = new.fields.get(f).is_some_and(|v| !v.is_unset());
             let read = set
                 && (old.is_new()
-                    || old.field(f, new) != new.fields.get(f)
+                    || !same(old.field(f, new), new.fields.get(f))
                     || old.reads_changed(&def.reads, new));
             if read && self.holds(def, Value::Case(id), locals)? {
                 erased.push(Erased {
@@ -94,7 +94,7 @@ impl Eval<'_, '_> {
                 let new = self.tx.case(id)?;
                 let value = new.parts.get(idx as usize).and_then(|p| p.get(f));
                 let set = value.is_some_and(|v| !v.is_unset());
-                let read = set && (all || old.part(idx as usize, f, new) != value);
+                let read = set && (all || !same(old.part(idx as usize, f, new), value));
                 let owner = Value::Part(PartRef { case: id, idx });
                 if read && self.holds(def, owner, locals)? {
                     erased.push(Erased {
@@ -146,5 +146,13 @@ impl Eval<'_, '_> {
         };
         holds.discard();
         answer
+    }
+}
+
+/// Whether two places hold the same value ([`Value::same`]), or are both missing.
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.same(b),
+        (a, b) => a.is_none() && b.is_none(),
     }
 }

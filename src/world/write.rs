@@ -36,7 +36,7 @@ impl World {
     ) -> Option<Option<Value>> {
         let case = self.cases.get_mut(id as usize)?;
         let slot = case.fields.get_mut(f as usize)?;
-        if *slot == v {
+        if slot.same(&v) {
             return Some(None);
         }
         let old = std::mem::replace(slot, v);
@@ -66,7 +66,7 @@ impl World {
     ) -> Option<Option<Value>> {
         let case = self.cases.get_mut(r.case as usize)?;
         let slot = case.parts.get_mut(r.idx as usize)?.get_mut(f as usize)?;
-        if *slot == v {
+        if slot.same(&v) {
             return Some(None);
         }
         let old = std::mem::replace(slot, v);

@@ -5,8 +5,8 @@
 //! record taken and given back at every item) and without a call for the item's operand; the
 //! rest of the condition binds it, as before, and runs its own compiled code. Each part gives
 //! what the compiled condition gives: where an operand cannot be read in place, that part
-//! runs the compiled condition instead. (A participant item, a record's field that is a
-//! participant, is read as the compiled condition reads it.)
+//! runs the compiled condition instead. A list of participants is walked as before: binding
+//! one costs next to nothing, and the compiled condition reads its fields as this would.
 
 use super::{place, Compiler, Operand, TestFn, ValueFn};
 use crate::eval::{Eval, R};
@@ -30,8 +30,6 @@ enum Of {
     Item,
     /// A field of a record item.
     Record(usize),
-    /// A stored field of a participant item.
-    Part(usize),
 }
 
 impl Of {
@@ -41,20 +39,16 @@ impl Of {
         match e {
             IExpr::Local(v) if *v == var => Some(Of::Item),
             IExpr::RecField(x, f) if is_var(x) => Some(Of::Record(usize::from(*f))),
-            IExpr::PartField(x, f) if is_var(x) => Some(Of::Part(usize::from(*f))),
             _ => None,
         }
     }
 
-    /// It, read in place (`None`: the item is not of the kind it reads).
+    /// It, read in place (`None`: the item is not a record).
     #[inline]
-    fn read<'a>(self, ev: &'a Eval<'_, '_>, item: &'a Value) -> Option<&'a Value> {
+    fn read(self, item: &Value) -> Option<&Value> {
         match (self, item) {
             (Of::Item, v) => Some(v),
             (Of::Record(f), Value::Record(fields)) => fields.get(f),
-            (Of::Part(f), Value::Part(p)) => {
-                (ev.tx.case(p.case).ok()?.parts.get(p.idx as usize)?).get(f)
-            }
             _ => None,
         }
     }
@@ -110,9 +104,8 @@ struct Test {
 
 impl Test {
     /// The condition `cond` over slot `var` split, when some conjunct reads a field of a
-    /// record item in place (else the compiled condition serves as it is: binding a
-    /// participant or a plain value to its slot costs next to nothing, and the compiled
-    /// condition reads a participant's field as this would).
+    /// record item in place (else the compiled condition serves as it is: binding a plain
+    /// value to its slot costs next to nothing).
     fn of(c: Compiler, var: u16, cond: &IExpr) -> Option<Test> {
         let mut conjuncts = Vec::new();
         cond.conjuncts(&mut conjuncts);
@@ -155,7 +148,7 @@ impl Test {
                     item_left,
                     whole,
                 } => {
-                    if let (Some(x), Some(y)) = (of.read(ev, item), other.peek(ev, locals)) {
+                    if let (Some(x), Some(y)) = (of.read(item), other.peek(ev, locals)) {
                         match item_left {
                             true => check.holds(x, y)?,
                             false => check.holds(y, x)?,
@@ -165,7 +158,7 @@ impl Test {
                         whole(ev, locals)?
                     }
                 }
-                Part::Flag { of, whole } => match of.read(ev, item) {
+                Part::Flag { of, whole } => match of.read(item) {
                     Some(Value::Bool(b)) => *b,
                     _ => {
                         bind(locals);
@@ -225,7 +218,7 @@ fn part(c: Compiler, var: u16, e: &IExpr) -> Part {
         }
     }
     match Of::of_item(e, var) {
-        Some(of @ (Of::Record(_) | Of::Part(_))) => Part::Flag {
+        Some(of @ Of::Record(_)) => Part::Flag {
             of,
             whole: c.test(e),
         },
@@ -253,7 +246,7 @@ impl Compiler<'_> {
         source: &IExpr,
         cond: &IExpr,
     ) -> Option<Box<ValueFn>> {
-        // (a case's participants are walked as they were: see `Test::of`)
+        // (a case's participants are walked as they were: see the module's header)
         if matches!(source, IExpr::CaseParts(_)) {
             return None;
         }

@@ -108,10 +108,17 @@ impl Parts {
         self.count += 1;
     }
 
-    /// Makes room for `n` more participants at once (exactly: a case's participants are
-    /// most often all added by one event).
+    /// Makes room for `n` more participants at once: exactly for a case that has none yet
+    /// (its participants are most often all added by one event), else as a push grows it
+    /// (a case that gains a few participants at a time, event after event, is not copied
+    /// whole at each).
     pub fn reserve(&mut self, n: usize) {
-        self.values.reserve_exact(n.saturating_mul(self.stride));
+        let more = n.saturating_mul(self.stride);
+        if self.values.is_empty() {
+            self.values.reserve_exact(more);
+        } else {
+            self.values.reserve(more);
+        }
     }
 
     /// Removes the last participant.
@@ -596,6 +603,33 @@ impl KeyIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn room_for_participants_is_exact_for_a_new_case_and_grows_as_pushes_do_after() {
+        let mut parts = Parts::new(4);
+        parts.reserve(3);
+        assert_eq!(
+            parts.values.capacity(),
+            12,
+            "three participants of four fields"
+        );
+        for _ in 0..3 {
+            parts.push([Value::Count(1)]);
+        }
+        assert_eq!(
+            (parts.len(), parts.values.capacity()),
+            (3, 12),
+            "no reallocation"
+        );
+        // a case with participants: grown as a push grows it (at least doubled, as `Vec`
+        // grows), not to the exact size, so that adds event after event stay amortized
+        parts.reserve(1);
+        assert!(parts.values.capacity() >= 24, "{}", parts.values.capacity());
+        assert_eq!(
+            parts.get(2),
+            Some(&[Value::Count(1), Value::Unset, Value::Unset, Value::Unset][..])
+        );
+    }
 
     fn r(case: u32) -> PartRef {
         PartRef { case, idx: 0 }

@@ -475,7 +475,8 @@ fn push_escaped(out: &mut String, s: &str) {
     out.push_str(&s[start..]);
 }
 
-/// Whether any byte of word `w` needs an escape: a control character, `"` or `\\`.
+/// Whether any of the eight bytes of `w` is a control character, `"` or `\\` (a bit trick:
+/// a byte below `n` has its top bit set after subtracting `n` from it, if it was not set).
 fn needs_escape(w: u64) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

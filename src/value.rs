@@ -439,6 +439,40 @@ mod tests {
     use std::hash::Hash;
 
     #[test]
+    fn same_is_equality() {
+        let long = "a text longer than a value holds inline";
+        let values = [
+            Value::Unset,
+            Value::Bool(false),
+            Value::Bool(true),
+            Value::Count(0),
+            Value::Count(-3),
+            Value::Text("".into()),
+            Value::Text("ann".into()),
+            Value::Text("anne".into()),
+            Value::Text(long.into()),
+            Value::Text(format!("{long}!").into()),
+            Value::Enum(EnumId::at(0), MemberId::at(1)),
+            Value::Enum(EnumId::at(1), MemberId::at(1)),
+            Value::Enum(EnumId::at(0), MemberId::at(2)),
+            Value::Case(1),
+            Value::Case(2),
+            Value::Part(PartRef { case: 1, idx: 0 }),
+            Value::Part(PartRef { case: 1, idx: 1 }),
+            Value::List(vec![Value::Count(1)].into()),
+            Value::Set(vec![Value::Count(1)].into()),
+            Value::Record(vec![Value::Count(1)].into()),
+        ];
+        for a in &values {
+            for b in &values {
+                assert_eq!(a.same(b), a == b, "{a:?} and {b:?}");
+            }
+            // an equal value held apart (a text on the heap, a list of its own)
+            assert!(a.same(&a.clone()), "{a:?}");
+        }
+    }
+
+    #[test]
     fn a_value_put_over_another_drops_what_that_one_owned() {
         let list: Arc<[Value]> = vec![Value::Count(1)].into();
         let mut slot = Value::List(Arc::clone(&list));

@@ -723,6 +723,7 @@ impl Compiler<'_> {
                         (Value::Unset, _) => {
                             super::fail("matched an unset value against a pattern")
                         }
+                        (Value::Text(_), None) => super::bug("no such pattern"),
                         _ => super::bug("matched a non-text value"),
                     };
                     match operand.peek(ev, locals) {

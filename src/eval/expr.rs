@@ -668,7 +668,7 @@ impl Eval<'_, '_> {
             hits.sort_unstable_by(|x, y| key(x).cmp(&key(y)).then(x.cmp(y)));
         }
         if hits.is_empty() {
-            return Ok(Value::empty_list());
+            return Ok(self.scratch.spare.empty_list());
         }
         let list = self.scratch.spare.list(hits.iter().map(|h| value(*h)));
         hits.clear();

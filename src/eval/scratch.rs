@@ -113,6 +113,10 @@ pub(crate) struct Spare {
     /// The storage of lists no longer held by anyone (their items unset), to make lists of
     /// the same length in: a rule's `let` list lives for one event.
     lists: Vec<Arc<[Value]>>,
+    /// Empty lists given back: any will do for the next (it has no items to write), and
+    /// one moved out of here costs nothing, where sharing the thread's one
+    /// ([`Value::empty_list`]) costs an atomic count to take and another to let go.
+    empties: Vec<Arc<[Value]>>,
     /// The key cells of a table lookup, joined.
     pub(super) cells: String,
     /// The writes of the last event applied in place, and where they are by case.
@@ -179,7 +183,7 @@ impl Spare {
     pub(super) fn list(&mut self, items: impl ExactSizeIterator<Item = Value>) -> Value {
         let n = items.len();
         if n == 0 {
-            return Value::empty_list();
+            return self.empty_list();
         }
         if let Some(mut list) = self.kept_list(n) {
             if let Some(slots) = Arc::get_mut(&mut list) {
@@ -197,7 +201,7 @@ impl Spare {
     /// runs no drain.
     pub(super) fn list_taken(&mut self, items: &mut Vec<Value>) -> Value {
         if items.is_empty() {
-            return Value::empty_list();
+            return self.empty_list();
         }
         if let Some(mut list) = self.kept_list(items.len()) {
             if let Some(slots) = Arc::get_mut(&mut list) {
@@ -213,6 +217,14 @@ impl Spare {
         Value::List(items.drain(..).collect())
     }
 
+    /// An empty list: one given back ([`Spare::give_list`]) when there is one.
+    pub(super) fn empty_list(&mut self) -> Value {
+        match self.empties.pop() {
+            Some(list) => Value::List(list),
+            None => Value::empty_list(),
+        }
+    }
+
     /// The storage of a list of `n` items given back ([`Spare::give_list`]), if one is
     /// kept: held by nobody else, its items unset.
     fn kept_list(&mut self, n: usize) -> Option<Arc<[Value]>> {
@@ -221,9 +233,16 @@ impl Spare {
     }
 
     /// Keeps the storage of `list` for [`Spare::list`] when nothing else holds it (its items
-    /// dropped now), else lets it go.
+    /// dropped now), else lets it go; an empty list is kept for [`Spare::empty_list`].
     pub(super) fn give_list(&mut self, mut list: Arc<[Value]>) {
-        if list.is_empty() || list.len() > KEPT_LIST || self.lists.len() >= KEPT {
+        if list.is_empty() {
+            // kept whoever else holds it: nothing is written into an empty list
+            if self.empties.len() < KEPT {
+                self.empties.push(list);
+            }
+            return;
+        }
+        if list.len() > KEPT_LIST || self.lists.len() >= KEPT {
             return;
         }
         if let Some(items) = Arc::get_mut(&mut list) {
@@ -394,6 +413,27 @@ mod tests {
             Value::List(l) => l.as_ptr(),
             _ => panic!("not a list: {v:?}"),
         }
+    }
+
+    #[test]
+    fn an_empty_list_given_back_is_the_next_empty_list() {
+        let mut spare = Spare::default();
+        // an empty list of its own (not the thread's share)
+        let first = Value::List(Arc::from(Vec::new()));
+        let at = storage(&first);
+        assert_ne!(at, storage(&Value::empty_list()));
+        spare.give_locals(vec![first]);
+        // made empty, or from no items: the storage given back, moved out
+        let again = spare.list_taken(&mut Vec::new());
+        assert_eq!(again, Value::empty_list());
+        assert_eq!(storage(&again), at);
+        // none kept: a share of the thread's, empty all the same
+        let other = spare.empty_list();
+        assert_eq!(other, Value::empty_list());
+        // one shared with another holder is kept too (nothing is written into it)
+        let held = again.clone();
+        spare.give_locals(vec![again]);
+        assert_eq!(storage(&spare.empty_list()), storage(&held));
     }
 
     #[test]

@@ -572,7 +572,7 @@ impl Eval<'_, '_> {
             c.parts
                 .get(p.idx as usize)
                 .and_then(|fields| fields.get(field as usize))
-                == Some(k)
+                .is_some_and(|v| v.same(k))
         };
         let case_of = |p: PartRef| p.case;
         let mut hits = std::mem::take(&mut self.scratch.spare.lookup.part_hits);
@@ -616,7 +616,8 @@ impl Eval<'_, '_> {
                 .filter(|(_, c)| c.ty == ty)
                 .map(|(id, _)| *id),
         );
-        let holds = |c: &CaseData, _: CaseId| c.fields.get(field as usize) == Some(k);
+        let holds =
+            |c: &CaseData, _: CaseId| c.fields.get(field as usize).is_some_and(|v| v.same(k));
         let case_of = |id: CaseId| id;
         let mut hits = std::mem::take(&mut self.scratch.spare.lookup.case_hits);
         let list = self.lookup_hits(

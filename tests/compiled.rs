@@ -484,9 +484,17 @@ event roster {
   floor: count,
 }
 on roster {
+  let high = [x in event.people where x.level >= 1]
   rule per_role for r in event.wanted {
     show of_role = count([x in event.people where x.role == r])
     show any_high = any(x in event.people: r == x.role and x.level > event.floor)
+    show high_of_role = count([x in high where x.role == r])
+  }
+  rule from_let {
+    show high_b = count([x in high where x.role == "b"])
+    show high_a = any(x in high: x.role == "a" and count(high) > 2)
+    show high_pairs = count([x in high where any(y in high: y.role == x.role and y.level != x.level)])
+    show high_kept = count([x in [y in high where y.level > event.floor] where x.ok])
   }
   rule whole {
     show wanted = count([x in event.people where x.role in event.wanted and x.level >= 1])
@@ -534,7 +542,13 @@ on roster {
         roster(&[c.clone(), c.clone()], "[]", 0),
         // a `b` without a score, then one with
         roster(&[a.clone(), b_unscored, b.clone()], r#"["b","c"]"#, 0),
-        roster(&[a, b, c], r#"["c","b","a"]"#, 2),
+        roster(&[a.clone(), b.clone(), c.clone()], r#"["c","b","a"]"#, 2),
+        // three of level 1 or more, two of them of one role at two levels
+        roster(
+            &[a, c.clone(), b, person("c", 4, false, "null", "1")],
+            "[]",
+            1,
+        ),
     ];
     let (x, y) = (records(&compiled, &lines), records(&walked, &lines));
     if let Some(d) = first_difference(&x, &y) {
@@ -558,6 +572,13 @@ on roster {
         x[4]
     );
     assert!(x[2].contains(r#""all_ok":true"#), "{}", x[2]);
+    // walks over a `let` list: in place, and (reading the list in their condition) not
+    for shown in [r#""high_b":0"#, r#""high_a":false"#, r#""high_pairs":0"#] {
+        assert!(x[0].contains(shown), "{shown} in {}", x[0]);
+    }
+    for shown in [r#""high_a":true"#, r#""high_pairs":2"#, r#""high_kept":1"#] {
+        assert!(x[6].contains(shown), "{shown} in {}", x[6]);
+    }
 }
 
 /// A set and a list written out (`tags + [a, b]`, `tags - [a]`), which the compiled

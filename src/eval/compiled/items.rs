@@ -251,19 +251,56 @@ impl Compiler<'_> {
             return None;
         }
         let test = Test::of(self, var, cond)?;
+        // a list the event holds is walked where it lies (the event outlives the walk),
+        // and a list in a slot the condition does not read is taken out of its slot for the
+        // walk and put back: no share of it to take and let go (two atomic operations)
+        let (in_event, in_slot) = match source {
+            IExpr::EventField(i) => (Some(*i as usize), None),
+            IExpr::Local(l) if *l != var && !reads_slot(cond, *l) => (None, Some(*l as usize)),
+            _ => (None, None),
+        };
         let source = self.value(source);
         Some(Box::new(move |ev, locals| {
-            let src = source(ev, locals)?;
-            let mut walked = Walked::new(walk, ev);
-            for item in src.elements().unwrap_or_default() {
-                let holds = test.holds(ev, locals, item)?;
-                if walked.step(item, holds) {
-                    break;
-                }
+            let event = ev.event;
+            if let Some(held) = in_event.and_then(|i| event?.fields.get(i)) {
+                return walk_over(walk, &test, held, ev, locals);
             }
-            Ok(walked.end(ev, &src))
+            let taken = in_slot.and_then(|from| match locals.get_mut(from)? {
+                slot @ (Value::List(_) | Value::Set(_)) => {
+                    Some((from, std::mem::replace(slot, Value::Unset)))
+                }
+                _ => None,
+            });
+            if let Some((from, list)) = taken {
+                let walked = walk_over(walk, &test, &list, ev, locals);
+                // put back, the walk's answer an error or not
+                if let Some(slot) = locals.get_mut(from) {
+                    *slot = list;
+                }
+                return walked;
+            }
+            let src = source(ev, locals)?;
+            walk_over(walk, &test, &src, ev, locals)
         }))
     }
+}
+
+/// `walk` over the items of `src` (none when it is not a list or a set), `test` reading each.
+fn walk_over(
+    walk: Walk,
+    test: &Test,
+    src: &Value,
+    ev: &mut Eval<'_, '_>,
+    locals: &mut Vec<Value>,
+) -> R<Value> {
+    let mut walked = Walked::new(walk, ev);
+    for item in src.elements().unwrap_or_default() {
+        let holds = test.holds(ev, locals, item)?;
+        if walked.step(item, holds) {
+            break;
+        }
+    }
+    Ok(walked.end(ev, src))
 }
 
 /// What a walk has made so far.

@@ -926,3 +926,161 @@ on deadline tidy {
         assert!(all.contains(seen), "no {seen} in\n{all}");
     }
 }
+
+/// Negated conditions compile to the tests they negate, each answering the other way
+/// (`not (a and b)` as `not a or not b`): they answer, and fail, as the tree walker does, on
+/// every kind of test (comparisons of each kind, `in`, `matches`, `is set`, status tags,
+/// counts, bools held or computed, derived flags, `erase when`), with values set and not.
+#[test]
+fn negated_conditions_give_the_same_answers_both_ways() {
+    const POLICY: &str = r#"
+statuses {
+  open: open
+  closed: final
+}
+case team key id: text {
+  size: count = 0
+}
+participants members in team {
+  name: text
+  level: count = 0
+  code: text? sensitive erase when not (team.status is open and level < 9)
+  idle = not (level > 0 and code is set)
+}
+event open_team { team: text }
+event join { team: text, name: text, level: count, code: text? }
+event close { team: text }
+event ask { name: text, n: count?, tag: text?, flag: bool?, tags: list<text> }
+on open_team for new team(event.team) {
+  rule opened { set team.size = 0 }
+}
+on join for team(event.team) {
+  rule joined {
+    add members(name: event.name) as m {
+      set m.level = event.level
+      set m.code = event.code
+    }
+    set team.size = team.size + 1
+  }
+}
+on close for team(event.team) {
+  rule closed { set team.status = closed }
+}
+on ask {
+  let found = [m in members where m.name == event.name and not m.idle]
+  let quiet = [m in members where m.name == event.name and not (m.team.status is open)]
+  let coded = [m in members where m.name == event.name and not (m.code is unset)]
+  rule small when event.n is set and not (event.n > 2 or event.n <= 0) {
+    show not_over_two = true
+  }
+  rule neither when not (event.n == 2 or event.tag is unset) {
+    show neither = true
+  }
+  rule unlisted when not (event.tag in event.tags) and not not (event.flag ?? true) {
+    show unlisted = true
+  }
+  rule no_x when event.tag is set and not (event.tag matches /^x/) {
+    show no_x = true
+  }
+  rule no_senior when not any(m in found: m.level >= 3) {
+    show no_senior = true
+  }
+  rule none_found when not (count(found) >= 1) {
+    show none_found = true
+  } else when not (count(found) != 1) {
+    show one_found = true
+  }
+  rule member for m in found when not (m.team.status == closed) and not m.idle {
+    show open_member = m.name
+  }
+  rule quiet when not (count(quiet) == 0) {
+    show quiet = count(quiet)
+  }
+  rule coded when not not (count(coded) > 0) {
+    show coded = count(coded)
+  }
+  rule checked when not (event.flag ?? false) {
+    show unflagged = true
+  }
+}
+"#;
+    let (compiled, walked) = one_file(POLICY);
+    let at = r#""at":"2026-11-28T10:00:00+08:00""#;
+    let mut lines = Vec::new();
+    for (team, people) in [
+        (
+            "t1",
+            &[("ann", 3, true), ("bob", 0, true), ("cy", 1, false)][..],
+        ),
+        ("t2", &[("ann", 9, true), ("dee", 2, true)][..]),
+    ] {
+        lines.push(format!(r#"{{"type":"open_team",{at},"team":"{team}"}}"#));
+        for (name, level, code) in people {
+            let code = if *code { r#","code":"c""# } else { "" };
+            lines.push(format!(
+                r#"{{"type":"join",{at},"team":"{team}","name":"{name}","level":{level}{code}}}"#
+            ));
+        }
+    }
+    let asks = |lines: &mut Vec<String>| {
+        for name in ["ann", "bob", "cy", "dee", "nobody"] {
+            for rest in [
+                r#""n":1,"tag":"x1","flag":false,"tags":["x1"]"#,
+                r#""n":2,"tag":"y","flag":true,"tags":["x1"]"#,
+                r#""n":3,"tags":[]"#,
+                r#""tag":"y","flag":false,"tags":[]"#,
+                r#""n":5,"tag":"z","tags":["z"]"#,
+            ] {
+                lines.push(format!(r#"{{"type":"ask",{at},"name":"{name}",{rest}}}"#));
+            }
+        }
+    };
+    asks(&mut lines);
+    let first_ask = lines.len() - 25;
+    lines.push(format!(r#"{{"type":"close",{at},"team":"t2"}}"#));
+    asks(&mut lines);
+    let (a, b) = (records(&compiled, &lines), records(&walked, &lines));
+    if let Some(d) = first_difference(&a, &b) {
+        panic!("{d}");
+    }
+    // what each ask shows (after the outcome of its case, if any), by name
+    let shown = |i: usize| -> Vec<&str> {
+        let r = a[i].rsplit_once(r#""messages":[]"#).map_or("", |(_, r)| r);
+        r.split(r#",""#)
+            .filter_map(|kv| kv.split_once(r#"":"#).map(|(k, _)| k))
+            .collect()
+    };
+    // `ann` (found in t1: level 3, a code; in t2 her code was erased at once: level 9)
+    for (i, want) in [
+        "not_over_two neither one_found coded unflagged",
+        "not_over_two unlisted no_x one_found coded",
+        "unlisted one_found coded unflagged",
+        "neither no_x one_found coded unflagged",
+        "neither no_x one_found coded unflagged",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            shown(first_ask + i).join(" "),
+            *want,
+            "{}",
+            a[first_ask + i]
+        );
+        assert!(a[first_ask + i].contains(r#""open_member":"ann""#));
+    }
+    // `cy` holds no code: idle, found nowhere
+    assert_eq!(
+        shown(first_ask + 10).join(" "),
+        "not_over_two neither no_senior none_found unflagged"
+    );
+    // with t2 closed, `ann` of t2 is quiet; `dee`'s code was erased, so she is idle
+    assert_eq!(
+        shown(first_ask + 26).join(" "),
+        "not_over_two neither one_found quiet coded unflagged"
+    );
+    assert_eq!(
+        shown(first_ask + 41).join(" "),
+        "not_over_two neither no_senior none_found quiet unflagged"
+    );
+}

@@ -30,11 +30,6 @@ mod items;
 type ValueFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<Value> + Send + Sync;
 /// A condition's truth.
 type TestFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<bool> + Send + Sync;
-/// A value held somewhere (an event field, a local, a stored field of a case or a
-/// participant held in one of those), read in place: `None` when it cannot be read so
-/// (then the tree walker evaluates the node, for its value or its error).
-type PlaceFn =
-    dyn for<'s, 'p, 'w> Fn(&'s Eval<'p, 'w>, &'s [Value]) -> Option<&'s Value> + Send + Sync;
 
 /// A [`crate::program::Unit`]'s compiled code: its value.
 #[derive(Clone, Default)]
@@ -322,12 +317,12 @@ impl Dense {
     fn row(
         &self,
         ev: &mut Eval<'_, '_>,
-        keys: &[(Option<Box<PlaceFn>>, Box<ValueFn>)],
+        keys: &[(Option<Place>, Box<ValueFn>)],
         locals: &mut Vec<Value>,
     ) -> R<Option<usize>> {
         let mut at = 0usize;
         for ((e, n), (place, key)) in self.columns.iter().zip(keys) {
-            let member = match place.as_ref().and_then(|p| p(ev, locals)) {
+            let member = match place.as_ref().and_then(|p| p.read(ev, locals)) {
                 Some(Value::Enum(of, m)) => Some((*of, *m)),
                 Some(_) => None,
                 None => match key(ev, locals)? {
@@ -365,86 +360,133 @@ where
     Box::new(f)
 }
 
-fn place_fn<F>(f: F) -> Box<PlaceFn>
-where
-    F: for<'s, 'p, 'w> Fn(&'s Eval<'p, 'w>, &'s [Value]) -> Option<&'s Value>
-        + Send
-        + Sync
-        + 'static,
-{
-    Box::new(f)
+/// A value held somewhere, read in place: where it starts (an event field, a local) and
+/// the fields followed from there (a case's, a record's, a participant's). Read by a plain
+/// loop: no call per step (a place is read at almost every node of a condition).
+pub(super) struct Place {
+    root: Root,
+    steps: Box<[Step]>,
+}
+
+#[derive(Clone, Copy)]
+enum Root {
+    Event(usize),
+    Local(usize),
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Case(usize),
+    Rec(usize),
+    Part(usize),
+}
+
+impl Place {
+    /// The value, where it lies: `None` when a step finds no such value (then the tree
+    /// walker evaluates the node, for its value or its error).
+    #[inline]
+    pub(super) fn read<'s>(&self, ev: &'s Eval<'_, '_>, locals: &'s [Value]) -> Option<&'s Value> {
+        let v = match self.root {
+            Root::Event(i) => ev.event?.fields.get(i)?,
+            Root::Local(i) => locals.get(i)?,
+        };
+        match &*self.steps {
+            [] => Some(v),
+            steps => follow(steps, v, ev),
+        }
+    }
+}
+
+/// The value reached from `v` by `steps` (out of line: most places have no step).
+#[inline(never)]
+fn follow<'s>(steps: &[Step], mut v: &'s Value, ev: &'s Eval<'_, '_>) -> Option<&'s Value> {
+    for step in steps {
+        v = match (*step, v) {
+            (Step::Case(f), Value::Case(id)) => ev.tx.case(*id).ok()?.fields.get(f)?,
+            (Step::Rec(f), Value::Record(fields)) => fields.get(f)?,
+            (Step::Part(f), Value::Part(p)) => {
+                ev.tx.case(p.case).ok()?.parts.get(p.idx as usize)?.get(f)?
+            }
+            _ => return None,
+        };
+    }
+    Some(v)
 }
 
 /// `e` read in place, when it is a value held somewhere (as [`Eval::peek`] reads it; a
 /// literal is an [`Operand::Lit`] instead).
-fn place(e: &IExpr) -> Option<Box<PlaceFn>> {
-    Some(match e {
+fn place(e: &IExpr) -> Option<Place> {
+    let (root, step) = match e {
         IExpr::EventField(i) => {
-            let i = *i as usize;
-            place_fn(move |ev, _| ev.event?.fields.get(i))
+            return Some(Place {
+                root: Root::Event(*i as usize),
+                steps: Box::new([]),
+            })
         }
         IExpr::Local(i) => {
-            let i = *i as usize;
-            place_fn(move |_, locals| locals.get(i))
-        }
-        IExpr::CaseField(c, f) => {
-            let (c, f) = (place(c)?, *f as usize);
-            place_fn(move |ev, locals| match c(ev, locals)? {
-                Value::Case(id) => ev.tx.case(*id).ok()?.fields.get(f),
-                _ => None,
+            return Some(Place {
+                root: Root::Local(*i as usize),
+                steps: Box::new([]),
             })
         }
-        IExpr::RecField(r, f) => {
-            let (r, f) = (place(r)?, *f as usize);
-            place_fn(move |ev, locals| match r(ev, locals)? {
-                Value::Record(fields) => fields.get(f),
-                _ => None,
-            })
-        }
-        IExpr::PartField(p, f) => {
-            let (p, f) = (place(p)?, *f as usize);
-            place_fn(move |ev, locals| match p(ev, locals)? {
-                Value::Part(p) => ev.tx.case(p.case).ok()?.parts.get(p.idx as usize)?.get(f),
-                _ => None,
-            })
-        }
+        IExpr::CaseField(c, f) => (c, Step::Case(*f as usize)),
+        IExpr::RecField(r, f) => (r, Step::Rec(*f as usize)),
+        IExpr::PartField(p, f) => (p, Step::Part(*f as usize)),
         _ => return None,
+    };
+    let inner = place(root)?;
+    let mut steps = inner.steps.into_vec();
+    steps.push(step);
+    Some(Place {
+        root: inner.root,
+        steps: steps.into_boxed_slice(),
     })
 }
 
 /// The case a place holds, if it holds one (else the tree walker evaluates the node, for
 /// its error).
-fn case_id(case: &PlaceFn, ev: &Eval<'_, '_>, locals: &[Value]) -> Option<CaseId> {
-    match case(ev, locals) {
+fn case_id(case: &Place, ev: &Eval<'_, '_>, locals: &[Value]) -> Option<CaseId> {
+    match case.read(ev, locals) {
         Some(Value::Case(id)) => Some(*id),
         _ => None,
     }
 }
 
-/// A case read in place: `None` when it cannot be read so.
-type CaseFn = dyn for<'p, 'w> Fn(&Eval<'p, 'w>, &[Value]) -> Option<CaseId> + Send + Sync;
+/// Where a case is read in place: a case held somewhere (`filing`), or the case of a
+/// participant held somewhere (`p.filing`).
+enum CasePlace {
+    Held(Place),
+    OfPart(Place),
+}
+
+impl CasePlace {
+    /// The case: `None` when it cannot be read so.
+    fn read(&self, ev: &Eval<'_, '_>, locals: &[Value]) -> Option<CaseId> {
+        match self {
+            CasePlace::Held(p) => case_id(p, ev, locals),
+            CasePlace::OfPart(p) => match p.read(ev, locals)? {
+                Value::Part(part) => {
+                    let case = ev.tx.case(part.case).ok()?;
+                    case.parts.get(part.idx as usize).map(|_| part.case)
+                }
+                _ => None,
+            },
+        }
+    }
+}
 
 /// An expression whose value is a case: read in place where it is a case held somewhere or
 /// a held participant's case (`filing`, `p.filing`), else computed.
 struct CaseOf {
-    place: Option<Box<CaseFn>>,
+    place: Option<CasePlace>,
     value: Box<ValueFn>,
 }
 
 impl CaseOf {
     fn of(c: Compiler, e: &IExpr) -> CaseOf {
-        let place: Option<Box<CaseFn>> = match e {
-            IExpr::PartCase(p) => place(p).map(|p| -> Box<CaseFn> {
-                Box::new(move |ev, locals| match p(ev, locals)? {
-                    Value::Part(part) => {
-                        let case = ev.tx.case(part.case).ok()?;
-                        case.parts.get(part.idx as usize).map(|_| part.case)
-                    }
-                    _ => None,
-                })
-            }),
-            _ => place(e)
-                .map(|p| -> Box<CaseFn> { Box::new(move |ev, locals| case_id(&*p, ev, locals)) }),
+        let place = match e {
+            IExpr::PartCase(p) => place(p).map(CasePlace::OfPart),
+            _ => place(e).map(CasePlace::Held),
         };
         CaseOf {
             place,
@@ -454,7 +496,7 @@ impl CaseOf {
 
     /// The case: read in place, else computed (for its error when it is none).
     fn id(&self, ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>) -> R<CaseId> {
-        if let Some(id) = self.place.as_ref().and_then(|p| p(ev, locals)) {
+        if let Some(id) = self.place.as_ref().and_then(|p| p.read(ev, locals)) {
             return Ok(id);
         }
         let v = (self.value)(ev, locals)?;
@@ -465,7 +507,7 @@ impl CaseOf {
 /// An operand of a comparison or a membership test.
 enum Operand {
     Lit(Value),
-    Place(Box<PlaceFn>),
+    Place(Place),
     /// Anything else: computed (by its compiled code).
     Computed(Box<ValueFn>),
 }
@@ -485,7 +527,7 @@ impl Operand {
     fn peek<'s>(&'s self, ev: &'s Eval<'_, '_>, locals: &'s [Value]) -> Option<&'s Value> {
         match self {
             Operand::Lit(v) => Some(v),
-            Operand::Place(p) => p(ev, locals),
+            Operand::Place(p) => p.read(ev, locals),
             Operand::Computed(_) => None,
         }
     }
@@ -516,7 +558,7 @@ impl Operand {
     fn eval(&self, ir: &IExpr, ev: &mut Eval<'_, '_>, locals: &mut Vec<Value>) -> R<Value> {
         match self {
             Operand::Lit(v) => Ok(v.clone()),
-            Operand::Place(p) => match p(ev, locals) {
+            Operand::Place(p) => match p.read(ev, locals) {
                 Some(v) => Ok(v.clone()),
                 None => ev.expr(ir, locals),
             },
@@ -633,29 +675,38 @@ impl Compiler<'_> {
 
     /// A condition.
     fn test(self, e: &IExpr) -> Box<TestFn> {
+        self.test_as(e, false)
+    }
+
+    /// A condition, or its negation when `neg`: a `not` makes no test of its own, it is
+    /// pushed down to the tests it negates (`not (a and b)` is `not a or not b`, evaluated
+    /// in the same order and stopping at the same point), each answering the other way.
+    fn test_as(self, e: &IExpr, neg: bool) -> Box<TestFn> {
         if let Some(inlined) = self.inlined(e) {
-            return self.test(&inlined);
+            return self.test_as(&inlined, neg);
         }
         match e {
-            IExpr::And(a, b) => {
-                let (a, b) = (self.test(a), self.test(b));
-                test_fn(move |ev, locals| Ok(a(ev, locals)? && b(ev, locals)?))
+            IExpr::And(a, b) | IExpr::Or(a, b) => {
+                let (a, b) = (self.test_as(a, neg), self.test_as(b, neg));
+                if matches!(e, IExpr::And(..)) != neg {
+                    test_fn(move |ev, locals| Ok(a(ev, locals)? && b(ev, locals)?))
+                } else {
+                    test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
+                }
             }
-            IExpr::Or(a, b) => {
-                let (a, b) = (self.test(a), self.test(b));
-                test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
-            }
-            IExpr::Not(x) => {
-                let x = self.test(x);
-                test_fn(move |ev, locals| Ok(!x(ev, locals)?))
-            }
+            IExpr::Not(x) => self.test_as(x, !neg),
             IExpr::Cmp(op, a, b) => {
-                let op: Cmp = *op;
+                // a negated equality is the other equality; an order answers the other way
+                let (op, neg): (Cmp, bool) = match (*op, neg) {
+                    (Cmp::Eq, true) => (Cmp::Ne, false),
+                    (Cmp::Ne, true) => (Cmp::Eq, false),
+                    (op, neg) => (op, neg),
+                };
                 let general = match op {
                     // equality needs no order (nor its check of unset values)
                     Cmp::Eq => self.binary((a, b), |x, y| Ok(x.same(y))),
                     Cmp::Ne => self.binary((a, b), |x, y| Ok(!x.same(y))),
-                    _ => self.binary((a, b), move |x, y| Eval::compare(op, x, y)),
+                    _ => self.binary((a, b), move |x, y| Ok(Eval::compare(op, x, y)? != neg)),
                 };
                 match (&**a, place(a), &**b) {
                     // a case's status against a status named (`filing.status == rejected`):
@@ -675,23 +726,13 @@ impl Compiler<'_> {
                             }
                         })
                     }
-                    // an event's count against a number, read without a call
-                    (IExpr::EventField(i), _, IExpr::Lit(Value::Count(n))) => {
-                        let (n, i) = (*n, *i as usize);
-                        test_fn(
-                            move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
-                                Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
-                                _ => general(ev, locals),
-                            },
-                        )
-                    }
                     // how many items a list held somewhere has, against a number
                     (IExpr::Count(list), _, IExpr::Lit(Value::Count(n))) => match place(list) {
                         Some(list) => {
                             let n = *n;
-                            test_fn(move |ev, locals| match list(ev, locals) {
+                            test_fn(move |ev, locals| match list.read(ev, locals) {
                                 Some(Value::List(v) | Value::Set(v)) => {
-                                    Ok(holds(op, (v.len() as i64).cmp(&n)))
+                                    Ok(holds(op, (v.len() as i64).cmp(&n)) != neg)
                                 }
                                 _ => general(ev, locals),
                             })
@@ -701,17 +742,18 @@ impl Compiler<'_> {
                     // a count held somewhere against a number: the commonest limit check
                     (_, Some(p), IExpr::Lit(Value::Count(n))) => {
                         let n = *n;
-                        test_fn(move |ev, locals| match p(ev, locals) {
-                            Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
+                        test_fn(move |ev, locals| match p.read(ev, locals) {
+                            Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n)) != neg),
                             _ => general(ev, locals),
                         })
                     }
                     _ => general,
                 }
             }
-            IExpr::In(a, b) => self.binary((a, b), |x, y| {
+            IExpr::In(a, b) => self.binary((a, b), move |x, y| {
                 Ok(y.elements()
-                    .is_some_and(|items| items.iter().any(|i| i.same(x))))
+                    .is_some_and(|items| items.iter().any(|i| i.same(x)))
+                    != neg)
             }),
             // a text against a pattern, read in place where it is held
             IExpr::Matches(x, pattern) => {
@@ -719,7 +761,7 @@ impl Compiler<'_> {
                 test_fn(move |ev, locals| {
                     let prog = ev.prog;
                     let matches = |v: &Value| match (v, prog.patterns.get(pattern)) {
-                        (Value::Text(s), Some(p)) => Ok(p.is_match(s)),
+                        (Value::Text(s), Some(p)) => Ok(p.is_match(s) != neg),
                         (Value::Unset, _) => {
                             super::fail("matched an unset value against a pattern")
                         }
@@ -735,19 +777,19 @@ impl Compiler<'_> {
             IExpr::IsSet(x) => match place(x) {
                 Some(p) => {
                     let x = (**x).clone();
-                    test_fn(move |ev, locals| match p(ev, locals) {
-                        Some(v) => Ok(!v.is_unset()),
-                        None => Ok(!ev.expr(&x, locals)?.is_unset()),
+                    test_fn(move |ev, locals| match p.read(ev, locals) {
+                        Some(v) => Ok(v.is_unset() == neg),
+                        None => Ok(ev.expr(&x, locals)?.is_unset() == neg),
                     })
                 }
-                None => self.tree_test(e),
+                None => self.tree_test(e, neg),
             },
             IExpr::HasTag(x, ty, tag) => {
                 let on: Vec<bool> = self
                     .prog
                     .case_def(*ty)
                     .and_then(|d| d.tags.get(*tag as usize))
-                    .map(|(_, on)| on.clone())
+                    .map(|(_, on)| on.iter().map(|on| *on != neg).collect())
                     .unwrap_or_default();
                 if let IExpr::CaseStatus(c) = &**x {
                     // a case's status read where the case holds it (`filing.status is open`)
@@ -758,32 +800,22 @@ impl Compiler<'_> {
                         if ev.prog.case_def(case.ty).is_none() {
                             return super::bug("no such case type");
                         }
-                        Ok(on.get(case.status.index()).copied().unwrap_or(false))
+                        Ok(on.get(case.status.index()).copied().unwrap_or(neg))
                     });
                 }
                 let x = self.value(x);
                 test_fn(move |ev, locals| match x(ev, locals)? {
-                    Value::Enum(_, s) => Ok(on.get(s.index()).copied().unwrap_or(false)),
+                    Value::Enum(_, s) => Ok(on.get(s.index()).copied().unwrap_or(neg)),
                     _ => super::bug("a tag test on a non-status"),
                 })
-            }
-            // an event's bool (`event.resend`), read without a call
-            IExpr::EventField(i) => {
-                let (i, whole) = (*i as usize, e.clone());
-                test_fn(
-                    move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
-                        Some(Value::Bool(b)) => Ok(*b),
-                        _ => ev.truth(&whole, locals),
-                    },
-                )
             }
             _ => match place(e) {
                 // a bool held somewhere (a local, a stored flag)
                 Some(p) => {
                     let whole = e.clone();
-                    test_fn(move |ev, locals| match p(ev, locals) {
-                        Some(Value::Bool(b)) => Ok(*b),
-                        _ => ev.truth(&whole, locals),
+                    test_fn(move |ev, locals| match p.read(ev, locals) {
+                        Some(Value::Bool(b)) => Ok(*b != neg),
+                        _ => Ok(ev.truth(&whole, locals)? != neg),
                     })
                 }
                 // a computed bool (`any(…)`, a derived flag): its compiled value, read as
@@ -791,7 +823,7 @@ impl Compiler<'_> {
                 None => {
                     let v = self.value(e);
                     test_fn(move |ev, locals| match v(ev, locals)? {
-                        Value::Bool(b) => Ok(b),
+                        Value::Bool(b) => Ok(b != neg),
                         Value::Unset => super::fail("a condition read an unset value"),
                         _ => super::bug("a condition is not a bool"),
                     })
@@ -801,9 +833,9 @@ impl Compiler<'_> {
     }
 
     /// A condition the tree walker evaluates.
-    fn tree_test(self, e: &IExpr) -> Box<TestFn> {
+    fn tree_test(self, e: &IExpr, neg: bool) -> Box<TestFn> {
         let e = e.clone();
-        test_fn(move |ev, locals| ev.truth(&e, locals))
+        test_fn(move |ev, locals| Ok(ev.truth(&e, locals)? != neg))
     }
 
     /// An expression's value.
@@ -890,7 +922,7 @@ impl Compiler<'_> {
             IExpr::Count(x) => match place(x) {
                 Some(p) => {
                     let whole = e.clone();
-                    value_fn(move |ev, locals| match p(ev, locals) {
+                    value_fn(move |ev, locals| match p.read(ev, locals) {
                         Some(Value::List(v) | Value::Set(v)) => Ok(Value::Count(v.len() as i64)),
                         // not a list (an error) or not readable in place: as the tree walker
                         _ => ev.expr(&whole, locals),
@@ -915,7 +947,7 @@ impl Compiler<'_> {
                         Some(case) => {
                             let whole = e.clone();
                             value_fn(move |ev, locals| {
-                                let Some(id) = case_id(&*case, ev, locals) else {
+                                let Some(id) = case_id(&case, ev, locals) else {
                                     return ev.expr(&whole, locals);
                                 };
                                 let n = ev.tx.case(id)?.parts.len();
@@ -1057,7 +1089,7 @@ impl Compiler<'_> {
                 blame,
             } => {
                 let (at, blame) = ((*table, *of, keys.len()), blame.clone());
-                let keys: Vec<(Option<Box<PlaceFn>>, Box<ValueFn>)> =
+                let keys: Vec<(Option<Place>, Box<ValueFn>)> =
                     keys.iter().map(|k| (place(k), self.value(k))).collect();
                 let dense = Dense::of(self.prog, *table, columns);
                 value_fn(move |ev, locals| {
@@ -1188,7 +1220,7 @@ impl Compiler<'_> {
                 // a value held somewhere, copied out of where it lies
                 Some(p) => {
                     let whole = e.clone();
-                    value_fn(move |ev, locals| match p(ev, locals) {
+                    value_fn(move |ev, locals| match p.read(ev, locals) {
                         Some(v) => Ok(v.clone()),
                         None => ev.expr(&whole, locals),
                     })

@@ -927,10 +927,10 @@ on deadline tidy {
     }
 }
 
-/// Negated conditions compile to the tests they negate, each answering the other way
-/// (`not (a and b)` as `not a or not b`): they answer, and fail, as the tree walker does, on
-/// every kind of test (comparisons of each kind, `in`, `matches`, `is set`, status tags,
-/// counts, bools held or computed, derived flags, `erase when`), with values set and not.
+/// Negated conditions (`not`, alone or around `and`s and `or`s) answer as the tree walker's
+/// do, on every kind of test (comparisons of each kind, `in`, `matches`, `is set`, status
+/// tags, counts, bools held or computed, derived flags, `erase when`), with values set and
+/// not; and as expected.
 #[test]
 fn negated_conditions_give_the_same_answers_both_ways() {
     const POLICY: &str = r#"

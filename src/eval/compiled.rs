@@ -675,38 +675,29 @@ impl Compiler<'_> {
 
     /// A condition.
     fn test(self, e: &IExpr) -> Box<TestFn> {
-        self.test_as(e, false)
-    }
-
-    /// A condition, or its negation when `neg`: a `not` makes no test of its own, it is
-    /// pushed down to the tests it negates (`not (a and b)` is `not a or not b`, evaluated
-    /// in the same order and stopping at the same point), each answering the other way.
-    fn test_as(self, e: &IExpr, neg: bool) -> Box<TestFn> {
         if let Some(inlined) = self.inlined(e) {
-            return self.test_as(&inlined, neg);
+            return self.test(&inlined);
         }
         match e {
-            IExpr::And(a, b) | IExpr::Or(a, b) => {
-                let (a, b) = (self.test_as(a, neg), self.test_as(b, neg));
-                if matches!(e, IExpr::And(..)) != neg {
-                    test_fn(move |ev, locals| Ok(a(ev, locals)? && b(ev, locals)?))
-                } else {
-                    test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
-                }
+            IExpr::And(a, b) => {
+                let (a, b) = (self.test(a), self.test(b));
+                test_fn(move |ev, locals| Ok(a(ev, locals)? && b(ev, locals)?))
             }
-            IExpr::Not(x) => self.test_as(x, !neg),
+            IExpr::Or(a, b) => {
+                let (a, b) = (self.test(a), self.test(b));
+                test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
+            }
+            IExpr::Not(x) => {
+                let x = self.test(x);
+                test_fn(move |ev, locals| Ok(!x(ev, locals)?))
+            }
             IExpr::Cmp(op, a, b) => {
-                // a negated equality is the other equality; an order answers the other way
-                let (op, neg): (Cmp, bool) = match (*op, neg) {
-                    (Cmp::Eq, true) => (Cmp::Ne, false),
-                    (Cmp::Ne, true) => (Cmp::Eq, false),
-                    (op, neg) => (op, neg),
-                };
+                let op: Cmp = *op;
                 let general = match op {
                     // equality needs no order (nor its check of unset values)
                     Cmp::Eq => self.binary((a, b), |x, y| Ok(x.same(y))),
                     Cmp::Ne => self.binary((a, b), |x, y| Ok(!x.same(y))),
-                    _ => self.binary((a, b), move |x, y| Ok(Eval::compare(op, x, y)? != neg)),
+                    _ => self.binary((a, b), move |x, y| Eval::compare(op, x, y)),
                 };
                 match (&**a, place(a), &**b) {
                     // a case's status against a status named (`filing.status == rejected`):
@@ -726,13 +717,23 @@ impl Compiler<'_> {
                             }
                         })
                     }
+                    // an event's count against a number, read without a call
+                    (IExpr::EventField(i), _, IExpr::Lit(Value::Count(n))) => {
+                        let (n, i) = (*n, *i as usize);
+                        test_fn(
+                            move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
+                                Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
+                                _ => general(ev, locals),
+                            },
+                        )
+                    }
                     // how many items a list held somewhere has, against a number
                     (IExpr::Count(list), _, IExpr::Lit(Value::Count(n))) => match place(list) {
                         Some(list) => {
                             let n = *n;
                             test_fn(move |ev, locals| match list.read(ev, locals) {
                                 Some(Value::List(v) | Value::Set(v)) => {
-                                    Ok(holds(op, (v.len() as i64).cmp(&n)) != neg)
+                                    Ok(holds(op, (v.len() as i64).cmp(&n)))
                                 }
                                 _ => general(ev, locals),
                             })
@@ -743,17 +744,16 @@ impl Compiler<'_> {
                     (_, Some(p), IExpr::Lit(Value::Count(n))) => {
                         let n = *n;
                         test_fn(move |ev, locals| match p.read(ev, locals) {
-                            Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n)) != neg),
+                            Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
                             _ => general(ev, locals),
                         })
                     }
                     _ => general,
                 }
             }
-            IExpr::In(a, b) => self.binary((a, b), move |x, y| {
+            IExpr::In(a, b) => self.binary((a, b), |x, y| {
                 Ok(y.elements()
-                    .is_some_and(|items| items.iter().any(|i| i.same(x)))
-                    != neg)
+                    .is_some_and(|items| items.iter().any(|i| i.same(x))))
             }),
             // a text against a pattern, read in place where it is held
             IExpr::Matches(x, pattern) => {
@@ -761,7 +761,7 @@ impl Compiler<'_> {
                 test_fn(move |ev, locals| {
                     let prog = ev.prog;
                     let matches = |v: &Value| match (v, prog.patterns.get(pattern)) {
-                        (Value::Text(s), Some(p)) => Ok(p.is_match(s) != neg),
+                        (Value::Text(s), Some(p)) => Ok(p.is_match(s)),
                         (Value::Unset, _) => {
                             super::fail("matched an unset value against a pattern")
                         }
@@ -778,18 +778,18 @@ impl Compiler<'_> {
                 Some(p) => {
                     let x = (**x).clone();
                     test_fn(move |ev, locals| match p.read(ev, locals) {
-                        Some(v) => Ok(v.is_unset() == neg),
-                        None => Ok(ev.expr(&x, locals)?.is_unset() == neg),
+                        Some(v) => Ok(!v.is_unset()),
+                        None => Ok(!ev.expr(&x, locals)?.is_unset()),
                     })
                 }
-                None => self.tree_test(e, neg),
+                None => self.tree_test(e),
             },
             IExpr::HasTag(x, ty, tag) => {
                 let on: Vec<bool> = self
                     .prog
                     .case_def(*ty)
                     .and_then(|d| d.tags.get(*tag as usize))
-                    .map(|(_, on)| on.iter().map(|on| *on != neg).collect())
+                    .map(|(_, on)| on.clone())
                     .unwrap_or_default();
                 if let IExpr::CaseStatus(c) = &**x {
                     // a case's status read where the case holds it (`filing.status is open`)
@@ -800,22 +800,32 @@ impl Compiler<'_> {
                         if ev.prog.case_def(case.ty).is_none() {
                             return super::bug("no such case type");
                         }
-                        Ok(on.get(case.status.index()).copied().unwrap_or(neg))
+                        Ok(on.get(case.status.index()).copied().unwrap_or(false))
                     });
                 }
                 let x = self.value(x);
                 test_fn(move |ev, locals| match x(ev, locals)? {
-                    Value::Enum(_, s) => Ok(on.get(s.index()).copied().unwrap_or(neg)),
+                    Value::Enum(_, s) => Ok(on.get(s.index()).copied().unwrap_or(false)),
                     _ => super::bug("a tag test on a non-status"),
                 })
+            }
+            // an event's bool (`event.resend`), read without a call
+            IExpr::EventField(i) => {
+                let (i, whole) = (*i as usize, e.clone());
+                test_fn(
+                    move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
+                        Some(Value::Bool(b)) => Ok(*b),
+                        _ => ev.truth(&whole, locals),
+                    },
+                )
             }
             _ => match place(e) {
                 // a bool held somewhere (a local, a stored flag)
                 Some(p) => {
                     let whole = e.clone();
                     test_fn(move |ev, locals| match p.read(ev, locals) {
-                        Some(Value::Bool(b)) => Ok(*b != neg),
-                        _ => Ok(ev.truth(&whole, locals)? != neg),
+                        Some(Value::Bool(b)) => Ok(*b),
+                        _ => ev.truth(&whole, locals),
                     })
                 }
                 // a computed bool (`any(…)`, a derived flag): its compiled value, read as
@@ -823,7 +833,7 @@ impl Compiler<'_> {
                 None => {
                     let v = self.value(e);
                     test_fn(move |ev, locals| match v(ev, locals)? {
-                        Value::Bool(b) => Ok(b != neg),
+                        Value::Bool(b) => Ok(b),
                         Value::Unset => super::fail("a condition read an unset value"),
                         _ => super::bug("a condition is not a bool"),
                     })
@@ -833,9 +843,9 @@ impl Compiler<'_> {
     }
 
     /// A condition the tree walker evaluates.
-    fn tree_test(self, e: &IExpr, neg: bool) -> Box<TestFn> {
+    fn tree_test(self, e: &IExpr) -> Box<TestFn> {
         let e = e.clone();
-        test_fn(move |ev, locals| Ok(ev.truth(&e, locals)? != neg))
+        test_fn(move |ev, locals| ev.truth(&e, locals))
     }
 
     /// An expression's value.

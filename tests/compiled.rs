@@ -677,6 +677,68 @@ on hold for box(event.box) {
     }
 }
 
+/// The events and handlers of the teams the two tests below build (each declares its own
+/// `team` and `members` before them, and its own `ask` after): teams opened, joined by
+/// members of a level and perhaps a code, closed.
+const TEAMS: &str = r#"
+event open_team { team: text }
+event join { team: text, name: text, level: count, code: text? }
+event close { team: text }
+on open_team for new team(event.team) {
+  rule opened { set team.size = 0 }
+}
+on join for team(event.team) {
+  rule joined {
+    add members(name: event.name) as m {
+      set m.level = event.level
+      set m.code = event.code
+    }
+    set team.size = team.size + 1
+  }
+}
+on close for team(event.team) {
+  rule closed { set team.status = closed }
+}
+"#;
+
+/// A member joining a team: name, level, whether with a code.
+type Member<'a> = (&'a str, u32, bool);
+
+/// The lines opening each team and adding its members.
+fn team_lines(teams: &[(&str, &[Member])]) -> Vec<String> {
+    let at = r#""at":"2026-11-28T10:00:00+08:00""#;
+    let mut lines = Vec::new();
+    for (team, people) in teams {
+        lines.push(format!(r#"{{"type":"open_team",{at},"team":"{team}"}}"#));
+        for (name, level, code) in *people {
+            let code = if *code { r#","code":"c""# } else { "" };
+            lines.push(format!(
+                r#"{{"type":"join",{at},"team":"{team}","name":"{name}","level":{level}{code}}}"#
+            ));
+        }
+    }
+    lines
+}
+
+/// `lines`, then the asks `asks` adds, team t2 closed, and the asks again, run both ways:
+/// the compiled engine's records (checked equal to the tree walker's), and where the first
+/// asks start.
+fn asks_around_closing(
+    (compiled, walked): &(Engine, Engine),
+    mut lines: Vec<String>,
+    asks: impl Fn(&mut Vec<String>),
+) -> (Vec<String>, usize) {
+    let first_ask = lines.len();
+    asks(&mut lines);
+    lines.push(r#"{"type":"close","at":"2026-11-28T10:00:00+08:00","team":"t2"}"#.into());
+    asks(&mut lines);
+    let (a, b) = (records(compiled, &lines), records(walked, &lines));
+    if let Some(d) = first_difference(&a, &b) {
+        panic!("{d}");
+    }
+    (a, first_ask)
+}
+
 /// Derived fields, which the compiled evaluator writes into the expression that reads them
 /// when they read only their owner: a participant's flag reading another flag, its case's
 /// status and one of its case's derived fields; a derived field that binds a name (not
@@ -684,7 +746,7 @@ on hold for box(event.box) {
 /// with a computed value, each side. Each gives what the tree walker gives.
 #[test]
 fn derived_fields_and_counts_give_the_same_values_both_ways() {
-    const POLICY: &str = r#"
+    const HEAD: &str = r#"
 statuses {
   open: open
   closed: final
@@ -702,25 +764,9 @@ participants members in team {
   ready = senior and code is set and team.status is open and team.big
   peers = count([m in team.members where m.level == level])
 }
-event open_team { team: text }
-event join { team: text, name: text, level: count, code: text? }
-event close { team: text }
 event ask { name: text }
-on open_team for new team(event.team) {
-  rule opened { set team.size = 0 }
-}
-on join for team(event.team) {
-  rule joined {
-    add members(name: event.name) as m {
-      set m.level = event.level
-      set m.code = event.code
-    }
-    set team.size = team.size + 1
-  }
-}
-on close for team(event.team) {
-  rule closed { set team.status = closed }
-}
+"#;
+    const ASK: &str = r#"
 on ask {
   let found = [m in members where m.name == event.name and m.ready]
   let seniors = [m in members where m.name == event.name and m.senior]
@@ -740,13 +786,12 @@ on ask {
   }
 }
 "#;
-    let (compiled, walked) = one_file(POLICY);
+    let engines = one_file(&[HEAD, TEAMS, ASK].concat());
     let at = r#""at":"2026-11-28T10:00:00+08:00""#;
-    let mut lines = Vec::new();
-    for (team, people) in [
+    let lines = team_lines(&[
         (
             "t1",
-            &[("ann", 3, true), ("bob", 3, false), ("cy", 1, true)][..],
+            &[("ann", 3, true), ("bob", 3, false), ("cy", 1, true)],
         ),
         (
             "t2",
@@ -755,31 +800,16 @@ on ask {
                 ("dee", 3, true),
                 ("eve", 3, true),
                 ("fay", 0, false),
-            ][..],
+            ],
         ),
-        ("t3", &[("ann", 1, false)][..]),
-    ] {
-        lines.push(format!(r#"{{"type":"open_team",{at},"team":"{team}"}}"#));
-        for (name, level, code) in people {
-            let code = if *code { r#","code":"c""# } else { "" };
-            lines.push(format!(
-                r#"{{"type":"join",{at},"team":"{team}","name":"{name}","level":{level}{code}}}"#
-            ));
-        }
-    }
+        ("t3", &[("ann", 1, false)]),
+    ]);
     let asks = |lines: &mut Vec<String>| {
         for name in ["ann", "bob", "dee", "cy", "nobody"] {
             lines.push(format!(r#"{{"type":"ask",{at},"name":"{name}"}}"#));
         }
     };
-    asks(&mut lines);
-    let first_ask = lines.len() - 5;
-    lines.push(format!(r#"{{"type":"close",{at},"team":"t2"}}"#));
-    asks(&mut lines);
-    let (a, b) = (records(&compiled, &lines), records(&walked, &lines));
-    if let Some(d) = first_difference(&a, &b) {
-        panic!("{d}");
-    }
+    let (a, first_ask) = asks_around_closing(&engines, lines, asks);
     // `ann`: ready in t1 (three members: big) and t2 (four: bigger), not in t3 (level 1)
     let ann = &a[first_ask];
     for shown in [
@@ -933,7 +963,7 @@ on deadline tidy {
 /// not; and as expected.
 #[test]
 fn negated_conditions_give_the_same_answers_both_ways() {
-    const POLICY: &str = r#"
+    const HEAD: &str = r#"
 statuses {
   open: open
   closed: final
@@ -947,25 +977,9 @@ participants members in team {
   code: text? sensitive erase when not (team.status is open and level < 9)
   idle = not (level > 0 and code is set)
 }
-event open_team { team: text }
-event join { team: text, name: text, level: count, code: text? }
-event close { team: text }
 event ask { name: text, n: count?, tag: text?, flag: bool?, tags: list<text> }
-on open_team for new team(event.team) {
-  rule opened { set team.size = 0 }
-}
-on join for team(event.team) {
-  rule joined {
-    add members(name: event.name) as m {
-      set m.level = event.level
-      set m.code = event.code
-    }
-    set team.size = team.size + 1
-  }
-}
-on close for team(event.team) {
-  rule closed { set team.status = closed }
-}
+"#;
+    const ASK: &str = r#"
 on ask {
   let found = [m in members where m.name == event.name and not m.idle]
   let quiet = [m in members where m.name == event.name and not (m.team.status is open)]
@@ -1004,24 +1018,15 @@ on ask {
   }
 }
 "#;
-    let (compiled, walked) = one_file(POLICY);
+    let engines = one_file(&[HEAD, TEAMS, ASK].concat());
     let at = r#""at":"2026-11-28T10:00:00+08:00""#;
-    let mut lines = Vec::new();
-    for (team, people) in [
+    let lines = team_lines(&[
         (
             "t1",
-            &[("ann", 3, true), ("bob", 0, true), ("cy", 1, false)][..],
+            &[("ann", 3, true), ("bob", 0, true), ("cy", 1, false)],
         ),
-        ("t2", &[("ann", 9, true), ("dee", 2, true)][..]),
-    ] {
-        lines.push(format!(r#"{{"type":"open_team",{at},"team":"{team}"}}"#));
-        for (name, level, code) in people {
-            let code = if *code { r#","code":"c""# } else { "" };
-            lines.push(format!(
-                r#"{{"type":"join",{at},"team":"{team}","name":"{name}","level":{level}{code}}}"#
-            ));
-        }
-    }
+        ("t2", &[("ann", 9, true), ("dee", 2, true)]),
+    ]);
     let asks = |lines: &mut Vec<String>| {
         for name in ["ann", "bob", "cy", "dee", "nobody"] {
             for rest in [
@@ -1035,14 +1040,7 @@ on ask {
             }
         }
     };
-    asks(&mut lines);
-    let first_ask = lines.len() - 25;
-    lines.push(format!(r#"{{"type":"close",{at},"team":"t2"}}"#));
-    asks(&mut lines);
-    let (a, b) = (records(&compiled, &lines), records(&walked, &lines));
-    if let Some(d) = first_difference(&a, &b) {
-        panic!("{d}");
-    }
+    let (a, first_ask) = asks_around_closing(&engines, lines, asks);
     // what each ask shows (after the outcome of its case, if any), by name
     let shown = |i: usize| -> Vec<&str> {
         let r = a[i].rsplit_once(r#""messages":[]"#).map_or("", |(_, r)| r);

@@ -243,8 +243,11 @@ impl Program {
             .chain(self.deadlines.iter().map(|d| &d.reads))
             .any(|r| r.always);
         if compiled {
-            for unit in Unit::all(self) {
+            for unit in Unit::values(self) {
                 unit.code.fill(self, &unit.expr);
+            }
+            for unit in Unit::conditions(self) {
+                unit.code.fill_test(self, &unit.expr);
             }
         }
         // (each deadline's handler with its case type)
@@ -504,22 +507,23 @@ impl Unit {
 
     /// Every unit of `prog` evaluated outside a handler: derived fields, erasure
     /// conditions, deadlines, invariants.
-    fn all(prog: &Program) -> impl Iterator<Item = &Unit> {
+    /// The units read for their value: derived fields, deadlines.
+    fn values(prog: &Program) -> impl Iterator<Item = &Unit> {
         fn derived(fields: &[FieldDef]) -> impl Iterator<Item = &Unit> {
             fields.iter().filter_map(|f| match &f.kind {
                 FieldKind::Derived(u) => Some(u),
                 FieldKind::Stored { .. } => None,
             })
         }
-        let cases = prog.cases.iter().flat_map(|c| {
-            let erase = c.erase.iter().chain(&c.parts.erase).map(|e| &e.when);
-            derived(&c.fields)
-                .chain(derived(&c.parts.fields))
-                .chain(erase)
-        });
-        cases
-            .chain(prog.deadlines.iter().map(|d| &d.unit))
-            .chain(prog.invariants.iter().map(|i| &i.holds))
+        let cases =
+            (prog.cases.iter()).flat_map(|c| derived(&c.fields).chain(derived(&c.parts.fields)));
+        cases.chain(prog.deadlines.iter().map(|d| &d.unit))
+    }
+
+    /// The units read for their truth: `erase when` conditions, invariants.
+    fn conditions(prog: &Program) -> impl Iterator<Item = &Unit> {
+        let erase = (prog.cases.iter()).flat_map(|c| c.erase.iter().chain(&c.parts.erase));
+        (erase.map(|e| &e.when)).chain(prog.invariants.iter().map(|i| &i.holds))
     }
 }
 

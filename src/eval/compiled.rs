@@ -31,26 +31,46 @@ type ValueFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<Value
 /// A condition's truth.
 type TestFn = dyn for<'p, 'w> Fn(&mut Eval<'p, 'w>, &mut Vec<Value>) -> R<bool> + Send + Sync;
 
-/// A [`crate::program::Unit`]'s compiled code: its value.
+/// A [`crate::program::Unit`]'s compiled code: its value (a derived field's, a deadline's),
+/// or its truth (a condition's: an `erase when`, an invariant).
 #[derive(Clone, Default)]
-pub(crate) struct UnitCode(std::sync::OnceLock<Arc<ValueFn>>);
+pub(crate) struct UnitCode {
+    value: std::sync::OnceLock<Arc<ValueFn>>,
+    test: std::sync::OnceLock<Arc<TestFn>>,
+}
 
 impl UnitCode {
-    /// Compiles `expr` into this cell, unless it was compiled already.
+    /// Compiles `expr` for its value, unless it was compiled already.
     pub(crate) fn fill(&self, prog: &Program, expr: &IExpr) {
-        self.0
-            .get_or_init(|| Arc::from(Compiler { prog }.value(expr)));
+        (self.value).get_or_init(|| Arc::from(Compiler { prog }.value(expr)));
     }
 
-    /// The code, when `prog` runs compiled code and it was compiled.
+    /// Compiles `expr`, a condition, for its truth, unless it was compiled already.
+    pub(crate) fn fill_test(&self, prog: &Program, expr: &IExpr) {
+        (self.test).get_or_init(|| Arc::from(Compiler { prog }.test(expr)));
+    }
+
+    /// The code of the value, when `prog` runs compiled code and it was compiled.
     pub(super) fn get(&self, prog: &Program) -> Option<&ValueFn> {
-        self.0.get().filter(|_| prog.compiled).map(|code| &**code)
+        self.value
+            .get()
+            .filter(|_| prog.compiled)
+            .map(|code| &**code)
+    }
+
+    /// The code of the truth, when `prog` runs compiled code and it was compiled.
+    pub(super) fn test(&self, prog: &Program) -> Option<&TestFn> {
+        self.test
+            .get()
+            .filter(|_| prog.compiled)
+            .map(|code| &**code)
     }
 }
 
 impl std::fmt::Debug for UnitCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
+        let compiled = self.value.get().is_some() || self.test.get().is_some();
+        f.write_str(if compiled {
             "UnitCode(compiled)"
         } else {
             "UnitCode(none)"

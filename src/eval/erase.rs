@@ -3,7 +3,7 @@
 //! condition holds is erased.
 
 use super::tx::{WasLog, WriteSet};
-use super::{bug, fail, Eval, R};
+use super::{bug, Eval, R};
 use crate::program::EraseDef;
 use crate::value::{CaseId, PartRef, Value};
 
@@ -135,17 +135,10 @@ impl Eval<'_, '_> {
             locals.extend(std::iter::repeat_with(|| Value::Unset).take(more));
         }
         locals[0].put(owner);
-        let holds = match def.when.code.get(self.prog) {
-            Some(code) => code(self, locals)?,
-            None => self.expr(&def.when.expr, locals)?,
-        };
-        let answer = match &holds {
-            Value::Bool(b) => Ok(*b),
-            Value::Unset => fail("an `erase when` condition read an unset value"),
-            _ => bug("an `erase when` condition is not a bool"),
-        };
-        holds.discard();
-        answer
+        match def.when.code.test(self.prog) {
+            Some(code) => code(self, locals),
+            None => self.truth(&def.when.expr, locals),
+        }
     }
 }
 

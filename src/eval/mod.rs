@@ -760,12 +760,8 @@ impl Eval<'_, '_> {
     ) -> R<bool> {
         locals[0] = Value::Case(case);
         locals[1] = Value::Case(case);
-        match inv.holds.code.get(self.prog) {
-            Some(code) => match code(self, locals)? {
-                Value::Bool(b) => Ok(b),
-                Value::Unset => fail("a condition read an unset value"),
-                _ => bug("a condition is not a bool"),
-            },
+        match inv.holds.code.test(self.prog) {
+            Some(code) => code(self, locals),
             None => self.truth(&inv.holds.expr, locals),
         }
     }

@@ -505,9 +505,8 @@ impl Unit {
         }
     }
 
-    /// Every unit of `prog` evaluated outside a handler: derived fields, erasure
-    /// conditions, deadlines, invariants.
-    /// The units read for their value: derived fields, deadlines.
+    /// The units read for their value: derived fields, deadlines (the others, conditions,
+    /// are [`Unit::conditions`]).
     fn values(prog: &Program) -> impl Iterator<Item = &Unit> {
         fn derived(fields: &[FieldDef]) -> impl Iterator<Item = &Unit> {
             fields.iter().filter_map(|f| match &f.kind {

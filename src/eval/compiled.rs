@@ -737,16 +737,6 @@ impl Compiler<'_> {
                             }
                         })
                     }
-                    // an event's count against a number, read without a call
-                    (IExpr::EventField(i), _, IExpr::Lit(Value::Count(n))) => {
-                        let (n, i) = (*n, *i as usize);
-                        test_fn(
-                            move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
-                                Some(Value::Count(x)) => Ok(holds(op, x.cmp(&n))),
-                                _ => general(ev, locals),
-                            },
-                        )
-                    }
                     // how many items a list held somewhere has, against a number
                     (IExpr::Count(list), _, IExpr::Lit(Value::Count(n))) => match place(list) {
                         Some(list) => {
@@ -829,18 +819,8 @@ impl Compiler<'_> {
                     _ => super::bug("a tag test on a non-status"),
                 })
             }
-            // an event's bool (`event.resend`), read without a call
-            IExpr::EventField(i) => {
-                let (i, whole) = (*i as usize, e.clone());
-                test_fn(
-                    move |ev, locals| match ev.event.and_then(|e| e.fields.get(i)) {
-                        Some(Value::Bool(b)) => Ok(*b),
-                        _ => ev.truth(&whole, locals),
-                    },
-                )
-            }
             _ => match place(e) {
-                // a bool held somewhere (a local, a stored flag)
+                // a bool held somewhere (a local, a stored flag, an event's field)
                 Some(p) => {
                     let whole = e.clone();
                     test_fn(move |ev, locals| match p.read(ev, locals) {

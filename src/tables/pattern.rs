@@ -528,6 +528,10 @@ fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<C
             '&' | '-' | '~' if chars.peek() == Some(&c) => return None,
             '\\' => match chars.next()? {
                 'd' => {
+                    // `\d-x` would be a range from a class: the general engine refuses it
+                    if chars.peek() == Some(&'-') && !next_closes(chars) {
+                        return None;
+                    }
                     ascii |= digits();
                     first = false;
                     continue;
@@ -537,24 +541,20 @@ fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<C
             },
             c => c,
         };
+        // A `]` first is a member, never the start of a range (`[]-a]` is `]`, `-`, `a`).
+        let starts_range = !(first && c == ']');
         first = false;
         if !lo.is_ascii() {
             return None;
         }
         // A range `lo-hi`, unless the `-` is the last member.
-        let hi = if chars.peek() == Some(&'-') {
-            let mut ahead = chars.clone();
-            ahead.next();
-            match ahead.peek() {
-                Some(']') | None => lo,
-                Some(_) => {
-                    chars.next();
-                    match chars.next()? {
-                        '\\' | '[' => return None,
-                        h if h.is_ascii() && h >= lo => h,
-                        _ => return None,
-                    }
-                }
+        let hi = if starts_range && chars.peek() == Some(&'-') && !next_closes(chars) {
+            chars.next();
+            match chars.next()? {
+                // `lo--`: a set difference to the general engine, which refuses it
+                '-' | '\\' | '[' => return None,
+                h if h.is_ascii() && h >= lo => h,
+                _ => return None,
             }
         } else {
             lo
@@ -564,6 +564,13 @@ fn parse_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<C
         }
     }
     Some(Class { ascii, negated })
+}
+
+/// Whether the class's next character, after the `-` it is at, is its closing `]`.
+fn next_closes(chars: &std::iter::Peekable<std::str::Chars<'_>>) -> bool {
+    let mut ahead = chars.clone();
+    ahead.next();
+    ahead.peek() == Some(&']')
 }
 
 /// Whether the whole of `s` (shorter than [`MAX_FAST_LEN`] bytes) is the sequence `items`:
@@ -666,6 +673,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every bracket class of up to four pieces from dashes, brackets, escapes and
+    /// members: one the general engine refuses (`[$--]` is a set difference to it, `[\d-a]`
+    /// a range from a class) the fast parser refuses too, and one it takes it reads the
+    /// same (`[]-a]` is `]`, `-` and `a`), on every ASCII character.
+    #[test]
+    fn every_short_class_is_read_as_the_general_engine_reads_it() {
+        const PIECES: [&str; 8] = ["-", "]", "a", "c", "$", r"\d", "^", r"\-"];
+        let mut bodies = vec![String::new()];
+        let mut taken = 0;
+        for _ in 0..4 {
+            bodies = bodies
+                .iter()
+                .flat_map(|b| PIECES.iter().map(move |p| format!("{b}{p}")))
+                .collect();
+            for body in &bodies {
+                let source = format!("^[{body}]$");
+                if Alternatives::parse(&source).is_none() {
+                    continue;
+                }
+                let general = regex_lite::Regex::new(&source)
+                    .unwrap_or_else(|e| panic!("{source} is taken by the fast parser only: {e}"));
+                let p = Pattern::new(&source).unwrap();
+                for c in (0u8..128).map(char::from) {
+                    let s = c.to_string();
+                    assert_eq!(p.is_match(&s), general.is_match(&s), "{source} on {s:?}");
+                }
+                taken += 1;
+            }
+        }
+        // (most of them are in the fast subset)
+        assert!(taken > 2_000, "{taken}");
     }
 
     #[test]

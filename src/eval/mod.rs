@@ -545,12 +545,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         let mut changed = std::mem::take(&mut ev.scratch.spare.changed);
         ev.tx.written_into(&mut changed, prog.reads_unwritten);
         let mut due = ev.scratch.spare.due.take().unwrap_or_default();
-        match changed[..] {
-            // most events change one case: its conditions read, then its fields erased,
-            // then its deadlines, with no list of what to do for each
-            [id] => ev.settle_one(id, &mut due)?,
-            _ => ev.settle(&changed, &mut due)?,
-        }
+        ev.settle(&changed, &mut due)?;
         ev.scratch.spare.give_changed(changed, due);
     }
     if let Some((c, a)) = one {
@@ -567,89 +562,72 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
 }
 
 impl Eval<'_, '_> {
-    /// The cases `changed` (none, or more than one) settled after the handler: every erasure
-    /// condition read first, on the world as the rules left it; then the fields to erase
-    /// erased; then the deadlines computed again where something they read changed, and
-    /// the fields a new case or participant needs checked.
+    /// The cases `changed` settled after the handler: every erasure condition read first,
+    /// on the world as the rules left it; then the fields to erase erased; then the
+    /// deadlines computed again where something they read changed, and the fields a new
+    /// case or participant needs checked. (Most events change one case: the same path, one
+    /// pass of each loop.)
     fn settle(&mut self, changed: &[CaseId], due: &mut DueBufs) -> R<()> {
         // every condition is read first, on the world as the rules left it; then erased (the
-        // fields of changed case `i` are `erased[ends[i - 1]..ends[i]]`)
+        // fields of a changed case are `erased[start..end]` of its record)
         let mut erased = std::mem::take(&mut due.erased);
-        let mut ends = std::mem::take(&mut due.ends);
         erased.clear();
-        ends.clear();
-        // a case's deadlines are computed again where something they read changed
-        let mut stale = std::mem::take(&mut due.stale);
-        stale.clear();
-        // the cases of which the event wrote no place (a deadline fired and its handler changed
-        // nothing of the case): none of their fields can have lost its value
-        let mut unwritten = std::mem::take(&mut due.unwritten);
-        unwritten.clear();
-        // the cases new or given a participant: only theirs can lack a value a field needs (the
-        // checker sees to it that no write to a place a case had unsets one that needs it)
-        let mut whole = std::mem::take(&mut due.whole);
-        whole.clear();
-        for id in changed {
+        let mut found = std::mem::take(&mut due.found);
+        found.clear();
+        for &id in changed {
             // what the event wrote of the case, read once for its conditions and deadlines
-            let writes = self.tx.write_set(*id);
+            let writes = self.tx.write_set(id);
             let start = erased.len();
-            self.erasures((*id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
-            match u32::try_from(erased.len()) {
-                Ok(end) => ends.push(end),
-                Err(_) => return bug("more fields to erase than one event can number"),
-            }
-            stale.push(self.deadlines_stale((*id, writes), &erased[start..])?);
-            unwritten.push(writes.is_some_and(|w| w.is_empty()) && erased.len() == start);
-            whole.push(writes.is_none_or(|w| w.added()));
+            self.erasures((id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
+            let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(erased.len())) else {
+                return bug("more fields to erase than one event can number");
+            };
+            let stale = self.deadlines_stale((id, writes), &erased[start as usize..])?;
+            found.push(Settling {
+                id,
+                start,
+                end,
+                stale,
+                unwritten: writes.is_some_and(|w| w.is_empty()) && start == end,
+                whole: writes.is_none_or(|w| w.added()),
+            });
         }
-        let of = |i: usize| {
-            let start = i.checked_sub(1).and_then(|j| ends.get(j)).copied();
-            let end = ends.get(i).copied().unwrap_or(0);
-            erased
-                .get(start.unwrap_or(0) as usize..end as usize)
-                .unwrap_or_default()
-        };
-        for (i, id) in changed.iter().enumerate() {
-            let erase = of(i);
+        for f in &found {
+            let erase = erased
+                .get(f.start as usize..f.end as usize)
+                .unwrap_or_default();
             if !erase.is_empty() {
-                self.apply_erasures(*id, erase)?;
+                self.apply_erasures(f.id, erase)?;
             }
         }
-        for (((id, stale), unwritten), whole) in
-            changed.iter().zip(&stale).zip(&unwritten).zip(&whole)
-        {
+        for f in &found {
             // an unwritten case whose deadlines read nothing that changed: nothing to do
-            if *stale || (!*unwritten && *whole) {
-                self.refresh(*id, *stale, *whole, due)?;
+            if f.stale || (!f.unwritten && f.whole) {
+                self.refresh(f.id, f.stale, f.whole, due)?;
             }
         }
-        due.stale = stale;
-        due.unwritten = unwritten;
-        due.whole = whole;
         due.erased = erased;
-        due.ends = ends;
+        due.found = found;
         Ok(())
     }
+}
 
-    /// [`Eval::settle`] for one changed case.
-    fn settle_one(&mut self, id: CaseId, due: &mut DueBufs) -> R<()> {
-        let writes = self.tx.write_set(id);
-        let mut erased = std::mem::take(&mut due.erased);
-        erased.clear();
-        self.erasures((id, writes), (&mut due.locals, &mut due.was), &mut erased)?;
-        let stale = self.deadlines_stale((id, writes), &erased)?;
-        let unwritten = writes.is_some_and(|w| w.is_empty()) && erased.is_empty();
-        let whole = writes.is_none_or(|w| w.added());
-        if !erased.is_empty() {
-            self.apply_erasures(id, &erased)?;
-        }
-        due.erased = erased;
-        // an unwritten case whose deadlines read nothing that changed: nothing to do
-        if stale || (!unwritten && whole) {
-            self.refresh(id, stale, whole, due)?;
-        }
-        Ok(())
-    }
+/// What settling a changed case found before anything was erased ([`Eval::settle`]).
+#[derive(Clone, Copy)]
+pub(super) struct Settling {
+    id: CaseId,
+    /// Its fields to erase: `erased[start..end]`.
+    start: u32,
+    end: u32,
+    /// Whether its deadlines are computed again (something they read changed).
+    stale: bool,
+    /// Whether the event wrote none of its places (a deadline fired and its handler changed
+    /// nothing of it), nor erased any: none of its fields can have lost its value.
+    unwritten: bool,
+    /// Whether it is new, or was given a participant: only such a case can lack a value a
+    /// field needs (the checker sees to it that no write to a place a case had unsets one
+    /// that needs it).
+    whole: bool,
 }
 
 /// Buffers for computing when a case's deadlines are due, kept from one case to the next
@@ -660,16 +638,10 @@ pub(super) struct DueBufs {
     times: Vec<Option<Timestamp>>,
     /// The local slots of a deadline's expression.
     locals: Vec<Value>,
-    /// Per changed case: whether its deadlines are computed again.
-    stale: Vec<bool>,
-    /// Per changed case: whether the event wrote none of its places, nor erased any.
-    unwritten: Vec<bool>,
-    /// Per changed case: whether it is new, or was given a participant.
-    whole: Vec<bool>,
     /// The fields to erase of every changed case, one case after another.
     erased: Vec<erase::Erased>,
-    /// Per changed case: where its fields to erase end in `erased`.
-    ends: Vec<u32>,
+    /// What settling found of each changed case.
+    found: Vec<Settling>,
     /// The storage of a changed case's log of its places before the event.
     was: tx::WasLog,
 }
@@ -680,11 +652,8 @@ impl DueBufs {
         [
             self.times.capacity(),
             self.locals.capacity(),
-            self.stale.capacity(),
-            self.unwritten.capacity(),
-            self.whole.capacity(),
             self.erased.capacity(),
-            self.ends.capacity(),
+            self.found.capacity(),
             self.was.largest(),
         ]
         .into_iter()

@@ -96,6 +96,9 @@ pub(crate) struct HandlerCode {
     /// open`) with no `for` nor `else`: a firing at a case in such a status changes nothing
     /// but the deadline's state, and [`super::Eval::fire_due`] runs no rule for it.
     pub(super) idle_in: Vec<bool>,
+    /// The key a routing handler finds its case by, read where it lies (an event's field,
+    /// most often): a case found needs no copy of it.
+    pub(super) route_key: Option<Place>,
 }
 
 impl std::fmt::Debug for HandlerCode {
@@ -187,6 +190,7 @@ pub(crate) fn handler(
         rules: h.rules.iter().map(|r| c.rule(r)).collect(),
         answers_only: answers_only(h),
         idle_in: deadline_of.map_or(Vec::new(), |ty| idle_in(prog, h, ty)),
+        route_key: h.route.as_ref().and_then(|r| place(&r.key)),
     }
 }
 
@@ -383,6 +387,7 @@ where
 /// A value held somewhere, read in place: where it starts (an event field, a local) and
 /// the fields followed from there (a case's, a record's, a participant's). Read by a plain
 /// loop: no call per step (a place is read at almost every node of a condition).
+#[derive(Clone)]
 pub(super) struct Place {
     root: Root,
     steps: Box<[Step]>,

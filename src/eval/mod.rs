@@ -931,12 +931,26 @@ impl<'p, 'w> Eval<'p, 'w> {
             .map_or("", |d| d.name.as_str())
     }
 
-    fn route(&mut self, r: &RouteDef, locals: &mut Vec<Value>) -> R<CaseId> {
+    fn route(&mut self, r: &RouteDef, h: &HandlerCode, locals: &mut Vec<Value>) -> R<CaseId> {
+        // the key read where it lies (an event's field, most often): finding the case takes
+        // no copy of it; one is made where a case is made with it, or an error names it
+        let found = match h.route_key.as_ref().and_then(|k| k.read(self, locals)) {
+            Some(Value::Text(key)) => Some(self.tx.find(r.case_ty, key)),
+            _ => None,
+        };
+        if let Some(Some(id)) = found {
+            if r.or_new || !r.create {
+                return Ok(id);
+            }
+        }
         let key = match self.expr(&r.key, locals)? {
             Value::Text(s) => s,
             _ => return bug("a case key is not text"),
         };
-        let existing = self.tx.find(r.case_ty, &key);
+        let existing = match found {
+            Some(existing) => existing,
+            None => self.tx.find(r.case_ty, &key),
+        };
         let Some(def) = self.prog.case_def(r.case_ty) else {
             return bug("no such case type");
         };
@@ -1020,7 +1034,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         locals: &mut Vec<Value>,
     ) -> R<()> {
         let case = match &h.route {
-            Some(r) => Some(self.route(r, locals)?),
+            Some(r) => Some(self.route(r, &h.code, locals)?),
             None => case,
         };
         // (slot 0 is unset already, as every slot: `Spare::locals`)

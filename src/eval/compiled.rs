@@ -548,6 +548,11 @@ impl Operand {
         }
     }
 
+    /// Whether it is computed (by its code), not read where it lies.
+    fn is_computed(&self) -> bool {
+        matches!(self, Operand::Computed(_))
+    }
+
     /// The value, read in place: `None` when it must be computed.
     fn peek<'s>(&'s self, ev: &'s Eval<'_, '_>, locals: &'s [Value]) -> Option<&'s Value> {
         match self {
@@ -645,8 +650,7 @@ impl Compiler<'_> {
     ) -> Box<TestFn> {
         let (x, y) = (Operand::of(self, a), Operand::of(self, b));
         let (a, b) = (a.clone(), b.clone());
-        let computed = |o: &Operand| matches!(o, Operand::Computed(_));
-        if !computed(&x) && !computed(&y) {
+        if !x.is_computed() && !y.is_computed() {
             return test_fn(move |ev, locals| {
                 if let (Some(v), Some(w)) = (x.peek(ev, locals), y.peek(ev, locals)) {
                     return f(v, w);
@@ -1124,7 +1128,24 @@ impl Compiler<'_> {
                 })
             }
             IExpr::Arith(op, a, b) => {
-                let (op, a, b) = (*op, self.value(a), self.value(b));
+                let op = *op;
+                // operands held somewhere or written (`p.failures + 1`, `filing.first_sms_at
+                // + limits.validation_window`): read in place, no call each
+                let (x, y) = (Operand::of(self, a), Operand::of(self, b));
+                if !x.is_computed() && !y.is_computed() {
+                    let (a, b) = (a.clone(), b.clone());
+                    return value_fn(move |ev, locals| {
+                        let zone = ev.prog.zone.as_ref();
+                        if let (Some(v), Some(w)) = (x.peek(ev, locals), y.peek(ev, locals)) {
+                            return super::expr::arith(op, v.clone(), w.clone(), zone);
+                        }
+                        // a place that cannot be read in place: as the tree walker reads it
+                        let v = x.eval(&a, ev, locals)?;
+                        let w = y.eval(&b, ev, locals)?;
+                        super::expr::arith(op, v, w, ev.prog.zone.as_ref())
+                    });
+                }
+                let (a, b) = (self.value(a), self.value(b));
                 value_fn(move |ev, locals| {
                     let (x, y) = (a(ev, locals)?, b(ev, locals)?);
                     super::expr::arith(op, x, y, ev.prog.zone.as_ref())

@@ -1129,8 +1129,8 @@ impl Compiler<'_> {
             }
             IExpr::Arith(op, a, b) => {
                 let op = *op;
-                // operands held somewhere or written (`p.failures + 1`, `filing.first_sms_at
-                // + limits.validation_window`): read in place, no call each
+                // operands held somewhere or written (`p.tries + 1`, `c.opened_at +
+                // limits.window`): read in place, no call each
                 let (x, y) = (Operand::of(self, a), Operand::of(self, b));
                 if !x.is_computed() && !y.is_computed() {
                     let (a, b) = (a.clone(), b.clone());

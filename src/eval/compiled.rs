@@ -716,10 +716,20 @@ impl Compiler<'_> {
                 let (a, b) = (self.test(a), self.test(b));
                 test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
             }
-            IExpr::Not(x) => {
-                let x = self.test(x);
-                test_fn(move |ev, locals| Ok(!x(ev, locals)?))
-            }
+            IExpr::Not(x) => match place(x) {
+                // a bool held somewhere (`not validated`): read and turned in one step
+                Some(p) => {
+                    let whole = e.clone();
+                    test_fn(move |ev, locals| match p.read(ev, locals) {
+                        Some(Value::Bool(b)) => Ok(!*b),
+                        _ => ev.truth(&whole, locals),
+                    })
+                }
+                None => {
+                    let x = self.test(x);
+                    test_fn(move |ev, locals| Ok(!x(ev, locals)?))
+                }
+            },
             IExpr::Cmp(op, a, b) => {
                 let op: Cmp = *op;
                 let general = match op {

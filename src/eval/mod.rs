@@ -1122,20 +1122,9 @@ impl<'p, 'w> Eval<'p, 'w> {
             (None, _) => None,
             (Some(_), Some(when)) if when(self, locals)? => Some(0),
             (Some(w), None) if self.truth(w, locals)? => Some(0),
-            (Some(_), _) => {
-                let mut taken = rule.else_when.len() + 1;
-                for (i, (cond, _)) in rule.else_when.iter().enumerate() {
-                    let holds = match code.and_then(|c| c.else_when.get(i)) {
-                        Some(test) => test(self, locals)?,
-                        None => self.truth(cond, locals)?,
-                    };
-                    if holds {
-                        taken = i + 1;
-                        break;
-                    }
-                }
-                Some(taken)
-            }
+            // no `else when`: the `else` (which may be empty)
+            (Some(_), _) if rule.else_when.is_empty() => Some(1),
+            (Some(_), _) => Some(self.else_when(rule, code, locals)?),
         };
         self.count_rule(index, branch);
         let b = branch.unwrap_or(0);
@@ -1146,11 +1135,38 @@ impl<'p, 'w> Eval<'p, 'w> {
                 None => &rule.otherwise,
             },
         };
+        if actions.is_empty() {
+            // (a guard that failed, with no `else`: most rules of most events)
+            return Ok(());
+        }
         let code = code.and_then(|c| c.branches.get(b)).map(Vec::as_slice);
         self.actions(actions, code, ctx, locals)
     }
 
-    /// Runs `actions`, by their compiled `code` where it has some.
+    /// The branch of `rule` taken when its `when` failed: the first `else when` that holds
+    /// (numbered from 1), else the one past them (the `else`).
+    #[inline(never)]
+    fn else_when(
+        &mut self,
+        rule: &RuleDef,
+        code: Option<&compiled::RuleCode>,
+        locals: &mut Vec<Value>,
+    ) -> R<usize> {
+        for (i, (cond, _)) in rule.else_when.iter().enumerate() {
+            let holds = match code.and_then(|c| c.else_when.get(i)) {
+                Some(test) => test(self, locals)?,
+                None => self.truth(cond, locals)?,
+            };
+            if holds {
+                return Ok(i + 1);
+            }
+        }
+        Ok(rule.else_when.len() + 1)
+    }
+
+    /// Runs `actions`, by their compiled `code` where it has some. The two most actions are
+    /// (a message emitted as the policy wrote it, a `set`) run here; the others out of line
+    /// ([`Eval::action`]), so that this loop, run by every rule that fires, stays small.
     fn actions(
         &mut self,
         actions: &[IAction],
@@ -1167,42 +1183,6 @@ impl<'p, 'w> Eval<'p, 'w> {
                         self.touch(ctx).emit(message);
                     }
                 }
-                IAction::EmitWith { message, columns } => {
-                    let code = ActionCode::templates(code, i);
-                    let message = self.render_message(*message, columns, code, locals)?;
-                    self.touch(ctx).emit(message);
-                }
-                // a literal, made when the policy loaded (an arm of its own: as an early
-                // `continue` in the arm below, the limits decision took 54 -> 58 ns)
-                IAction::Show(name, _) if ActionCode::shown(code, i).is_some() => {
-                    if let Some(shown) = ActionCode::shown(code, i) {
-                        self.touch(ctx).show_copy(name, shown);
-                    }
-                }
-                IAction::Show(name, e) => {
-                    let v = match ActionCode::value(code, i) {
-                        Some(f) => f(self, locals)?,
-                        None => self.expr(e, locals)?,
-                    };
-                    // a case is shown by its key, which never changes
-                    let tx = &self.tx;
-                    let key = |id| tx.case(id).ok().map(|c| c.key.clone());
-                    let acc = Self::acc((self.answering, &mut self.answer), &mut self.scratch, ctx);
-                    acc.show_value(name, v, &self.prog.shared.names, &key);
-                }
-                IAction::Reject { field, message } => {
-                    let template = ActionCode::templates(code, i).and_then(<[_]>::first);
-                    let text = if self.no_texts() {
-                        self.placeholders(message, template, locals)?;
-                        String::new()
-                    } else {
-                        self.template(message, template, locals)?
-                    };
-                    return Err(Box::new(EvalError {
-                        field: field.clone(),
-                        message: text,
-                    }));
-                }
                 IAction::Set(place, e) => {
                     let v = match ActionCode::value(code, i) {
                         Some(f) => f(self, locals)?,
@@ -1211,57 +1191,110 @@ impl<'p, 'w> Eval<'p, 'w> {
                     self.set(place, v, locals)?;
                     self.touched(ctx);
                 }
-                IAction::Add { keys, bind, block } => {
-                    // the routed case (the deadline's, in a deadline handler), as checked
-                    let Some(Value::Case(case)) = locals.first().cloned() else {
-                        return bug("`add` without a case");
-                    };
-                    let (key_code, block_code) = ActionCode::add(code, i);
-                    let Some(def) = self.prog.case_def(self.tx.case(case)?.ty) else {
-                        return bug("no such case type");
-                    };
-                    // the new participant's fields, its keys written in: the keys are
-                    // looked for in these, and these are what a new one is made of
-                    let mut fields = self.spare_values();
-                    initial_values_into(&def.parts.fields, &mut fields);
-                    for (k, (f, e)) in keys.iter().enumerate() {
-                        let v = match key_code.and_then(|c| c.get(k)) {
-                            Some(f) => f(self, locals),
-                            None => self.expr(e, locals),
-                        };
-                        match (v, fields.get_mut(*f as usize)) {
-                            (Ok(v), Some(to)) => *to = v,
-                            (Ok(_), None) => return bug("an `add` key past the fields"),
-                            (Err(e), _) => return Err(e),
-                        }
-                    }
-                    let found = self.tx.case(case)?.parts.iter().position(|p| {
-                        keys.iter().all(|(f, _)| {
-                            let f = *f as usize;
-                            p.get(f) == fields.get(f)
-                        })
-                    });
-                    let idx = match found {
-                        Some(i) => i,
-                        None => {
-                            // in a `for` over several items: room made for one participant
-                            // each at once, not grown one at a time
-                            let n = std::mem::take(&mut self.items_left);
-                            if n > 1 {
-                                self.tx.reserve_parts(case, n);
-                            }
-                            self.tx.push_part(self.prog, case, &mut fields)?
-                        }
-                    };
-                    self.scratch.spare.give_locals(fields);
-                    self.touched(Some(case));
-                    locals[*bind as usize] = Value::Part(PartRef {
-                        case,
-                        idx: idx as u32,
-                    });
-                    self.actions(block, block_code, ctx, locals)?;
+                a => self.action((i, a), code, ctx, locals)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs action `i` of [`Eval::actions`], one of those it does not run itself.
+    #[inline(never)]
+    fn action(
+        &mut self,
+        (i, a): (usize, &IAction),
+        code: Option<&[compiled::ActionCode]>,
+        ctx: Option<CaseId>,
+        locals: &mut Vec<Value>,
+    ) -> R<()> {
+        use compiled::ActionCode;
+        match a {
+            IAction::EmitWith { message, columns } => {
+                let code = ActionCode::templates(code, i);
+                let message = self.render_message(*message, columns, code, locals)?;
+                self.touch(ctx).emit(message);
+            }
+            // a literal, made when the policy loaded (an arm of its own: as an early
+            // `continue` in the arm below, the limits decision took 54 -> 58 ns)
+            IAction::Show(name, _) if ActionCode::shown(code, i).is_some() => {
+                if let Some(shown) = ActionCode::shown(code, i) {
+                    self.touch(ctx).show_copy(name, shown);
                 }
             }
+            IAction::Show(name, e) => {
+                let v = match ActionCode::value(code, i) {
+                    Some(f) => f(self, locals)?,
+                    None => self.expr(e, locals)?,
+                };
+                // a case is shown by its key, which never changes
+                let tx = &self.tx;
+                let key = |id| tx.case(id).ok().map(|c| c.key.clone());
+                let acc = Self::acc((self.answering, &mut self.answer), &mut self.scratch, ctx);
+                acc.show_value(name, v, &self.prog.shared.names, &key);
+            }
+            IAction::Reject { field, message } => {
+                let template = ActionCode::templates(code, i).and_then(<[_]>::first);
+                let text = if self.no_texts() {
+                    self.placeholders(message, template, locals)?;
+                    String::new()
+                } else {
+                    self.template(message, template, locals)?
+                };
+                return Err(Box::new(EvalError {
+                    field: field.clone(),
+                    message: text,
+                }));
+            }
+            IAction::Add { keys, bind, block } => {
+                // the routed case (the deadline's, in a deadline handler), as checked
+                let Some(Value::Case(case)) = locals.first().cloned() else {
+                    return bug("`add` without a case");
+                };
+                let (key_code, block_code) = ActionCode::add(code, i);
+                let Some(def) = self.prog.case_def(self.tx.case(case)?.ty) else {
+                    return bug("no such case type");
+                };
+                // the new participant's fields, its keys written in: the keys are
+                // looked for in these, and these are what a new one is made of
+                let mut fields = self.spare_values();
+                initial_values_into(&def.parts.fields, &mut fields);
+                for (k, (f, e)) in keys.iter().enumerate() {
+                    let v = match key_code.and_then(|c| c.get(k)) {
+                        Some(f) => f(self, locals),
+                        None => self.expr(e, locals),
+                    };
+                    match (v, fields.get_mut(*f as usize)) {
+                        (Ok(v), Some(to)) => *to = v,
+                        (Ok(_), None) => return bug("an `add` key past the fields"),
+                        (Err(e), _) => return Err(e),
+                    }
+                }
+                let found = self.tx.case(case)?.parts.iter().position(|p| {
+                    keys.iter().all(|(f, _)| {
+                        let f = *f as usize;
+                        p.get(f) == fields.get(f)
+                    })
+                });
+                let idx = match found {
+                    Some(i) => i,
+                    None => {
+                        // in a `for` over several items: room made for one participant
+                        // each at once, not grown one at a time
+                        let n = std::mem::take(&mut self.items_left);
+                        if n > 1 {
+                            self.tx.reserve_parts(case, n);
+                        }
+                        self.tx.push_part(self.prog, case, &mut fields)?
+                    }
+                };
+                self.scratch.spare.give_locals(fields);
+                self.touched(Some(case));
+                locals[*bind as usize] = Value::Part(PartRef {
+                    case,
+                    idx: idx as u32,
+                });
+                self.actions(block, block_code, ctx, locals)?;
+            }
+            IAction::Emit(_) | IAction::Set(..) => return bug("an action run out of line"),
         }
         Ok(())
     }

@@ -55,7 +55,7 @@ impl File {
     }
 }
 
-/// `invariant resends_within_limit for filing = … else "…"`: a condition over each case of
+/// `invariant within_limit for claim = … else "…"`: a condition over each case of
 /// a type that must hold after every accepted event; with `change`, over the case `before`
 /// and `after` each event.
 #[derive(Clone, Debug)]
@@ -73,13 +73,13 @@ pub struct InvariantDecl {
 /// A declared migration: how a world saved under an older version of the policy is read.
 #[derive(Clone, Debug)]
 pub enum MigrateDecl {
-    /// `migrate filing from application { … }`, `migrate people in filing { … }`
+    /// `migrate claim from application { … }`, `migrate members in claim { … }`
     Block {
         /// The `migrate` word, to point at the whole block.
         span: Span,
         /// The case type (or, with `parts_of`, the participants) of this policy.
         target: Ident,
-        /// `in filing`: `target` names the participants of this case type.
+        /// `in claim`: `target` names the participants of this case type.
         parts_of: Option<Ident>,
         /// `from application`: the name of the case type in the old policy.
         from: Option<Ident>,
@@ -92,7 +92,7 @@ pub enum MigrateDecl {
 /// One step of a `migrate` block.
 #[derive(Clone, Debug)]
 pub enum MigrateStep {
-    /// `rename first_sms_at to first_sent_at`
+    /// `rename opened_at to started_at`
     Rename { from: Ident, to: Ident },
     /// `drop legacy_note`
     Drop(Ident),

@@ -97,7 +97,7 @@ impl Diagnostic {
 ///
 /// ```text
 /// error: unknown message id `validaton_failed`
-///   --> rules/icp/policy.docket:42:10
+///   --> rules/demo/policy.docket:42:10
 ///    |
 /// 42 |     emit validaton_failed
 ///    |          ^^^^^^^^^^^^^^^^ not in `messages`
@@ -206,7 +206,7 @@ pub fn render_all_in(ds: &[Diagnostic], sources: &[Source], subject: &str) -> St
 /// One diagnostic as a JSON object on one line (no newline), for editors and scripts:
 ///
 /// ```json
-/// {"file":"rules/icp/icp.docket","severity":"error","code":"E010",
+/// {"file":"rules/demo/policy.docket","severity":"error","code":"E010",
 ///  "message":"unknown message id `validaton_failed`",
 ///  "range":{"start":{"line":149,"column":10},"end":{"line":149,"column":26}},
 ///  "label":null,"help":"did you mean `validation_failed`?",
@@ -350,7 +350,7 @@ mod tests {
     use super::*;
 
     fn src(text: &str) -> Vec<Source> {
-        vec![Source::new("rules/icp/policy.docket", text)]
+        vec![Source::new("rules/demo/policy.docket", text)]
     }
 
     #[test]
@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(
             render(&d, &src(&text)),
             "error: unknown message id `validaton_failed`\n\
-             \x20 --> rules/icp/policy.docket:42:10\n\
+             \x20 --> rules/demo/policy.docket:42:10\n\
              \x20  |\n\
              42 |     emit validaton_failed\n\
              \x20  |          ^^^^^^^^^^^^^^^^ not in `messages`\n\
@@ -386,7 +386,7 @@ mod tests {
         let d = Diagnostic::warning(Code::Syntax, 0, Span::new(2, 2), "odd");
         assert_eq!(
             render(&d, &src("ab cd\n")),
-            "warning: odd\n --> rules/icp/policy.docket:1:3\n  |\n1 | ab cd\n  |   ^\n"
+            "warning: odd\n --> rules/demo/policy.docket:1:3\n  |\n1 | ab cd\n  |   ^\n"
         );
     }
 

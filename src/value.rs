@@ -17,7 +17,7 @@ pub struct PartRef {
 /// A value as rules see it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Value {
-    /// An optional value that is not set (`code` before any SMS).
+    /// An optional value that is not set (a field no event has written yet).
     Unset,
     Bool(bool),
     Count(i64),

@@ -717,7 +717,7 @@ impl Compiler<'_> {
                 test_fn(move |ev, locals| Ok(a(ev, locals)? || b(ev, locals)?))
             }
             IExpr::Not(x) => match place(x) {
-                // a bool held somewhere (`not validated`): read and turned in one step
+                // a bool held somewhere (`not done`): read and turned in one step
                 Some(p) => {
                     let whole = e.clone();
                     test_fn(move |ev, locals| match p.read(ev, locals) {

@@ -34,6 +34,11 @@
 //!   many lines of each type there were. Under `valgrind --tool=callgrind`, each function's
 //!   inclusive count (`callgrind_annotate --inclusive=yes`) divided by its lines is that
 //!   side's instructions per event of that type.
+//! - `stream-by-type-decoded N`: the same, the stream decoded beforehand by both sides and
+//!   applied (`by_type::engine_decoded_resend_request`, …), as `stream-engine-decoded`.
+//!   Count at the bench's own size (`stream-by-type-decoded 100000`, some minutes under
+//!   callgrind): the model's cost an event differs between worlds of 5 000 and 100 000
+//!   filings, the engine's hardly (docs/performance.md, twenty-eighth session).
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -67,11 +72,12 @@ fn main() {
         "stream-engine-decoded" => stream_decoded(n, Side::Engine),
         "stream-model-decoded" => stream_decoded(n, Side::Model),
         "stream-decode" => stream_decoded(n, Side::None),
-        "stream-by-type" => by_type::run(n),
+        "stream-by-type" => by_type::run(n, false),
+        "stream-by-type-decoded" => by_type::run(n, true),
         other => panic!(
             "`{other}`: say `tick N`, `tick-cow N`, `participants N` or \
              `stream-engine|stream-model|stream-none|stream-by-type N` or \
-             `stream-engine-decoded|stream-model-decoded|stream-decode N`"
+             `stream-engine-decoded|stream-model-decoded|stream-decode|stream-by-type-decoded N`"
         ),
     }
 }
@@ -332,11 +338,11 @@ fn stream_decoded(filings: usize, side: Side) {
 /// Each line of the mixed stream through a function per side and event type, so that a
 /// profiler counts each type apart.
 mod by_type {
-    use docket::{Engine, World};
+    use docket::{Engine, Event, World};
     use icp_reference::Model;
 
     macro_rules! sides {
-        ($($ty:literal => $engine:ident, $model:ident;)*) => {
+        ($($ty:literal => $engine:ident, $model:ident, $engine_decoded:ident, $model_decoded:ident;)*) => {
             $(
                 #[inline(never)]
                 fn $engine(engine: &Engine, world: &mut World, seq: usize, line: &str, out: &mut String) {
@@ -355,12 +361,39 @@ mod by_type {
                     out.clear();
                     model.run_line(seq, line, out);
                 }
+
+                #[inline(never)]
+                fn $engine_decoded(engine: &Engine, world: &mut World, event: &Event) {
+                    std::hint::black_box($ty);
+                    let outcomes = engine.apply(world, event);
+                    assert!(outcomes.is_ok(), "{outcomes:?}");
+                    drop(std::hint::black_box(outcomes));
+                }
+
+                #[inline(never)]
+                fn $model_decoded(model: &mut Model, event: &icp_reference::Event) {
+                    std::hint::black_box($ty);
+                    let outcomes = model.apply(event);
+                    assert!(outcomes.is_ok(), "{outcomes:?}");
+                    drop(std::hint::black_box(outcomes));
+                }
             )*
 
-            pub(super) fn run(filings: usize) {
+            /// `decoded`: the lines decoded beforehand by both sides, then applied
+            /// (`Engine::apply`, `Model::apply`), as `stream-engine-decoded` does.
+            pub(super) fn run(filings: usize, decoded: bool) {
                 let engine = Engine::icp();
                 let mut model = super::support::model();
                 let lines = super::support::stream::mixed(filings).lines;
+                let decode = |line: &String| {
+                    let e = engine.parse_event(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+                    let m = model.decode(line).unwrap_or_else(|e| panic!("{e:?}: {line}"));
+                    (e, m)
+                };
+                let events: Vec<(Event, icp_reference::Event)> = match decoded {
+                    true => lines.iter().map(decode).collect(),
+                    false => Vec::new(),
+                };
                 let (mut world, mut out) = (World::new(), String::with_capacity(4096));
                 let mut counts = std::collections::BTreeMap::<&str, usize>::new();
                 for (n, line) in lines.iter().enumerate() {
@@ -368,12 +401,16 @@ mod by_type {
                         .strip_prefix(r#"{"type":""#)
                         .and_then(|rest| rest.split('"').next())
                         .unwrap_or_default();
-                    match ty {
-                        $($ty => {
+                    match (ty, events.get(n)) {
+                        $(($ty, Some((e, m))) => {
+                            $engine_decoded(&engine, &mut world, e);
+                            $model_decoded(&mut model, m);
+                        })*
+                        $(($ty, None) => {
                             $engine(&engine, &mut world, n + 1, line, &mut out);
                             $model(&mut model, n + 1, line, &mut out);
                         })*
-                        other => panic!("an event of type `{other}` in the stream"),
+                        (other, _) => panic!("an event of type `{other}` in the stream"),
                     }
                     *counts.entry(ty).or_default() += 1;
                 }
@@ -385,12 +422,18 @@ mod by_type {
     }
 
     sides! {
-        "order_submitted" => engine_order_submitted, model_order_submitted;
-        "sms_sent" => engine_sms_sent, model_sms_sent;
-        "validation_attempt" => engine_validation_attempt, model_validation_attempt;
-        "resend_request" => engine_resend_request, model_resend_request;
-        "phone_change" => engine_phone_change, model_phone_change;
-        "order_canceled" => engine_order_canceled, model_order_canceled;
-        "tick" => engine_tick, model_tick;
+        "order_submitted" => engine_order_submitted, model_order_submitted,
+            engine_decoded_order_submitted, model_decoded_order_submitted;
+        "sms_sent" => engine_sms_sent, model_sms_sent,
+            engine_decoded_sms_sent, model_decoded_sms_sent;
+        "validation_attempt" => engine_validation_attempt, model_validation_attempt,
+            engine_decoded_validation_attempt, model_decoded_validation_attempt;
+        "resend_request" => engine_resend_request, model_resend_request,
+            engine_decoded_resend_request, model_decoded_resend_request;
+        "phone_change" => engine_phone_change, model_phone_change,
+            engine_decoded_phone_change, model_decoded_phone_change;
+        "order_canceled" => engine_order_canceled, model_order_canceled,
+            engine_decoded_order_canceled, model_decoded_order_canceled;
+        "tick" => engine_tick, model_tick, engine_decoded_tick, model_decoded_tick;
     }
 }

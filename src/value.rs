@@ -87,7 +87,7 @@ impl Value {
 
     /// Whether dropping this value frees nothing.
     #[inline]
-    fn owns_nothing(&self) -> bool {
+    pub(crate) fn owns_nothing(&self) -> bool {
         matches!(
             self,
             Value::Unset

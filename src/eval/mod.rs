@@ -1022,13 +1022,14 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// Runs a handler: for an event handler, `case` is `None` and the handler routes itself;
     /// for a deadline's, `case` is the case whose deadline fired.
     fn run_handler(&mut self, h: &HandlerDef, case: Option<CaseId>) -> R<()> {
-        let mut locals = self.scratch.spare.locals(h.locals);
-        self.run_handler_in(h, case, &mut locals)?;
-        self.scratch.spare.give_locals(locals);
-        Ok(())
+        let mut locals = self.scratch.spare.slots(h.locals);
+        let done = self.run_handler_in(h, case, &mut locals);
+        self.scratch.spare.give_slots(locals);
+        done
     }
 
-    /// [`Eval::run_handler`] in `locals`, unset slots enough for it.
+    /// [`Eval::run_handler`] in `locals`, slots enough for it (slot 0 written here, the
+    /// others before they are read).
     fn run_handler_in(
         &mut self,
         h: &HandlerDef,
@@ -1039,9 +1040,10 @@ impl<'p, 'w> Eval<'p, 'w> {
             Some(r) => Some(self.route(r, &h.code, locals)?),
             None => case,
         };
-        // (slot 0 is unset already, as every slot: `Spare::locals`)
-        if let Some(id) = case {
-            locals[0].put(Value::Case(id));
+        // slot 0 is the case, unset when there is none (the other slots are written before
+        // they are read; kept from an earlier handler, they may hold what it left)
+        if let Some(slot) = locals.first_mut() {
+            slot.put(case.map_or(Value::Unset, Value::Case));
         }
         for (i, (slot, e)) in h.lets.iter().enumerate() {
             let v = match h.code.lets.get(i) {

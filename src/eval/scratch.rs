@@ -109,6 +109,8 @@ pub(crate) struct Spare {
     pub(super) messages: Vec<Messages>,
     pub(super) shows: Vec<Vec<(Arc<str>, Shown)>>,
     pub(super) locals: Vec<Vec<Value>>,
+    /// The slots of the last handler run ([`Spare::slots`]): what they hold owns nothing.
+    slots: Vec<Value>,
     pub(super) outcomes: Vec<Vec<Outcome>>,
     /// The storage of lists no longer held by anyone (their items unset), to make lists of
     /// the same length in: a rule's `let` list lives for one event.
@@ -163,6 +165,36 @@ impl Spare {
         let mut v = self.locals.pop().unwrap_or_default();
         super::fill_locals(&mut v, n);
         v
+    }
+
+    /// At least `n` (and one) slots for a handler, kept from the last handler run: not
+    /// emptied between handlers, since a handler writes each slot before it reads it (the
+    /// checker sees to that), and what they still hold owns nothing ([`Spare::give_slots`]).
+    /// A handler's slots are most of them participants, cases and counts: emptying them
+    /// all, and filling them again, was ~300 instructions an event.
+    pub(super) fn slots(&mut self, n: usize) -> Vec<Value> {
+        let mut v = std::mem::take(&mut self.slots);
+        let n = n.max(1);
+        if v.len() < n {
+            v.resize_with(n, || Value::Unset);
+        }
+        v
+    }
+
+    /// Takes back a handler's slots ([`Spare::slots`]): every value that owns something is
+    /// taken out (the storage of a list it held alone kept), the rest left where they are.
+    pub(super) fn give_slots(&mut self, mut v: Vec<Value>) {
+        for slot in v.iter_mut() {
+            if !slot.owns_nothing() {
+                match std::mem::replace(slot, Value::Unset) {
+                    Value::List(list) => self.give_list(list),
+                    x => drop(x),
+                }
+            }
+        }
+        if v.capacity() <= KEPT_CAPACITY {
+            self.slots = v;
+        }
     }
 
     /// Takes back local slots (emptied here: the storage of a list they held alone too).
@@ -481,6 +513,35 @@ mod tests {
         assert_eq!(three, Value::List(items(3).collect()));
         assert_eq!(spare.lists.len(), 1, "the storage of two is still kept");
         assert_eq!(spare.list(std::iter::empty()), Value::empty_list());
+    }
+
+    #[test]
+    fn a_handlers_slots_keep_only_what_owns_nothing() {
+        let mut spare = Spare::default();
+        let mut slots = spare.slots(3);
+        assert_eq!(slots.len(), 3);
+        assert!(slots.iter().all(Value::is_unset));
+        let list = spare.list(items(2));
+        let at = storage(&list);
+        slots[0] = Value::Count(7);
+        slots[1] = list;
+        slots[2] = Value::text("a long text, held by a slot");
+        spare.give_slots(slots);
+        // the list's storage kept for the next list of its length, the text let go, the
+        // count left where it was (the next handler writes each slot before reading it)
+        assert_eq!(storage(&spare.list(items(2))), at);
+        let again = spare.slots(2);
+        assert_eq!(again.len(), 3, "kept at the longest length asked");
+        assert_eq!(again[0], Value::Count(7));
+        assert!(again[1..].iter().all(Value::is_unset));
+        spare.give_slots(again);
+        // more asked than kept: the new ones unset
+        let longer = spare.slots(5);
+        assert_eq!(longer.len(), 5);
+        assert!(longer[1..].iter().all(Value::is_unset));
+        // none asked: one all the same (slot 0, the case)
+        spare.give_slots(Vec::new());
+        assert_eq!(spare.slots(0).len(), 1);
     }
 
     #[test]

@@ -52,6 +52,16 @@ pub struct Program {
     /// changing (the clock, other cases): a case of which an event wrote nothing but its
     /// deadlines is then looked at after the event too (set by [`Program::compile`]).
     pub(crate) reads_unwritten: bool,
+    /// A number no other program checked by this process has: a world remembers the
+    /// program its indexes were last found to fit ([`crate::World`]'s `indexed_for`), so
+    /// that each event applied by the same program does not compare their shapes again.
+    pub(crate) id: u64,
+}
+
+/// A number for a program just checked, none given before ([`Program::id`]).
+pub(crate) fn new_program_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// `invariant name for filing [change] = condition else "message"`, checked.

@@ -35,6 +35,10 @@ pub struct World {
     pub(crate) generation: u64,
     /// The fingerprint of the policy whose events built this world.
     pub(crate) policy: Option<u64>,
+    /// The program ([`Program`]'s `id`) whose indexed fields `index` and `case_index` were
+    /// last found to be built for: set only by [`World::ensure_indexes`], which alone
+    /// builds them.
+    indexed_for: Option<u64>,
 }
 
 /// A deadline in the queue: its instant, its case, its slot in the case's deadlines.
@@ -177,7 +181,12 @@ impl World {
 
     /// Builds the indexes if the policy's set of indexed fields is not what they were built for.
     pub(crate) fn ensure_indexes(&mut self, program: &Program) {
-        if self.has_indexes(program) {
+        // (the program of the last event, most often: no shape to compare)
+        if self.indexed_for == Some(program.id) {
+            return;
+        }
+        if self.indexes_fit(program) {
+            self.indexed_for = Some(program.id);
             return;
         }
         // sized for every value distinct, as a key or a phone number mostly is
@@ -217,6 +226,7 @@ impl World {
                 c,
             );
         }
+        self.indexed_for = Some(program.id);
     }
 
     /// Indexes `case`, about to be added as `id`, in indexes built already.
@@ -368,8 +378,15 @@ impl World {
             .map_or(&[], Vec::as_slice)
     }
 
-    /// Whether the indexes were built (they are built on the first commit).
+    /// Whether the indexes were built for `program`'s indexed fields (they are built on the
+    /// first commit).
+    #[inline]
     pub(crate) fn has_indexes(&self, program: &Program) -> bool {
+        self.indexed_for == Some(program.id) || self.indexes_fit(program)
+    }
+
+    /// [`World::has_indexes`], their shapes compared.
+    fn indexes_fit(&self, program: &Program) -> bool {
         self.index.len() == program.cases.len()
             && self.case_index.len() == program.cases.len()
             && program
@@ -648,6 +665,49 @@ mod tests {
             .unwrap_or_else(|e| panic!("{}", e.render()))
         };
         [load(), load().tree_walking()]
+    }
+
+    /// A world's indexes are built for the program that applies to it, kept for another
+    /// program of the same indexed fields, and built again for one of other indexed fields
+    /// (as after a migration).
+    #[test]
+    fn indexes_are_built_again_only_for_a_program_of_other_indexed_fields() {
+        const ONE: &str = r#"
+            statuses { open }
+            case team key id: text {}
+            participants members in team { name: text  town: text }
+            event find { name: text }
+            on find {
+              let found = [m in members where m.name == event.name]
+              rule r { show found = count(found) }
+            }
+        "#;
+        let two = ONE.replace(
+            "rule r {",
+            "let here = [m in members where m.town == event.name]\n rule r { show here = count(here) ",
+        );
+        let [one, _] = both_evaluators(ONE);
+        let [one_again, _] = both_evaluators(ONE);
+        let [other, _] = both_evaluators(&two);
+        let mut world = World::new();
+        world.ensure_indexes(one.program());
+        assert_eq!(world.index[0].len(), 1);
+        assert_eq!(world.indexed_for, Some(one.program().id));
+        // a mark in the index (no participant holds it): it stays while the index does
+        let mark = Hash::of(&world.hash_keys, &Value::Count(1));
+        world.index[0][0].get_or_insert_with(mark, || Refs::One(r(7)));
+        world.ensure_indexes(one_again.program());
+        assert_eq!(world.indexed_for, Some(one_again.program().id));
+        assert!(
+            world.index[0][0].get(mark).is_some(),
+            "the same shape: not built again"
+        );
+        assert!(world.has_indexes(one.program()), "its shape compared");
+        assert!(!world.has_indexes(other.program()));
+        world.ensure_indexes(other.program());
+        assert_eq!(world.index[0].len(), 2);
+        assert_eq!(world.indexed_for, Some(other.program().id));
+        assert!(!world.has_indexes(one.program()));
     }
 
     /// Two keys of one hash share a slot of the cases by key: finding a case by its key

@@ -523,6 +523,7 @@ pub(crate) fn check(parsed: Parsed) -> Result<(Program, Vec<Diagnostic>), Vec<Di
         invariants,
         compiled: false,
         reads_unwritten: false,
+        id: crate::program::new_program_id(),
     };
     program.shared.names = std::sync::Arc::new(crate::shown::ValueNames::of(&program));
     program.compile(true);

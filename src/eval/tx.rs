@@ -300,6 +300,11 @@ impl Log {
         self.olds.clear();
     }
 
+    /// Whether it holds nothing: no write, and no value replaced.
+    fn is_clear(&self) -> bool {
+        self.entries.is_empty() && self.olds.is_empty()
+    }
+
     fn capacity(&self) -> usize {
         self.entries.capacity().max(self.olds.capacity())
     }
@@ -874,7 +879,10 @@ impl<'w> Tx<'w> {
     /// longer than `most`: a tick that wrote a million cases leaves no large buffer).
     pub(super) fn buffers(&mut self, most: usize) -> Option<Box<TxBufs>> {
         let mut bufs = self.bufs.take()?;
-        bufs.undo.clear();
+        // (most often emptied already: [`Tx::finish`])
+        if !bufs.undo.is_clear() {
+            bufs.undo.clear();
+        }
         bufs.touched.clear();
         bufs.placed.clear();
         bufs.by_case.clear();

@@ -1509,7 +1509,12 @@ impl<'p, 'w> Eval<'p, 'w> {
             .iter()
             .filter_map(|d| self.prog.deadline(*d))
         {
-            fill_locals(&mut due.locals, def.unit.locals);
+            // (each expression binds its own variables before reading them: the slots are
+            // not emptied first, as those of erasure conditions are not)
+            let slots = def.unit.locals.max(1);
+            if due.locals.len() < slots {
+                due.locals.resize_with(slots, || Value::Unset);
+            }
             due.locals[0].put(Value::Case(id));
             let due_at = match def.unit.code.get(self.prog) {
                 Some(code) => code(self, &mut due.locals)?,

@@ -319,9 +319,12 @@ impl Spare {
         }
         if due.largest() <= KEPT_CAPACITY {
             due.times.clear();
-            // popped, not cleared: a value that owns nothing is dropped without a call
-            while let Some(v) = due.locals.pop() {
-                v.discard();
+            // what the slots hold is let go, but for what owns nothing (each expression
+            // binds its slots before reading them)
+            for v in due.locals.iter_mut() {
+                if !v.owns_nothing() {
+                    *v = Value::Unset;
+                }
             }
             // the values a case held before the event are not kept past it
             due.was.clear();

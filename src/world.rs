@@ -355,18 +355,12 @@ impl World {
 
     /// Participants of case type `ty` whose indexed field (`slot` in its `parts.indexed`)
     /// holds `v`.
-    pub(crate) fn indexed(
-        &self,
-        ty: CaseTypeId,
-        slot: usize,
-        v: &Value,
-    ) -> impl Iterator<Item = PartRef> + '_ {
+    pub(crate) fn indexed(&self, ty: CaseTypeId, slot: usize, v: &Value) -> &[PartRef] {
         self.index
             .get(ty.index())
             .and_then(|i| i.get(slot))
             .and_then(|m| m.get(Hash::of(&self.hash_keys, v)))
-            .into_iter()
-            .flat_map(|refs| refs.as_slice().iter().copied())
+            .map_or(&[], Refs::as_slice)
     }
 
     /// Cases of type `ty` whose indexed field (`slot` in its `indexed`) holds `v`, in order.

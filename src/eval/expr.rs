@@ -557,7 +557,7 @@ impl Eval<'_, '_> {
         let mut found = std::mem::take(&mut self.scratch.spare.lookup.parts);
         found.clear();
         if self.tx.world.has_indexes(self.prog) {
-            found.extend(self.tx.world.indexed(ty, slot, k));
+            found.extend_from_slice(self.tx.world.indexed(ty, slot, k));
         }
         // cases changed in this event may hold new or changed participants
         for (id, c) in self.tx.cases.iter().filter(|(_, c)| c.ty == ty) {

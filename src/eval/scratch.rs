@@ -170,8 +170,9 @@ impl Spare {
     /// At least `n` (and one) slots for a handler, kept from the last handler run: not
     /// emptied between handlers, since a handler writes each slot before it reads it (the
     /// checker sees to that), and what they still hold owns nothing ([`Spare::give_slots`]).
-    /// A handler's slots are most of them participants, cases and counts: emptying them
-    /// all, and filling them again, was ~300 instructions an event.
+    /// A handler's slots hold participants, cases and counts most of them: emptying them
+    /// all and filling them again cost more than taking out the few that own something
+    /// (68 instructions an event of the mixed stream, `docs/performance.md`).
     pub(super) fn slots(&mut self, n: usize) -> Vec<Value> {
         let mut v = std::mem::take(&mut self.slots);
         let n = n.max(1);

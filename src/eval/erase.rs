@@ -128,12 +128,7 @@ impl Eval<'_, '_> {
     /// Whether the condition of `def` holds of `owner`, with `locals` as its local slots
     /// (each condition sets slot 0 and binds its own variables before reading them).
     fn holds(&mut self, def: &EraseDef, owner: Value, locals: &mut Vec<Value>) -> R<bool> {
-        let slots = def.when.locals.max(1);
-        if locals.len() < slots {
-            // filled in place (`resize` clones a value into each slot)
-            let more = slots - locals.len();
-            locals.extend(std::iter::repeat_with(|| Value::Unset).take(more));
-        }
+        super::grow_slots(locals, def.when.locals);
         locals[0].put(owner);
         match def.when.code.test(self.prog) {
             Some(code) => code(self, locals),

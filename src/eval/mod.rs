@@ -1511,10 +1511,7 @@ impl<'p, 'w> Eval<'p, 'w> {
         {
             // (each expression binds its own variables before reading them: the slots are
             // not emptied first, as those of erasure conditions are not)
-            let slots = def.unit.locals.max(1);
-            if due.locals.len() < slots {
-                due.locals.resize_with(slots, || Value::Unset);
-            }
+            grow_slots(&mut due.locals, def.unit.locals);
             due.locals[0].put(Value::Case(id));
             let due_at = match def.unit.code.get(self.prog) {
                 Some(code) => code(self, &mut due.locals)?,
@@ -1561,6 +1558,17 @@ fn context(c: RuleContext, case: Option<CaseId>, item: Option<&Value>) -> Option
         (RuleContext::ForVar, Some(Value::Case(id))) => Some(*id),
         (RuleContext::Nobody, _) => None,
         _ => case,
+    }
+}
+
+/// `locals` made at least `n` slots long (and one: slot 0 is the case's), the slots added
+/// unset and those it had left as they are (for code that writes each slot before reading
+/// it).
+pub(super) fn grow_slots(locals: &mut Vec<Value>, n: usize) {
+    let n = n.max(1);
+    if locals.len() < n {
+        // filled in place (`resize` clones a value into each slot)
+        locals.resize_with(n, || Value::Unset);
     }
 }
 

@@ -175,10 +175,7 @@ impl Spare {
     /// (68 instructions an event of the mixed stream, `docs/performance.md`).
     pub(super) fn slots(&mut self, n: usize) -> Vec<Value> {
         let mut v = std::mem::take(&mut self.slots);
-        let n = n.max(1);
-        if v.len() < n {
-            v.resize_with(n, || Value::Unset);
-        }
+        super::grow_slots(&mut v, n);
         v
     }
 

@@ -128,10 +128,8 @@ impl Step {
     }
 }
 
-thread_local! {
-    /// The case type name of an answer of a policy without case types: empty, made once.
-    static NO_CASE_TYPE: Name = Name::from("");
-}
+/// The case type name of an answer of a policy without case types: empty, made once.
+static NO_CASE_TYPE: std::sync::LazyLock<Name> = std::sync::LazyLock::new(|| Name::from(""));
 
 /// What the rules of one event said about one case (or about nobody).
 #[derive(Default, Debug)]
@@ -1593,8 +1591,8 @@ fn outcome_case_name(prog: &Program, ty: CaseTypeId) -> Name {
     prog.shared
         .case_names
         .get(ty.index())
-        .cloned()
-        .unwrap_or_else(|| NO_CASE_TYPE.with(Name::clone))
+        .copied()
+        .unwrap_or_else(|| *NO_CASE_TYPE)
 }
 
 #[cfg(test)]

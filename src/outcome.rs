@@ -654,7 +654,7 @@ mod tests {
         assert_eq!(a.json(), "\"under_review\"");
         assert_eq!(c.json(), r#""under review \"quoted\"""#);
         assert_eq!(Name::from("").json(), "\"\"");
-        assert!(a < c && a.cmp(&b).is_eq());
+        assert!(c < a && a.cmp(&b).is_eq());
     }
 
     #[test]

@@ -190,7 +190,9 @@ impl<T> Segmented<T> {
 
     /// The items its buffers hold.
     fn capacity(&self) -> usize {
-        self.segments.iter().map(Vec::capacity).sum()
+        // every segment past the first is made at its full size and never grows
+        let first = self.segments.first().map_or(0, Vec::capacity);
+        first + self.segments.len().saturating_sub(1) * SEGMENT
     }
 
     /// Keeps the first `n` items.

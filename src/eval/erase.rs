@@ -64,7 +64,7 @@ impl Eval<'_, '_> {
             return Ok(());
         }
         // the case before this event (new for a case it created: read in full)
-        let old = self.tx.was(id, std::mem::take(was));
+        let old = self.tx.was(id, was);
         for def in &case_def.erase {
             let f = def.field as usize;
             let new = self.tx.case(id)?;

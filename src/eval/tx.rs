@@ -904,15 +904,16 @@ impl<'w> Tx<'w> {
     /// Case `id` as it was before the event, as far as [`Was`] tells (applying: as far as
     /// the writes indexed by [`Tx::index_undo`] tell).
     ///
-    /// `buffer` is the storage of a log, emptied and used if one is made: give it back
-    /// through [`Was::into_buffer`].
-    pub(super) fn was(&self, id: CaseId, buffer: WasLog) -> Was<'w> {
+    /// `buffer` is the storage of a log, taken (emptied and used) only if one is made: give
+    /// it back through [`Was::into_buffer`]. (A case this event created takes none: the
+    /// storage stays for the next case, not freed to be made again.)
+    pub(super) fn was(&self, id: CaseId, buffer: &mut WasLog) -> Was<'w> {
         if id as usize >= self.base {
             return Was::New;
         }
         let world: &'w World = match self.world {
             WorldRef::Read(w) => w,
-            WorldRef::Write(_) => return Was::Log(self.was_log(id, buffer)),
+            WorldRef::Write(_) => return Was::Log(self.was_log(id, std::mem::take(buffer))),
         };
         match world.cases.get(id as usize) {
             Some(c) => Was::Copy(c),

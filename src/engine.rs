@@ -5,7 +5,7 @@ use crate::diag::{self, Diagnostic};
 use crate::eval::{self, EvalError, Step, Trace};
 use crate::event::{self, Event, EventBuilder, EventError, Header, Shapes};
 use crate::migrate::{MigrationError, MigrationPlan};
-use crate::outcome::{Outcome, Record, RecordBody};
+use crate::outcome::{Outcomes, Record, RecordBody};
 use crate::program::Program;
 use crate::seal::{SealKey, Sealing};
 use crate::span::Source;
@@ -354,23 +354,25 @@ impl Engine {
     /// The same as [`Engine::evaluate`] then [`Engine::commit`], but written in place: an
     /// event costs what it changes, not what the cases it changes hold (a failed event's
     /// writes are undone).
-    pub fn apply(&self, world: &mut World, event: &Event) -> Result<Vec<Outcome>, EvalError> {
-        self.apply_traced(world, event, None, false)
-            .map(|(outcomes, _)| outcomes)
+    pub fn apply(&self, world: &mut World, event: &Event) -> Result<Outcomes, EvalError> {
+        let mut outcomes = Outcomes::new();
+        self.apply_traced(world, event, (None, false), &mut outcomes)
+            .map(|_| outcomes)
     }
 
-    /// [`Engine::apply`], recording what it did into `trace` when given; also returns the
-    /// cases the event changed or created, in order, when `changed` (else none).
+    /// [`Engine::apply`] into `out` (empty, and left empty on an error), recording what it
+    /// did into `trace` when given; returns the cases the event changed or created, in
+    /// order, when `changed` (else none).
     pub(crate) fn apply_traced(
         &self,
         world: &mut World,
         event: &Event,
-        trace: Option<&mut Trace>,
-        changed: bool,
-    ) -> Result<(Vec<Outcome>, Vec<CaseId>), EvalError> {
+        (trace, changed): (Option<&mut Trace>, bool),
+        out: &mut Outcomes,
+    ) -> Result<Vec<CaseId>, EvalError> {
         self.check_own(world, event)?;
-        let applied =
-            eval::apply_traced(&self.program, world, event, trace, changed).map_err(|e| *e)?;
+        let applied = eval::apply_traced(&self.program, world, event, (trace, changed), out)
+            .map_err(|e| *e)?;
         world.policy = Some(self.fingerprint);
         Ok(applied)
     }
@@ -382,7 +384,7 @@ impl Engine {
         world: &mut World,
         event: &Event,
         trace: Option<&mut Trace>,
-        seen: impl FnOnce(&World, Vec<Outcome>, &[CaseId]) -> T,
+        seen: impl FnOnce(&World, Outcomes, &[CaseId]) -> T,
     ) -> Result<T, EvalError> {
         self.check_own(world, event)?;
         eval::probe(&self.program, world, event, self.fingerprint, trace, seen).map_err(|e| *e)
@@ -390,7 +392,7 @@ impl Engine {
 
     /// Commits a step computed by [`Engine::evaluate`]. The world must not have changed since:
     /// a step computed on an older state of it is refused, and the world is left as it is.
-    pub fn commit(&self, world: &mut World, step: Step) -> Result<Vec<Outcome>, EvalError> {
+    pub fn commit(&self, world: &mut World, step: Step) -> Result<Outcomes, EvalError> {
         if step.policy != self.fingerprint {
             return Err(EvalError {
                 field: None,
@@ -430,8 +432,7 @@ impl Engine {
 
     /// Runs one JSON-lines input line: parses, applies, and returns its output record.
     pub fn run_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
-        self.run_line_inner(world, seq, line, Sealing::Clear, None, false)
-            .0
+        self.run_line_inner(world, seq, line, Sealing::Clear, None, None)
     }
 
     /// Runs one JSON-lines input line as [`Engine::run_line`] does, sealing every sensitive
@@ -444,8 +445,7 @@ impl Engine {
         line: &str,
         key: &SealKey,
     ) -> Record {
-        self.run_line_inner(world, seq, line, Sealing::Seal(key), None, false)
-            .0
+        self.run_line_inner(world, seq, line, Sealing::Seal(key), None, None)
     }
 
     /// Loads a saved world that may have been saved under another version of the policy (a
@@ -503,8 +503,7 @@ impl Engine {
     /// Runs a line whose sensitive values are sealed already, as a store's journal holds it
     /// ([`crate::Store::events`]): each must be a sealed value.
     pub fn run_sealed_line(&self, world: &mut World, seq: usize, line: &str) -> Record {
-        self.run_line_inner(world, seq, line, Sealing::Sealed, None, false)
-            .0
+        self.run_line_inner(world, seq, line, Sealing::Sealed, None, None)
     }
 
     /// Loads a world saved by [`Engine::save_world`] as [`Engine::load_world`] does, sealing
@@ -524,11 +523,15 @@ impl Engine {
         line: &str,
         sealing: Sealing,
     ) -> (Record, Option<Accepted>) {
-        self.run_line_inner(world, seq, line, sealing, None, true)
+        let mut accepted = None;
+        let record = self.run_line_inner(world, seq, line, sealing, None, Some(&mut accepted));
+        (record, accepted)
     }
 
     /// [`Engine::run_line_with`], recording into `trace` (when given) what the evaluation did;
-    /// what a journal keeps of an accepted event is made only when `journal` asks for it.
+    /// what a journal keeps of an accepted event is made only when `journal` asks for it, and
+    /// written there. (The record is returned alone: moved out of a pair, a record of this
+    /// size is copied by a call.)
     pub(crate) fn run_line_inner(
         &self,
         world: &mut World,
@@ -536,34 +539,34 @@ impl Engine {
         line: &str,
         sealing: Sealing,
         trace: Option<&mut Trace>,
-        journal: bool,
-    ) -> (Record, Option<Accepted>) {
+        journal: Option<&mut Option<Accepted>>,
+    ) -> Record {
         let (header, e) = match event::parse_event(&self.program, &self.shapes, line, sealing) {
             Ok(parsed) => parsed,
-            Err((header, e)) => return (line_refused(seq, line, header, &e), None),
+            Err((header, e)) => return line_refused(seq, line, header, &e),
         };
-        let applied = self.apply_traced(world, &e, trace, journal);
-        let (body, accepted) = match applied {
-            Ok((outcomes, changed)) => {
-                let kept = journal.then(|| Accepted {
-                    line: event::to_line(&self.program, &e, header.at.as_deref()),
-                    changed,
-                });
-                (RecordBody::Outcomes(outcomes), kept)
+        let mut outcomes = Outcomes::new();
+        let applied = self.apply_traced(world, &e, (trace, journal.is_some()), &mut outcomes);
+        let body = match applied {
+            Ok(changed) => {
+                if let Some(kept) = journal {
+                    *kept = Some(Accepted {
+                        line: event::to_line(&self.program, &e, header.at.as_deref()),
+                        changed,
+                    });
+                }
+                RecordBody::Outcomes(outcomes)
             }
-            Err(e) => (event_refused(seq, &e), None),
+            Err(e) => event_refused(seq, &e),
         };
         event::recycle(e);
         let Header { type_name, at } = header;
-        (
-            Record {
-                seq,
-                event_type: type_name,
-                at,
-                body,
-            },
-            accepted,
-        )
+        Record {
+            seq,
+            event_type: type_name,
+            at,
+            body,
+        }
     }
 
     /// The policy's version and files, as a saved world or a store keeps them.

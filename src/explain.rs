@@ -45,8 +45,7 @@ impl Engine {
         trace: &mut Trace,
     ) -> Record {
         trace.clear();
-        self.run_line_inner(world, seq, line, Sealing::Clear, Some(trace), false)
-            .0
+        self.run_line_inner(world, seq, line, Sealing::Clear, Some(trace), None)
     }
 
     /// A trace as one JSON object, deterministic (in the order of evaluation): values of
@@ -81,9 +80,7 @@ impl Engine {
         sealing: Sealing,
     ) -> Explained {
         let mut trace = Trace::with_room();
-        let record = self
-            .run_line_inner(world, seq, line, sealing, Some(&mut trace), false)
-            .0;
+        let record = self.run_line_inner(world, seq, line, sealing, Some(&mut trace), None);
         Explained {
             record,
             trace: self.trace_json(&trace),

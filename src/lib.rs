@@ -113,7 +113,9 @@ pub use migrate::{
     Change, ChangeKind, ChangeWhat, MigrationError, MigrationPlan, MigrationProblem, Problem,
     Subject,
 };
-pub use outcome::{MessageOut, Messages, Name, Outcome, Record, RecordBody};
+pub use outcome::{
+    MessageOut, Messages, Name, Outcome, Outcomes, OutcomesIter, Record, RecordBody,
+};
 pub use persist::WorldError;
 pub use policy_files::policy_files;
 pub use scenario::{Failure, Report, Scenario, ScenarioError};

@@ -57,6 +57,211 @@ pub struct Outcome {
     pub shows: Vec<(Arc<str>, Shown)>,
 }
 
+/// The outcomes of one event, in order: a slice (it derefs to `[Outcome]`). Most events
+/// have one outcome, and it is held without a buffer of its own: applying such an event
+/// allocates nothing for its answer.
+#[derive(Clone, Default)]
+pub struct Outcomes(Several);
+
+#[derive(Clone, Default)]
+enum Several {
+    #[default]
+    None,
+    One(Outcome),
+    // INVARIANT: never fewer than two (`Outcomes::push`, `From<Vec<Outcome>>`).
+    More(Vec<Outcome>),
+}
+
+impl Outcomes {
+    /// No outcomes.
+    pub fn new() -> Outcomes {
+        Outcomes(Several::None)
+    }
+
+    /// Appends `o` (a buffer is made for the second).
+    #[inline]
+    pub fn push(&mut self, o: Outcome) {
+        match &mut self.0 {
+            Several::None => self.0 = Several::One(o),
+            Several::More(v) => v.push(o),
+            Several::One(_) => self.push_second(o),
+        }
+    }
+
+    /// [`Outcomes::push`] of a second outcome, which makes the buffer (out of line: most
+    /// events have one).
+    #[cold]
+    #[inline(never)]
+    fn push_second(&mut self, o: Outcome) {
+        if let Several::One(first) = std::mem::take(&mut self.0) {
+            self.0 = Several::More(vec![first, o]);
+        }
+    }
+
+    /// Empties it.
+    pub fn clear(&mut self) {
+        self.0 = Several::None;
+    }
+
+    /// The outcomes, as a slice.
+    pub fn as_slice(&self) -> &[Outcome] {
+        match &self.0 {
+            Several::None => &[],
+            Several::One(o) => std::slice::from_ref(o),
+            Several::More(v) => v,
+        }
+    }
+
+    /// The outcomes, as a vector (made for one outcome).
+    pub fn into_vec(self) -> Vec<Outcome> {
+        match self.0 {
+            Several::None => Vec::new(),
+            Several::One(o) => vec![o],
+            Several::More(v) => v,
+        }
+    }
+
+    /// The outcomes, and the buffer that held them when there were several (for
+    /// [`crate::eval`] to keep).
+    pub(crate) fn into_parts(self) -> (Option<Outcome>, Option<Vec<Outcome>>) {
+        match self.0 {
+            Several::None => (None, None),
+            Several::One(o) => (Some(o), None),
+            Several::More(v) => (None, Some(v)),
+        }
+    }
+}
+
+impl std::ops::Deref for Outcomes {
+    type Target = [Outcome];
+
+    fn deref(&self) -> &[Outcome] {
+        self.as_slice()
+    }
+}
+
+impl std::ops::DerefMut for Outcomes {
+    fn deref_mut(&mut self) -> &mut [Outcome] {
+        match &mut self.0 {
+            Several::None => &mut [],
+            Several::One(o) => std::slice::from_mut(o),
+            Several::More(v) => v,
+        }
+    }
+}
+
+impl From<Vec<Outcome>> for Outcomes {
+    fn from(mut v: Vec<Outcome>) -> Outcomes {
+        Outcomes(match v.len() {
+            0 => Several::None,
+            1 => match v.pop() {
+                Some(o) => Several::One(o),
+                None => Several::None,
+            },
+            _ => Several::More(v),
+        })
+    }
+}
+
+impl From<Outcomes> for Vec<Outcome> {
+    fn from(o: Outcomes) -> Vec<Outcome> {
+        o.into_vec()
+    }
+}
+
+impl FromIterator<Outcome> for Outcomes {
+    fn from_iter<I: IntoIterator<Item = Outcome>>(items: I) -> Outcomes {
+        let mut out = Outcomes::new();
+        for o in items {
+            out.push(o);
+        }
+        out
+    }
+}
+
+/// The outcomes of an [`Outcomes`], in order, by value.
+pub struct OutcomesIter(Either);
+
+enum Either {
+    One(std::option::IntoIter<Outcome>),
+    More(std::vec::IntoIter<Outcome>),
+}
+
+impl Iterator for OutcomesIter {
+    type Item = Outcome;
+
+    fn next(&mut self) -> Option<Outcome> {
+        match &mut self.0 {
+            Either::One(o) => o.next(),
+            Either::More(v) => v.next(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match &self.0 {
+            Either::One(o) => o.size_hint(),
+            Either::More(v) => v.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for OutcomesIter {}
+
+impl DoubleEndedIterator for OutcomesIter {
+    fn next_back(&mut self) -> Option<Outcome> {
+        match &mut self.0 {
+            Either::One(o) => o.next_back(),
+            Either::More(v) => v.next_back(),
+        }
+    }
+}
+
+impl IntoIterator for Outcomes {
+    type Item = Outcome;
+    type IntoIter = OutcomesIter;
+
+    fn into_iter(self) -> OutcomesIter {
+        OutcomesIter(match self.0 {
+            Several::None => Either::One(None.into_iter()),
+            Several::One(o) => Either::One(Some(o).into_iter()),
+            Several::More(v) => Either::More(v.into_iter()),
+        })
+    }
+}
+
+impl<'a> IntoIterator for &'a Outcomes {
+    type Item = &'a Outcome;
+    type IntoIter = std::slice::Iter<'a, Outcome>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl PartialEq for Outcomes {
+    fn eq(&self, other: &Outcomes) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl PartialEq<Vec<Outcome>> for Outcomes {
+    fn eq(&self, other: &Vec<Outcome>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl std::fmt::Debug for Outcomes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl Serialize for Outcomes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.as_slice())
+    }
+}
+
 /// The messages of an [`Outcome`], in order: a slice of shared messages (it derefs to
 /// `[Arc<MessageOut>]`). Most outcomes hold one, and a tick may make a million of them, so
 /// one message is held without a buffer of its own, and an outcome without messages or with
@@ -530,7 +735,7 @@ pub struct Record {
 pub enum RecordBody {
     /// The event was applied: what it did, case by case.
     #[serde(rename = "outcomes")]
-    Outcomes(Vec<Outcome>),
+    Outcomes(Outcomes),
     /// The line was refused (`line N: …`); the world is unchanged.
     #[serde(rename = "error")]
     Error(String),
@@ -641,6 +846,42 @@ mod tests {
             push_decimal(&mut out, n);
             assert_eq!(out, format!("x{n}"));
         }
+    }
+
+    #[test]
+    fn outcomes_are_their_slice_and_hold_one_without_a_buffer() {
+        let o = |key: &str| Outcome {
+            case_name: Name::from("thing"),
+            case: Some(key.into()),
+            status: None,
+            messages: Messages::new(),
+            shows: Vec::new(),
+        };
+        let all: Vec<Outcome> = ["a", "b", "c"].into_iter().map(o).collect();
+        let mut pushed = Outcomes::new();
+        assert!(pushed.is_empty() && pushed.clone().into_vec().is_empty());
+        for (i, x) in all.iter().enumerate() {
+            pushed.push(x.clone());
+            assert_eq!(pushed.as_slice(), &all[..=i]);
+            assert_eq!(&*pushed, &all[..=i]);
+            assert_eq!(pushed.clone().into_vec(), all[..=i].to_vec());
+            assert_eq!(pushed.clone().into_iter().collect::<Vec<_>>(), all[..=i]);
+            assert_eq!(pushed.clone().into_iter().rev().count(), i + 1);
+            assert_eq!(pushed, Outcomes::from(all[..=i].to_vec()));
+            assert_eq!(pushed, all[..=i].iter().cloned().collect::<Outcomes>());
+            assert_eq!(format!("{pushed:?}"), format!("{:?}", &all[..=i]));
+            assert_eq!(
+                serde_json::to_string(&pushed).ok(),
+                serde_json::to_string(&all[..=i]).ok()
+            );
+        }
+        let one = Outcomes::from(vec![o("a")]);
+        assert!(matches!(one.0, Several::One(_)));
+        let mut more = pushed.clone();
+        more[1].case = Some("B".into());
+        assert_eq!(more.get(1).and_then(|x| x.case.as_deref()), Some("B"));
+        more.clear();
+        assert!(more.is_empty());
     }
 
     #[test]
@@ -771,17 +1012,23 @@ mod tests {
         };
         let records = [
             record(RecordBody::Error("line 7: bad \"x\"".into())),
-            record(RecordBody::Outcomes(Vec::new())),
-            record(RecordBody::Outcomes(vec![
-                outcome(Some("K1"), Vec::new()),
-                outcome(
-                    None,
-                    vec![(
-                        "n".into(),
-                        crate::Shown::plain(Value::list(vec![Value::Count(1), Value::text("b")])),
-                    )],
-                ),
-            ])),
+            record(RecordBody::Outcomes(Vec::new().into())),
+            record(RecordBody::Outcomes(
+                vec![
+                    outcome(Some("K1"), Vec::new()),
+                    outcome(
+                        None,
+                        vec![(
+                            "n".into(),
+                            crate::Shown::plain(Value::list(vec![
+                                Value::Count(1),
+                                Value::text("b"),
+                            ])),
+                        )],
+                    ),
+                ]
+                .into(),
+            )),
             Record {
                 seq: 1,
                 event_type: None,

@@ -33,7 +33,7 @@ impl Engine {
             match self.parse_line(line, Sealing::Seal(key)) {
                 Ok((h, event)) => {
                     let step = self.evaluate(world, &event).map_err(|e| e.to_string());
-                    (h, step.map(|s| s.outcomes().to_vec()))
+                    (h, step.map(|s| s.outcomes))
                 }
                 Err((h, e)) => (h, Err(e.to_string())),
             }

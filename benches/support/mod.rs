@@ -214,7 +214,7 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
 
 /// The summary of the engine's outcomes (written against what the fields deref to, so that it
 /// keeps compiling while their types are tuned).
-pub fn summarize_engine<E: std::fmt::Display>(r: Result<Vec<docket::Outcome>, E>) -> Summary {
+pub fn summarize_engine<E: std::fmt::Display>(r: Result<docket::Outcomes, E>) -> Summary {
     r.map(|os| {
         os.into_iter()
             .map(|o| Said {

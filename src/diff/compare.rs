@@ -317,16 +317,16 @@ mod tests {
         let same = outcome("F1", "open", &[&a, &b], &[]);
         assert_eq!(
             changes(
-                RecordBody::Outcomes(vec![same.clone()]),
-                RecordBody::Outcomes(vec![same.clone()])
+                RecordBody::Outcomes(vec![same.clone()].into()),
+                RecordBody::Outcomes(vec![same.clone()].into())
             ),
             []
         );
         // the same ids in another order; one of them with another text
         assert_eq!(
             changes(
-                RecordBody::Outcomes(vec![same.clone()]),
-                RecordBody::Outcomes(vec![outcome("F1", "open", &[&b, &a2], &[])])
+                RecordBody::Outcomes(vec![same.clone()].into()),
+                RecordBody::Outcomes(vec![outcome("F1", "open", &[&b, &a2], &[])].into())
             ),
             [
                 Change::MessageText {
@@ -341,11 +341,14 @@ mod tests {
         // an id twice is an id more; another case's outcome is that case's
         assert_eq!(
             changes(
-                RecordBody::Outcomes(vec![same.clone()]),
-                RecordBody::Outcomes(vec![
-                    outcome("F1", "open", &[&a, &b, &a], &[]),
-                    outcome("F2", "closed", &[], &[("n", Value::Count(1))]),
-                ])
+                RecordBody::Outcomes(vec![same.clone()].into()),
+                RecordBody::Outcomes(
+                    vec![
+                        outcome("F1", "open", &[&a, &b, &a], &[]),
+                        outcome("F2", "closed", &[], &[("n", Value::Count(1))]),
+                    ]
+                    .into()
+                )
             ),
             [
                 Change::MessageAdded {
@@ -362,21 +365,27 @@ mod tests {
         // two outcomes of one case are merged: the last status, the last value shown
         assert_eq!(
             changes(
-                RecordBody::Outcomes(vec![
-                    outcome(
+                RecordBody::Outcomes(
+                    vec![
+                        outcome(
+                            "F1",
+                            "open",
+                            &[&a],
+                            &[("n", Value::Count(1)), ("m", Value::Count(1))]
+                        ),
+                        outcome("F1", "closed", &[&b], &[("n", Value::Count(2))]),
+                    ]
+                    .into()
+                ),
+                RecordBody::Outcomes(
+                    vec![outcome(
                         "F1",
-                        "open",
-                        &[&a],
-                        &[("n", Value::Count(1)), ("m", Value::Count(1))]
-                    ),
-                    outcome("F1", "closed", &[&b], &[("n", Value::Count(2))]),
-                ]),
-                RecordBody::Outcomes(vec![outcome(
-                    "F1",
-                    "closed",
-                    &[&a, &b],
-                    &[("n", Value::Count(3)), ("m", Value::Count(1))]
-                )])
+                        "closed",
+                        &[&a, &b],
+                        &[("n", Value::Count(3)), ("m", Value::Count(1))]
+                    )]
+                    .into()
+                )
             ),
             [Change::ShowChanged { name: "n".into() }]
         );
@@ -387,7 +396,7 @@ mod tests {
         let error = |s: &str| RecordBody::Error(s.into());
         assert_eq!(
             changes(
-                RecordBody::Outcomes(Vec::new()),
+                RecordBody::Outcomes(Vec::new().into()),
                 error("line 3: no filing `F7`")
             ),
             [Change::NowRefused {
@@ -407,7 +416,7 @@ mod tests {
             "refusal text changed: at most …"
         );
         assert_eq!(
-            changes(error("line 3: x"), RecordBody::Outcomes(Vec::new()))[0].to_string(),
+            changes(error("line 3: x"), RecordBody::Outcomes(Vec::new().into()))[0].to_string(),
             "event no longer refused: x"
         );
     }

@@ -5,7 +5,7 @@
 //! place and undoes its writes if the event fails.
 
 use crate::event::Event;
-use crate::outcome::{MessageOut, Messages, Name, Outcome};
+use crate::outcome::{MessageOut, Messages, Name, Outcome, Outcomes};
 use crate::program::*;
 use crate::value::{CaseId, PartRef, Text, Value};
 use crate::world::{CaseData, DeadlineState, Parts, World};
@@ -94,7 +94,7 @@ pub(super) type R<T> = Result<T, Box<EvalError>>;
 /// Its `Debug` output shows the outcomes and a summary of the changes, never the values of
 /// the cases' fields (they may be sensitive).
 pub struct Step {
-    pub(crate) outcomes: Vec<Outcome>,
+    pub(crate) outcomes: Outcomes,
     pub(crate) changed: BTreeMap<CaseId, CaseData>,
     pub(crate) at: Timestamp,
     /// The world's generation this step was computed on.
@@ -111,7 +111,7 @@ pub struct Step {
 impl Default for Step {
     fn default() -> Step {
         Step {
-            outcomes: Vec::new(),
+            outcomes: Outcomes::new(),
             changed: BTreeMap::new(),
             at: Timestamp::UNIX_EPOCH,
             generation: 0,
@@ -266,7 +266,8 @@ pub(crate) fn evaluate_traced(
     }
     let mut ev = Eval::with_tx(prog, Tx::read(world), event.at);
     ev.trace = trace;
-    let outcomes = run_event(&mut ev, event)?;
+    let mut outcomes = Outcomes::new();
+    run_event(&mut ev, event, &mut outcomes)?;
     Ok(Step {
         outcomes,
         changed: ev.tx.cases.take(),
@@ -298,8 +299,7 @@ pub(crate) fn evaluate_into(
             ev.scratch
                 .spare
                 .give_outcomes(std::mem::take(&mut step.outcomes));
-            run_event(&mut ev, event).map(|outcomes| {
-                step.outcomes = outcomes;
+            run_event(&mut ev, event, &mut step.outcomes).map(|()| {
                 step.changed = ev.tx.cases.take();
             })
         }
@@ -425,26 +425,28 @@ fn answer_into(
 }
 
 /// Applies `event` to `world` in place: all of it, or nothing of it when it fails (its
-/// writes are undone). Returns its outcomes and, when `changed`, the cases it changed or
-/// created, in order.
+/// writes are undone). Writes its outcomes into `out` (empty, and left empty on an error:
+/// written where the caller keeps them, not moved out through each call), and returns,
+/// when `changed`, the cases it changed or created, in order.
 /// The event must have been checked as for [`evaluate_traced`].
 pub(crate) fn apply_traced(
     prog: &Program,
     world: &mut World,
     event: &Event,
-    trace: Option<&mut Trace>,
-    changed: bool,
-) -> R<(Vec<Outcome>, Vec<CaseId>)> {
+    (trace, changed): (Option<&mut Trace>, bool),
+    out: &mut Outcomes,
+) -> R<Vec<CaseId>> {
     let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
     ev.trace = trace;
     ev.tx.reuse(std::mem::take(&mut ev.scratch.spare.tx));
-    let done = match run_event(&mut ev, event) {
-        Ok(outcomes) => {
+    let done = match run_event(&mut ev, event, out) {
+        Ok(()) => {
             let changed = if changed { ev.tx.changed() } else { Vec::new() };
             ev.tx.finish(event.at);
-            Ok((outcomes, changed))
+            Ok(changed)
         }
         Err(e) => {
+            out.clear();
             ev.tx.rollback(prog);
             Err(e)
         }
@@ -464,16 +466,17 @@ pub(crate) fn probe<T>(
     event: &Event,
     policy: u64,
     trace: Option<&mut Trace>,
-    seen: impl FnOnce(&World, Vec<Outcome>, &[CaseId]) -> T,
+    seen: impl FnOnce(&World, Outcomes, &[CaseId]) -> T,
 ) -> R<T> {
     let mut ev = Eval::with_tx(prog, Tx::write(world, prog), event.at);
     ev.trace = trace;
     ev.tx.reuse(std::mem::take(&mut ev.scratch.spare.tx));
-    let done = run_event(&mut ev, event);
+    let mut outcomes = Outcomes::new();
+    let done = run_event(&mut ev, event, &mut outcomes);
     if let Some(t) = ev.trace.as_deref_mut() {
         t.read_time = ev.read_time;
     }
-    let done = done.map(|outcomes| {
+    let done = done.map(|()| {
         let changed = ev.tx.changed();
         ev.tx
             .as_committed(event.at, policy, |w| seen(w, outcomes, &changed))
@@ -484,8 +487,9 @@ pub(crate) fn probe<T>(
 }
 
 /// Runs one event through `ev`: its deadlines, its handler, erasures and deadlines of what
-/// it changed. Returns its outcomes.
-fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
+/// it changed. Its outcomes are appended to `outcomes` (empty; on an error, it may hold
+/// some).
+fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event, outcomes: &mut Outcomes) -> R<()> {
     let prog = ev.prog;
     let declared = prog.event(event.ty).and_then(|def| prog.record(def.record));
     let handler = match (declared, prog.event_handlers.get(event.ty.index())) {
@@ -505,7 +509,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         }
     }
     // 1. Deadlines due at or before the event fire first, in (instant, case key) order.
-    let mut outcomes = ev.fire_deadlines(event.at)?;
+    ev.fire_deadlines(event.at, outcomes)?;
     // 2. The event's own handler: its outcomes in order of case key, answers about nobody last.
     ev.now = event.at;
     ev.event = Some(event);
@@ -517,7 +521,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
     if ev.tx.wrote_nothing() {
         if let Some(acc) = ev.scratch.outcomes.only_nobody() {
             outcomes.push(ev.outcome(None, acc)?);
-            return Ok(outcomes);
+            return Ok(());
         }
     }
     // one outcome needs no order, nor its case's key; more are put in order of case type
@@ -556,7 +560,7 @@ fn run_event<'p>(ev: &mut Eval<'p, '_>, event: &'p Event) -> R<Vec<Outcome>> {
         }
     }
     ev.scratch.own = own;
-    Ok(outcomes)
+    Ok(())
 }
 
 impl Eval<'_, '_> {
@@ -761,18 +765,17 @@ impl<'p, 'w> Eval<'p, 'w> {
     /// once per due instant. A deadline that its own handler (or another) moves to an instant
     /// still at or before `at` fires again, in its turn. Returns the outcomes in firing order,
     /// each showing its case as that firing left it.
-    fn fire_deadlines(&mut self, at: Timestamp) -> R<Vec<Outcome>> {
+    fn fire_deadlines(&mut self, at: Timestamp, outcomes: &mut Outcomes) -> R<()> {
         // The firings to consider, in (instant, case key) order: those due in the world's
         // queue (taken out of it when applying), sorted once, and those re-armed while
         // firing, in a min-heap.
         let world = &*self.tx.world;
         // most events find nothing due: nothing to set up
         if world.queue.first().is_none_or(|(t, _, _)| *t > at) {
-            // (room for one made at once: most events have one outcome)
-            let spare = self.scratch.spare.outcomes.pop();
-            return Ok(spare.unwrap_or_else(|| Vec::with_capacity(1)));
+            return Ok(());
         }
-        self.fire_due(at)
+        *outcomes = Outcomes::from(self.fire_due(at)?);
+        Ok(())
     }
 
     /// [`Eval::fire_deadlines`] when one is due: a function of its own, so that the code

@@ -8,7 +8,7 @@
 //! does not leave a million buffers behind.
 
 use super::Acc;
-use crate::outcome::{Messages, Outcome};
+use crate::outcome::{Messages, Outcome, Outcomes as Answers};
 use crate::shown::Shown;
 use crate::value::{CaseId, Value};
 use crate::world::Queued;
@@ -37,6 +37,7 @@ pub(super) struct Outcomes {
 
 impl Outcomes {
     /// The entry of `case`, made (with buffers from `spare`) if it has none.
+    #[inline]
     pub(super) fn entry(&mut self, case: Option<CaseId>, spare: &mut Spare) -> &mut Acc {
         let found = if self.entries.len() > SCANNED {
             self.index.get(&case).copied()
@@ -181,6 +182,7 @@ impl Spare {
 
     /// Takes back a handler's slots ([`Spare::slots`]): every value that owns something is
     /// taken out (the storage of a list it held alone kept), the rest left where they are.
+    #[inline]
     pub(super) fn give_slots(&mut self, mut v: Vec<Value>) {
         for slot in v.iter_mut() {
             if !slot.owns_nothing() {
@@ -229,6 +231,7 @@ impl Spare {
 
     /// [`Spare::list`] of the items of `items`, left empty: each moved out by `pop`, which
     /// runs no drain.
+    #[inline]
     pub(super) fn list_taken(&mut self, items: &mut Vec<Value>) -> Value {
         if items.is_empty() {
             return self.empty_list();
@@ -284,16 +287,26 @@ impl Spare {
     }
 
     /// Takes back the buffers of outcomes no longer needed.
-    pub(crate) fn give_outcomes(&mut self, mut outcomes: Vec<Outcome>) {
-        for o in outcomes.drain(..) {
-            self.give_acc(Acc {
-                messages: o.messages,
-                shows: o.shows,
-                shown: 0,
-            });
+    pub(crate) fn give_outcomes(&mut self, outcomes: Answers) {
+        let (one, more) = outcomes.into_parts();
+        if let Some(o) = one {
+            self.give_outcome(o);
         }
-        let cap = outcomes.capacity();
-        keep(&mut self.outcomes, outcomes, cap);
+        if let Some(mut more) = more {
+            for o in more.drain(..) {
+                self.give_outcome(o);
+            }
+            let cap = more.capacity();
+            keep(&mut self.outcomes, more, cap);
+        }
+    }
+
+    fn give_outcome(&mut self, o: Outcome) {
+        self.give_acc(Acc {
+            messages: o.messages,
+            shows: o.shows,
+            shown: 0,
+        });
     }
 
     pub(super) fn give_acc(&mut self, acc: Acc) {
@@ -310,6 +323,7 @@ impl Spare {
     }
 
     /// Takes back the buffers of an event's last phase (not kept past [`KEPT_CAPACITY`]).
+    #[inline]
     pub(super) fn give_changed(&mut self, mut changed: Vec<CaseId>, mut due: Box<super::DueBufs>) {
         if changed.capacity() <= KEPT_CAPACITY {
             changed.clear();
@@ -413,7 +427,7 @@ impl Drop for ScratchGuard {
 }
 
 /// Takes back the buffers of `outcomes` into this thread's spares, for the next evaluation.
-pub(crate) fn recycle(outcomes: Vec<Outcome>) {
+pub(crate) fn recycle(outcomes: Answers) {
     let _ = KEPT_SCRATCH.try_with(|s| {
         let mut kept = s.take().unwrap_or_default();
         kept.spare.give_outcomes(outcomes);

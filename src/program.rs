@@ -564,6 +564,9 @@ pub struct RouteDef {
 pub struct RuleDef {
     pub name: String,
     pub for_each: Option<(u16, IExpr)>,
+    /// Whether `for_each` walks one of the handler's `let` lists (its slot, which no rule
+    /// writes): item by item where the list lies. Set once the handler's lets are known.
+    pub over_let: bool,
     pub when: Option<IExpr>,
     pub then: Vec<IAction>,
     /// `else when` branches, tried in order when `when` does not hold.

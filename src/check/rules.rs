@@ -224,6 +224,10 @@ fn handler(
             }
         }
     }
+    for r in &mut rules {
+        r.over_let = matches!(&r.for_each, Some((_, IExpr::Local(from)))
+            if lets.iter().any(|(l, _)| l == from));
+    }
     HandlerDef {
         route,
         locals: scope.max_slot as usize,
@@ -337,6 +341,8 @@ fn rule(env: &mut Env, scope: &mut Scope, r: &ast::Rule, assigned: &mut HashSet<
     RuleDef {
         name: r.name.name.clone(),
         for_each,
+        // (known once the handler's lets are: see `handler`)
+        over_let: false,
         when,
         then,
         else_when,

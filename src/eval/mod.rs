@@ -1066,7 +1066,7 @@ impl<'p, 'w> Eval<'p, 'w> {
                 }
                 // over a `let` list: item by item from its slot, which no rule writes,
                 // without a share of the list to take and give back
-                Some((slot, IExpr::Local(from))) if h.lets.iter().any(|(l, _)| l == from) => {
+                Some((slot, IExpr::Local(from))) if rule.over_let => {
                     if let Some(Value::List(v) | Value::Set(v)) = locals.get(*from as usize) {
                         self.items_left = v.len();
                     }

@@ -886,14 +886,14 @@ mod tests {
 
     #[test]
     fn a_name_is_made_once_per_spelling() {
-        let a = Name::from("under_review");
-        let b = Name::from(String::from("under_review"));
-        let c = Name::from("under review \"quoted\"");
+        let a = Name::from("in_progress");
+        let b = Name::from(String::from("in_progress"));
+        let c = Name::from("in progress \"quoted\"");
         assert!(a.same(&b) && a == b);
         assert!(!a.same(&c) && a != c);
-        assert_eq!(a.as_str(), "under_review");
-        assert_eq!(a.json(), "\"under_review\"");
-        assert_eq!(c.json(), r#""under review \"quoted\"""#);
+        assert_eq!(a.as_str(), "in_progress");
+        assert_eq!(a.json(), "\"in_progress\"");
+        assert_eq!(c.json(), r#""in progress \"quoted\"""#);
         assert_eq!(Name::from("").json(), "\"\"");
         assert!(c < a && a.cmp(&b).is_eq());
     }

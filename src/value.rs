@@ -201,10 +201,10 @@ impl Text {
 
 /// An inline text's bytes as the string they are, without checking them again.
 ///
-/// The only `unsafe` of the crate. Checking costs about 130 instructions a text; written
-/// out as JSON, an ICP event's record reads about two, which put the JSON stream over twice
-/// the reference model's instructions (2.04× at 100 000 filings; see docs/performance.md,
-/// thirtieth session).
+/// The only `unsafe` of the crate. Checking costs about 130 instructions a text, and a
+/// record written out as JSON reads about two: on the benchmarks' mixed stream, that kept the
+/// JSON path over its bound against the reference model (see docs/performance.md, thirtieth
+/// session).
 #[allow(unsafe_code)]
 fn inline_str(bytes: &[u8]) -> &str {
     debug_assert!(std::str::from_utf8(bytes).is_ok());

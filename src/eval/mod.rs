@@ -774,7 +774,16 @@ impl<'p, 'w> Eval<'p, 'w> {
         if world.queue.first().is_none_or(|(t, _, _)| *t > at) {
             return Ok(());
         }
-        *outcomes = Outcomes::from(self.fire_due(at)?);
+        let mut fired = self.fire_due(at)?;
+        if fired.len() > 1 {
+            *outcomes = Outcomes::from(fired);
+        } else {
+            // one firing (or none) is held without the buffer, which is kept for the next
+            if let Some(o) = fired.pop() {
+                outcomes.push(o);
+            }
+            self.scratch.spare.give_outcome_buffer(fired);
+        }
         Ok(())
     }
 

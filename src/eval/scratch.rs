@@ -296,9 +296,15 @@ impl Spare {
             for o in more.drain(..) {
                 self.give_outcome(o);
             }
-            let cap = more.capacity();
-            keep(&mut self.outcomes, more, cap);
+            self.give_outcome_buffer(more);
         }
+    }
+
+    /// Keeps `buffer` (emptied) for the outcomes of the next firings.
+    pub(super) fn give_outcome_buffer(&mut self, mut buffer: Vec<Outcome>) {
+        buffer.clear();
+        let cap = buffer.capacity();
+        keep(&mut self.outcomes, buffer, cap);
     }
 
     fn give_outcome(&mut self, o: Outcome) {
